@@ -1,0 +1,42 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../rng/rng.js';
+
+/** One mini-batch. The consumer owns (and must dispose) both tensors. */
+export interface Batch {
+  /** Images, NHWC float32, already normalised. */
+  readonly x: tf.Tensor4D;
+  /** Integer class labels, int32, shape [batch]. */
+  readonly y: tf.Tensor1D;
+}
+
+export type SplitName = 'train' | 'val' | 'test';
+
+export interface BatchOptions {
+  readonly batchSize: number;
+  /** Shuffle order and augmentation draw from this generator; `undefined` means ordered and no augmentation. */
+  readonly rng?: Rng;
+  /** Drop the last incomplete batch (training) or keep it (evaluation). */
+  readonly dropLast?: boolean;
+}
+
+export interface DatasetSplit {
+  readonly size: number;
+  /** Yields batches; each batch's tensors belong to the caller. */
+  batches(options: BatchOptions): AsyncIterable<Batch>;
+}
+
+export interface DatasetInfo {
+  readonly numClasses: number;
+  /** [height, width, channels] of one input image. */
+  readonly inputShape: readonly [number, number, number];
+  readonly classNames?: readonly string[];
+  /** Human-readable provenance: which files were read. */
+  readonly source: string;
+}
+
+export interface Dataset {
+  readonly info: DatasetInfo;
+  /** The splits this dataset has; `test` is used for evaluation. */
+  split(name: SplitName): DatasetSplit | undefined;
+  dispose?(): void;
+}

@@ -1,0 +1,78 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../rng/rng.js';
+import type { Network, NetworkOutput, TrainableModule } from './network.js';
+import type { Optimizer } from '../engine/optimizer.js';
+
+/** Loss terms of one step: `total` is differentiated; the rest are logged by name. */
+export interface LossTerms {
+  readonly total: tf.Scalar;
+  readonly terms: Readonly<Record<string, tf.Scalar>>;
+}
+
+export interface StepInfo {
+  /** 0-based epoch within the current stage. */
+  readonly epoch: number;
+  /** Total epochs of the current stage. */
+  readonly epochs: number;
+  /** 0-based step within the epoch, and global step within the stage. */
+  readonly step: number;
+  readonly globalStep: number;
+  readonly stage: string;
+}
+
+export interface LossInputs extends StepInfo {
+  readonly student: NetworkOutput;
+  /** Present when the distiller `usesTeacher`; computed in inference mode, outside the gradient tape. */
+  readonly teacher?: NetworkOutput;
+  readonly labels: tf.Tensor1D;
+  readonly numClasses: number;
+}
+
+/** Context for distillers that own their update (local learning, mutual learning, auto-encoder stages). */
+export interface StepContext extends StepInfo {
+  readonly x: tf.Tensor4D;
+  readonly labels: tf.Tensor1D;
+  readonly student: Network;
+  readonly teacher?: Network;
+  readonly numClasses: number;
+  /** Applies gradients with the run's optimiser, learning-rate schedule and weight decay. */
+  readonly optimizer: Optimizer;
+}
+
+/** One training stage. Multi-stage methods (IE-KD) list several; each has its own epochs and optimiser. */
+export interface StagePlan {
+  readonly name: string;
+  /** Overrides `training.epochs` for this stage. */
+  readonly epochs?: number;
+  /** Which modules this stage trains (names of `student` and extra modules); default: student + all extra modules. */
+  readonly trains?: readonly string[];
+  /** Overrides of `training.optimizer` for this stage. */
+  readonly optimizer?: Readonly<Record<string, unknown>>;
+}
+
+export interface DistillerSetup {
+  readonly student: Network;
+  readonly teacher?: Network;
+  readonly numClasses: number;
+  readonly rng: Rng;
+  /** Builds another network from a backbone spec (extra students for mutual learning). */
+  createNetwork(spec: { name: string } & Record<string, unknown>, scope: string): Promise<Network>;
+}
+
+/**
+ * A distillation method. Exactly one of `computeLoss` (the engine differentiates `total` with respect to the
+ * trained modules and applies one update) or `trainStep` (the method updates its modules itself) is used.
+ */
+export interface Distiller {
+  /** Whether the teacher's forward pass is needed; the engine skips it otherwise. */
+  readonly usesTeacher: boolean;
+  /** Async preparation once models exist: build connectors, encoders, extra networks. */
+  setup?(setup: DistillerSetup): Promise<void> | void;
+  /** Trainable modules beside the student (connectors, encoders, extra FC): checkpointed, never exported. */
+  extraModules?(): readonly TrainableModule[];
+  stages?(): readonly StagePlan[];
+  computeLoss?(inputs: LossInputs): LossTerms;
+  /** Own the update. Called inside `tf.tidy`; returns the terms to log. */
+  trainStep?(context: StepContext): LossTerms;
+  dispose?(): void;
+}

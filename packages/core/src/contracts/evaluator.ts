@@ -1,0 +1,29 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Network } from './network.js';
+import type { DatasetSplit } from './dataset.js';
+import type { RunEvents } from '../engine/events.js';
+
+export type Metrics = Readonly<Record<string, number>>;
+
+export interface EvaluationContext {
+  readonly student: Network;
+  readonly teacher?: Network;
+  readonly split: DatasetSplit;
+  readonly splitName: string;
+  readonly batchSize: number;
+  readonly numClasses: number;
+  /** Epoch just finished (0-based), or -1 before training. */
+  readonly epoch: number;
+}
+
+/**
+ * An evaluator computes metrics over a split. It may also subscribe to run events in `attach`
+ * (per-step statistics, reports).
+ */
+export interface Evaluator {
+  attach?(events: RunEvents): void;
+  evaluate(context: EvaluationContext): Promise<Metrics>;
+  dispose?(): void;
+}
+
+export type { tf };
