@@ -1,1 +1,3 @@
-export {};
+export { cnnPlugin, register } from './plugin.js';
+export { CnnNetwork } from './cnn.network.js';
+export { cnnOptionsSchema, type CnnOptions } from './cnn.options.js';

@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import type { CliIo } from '../io.js';
+import { createRuntime, type CliOptions } from '../runtime.js';
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** `kd plan <config> [--json]`: models built, nothing trained. */
+export async function planCommand(args: { config: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
+  const runtime = createRuntime(io, options);
+  const plan = await runtime.plan(resolve(io.cwd, args.config));
+  if (args.json) {
+    io.out(`${JSON.stringify(plan, null, 2)}\n`);
+    return 0;
+  }
+  const d = plan.dataset;
+  io.out(`dataset   ${d.name}: ${d.train} train / ${d.test} test, ${d.numClasses} classes, input [${d.inputShape.join(', ')}]\n`);
+  for (const [role, n] of [['teacher', plan.teacher], ['student', plan.student]] as const) {
+    if (!n) continue;
+    io.out(`${role.padEnd(9)} ${n.backbone}: ${n.params.toLocaleString('en-US')} trainable parameters\n`);
+    for (const [k, s] of Object.entries(n.features)) io.out(`    ${k.padEnd(18)} [${s.join(', ')}]\n`);
+  }
+  io.out(`distiller ${plan.distiller ?? 'none (labels only)'}; stages: ${plan.stages.map((s) => `${s.name} (${s.epochs} epochs)`).join(', ')}\n`);
+  const m = plan.memory;
+  io.out(`memory    ~${mib(m.totalBytes)} (parameters ${mib(m.paramBytes)}, optimiser+gradients ${mib(m.optimizerBytes)}, activations per batch ${mib(m.activationBytesPerBatch)})\n`);
+  if (plan.mismatches.length) {
+    io.out('shape mismatches between teacher and student stages:\n');
+    for (const x of plan.mismatches) io.out(`    ${x}\n`);
+  }
+  return 0;
+}

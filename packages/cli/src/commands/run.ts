@@ -1,0 +1,22 @@
+import { resolve } from 'node:path';
+import { RunEvents } from '@kd/core';
+import type { CliIo } from '../io.js';
+import { attachProgress } from '../progress.js';
+import { createRuntime, type CliOptions } from '../runtime.js';
+
+/** `kd run <config>` or `kd run --resume <run-dir>`. */
+export async function runCommand(args: { config?: string; resume?: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
+  const runtime = createRuntime(io, options);
+  const events = new RunEvents();
+  attachProgress(events, io);
+  const result = args.resume
+    ? await runtime.resume(resolve(io.cwd, args.resume), { events })
+    : await runtime.run(resolve(io.cwd, args.config!), { events });
+  if (args.json) io.out(`${JSON.stringify({ runDir: result.runDir, ...result.summary }, null, 2)}\n`);
+  else {
+    const final = result.summary['final'] as Record<string, number>;
+    const parts = Object.entries(final).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`);
+    io.out(`run finished: ${result.runDir}\n${parts.length ? `final: ${parts.join('  ')}\n` : ''}`);
+  }
+  return 0;
+}

@@ -1,0 +1,14 @@
+import { resolve } from 'node:path';
+import type { CliIo } from '../io.js';
+import { createRuntime, type CliOptions } from '../runtime.js';
+
+/** `kd validate <config>`: schema and semantic checks, no tensors. */
+export async function validateCommand(file: string, io: CliIo, options: CliOptions): Promise<number> {
+  const runtime = createRuntime(io, options);
+  const path = resolve(io.cwd, file);
+  const { config } = await runtime.validateFile(path);
+  const used = [config.dataset.name, config.student.backbone.name, config.teacher?.backbone.name, config.distiller?.name].filter(Boolean);
+  io.out(`${path}: valid (dataset ${config.dataset.name}, student ${config.student.backbone.name}${config.teacher ? `, teacher ${config.teacher.backbone.name}` : ''}${config.distiller ? `, distiller ${config.distiller.name}` : ', no distiller'})\n`);
+  void used;
+  return 0;
+}

@@ -1,0 +1,15 @@
+import { KdRuntime, type ModuleImporter } from '@kd/core';
+import type { CliIo } from './io.js';
+
+export interface CliOptions {
+  /** Overrides how plugin modules are imported (tests resolve them from source). */
+  readonly importer?: ModuleImporter;
+}
+
+export function createRuntime(io: CliIo, options: CliOptions): KdRuntime {
+  return new KdRuntime({
+    root: io.cwd,
+    ...(options.importer ? { importer: options.importer } : {}),
+    logger: { info: (m) => io.err(`kd: ${m}\n`), warn: (m) => io.err(`kd: warning: ${m}\n`) },
+  });
+}

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { main } from '../src/main.js';
+import { captureIo, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+
+describe('inspection commands', () => {
+  it('kd plugins lists the workspace plugins with versions and options', async () => {
+    const io = captureIo();
+    expect(await main(['plugins', '--json'], io, { importer: sourceImporter })).toBe(0);
+    const list = JSON.parse(io.stdout) as { kind: string; name: string; package: string; version: string; options: { name: string }[] }[];
+    const names = list.map((p) => `${p.kind}/${p.name}`);
+    expect(names).toEqual(expect.arrayContaining(['dataset/idx', 'backbone/cnn', 'distiller/kd', 'evaluator/accuracy']));
+    const kd = list.find((p) => p.name === 'kd')!;
+    expect(kd.package).toBe('@kd/distiller-kd');
+    expect(kd.options.map((o) => o.name)).toContain('temperature');
+  });
+
+  it('kd schema composes every plugin into one self-contained schema', async () => {
+    const io = captureIo();
+    expect(await main(['schema'], io, { importer: sourceImporter })).toBe(0);
+    const schema = JSON.parse(io.stdout);
+    expect(schema.$defs['distiller-kd'].properties.temperature.default).toBe(4);
+    expect(schema.properties.distiller.oneOf).toContainEqual({ $ref: '#/$defs/distiller-kd' });
+    expect(JSON.stringify(schema)).not.toContain('"kd:');
+  });
+
+  it('kd plan builds both networks without training and reports shapes and mismatches', async () => {
+    const work = tempDir();
+    // Plan needs existing teacher weights only for validation; an untrained teacher is built from the spec.
+    const teacherFile = writeConfig(work, 't.json', tinyConfig('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } }, training: { epochs: 1, batchSize: 64 } }));
+    expect(await main(['run', teacherFile], captureIo(), { importer: sourceImporter })).toBe(0);
+    const file = writeConfig(
+      work,
+      'kd.json',
+      tinyConfig('kd', { teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' }, distiller: { name: 'kd' } }),
+    );
+    const io = captureIo();
+    expect(await main(['plan', file, '--json'], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    const plan = JSON.parse(io.stdout);
+    expect(plan.student.features.stage1).toEqual([14, 14, 4]);
+    expect(plan.teacher.features.stage2).toEqual([7, 7, 16]);
+    expect(plan.student.features.logits).toEqual([10]);
+    // 3·3·1·4 + 2·4 (BN) + 3·3·4·8 + 2·8 + 8·10 + 10
+    expect(plan.student.params).toBe(36 + 8 + 288 + 16 + 80 + 10);
+    expect(plan.mismatches.join('\n')).toContain('channels differ');
+    expect(plan.memory.totalBytes).toBeGreaterThan(0);
+    const text = captureIo();
+    expect(await main(['plan', file], text, { importer: sourceImporter })).toBe(0);
+    expect(text.stdout).toContain('trainable parameters');
+    void join;
+  });
+});

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { registerTrainingKernels } from '@kd/tfjs-kernels';
+import { KdInputError } from '../errors/errors.js';
+
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendChoice {
+  /** The tfjs backend now active (`tensorflow`, `wasm` or `cpu`). */
+  readonly name: string;
+  /** Why it was chosen, and what was tried first. */
+  readonly reason: string;
+  /** Training kernels and gradient overrides registered for it. */
+  readonly kernels: readonly string[];
+}
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+async function tryImport(specifier: string): Promise<string | undefined> {
+  try {
+    await import(specifier);
+    return undefined;
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0] ?? String(e);
+    return /Cannot find (package|module)/.test(msg) ? 'not installed' : msg;
+  }
+}
+
+async function activate(name: string): Promise<boolean> {
+  try {
+    return (await tf.setBackend(name)) && (await tf.ready(), tf.getBackend() === name);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Picks and activates a backend. `auto`: tfjs-node-gpu or tfjs-node when installed and loadable (they are
+ * optional: never a dependency), else wasm, else cpu. `KD_BACKEND` overrides the config.
+ */
+export async function selectBackend(requested: BackendName = 'auto'): Promise<BackendChoice> {
+  const wanted = (process.env['KD_BACKEND'] as BackendName | undefined) ?? requested;
+  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(wanted))
+    throw new KdInputError(`KD_BACKEND: got ${JSON.stringify(wanted)}; expected one of "auto", "tensorflow", "wasm", "cpu"`);
+  const tried: string[] = [];
+  const done = (name: string, why: string): BackendChoice => {
+    const { registered } = registerTrainingKernels(name);
+    return { name, reason: tried.length ? `${why} (tried: ${tried.join('; ')})` : why, kernels: registered };
+  };
+  if (wanted === 'auto' || wanted === 'tensorflow') {
+    for (const pkg of NATIVE_PACKAGES) {
+      const err = await tryImport(pkg);
+      if (err === undefined && (await activate('tensorflow'))) return done('tensorflow', `${pkg} is installed`);
+      tried.push(`${pkg}: ${err ?? 'loaded but the tensorflow backend did not initialise'}`);
+    }
+    if (wanted === 'tensorflow')
+      throw new KdInputError(`backend "tensorflow" was requested, but no native TensorFlow binding loads: ${tried.join('; ')}`);
+  }
+  if (wanted === 'auto' || wanted === 'wasm') {
+    const err = await tryImport('@tensorflow/tfjs-backend-wasm');
+    if (err === undefined && (await activate('wasm'))) return done('wasm', wanted === 'wasm' ? 'requested' : 'default portable backend');
+    tried.push(`wasm: ${err ?? 'did not initialise'}`);
+    if (wanted === 'wasm') throw new KdInputError(`backend "wasm" was requested but could not start: ${tried.join('; ')}`);
+  }
+  const err = await tryImport('@tensorflow/tfjs-backend-cpu');
+  if (err === undefined && (await activate('cpu'))) return done('cpu', wanted === 'cpu' ? 'requested' : 'fallback');
+  throw new Error(`no TensorFlow.js backend could start (tried: ${[...tried, `cpu: ${err ?? 'did not initialise'}`].join('; ')})`);
+}

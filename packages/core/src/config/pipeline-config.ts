@@ -1,0 +1,30 @@
+import type { OptimizerConfig } from '../engine/optimizer.js';
+import type { ScheduleConfig } from '../engine/schedule.js';
+import type { BackendName } from '../backend/select-backend.js';
+
+/** A plugin slot: the plugin's `name` plus its options. */
+export type PluginSpec = { readonly name: string } & Readonly<Record<string, unknown>>;
+
+/** A validated pipeline config (defaults applied). */
+export interface PipelineConfig {
+  readonly $schema?: string;
+  readonly specVersion: 1;
+  readonly description?: string;
+  readonly plugins: readonly string[];
+  readonly backend: BackendName;
+  readonly dataset: PluginSpec;
+  readonly teacher?: { readonly backbone: PluginSpec; readonly weights: string };
+  readonly student: { readonly backbone: PluginSpec };
+  readonly distiller?: PluginSpec;
+  readonly evaluators: readonly PluginSpec[];
+  readonly training: {
+    readonly epochs: number;
+    readonly batchSize: number;
+    readonly evalBatchSize: number;
+    readonly seed: number;
+    readonly optimizer: OptimizerConfig;
+    readonly schedule: ScheduleConfig;
+    readonly evalEvery: number;
+  };
+  readonly output: { readonly dir: string; readonly overwrite: boolean; readonly keepCheckpoints: number };
+}

@@ -1,0 +1,247 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset, DatasetSplit } from '../contracts/dataset.js';
+import type { Distiller, LossTerms, StagePlan } from '../contracts/distiller.js';
+import type { Evaluator, Metrics } from '../contracts/evaluator.js';
+import type { Network, TrainableModule } from '../contracts/network.js';
+import type { PipelineConfig } from '../config/pipeline-config.js';
+import { Rng } from '../rng/rng.js';
+import { Optimizer, type ParamRef } from './optimizer.js';
+import { learningRate } from './schedule.js';
+import { crossEntropy } from './losses.js';
+import type { RunEvents } from './events.js';
+import { RUN_FILES, type RunDirectory } from './run-directory.js';
+import { saveCheckpoint, type LoadedCheckpoint, type TrainingPosition } from '../io/checkpoint.js';
+import { KdInputError } from '../errors/errors.js';
+
+export interface NamedEvaluator {
+  readonly name: string;
+  readonly evaluator: Evaluator;
+}
+
+export interface TrainerInput {
+  readonly config: PipelineConfig;
+  readonly runDir: RunDirectory;
+  readonly dataset: Dataset;
+  readonly student: Network;
+  readonly teacher?: Network | undefined;
+  readonly distiller?: Distiller | undefined;
+  readonly evaluators: readonly NamedEvaluator[];
+  readonly events: RunEvents;
+  readonly resume?: LoadedCheckpoint | undefined;
+}
+
+export interface TrainerResult {
+  readonly epochs: number;
+  readonly final: Metrics;
+  readonly best: TrainingPosition['best'];
+}
+
+/** The metric that picks the best epoch: the first evaluator's student top-1 when present. */
+const BEST_METRIC = 'student.top1';
+
+/** Parameters of a module with stable ids; biases and normalisation parameters are not decayed. */
+function paramRefs(module: TrainableModule): ParamRef[] {
+  const trainable = new Set(module.trainableVariables());
+  return module
+    .stateVariables()
+    .filter((v) => trainable.has(v.variable))
+    .map((v) => ({ id: `${module.name}/${v.name}`, variable: v.variable, decay: v.variable.rank > 1 }));
+}
+
+function readTerms(terms: LossTerms): Record<string, number> {
+  const out: Record<string, number> = { total: terms.total.dataSync()[0]! };
+  for (const [k, v] of Object.entries(terms.terms)) out[k] = v.dataSync()[0]!;
+  return out;
+}
+
+/**
+ * Runs the stages of a pipeline: per step a teacher forward in inference mode (when used), the student
+ * forward in training mode, the distiller's loss and one optimiser update — or the distiller's own update.
+ * Everything a step allocates is freed inside `tf.tidy`; state lives in variables only.
+ */
+export class Trainer {
+  private readonly stages: readonly StagePlan[];
+  private readonly extra: readonly TrainableModule[];
+
+  constructor(private readonly input: TrainerInput) {
+    this.stages = input.distiller?.stages?.() ?? [{ name: 'train' }];
+    this.extra = input.distiller?.extraModules?.() ?? [];
+  }
+
+  private get allModules(): TrainableModule[] {
+    return [this.input.student, ...this.extra];
+  }
+
+  private modulesOf(stage: StagePlan): TrainableModule[] {
+    if (!stage.trains) return this.allModules;
+    return stage.trains.map((n) => {
+      const m = this.allModules.find((x) => x.name === n);
+      if (!m) throw new Error(`stage "${stage.name}" trains "${n}", which is neither the student nor an extra module`);
+      return m;
+    });
+  }
+
+  async run(): Promise<TrainerResult> {
+    const { config, runDir, dataset, events, resume } = this.input;
+    const train = dataset.split('train');
+    const test = dataset.split('test') ?? dataset.split('val');
+    if (!train) throw new KdInputError('/dataset: the dataset has no train split');
+    let best: TrainingPosition['best'] = resume?.position.best;
+    let final: Metrics = {};
+    let metricsLines = resume ? resume.position.metricsLines : 0;
+    let totalEpochs = 0;
+    if (resume) resume.restoreModules(this.allModules);
+
+    for (let si = 0; si < this.stages.length; si++) {
+      const stage = this.stages[si]!;
+      const epochs = stage.epochs ?? config.training.epochs;
+      totalEpochs += epochs;
+      if (resume && si < resume.position.stageIndex) continue;
+      const startEpoch = resume && si === resume.position.stageIndex ? resume.position.epochsDone : 0;
+      if (startEpoch >= epochs) continue;
+      const modules = this.modulesOf(stage);
+      const optConfig = { ...config.training.optimizer, ...(stage.optimizer ?? {}) } as PipelineConfig['training']['optimizer'];
+      const optimizer = new Optimizer(optConfig, modules.flatMap(paramRefs));
+      if (resume && si === resume.position.stageIndex) resume.restoreOptimizer(optimizer);
+      const vars = optimizer.params.map((p) => p.variable);
+      const steps = Math.floor(train.size / config.training.batchSize);
+      if (steps < 1)
+        throw new KdInputError(`/training/batchSize: ${config.training.batchSize} is larger than the train split (${train.size} images)`);
+      await events.emit('stageStart', { stage: stage.name, epochs });
+
+      for (let epoch = startEpoch; epoch < epochs; epoch++) {
+        await events.emit('epochStart', { stage: stage.name, epoch, epochs, steps });
+        // Streams derive from (seed, stage, epoch) alone, so a resumed run draws exactly what it would have.
+        const rng = Rng.derive(config.training.seed, 'data', stage.name, epoch);
+        const sums: Record<string, number> = {};
+        let step = 0;
+        const t0 = performance.now();
+        for await (const batch of train.batches({ batchSize: config.training.batchSize, rng, dropLast: true })) {
+          const lr = learningRate(optConfig.lr, config.training.schedule, epoch, epochs, (step + 1) / steps);
+          optimizer.lr = lr;
+          const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: stage.name };
+          let losses: Record<string, number>;
+          try {
+            losses = this.step(batch.x, batch.y, vars, optimizer, info);
+          } finally {
+            batch.x.dispose();
+            batch.y.dispose();
+          }
+          for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
+          if (!Number.isFinite(losses['total']!))
+            throw new Error(`loss became ${losses['total']} at stage ${stage.name}, epoch ${epoch + 1}, step ${step + 1}: lower the learning rate`);
+          await events.emit('stepEnd', {
+            stage: stage.name,
+            epoch,
+            step,
+            steps,
+            batchSize: config.training.batchSize,
+            lr,
+            losses,
+          });
+          step++;
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        let metrics: Metrics = {};
+        if (test && ((epoch + 1) % config.training.evalEvery === 0 || epoch === epochs - 1))
+          metrics = await this.evaluate(test, epoch);
+        const mem = tf.memory();
+        const loss: Record<string, number> = {};
+        for (const [k, v] of Object.entries(sums)) loss[k] = v / Math.max(1, step);
+        const record = {
+          stage: stage.name,
+          epoch: epoch + 1,
+          epochs,
+          lr: optimizer.lr,
+          loss,
+          metrics,
+          memory: { numTensors: mem.numTensors, numBytes: mem.numBytes },
+          time: { seconds, imagesPerSecond: (step * config.training.batchSize) / seconds },
+        };
+        runDir.appendMetrics(record);
+        metricsLines++;
+        const m = metrics[BEST_METRIC];
+        if (m !== undefined && (!best || m > best.value)) best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
+        if (Object.keys(metrics).length) final = metrics;
+        saveCheckpoint(
+          runDir.path(RUN_FILES.checkpoints),
+          { stageIndex: si, stage: stage.name, epochsDone: epoch + 1, metricsLines, best, extra: { seed: config.training.seed } },
+          this.allModules,
+          optimizer,
+          config.output.keepCheckpoints,
+        );
+        await events.emit('epochEnd', { stage: stage.name, epoch, epochs, record, metrics });
+      }
+      optimizer.dispose();
+      await events.emit('stageEnd', { stage: stage.name, epochs });
+    }
+    if (Object.keys(final).length === 0 && resume) {
+      const lines = runDir.metricsLines();
+      for (const l of lines) if (Object.keys((l['metrics'] as object) ?? {}).length) final = l['metrics'] as Metrics;
+    }
+    return { epochs: totalEpochs, final, best };
+  }
+
+  private step(
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    vars: tf.Variable[],
+    optimizer: Optimizer,
+    info: { epoch: number; epochs: number; step: number; globalStep: number; stage: string },
+  ): Record<string, number> {
+    const { student, teacher, distiller, dataset } = this.input;
+    const numClasses = dataset.info.numClasses;
+    if (distiller?.trainStep) {
+      return tf.tidy(() => {
+        const terms = distiller.trainStep!({ ...info, x, labels: y, student, teacher, numClasses, optimizer });
+        return readTerms(terms);
+      });
+    }
+    const kept: tf.Tensor[] = [];
+    try {
+      return tf.tidy(() => {
+        const teacherOut = distiller?.usesTeacher && teacher ? teacher.apply(x, { training: false }) : undefined;
+        let named: Record<string, tf.Scalar> = {};
+        const { value, grads } = tf.variableGrads(() => {
+          const out = student.apply(x, { training: true });
+          if (!distiller?.computeLoss) {
+            const ce = crossEntropy(out.logits, y);
+            named = { ce: tf.keep(ce.clone()) };
+            return ce;
+          }
+          const terms = distiller.computeLoss({ ...info, student: out, teacher: teacherOut, labels: y, numClasses });
+          named = Object.fromEntries(Object.entries(terms.terms).map(([k, v]) => [k, tf.keep(v.clone())]));
+          return terms.total;
+        }, vars);
+        kept.push(...Object.values(named));
+        const map = new Map<tf.Variable, tf.Tensor>();
+        for (const v of vars) {
+          const g = grads[v.name];
+          if (g) map.set(v, g);
+        }
+        optimizer.applyGradients(map);
+        return readTerms({ total: value, terms: named });
+      });
+    } finally {
+      for (const t of kept) t.dispose();
+    }
+  }
+
+  private async evaluate(split: DatasetSplit, epoch: number): Promise<Metrics> {
+    const { student, teacher, dataset, config, evaluators } = this.input;
+    const out: Record<string, number> = {};
+    for (const { evaluator } of evaluators) {
+      const m = await evaluator.evaluate({
+        student,
+        teacher,
+        split,
+        splitName: dataset.split('test') ? 'test' : 'val',
+        batchSize: config.training.evalBatchSize,
+        numClasses: dataset.info.numClasses,
+        epoch,
+      });
+      Object.assign(out, m);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Network, TrainableModule } from '../contracts/network.js';
+import { readTensors, writeTensors, type TensorEntry } from './tensor-file.js';
+import { writeFileAtomic } from './atomic.js';
+import { KdInputError } from '../errors/errors.js';
+import { stableStringify } from './stable-json.js';
+
+export const NETWORK_FILE = 'network.json';
+const NETWORK_BIN = 'network.bin';
+
+interface NetworkFile {
+  readonly format: 'kd-network';
+  readonly version: 1;
+  readonly backbone: { readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+  readonly numClasses: number;
+  readonly inputShape: readonly number[];
+  readonly tensors: readonly TensorEntry[];
+}
+
+/** Saves a network's full state (weights and running statistics) with its architecture spec. */
+export function saveNetwork(dir: string, network: Network): void {
+  const tensors = writeTensors(
+    dir,
+    NETWORK_BIN,
+    network.stateVariables().map((v) => ({ name: v.name, tensor: v.variable })),
+  );
+  const file: NetworkFile = {
+    format: 'kd-network',
+    version: 1,
+    backbone: network.spec,
+    numClasses: network.numClasses,
+    inputShape: network.inputShape,
+    tensors,
+  };
+  writeFileAtomic(join(dir, NETWORK_FILE), JSON.stringify(file, null, 2));
+}
+
+/** Assigns saved values to a module's state variables, checking names and shapes. */
+export function assignState(module: TrainableModule, values: ReadonlyMap<string, tf.Tensor>, where: string): void {
+  for (const { name, variable } of module.stateVariables()) {
+    const t = values.get(name);
+    if (!t) throw new KdInputError(`${where}: no saved value for "${name}" — the weights belong to another architecture`);
+    if (t.shape.join('x') !== variable.shape.join('x'))
+      throw new KdInputError(`${where}: "${name}" has shape [${t.shape.join(', ')}], the network expects [${variable.shape.join(', ')}]`);
+    variable.assign(t);
+  }
+}
+
+/**
+ * Loads weights saved by `saveNetwork` into `network`. `location` may be a run directory (its `final/`),
+ * or a directory holding network.json.
+ */
+export function loadNetwork(location: string, network: Network, pointer = '/teacher/weights'): void {
+  const candidates = [join(location, 'final'), location];
+  const dir = candidates.find((d) => existsSync(join(d, NETWORK_FILE)));
+  if (!dir)
+    throw new KdInputError(
+      `${pointer}: ${location} holds no trained network (looked for ${candidates.map((d) => join(d, NETWORK_FILE)).join(' and ')}); train it first with kd run`,
+    );
+  const path = join(dir, NETWORK_FILE);
+  let file: NetworkFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as NetworkFile;
+  } catch (e) {
+    throw new KdInputError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (file.format !== 'kd-network') throw new KdInputError(`${path}: expected format "kd-network", got ${JSON.stringify(file.format)}`);
+  const want = stableStringify({ name: network.spec.name, options: network.spec.options });
+  const have = stableStringify({ name: file.backbone.name, options: file.backbone.options });
+  if (want !== have)
+    throw new KdInputError(`${pointer}: ${path} holds a ${have} network, the config describes ${want}`);
+  const values = readTensors(dir, NETWORK_BIN, file.tensors);
+  try {
+    assignState(network, values, path);
+  } finally {
+    for (const t of values.values()) t.dispose();
+  }
+}

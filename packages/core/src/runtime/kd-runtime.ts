@@ -1,0 +1,351 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DependencyContainer } from 'tsyringe';
+import { createKdContainer, PluginRegistry } from '../plugin/registry.js';
+import {
+  discoverPlugins,
+  loadPluginModule,
+  nodeImporter,
+  resolveConventional,
+  type DiscoveredPlugin,
+  type ModuleImporter,
+} from '../plugin/discovery.js';
+import { PLUGIN_KINDS, type PluginKind } from '../plugin/plugin.js';
+import { LOGGER, RUN_CONFIG, type Logger } from '../plugin/tokens.js';
+import { createPipelineValidator, type PipelineValidator } from '../schema/validator.js';
+import { readJsonFile } from '../config/load-config.js';
+import type { PipelineConfig, PluginSpec } from '../config/pipeline-config.js';
+import { KdInputError } from '../errors/errors.js';
+import { selectBackend, type BackendChoice } from '../backend/select-backend.js';
+import type { Dataset } from '../contracts/dataset.js';
+import type { Network } from '../contracts/network.js';
+import type { Distiller } from '../contracts/distiller.js';
+import { Rng } from '../rng/rng.js';
+import { RunEvents } from '../engine/events.js';
+import { RunDirectory, RUN_FILES, gitSha } from '../engine/run-directory.js';
+import { Trainer, type NamedEvaluator } from '../engine/trainer.js';
+import { loadNetwork, saveNetwork } from '../io/network-weights.js';
+import { latestCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
+import { writeDirAtomic } from '../io/atomic.js';
+import { describeNetwork, mismatches, planMemory, type PipelinePlan } from './plan.js';
+
+export interface RuntimeOptions {
+  /** The user's project root: plugins are discovered from its package.json. */
+  readonly root?: string;
+  /** How plugin modules are imported (tests use a source-resolving importer). */
+  readonly importer?: ModuleImporter;
+  readonly logger?: Logger;
+  /** Skip discovery and use only explicitly registered plugins. */
+  readonly discover?: boolean;
+}
+
+export interface RunOptions {
+  readonly events?: RunEvents;
+  /** Continue the interrupted run in this directory. */
+  readonly resume?: boolean;
+}
+
+export interface RunResult {
+  readonly runDir: string;
+  readonly summary: Readonly<Record<string, unknown>>;
+}
+
+const quietLogger: Logger = { info: () => {}, warn: () => {} };
+
+function slots(config: Record<string, unknown>): { kind: PluginKind; name: string; pointer: string }[] {
+  const out: { kind: PluginKind; name: string; pointer: string }[] = [];
+  const name = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>)['name'] : undefined);
+  const add = (kind: PluginKind, v: unknown, pointer: string) => {
+    const n = name(v);
+    if (typeof n === 'string') out.push({ kind, name: n, pointer: `${pointer}/name` });
+  };
+  add('dataset', config['dataset'], '/dataset');
+  add('backbone', (config['teacher'] as Record<string, unknown> | undefined)?.['backbone'], '/teacher/backbone');
+  add('backbone', (config['student'] as Record<string, unknown> | undefined)?.['backbone'], '/student/backbone');
+  add('distiller', config['distiller'], '/distiller');
+  const ev = config['evaluators'];
+  if (Array.isArray(ev)) ev.forEach((e, i) => add('evaluator', e, `/evaluators/${i}`));
+  return out;
+}
+
+/**
+ * The kd runtime: a tsyringe container holding the installed plugins, the composed validator, and the
+ * assembly of runs from configs. Each run gets a child container with its config.
+ */
+export class KdRuntime {
+  readonly container: DependencyContainer;
+  readonly root: string;
+  private readonly importer: ModuleImporter;
+  readonly logger: Logger;
+  private discovered: DiscoveredPlugin[] = [];
+  private readonly loaded = new Set<string>();
+
+  constructor(options: RuntimeOptions = {}) {
+    this.root = resolve(options.root ?? process.cwd());
+    this.importer = options.importer ?? nodeImporter;
+    this.logger = options.logger ?? quietLogger;
+    this.container = createKdContainer();
+    this.container.register(LOGGER, { useValue: this.logger });
+    if (options.discover !== false) this.discovered = discoverPlugins(this.root);
+  }
+
+  /** Plugins found in the project's package.json (not yet imported). */
+  get discoveredPlugins(): readonly DiscoveredPlugin[] {
+    return this.discovered;
+  }
+
+  get registry(): PluginRegistry {
+    return PluginRegistry.fromContainer(this.container);
+  }
+
+  /** Imports and registers a plugin module (package name or path) once. */
+  async load(specifier: string, from = this.root): Promise<void> {
+    const key = specifier.startsWith('.') ? resolve(from, specifier) : specifier;
+    if (this.loaded.has(key)) return;
+    await loadPluginModule(this.container, specifier, from, this.importer);
+    this.loaded.add(key);
+  }
+
+  /** Imports every discovered plugin (for `kd plugins` and `kd schema`). */
+  async loadAll(): Promise<void> {
+    for (const d of this.discovered) await this.load(d.packageName);
+  }
+
+  /**
+   * Loads what a config needs: its explicit `plugins` and the plugin of every slot, found among the discovered
+   * packages or by the `@kd/<kind>-<name>` convention. A slot naming nothing installed is reported with the
+   * package to install.
+   */
+  async loadFor(config: unknown, baseDir: string): Promise<void> {
+    if (!config || typeof config !== 'object' || Array.isArray(config)) return;
+    const c = config as Record<string, unknown>;
+    if (Array.isArray(c['plugins'])) for (const p of c['plugins']) if (typeof p === 'string') await this.load(p, baseDir);
+    for (const s of slots(c)) {
+      if (this.registry.find(s.kind, s.name)) continue;
+      const d =
+        this.discovered.find((x) => x.kind === s.kind && x.name === s.name) ?? resolveConventional(this.root, s.kind, s.name);
+      if (d) await this.load(d.packageName);
+      if (!this.registry.find(s.kind, s.name)) this.registry.get(s.kind, s.name, s.pointer); // throws the install hint
+    }
+  }
+
+  /** The validator for the plugins registered now. */
+  validator(): PipelineValidator {
+    return createPipelineValidator(this.registry.manifests);
+  }
+
+  /** Reads, loads plugins for, and validates a config file. No tensor is allocated. */
+  async validateFile(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
+    const raw = readJsonFile(file);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new KdInputError(`${file}: /: expected a JSON object`);
+    const baseDir = dirname(resolve(file));
+    await this.loadFor(raw, baseDir);
+    const config = this.validator().validate<PipelineConfig>(raw, file);
+    await this.checkSemantics(config, baseDir, file);
+    return { config, baseDir };
+  }
+
+  /** Checks that need more than the schema: cross-section rules and files that must exist. */
+  private async checkSemantics(config: PipelineConfig, baseDir: string, file: string): Promise<void> {
+    if (config.distiller && !config.teacher) {
+      // Factories only read options, so asking the distiller costs no tensors.
+      const d = await this.registry.get('distiller', config.distiller.name, '/distiller/name').create(config.distiller, { container: this.container, baseDir });
+      const needs = d.usesTeacher;
+      d.dispose?.();
+      if (needs) throw new KdInputError(`${file}: /teacher: the "${config.distiller.name}" distiller needs a teacher; add a teacher section with its backbone and weights`);
+    }
+    if (config.teacher) {
+      const w = this.resolvePath(baseDir, config.teacher.weights);
+      if (!existsSync(w)) throw new KdInputError(`${file}: /teacher/weights: ${w} does not exist; train the teacher first (kd run its config)`);
+    }
+    const milestones = config.training.schedule.milestones ?? [];
+    for (let i = 1; i < milestones.length; i++)
+      if (milestones[i]! <= milestones[i - 1]!)
+        throw new KdInputError(`${file}: /training/schedule/milestones/${i}: got ${milestones[i]}; expected a number > ${milestones[i - 1]} (increasing)`);
+  }
+
+  resolvePath(baseDir: string, p: string): string {
+    return isAbsolute(p) ? p : resolve(baseDir, p);
+  }
+
+  /** Builds the dataset, networks and distiller of a validated config on the active backend. */
+  async assemble(config: PipelineConfig, baseDir: string) {
+    const run = this.container.createChildContainer();
+    run.register(RUN_CONFIG, { useValue: config as unknown as Readonly<Record<string, unknown>> });
+    const registry = this.registry;
+    const ctx = { container: run, baseDir };
+    const seed = config.training.seed;
+    const dataset: Dataset = await registry.get('dataset', config.dataset.name, '/dataset/name').create(config.dataset, { ...ctx, seed });
+    const { numClasses, inputShape } = dataset.info;
+    const build = async (spec: PluginSpec, scope: string): Promise<Network> =>
+      registry.get('backbone', spec.name, `/${scope}/backbone/name`).create(spec, {
+        ...ctx,
+        numClasses,
+        inputShape,
+        rng: Rng.derive(seed, 'init', scope),
+        scope,
+      });
+    const student = await build(config.student.backbone, 'student');
+    let teacher: Network | undefined;
+    if (config.teacher) {
+      teacher = await build(config.teacher.backbone, 'teacher');
+      loadNetwork(this.resolvePath(baseDir, config.teacher.weights), teacher);
+    }
+    let distiller: Distiller | undefined;
+    if (config.distiller) {
+      distiller = await registry.get('distiller', config.distiller.name, '/distiller/name').create(config.distiller, ctx);
+      if (distiller.usesTeacher && !teacher)
+        throw new KdInputError(`/teacher: the "${config.distiller.name}" distiller needs a teacher; add a teacher section`);
+      await distiller.setup?.({
+        student,
+        teacher,
+        numClasses,
+        rng: Rng.derive(seed, 'distiller'),
+        createNetwork: (spec, scope) => build(spec, scope),
+      });
+    }
+    const evaluators: NamedEvaluator[] = [];
+    for (const [i, e] of config.evaluators.entries())
+      evaluators.push({ name: e.name, evaluator: await registry.get('evaluator', e.name, `/evaluators/${i}/name`).create(e, ctx) });
+    const dispose = () => {
+      distiller?.dispose?.();
+      for (const e of evaluators) e.evaluator.dispose?.();
+      student.dispose();
+      teacher?.dispose();
+      dataset.dispose?.();
+    };
+    return { dataset, student, teacher, distiller, evaluators, dispose };
+  }
+
+  /** Builds the models of a config without training: shapes, parameter counts, a memory estimate. */
+  async plan(file: string): Promise<PipelinePlan> {
+    const { config, baseDir } = await this.validateFile(file);
+    await selectBackend(config.backend);
+    const parts = await this.assemble(config, baseDir);
+    try {
+      const student = describeNetwork(parts.student);
+      const teacher = parts.teacher ? describeNetwork(parts.teacher) : null;
+      const stages = (parts.distiller?.stages?.() ?? [{ name: 'train' }]).map((s) => ({ name: s.name, epochs: s.epochs ?? config.training.epochs }));
+      const o = config.training.optimizer;
+      const slotsPerParam = o.type === 'sgd' ? ((o.momentum ?? 0) > 0 ? 1 : 0) : 2;
+      return {
+        dataset: {
+          name: config.dataset.name,
+          numClasses: parts.dataset.info.numClasses,
+          inputShape: parts.dataset.info.inputShape,
+          train: parts.dataset.split('train')?.size ?? 0,
+          test: parts.dataset.split('test')?.size ?? 0,
+        },
+        student,
+        teacher,
+        distiller: config.distiller?.name ?? null,
+        stages,
+        mismatches: mismatches(student, teacher),
+        memory: planMemory(config, student, teacher, slotsPerParam),
+      };
+    } finally {
+      parts.dispose();
+    }
+  }
+
+  /** Continues an interrupted run from its directory's latest checkpoint. */
+  async resume(dir: string, options: Omit<RunOptions, 'resume'> = {}): Promise<RunResult> {
+    const runDir = new RunDirectory(resolve(dir));
+    if (!existsSync(runDir.path(RUN_FILES.config)))
+      throw new KdInputError(`${runDir.dir}: not a kd run directory (no ${RUN_FILES.config})`);
+    if (runDir.isFinished) throw new KdInputError(`${runDir.dir}: the run already finished (${RUN_FILES.summary} exists)`);
+    const prov = runDir.readJson<{ baseDir?: string }>(RUN_FILES.provenance);
+    const baseDir = prov.baseDir ?? runDir.dir;
+    const raw = runDir.readJson<Record<string, unknown>>(RUN_FILES.config);
+    await this.loadFor(raw, baseDir);
+    const config = this.validator().validate<PipelineConfig>(raw, runDir.path(RUN_FILES.config));
+    if (resolve(baseDir, config.output.dir) !== runDir.dir)
+      throw new KdInputError(`${runDir.dir}: its config writes to ${resolve(baseDir, config.output.dir)}; was the directory moved?`);
+    return this.runConfig(config, baseDir, { ...options, resume: true });
+  }
+
+  /** Trains a config end to end and writes its run directory. */
+  async run(file: string, options: RunOptions = {}): Promise<RunResult> {
+    const { config, baseDir } = await this.validateFile(file);
+    return this.runConfig(config, baseDir, options);
+  }
+
+  async runConfig(config: PipelineConfig, baseDir: string, options: RunOptions = {}): Promise<RunResult> {
+    const events = options.events ?? new RunEvents();
+    const runDir = new RunDirectory(this.resolvePath(baseDir, config.output.dir));
+    let resume = undefined as ReturnType<typeof loadCheckpoint> | undefined;
+    if (options.resume) {
+      const ck = latestCheckpoint(runDir.path(RUN_FILES.checkpoints));
+      if (!ck) throw new KdInputError(`${runDir.dir}: no checkpoint to resume from`);
+    } else runDir.prepareFresh(config.output.overwrite);
+
+    const backend: BackendChoice = await selectBackend(config.backend);
+    this.logger.info(`backend: ${backend.name} — ${backend.reason}`);
+    const parts = await this.assemble(config, baseDir);
+    try {
+      if (options.resume) {
+        resume = loadCheckpoint(latestCheckpoint(runDir.path(RUN_FILES.checkpoints))!);
+        runDir.truncateMetrics(resume.position.metricsLines);
+        this.logger.info(`resuming from ${resume.dir}`);
+      } else {
+        runDir.writeJson(RUN_FILES.config, config);
+        runDir.writeJson(RUN_FILES.provenance, { ...this.provenance(config, backend), baseDir });
+      }
+      for (const { evaluator } of parts.evaluators) evaluator.attach?.(events);
+      await events.emit('runStart', { runDir: runDir.dir, config: config as never, resumedFromEpoch: resume?.position.epochsDone ?? null });
+      const trainer = new Trainer({ config, runDir, ...parts, events, resume });
+      const result = await trainer.run();
+      resume?.dispose();
+      writeDirAtomic(runDir.path(RUN_FILES.final), (dir) => saveNetwork(dir, parts.student));
+      const lines = runDir.metricsLines();
+      const summary = {
+        config: RUN_FILES.config,
+        backend: backend.name,
+        seed: config.training.seed,
+        epochs: result.epochs,
+        final: result.final,
+        best: result.best ?? null,
+        studentParams: parts.student.countParams(),
+        teacherParams: parts.teacher?.countParams() ?? null,
+        seconds: lines.reduce((a, l) => a + Number((l['time'] as { seconds?: number })?.seconds ?? 0), 0),
+        finishedAt: new Date().toISOString(),
+      };
+      runDir.writeJson(RUN_FILES.summary, summary);
+      await events.emit('runEnd', { runDir: runDir.dir, final: summary });
+      return { runDir: runDir.dir, summary };
+    } finally {
+      parts.dispose();
+      tf.disposeVariables();
+    }
+  }
+
+  private provenance(config: PipelineConfig, backend: BackendChoice): Record<string, unknown> {
+    const packages: Record<string, string> = { '@kd/core': coreVersion() };
+    for (const m of this.registry.manifests) packages[`@kd/${m.kind}-${m.name}`] = m.version;
+    packages['@tensorflow/tfjs-core'] = tf.version_core;
+    return {
+      startedAt: new Date().toISOString(),
+      seed: config.training.seed,
+      backend: { name: backend.name, reason: backend.reason, kernels: backend.kernels },
+      packages,
+      gitSha: gitSha(this.root),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    };
+  }
+}
+
+let cachedVersion: string | undefined;
+export function coreVersion(): string {
+  if (!cachedVersion) {
+    try {
+      cachedVersion = String((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+    } catch {
+      cachedVersion = '0.0.0';
+    }
+  }
+  return cachedVersion;
+}
+
+export { PLUGIN_KINDS };

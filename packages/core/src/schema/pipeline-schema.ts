@@ -1,0 +1,78 @@
+import type { PluginKind, PluginManifest } from '../plugin/plugin.js';
+import { backendSchema, outputSchema, trainingSchema } from './training-schema.js';
+
+export const PIPELINE_SPEC_VERSION = 1;
+
+export function pluginSchemaId(kind: PluginKind, name: string): string {
+  return `kd:${kind}/${name}`;
+}
+
+function union(manifests: readonly PluginManifest[], kind: PluginKind, description: string): Record<string, unknown> {
+  const of = manifests.filter((m) => m.kind === kind);
+  // ajv rejects `oneOf: []`; a slot with no installed plugin matches nothing instead.
+  if (of.length === 0) return { not: {}, description: `${description} (no ${kind} plugin is installed)` };
+  return {
+    type: 'object',
+    description,
+    required: ['name'],
+    properties: { name: { enum: of.map((m) => m.name), description: `The ${kind} plugin.` } },
+    discriminator: { propertyName: 'name' },
+    oneOf: of.map((m) => ({ $ref: pluginSchemaId(kind, m.name) })),
+  };
+}
+
+/** The pipeline schema for the given plugins: core's sections plus one discriminated union per slot. */
+export function buildPipelineSchema(manifests: readonly PluginManifest[]): Record<string, unknown> {
+  const backbone = union(manifests, 'backbone', 'Backbone architecture and its options.');
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'kd:pipeline',
+    title: 'kd pipeline',
+    type: 'object',
+    additionalProperties: false,
+    required: ['specVersion', 'dataset', 'student', 'training', 'output'],
+    properties: {
+      $schema: { type: 'string', description: 'Path of the schema file (for editors).' },
+      specVersion: { const: PIPELINE_SPEC_VERSION, description: 'Version of this config format.' },
+      description: { type: 'string', description: 'Free text.' },
+      plugins: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        default: [],
+        description: 'Extra plugin packages or module paths to load besides the discovered ones.',
+      },
+      backend: backendSchema,
+      dataset: union(manifests, 'dataset', 'Dataset and its options.'),
+      teacher: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['backbone', 'weights'],
+        description: 'The frozen teacher: its architecture and trained weights.',
+        properties: {
+          backbone,
+          weights: {
+            type: 'string',
+            minLength: 1,
+            description: 'A run directory (its final weights are used) or a checkpoint directory, relative to the config file.',
+          },
+        },
+      },
+      student: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['backbone'],
+        description: 'The network being trained.',
+        properties: { backbone },
+      },
+      distiller: union(manifests, 'distiller', 'Distillation method. Omit to train the student from labels alone.'),
+      evaluators: {
+        type: 'array',
+        items: union(manifests, 'evaluator', 'An evaluator.'),
+        default: [],
+        description: 'Metrics computed on the test split after each evaluated epoch.',
+      },
+      training: trainingSchema,
+      output: outputSchema,
+    },
+  };
+}

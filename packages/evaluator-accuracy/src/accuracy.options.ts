@@ -1,0 +1,25 @@
+export const accuracyOptionsSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'accuracy evaluator options',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { const: 'accuracy', description: 'Top-k accuracy of the student and, when present, the teacher.' },
+    topK: {
+      type: 'array',
+      items: { type: 'integer', minimum: 1, maximum: 1000 },
+      minItems: 1,
+      uniqueItems: true,
+      default: [1, 5],
+      description: 'Which top-k accuracies to report (k larger than the class count is reported as 1).',
+    },
+    teacher: { type: 'boolean', default: true, description: 'Also evaluate the teacher (computed once: it is frozen).' },
+  },
+} as const;
+
+export interface AccuracyOptions {
+  readonly name: 'accuracy';
+  readonly topK: readonly number[];
+  readonly teacher: boolean;
+}
