@@ -9,7 +9,7 @@ beforeAll(async () => {
 /** Hand-derived updates of PyTorch's torch.optim.SGD / Adam / AdamW for w=[1,-2], g=[0.5,0.25] twice. */
 describe('Optimizer (PyTorch semantics)', () => {
   const run = (config: ConstructorParameters<typeof Optimizer>[0], steps: number) => {
-    const v = tf.variable(tf.tensor1d([1, -2]));
+    const v = tf.tidy(() => tf.variable(tf.tensor1d([1, -2])));
     const opt = new Optimizer(config, [{ id: 'w', variable: v, decay: true }]);
     for (let i = 0; i < steps; i++) tf.tidy(() => opt.applyGradients(new Map([[v, tf.tensor1d([0.5, 0.25])]])));
     const out = Array.from(v.dataSync());

@@ -35,7 +35,7 @@ export class Optimizer {
     this.lr = config.lr;
     const n = config.type === 'sgd' ? ((config.momentum ?? 0) > 0 ? 1 : 0) : 2;
     for (const ref of params) {
-      const state = Array.from({ length: n }, () => tf.variable(tf.zerosLike(ref.variable), false));
+      const state = Array.from({ length: n }, () => tf.tidy(() => tf.variable(tf.zerosLike(ref.variable), false)));
       this.slots.set(ref.variable, { ref, state });
     }
   }

@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { isInputError, KdInputError } from '@kd/core';
+import {
+  encodeIdx,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  isGzip,
+  parseIdx,
+  parseIdxImages,
+  parseIdxLabels,
+  readIdxImages,
+  readIdxLabels,
+  readIdxSplit,
+} from './idx-reader.js';
+
+/** 2 images of 2×3 pixels, written out byte by byte. */
+const IMAGES = Uint8Array.from([
+  0x00, 0x00, 0x08, 0x03, // magic 0x00000803
+  0x00, 0x00, 0x00, 0x02, // count 2
+  0x00, 0x00, 0x00, 0x02, // rows 2
+  0x00, 0x00, 0x00, 0x03, // cols 3
+  0, 1, 2, 3, 4, 5, // image 0
+  250, 251, 252, 253, 254, 255, // image 1
+]);
+const LABELS = Uint8Array.from([0x00, 0x00, 0x08, 0x01, 0x00, 0x00, 0x00, 0x02, 7, 3]);
+
+function expectInputError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(KdInputError);
+  expect(isInputError(error)).toBe(true);
+  expect((error as KdInputError).exitCode).toBe(2);
+  for (const p of parts) expect((error as Error).message).toMatch(p);
+}
+
+describe('parseIdx', () => {
+  it('reads a hand-built image file exactly', () => {
+    const images = parseIdxImages(IMAGES, 'images.idx');
+    expect(images.count).toBe(2);
+    expect(images.rows).toBe(2);
+    expect(images.cols).toBe(3);
+    expect(Array.from(images.pixels)).toEqual([0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
+    const raw = parseIdx(IMAGES, 'images.idx');
+    expect(raw.magic).toBe(IDX_IMAGES_MAGIC);
+    expect(raw.dims).toEqual([2, 2, 3]);
+  });
+
+  it('reads a hand-built label file exactly', () => {
+    const labels = parseIdxLabels(LABELS, 'labels.idx');
+    expect(labels.count).toBe(2);
+    expect(Array.from(labels.labels)).toEqual([7, 3]);
+    expect(parseIdx(LABELS, 'labels.idx').magic).toBe(IDX_LABELS_MAGIC);
+  });
+
+  it('reads gzip-compressed buffers the same way', () => {
+    const gz = new Uint8Array(gzipSync(IMAGES));
+    expect(isGzip(gz)).toBe(true);
+    expect(isGzip(IMAGES)).toBe(false);
+    const images = parseIdxImages(gz, 'images.idx.gz');
+    expect(Array.from(images.pixels)).toEqual(Array.from(IMAGES.subarray(16)));
+    expect(Array.from(parseIdxLabels(new Uint8Array(gzipSync(LABELS)), 'labels.gz').labels)).toEqual([7, 3]);
+  });
+
+  it('encodeIdx is the inverse of parseIdx', () => {
+    expect(Array.from(encodeIdx([2, 2, 3], IMAGES.subarray(16)))).toEqual(Array.from(IMAGES));
+    expect(Array.from(encodeIdx([2], Uint8Array.from([7, 3])))).toEqual(Array.from(LABELS));
+  });
+});
+
+describe('malformed files', () => {
+  it('bad magic: a label file read as images', () => {
+    expectInputError(() => parseIdxImages(LABELS, 'train-images-idx3-ubyte'), 'train-images-idx3-ubyte:', 'bad magic', '0x00000801', 'expected 0x00000803', 'label file');
+  });
+
+  it('bad magic: an image file read as labels', () => {
+    expectInputError(() => parseIdxLabels(IMAGES, 'my-labels.gz'), /^my-labels\.gz:/, 'expected 0x00000801');
+  });
+
+  it('bad magic: not an IDX file at all', () => {
+    expectInputError(() => parseIdx(new TextEncoder().encode('hello world'), 'notes.txt'), /^notes\.txt:/, 'bad magic');
+  });
+
+  it('truncated before the magic number', () => {
+    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 3), 'short.idx'), /^short\.idx:/, 'truncated');
+  });
+
+  it('truncated header', () => {
+    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 10), 'hdr.idx'), /^hdr\.idx:/, 'truncated IDX header', 'expected 16 bytes');
+  });
+
+  it('truncated data', () => {
+    expectInputError(() => parseIdxImages(IMAGES.subarray(0, IMAGES.length - 1), 'cut.idx'), /^cut\.idx:/, 'truncated IDX data', 'need 12 bytes', 'found 11');
+  });
+
+  it('trailing bytes', () => {
+    const long = Uint8Array.from([...LABELS, 1]);
+    expectInputError(() => parseIdxLabels(long, 'long.idx'), /^long\.idx:/, '1 unexpected bytes');
+  });
+
+  it('corrupt gzip', () => {
+    const gz = new Uint8Array(gzipSync(IMAGES));
+    expectInputError(() => parseIdxImages(gz.subarray(0, 20), 'broken.gz'), /^broken\.gz:/, 'not a valid gzip file');
+  });
+
+  it('label out of range', () => {
+    const bad = Uint8Array.from([...LABELS.subarray(0, 8), 3, 10]);
+    expectInputError(() => parseIdxLabels(bad, 'labels.idx'), /^labels\.idx:/, 'label 10 at index 1', '0..9');
+    expect(parseIdxLabels(bad, 'labels.idx', 11).labels[1]).toBe(10);
+  });
+});
+
+describe('reading files', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kd-idx-reader-'));
+    writeFileSync(join(dir, 'images'), IMAGES);
+    writeFileSync(join(dir, 'images.gz'), gzipSync(IMAGES));
+    writeFileSync(join(dir, 'labels.gz'), gzipSync(LABELS));
+    writeFileSync(join(dir, 'three-labels'), encodeIdx([3], Uint8Array.from([1, 2, 3])));
+    writeFileSync(join(dir, 'broken.gz'), gzipSync(IMAGES).subarray(0, 25));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads plain and gzip files', async () => {
+    const plain = await readIdxImages(join(dir, 'images'));
+    const gz = await readIdxImages(join(dir, 'images.gz'));
+    expect(Array.from(gz.pixels)).toEqual(Array.from(plain.pixels));
+    expect(Array.from((await readIdxLabels(join(dir, 'labels.gz'))).labels)).toEqual([7, 3]);
+  });
+
+  it('pairs images with labels and applies a limit', async () => {
+    const split = await readIdxSplit(join(dir, 'images.gz'), join(dir, 'labels.gz'), { limit: 1 });
+    expect(split.count).toBe(1);
+    expect(Array.from(split.pixels)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(split.labels)).toEqual([7]);
+  });
+
+  it('image/label count mismatch names both files', async () => {
+    const images = join(dir, 'images');
+    const labels = join(dir, 'three-labels');
+    const e = await readIdxSplit(images, labels).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(KdInputError);
+    expect((e as Error).message).toBe(`${images} has 2 images but ${labels} has 3 labels: expected the same count`);
+  });
+
+  it('missing and corrupt files', async () => {
+    const missing = join(dir, 'nope.gz');
+    await expect(readIdxImages(missing)).rejects.toThrow(`${missing}: file not found`);
+    await expect(readIdxImages(join(dir, 'broken.gz'))).rejects.toThrow(/broken\.gz: not a valid gzip file/);
+    await expect(readIdxImages(join(dir, 'broken.gz'))).rejects.toBeInstanceOf(KdInputError);
+  });
+});

@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { existsSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { API_VERSION, Rng } from '@kd/core';
+import * as api from './index.js';
+import { idxPlugin, idxOptionsSchema, bundledFashionMnistDir, SYSTEM_FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES } from './index.js';
+import type { IdxDataset } from './dataset.js';
+
+const hasSystemSet = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].every(
+  (f) => existsSync(`${SYSTEM_FASHION_MNIST_DIR}/${f}`),
+);
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function context(baseDir = process.cwd()) {
+  return { baseDir, seed: 0 } as Parameters<typeof idxPlugin.create>[1];
+}
+
+describe('idx plugin', () => {
+  it('manifest', () => {
+    const m = idxPlugin.manifest;
+    expect(m.kind).toBe('dataset');
+    expect(m.name).toBe('idx');
+    expect(m.apiVersion).toBe(API_VERSION);
+    expect(m.version).toBe('0.1.0');
+    expect(m.paper?.url).toBe('https://arxiv.org/abs/1708.07747');
+    expect(m.paper?.authors).toContain('Vollgraf');
+    expect(m.optionsSchema).toBe(idxOptionsSchema);
+  });
+
+  it('the index has named exports only, one plugin object', () => {
+    expect('default' in api).toBe(false);
+    const plugins = Object.values(api).filter((v) => typeof v === 'object' && v !== null && 'manifest' in v);
+    expect(plugins).toEqual([idxPlugin]);
+  });
+
+  it('schema compiles under strict ajv, applies defaults and rejects bad options', () => {
+    const warnings: unknown[] = [];
+    const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true, logger: { log: () => {}, warn: (...a: unknown[]) => warnings.push(a), error: () => {} } });
+    const { $schema: _s, ...schema } = idxOptionsSchema;
+    const validate = ajv.compile(schema);
+    expect(warnings).toEqual([]);
+    const config: Record<string, unknown> = { name: 'idx' };
+    expect(validate(config)).toBe(true);
+    expect(config).toEqual({ name: 'idx', preset: 'fashion-mnist', source: 'auto', normalize: true, augment: { flip: false, pad: 0 } });
+    expect(validate({ name: 'idx', trainLimit: 0 })).toBe(false);
+    expect(validate({ name: 'idx', trainLimit: 2.5 })).toBe(false);
+    expect(validate({ name: 'idx', augment: { pad: 9 } })).toBe(false);
+    expect(validate({ name: 'idx', augment: { rotate: true } })).toBe(false);
+    expect(validate({ name: 'idx', shuffle: true })).toBe(false);
+    expect(validate({ name: 'idx', preset: 'mnist' })).toBe(false);
+    expect(validate({ name: 'idx', preset: 'custom', dir: 'data' })).toBe(true);
+    expect(validate({ name: 'other' })).toBe(false);
+  });
+
+  it('every option is described; every option without a natural "unset" has a default', () => {
+    const props = idxOptionsSchema.properties as Record<string, Record<string, unknown>>;
+    for (const [key, p] of Object.entries(props)) {
+      expect(typeof p['description'], key).toBe('string');
+      if (!['dir', 'trainLimit', 'testLimit'].includes(key)) expect(p, key).toHaveProperty('default');
+    }
+    for (const [key, p] of Object.entries(idxOptionsSchema.properties.augment.properties as Record<string, Record<string, unknown>>)) {
+      expect(typeof p['description'], key).toBe('string');
+      expect(p, key).toHaveProperty('default');
+    }
+  });
+});
+
+describe('bundled Fashion-MNIST subset', () => {
+  it('resolves next to src/', () => {
+    expect(bundledFashionMnistDir().replace(/\\/g, '/')).toMatch(/packages\/dataset-idx\/data\/fashion-mnist\/?$/);
+  });
+
+  it('loads 10,000 train and 2,000 test images with balanced classes', async () => {
+    const ds = (await idxPlugin.create({ name: 'idx', source: 'bundled' }, context())) as IdxDataset;
+    expect(ds.info.numClasses).toBe(10);
+    expect(ds.info.inputShape).toEqual([28, 28, 1]);
+    expect(ds.info.classNames).toEqual(FASHION_MNIST_CLASS_NAMES);
+    expect(ds.info.classNames![0]).toBe('T-shirt/top');
+    expect(ds.info.source).toContain('bundled');
+    expect(ds.split('train')!.size).toBe(10_000);
+    expect(ds.split('test')!.size).toBe(2_000);
+    const counts = (labels: Uint8Array) => Array.from({ length: 10 }, (_, c) => labels.filter((l) => l === c).length);
+    expect(counts(ds.train.data.labels)).toEqual(new Array(10).fill(1000));
+    expect(counts(ds.test.data.labels)).toEqual(new Array(10).fill(200));
+    // The preset's normalisation is close to the subset's own statistics.
+    const mean = ds.train.data.pixels.reduce((a, b) => a + b, 0) / ds.train.data.pixels.length / 255;
+    expect(mean).toBeGreaterThan(0.25);
+    expect(mean).toBeLessThan(0.32);
+  });
+
+  it('yields normalised batches end to end without leaking', async () => {
+    const ds = await idxPlugin.create({ name: 'idx', source: 'bundled', trainLimit: 100, augment: { flip: true, pad: 2 } }, context());
+    const before = tf.memory().numTensors;
+    let n = 0;
+    for await (const { x, y } of ds.split('train')!.batches({ batchSize: 32, rng: new Rng(7), dropLast: true })) {
+      expect(x.shape).toEqual([32, 28, 28, 1]);
+      const [min, max] = tf.tidy(() => [tf.min(x).dataSync()[0]!, tf.max(x).dataSync()[0]!]);
+      expect(min).toBeCloseTo(-0.2860 / 0.3530, 5);
+      expect(max).toBeLessThanOrEqual((1 - 0.286) / 0.353 + 1e-5);
+      n += x.shape[0];
+      tf.dispose([x, y]);
+    }
+    expect(n).toBe(96);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.skipIf(!hasSystemSet)("source 'auto' uses Debian's full set when installed (60,000 / 10,000)", async () => {
+    const ds = await idxPlugin.create({ name: 'idx' }, context());
+    expect(ds.split('train')!.size).toBe(60_000);
+    expect(ds.split('test')!.size).toBe(10_000);
+    expect(ds.info.source).toContain(SYSTEM_FASHION_MNIST_DIR);
+    const system = await idxPlugin.create({ name: 'idx', source: 'system', trainLimit: 10 }, context());
+    expect(system.split('train')!.size).toBe(10);
+  });
+
+  it.skipIf(hasSystemSet)("source 'system' without Debian's package is a clear input error", async () => {
+    await expect(idxPlugin.create({ name: 'idx', source: 'system' }, context())).rejects.toThrow(/dataset-fashion-mnist/);
+  });
+});

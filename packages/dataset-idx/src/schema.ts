@@ -1,0 +1,97 @@
+/** Options of the `idx` dataset plugin. */
+
+export const IDX_PRESETS = ['fashion-mnist', 'mnist', 'custom'] as const;
+export type IdxPreset = (typeof IDX_PRESETS)[number];
+
+export const IDX_SOURCES = ['auto', 'bundled', 'system'] as const;
+export type IdxSource = (typeof IDX_SOURCES)[number];
+
+export interface IdxAugmentOptions {
+  /** Random horizontal flip (probability 1/2). */
+  readonly flip?: boolean;
+  /** Random-crop padding in pixels (0 disables). */
+  readonly pad?: number;
+}
+
+/** The plugin's config object, as written in a pipeline config (defaults may be omitted). */
+export interface IdxOptions {
+  readonly name: 'idx';
+  readonly preset?: IdxPreset;
+  readonly dir?: string;
+  readonly source?: IdxSource;
+  readonly trainLimit?: number;
+  readonly testLimit?: number;
+  readonly normalize?: boolean;
+  readonly augment?: IdxAugmentOptions;
+}
+
+/** JSON Schema (draft 2020-12) of `IdxOptions`. */
+export const idxOptionsSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'idx dataset',
+  description: 'Images and labels from IDX files (the MNIST format): Fashion-MNIST, MNIST or your own.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { const: 'idx', default: 'idx', description: 'The dataset plugin: IDX files.' },
+    preset: {
+      enum: [...IDX_PRESETS],
+      default: 'fashion-mnist',
+      description:
+        'Which data set the files hold; sets class names and normalisation. fashion-mnist needs no files; ' +
+        'mnist and custom read the directory given by `dir` (custom normalises with statistics of its training images).',
+    },
+    dir: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and ' +
+        't10k-labels-idx1-ubyte (each plain or .gz), relative to the config file. When set, `source` is ignored. ' +
+        'No default: fashion-mnist then uses `source`.',
+    },
+    source: {
+      enum: [...IDX_SOURCES],
+      default: 'auto',
+      description:
+        'fashion-mnist without `dir`: "system" reads the full set of the Debian package dataset-fashion-mnist ' +
+        '(/usr/share/datasets/fashion-mnist), "bundled" the 10,000/2,000-image subset shipped with this package, ' +
+        '"auto" the system set when installed, else the bundled subset.',
+    },
+    trainLimit: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Use only the first N training images (deterministic, for quick runs). No default: all images.',
+    },
+    testLimit: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Use only the first N test images (deterministic, for quick runs). No default: all images.',
+    },
+    normalize: {
+      type: 'boolean',
+      default: true,
+      description:
+        "Normalise pixels as (x/255 - mean)/std with the preset's values (Fashion-MNIST 0.2860/0.3530, MNIST 0.1307/0.3081); " +
+        'false gives x/255 in [0, 1].',
+    },
+    augment: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Training-split augmentation, applied only when the trainer passes a random generator.',
+      properties: {
+        flip: { type: 'boolean', default: false, description: 'Random horizontal flip with probability 1/2.' },
+        pad: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 8,
+          default: 0,
+          description: 'Random crop: zero-pad each side by this many pixels, then crop back to the original size (0 disables).',
+        },
+      },
+    },
+  },
+  if: { properties: { preset: { enum: ['mnist', 'custom'] } }, required: ['preset'] },
+  then: { properties: { dir: { type: 'string' } }, required: ['dir'] },
+} as const;
