@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core registers no gradients by itself; training needs them whichever backend runs.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { registerTrainingKernels } from '@kd/tfjs-kernels';
 import { KdInputError } from '../errors/errors.js';
 

@@ -1,0 +1,201 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Options of the classic knowledge-distillation loss (Hinton, Vinyals, Dean 2015). Every field is optional; the
+ * defaults are the CIFAR-100 benchmark settings of CRD/RepDistiller and mdistiller (w_ce 0.1, w_kd 0.9, τ 4).
+ */
+export interface KdLossOptions {
+  /** Weight of the hard-label cross-entropy (at τ = 1). Default 0.1. */
+  readonly ceWeight?: number;
+  /** Weight of the distillation term. Default 0.9. */
+  readonly kdWeight?: number;
+  /** Softmax temperature τ > 0 shared by teacher and student. Default 4. */
+  readonly temperature?: number;
+  /** Multiply the KL term by τ² so its gradients keep their magnitude as τ changes (Hinton §2). Default true. */
+  readonly scaleByTemperatureSquared?: boolean;
+  /**
+   * Logit standardisation (Sun et al., CVPR 2024, "Logit Standardization in Knowledge Distillation",
+   * arXiv 2403.01427): before dividing by τ, each sample's logits (teacher and student alike) are replaced by
+   * their z-score `(z − mean(z)) / (std(z) + 1e-7)`, with the unbiased (n − 1) standard deviation over the classes,
+   * as in the authors' code. Only the KD term uses standardised logits; the cross-entropy keeps the raw ones.
+   * The gradient flows through the student's standardisation. Needs at least 2 classes. Default false.
+   */
+  readonly standardizeLogits?: boolean;
+}
+
+/** The loss terms: `ce` and `kd` are unweighted; `total = ceWeight·ce + kdWeight·kd`. */
+export type KdLossResult = {
+  readonly total: tf.Scalar;
+  /** Mean cross-entropy of the student's raw logits with the hard labels. */
+  readonly ce: tf.Scalar;
+  /** τ²·KL(p_T ‖ p_S) summed over classes and averaged over the batch (KL alone without τ² scaling). */
+  readonly kd: tf.Scalar;
+};
+
+export const KD_LOSS_DEFAULTS: Readonly<Required<KdLossOptions>> = Object.freeze({
+  ceWeight: 0.1,
+  kdWeight: 0.9,
+  temperature: 4,
+  scaleByTemperatureSquared: true,
+  standardizeLogits: false,
+});
+
+/** The ε of logit standardisation, added to the standard deviation (value of the official LS-KD code). */
+export const LOGIT_STANDARDIZATION_EPS = 1e-7;
+
+/** Identity forward, zero gradient backward: the teacher is a constant target (PyTorch's `.detach()`). */
+const stopGradient = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
+  value: tf.clone(x as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as <T extends tf.Tensor>(x: T) => T;
+
+/**
+ * Per-sample z-score of logits over the class axis: `(z − mean(z)) / (std(z) + eps)` with the unbiased standard
+ * deviation (Sun et al. 2024). Differentiable; for constant logits it returns zeros with a finite gradient.
+ */
+export function standardizeLogits(logits: tf.Tensor2D, eps: number = LOGIT_STANDARDIZATION_EPS): tf.Tensor2D {
+  const classes = logits.shape[1];
+  if (classes < 2) throw new RangeError(`standardizeLogits needs at least 2 classes, got ${classes}`);
+  return tf.tidy(() => {
+    const centred = tf.sub(logits, tf.mean(logits, 1, true));
+    const variance = tf.div(tf.sum(tf.square(centred), 1, true), classes - 1);
+    // The floor keeps the gradient finite for constant logits (sqrt′(0) = ∞); it is far below eps, so the value
+    // is unchanged.
+    const std = tf.sqrt(tf.maximum(variance, 1e-24));
+    return tf.div(centred, tf.add(std, eps)) as tf.Tensor2D;
+  });
+}
+
+/** Where the small-KL form is used: S > −0.5, i.e. KL < ln 2. */
+const SMALL_KL_SUM = -0.5;
+
+/** Forward value of {@link klDivergence}, plus what its gradient needs. */
+function klForward(aS: tf.Tensor2D, aT: tf.Tensor2D): tf.Tensor[] {
+  return tf.tidy(() => {
+    const logPs = tf.logSoftmax(aS);
+    const logPt = tf.logSoftmax(aT);
+    const ps = tf.exp(logPs);
+    const pt = tf.exp(logPt);
+    const direct = tf.sum(tf.mul(pt, tf.sub(logPt, logPs)), 1);
+
+    const d = tf.sub(aT, aS);
+    const r = tf.sub(d, tf.sum(tf.mul(pt, d), 1, true));
+    const nearTerm = tf.mul(ps, tf.expm1(tf.minimum(r, 1)));
+    const farTerm = tf.sub(tf.exp(tf.minimum(tf.add(logPs, r), 30)), ps);
+    const sum = tf.sum(tf.where(tf.lessEqual(r, 1), nearTerm, farTerm), 1);
+    const small = tf.neg(tf.log1p(tf.maximum(sum, SMALL_KL_SUM)));
+    const kl = tf.where(tf.greater(sum, SMALL_KL_SUM), small, direct);
+    return [kl, ps, pt, logPs, logPt];
+  });
+}
+
+/**
+ * Per-sample KL(softmax(aT) ‖ softmax(aS)) = Σ_i p_T,i (log p_T,i − log p_S,i) over the class axis, for logits
+ * already divided by τ: a [batch] tensor. Student and teacher both go through log-softmax (never log(softmax)).
+ *
+ * Value. The direct form loses float32 precision when KL is small (high τ, many classes, student close to the
+ * teacher): its absolute error is about ε·|log p| ≈ ε·ln C, which at τ = 20 and C = 100 reaches 1e-4 of the value.
+ * With d = aT − aS and m = Σ p_T d, the identity Σ_i p_S,i e^{d_i − m} = e^{−KL} gives
+ *
+ *   KL = −log1p(S),  S = Σ_i p_S,i · expm1(d_i − m),
+ *
+ * whose error shrinks with KL (≤ 1e-5 relative down to KL ≈ 1e-4, ~1e-10 absolute below, against ~1e-7 absolute for
+ * the direct form; identical logits give exactly 0). Each term is p_S·expm1(r) for r ≤ 1 and
+ * exp(log p_S + r) − p_S above (every p_S,i e^{r_i} ≤ 1, so nothing overflows). This form is used where S > −0.5
+ * (KL < ln 2), the direct form elsewhere, where it is accurate.
+ *
+ * Gradient (analytic, so the branch selection needs no gradient): ∂KL/∂aS = p_S − p_T and
+ * ∂KL/∂aT = p_T ∘ (log p_T − log p_S − KL).
+ */
+const klDivergence = tf.customGrad(((aS: tf.Tensor2D, aT: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  const [kl, ps, pt, logPs, logPt] = klForward(aS, aT) as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  save([ps, pt, logPs, logPt, kl]);
+  return {
+    value: kl,
+    gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
+      const [ps_, pt_, logPs_, logPt_, kl_] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+      const dyc = tf.expandDims(dy, 1);
+      const gS = tf.mul(dyc, tf.sub(ps_, pt_));
+      const gT = tf.mul(dyc, tf.mul(pt_, tf.sub(tf.sub(logPt_, logPs_), tf.expandDims(kl_, 1))));
+      return [gS, gT];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (aS: tf.Tensor2D, aT: tf.Tensor2D) => tf.Tensor1D;
+
+function resolve(options: KdLossOptions): Required<KdLossOptions> {
+  const o = { ...KD_LOSS_DEFAULTS } as Required<KdLossOptions>;
+  for (const key of Object.keys(KD_LOSS_DEFAULTS) as (keyof KdLossOptions)[]) {
+    if (options[key] !== undefined) (o as Record<string, unknown>)[key] = options[key];
+  }
+  for (const key of ['ceWeight', 'kdWeight'] as const) {
+    if (!Number.isFinite(o[key]) || o[key] < 0) throw new RangeError(`kd loss: ${key} must be a finite number ≥ 0, got ${o[key]}`);
+  }
+  if (!Number.isFinite(o.temperature) || o.temperature <= 0) {
+    throw new RangeError(`kd loss: temperature must be a finite number > 0, got ${o.temperature}`);
+  }
+  return o;
+}
+
+function checkShapes(student: tf.Tensor, teacher: tf.Tensor, labels: tf.Tensor): void {
+  if (student.rank !== 2 || teacher.rank !== 2) {
+    throw new Error(`kd loss: logits must be [batch, classes]; got student ${JSON.stringify(student.shape)}, teacher ${JSON.stringify(teacher.shape)}`);
+  }
+  if (student.shape[0] !== teacher.shape[0] || student.shape[1] !== teacher.shape[1]) {
+    throw new Error(`kd loss: student ${JSON.stringify(student.shape)} and teacher ${JSON.stringify(teacher.shape)} logits differ in shape`);
+  }
+  if (labels.rank !== 1 || labels.shape[0] !== student.shape[0]) {
+    throw new Error(`kd loss: labels must be [${student.shape[0]}]; got ${JSON.stringify(labels.shape)}`);
+  }
+}
+
+/**
+ * Classic KD loss with its terms:
+ *
+ *   total = ceWeight · CE(z_S, y) + kdWeight · τ² · (1/B) Σ_b KL(softmax(z_T/τ) ‖ softmax(z_S/τ))
+ *
+ * KL is summed over classes and averaged over the batch ("batchmean", as mdistiller and RepDistiller). The student
+ * uses `logSoftmax` (never `log(softmax)`); the teacher's logits are a constant (zero gradient). With
+ * `standardizeLogits` both nets' logits are z-scored per sample before dividing by τ. Runs in `tf.tidy`: only the
+ * three returned scalars survive.
+ */
+export function kdLossTerms(
+  studentLogits: tf.Tensor2D,
+  teacherLogits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  options: KdLossOptions = {},
+): KdLossResult {
+  const o = resolve(options);
+  checkShapes(studentLogits, teacherLogits, labels);
+  const classes = studentLogits.shape[1];
+  if (o.standardizeLogits && classes < 2) throw new RangeError(`kd loss: standardizeLogits needs at least 2 classes, got ${classes}`);
+  return tf.tidy(() => {
+    const student = tf.cast(studentLogits, 'float32') as tf.Tensor2D;
+    const teacher = stopGradient(tf.cast(teacherLogits, 'float32') as tf.Tensor2D);
+
+    // Hard-label cross-entropy at τ = 1 on the raw student logits.
+    const onehot = tf.oneHot(tf.cast(labels, 'int32'), classes);
+    const ce = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(student)), 1))) as tf.Scalar;
+
+    // Soft term: KL(p_T ‖ p_S) per sample, averaged over the batch.
+    const zs = o.standardizeLogits ? standardizeLogits(student) : student;
+    const zt = o.standardizeLogits ? standardizeLogits(teacher) : teacher;
+    const kl = tf.mean(klDivergence(tf.div(zs, o.temperature), tf.div(zt, o.temperature))) as tf.Scalar;
+    const kd = (o.scaleByTemperatureSquared ? tf.mul(kl, o.temperature * o.temperature) : kl) as tf.Scalar;
+
+    const total = tf.add(tf.mul(ce, o.ceWeight), tf.mul(kd, o.kdWeight)) as tf.Scalar;
+    return { total, ce, kd };
+  });
+}
+
+/**
+ * The classic KD loss as one scalar tensor (see {@link kdLossTerms} for the definition and the terms). A pure
+ * function of its inputs: differentiate it with `tf.grad`/`tf.variableGrads` with respect to the student.
+ */
+export function kdLoss(
+  studentLogits: tf.Tensor2D,
+  teacherLogits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  options: KdLossOptions = {},
+): tf.Scalar {
+  return tf.tidy(() => kdLossTerms(studentLogits, teacherLogits, labels, options).total);
+}
