@@ -122,7 +122,7 @@ export class CnnNetwork implements Network {
   }
 
   countParams(): number {
-    return this.built.model.trainableWeights.reduce((a, w) => a + w.shape.reduce((p, d) => p * (d ?? 1), 1), 0);
+    return this.built.model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
   }
 
   toLayersModel(): tfl.LayersModel {

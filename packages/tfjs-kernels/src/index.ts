@@ -1,1 +1,7 @@
-export {};
+export {
+  registerTrainingKernels,
+  unregisterTrainingKernels,
+  TRAINING_KERNEL_BACKENDS,
+  type TrainingKernelBackend,
+  type TrainingKernelsResult,
+} from './register.js';

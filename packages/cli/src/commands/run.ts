@@ -8,7 +8,7 @@ import { createRuntime, type CliOptions } from '../runtime.js';
 export async function runCommand(args: { config?: string; resume?: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
   const runtime = createRuntime(io, options);
   const events = new RunEvents();
-  attachProgress(events, io);
+  attachProgress(events, io, process.env["KD_PROGRESS_LABEL"] ? `[${process.env["KD_PROGRESS_LABEL"]}] ` : "");
   const result = args.resume
     ? await runtime.resume(resolve(io.cwd, args.resume), { events })
     : await runtime.run(resolve(io.cwd, args.config!), { events });

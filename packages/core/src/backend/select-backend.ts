@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core registers no gradients by itself; training needs them whichever backend runs.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { registerTrainingKernels } from '@kd/tfjs-kernels';
 import { KdInputError } from '../errors/errors.js';
 
@@ -43,6 +41,9 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
   const wanted = (process.env['KD_BACKEND'] as BackendName | undefined) ?? requested;
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(wanted))
     throw new KdInputError(`KD_BACKEND: got ${JSON.stringify(wanted)}; expected one of "auto", "tensorflow", "wasm", "cpu"`);
+  // tfjs-core alone registers no gradients; the tfjs-layers bundle registers all of them when first loaded.
+  // Loading it here, before the overrides below, keeps a later import from replacing the overrides.
+  await import('@tensorflow/tfjs-layers');
   const tried: string[] = [];
   const done = (name: string, why: string): BackendChoice => {
     const { registered } = registerTrainingKernels(name);
