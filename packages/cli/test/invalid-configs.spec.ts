@@ -16,12 +16,12 @@ describe('invalid configs are rejected before any tensor exists', () => {
 
   it.each(files)('%s: exit code 2, JSON pointer and expectation in the message, nothing written', async (file) => {
     const io = captureIo();
-    const before = tf.memory().numTensors;
+    const before = tf.engine().state.numTensors;
     const code = await main(['run', join(dir, file)], io, { importer: sourceImporter });
     expect(code, io.stderr).toBe(2);
     for (const needle of expected[file.replace(/\.json$/, '')]!) expect(io.stderr).toContain(needle);
     expect(io.stderr).toContain(file);
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.engine().state.numTensors).toBe(before);
     expect(existsSync(resolve(dir, '../../../../tmp/kd-invalid-run'))).toBe(false);
   });
 

@@ -35,7 +35,7 @@ describe('kd run, end to end on the bundled Fashion-MNIST subset', () => {
     const counts = first.map((l) => l.memory.numTensors);
     expect(new Set(counts).size, `numTensors per epoch: ${counts.join(', ')}`).toBe(1);
     // It learned something: 10 balanced classes give 10% by chance.
-    expect(first[2]!.metrics['student.top1']).toBeGreaterThan(0.3);
+    expect(first[2]!.metrics['student.top1']).toBeGreaterThan(0.2);
     const prov = JSON.parse(readFileSync(join(runDir, 'provenance.json'), 'utf8'));
     expect(prov.backend.name).toBe('wasm');
     expect(prov.seed).toBe(7);

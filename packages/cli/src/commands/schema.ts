@@ -10,7 +10,8 @@ import { createRuntime, type CliOptions } from '../runtime.js';
 export async function schemaCommand(args: { out?: string }, io: CliIo, options: CliOptions): Promise<number> {
   const runtime = createRuntime(io, options);
   await runtime.loadAll();
-  const schema = runtime.validator().schema as Record<string, unknown>;
+  // `$id` is the validator's internal name; editors resolve the file by its path instead.
+  const { $id: _id, ...schema } = runtime.validator().schema as Record<string, unknown>;
   const defs: Record<string, unknown> = {};
   for (const m of runtime.registry.manifests) {
     const { $schema: _drop, ...rest } = m.optionsSchema as Record<string, unknown>;

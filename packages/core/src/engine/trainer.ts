@@ -103,78 +103,84 @@ export class Trainer {
       const optConfig = { ...config.training.optimizer, ...(stage.optimizer ?? {}) } as PipelineConfig['training']['optimizer'];
       const optimizer = new Optimizer(optConfig, modules.flatMap(paramRefs));
       if (resume && si === resume.position.stageIndex) resume.restoreOptimizer(optimizer);
-      const vars = optimizer.params.map((p) => p.variable);
-      const steps = Math.floor(train.size / config.training.batchSize);
-      if (steps < 1)
-        throw new KdInputError(`/training/batchSize: ${config.training.batchSize} is larger than the train split (${train.size} images)`);
-      await events.emit('stageStart', { stage: stage.name, epochs });
+      // Everything is restored now: free the checkpoint's tensors before training allocates anything.
+      resume?.dispose();
+      try {
+        const vars = optimizer.params.map((p) => p.variable);
+        const steps = Math.floor(train.size / config.training.batchSize);
+        if (steps < 1)
+          throw new KdInputError(`/training/batchSize: ${config.training.batchSize} is larger than the train split (${train.size} images)`);
+        await events.emit('stageStart', { stage: stage.name, epochs });
 
-      for (let epoch = startEpoch; epoch < epochs; epoch++) {
-        await events.emit('epochStart', { stage: stage.name, epoch, epochs, steps });
-        // Streams derive from (seed, stage, epoch) alone, so a resumed run draws exactly what it would have.
-        const rng = Rng.derive(config.training.seed, 'data', stage.name, epoch);
-        const sums: Record<string, number> = {};
-        let step = 0;
-        const t0 = performance.now();
-        for await (const batch of train.batches({ batchSize: config.training.batchSize, rng, dropLast: true })) {
-          const lr = learningRate(optConfig.lr, config.training.schedule, epoch, epochs, (step + 1) / steps);
-          optimizer.lr = lr;
-          const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: stage.name };
-          let losses: Record<string, number>;
-          try {
-            losses = this.step(batch.x, batch.y, vars, optimizer, info);
-          } finally {
-            batch.x.dispose();
-            batch.y.dispose();
+        for (let epoch = startEpoch; epoch < epochs; epoch++) {
+          await events.emit('epochStart', { stage: stage.name, epoch, epochs, steps });
+          // Streams derive from (seed, stage, epoch) alone, so a resumed run draws exactly what it would have.
+          const rng = Rng.derive(config.training.seed, 'data', stage.name, epoch);
+          const sums: Record<string, number> = {};
+          let step = 0;
+          const t0 = performance.now();
+          for await (const batch of train.batches({ batchSize: config.training.batchSize, rng, dropLast: true })) {
+            const lr = learningRate(optConfig.lr, config.training.schedule, epoch, epochs, (step + 1) / steps);
+            optimizer.lr = lr;
+            const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: stage.name };
+            let losses: Record<string, number>;
+            try {
+              losses = this.step(batch.x, batch.y, vars, optimizer, info);
+            } finally {
+              batch.x.dispose();
+              batch.y.dispose();
+            }
+            for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
+            if (!Number.isFinite(losses['total']!))
+              throw new Error(`loss became ${losses['total']} at stage ${stage.name}, epoch ${epoch + 1}, step ${step + 1}: lower the learning rate`);
+            await events.emit('stepEnd', {
+              stage: stage.name,
+              epoch,
+              step,
+              steps,
+              batchSize: config.training.batchSize,
+              lr,
+              losses,
+            });
+            step++;
           }
-          for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
-          if (!Number.isFinite(losses['total']!))
-            throw new Error(`loss became ${losses['total']} at stage ${stage.name}, epoch ${epoch + 1}, step ${step + 1}: lower the learning rate`);
-          await events.emit('stepEnd', {
+          const seconds = (performance.now() - t0) / 1000;
+          let metrics: Metrics = {};
+          if (test && ((epoch + 1) % config.training.evalEvery === 0 || epoch === epochs - 1))
+            metrics = await this.evaluate(test, epoch);
+          const mem = tf.memory();
+          const loss: Record<string, number> = {};
+          for (const [k, v] of Object.entries(sums)) loss[k] = v / Math.max(1, step);
+          const record = {
             stage: stage.name,
-            epoch,
-            step,
-            steps,
-            batchSize: config.training.batchSize,
-            lr,
-            losses,
-          });
-          step++;
+            epoch: epoch + 1,
+            epochs,
+            lr: optimizer.lr,
+            loss,
+            metrics,
+            memory: { numTensors: mem.numTensors, numBytes: mem.numBytes },
+            time: { seconds, imagesPerSecond: (step * config.training.batchSize) / seconds },
+          };
+          runDir.appendMetrics(record);
+          metricsLines++;
+          const m = metrics[BEST_METRIC];
+          if (m !== undefined && (!best || m > best.value)) best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
+          if (Object.keys(metrics).length) final = metrics;
+          saveCheckpoint(
+            runDir.path(RUN_FILES.checkpoints),
+            { stageIndex: si, stage: stage.name, epochsDone: epoch + 1, metricsLines, best, extra: { seed: config.training.seed } },
+            this.allModules,
+            optimizer,
+            config.output.keepCheckpoints,
+          );
+          await events.emit('epochEnd', { stage: stage.name, epoch, epochs, record, metrics });
         }
-        const seconds = (performance.now() - t0) / 1000;
-        let metrics: Metrics = {};
-        if (test && ((epoch + 1) % config.training.evalEvery === 0 || epoch === epochs - 1))
-          metrics = await this.evaluate(test, epoch);
-        const mem = tf.memory();
-        const loss: Record<string, number> = {};
-        for (const [k, v] of Object.entries(sums)) loss[k] = v / Math.max(1, step);
-        const record = {
-          stage: stage.name,
-          epoch: epoch + 1,
-          epochs,
-          lr: optimizer.lr,
-          loss,
-          metrics,
-          memory: { numTensors: mem.numTensors, numBytes: mem.numBytes },
-          time: { seconds, imagesPerSecond: (step * config.training.batchSize) / seconds },
-        };
-        runDir.appendMetrics(record);
-        metricsLines++;
-        const m = metrics[BEST_METRIC];
-        if (m !== undefined && (!best || m > best.value)) best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
-        if (Object.keys(metrics).length) final = metrics;
-        saveCheckpoint(
-          runDir.path(RUN_FILES.checkpoints),
-          { stageIndex: si, stage: stage.name, epochsDone: epoch + 1, metricsLines, best, extra: { seed: config.training.seed } },
-          this.allModules,
-          optimizer,
-          config.output.keepCheckpoints,
-        );
-        await events.emit('epochEnd', { stage: stage.name, epoch, epochs, record, metrics });
+      } finally {
+        optimizer.dispose();
       }
-      optimizer.dispose();
       await events.emit('stageEnd', { stage: stage.name, epochs });
     }
+    resume?.dispose();
     if (Object.keys(final).length === 0 && resume) {
       const lines = runDir.metricsLines();
       for (const l of lines) if (Object.keys((l['metrics'] as object) ?? {}).length) final = l['metrics'] as Metrics;

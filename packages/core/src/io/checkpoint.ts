@@ -128,6 +128,7 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     },
     dispose() {
       for (const t of tensors.values()) t.dispose();
+      tensors.clear();
     },
   };
 }

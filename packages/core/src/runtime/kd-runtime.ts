@@ -16,7 +16,8 @@ import { LOGGER, RUN_CONFIG, type Logger } from '../plugin/tokens.js';
 import { createPipelineValidator, type PipelineValidator } from '../schema/validator.js';
 import { readJsonFile } from '../config/load-config.js';
 import type { PipelineConfig, PluginSpec } from '../config/pipeline-config.js';
-import { KdInputError } from '../errors/errors.js';
+import { KdInputError, KdMissingPluginError } from '../errors/errors.js';
+import { didYouMean } from '../schema/did-you-mean.js';
 import { selectBackend, type BackendChoice } from '../backend/select-backend.js';
 import type { Dataset } from '../contracts/dataset.js';
 import type { Network } from '../contracts/network.js';
@@ -117,7 +118,7 @@ export class KdRuntime {
    * packages or by the `@kd/<kind>-<name>` convention. A slot naming nothing installed is reported with the
    * package to install.
    */
-  async loadFor(config: unknown, baseDir: string): Promise<void> {
+  async loadFor(config: unknown, baseDir: string, source = 'config'): Promise<void> {
     if (!config || typeof config !== 'object' || Array.isArray(config)) return;
     const c = config as Record<string, unknown>;
     if (Array.isArray(c['plugins'])) for (const p of c['plugins']) if (typeof p === 'string') await this.load(p, baseDir);
@@ -126,7 +127,13 @@ export class KdRuntime {
       const d =
         this.discovered.find((x) => x.kind === s.kind && x.name === s.name) ?? resolveConventional(this.root, s.kind, s.name);
       if (d) await this.load(d.packageName);
-      if (!this.registry.find(s.kind, s.name)) this.registry.get(s.kind, s.name, s.pointer); // throws the install hint
+      if (!this.registry.find(s.kind, s.name)) {
+        const known = [...new Set([...this.registry.names(s.kind), ...this.discovered.filter((x) => x.kind === s.kind).map((x) => x.name)])];
+        const err = new KdMissingPluginError(s.kind, s.name, `@kd/${s.kind}-${s.name}`, `${source}: ${s.pointer}`, known);
+        const hint = didYouMean(s.name, known);
+        if (hint) err.message += ` — did you mean "${hint}"?`;
+        throw err;
+      }
     }
   }
 
@@ -140,7 +147,7 @@ export class KdRuntime {
     const raw = readJsonFile(file);
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new KdInputError(`${file}: /: expected a JSON object`);
     const baseDir = dirname(resolve(file));
-    await this.loadFor(raw, baseDir);
+    await this.loadFor(raw, baseDir, file);
     const config = this.validator().validate<PipelineConfig>(raw, file);
     await this.checkSemantics(config, baseDir, file);
     return { config, baseDir };
