@@ -16,6 +16,8 @@ export interface DiscoveredPlugin {
   readonly apiVersion: number;
   /** Absolute path of the package.json. */
   readonly packageJson: string;
+  /** The `@kd/core` peer range the plugin was built against. */
+  readonly coreRange?: string | undefined;
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -47,6 +49,7 @@ function stub(packageJson: string): DiscoveredPlugin | undefined {
     name: String(kd['name']),
     apiVersion: Number(kd['apiVersion']),
     packageJson,
+    coreRange: (meta['peerDependencies'] as Record<string, string> | undefined)?.['@kd/core'],
   };
 }
 

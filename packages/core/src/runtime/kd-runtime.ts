@@ -18,6 +18,7 @@ import { readJsonFile } from '../config/load-config.js';
 import type { PipelineConfig, PluginSpec } from '../config/pipeline-config.js';
 import { KdInputError, KdMissingPluginError } from '../errors/errors.js';
 import { didYouMean } from '../schema/did-you-mean.js';
+import { skewWarning } from '../plugin/version-skew.js';
 import { selectBackend, type BackendChoice } from '../backend/select-backend.js';
 import type { Dataset } from '../contracts/dataset.js';
 import type { Network } from '../contracts/network.js';
@@ -106,6 +107,9 @@ export class KdRuntime {
     if (this.loaded.has(key)) return;
     await loadPluginModule(this.container, specifier, from, this.importer);
     this.loaded.add(key);
+    const d = this.discovered.find((x) => x.packageName === specifier);
+    const warning = d && skewWarning(d.packageName, d.coreRange, coreVersion());
+    if (warning) this.logger.warn(warning);
   }
 
   /** Imports every discovered plugin (for `kd plugins` and `kd schema`). */
