@@ -26,6 +26,7 @@ export class CnnNetwork implements Network {
   readonly spec: { name: string; options: Readonly<Record<string, unknown>> };
   private readonly built: Outputs;
   private readonly scope: string;
+  private flops = 0;
 
   constructor(options: CnnOptions, context: BackboneContext) {
     this.numClasses = context.numClasses;
@@ -43,11 +44,13 @@ export class CnnNetwork implements Network {
     const names: string[] = [];
     const outputs: tfl.SymbolicTensor[] = [];
     let h: tfl.SymbolicTensor = input;
-    let [height, width] = this.inputShape;
+    let [height, width, channels] = this.inputShape;
     o.channels.forEach((c, i) => {
       const stage = `stage${i + 1}`;
       let pre: tfl.SymbolicTensor = h;
       for (let j = 0; j < o.convsPerStage; j++) {
+        this.flops += 2 * height * width * 9 * channels * c;
+        channels = c;
         pre = tfl.layers
           .conv2d({ filters: c, kernelSize: 3, padding: 'same', useBias: !o.batchNorm, name: s(`${stage}_conv${j + 1}`) })
           .apply(h) as tfl.SymbolicTensor;
@@ -64,11 +67,17 @@ export class CnnNetwork implements Network {
       outputs.push(h);
       this.stages.push({ name: stage, outputShape: [height, width, c] });
     });
+    let features = o.head === 'gap' ? channels : height * width * channels;
     let emb =
       o.head === 'gap'
         ? (tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as tfl.SymbolicTensor)
         : (tfl.layers.flatten({ name: s('flatten') }).apply(h) as tfl.SymbolicTensor);
+    if (o.hidden > 0) {
+      this.flops += 2 * features * o.hidden;
+      features = o.hidden;
+    }
     if (o.hidden > 0) emb = tfl.layers.dense({ units: o.hidden, activation: 'relu', name: s('hidden') }).apply(emb) as tfl.SymbolicTensor;
+    this.flops += 2 * features * this.numClasses;
     names.push('embedding');
     outputs.push(emb);
     const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as tfl.SymbolicTensor;
@@ -123,6 +132,11 @@ export class CnnNetwork implements Network {
 
   countParams(): number {
     return this.built.model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
+  }
+
+  /** Convolutions and dense layers; batch norm, ReLU and pooling are a few per cent more and not counted. */
+  countFlops(): number {
+    return this.flops;
   }
 
   toLayersModel(): tfl.LayersModel {

@@ -41,6 +41,8 @@ describe('inspection commands', () => {
     expect(plan.student.features.logits).toEqual([10]);
     // 3·3·1·4 + 2·4 (BN) + 3·3·4·8 + 2·8 + 8·10 + 10
     expect(plan.student.params).toBe(36 + 8 + 288 + 16 + 80 + 10);
+    // 2·(28·28·9·1·4) + 2·(14·14·9·4·8) + 2·8·10: convolutions at their input resolution, then the classifier.
+    expect(plan.student.flops).toBe(56448 + 112896 + 160);
     expect(plan.mismatches.join('\n')).toContain('channels differ');
     expect(plan.memory.totalBytes).toBeGreaterThan(0);
     const text = captureIo();

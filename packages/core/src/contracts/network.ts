@@ -45,6 +45,8 @@ export interface Network extends TrainableModule {
   apply(x: tf.Tensor4D, options: ForwardOptions): NetworkOutput;
   /** Trainable parameter count. */
   countParams(): number;
+  /** Floating-point operations of one inference forward pass for one image (a multiply-add counts 2). */
+  countFlops?(): number;
   /** Serialisable description for provenance and export (backbone name + options). */
   readonly spec: { readonly name: string; readonly options: Readonly<Record<string, unknown>> };
   /** Optional: a tfjs-layers model of the classifier alone, for export. */

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -42,7 +42,7 @@ export class RunDirectory {
       }
       for (const f of Object.values(RUN_FILES)) {
         const p = this.path(f);
-        if (existsSync(p)) execFileSync('rm', ['-rf', p]);
+        rmSync(p, { recursive: true, force: true });
       }
     }
     mkdirSync(this.dir, { recursive: true });

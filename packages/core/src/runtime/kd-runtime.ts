@@ -298,6 +298,12 @@ export class KdRuntime {
       if (options.resume) {
         resume = loadCheckpoint(latestCheckpoint(runDir.path(RUN_FILES.checkpoints))!);
         runDir.truncateMetrics(resume.position.metricsLines);
+        const prov = runDir.readJson<Record<string, unknown>>(RUN_FILES.provenance);
+        const resumes = Array.isArray(prov['resumes']) ? prov['resumes'] : [];
+        runDir.writeJson(RUN_FILES.provenance, {
+          ...prov,
+          resumes: [...resumes, { at: new Date().toISOString(), fromCheckpoint: resume.dir, backend: backend.name, gitSha: gitSha(this.root) }],
+        });
         this.logger.info(`resuming from ${resume.dir}`);
       } else {
         runDir.writeJson(RUN_FILES.config, config);
@@ -319,6 +325,8 @@ export class KdRuntime {
         best: result.best ?? null,
         studentParams: parts.student.countParams(),
         teacherParams: parts.teacher?.countParams() ?? null,
+        studentFlops: parts.student.countFlops?.() ?? null,
+        teacherFlops: parts.teacher?.countFlops?.() ?? null,
         seconds: lines.reduce((a, l) => a + Number((l['time'] as { seconds?: number })?.seconds ?? 0), 0),
         finishedAt: new Date().toISOString(),
       };

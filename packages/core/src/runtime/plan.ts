@@ -5,6 +5,8 @@ import type { PipelineConfig } from '../config/pipeline-config.js';
 export interface NetworkPlan {
   readonly backbone: string;
   readonly params: number;
+  /** Inference FLOPs for one image, when the backbone counts them. */
+  readonly flops: number | null;
   /** Every tapped output of one forward pass, without the batch dimension. */
   readonly features: Readonly<Record<string, readonly number[]>>;
   readonly stages: readonly string[];
@@ -30,7 +32,7 @@ export function describeNetwork(network: Network): NetworkPlan {
     features['embedding'] = out.embedding.shape.slice(1);
     features['logits'] = out.logits.shape.slice(1);
   });
-  return { backbone: network.spec.name, params: network.countParams(), features, stages: network.stages.map((s) => s.name) };
+  return { backbone: network.spec.name, params: network.countParams(), flops: network.countFlops?.() ?? null, features, stages: network.stages.map((s) => s.name) };
 }
 
 export function planMemory(config: PipelineConfig, student: NetworkPlan, teacher: NetworkPlan | null, optimizerSlots: number) {
