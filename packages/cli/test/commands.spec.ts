@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { main } from '../src/main.js';
 import { captureIo, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
 
@@ -25,7 +24,7 @@ describe('inspection commands', () => {
 
   it('kd plan builds both networks without training and reports shapes and mismatches', async () => {
     const work = tempDir();
-    // Plan needs existing teacher weights only for validation; an untrained teacher is built from the spec.
+    // The teacher's weights must exist: plan loads them, exactly as a run would.
     const teacherFile = writeConfig(work, 't.json', tinyConfig('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } }, training: { epochs: 1, batchSize: 64 } }));
     expect(await main(['run', teacherFile], captureIo(), { importer: sourceImporter })).toBe(0);
     const file = writeConfig(
@@ -48,6 +47,5 @@ describe('inspection commands', () => {
     const text = captureIo();
     expect(await main(['plan', file], text, { importer: sourceImporter })).toBe(0);
     expect(text.stdout).toContain('trainable parameters');
-    void join;
   });
 });

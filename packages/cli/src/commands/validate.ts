@@ -7,8 +7,6 @@ export async function validateCommand(file: string, io: CliIo, options: CliOptio
   const runtime = createRuntime(io, options);
   const path = resolve(io.cwd, file);
   const { config } = await runtime.validateFile(path);
-  const used = [config.dataset.name, config.student.backbone.name, config.teacher?.backbone.name, config.distiller?.name].filter(Boolean);
   io.out(`${path}: valid (dataset ${config.dataset.name}, student ${config.student.backbone.name}${config.teacher ? `, teacher ${config.teacher.backbone.name}` : ''}${config.distiller ? `, distiller ${config.distiller.name}` : ', no distiller'})\n`);
-  void used;
   return 0;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DependencyContainer } from 'tsyringe';
 import { PLUGIN_KINDS, type KdPlugin, type PluginKind } from './plugin.js';
@@ -138,8 +138,4 @@ export async function loadPluginModule(
   const plugins = Object.values(mod).filter(isPlugin);
   if (plugins.length === 0) throw new KdInputError(`plugin module "${specifier}" exports neither register(container) nor a plugin object`);
   for (const p of plugins) registerPlugin(container, p);
-}
-
-export function dirOf(file: string): string {
-  return dirname(file);
 }

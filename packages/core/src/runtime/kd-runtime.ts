@@ -11,7 +11,7 @@ import {
   type DiscoveredPlugin,
   type ModuleImporter,
 } from '../plugin/discovery.js';
-import { PLUGIN_KINDS, type PluginKind } from '../plugin/plugin.js';
+import type { PluginKind } from '../plugin/plugin.js';
 import { LOGGER, RUN_CONFIG, type Logger } from '../plugin/tokens.js';
 import { createPipelineValidator, type PipelineValidator } from '../schema/validator.js';
 import { readJsonFile } from '../config/load-config.js';
@@ -367,4 +367,3 @@ export function coreVersion(): string {
   return cachedVersion;
 }
 
-export { PLUGIN_KINDS };
