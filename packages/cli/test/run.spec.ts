@@ -109,15 +109,23 @@ describe('kd run, end to end on the bundled Fashion-MNIST subset', () => {
     expect(new Set(lines.map((l) => l.memory.numTensors)).size).toBe(1);
   });
 
-  it('rejects teacher weights of another architecture, naming the file', async () => {
+  it('rejects teacher weights of another architecture, naming the file, before touching an earlier run', async () => {
+    // Even with overwrite allowed, a run that fails on bad input must not have deleted the previous results.
+    const before = readFileSync(join(work, 'run-a', 'metrics.jsonl'), 'utf8');
     const kdFile = writeConfig(
       work,
       'kd-bad.json',
-      tinyConfig('kd-bad', { teacher: { backbone: { name: 'cnn', channels: [8, 32] }, weights: 'teacher' }, distiller: { name: 'kd' } }),
+      tinyConfig('run-a', {
+        teacher: { backbone: { name: 'cnn', channels: [8, 32] }, weights: 'teacher' },
+        distiller: { name: 'kd' },
+        output: { dir: 'run-a', overwrite: true },
+      }),
     );
     const io = captureIo();
     expect(await main(['run', kdFile], io, { importer: sourceImporter })).toBe(2);
     expect(io.stderr).toContain('/teacher/weights');
     expect(io.stderr).toContain('network.json');
+    expect(existsSync(join(work, 'run-a', 'summary.json'))).toBe(true);
+    expect(readFileSync(join(work, 'run-a', 'metrics.jsonl'), 'utf8')).toBe(before);
   });
 });

@@ -29,17 +29,22 @@ export class RunDirectory {
     return existsSync(join(this.path(RUN_FILES.checkpoints), 'latest.json'));
   }
 
-  /** For a new run: refuses to clobber earlier results unless asked to. */
+  /** For a new run: refuses to clobber earlier results unless asked to. Touches nothing. */
+  checkFresh(overwrite: boolean, pointer = '/output/dir'): void {
+    if (existsSync(this.dir) && readdirSync(this.dir).length > 0 && !overwrite) {
+      const hint = this.isFinished
+        ? 'set output.overwrite to true or choose another directory'
+        : this.hasCheckpoint
+          ? `it holds an interrupted run: continue it with kd run --resume ${this.dir}`
+          : 'choose another directory';
+      throw new KdInputError(`${pointer}: ${this.dir} already exists and is not empty; ${hint}`);
+    }
+  }
+
+  /** Clears an earlier run's files (only when overwriting was allowed by `checkFresh`) and creates the directory. */
   prepareFresh(overwrite: boolean, pointer = '/output/dir'): void {
-    if (existsSync(this.dir) && readdirSync(this.dir).length > 0) {
-      if (!overwrite) {
-        const hint = this.isFinished
-          ? 'set output.overwrite to true or choose another directory'
-          : this.hasCheckpoint
-            ? `it holds an interrupted run: continue it with kd run --resume ${this.dir}`
-            : 'choose another directory';
-        throw new KdInputError(`${pointer}: ${this.dir} already exists and is not empty; ${hint}`);
-      }
+    this.checkFresh(overwrite, pointer);
+    if (existsSync(this.dir)) {
       for (const f of Object.values(RUN_FILES)) {
         const p = this.path(f);
         rmSync(p, { recursive: true, force: true });

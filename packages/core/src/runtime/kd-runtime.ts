@@ -112,9 +112,22 @@ export class KdRuntime {
     if (warning) this.logger.warn(warning);
   }
 
-  /** Imports every discovered plugin (for `kd plugins` and `kd schema`). */
-  async loadAll(): Promise<void> {
-    for (const d of this.discovered) await this.load(d.packageName);
+  /**
+   * Imports every discovered plugin (for `kd plugins` and `kd schema`). A package that fails to load is reported
+   * and skipped, so one broken install does not hide the others.
+   */
+  async loadAll(): Promise<{ packageName: string; error: string }[]> {
+    const failures: { packageName: string; error: string }[] = [];
+    for (const d of this.discovered) {
+      try {
+        await this.load(d.packageName);
+      } catch (e) {
+        const error = (e as Error).message.split('\n')[0] ?? String(e);
+        failures.push({ packageName: d.packageName, error });
+        this.logger.warn(`skipping ${d.packageName}: ${error}`);
+      }
+    }
+    return failures;
   }
 
   /**
@@ -289,12 +302,14 @@ export class KdRuntime {
     if (options.resume) {
       const ck = latestCheckpoint(runDir.path(RUN_FILES.checkpoints));
       if (!ck) throw new KdInputError(`${runDir.dir}: no checkpoint to resume from`);
-    } else runDir.prepareFresh(config.output.overwrite);
+    } else runDir.checkFresh(config.output.overwrite);
 
+    // Everything that can still fail on bad input happens before the run directory is touched.
     const backend: BackendChoice = await selectBackend(config.backend);
     this.logger.info(`backend: ${backend.name} — ${backend.reason}`);
     const parts = await this.assemble(config, baseDir);
     try {
+      if (!options.resume) runDir.prepareFresh(config.output.overwrite);
       if (options.resume) {
         resume = loadCheckpoint(latestCheckpoint(runDir.path(RUN_FILES.checkpoints))!);
         runDir.truncateMetrics(resume.position.metricsLines);
