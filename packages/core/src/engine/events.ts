@@ -6,6 +6,7 @@ export interface EpochStartEvent { readonly stage: string; readonly epoch: numbe
 export interface StepEndEvent {
   readonly stage: string;
   readonly epoch: number;
+  readonly epochs: number;
   readonly step: number;
   readonly steps: number;
   readonly batchSize: number;

@@ -136,6 +136,7 @@ export class Trainer {
             await events.emit('stepEnd', {
               stage: stage.name,
               epoch,
+              epochs,
               step,
               steps,
               batchSize: config.training.batchSize,
