@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// Runs a distiller package's benchmark: the shared bench teacher (trained once, reused while its config is
+// unchanged), then every method config for each seed, through the real `kd` CLI; writes mean ± std of final- and
+// best-epoch accuracy, time, img/s and peak tensor memory to <out>/<name>.json and prints a table.
+//
+//   node tools/bench/bench.mjs --name kd --out bench-results [--seeds 3] [--teacher configs/bench/teacher.json] \
+//        scratch=configs/bench/student-scratch.json kd=configs/bench/student-kd.json
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const kd = join(root, 'packages/cli/dist/bin.js');
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    out: { type: 'string', default: 'bench-results' },
+    seeds: { type: 'string', default: '3' },
+    teacher: { type: 'string', default: join(root, 'configs/bench/teacher.json') },
+  },
+});
+const fail = (m) => {
+  process.stderr.write(`bench: ${m}\n`);
+  process.exit(2);
+};
+if (!values.name) fail('--name is required');
+const seeds = Number(values.seeds);
+if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: got ${values.seeds}; expected an integer >= 1`);
+const methods = positionals.map((p) => {
+  const i = p.indexOf('=');
+  if (i < 1) fail(`expected <method>=<config.json>, got "${p}"`);
+  return { method: p.slice(0, i), config: resolve(p.slice(i + 1)) };
+});
+if (methods.length === 0) fail('no method configs given');
+const out = resolve(values.out);
+mkdirSync(join(out, 'configs'), { recursive: true });
+
+function kdRun(config, label) {
+  const r = spawnSync(process.execPath, [kd, 'run', config, '--json'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, KD_PROGRESS_LABEL: label },
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) fail(`${label}: kd run ${config} exited with code ${r.status}`);
+  return JSON.parse(r.stdout.toString());
+}
+
+/** The teacher is trained once; it is retrained only when its config file changes. */
+const teacherConfig = resolve(values.teacher);
+const teacherJson = JSON.parse(readFileSync(teacherConfig, 'utf8'));
+const teacherDir = resolve(dirname(teacherConfig), teacherJson.output.dir);
+const teacherHash = createHash('sha256').update(readFileSync(teacherConfig)).digest('hex');
+const stamp = join(teacherDir, 'bench-source.sha256');
+if (!existsSync(join(teacherDir, 'summary.json')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== teacherHash) {
+  process.stderr.write(`bench: training the bench teacher (${teacherConfig})\n`);
+  kdRun(teacherConfig, 'teacher');
+  writeFileSync(stamp, teacherHash);
+} else process.stderr.write(`bench: reusing the bench teacher in ${teacherDir}\n`);
+const teacherSummary = JSON.parse(readFileSync(join(teacherDir, 'summary.json'), 'utf8'));
+
+/** A copy of a config with absolute paths, this seed and its own run directory. */
+function seeded(config, method, seed) {
+  const base = dirname(config);
+  const c = JSON.parse(readFileSync(config, 'utf8'));
+  const abs = (p) => (isAbsolute(p) ? p : resolve(base, p));
+  delete c.$schema;
+  if (c.teacher?.weights) c.teacher.weights = abs(c.teacher.weights);
+  if (c.dataset?.dir) c.dataset.dir = abs(c.dataset.dir);
+  c.plugins = (c.plugins ?? []).map((p) => (p.startsWith('.') ? abs(p) : p));
+  c.training = { ...c.training, seed };
+  c.output = { ...c.output, dir: join(out, 'runs', `${method}-s${seed}`), overwrite: true };
+  const file = join(out, 'configs', `${method}-s${seed}.json`);
+  writeFileSync(file, `${JSON.stringify(c, null, 2)}\n`);
+  return file;
+}
+
+const stats = (xs) => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, std, n: xs.length, values: xs };
+};
+
+const results = {};
+for (const { method, config } of methods) {
+  const runs = [];
+  for (let seed = 0; seed < seeds; seed++) {
+    const summary = kdRun(seeded(config, method, seed), `${method} s${seed}`);
+    const lines = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    runs.push({
+      seed,
+      last: summary.final['student.top1'],
+      best: summary.best?.value ?? summary.final['student.top1'],
+      seconds: summary.seconds,
+      imagesPerSecond: lines.reduce((a, l) => a + l.time.imagesPerSecond, 0) / lines.length,
+      peakBytes: Math.max(...lines.map((l) => l.memory.numBytes)),
+    });
+  }
+  results[method] = {
+    config: config.startsWith(root) ? config.slice(root.length + 1) : config,
+    last: stats(runs.map((r) => r.last)),
+    best: stats(runs.map((r) => r.best)),
+    seconds: stats(runs.map((r) => r.seconds)),
+    imagesPerSecond: stats(runs.map((r) => r.imagesPerSecond)),
+    peakBytes: Math.max(...runs.map((r) => r.peakBytes)),
+    runs,
+  };
+}
+
+const gitSha = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root }).stdout?.toString().trim() || null;
+const provenance = JSON.parse(readFileSync(join(out, 'runs', `${methods[0].method}-s0`, 'provenance.json'), 'utf8'));
+const report = {
+  name: values.name,
+  date: new Date().toISOString(),
+  seeds,
+  teacher: { config: teacherConfig.slice(root.length + 1), top1: teacherSummary.final['student.top1'], params: teacherSummary.studentParams },
+  results,
+  provenance: { gitSha, node: process.version, backend: provenance.backend, packages: provenance.packages },
+};
+const file = join(out, `${values.name}.json`);
+writeFileSync(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+renameSync(`${file}.tmp`, file);
+
+const pct = (s) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
+console.log(`\nbench ${values.name}: ${seeds} seed(s); teacher ${(100 * report.teacher.top1).toFixed(2)}% (${report.teacher.config})`);
+console.log(`${'method'.padEnd(12)} ${'last-epoch top-1 %'.padStart(19)} ${'best-epoch top-1 %'.padStart(19)} ${'img/s'.padStart(7)} ${'s/run'.padStart(6)}`);
+for (const [m, r] of Object.entries(results))
+  console.log(`${m.padEnd(12)} ${pct(r.last).padStart(19)} ${pct(r.best).padStart(19)} ${r.imagesPerSecond.mean.toFixed(0).padStart(7)} ${r.seconds.mean.toFixed(0).padStart(6)}`);
+if (results.scratch)
+  for (const [m, r] of Object.entries(results))
+    if (m !== 'scratch') console.log(`Δ ${m} − scratch (last epoch): ${(100 * (r.last.mean - results.scratch.last.mean)).toFixed(2)} points`);
+console.log(`written: ${file}`);
