@@ -1,0 +1,19 @@
+export {
+  dkdLoss,
+  dkdLossTerms,
+  decomposeKl,
+  DKD_LOSS_DEFAULTS,
+  DKD_TARGET_MASK,
+  type DkdLossOptions,
+  type DkdLossResult,
+  type KlDecomposition,
+} from './dkd.loss.js';
+export {
+  dkdPlugin,
+  register,
+  dkdOptionsSchema,
+  createDkdDistiller,
+  dkdWarmupFactor,
+  DKD_DEFAULT_WARMUP_EPOCHS,
+  type DkdOptions,
+} from './plugin.js';

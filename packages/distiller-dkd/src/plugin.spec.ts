@@ -1,0 +1,284 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { container } from 'tsyringe';
+import { API_VERSION, PluginRegistry, createKdContainer, type FactoryContext, type LossInputs, type NetworkOutput } from '@kd/core';
+import * as pkg from './index.js';
+import {
+  DKD_DEFAULT_WARMUP_EPOCHS,
+  DKD_LOSS_DEFAULTS,
+  dkdLossTerms,
+  dkdOptionsSchema,
+  dkdPlugin,
+  dkdWarmupFactor,
+  register,
+  type DkdOptions,
+} from './index.js';
+
+const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  kd: { kind: string; name: string; apiVersion: number };
+};
+
+const context: FactoryContext = { container: container.createChildContainer(), baseDir: '.' };
+
+function strictAjv(): Ajv2020 {
+  return new Ajv2020({ strict: true, useDefaults: true });
+}
+
+function output(logits: tf.Tensor2D): NetworkOutput {
+  return { logits, features: {}, embedding: logits };
+}
+
+function lossInputs(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, labels: tf.Tensor1D, epoch = 0, epochs = 240): LossInputs {
+  return {
+    student: output(student),
+    ...(teacher ? { teacher: output(teacher) } : {}),
+    labels,
+    numClasses: student.shape[1],
+    epoch,
+    epochs,
+    step: 3,
+    globalStep: epoch * 10 + 3,
+    stage: 'main',
+  };
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('package exports', () => {
+  it('has named exports only', () => {
+    expect(pkg).not.toHaveProperty('default');
+    for (const name of [
+      'dkdPlugin',
+      'dkdOptionsSchema',
+      'dkdLoss',
+      'dkdLossTerms',
+      'decomposeKl',
+      'createDkdDistiller',
+      'dkdWarmupFactor',
+      'register',
+      'DKD_LOSS_DEFAULTS',
+      'DKD_DEFAULT_WARMUP_EPOCHS',
+    ]) {
+      expect(pkg).toHaveProperty(name);
+    }
+  });
+
+  it('register(container) makes the plugin discoverable', () => {
+    const c = createKdContainer(container);
+    register(c);
+    const registry = PluginRegistry.fromContainer(c);
+    expect(registry.find('distiller', 'dkd')).toBe(dkdPlugin);
+  });
+});
+
+describe('dkdPlugin manifest', () => {
+  it('describes the distiller', () => {
+    const m = dkdPlugin.manifest;
+    expect(m.kind).toBe('distiller');
+    expect(m.name).toBe('dkd');
+    expect(m.version).toBe('0.1.0');
+    expect(m.apiVersion).toBe(API_VERSION);
+    expect(m.title).toBe('Decoupled knowledge distillation');
+    expect(m.paper).toEqual({
+      title: 'Decoupled Knowledge Distillation',
+      authors: 'Zhao, Cui, Song, Qiu, Liang',
+      year: 2022,
+      url: 'https://arxiv.org/abs/2203.08679',
+    });
+    expect(m.optionsSchema).toBe(dkdOptionsSchema);
+  });
+
+  it('agrees with the package.json name, `kd` stub and version', () => {
+    expect(packageJson.name).toBe('@kd/distiller-dkd');
+    expect(packageJson.kd).toEqual({ kind: dkdPlugin.manifest.kind, name: dkdPlugin.manifest.name, apiVersion: dkdPlugin.manifest.apiVersion });
+    expect(packageJson.version).toBe(dkdPlugin.manifest.version);
+  });
+});
+
+describe('dkdOptionsSchema', () => {
+  it('compiles under ajv 2020 strict mode', () => {
+    expect(() => strictAjv().compile(dkdOptionsSchema)).not.toThrow();
+  });
+
+  it('gives every property a description and every optional one a default', () => {
+    for (const [key, prop] of Object.entries(dkdOptionsSchema.properties)) {
+      const p = prop as Record<string, unknown>;
+      expect(typeof p['description'], key).toBe('string');
+      expect((p['description'] as string).length, key).toBeGreaterThan(10);
+      if (key !== 'name') expect(p, key).toHaveProperty('default');
+    }
+  });
+
+  it('applies the defaults (mdistiller CIFAR-100: α 1, β 8, τ 4, CE 1, 20 warm-up epochs)', () => {
+    const validate = strictAjv().compile(dkdOptionsSchema);
+    const config: Record<string, unknown> = { name: 'dkd' };
+    expect(validate(config)).toBe(true);
+    expect(config).toEqual({ name: 'dkd', alpha: 1, beta: 8, temperature: 4, ceWeight: 1, warmupEpochs: 20 });
+    const { warmupFactor: _unused, ...lossDefaults } = DKD_LOSS_DEFAULTS;
+    expect(config).toEqual({ name: 'dkd', ...lossDefaults, warmupEpochs: DKD_DEFAULT_WARMUP_EPOCHS });
+    const partial: Record<string, unknown> = { name: 'dkd', beta: 2, warmupEpochs: 0 };
+    expect(validate(partial)).toBe(true);
+    expect(partial).toEqual({ name: 'dkd', alpha: 1, beta: 2, temperature: 4, ceWeight: 1, warmupEpochs: 0 });
+  });
+
+  it.each([
+    [{}],
+    [{ name: 'kd' }],
+    [{ name: 'dkd', temperature: 0 }],
+    [{ name: 'dkd', temperature: -1 }],
+    [{ name: 'dkd', alpha: -0.1 }],
+    [{ name: 'dkd', beta: '8' }],
+    [{ name: 'dkd', ceWeight: -1 }],
+    [{ name: 'dkd', warmupEpochs: 2.5 }],
+    [{ name: 'dkd', warmupEpochs: -1 }],
+    [{ name: 'dkd', warmupFactor: 0.5 }],
+    [{ name: 'dkd', temprature: 4 }],
+  ])('rejects %j', (config) => {
+    expect(strictAjv().compile(dkdOptionsSchema)(config)).toBe(false);
+  });
+
+  it('works as a branch of a discriminated union (as core composes the pipeline schema)', () => {
+    const ajv = new Ajv2020({ strict: true, useDefaults: true, discriminator: true, allErrors: true });
+    ajv.addSchema({ ...dkdOptionsSchema, $id: 'kd:distiller/dkd' });
+    const validate = ajv.compile({
+      type: 'object',
+      required: ['name'],
+      properties: { name: { enum: ['dkd'] } },
+      discriminator: { propertyName: 'name' },
+      oneOf: [{ $ref: 'kd:distiller/dkd' }],
+    });
+    const config: Record<string, unknown> = { name: 'dkd', beta: 6 };
+    expect(validate(config)).toBe(true);
+    expect(config['temperature']).toBe(4);
+    expect(config['beta']).toBe(6);
+    expect(config['warmupEpochs']).toBe(20);
+  });
+});
+
+describe('dkdWarmupFactor (mdistiller: min(epoch / warmup, 1), epoch counted from 1)', () => {
+  it('ramps linearly from 1/warmupEpochs in the first epoch to 1 at epoch warmupEpochs − 1 (0-based)', () => {
+    expect(dkdWarmupFactor(0, 20)).toBeCloseTo(0.05, 15);
+    expect(dkdWarmupFactor(9, 20)).toBeCloseTo(0.5, 15);
+    expect(dkdWarmupFactor(18, 20)).toBeCloseTo(0.95, 15);
+    expect(dkdWarmupFactor(19, 20)).toBe(1);
+    expect(dkdWarmupFactor(25, 20)).toBe(1);
+    expect(dkdWarmupFactor(239, 20)).toBe(1);
+    // ImageNet: warm-up 1 ⇒ full weight from the first epoch
+    expect(dkdWarmupFactor(0, 1)).toBe(1);
+  });
+
+  it('0 disables the warm-up', () => {
+    for (const epoch of [0, 1, 100]) expect(dkdWarmupFactor(epoch, 0)).toBe(1);
+  });
+
+  it('rejects a bad warmupEpochs or epoch', () => {
+    expect(() => dkdWarmupFactor(0, -1)).toThrow(/warmupEpochs/);
+    expect(() => dkdWarmupFactor(0, 2.5)).toThrow(/warmupEpochs/);
+    expect(() => dkdWarmupFactor(-1, 20)).toThrow(/epoch/);
+  });
+});
+
+describe('dkdPlugin.create', () => {
+  function validated(options: Record<string, unknown>): DkdOptions {
+    const config = { name: 'dkd', ...options };
+    expect(strictAjv().compile(dkdOptionsSchema)(config)).toBe(true);
+    return config as unknown as DkdOptions;
+  }
+
+  it('returns a teacher-using distiller whose computeLoss returns total and the ce, tckd and nckd terms', async () => {
+    const distiller = await dkdPlugin.create(validated({ temperature: 3, beta: 6, warmupEpochs: 0 }), context);
+    expect(distiller.usesTeacher).toBe(true);
+    expect(distiller.trainStep).toBeUndefined();
+    tf.tidy(() => {
+      const s = tf.randomNormal([4, 10], 0, 2, 'float32', 1) as tf.Tensor2D;
+      const t = tf.randomNormal([4, 10], 0, 2, 'float32', 2) as tf.Tensor2D;
+      const y = tf.tensor1d([0, 3, 6, 9], 'int32');
+      const out = distiller.computeLoss!(lossInputs(s, t, y));
+      expect(Object.keys(out.terms).sort()).toEqual(['ce', 'nckd', 'tckd']);
+      const ref = dkdLossTerms(s, t, y, { temperature: 3, beta: 6, warmupFactor: 1 });
+      expect(out.total.dataSync()[0]).toBe(ref.total.dataSync()[0]);
+      expect(out.terms['ce']!.dataSync()[0]).toBe(ref.ce.dataSync()[0]);
+      expect(out.terms['tckd']!.dataSync()[0]).toBe(ref.tckd.dataSync()[0]);
+      expect(out.terms['nckd']!.dataSync()[0]).toBe(ref.nckd.dataSync()[0]);
+    });
+  });
+
+  it.each([
+    [0, 0.05],
+    [9, 0.5],
+    [19, 1],
+    [25, 1],
+  ])('applies the warm-up rule at epoch %i with warmupEpochs 20 (factor %f)', async (epoch, factor) => {
+    const distiller = await dkdPlugin.create(validated({}), context);
+    tf.tidy(() => {
+      const s = tf.randomNormal([6, 10], 0, 2, 'float32', 3) as tf.Tensor2D;
+      const t = tf.randomNormal([6, 10], 0, 2, 'float32', 4) as tf.Tensor2D;
+      const y = tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32');
+      const out = distiller.computeLoss!(lossInputs(s, t, y, epoch));
+      const [total, ce, tckd, nckd] = [out.total, out.terms['ce']!, out.terms['tckd']!, out.terms['nckd']!].map((x) => x.dataSync()[0]!);
+      // the terms do not depend on the epoch; only the weight of the distillation part does
+      const full = dkdLossTerms(s, t, y, { warmupFactor: 1 });
+      expect(ce).toBe(full.ce.dataSync()[0]);
+      expect(tckd).toBe(full.tckd.dataSync()[0]);
+      expect(nckd).toBe(full.nckd.dataSync()[0]);
+      expect(Math.abs(total - (ce! + factor * (tckd! + 8 * nckd!))) / total).toBeLessThan(1e-6);
+      expect(total).toBe(dkdLossTerms(s, t, y, { warmupFactor: factor }).total.dataSync()[0]);
+    });
+  });
+
+  it('does not depend on step / globalStep within an epoch (mdistiller’s per-epoch rule)', async () => {
+    const distiller = await dkdPlugin.create(validated({}), context);
+    tf.tidy(() => {
+      const s = tf.randomNormal([2, 5], 0, 2, 'float32', 5) as tf.Tensor2D;
+      const t = tf.randomNormal([2, 5], 0, 2, 'float32', 6) as tf.Tensor2D;
+      const y = tf.tensor1d([1, 2], 'int32');
+      const a = distiller.computeLoss!({ ...lossInputs(s, t, y, 4), step: 0, globalStep: 40 }).total.dataSync()[0];
+      const b = distiller.computeLoss!({ ...lossInputs(s, t, y, 4), step: 99, globalStep: 139 }).total.dataSync()[0];
+      expect(a).toBe(b);
+    });
+  });
+
+  it('is differentiable with respect to the student through computeLoss', async () => {
+    const distiller = await dkdPlugin.create(validated({}), context);
+    tf.tidy(() => {
+      const s = tf.randomNormal([2, 5], 0, 2, 'float32', 7) as tf.Tensor2D;
+      const t = tf.randomNormal([2, 5], 0, 2, 'float32', 8) as tf.Tensor2D;
+      const y = tf.tensor1d([1, 2], 'int32');
+      const g = tf.grad((x: tf.Tensor) => distiller.computeLoss!(lossInputs(x as tf.Tensor2D, t, y)).total)(s);
+      expect(g.shape).toEqual([2, 5]);
+      expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
+    });
+  });
+
+  it('throws a clear error without the teacher output, and for a bad warmupEpochs', async () => {
+    const distiller = await dkdPlugin.create(validated({}), context);
+    tf.tidy(() => {
+      const s = tf.zeros([1, 3]) as tf.Tensor2D;
+      expect(() => distiller.computeLoss!(lossInputs(s, undefined, tf.tensor1d([0], 'int32')))).toThrow(/teacher/);
+    });
+    expect(() => dkdPlugin.create({ ...validated({}), warmupEpochs: -2 }, context)).toThrow(/warmupEpochs/);
+  });
+
+  it('leaks no tensors', async () => {
+    const distiller = await dkdPlugin.create(validated({}), context);
+    const s = tf.randomNormal([3, 4], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const t = tf.randomNormal([3, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
+    const y = tf.tensor1d([0, 1, 2], 'int32');
+    const before = tf.memory().numTensors;
+    const out = distiller.computeLoss!(lossInputs(s, t, y, 3));
+    expect(tf.memory().numTensors).toBe(before + 4);
+    tf.dispose([out.total, ...Object.values(out.terms)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([s, t, y]);
+  });
+});
