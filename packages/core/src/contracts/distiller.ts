@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng/rng.js';
 import type { Network, NetworkOutput, TrainableModule } from './network.js';
 import type { Optimizer } from '../engine/optimizer.js';
+import type { RunEvents } from '../engine/events.js';
 
 /** Loss terms of one step: `total` is differentiated; the rest are logged by name. */
 export interface LossTerms {
@@ -57,6 +58,13 @@ export interface DistillerSetup {
   readonly rng: Rng;
   /** Builds another network from a backbone spec (extra students for mutual learning). */
   createNetwork(spec: { name: string } & Record<string, unknown>, scope: string): Promise<Network>;
+  /** The run's events: subscribe to write artefacts (heat maps, learned matrices) at epoch or run end. */
+  readonly events: RunEvents;
+  /**
+   * The run directory. It is prepared after `setup`, so write into it only from event handlers
+   * (`epochEnd`, `runEnd`), and atomically.
+   */
+  readonly runDir: string;
 }
 
 /**

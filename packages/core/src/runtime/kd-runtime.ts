@@ -194,7 +194,7 @@ export class KdRuntime {
   }
 
   /** Builds the dataset, networks and distiller of a validated config on the active backend. */
-  async assemble(config: PipelineConfig, baseDir: string) {
+  async assemble(config: PipelineConfig, baseDir: string, events: RunEvents = new RunEvents()) {
     const run = this.container.createChildContainer();
     run.register(RUN_CONFIG, { useValue: config as unknown as Readonly<Record<string, unknown>> });
     const registry = this.registry;
@@ -227,6 +227,8 @@ export class KdRuntime {
         numClasses,
         rng: Rng.derive(seed, 'distiller'),
         createNetwork: (spec, scope) => build(spec, scope),
+        events,
+        runDir: this.resolvePath(baseDir, config.output.dir),
       });
     }
     const evaluators: NamedEvaluator[] = [];
@@ -307,7 +309,7 @@ export class KdRuntime {
     // Everything that can still fail on bad input happens before the run directory is touched.
     const backend: BackendChoice = await selectBackend(config.backend);
     this.logger.info(`backend: ${backend.name} — ${backend.reason}`);
-    const parts = await this.assemble(config, baseDir);
+    const parts = await this.assemble(config, baseDir, events);
     try {
       if (!options.resume) runDir.prepareFresh(config.output.overwrite);
       if (options.resume) {
