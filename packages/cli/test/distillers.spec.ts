@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../src/main.js';
+import { captureIo, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+
+type Line = { stage: string; loss: Record<string, number>; memory: { numTensors: number } };
+
+/** Each distiller package trains end to end from a config on Fashion-MNIST, without leaking tensors. */
+const cases: { distiller: Record<string, unknown>; terms: string[] }[] = [
+  { distiller: { name: 'kd' }, terms: ['ce', 'kd', 'total'] },
+  { distiller: { name: 'dkd', beta: 2, warmupEpochs: 2 }, terms: ['ce', 'nckd', 'tckd', 'total'] },
+];
+
+describe('distillers train end to end through kd run', () => {
+  const work = tempDir();
+
+  beforeAll(async () => {
+    const teacher = writeConfig(work, 'teacher.json', tinyConfig('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } } }));
+    expect(await main(['run', teacher], captureIo(), { importer: sourceImporter })).toBe(0);
+  });
+
+  it.each(cases)('$distiller.name: logs its loss terms and keeps numTensors constant across epochs', async ({ distiller, terms }) => {
+    const name = String(distiller['name']);
+    const file = writeConfig(
+      work,
+      `${name}.json`,
+      tinyConfig(name, { teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' }, distiller }),
+    );
+    const io = captureIo();
+    expect(await main(['run', file], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    const lines = readFileSync(join(work, name, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
+    expect(lines).toHaveLength(3);
+    expect(Object.keys(lines[0]!.loss).sort()).toEqual(terms);
+    expect(new Set(lines.map((l) => l.memory.numTensors)).size).toBe(1);
+    // Training lowers the loss.
+    expect(lines[2]!.loss['total']).toBeLessThan(lines[0]!.loss['total']!);
+  });
+});
