@@ -9,6 +9,7 @@ type Line = { stage: string; loss: Record<string, number>; memory: { numTensors:
 const cases: { distiller: Record<string, unknown>; terms: string[] }[] = [
   { distiller: { name: 'kd' }, terms: ['ce', 'kd', 'total'] },
   { distiller: { name: 'dkd', beta: 2, warmupEpochs: 2 }, terms: ['ce', 'nckd', 'tckd', 'total'] },
+  { distiller: { name: 'aekt', beta: 2, warmupEpochs: 2 }, terms: ['ce', 'clipRate', 'explicit', 'nckd', 'ratio', 'total'] },
 ];
 
 describe('distillers train end to end through kd run', () => {
@@ -37,5 +38,11 @@ describe('distillers train end to end through kd run', () => {
     expect(new Set(lines.map((l) => l.memory.numTensors)).size).toBe(1);
     // Training lowers the loss.
     expect(lines[2]!.loss['total']).toBeLessThan(lines[0]!.loss['total']!);
+    if (name === 'aekt') {
+      // The learned task-serialisation matrix is written for plotting; it moved away from the identity.
+      const m = JSON.parse(readFileSync(join(work, name, 'aekt-serialization.json'), 'utf8')) as { weight: number[][] };
+      expect(m.weight).toHaveLength(10);
+      expect(m.weight.some((row, i) => row.some((v, j) => Math.abs(v - (i === j ? 1 : 0)) > 1e-6))).toBe(true);
+    }
   });
 });

@@ -1,0 +1,307 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { container } from 'tsyringe';
+import {
+  API_VERSION,
+  KdInputError,
+  PluginRegistry,
+  RunEvents,
+  compilePluginSchema,
+  createKdContainer,
+  isInputError,
+  type Distiller,
+  type DistillerSetup,
+  type FactoryContext,
+  type LossInputs,
+  type NetworkOutput,
+} from '@kd/core';
+import * as pkg from './index.js';
+import {
+  AEKT_SERIALIZATION_FILE,
+  SerializationLayer,
+  aektLossTerms,
+  aektOptionsSchema,
+  aektPlugin,
+  register,
+  type AektOptions,
+} from './index.js';
+
+const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  kd: { kind: string; name: string; apiVersion: number };
+  dependencies: Record<string, string>;
+};
+
+const context: FactoryContext = { container: container.createChildContainer(), baseDir: '.' };
+
+function strictAjv(): Ajv2020 {
+  return new Ajv2020({ strict: true, useDefaults: true });
+}
+
+function validated(options: Record<string, unknown> = {}): AektOptions {
+  const config = { name: 'aekt', ...options };
+  expect(strictAjv().compile(aektOptionsSchema)(config)).toBe(true);
+  return config as unknown as AektOptions;
+}
+
+function output(logits: tf.Tensor2D): NetworkOutput {
+  return { logits, features: {}, embedding: logits };
+}
+
+function lossInputs(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, labels: tf.Tensor1D, epoch = 30): LossInputs {
+  return {
+    student: output(student),
+    ...(teacher ? { teacher: output(teacher) } : {}),
+    labels,
+    numClasses: student.shape[1],
+    epoch,
+    epochs: 240,
+    step: 3,
+    globalStep: epoch * 10 + 3,
+    stage: 'main',
+  };
+}
+
+/** The parts of DistillerSetup the aekt distiller reads. */
+function fakeSetup(numClasses: number, events: RunEvents, runDir: string): DistillerSetup {
+  return { numClasses, events, runDir } as unknown as DistillerSetup;
+}
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kd-aekt-'));
+  tempDirs.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+afterAll(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('package exports and manifest', () => {
+  it('has named exports only', () => {
+    expect(pkg).not.toHaveProperty('default');
+    for (const name of ['aektPlugin', 'aektOptionsSchema', 'aektLoss', 'aektLossTerms', 'aektRatio', 'createAektDistiller', 'register', 'SerializationLayer', 'serializeLogits', 'AEKT_LOSS_DEFAULTS']) {
+      expect(pkg).toHaveProperty(name);
+    }
+  });
+
+  it('register(container) makes the plugin discoverable', () => {
+    const c = createKdContainer(container);
+    register(c);
+    expect(PluginRegistry.fromContainer(c).find('distiller', 'aekt')).toBe(aektPlugin);
+  });
+
+  it('describes the distiller and agrees with package.json', () => {
+    const m = aektPlugin.manifest;
+    expect(m.kind).toBe('distiller');
+    expect(m.name).toBe('aekt');
+    expect(m.apiVersion).toBe(API_VERSION);
+    expect(m.title).toBe('Adaptive explicit knowledge transfer');
+    expect(m.paper).toEqual({
+      title: 'Adaptive Explicit Knowledge Transfer for Knowledge Distillation',
+      authors: 'Park, Lee',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2409.01679',
+    });
+    expect(m.optionsSchema).toBe(aektOptionsSchema);
+    expect(packageJson.name).toBe('@kd/distiller-aekt');
+    expect(packageJson.kd).toEqual({ kind: 'distiller', name: 'aekt', apiVersion: 1 });
+    expect(packageJson.version).toBe(m.version);
+    expect(packageJson.dependencies['@kd/distiller-dkd']).toBe('^0.1.0');
+  });
+});
+
+describe('aektOptionsSchema', () => {
+  it('compiles under ajv 2020 strict mode (and with core’s validator)', () => {
+    expect(() => strictAjv().compile(aektOptionsSchema)).not.toThrow();
+    expect(() => compilePluginSchema(aektPlugin.manifest)).not.toThrow();
+  });
+
+  it('gives every property a description and every optional one a default', () => {
+    for (const [key, prop] of Object.entries(aektOptionsSchema.properties)) {
+      const p = prop as Record<string, unknown>;
+      expect((p['description'] as string).length, key).toBeGreaterThan(10);
+      if (key !== 'name') expect(p, key).toHaveProperty('default');
+    }
+  });
+
+  it('applies the defaults', () => {
+    const validate = strictAjv().compile(aektOptionsSchema);
+    const config: Record<string, unknown> = { name: 'aekt' };
+    expect(validate(config)).toBe(true);
+    expect(config).toEqual({
+      name: 'aekt',
+      gamma: 1,
+      beta: 8,
+      temperature: 4,
+      ceWeight: 1,
+      warmupEpochs: 20,
+      ratioClip: [0.1, 10],
+      explicitForm: 'weightedTCKD',
+      adaptive: true,
+      serialization: true,
+      serialOrder: 'cls->kd',
+    });
+    // defaults are fresh copies: mutating one config does not change the next
+    (config['ratioClip'] as number[])[0] = 5;
+    const again: Record<string, unknown> = { name: 'aekt' };
+    validate(again);
+    expect(again['ratioClip']).toEqual([0.1, 10]);
+  });
+
+  it.each([
+    [{}],
+    [{ name: 'dkd' }],
+    [{ name: 'aekt', temperature: 0 }],
+    [{ name: 'aekt', gamma: -1 }],
+    [{ name: 'aekt', ratioClip: [0.1] }],
+    [{ name: 'aekt', ratioClip: [0.1, 10, 20] }],
+    [{ name: 'aekt', ratioClip: [-1, 10] }],
+    [{ name: 'aekt', ratioClip: [0, 0] }],
+    [{ name: 'aekt', explicitForm: 'tckd' }],
+    [{ name: 'aekt', adaptive: 'yes' }],
+    [{ name: 'aekt', serialOrder: 'both' }],
+    [{ name: 'aekt', warmupEpochs: 1.5 }],
+    [{ name: 'aekt', alpha: 1 }],
+  ])('rejects %j', (config) => {
+    expect(strictAjv().compile(aektOptionsSchema)(config)).toBe(false);
+  });
+});
+
+describe('aektPlugin.create', () => {
+  it('rejects serialOrder "kd->cls" with a clear KdInputError', () => {
+    let error: unknown;
+    try {
+      aektPlugin.create(validated({ serialOrder: 'kd->cls' }), context);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KdInputError);
+    expect(isInputError(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toMatch(/serialOrder/);
+    expect(message).toMatch(/kd->cls/);
+    expect(message).toMatch(/not supported/);
+    expect(message).toMatch(/export/);
+    expect(message).toMatch(/cls->kd/);
+  });
+
+  it('rejects an inverted ratioClip and a bad warmupEpochs', () => {
+    expect(() => aektPlugin.create(validated({ ratioClip: [10, 0.1] }), context)).toThrow(KdInputError);
+    expect(() => aektPlugin.create(validated({ ratioClip: [10, 0.1] }), context)).toThrow(/ratioClip/);
+    expect(() => aektPlugin.create({ ...validated(), warmupEpochs: -2 }, context)).toThrow(/warmupEpochs/);
+  });
+
+  it('extraModules exposes the "serialization" layer with stable state names; serialization false has none', async () => {
+    const d = (await aektPlugin.create(validated(), context)) as Distiller;
+    expect(d.usesTeacher).toBe(true);
+    expect(d.trainStep).toBeUndefined();
+    expect(d.extraModules!()).toEqual([]); // before setup
+    await d.setup!(fakeSetup(5, new RunEvents(), tempDir()));
+    const modules = d.extraModules!();
+    expect(modules.map((m) => m.name)).toEqual(['serialization']);
+    const layer = modules[0] as SerializationLayer;
+    expect(layer.stateVariables().map((v) => v.name)).toEqual(['weight', 'bias']);
+    expect(d.extraModules!()[0]!.stateVariables().map((v) => v.name)).toEqual(['weight', 'bias']);
+    expect(layer.trainableVariables()).toEqual([layer.weight, layer.bias]);
+    expect(layer.weight.shape).toEqual([5, 5]);
+    expect(layer.weightMatrix()).toEqual([0, 1, 2, 3, 4].map((i) => [0, 1, 2, 3, 4].map((j) => (i === j ? 1 : 0))));
+    expect(layer.biasVector()).toEqual([0, 0, 0, 0, 0]);
+    d.dispose!();
+    expect(layer.weight.isDisposed).toBe(true);
+
+    const plain = (await aektPlugin.create(validated({ serialization: false }), context)) as Distiller;
+    await plain.setup!(fakeSetup(5, new RunEvents(), tempDir()));
+    expect(plain.extraModules!()).toEqual([]);
+    plain.dispose!();
+  });
+
+  it('computeLoss returns total and the ce, explicit, nckd, ratio and clipRate terms; gradients reach the layer', async () => {
+    const d = (await aektPlugin.create(validated({ beta: 2, explicitForm: 'softTargetCE' }), context)) as Distiller;
+    await d.setup!(fakeSetup(10, new RunEvents(), tempDir()));
+    const layer = d.extraModules!()[0] as SerializationLayer;
+    tf.tidy(() => layer.weight.assign(tf.add(tf.eye(10), tf.randomNormal([10, 10], 0, 0.1, 'float32', 3))));
+    const s = tf.randomNormal([6, 10], 0, 3, 'float32', 1) as tf.Tensor2D;
+    const t = tf.randomNormal([6, 10], 0, 3, 'float32', 2) as tf.Tensor2D;
+    const y = tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32');
+    tf.tidy(() => {
+      const out = d.computeLoss!(lossInputs(s, t, y, 4)); // epoch 4 of a 20-epoch warm-up: factor 0.25
+      expect(Object.keys(out.terms).sort()).toEqual(['ce', 'clipRate', 'explicit', 'nckd', 'ratio']);
+      const ref = aektLossTerms(s, layer.apply(s), t, y, { beta: 2, explicitForm: 'softTargetCE', warmupFactor: 0.25 });
+      expect(out.total.dataSync()[0]).toBe(ref.total.dataSync()[0]);
+      expect(out.terms['explicit']!.dataSync()[0]).toBe(ref.explicit.dataSync()[0]);
+      expect(out.terms['ratio']!.dataSync()[0]).toBe(ref.ratioMean.dataSync()[0]);
+      expect(out.terms['clipRate']!.dataSync()[0]).toBe(ref.clipRate.dataSync()[0]);
+    });
+    // as the engine does: differentiate total w.r.t. the trained variables (here the extra module's)
+    const { value, grads } = tf.variableGrads(() => d.computeLoss!(lossInputs(s, t, y)).total, layer.trainableVariables());
+    expect(Object.keys(grads).sort()).toEqual([layer.weight.name, layer.bias.name].sort());
+    expect(tf.tidy(() => tf.max(tf.abs(grads[layer.weight.name]!)).dataSync()[0]!)).toBeGreaterThan(0);
+    tf.dispose([value, ...Object.values(grads)]);
+
+    // no leaks: computeLoss returns total + 5 terms, nothing else survives
+    const before = tf.memory().numTensors;
+    const out = d.computeLoss!(lossInputs(s, t, y, 3));
+    expect(tf.memory().numTensors).toBe(before + 6);
+    tf.dispose([out.total, ...Object.values(out.terms)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.tidy(() => {
+      expect(() => d.computeLoss!(lossInputs(s, undefined, y))).toThrow(/teacher/);
+    });
+    d.dispose!();
+    d.dispose!(); // idempotent
+    expect(tf.memory().numTensors).toBe(before - 2);
+    tf.dispose([s, t, y]);
+  });
+
+  it('without serialization the loss is computed on the student logits alone', async () => {
+    const d = (await aektPlugin.create(validated({ serialization: false, warmupEpochs: 0 }), context)) as Distiller;
+    await d.setup!(fakeSetup(4, new RunEvents(), tempDir()));
+    tf.tidy(() => {
+      const s = tf.randomNormal([3, 4], 0, 2, 'float32', 5) as tf.Tensor2D;
+      const t = tf.randomNormal([3, 4], 0, 2, 'float32', 6) as tf.Tensor2D;
+      const y = tf.tensor1d([0, 1, 2], 'int32');
+      expect(d.computeLoss!(lossInputs(s, t, y, 0)).total.dataSync()[0]).toBe(aektLossTerms(s, s, t, y).total.dataSync()[0]);
+    });
+    d.dispose!();
+  });
+
+  it('writes the learned matrix to <runDir>/aekt-serialization.json atomically on runEnd', async () => {
+    const runDir = tempDir();
+    const events = new RunEvents();
+    const d = (await aektPlugin.create(validated(), context)) as Distiller;
+    await d.setup!(fakeSetup(3, events, runDir));
+    const layer = d.extraModules!()[0] as SerializationLayer;
+    const weight = [
+      [1, 0.5, -0.25],
+      [0, 2, 0],
+      [0.125, 0, 1],
+    ];
+    tf.tidy(() => {
+      layer.weight.assign(tf.tensor2d(weight));
+      layer.bias.assign(tf.tensor1d([0.5, -1, 0]));
+    });
+    const file = join(runDir, AEKT_SERIALIZATION_FILE);
+    expect(existsSync(file)).toBe(false); // nothing before the run ends
+    await events.emit('runEnd', { runDir, final: {} });
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    expect(json).toEqual({ classes: 3, weight, bias: [0.5, -1, 0] });
+    expect(readdirSync(runDir)).toEqual([AEKT_SERIALIZATION_FILE]); // no temporary file left behind
+    d.dispose!();
+    await events.emit('runEnd', { runDir, final: {} }); // after dispose: no crash, file unchanged
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(json);
+  });
+});

@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DependencyContainer } from 'tsyringe';
+import {
+  API_VERSION,
+  KdInputError,
+  definePlugin,
+  registerPlugin,
+  writeFileAtomic,
+  type Distiller,
+  type DistillerPlugin,
+  type DistillerSetup,
+  type LossInputs,
+  type LossTerms,
+  type TrainableModule,
+} from '@kd/core';
+import { DKD_DEFAULT_WARMUP_EPOCHS, dkdWarmupFactor } from '@kd/distiller-dkd';
+import { AEKT_EXPLICIT_FORMS, AEKT_LOSS_DEFAULTS, aektLossTerms, resolveAektLossOptions, type AektExplicitForm, type AektLossOptions, type AektLossResult } from './aekt.loss.js';
+import { SERIAL_ORDERS, SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
+
+/** File the learned serialisation matrix is written to, in the run directory, at the end of the run. */
+export const AEKT_SERIALIZATION_FILE = 'aekt-serialization.json';
+
+/** Options of the `aekt` distiller as they appear in a pipeline config (after defaults are applied). */
+export interface AektOptions {
+  readonly name: 'aekt';
+  readonly gamma: number;
+  readonly beta: number;
+  readonly temperature: number;
+  readonly ceWeight: number;
+  readonly warmupEpochs: number;
+  readonly ratioClip: readonly [number, number];
+  readonly explicitForm: AektExplicitForm;
+  readonly adaptive: boolean;
+  readonly serialization: boolean;
+  readonly serialOrder: SerialOrder;
+}
+
+const RECON = 'Part of a reconstruction of AEKT (the exact loss is not in the sources we could read; see the README).';
+
+/** JSON Schema (draft 2020-12) of the `aekt` distiller's options. Every property has a default and a description. */
+export const aektOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  description:
+    'Adaptive explicit knowledge transfer (Park & Lee 2024), RECONSTRUCTED: ceWeight·CE(z^cls) + w(epoch)·τ²·(γ·sg(clip(p^T_t/p^S_t))·TCKD(z^kd) + β·NCKD(z^kd)), with z^kd = FC_ser(z^cls) a task-serialisation layer initialised to the identity.',
+  properties: {
+    name: { const: 'aekt', description: 'Selects the adaptive explicit knowledge transfer (AEKT) distiller.' },
+    gamma: {
+      type: 'number',
+      minimum: 0,
+      default: AEKT_LOSS_DEFAULTS.gamma,
+      description: `Weight γ of the explicit (target-class) term. Default 1 = DKD's α (mdistiller CIFAR-100). ${RECON}`,
+    },
+    beta: {
+      type: 'number',
+      minimum: 0,
+      default: AEKT_LOSS_DEFAULTS.beta,
+      description: 'Weight β of the implicit term NCKD (KL between the non-target distributions). Default 8 = DKD’s mdistiller CIFAR-100 β; DKD uses 2 or 6 for some pairs and 1–4 is advised for 10 classes.',
+    },
+    temperature: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: AEKT_LOSS_DEFAULTS.temperature,
+      description: 'Softmax temperature τ of both distillation terms (each multiplied by τ²) and of the ratio r = p^T_t / p^S_t. Default 4 (DKD CIFAR-100).',
+    },
+    ceWeight: {
+      type: 'number',
+      minimum: 0,
+      default: AEKT_LOSS_DEFAULTS.ceWeight,
+      description: 'Weight of the cross-entropy with the hard labels on the classification logits z^cls (τ = 1). Default 1 (DKD).',
+    },
+    warmupEpochs: {
+      type: 'integer',
+      minimum: 0,
+      default: DKD_DEFAULT_WARMUP_EPOCHS,
+      description:
+        'Linear warm-up of the distillation part, the same rule as the dkd distiller: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage. 0 disables it. Default 20 (DKD CIFAR-100).',
+    },
+    ratioClip: {
+      type: 'array',
+      prefixItems: [
+        { type: 'number', minimum: 0 },
+        { type: 'number', exclusiveMinimum: 0 },
+      ],
+      items: false,
+      minItems: 2,
+      maxItems: 2,
+      default: [...AEKT_LOSS_DEFAULTS.ratioClip],
+      description: `[r_min, r_max] (r_min ≤ r_max): the adaptive ratio r = p^T_t / p^S_t (stop-gradient) is clipped to this range, so that it cannot blow up when the student's target probability is ≈ 0 early in training. Default [0.1, 10]. ${RECON}`,
+    },
+    explicitForm: {
+      enum: [...AEKT_EXPLICIT_FORMS],
+      default: AEKT_LOSS_DEFAULTS.explicitForm,
+      description: `Explicit-knowledge term per sample: 'weightedTCKD' = r·KL(binary target-vs-rest) (reduces to DKD's TCKD at r = 1), or 'softTargetCE' = −r·p^T_t·log p^S_t (soft-target cross-entropy on the target class only). Default 'weightedTCKD'. ${RECON}`,
+    },
+    adaptive: {
+      type: 'boolean',
+      default: AEKT_LOSS_DEFAULTS.adaptive,
+      description: 'true: weight the explicit term by the clipped teacher/student target-probability ratio. false: r ≡ 1 (with serialization false, or at the identity initialisation, this is exactly DKD with α = γ). Default true.',
+    },
+    serialization: {
+      type: 'boolean',
+      default: true,
+      description:
+        'true: a task-serialisation FC layer (C×C weights initialised to the identity, zero bias) maps the classification logits z^cls to the distillation logits z^kd; it is trained and checkpointed with the student, never exported, and its matrix is written to aekt-serialization.json at the end of the run. false: no layer, z^kd = z^cls. Default true.',
+    },
+    serialOrder: {
+      enum: [...SERIAL_ORDERS],
+      default: 'cls->kd',
+      description:
+        "'cls->kd' (default): CE on the student's logits, distillation on FC_ser(logits); the deployed student is unchanged. 'kd->cls' (distillation on the student's logits, CE on FC_ser(logits)) would need the exported student to include FC_ser and is NOT yet supported for training: it is rejected.",
+    },
+  },
+} as const;
+
+/** The `aekt` distiller. Throws a {@link KdInputError} for options it cannot train with (`serialOrder: 'kd->cls'`). */
+export function createAektDistiller(options: Partial<AektOptions> = {}): Distiller {
+  const serialOrder = options.serialOrder ?? 'cls->kd';
+  if (serialOrder === 'kd->cls') {
+    throw new KdInputError(
+      `/distiller/serialOrder: "kd->cls" is not supported for training yet. In that order the classification logits ` +
+        `come out of the serialisation layer, so the deployed student would have to include it, but kd exports the ` +
+        `student network alone (extra modules are never exported). Use "cls->kd" (the default), or serialization: false.`,
+    );
+  }
+  if (!SERIAL_ORDERS.includes(serialOrder)) {
+    throw new KdInputError(`/distiller/serialOrder: expected one of ${SERIAL_ORDERS.map((s) => JSON.stringify(s)).join(', ')}; got ${JSON.stringify(serialOrder)}`);
+  }
+  const warmupEpochs = options.warmupEpochs ?? DKD_DEFAULT_WARMUP_EPOCHS;
+  dkdWarmupFactor(0, warmupEpochs); // validates warmupEpochs now rather than at the first step
+  const useSerialization = options.serialization ?? true;
+  const lossOptions = {
+    gamma: options.gamma ?? AEKT_LOSS_DEFAULTS.gamma,
+    beta: options.beta ?? AEKT_LOSS_DEFAULTS.beta,
+    temperature: options.temperature ?? AEKT_LOSS_DEFAULTS.temperature,
+    ceWeight: options.ceWeight ?? AEKT_LOSS_DEFAULTS.ceWeight,
+    ratioClip: options.ratioClip ?? AEKT_LOSS_DEFAULTS.ratioClip,
+    explicitForm: options.explicitForm ?? AEKT_LOSS_DEFAULTS.explicitForm,
+    adaptive: options.adaptive ?? AEKT_LOSS_DEFAULTS.adaptive,
+  };
+  try {
+    resolveAektLossOptions(lossOptions);
+  } catch (e) {
+    throw new KdInputError(`/distiller: ${(e as Error).message.replace(/^aekt loss: /, '')}`);
+  }
+
+  let layer: SerializationLayer | null = null;
+  return {
+    usesTeacher: true,
+    setup(s: DistillerSetup): void {
+      if (!useSerialization) return;
+      layer?.dispose();
+      const current = new SerializationLayer(s.numClasses);
+      layer = current;
+      s.events.on('runEnd', () => {
+        if (current.weight.isDisposed) return;
+        writeFileAtomic(join(s.runDir, AEKT_SERIALIZATION_FILE), `${JSON.stringify(current.toJSON(), null, 1)}\n`);
+      });
+    },
+    extraModules(): readonly TrainableModule[] {
+      return layer ? [layer] : [];
+    },
+    computeLoss(inputs: LossInputs): LossTerms {
+      if (!inputs.teacher) throw new Error('aekt distiller: the teacher output is missing (usesTeacher is true)');
+      if (useSerialization && !layer) throw new Error('aekt distiller: setup() must run before computeLoss (it builds the serialisation layer)');
+      const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs);
+      const { total, ce, explicit, nckd, ratioMean, clipRate } = aektTerms(inputs, layer, { ...lossOptions, warmupFactor });
+      return { total, terms: { ce, explicit, nckd, ratio: ratioMean, clipRate } };
+    },
+    dispose(): void {
+      layer?.dispose();
+      layer = null;
+    },
+  };
+}
+
+function aektTerms(inputs: LossInputs, layer: SerializationLayer | null, options: AektLossOptions): AektLossResult {
+  // the serialised logits are intermediate tensors: only the loss terms leave this scope
+  return tf.tidy(() => {
+    const { cls, kd } = serializeLogits(inputs.student.logits, layer, 'cls->kd');
+    return aektLossTerms(cls, kd, inputs.teacher!.logits, inputs.labels, options);
+  });
+}
+
+export const aektPlugin: DistillerPlugin<AektOptions> = definePlugin({
+  manifest: {
+    kind: 'distiller',
+    name: 'aekt',
+    version: '0.1.0',
+    apiVersion: API_VERSION,
+    title: 'Adaptive explicit knowledge transfer',
+    description:
+      'AEKT (reconstructed): ceWeight·CE(z^cls, y) + w·τ²·(γ·sg(clip(p^T_t / p^S_t))·TCKD(z^kd, z^T) + β·NCKD(z^kd, z^T)), with z^kd = FC_ser(z^cls) a task-serialisation FC layer initialised to the identity, trained with the student and never exported.',
+    paper: {
+      title: 'Adaptive Explicit Knowledge Transfer for Knowledge Distillation',
+      authors: 'Park, Lee',
+      year: 2024,
+      url: 'https://arxiv.org/abs/2409.01679',
+    },
+    optionsSchema: aektOptionsSchema,
+  },
+  create: (options: AektOptions) => createAektDistiller(options),
+});
+
+/** Registers this package's plugins into a kd container. */
+export function register(container: DependencyContainer): void {
+  registerPlugin(container, aektPlugin);
+}
