@@ -64,3 +64,4 @@ export { stableStringify } from './io/stable-json.js';
 export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunResult } from './runtime/kd-runtime.js';
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';
 export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
+export { klDivergence } from './engine/kl-divergence.js';

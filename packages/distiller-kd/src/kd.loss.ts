@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { klDivergence } from '@kd/core';
 
 /**
  * Options of the classic knowledge-distillation loss (Hinton, Vinyals, Dean 2015). Every field is optional; the
@@ -65,62 +66,6 @@ export function standardizeLogits(logits: tf.Tensor2D, eps: number = LOGIT_STAND
     return tf.div(centred, tf.add(std, eps)) as tf.Tensor2D;
   });
 }
-
-/** Where the small-KL form is used: S > −0.5, i.e. KL < ln 2. */
-const SMALL_KL_SUM = -0.5;
-
-/** Forward value of {@link klDivergence}, plus what its gradient needs. */
-function klForward(aS: tf.Tensor2D, aT: tf.Tensor2D): tf.Tensor[] {
-  return tf.tidy(() => {
-    const logPs = tf.logSoftmax(aS);
-    const logPt = tf.logSoftmax(aT);
-    const ps = tf.exp(logPs);
-    const pt = tf.exp(logPt);
-    const direct = tf.sum(tf.mul(pt, tf.sub(logPt, logPs)), 1);
-
-    const d = tf.sub(aT, aS);
-    const r = tf.sub(d, tf.sum(tf.mul(pt, d), 1, true));
-    const nearTerm = tf.mul(ps, tf.expm1(tf.minimum(r, 1)));
-    const farTerm = tf.sub(tf.exp(tf.minimum(tf.add(logPs, r), 30)), ps);
-    const sum = tf.sum(tf.where(tf.lessEqual(r, 1), nearTerm, farTerm), 1);
-    const small = tf.neg(tf.log1p(tf.maximum(sum, SMALL_KL_SUM)));
-    const kl = tf.where(tf.greater(sum, SMALL_KL_SUM), small, direct);
-    return [kl, ps, pt, logPs, logPt];
-  });
-}
-
-/**
- * Per-sample KL(softmax(aT) ‖ softmax(aS)) = Σ_i p_T,i (log p_T,i − log p_S,i) over the class axis, for logits
- * already divided by τ: a [batch] tensor. Student and teacher both go through log-softmax (never log(softmax)).
- *
- * Value. The direct form loses float32 precision when KL is small (high τ, many classes, student close to the
- * teacher): its absolute error is about ε·|log p| ≈ ε·ln C, which at τ = 20 and C = 100 reaches 1e-4 of the value.
- * With d = aT − aS and m = Σ p_T d, the identity Σ_i p_S,i e^{d_i − m} = e^{−KL} gives
- *
- *   KL = −log1p(S),  S = Σ_i p_S,i · expm1(d_i − m),
- *
- * whose error shrinks with KL (≤ 1e-5 relative down to KL ≈ 1e-4, ~1e-10 absolute below, against ~1e-7 absolute for
- * the direct form; identical logits give exactly 0). Each term is p_S·expm1(r) for r ≤ 1 and
- * exp(log p_S + r) − p_S above (every p_S,i e^{r_i} ≤ 1, so nothing overflows). This form is used where S > −0.5
- * (KL < ln 2), the direct form elsewhere, where it is accurate.
- *
- * Gradient (analytic, so the branch selection needs no gradient): ∂KL/∂aS = p_S − p_T and
- * ∂KL/∂aT = p_T ∘ (log p_T − log p_S − KL).
- */
-const klDivergence = tf.customGrad(((aS: tf.Tensor2D, aT: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  const [kl, ps, pt, logPs, logPt] = klForward(aS, aT) as [tf.Tensor1D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  save([ps, pt, logPs, logPt, kl]);
-  return {
-    value: kl,
-    gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
-      const [ps_, pt_, logPs_, logPt_, kl_] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-      const dyc = tf.expandDims(dy, 1);
-      const gS = tf.mul(dyc, tf.sub(ps_, pt_));
-      const gT = tf.mul(dyc, tf.mul(pt_, tf.sub(tf.sub(logPt_, logPs_), tf.expandDims(kl_, 1))));
-      return [gS, gT];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (aS: tf.Tensor2D, aT: tf.Tensor2D) => tf.Tensor1D;
 
 function resolve(options: KdLossOptions): Required<KdLossOptions> {
   const o = { ...KD_LOSS_DEFAULTS } as Required<KdLossOptions>;
