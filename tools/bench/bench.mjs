@@ -5,6 +5,7 @@
 //
 //   node tools/bench/bench.mjs --name kd --out bench-results [--seeds 3] [--teacher configs/bench/teacher.json] \
 //        scratch=configs/bench/student-scratch.json kd=configs/bench/student-kd.json
+//   node tools/bench/bench.mjs --teacher-only      (the `bench:teacher` Nx target, cached by Nx)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -21,23 +22,23 @@ const { values, positionals } = parseArgs({
     out: { type: 'string', default: 'bench-results' },
     seeds: { type: 'string', default: '3' },
     teacher: { type: 'string', default: join(root, 'configs/bench/teacher.json') },
+    'teacher-only': { type: 'boolean', default: false },
   },
 });
 const fail = (m) => {
   process.stderr.write(`bench: ${m}\n`);
   process.exit(2);
 };
-if (!values.name) fail('--name is required');
+if (!values.name && !values['teacher-only']) fail('--name is required');
 const seeds = Number(values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: got ${values.seeds}; expected an integer >= 1`);
-const methods = positionals.map((p) => {
+const methods = values['teacher-only'] ? [] : positionals.map((p) => {
   const i = p.indexOf('=');
   if (i < 1) fail(`expected <method>=<config.json>, got "${p}"`);
   return { method: p.slice(0, i), config: resolve(p.slice(i + 1)) };
 });
-if (methods.length === 0) fail('no method configs given');
+if (methods.length === 0 && !values['teacher-only']) fail('no method configs given');
 const out = resolve(values.out);
-mkdirSync(join(out, 'configs'), { recursive: true });
 
 function kdRun(config, label) {
   const r = spawnSync(process.execPath, [kd, 'run', config, '--json'], {
@@ -62,6 +63,11 @@ if (!existsSync(join(teacherDir, 'summary.json')) || !existsSync(stamp) || readF
   writeFileSync(stamp, teacherHash);
 } else process.stderr.write(`bench: reusing the bench teacher in ${teacherDir}\n`);
 const teacherSummary = JSON.parse(readFileSync(join(teacherDir, 'summary.json'), 'utf8'));
+if (values['teacher-only']) {
+  console.log(`bench teacher: ${(100 * teacherSummary.final['student.top1']).toFixed(2)}% top-1 in ${teacherDir}`);
+  process.exit(0);
+}
+mkdirSync(join(out, 'configs'), { recursive: true });
 
 /** A copy of a config with absolute paths, this seed and its own run directory. */
 function seeded(config, method, seed) {

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Writes test/forward-fixture.json: reference outputs of CIFAR ResNets in PyTorch (eval mode) for weights and
+inputs given by a closed-form formula, so that the TypeScript test can rebuild both without a weight file.
+
+Every tensor is named as the kd network's stateVariables() names it (e.g. `stage2_block1_down_conv/kernel`) and
+filled, in PyTorch layout (conv [out, in, kh, kw], linear [out, in]), by  value(i) = f(sin(0.7 i + salt)), with
+salt = (sum of the name's character codes) mod 97 and f per kind (see `fill`). The input is
+x[n, c, h, w] = sin(0.1 i) for i its flat NCHW index. The forward pass follows the RepDistiller / mdistiller CIFAR
+ResNet: conv3x3(pad 1)+BN+ReLU stem, BasicBlocks with a 1x1 conv + BN shortcut where the shape changes, ReLU after
+the residual add (pre-activation feature = the sum before it), global average pooling, linear classifier.
+
+Run with the system interpreter that has torch:  /usr/bin/python3 test/make_forward_fixture.py
+"""
+import json
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+
+CASES = [
+    # variant, depth, widths, input (N, C, H, W), classes
+    ('resnet8', 8, [16, 16, 32, 64], (2, 3, 32, 32), 10),
+    ('resnet8x4', 8, [32, 64, 128, 256], (1, 3, 16, 16), 10),
+]
+
+
+def salt(name):
+    return sum(ord(ch) for ch in name) % 97
+
+
+def fill(name, shape, fan_in=1):
+    n = math.prod(shape)
+    s = torch.sin(0.7 * torch.arange(n, dtype=torch.float64) + salt(name))
+    if name.endswith('/kernel'):
+        v = s / math.sqrt(fan_in)
+    elif name.endswith('/gamma'):
+        v = 1 + 0.2 * s
+    elif name.endswith('/moving_variance'):
+        v = 1 + 0.5 * s * s
+    else:  # beta, moving_mean, bias
+        v = 0.1 * s
+    return v.reshape(shape).float()
+
+
+def conv_bn(x, name, cout, k, stride):
+    cin = x.shape[1]
+    w = fill(f'{name}conv/kernel', (cout, cin, k, k), cin * k * k)
+    y = F.conv2d(x, w, stride=stride, padding=k // 2)
+    p = lambda v: fill(f'{name}bn/{v}', (cout,))
+    return F.batch_norm(y, p('moving_mean'), p('moving_variance'), p('gamma'), p('beta'), training=False, eps=1e-5)
+
+
+def forward(depth, widths, x, classes):
+    feats = {}
+    h = F.relu(conv_bn(x, 'stem_', widths[0], 3, 1))
+    feats['stem'] = h
+    for stage in (1, 2, 3):
+        planes = widths[stage]
+        for b in range(1, (depth - 2) // 6 + 1):
+            stride = 2 if stage > 1 and b == 1 else 1
+            p = f'stage{stage}_block{b}_'
+            out = F.relu(conv_bn(h, f'{p}1_', planes, 3, stride))
+            out = conv_bn(out, f'{p}2_', planes, 3, 1)
+            short = conv_bn(h, f'{p}down_', planes, 1, stride) if stride != 1 or h.shape[1] != planes else h
+            pre = out + short
+            h = F.relu(pre)
+        feats[f'stage{stage}_preact'] = pre
+        feats[f'stage{stage}'] = h
+    emb = h.mean(dim=(2, 3))
+    w = fill('classifier/kernel', (classes, emb.shape[1]), emb.shape[1])
+    logits = F.linear(emb, w, fill('classifier/bias', (classes,)))
+    return feats, emb, logits
+
+
+def main():
+    fixture = {}
+    with torch.no_grad():
+        for variant, depth, widths, shape, classes in CASES:
+            x = torch.sin(0.1 * torch.arange(math.prod(shape), dtype=torch.float64)).reshape(shape).float()
+            feats, emb, logits = forward(depth, widths, x, classes)
+            fixture[variant] = {
+                'input': list(shape),
+                'classes': classes,
+                'logits': logits.tolist(),
+                'embedding': emb.tolist(),
+                # NHWC shape, sum and sum of squares of each feature map
+                'features': {
+                    k: {'shape': [v.shape[0], v.shape[2], v.shape[3], v.shape[1]], 'sum': v.sum().item(), 'sumsq': (v * v).sum().item()}
+                    for k, v in feats.items()
+                },
+            }
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'forward-fixture.json')
+    with open(out, 'w') as f:
+        json.dump(fixture, f, indent=1)
+        f.write('\n')
+    for variant, v in fixture.items():
+        print(variant, [round(z, 4) for z in v['logits'][0]])
+
+
+if __name__ == '__main__':
+    main()
