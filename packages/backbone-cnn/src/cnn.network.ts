@@ -1,45 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  initializeVariable,
-  type BackboneContext,
-  type ForwardOptions,
-  type InitializerSpec,
-  type NamedVariable,
-  type Network,
-  type NetworkOutput,
-  type StageInfo,
-} from '@kd/core';
+import { LayersNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import type { CnnOptions } from './cnn.options.js';
 
-interface Outputs {
-  readonly names: string[];
-  readonly model: tfl.LayersModel;
-}
-
 /** The small CNN as a tfjs-layers functional model whose outputs are every stage feature, the embedding and the logits. */
-export class CnnNetwork implements Network {
-  readonly name: string;
-  readonly stages: StageInfo[] = [];
-  readonly numClasses: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly spec: { name: string; options: Readonly<Record<string, unknown>> };
-  private readonly built: Outputs;
-  private readonly scope: string;
-  private flops = 0;
-
+export class CnnNetwork extends LayersNetwork {
   constructor(options: CnnOptions, context: BackboneContext) {
-    this.numClasses = context.numClasses;
-    this.inputShape = context.inputShape;
-    this.scope = context.scope;
-    this.name = context.scope;
-    this.spec = { name: 'cnn', options: { ...options } };
-    this.built = this.build(options);
-    this.initialize(context);
+    super('cnn', options as unknown as Record<string, unknown>, context);
+    this.finish(this.build(options), context.rng);
   }
 
-  private build(o: CnnOptions): Outputs {
-    const s = (n: string) => `${this.scope}_${n}`;
+  private build(o: CnnOptions): BuiltLayersModel {
+    const s = (n: string) => this.scoped(n);
     const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
     const names: string[] = [];
     const outputs: tfl.SymbolicTensor[] = [];
@@ -84,67 +55,5 @@ export class CnnNetwork implements Network {
     names.push('logits');
     outputs.push(logits);
     return { names, model: tfl.model({ inputs: input, outputs, name: s('cnn') }) };
-  }
-
-  /** PyTorch-style initialisation from the run's RNG, in weight order (deterministic). */
-  private initialize(context: BackboneContext): void {
-    for (const w of this.built.model.weights) {
-      const v = w.read() as tf.Variable;
-      const n = w.originalName;
-      let spec: InitializerSpec;
-      if (n.endsWith('/kernel')) spec = v.rank === 4 ? { type: 'kaimingNormal', mode: 'fanOut' } : { type: 'torchDefault' };
-      else if (n.endsWith('/bias')) {
-        const kernel = this.built.model.weights.find((k) => k.originalName === n.replace(/\/bias$/, '/kernel'));
-        const shape = kernel?.shape ?? [1];
-        const fanIn = shape.length === 4 ? shape[0]! * shape[1]! * shape[2]! : shape[0]!;
-        spec = { type: 'torchDefaultBias', fanIn };
-      } else if (n.endsWith('/gamma') || n.endsWith('/moving_variance')) spec = { type: 'ones' };
-      else spec = { type: 'zeros' };
-      initializeVariable(v, spec, context.rng);
-    }
-  }
-
-  apply(x: tf.Tensor4D, options: ForwardOptions): NetworkOutput {
-    const outs = this.built.model.apply(x, { training: options.training }) as tf.Tensor[];
-    const features: Record<string, tf.Tensor> = {};
-    let embedding: tf.Tensor2D | undefined;
-    let logits: tf.Tensor2D | undefined;
-    this.built.names.forEach((n, i) => {
-      if (n === 'logits') logits = outs[i] as tf.Tensor2D;
-      else if (n === 'embedding') embedding = outs[i] as tf.Tensor2D;
-      else features[n] = outs[i]!;
-    });
-    return { logits: logits!, embedding: embedding!, features };
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.built.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  }
-
-  /** Names without the scope prefix, so a teacher trained as `student` loads into `teacher`. */
-  stateVariables(): NamedVariable[] {
-    const prefix = `${this.scope}_`;
-    return this.built.model.weights.map((w) => ({
-      name: w.originalName.startsWith(prefix) ? w.originalName.slice(prefix.length) : w.originalName,
-      variable: w.read() as tf.Variable,
-    }));
-  }
-
-  countParams(): number {
-    return this.built.model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
-  }
-
-  /** Convolutions and dense layers; batch norm, ReLU and pooling are a few per cent more and not counted. */
-  countFlops(): number {
-    return this.flops;
-  }
-
-  toLayersModel(): tfl.LayersModel {
-    const m = this.built.model;
-    return tfl.model({ inputs: m.inputs, outputs: m.outputs[m.outputs.length - 1]!, name: `${this.scope}_classifier` });
-  }
-
-  dispose(): void {
-    this.built.model.dispose();
   }
 }

@@ -1,21 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  initializeVariable,
-  type BackboneContext,
-  type ForwardOptions,
-  type InitializerSpec,
-  type NamedVariable,
-  type Network,
-  type NetworkOutput,
-  type StageInfo,
-} from '@kd/core';
+import { LayersNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import { RESNET_VARIANTS, type ResnetOptions } from './resnet.options.js';
-
-interface Built {
-  readonly names: string[];
-  readonly model: tfl.LayersModel;
-}
 
 type Sym = tfl.SymbolicTensor;
 
@@ -23,31 +8,17 @@ type Sym = tfl.SymbolicTensor;
  * A CIFAR ResNet (RepDistiller / mdistiller `models/cifar/resnet.py`) as a tfjs-layers functional model whose
  * outputs are every stage feature, the embedding and the logits.
  */
-export class ResnetNetwork implements Network {
-  readonly name: string;
-  readonly stages: StageInfo[] = [];
-  readonly numClasses: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly spec: { name: string; options: Readonly<Record<string, unknown>> };
-  private readonly built: Built;
-  private readonly scope: string;
-  private flops = 0;
-
+export class ResnetNetwork extends LayersNetwork {
   constructor(options: ResnetOptions, context: BackboneContext) {
     if (!(options.variant in RESNET_VARIANTS)) throw new Error(`resnet: unknown variant '${String(options.variant)}'`);
-    this.numClasses = context.numClasses;
-    this.inputShape = context.inputShape;
-    this.scope = context.scope;
-    this.name = context.scope;
-    this.spec = { name: 'resnet', options: { ...options } };
-    this.built = this.build(options);
-    this.initialize(context);
+    super('resnet', options as unknown as Record<string, unknown>, context);
+    this.finish(this.build(options), context.rng);
   }
 
-  private build(o: ResnetOptions): Built {
+  private build(o: ResnetOptions): BuiltLayersModel {
     const { depth, widths } = RESNET_VARIANTS[o.variant];
     const blocks = (depth - 2) / 6;
-    const s = (n: string) => `${this.scope}_${n}`;
+    const s = (n: string) => this.scoped(n);
     const names: string[] = [];
     const outputs: Sym[] = [];
     let [height, width, channels] = this.inputShape;
@@ -110,67 +81,5 @@ export class ResnetNetwork implements Network {
     names.push('logits');
     outputs.push(logits);
     return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
-  }
-
-  /** PyTorch-style initialisation from the run's RNG, in weight order (deterministic). */
-  private initialize(context: BackboneContext): void {
-    for (const w of this.built.model.weights) {
-      const v = w.read() as tf.Variable;
-      const n = w.originalName;
-      let spec: InitializerSpec;
-      if (n.endsWith('/kernel')) spec = v.rank === 4 ? { type: 'kaimingNormal', mode: 'fanOut' } : { type: 'torchDefault' };
-      else if (n.endsWith('/bias')) {
-        // Only the classifier has a bias: U(±1/√fan_in) of its weight.
-        const kernel = this.built.model.weights.find((k) => k.originalName === n.replace(/\/bias$/, '/kernel'));
-        spec = { type: 'torchDefaultBias', fanIn: kernel?.shape[0] ?? 1 };
-      }
-      else if (n.endsWith('/gamma') || n.endsWith('/moving_variance')) spec = { type: 'ones' };
-      else spec = { type: 'zeros' };
-      initializeVariable(v, spec, context.rng);
-    }
-  }
-
-  apply(x: tf.Tensor4D, options: ForwardOptions): NetworkOutput {
-    const outs = this.built.model.apply(x, { training: options.training }) as tf.Tensor[];
-    const features: Record<string, tf.Tensor> = {};
-    let embedding: tf.Tensor2D | undefined;
-    let logits: tf.Tensor2D | undefined;
-    this.built.names.forEach((n, i) => {
-      if (n === 'logits') logits = outs[i] as tf.Tensor2D;
-      else if (n === 'embedding') embedding = outs[i] as tf.Tensor2D;
-      else features[n] = outs[i]!;
-    });
-    return { logits: logits!, embedding: embedding!, features };
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.built.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  }
-
-  /** Names without the scope prefix, so a teacher trained as `student` loads into `teacher`. */
-  stateVariables(): NamedVariable[] {
-    const prefix = `${this.scope}_`;
-    return this.built.model.weights.map((w) => ({
-      name: w.originalName.startsWith(prefix) ? w.originalName.slice(prefix.length) : w.originalName,
-      variable: w.read() as tf.Variable,
-    }));
-  }
-
-  countParams(): number {
-    return this.built.model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
-  }
-
-  /** Convolutions (shortcuts included) and the classifier, a multiply-add counting 2; BN, ReLU, adds and pooling are not counted. */
-  countFlops(): number {
-    return this.flops;
-  }
-
-  toLayersModel(): tfl.LayersModel {
-    const m = this.built.model;
-    return tfl.model({ inputs: m.inputs, outputs: m.outputs[m.outputs.length - 1]!, name: `${this.scope}_classifier` });
-  }
-
-  dispose(): void {
-    this.built.model.dispose();
   }
 }

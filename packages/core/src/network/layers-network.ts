@@ -1,0 +1,116 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { BackboneContext, ForwardOptions, NamedVariable, Network, NetworkOutput, StageInfo } from '../contracts/network.js';
+import { initializeVariable, type InitializerSpec } from '../engine/initializers.js';
+import type { Rng } from '../rng/rng.js';
+
+/** A tfjs-layers functional model whose outputs are the named features, then `embedding`, then `logits`. */
+export interface BuiltLayersModel {
+  readonly names: readonly string[];
+  readonly model: tfl.LayersModel;
+}
+
+/**
+ * PyTorch's initialisation of the reference CNNs, drawn from the run's RNG in weight order (deterministic):
+ * convolution kernels Kaiming-normal (fan-out, ReLU), dense kernels and all biases U(±1/√fan_in), batch norm
+ * γ = 1, β = 0, running mean 0, running variance 1.
+ */
+export function initializeLikePyTorch(model: tfl.LayersModel, rng: Rng): void {
+  for (const w of model.weights) {
+    const v = w.read() as tf.Variable;
+    const n = w.originalName;
+    let spec: InitializerSpec;
+    if (n.endsWith('/kernel')) spec = v.rank === 4 ? { type: 'kaimingNormal', mode: 'fanOut' } : { type: 'torchDefault' };
+    else if (n.endsWith('/bias')) {
+      const kernel = model.weights.find((k) => k.originalName === n.replace(/\/bias$/, '/kernel'));
+      const shape = (kernel?.shape ?? [1]) as number[];
+      spec = { type: 'torchDefaultBias', fanIn: shape.length === 4 ? shape[0]! * shape[1]! * shape[2]! : shape[0]! };
+    } else if (n.endsWith('/gamma') || n.endsWith('/moving_variance')) spec = { type: 'ones' };
+    else spec = { type: 'zeros' };
+    initializeVariable(v, spec, rng);
+  }
+}
+
+/**
+ * The part of a backbone that does not depend on its architecture: forward pass to named outputs, variables with
+ * scope-free names (a teacher trained as `student` loads into `teacher`), parameter count, export of the classifier
+ * alone. A subclass builds its model in its constructor and hands it to `finish`.
+ */
+export abstract class LayersNetwork implements Network {
+  readonly name: string;
+  readonly stages: StageInfo[] = [];
+  readonly numClasses: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly spec: { readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+  protected readonly scope: string;
+  /** Forward FLOPs for one image, accumulated by the subclass while it builds (a multiply-add counts 2). */
+  protected flops = 0;
+  private built: BuiltLayersModel | undefined;
+
+  protected constructor(backbone: string, options: Readonly<Record<string, unknown>>, context: BackboneContext) {
+    this.numClasses = context.numClasses;
+    this.inputShape = context.inputShape;
+    this.scope = context.scope;
+    this.name = context.scope;
+    this.spec = { name: backbone, options: { ...options } };
+  }
+
+  /** Layer names are prefixed with the scope so teacher and student of one architecture can coexist. */
+  protected scoped(name: string): string {
+    return `${this.scope}_${name}`;
+  }
+
+  protected finish(built: BuiltLayersModel, rng: Rng): void {
+    this.built = built;
+    initializeLikePyTorch(built.model, rng);
+  }
+
+  private get model(): BuiltLayersModel {
+    if (!this.built) throw new Error(`${this.spec.name}: the network was used before it was built`);
+    return this.built;
+  }
+
+  apply(x: tf.Tensor4D, options: ForwardOptions): NetworkOutput {
+    const { model, names } = this.model;
+    const outs = model.apply(x, { training: options.training }) as tf.Tensor[];
+    const features: Record<string, tf.Tensor> = {};
+    let embedding: tf.Tensor2D | undefined;
+    let logits: tf.Tensor2D | undefined;
+    names.forEach((n, i) => {
+      if (n === 'logits') logits = outs[i] as tf.Tensor2D;
+      else if (n === 'embedding') embedding = outs[i] as tf.Tensor2D;
+      else features[n] = outs[i]!;
+    });
+    return { logits: logits!, embedding: embedding!, features };
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return this.model.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  stateVariables(): NamedVariable[] {
+    const prefix = `${this.scope}_`;
+    return this.model.model.weights.map((w) => ({
+      name: w.originalName.startsWith(prefix) ? w.originalName.slice(prefix.length) : w.originalName,
+      variable: w.read() as tf.Variable,
+    }));
+  }
+
+  countParams(): number {
+    return this.model.model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
+  }
+
+  countFlops(): number {
+    return this.flops;
+  }
+
+  /** The classifier alone (input → logits) as a standard tfjs layers model, for export. */
+  toLayersModel(): tfl.LayersModel {
+    const m = this.model.model;
+    return tfl.model({ inputs: m.inputs, outputs: m.outputs[m.outputs.length - 1]!, name: `${this.scope}_classifier` });
+  }
+
+  dispose(): void {
+    this.built?.model.dispose();
+  }
+}
