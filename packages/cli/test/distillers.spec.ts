@@ -45,4 +45,33 @@ describe('distillers train end to end through kd run', () => {
       expect(m.weight.some((row, i) => row.some((v, j) => Math.abs(v - (i === j ? 1 : 0)) > 1e-6))).toBe(true);
     }
   });
+
+  it('aekt with serialOrder "kd->cls" evaluates and saves the student with its serialisation head', async () => {
+    const file = writeConfig(
+      work,
+      'aekt-kdcls.json',
+      tinyConfig('aekt-kdcls', {
+        teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' },
+        distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, serialOrder: 'kd->cls', ratioClip: [0.5, 2] },
+      }),
+    );
+    const io = captureIo();
+    expect(await main(['run', file, '--json'], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    const summary = JSON.parse(io.stdout);
+    const saved = JSON.parse(readFileSync(join(work, 'aekt-kdcls', 'final', 'network.json'), 'utf8'));
+    expect(saved.head.name).toBe('serialization');
+    expect(saved.head.tensors.map((t: { name: string }) => t.name)).toEqual(['weight', 'bias']);
+    // The deployed student counts the 10×10 + 10 head parameters.
+    const plain = JSON.parse(readFileSync(join(work, 'kd', 'summary.json'), 'utf8'));
+    expect(summary.studentParams).toBe(plain.studentParams + 110);
+    // Such a network cannot be a teacher yet: clear error, exit 2.
+    const asTeacher = writeConfig(
+      work,
+      'from-kdcls.json',
+      tinyConfig('from-kdcls', { teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'aekt-kdcls' }, distiller: { name: 'kd' } }),
+    );
+    const io2 = captureIo();
+    expect(await main(['run', asTeacher], io2, { importer: sourceImporter })).toBe(2);
+    expect(io2.stderr).toContain('"serialization" head');
+  });
 });

@@ -38,6 +38,7 @@ export type {
   StagePlan,
   StepContext,
   StepInfo,
+  StudentHead,
 } from './contracts/distiller.js';
 export type { Evaluator, EvaluationContext, Metrics } from './contracts/evaluator.js';
 export { KdInputError, KdMissingPluginError, isInputError } from './errors/errors.js';
@@ -66,3 +67,4 @@ export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/
 export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
 export { klDivergence } from './engine/kl-divergence.js';
 export { LayersNetwork, initializeLikePyTorch, type BuiltLayersModel } from './network/layers-network.js';
+export { deployedStudent } from './engine/trainer.js';

@@ -182,21 +182,46 @@ describe('aektOptionsSchema', () => {
 });
 
 describe('aektPlugin.create', () => {
-  it('rejects serialOrder "kd->cls" with a clear KdInputError', () => {
-    let error: unknown;
-    try {
-      aektPlugin.create(validated({ serialOrder: 'kd->cls' }), context);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(KdInputError);
-    expect(isInputError(error)).toBe(true);
-    const message = (error as Error).message;
-    expect(message).toMatch(/serialOrder/);
-    expect(message).toMatch(/kd->cls/);
-    expect(message).toMatch(/not supported/);
-    expect(message).toMatch(/export/);
-    expect(message).toMatch(/cls->kd/);
+  it('serialOrder "kd->cls" keeps the layer as the student\'s head, and needs serialization', async () => {
+    expect(() => aektPlugin.create(validated({ serialOrder: 'kd->cls', serialization: false }), context)).toThrow(KdInputError);
+    expect(() => aektPlugin.create(validated({ serialOrder: 'kd->cls', serialization: false }), context)).toThrow(
+      /\/distiller\/serialOrder: "kd->cls" .*needs serialization: true/,
+    );
+    const kdCls = (await aektPlugin.create(validated({ serialOrder: 'kd->cls' }), context)) as Distiller;
+    await kdCls.setup!(fakeSetup(4, new RunEvents(), tempDir()));
+    expect(kdCls.studentHead!()?.name).toBe('serialization');
+    expect(kdCls.studentHead!()).toBe(kdCls.extraModules!()[0]);
+    const clsKd = (await aektPlugin.create(validated(), context)) as Distiller;
+    await clsKd.setup!(fakeSetup(4, new RunEvents(), tempDir()));
+    expect(clsKd.studentHead!()).toBeUndefined();
+    // In kd->cls the CE is taken on FC_ser(z): with a layer that swaps two classes, CE changes, distillation does not.
+    const swap = kdCls.extraModules!()[0] as SerializationLayer;
+    tf.tidy(() => swap.weight.assign(tf.tensor2d([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])));
+    const s = tf.tensor2d([[3, 0, 0, 0]]);
+    const t = tf.tensor2d([[3, 0, 0, 0]]);
+    const y = tf.tensor1d([0], 'int32');
+    const inputs = (d: Distiller) =>
+      tf.tidy(() => {
+        const out = d.computeLoss!({
+          student: { logits: s, embedding: s, features: {} },
+          teacher: { logits: t, embedding: t, features: {} },
+          labels: y,
+          numClasses: 4,
+          epoch: 30,
+          epochs: 40,
+          step: 0,
+          globalStep: 0,
+          stage: 'train',
+        } as never);
+        return [out.terms['ce']!.dataSync()[0]!, out.terms['nckd']!.dataSync()[0]!];
+      });
+    const [ceSwapped, nckdSwapped] = inputs(kdCls);
+    const [cePlain, nckdPlain] = inputs(clsKd);
+    expect(ceSwapped).toBeGreaterThan(cePlain + 1); // label 0 now scores 0 instead of 3
+    expect(nckdSwapped).toBeCloseTo(nckdPlain, 6); // distillation uses the raw logits, identical here
+    for (const x of [s, t, y]) x.dispose();
+    kdCls.dispose!();
+    clsKd.dispose!();
   });
 
   it('rejects an inverted ratioClip and a bad warmupEpochs', () => {

@@ -104,33 +104,33 @@ export const aektOptionsSchema = {
       type: 'boolean',
       default: true,
       description:
-        'true: a task-serialisation FC layer (C×C weights initialised to the identity, zero bias) maps the classification logits z^cls to the distillation logits z^kd; it is trained and checkpointed with the student, never exported, and its matrix is written to aekt-serialization.json at the end of the run. false: no layer, z^kd = z^cls. Default true.',
+        'true: a task-serialisation FC layer (C×C weights initialised to the identity, zero bias) between the classification and the distillation logits (see serialOrder); it is trained and checkpointed with the student, and its matrix is written to aekt-serialization.json at the end of the run. false: no layer, z^kd = z^cls. Default true.',
     },
     serialOrder: {
       enum: [...SERIAL_ORDERS],
       default: 'cls->kd',
       description:
-        "'cls->kd' (default): CE on the student's logits, distillation on FC_ser(logits); the deployed student is unchanged. 'kd->cls' (distillation on the student's logits, CE on FC_ser(logits)) would need the exported student to include FC_ser and is NOT yet supported for training: it is rejected.",
+        "'cls->kd' (default): CE on the student's logits, distillation on FC_ser(logits); FC_ser is dropped at deployment and the student is unchanged. 'kd->cls': distillation on the student's logits, CE on FC_ser(logits); FC_ser stays on the deployed student (evaluation and final/ go through it, saved as its head).",
     },
   },
 } as const;
 
-/** The `aekt` distiller. Throws a {@link KdInputError} for options it cannot train with (`serialOrder: 'kd->cls'`). */
+/**
+ * The `aekt` distiller. In the `kd->cls` order the serialisation layer is also the student's head: evaluation and
+ * the saved network go through it (core's `studentHead`). Throws a {@link KdInputError} for inconsistent options.
+ */
 export function createAektDistiller(options: Partial<AektOptions> = {}): Distiller {
   const serialOrder = options.serialOrder ?? 'cls->kd';
-  if (serialOrder === 'kd->cls') {
-    throw new KdInputError(
-      `/distiller/serialOrder: "kd->cls" is not supported for training yet. In that order the classification logits ` +
-        `come out of the serialisation layer, so the deployed student would have to include it, but kd exports the ` +
-        `student network alone (extra modules are never exported). Use "cls->kd" (the default), or serialization: false.`,
-    );
-  }
   if (!SERIAL_ORDERS.includes(serialOrder)) {
     throw new KdInputError(`/distiller/serialOrder: expected one of ${SERIAL_ORDERS.map((s) => JSON.stringify(s)).join(', ')}; got ${JSON.stringify(serialOrder)}`);
   }
   const warmupEpochs = options.warmupEpochs ?? DKD_DEFAULT_WARMUP_EPOCHS;
   dkdWarmupFactor(0, warmupEpochs); // validates warmupEpochs now rather than at the first step
   const useSerialization = options.serialization ?? true;
+  if (serialOrder === 'kd->cls' && !useSerialization)
+    throw new KdInputError(
+      '/distiller/serialOrder: "kd->cls" puts the serialisation layer in front of the classification logits, so it needs serialization: true',
+    );
   const lossOptions = {
     gamma: options.gamma ?? AEKT_LOSS_DEFAULTS.gamma,
     beta: options.beta ?? AEKT_LOSS_DEFAULTS.beta,
@@ -162,11 +162,14 @@ export function createAektDistiller(options: Partial<AektOptions> = {}): Distill
     extraModules(): readonly TrainableModule[] {
       return layer ? [layer] : [];
     },
+    studentHead() {
+      return serialOrder === 'kd->cls' && layer ? layer : undefined;
+    },
     computeLoss(inputs: LossInputs): LossTerms {
       if (!inputs.teacher) throw new Error('aekt distiller: the teacher output is missing (usesTeacher is true)');
       if (useSerialization && !layer) throw new Error('aekt distiller: setup() must run before computeLoss (it builds the serialisation layer)');
       const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs);
-      const { total, ce, explicit, nckd, ratioMean, clipRate } = aektTerms(inputs, layer, { ...lossOptions, warmupFactor });
+      const { total, ce, explicit, nckd, ratioMean, clipRate } = aektTerms(inputs, layer, serialOrder, { ...lossOptions, warmupFactor });
       return { total, terms: { ce, explicit, nckd, ratio: ratioMean, clipRate } };
     },
     dispose(): void {
@@ -176,10 +179,10 @@ export function createAektDistiller(options: Partial<AektOptions> = {}): Distill
   };
 }
 
-function aektTerms(inputs: LossInputs, layer: SerializationLayer | null, options: AektLossOptions): AektLossResult {
+function aektTerms(inputs: LossInputs, layer: SerializationLayer | null, order: SerialOrder, options: AektLossOptions): AektLossResult {
   // the serialised logits are intermediate tensors: only the loss terms leave this scope
   return tf.tidy(() => {
-    const { cls, kd } = serializeLogits(inputs.student.logits, layer, 'cls->kd');
+    const { cls, kd } = serializeLogits(inputs.student.logits, layer, order);
     return aektLossTerms(cls, kd, inputs.teacher!.logits, inputs.labels, options);
   });
 }

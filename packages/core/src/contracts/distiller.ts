@@ -40,6 +40,15 @@ export interface StepContext extends StepInfo {
   readonly optimizer: Optimizer;
 }
 
+/**
+ * A module appended to the student's logits that stays in the deployed model (AEKT's task-serialisation layer in
+ * the `kd->cls` order): evaluation and the saved network go through it. It is also trained and checkpointed, so
+ * list it in `extraModules` too.
+ */
+export interface StudentHead extends TrainableModule {
+  apply(logits: tf.Tensor2D): tf.Tensor2D;
+}
+
 /** One training stage. Multi-stage methods (IE-KD) list several; each has its own epochs and optimiser. */
 export interface StagePlan {
   readonly name: string;
@@ -79,6 +88,8 @@ export interface Distiller {
   /** Trainable modules beside the student (connectors, encoders, extra FC): checkpointed, never exported. */
   extraModules?(): readonly TrainableModule[];
   stages?(): readonly StagePlan[];
+  /** A head kept on the deployed student (evaluated and saved with it); undefined for most methods. */
+  studentHead?(): StudentHead | undefined;
   computeLoss?(inputs: LossInputs): LossTerms;
   /** Own the update. Called inside `tf.tidy`; returns the terms to log. */
   trainStep?(context: StepContext): LossTerms;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, DatasetSplit } from '../contracts/dataset.js';
 import type { Distiller, LossTerms, StagePlan } from '../contracts/distiller.js';
 import type { Evaluator, Metrics } from '../contracts/evaluator.js';
-import type { Network, TrainableModule } from '../contracts/network.js';
+import type { Network, NetworkOutput, TrainableModule } from '../contracts/network.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { Rng } from '../rng/rng.js';
 import { Optimizer, type ParamRef } from './optimizer.js';
@@ -235,7 +235,8 @@ export class Trainer {
   }
 
   private async evaluate(split: DatasetSplit, epoch: number): Promise<Metrics> {
-    const { student, teacher, dataset, config, evaluators } = this.input;
+    const { teacher, dataset, config, evaluators } = this.input;
+    const student = deployedStudent(this.input.student, this.input.distiller?.studentHead?.());
     const out: Record<string, number> = {};
     for (const { evaluator } of evaluators) {
       const m = await evaluator.evaluate({
@@ -251,4 +252,16 @@ export class Trainer {
     }
     return out;
   }
+}
+
+/** The student as deployed: with the distiller's head applied to its logits, when it has one. */
+export function deployedStudent(student: Network, head: ReturnType<NonNullable<Distiller['studentHead']>>): Network {
+  if (!head) return student;
+  return Object.assign(Object.create(student) as Network, {
+    apply(x: tf.Tensor4D, options: { training: boolean }): NetworkOutput {
+      const out = student.apply(x, options);
+      return { ...out, logits: head.apply(out.logits) };
+    },
+    countParams: () => student.countParams() + head.trainableVariables().reduce((a, v) => a + v.size, 0),
+  });
 }

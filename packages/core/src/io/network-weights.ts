@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Network, TrainableModule } from '../contracts/network.js';
+import type { StudentHead } from '../contracts/distiller.js';
 import { readTensors, writeTensors, type TensorEntry } from './tensor-file.js';
 import { writeFileAtomic } from './atomic.js';
 import { KdInputError } from '../errors/errors.js';
@@ -17,10 +18,12 @@ interface NetworkFile {
   readonly numClasses: number;
   readonly inputShape: readonly number[];
   readonly tensors: readonly TensorEntry[];
+  /** A head applied to the logits at deployment (e.g. AEKT's task-serialisation layer), stored in head.bin. */
+  readonly head?: { readonly name: string; readonly tensors: readonly TensorEntry[] };
 }
 
-/** Saves a network's full state (weights and running statistics) with its architecture spec. */
-export function saveNetwork(dir: string, network: Network): void {
+/** Saves a network's full state (weights and running statistics) with its architecture spec, and its head if any. */
+export function saveNetwork(dir: string, network: Network, head?: StudentHead): void {
   const tensors = writeTensors(
     dir,
     NETWORK_BIN,
@@ -33,6 +36,9 @@ export function saveNetwork(dir: string, network: Network): void {
     numClasses: network.numClasses,
     inputShape: network.inputShape,
     tensors,
+    ...(head
+      ? { head: { name: head.name, tensors: writeTensors(dir, 'head.bin', head.stateVariables().map((v) => ({ name: v.name, tensor: v.variable }))) } }
+      : {}),
   };
   writeFileAtomic(join(dir, NETWORK_FILE), JSON.stringify(file, null, 2));
 }
@@ -67,6 +73,10 @@ export function loadNetwork(location: string, network: Network, pointer = '/teac
     throw new KdInputError(`${path}: not valid JSON (${(e as Error).message})`);
   }
   if (file.format !== 'kd-network') throw new KdInputError(`${path}: expected format "kd-network", got ${JSON.stringify(file.format)}`);
+  if (file.head)
+    throw new KdInputError(
+      `${pointer}: ${path} was trained with a "${file.head.name}" head on its logits (e.g. AEKT's serialOrder "kd->cls"); loading such a network as a teacher is not supported yet`,
+    );
   const want = stableStringify({ name: network.spec.name, options: network.spec.options });
   const have = stableStringify({ name: file.backbone.name, options: file.backbone.options });
   if (want !== have)

@@ -26,7 +26,7 @@ import type { Distiller } from '../contracts/distiller.js';
 import { Rng } from '../rng/rng.js';
 import { RunEvents } from '../engine/events.js';
 import { RunDirectory, RUN_FILES, gitSha } from '../engine/run-directory.js';
-import { Trainer, type NamedEvaluator } from '../engine/trainer.js';
+import { Trainer, deployedStudent, type NamedEvaluator } from '../engine/trainer.js';
 import { loadNetwork, saveNetwork } from '../io/network-weights.js';
 import { latestCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
 import { writeDirAtomic } from '../io/atomic.js';
@@ -331,7 +331,8 @@ export class KdRuntime {
       const trainer = new Trainer({ config, runDir, ...parts, events, resume });
       const result = await trainer.run();
       resume?.dispose();
-      writeDirAtomic(runDir.path(RUN_FILES.final), (dir) => saveNetwork(dir, parts.student));
+      const head = parts.distiller?.studentHead?.();
+      writeDirAtomic(runDir.path(RUN_FILES.final), (dir) => saveNetwork(dir, parts.student, head));
       const lines = runDir.metricsLines();
       const summary = {
         config: RUN_FILES.config,
@@ -340,7 +341,7 @@ export class KdRuntime {
         epochs: result.epochs,
         final: result.final,
         best: result.best ?? null,
-        studentParams: parts.student.countParams(),
+        studentParams: deployedStudent(parts.student, head).countParams(),
         teacherParams: parts.teacher?.countParams() ?? null,
         studentFlops: parts.student.countFlops?.() ?? null,
         teacherFlops: parts.teacher?.countFlops?.() ?? null,
