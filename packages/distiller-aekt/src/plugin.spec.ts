@@ -14,7 +14,6 @@ import {
   RunEvents,
   compilePluginSchema,
   createKdContainer,
-  isInputError,
   type Distiller,
   type DistillerSetup,
   type FactoryContext,
