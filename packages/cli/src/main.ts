@@ -7,6 +7,8 @@ import { validateCommand } from './commands/validate.js';
 import { schemaCommand } from './commands/schema.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { planCommand } from './commands/plan.js';
+import { describeCommand } from './commands/describe.js';
+import { exportCommand } from './commands/export.js';
 
 export const USAGE = `kd — knowledge distillation for TensorFlow.js
 
@@ -17,6 +19,10 @@ usage:
   kd plan <config.json> [--json]       build the models without training: shapes, parameters, memory
   kd schema [--out kd.schema.json]     write the pipeline JSON Schema for editors
   kd plugins [--json]                  list installed plugins and their options
+  kd describe backbone <name> --num-classes <n> [--input 32,32,3] [--options '<json>'] [--json]
+                                       build a backbone untrained: parameters, FLOPs, stage and feature shapes
+  kd export <run-dir> <out-dir> [--json]
+                                       write a run's trained classifier as a tfjs layers model (model.json + weights.bin)
 
 exit codes: 0 ok, 2 invalid input, 1 failure
 `;
@@ -40,6 +46,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         json: { type: 'boolean', default: false },
         resume: { type: 'string' },
         out: { type: 'string' },
+        'num-classes': { type: 'string' },
+        input: { type: 'string' },
+        options: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -62,6 +71,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         return await schemaCommand(values.out ? { out: values.out } : {}, io, options);
       case 'plugins':
         return await pluginsCommand({ json: values.json }, io, options);
+      case 'describe': {
+        if (positionals.length !== 2) throw new UsageError('usage: kd describe backbone <name> --num-classes <n> [--input h,w,c] [--options json] [--json]');
+        return await describeCommand(
+          { what: positionals[0]!, name: positionals[1]!, numClasses: values['num-classes'], input: values.input, options: values.options, json: values.json },
+          io,
+          options,
+        );
+      }
+      case 'export':
+        if (positionals.length !== 2) throw new UsageError(`kd export takes <run-dir> <out-dir>, got ${positionals.length} arguments`);
+        return await exportCommand({ runDir: positionals[0]!, outDir: positionals[1]!, json: values.json }, io, options);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -68,3 +68,11 @@ export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
 export { klDivergence } from './engine/kl-divergence.js';
 export { LayersNetwork, initializeLikePyTorch, type BuiltLayersModel } from './network/layers-network.js';
 export { deployedStudent } from './engine/trainer.js';
+export {
+  fileSaveHandler,
+  fileLoadHandler,
+  registerFileRouter,
+  loadLayersModelFromDir,
+  saveLayersModelToDir,
+  LAYERS_MODEL_FILES,
+} from './io/layers-file-handler.js';

@@ -1,0 +1,9 @@
+export { mobilenetPlugin, register } from './plugin.js';
+export { MobilenetNetwork } from './mobilenet.network.js';
+export {
+  mobilenetOptionsSchema,
+  MOBILENET_VARIANTS,
+  MOBILENET_BLOCK_SETTING,
+  type MobilenetOptions,
+  type MobilenetVariant,
+} from './mobilenet.options.js';

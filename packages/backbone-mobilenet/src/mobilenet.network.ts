@@ -1,0 +1,134 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import { MOBILENET_BLOCK_SETTING, MOBILENET_VARIANTS, type MobilenetOptions } from './mobilenet.options.js';
+
+type Sym = tfl.SymbolicTensor;
+
+/** Block groups (0-based, the reference's `blocks[i]`) after which a stage feature is taken: its f1 … f4. */
+const STAGE_ENDS = [1, 2, 4, 6] as const;
+
+/**
+ * A CIFAR MobileNetV2 (RepDistiller / mdistiller `models/cifar/mobilenetv2.py`) as a tfjs-layers functional model
+ * whose outputs are the stem and stage features, the embedding and the logits.
+ */
+export class MobilenetNetwork extends LayersNetwork {
+  constructor(options: MobilenetOptions, context: BackboneContext) {
+    if (!(options.variant in MOBILENET_VARIANTS)) throw new Error(`mobilenet: unknown variant '${String(options.variant)}'`);
+    super('mobilenet', options as unknown as Record<string, unknown>, context);
+    const built = this.build(options);
+    this.finish(built, context.rng);
+    MobilenetNetwork.initializeLikeReference(built.model, context.rng);
+  }
+
+  /**
+   * `finish` initialises like PyTorch by weight name; two kinds of weight need the reference's own rule, drawn
+   * afterwards from the same RNG in weight order:
+   * - depthwise kernels (tfjs name `…/depthwise_kernel`, shape [3, 3, C, 1], which core's initialiser leaves at 0):
+   *   the reference's N(0, √(2 / (k²·out_channels))) with out_channels = C, i.e. std = √(2 / (9·C)) — core's
+   *   `kaimingNormal`/`fanOut` would take the fan-out of the [3, 3, C, 1] shape, 9, and so be √C too wide;
+   * - the classifier: the reference sets N(0, 0.01) weights and zero bias (unlike the ResNets, which keep
+   *   PyTorch's default U(±1/√fan_in)).
+   */
+  private static initializeLikeReference(model: tfl.LayersModel, rng: Rng): void {
+    for (const w of model.weights) {
+      const v = w.read() as tf.Variable;
+      const n = w.originalName;
+      const shape = w.shape as number[];
+      if (n.endsWith('/depthwise_kernel')) {
+        initializeVariable(v, { type: 'normal', std: Math.sqrt(2 / (shape[0]! * shape[1]! * shape[2]! * shape[3]!)) }, rng);
+      } else if (n.endsWith('_classifier/kernel')) initializeVariable(v, { type: 'normal', std: 0.01 }, rng);
+      else if (n.endsWith('_classifier/bias')) initializeVariable(v, { type: 'zeros' }, rng);
+    }
+  }
+
+  private build(o: MobilenetOptions): BuiltLayersModel {
+    const { expansion, widthMult } = MOBILENET_VARIANTS[o.variant];
+    const s = (n: string) => this.scoped(n);
+    const names: string[] = [];
+    const outputs: Sym[] = [];
+    let [height, width, channels] = this.inputShape;
+
+    // Batch norm with PyTorch's momentum 0.1 (tfjs: 0.9) and eps 1e-5.
+    const bn = (x: Sym, name: string): Sym =>
+      tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
+    const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(`${name}relu`) }).apply(x) as Sym;
+    // A stride-2 3×3 conv is padded explicitly by one pixel on every side and run 'valid', as PyTorch's `padding=1`:
+    // tfjs 'same' would put the whole padding of an even map at the bottom/right and sample different pixels.
+    const pad = (x: Sym, strides: 1 | 2, name: string): Sym =>
+      strides === 2 ? (tfl.layers.zeroPadding2d({ padding: 1, name: s(`${name}pad`) }).apply(x) as Sym) : x;
+    const advance = (strides: 1 | 2) => {
+      height = Math.ceil(height / strides);
+      width = Math.ceil(width / strides);
+    };
+
+    // Dense convolution without bias + BN (k = 1: pointwise; k = 3: the stem).
+    const convBn = (x: Sym, filters: number, kernelSize: 1 | 3, strides: 1 | 2, name: string): Sym => {
+      advance(strides);
+      this.flops += 2 * height * width * kernelSize * kernelSize * channels * filters;
+      const explicit = kernelSize === 3 && strides === 2;
+      const conv = tfl.layers
+        .conv2d({ filters, kernelSize, strides, padding: explicit ? 'valid' : 'same', useBias: false, name: s(`${name}conv`) })
+        .apply(pad(x, explicit ? 2 : 1, name)) as Sym;
+      channels = filters;
+      return bn(conv, name);
+    };
+
+    // Depthwise 3×3 convolution without bias + BN.
+    const depthwiseBn = (x: Sym, strides: 1 | 2, name: string): Sym => {
+      advance(strides);
+      this.flops += 2 * height * width * 9 * channels;
+      const conv = tfl.layers
+        .depthwiseConv2d({
+          kernelSize: 3,
+          strides,
+          depthMultiplier: 1,
+          padding: strides === 2 ? 'valid' : 'same',
+          useBias: false,
+          name: s(`${name}conv`),
+        })
+        .apply(pad(x, strides, name)) as Sym;
+      return bn(conv, name);
+    };
+
+    const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
+    // Stem: conv3×3(stride 2)-BN-ReLU (the reference's conv1, feature f0).
+    let h = relu(convBn(input, Math.trunc(32 * widthMult), 3, 2, 'stem_'), 'stem_');
+    names.push('stem');
+    outputs.push(h);
+
+    MOBILENET_BLOCK_SETTING.forEach(({ t, c, n, s: stride }, g) => {
+      const ratio = t === 'T' ? expansion : t;
+      const out = Math.trunc(c * widthMult);
+      for (let b = 1; b <= n; b++) {
+        const p = `block${g + 1}_${b}_`;
+        const strides: 1 | 2 = b === 1 ? stride : 1;
+        const inChannels = channels;
+        // Inverted residual: 1×1 expand-BN-ReLU (present even where t = 1), 3×3 depthwise-BN-ReLU, 1×1 project-BN.
+        let y = relu(convBn(h, inChannels * ratio, 1, 1, `${p}expand_`), `${p}expand_`);
+        y = relu(depthwiseBn(y, strides, `${p}dw_`), `${p}dw_`);
+        y = convBn(y, out, 1, 1, `${p}project_`);
+        h = strides === 1 && inChannels === out ? (tfl.layers.add({ name: s(`${p}add`) }).apply([h, y]) as Sym) : y;
+      }
+      const stage = STAGE_ENDS.indexOf(g as (typeof STAGE_ENDS)[number]);
+      if (stage >= 0) {
+        names.push(`stage${stage + 1}`);
+        outputs.push(h);
+        this.stages.push({ name: `stage${stage + 1}`, outputShape: [height, width, channels] });
+      }
+    });
+
+    // Head: conv1×1 to 1280 channels (1280·W where W > 1)-BN-ReLU, average pooling (the reference's AvgPool2d(2) on
+    // the 2×2 map of a 32×32 input, here global), linear classifier.
+    const last = widthMult > 1 ? Math.trunc(1280 * widthMult) : 1280;
+    h = relu(convBn(h, last, 1, 1, 'head_'), 'head_');
+    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
+    names.push('embedding');
+    outputs.push(emb);
+    this.flops += 2 * channels * this.numClasses;
+    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
+    names.push('logits');
+    outputs.push(logits);
+    return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
+  }
+}

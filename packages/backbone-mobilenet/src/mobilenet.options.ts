@@ -1,0 +1,51 @@
+/**
+ * The CIFAR MobileNetV2s of the RepDistiller / mdistiller model zoo (`mobilenetv2_T_w(T, W)`): expansion ratio T of
+ * the inverted residual blocks and width multiplier W. `mobile_half` = `mobilenetv2_T_w(6, 0.5)` is the
+ * "MobileNetV2" student of the KD tables.
+ */
+export const MOBILENET_VARIANTS = {
+  mobilenetv2: { expansion: 6, widthMult: 1 },
+  mobilenetv2_half: { expansion: 6, widthMult: 0.5 },
+} as const satisfies Record<string, { expansion: number; widthMult: number }>;
+
+export type MobilenetVariant = keyof typeof MOBILENET_VARIANTS;
+
+/**
+ * The reference's inverted-residual setting, one row per block group: expansion ratio (`'T'` = the variant's),
+ * output channels before the width multiplier, number of blocks, stride of the first block.
+ */
+export const MOBILENET_BLOCK_SETTING = [
+  { t: 1, c: 16, n: 1, s: 1 },
+  { t: 'T', c: 24, n: 2, s: 1 },
+  { t: 'T', c: 32, n: 3, s: 2 },
+  { t: 'T', c: 64, n: 4, s: 2 },
+  { t: 'T', c: 96, n: 3, s: 1 },
+  { t: 'T', c: 160, n: 3, s: 2 },
+  { t: 'T', c: 320, n: 1, s: 1 },
+] as const satisfies readonly { t: number | 'T'; c: number; n: number; s: 1 | 2 }[];
+
+export const mobilenetOptionsSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'mobilenet backbone options',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: {
+      const: 'mobilenet',
+      description:
+        'CIFAR MobileNetV2 of the RepDistiller / mdistiller model zoo: stride-2 3×3 stem, 17 inverted residual blocks (ReLU), 1×1 conv to 1280 channels, average pooling, linear classifier.',
+    },
+    variant: {
+      enum: Object.keys(MOBILENET_VARIANTS) as MobilenetVariant[],
+      default: 'mobilenetv2_half',
+      description:
+        'mobilenetv2_half: expansion 6, width multiplier 0.5 (the reference\'s mobile_half, the "MobileNetV2" student of the KD tables); mobilenetv2: expansion 6, width multiplier 1.',
+    },
+  },
+} as const;
+
+export interface MobilenetOptions {
+  readonly name: 'mobilenet';
+  readonly variant: MobilenetVariant;
+}

@@ -1,0 +1,94 @@
+import { describeNetwork, KdInputError, selectBackend } from '@kd/core';
+import type { CliIo } from '../io.js';
+import { createRuntime, type CliOptions } from '../runtime.js';
+import { backboneOptions, buildBackbone } from './backbone.js';
+
+export interface DescribeArgs {
+  readonly what: string;
+  readonly name: string;
+  readonly numClasses: string | undefined;
+  readonly input: string | undefined;
+  readonly options: string | undefined;
+  readonly json: boolean;
+}
+
+export interface BackboneDescription {
+  readonly backbone: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly numClasses: number;
+  readonly inputShape: readonly number[];
+  readonly params: number;
+  readonly flops: number | null;
+  readonly stages: readonly { readonly name: string; readonly outputShape: readonly number[] }[];
+  readonly features: Readonly<Record<string, readonly number[]>>;
+}
+
+function parseNumClasses(v: string | undefined): number {
+  if (v === undefined) throw new KdInputError('kd describe backbone: --num-classes <n> is required');
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new KdInputError(`--num-classes: got ${JSON.stringify(v)}; expected an integer >= 1`);
+  return n;
+}
+
+function parseInput(v: string | undefined): [number, number, number] {
+  if (v === undefined) return [32, 32, 3];
+  const parts = v.split(/[,x]/).map((s) => Number(s.trim()));
+  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new KdInputError(`--input: got ${JSON.stringify(v)}; expected height,width,channels (e.g. 32,32,3)`);
+  return parts as [number, number, number];
+}
+
+function parseOptions(v: string | undefined): Record<string, unknown> {
+  if (v === undefined) return {};
+  let o: unknown;
+  try {
+    o = JSON.parse(v);
+  } catch (e) {
+    throw new KdInputError(`--options: not valid JSON (${(e as Error).message})`);
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new KdInputError('--options: expected a JSON object');
+  return o as Record<string, unknown>;
+}
+
+/** `kd describe backbone <name> --num-classes <n> [--input h,w,c] [--options json] [--json]`: a backbone built, not trained. */
+export async function describeCommand(args: DescribeArgs, io: CliIo, options: CliOptions): Promise<number> {
+  if (args.what !== 'backbone') throw new KdInputError(`kd describe: can describe "backbone", got ${JSON.stringify(args.what)}`);
+  const numClasses = parseNumClasses(args.numClasses);
+  const inputShape = parseInput(args.input);
+  const raw = parseOptions(args.options);
+  const source = `kd describe backbone ${args.name}`;
+  const runtime = createRuntime(io, options);
+  const opts = await backboneOptions(runtime, args.name, raw, source);
+  await selectBackend('cpu');
+  const network = await buildBackbone(runtime, { name: args.name, options: opts }, numClasses, inputShape, source);
+  let d: BackboneDescription;
+  try {
+    const plan = describeNetwork(network);
+    d = {
+      backbone: args.name,
+      options: opts,
+      numClasses,
+      inputShape,
+      params: plan.params,
+      flops: plan.flops,
+      stages: network.stages.map((s) => ({ name: s.name, outputShape: [...s.outputShape] })),
+      features: plan.features,
+    };
+  } finally {
+    network.dispose();
+  }
+  if (args.json) {
+    io.out(`${JSON.stringify(d, null, 2)}\n`);
+    return 0;
+  }
+  const { name: _n, ...shown } = opts;
+  io.out(`backbone  ${d.backbone} ${JSON.stringify(shown)}\n`);
+  io.out(`input     [${inputShape.join(', ')}], ${numClasses} classes\n`);
+  io.out(`params    ${d.params.toLocaleString('en-US')} trainable\n`);
+  io.out(`flops     ${d.flops === null ? 'not counted by this backbone' : `${(d.flops / 1e6).toFixed(2)} MFLOP per image (${d.flops.toLocaleString('en-US')})`}\n`);
+  io.out('stages\n');
+  for (const s of d.stages) io.out(`    ${s.name.padEnd(18)} [${s.outputShape.join(', ')}]\n`);
+  io.out('features\n');
+  for (const [k, s] of Object.entries(d.features)) io.out(`    ${k.padEnd(18)} [${s.join(', ')}]\n`);
+  return 0;
+}

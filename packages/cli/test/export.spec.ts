@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { KdRuntime, loadLayersModelFromDir, loadNetwork, Rng } from '@kd/core';
+import { main } from '../src/main.js';
+import { captureIo, repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+
+describe('kd export', () => {
+  const work = tempDir('kd-export-');
+  const runDir = join(work, 'run');
+
+  beforeAll(async () => {
+    const cfg = tinyConfig('run', { training: { epochs: 1, batchSize: 32, seed: 3, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } } });
+    (cfg['dataset'] as Record<string, unknown>)['trainLimit'] = 128;
+    const io = captureIo();
+    const code = await main(['run', writeConfig(work, 'cfg.json', cfg)], io, { importer: sourceImporter });
+    expect(code, io.stderr).toBe(0);
+  });
+
+  it('writes model.json + weights.bin whose predictions equal the trained network’s logits', async () => {
+    const out = join(work, 'exported');
+    const io = captureIo();
+    const code = await main(['export', runDir, out], io, { importer: sourceImporter });
+    expect(code, io.stderr).toBe(0);
+    expect(io.stdout).toContain(join(out, 'model.json'));
+    expect(io.stdout).toContain(join(out, 'weights.bin'));
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect(json.modelTopology).toBeTruthy();
+
+    // The trained network, rebuilt from its saved spec and weights.
+    const saved = JSON.parse(readFileSync(join(runDir, 'final', 'network.json'), 'utf8'));
+    const runtime = new KdRuntime({ root: repoRoot, importer: sourceImporter });
+    await runtime.loadFor({ student: { backbone: { name: saved.backbone.name } } }, repoRoot);
+    const network = await runtime.registry.get('backbone', saved.backbone.name, 'test').create(saved.backbone.options, {
+      container: runtime.container,
+      baseDir: repoRoot,
+      numClasses: saved.numClasses,
+      inputShape: saved.inputShape,
+      rng: new Rng(99),
+      scope: 'reference',
+    });
+    loadNetwork(runDir, network);
+
+    const model = await loadLayersModelFromDir(out);
+    expect(model.inputs[0]!.shape).toEqual([null, 28, 28, 1]);
+    const x = tf.randomUniform([5, 28, 28, 1], 0, 1, 'float32', 11) as tf.Tensor4D;
+    const want = tf.tidy(() => network.apply(x, { training: false }).logits);
+    const got = model.predict(x) as tf.Tensor;
+    expect(got.shape).toEqual([5, 10]);
+    const w = await want.data();
+    const g = await got.data();
+    const maxDiff = Math.max(...Array.from(w, (v, i) => Math.abs(v - g[i]!)));
+    expect(maxDiff).toBeLessThan(1e-5);
+    // Not a trivially constant model.
+    expect(new Set(Array.from(w).map((v) => v.toFixed(4))).size).toBeGreaterThan(1);
+    tf.dispose([x, want, got]);
+    model.dispose();
+    network.dispose();
+  });
+
+  it('prints a JSON report with --json', async () => {
+    const out = join(work, 'exported-json');
+    const io = captureIo();
+    expect(await main(['export', runDir, out, '--json'], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    const r = JSON.parse(io.stdout);
+    expect(r.backbone).toBe('cnn');
+    expect(r.files.map((f: { path: string }) => f.path)).toEqual([join(out, 'model.json'), join(out, 'weights.bin')]);
+    expect(r.weightBytes).toBe(readFileSync(join(out, 'weights.bin')).byteLength);
+  });
+
+  it('exits 2 naming the missing file for a directory that is not a run', async () => {
+    const io = captureIo();
+    const out = join(work, 'nothing');
+    expect(await main(['export', work, out], io, { importer: sourceImporter })).toBe(2);
+    expect(io.stderr).toContain(join(work, 'final', 'network.json'));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a network trained with a head (exit 2, not supported yet)', async () => {
+    const { cpSync, writeFileSync } = await import('node:fs');
+    const fake = join(work, 'with-head');
+    cpSync(runDir, fake, { recursive: true });
+    const file = join(fake, 'final', 'network.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...saved, head: { name: 'aekt-serial', tensors: [] } }));
+    const io = captureIo();
+    expect(await main(['export', fake, join(work, 'head-out')], io, { importer: sourceImporter })).toBe(2);
+    expect(io.stderr).toContain('not supported yet');
+  });
+
+  it('needs two arguments', async () => {
+    const io = captureIo();
+    expect(await main(['export', runDir], io, { importer: sourceImporter })).toBe(2);
+  });
+});
