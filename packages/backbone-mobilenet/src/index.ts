@@ -4,6 +4,9 @@ export {
   mobilenetOptionsSchema,
   MOBILENET_VARIANTS,
   MOBILENET_BLOCK_SETTING,
+  MOBILENETV1_BLOCK_SETTING,
+  MOBILENETV1_VARIANTS,
+  MOBILENETV2_VARIANTS,
   type MobilenetOptions,
   type MobilenetVariant,
 } from './mobilenet.options.js';

@@ -9,7 +9,7 @@ import { MOBILENET_VARIANTS, mobilenetOptionsSchema, type MobilenetOptions, type
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<
   MobilenetVariant,
-  Record<'10' | '100', number>
+  Record<string, number>
 >;
 
 const options = (variant: MobilenetVariant = 'mobilenetv2_half'): MobilenetOptions => ({ name: 'mobilenet', variant });
@@ -131,6 +131,42 @@ describe('MobilenetNetwork', () => {
     expect(Array.from(dw.dataSync())).not.toEqual(before[1]);
     x.dispose();
     y.dispose();
+    n.dispose();
+  });
+
+  it('mobilenetv1: 4,231,976 parameters at 1000 classes, ImageNet stage shapes at 224×224×3 (no forward pass)', () => {
+    expect(referenceCounts.mobilenetv1['1000']).toBe(4_231_976);
+    const n = new MobilenetNetwork(options('mobilenetv1'), context('v1', 1, [224, 224, 3], 1000));
+    expect(n.countParams()).toBe(4_231_976);
+    expect(n.stages).toEqual([
+      { name: 'stage1', outputShape: [56, 56, 128] },
+      { name: 'stage2', outputShape: [28, 28, 256] },
+      { name: 'stage3', outputShape: [14, 14, 512] },
+      { name: 'stage4', outputShape: [7, 7, 1024] },
+    ]);
+    // 567.7 M multiply-adds in the convolutions + 1.0 M in the classifier: the MobileNetV1 paper's 569 M.
+    expect(n.countFlops()).toBe(2 * 567_716_352 + 2 * 1024 * 1000);
+    n.dispose();
+  });
+
+  it('mobilenetv1 forward at 64×64×3: ReLU features (post-activation), embedding 1024', () => {
+    const n = new MobilenetNetwork(options('mobilenetv1'), context('v1f', 1, [64, 64, 3], 10));
+    tf.tidy(() => {
+      const out = n.apply(tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 1) as tf.Tensor4D, { training: false });
+      expect(shapes(out.features)).toEqual({
+        stem: [1, 32, 32, 32],
+        stage1: [1, 16, 16, 128],
+        stage2: [1, 8, 8, 256],
+        stage3: [1, 4, 4, 512],
+        stage4: [1, 2, 2, 1024],
+      });
+      expect(out.embedding.shape).toEqual([1, 1024]);
+      expect(out.logits.shape).toEqual([1, 10]);
+      expect(tf.min(out.features['stage4']!).dataSync()[0]).toBeGreaterThanOrEqual(0);
+    });
+    const byName = new Map(n.stateVariables().map((v) => [v.name, v.variable.shape]));
+    expect(byName.get('block2_dw_conv/depthwise_kernel')).toEqual([3, 3, 64, 1]);
+    expect(byName.get('block13_pw_conv/kernel')).toEqual([1, 1, 1024, 1024]);
     n.dispose();
   });
 

@@ -1,7 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
-import { MOBILENET_BLOCK_SETTING, MOBILENET_VARIANTS, type MobilenetOptions } from './mobilenet.options.js';
+import {
+  MOBILENET_BLOCK_SETTING,
+  MOBILENET_VARIANTS,
+  MOBILENETV1_BLOCK_SETTING,
+  MOBILENETV2_VARIANTS,
+  type MobilenetOptions,
+} from './mobilenet.options.js';
 
 type Sym = tfl.SymbolicTensor;
 
@@ -16,7 +22,7 @@ export class MobilenetNetwork extends LayersNetwork {
   constructor(options: MobilenetOptions, context: BackboneContext) {
     if (!(options.variant in MOBILENET_VARIANTS)) throw new Error(`mobilenet: unknown variant '${String(options.variant)}'`);
     super('mobilenet', options as unknown as Record<string, unknown>, context);
-    const built = this.build(options);
+    const built = options.variant === 'mobilenetv1' ? this.buildV1(options) : this.build(options);
     this.finish(built, context.rng);
     MobilenetNetwork.initializeLikeReference(built.model, context.rng);
   }
@@ -43,7 +49,7 @@ export class MobilenetNetwork extends LayersNetwork {
   }
 
   private build(o: MobilenetOptions): BuiltLayersModel {
-    const { expansion, widthMult } = MOBILENET_VARIANTS[o.variant];
+    const { expansion, widthMult } = MOBILENETV2_VARIANTS[o.variant as keyof typeof MOBILENETV2_VARIANTS];
     const s = (n: string) => this.scoped(n);
     const names: string[] = [];
     const outputs: Sym[] = [];
@@ -122,6 +128,74 @@ export class MobilenetNetwork extends LayersNetwork {
     // the 2×2 map of a 32×32 input, here global), linear classifier.
     const last = widthMult > 1 ? Math.trunc(1280 * widthMult) : 1280;
     h = relu(convBn(h, last, 1, 1, 'head_'), 'head_');
+    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
+    names.push('embedding');
+    outputs.push(emb);
+    this.flops += 2 * channels * this.numClasses;
+    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
+    names.push('logits');
+    outputs.push(logits);
+    return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
+  }
+
+  /**
+   * MobileNetV1 (ImageNet): conv3×3/2 (→ 32)-BN-ReLU, then 13 depthwise-separable blocks — depthwise 3×3(stride)-BN-ReLU,
+   * pointwise 1×1-BN-ReLU — global average pooling and a linear classifier. Stage features after blocks 3, 5, 11, 13.
+   */
+  private buildV1(o: MobilenetOptions): BuiltLayersModel {
+    const s = (n: string) => this.scoped(n);
+    const names: string[] = [];
+    const outputs: Sym[] = [];
+    let [height, width, channels] = this.inputShape;
+    const bn = (x: Sym, name: string): Sym =>
+      tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
+    const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(`${name}relu`) }).apply(x) as Sym;
+    // Stride-2 3×3 convs padded explicitly by one pixel on every side and run 'valid', as PyTorch's `padding=1`.
+    const pad = (x: Sym, strides: 1 | 2, name: string): Sym =>
+      strides === 2 ? (tfl.layers.zeroPadding2d({ padding: 1, name: s(`${name}pad`) }).apply(x) as Sym) : x;
+    const advance = (strides: 1 | 2) => {
+      height = Math.ceil(height / strides);
+      width = Math.ceil(width / strides);
+    };
+
+    const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
+    advance(2);
+    this.flops += 2 * height * width * 9 * channels * 32;
+    let h = tfl.layers
+      .conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, name: s('stem_conv') })
+      .apply(pad(input, 2, 'stem_')) as Sym;
+    channels = 32;
+    h = relu(bn(h, 'stem_'), 'stem_');
+    names.push('stem');
+    outputs.push(h);
+
+    MOBILENETV1_BLOCK_SETTING.forEach(({ c, s: strides }, i) => {
+      const p = `block${i + 1}_`;
+      advance(strides);
+      this.flops += 2 * height * width * 9 * channels;
+      let y = tfl.layers
+        .depthwiseConv2d({
+          kernelSize: 3,
+          strides,
+          depthMultiplier: 1,
+          padding: strides === 2 ? 'valid' : 'same',
+          useBias: false,
+          name: s(`${p}dw_conv`),
+        })
+        .apply(pad(h, strides, `${p}dw_`)) as Sym;
+      y = relu(bn(y, `${p}dw_`), `${p}dw_`);
+      this.flops += 2 * height * width * channels * c;
+      y = tfl.layers.conv2d({ filters: c, kernelSize: 1, padding: 'same', useBias: false, name: s(`${p}pw_conv`) }).apply(y) as Sym;
+      channels = c;
+      h = relu(bn(y, `${p}pw_`), `${p}pw_`);
+      const stage = [2, 4, 10, 12].indexOf(i);
+      if (stage >= 0) {
+        names.push(`stage${stage + 1}`);
+        outputs.push(h);
+        this.stages.push({ name: `stage${stage + 1}`, outputShape: [height, width, channels] });
+      }
+    });
+
     const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
     names.push('embedding');
     outputs.push(emb);

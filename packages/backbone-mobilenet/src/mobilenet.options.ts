@@ -3,10 +3,41 @@
  * the inverted residual blocks and width multiplier W. `mobile_half` = `mobilenetv2_T_w(6, 0.5)` is the
  * "MobileNetV2" student of the KD tables.
  */
-export const MOBILENET_VARIANTS = {
+export const MOBILENETV2_VARIANTS = {
   mobilenetv2: { expansion: 6, widthMult: 1 },
   mobilenetv2_half: { expansion: 6, widthMult: 0.5 },
 } as const satisfies Record<string, { expansion: number; widthMult: number }>;
+
+/**
+ * MobileNetV1 for ImageNet (Howard et al. 2017; the "MobileNetV1" student of the ResNet50 → MobileNetV1 ImageNet KD
+ * tables, mdistiller `models/imagenet/mobilenetv1.py`): 3×3/2 conv 32 + BN + ReLU, 13 depthwise-separable blocks.
+ */
+export const MOBILENETV1_VARIANTS = {
+  mobilenetv1: { v1: true },
+} as const;
+
+/** Every variant: the CIFAR MobileNetV2s, then MobileNetV1. */
+export const MOBILENET_VARIANTS = { ...MOBILENETV2_VARIANTS, ...MOBILENETV1_VARIANTS } as const;
+
+/**
+ * MobileNetV1's depthwise-separable blocks, in order: output channels of the pointwise conv and stride of the
+ * depthwise conv. Stage features are taken after blocks 3, 5, 11 and 13 (128, 256, 512, 1024 channels).
+ */
+export const MOBILENETV1_BLOCK_SETTING = [
+  { c: 64, s: 1 },
+  { c: 128, s: 2 },
+  { c: 128, s: 1 },
+  { c: 256, s: 2 },
+  { c: 256, s: 1 },
+  { c: 512, s: 2 },
+  { c: 512, s: 1 },
+  { c: 512, s: 1 },
+  { c: 512, s: 1 },
+  { c: 512, s: 1 },
+  { c: 512, s: 1 },
+  { c: 1024, s: 2 },
+  { c: 1024, s: 1 },
+] as const satisfies readonly { c: number; s: 1 | 2 }[];
 
 export type MobilenetVariant = keyof typeof MOBILENET_VARIANTS;
 
@@ -34,13 +65,13 @@ export const mobilenetOptionsSchema = {
     name: {
       const: 'mobilenet',
       description:
-        'CIFAR MobileNetV2 of the RepDistiller / mdistiller model zoo: stride-2 3×3 stem, 17 inverted residual blocks (ReLU), 1×1 conv to 1280 channels, average pooling, linear classifier.',
+        'CIFAR MobileNetV2 of the RepDistiller / mdistiller model zoo: stride-2 3×3 stem, 17 inverted residual blocks (ReLU), 1×1 conv to 1280 channels, average pooling, linear classifier; or the ImageNet MobileNetV1: stride-2 3×3 stem, 13 depthwise-separable blocks, average pooling, linear classifier.',
     },
     variant: {
       enum: Object.keys(MOBILENET_VARIANTS) as MobilenetVariant[],
       default: 'mobilenetv2_half',
       description:
-        'mobilenetv2_half: expansion 6, width multiplier 0.5 (the reference\'s mobile_half, the "MobileNetV2" student of the KD tables); mobilenetv2: expansion 6, width multiplier 1.',
+        'mobilenetv2_half: expansion 6, width multiplier 0.5 (the reference\'s mobile_half, the "MobileNetV2" student of the KD tables); mobilenetv2: expansion 6, width multiplier 1; mobilenetv1: ImageNet MobileNetV1 (32-channel stride-2 stem, 13 depthwise-separable blocks to 1024 channels; the ResNet50 → MobileNetV1 student).',
     },
   },
 } as const;

@@ -11,7 +11,7 @@ export const mobilenetPlugin: BackbonePlugin<MobilenetOptions> = definePlugin({
     apiVersion: API_VERSION,
     title: 'CIFAR MobileNetV2',
     description:
-      'The CIFAR MobileNetV2 of the RepDistiller / mdistiller model zoo (mobilenetv2 and the half-width mobile_half, the "MobileNetV2" student of the KD tables).',
+      'The CIFAR MobileNetV2 of the RepDistiller / mdistiller model zoo (mobilenetv2 and the half-width mobile_half, the "MobileNetV2" student of the KD tables) and the ImageNet MobileNetV1 (the ResNet50 → MobileNetV1 student).',
     optionsSchema: mobilenetOptionsSchema,
   },
   create: (options, context) => new MobilenetNetwork(options, context),

@@ -14,6 +14,13 @@ RepDistiller / mdistiller CIFAR model zoo (mdistiller/models/cifar/mobilenetv2.p
     the stride is 1 and inp == oup. The 1x1 expansion exists even where t = 1.
   head: conv1x1(-> 1280 (1280 W if W > 1), no bias) + BN + ReLU, average pooling, linear -> classes
 
+MobileNetV1 (ImageNet), also defined here independently:
+  stem: conv3x3(3 -> 32, stride 2, pad 1, no bias) + BN + ReLU
+  13 depthwise-separable blocks (out channels, stride): (64, 1), (128, 2), (128, 1), (256, 2), (256, 1),
+    (512, 2), 5 x (512, 1), (1024, 2), (1024, 1); a block is depthwise conv3x3(stride, pad 1, no bias) + BN +
+    ReLU, conv1x1(no bias) + BN + ReLU
+  global average pooling, linear 1024 -> classes (4,231,976 parameters at 1000 classes)
+
 Run with the system interpreter that has torch:  /usr/bin/python3 test/make_param_counts.py
 """
 import json
@@ -61,6 +68,20 @@ def build(T, W, classes, in_channels=3):
     return nn.Sequential(*layers)
 
 
+V1_SETTING = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
+
+
+def build_v1(classes, in_channels=3):
+    layers = [nn.Conv2d(in_channels, 32, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU()]
+    cin = 32
+    for cout, s in V1_SETTING:
+        layers += [nn.Conv2d(cin, cin, 3, stride=s, padding=1, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU(),
+                   nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
+    return nn.Sequential(*layers)
+
+
 def count(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
@@ -70,6 +91,10 @@ def main():
         name: {str(c): count(build(T, W, c)) for c in (10, 100)}
         for name, (T, W) in VARIANTS.items()
     }
+    counts['mobilenetv1'] = {str(c): count(build_v1(c)) for c in (10, 100, 1000)}
+    assert counts['mobilenetv1']['1000'] == 4231976, counts['mobilenetv1']
+    with torch.no_grad():
+        assert build_v1(1000)[:-3](torch.zeros(1, 3, 224, 224)).shape == (1, 1024, 7, 7)
     # Sanity check of the shapes: 32x32 input -> 1x1 pooled map, 2x2 before pooling.
     with torch.no_grad():
         assert build(6, 0.5, 100)(torch.zeros(2, 3, 32, 32)).shape == (2, 100)
@@ -78,7 +103,7 @@ def main():
         json.dump(counts, f, indent=2)
         f.write('\n')
     for name, c in counts.items():
-        print(f"{name:18s} {c['10']:>10,d} {c['100']:>10,d}")
+        print(f"{name:18s} {c['10']:>10,d} {c['100']:>10,d} {c.get('1000', 0):>10,d}")
 
 
 if __name__ == '__main__':

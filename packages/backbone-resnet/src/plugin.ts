@@ -11,7 +11,7 @@ export const resnetPlugin: BackbonePlugin<ResnetOptions> = definePlugin({
     apiVersion: API_VERSION,
     title: 'CIFAR ResNet',
     description:
-      'The CIFAR ResNets of the RepDistiller / mdistiller model zoo (resnet8–110, resnet8x4, resnet32x4): the standard KD teachers and students.',
+      'The CIFAR ResNets of the RepDistiller / mdistiller model zoo (resnet8–110, resnet8x4, resnet32x4; cifar_resnet18/50 of resnetv2.py) and the torchvision ImageNet ResNets (resnet18/34/50): the standard KD teachers and students.',
     optionsSchema: resnetOptionsSchema,
   },
   create: (options, context) => new ResnetNetwork(options, context),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Rng, compilePluginSchema, createKdContainer } from '@kd/core';
 import { ResnetNetwork } from './resnet.network.js';
 import { resnetPlugin } from './plugin.js';
-import { RESNET_VARIANTS, resnetOptionsSchema, type ResnetOptions, type ResnetVariant } from './resnet.options.js';
+import { CIFAR_RESNET_VARIANTS, RESNET_VARIANTS, resnetOptionsSchema, type ResnetOptions, type ResnetVariant } from './resnet.options.js';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<
@@ -38,11 +38,12 @@ describe('ResnetNetwork', () => {
     const o: Record<string, unknown> = { name: 'resnet' };
     expect(validate(o)).toBe(true);
     expect(o).toEqual({ name: 'resnet', variant: 'resnet20' });
-    expect(validate({ name: 'resnet', variant: 'resnet18' })).toBe(false);
+    expect(validate({ name: 'resnet', variant: 'resnet101' })).toBe(false);
+    expect(validate({ name: 'resnet', variant: 'cifar_resnet50' })).toBe(true);
     expect(validate({ name: 'resnet', depth: 20 })).toBe(false);
   });
 
-  it.each(Object.keys(RESNET_VARIANTS) as ResnetVariant[])('%s has the PyTorch reference parameter count (10 and 100 classes)', (variant) => {
+  it.each(Object.keys(CIFAR_RESNET_VARIANTS) as ResnetVariant[])('%s has the PyTorch reference parameter count (10 and 100 classes)', (variant) => {
     for (const classes of [10, 100] as const) {
       const n = new ResnetNetwork(options(variant), context(`p${classes}`, 1, [32, 32, 3], classes));
       expect(n.countParams()).toBe(referenceCounts[variant][classes]);
