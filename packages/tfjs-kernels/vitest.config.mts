@@ -1,20 +1,3 @@
-import { defineConfig } from 'vitest/config';
-import { defaultServerConditions } from 'vite';
+import { packageVitestConfig } from '../../vitest.shared.mts';
 
-export default defineConfig({
-  root: import.meta.dirname,
-  cacheDir: '../../node_modules/.vite/packages/tfjs-kernels',
-  // Resolve sibling @kd/* packages from source so tests need no prior build.
-  ssr: { resolve: { conditions: ['@kd/source', ...defaultServerConditions] } },
-  test: {
-    name: 'tfjs-kernels',
-    watch: false,
-    globals: true,
-    environment: 'node',
-    include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
-    setupFiles: ['reflect-metadata'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    reporters: ['default'],
-  },
-});
+export default packageVitestConfig(import.meta.dirname);
