@@ -128,14 +128,7 @@ export class MobilenetNetwork extends LayersNetwork {
     // the 2×2 map of a 32×32 input, here global), linear classifier.
     const last = widthMult > 1 ? Math.trunc(1280 * widthMult) : 1280;
     h = relu(convBn(h, last, 1, 1, 'head_'), 'head_');
-    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
-    names.push('embedding');
-    outputs.push(emb);
-    this.flops += 2 * channels * this.numClasses;
-    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
-    names.push('logits');
-    outputs.push(logits);
-    return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
+    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
   }
 
   /**
@@ -196,13 +189,6 @@ export class MobilenetNetwork extends LayersNetwork {
       }
     });
 
-    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
-    names.push('embedding');
-    outputs.push(emb);
-    this.flops += 2 * channels * this.numClasses;
-    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
-    names.push('logits');
-    outputs.push(logits);
-    return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
+    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
   }
 }

@@ -74,14 +74,7 @@ export class ResnetNetwork extends LayersNetwork {
     }
 
     // Global average pooling: the reference's AvgPool2d(8) on the 8×8 map of a 32×32 input.
-    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
-    names.push('embedding');
-    outputs.push(emb);
-    this.flops += 2 * channels * this.numClasses;
-    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
-    names.push('logits');
-    outputs.push(logits);
-    return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
+    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
   }
 
   /**
@@ -171,13 +164,6 @@ export class ResnetNetwork extends LayersNetwork {
     }
 
     // Global average pooling (torchvision / resnetv2.py: AdaptiveAvgPool2d(1)), linear classifier with bias.
-    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
-    names.push('embedding');
-    outputs.push(emb);
-    this.flops += 2 * channels * this.numClasses;
-    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
-    names.push('logits');
-    outputs.push(logits);
-    return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
+    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
   }
 }

@@ -204,13 +204,6 @@ export class ShufflenetNetwork extends LayersNetwork {
     }
 
     // Average pooling (the reference's avg_pool2d(4) on the 4×4 map of a 32×32 input, here global) and classifier.
-    const emb = tfl.layers.globalAveragePooling2d({ name: this.s('gap') }).apply(h) as Sym;
-    names.push('embedding');
-    outputs.push(emb);
-    this.flops += 2 * this.channels * this.numClasses;
-    const logits = tfl.layers.dense({ units: this.numClasses, name: this.s('classifier') }).apply(emb) as Sym;
-    names.push('logits');
-    outputs.push(logits);
-    return { names, model: tfl.model({ inputs: input, outputs, name: this.s(o.variant) }) };
+    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
   }
 }

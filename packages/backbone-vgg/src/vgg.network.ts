@@ -72,13 +72,6 @@ export class VggNetwork extends LayersNetwork {
     }
 
     // Global average pooling (the reference's AdaptiveAvgPool2d(1)) → linear classifier 512 → classes with bias.
-    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(h) as Sym;
-    names.push('embedding');
-    outputs.push(emb);
-    this.flops += 2 * dims(h)[2] * this.numClasses;
-    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
-    names.push('logits');
-    outputs.push(logits);
-    return { names, model: tfl.model({ inputs: input, outputs, name: s(o.variant) }) };
+    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
   }
 }

@@ -85,13 +85,6 @@ export class WrnNetwork extends LayersNetwork {
     const finalPre = bn(h, 'final_');
     names.push('stage3_preact');
     outputs.push(finalPre);
-    const emb = tfl.layers.globalAveragePooling2d({ name: s('gap') }).apply(relu(finalPre, 'final_')) as Sym;
-    names.push('embedding');
-    outputs.push(emb);
-    this.flops += 2 * widths[3] * this.numClasses;
-    const logits = tfl.layers.dense({ units: this.numClasses, name: s('classifier') }).apply(emb) as Sym;
-    names.push('logits');
-    outputs.push(logits);
-    return { names, model: tfl.model({ inputs: input, outputs, name: s(`wrn_${o.depth}_${o.widen}`) }) };
+    return this.poolAndClassify(input, relu(finalPre, 'final_'), { names, outputs }, `wrn_${o.depth}_${o.widen}`);
   }
 }

@@ -60,6 +60,24 @@ export abstract class LayersNetwork implements Network {
     return `${this.scope}_${name}`;
   }
 
+  /**
+   * The tail every classifier backbone shares: global average pooling to `embedding`, a linear classifier (counted
+   * in FLOPs) to `logits`, and the functional model whose outputs are the tapped features, then those two.
+   */
+  protected poolAndClassify(
+    input: tfl.SymbolicTensor,
+    last: tfl.SymbolicTensor,
+    taps: { readonly names: string[]; readonly outputs: tfl.SymbolicTensor[] },
+    modelName: string,
+  ): BuiltLayersModel {
+    const embedding = tfl.layers.globalAveragePooling2d({ name: this.scoped('gap') }).apply(last) as tfl.SymbolicTensor;
+    this.flops += 2 * (embedding.shape[1] as number) * this.numClasses;
+    const logits = tfl.layers.dense({ units: this.numClasses, name: this.scoped('classifier') }).apply(embedding) as tfl.SymbolicTensor;
+    const names = [...taps.names, 'embedding', 'logits'];
+    const outputs = [...taps.outputs, embedding, logits];
+    return { names, model: tfl.model({ inputs: input, outputs, name: this.scoped(modelName) }) };
+  }
+
   protected finish(built: BuiltLayersModel, rng: Rng): void {
     this.built = built;
     initializeLikePyTorch(built.model, rng);
