@@ -352,8 +352,9 @@ export class KdRuntime {
       await events.emit('runEnd', { runDir: runDir.dir, final: summary });
       return { runDir: runDir.dir, summary };
     } finally {
+      // Each part frees its own variables; disposing every variable in the process would also destroy models the
+      // caller holds.
       parts.dispose();
-      tf.disposeVariables();
     }
   }
 
