@@ -76,3 +76,4 @@ export {
   saveLayersModelToDir,
   LAYERS_MODEL_FILES,
 } from './io/layers-file-handler.js';
+export { linearCka } from './metrics/linear-cka.js';
