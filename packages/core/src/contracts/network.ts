@@ -49,6 +49,19 @@ export interface Network extends TrainableModule {
   countFlops?(): number;
   /** Serialisable description for provenance and export (backbone name + options). */
   readonly spec: { readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+  /**
+   * Stage-by-stage execution for local learning (LAKD). `applyStage(i, input)` computes stage i from the output of
+   * stage i − 1 (the image for i = 0) and returns the features that stage produces, with its output under the stage's
+   * own name. Feeding a tensor that is not on stage i − 1's gradient tape is what truncates gradients between stages.
+   */
+  applyStage?(index: number, input: tf.Tensor, options: ForwardOptions): Readonly<Record<string, tf.Tensor>>;
+  /**
+   * The classifier tail of stage-by-stage execution: the last stage's output to embedding and logits, plus the
+   * features computed on the way (e.g. a pre-activation network's final `stage3_preact`).
+   */
+  applyHead?(input: tf.Tensor, options: ForwardOptions): Omit<NetworkOutput, 'features'> & { readonly features: Readonly<Record<string, tf.Tensor>> };
+  /** Trainable variables of stage i, or of the head for i = stages.length; each trainable variable is in exactly one. */
+  stageVariables?(index: number): tf.Variable[];
   /** Optional: a tfjs-layers model of the classifier alone, for export. */
   toLayersModel?(): unknown;
 }

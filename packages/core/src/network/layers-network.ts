@@ -3,6 +3,15 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { BackboneContext, ForwardOptions, NamedVariable, Network, NetworkOutput, StageInfo } from '../contracts/network.js';
 import { initializeVariable, type InitializerSpec } from '../engine/initializers.js';
 import type { Rng } from '../rng/rng.js';
+import { LayerGraph } from './layer-graph.js';
+
+/** One stage (or the head) of stage-by-stage execution: what is fed, what is fetched, which variables it owns. */
+interface Segment {
+  readonly feeds: tfl.SymbolicTensor[];
+  readonly names: string[];
+  readonly fetches: tfl.SymbolicTensor[];
+  readonly variables: tf.Variable[];
+}
 
 /** A tfjs-layers functional model whose outputs are the named features, then `embedding`, then `logits`. */
 export interface BuiltLayersModel {
@@ -46,6 +55,8 @@ export abstract class LayersNetwork implements Network {
   /** Forward FLOPs for one image, accumulated by the subclass while it builds (a multiply-add counts 2). */
   protected flops = 0;
   private built: BuiltLayersModel | undefined;
+  private segments: Segment[] | undefined;
+  private readonly graph = new LayerGraph();
 
   protected constructor(backbone: string, options: Readonly<Record<string, unknown>>, context: BackboneContext) {
     this.numClasses = context.numClasses;
@@ -100,6 +111,76 @@ export abstract class LayersNetwork implements Network {
       else features[n] = outs[i]!;
     });
     return { logits: logits!, embedding: embedding!, features };
+  }
+
+  applyStage(index: number, input: tf.Tensor, options: ForwardOptions): Record<string, tf.Tensor> {
+    if (!Number.isInteger(index) || index < 0 || index >= this.stages.length) {
+      throw new RangeError(`${this.spec.name}: stage index ${index} is out of range 0..${this.stages.length - 1}`);
+    }
+    const segment = this.segmentList()[index]!;
+    const outs = this.graph.run(segment.fetches, segment.feeds, [input], options);
+    return Object.fromEntries(segment.names.map((n, i) => [n, outs[i]!]));
+  }
+
+  applyHead(input: tf.Tensor, options: ForwardOptions): NetworkOutput {
+    const segment = this.segmentList()[this.stages.length]!;
+    const outs = this.graph.run(segment.fetches, segment.feeds, [input], options);
+    const features: Record<string, tf.Tensor> = {};
+    segment.names.forEach((n, i) => {
+      if (n !== 'embedding' && n !== 'logits') features[n] = outs[i]!;
+    });
+    const at = (n: string) => outs[segment.names.indexOf(n)] as tf.Tensor2D;
+    return { embedding: at('embedding'), logits: at('logits'), features };
+  }
+
+  stageVariables(index: number): tf.Variable[] {
+    const segment = this.segmentList()[index];
+    if (!segment) throw new RangeError(`${this.spec.name}: stage index ${index} is out of range 0..${this.stages.length}`);
+    return [...segment.variables];
+  }
+
+  /**
+   * Splits the graph at the stage outputs. A feature belongs to the first segment that can compute it and that the
+   * next boundary cannot (e.g. `stage2_preact` to stage 2); embedding and logits belong to the head.
+   */
+  private segmentList(): Segment[] {
+    if (this.segments) return this.segments;
+    const { model, names } = this.model;
+    const byName = new Map(names.map((n, i) => [n, model.outputs[i]!]));
+    const boundaries = this.stages.map((s) => {
+      const t = byName.get(s.name);
+      if (!t) throw new Error(`${this.spec.name}: stage ${s.name} has no feature of the same name to split at`);
+      return t;
+    });
+    const stageNames = new Set(this.stages.map((s) => s.name));
+    const assigned = new Set<string>();
+    const segments: Segment[] = [];
+    for (let i = 0; i <= boundaries.length; i++) {
+      const feeds = i === 0 ? [...model.inputs] : [boundaries[i - 1]!];
+      const own: string[] = i < boundaries.length ? [this.stages[i]!.name] : ['embedding', 'logits'];
+      for (const n of names) {
+        if (stageNames.has(n) || n === 'embedding' || n === 'logits' || assigned.has(n)) continue;
+        const t = byName.get(n)!;
+        const later = i < boundaries.length ? this.graph.computableFrom(t, [boundaries[i]!]) : false;
+        if (!later && this.graph.computableFrom(t, feeds)) own.push(n);
+      }
+      own.forEach((n) => assigned.add(n));
+      const fetches = own.map((n) => byName.get(n)!);
+      const layers = this.graph.layersBetween(fetches, feeds);
+      const variables = layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+      segments.push({ feeds, names: own, fetches, variables });
+    }
+    const owners = new Map<string, number>();
+    segments.forEach((s, i) =>
+      s.variables.forEach((v) => {
+        if (owners.has(v.name) && owners.get(v.name) !== i) {
+          throw new Error(`${this.spec.name}: variable ${v.name} is used by stages ${owners.get(v.name)} and ${i}; stages must not share weights`);
+        }
+        owners.set(v.name, i);
+      }),
+    );
+    this.segments = segments;
+    return segments;
   }
 
   trainableVariables(): tf.Variable[] {
