@@ -1,0 +1,8 @@
+export { atPlugin, register } from './plugin.js';
+export { atOptionsSchema, type AtOptions } from './at.options.js';
+export { AtDistiller } from './at.distiller.js';
+export { atLoss, atLossTerms, atStageLoss, AT_LOSS_DEFAULTS, type AtLossInputs, type AtLossOptions, type AtLossResult } from './at.loss.js';
+export { attentionMap, AT_NORM_EPS } from './attention-map.js';
+export { adaptiveAvgPool2d, adaptivePoolMatrix } from './adaptive-avg-pool.js';
+export { featureName, pairStages, probeFeatures, requireSpatialFeature, FEATURE_KINDS, type FeatureKind, type StagePair } from './feature-tap.js';
+export { stopGradient } from './stop-gradient.js';

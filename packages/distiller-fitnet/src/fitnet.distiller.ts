@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { KdInputError, crossEntropy, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput, type StagePlan, type TrainableModule } from '@kd/core';
+import { featureName, probeFeatures, requireSpatialFeature } from './feature-tap.js';
+import { FITNET_LOSS_DEFAULTS, fitnetLossTerms, hintLoss, logitKd } from './fitnet.loss.js';
+import type { FitnetOptions } from './fitnet.options.js';
+import { HintRegressor, regressorGeometry } from './regressor.js';
+
+/** Stage names of the two-stage (paper) schedule. */
+export const FITNET_HINT_STAGE = 'hint';
+export const FITNET_DISTILL_STAGE = 'distill';
+
+export const FITNET_DEFAULTS: Omit<FitnetOptions, 'name'> = {
+  ...FITNET_LOSS_DEFAULTS,
+  hintStage: 'auto',
+  teacherStage: 'auto',
+  feature: 'output',
+  kernelSize: 1,
+  relu: true,
+  hintEpochs: 0,
+};
+
+function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
+  const f = out.features[name];
+  if (!f || f.rank !== 4) throw new Error(`fitnet distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`);
+  return f as tf.Tensor4D;
+}
+
+/** The `fitnet` distiller: a hint regressor built at setup from the two features' shapes, trained beside the student. */
+export class FitnetDistiller implements Distiller {
+  readonly usesTeacher = true;
+  readonly options: FitnetOptions;
+  private module?: HintRegressor;
+  private studentModule = 'student';
+  private tap?: { student: string; teacher: string };
+
+  constructor(options: Partial<FitnetOptions> = {}) {
+    this.options = { name: 'fitnet', ...FITNET_DEFAULTS, ...options };
+    if (!Number.isInteger(this.options.hintEpochs) || this.options.hintEpochs < 0)
+      throw new RangeError(`fitnet distiller: hintEpochs must be an integer ≥ 0, got ${this.options.hintEpochs}`);
+  }
+
+  /** The regressor (after setup). */
+  get regressor(): HintRegressor | undefined {
+    return this.module;
+  }
+
+  /** The student and teacher feature names in use (after setup). */
+  get features(): { student: string; teacher: string } | undefined {
+    return this.tap;
+  }
+
+  setup({ student, teacher, rng }: DistillerSetup): void {
+    if (!teacher) throw new Error('fitnet distiller: setup needs the teacher (usesTeacher is true)');
+    const o = this.options;
+    const sNames = student.stages.map((s) => s.name);
+    const tNames = teacher.stages.map((s) => s.name);
+    const sStage = o.hintStage === 'auto' ? sNames[Math.floor((sNames.length - 1) / 2)] : o.hintStage;
+    if (!sStage || !sNames.includes(sStage))
+      throw new KdInputError(`/distiller/hintStage: "${o.hintStage}" is not a stage of the student (${student.spec.name}); expected "auto" or one of ${sNames.join(', ')}`);
+    const tStage = o.teacherStage === 'auto' ? sStage : o.teacherStage;
+    if (!tNames.includes(tStage)) {
+      const auto = o.teacherStage === 'auto' ? ` ("auto" takes the student's hint stage name; set teacherStage)` : '';
+      throw new KdInputError(`/distiller/teacherStage: "${tStage}" is not a stage of the teacher (${teacher.spec.name}); expected one of ${tNames.join(', ')}${auto}`);
+    }
+    const s = featureName(sStage, o.feature);
+    const t = featureName(tStage, o.feature);
+    const sShape = requireSpatialFeature('student', student, probeFeatures(student), s, '/distiller/feature');
+    const tShape = requireSpatialFeature('teacher', teacher, probeFeatures(teacher), t, '/distiller/feature');
+    this.module?.dispose();
+    this.module = new HintRegressor(regressorGeometry(sShape, tShape, o.kernelSize, '/distiller/hintStage'), rng, { relu: o.relu });
+    this.tap = { student: s, teacher: t };
+    this.studentModule = student.name;
+  }
+
+  extraModules(): readonly TrainableModule[] {
+    return this.module ? [this.module] : [];
+  }
+
+  stages(): readonly StagePlan[] {
+    if (this.options.hintEpochs === 0) return [{ name: 'train' }];
+    return [
+      { name: FITNET_HINT_STAGE, epochs: this.options.hintEpochs, trains: [this.studentModule, this.module?.name ?? 'regressor'] },
+      { name: FITNET_DISTILL_STAGE, trains: [this.studentModule] },
+    ];
+  }
+
+  computeLoss(inputs: LossInputs): LossTerms {
+    if (!inputs.teacher) throw new Error('fitnet distiller: the teacher output is missing (usesTeacher is true)');
+    if (!this.module || !this.tap) throw new Error('fitnet distiller: computeLoss was called before setup');
+    const o = this.options;
+    const teacher = inputs.teacher;
+    if (o.hintEpochs > 0 && inputs.stage === FITNET_HINT_STAGE) {
+      return tf.tidy(() => {
+        const hint = hintLoss(this.module!.apply(feature(inputs.student, this.tap!.student, 'student')), feature(teacher, this.tap!.teacher, 'teacher'));
+        return { total: tf.mul(hint, o.hintWeight) as tf.Scalar, terms: { hint } };
+      });
+    }
+    if (o.hintEpochs > 0) {
+      // the paper's second stage: the regressor is done; only the logit terms train the whole student
+      const ce = crossEntropy(inputs.student.logits, inputs.labels);
+      if (o.kdWeight === 0) return { total: tf.mul(ce, o.ceWeight), terms: { ce } };
+      const kd = logitKd(inputs.student.logits, teacher.logits, o.temperature);
+      const total = tf.tidy(() => tf.add(tf.mul(ce, o.ceWeight), tf.mul(kd, o.kdWeight)) as tf.Scalar);
+      return { total, terms: { ce, kd } };
+    }
+    const r = tf.tidy(() =>
+      fitnetLossTerms(
+        {
+          regressed: this.module!.apply(feature(inputs.student, this.tap!.student, 'student')),
+          teacherFeature: feature(teacher, this.tap!.teacher, 'teacher'),
+          studentLogits: inputs.student.logits,
+          teacherLogits: teacher.logits,
+          labels: inputs.labels,
+        },
+        o,
+      ) as unknown as Record<string, tf.Scalar>,
+    );
+    return { total: r['total']!, terms: { ce: r['ce']!, hint: r['hint']!, ...(r['kd'] ? { kd: r['kd'] } : {}) } };
+  }
+
+  dispose(): void {
+    this.module?.dispose();
+    this.module = undefined;
+  }
+}

@@ -1,0 +1,14 @@
+export { fitnetPlugin, register } from './plugin.js';
+export { fitnetOptionsSchema, type FitnetOptions } from './fitnet.options.js';
+export { FitnetDistiller, FITNET_DEFAULTS, FITNET_HINT_STAGE, FITNET_DISTILL_STAGE } from './fitnet.distiller.js';
+export { fitnetLossTerms, hintLoss, logitKd, FITNET_LOSS_DEFAULTS, type FitnetLossInputs, type FitnetLossOptions, type FitnetLossResult } from './fitnet.loss.js';
+export {
+  HintRegressor,
+  regressorGeometry,
+  REGRESSOR_MODULE_NAME,
+  REGRESSOR_BN_EPSILON,
+  type RegressorGeometry,
+  type RegressorMode,
+} from './regressor.js';
+export { featureName, probeFeatures, requireSpatialFeature, FEATURE_KINDS, type FeatureKind } from './feature-tap.js';
+export { stopGradient } from './stop-gradient.js';
