@@ -54,8 +54,12 @@ function timed(step) {
 }
 
 async function kdSide(backendName) {
-  const choice = await selectBackend(backendName);
-  if (choice.name !== backendName) return { backend: backendName, skipped: `not available (${choice.reason})` };
+  let choice;
+  try {
+    choice = await selectBackend(backendName);
+  } catch (e) {
+    return { backend: backendName, skipped: e.message };
+  }
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
   const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % numClasses), 'int32');
   const results = [];

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Training-step and inference throughput (img/s) of every model a backbone package offers, on each requested tfjs
+// backend: the `bench` target of the backbone packages. CIFAR-layout models run at 32×32×3 with 100 classes and batch
+// 64; ImageNet-layout models (resnet18/34/50, mobilenetv1) at 224×224×3 with 1000 classes and batch 8, since a
+// batch of 64 at 224 takes minutes per step on a CPU. Writes <out>/backbones-<package>.json and prints a table.
+//
+//   node tools/bench/backbones.mjs --package @kd/backbone-resnet [--models resnet20,resnet8x4] [--backends wasm]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { Optimizer, Rng, compilePluginSchema, crossEntropy, selectBackend } from '@kd/core';
+import { container } from 'tsyringe';
+
+/** Models per package: [label, options, imagenet layout]. */
+const MODELS = {
+  '@kd/backbone-resnet': [
+    ...['resnet8', 'resnet14', 'resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'resnet8x4', 'resnet32x4', 'cifar_resnet18', 'cifar_resnet50'].map((v) => [v, { variant: v }, false]),
+    ...['resnet18', 'resnet34', 'resnet50'].map((v) => [v, { variant: v }, true]),
+  ],
+  '@kd/backbone-wrn': [[16, 1], [16, 2], [40, 1], [40, 2]].map(([d, w]) => [`wrn_${d}_${w}`, { depth: d, widen: w }, false]),
+  '@kd/backbone-vgg': ['vgg8', 'vgg11', 'vgg13', 'vgg16', 'vgg19'].map((v) => [v, { variant: v }, false]),
+  '@kd/backbone-mobilenet': [
+    ['mobilenetv2', { variant: 'mobilenetv2' }, false],
+    ['mobilenetv2_half', { variant: 'mobilenetv2_half' }, false],
+    ['mobilenetv1', { variant: 'mobilenetv1' }, true],
+  ],
+  '@kd/backbone-shufflenet': ['shufflenetv1', 'shufflenetv2'].map((v) => [v, { variant: v }, false]),
+  '@kd/backbone-cnn': [['cnn_16_32_64', { channels: [16, 32, 64] }, false]],
+};
+
+const { values: a } = parseArgs({
+  options: {
+    package: { type: 'string' },
+    models: { type: 'string' },
+    backends: { type: 'string', default: 'tensorflow,wasm' },
+    steps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'bench-results' },
+  },
+});
+const list = MODELS[a.package];
+if (!list) {
+  process.stderr.write(`backbones: --package: got ${JSON.stringify(a.package)}; expected one of ${Object.keys(MODELS).join(', ')}\n`);
+  process.exit(2);
+}
+const wanted = a.models ? new Set(a.models.split(',')) : undefined;
+const mod = await import(a.package);
+if (a.package === '@kd/backbone-shufflenet') mod.registerChannelSlice();
+const plugin = Object.values(mod).find((v) => v && typeof v === 'object' && v.manifest?.kind === 'backbone');
+const steps = Number(a.steps);
+const warmup = Number(a.warmup);
+
+function timed(step) {
+  for (let i = 0; i < warmup; i++) step();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  return (performance.now() - t0) / 1000 / steps;
+}
+
+const rows = [];
+const skipped = [];
+for (const backendName of a.backends.split(',')) {
+  let choice;
+  try {
+    choice = await selectBackend(backendName);
+  } catch (e) {
+    skipped.push({ backend: backendName, why: e.message });
+    continue;
+  }
+  for (const [label, options, imagenet] of list) {
+    if (wanted && !wanted.has(label)) continue;
+    const size = imagenet ? 224 : 32;
+    const batch = imagenet ? 8 : 64;
+    const classes = imagenet ? 1000 : 100;
+    const o = { name: plugin.manifest.name, ...options };
+    compilePluginSchema(plugin.manifest)(o);
+    const net = await plugin.create(o, { container, baseDir: '.', numClasses: classes, inputShape: [size, size, 3], rng: new Rng(1), scope: 'bench' });
+    const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 2);
+    const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32');
+    const vars = net.trainableVariables();
+    const opt = new Optimizer({ type: 'sgd', lr: 0.01, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+    const infer = timed(() => tf.tidy(() => void net.apply(x, { training: false }).logits.dataSync()));
+    const train = timed(() =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
+        opt.applyGradients(grads);
+      }),
+    );
+    const row = { model: label, backend: choice.name, input: [size, size, 3], batch, params: net.countParams(), flops: net.countFlops?.() ?? null, inferImgPerSec: batch / infer, trainImgPerSec: batch / train };
+    rows.push(row);
+    console.log(`${label.padEnd(18)} ${choice.name.padEnd(6)} ${String(size).padStart(3)}px b${String(batch).padEnd(3)} infer ${row.inferImgPerSec.toFixed(1).padStart(8)} img/s   train ${row.trainImgPerSec.toFixed(1).padStart(7)} img/s`);
+    opt.dispose();
+    net.dispose();
+    x.dispose();
+    y.dispose();
+  }
+}
+for (const s of skipped) console.log(`note: backend ${s.backend} skipped: ${s.why}`);
+mkdirSync(a.out, { recursive: true });
+writeFileSync(join(a.out, `backbones-${a.package.split('/').pop()}.json`), `${JSON.stringify({ package: a.package, rows, skipped, at: new Date().toISOString() }, null, 2)}\n`);
