@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { KdRuntime, loadLayersModelFromDir, loadNetwork, Rng } from '@kd/core';
@@ -58,6 +61,61 @@ describe('kd export', () => {
     model.dispose();
     network.dispose();
   });
+
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+  it.skipIf(!chromium)('loads in headless Chromium with the tfjs browser bundles (no Node bindings) and predicts the same logits', async () => {
+    const out = join(work, 'exported-browser');
+    expect(await main(['export', runDir, out], captureIo(), { importer: sourceImporter })).toBe(0);
+    const input = Array.from({ length: 3 * 28 * 28 }, (_, i) => 0.5 + 0.5 * Math.sin(0.37 * i));
+    const bundles: Record<string, string> = {
+      '/tf-core.js': '@tensorflow/tfjs-core/dist/tf-core.min.js',
+      '/tf-backend-cpu.js': '@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js',
+      '/tf-layers.js': '@tensorflow/tfjs-layers/dist/tf-layers.min.js',
+    };
+    const page = `<!doctype html><pre id="out">pending</pre>
+<script src="/tf-core.js"></script><script src="/tf-backend-cpu.js"></script><script src="/tf-layers.js"></script>
+<script>
+(async () => {
+  await tf.setBackend('cpu');
+  const model = await tf.loadLayersModel('/model/model.json');
+  const y = model.predict(tf.tensor4d(${JSON.stringify(input)}, [3, 28, 28, 1]));
+  document.getElementById('out').textContent = JSON.stringify(Array.from(await y.data()));
+})().catch((e) => { document.getElementById('out').textContent = 'ERROR ' + e.message; });
+</script>`;
+    const server: Server = createServer((req, res) => {
+      const url = req.url ?? '/';
+      const file = bundles[url] ? join(repoRoot, 'node_modules', bundles[url]!) : url.startsWith('/model/') ? join(out, url.slice(7)) : undefined;
+      if (url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+      } else if (file && existsSync(file)) {
+        res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' }).end(readFileSync(file));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const args = ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=20000', '--dump-dom', `http://127.0.0.1:${port}/`];
+      // spawnSync would block the event loop that serves the page: run chromium asynchronously.
+      const dom = await new Promise<string>((resolveDom, reject) => {
+        const p = spawn(chromium!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+        let text = '';
+        p.stdout.on('data', (d) => (text += d));
+        p.on('error', reject);
+        p.on('close', () => resolveDom(text));
+      });
+      const shown = /<pre id="out">([^<]*)<\/pre>/.exec(dom)?.[1] ?? dom.slice(0, 300);
+      expect(shown.startsWith('['), shown).toBe(true);
+      const browser = JSON.parse(shown) as number[];
+      const model = await loadLayersModelFromDir(out);
+      const node = tf.tidy(() => (model.predict(tf.tensor4d(input, [3, 28, 28, 1])) as tf.Tensor).dataSync());
+      model.dispose();
+      expect(browser).toHaveLength(30);
+      expect(Math.max(...browser.map((v, i) => Math.abs(v - node[i]!)))).toBeLessThan(1e-4);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 
   it('prints a JSON report with --json', async () => {
     const out = join(work, 'exported-json');
