@@ -24,6 +24,14 @@ CASES = [
     ('resnet8x4', 8, [32, 64, 128, 256], (1, 3, 16, 16), 10),
 ]
 
+# Four-stage ResNets (torchvision v1.5 / resnetv2.py): variant, stem, block, blocks per stage, input, classes.
+# Odd ImageNet-stem input sizes exercise PyTorch's symmetric padding of the strided 7x7 conv, max-pool and 3x3 convs.
+FOUR_STAGE_CASES = [
+    ('resnet18', 'imagenet', 'basic', [2, 2, 2, 2], (1, 3, 67, 67), 12),
+    ('resnet50', 'imagenet', 'bottleneck', [3, 4, 6, 3], (1, 3, 64, 64), 12),
+    ('cifar_resnet18', 'cifar', 'basic', [2, 2, 2, 2], (1, 3, 16, 16), 10),
+]
+
 
 def salt(name):
     return sum(ord(ch) for ch in name) % 97
@@ -73,23 +81,63 @@ def forward(depth, widths, x, classes):
     return feats, emb, logits
 
 
+def forward_four_stage(stem, block, blocks, x, classes):
+    feats = {}
+    if stem == 'imagenet':
+        h = F.relu(conv_bn(x, 'stem_', 64, 7, 2))
+        feats['stem'] = h
+        h = F.max_pool2d(h, 3, stride=2, padding=1)
+    else:
+        h = F.relu(conv_bn(x, 'stem_', 64, 3, 1))
+        feats['stem'] = h
+    expansion = 4 if block == 'bottleneck' else 1
+    for stage in (1, 2, 3, 4):
+        planes = 64 * 2 ** (stage - 1)
+        for b in range(1, blocks[stage - 1] + 1):
+            stride = 2 if stage > 1 and b == 1 else 1
+            p = f'stage{stage}_block{b}_'
+            if block == 'basic':
+                out = F.relu(conv_bn(h, f'{p}1_', planes, 3, stride))
+                out = conv_bn(out, f'{p}2_', planes, 3, 1)
+            else:  # v1.5: the stride sits on the 3x3 conv
+                out = F.relu(conv_bn(h, f'{p}1_', planes, 1, 1))
+                out = F.relu(conv_bn(out, f'{p}2_', planes, 3, stride))
+                out = conv_bn(out, f'{p}3_', planes * expansion, 1, 1)
+            short = conv_bn(h, f'{p}down_', planes * expansion, 1, stride) if stride != 1 or h.shape[1] != planes * expansion else h
+            pre = out + short
+            h = F.relu(pre)
+        feats[f'stage{stage}_preact'] = pre
+        feats[f'stage{stage}'] = h
+    emb = h.mean(dim=(2, 3))
+    w = fill('classifier/kernel', (classes, emb.shape[1]), emb.shape[1])
+    return feats, emb, F.linear(emb, w, fill('classifier/bias', (classes,)))
+
+
+def record(shape, classes, feats, emb, logits):
+    return {
+        'input': list(shape),
+        'classes': classes,
+        'logits': logits.tolist(),
+        'embedding': emb.tolist(),
+        # NHWC shape, sum and sum of squares of each feature map
+        'features': {
+            k: {'shape': [v.shape[0], v.shape[2], v.shape[3], v.shape[1]], 'sum': v.sum().item(), 'sumsq': (v * v).sum().item()}
+            for k, v in feats.items()
+        },
+    }
+
+
+def formula_input(shape):
+    return torch.sin(0.1 * torch.arange(math.prod(shape), dtype=torch.float64)).reshape(shape).float()
+
+
 def main():
     fixture = {}
     with torch.no_grad():
         for variant, depth, widths, shape, classes in CASES:
-            x = torch.sin(0.1 * torch.arange(math.prod(shape), dtype=torch.float64)).reshape(shape).float()
-            feats, emb, logits = forward(depth, widths, x, classes)
-            fixture[variant] = {
-                'input': list(shape),
-                'classes': classes,
-                'logits': logits.tolist(),
-                'embedding': emb.tolist(),
-                # NHWC shape, sum and sum of squares of each feature map
-                'features': {
-                    k: {'shape': [v.shape[0], v.shape[2], v.shape[3], v.shape[1]], 'sum': v.sum().item(), 'sumsq': (v * v).sum().item()}
-                    for k, v in feats.items()
-                },
-            }
+            fixture[variant] = record(shape, classes, *forward(depth, widths, formula_input(shape), classes))
+        for variant, stem, block, blocks, shape, classes in FOUR_STAGE_CASES:
+            fixture[variant] = record(shape, classes, *forward_four_stage(stem, block, blocks, formula_input(shape), classes))
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'forward-fixture.json')
     with open(out, 'w') as f:
         json.dump(fixture, f, indent=1)
