@@ -140,3 +140,11 @@ if (results.scratch)
   for (const [m, r] of Object.entries(results))
     if (m !== 'scratch') console.log(`Δ ${m} − scratch (last epoch): ${(100 * (r.last.mean - results.scratch.last.mean)).toFixed(2)} points`);
 console.log(`written: ${file}`);
+// The same results as a self-contained HTML page (table, Δ vs scratch, accuracy bars, mean curves); a failure to
+// render never loses the JSON above.
+try {
+  const { writeBenchReport } = await import('@kd/report');
+  console.log(`report: ${writeBenchReport(file)}`);
+} catch (e) {
+  console.warn(`bench: report not written (${e.message})`);
+}

@@ -9,6 +9,7 @@ import { pluginsCommand } from './commands/plugins.js';
 import { planCommand } from './commands/plan.js';
 import { describeCommand } from './commands/describe.js';
 import { exportCommand } from './commands/export.js';
+import { reportCommand } from './commands/report.js';
 
 export const USAGE = `kd — knowledge distillation for TensorFlow.js
 
@@ -23,6 +24,11 @@ usage:
                                        build a backbone untrained: parameters, FLOPs, stage and feature shapes
   kd export <run-dir> <out-dir> [--json]
                                        write a run's trained classifier as a tfjs layers model (model.json + weights.bin)
+  kd report <run-dir> [--out <file>]   (re)write a run's self-contained report.html (every kd run writes one)
+  kd report <run-dir> <run-dir>... [--out kd-comparison.html]
+                                       one page comparing several runs: metrics side by side, overlaid curves
+  kd report <bench-results/name.json> [--out <file>]
+                                       a benchmark aggregate as a page (default: beside it, name.html)
 
 exit codes: 0 ok, 2 invalid input, 1 failure
 `;
@@ -82,6 +88,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
       case 'export':
         if (positionals.length !== 2) throw new UsageError(`kd export takes <run-dir> <out-dir>, got ${positionals.length} arguments`);
         return await exportCommand({ runDir: positionals[0]!, outDir: positionals[1]!, json: values.json }, io, options);
+      case 'report':
+        if (positionals.length === 0) throw new UsageError('kd report takes one or more run directories (or a bench .json)');
+        return await reportCommand({ targets: positionals, ...(values.out ? { out: values.out } : {}), json: values.json }, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

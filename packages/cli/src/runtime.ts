@@ -1,9 +1,11 @@
-import { KdRuntime, type ModuleImporter } from '@kd/core';
+import { KdRuntime, type ModuleImporter, type RunEvents } from '@kd/core';
 import type { CliIo } from './io.js';
 
 export interface CliOptions {
   /** Overrides how plugin modules are imported (tests resolve them from source). */
   readonly importer?: ModuleImporter;
+  /** Subscribes further listeners to a run's events (embedders; tests simulate a crash partway). */
+  readonly attach?: (events: RunEvents) => void;
 }
 
 export function createRuntime(io: CliIo, options: CliOptions): KdRuntime {

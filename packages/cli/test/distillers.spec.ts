@@ -40,7 +40,7 @@ describe('distillers train end to end through kd run', () => {
     expect(lines[2]!.loss['total']).toBeLessThan(lines[0]!.loss['total']!);
     if (name === 'aekt') {
       // The learned task-serialisation matrix is written for plotting; it moved away from the identity.
-      const m = JSON.parse(readFileSync(join(work, name, 'aekt-serialization.json'), 'utf8')) as { weight: number[][] };
+      const m = JSON.parse(readFileSync(join(work, name, 'artifacts', 'aekt-serialization.json'), 'utf8')) as { weight: number[][] };
       expect(m.weight).toHaveLength(10);
       expect(m.weight.some((row, i) => row.some((v, j) => Math.abs(v - (i === j ? 1 : 0)) > 1e-6))).toBe(true);
     }

@@ -303,7 +303,7 @@ describe('aektPlugin.create', () => {
     d.dispose!();
   });
 
-  it('writes the learned matrix to <runDir>/aekt-serialization.json atomically on runEnd', async () => {
+  it('writes the learned matrix to <runDir>/artifacts/aekt-serialization.json atomically on runEnd', async () => {
     const runDir = tempDir();
     const events = new RunEvents();
     const d = (await aektPlugin.create(validated(), context)) as Distiller;
@@ -323,7 +323,7 @@ describe('aektPlugin.create', () => {
     await events.emit('runEnd', { runDir, final: {} });
     const json = JSON.parse(readFileSync(file, 'utf8'));
     expect(json).toEqual({ classes: 3, weight, bias: [0.5, -1, 0] });
-    expect(readdirSync(runDir)).toEqual([AEKT_SERIALIZATION_FILE]); // no temporary file left behind
+    expect(readdirSync(join(runDir, 'artifacts'))).toEqual(['aekt-serialization.json']); // no temporary file left behind
     d.dispose!();
     await events.emit('runEnd', { runDir, final: {} }); // after dispose: no crash, file unchanged
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(json);

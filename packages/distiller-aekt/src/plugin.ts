@@ -19,7 +19,7 @@ import { AEKT_EXPLICIT_FORMS, AEKT_LOSS_DEFAULTS, aektLossTerms, resolveAektLoss
 import { SERIAL_ORDERS, SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
 
 /** File the learned serialisation matrix is written to, in the run directory, at the end of the run. */
-export const AEKT_SERIALIZATION_FILE = 'aekt-serialization.json';
+export const AEKT_SERIALIZATION_FILE = 'artifacts/aekt-serialization.json';
 
 /** Options of the `aekt` distiller as they appear in a pipeline config (after defaults are applied). */
 export interface AektOptions {
@@ -104,7 +104,7 @@ export const aektOptionsSchema = {
       type: 'boolean',
       default: true,
       description:
-        'true: a task-serialisation FC layer (C×C weights initialised to the identity, zero bias) between the classification and the distillation logits (see serialOrder); it is trained and checkpointed with the student, and its matrix is written to aekt-serialization.json at the end of the run. false: no layer, z^kd = z^cls. Default true.',
+        'true: a task-serialisation FC layer (C×C weights initialised to the identity, zero bias) between the classification and the distillation logits (see serialOrder); it is trained and checkpointed with the student, and its matrix is written to artifacts/aekt-serialization.json at the end of the run. false: no layer, z^kd = z^cls. Default true.',
     },
     serialOrder: {
       enum: [...SERIAL_ORDERS],

@@ -12,7 +12,7 @@ export const SERIAL_ORDERS: readonly SerialOrder[] = ['cls->kd', 'kd->cls'];
 /** Module name of the layer: the engine checkpoints it as `serialization::weight` and `serialization::bias`. */
 export const SERIALIZATION_MODULE_NAME = 'serialization';
 
-/** The learned matrix as written to `<runDir>/aekt-serialization.json`. */
+/** The learned matrix as written to `<runDir>/artifacts/aekt-serialization.json`. */
 export interface SerializationMatrix {
   /** C, the number of classes. */
   readonly classes: number;

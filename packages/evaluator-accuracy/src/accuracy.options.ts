@@ -15,6 +15,17 @@ export const accuracyOptionsSchema = {
       description: 'Which top-k accuracies to report (k larger than the class count is reported as 1).',
     },
     teacher: { type: 'boolean', default: true, description: 'Also evaluate the teacher (computed once: it is frozen).' },
+    perClass: {
+      type: 'boolean',
+      default: true,
+      description: 'Also compute per-class accuracy and the confusion matrix: adds <network>.meanClassTop1 and writes artefactFile.',
+    },
+    artefactFile: {
+      type: 'string',
+      pattern: '^([A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\\.json$',
+      default: 'artifacts/accuracy.json',
+      description: 'Path inside the run directory (by convention under artifacts/; no `..`) that receives the per-class report of the latest evaluation.',
+    },
   },
 } as const;
 
@@ -22,4 +33,6 @@ export interface AccuracyOptions {
   readonly name: 'accuracy';
   readonly topK: readonly number[];
   readonly teacher: boolean;
+  readonly perClass: boolean;
+  readonly artefactFile: string;
 }

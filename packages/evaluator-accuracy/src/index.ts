@@ -1,4 +1,12 @@
 export { accuracyPlugin, register } from './plugin.js';
-export { AccuracyEvaluator, topKAccuracy } from './accuracy.evaluator.js';
+export { AccuracyEvaluator, topKAccuracy, tallyClassifier, type ClassifierTally, type ClassReport } from './accuracy.evaluator.js';
 export { countTopK } from './top-k.js';
 export { accuracyOptionsSchema, type AccuracyOptions } from './accuracy.options.js';
+export {
+  addToConfusion,
+  classMeanAccuracy,
+  classSupport,
+  emptyConfusion,
+  perClassAccuracy,
+  type ConfusionMatrix,
+} from './confusion.js';

@@ -10,7 +10,7 @@ export const accuracyPlugin: EvaluatorPlugin<AccuracyOptions> = definePlugin({
     version: '0.1.0',
     apiVersion: API_VERSION,
     title: 'Top-k accuracy',
-    description: 'Top-1/top-5 accuracy of the student and the teacher on the evaluation split.',
+    description: 'Top-1/top-5 accuracy, per-class accuracy and confusion matrix of the student and the teacher on the evaluation split.',
     optionsSchema: accuracyOptionsSchema,
   },
   create: (options) => new AccuracyEvaluator(options),

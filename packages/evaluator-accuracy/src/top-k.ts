@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Number of samples whose label is among the k highest logits. Ties count against the label (a label whose
- * logit equals others' is only counted when fewer than k logits are strictly greater), the usual convention.
+ * Number of samples whose label is among the k highest logits: a sample counts when fewer than k logits are strictly
+ * greater than its label's, so a label tied with others counts as a hit (an arg-max would pick one of them arbitrarily).
  */
 export function countTopK(logits: tf.Tensor2D, labels: tf.Tensor1D, k: number): number {
   return tf.tidy(() => {

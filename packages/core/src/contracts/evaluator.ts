@@ -14,6 +14,13 @@ export interface EvaluationContext {
   readonly numClasses: number;
   /** Epoch just finished (0-based), or -1 before training. */
   readonly epoch: number;
+  /** Training stage just evaluated (epoch numbers restart with each stage). */
+  readonly stage?: string;
+  /**
+   * The run directory, for result files an evaluator writes beside metrics.jsonl: by convention under
+   * `artifacts/` (JSON) and `maps/` (images), atomically. Absent outside a run.
+   */
+  readonly runDir?: string;
 }
 
 /**

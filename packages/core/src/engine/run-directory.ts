@@ -11,6 +11,12 @@ export const RUN_FILES = {
   summary: 'summary.json',
   checkpoints: 'checkpoints',
   final: 'final',
+  /** The self-contained HTML report (written by the CLI after a run). */
+  report: 'report.html',
+  /** Plugins' result files (evaluator reports, learned matrices): JSON, one file per artefact. */
+  artifacts: 'artifacts',
+  /** Images plugins produce (activation maps), PNG. */
+  maps: 'maps',
 } as const;
 
 /** Lays out and guards a run directory: a finished run is never silently overwritten. */
@@ -41,7 +47,10 @@ export class RunDirectory {
     }
   }
 
-  /** Clears an earlier run's files (only when overwriting was allowed by `checkFresh`) and creates the directory. */
+  /**
+   * Clears an earlier run's files (only when overwriting was allowed by `checkFresh`) and creates the directory. Only
+   * what a run writes is removed (plugins write into `artifacts/` and `maps/` by convention), never a user's files.
+   */
   prepareFresh(overwrite: boolean, pointer = '/output/dir'): void {
     this.checkFresh(overwrite, pointer);
     if (existsSync(this.dir)) {

@@ -1,0 +1,183 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { KdInputError, RUN_FILES } from '@kd/core';
+import { recogniseArtifacts, type CalibrationDiagram, type ConfusionMatrix } from './artifact.js';
+
+/** One line of metrics.jsonl, as the trainer writes it. */
+export interface EpochRecord {
+  readonly stage: string;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly lr?: number;
+  readonly loss: Readonly<Record<string, number>>;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly memory?: { readonly numTensors?: number; readonly numBytes?: number };
+  readonly time?: { readonly seconds?: number; readonly imagesPerSecond?: number };
+}
+
+export interface ImageFile {
+  /** Path relative to the run directory, with forward slashes. */
+  readonly path: string;
+  readonly bytes: number;
+  /** The PNG's bytes, absent when over the size limit. */
+  readonly data?: Buffer;
+}
+
+export interface OtherArtifact {
+  readonly path: string;
+  readonly bytes: number;
+  /** Pretty JSON for small files. */
+  readonly preview?: string;
+}
+
+export type RunStatus = 'finished' | 'failed' | 'incomplete';
+
+export interface RunData {
+  readonly dir: string;
+  readonly status: RunStatus;
+  readonly failure?: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly provenance: Readonly<Record<string, unknown>> | null;
+  readonly summary: Readonly<Record<string, unknown>> | null;
+  readonly epochs: readonly EpochRecord[];
+  readonly confusion: readonly ConfusionMatrix[];
+  readonly calibration: readonly CalibrationDiagram[];
+  readonly images: readonly ImageFile[];
+  readonly otherArtifacts: readonly OtherArtifact[];
+  /** Files that could not be read; the report shows them rather than failing. */
+  readonly warnings: readonly string[];
+}
+
+export interface ReadRunOptions {
+  /** PNGs larger than this are listed, not embedded. */
+  readonly maxImageBytes?: number;
+  /** At most this many PNGs are embedded (the rest are listed). */
+  readonly maxImages?: number;
+  /** Why the run stopped, when the caller knows it failed. */
+  readonly failure?: string;
+}
+
+/** Directories scanned for artefacts (JSON) and images (PNG); `checkpoints` and `final` hold weights, not results. */
+export const ARTIFACT_DIRS = ['artifacts', 'maps'] as const;
+
+const SKIP_DIRS = new Set<string>([RUN_FILES.checkpoints, RUN_FILES.final]);
+const CORE_FILES = new Set<string>([RUN_FILES.config, RUN_FILES.provenance, RUN_FILES.summary]);
+
+function walk(root: string, dir: string, out: string[], depth = 0): void {
+  if (depth > 6) return;
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.name.startsWith('.') || e.name.endsWith('.tmp')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (depth === 0 && SKIP_DIRS.has(e.name)) continue;
+      walk(root, p, out, depth + 1);
+    } else if (e.isFile()) out.push(relative(root, p).split(sep).join('/'));
+  }
+}
+
+function readJsonOr<T>(file: string, warnings: string[]): T | null {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    warnings.push(`${file}: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+function parseMetrics(file: string, warnings: string[]): EpochRecord[] {
+  if (!existsSync(file)) return [];
+  const out: EpochRecord[] = [];
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        const r = JSON.parse(line) as Record<string, unknown>;
+        out.push({
+          stage: String(r['stage'] ?? 'train'),
+          epoch: Number(r['epoch']),
+          epochs: Number(r['epochs']),
+          ...(typeof r['lr'] === 'number' ? { lr: r['lr'] } : {}),
+          loss: (r['loss'] as Record<string, number>) ?? {},
+          metrics: (r['metrics'] as Record<string, number>) ?? {},
+          ...(r['memory'] ? { memory: r['memory'] as EpochRecord['memory'] } : {}),
+          ...(r['time'] ? { time: r['time'] as EpochRecord['time'] } : {}),
+        } as EpochRecord);
+      } catch (e) {
+        // A run killed mid-append leaves a partial last line: report it, keep the rest.
+        warnings.push(`${file}:${i + 1}: not JSON (${(e as Error).message})`);
+      }
+    });
+  return out;
+}
+
+/** Reads everything a report shows from a run directory. Only a missing directory or config.json is an error. */
+export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
+  const maxImageBytes = options.maxImageBytes ?? 2 * 1024 * 1024;
+  const maxImages = options.maxImages ?? 64;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KdInputError(`${dir}: no such run directory`);
+  const configFile = join(dir, RUN_FILES.config);
+  if (!existsSync(configFile)) throw new KdInputError(`${dir}: not a kd run directory (no ${RUN_FILES.config})`);
+  const warnings: string[] = [];
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new KdInputError(`${configFile}: not valid JSON (${(e as Error).message})`);
+  }
+  const provenance = readJsonOr<Record<string, unknown>>(join(dir, RUN_FILES.provenance), warnings);
+  const summary = readJsonOr<Record<string, unknown>>(join(dir, RUN_FILES.summary), warnings);
+  const epochs = parseMetrics(join(dir, RUN_FILES.metrics), warnings);
+
+  const all: string[] = [];
+  // Plugins write results into artifacts/ and maps/ (the convention); JSON beside core's files is read too.
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)))
+    if (e.isFile() && /\.(json|png)$/i.test(e.name) && !CORE_FILES.has(e.name)) all.push(e.name);
+  for (const d of ARTIFACT_DIRS) if (existsSync(join(dir, d))) walk(dir, join(dir, d), all, 1);
+  // An overwritten run keeps directories core does not clear; files older than this run's start belong to another run.
+  const startedAt = Date.parse(String(provenance?.['startedAt'] ?? ''));
+  const files = all.filter((f) => {
+    const stale = Number.isFinite(startedAt) && statSync(join(dir, f)).mtimeMs < startedAt - 2000;
+    if (stale) warnings.push(`${f}: older than this run (started ${String(provenance?.['startedAt'])}); left out as a leftover of an earlier run`);
+    return !stale;
+  });
+  const confusion: ConfusionMatrix[] = [];
+  const calibration: CalibrationDiagram[] = [];
+  const images: ImageFile[] = [];
+  const otherArtifacts: OtherArtifact[] = [];
+  // Over the limit, the last images in name order are embedded: distillers number maps by epoch, so the newest.
+  const pngs = files.filter((f) => f.toLowerCase().endsWith('.png'));
+  const fitting = pngs.filter((f) => statSync(join(dir, f)).size <= maxImageBytes);
+  const embedded = new Set(maxImages > 0 ? fitting.slice(-maxImages) : []);
+  for (const f of files) {
+    const abs = join(dir, f);
+    const bytes = statSync(abs).size;
+    if (f.toLowerCase().endsWith('.png')) {
+      images.push(embedded.has(f) ? { path: f, bytes, data: readFileSync(abs) } : { path: f, bytes });
+    } else if (f.toLowerCase().endsWith('.json')) {
+      const json = readJsonOr<unknown>(abs, warnings);
+      if (json === null) continue;
+      const found = recogniseArtifacts(json, f);
+      confusion.push(...found.confusion);
+      calibration.push(...found.calibration);
+      if (!found.confusion.length && !found.calibration.length)
+        otherArtifacts.push({ path: f, bytes, ...(bytes <= 8192 ? { preview: JSON.stringify(json, null, 2) } : {}) });
+    } else otherArtifacts.push({ path: f, bytes });
+  }
+  const status: RunStatus = options.failure !== undefined ? 'failed' : summary ? 'finished' : 'incomplete';
+  return {
+    dir,
+    status,
+    ...(options.failure !== undefined ? { failure: options.failure } : {}),
+    config,
+    provenance,
+    summary,
+    epochs,
+    confusion,
+    calibration,
+    images,
+    otherArtifacts,
+    warnings,
+  };
+}

@@ -1,0 +1,180 @@
+import { basename } from 'node:path';
+import { confusionTable } from './confusion-table.js';
+import { escapeHtml, formatBytes, formatNumber, numberCell, section } from './html.js';
+import { lineChart } from './line-chart.js';
+import { at, describeRun, epochAxis, finalMetrics, lossSeries, lrSeries, metricFamilies, splitMetricName, throughputSeries } from './metric-series.js';
+import { page } from './page.js';
+import { reliabilityDiagram } from './reliability-diagram.js';
+import type { RunData } from './run-data.js';
+import { keyValueTable, table, type Cell } from './tables.js';
+
+export function statusBadge(run: RunData): string {
+  return `<span class="status status-${run.status}" data-status="${run.status}">${run.status}</span>`;
+}
+
+function overview(run: RunData): string {
+  const d = describeRun(run);
+  const s = run.summary ?? {};
+  const last = run.epochs[run.epochs.length - 1];
+  const planned = at(run.config, 'training', 'epochs');
+  const best = s['best'] as { metric?: string; value?: number; epoch?: number; stage?: string } | null | undefined;
+  const rows: [string, Cell][] = [
+    ['status', { html: `<td>${statusBadge(run)}</td>` }],
+    ['distiller', d.distiller],
+    ['student', d.student],
+    ['teacher', d.teacher],
+    ['dataset', d.dataset],
+    ['epochs done', run.epochs.length],
+    ['epochs planned (first stage)', typeof planned === 'number' ? planned : null],
+    ['last stage', last?.stage ?? '—'],
+    ['seed', typeof at(run.config, 'training', 'seed') === 'number' ? (at(run.config, 'training', 'seed') as number) : null],
+    ['backend', String(s['backend'] ?? at(run.provenance, 'backend', 'name') ?? '—')],
+    ['student parameters', (s['studentParams'] as number) ?? null],
+    ['teacher parameters', (s['teacherParams'] as number) ?? null],
+    ['student FLOPs', (s['studentFlops'] as number) ?? null],
+    ['teacher FLOPs', (s['teacherFlops'] as number) ?? null],
+    ['training seconds', (s['seconds'] as number) ?? run.epochs.reduce((a, e) => a + (e.time?.seconds ?? 0), 0)],
+  ];
+  if (best && typeof best.value === 'number') rows.push([`best ${best.metric ?? ''} (epoch ${best.epoch ?? '?'}, ${best.stage ?? ''})`, best.value]);
+  return table('overview', null, rows.map(([k, v]) => [{ html: `<th>${escapeHtml(k)}</th>` }, v]));
+}
+
+/**
+ * Final metrics pivoted: one row per metric family (top1, kl, ece…), one column per prefix (student, teacher,
+ * agreement…), so teacher and student read side by side; `student − teacher` where both exist.
+ */
+function finalTable(run: RunData): string {
+  const final = finalMetrics(run);
+  const names = Object.keys(final).sort();
+  if (!names.length) return '<p>No metrics were recorded.</p>';
+  const prefixes = [...new Set(names.map((n) => splitMetricName(n).prefix))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const families = [...new Set(names.map((n) => splitMetricName(n).family))];
+  const hasGap = prefixes.includes('student') && prefixes.includes('teacher');
+  const rows = families.map((f) => {
+    const cells: Cell[] = [f];
+    for (const p of prefixes) {
+      const key = p ? `${p}.${f}` : f;
+      cells.push(key in final ? { html: numberCell(final[key], ` data-metric="${escapeHtml(key)}"`) } : null);
+    }
+    if (hasGap) {
+      const st = final[`student.${f}`];
+      const te = final[`teacher.${f}`];
+      cells.push(typeof st === 'number' && typeof te === 'number' ? st - te : null);
+    }
+    return cells;
+  });
+  return table('final-metrics', ['metric', ...prefixes.map((p) => p || '(run)'), ...(hasGap ? ['student − teacher'] : [])], rows);
+}
+
+function rank(prefix: string): number {
+  return ['student', 'teacher', 'agreement'].indexOf(prefix) >>> 0;
+}
+
+function charts(run: RunData): string {
+  if (!run.epochs.length) return '<p>No epoch finished: nothing to plot.</p>';
+  const { markers } = epochAxis(run.epochs);
+  const out: string[] = [];
+  out.push(lineChart({ id: 'loss', title: 'Training loss terms (epoch mean)', series: lossSeries(run.epochs), xLabel: 'epoch', yLabel: 'loss', markers, logY: true }));
+  for (const [family, series] of metricFamilies(run.epochs))
+    out.push(lineChart({ id: `metric:${family}`, title: family, series, xLabel: 'epoch', yLabel: family, markers }));
+  out.push(lineChart({ id: 'lr', title: 'Learning rate', series: [lrSeries(run.epochs)], xLabel: 'epoch', markers }));
+  out.push(lineChart({ id: 'throughput', title: 'Training throughput', series: [throughputSeries(run.epochs)], xLabel: 'epoch', yLabel: 'images / s', markers }));
+  return `<div class="charts">${out.map((c) => `<figure>${c}</figure>`).join('')}</div>`;
+}
+
+function epochTable(run: RunData): string {
+  const lossKeys = [...new Set(run.epochs.flatMap((e) => Object.keys(e.loss)))];
+  const metricKeys = [...new Set(run.epochs.flatMap((e) => Object.keys(e.metrics)))].sort();
+  const rows = run.epochs.map((e, i): Cell[] => [
+    i + 1,
+    e.stage,
+    e.epoch,
+    e.lr ?? null,
+    ...lossKeys.map((k) => e.loss[k]),
+    ...metricKeys.map((k) => e.metrics[k]),
+    e.time?.seconds ?? null,
+    e.time?.imagesPerSecond ?? null,
+    e.memory?.numTensors ?? null,
+  ]);
+  return `<details open><summary>${run.epochs.length} epoch(s)</summary>${table(
+    'epochs',
+    ['#', 'stage', 'epoch', 'lr', ...lossKeys.map((k) => `loss ${k}`), ...metricKeys, 'seconds', 'img/s', 'tensors'],
+    rows,
+  )}</details>`;
+}
+
+function calibrationSection(run: RunData): string {
+  return `<div class="charts">${run.calibration
+    .map((c, i) => {
+      const caption = Object.entries(c.scalars)
+        .map(([k, v]) => `${k} ${formatNumber(v)}`)
+        .join(', ');
+      const bins = table(
+        'calibration-bins',
+        ['bin', 'confidence', 'accuracy', 'count'],
+        c.bins.map((b) => [`[${formatNumber(b.lower)}, ${formatNumber(b.upper)})`, b.confidence, b.accuracy, b.count]),
+      );
+      return `<figure>${reliabilityDiagram(`calibration:${i}`, `Reliability — ${c.label}`, c.bins)}<figcaption>${escapeHtml(c.source)}${caption ? ` — ${escapeHtml(caption)}` : ''}</figcaption><details><summary>bins</summary>${bins}</details></figure>`;
+    })
+    .join('')}</div>`;
+}
+
+function imageSection(run: RunData): string {
+  const groups = new Map<string, typeof run.images>();
+  for (const im of run.images) {
+    const dir = im.path.includes('/') ? im.path.slice(0, im.path.lastIndexOf('/')) : '.';
+    groups.set(dir, [...(groups.get(dir) ?? []), im]);
+  }
+  return [...groups]
+    .map(
+      ([dir, list]) =>
+        `<h3>${escapeHtml(dir)}</h3><div class="images">${list
+          .map((im) =>
+            im.data
+              ? `<figure><img src="data:image/png;base64,${im.data.toString('base64')}" alt="${escapeHtml(im.path)}" data-path="${escapeHtml(im.path)}"><figcaption>${escapeHtml(im.path.slice(dir.length + 1) || im.path)}</figcaption></figure>`
+              : `<figure><figcaption>${escapeHtml(im.path)} (${formatBytes(im.bytes)}, not embedded: over the size or count limit)</figcaption></figure>`,
+          )
+          .join('')}</div>`,
+    )
+    .join('');
+}
+
+function otherArtifacts(run: RunData): string {
+  return `<ul>${run.otherArtifacts
+    .map(
+      (a) =>
+        `<li>${escapeHtml(a.path)} (${formatBytes(a.bytes)})${a.preview ? `<details><summary>contents</summary><pre>${escapeHtml(a.preview)}</pre></details>` : ''}</li>`,
+    )
+    .join('')}</ul>`;
+}
+
+export interface RunReportOptions {
+  /** The page title; defaults to the run directory's name. */
+  readonly title?: string;
+  readonly generatedAt?: Date;
+}
+
+/** The HTML of one run's report. Pure: everything it shows comes from `run`. */
+export function renderRunReport(run: RunData, options: RunReportOptions = {}): string {
+  const title = options.title ?? `kd run — ${basename(run.dir)}`;
+  const d = describeRun(run);
+  const body: string[] = [];
+  body.push(
+    `<header><h1>${escapeHtml(title)} ${statusBadge(run)}</h1><p class="subtitle">${escapeHtml(`${d.distiller} · student ${d.student} · teacher ${d.teacher} · ${d.dataset}`)}<br>${escapeHtml(run.dir)} · report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`,
+  );
+  if (run.failure !== undefined) body.push(`<p class="warning failure"><strong>The run failed:</strong> ${escapeHtml(run.failure)}</p>`);
+  else if (run.status === 'incomplete')
+    body.push(`<p class="warning">The run has not finished (no summary.json): it is still running, or was interrupted — continue it with <code>kd run --resume</code>.</p>`);
+  body.push(section('overview', 'Overview', overview(run)));
+  body.push(section('final', run.status === 'finished' ? 'Final metrics' : 'Latest metrics', finalTable(run)));
+  body.push(section('charts', 'Per epoch', charts(run)));
+  if (run.confusion.length) body.push(section('confusion', 'Confusion matrices', run.confusion.map(confusionTable).join('')));
+  if (run.calibration.length) body.push(section('calibration', 'Calibration', calibrationSection(run)));
+  if (run.images.length) body.push(section('images', 'Images from the run', imageSection(run)));
+  if (run.epochs.length) body.push(section('epochs', 'Epochs', epochTable(run)));
+  if (run.otherArtifacts.length) body.push(section('artifacts', 'Other artefacts', otherArtifacts(run)));
+  body.push(section('config', 'Resolved config', `<pre class="config">${escapeHtml(JSON.stringify(run.config, null, 2))}</pre>`));
+  body.push(section('provenance', 'Provenance', run.provenance ? keyValueTable(run.provenance, 'provenance') : '<p>No provenance.json.</p>'));
+  if (run.warnings.length) body.push(section('warnings', 'Warnings', `<ul class="warning">${run.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`));
+  return page(title, body.join('\n'));
+}

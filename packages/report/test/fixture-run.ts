@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+
+export function tempDir(prefix = 'kd-report-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Hand-chosen numbers: the tests compare the report against these, never against the report code. */
+export const EPOCHS = [
+  { stage: 'train', epoch: 1, epochs: 3, lr: 0.1, loss: { total: 2.5, ce: 1.5, kd: 1 }, metrics: { 'student.top1': 0.4, 'teacher.top1': 0.9, 'agreement.top1': 0.45 }, memory: { numTensors: 41, numBytes: 1000 }, time: { seconds: 2, imagesPerSecond: 500 } },
+  { stage: 'train', epoch: 2, epochs: 3, lr: 0.05, loss: { total: 1.25, ce: 0.75, kd: 0.5 }, metrics: { 'student.top1': 0.6, 'teacher.top1': 0.9, 'agreement.top1': 0.65 }, memory: { numTensors: 41, numBytes: 1000 }, time: { seconds: 2, imagesPerSecond: 520 } },
+  { stage: 'train', epoch: 3, epochs: 3, lr: 0.01, loss: { total: 0.5, ce: 0.25, kd: 0.25 }, metrics: { 'student.top1': 0.75, 'teacher.top1': 0.9, 'agreement.top1': 0.8 }, memory: { numTensors: 41, numBytes: 1000 }, time: { seconds: 2, imagesPerSecond: 510 } },
+];
+
+export const CONFUSION = { classNames: ['cat', 'dog', '<b>bird</b>'], matrix: [[8, 1, 1], [2, 6, 2], [0, 3, 7]] };
+/** Recall per class by hand: 8/10, 6/10, 7/10. */
+export const RECALL = [0.8, 0.6, 0.7];
+
+export const CALIBRATION = {
+  ece: 0.0625,
+  bins: [
+    { confidence: 0.125, accuracy: 0.2, count: 5 },
+    { confidence: 0.375, accuracy: 0.3, count: 10 },
+    { confidence: 0, accuracy: 0, count: 0 },
+    { confidence: 0.875, accuracy: 0.8, count: 25 },
+  ],
+};
+
+export const EVIL = '<script>alert("x")</script>&<img src=x onerror=alert(1)>';
+
+/** A 4×3 PNG with known pixels. */
+export function png(width = 4, height = 3): Buffer {
+  const p = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) p.data.set([i * 20, 255 - i * 20, 128, 255], i * 4);
+  return PNG.sync.write(p);
+}
+
+export interface FixtureOptions {
+  readonly finished?: boolean;
+  readonly partialLastLine?: boolean;
+  readonly startedAt?: string;
+}
+
+/** A run directory as core writes it, plus the artefacts evaluators and distillers write. */
+export function writeFixtureRun(dir: string, o: FixtureOptions = {}): string {
+  mkdirSync(join(dir, 'artifacts'), { recursive: true });
+  mkdirSync(join(dir, 'maps', 'stage1'), { recursive: true });
+  const config = {
+    specVersion: 1,
+    description: EVIL,
+    dataset: { name: 'idx', preset: 'fashion-mnist' },
+    student: { backbone: { name: 'cnn', channels: [4, 8] } },
+    teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' },
+    distiller: { name: 'kd', temperature: 4 },
+    training: { epochs: 3, seed: 7 },
+    output: { dir: 'run' },
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  writeFileSync(
+    join(dir, 'provenance.json'),
+    JSON.stringify({ startedAt: o.startedAt ?? new Date(Date.now() - 60_000).toISOString(), seed: 7, backend: { name: 'wasm', reason: 'default' }, packages: { '@kd/core': '0.1.0' }, gitSha: 'abc123', node: 'v20' }),
+  );
+  writeFileSync(join(dir, 'metrics.jsonl'), EPOCHS.map((e) => `${JSON.stringify(e)}\n`).join('') + (o.partialLastLine ? '{"stage":"train","epo' : ''));
+  if (o.finished !== false)
+    writeFileSync(
+      join(dir, 'summary.json'),
+      JSON.stringify({ backend: 'wasm', seed: 7, epochs: 3, final: EPOCHS[2]!.metrics, best: { metric: 'student.top1', value: 0.75, epoch: 3, stage: 'train' }, studentParams: 1234, teacherParams: 5678, seconds: 6 }),
+    );
+  writeFileSync(join(dir, 'artifacts', 'confusion-matrix.json'), JSON.stringify({ student: CONFUSION }));
+  writeFileSync(join(dir, 'artifacts', 'calibration.json'), JSON.stringify(CALIBRATION));
+  writeFileSync(join(dir, 'artifacts', 'notes.json'), JSON.stringify({ note: EVIL }));
+  writeFileSync(join(dir, 'maps', 'stage1', 'epoch-3.png'), png());
+  return dir;
+}
