@@ -37,14 +37,18 @@ const { values: a } = parseArgs({
     steps: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     out: { type: 'string', default: 'bench-results' },
+    smoke: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
   },
 });
+// smoke (CI): the package's first model, one timed step; full: the default set (there is no bigger one).
+if (a.smoke) Object.assign(a, { steps: '1', warmup: '0' });
 const list = MODELS[a.package];
 if (!list) {
   process.stderr.write(`backbones: --package: got ${JSON.stringify(a.package)}; expected one of ${Object.keys(MODELS).join(', ')}\n`);
   process.exit(2);
 }
-const wanted = a.models ? new Set(a.models.split(',')) : undefined;
+const wanted = a.models ? new Set(a.models.split(',')) : a.smoke ? new Set([list[0][0]]) : undefined;
 const mod = await import(a.package);
 if (a.package === '@kd/backbone-shufflenet') mod.registerChannelSlice();
 const plugin = Object.values(mod).find((v) => v && typeof v === 'object' && v.manifest?.kind === 'backbone');
@@ -98,4 +102,4 @@ for (const backendName of a.backends.split(',')) {
 }
 for (const s of skipped) console.log(`note: backend ${s.backend} skipped: ${s.why}`);
 mkdirSync(a.out, { recursive: true });
-writeFileSync(join(a.out, `backbones-${a.package.split('/').pop()}.json`), `${JSON.stringify({ package: a.package, rows, skipped, at: new Date().toISOString() }, null, 2)}\n`);
+writeFileSync(join(a.out, `${a.smoke ? 'smoke-' : ''}backbones-${a.package.split('/').pop()}.json`), `${JSON.stringify({ package: a.package, rows, skipped, at: new Date().toISOString() }, null, 2)}\n`);

@@ -23,6 +23,9 @@ const { values, positionals } = parseArgs({
     seeds: { type: 'string', default: '3' },
     teacher: { type: 'string', default: join(root, 'configs/bench/teacher.json') },
     'teacher-only': { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
+    cache: { type: 'string', default: join(root, 'runs/bench/cache') },
   },
 });
 const fail = (m) => {
@@ -30,7 +33,11 @@ const fail = (m) => {
   process.exit(2);
 };
 if (!values.name && !values['teacher-only']) fail('--name is required');
-const seeds = Number(values.seeds);
+if (values.smoke && values.full) fail('--smoke and --full exclude each other');
+// smoke: seconds per package for CI (1 seed, 1 epoch, a few hundred images, its own tiny teacher); full: the full
+// Fashion-MNIST when Debian's dataset-fashion-mnist is installed (source "auto"); standard: the shipped subset.
+const mode = values.smoke ? 'smoke' : values.full ? 'full' : 'standard';
+const seeds = Number(values.smoke && !process.argv.includes('--seeds') ? '1' : values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: got ${values.seeds}; expected an integer >= 1`);
 const methods = values['teacher-only'] ? [] : positionals.map((p) => {
   const i = p.indexOf('=');
@@ -38,7 +45,18 @@ const methods = values['teacher-only'] ? [] : positionals.map((p) => {
   return { method: p.slice(0, i), config: resolve(p.slice(i + 1)) };
 });
 if (methods.length === 0 && !values['teacher-only']) fail('no method configs given');
-const out = resolve(values.out);
+const out = mode === 'standard' ? resolve(values.out) : join(resolve(values.out), mode);
+
+/** What each mode changes in a config (teacher and students alike). */
+function adapt(c, role) {
+  if (mode === 'smoke') {
+    c.dataset = { ...c.dataset, trainLimit: role === 'teacher' ? 512 : 256, testLimit: 256 };
+    c.training = { ...c.training, epochs: 1 };
+  } else if (mode === 'full' && c.dataset?.name === 'idx' && c.dataset.source === 'bundled') {
+    c.dataset = { ...c.dataset, source: 'auto' };
+  }
+  return c;
+}
 
 function kdRun(config, label) {
   const r = spawnSync(process.execPath, [kd, 'run', config, '--json'], {
@@ -51,8 +69,17 @@ function kdRun(config, label) {
   return JSON.parse(r.stdout.toString());
 }
 
-/** The teacher is trained once; it is retrained only when its config file changes. */
-const teacherConfig = resolve(values.teacher);
+/** The teacher is trained once; it is retrained only when its config (after the mode's changes) changes. */
+const sourceTeacherConfig = resolve(values.teacher);
+let teacherConfig = sourceTeacherConfig;
+if (mode !== 'standard') {
+  const c = adapt(JSON.parse(readFileSync(sourceTeacherConfig, 'utf8')), 'teacher');
+  c.output = { ...c.output, dir: resolve(dirname(sourceTeacherConfig), c.output.dir) + `-${mode}` };
+  delete c.$schema;
+  mkdirSync(join(out, 'configs'), { recursive: true });
+  teacherConfig = join(out, 'configs', 'teacher.json');
+  writeFileSync(teacherConfig, `${JSON.stringify(c, null, 2)}\n`);
+}
 const teacherJson = JSON.parse(readFileSync(teacherConfig, 'utf8'));
 const teacherDir = resolve(dirname(teacherConfig), teacherJson.output.dir);
 const teacherHash = createHash('sha256').update(readFileSync(teacherConfig)).digest('hex');
@@ -75,7 +102,8 @@ function seeded(config, method, seed) {
   const c = JSON.parse(readFileSync(config, 'utf8'));
   const abs = (p) => (isAbsolute(p) ? p : resolve(base, p));
   delete c.$schema;
-  if (c.teacher?.weights) c.teacher.weights = abs(c.teacher.weights);
+  if (c.teacher?.weights) c.teacher.weights = mode === 'standard' ? abs(c.teacher.weights) : teacherDir;
+  adapt(c, 'student');
   if (c.dataset?.dir) c.dataset.dir = abs(c.dataset.dir);
   c.plugins = (c.plugins ?? []).map((p) => (p.startsWith('.') ? abs(p) : p));
   c.training = { ...c.training, seed };
@@ -91,11 +119,41 @@ const stats = (xs) => {
   return { mean, std, n: xs.length, values: xs };
 };
 
+/**
+ * Runs are deterministic (same config, seed, code and backend → same numbers), so a method that several packages
+ * compare against (scratch, kd) is trained once: results are cached under the hash of the run's config (output
+ * directory aside), the teacher's weights stamp and the code (git HEAD plus uncommitted changes).
+ */
+const git = (...a) => spawnSync('git', a, { cwd: root }).stdout?.toString() ?? '';
+const codeStamp = createHash('sha256').update(git('rev-parse', 'HEAD')).update(git('diff', 'HEAD', '--', 'packages', 'tools')).digest('hex');
+function cachedRun(file, label) {
+  const c = JSON.parse(readFileSync(file, 'utf8'));
+  const key = createHash('sha256')
+    .update(JSON.stringify({ ...c, output: undefined }))
+    .update(teacherHash)
+    .update(codeStamp)
+    .update(process.env.KD_BACKEND ?? '')
+    .digest('hex')
+    .slice(0, 24);
+  const dir = join(values.cache, key);
+  if (existsSync(join(dir, 'summary.json'))) {
+    process.stderr.write(`bench: ${label}: reusing the identical run in ${dir}\n`);
+    return { ...JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), runDir: dir };
+  }
+  const summary = kdRun(file, label);
+  mkdirSync(values.cache, { recursive: true });
+  spawnSync('cp', ['-r', summary.runDir, `${dir}.tmp`]);
+  renameSync(`${dir}.tmp`, dir);
+  return summary;
+}
+
 const results = {};
+let firstRunDir;
 for (const { method, config } of methods) {
   const runs = [];
   for (let seed = 0; seed < seeds; seed++) {
-    const summary = kdRun(seeded(config, method, seed), `${method} s${seed}`);
+    const summary = cachedRun(seeded(config, method, seed), `${method} s${seed}`);
+    firstRunDir ??= summary.runDir;
     const lines = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     runs.push({
       seed,
@@ -118,9 +176,10 @@ for (const { method, config } of methods) {
 }
 
 const gitSha = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root }).stdout?.toString().trim() || null;
-const provenance = JSON.parse(readFileSync(join(out, 'runs', `${methods[0].method}-s0`, 'provenance.json'), 'utf8'));
+const provenance = JSON.parse(readFileSync(join(firstRunDir, 'provenance.json'), 'utf8'));
 const report = {
   name: values.name,
+  mode,
   date: new Date().toISOString(),
   seeds,
   teacher: { config: teacherConfig.slice(root.length + 1), top1: teacherSummary.final['student.top1'], params: teacherSummary.studentParams },
