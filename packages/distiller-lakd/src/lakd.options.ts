@@ -11,6 +11,9 @@ export type ConnectorMode = (typeof CONNECTOR_MODES)[number];
 export const FEATURE_TAPS = ['output', 'preact'] as const;
 export type FeatureTap = (typeof FEATURE_TAPS)[number];
 
+export const ATTENTION_REDUCTIONS = ['mean', 'sum'] as const;
+export type AttentionReduction = (typeof ATTENTION_REDUCTIONS)[number];
+
 /** Options of the `lakd` distiller as they appear in a pipeline config (after defaults are applied). */
 export interface LakdOptions {
   readonly name: 'lakd';
@@ -26,6 +29,7 @@ export interface LakdOptions {
     readonly avgWeight: number;
     readonly maxWeight: number;
     readonly kernel: number;
+    readonly reduction: AttentionReduction;
   };
   readonly lastFeatureLoss: boolean;
   readonly hardLoss: HardLoss;
@@ -105,6 +109,12 @@ export const lakdOptionsSchema = {
         avgWeight: { type: 'number', minimum: 0, default: 0.5, description: 'a: weight of the average-pooled map.' },
         maxWeight: { type: 'number', minimum: 0, default: 0.5, description: 'b: weight of the max-pooled map.' },
         kernel: { type: 'integer', minimum: 1, default: 3, description: 'Odd pooling window k of the coarse-graining (stride 1, same size out).' },
+        reduction: {
+          enum: [...ATTENTION_REDUCTIONS],
+          default: 'mean',
+          description:
+            'How L_att reduces over positions: "mean" (the reconstruction\'s ‖·‖²/(H·W), AT-style; its values are ~1/(H·W) of the other terms, so with weight 1 − α it barely acts — AT uses β = 1000 for the same form) or "sum" (‖N(F_S) − N(F_T)‖² per sample, in [0, 4] whatever the map size).',
+        },
       },
     },
     lastFeatureLoss: {

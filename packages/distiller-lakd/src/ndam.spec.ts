@@ -41,6 +41,15 @@ describe('non-directional activation maps against PyTorch', () => {
     });
   });
 
+  it('sums over positions with reduction "sum": the mean reduction times H·W', () => {
+    const c = fixture.cases[0]!;
+    tf.tidy(() => {
+      const [, h, w] = tf.tensor4d(c.student).shape;
+      const sum = ndamLoss(tf.tensor4d(c.student), tf.tensor4d(c.teacher), { ...c.settings, reduction: 'sum' }).dataSync()[0]!;
+      expect(sum / (c.attentionLoss * h * w)).toBeCloseTo(1, 5);
+    });
+  });
+
   it('is sign-agnostic: negating a feature map leaves its map unchanged', () => {
     tf.tidy(() => {
       const f = tf.randomNormal([2, 5, 5, 3], 0, 1, 'float32', 1) as tf.Tensor4D;

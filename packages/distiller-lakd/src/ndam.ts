@@ -4,6 +4,8 @@ export interface NdamSettings {
   readonly avgWeight: number;
   readonly maxWeight: number;
   readonly kernel: number;
+  /** L_att over positions: mean (default) or sum. */
+  readonly reduction?: 'mean' | 'sum';
 }
 
 /** Stops L2 normalisation from dividing by zero on an all-zero map (PyTorch's F.normalize eps). */
@@ -34,9 +36,15 @@ export function ndamMap(features: tf.Tensor4D, s: NdamSettings): tf.Tensor2D {
   });
 }
 
-/** L_att: mean over batch and positions of the squared difference of the normalised maps (teacher map held constant). */
+/**
+ * L_att: the squared difference of the normalised maps (teacher map held constant), averaged over the batch and,
+ * with the default reduction, over positions too; `sum` sums over positions (the squared L2 distance per sample).
+ */
 export function ndamLoss(student: tf.Tensor4D, teacher: tf.Tensor4D, s: NdamSettings): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.squaredDifference(ndamMap(student, s), ndamMap(teacher, s))) as tf.Scalar);
+  return tf.tidy(() => {
+    const sq = tf.squaredDifference(ndamMap(student, s), ndamMap(teacher, s));
+    return (s.reduction === 'sum' ? tf.mean(tf.sum(sq, 1)) : tf.mean(sq)) as tf.Scalar;
+  });
 }
 
 /**

@@ -42,7 +42,7 @@ describe('lakd plugin', () => {
       modules: null,
       teacherStages: null,
       feature: 'output',
-      ndam: { mode: 'loss', avgWeight: 0.5, maxWeight: 0.5, kernel: 3 },
+      ndam: { mode: 'loss', avgWeight: 0.5, maxWeight: 0.5, kernel: 3, reduction: 'mean' },
       lastFeatureLoss: true,
       hardLoss: 'ce',
       kdWeight: 1,
