@@ -77,3 +77,4 @@ export {
   LAYERS_MODEL_FILES,
 } from './io/layers-file-handler.js';
 export { linearCka } from './metrics/linear-cka.js';
+export type { DistillerEvaluation } from './contracts/distiller.js';

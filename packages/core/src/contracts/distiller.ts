@@ -3,6 +3,8 @@ import type { Rng } from '../rng/rng.js';
 import type { Network, NetworkOutput, TrainableModule } from './network.js';
 import type { Optimizer } from '../engine/optimizer.js';
 import type { RunEvents } from '../engine/events.js';
+import type { DatasetSplit } from './dataset.js';
+import type { Metrics } from './evaluator.js';
 
 /** Loss terms of one step: `total` is differentiated; the rest are logged by name. */
 export interface LossTerms {
@@ -76,6 +78,18 @@ export interface DistillerSetup {
   readonly runDir: string;
 }
 
+/** What a distiller's own evaluation sees at an epoch end (the test split, in inference mode). */
+export interface DistillerEvaluation {
+  readonly student: Network;
+  readonly teacher?: Network;
+  readonly split: DatasetSplit;
+  readonly batchSize: number;
+  readonly numClasses: number;
+  /** Epoch just finished (0-based) within `stage`. */
+  readonly epoch: number;
+  readonly stage: string;
+}
+
 /**
  * A distillation method. Exactly one of `computeLoss` (the engine differentiates `total` with respect to the
  * trained modules and applies one update) or `trainStep` (the method updates its modules itself) is used.
@@ -93,5 +107,10 @@ export interface Distiller {
   computeLoss?(inputs: LossInputs): LossTerms;
   /** Own the update. Called inside `tf.tidy`; returns the terms to log. */
   trainStep?(context: StepContext): LossTerms;
+  /**
+   * Metrics of the distiller's own networks and modules (DML's peer accuracy, IE-KD's factor CKA), merged into the
+   * epoch's metrics after the evaluators'.
+   */
+  evaluate?(context: DistillerEvaluation): Promise<Metrics> | Metrics;
   dispose?(): void;
 }

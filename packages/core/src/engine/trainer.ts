@@ -148,7 +148,7 @@ export class Trainer {
           const seconds = (performance.now() - t0) / 1000;
           let metrics: Metrics = {};
           if (test && ((epoch + 1) % config.training.evalEvery === 0 || epoch === epochs - 1))
-            metrics = await this.evaluate(test, epoch);
+            metrics = await this.evaluate(test, epoch, stage.name);
           const mem = tf.memory();
           const loss: Record<string, number> = {};
           for (const [k, v] of Object.entries(sums)) loss[k] = v / Math.max(1, step);
@@ -234,7 +234,7 @@ export class Trainer {
     }
   }
 
-  private async evaluate(split: DatasetSplit, epoch: number): Promise<Metrics> {
+  private async evaluate(split: DatasetSplit, epoch: number, stage: string): Promise<Metrics> {
     const { teacher, dataset, config, evaluators } = this.input;
     const student = deployedStudent(this.input.student, this.input.distiller?.studentHead?.());
     const out: Record<string, number> = {};
@@ -247,8 +247,16 @@ export class Trainer {
         batchSize: config.training.evalBatchSize,
         numClasses: dataset.info.numClasses,
         epoch,
+        stage,
+        runDir: this.input.runDir.dir,
       });
       Object.assign(out, m);
+    }
+    const own = this.input.distiller?.evaluate;
+    if (own) {
+      const batchSize = config.training.evalBatchSize;
+      const numClasses = dataset.info.numClasses;
+      Object.assign(out, await own.call(this.input.distiller, { student: this.input.student, teacher, split, batchSize, numClasses, epoch, stage }));
     }
     return out;
   }

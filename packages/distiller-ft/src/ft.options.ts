@@ -1,0 +1,31 @@
+import { TEACHER_FACTOR_DEFAULTS, teacherFactorSchemaProperties, type TeacherFactorOptions } from './teacher-factor.options.js';
+
+export interface FtOptions extends TeacherFactorOptions {
+  readonly name: 'ft';
+  readonly beta: number;
+  readonly p: 1 | 2;
+  readonly ceWeight: number;
+}
+
+export const FT_DEFAULTS = { ...TEACHER_FACTOR_DEFAULTS, beta: 500, p: 1 as const, ceWeight: 1 };
+
+/** JSON Schema (draft 2020-12) of the `ft` distiller's options. */
+export const ftOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  description:
+    'Factor transfer (Kim et al. 2018): stage 1 trains a paraphraser (auto-encoder) on the frozen teacher’s feature; stage 2 trains the student and a translator with ceWeight·CE + β·mean|n(T(f_S)) − n(P(f_T))|^p.',
+  properties: {
+    name: { const: 'ft', description: 'Selects the factor transfer (FT) distiller.' },
+    beta: {
+      type: 'number',
+      minimum: 0,
+      default: FT_DEFAULTS.beta,
+      description: 'Weight β of the factor-transfer loss (IE-KD repository’s FT: 500; RepDistiller: 200; the FT paper: 10³ with a sum-reduced form).',
+    },
+    p: { enum: [1, 2], default: FT_DEFAULTS.p, description: 'Distance exponent: 1 (the paper’s L1, reference default) or 2.' },
+    ceWeight: { type: 'number', minimum: 0, default: FT_DEFAULTS.ceWeight, description: 'Weight of the cross-entropy with the hard labels.' },
+    ...teacherFactorSchemaProperties,
+  },
+} as const;

@@ -1,0 +1,10 @@
+export { ConvCoder, EncoderModule, AutoEncoderModule, type ConvCoderOptions } from './conv-coder.js';
+export { factorTransferLoss, absoluteCosine, reconstructionLoss, normalizedFactor } from './factor.loss.js';
+export { FactorCache, factorCacheKey, networkStateHash, FACTOR_CACHE_META } from './factor-cache.js';
+export { resolveFeatureTap, tapped, type FeatureTap } from './feature-tap.js';
+export { gradientStep } from './gradient-step.js';
+export { TeacherFactors, type TeacherFactorContext } from './teacher-factor.js';
+export { TEACHER_FACTOR_DEFAULTS, teacherFactorSchemaProperties, type TeacherFactorOptions } from './teacher-factor.options.js';
+export { FtDistiller, checkSpatialMatch, FT_PARAPHRASER_MODULE, FT_TRANSLATOR_MODULE, FT_STAGES, TEACHER_AE } from './ft.distiller.js';
+export { FT_DEFAULTS, ftOptionsSchema, type FtOptions } from './ft.options.js';
+export { ftPlugin, register, createFtDistiller, runConfigOf } from './plugin.js';
