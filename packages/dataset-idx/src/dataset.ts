@@ -2,6 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchOptions, Dataset, DatasetInfo, DatasetSplit, SplitName } from '@kd/core';
 import { KdInputError } from '@kd/core';
 import { isAbsolute, resolve } from 'node:path';
+import {
+  buildTransform,
+  ByteImageSplit,
+  holdOutValidation,
+  probeTransform,
+  selectSubset,
+  withDefaultNormalization,
+  type ImageTransform,
+  type TransformSpec,
+} from '@kd/transforms';
 import { readIdxSplit, type IdxSplitData } from './idx-reader.js';
 import {
   bundledFashionMnistDir,
@@ -67,13 +77,27 @@ export function pixelStatistics(pixels: Uint8Array): Normalization {
  */
 export class IdxSplit implements DatasetSplit {
   private readonly lut: Float32Array;
+  private readonly transformed: ByteImageSplit | undefined;
 
   constructor(
     readonly data: IdxSplitData,
     readonly normalization: Normalization | undefined,
     /** Applied only when `batches` gets an rng; undefined for evaluation splits. */
     readonly augmentation: Augmentation | undefined,
+    /**
+     * A transform list from @kd/transforms replacing augmentation and normalisation (pixels reach it as x/255),
+     * with the [h, w, c] it produces.
+     */
+    readonly transform?: { readonly transform: ImageTransform; readonly outputShape: readonly [number, number, number] },
   ) {
+    this.transformed = transform
+      ? new ByteImageSplit(
+          { height: data.rows, width: data.cols, channels: 1, pixels: data.pixels, labels: data.labels },
+          Int32Array.from({ length: data.count }, (_, i) => i),
+          transform.transform,
+          transform.outputShape,
+        )
+      : undefined;
     this.lut = new Float32Array(256);
     for (let v = 0; v < 256; v++) {
       this.lut[v] = normalization ? (v / 255 - normalization.mean) / normalization.std : v / 255;
@@ -90,6 +114,10 @@ export class IdxSplit implements DatasetSplit {
    * the crop's row and column offsets (`rng.int(2*pad+1) - pad` each, when pad > 0).
    */
   async *batches(options: BatchOptions): AsyncGenerator<Batch> {
+    if (this.transformed) {
+      yield* this.transformed.batches(options);
+      return;
+    }
     const { batchSize, rng, dropLast = false } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     const n = this.data.count;
@@ -135,11 +163,14 @@ export class IdxDataset implements Dataset {
     readonly info: DatasetInfo,
     readonly train: IdxSplit,
     readonly test: IdxSplit,
+    /** Held out from the training images (`valFraction` / `valCount`). */
+    readonly val?: IdxSplit,
   ) {}
 
   split(name: SplitName): DatasetSplit | undefined {
     if (name === 'train') return this.train;
     if (name === 'test') return this.test;
+    if (name === 'val') return this.val;
     return undefined;
   }
 }
@@ -147,6 +178,21 @@ export class IdxDataset implements Dataset {
 export interface LoadContext {
   /** Directory a relative `dir` resolves against. */
   readonly baseDir: string;
+  /** The run seed: the val hold-out and random subsets derive from it (default 0). */
+  readonly seed?: number;
+}
+
+/** The examples at `indices`, copied. */
+export function selectIdx(data: IdxSplitData, indices: Int32Array): IdxSplitData {
+  if (indices.length === data.count) return data;
+  const area = data.rows * data.cols;
+  const pixels = new Uint8Array(indices.length * area);
+  const labels = new Uint8Array(indices.length);
+  indices.forEach((index, k) => {
+    pixels.set(data.pixels.subarray(index * area, (index + 1) * area), k * area);
+    labels[k] = data.labels[index]!;
+  });
+  return { count: indices.length, rows: data.rows, cols: data.cols, pixels, labels };
 }
 
 interface Located {
@@ -157,6 +203,15 @@ interface Located {
 function locate(options: IdxOptions, baseDir: string): Located {
   const preset = options.preset ?? 'fashion-mnist';
   const source = options.source ?? 'auto';
+  if (options.files !== undefined) {
+    const root = options.dir === undefined ? baseDir : isAbsolute(options.dir) ? options.dir : resolve(baseDir, options.dir);
+    const at = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
+    const f = options.files;
+    return {
+      files: { dir: root, trainImages: at(f.trainImages), trainLabels: at(f.trainLabels), testImages: at(f.testImages), testLabels: at(f.testLabels) },
+      label: `${preset} from ${root}`,
+    };
+  }
   if (options.dir !== undefined) {
     const dir = isAbsolute(options.dir) ? options.dir : resolve(baseDir, options.dir);
     return { files: requireIdxFiles(dir, `dataset "idx" (dir ${JSON.stringify(options.dir)})`), label: `${preset} from ${dir}` };
@@ -191,11 +246,25 @@ function locate(options: IdxOptions, baseDir: string): Located {
 /** Loads the dataset an `idx` config describes. */
 export async function loadIdxDataset(options: IdxOptions, context: LoadContext): Promise<IdxDataset> {
   const preset = options.preset ?? 'fashion-mnist';
+  if (options.numClasses !== undefined && preset !== 'custom') {
+    throw new KdInputError(`dataset "idx": numClasses applies to preset "custom" only; preset "${preset}" has ${NUM_CLASSES} classes`);
+  }
+  const numClasses = options.numClasses ?? NUM_CLASSES;
+  const seed = context.seed ?? 0;
   const { files, label } = locate(options, context.baseDir);
-  const [train, test] = await Promise.all([
-    readIdxSplit(files.trainImages, files.trainLabels, { numClasses: NUM_CLASSES, limit: options.trainLimit }),
-    readIdxSplit(files.testImages, files.testLabels, { numClasses: NUM_CLASSES, limit: options.testLimit }),
+  const [fullTrain, fullTest] = await Promise.all([
+    readIdxSplit(files.trainImages, files.trainLabels, { numClasses, limit: options.trainLimit }),
+    readIdxSplit(files.testImages, files.testLabels, { numClasses, limit: options.testLimit }),
   ]);
+  let held: ReturnType<typeof holdOutValidation>;
+  try {
+    held = holdOutValidation(fullTrain.count, options, seed);
+  } catch (e) {
+    throw new KdInputError(`dataset "idx": ${(e as Error).message}`);
+  }
+  const train = selectIdx(fullTrain, selectSubset(held.train, fullTrain.labels, options.trainSubset, seed, 'train'));
+  const val = held.val ? selectIdx(fullTrain, selectSubset(held.val, fullTrain.labels, options.valSubset, seed, 'val')) : undefined;
+  const test = selectIdx(fullTest, selectSubset(Int32Array.from({ length: fullTest.count }, (_, i) => i), fullTest.labels, options.testSubset, seed, 'test'));
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new KdInputError(
       `${files.testImages}: images are ${test.rows}×${test.cols} but ${files.trainImages} has ${train.rows}×${train.cols}: expected the same size`,
@@ -207,16 +276,63 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
   const normalization =
     options.normalize === false ? undefined : preset === 'custom' ? pixelStatistics(train.pixels) : PRESET_NORMALIZATION[preset];
   const augmentation: Augmentation = { flip: options.augment?.flip ?? false, pad: options.augment?.pad ?? 0 };
+  // A bare normalize entry uses the preset's statistics even with normalize: false (the list is explicit).
+  const transforms = transformLists(options, normalization ?? (preset === 'custom' ? pixelStatistics(train.pixels) : PRESET_NORMALIZATION[preset]), augmentation);
+  const trainShape = transforms ? probe(transforms.trainTransform, train, 'transforms') : ([train.rows, train.cols, 1] as const);
+  if (transforms) {
+    const testShape = probe(transforms.testTransform, train, 'testTransforms');
+    if (testShape.join() !== trainShape.join()) {
+      throw new KdInputError(
+        `dataset "idx": transforms give ${trainShape.join('×')} images but testTransforms give ${testShape.join('×')}; expected the same input shape`,
+      );
+    }
+  }
   const base = (f: string) => f.slice(files.dir.length).replace(/^[\\/]/, '');
   const source =
     `${label}: train ${train.count} images (${base(files.trainImages)}, ${base(files.trainLabels)}), ` +
+    (val ? `val ${val.count} held out from train, ` : '') +
     `test ${test.count} images (${base(files.testImages)}, ${base(files.testLabels)})`;
   const classNames = preset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : preset === 'mnist' ? MNIST_CLASS_NAMES : undefined;
   const info: DatasetInfo = {
-    numClasses: NUM_CLASSES,
-    inputShape: [train.rows, train.cols, 1],
+    numClasses,
+    inputShape: trainShape,
     ...(classNames ? { classNames } : {}),
     source,
   };
-  return new IdxDataset(info, new IdxSplit(train, normalization, augmentation), new IdxSplit(test, normalization, undefined));
+  const evalTransform = transforms ? { transform: transforms.testTransform, outputShape: trainShape } : undefined;
+  return new IdxDataset(
+    info,
+    new IdxSplit(train, normalization, augmentation, transforms ? { transform: transforms.trainTransform, outputShape: trainShape } : undefined),
+    new IdxSplit(test, normalization, undefined, evalTransform),
+    val ? new IdxSplit(val, normalization, undefined, evalTransform) : undefined,
+  );
+}
+
+/** The output shape of a transform on this data's images; a list that fails on them is an input error now, not at the first batch. */
+function probe(transform: ImageTransform, data: IdxSplitData, pointer: string): readonly [number, number, number] {
+  try {
+    return probeTransform(transform, data.rows, data.cols, 1);
+  } catch (e) {
+    throw new KdInputError(`dataset "idx" ${pointer}: ${(e as Error).message}`);
+  }
+}
+
+/** The configured transform lists with bare normalize entries filled in, or undefined for the built-in augment path. */
+function transformLists(options: IdxOptions, normalization: Normalization, augmentation: Augmentation) {
+  if (options.transforms === undefined && options.testTransforms === undefined) return undefined;
+  if (augmentation.flip || augmentation.pad > 0) {
+    throw new KdInputError('dataset "idx": set either "augment" or "transforms", not both (add randomCrop / horizontalFlip entries to "transforms")');
+  }
+  const stats = { mean: [normalization.mean], std: [normalization.std] };
+  const normalizeDefault: TransformSpec[] = options.normalize === false ? [] : [{ type: 'normalize' }];
+  const train = withDefaultNormalization(options.transforms ?? normalizeDefault, stats);
+  const test = withDefaultNormalization(options.testTransforms ?? normalizeDefault, stats);
+  const build = (specs: readonly TransformSpec[], pointer: string) => {
+    try {
+      return buildTransform(specs);
+    } catch (e) {
+      throw new KdInputError(`dataset "idx" ${pointer}: ${(e as Error).message}`);
+    }
+  };
+  return { trainTransform: build(train, 'transforms'), testTransform: build(test, 'testTransforms') };
 }

@@ -7,6 +7,7 @@ export {
   type IdxAugmentOptions,
   type IdxPreset,
   type IdxSource,
+  type IdxFileOptions,
 } from './schema.js';
 export {
   IDX_IMAGES_MAGIC,
@@ -30,6 +31,7 @@ export {
   IdxDataset,
   IdxSplit,
   loadIdxDataset,
+  selectIdx,
   pixelStatistics,
   NUM_CLASSES,
   FASHION_MNIST_CLASS_NAMES,

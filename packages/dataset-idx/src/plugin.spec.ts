@@ -54,13 +54,19 @@ describe('idx plugin', () => {
     expect(validate({ name: 'idx', preset: 'mnist' })).toBe(false);
     expect(validate({ name: 'idx', preset: 'custom', dir: 'data' })).toBe(true);
     expect(validate({ name: 'other' })).toBe(false);
+    expect(validate({ name: 'idx', preset: 'custom', files: { trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' } })).toBe(true);
+    expect(validate({ name: 'idx', preset: 'custom', files: { trainImages: 'a' } })).toBe(false);
+    expect(validate({ name: 'idx', valFraction: 0.1, valCount: 3 })).toBe(false);
+    expect(validate({ name: 'idx', valCount: 3, trainSubset: { perClass: 10 }, transforms: [{ type: 'randomCrop', padding: 2 }, { type: 'normalize' }] })).toBe(true);
+    expect(validate({ name: 'idx', transforms: [{ type: 'rotate' }] })).toBe(false);
   });
 
   it('every option is described; every option without a natural "unset" has a default', () => {
     const props = idxOptionsSchema.properties as Record<string, Record<string, unknown>>;
     for (const [key, p] of Object.entries(props)) {
       expect(typeof p['description'], key).toBe('string');
-      if (!['dir', 'trainLimit', 'testLimit'].includes(key)) expect(p, key).toHaveProperty('default');
+      const unset = ['dir', 'trainLimit', 'testLimit', 'files', 'numClasses', 'transforms', 'testTransforms', 'valFraction', 'valCount', 'trainSubset', 'valSubset', 'testSubset'];
+      if (!unset.includes(key)) expect(p, key).toHaveProperty('default');
     }
     for (const [key, p] of Object.entries(idxOptionsSchema.properties.augment.properties as Record<string, Record<string, unknown>>)) {
       expect(typeof p['description'], key).toBe('string');

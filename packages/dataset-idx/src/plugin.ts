@@ -22,7 +22,7 @@ export const idxPlugin: DatasetPlugin<IdxOptions> = definePlugin<DatasetPlugin<I
     },
     optionsSchema: idxOptionsSchema,
   },
-  create: (options, context) => loadIdxDataset(options, { baseDir: context.baseDir }),
+  create: (options, context) => loadIdxDataset(options, { baseDir: context.baseDir, seed: context.seed }),
 });
 
 /** Registers this package's plugins into a kd container. */

@@ -1,3 +1,5 @@
+import { splitOptionsConstraint, splitOptionsProperties, transformListSchema, type SplitOptions, type TransformSpec } from '@kd/transforms';
+
 /** Options of the `idx` dataset plugin. */
 
 export const IDX_PRESETS = ['fashion-mnist', 'mnist', 'custom'] as const;
@@ -13,8 +15,16 @@ export interface IdxAugmentOptions {
   readonly pad?: number;
 }
 
+/** Explicit paths of an IDX pair per split (any file names), relative to `dir` or else to the config file. */
+export interface IdxFileOptions {
+  readonly trainImages: string;
+  readonly trainLabels: string;
+  readonly testImages: string;
+  readonly testLabels: string;
+}
+
 /** The plugin's config object, as written in a pipeline config (defaults may be omitted). */
-export interface IdxOptions {
+export interface IdxOptions extends SplitOptions {
   readonly name: 'idx';
   readonly preset?: IdxPreset;
   readonly dir?: string;
@@ -23,6 +33,10 @@ export interface IdxOptions {
   readonly testLimit?: number;
   readonly normalize?: boolean;
   readonly augment?: IdxAugmentOptions;
+  readonly files?: IdxFileOptions;
+  readonly numClasses?: number;
+  readonly transforms?: readonly TransformSpec[];
+  readonly testTransforms?: readonly TransformSpec[];
 }
 
 /** JSON Schema (draft 2020-12) of `IdxOptions`. */
@@ -91,7 +105,43 @@ export const idxOptionsSchema = {
         },
       },
     },
+    files: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['trainImages', 'trainLabels', 'testImages', 'testLabels'],
+      description:
+        'Any IDX pair per split, by path (plain or .gz), relative to `dir` when set, else to the config file; replaces the official names. No default.',
+      properties: {
+        trainImages: { type: 'string', minLength: 1, description: 'Training images (IDX magic 0x00000803).' },
+        trainLabels: { type: 'string', minLength: 1, description: 'Training labels (IDX magic 0x00000801).' },
+        testImages: { type: 'string', minLength: 1, description: 'Test images.' },
+        testLabels: { type: 'string', minLength: 1, description: 'Test labels.' },
+      },
+    },
+    numClasses: {
+      type: 'integer',
+      minimum: 2,
+      maximum: 256,
+      description: 'Preset custom: the number of classes (labels must be below it). No default here: 10.',
+    },
+    transforms: {
+      ...transformListSchema,
+      description:
+        'Training transforms from @kd/transforms, replacing `augment` and `normalize` for the train split; a bare {"type": "normalize"} ' +
+        "uses the preset's mean/std (custom: its training statistics). No default: `augment` and `normalize` apply.",
+    },
+    testTransforms: {
+      ...transformListSchema,
+      description: 'Transforms of the test and val splits (with `transforms`; default then [{"type": "normalize"}] when `normalize` is true, else []).',
+    },
+    ...splitOptionsProperties,
   },
   if: { properties: { preset: { enum: ['mnist', 'custom'] } }, required: ['preset'] },
-  then: { properties: { dir: { type: 'string' } }, required: ['dir'] },
+  then: {
+    anyOf: [
+      { properties: { dir: { type: 'string' } }, required: ['dir'] },
+      { properties: { files: { type: 'object' } }, required: ['files'] },
+    ],
+  },
+  allOf: [splitOptionsConstraint],
 } as const;

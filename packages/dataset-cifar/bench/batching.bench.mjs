@@ -1,0 +1,62 @@
+// Images/s of CIFAR training batches (randomCrop pad 4 + horizontalFlip + normalize, then the x/y tensors) on one
+// core. Usage: node bench/batching.bench.mjs [--images 10000] [--batch 128] [--out bench-results]
+// Needs the built packages (nx run dataset-cifar:build).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { Rng } from '@kd/core';
+import { buildTransform, imageFromBytes } from '@kd/transforms';
+import { CIFAR_FORMATS, loadCifarDataset } from '@kd/dataset-cifar';
+
+const { values } = parseArgs({ options: { images: { type: 'string', default: '10000' }, batch: { type: 'string', default: '128' }, out: { type: 'string' } } });
+const images = Number(values.images);
+const batchSize = Number(values.batch);
+await tf.setBackend('cpu');
+
+// Random bytes in the CIFAR-10 layout: 5 training files and a small test file.
+const dir = mkdtempSync(join(tmpdir(), 'kd-cifar-bench-'));
+const f = CIFAR_FORMATS.cifar10;
+const rng = new Rng(1);
+const per = Math.ceil(images / 5);
+for (const name of [...f.trainFiles, ...f.testFiles]) {
+  const n = f.testFiles.includes(name) ? 10 : per;
+  const bytes = new Uint8Array(n * f.recordBytes);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = i % f.recordBytes === 0 ? rng.int(10) : rng.int(256);
+  writeFileSync(join(dir, name), bytes);
+}
+const ds = await loadCifarDataset({ name: 'cifar', variant: 'cifar10', dir }, { baseDir: dir, seed: 0 });
+const split = ds.split('train');
+
+async function epoch(seed) {
+  const start = performance.now();
+  let n = 0;
+  for await (const { x, y } of split.batches({ batchSize, rng: Rng.derive(seed, 'data', 0, 0), dropLast: true })) {
+    n += x.shape[0];
+    tf.dispose([x, y]);
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+// Transforms alone, without batching or tensors.
+function transformsOnly() {
+  const t = buildTransform([{ type: 'randomCrop', padding: 4 }, { type: 'horizontalFlip' }, { type: 'normalize', preset: 'cifar10' }]);
+  const bytes = new Uint8Array(3072).map((_, i) => i % 256);
+  const r = new Rng(2);
+  const n = Math.min(images, 20000);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) t.apply(imageFromBytes(bytes, 32, 32, 3), r);
+  return n / ((performance.now() - start) / 1000);
+}
+
+await epoch(0); // warm-up
+const batched = Math.max(await epoch(1), await epoch(2));
+const transformed = transformsOnly();
+const result = { package: '@kd/dataset-cifar', images: split.size, batchSize, node: process.version, imagesPerSecond: { batches: Math.round(batched), transformsOnly: Math.round(transformed) } };
+console.log(JSON.stringify(result, null, 2));
+if (values.out) {
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(join(values.out, 'dataset-cifar-batching.json'), `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,90 @@
+import { splitOptionsConstraint, splitOptionsProperties, transformListSchema, type SplitOptions, type TransformSpec } from '@kd/transforms';
+import { CIFAR_VARIANTS, type CifarVariant } from './cifar.format.js';
+import type { CifarLabelKind } from './cifar-reader.js';
+
+/** The plugin's config object, as written in a pipeline config (defaults may be omitted). */
+export interface CifarOptions extends SplitOptions {
+  readonly name: 'cifar';
+  readonly variant?: CifarVariant;
+  readonly dir?: string;
+  readonly archive?: string;
+  readonly download?: boolean;
+  readonly cacheDir?: string;
+  readonly url?: string;
+  readonly md5?: string;
+  readonly labels?: CifarLabelKind;
+  readonly transforms?: readonly TransformSpec[];
+  readonly testTransforms?: readonly TransformSpec[];
+}
+
+/** The usual CIFAR training augmentation of the KD literature (RepDistiller, mdistiller). */
+export const DEFAULT_TRAIN_TRANSFORMS: readonly TransformSpec[] = [
+  { type: 'randomCrop', padding: 4, paddingMode: 'zero' },
+  { type: 'horizontalFlip', p: 0.5 },
+  { type: 'normalize' },
+];
+export const DEFAULT_TEST_TRANSFORMS: readonly TransformSpec[] = [{ type: 'normalize' }];
+
+/** JSON Schema (draft 2020-12) of `CifarOptions`. */
+export const cifarOptionsSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'cifar dataset',
+  description: 'CIFAR-10 or CIFAR-100, binary version: an extracted directory, the official .tar.gz, or a verified download.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { const: 'cifar', default: 'cifar', description: 'The dataset plugin: CIFAR binary files.' },
+    variant: { enum: [...CIFAR_VARIANTS], default: 'cifar100', description: 'cifar10 (10 classes) or cifar100 (100 fine / 20 coarse classes).' },
+    dir: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Directory, relative to the config file, holding the batch files (data_batch_1..5.bin and test_batch.bin, or train.bin and test.bin), ' +
+        'or the official archive\'s folder (cifar-10-batches-bin / cifar-100-binary), or the archive itself. No default: see `archive` and `download`.',
+    },
+    archive: {
+      type: 'string',
+      minLength: 1,
+      description: 'Path of cifar-10-binary.tar.gz / cifar-100-binary.tar.gz, relative to the config file, read without extracting. No default.',
+    },
+    download: {
+      type: 'boolean',
+      default: false,
+      description: 'Without `dir` and `archive`: download the official archive into `cacheDir` (MD5-checked, resumable) when it is not there yet.',
+    },
+    cacheDir: {
+      type: 'string',
+      minLength: 1,
+      description: 'Where downloaded archives live. No default here: $KD_CACHE_DIR/datasets, else ~/.cache/kd/datasets.',
+    },
+    url: { type: 'string', minLength: 1, description: 'Download from this mirror instead of the official URL. No default: the official URL.' },
+    md5: {
+      type: 'string',
+      pattern: '^[0-9a-fA-F]{32}$',
+      description: 'Expected MD5 of the archive (with `url`, for a mirror serving other bytes). No default: the official checksum.',
+    },
+    labels: {
+      enum: ['fine', 'coarse'],
+      default: 'fine',
+      description: 'CIFAR-100 only: the 100 fine classes or the 20 coarse superclasses.',
+    },
+    transforms: {
+      ...transformListSchema,
+      default: DEFAULT_TRAIN_TRANSFORMS,
+      description:
+        'Training-split transforms (applied with the batch rng; see @kd/transforms). A bare {"type": "normalize"} uses the variant\'s mean/std.',
+    },
+    testTransforms: {
+      ...transformListSchema,
+      default: DEFAULT_TEST_TRANSFORMS,
+      description: 'Transforms of the test and val splits. A bare {"type": "normalize"} uses the variant\'s mean/std.',
+    },
+    ...splitOptionsProperties,
+  },
+  allOf: [
+    splitOptionsConstraint,
+    { not: { properties: { dir: true, archive: true }, required: ['dir', 'archive'] } },
+    { if: { properties: { md5: true }, required: ['md5'] }, then: { properties: { url: true }, required: ['url'] } },
+  ],
+} as const;
