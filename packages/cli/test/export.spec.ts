@@ -117,6 +117,27 @@ describe('kd export', () => {
     }
   }, 120_000);
 
+  it('serves as a teacher: teacher.weights may name an exported directory, and the teacher scores what the run scored', async () => {
+    const out = join(work, 'exported-teacher');
+    expect(await main(['export', runDir, out], captureIo(), { importer: sourceImporter })).toBe(0);
+    const trained = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    const cfg = tinyConfig('from-export', {
+      teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'exported-teacher' },
+      distiller: { name: 'kd' },
+      training: { epochs: 1, batchSize: 32, seed: 3, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } },
+    });
+    (cfg['dataset'] as Record<string, unknown>)['trainLimit'] = 64;
+    const io = captureIo();
+    expect(await main(['run', writeConfig(work, 'from-export.json', cfg)], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    const line = JSON.parse(readFileSync(join(work, 'from-export', 'metrics.jsonl'), 'utf8').trim().split('\n')[0]!);
+    expect(line.metrics['teacher.top1']).toBe(trained.final['student.top1']);
+    // Another architecture is refused with the weight that does not fit.
+    const wrong = tinyConfig('wrong-teacher', { teacher: { backbone: { name: 'cnn', channels: [4, 16] }, weights: 'exported-teacher' }, distiller: { name: 'kd' } });
+    const io2 = captureIo();
+    expect(await main(['run', writeConfig(work, 'wrong-teacher.json', wrong)], io2, { importer: sourceImporter })).toBe(2);
+    expect(io2.stderr).toMatch(/\/teacher\/weights: .*model\.json: weight .* has shape \[3, 3, 4, 8\], the configured network expects \[3, 3, 4, 16\]/);
+  });
+
   it('prints a JSON report with --json', async () => {
     const out = join(work, 'exported-json');
     const io = captureIo();

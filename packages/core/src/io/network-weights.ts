@@ -7,6 +7,7 @@ import { readTensors, writeTensors, type TensorEntry } from './tensor-file.js';
 import { writeFileAtomic } from './atomic.js';
 import { KdInputError } from '../errors/errors.js';
 import { stableStringify } from './stable-json.js';
+import { isLayersModelDir, loadLayersModelWeights } from './layers-model-weights.js';
 
 export const NETWORK_FILE = 'network.json';
 const NETWORK_BIN = 'network.bin';
@@ -55,15 +56,17 @@ export function assignState(module: TrainableModule, values: ReadonlyMap<string,
 }
 
 /**
- * Loads weights saved by `saveNetwork` into `network`. `location` may be a run directory (its `final/`),
- * or a directory holding network.json.
+ * Loads weights saved by `saveNetwork` into `network`. `location` may be a run directory (its `final/`), a directory
+ * holding network.json, or a TensorFlow.js layers model directory (`kd export`'s output, or a teacher trained
+ * elsewhere with the same architecture).
  */
 export function loadNetwork(location: string, network: Network, pointer = '/teacher/weights'): void {
   const candidates = [join(location, 'final'), location];
   const dir = candidates.find((d) => existsSync(join(d, NETWORK_FILE)));
+  if (!dir && isLayersModelDir(location)) return loadLayersModelWeights(location, network, pointer);
   if (!dir)
     throw new KdInputError(
-      `${pointer}: ${location} holds no trained network (looked for ${candidates.map((d) => join(d, NETWORK_FILE)).join(' and ')}); train it first with kd run`,
+      `${pointer}: ${location} holds no trained network (looked for ${candidates.map((d) => join(d, NETWORK_FILE)).join(' and ')}, or a TensorFlow.js ${join(location, 'model.json')}); train it first with kd run`,
     );
   const path = join(dir, NETWORK_FILE);
   let file: NetworkFile;
