@@ -73,7 +73,8 @@ const lines = [
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ...methods.map((m) => {
     const r = merged[m];
-    const arrow = m === 'scratch' ? `— → ${student(m)}` : `cnn teacher → ${student(m)}`;
+    const config = JSON.parse(readFileSync(join(root, r.config), 'utf8'));
+    const arrow = config.teacher ? `${config.teacher.backbone.name} teacher → ${student(m)}` : `— → ${student(m)}`;
     return `| ${m} | ${arrow} | ${pct(r.last)} | (${pct(r.best)}) | ${m === 'scratch' ? '—' : delta(r.last.mean, scratch)} | ${m === 'kd' || m === 'scratch' ? '—' : delta(r.last.mean, kd)} | ${r.seconds.mean.toFixed(0)} | ${r.imagesPerSecond.mean.toFixed(0)} | ${r.last.n} | \`${r.config}\` |`;
   }),
   '',
@@ -89,6 +90,9 @@ if (existsSync(memory)) {
   lines.push('| method | peak MiB | ÷ KD |', '|---|---:|---:|', ...m.rows.map((r) => `| ${r.method} | ${(r.peakBytes / 2 ** 20).toFixed(1)} | ${r.ratioToKd.toFixed(3)} |`), '');
 }
 
+// Hand-written remarks on these numbers (how they were measured, what to make of them) live beside the page.
+const notes = join(root, 'docs', a.mode === 'standard' ? 'benchmarks.notes.md' : `benchmarks-${a.mode}.notes.md`);
+if (existsSync(notes)) lines.push(readFileSync(notes, 'utf8').trim(), '');
 const outDir = resolve(a.out);
 const dataDir = join(outDir, 'benchmarks');
 mkdirSync(dataDir, { recursive: true });

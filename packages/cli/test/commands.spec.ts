@@ -1,5 +1,6 @@
 import { main } from '../src/main.js';
-import { captureIo, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+import { sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { captureIo } from './helpers.js';
 
 describe('inspection commands', () => {
   it('kd plugins lists the workspace plugins with versions and options', async () => {

@@ -1,5 +1,6 @@
 import { main } from '../src/main.js';
-import { captureIo, sourceImporter } from './helpers.js';
+import { sourceImporter } from '@kd/testing';
+import { captureIo } from './helpers.js';
 
 async function describeJson(args: string[]) {
   const io = captureIo();

@@ -12,7 +12,7 @@ import {
   type Network,
   type TrainableModule,
 } from '@kd/core';
-import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 
 /**
  * A probe distiller that uses every part of the contract the seed methods need: two stages with their own

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../src/main.js';
-import { captureIo, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+import { sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { captureIo } from './helpers.js';
 
 type Line = { stage: string; loss: Record<string, number>; memory: { numTensors: number } };
 

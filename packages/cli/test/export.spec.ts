@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { KdRuntime, loadLayersModelFromDir, loadNetwork, Rng } from '@kd/core';
 import { main } from '../src/main.js';
-import { captureIo, repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { captureIo } from './helpers.js';
 
 describe('kd export', () => {
   const work = tempDir('kd-export-');

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { main } from '../src/main.js';
-import { captureIo, sourceImporter } from './helpers.js';
+import { sourceImporter } from '@kd/testing';
+import { captureIo } from './helpers.js';
 
 const dir = resolve(import.meta.dirname, 'invalid-configs');
 const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, string[]>;

@@ -2,7 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../src/main.js';
-import { captureIo, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+import { sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { captureIo } from './helpers.js';
 
 type Line = { epoch: number; loss: Record<string, number>; metrics: Record<string, number> };
 const metrics = (runDir: string): Line[] =>

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KdRuntime, RunEvents } from '@kd/core';
 import { main } from '../src/main.js';
-import { captureIo, repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from './helpers.js';
+import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { captureIo } from './helpers.js';
 
 type Line = { epoch: number; loss: Record<string, number>; metrics: Record<string, number>; memory: { numTensors: number; numBytes: number } };
 

@@ -78,3 +78,9 @@ export {
 } from './io/layers-file-handler.js';
 export { linearCka } from './metrics/linear-cka.js';
 export type { DistillerEvaluation } from './contracts/distiller.js';
+export { writeRunArtifact } from './io/run-artifact.js';
+export { stopGradient } from './engine/stop-gradient.js';
+export { probeFeatures, requireSpatialFeature, featureName, FEATURE_KINDS, type FeatureKind } from './network/probe-features.js';
+export { checkRunHasTeacher } from './plugin/teacher-required.js';
+export { isLayersModelDir, loadLayersModelWeights } from './io/layers-model-weights.js';
+export { keepingRunningStats } from './engine/keeping-running-stats.js';

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { decomposeKl, dkdLossTerms } from '@kd/distiller-dkd';
 import { AEKT_LOSS_DEFAULTS, aektLoss, aektLossTerms, aektRatio, type AektExplicitForm, type AektLossOptions } from './aekt.loss.js';
 import { SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
+import { relErr } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -39,19 +40,6 @@ const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test',
 
 /** Float32 tolerance: max |actual − expected| relative to max |expected| (plain relative error for a scalar). */
 const TOL = 1e-5;
-
-function relErr(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number): number {
-  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
-  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
-  expect(a.length).toBe(e.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - e[i]!));
-    scale = Math.max(scale, Math.abs(e[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 function randomLogits(batch: number, classes: number, seed: number, scale = 3): tf.Tensor2D {
   return tf.mul(tf.randomNormal([batch, classes], 0, 1, 'float32', seed), scale) as tf.Tensor2D;

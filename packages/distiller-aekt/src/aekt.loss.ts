@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { stopGradient } from '@kd/core';
 import { DKD_LOSS_DEFAULTS, decomposeKl } from '@kd/distiller-dkd';
 
 /** How the explicit (target-class) knowledge is transferred; see {@link AektLossOptions.explicitForm}. */
@@ -107,12 +108,6 @@ export function resolveAektLossOptions(options: AektLossOptions = {}): ResolvedO
   if (typeof o.adaptive !== 'boolean') throw new RangeError(`aekt loss: adaptive must be a boolean, got ${JSON.stringify(o.adaptive)}`);
   return o;
 }
-
-/** Identity forward, zero gradient backward (PyTorch's `.detach()`). */
-const stopGradient = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
-  value: tf.clone(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as <T extends tf.Tensor>(x: T) => T;
 
 /** log softmax(z / τ) at the label of each row: `[batch]`. */
 function targetLogProb(logits: tf.Tensor2D, onehot: tf.Tensor2D, temperature: number): tf.Tensor1D {

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Distiller, DistillerSetup, LossInputs, LossTerms, NetworkOutput } from '@kd/core';
+import { featureName, probeFeatures, requireSpatialFeature, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput } from '@kd/core';
 import { AT_LOSS_DEFAULTS, atLossTerms } from './at.loss.js';
 import type { AtOptions } from './at.options.js';
-import { featureName, pairStages, probeFeatures, requireSpatialFeature, type StagePair } from './feature-tap.js';
+import { pairStages, type StagePair } from './feature-tap.js';
 
 function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
   const f = out.features[name];

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { adaptiveAvgPool2d, adaptivePoolMatrix } from './adaptive-avg-pool.js';
 import { attentionMap } from './attention-map.js';
 import { AT_LOSS_DEFAULTS, atLoss, atLossTerms, atStageLoss, type AtLossOptions } from './at.loss.js';
+import { relErr } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -33,20 +34,6 @@ const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test',
 };
 
 const TOL = 1e-5;
-
-/** max |a − e| / max |e| (absolute when e is all zeros). */
-function relErr(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number): number {
-  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
-  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
-  expect(a.length).toBe(e.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - e[i]!));
-    scale = Math.max(scale, Math.abs(e[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 function tensors(c: FixtureCase) {
   return {

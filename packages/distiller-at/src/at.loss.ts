@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, klDivergence } from '@kd/core';
+import { crossEntropy, klDivergence, stopGradient } from '@kd/core';
 import { adaptiveAvgPool2d } from './adaptive-avg-pool.js';
 import { attentionMap } from './attention-map.js';
-import { stopGradient } from './stop-gradient.js';
 
 export interface AtLossOptions {
   /** Weight β of the attention term (summed over stages). mdistiller CIFAR-100: 1000. */

@@ -1,5 +1,5 @@
 import { AT_LOSS_DEFAULTS } from './at.loss.js';
-import type { FeatureKind } from './feature-tap.js';
+import type { FeatureKind } from '@kd/core';
 
 /** Options of the `at` distiller as they appear in a pipeline config (after defaults are applied). */
 export interface AtOptions {

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { DKD_LOSS_DEFAULTS, decomposeKl, dkdLoss, dkdLossTerms, type DkdLossOptions } from './dkd.loss.js';
+import { relErr } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -30,20 +31,6 @@ const fixtures = JSON.parse(
 
 /** Float32 tolerance: max |actual − expected| relative to max |expected| (plain relative error for a scalar). */
 const TOL = 1e-5;
-
-function relErr(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number): number {
-  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
-  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
-  expect(a.length).toBe(e.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - e[i]!));
-    scale = Math.max(scale, Math.abs(e[i]!));
-  }
-  if (scale === 0) return diff;
-  return diff / scale;
-}
 
 function inputs(c: FixtureCase): { s: tf.Tensor2D; t: tf.Tensor2D; y: tf.Tensor1D } {
   return {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { klDivergence } from '@kd/core';
+import { klDivergence, stopGradient } from '@kd/core';
 
 /**
  * Options of the decoupled knowledge-distillation loss (Zhao, Cui, Song, Qiu, Liang, CVPR 2022). Every field is
@@ -60,12 +60,6 @@ export const DKD_LOSS_DEFAULTS: Readonly<Required<DkdLossOptions>> = Object.free
  * whenever the spread of z/τ is below ~900 (always in practice), and still exact beyond.
  */
 export const DKD_TARGET_MASK = 1000;
-
-/** Identity forward, zero gradient backward: the teacher is a constant target (PyTorch's `.detach()`). */
-const stopGradient = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
-  value: tf.clone(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as <T extends tf.Tensor>(x: T) => T;
 
 /**
  * `p ≤ 1/2` as a boolean tensor that is a constant for the gradient tape (comparisons have no gradient in tfjs, so a

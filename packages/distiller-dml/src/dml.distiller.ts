@@ -1,30 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Distiller, DistillerEvaluation, DistillerSetup, LossTerms, Metrics, Network, Optimizer, StepContext, TrainableModule } from '@kd/core';
+import { keepingRunningStats, type Distiller, type DistillerEvaluation, type DistillerSetup, type LossTerms, type Metrics, type Network, type Optimizer, type StepContext, type TrainableModule } from '@kd/core';
 import { dmlLossTerms } from './dml.loss.js';
 import type { DmlOptions } from './dml.options.js';
 
 export const DML_PEER_SCOPE = 'peer';
 export const DML_METRICS = { peerTop1: 'peer.top1' } as const;
-
-/**
- * Runs `fn` and then puts a network's non-trainable state (batch-norm running statistics) back: a forward pass that
- * only provides a target must not count as one of the network's own training passes.
- */
-export function keepingRunningStats<T>(network: Network, fn: () => T): T {
-  const trainable = new Set(network.trainableVariables());
-  const saved = network
-    .stateVariables()
-    .filter((v) => !trainable.has(v.variable))
-    .map((v) => ({ variable: v.variable, value: tf.clone(v.variable) }));
-  try {
-    return fn();
-  } finally {
-    for (const s of saved) {
-      s.variable.assign(s.value);
-      s.value.dispose();
-    }
-  }
-}
 
 /** Top-1 accuracy of a network over a split, in inference mode. */
 export async function top1(network: Network, context: Pick<DistillerEvaluation, 'split' | 'batchSize'>): Promise<number> {

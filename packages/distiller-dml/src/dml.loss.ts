@@ -1,11 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, klDivergence } from '@kd/core';
-
-/** Identity whose gradient is zero: TF.js has no stopGradient, and the peer's prediction is a fixed target. */
-export const stopGradient = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([]);
-  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as <T extends tf.Tensor>(x: T) => T;
+import { crossEntropy, klDivergence, stopGradient } from '@kd/core';
 
 /** One network's DML loss parts: CE with the labels and τ²·mean_b KL(softmax(z_other/τ) ‖ softmax(z_self/τ)). */
 export function dmlLossTerms(self: tf.Tensor2D, other: tf.Tensor2D, labels: tf.Tensor1D, temperature = 1): { ce: tf.Scalar; kl: tf.Scalar } {

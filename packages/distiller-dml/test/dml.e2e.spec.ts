@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@kd/core';
-import { metricsLines, runtime, tempDir, tinyConfig, writeConfig } from './run-helpers.js';
+import { metricsLines, sourceRuntime, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 
 const training = (epochs: number, type = 'sgd') => ({ epochs, batchSize: 32, seed: 7, optimizer: { type, lr: type === 'sgd' ? 0.05 : 0.005, momentum: 0.9 }, schedule: { type: 'cosine' } });
 
 describe('dml trains two students end to end from a config', () => {
   const work = tempDir('kd-dml-');
   const run = async (name: string, distiller: Record<string, unknown>, epochs = 3, extra: Record<string, unknown> = {}) => {
-    await runtime().run(writeConfig(work, `${name}.json`, tinyConfig(name, { distiller, training: training(epochs), ...extra })));
+    await sourceRuntime().run(writeConfig(work, `${name}.json`, tinyConfig(name, { distiller, training: training(epochs), ...extra })));
     return metricsLines(join(work, name));
   };
 

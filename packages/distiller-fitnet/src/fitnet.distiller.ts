@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, crossEntropy, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput, type StagePlan, type TrainableModule } from '@kd/core';
-import { featureName, probeFeatures, requireSpatialFeature } from './feature-tap.js';
+import { KdInputError, crossEntropy, featureName, probeFeatures, requireSpatialFeature, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput, type StagePlan, type TrainableModule } from '@kd/core';
 import { FITNET_LOSS_DEFAULTS, fitnetLossTerms, hintLoss, logitKd } from './fitnet.loss.js';
 import type { FitnetOptions } from './fitnet.options.js';
 import { HintRegressor, regressorGeometry } from './regressor.js';

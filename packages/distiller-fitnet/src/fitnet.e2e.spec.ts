@@ -1,13 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { register as registerCnn } from '@kd/backbone-cnn';
+import { register as registerIdx } from '@kd/dataset-idx';
+import { register as registerAccuracy } from '@kd/evaluator-accuracy';
+import { metricsLines, runConfig, runtimeWith, tempDir, tinyConfig } from '@kd/testing';
 import { register } from './index.js';
-import { metricsLines, runConfig, runtimeWith, tempDir, tinyRunConfig } from '../test/helpers.js';
+
+const tinyRunConfig = (outDir: string, overrides: Record<string, unknown> = {}) => tinyConfig(outDir, overrides, { testLimit: 128, epochs: 2, seed: 3 });
 
 /** End to end through KdRuntime: bundled Fashion-MNIST subset, a tiny cnn teacher trained first, then FitNet. */
 describe('fitnet trains end to end from a config', () => {
-  const work = tempDir();
-  const runtime = runtimeWith(register);
+  const work = tempDir('kd-distiller-test-');
+  const runtime = runtimeWith(registerIdx, registerCnn, registerAccuracy, register);
   const teacherBackbone = { name: 'cnn', channels: [8, 16] };
   const teacher = { backbone: teacherBackbone, weights: 'teacher' };
 

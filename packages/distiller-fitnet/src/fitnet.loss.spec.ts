@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng } from '@kd/core';
 import { FITNET_LOSS_DEFAULTS, fitnetLossTerms, hintLoss, type FitnetLossOptions } from './fitnet.loss.js';
 import { HintRegressor, regressorGeometry } from './regressor.js';
+import { relErr } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -40,19 +41,6 @@ const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test',
 };
 
 const TOL = 1e-5;
-
-function relErr(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number): number {
-  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
-  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
-  expect(a.length).toBe(e.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - e[i]!));
-    scale = Math.max(scale, Math.abs(e[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 /** A regressor for the case's shapes with the fixture's parameters assigned. */
 function regressorFor(c: FixtureCase): HintRegressor {

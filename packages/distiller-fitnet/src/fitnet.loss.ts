@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, klDivergence } from '@kd/core';
-import { stopGradient } from './stop-gradient.js';
+import { crossEntropy, klDivergence, stopGradient } from '@kd/core';
 
 export interface FitnetLossOptions {
   /** Weight of the hint term MSE(r(F_S), F_T). mdistiller CIFAR-100: 100. */

@@ -1,5 +1,5 @@
 import { FITNET_LOSS_DEFAULTS } from './fitnet.loss.js';
-import type { FeatureKind } from './feature-tap.js';
+import type { FeatureKind } from '@kd/core';
 
 /** Options of the `fitnet` distiller as they appear in a pipeline config (after defaults are applied). */
 export interface FitnetOptions {

@@ -10,5 +10,5 @@ export {
   type RegressorGeometry,
   type RegressorMode,
 } from './regressor.js';
-export { featureName, probeFeatures, requireSpatialFeature, FEATURE_KINDS, type FeatureKind } from './feature-tap.js';
-export { stopGradient } from './stop-gradient.js';
+// Re-exported from core, where the feature probing and stop-gradient shared by the feature distillers live.
+export { featureName, probeFeatures, requireSpatialFeature, FEATURE_KINDS, stopGradient, type FeatureKind } from '@kd/core';

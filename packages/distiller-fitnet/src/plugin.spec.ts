@@ -1,22 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { container } from 'tsyringe';
-import { API_VERSION, KdInputError, PluginRegistry, RunEvents, Rng, createKdContainer, type Network } from '@kd/core';
+import { API_VERSION, KdInputError, RunEvents, Rng, type Network } from '@kd/core';
 import * as pkg from './index.js';
 import { FitnetDistiller, fitnetOptionsSchema, fitnetPlugin, register, type FitnetOptions } from './index.js';
-import { tinyCnn } from '../test/helpers.js';
+import { cnnPlugin } from '@kd/backbone-cnn';
+import {
+  expectManifestMatchesPackageJson,
+  expectNamedExportsOnly,
+  expectRegistersExplicitly,
+  expectStrictSchemaWithDefaults,
+  strictAjv,
+  tinyBackbone,
+} from '@kd/testing';
 
-const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  kd: { kind: string; name: string; apiVersion: number };
-};
-
-const strictAjv = () => new Ajv2020({ strict: true, useDefaults: true });
+const tinyCnn = (channels: number[], scope: string) => tinyBackbone(cnnPlugin, { name: 'cnn', channels }, scope);
 
 function validated(options: Record<string, unknown>): FitnetOptions {
   const config = { name: 'fitnet', ...options };
@@ -36,30 +35,22 @@ beforeAll(async () => {
 
 describe('package exports and registration', () => {
   it('has named exports only', () => {
-    expect(pkg).not.toHaveProperty('default');
-    for (const name of ['fitnetPlugin', 'fitnetOptionsSchema', 'fitnetLossTerms', 'hintLoss', 'HintRegressor', 'regressorGeometry', 'FitnetDistiller', 'register'])
-      expect(pkg).toHaveProperty(name);
+    expectNamedExportsOnly(pkg, ['fitnetPlugin', 'fitnetOptionsSchema', 'fitnetLossTerms', 'hintLoss', 'HintRegressor', 'regressorGeometry', 'FitnetDistiller', 'register']);
   });
 
   it('register(container) makes the plugin discoverable; the manifest agrees with package.json', () => {
-    const c = createKdContainer(container);
-    register(c);
-    expect(PluginRegistry.fromContainer(c).find('distiller', 'fitnet')).toBe(fitnetPlugin);
+    expectRegistersExplicitly(fitnetPlugin, register);
+    expectManifestMatchesPackageJson(fitnetPlugin, join(import.meta.dirname, '..'));
     const m = fitnetPlugin.manifest;
     expect([m.kind, m.name, m.version, m.apiVersion]).toEqual(['distiller', 'fitnet', '0.1.0', API_VERSION]);
     expect(m.paper?.url).toBe('https://arxiv.org/abs/1412.6550');
-    expect(packageJson.name).toBe('@kd/distiller-fitnet');
-    expect(packageJson.kd).toEqual({ kind: 'distiller', name: 'fitnet', apiVersion: API_VERSION });
   });
 });
 
 describe('fitnetOptionsSchema', () => {
   it('compiles strictly; every property has a description and every optional one a default', () => {
-    expect(() => strictAjv().compile(fitnetOptionsSchema)).not.toThrow();
-    for (const [key, prop] of Object.entries(fitnetOptionsSchema.properties)) {
-      expect(typeof (prop as { description?: unknown }).description, key).toBe('string');
-      if (key !== 'name') expect(prop, key).toHaveProperty('default');
-    }
+    expect(fitnetPlugin.manifest.optionsSchema).toBe(fitnetOptionsSchema);
+    expectStrictSchemaWithDefaults(fitnetPlugin);
   });
 
   it('applies mdistiller’s CIFAR-100 defaults', () => {

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, type Network, type NetworkOutput } from '@kd/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { KdInputError, probeFeatures, type Network, type NetworkOutput } from '@kd/core';
 
 /** A resolved tap: which feature of a network's output to read, and its NHWC shape without the batch. */
 export interface FeatureTap {
@@ -14,10 +14,7 @@ export interface FeatureTap {
 export function resolveFeatureTap(network: Network, option: string, pointer: string): FeatureTap {
   const name = option === 'last' ? network.stages[network.stages.length - 1]?.name : option;
   if (!name) throw new KdInputError(`${pointer}: the ${network.spec.name} network has no stages to tap`);
-  const shapes = tf.tidy(() => {
-    const out = network.apply(tf.zeros([1, ...network.inputShape]) as tf.Tensor4D, { training: false });
-    return Object.fromEntries(Object.entries(out.features).map(([k, v]) => [k, v.shape.slice(1)]));
-  });
+  const shapes = probeFeatures(network);
   const shape = shapes[name];
   if (!shape)
     throw new KdInputError(`${pointer}: ${JSON.stringify(option)} is not a feature of the ${network.spec.name} network; expected "last" or one of ${Object.keys(shapes).map((k) => JSON.stringify(k)).join(', ')}`);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { metricsLines, runtime, TEACHER_BACKBONE, tempDir, tinyConfig, trainTeacher, writeConfig } from './run-helpers.js';
+import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, trainTeacher, writeConfig } from '@kd/testing';
 
 describe('ft trains end to end from a config', () => {
   const work = tempDir('kd-ft-');
@@ -19,7 +19,7 @@ describe('ft trains end to end from a config', () => {
         training: { epochs: 4, batchSize: 32, seed: 7, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } },
       });
     const before = tf.memory().numTensors;
-    await runtime().run(writeConfig(work, 'ft.json', config('ft')));
+    await sourceRuntime().run(writeConfig(work, 'ft.json', config('ft')));
     const lines = metricsLines(join(work, 'ft'));
     expect(lines.map((l) => l.stage)).toEqual(['teacher-ae', 'teacher-ae', 'student', 'student', 'student', 'student']);
     expect(Object.keys(lines[0]!.loss).sort()).toEqual(['reconstruction', 'total']);
@@ -33,7 +33,7 @@ describe('ft trains end to end from a config', () => {
 
     const cache = join(work, '.kd-cache');
     expect(readdirSync(cache)).toHaveLength(1);
-    await runtime().run(writeConfig(work, 'ft-again.json', config('ft-again')));
+    await sourceRuntime().run(writeConfig(work, 'ft-again.json', config('ft-again')));
     const again = metricsLines(join(work, 'ft-again'));
     expect(again.map((l) => l.stage)).toEqual(['student', 'student', 'student', 'student']);
     // Same cached paraphraser, same seed: the student stage is identical.
@@ -48,6 +48,6 @@ describe('ft trains end to end from a config', () => {
       'ft-bad.json',
       tinyConfig('ft-bad', { teacher: { backbone: TEACHER_BACKBONE, weights: teacher }, distiller: { name: 'ft', teacherFeature: 'stage9' } }),
     );
-    await expect(runtime().run(file)).rejects.toThrow(/\/distiller\/teacherFeature: "stage9" is not a feature of the cnn network; expected "last" or one of .*"stage2"/);
+    await expect(sourceRuntime().run(file)).rejects.toThrow(/\/distiller\/teacherFeature: "stage9" is not a feature of the cnn network; expected "last" or one of .*"stage2"/);
   });
 });

@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   crossEntropy,
   KdInputError,
+  keepingRunningStats,
   klDivergence,
   linearCka,
+  stopGradient,
   type Distiller,
   type DistillerEvaluation,
   type DistillerSetup,
@@ -26,31 +28,6 @@ export const MUTUAL_METRICS = {
   inheritance: 'ie-kd.cka.inheritance',
   exploration: 'ie-kd.cka.exploration',
 } as const;
-
-/** Identity with a zero gradient: TF.js has no stopGradient. */
-const stopGradient = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([]);
-  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as <T extends tf.Tensor>(x: T) => T;
-
-/** Runs `fn`, then restores the modules' non-trainable state (batch-norm running statistics). */
-function keepingState<T>(modules: readonly TrainableModule[], fn: () => T): T {
-  const saved = modules.flatMap((m) => {
-    const trainable = new Set(m.trainableVariables());
-    return m
-      .stateVariables()
-      .filter((v) => !trainable.has(v.variable))
-      .map((v) => ({ variable: v.variable, value: tf.clone(v.variable) }));
-  });
-  try {
-    return fn();
-  } finally {
-    for (const s of saved) {
-      s.variable.assign(s.value);
-      s.value.dispose();
-    }
-  }
-}
 
 /** One network of the pair with its own auto-encoder (its factors for the other) and split encoders (its learning). */
 interface Side {
@@ -127,7 +104,7 @@ export class MutualIeKdDistiller implements Distiller {
     const o = this.options;
     const tau = o.temperature;
     const target = tf.tidy(() =>
-      keepingState([other.network, other.autoEncoder], () => {
+      keepingRunningStats([other.network, other.autoEncoder], () => {
         const out = other.network.apply(context.x, { training: true });
         return { logits: out.logits, factor: other.autoEncoder.encode(tapped(out, other.tap), true) };
       }),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@kd/core';
-import { metricsLines, runtime, TEACHER_BACKBONE, tempDir, tinyConfig, trainTeacher, writeConfig, type MetricsLine } from './run-helpers.js';
+import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, trainTeacher, writeConfig, type MetricsLine } from '@kd/testing';
 
 const training = (epochs: number) => ({ epochs, batchSize: 32, seed: 7, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } });
 const taps = { teacherFeature: 'stage2', studentFeature: 'stage2' };
@@ -13,7 +13,7 @@ describe('ie-kd trains end to end from a config', () => {
   let teacher: string;
   const run = async (name: string, distiller: Record<string, unknown>, epochs: number) => {
     const file = writeConfig(work, `${name}.json`, tinyConfig(name, { teacher: { backbone: TEACHER_BACKBONE, weights: teacher }, distiller, training: training(epochs) }));
-    await runtime().run(file);
+    await sourceRuntime().run(file);
     return metricsLines(join(work, name));
   };
 
@@ -90,7 +90,7 @@ describe('ie-kd mutual form trains a student and a peer end to end from a config
     );
     await selectBackend('wasm');
     const before = tf.memory().numTensors;
-    await runtime().run(file);
+    await sourceRuntime().run(file);
     const lines = metricsLines(join(work, 'mutual'));
     expect(lines.map((l) => l.stage)).toEqual(['train', 'train', 'train', 'train']);
     expect(Object.keys(lines[0]!.loss).sort()).toEqual(

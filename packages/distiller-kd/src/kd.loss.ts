@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { klDivergence } from '@kd/core';
+import { klDivergence, stopGradient } from '@kd/core';
 
 /**
  * Options of the classic knowledge-distillation loss (Hinton, Vinyals, Dean 2015). Every field is optional; the
@@ -43,12 +43,6 @@ export const KD_LOSS_DEFAULTS: Readonly<Required<KdLossOptions>> = Object.freeze
 
 /** The ε of logit standardisation, added to the standard deviation (value of the official LS-KD code). */
 export const LOGIT_STANDARDIZATION_EPS = 1e-7;
-
-/** Identity forward, zero gradient backward: the teacher is a constant target (PyTorch's `.detach()`). */
-const stopGradient = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
-  value: tf.clone(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as <T extends tf.Tensor>(x: T) => T;
 
 /**
  * Per-sample z-score of logits over the class axis: `(z − mean(z)) / (std(z) + eps)` with the unbiased standard

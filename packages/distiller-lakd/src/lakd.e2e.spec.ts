@@ -1,38 +1,17 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KdRuntime, type ModuleImporter } from '@kd/core';
+import { metricsLines, sourceRuntime, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
-/** Imports plugin packages through vite, so the test runs their sources. */
-const importer: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
-
-function config(out: string, over: Record<string, unknown>): Record<string, unknown> {
-  return {
-    specVersion: 1,
-    backend: 'wasm',
-    dataset: { name: 'idx', preset: 'fashion-mnist', source: 'bundled', trainLimit: 256, testLimit: 128 },
-    student: { backbone: { name: 'cnn', channels: [4, 8] } },
-    evaluators: [{ name: 'accuracy' }],
-    training: { epochs: 2, batchSize: 32, seed: 5, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } },
-    output: { dir: out },
-    ...over,
-  };
-}
+const config = (out: string, over: Record<string, unknown>) => tinyConfig(out, over, { trainLimit: 256, testLimit: 128, epochs: 2, seed: 5 });
 
 describe('lakd end to end through KdRuntime', () => {
-  const work = mkdtempSync(join(tmpdir(), 'kd-lakd-'));
-  const write = (name: string, c: unknown) => {
-    const file = join(work, name);
-    writeFileSync(file, JSON.stringify(c));
-    return file;
-  };
-  const runtime = () => new KdRuntime({ root: repoRoot, importer });
+  const work = tempDir('kd-lakd-');
+  const write = (name: string, c: unknown) => writeConfig(work, name, c);
 
   beforeAll(async () => {
-    await runtime().run(write('teacher.json', config('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } }, training: { epochs: 1, batchSize: 32, seed: 1, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } } })));
+    await sourceRuntime().run(write('teacher.json', config('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } }, training: { epochs: 1, batchSize: 32, seed: 1, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } } })));
   }, 120_000);
 
   it('trains with local modules, logs each module’s terms, keeps numTensors constant and writes activation-map PNGs', async () => {
@@ -43,11 +22,8 @@ describe('lakd end to end through KdRuntime', () => {
         distiller: { name: 'lakd', maps: { every: 1, images: 4 } },
       }),
     );
-    await runtime().run(file);
-    const lines = readFileSync(join(work, 'lakd', 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { loss: Record<string, number>; memory: { numTensors: number } });
+    await sourceRuntime().run(file);
+    const lines = metricsLines(join(work, 'lakd'));
     expect(lines).toHaveLength(2);
     expect(Object.keys(lines[0]!.loss)).toEqual(expect.arrayContaining(['ce', 'm1.feature', 'm1.attention', 'm2.feature', 'm2.total', 'total']));
     expect(lines[1]!.memory.numTensors).toBe(lines[0]!.memory.numTensors);
@@ -67,7 +43,7 @@ describe('lakd end to end through KdRuntime', () => {
       'bad.json',
       config('bad', { teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' }, distiller: { name: 'lakd', modules: [['stage2'], ['stage1']] } }),
     );
-    await expect(runtime().run(file)).rejects.toThrow(/\/distiller\/modules: .*expected consecutive groups .*\["stage1","stage2"\]/);
+    await expect(sourceRuntime().run(file)).rejects.toThrow(/\/distiller\/modules: .*expected consecutive groups .*\["stage1","stage2"\]/);
     expect(existsSync(join(work, 'bad'))).toBe(false);
   }, 60_000);
 
@@ -76,6 +52,6 @@ describe('lakd end to end through KdRuntime', () => {
       'mismatch.json',
       config('mismatch', { teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' }, student: { backbone: { name: 'cnn', channels: [4] } }, distiller: { name: 'lakd' } }),
     );
-    await expect(runtime().run(file)).rejects.toThrow(/\/distiller\/teacherStages: the student has 1 stages/);
+    await expect(sourceRuntime().run(file)).rejects.toThrow(/\/distiller\/teacherStages: the student has 1 stages/);
   }, 60_000);
 });

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvaluationContext, Evaluator, Metrics, Network, RunEvents } from '@kd/core';
+import { writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { AccuracyOptions } from './accuracy.options.js';
 import { countTopK } from './top-k.js';
 import { addToConfusion, classMeanAccuracy, classSupport, emptyConfusion, perClassAccuracy, type ConfusionMatrix } from './confusion.js';
-import { RunArtefact } from './run-artefact.js';
 
 /** Top-k hit counts over a split and, when `numClasses` is given, the confusion matrix of the arg-max predictions. */
 export interface ClassifierTally {
@@ -71,17 +70,10 @@ function unprefixed(metrics: Metrics): Record<string, number> {
 
 export class AccuracyEvaluator implements Evaluator {
   private teacher: Measured | undefined;
-  private readonly artefact: RunArtefact;
   /** The last evaluation's per-class report (also written to the run directory during a run). */
   lastReport: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(private readonly options: AccuracyOptions) {
-    this.artefact = new RunArtefact(options.artefactFile);
-  }
-
-  attach(events: RunEvents): void {
-    this.artefact.attach(events);
-  }
+  constructor(private readonly options: AccuracyOptions) {}
 
   private async measure(prefix: string, network: Network, context: EvaluationContext): Promise<Measured> {
     const ks = this.options.topK.map((k) => Math.min(k, context.numClasses));
@@ -104,14 +96,14 @@ export class AccuracyEvaluator implements Evaluator {
     if (student.report) {
       this.lastReport = {
         evaluator: 'accuracy',
-        ...(this.artefact.stageOf(context) !== undefined ? { stage: this.artefact.stageOf(context) } : {}),
+        ...(context.stage !== undefined ? { stage: context.stage } : {}),
         epoch: context.epoch + 1,
         split: context.splitName,
         numClasses: context.numClasses,
         student: { ...unprefixed(student.metrics), ...student.report },
         ...(this.teacher?.report ? { teacher: { ...unprefixed(this.teacher.metrics), ...this.teacher.report } } : {}),
       };
-      this.artefact.write(this.lastReport, context);
+      writeRunArtifact(context.runDir, this.options.artefactFile, this.lastReport);
     }
     return out;
   }

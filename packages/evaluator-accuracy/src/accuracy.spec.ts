@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { RunEvents } from '@kd/core';
 import { countTopK } from './top-k.js';
 import { AccuracyEvaluator } from './accuracy.evaluator.js';
-import { guessingNetwork, labelSplit } from '../test/fakes.js';
+import { guessingNetwork, labelSplit } from '@kd/testing';
 import type { AccuracyOptions } from './accuracy.options.js';
 
 beforeAll(async () => {
@@ -76,13 +75,9 @@ describe('AccuracyEvaluator', () => {
     expect((ev.lastReport as { student: { perClass: unknown[] } }).student.perClass).toEqual([1, 0.5, null]);
   });
 
-  it('writes the report into the run directory it learns from runStart, with the stage', async () => {
+  it('writes the report into the run directory the context carries, with the stage', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-accuracy-'));
-    const events = new RunEvents();
     const ev = new AccuracyEvaluator(defaults);
-    ev.attach(events);
-    await events.emit('runStart', { runDir: dir, config: {}, resumedFromEpoch: null });
-    await events.emit('epochStart', { stage: 'main', epoch: 0, epochs: 1, steps: 1 });
     await ev.evaluate({
       student: guessingNetwork([1, 1], 2),
       teacher: guessingNetwork([0, 1], 2),
@@ -91,6 +86,8 @@ describe('AccuracyEvaluator', () => {
       batchSize: 2,
       numClasses: 2,
       epoch: 0,
+      stage: 'main',
+      runDir: dir,
     });
     const file = JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'));
     expect(file).toMatchObject({ evaluator: 'accuracy', stage: 'main', epoch: 1, split: 'test', numClasses: 2 });
@@ -106,7 +103,7 @@ describe('AccuracyEvaluator', () => {
     ]);
   });
 
-  it('prefers the run directory and stage carried by the evaluation context (the proposed contract addition)', async () => {
+  it('writes to the configured artefactFile with the stage the context carries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-accuracy-'));
     const context = { student: guessingNetwork([1], 2), split: labelSplit([1]), splitName: 'test', batchSize: 1, numClasses: 2, epoch: 0, runDir: dir, stage: 'student' };
     await new AccuracyEvaluator({ ...defaults, artefactFile: 'acc.json' }).evaluate(context);

@@ -1,42 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { container } from 'tsyringe';
-import { API_VERSION, PluginRegistry, createKdContainer } from '@kd/core';
+import { expectManifestMatchesPackageJson, expectNamedExportsOnly, expectRegistersExplicitly, expectStrictSchemaWithDefaults, strictAjv } from '@kd/testing';
 import * as pkg from './index.js';
 import { accuracyOptionsSchema, accuracyPlugin, register } from './index.js';
 
-const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  kd: Record<string, unknown>;
-};
-const strictAjv = () => new Ajv2020({ strict: true, useDefaults: true });
-
 describe('accuracy plugin', () => {
   it('has named exports only and registers by an explicit call', () => {
-    expect(pkg).not.toHaveProperty('default');
-    const c = createKdContainer(container);
-    register(c);
-    expect(PluginRegistry.fromContainer(c).find('evaluator', 'accuracy')).toBe(accuracyPlugin);
+    expectNamedExportsOnly(pkg);
+    expectRegistersExplicitly(accuracyPlugin, register);
   });
 
   it('agrees with package.json', () => {
-    const m = accuracyPlugin.manifest;
-    expect(m.apiVersion).toBe(API_VERSION);
-    expect(packageJson.name).toBe(`@kd/evaluator-${m.name}`);
-    expect(packageJson.kd).toEqual({ kind: 'evaluator', name: m.name, apiVersion: m.apiVersion });
-    expect(packageJson.version).toBe(m.version);
+    expectManifestMatchesPackageJson(accuracyPlugin, join(import.meta.dirname, '..'));
   });
 
   it('compiles strictly, documents every option and applies the defaults', () => {
-    for (const [key, prop] of Object.entries(accuracyOptionsSchema.properties)) {
-      expect(typeof (prop as { description?: unknown }).description, key).toBe('string');
-      if (key !== 'name') expect(prop, key).toHaveProperty('default');
-    }
-    const config: Record<string, unknown> = { name: 'accuracy' };
-    expect(strictAjv().compile(accuracyOptionsSchema)(config)).toBe(true);
-    expect(config).toEqual({ name: 'accuracy', topK: [1, 5], teacher: true, perClass: true, artefactFile: 'artifacts/accuracy.json' });
+    expect(accuracyPlugin.manifest.optionsSchema).toBe(accuracyOptionsSchema);
+    expect(expectStrictSchemaWithDefaults(accuracyPlugin)).toEqual({ name: 'accuracy', topK: [1, 5], teacher: true, perClass: true, artefactFile: 'artifacts/accuracy.json' });
   });
 
   it.each([[{ name: 'accuracy', topK: [] }], [{ name: 'accuracy', perClass: 1 }], [{ name: 'accuracy', artefactFile: '../x.json' }], [{ name: 'accuracy', top: [1] }]])(

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { AgreementEvaluator } from './agreement.evaluator.js';
-import { labelSplit, scriptedNetwork } from '../test/fakes.js';
+import { labelSplit, scriptedNetwork } from '@kd/testing';
 
 interface Case {
   temperature: number;

@@ -1,42 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { container } from 'tsyringe';
-import { API_VERSION, PluginRegistry, RUN_CONFIG, createKdContainer, isInputError } from '@kd/core';
+import { RUN_CONFIG, isInputError } from '@kd/core';
+import { expectManifestMatchesPackageJson, expectNamedExportsOnly, expectRegistersExplicitly, expectStrictSchemaWithDefaults, strictAjv } from '@kd/testing';
 import * as pkg from './index.js';
 import { agreementOptionsSchema, agreementPlugin, register } from './index.js';
 
-const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  kd: Record<string, unknown>;
-};
-const strictAjv = () => new Ajv2020({ strict: true, useDefaults: true });
-
 describe('agreement plugin', () => {
   it('has named exports only and registers by an explicit call', () => {
-    expect(pkg).not.toHaveProperty('default');
-    const c = createKdContainer(container);
-    register(c);
-    expect(PluginRegistry.fromContainer(c).find('evaluator', 'agreement')).toBe(agreementPlugin);
+    expectNamedExportsOnly(pkg);
+    expectRegistersExplicitly(agreementPlugin, register);
   });
 
   it('agrees with package.json', () => {
-    const m = agreementPlugin.manifest;
-    expect(m.apiVersion).toBe(API_VERSION);
-    expect(packageJson.name).toBe(`@kd/evaluator-${m.name}`);
-    expect(packageJson.kd).toEqual({ kind: 'evaluator', name: m.name, apiVersion: m.apiVersion });
-    expect(packageJson.version).toBe(m.version);
+    expectManifestMatchesPackageJson(agreementPlugin, join(import.meta.dirname, '..'));
   });
 
   it('compiles strictly, documents every option and applies the defaults', () => {
-    for (const [key, prop] of Object.entries(agreementOptionsSchema.properties)) {
-      expect(typeof (prop as { description?: unknown }).description, key).toBe('string');
-      if (key !== 'name') expect(prop, key).toHaveProperty('default');
-    }
-    const config: Record<string, unknown> = { name: 'agreement' };
-    expect(strictAjv().compile(agreementOptionsSchema)(config)).toBe(true);
-    expect(config).toEqual({ name: 'agreement', temperature: 1, klScale: 'none' });
+    expect(agreementPlugin.manifest.optionsSchema).toBe(agreementOptionsSchema);
+    expect(expectStrictSchemaWithDefaults(agreementPlugin)).toEqual({ name: 'agreement', temperature: 1, klScale: 'none' });
   });
 
   it.each([[{ name: 'agreement', temperature: 0 }], [{ name: 'agreement', klScale: 'tau2' }], [{ name: 'agreement', temp: 2 }]])('rejects %j', (config) => {

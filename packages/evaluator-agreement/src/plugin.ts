@@ -1,8 +1,7 @@
-import { API_VERSION, definePlugin, registerPlugin, type EvaluatorPlugin } from '@kd/core';
+import { API_VERSION, checkRunHasTeacher, definePlugin, registerPlugin, type EvaluatorPlugin } from '@kd/core';
 import type { DependencyContainer } from 'tsyringe';
 import { agreementOptionsSchema, type AgreementOptions } from './agreement.options.js';
 import { AgreementEvaluator } from './agreement.evaluator.js';
-import { checkRunHasTeacher } from './teacher-required.js';
 
 export const agreementPlugin: EvaluatorPlugin<AgreementOptions> = definePlugin({
   manifest: {

@@ -1,66 +1,43 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { KdRuntime, isInputError, type ModuleImporter } from '@kd/core';
+import { isInputError } from '@kd/core';
+import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig, type MetricsLine } from '@kd/testing';
 
-/** The repository root: its package.json lists the workspace packages that discovery finds. */
-const repoRoot = resolve(import.meta.dirname, '../../..');
-/** Imports plugin packages through vite, so the test uses their sources (the `@kd/source` condition). */
-const sourceImporter: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
-
-function config(outDir: string, overrides: Record<string, unknown>): Record<string, unknown> {
-  return {
-    specVersion: 1,
-    backend: 'wasm',
-    dataset: { name: 'idx', preset: 'fashion-mnist', source: 'bundled', trainLimit: 192, testLimit: 96 },
-    student: { backbone: { name: 'cnn', channels: [4, 8] } },
-    evaluators: [{ name: 'accuracy' }],
-    training: { epochs: 2, batchSize: 32, evalBatchSize: 32, seed: 3, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } },
-    output: { dir: outDir },
-    ...overrides,
-  };
-}
-
-type Line = { epoch: number; metrics: Record<string, number>; memory: { numTensors: number } };
+const config = (outDir: string, overrides: Record<string, unknown>) =>
+  tinyConfig(outDir, overrides, { trainLimit: 192, testLimit: 96, epochs: 2, seed: 3, evalBatchSize: 32 });
 
 /** Every evaluator of this issue in one small KD run: their metrics reach metrics.jsonl, their reports the run dir. */
 describe('evaluators in a KD run (KdRuntime, Fashion-MNIST subset, tiny CNNs)', () => {
-  const work = mkdtempSync(join(tmpdir(), 'kd-evaluators-'));
-  const runtime = new KdRuntime({ root: repoRoot, importer: sourceImporter });
-  let lines: Line[] = [];
+  const work = tempDir('kd-evaluators-');
+  const runtime = sourceRuntime();
+  let lines: MetricsLine[] = [];
   let summary: { final: Record<string, number> };
 
   beforeAll(async () => {
-    const teacherFile = join(work, 'teacher.json');
-    writeFileSync(teacherFile, JSON.stringify(config('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } } })));
+    const teacherFile = writeConfig(work, 'teacher.json', config('teacher', { student: { backbone: TEACHER_BACKBONE } }));
     await runtime.run(teacherFile);
-    const file = join(work, 'student.json');
-    writeFileSync(
-      file,
-      JSON.stringify(
-        config('student', {
-          teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' },
-          distiller: { name: 'kd' },
-          evaluators: [
-            { name: 'accuracy' },
-            { name: 'agreement', temperature: 4 },
-            { name: 'calibration' },
-            { name: 'similarity', maxExamples: 64, pairs: [{ teacher: 'last', student: 'last' }, { teacher: 'embedding', student: 'embedding' }] },
-            { name: 'efficiency', runs: 3, warmupRuns: 1 },
-          ],
-        }),
-      ),
+    const file = writeConfig(
+      work,
+      'student.json',
+      config('student', {
+        teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' },
+        distiller: { name: 'kd' },
+        evaluators: [
+          { name: 'accuracy' },
+          { name: 'agreement', temperature: 4 },
+          { name: 'calibration' },
+          { name: 'similarity', maxExamples: 64, pairs: [{ teacher: 'last', student: 'last' }, { teacher: 'embedding', student: 'embedding' }] },
+          { name: 'efficiency', runs: 3, warmupRuns: 1 },
+        ],
+      }),
     );
     const before = tf.memory().numTensors;
     const result = await runtime.run(file);
     // The run frees what it built, evaluators included.
     expect(tf.memory().numTensors).toBe(before);
     summary = result.summary as typeof summary;
-    lines = readFileSync(join(work, 'student', 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Line);
+    lines = metricsLines(join(work, 'student'));
   });
 
   it('writes every metric at every epoch, as finite numbers in range, without leaking tensors', () => {
@@ -117,8 +94,7 @@ describe('evaluators in a KD run (KdRuntime, Fashion-MNIST subset, tiny CNNs)', 
 
   it('refuses agreement and similarity without a teacher before writing anything', async () => {
     for (const name of ['agreement', 'similarity']) {
-      const file = join(work, `no-teacher-${name}.json`);
-      writeFileSync(file, JSON.stringify(config(`no-teacher-${name}`, { evaluators: [{ name: 'accuracy' }, { name }] })));
+      const file = writeConfig(work, `no-teacher-${name}.json`, config(`no-teacher-${name}`, { evaluators: [{ name: 'accuracy' }, { name }] }));
       let error: unknown;
       try {
         await runtime.run(file);

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvaluationContext, Evaluator, Metrics, Network, RunEvents } from '@kd/core';
+import { writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { CalibrationOptions } from './calibration.options.js';
 import { ReliabilityTally, expectedCalibrationError, maximumCalibrationError, type ReliabilityBin } from './reliability.js';
-import { RunArtefact } from './run-artefact.js';
 
 /** Confidence (top-1 softmax probability) and correctness of every sample of a split, binned. */
 export async function tallyReliability(
@@ -39,17 +38,10 @@ const metricsOf = (prefix: string, m: Measured): Metrics => ({ [`${prefix}.ece`]
 /** Expected and maximum calibration error of the student (and teacher), with reliability-diagram data. */
 export class CalibrationEvaluator implements Evaluator {
   private teacher: Measured | undefined;
-  private readonly artefact: RunArtefact;
   /** The last evaluation's reliability diagrams (also written to the run directory during a run). */
   lastReport: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(private readonly options: CalibrationOptions) {
-    this.artefact = new RunArtefact(options.artefactFile);
-  }
-
-  attach(events: RunEvents): void {
-    this.artefact.attach(events);
-  }
+  constructor(private readonly options: CalibrationOptions) {}
 
   private async measure(network: Network, context: EvaluationContext): Promise<Measured> {
     const reliability = await tallyReliability(network, context, this.options.bins);
@@ -63,14 +55,14 @@ export class CalibrationEvaluator implements Evaluator {
     const teacher = this.options.teacher ? this.teacher : undefined;
     this.lastReport = {
       evaluator: 'calibration',
-      ...(this.artefact.stageOf(context) !== undefined ? { stage: this.artefact.stageOf(context) } : {}),
+      ...(context.stage !== undefined ? { stage: context.stage } : {}),
       epoch: context.epoch + 1,
       split: context.splitName,
       bins: this.options.bins,
       student,
       ...(teacher ? { teacher } : {}),
     };
-    this.artefact.write(this.lastReport, context);
+    writeRunArtifact(context.runDir, this.options.artefactFile, this.lastReport);
     return { ...metricsOf('calibration.student', student), ...(teacher ? metricsOf('calibration.teacher', teacher) : {}) };
   }
 }

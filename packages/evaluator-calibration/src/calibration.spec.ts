@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { RunEvents } from '@kd/core';
 import { CalibrationEvaluator } from './calibration.evaluator.js';
 import { ReliabilityTally, expectedCalibrationError, maximumCalibrationError } from './reliability.js';
-import { labelSplit, scriptedNetwork } from '../test/fakes.js';
+import { labelSplit, scriptedNetwork } from '@kd/testing';
 import type { CalibrationOptions } from './calibration.options.js';
 
 interface Case {
@@ -79,15 +78,12 @@ describe('CalibrationEvaluator', () => {
 
   it('measures the teacher once and writes the diagrams into the run directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-calibration-'));
-    const events = new RunEvents();
     const ev = new CalibrationEvaluator({ ...defaults, bins: 2 });
-    ev.attach(events);
-    await events.emit('runStart', { runDir: dir, config: {}, resumedFromEpoch: null });
     let teacherCalls = 0;
     const teacher = scriptedNetwork([withConfidence(0.9), withConfidence(0.9), withConfidence(0.6), withConfidence(0.7)]);
     const counted = { ...teacher, apply: (x: tf.Tensor4D, o: { training: boolean }) => (teacherCalls++, teacher.apply(x, o)) };
     const student = scriptedNetwork([withConfidence(0.8)]);
-    const context = { student, teacher: counted, split: labelSplit([0, 1, 0, 0]), splitName: 'test', batchSize: 4, numClasses: 2, epoch: 0 };
+    const context = { student, teacher: counted, split: labelSplit([0, 1, 0, 0]), splitName: 'test', batchSize: 4, numClasses: 2, epoch: 0, runDir: dir };
     const m1 = await ev.evaluate(context);
     const m2 = await ev.evaluate({ ...context, epoch: 1 });
     expect(teacherCalls).toBe(1);

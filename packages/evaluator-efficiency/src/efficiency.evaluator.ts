@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, type EvaluationContext, type Evaluator, type Metrics, type Network, type RunEvents } from '@kd/core';
+import { KdInputError, writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { EfficiencyOptions } from './efficiency.options.js';
 import { measureLatency } from './latency.js';
-import { RunArtefact } from './run-artefact.js';
 
 /** The first `size` images of the split, as one batch. */
 async function firstImages(context: EvaluationContext, size: number): Promise<tf.Tensor4D> {
@@ -16,20 +15,13 @@ async function firstImages(context: EvaluationContext, size: number): Promise<tf
 /** Size and speed of the student and the teacher: parameters, FLOPs, latency and throughput on the active backend. */
 export class EfficiencyEvaluator implements Evaluator {
   private measured: Metrics | undefined;
-  private readonly artefact: RunArtefact;
   /** The last measurement in full (also written to the run directory during a run). */
   lastReport: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
     private readonly options: EfficiencyOptions,
     private readonly clock: () => number = () => performance.now(),
-  ) {
-    this.artefact = new RunArtefact(options.artefactFile);
-  }
-
-  attach(events: RunEvents): void {
-    this.artefact.attach(events);
-  }
+  ) {}
 
   async evaluate(context: EvaluationContext): Promise<Metrics> {
     if (this.measured && this.options.repeat === 'once') return this.measured;
@@ -40,7 +32,7 @@ export class EfficiencyEvaluator implements Evaluator {
       const metrics: Record<string, number> = { 'efficiency.batchSize': x.shape[0] };
       const report: Record<string, unknown> = {
         evaluator: 'efficiency',
-        ...(this.artefact.stageOf(context) !== undefined ? { stage: this.artefact.stageOf(context) } : {}),
+        ...(context.stage !== undefined ? { stage: context.stage } : {}),
         epoch: context.epoch + 1,
         backend: tf.getBackend(),
         batchSize: x.shape[0],
@@ -61,7 +53,7 @@ export class EfficiencyEvaluator implements Evaluator {
       }
       this.measured = metrics;
       this.lastReport = report;
-      this.artefact.write(report, context);
+      writeRunArtifact(context.runDir, this.options.artefactFile, report);
       return metrics;
     } finally {
       x.dispose();

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { RunEvents, type Network } from '@kd/core';
+import type { Network } from '@kd/core';
 import { EfficiencyEvaluator } from './efficiency.evaluator.js';
 import type { EfficiencyOptions } from './efficiency.options.js';
 import { median } from './median.js';
-import { guessingNetwork, labelSplit } from '../test/fakes.js';
+import { guessingNetwork, labelSplit } from '@kd/testing';
 
 const defaults: EfficiencyOptions = { name: 'efficiency', runs: 4, warmupRuns: 2, batchSize: 0, teacher: true, repeat: 'once', artefactFile: 'artifacts/efficiency.json' };
 
@@ -85,12 +85,9 @@ describe('EfficiencyEvaluator', () => {
 
   it('writes the measurement with the backend into the run directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-efficiency-'));
-    const events = new RunEvents();
     const s = timed([1, 1, 2, 3, 4], { params: 7 });
     const ev = new EfficiencyEvaluator({ ...defaults, teacher: false }, () => s.clock.now);
-    ev.attach(events);
-    await events.emit('runStart', { runDir: dir, config: {}, resumedFromEpoch: null });
-    await ev.evaluate({ student: s.network, teacher: s.network, split: labelSplit([0]), splitName: 'test', batchSize: 8, numClasses: 2, epoch: 0 });
+    await ev.evaluate({ student: s.network, teacher: s.network, split: labelSplit([0]), splitName: 'test', batchSize: 8, numClasses: 2, epoch: 0, runDir: dir });
     const file = JSON.parse(readFileSync(join(dir, 'artifacts', 'efficiency.json'), 'utf8'));
     expect(file).toMatchObject({ evaluator: 'efficiency', backend: 'cpu', batchSize: 1, runs: 4, warmupRuns: 2, student: { params: 7, flops: null } });
     expect(file.student.timingsMs).toEqual([2, 3, 4, 1]);

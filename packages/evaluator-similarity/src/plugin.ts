@@ -1,8 +1,7 @@
-import { API_VERSION, definePlugin, registerPlugin, type EvaluatorPlugin } from '@kd/core';
+import { API_VERSION, checkRunHasTeacher, definePlugin, registerPlugin, type EvaluatorPlugin } from '@kd/core';
 import type { DependencyContainer } from 'tsyringe';
 import { similarityOptionsSchema, type SimilarityOptions } from './similarity.options.js';
 import { SimilarityEvaluator } from './similarity.evaluator.js';
-import { checkRunHasTeacher } from './teacher-required.js';
 
 export const similarityPlugin: EvaluatorPlugin<SimilarityOptions> = definePlugin({
   manifest: {

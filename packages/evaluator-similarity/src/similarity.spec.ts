@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { isInputError } from '@kd/core';
 import { SimilarityEvaluator } from './similarity.evaluator.js';
 import type { SimilarityOptions } from './similarity.options.js';
-import { featureNetwork, labelSplit } from '../test/fakes.js';
+import { featureNetwork, labelSplit } from '@kd/testing';
 
 const fx = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'similarity-fixtures.json'), 'utf8')) as {
   teacher: number[][][][];

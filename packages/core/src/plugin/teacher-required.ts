@@ -1,8 +1,11 @@
-import { KdInputError, RUN_CONFIG, type FactoryContext } from '@kd/core';
+import { KdInputError } from '../errors/errors.js';
+import { RUN_CONFIG } from './tokens.js';
+import type { FactoryContext } from './plugin.js';
 
 /**
- * Fails at assembly, before any training, when the run has no teacher: the evaluator would otherwise fail only at
- * the first evaluation. Outside a run (no config in the container) the check waits for `evaluate`.
+ * Fails at assembly, before any training, when the run has no teacher: an evaluator that compares the student with
+ * a teacher would otherwise fail only at the first evaluation. Outside a run (no config in the container) the check
+ * waits for `evaluate`.
  */
 export function checkRunHasTeacher(context: FactoryContext, evaluator: string): void {
   if (!context.container.isRegistered(RUN_CONFIG, true)) return;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, type Network } from '@kd/core';
+import { KdInputError } from '../errors/errors.js';
+import type { Network } from '../contracts/network.js';
 
 /** Which tensor of a stage is tapped: its output (`stage2`) or its pre-activation (`stage2_preact`). */
 export type FeatureKind = 'output' | 'preact';
@@ -13,7 +14,7 @@ export function featureName(stage: string, kind: FeatureKind): string {
 /**
  * Shapes (without the batch) of every named feature a network gives, from one inference pass on a zero image.
  * Features are only known from a forward pass (a stage's pre-activation can be larger than its output, as in the
- * cnn backbone where pooling ends the stage), so the distiller asks once at setup rather than at the first step.
+ * cnn backbone where pooling ends the stage), so a distiller asks once at setup rather than at the first step.
  */
 export function probeFeatures(network: Network): Record<string, readonly number[]> {
   return tf.tidy(() => {

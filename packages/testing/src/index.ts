@@ -1,0 +1,19 @@
+export { repoRoot, sourceImporter, sourceRuntime } from './repo.js';
+export { tempDir } from './temp-dir.js';
+export { tinyConfig, TEACHER_BACKBONE, type TinyRunSize } from './tiny-config.js';
+export { writeConfig } from './write-config.js';
+export { trainTeacher } from './train-teacher.js';
+export { runtimeWith, runConfig, type Register } from './run-config.js';
+export { metricsLines, type MetricsLine } from './metrics-lines.js';
+export { relErr } from './rel-err.js';
+export { tinyBackbone } from './tiny-backbone.js';
+export { scriptedNetwork, guessingNetwork, labelSplit, featureNetwork } from './evaluator-fakes.js';
+export {
+  readPackageJson,
+  strictAjv,
+  expectNamedExportsOnly,
+  expectManifestMatchesPackageJson,
+  expectRegistersExplicitly,
+  expectStrictSchemaWithDefaults,
+  type PluginPackageJson,
+} from './plugin-conformance.js';
