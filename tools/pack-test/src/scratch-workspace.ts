@@ -50,7 +50,12 @@ export function createScratchWorkspace(packages: readonly string[], tools: reado
  * The named packages plus every workspace package they depend on (dependencies and required peers), by directory
  * name: what an install of them needs (core needs @kd/tfjs-kernels).
  */
-export function workspaceClosure(roots: readonly string[], packagesDir = join(workspaceRoot, 'packages')): string[] {
+export function workspaceClosure(
+  roots: readonly string[],
+  packagesDir = join(workspaceRoot, 'packages'),
+  /** Also follow devDependencies: what building and testing the packages in a copy needs (project references). */
+  options: { readonly dev?: boolean } = {},
+): string[] {
   const byName = new Map<string, string>();
   for (const d of readdirSync(packagesDir)) {
     const file = join(packagesDir, d, 'package.json');
@@ -62,11 +67,13 @@ export function workspaceClosure(roots: readonly string[], packagesDir = join(wo
     seen.add(dir);
     const pkg = JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
       peerDependencies?: Record<string, string>;
       peerDependenciesMeta?: Record<string, { optional?: boolean }>;
     };
     const names = [
       ...Object.keys(pkg.dependencies ?? {}),
+      ...(options.dev ? Object.keys(pkg.devDependencies ?? {}) : []),
       ...Object.keys(pkg.peerDependencies ?? {}).filter((n) => !pkg.peerDependenciesMeta?.[n]?.optional),
     ];
     for (const n of names) {
