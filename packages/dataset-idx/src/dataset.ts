@@ -18,6 +18,8 @@ import {
   findIdxFiles,
   requireIdxFiles,
   SYSTEM_FASHION_MNIST_DIR,
+  SYSTEM_FASHION_MNIST_DIR_ENV,
+  systemFashionMnistDir,
   type IdxFiles,
 } from './locate.js';
 import type { IdxOptions, IdxPreset } from './schema.js';
@@ -180,6 +182,11 @@ export interface LoadContext {
   readonly baseDir: string;
   /** The run seed: the val hold-out and random subsets derive from it (default 0). */
   readonly seed?: number;
+  /**
+   * Where `source` "system"/"auto" looks for the full Fashion-MNIST set. Default: `$KD_SYSTEM_FASHION_MNIST_DIR`,
+   * else Debian's /usr/share/datasets/fashion-mnist.
+   */
+  readonly systemDir?: string;
 }
 
 /** The examples at `indices`, copied. */
@@ -200,7 +207,7 @@ interface Located {
   readonly label: string;
 }
 
-function locate(options: IdxOptions, baseDir: string): Located {
+function locate(options: IdxOptions, baseDir: string, systemDirOverride?: string): Located {
   const preset = options.preset ?? 'fashion-mnist';
   const source = options.source ?? 'auto';
   if (options.files !== undefined) {
@@ -222,18 +229,23 @@ function locate(options: IdxOptions, baseDir: string): Located {
         'train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (plain or .gz)',
     );
   }
-  const systemLabel = `fashion-mnist, full set of Debian package dataset-fashion-mnist (${SYSTEM_FASHION_MNIST_DIR})`;
+  const systemDir = systemFashionMnistDir(systemDirOverride);
+  const systemLabel =
+    systemDir === SYSTEM_FASHION_MNIST_DIR
+      ? `fashion-mnist, full set of Debian package dataset-fashion-mnist (${systemDir})`
+      : `fashion-mnist, full set from ${systemDir}`;
   if (source === 'system') {
-    if (!findIdxFiles(SYSTEM_FASHION_MNIST_DIR)) {
+    if (!findIdxFiles(systemDir)) {
       throw new KdInputError(
-        `dataset "idx": source "system" needs the Debian package dataset-fashion-mnist, whose files are missing from ${SYSTEM_FASHION_MNIST_DIR} ` +
-          '(install it with `apt install dataset-fashion-mnist`, or use source "bundled" or "auto")',
+        `dataset "idx": source "system" needs the Debian package dataset-fashion-mnist, whose files are missing from ${systemDir} ` +
+          `(install it with \`apt install dataset-fashion-mnist\`, set ${SYSTEM_FASHION_MNIST_DIR_ENV} to a directory holding the four files, ` +
+          'or use source "bundled" or "auto")',
       );
     }
-    return { files: requireIdxFiles(SYSTEM_FASHION_MNIST_DIR, 'dataset "idx"'), label: systemLabel };
+    return { files: requireIdxFiles(systemDir, 'dataset "idx"'), label: systemLabel };
   }
   if (source === 'auto') {
-    const system = findIdxFiles(SYSTEM_FASHION_MNIST_DIR);
+    const system = findIdxFiles(systemDir);
     if (system) return { files: system, label: systemLabel };
   }
   const bundled = bundledFashionMnistDir();
@@ -251,7 +263,7 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
   }
   const numClasses = options.numClasses ?? NUM_CLASSES;
   const seed = context.seed ?? 0;
-  const { files, label } = locate(options, context.baseDir);
+  const { files, label } = locate(options, context.baseDir, context.systemDir);
   const [fullTrain, fullTest] = await Promise.all([
     readIdxSplit(files.trainImages, files.trainLabels, { numClasses, limit: options.trainLimit }),
     readIdxSplit(files.testImages, files.testLabels, { numClasses, limit: options.testLimit }),

@@ -91,17 +91,33 @@ describe('malformed files', () => {
     expectInputError(() => parseIdxImages(IMAGES.subarray(0, 3), 'short.idx'), /^short\.idx:/, 'truncated');
   });
 
-  it('truncated header', () => {
-    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 10), 'hdr.idx'), /^hdr\.idx:/, 'truncated IDX header', 'expected 16 bytes');
+  it('truncated header: which dimension is cut off, at which byte offset', () => {
+    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 10), 'hdr.idx'), /^hdr\.idx:/, 'truncated IDX header', 'expected 16 bytes', 'dimension 1 at byte offset 8');
   });
 
-  it('truncated data', () => {
-    expectInputError(() => parseIdxImages(IMAGES.subarray(0, IMAGES.length - 1), 'cut.idx'), /^cut\.idx:/, 'truncated IDX data', 'need 12 bytes', 'found 11');
+  it('truncated data: the index and byte offset of the first incomplete image', () => {
+    expectInputError(
+      () => parseIdxImages(IMAGES.subarray(0, IMAGES.length - 1), 'cut.idx'),
+      /^cut\.idx:/,
+      'truncated IDX data',
+      'need 12 bytes',
+      'found 11',
+      // Header 16 bytes, image 0 at 16..21, image 1 at 22..27 with its last byte missing.
+      'image 1 of 2 (6 bytes at byte offset 22) is cut off after 5 bytes; 1 complete image',
+    );
+    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 22), 'short.idx'), 'image 1 of 2 (6 bytes at byte offset 22) is missing');
+    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 16), 'empty.idx'), 'image 0 of 2 (6 bytes at byte offset 16) is missing; 0 complete images');
+    expectInputError(() => parseIdxLabels(LABELS.subarray(0, 9), 'labels.idx'), 'label 1 of 2 (1 byte at byte offset 9) is missing');
   });
 
-  it('trailing bytes', () => {
+  it('truncated gzip data: offsets are of the decompressed data', () => {
+    const gz = new Uint8Array(gzipSync(IMAGES.subarray(0, 19)));
+    expectInputError(() => parseIdxImages(gz, 'cut.gz'), /^cut\.gz:/, 'image 0 of 2 (6 bytes at byte offset 16 of the decompressed data) is cut off after 3 bytes');
+  });
+
+  it('trailing bytes: where they start', () => {
     const long = Uint8Array.from([...LABELS, 1]);
-    expectInputError(() => parseIdxLabels(long, 'long.idx'), /^long\.idx:/, '1 unexpected bytes');
+    expectInputError(() => parseIdxLabels(long, 'long.idx'), /^long\.idx:/, '1 unexpected bytes after the IDX data, from byte offset 10');
   });
 
   it('corrupt gzip', () => {
@@ -111,8 +127,13 @@ describe('malformed files', () => {
 
   it('label out of range', () => {
     const bad = Uint8Array.from([...LABELS.subarray(0, 8), 3, 10]);
-    expectInputError(() => parseIdxLabels(bad, 'labels.idx'), /^labels\.idx:/, 'label 10 at index 1', '0..9');
+    // Label i is the byte at offset 8 + i (4-byte magic, 4-byte count).
+    expectInputError(() => parseIdxLabels(bad, 'labels.idx'), /^labels\.idx:/, 'label 10 at index 1 (byte offset 9) is out of range', '0..9');
     expect(parseIdxLabels(bad, 'labels.idx', 11).labels[1]).toBe(10);
+    expectInputError(
+      () => parseIdxLabels(new Uint8Array(gzipSync(bad)), 'labels.gz'),
+      'label 10 at index 1 (byte offset 9 of the decompressed data) is out of range',
+    );
   });
 });
 
@@ -148,6 +169,15 @@ describe('reading files', () => {
     const e = await readIdxSplit(images, labels).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(KdInputError);
     expect((e as Error).message).toBe(`${images} has 2 images but ${labels} has 3 labels: expected the same count`);
+  });
+
+  it('errors in a gzip file read from disk give offsets of the decompressed data', async () => {
+    const file = join(dir, 'bad-labels.gz');
+    writeFileSync(file, gzipSync(Uint8Array.from([...LABELS.subarray(0, 8), 12, 3])));
+    await expect(readIdxLabels(file)).rejects.toThrow(`${file}: label 12 at index 0 (byte offset 8 of the decompressed data) is out of range`);
+    const cut = join(dir, 'cut-images.gz');
+    writeFileSync(cut, gzipSync(IMAGES.subarray(0, 25)));
+    await expect(readIdxImages(cut)).rejects.toThrow('image 1 of 2 (6 bytes at byte offset 22 of the decompressed data) is cut off after 3 bytes');
   });
 
   it('missing and corrupt files', async () => {

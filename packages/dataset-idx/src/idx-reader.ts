@@ -67,15 +67,32 @@ export function gunzipIfNeeded(buffer: Uint8Array, file: string): Uint8Array {
   }
 }
 
+/** Where a byte offset points: into the file, or into the decompressed stream of a gzip file. */
+function where(offset: number, gzipped: boolean): string {
+  return gzipped ? `byte offset ${offset} of the decompressed data` : `byte offset ${offset}`;
+}
+
+/** What one record along the first dimension is called in messages. */
+function recordName(magic: number): string {
+  if (magic === IDX_IMAGES_MAGIC) return 'image';
+  if (magic === IDX_LABELS_MAGIC) return 'label';
+  return 'record';
+}
+
 /**
  * Parses an IDX buffer (plain or gzip). With `expectedMagic`, the header must carry that magic
  * number; in any case the element type must be unsigned byte and the data exactly as long as the
- * dimensions say.
+ * dimensions say. Errors name the byte offset (of the decompressed data for gzip) and, for data,
+ * the index of the first incomplete record along the first dimension. `gzipped` says that the
+ * caller already decompressed `buffer` (offsets are then reported as such).
  */
-export function parseIdx(buffer: Uint8Array, file: string, expectedMagic?: number): IdxArray {
+export function parseIdx(buffer: Uint8Array, file: string, expectedMagic?: number, gzipped = false): IdxArray {
+  const gz = gzipped || isGzip(buffer);
   const buf = gunzipIfNeeded(buffer, file);
   if (buf.length < 4) {
-    throw new KdInputError(`${file}: truncated IDX file: ${buf.length} bytes, shorter than the 4-byte magic number`);
+    throw new KdInputError(
+      `${file}: truncated IDX file: ${buf.length} bytes, shorter than the 4-byte magic number (the file ends at ${where(buf.length, gz)})`,
+    );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0, false);
@@ -91,45 +108,65 @@ export function parseIdx(buffer: Uint8Array, file: string, expectedMagic?: numbe
   const rank = buf[3]!;
   const headerBytes = 4 + 4 * rank;
   if (buf.length < headerBytes) {
-    throw new KdInputError(`${file}: truncated IDX header: expected ${headerBytes} bytes for ${rank} dimensions, found ${buf.length}`);
+    const dim = Math.floor((buf.length - 4) / 4);
+    throw new KdInputError(
+      `${file}: truncated IDX header: expected ${headerBytes} bytes for ${rank} dimensions, found ${buf.length} ` +
+        `(dimension ${dim} at ${where(4 + 4 * dim, gz)} is cut off)`,
+    );
   }
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const expected = dims.reduce((a, b) => a * b, 1);
   const found = buf.length - headerBytes;
   if (found < expected) {
+    // One record along the first dimension: an image of rows×cols bytes, or one label byte.
+    const recordBytes = dims.slice(1).reduce((a, b) => a * b, 1);
+    const complete = Math.floor(found / recordBytes);
+    const partial = found - complete * recordBytes;
+    const name = recordName(magic);
     throw new KdInputError(
-      `${file}: truncated IDX data: dimensions [${dims.join(', ')}] need ${expected} bytes after the header, found ${found}`,
+      `${file}: truncated IDX data: dimensions [${dims.join(', ')}] need ${expected} bytes after the header, found ${found}: ` +
+        `${name} ${complete} of ${dims[0]} (${recordBytes} byte${recordBytes === 1 ? '' : 's'} at ${where(headerBytes + complete * recordBytes, gz)}) ` +
+        (partial > 0 ? `is cut off after ${partial} byte${partial === 1 ? '' : 's'}` : 'is missing') +
+        `; ${complete} complete ${name}${complete === 1 ? '' : 's'}`,
     );
   }
   if (found > expected) {
     throw new KdInputError(
-      `${file}: ${found - expected} unexpected bytes after the IDX data: dimensions [${dims.join(', ')}] need ${expected} bytes, found ${found}`,
+      `${file}: ${found - expected} unexpected bytes after the IDX data, from ${where(headerBytes + expected, gz)}: ` +
+        `dimensions [${dims.join(', ')}] need ${expected} bytes, found ${found}`,
     );
   }
   return { magic, dims, data: buf.subarray(headerBytes) };
 }
 
 /** Parses an IDX image file (magic 0x00000803). */
-export function parseIdxImages(buffer: Uint8Array, file: string): IdxImages {
-  const { dims, data } = parseIdx(buffer, file, IDX_IMAGES_MAGIC);
+export function parseIdxImages(buffer: Uint8Array, file: string, gzipped = false): IdxImages {
+  const { dims, data } = parseIdx(buffer, file, IDX_IMAGES_MAGIC, gzipped);
   const [count, rows, cols] = dims as [number, number, number];
   if (rows === 0 || cols === 0) throw new KdInputError(`${file}: images of ${rows}×${cols} pixels are empty`);
   return { count, rows, cols, pixels: data };
 }
 
-/** Parses an IDX label file (magic 0x00000801); every label must be below `numClasses`. */
-export function parseIdxLabels(buffer: Uint8Array, file: string, numClasses = 10): IdxLabels {
-  const { dims, data } = parseIdx(buffer, file, IDX_LABELS_MAGIC);
+/**
+ * Parses an IDX label file (magic 0x00000801); every label must be below `numClasses`. A label out of range is an
+ * error naming its index and byte offset (label i is the byte at offset 8 + i).
+ */
+export function parseIdxLabels(buffer: Uint8Array, file: string, numClasses = 10, gzipped = false): IdxLabels {
+  const gz = gzipped || isGzip(buffer);
+  const { dims, data } = parseIdx(buffer, file, IDX_LABELS_MAGIC, gz);
   for (let i = 0; i < data.length; i++) {
     if (data[i]! >= numClasses) {
-      throw new KdInputError(`${file}: label ${data[i]} at index ${i} is out of range: expected a class in 0..${numClasses - 1}`);
+      throw new KdInputError(
+        `${file}: label ${data[i]} at index ${i} (${where(8 + i, gz)}) is out of range: expected a class in 0..${numClasses - 1}`,
+      );
     }
   }
   return { count: dims[0]!, labels: data };
 }
 
-async function readBytes(file: string): Promise<Uint8Array> {
+/** The file's bytes, decompressed when it is gzip, and whether it was. */
+async function readBytes(file: string): Promise<{ bytes: Uint8Array; gzipped: boolean }> {
   let raw: Uint8Array;
   try {
     raw = await readFile(file);
@@ -138,9 +175,9 @@ async function readBytes(file: string): Promise<Uint8Array> {
     if (code === 'ENOENT') throw new KdInputError(`${file}: file not found`);
     throw new KdInputError(`${file}: cannot read (${(e as Error).message})`);
   }
-  if (!isGzip(raw)) return raw;
+  if (!isGzip(raw)) return { bytes: raw, gzipped: false };
   try {
-    return new Uint8Array(await gunzipAsync(raw));
+    return { bytes: new Uint8Array(await gunzipAsync(raw)), gzipped: true };
   } catch (e) {
     throw new KdInputError(`${file}: not a valid gzip file (${(e as Error).message})`);
   }
@@ -148,12 +185,14 @@ async function readBytes(file: string): Promise<Uint8Array> {
 
 /** Reads an IDX image file, plain or gzip. */
 export async function readIdxImages(file: string): Promise<IdxImages> {
-  return parseIdxImages(await readBytes(file), file);
+  const { bytes, gzipped } = await readBytes(file);
+  return parseIdxImages(bytes, file, gzipped);
 }
 
 /** Reads an IDX label file, plain or gzip. */
 export async function readIdxLabels(file: string, numClasses = 10): Promise<IdxLabels> {
-  return parseIdxLabels(await readBytes(file), file, numClasses);
+  const { bytes, gzipped } = await readBytes(file);
+  return parseIdxLabels(bytes, file, numClasses, gzipped);
 }
 
 /** Pairs images with labels: the counts must agree. `limit` keeps the first `limit` examples. */

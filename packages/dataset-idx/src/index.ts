@@ -41,4 +41,12 @@ export {
   type Augmentation,
   type LoadContext,
 } from './dataset.js';
-export { bundledFashionMnistDir, findIdxFiles, SYSTEM_FASHION_MNIST_DIR, IDX_FILE_NAMES, type IdxFiles } from './locate.js';
+export {
+  bundledFashionMnistDir,
+  findIdxFiles,
+  SYSTEM_FASHION_MNIST_DIR,
+  SYSTEM_FASHION_MNIST_DIR_ENV,
+  systemFashionMnistDir,
+  IDX_FILE_NAMES,
+  type IdxFiles,
+} from './locate.js';

@@ -6,6 +6,19 @@ import { KdInputError } from '@kd/core';
 /** Where Debian's package dataset-fashion-mnist installs the full set. */
 export const SYSTEM_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Environment variable replacing `SYSTEM_FASHION_MNIST_DIR` (another distribution's path; tests of a machine without it). */
+export const SYSTEM_FASHION_MNIST_DIR_ENV = 'KD_SYSTEM_FASHION_MNIST_DIR';
+
+/**
+ * The directory `source: "system"` (and `"auto"`) looks in: `override` when given, else
+ * `$KD_SYSTEM_FASHION_MNIST_DIR` when set and not empty, else Debian's `/usr/share/datasets/fashion-mnist`.
+ */
+export function systemFashionMnistDir(override?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (override !== undefined) return override;
+  const fromEnv = env[SYSTEM_FASHION_MNIST_DIR_ENV];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : SYSTEM_FASHION_MNIST_DIR;
+}
+
 /** The official file names (without `.gz`), per split. */
 export const IDX_FILE_NAMES = {
   train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },

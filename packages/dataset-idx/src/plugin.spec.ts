@@ -1,10 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { API_VERSION, Rng } from '@kd/core';
 import * as api from './index.js';
-import { idxPlugin, idxOptionsSchema, bundledFashionMnistDir, SYSTEM_FASHION_MNIST_DIR, FASHION_MNIST_CLASS_NAMES } from './index.js';
+import {
+  idxPlugin,
+  idxOptionsSchema,
+  bundledFashionMnistDir,
+  encodeIdx,
+  loadIdxDataset,
+  systemFashionMnistDir,
+  SYSTEM_FASHION_MNIST_DIR,
+  SYSTEM_FASHION_MNIST_DIR_ENV,
+  FASHION_MNIST_CLASS_NAMES,
+} from './index.js';
 import type { IdxDataset } from './dataset.js';
 
 const hasSystemSet = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].every(
@@ -125,5 +138,64 @@ describe('bundled Fashion-MNIST subset', () => {
 
   it.skipIf(hasSystemSet)("source 'system' without Debian's package is a clear input error", async () => {
     await expect(idxPlugin.create({ name: 'idx', source: 'system' }, context())).rejects.toThrow(/dataset-fashion-mnist/);
+  });
+});
+
+describe('the system directory is injectable, so both sides of auto-detection are tested on any machine', () => {
+  const work = mkdtempSync(join(tmpdir(), 'kd-idx-system-'));
+  // A stand-in for Debian's full set: 30 train and 12 test images of 28×28 in the official file names, gzip.
+  const full = join(work, 'full');
+  const absent = join(work, 'absent');
+  const write = (name: string, bytes: Uint8Array) => writeFileSync(join(full, `${name}.gz`), gzipSync(bytes));
+  beforeAll(() => {
+    mkdirSync(full);
+    for (const [prefix, n] of [['train', 30], ['t10k', 12]] as const) {
+      write(`${prefix}-images-idx3-ubyte`, encodeIdx([n, 28, 28], new Uint8Array(n * 784).fill(9)));
+      write(`${prefix}-labels-idx1-ubyte`, encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 10)));
+    }
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('systemFashionMnistDir: override, then the environment variable, then Debian\'s path', () => {
+    expect(systemFashionMnistDir(undefined, {})).toBe(SYSTEM_FASHION_MNIST_DIR);
+    expect(systemFashionMnistDir(undefined, { [SYSTEM_FASHION_MNIST_DIR_ENV]: '' })).toBe(SYSTEM_FASHION_MNIST_DIR);
+    expect(systemFashionMnistDir(undefined, { [SYSTEM_FASHION_MNIST_DIR_ENV]: '/x' })).toBe('/x');
+    expect(systemFashionMnistDir('/y', { [SYSTEM_FASHION_MNIST_DIR_ENV]: '/x' })).toBe('/y');
+  });
+
+  it('absent system set: "system" is an input error naming the directory and the remedies, "auto" falls back to the bundled subset', async () => {
+    const e = await loadIdxDataset({ name: 'idx', source: 'system' }, { baseDir: work, systemDir: absent }).catch((err: unknown) => err);
+    expect((e as Error).name).toBe('KdInputError');
+    expect((e as Error).message).toContain(`missing from ${absent}`);
+    expect((e as Error).message).toContain('apt install dataset-fashion-mnist');
+    expect((e as Error).message).toContain(SYSTEM_FASHION_MNIST_DIR_ENV);
+    const auto = await loadIdxDataset({ name: 'idx', trainLimit: 5 }, { baseDir: work, systemDir: absent });
+    expect(auto.info.source).toContain('bundled');
+    expect(auto.info.source).toContain(bundledFashionMnistDir());
+  });
+
+  it('present system set: "system" and "auto" read it', async () => {
+    for (const source of ['system', 'auto'] as const) {
+      const ds = await loadIdxDataset({ name: 'idx', source }, { baseDir: work, systemDir: full });
+      expect(ds.split('train')!.size, source).toBe(30);
+      expect(ds.split('test')!.size, source).toBe(12);
+      expect(ds.info.source, source).toContain(`full set from ${full}`);
+    }
+    // "bundled" ignores it.
+    expect((await loadIdxDataset({ name: 'idx', source: 'bundled', trainLimit: 5 }, { baseDir: work, systemDir: full })).info.source).toContain('bundled');
+  });
+
+  it('through the plugin (as kd run), the environment variable chooses the directory', async () => {
+    const saved = process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
+    try {
+      process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = absent;
+      await expect(idxPlugin.create({ name: 'idx', source: 'system' }, context())).rejects.toThrow(`missing from ${absent}`);
+      expect((await idxPlugin.create({ name: 'idx', trainLimit: 5 }, context())).info.source).toContain('bundled');
+      process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = full;
+      expect((await idxPlugin.create({ name: 'idx' }, context())).split('train')!.size).toBe(30);
+    } finally {
+      if (saved === undefined) delete process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
+      else process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = saved;
+    }
   });
 });

@@ -55,7 +55,7 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
     expect((await all(ds.split('test')!)).ys).toEqual(Array.from({ length: 20 }, (_, i) => (i + 60) % 12));
     const e = await loadIdxDataset({ name: 'idx', preset: 'custom', dir: 'letters', files }, { baseDir: base }).catch((err: unknown) => err);
     expect(isInputError(e)).toBe(true);
-    expect((e as Error).message).toContain(`${join(base, 'letters', 'my-train-labels')}: label 10 at index 10 is out of range: expected a class in 0..9`);
+    expect((e as Error).message).toContain(`${join(base, 'letters', 'my-train-labels')}: label 10 at index 10 (byte offset 18) is out of range: expected a class in 0..9`);
     await expect(loadIdxDataset({ name: 'idx', numClasses: 12 }, { baseDir: base })).rejects.toThrow(/numClasses applies to preset "custom" only/);
     await expect(loadIdxDataset({ name: 'idx', preset: 'custom', files: { ...files, testImages: 'nope' }, numClasses: 12 }, { baseDir: join(base, 'letters') })).rejects.toThrow(
       `${join(base, 'letters', 'nope')}: file not found`,
