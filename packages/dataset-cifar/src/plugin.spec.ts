@@ -59,6 +59,13 @@ describe('cifar plugin', () => {
     expect(validate({ name: 'cifar', valFraction: 0.1, valCount: 5 })).toBe(false);
     expect(validate({ name: 'cifar', md5: 'a'.repeat(32) })).toBe(false);
     expect(validate({ name: 'cifar', url: 'http://x', md5: 'a'.repeat(32) })).toBe(true);
+    // Coarse labels exist only in CIFAR-100: caught by `kd validate`, not only when the files are read.
+    expect(validate({ name: 'cifar', variant: 'cifar10', labels: 'coarse' })).toBe(false);
+    expect(validate({ name: 'cifar', variant: 'cifar100', labels: 'coarse' })).toBe(true);
+    expect(validate({ name: 'cifar', labels: 'coarse' })).toBe(true);
+    expect(validate({ name: 'cifar', variant: 'cifar10', labels: 'fine' })).toBe(true);
+    // Every cross-option rule is a described `not` (kd prints the description at the pointer, one line).
+    for (const rule of cifarOptionsSchema.allOf) expect(rule).toMatchObject({ description: expect.any(String), not: expect.any(Object) });
     expect(validate({ name: 'cifar', transforms: [{ type: 'flip' }] })).toBe(false);
     expect(validate({ name: 'cifar', trainSubset: { perClass: 2 }, testSubset: { fraction: 0.5, pick: 'first' } })).toBe(true);
     for (const [key, p] of Object.entries(cifarOptionsSchema.properties as Record<string, Record<string, unknown>>)) {

@@ -82,9 +82,20 @@ export const cifarOptionsSchema = {
     },
     ...splitOptionsProperties,
   },
+  // Each rule is a `not` with a description: kd's validator prints that description at the pointer, one line.
   allOf: [
     splitOptionsConstraint,
-    { not: { properties: { dir: true, archive: true }, required: ['dir', 'archive'] } },
-    { if: { properties: { md5: true }, required: ['md5'] }, then: { properties: { url: true }, required: ['url'] } },
+    {
+      description: '"dir" and "archive" exclude each other: set one of them (or neither, with "download": true)',
+      not: { properties: { dir: true, archive: true }, required: ['dir', 'archive'] },
+    },
+    {
+      description: '"md5" needs "url": it is the checksum of a mirror\'s archive (without "url" the official MD5 is used)',
+      not: { properties: { md5: true }, required: ['md5'], not: { properties: { url: true }, required: ['url'] } },
+    },
+    {
+      description: '"labels": "coarse" needs "variant": "cifar100" (CIFAR-10 has no superclasses); allowed with "cifar10": "fine"',
+      not: { properties: { variant: { const: 'cifar10' }, labels: { const: 'coarse' } }, required: ['variant', 'labels'] },
+    },
   ],
 } as const;

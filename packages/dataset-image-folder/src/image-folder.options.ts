@@ -113,5 +113,5 @@ export const imageFolderOptionsSchema = {
       description: 'Refuse JPEGs larger than this (jpeg-js\'s guard against decompression bombs).',
     },
   },
-  ...splitOptionsConstraint,
+  allOf: [splitOptionsConstraint],
 } as const;

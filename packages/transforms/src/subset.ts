@@ -59,7 +59,11 @@ export const splitOptionsProperties = {
 } as const;
 
 /** Schema fragment forbidding valFraction together with valCount (add under `not`/`allOf` of a plugin schema). */
-export const splitOptionsConstraint = { not: { properties: { valFraction: true, valCount: true }, required: ['valFraction', 'valCount'] } } as const;
+export const splitOptionsConstraint = {
+  // kd's validator prints a failed `not`'s description at the pointer.
+  description: '"valFraction" and "valCount" exclude each other: set one of them',
+  not: { properties: { valFraction: true, valCount: true }, required: ['valFraction', 'valCount'] },
+} as const;
 
 function sorted(a: ArrayLike<number>): Int32Array {
   return Int32Array.from(a).sort();
