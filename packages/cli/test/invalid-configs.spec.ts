@@ -6,8 +6,16 @@ import { sourceImporter } from '@kd/testing';
 import { captureIo } from './helpers.js';
 
 const dir = resolve(import.meta.dirname, 'invalid-configs');
-const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, string[]>;
-const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'expected.json');
+// expected.json, plus expected.<topic>.json files that packages add beside their own fixtures.
+const isExpectations = (f: string) => /^expected(\.[\w-]+)?\.json$/.test(f);
+const expected = Object.assign(
+  {},
+  ...readdirSync(dir)
+    .filter(isExpectations)
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, string[]>),
+) as Record<string, string[]>;
+const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !isExpectations(f));
 
 describe('invalid configs are rejected before any tensor exists', () => {
   it('has a corpus of at least 15 cases, each with expectations', () => {
