@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+// The CIFAR-100 configs of the KD literature's recipe (configs/cifar100/): one teacher config per teacher network and,
+// for each common teacher → student pair, a student config per method this repository implements, plus README.md
+// with the published reference numbers beside each config. The files are generated from the tables below so that the
+// recipe is written once; tools/bench/test/cifar100-configs.spec.ts fails when they are stale and validates each one
+// with `kd validate`.
+//
+//   node tools/bench/cifar100-configs.mjs            write configs/cifar100/
+//   node tools/bench/cifar100-configs.mjs --check    exit 1 listing stale files, write nothing
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CIFAR100_DIR = 'configs/cifar100';
+
+/**
+ * RepDistiller train_teacher.py / train_student.py defaults and mdistiller's CIFAR-100 configs (methods.md §2.3):
+ * SGD lr 0.05 (these students are not MobileNetV2/ShuffleNet, which use 0.01), momentum 0.9, weight decay 5e-4,
+ * batch 64, 240 epochs, lr × 0.1 after epochs 150, 180 and 210.
+ */
+export const RECIPE = {
+  epochs: 240,
+  batchSize: 64,
+  seed: 0,
+  optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+  schedule: { type: 'multistep', milestones: [150, 180, 210], gamma: 0.1 },
+};
+
+/** RepDistiller's and mdistiller's CIFAR-100 statistics (dataset/cifar100.py), which they normalise with. */
+export const NORMALIZE = { type: 'normalize', mean: [0.5071, 0.4867, 0.4408], std: [0.2675, 0.2565, 0.2761] };
+
+/**
+ * CIFAR-100 binary version through @kd/dataset-cifar: the archive is downloaded (MD5-checked) into the kd cache
+ * ($KD_CACHE_DIR/datasets, else ~/.cache/kd/datasets) the first time, or found there extracted or as the archive;
+ * pad-4 zero-padded random crop, horizontal flip, normalisation (torchvision's RandomCrop(32, padding=4),
+ * RandomHorizontalFlip(), Normalize).
+ */
+export const DATASET = {
+  name: 'cifar',
+  variant: 'cifar100',
+  download: true,
+  transforms: [{ type: 'randomCrop', padding: 4, paddingMode: 'zero' }, { type: 'horizontalFlip', p: 0.5 }, NORMALIZE],
+  testTransforms: [NORMALIZE],
+};
+
+/** Networks by id: the backbone spec and the name the papers' tables use. */
+export const NETWORKS = {
+  resnet56: { backbone: { name: 'resnet', variant: 'resnet56' }, label: 'ResNet-56' },
+  resnet110: { backbone: { name: 'resnet', variant: 'resnet110' }, label: 'ResNet-110' },
+  resnet32x4: { backbone: { name: 'resnet', variant: 'resnet32x4' }, label: 'ResNet-32×4' },
+  'wrn-40-2': { backbone: { name: 'wrn', depth: 40, widen: 2 }, label: 'WRN-40-2' },
+  vgg13: { backbone: { name: 'vgg', variant: 'vgg13' }, label: 'VGG-13' },
+  resnet20: { backbone: { name: 'resnet', variant: 'resnet20' }, label: 'ResNet-20' },
+  resnet32: { backbone: { name: 'resnet', variant: 'resnet32' }, label: 'ResNet-32' },
+  resnet8x4: { backbone: { name: 'resnet', variant: 'resnet8x4' }, label: 'ResNet-8×4' },
+  'wrn-16-2': { backbone: { name: 'wrn', depth: 16, widen: 2 }, label: 'WRN-16-2' },
+  'wrn-40-1': { backbone: { name: 'wrn', depth: 40, widen: 1 }, label: 'WRN-40-1' },
+  vgg8: { backbone: { name: 'vgg', variant: 'vgg8' }, label: 'VGG-8' },
+};
+
+export const TEACHERS = ['resnet56', 'resnet110', 'resnet32x4', 'wrn-40-2', 'vgg13'];
+
+// Published CIFAR-100 top-1 (%), from methods.md §3.4. CRD = Tian, Krishnan, Isola, "Contrastive Representation
+// Distillation", ICLR 2020 (its code and README: RepDistiller); DKD = Zhao, Cui, Song, Qiu, Liang, "Decoupled Knowledge
+// Distillation", CVPR 2022 (its code and README: mdistiller).
+const CRD = 'CRD (Tian et al., ICLR 2020), RepDistiller README';
+const DKD = 'DKD (Zhao et al., CVPR 2022), mdistiller README';
+const DKD_PAPER = 'DKD (Zhao et al., CVPR 2022), the paper (mdistiller README prints 76.23)';
+
+/** Teacher accuracy as the CRD paper (RepDistiller) reports the teachers it distils from. */
+export const TEACHER_REFERENCE = { resnet56: 72.34, resnet110: 74.31, resnet32x4: 79.42, 'wrn-40-2': 75.61, vgg13: 74.64 };
+
+/**
+ * The common pairs with DKD's β per pair (mdistiller configs/cifar100/dkd/*.yaml, methods.md §3.3) and the published
+ * student accuracies per method (`null`: no published number could be verified; see README).
+ */
+export const PAIRS = [
+  { teacher: 'resnet56', student: 'resnet20', dkdBeta: 2, reference: { scratch: 69.06, kd: 70.66, fitnet: 69.21, at: 70.55, ft: 69.84, dkd: 71.97 } },
+  { teacher: 'resnet110', student: 'resnet32', dkdBeta: 2, reference: { scratch: 71.14, kd: 73.08, fitnet: 71.06, at: 72.31, ft: 72.37, dkd: 74.11 } },
+  { teacher: 'resnet32x4', student: 'resnet8x4', dkdBeta: 8, reference: { scratch: 72.5, kd: 73.33, fitnet: 73.5, at: 73.44, ft: 72.86, dkd: 76.32 } },
+  { teacher: 'wrn-40-2', student: 'wrn-16-2', dkdBeta: 6, reference: { scratch: 73.26, kd: 74.92, fitnet: 73.58, at: 74.08, ft: 73.25, dkd: 76.24 }, dkdSource: DKD_PAPER },
+  { teacher: 'wrn-40-2', student: 'wrn-40-1', dkdBeta: 6, reference: { scratch: 71.98, kd: 73.54, fitnet: 72.24, at: 72.77, ft: 71.59, dkd: 74.81 } },
+  { teacher: 'vgg13', student: 'vgg8', dkdBeta: 6, reference: { scratch: 70.36, kd: 72.98, fitnet: 71.02, at: 71.43, ft: 70.58, dkd: 74.68 } },
+];
+
+/** Each method's distiller section (undefined: trained from the labels alone) and where its settings come from. */
+export const METHODS = {
+  scratch: { title: 'student from scratch (labels only)', distiller: () => undefined, settings: 'no teacher; the same recipe', source: CRD },
+  kd: {
+    title: 'KD (Hinton et al. 2015)',
+    distiller: () => ({ name: 'kd', ceWeight: 0.1, kdWeight: 0.9, temperature: 4 }),
+    settings: 'CE 0.1, KD 0.9, τ 4 (RepDistiller `-r 0.1 -a 0.9`, mdistiller CFG.KD)',
+    source: CRD,
+  },
+  dkd: {
+    title: 'DKD (Zhao et al. 2022)',
+    distiller: (pair) => ({ name: 'dkd', ceWeight: 1, alpha: 1, beta: pair.dkdBeta, temperature: 4, warmupEpochs: 20 }),
+    settings: 'CE 1, α 1, β per pair (mdistiller configs/cifar100/dkd), τ 4, 20 warm-up epochs',
+    source: DKD,
+  },
+  at: {
+    title: 'AT (Zagoruyko & Komodakis 2017)',
+    distiller: () => ({ name: 'at', ceWeight: 1, beta: 1000, p: 2 }),
+    settings: 'CE 1, β 1000, p 2, every shared stage (mdistiller CFG.AT; RepDistiller `-r 1 -a 0 -b 1000`)',
+    source: CRD,
+  },
+  fitnet: {
+    title: 'FitNet (Romero et al. 2015)',
+    distiller: () => ({ name: 'fitnet', ceWeight: 1, hintWeight: 100, hintStage: 'auto', hintEpochs: 0 }),
+    settings: 'CE 1, hint 100 at the middle stage, single stage (mdistiller CFG.FITNET; RepDistiller `-r 1 -a 0 -b 100`)',
+    source: CRD,
+  },
+  ft: {
+    title: 'FT, factor transfer (Kim et al. 2018)',
+    distiller: () => ({ name: 'ft', ceWeight: 1, beta: 200, p: 1, factorRate: 0.5, autoEncoderEpochs: 30 }),
+    settings: 'CE 1, β 200 (RepDistiller `-r 1 -a 0 -b 200`), k = 0.5·C_T, a 30-epoch paraphraser stage with the run’s optimiser (RepDistiller init_epochs 30), then the 240 student epochs',
+    source: CRD,
+  },
+  lakd: {
+    title: 'LAKD (Zhang et al. 2024), a reconstruction',
+    distiller: () => ({ name: 'lakd' }),
+    settings: 'the package defaults (α 0.5, β 1, one local module per stage, NDAM loss): no recipe is published',
+    source: null,
+  },
+  'ie-kd': {
+    title: 'IE-KD (Huang et al. 2021)',
+    distiller: () => ({ name: 'ie-kd', mode: 'teacher', split: 'natural', inheritanceWeight: 500, explorationWeight: 50, autoEncoderEpochs: 30 }),
+    settings: 'the package defaults (λ_inh 500, λ_exp 50, natural split, 30 auto-encoder epochs with the run’s optimiser, then 240)',
+    source: null,
+  },
+};
+
+const pairId = (p) => `${p.teacher}-to-${p.student}`;
+const teacherFile = (t) => `${CIFAR100_DIR}/teachers/${t}.json`;
+const teacherRun = (t) => `runs/cifar100/teachers/${t}`;
+
+/** The relative path from a config file's directory to a repository path. */
+function rel(fromFile, to) {
+  const depth = fromFile.split('/').length - 1;
+  return `${'../'.repeat(depth)}${to}`;
+}
+
+function teacherConfig(t) {
+  const file = teacherFile(t);
+  return {
+    $schema: rel(file, 'kd.schema.json'),
+    specVersion: 1,
+    description: `CIFAR-100 teacher ${NETWORKS[t].label}, the KD literature's recipe (240 epochs, SGD 0.05, ×0.1 at 150/180/210). CRD reports ${TEACHER_REFERENCE[t]} % top-1.`,
+    backend: 'auto',
+    dataset: DATASET,
+    student: { backbone: NETWORKS[t].backbone },
+    evaluators: [{ name: 'accuracy' }],
+    training: RECIPE,
+    output: { dir: rel(file, teacherRun(t)) },
+  };
+}
+
+function studentConfig(pair, method) {
+  const m = METHODS[method];
+  const file = `${CIFAR100_DIR}/${pairId(pair)}/${method}.json`;
+  const published = pair.reference[method];
+  const distiller = m.distiller(pair);
+  return {
+    $schema: rel(file, 'kd.schema.json'),
+    specVersion: 1,
+    description:
+      `CIFAR-100 ${NETWORKS[pair.teacher].label} → ${NETWORKS[pair.student].label}, ${m.title}: ${m.settings}. ` +
+      (published === undefined || published === null ? 'No published number for this pair.' : `Published: ${published.toFixed(2)} % top-1.`),
+    backend: 'auto',
+    dataset: DATASET,
+    ...(distiller ? { teacher: { backbone: NETWORKS[pair.teacher].backbone, weights: rel(file, teacherRun(pair.teacher)) } } : {}),
+    student: { backbone: NETWORKS[pair.student].backbone },
+    ...(distiller ? { distiller } : {}),
+    evaluators: [{ name: 'accuracy' }],
+    training: RECIPE,
+    output: { dir: rel(file, `runs/cifar100/${pairId(pair)}/${method}`) },
+  };
+}
+
+/** JSON with every object or array that fits in a line kept on one line (the style of configs/bench). */
+export function compactJson(value, indent = '') {
+  const flat = JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ').replace(/\[ /g, '[').replace(/ \]/g, ']');
+  if (typeof value !== 'object' || value === null || indent.length + flat.length <= 110) return flat;
+  const inner = `${indent}  `;
+  const entries = Array.isArray(value)
+    ? value.map((v) => `${inner}${compactJson(v, inner)}`)
+    : Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`);
+  return Array.isArray(value) ? `[\n${entries.join(',\n')}\n${indent}]` : `{\n${entries.join(',\n')}\n${indent}}`;
+}
+
+const fmt = (v) => (v === undefined || v === null ? '—' : v.toFixed(2));
+
+function readme() {
+  const methods = Object.keys(METHODS);
+  const lines = [
+    '# CIFAR-100 configs (the KD literature’s recipe)',
+    '',
+    'Generated by `node tools/bench/cifar100-configs.mjs` from the tables in that file; do not edit by hand (the test',
+    '`tools/bench/test/cifar100-configs.spec.ts` fails when these files are stale, and runs `kd validate` on each).',
+    '',
+    'Every config uses the recipe of RepDistiller (`train_teacher.py`, `train_student.py`) and mdistiller',
+    '(`configs/cifar100/`), which the CRD and DKD papers report with (see `methods.md` §2.3 in the research notes):',
+    '',
+    '- **data** — CIFAR-100 (`@kd/dataset-cifar`, binary version), 50,000 train / 10,000 test images; random crop 32 with',
+    '  4 pixels of zero padding, horizontal flip with p 0.5, normalisation with mean (0.5071, 0.4867, 0.4408) and std',
+    '  (0.2675, 0.2565, 0.2761); the test split only normalised;',
+    '- **optimiser** — SGD, lr 0.05, momentum 0.9, weight decay 5e-4, batch 64;',
+    '- **schedule** — 240 epochs, lr × 0.1 after epochs 150, 180 and 210; seed 0.',
+    '',
+    'The dataset section says `"download": true`: the first run downloads `cifar-100-binary.tar.gz` (MD5-checked,',
+    'resumable) into `$KD_CACHE_DIR/datasets` (else `~/.cache/kd/datasets`), where an archive or extracted',
+    '`cifar-100-binary/` folder you already have is found too. To read a folder elsewhere, replace `download` by',
+    '`"dir": "<path relative to the config>"`.',
+    '',
+    'Run a teacher first, then its students (each student config reads the teacher’s run directory):',
+    '',
+    '```sh',
+    'npm run kd -- run configs/cifar100/teachers/resnet56.json            # → runs/cifar100/teachers/resnet56',
+    'npm run kd -- run configs/cifar100/resnet56-to-resnet20/kd.json      # → runs/cifar100/resnet56-to-resnet20/kd',
+    '```',
+    '',
+    'These are the papers’ full-length runs: on a CPU with the wasm backend one epoch of a ResNet-56 on 50,000 images',
+    'takes hours, so the whole recipe is meant for `@tensorflow/tfjs-node-gpu`. No result of these configs is reported',
+    'here yet; the numbers below are the published ones to compare against.',
+    '',
+    '## Teachers',
+    '',
+    '| config | network | published top-1 % | source |',
+    '|---|---|---:|---|',
+    ...TEACHERS.map((t) => `| [\`teachers/${t}.json\`](teachers/${t}.json) | ${NETWORKS[t].label} | ${fmt(TEACHER_REFERENCE[t])} | ${CRD} |`),
+    '',
+    '## Students',
+    '',
+    'Published CIFAR-100 top-1 % of the student, per pair and method (mean over the papers’ runs); each cell links the',
+    'config that reproduces that cell’s setting. “—”: no published number (see below).',
+    '',
+    `| method | ${PAIRS.map((p) => `${NETWORKS[p.teacher].label} → ${NETWORKS[p.student].label}`).join(' | ')} | source |`,
+    `|---|${PAIRS.map(() => '---:|').join('')}---|`,
+    `| teacher | ${PAIRS.map((p) => `[${fmt(TEACHER_REFERENCE[p.teacher])}](teachers/${p.teacher}.json)`).join(' | ')} | ${CRD} |`,
+    ...methods.map((m) => {
+      const cells = PAIRS.map((p) => `[${fmt(p.reference[m])}](${pairId(p)}/${m}.json)`);
+      const source = m === 'dkd' ? `${DKD}; WRN-40-2 → WRN-16-2: ${DKD_PAPER}` : (METHODS[m].source ?? 'none published');
+      return `| ${m} | ${cells.join(' | ')} | ${source} |`;
+    }),
+    '',
+    '## Method settings',
+    '',
+    '| method | distiller settings |',
+    '|---|---|',
+    ...methods.map((m) => `| ${m} | ${METHODS[m].settings} |`),
+    '',
+    'DKD’s β per pair: ' + PAIRS.map((p) => `${NETWORKS[p.teacher].label} → ${NETWORKS[p.student].label} ${p.dkdBeta}`).join(', ') + ' (mdistiller `configs/cifar100/dkd/*.yaml`).',
+    '',
+    '## Notes on the reference numbers',
+    '',
+    '- Teacher, scratch, KD, FitNet, AT and FT: the CRD paper’s same-architecture table as RepDistiller’s README prints',
+    '  it; DKD: mdistiller’s README, except WRN-40-2 → WRN-16-2, where the DKD paper says 76.24 and the README 76.23.',
+    '  Copied from `methods.md` §3.4 of the research notes, which gives the provenance of every row.',
+    '- The papers report means over several runs; users of both code bases routinely land within about ±0.5 of these',
+    '  numbers, not on them (mdistiller issues #7, #8, #62).',
+    '- FT here is `@kd/distiller-ft`, which follows the IE-KD repository’s factor transfer (L1 on normalised factors) with',
+    '  RepDistiller’s weight 200; RepDistiller’s own FT differs in details, so its number is a reference point, not a target.',
+    '- LAKD and IE-KD: no result table of either paper could be retrieved (`methods.md` §4.9, §5.3), so there is no',
+    '  published number to set against their configs; compare them with this repository’s KD/DKD/AT runs under the same',
+    '  recipe. LAKD’s config is a reconstruction (see `packages/distiller-lakd/README.md`).',
+    '- The FT and IE-KD runs have 30 extra epochs of teacher auto-encoder training before the 240 student epochs (cached',
+    '  per teacher, so a second run skips them).',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Every generated file: path (repository-relative) and content. */
+export function cifar100Files() {
+  const files = [];
+  const json = (path, value) => files.push({ path, content: `${compactJson(value)}\n` });
+  for (const t of TEACHERS) json(teacherFile(t), teacherConfig(t));
+  for (const pair of PAIRS) for (const method of Object.keys(METHODS)) json(`${CIFAR100_DIR}/${pairId(pair)}/${method}.json`, studentConfig(pair, method));
+  files.push({ path: `${CIFAR100_DIR}/README.md`, content: readme() });
+  return files;
+}
+
+export function staleCifar100Files(base = root) {
+  return cifar100Files()
+    .filter((f) => !existsSync(join(base, f.path)) || readFileSync(join(base, f.path), 'utf8') !== f.content)
+    .map((f) => f.path);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const stale = staleCifar100Files();
+  if (process.argv.includes('--check')) {
+    if (stale.length) {
+      console.error(`stale CIFAR-100 configs (run node tools/bench/cifar100-configs.mjs):\n${stale.map((f) => `  ${f}`).join('\n')}`);
+      process.exit(1);
+    }
+    console.log('configs/cifar100 up to date');
+  } else {
+    for (const f of cifar100Files().filter((x) => stale.includes(x.path))) {
+      mkdirSync(dirname(join(root, f.path)), { recursive: true });
+      writeFileSync(join(root, f.path), f.content);
+    }
+    console.log(`configs/cifar100: ${stale.length} file(s) written`);
+  }
+}
