@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { Optimizer } from './optimizer.js';
 
 beforeAll(async () => {
@@ -53,5 +57,87 @@ describe('Optimizer (PyTorch semantics)', () => {
     const before = tf.memory().numTensors;
     run({ type: 'adam', lr: 0.01 }, 3);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/** Step counts are per parameter (PyTorch's state['step']): two updates of disjoint parameter sets are one step each. */
+describe('Optimizer step counts', () => {
+  // Adam's first update from zero moments: m̂ = g, v̂ = g², so w − lr·g/(|g| + ε).
+  const firstAdamStep = (w: number, g: number, lr: number) => w - (lr * g) / (Math.abs(g) + 1e-8);
+
+  it('Adam: a parameter updated in a separate call gets its own bias correction (first update moves it by lr)', () => {
+    const a = tf.variable(tf.tensor1d([1, -2]));
+    const b = tf.variable(tf.tensor1d([3, 4]));
+    const opt = new Optimizer({ type: 'adam', lr: 0.01 }, [
+      { id: 'a', variable: a, decay: false },
+      { id: 'b', variable: b, decay: false },
+    ]);
+    // Two calls per "batch", as DML's alternating updates: a first, then b.
+    tf.tidy(() => opt.applyGradients(new Map([[a, tf.tensor1d([0.5, 0.25])]])));
+    tf.tidy(() => opt.applyGradients(new Map([[b, tf.tensor1d([-0.5, 2])]])));
+    expect(opt.iterations).toBe(2);
+    expect(opt.stepCount(a)).toBe(1);
+    expect(opt.stepCount(b)).toBe(1);
+    // With one shared count b's first update would use step 2: m̂ = 0.1g/0.19, v̂ = 0.001g²/0.001999, a move of 0.744·lr.
+    const got = Array.from(b.dataSync());
+    expect(got[0]).toBeCloseTo(firstAdamStep(3, -0.5, 0.01), 6);
+    expect(got[1]).toBeCloseTo(firstAdamStep(4, 2, 0.01), 6);
+    tf.tidy(() => opt.applyGradients(new Map([[a, tf.tensor1d([0.5, 0.25])]])));
+    expect([opt.stepCount(a), opt.stepCount(b)]).toEqual([2, 1]);
+    expect(() => opt.stepCount(tf.tidy(() => tf.variable(tf.scalar(0))))).toThrow(/does not own/);
+    opt.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('per-parameter counts survive a checkpoint; an older checkpoint without them restores the call count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kd-opt-'));
+    const make = () => {
+      const a = tf.variable(tf.tensor1d([1, -2]));
+      const b = tf.variable(tf.tensor1d([3, 4]));
+      const opt = new Optimizer({ type: 'adam', lr: 0.01 }, [
+        { id: 'a', variable: a, decay: false },
+        { id: 'b', variable: b, decay: false },
+      ]);
+      return { a, b, opt, dispose: () => [opt, a, b].forEach((x) => x.dispose()) };
+    };
+    const first = make();
+    for (let i = 0; i < 3; i++) tf.tidy(() => first.opt.applyGradients(new Map([[first.a, tf.tensor1d([0.5, 0.25])]])));
+    tf.tidy(() => first.opt.applyGradients(new Map([[first.b, tf.tensor1d([1, 1])]])));
+    const ck = saveCheckpoint(dir, { stageIndex: 0, stage: 'main', epochsDone: 1, metricsLines: 1 }, [], first.opt);
+    const second = make();
+    const loaded = loadCheckpoint(ck);
+    loaded.restoreOptimizer(second.opt);
+    loaded.dispose();
+    second.a.assign(first.a);
+    second.b.assign(first.b);
+    expect([second.opt.iterations, second.opt.stepCount(second.a), second.opt.stepCount(second.b)]).toEqual([4, 3, 1]);
+    // The same next update from the original and the restored optimiser.
+    for (const o of [first, second]) tf.tidy(() => o.opt.applyGradients(new Map([[o.b, tf.tensor1d([0.3, -0.7])]])));
+    expect(Array.from(second.b.dataSync())).toEqual(Array.from(first.b.dataSync()));
+    // Slots of the older format (moments only) take the call count, as every parameter's count was then.
+    const state = first.opt.getState();
+    second.opt.setState(7, new Map(state.slots.map((s) => [s.id, s.values.slice(0, 2)])));
+    expect([second.opt.stepCount(second.a), second.opt.stepCount(second.b)]).toEqual([7, 7]);
+    expect(() => second.opt.setState(7, new Map(state.slots.map((s) => [s.id, s.values.slice(0, 1)])))).toThrow(/1 optimiser slots for parameter a; expected 2 or 3/);
+    first.dispose();
+    second.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SGD keeps no count tensor: its momentum buffer starting at zero is PyTorch’s first-step copy', () => {
+    const a = tf.variable(tf.tensor1d([1]));
+    const b = tf.variable(tf.tensor1d([1]));
+    const opt = new Optimizer({ type: 'sgd', lr: 0.1, momentum: 0.9 }, [
+      { id: 'a', variable: a, decay: false },
+      { id: 'b', variable: b, decay: false },
+    ]);
+    tf.tidy(() => opt.applyGradients(new Map([[a, tf.tensor1d([1])]])));
+    tf.tidy(() => opt.applyGradients(new Map([[b, tf.tensor1d([1])]])));
+    expect(opt.getState().slots.map((s) => s.values.length)).toEqual([1, 1]);
+    expect(b.dataSync()[0]).toBeCloseTo(0.9, 6);
+    opt.dispose();
+    a.dispose();
+    b.dispose();
   });
 });
