@@ -25,6 +25,9 @@ export function packageVitestConfig(packageDir: string): UserConfig {
       testTimeout: 120_000,
       hookTimeout: 120_000,
       reporters: ['default'],
+      // Specs run in parallel processes (and nx runs two projects at once): one XNNPACK thread each avoids
+      // oversubscribing the cores. @kd/backend-wasm's own specs start 1- and 2-thread backends explicitly.
+      env: { KD_WASM_THREADS: process.env['KD_WASM_THREADS'] ?? '1' },
     },
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerTrainingKernels } from '@kd/tfjs-kernels';
+import { setUpWasmBackend } from '@kd/backend-wasm';
 import { KdInputError } from '../errors/errors.js';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -11,6 +12,8 @@ export interface BackendChoice {
   readonly reason: string;
   /** Training kernels and gradient overrides registered for it. */
   readonly kernels: readonly string[];
+  /** Compute threads of the backend where kd controls them (wasm: XNNPACK threads, `KD_WASM_THREADS`). */
+  readonly threads?: number;
 }
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -59,9 +62,18 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
       throw new KdInputError(`backend "tensorflow" was requested, but no native TensorFlow binding loads: ${tried.join('; ')}`);
   }
   if (wanted === 'auto' || wanted === 'wasm') {
-    const err = await tryImport('@tensorflow/tfjs-backend-wasm');
-    if (err === undefined && (await activate('wasm'))) return done('wasm', wanted === 'wasm' ? 'requested' : 'default portable backend');
-    tried.push(`wasm: ${err ?? 'did not initialise'}`);
+    // @kd/backend-wasm: tfjs's multi-threaded SIMD build in Node.js (stock tfjs uses one thread there) + kd's kernels.
+    let why: string;
+    try {
+      const wasm = await setUpWasmBackend();
+      const base = wanted === 'wasm' ? 'requested' : 'default portable backend';
+      const detail = `${wasm.build}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}: ${wasm.reason}`;
+      return { ...done('wasm', `${base}; ${detail}`), threads: wasm.threads };
+    } catch (e) {
+      if (e instanceof RangeError) throw new KdInputError(e.message);
+      why = (e as Error).message.split('\n')[0] ?? String(e);
+    }
+    tried.push(`wasm: ${why}`);
     if (wanted === 'wasm') throw new KdInputError(`backend "wasm" was requested but could not start: ${tried.join('; ')}`);
   }
   const err = await tryImport('@tensorflow/tfjs-backend-cpu');

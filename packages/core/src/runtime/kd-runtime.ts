@@ -365,7 +365,12 @@ export class KdRuntime {
     return {
       startedAt: new Date().toISOString(),
       seed: config.training.seed,
-      backend: { name: backend.name, reason: backend.reason, kernels: backend.kernels },
+      backend: {
+        name: backend.name,
+        reason: backend.reason,
+        kernels: backend.kernels,
+        ...(backend.threads !== undefined ? { threads: backend.threads } : {}),
+      },
       packages,
       gitSha: gitSha(this.root),
       node: process.version,

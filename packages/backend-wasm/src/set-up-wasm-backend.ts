@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
+import { registerTrainingKernels } from '@kd/tfjs-kernels';
+import { instantiateThreadedWasm } from './threaded-module.js';
+
+export interface WasmBackendOptions {
+  /**
+   * XNNPACK threads, the calling thread included. Default: `KD_WASM_THREADS`, else the number of cores this process
+   * may use (`os.availableParallelism()`), at most {@link MAX_WASM_THREADS}. 1 gives tfjs's stock single-threaded
+   * SIMD build.
+   */
+  readonly threads?: number;
+}
+
+export interface WasmBackendInfo {
+  readonly name: 'wasm';
+  /** XNNPACK threads actually in use. */
+  readonly threads: number;
+  /** Which tfjs build runs. */
+  readonly build: 'threaded-simd' | 'simd' | 'plain';
+  /** How it came to be: requested threads, fallbacks, reuse of an already started backend. */
+  readonly reason: string;
+  /** What `registerTrainingKernels('wasm')` put in place. */
+  readonly kernels: readonly string[];
+}
+
+/** tfjs's Emscripten build pre-starts 8 pthread workers; more would each be started on demand. */
+export const MAX_WASM_THREADS = 8;
+
+const BRAND = Symbol.for('@kd/backend-wasm');
+const WASM_PRIORITY = 2;
+
+interface Branded {
+  [BRAND]?: { threads: number; build: WasmBackendInfo['build']; fallback?: string };
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+/** Reads `threads` (option, then `KD_WASM_THREADS`), rejecting anything but a whole number in [1, MAX]. */
+export function resolveWasmThreads(option?: number): number {
+  const env = typeof process !== 'undefined' ? process.env['KD_WASM_THREADS'] : undefined;
+  const [value, source] =
+    option !== undefined ? [option, 'threads'] : env !== undefined && env !== '' ? [Number(env), 'KD_WASM_THREADS'] : [undefined, ''];
+  if (value === undefined) return Math.min(MAX_WASM_THREADS, Math.max(1, isNode() ? availableParallelism() : 1));
+  if (!Number.isInteger(value) || value < 1 || value > MAX_WASM_THREADS)
+    throw new RangeError(
+      `${source}: got ${JSON.stringify(source === 'KD_WASM_THREADS' ? env : option)}; expected a whole number from 1 to ${MAX_WASM_THREADS}`,
+    );
+  return value;
+}
+
+async function loadStock(): Promise<typeof import('@tensorflow/tfjs-backend-wasm')> {
+  return import('@tensorflow/tfjs-backend-wasm');
+}
+
+/**
+ * Registers the `wasm` backend factory: in Node.js with `threads > 1`, tfjs's multi-threaded SIMD build (see
+ * `instantiateThreadedWasm`); otherwise tfjs's stock factory. Falls back to the stock build, with the reason kept,
+ * when the threaded one cannot start (no `worker_threads`, no shared memory).
+ */
+async function registerFactory(threads: number): Promise<void> {
+  const stock = await loadStock();
+  tf.removeBackend('wasm');
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      if (threads > 1 && isNode()) {
+        try {
+          const { backend } = await instantiateThreadedWasm(threads, (module) => {
+            stock.setThreadsCount(threads);
+            return new stock.BackendWasm(module as never);
+          });
+          const actual = stock.getThreadsCount();
+          (backend as Branded)[BRAND] = { threads: actual, build: 'threaded-simd' };
+          return backend;
+        } catch (e) {
+          const fallback = `the threaded build did not start (${(e as Error).message ?? String(e)}); using one thread`;
+          const backend = await stockBackend(stock, 1);
+          (backend as Branded)[BRAND] = { ...(backend as Branded)[BRAND]!, fallback };
+          return backend;
+        }
+      }
+      return stockBackend(stock, threads);
+    },
+    WASM_PRIORITY,
+  );
+}
+
+async function stockBackend(stock: typeof import('@tensorflow/tfjs-backend-wasm'), threads: number): Promise<tf.KernelBackend> {
+  // tfjs's own factory, kept from its registration at import: the single-threaded SIMD (or plain) build in Node.
+  stock.setThreadsCount(threads);
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  const backend = (await stockFactory!()) as tf.KernelBackend & Branded;
+  backend[BRAND] = { threads: stock.getThreadsCount(), build: simd ? 'simd' : 'plain' };
+  return backend;
+}
+
+let stockFactory: (() => Promise<tf.KernelBackend>) | undefined;
+
+/**
+ * Makes `wasm` the active backend, set up for training: multi-threaded XNNPACK in Node.js (both cores of a 2-core
+ * machine instead of one) and the training kernels of `@kd/tfjs-kernels`. Returns what runs and why.
+ *
+ * A wasm backend that is already running is kept (its tensors stay valid) and reported as it is: the thread count is
+ * fixed when the backend starts, so set it before the first wasm operation of the process.
+ */
+export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  const threads = resolveWasmThreads(options.threads);
+  const running = tf.engine().registry['wasm'] as (tf.KernelBackend & Branded) | undefined;
+  let reason: string;
+  if (running === undefined) {
+    if (stockFactory === undefined) {
+      await loadStock();
+      const registered = tf.findBackendFactory('wasm');
+      if (registered === null) throw new Error('@tensorflow/tfjs-backend-wasm did not register a wasm backend');
+      stockFactory = registered as () => Promise<tf.KernelBackend>;
+    }
+    await registerFactory(threads);
+    reason = `${threads} thread${threads === 1 ? '' : 's'} requested`;
+  } else {
+    reason = 'already running in this process (threads are fixed when it starts)';
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+  await tf.ready();
+  const active = tf.backend() as tf.KernelBackend & Branded;
+  const brand = active[BRAND] ?? { threads: 1, build: 'simd' as const };
+  if (brand.fallback) reason = `${reason}; ${brand.fallback}`;
+  const { registered } = registerTrainingKernels('wasm');
+  return { name: 'wasm', threads: brand.threads, build: brand.build, reason, kernels: registered };
+}
