@@ -101,6 +101,7 @@ describe('registerTrainingKernels', () => {
         'kernel:DepthwiseConv2dNativeBackpropInput',
         'gradient:Conv2D',
         'gradient:DepthwiseConv2dNative',
+        'gradient:FusedBatchNorm',
       ]);
       const after = snapshot();
       for (const k of KERNELS) expect(after.get(`wasm/${k}`), k).not.toBe(stock.get(`wasm/${k}`));
@@ -143,6 +144,7 @@ describe('registerTrainingKernels', () => {
       'kernel:DepthwiseConv2dNativeBackpropFilter',
       'gradient:Conv2D',
       'gradient:DepthwiseConv2dNative',
+      'gradient:FusedBatchNorm',
     ]);
     const now = snapshot();
     expect(now.get('cpu/Conv2DBackpropInput')).toBe(stock.get('cpu/Conv2DBackpropInput'));
@@ -184,7 +186,7 @@ describe('registerTrainingKernels', () => {
     expectSameEntries(stock, snapshot());
     expect(unregisterTrainingKernels()).toEqual({ unregistered: [] });
     // And registering again works after a restore.
-    expect(registerTrainingKernels('wasm').registered).toHaveLength(6);
+    expect(registerTrainingKernels('wasm').registered).toHaveLength(7);
     unregisterTrainingKernels('wasm');
     expectSameEntries(stock, snapshot());
   });
