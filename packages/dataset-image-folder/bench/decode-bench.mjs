@@ -1,21 +1,66 @@
-// Images/s of read + decode + the default training transforms (RandomResizedCrop(224), flip, normalise) on
-// ImageNet-sized JPEGs, on the main thread and with worker_threads, with and without a simulated training step.
-// Build first: npx tsc --build packages/dataset-image-folder/tsconfig.lib.json (from the repo root), then
-//   node packages/dataset-image-folder/bench/decode-bench.mjs [images=64] [stepMs=0,150]
+// Can one core's JPEG decoding keep up with training? On ImageNet-sized JPEGs (synthetic 500×375, quality 90):
+//  1. read + decode + the default training transforms (RandomResizedCrop(224), flip, normalise) on one thread, per stage;
+//  2. the dataset's batch stream (decode, transforms, tensors; prefetch 2) with 0, 1, 2 decode workers, no training;
+//  3. training-step img/s of students on the default backend, from random tensors: resnet20 at 32×32 (as
+//     @kd/dataset-cifar's batching bench), resnet20 at the pipeline's 224×224 and, with --full, resnet18 at 224×224 (the
+//     usual ImageNet student);
+//  4. end to end: resnet20 at 32×32 trained on the dataset's stream at imageSize 32 (a small student on an image
+//     folder, where decoding matters most), per worker count.
+// pipelineOverTraining[model] = (1) / (3), as the CIFAR bench reports it: > 1 means one core decodes and augments
+// faster than that student trains, so training need not wait on data when decoding has a core of its own; (4)
+// against (3) shows how much training waits on this machine.
+//
+// Needs the built packages (nx run dataset-image-folder:bench builds them). From packages/dataset-image-folder:
+//   node bench/decode-bench.mjs [--images 128] [--workers 0,1,2] [--models resnet20@32:64,resnet20@224:2]
+//     [--steps 2] [--size 224] [--end-to-end-batch 32] [--no-end-to-end] [--out bench-results] [--smoke | --full]
+// A model is variant@size:batch; resnet20 at 224 needs a small batch (wasm's memory holds about 2 images).
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import jpeg from 'jpeg-js';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { Rng } from '@kd/core';
+import { Optimizer, Rng, compilePluginSchema, crossEntropy, selectBackend } from '@kd/core';
+import { resnetPlugin } from '@kd/backbone-resnet';
+import { container } from 'tsyringe';
 import { buildTransform, imageFromBytes } from '@kd/transforms';
 import { decodeImage, defaultTrainTransforms, loadImageFolderDataset } from '../dist/index.js';
 
-const count = Number(process.argv[2] ?? 64);
-const stepMsList = (process.argv[3] ?? '0,150').split(',').map(Number);
-await tf.setBackend('cpu');
+const { values: a } = parseArgs({
+  options: {
+    images: { type: 'string', default: '128' },
+    workers: { type: 'string', default: '0,1,2' },
+    models: { type: 'string', default: 'resnet20@32:64,resnet20@224:2' },
+    steps: { type: 'string', default: '2' },
+    size: { type: 'string', default: '224' },
+    'end-to-end-batch': { type: 'string', default: '32' },
+    'no-end-to-end': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
+  },
+});
+// smoke (CI, seconds): 16 images, main thread only, one timed resnet20 step at 32×32, no end-to-end pass.
+// full: 256 images, and resnet18 at 224 beside the resnet20s.
+if (a.smoke) Object.assign(a, { images: '16', workers: '0', models: 'resnet20@32:16', steps: '1', 'no-end-to-end': true });
+if (a.full) Object.assign(a, { images: '256', models: 'resnet20@32:64,resnet20@224:2,resnet18@224:8', steps: '3' });
+const mode = a.smoke ? 'smoke' : a.full ? 'full' : 'standard';
+const count = Number(a.images);
+const steps = Number(a.steps);
+const size = Number(a.size);
+const workerCounts = a.workers.split(',').map(Number);
+const endToEndBatch = Math.min(count, Number(a['end-to-end-batch']));
+/** variant@size:batch → a student to time; CIFAR-layout inputs get 100 classes, 224×224 ones 1000. */
+const models = a.models.split(',').map((m) => {
+  const match = /^(\w+)@(\d+):(\d+)$/.exec(m);
+  if (!match) throw new Error(`--models: got ${JSON.stringify(m)}; expected variant@size:batch, e.g. resnet20@32:64`);
+  const [, variant, s, b] = match;
+  return { label: `${variant}@${s}`, variant, size: Number(s), batch: Number(b), classes: Number(s) >= 128 ? 1000 : 100 };
+});
+
+// One backend for everything (the stream's tensors and the training steps), as in a run: `auto`, or KD_BACKEND.
+const backend = await selectBackend('auto');
 
 /** 500×375 (ImageNet's typical size), smooth gradients plus noise so the JPEG has realistic entropy, quality 90. */
 function syntheticJpeg(seed, width = 500, height = 375) {
@@ -35,53 +80,158 @@ function syntheticJpeg(seed, width = 500, height = 375) {
 const root = mkdtempSync(join(tmpdir(), 'kd-decode-bench-'));
 const files = [];
 for (let i = 0; i < count; i++) {
-  const f = join(root, 'train', `c${i % 4}`, `${i}.JPEG`);
-  mkdirSync(join(root, 'train', `c${i % 4}`), { recursive: true });
+  const dir = join(root, 'train', `c${i % 4}`);
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, `${i}.JPEG`);
   writeFileSync(f, syntheticJpeg(i));
   files.push(f);
 }
-const meanKb = files.reduce((s, f) => s + readFileSync(f).length, 0) / files.length / 1024;
-console.log(`${count} synthetic 500×375 JPEGs (mean ${meanKb.toFixed(0)} KiB), ${cpus().length} CPUs, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+const meanKiB = files.reduce((s, f) => s + readFileSync(f).length, 0) / files.length / 1024;
+const load = loadavg()[0];
+console.log(
+  `${mode}: ${count} synthetic 500×375 JPEGs (mean ${meanKiB.toFixed(0)} KiB) → ${size}×${size}, ${cpus().length} CPUs, ` +
+    `load average ${load.toFixed(1)}, backend ${backend.name}`,
+);
 
-// Stage by stage on one thread.
-const transform = buildTransform(defaultTrainTransforms(224));
+// 1. Stage by stage on one thread: what one core delivers.
+const transform = buildTransform(defaultTrainTransforms(size));
+let tRead = 0;
 let tDecode = 0;
 let tTransform = 0;
 const rng = new Rng(1);
 for (const f of files) {
-  const bytes = readFileSync(f);
   const t0 = performance.now();
-  const rgb = decodeImage(bytes, f);
+  const bytes = readFileSync(f);
   const t1 = performance.now();
+  const rgb = decodeImage(bytes, f);
+  const t2 = performance.now();
   transform.apply(imageFromBytes(rgb.data, rgb.height, rgb.width, 3), rng);
-  tTransform += performance.now() - t1;
-  tDecode += t1 - t0;
+  const t3 = performance.now();
+  tRead += t1 - t0;
+  tDecode += t2 - t1;
+  tTransform += t3 - t2;
 }
+const oneCore = (1000 * count) / (tRead + tDecode + tTransform);
 console.log(
-  `one thread: decode ${(tDecode / count).toFixed(1)} ms/img, transforms ${(tTransform / count).toFixed(1)} ms/img, ` +
-    `together ${((1000 * count) / (tDecode + tTransform)).toFixed(1)} img/s`,
+  `one core: read ${(tRead / count).toFixed(1)} + decode ${(tDecode / count).toFixed(1)} + transforms ${(tTransform / count).toFixed(1)} ms/img ` +
+    `= ${oneCore.toFixed(1)} img/s`,
 );
 
-/** Busy-waits, as a synchronous training step holds the main thread. */
-function spin(ms) {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
+/** A student and its SGD update on the active backend; `step(x, y)` is one training step (the engine's, minus bookkeeping). */
+async function student({ variant, size: side, classes }) {
+  const options = { name: 'resnet', variant };
+  compilePluginSchema(resnetPlugin.manifest)(options);
+  const net = await resnetPlugin.create(options, { container, baseDir: '.', numClasses: classes, inputShape: [side, side, 3], rng: new Rng(3), scope: 'bench' });
+  const vars = net.trainableVariables();
+  const opt = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+  const step = (x, y) =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
+      opt.applyGradients(grads);
+    });
+  return { step, dispose: () => (opt.dispose(), net.dispose()) };
 }
 
-for (const stepMs of stepMsList) {
-  for (const workers of [0, 1, 2]) {
-    const ds = await loadImageFolderDataset({ name: 'image-folder', root, testFolder: null, workers, prefetch: 2 }, { baseDir: '/', seed: 0 });
-    const t0 = performance.now();
-    let n = 0;
-    for await (const { x, y } of ds.split('train').batches({ batchSize: 16, rng: new Rng(2), dropLast: true })) {
-      n += y.shape[0];
-      x.dispose();
-      y.dispose();
-      spin(stepMs);
-    }
-    const s = (performance.now() - t0) / 1000;
-    await ds.close();
-    console.log(`step ${stepMs} ms/batch of 16, workers ${workers}: ${(n / s).toFixed(1)} img/s (${s.toFixed(2)} s; pure step time ${((stepMs * n) / 16 / 1000).toFixed(2)} s)`);
+/** 3. Training img/s of a student from random tensors (one warm-up step, then `steps` timed). */
+async function trainingImagesPerSecond(model, batch = model.batch) {
+  const s = await student(model);
+  const x = tf.randomNormal([batch, model.size, model.size, 3]);
+  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % model.classes), 'int32');
+  s.step(x, y);
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) s.step(x, y);
+  const perSecond = (steps * batch) / ((performance.now() - t0) / 1000);
+  tf.dispose([x, y]);
+  s.dispose();
+  return perSecond;
+}
+
+/** 2 and 4. Images/s of the dataset's training stream at `side`×`side` with `workers`; with `train`, a step per batch. */
+async function stream(workers, side, batchSize, train) {
+  const ds = await loadImageFolderDataset(
+    { name: 'image-folder', root, testFolder: null, imageSize: side, workers, prefetch: 2 },
+    { baseDir: '/', seed: 0 },
+  );
+  let n = 0;
+  const t0 = performance.now();
+  for await (const { x, y } of ds.split('train').batches({ batchSize, rng: new Rng(2), dropLast: true })) {
+    if (train) train(x, y);
+    n += y.shape[0];
+    tf.dispose([x, y]);
   }
+  const seconds = (performance.now() - t0) / 1000;
+  await ds.close();
+  return n / seconds;
+}
+
+const streamed = {};
+for (const w of workerCounts) {
+  streamed[`workers${w}`] = Number((await stream(w, size, 16)).toFixed(1));
+  console.log(`stream at ${size}×${size}, batches of 16, no training, workers ${w}: ${streamed[`workers${w}`]} img/s`);
+}
+
+const training = {};
+const pipelineOverTraining = {};
+for (const model of models) {
+  const perSecond = await trainingImagesPerSecond(model);
+  training[model.label] = {
+    backend: backend.name,
+    inputShape: [model.size, model.size, 3],
+    numClasses: model.classes,
+    batchSize: model.batch,
+    imagesPerSecond: Number(perSecond.toFixed(2)),
+  };
+  pipelineOverTraining[model.label] = Number((oneCore / perSecond).toFixed(2));
+  console.log(
+    `${model.label} training step, batch ${model.batch}, ${backend.name}: ${perSecond.toFixed(2)} img/s; ` +
+      `one core's decode+RandomResizedCrop(${size}) / training = ${pipelineOverTraining[model.label]}`,
+  );
+}
+
+// 4. resnet20 at 32×32 trained on the stream at imageSize 32, per worker count, against the same step on ready tensors.
+const endToEnd = {};
+let readyAt32;
+if (!a['no-end-to-end']) {
+  const model = { label: 'resnet20@32', variant: 'resnet20', size: 32, batch: endToEndBatch, classes: 100 };
+  readyAt32 = await trainingImagesPerSecond(model);
+  const s = await student(model);
+  const [x0, y0] = [tf.zeros([endToEndBatch, 32, 32, 3]), tf.zeros([endToEndBatch], 'int32')];
+  s.step(x0, y0); // warm the kernels once, as trainingImagesPerSecond does
+  tf.dispose([x0, y0]);
+  for (const w of workerCounts) {
+    endToEnd[`workers${w}`] = Number((await stream(w, 32, endToEndBatch, s.step)).toFixed(1));
+    console.log(
+      `resnet20@32 trained on the stream (imageSize 32, batch ${endToEndBatch}), workers ${w}: ${endToEnd[`workers${w}`]} img/s ` +
+        `(${((100 * endToEnd[`workers${w}`]) / readyAt32).toFixed(0)} % of its ${readyAt32.toFixed(1)} img/s on ready tensors)`,
+    );
+  }
+  s.dispose();
 }
 rmSync(root, { recursive: true, force: true });
+
+const result = {
+  package: '@kd/dataset-image-folder',
+  mode,
+  images: count,
+  source: `synthetic 500×375 JPEG, quality 90, mean ${meanKiB.toFixed(0)} KiB`,
+  imageSize: size,
+  node: process.version,
+  cpus: cpus().length,
+  loadAverage: Number(load.toFixed(1)),
+  perImageMs: { read: Number((tRead / count).toFixed(2)), decode: Number((tDecode / count).toFixed(2)), transforms: Number((tTransform / count).toFixed(2)) },
+  imagesPerSecond: { decodeAndTransformsOneCore: Number(oneCore.toFixed(1)), stream: streamed },
+  training,
+  // > 1: one core reads, decodes and augments (at imageSize) faster than that student trains.
+  pipelineOverTraining,
+  // resnet20@32 trained on the stream at imageSize 32 (img/s), and the same step on ready tensors: equal means
+  // training never waited on data.
+  ...(readyAt32 !== undefined
+    ? { endToEnd: { model: 'resnet20@32', imageSize: 32, batchSize: endToEndBatch, readyTensors: Number(readyAt32.toFixed(1)), onStream: endToEnd } }
+    : {}),
+};
+console.log(JSON.stringify(result, null, 2));
+if (a.out) {
+  const dir = mode === 'standard' ? a.out : join(a.out, mode);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'dataset-image-folder-decode.json'), `${JSON.stringify(result, null, 2)}\n`);
+}
