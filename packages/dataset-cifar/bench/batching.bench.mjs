@@ -95,7 +95,7 @@ async function resnet20TrainImagesPerSecond() {
   tf.dispose([x, y]);
   opt.dispose();
   net.dispose();
-  return { backend: backend.name, imagesPerSecond: Math.round(perSecond) };
+  return { backend: backend.name, ...(backend.threads !== undefined ? { threads: backend.threads } : {}), imagesPerSecond: Math.round(perSecond) };
 }
 const training = await resnet20TrainImagesPerSecond();
 const result = {

@@ -90,7 +90,7 @@ const meanKiB = files.reduce((s, f) => s + readFileSync(f).length, 0) / files.le
 const load = loadavg()[0];
 console.log(
   `${mode}: ${count} synthetic 500×375 JPEGs (mean ${meanKiB.toFixed(0)} KiB) → ${size}×${size}, ${cpus().length} CPUs, ` +
-    `load average ${load.toFixed(1)}, backend ${backend.name}`,
+    `load average ${load.toFixed(1)}, backend ${backend.name}${backend.threads !== undefined ? ` (${backend.threads} threads)` : ''}`,
 );
 
 // 1. Stage by stage on one thread: what one core delivers.
@@ -176,6 +176,7 @@ for (const model of models) {
   const perSecond = await trainingImagesPerSecond(model);
   training[model.label] = {
     backend: backend.name,
+    ...(backend.threads !== undefined ? { threads: backend.threads } : {}),
     inputShape: [model.size, model.size, 3],
     numClasses: model.classes,
     batchSize: model.batch,
