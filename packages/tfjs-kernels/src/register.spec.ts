@@ -10,8 +10,10 @@ const KERNELS = [
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
+  'Sum',
+  'Mean',
 ];
-const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative'];
+const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm'];
 
 /** The registry entries these functions may touch, as object identities. */
 function snapshot(): Map<string, object | undefined> {
@@ -99,6 +101,8 @@ describe('registerTrainingKernels', () => {
         'kernel:Conv2DBackpropInput',
         'kernel:DepthwiseConv2dNativeBackpropFilter',
         'kernel:DepthwiseConv2dNativeBackpropInput',
+        'kernel:Sum',
+        'kernel:Mean',
         'gradient:Conv2D',
         'gradient:DepthwiseConv2dNative',
         'gradient:FusedBatchNorm',
@@ -186,7 +190,7 @@ describe('registerTrainingKernels', () => {
     expectSameEntries(stock, snapshot());
     expect(unregisterTrainingKernels()).toEqual({ unregistered: [] });
     // And registering again works after a restore.
-    expect(registerTrainingKernels('wasm').registered).toHaveLength(7);
+    expect(registerTrainingKernels('wasm').registered).toHaveLength(9);
     unregisterTrainingKernels('wasm');
     expectSameEntries(stock, snapshot());
   });

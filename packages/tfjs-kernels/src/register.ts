@@ -3,6 +3,7 @@ import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js'
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterKernel } from './kernels/depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputKernel } from './kernels/depthwise-conv2d-backprop-input.js';
+import { meanKernel, sumKernel } from './kernels/leading-axes-reduction.js';
 import { conv2dGradConfig } from './gradients/conv2d-grad.js';
 import { depthwiseConv2dGradConfig } from './gradients/depthwise-conv2d-grad.js';
 import { fusedBatchNormGradConfig } from './gradients/fused-batch-norm-grad.js';
@@ -23,7 +24,8 @@ export interface TrainingKernelsResult {
 interface KernelEntry {
   readonly kernelName: string;
   readonly backends: readonly TrainingKernelBackend[];
-  readonly create: (backendName: string) => tf.KernelConfig;
+  /** `previous`: the kernel this one replaces, for those that handle only some cases and delegate the rest. */
+  readonly create: (backendName: string, previous: tf.KernelConfig | undefined) => tf.KernelConfig;
 }
 
 /**
@@ -48,6 +50,10 @@ const KERNELS: readonly KernelEntry[] = [
   },
   // wasm: missing. cpu: the stock kernel is as fast as the composite.
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', backends: ['wasm'], create: depthwiseConv2dBackpropInputKernel },
+  // wasm: reducing leading axes (batch-norm statistics and gradients) transposes the whole tensor first; a GEMM
+  // with a row of ones is 7–20× faster. Other reductions go to the stock kernel.
+  { kernelName: 'Sum', backends: ['wasm'], create: sumKernel },
+  { kernelName: 'Mean', backends: ['wasm'], create: meanKernel },
 ];
 
 /**
@@ -126,7 +132,7 @@ export function registerTrainingKernels(backendName: string): TrainingKernelsRes
     if (!isOurs(current)) {
       st.kernels.set(`${backendName}/${entry.kernelName}`, current);
       if (current !== undefined) tf.unregisterKernel(entry.kernelName, backendName);
-      tf.registerKernel(brand(entry.create(backendName)));
+      tf.registerKernel(brand(entry.create(backendName, current)));
     }
     registered.push(`kernel:${entry.kernelName}`);
   }
