@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compositeKernel, type KernelRunner } from './kernel-runner.js';
 
-/** Below this many rows the stock kernel is as fast: the product's setup would dominate. */
+/** Below this many rows the stock kernel is as fast. */
 const MIN_ROWS = 32;
 
 /**
@@ -24,29 +24,49 @@ function outShape(x: tf.TensorInfo, rowsAxes: number, keepDims: boolean): number
   return keepDims ? [...Array(rowsAxes).fill(1), ...rest] : rest;
 }
 
-/** `scale · (1ᵀ · X)`: the column sums of `X` as one matrix product on the backend's GEMM. */
-function columnSums(run: KernelRunner, x: tf.TensorInfo, rows: number, columns: number, scale: number): tf.TensorInfo {
-  const ones = run.run('Fill', {}, { shape: [1, 1, rows], value: scale, dtype: 'float32' });
-  return run.run('BatchMatMul', { a: ones, b: run.reshape(x, [1, rows, columns]) }, { transposeA: false, transposeB: false });
+/**
+ * Column sums (or means) of `X` seen as `[rows, columns]`, from XNNPACK's average pooling, which reduces NHWC's spatial
+ * axes in place: `X` is viewed as `[groups, rows/groups, 1, columns]` (groups: the first leading axis, so each pooling
+ * window is one sample's `H·W` positions), pooled down to `[groups, 1, 1, columns]`, and the groups summed. Shorter
+ * windows also keep the float32 sums short.
+ */
+function columnReduce(
+  run: KernelRunner,
+  x: tf.TensorInfo,
+  leading: number[],
+  columns: number,
+  mean: boolean,
+): tf.TensorInfo {
+  const rows = tf.util.sizeFromShape(leading);
+  const inner = tf.util.sizeFromShape(leading.slice(1));
+  const [groups, window] = leading.length > 1 && inner >= 16 ? [leading[0]!, inner] : [1, rows];
+  const pooled = run.run(
+    'AvgPool',
+    { x: run.reshape(x, [groups, window, 1, columns]) },
+    { filterSize: [window, 1], strides: [window, 1], pad: 'valid', dimRoundingMode: undefined },
+  );
+  let means = run.reshape(pooled, [groups, columns]);
+  if (groups > 1) means = run.run('Mean', { x: means }, { axis: [0], keepDims: false });
+  const factor = run.run('Fill', {}, { shape: [], value: mean ? 1 : rows, dtype: 'float32' });
+  return mean ? means : run.run('Multiply', { a: means, b: factor }, {});
 }
 
 /**
- * `Sum` (and `Mean`, with the 1/rows folded into the ones) over the leading axes, as `1ᵀ · X` on XNNPACK's GEMM.
- *
- * The stock wasm kernels reduce only the innermost axes, so for `[0, 1, 2]` of an NHWC tensor they first transpose the
- * whole tensor to channels-first: 7–20× slower than the product (measured on [64, 32, 32, C], C = 16…256). Batch norm
- * reduces exactly these axes about six times per layer per training step. Any other reduction goes to the kernel
- * this one replaced.
+ * `Sum` and `Mean` over the leading axes (`[0, 1, 2]` of an NHWC activation: batch-norm statistics and gradients) by
+ * average pooling. The stock wasm kernels reduce only innermost axes, so they first transpose the whole tensor to
+ * channels-first: 10–20× slower (measured on fresh [64, 32, 32, C] tensors, C = 16…256; a GEMM with a row of ones is
+ * slower still, as XNNPACK packs the tensor as weights on every call). Batch norm reduces these axes about six times
+ * per layer per training step. Any other reduction goes to the kernel this one replaced.
  */
 function leadingAxesReduction(kernelName: 'Sum' | 'Mean', backendName: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
   if (previous === undefined) throw new Error(`@kd/tfjs-kernels: backend '${backendName}' has no ${kernelName} kernel to extend`);
   const fast = compositeKernel(backendName, (run, inputs, attrs) => {
     const { x } = inputs as { x: tf.TensorInfo };
     const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const [rows, columns] = leadingAxesPlan(x, axis)!;
+    const [, columns] = leadingAxesPlan(x, axis)!;
     const k = tf.util.parseAxisParam(axis, x.shape).length;
-    const sums = columnSums(run, x, rows, columns, kernelName === 'Mean' ? 1 / rows : 1);
-    return run.reshape(sums, outShape(x, k, keepDims));
+    const reduced = columnReduce(run, x, x.shape.slice(0, k), columns, kernelName === 'Mean');
+    return run.reshape(reduced, outShape(x, k, keepDims));
   });
   return {
     kernelName,
