@@ -32,6 +32,8 @@ const { values: a } = parseArgs({
   },
 });
 const batch = Number(a.batch);
+// Same thread count on both sides: XNNPACK's pool (@kd/backend-wasm) and PyTorch's intra-op threads.
+process.env.KD_WASM_THREADS = a.threads;
 const numClasses = Number(a.classes);
 const steps = Number(a.steps);
 const warmup = Number(a.warmup);
@@ -98,7 +100,7 @@ async function kdSide(backendName) {
   student.dispose();
   x.dispose();
   y.dispose();
-  return { backend: choice.name, kernels: choice.kernels, results };
+  return { backend: choice.name, threads: choice.threads ?? null, reason: choice.reason, kernels: choice.kernels, results };
 }
 
 function torchSide() {

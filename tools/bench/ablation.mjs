@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// What each training-speed change is worth (docs/performance.md): resnet20 and resnet8x4 SGD steps (batch 64,
+// 32×32×3, 100 classes) on wasm, each configuration in a fresh process (the XNNPACK thread count is fixed per
+// process), all in one run so the figures share the machine's state:
+//   A  @kd/tfjs-kernels' convolution kernels only (stock FusedBatchNorm gradient, stock Sum/Mean), 1 thread
+//   B  A + the FusedBatchNorm gradient without Tile, 1 thread
+//   C  B + leading-axes Sum/Mean by average pooling (everything), 1 thread
+//   D  C with 2 XNNPACK threads (@kd/backend-wasm)
+// Prints img/s (wall) and CPU ms per step (user + system of the process: less sensitive to other load than wall
+// time) and writes <out>/ablation.json.
+//
+//   node tools/bench/ablation.mjs [--steps 3] [--warmup 1] [--out bench-results]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const { values: a } = parseArgs({
+  options: {
+    child: { type: 'string' },
+    steps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '64' },
+    out: { type: 'string', default: join(root, 'bench-results') },
+  },
+});
+const CONFIGS = {
+  A: { threads: 1, bnGrad: false, reductions: false, what: 'conv kernels only' },
+  B: { threads: 1, bnGrad: true, reductions: false, what: '+ FusedBatchNorm gradient without Tile' },
+  C: { threads: 1, bnGrad: true, reductions: true, what: '+ leading-axes Sum/Mean by average pooling' },
+  D: { threads: 2, bnGrad: true, reductions: true, what: '+ 2 XNNPACK threads' },
+};
+
+async function child(name) {
+  const cfg = CONFIGS[name];
+  process.env.KD_WASM_THREADS = String(cfg.threads);
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-layers');
+  await import('@tensorflow/tfjs-backend-wasm');
+  // tfjs's own entries, taken before kd replaces them, to put back for the ablated configurations.
+  const stock = { grad: tf.getGradient('FusedBatchNorm'), sum: tf.getKernel('Sum', 'wasm'), mean: tf.getKernel('Mean', 'wasm') };
+  const { Optimizer, Rng, compilePluginSchema, crossEntropy, selectBackend } = await import('@kd/core');
+  const { resnetPlugin } = await import('@kd/backbone-resnet');
+  const { container } = await import('tsyringe');
+  const choice = await selectBackend('wasm');
+  if (!cfg.bnGrad) {
+    tf.unregisterGradient('FusedBatchNorm');
+    tf.registerGradient(stock.grad);
+  }
+  if (!cfg.reductions)
+    for (const k of [stock.sum, stock.mean]) {
+      tf.unregisterKernel(k.kernelName, 'wasm');
+      tf.registerKernel(k);
+    }
+  const batch = Number(a.batch);
+  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
+  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32');
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const rows = [];
+  for (const variant of ['resnet20', 'resnet8x4']) {
+    const options = { name: 'resnet', variant };
+    compilePluginSchema(resnetPlugin.manifest)(options);
+    const net = resnetPlugin.create(options, { container, baseDir: '.', numClasses: 100, inputShape: [32, 32, 3], rng: new Rng(2), scope: 'student' });
+    const vars = net.trainableVariables();
+    const opt = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+    const step = () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
+        opt.applyGradients(grads);
+      });
+    for (let i = 0; i < Number(a.warmup); i++) step();
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    for (let i = 0; i < Number(a.steps); i++) step();
+    const wall = (performance.now() - t0) / Number(a.steps);
+    rows.push({ variant, imgPerSec: (batch * 1000) / wall, wallMs: wall, cpuMs: (cpuMs() - c0) / Number(a.steps) });
+    opt.dispose();
+    net.dispose();
+  }
+  console.log(JSON.stringify({ config: name, ...cfg, threads: choice.threads, rows }));
+}
+
+if (a.child) await child(a.child);
+else {
+  const results = [];
+  for (const name of Object.keys(CONFIGS)) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name, '--steps', a.steps, '--warmup', a.warmup, '--batch', a.batch], {
+      encoding: 'utf8',
+      env: { ...process.env, KD_WASM_THREADS: '' },
+    });
+    if (r.status !== 0) throw new Error(`configuration ${name} failed: ${r.stderr.slice(-1500)}`);
+    results.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+  }
+  console.log('config  what                                          model       img/s   CPU ms/step');
+  for (const c of results)
+    for (const row of c.rows)
+      console.log(`${c.config.padEnd(7)} ${c.what.padEnd(45)} ${row.variant.padEnd(10)} ${row.imgPerSec.toFixed(1).padStart(6)}  ${row.cpuMs.toFixed(0).padStart(8)}`);
+  const report = { what: 'SGD step, batch ' + a.batch + ', 32x32x3, 100 classes, wasm', at: new Date().toISOString(), node: process.version, results };
+  mkdirSync(a.out, { recursive: true });
+  writeFileSync(join(a.out, 'ablation.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(report));
+}
