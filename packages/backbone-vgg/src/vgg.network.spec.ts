@@ -5,6 +5,7 @@ import { Rng, compilePluginSchema, createKdContainer } from '@kd/core';
 import { VggNetwork } from './vgg.network.js';
 import { vggPlugin } from './plugin.js';
 import { VGG_VARIANTS, vggOptionsSchema, type VggOptions, type VggVariant } from './vgg.options.js';
+import { expectBatchNormModes } from '../test/zoo-checks.js';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<
@@ -122,6 +123,20 @@ describe('VggNetwork', () => {
     expect(byName.get('classifier/bias')!.every((v) => v === 0)).toBe(true);
     expect(byName.get('block0_1_bn/gamma')!.every((v) => v === 1)).toBe(true);
     for (const n of [a, b, c]) n.dispose();
+  });
+
+  it('uses batch statistics in training mode (updating the running ones, momentum 0.1) and running statistics in inference mode', () => {
+    const n = new VggNetwork(options(), context('d', 1, [8, 8, 3]));
+    const w = new Map(n.stateVariables().map((v) => [v.name, v.variable]));
+    const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    expectBatchNormModes(n, x, {
+      bn: 'block0_1_bn',
+      // The first norm's input: the 3×3 stride-1 conv with bias.
+      bnInput: (input) => tf.add(tf.conv2d(input, w.get('block0_1_conv/kernel') as tf.Tensor4D, 1, 'same'), w.get('block0_1_conv/bias')!),
+      deepBn: 'block4_1_bn',
+    });
+    x.dispose();
+    n.dispose();
   });
 
   it('trains a step on vgg8 without leaking tensors, and changes the weights', () => {

@@ -171,3 +171,54 @@ export function readmeParamCounts(readme: string, rowName: (cell: string) => str
   }
   return out;
 }
+
+/**
+ * Batch norm in the two modes, on a fresh network and a batch of two samples: inference uses the running statistics
+ * (each sample's logits independent of its batch-mate) and leaves them alone; training uses the batch statistics (a
+ * sample's logits change with its batch-mate) and moves the running ones by PyTorch's momentum 0.1 towards the batch
+ * mean and biased variance of the norm's input, recomputed here for `bn` from `bnInput(x)`; `deepBn` (a norm near the
+ * head) moves too; afterwards inference gives other logits than the fresh network's.
+ */
+export function expectBatchNormModes(
+  network: LayersNetwork,
+  x: tf.Tensor4D,
+  { bn, bnInput, deepBn }: { bn: string; bnInput: (x: tf.Tensor4D) => tf.Tensor4D; deepBn: string },
+): void {
+  expect(x.shape[0]).toBe(2);
+  const stat = (name: string) => {
+    const v = network.stateVariables().find((s) => s.name === name);
+    if (!v) throw new Error(`no state variable ${name}`);
+    return v.variable;
+  };
+  const [mean, variance, deepMean] = [stat(`${bn}/moving_mean`), stat(`${bn}/moving_variance`), stat(`${deepBn}/moving_mean`)];
+  const values = (t: tf.Tensor) => Array.from(t.dataSync());
+  const logits = (input: tf.Tensor4D, training: boolean) => tf.tidy(() => values(network.apply(input, { training }).logits));
+  const k = network.numClasses;
+  const x0 = tf.slice(x, [0], [1]) as tf.Tensor4D;
+  const other = tf.concat([x0, tf.reverse(x0, 1)]) as tf.Tensor4D; // the same first sample, another batch-mate
+
+  const fresh = logits(x0, false);
+  expect(logits(x, false).slice(0, k)).toEqual(fresh);
+  expect(logits(other, false).slice(0, k)).toEqual(fresh);
+  expect(values(mean).every((v) => v === 0)).toBe(true);
+  expect(values(variance).every((v) => v === 1)).toBe(true);
+  expect(values(deepMean).every((v) => v === 0)).toBe(true);
+
+  const [m1, v1] = tf.tidy(() => {
+    const a = tf.moments(bnInput(x), [0, 1, 2]);
+    const b = tf.moments(bnInput(other), [0, 1, 2]);
+    // 0 → 0.1·mean(x) → 0.9·0.1·mean(x) + 0.1·mean(other); 1 → 0.9 + 0.1·var(x) → …
+    return [
+      values(tf.add(tf.mul(a.mean, 0.09), tf.mul(b.mean, 0.1))),
+      values(tf.add(tf.mul(tf.add(tf.mul(a.variance, 0.1), 0.9), 0.9), tf.mul(b.variance, 0.1))),
+    ];
+  });
+  const trained = logits(x, true).slice(0, k);
+  expect(logits(other, true).slice(0, k)).not.toEqual(trained);
+  values(mean).forEach((v, i) => expect(v).toBeCloseTo(m1![i]!, 5));
+  values(variance).forEach((v, i) => expect(v).toBeCloseTo(v1![i]!, 5));
+  expect(values(mean).some((v) => v !== 0)).toBe(true);
+  expect(values(deepMean).some((v) => v !== 0)).toBe(true);
+  expect(logits(x0, false)).not.toEqual(fresh);
+  tf.dispose([x0, other]);
+}
