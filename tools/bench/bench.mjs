@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from '
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { adapt as adaptToMode, stats } from './lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const kd = join(root, 'packages/cli/dist/bin.js');
@@ -26,6 +27,8 @@ const { values, positionals } = parseArgs({
     smoke: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
     cache: { type: 'string', default: join(root, 'runs/bench/cache') },
+    // The teacher's run directory as the Nx target declares it in its outputs: checked against the config's.
+    teacherDir: { type: 'string' },
   },
 });
 const fail = (m) => {
@@ -34,8 +37,9 @@ const fail = (m) => {
 };
 if (!values.name && !values['teacher-only']) fail('--name is required');
 if (values.smoke && values.full) fail('--smoke and --full exclude each other');
-// smoke: seconds per package for CI (1 seed, 1 epoch, a few hundred images, its own tiny teacher); full: the full
-// Fashion-MNIST when Debian's dataset-fashion-mnist is installed (source "auto"); standard: the shipped subset.
+// smoke: seconds per package for CI (1 seed, 1 epoch, a few hundred images, its own tiny teacher); full: every image
+// of the full Fashion-MNIST (Debian's dataset-fashion-mnist, required), teacher and students; standard: the shipped
+// subset. lib.mjs's adapt() says what each mode changes in a config.
 const mode = values.smoke ? 'smoke' : values.full ? 'full' : 'standard';
 const seeds = Number(values.smoke && !process.argv.includes('--seeds') ? '1' : values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: got ${values.seeds}; expected an integer >= 1`);
@@ -47,15 +51,22 @@ const methods = values['teacher-only'] ? [] : positionals.map((p) => {
 if (methods.length === 0 && !values['teacher-only']) fail('no method configs given');
 const out = mode === 'standard' ? resolve(values.out) : join(resolve(values.out), mode);
 
-/** What each mode changes in a config (teacher and students alike). */
+/** Whether Debian's full Fashion-MNIST (or $KD_SYSTEM_FASHION_MNIST_DIR) holds the four IDX files. */
+function fullFashionMnistInstalled() {
+  const dir = process.env.KD_SYSTEM_FASHION_MNIST_DIR || '/usr/share/datasets/fashion-mnist';
+  return ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].every(
+    (f) => existsSync(join(dir, `${f}.gz`)) || existsSync(join(dir, f)),
+  );
+}
+const fullFashionMnist = mode === 'full' && fullFashionMnistInstalled();
+
+/** What the mode changes in a config (lib.mjs); a config full mode cannot run is a usage error. */
 function adapt(c, role) {
-  if (mode === 'smoke') {
-    c.dataset = { ...c.dataset, trainLimit: role === 'teacher' ? 512 : 256, testLimit: 256 };
-    c.training = { ...c.training, epochs: 1 };
-  } else if (mode === 'full' && c.dataset?.name === 'idx' && c.dataset.source === 'bundled') {
-    c.dataset = { ...c.dataset, source: 'auto' };
+  try {
+    return adaptToMode(c, role, mode, { fullFashionMnist });
+  } catch (e) {
+    fail(e.message);
   }
-  return c;
 }
 
 function kdRun(config, label) {
@@ -83,6 +94,8 @@ if (mode !== 'standard') {
 const teacherJson = JSON.parse(readFileSync(teacherConfig, 'utf8'));
 const teacherDir = resolve(dirname(teacherConfig), teacherJson.output.dir);
 const teacherHash = createHash('sha256').update(readFileSync(teacherConfig)).digest('hex');
+if (values.teacherDir && resolve(root, values.teacherDir) !== teacherDir)
+  fail(`the teacher config writes ${teacherDir}, but the Nx target declares ${resolve(root, values.teacherDir)} as its output (tools/bench/package.json, teacherDir): make them agree`);
 const stamp = join(teacherDir, 'bench-source.sha256');
 if (!existsSync(join(teacherDir, 'summary.json')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== teacherHash) {
   process.stderr.write(`bench: training the bench teacher (${teacherConfig})\n`);
@@ -99,11 +112,10 @@ mkdirSync(join(out, 'configs'), { recursive: true });
 /** A copy of a config with absolute paths, this seed and its own run directory. */
 function seeded(config, method, seed) {
   const base = dirname(config);
-  const c = JSON.parse(readFileSync(config, 'utf8'));
+  const c = adapt(JSON.parse(readFileSync(config, 'utf8')), 'student');
   const abs = (p) => (isAbsolute(p) ? p : resolve(base, p));
   delete c.$schema;
   if (c.teacher?.weights) c.teacher.weights = mode === 'standard' ? abs(c.teacher.weights) : teacherDir;
-  adapt(c, 'student');
   if (c.dataset?.dir) c.dataset.dir = abs(c.dataset.dir);
   c.plugins = (c.plugins ?? []).map((p) => (p.startsWith('.') ? abs(p) : p));
   c.training = { ...c.training, seed };
@@ -112,12 +124,6 @@ function seeded(config, method, seed) {
   writeFileSync(file, `${JSON.stringify(c, null, 2)}\n`);
   return file;
 }
-
-const stats = (xs) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, std, n: xs.length, values: xs };
-};
 
 /**
  * Runs are deterministic (same config, seed, code and backend → same numbers), so a method that several packages
