@@ -54,11 +54,15 @@ function meanCurve(runsDir: string, method: string, m: BenchMethod): Series | un
   return { name: method, points: Array.from({ length: len }, (_, i) => [i + 1, curves.reduce((a, c) => a + c[i]!, 0) / curves.length] as [number, number]) };
 }
 
-/** A benchmark aggregate as a page: the results table, accuracy bars with ± one standard deviation, curves. */
+/**
+ * A benchmark aggregate as a page: the results table (Δ columns against scratch and KD, as docs/benchmarks*.md),
+ * accuracy bars with ± one standard deviation, curves.
+ */
 export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string; generatedAt?: Date } = {}): string {
   const title = `kd benchmark — ${b.name ?? 'unnamed'}`;
   const methods = Object.entries(b.results);
   const scratch = b.results['scratch'];
+  const kd = b.results['kd'];
   const body: string[] = [
     `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">${escapeHtml(`${b.seeds ?? '?'} seed(s) per method · ${b.date ?? ''}`)} · report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`,
   ];
@@ -72,13 +76,14 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
       'Results (top-1 %, mean ± sample std over seeds)',
       table(
         'bench-results',
-        ['method', 'config', 'last-epoch top-1 %', 'best-epoch top-1 %', 'Δ last vs scratch (points)', 'img/s', 's/run', 'peak tensor bytes', 'seeds'],
+        ['method', 'config', 'last-epoch top-1 %', 'best-epoch top-1 %', 'Δ last vs scratch (points)', 'Δ last vs KD (points)', 'img/s', 's/run', 'peak tensor bytes', 'seeds'],
         methods.map(([name, m]) => [
           name,
           m.config ?? '—',
           pm(m.last),
           pm(m.best),
           scratch && name !== 'scratch' ? 100 * (m.last.mean - scratch.last.mean) : null,
+          kd && name !== 'kd' && name !== 'scratch' ? 100 * (m.last.mean - kd.last.mean) : null,
           m.imagesPerSecond?.mean ?? null,
           m.seconds?.mean ?? null,
           m.peakBytes ?? null,

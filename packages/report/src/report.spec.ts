@@ -179,7 +179,7 @@ describe('comparison and bench pages', () => {
     expect(diff).not.toContain('/training/seed');
   });
 
-  it('renders a bench aggregate: mean ± std in percent and the delta to scratch', () => {
+  it('renders a bench aggregate: mean ± std in percent and the deltas to scratch and KD', () => {
     const root = tempDir();
     const stat = (values: number[]) => {
       const mean = values.reduce((x, y) => x + y, 0) / values.length;
@@ -187,7 +187,7 @@ describe('comparison and bench pages', () => {
     };
     writeFileSync(
       join(root, 'kd.json'),
-      JSON.stringify({ name: 'kd', seeds: 2, teacher: { top1: 0.9 }, results: { scratch: { last: stat([0.8, 0.82]) }, kd: { last: stat([0.84, 0.86]) } } }),
+      JSON.stringify({ name: 'kd', seeds: 2, teacher: { top1: 0.9 }, results: { scratch: { last: stat([0.8, 0.82]) }, kd: { last: stat([0.84, 0.86]) }, dkd: { last: stat([0.86, 0.87]) } } }),
     );
     const html = readFileSync(writeBenchReport(join(root, 'kd.json')), 'utf8');
     // By hand: scratch 81.00 ± 1.41 (std of {80, 82} = √2), kd 85.00 ± 1.41, Δ = 4 points.
@@ -195,6 +195,10 @@ describe('comparison and bench pages', () => {
     expect(html).toContain('85.00 ± 1.41');
     const delta = /<td class="num" data-value="([^"]+)">4<\/td>/.exec(html);
     expect(Number(delta?.[1])).toBeCloseTo(4, 10);
+    // dkd 86.50: +5.5 points over scratch, +1.5 over kd.
+    expect(html).toContain('Δ last vs KD (points)');
+    expect(Number(/<td class="num" data-value="([^"]+)">5\.5<\/td>/.exec(html)?.[1])).toBeCloseTo(5.5, 10);
+    expect(Number(/<td class="num" data-value="([^"]+)">1\.5<\/td>/.exec(html)?.[1])).toBeCloseTo(1.5, 10);
     expect(existsSync(join(root, 'kd.html'))).toBe(true);
     expect(() => writeBenchReport(join(root, 'nope.json'))).toThrow(/nope\.json: not a readable JSON file/);
   });

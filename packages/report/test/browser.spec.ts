@@ -1,10 +1,16 @@
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BenchAggregate } from '../src/bench-report.js';
 import { writeRunReport } from '../src/write-report.js';
-import { affineError, findChromium, probeInChromium, type Probe } from './chromium.js';
+import { affineError, CHROMIUM_MISSING, chromiumRequired, findChromium, probeInChromium, type Probe } from './chromium.js';
 import { CALIBRATION, CONFUSION, EPOCHS, RECALL, tempDir, writeFixtureRun } from './fixture-run.js';
 
 const chromium = findChromium();
-if (!chromium) console.warn('skipping the headless-browser report tests: no chromium on PATH (apt-get install -y chromium, or set KD_CHROMIUM)');
+if (!chromium) console.warn(`${chromiumRequired() ? 'failing' : 'skipping'} the headless-browser report tests: ${CHROMIUM_MISSING}`);
+
+it.runIf(!chromium && chromiumRequired())('has headless Chromium: in CI the browser checks must run, not skip', () => {
+  expect.fail(`CI=true requires the headless-browser report tests, but there is ${CHROMIUM_MISSING} (.ci/run installs Debian's chromium when /usr/bin/chromium is missing)`);
+});
 
 describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
   let probe: Probe;
@@ -58,5 +64,49 @@ describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
     expect(bins[2]!.height / bins[0]!.height).toBeCloseTo(0.8 / 0.2, 1);
     expect(probe.images).toEqual([{ path: 'maps/stage1/epoch-3.png', width: 4, height: 3 }]);
     expect(probe.status).toBe('finished');
+  });
+});
+
+const docs = resolve(import.meta.dirname, '../../../docs');
+/** The committed benchmark aggregate pages (tools/bench/aggregate.mjs) and the results each was rendered from. */
+const BENCH_PAGES = [
+  ['benchmarks.html', 'benchmarks/full/results.json'],
+  ['benchmarks-subset.html', 'benchmarks/subset/results.json'],
+].filter(([page]) => existsSync(join(docs, page!)));
+
+describe.skipIf(!chromium)('the bench aggregate pages in docs/, rendered by headless Chromium', () => {
+  it('docs/ holds at least one (docs/benchmarks.html for the full data, docs/benchmarks-subset.html for the subset)', () => {
+    expect(BENCH_PAGES.length).toBeGreaterThan(0);
+  });
+
+  it.each(BENCH_PAGES)('docs/%s lays out the table of docs/%s: every method, mean ± std, both Δ columns, one bar each', (page, data) => {
+    const results = (JSON.parse(readFileSync(join(docs, data!), 'utf8')) as BenchAggregate).results;
+    // The probe writes a copy beside the page: render a copy outside the repository.
+    const copy = join(tempDir(), page!);
+    copyFileSync(join(docs, page!), copy);
+    const probe = probeInChromium(chromium!, copy);
+    const table = probe.tables.find((t) => t.cls === 'bench-results')!;
+    const [header, ...rows] = table.text;
+    const col = (name: string) => header!.indexOf(name);
+    expect(col('last-epoch top-1 %')).toBeGreaterThan(0);
+    expect(rows.map((r) => r[0])).toEqual(Object.keys(results));
+    const pm = (s: { mean: number; std: number }) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
+    const num = (text: string) => Number(text.replace('−', '-'));
+    const scratch = results['scratch']?.last.mean;
+    const kd = results['kd']?.last.mean;
+    for (const row of rows) {
+      const r = results[row[0]!]!;
+      expect(row[col('last-epoch top-1 %')], row[0]).toBe(pm(r.last));
+      if (scratch !== undefined && row[0] !== 'scratch') expect(Math.abs(num(row[col('Δ last vs scratch (points)')]!) - 100 * (r.last.mean - scratch))).toBeLessThan(0.01);
+      if (kd !== undefined && !['scratch', 'kd'].includes(row[0]!)) expect(Math.abs(num(row[col('Δ last vs KD (points)')]!) - 100 * (r.last.mean - kd))).toBeLessThan(0.01);
+    }
+    // Laid out, not just present in the markup: every number cell has a visible height.
+    for (const cell of table.cells) expect(cell.height).toBeGreaterThan(5);
+    const bars = probe.charts.find((c) => c.id === 'bench:last')!.bars;
+    expect(bars.map((b) => b.label)).toEqual(Object.keys(results));
+    expect(bars.map((b) => b.value)).toEqual(Object.values(results).map((r) => r.last.mean));
+    // A higher accuracy is a taller bar.
+    const byValue = [...bars].sort((a, b) => a.value - b.value);
+    for (let i = 1; i < byValue.length; i++) if (byValue[i]!.value > byValue[i - 1]!.value) expect(byValue[i]!.height).toBeGreaterThan(byValue[i - 1]!.height);
   });
 });

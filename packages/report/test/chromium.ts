@@ -1,7 +1,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
-/** Debian's chromium, or null (the browser tests then skip, saying why). */
+/**
+ * Whether the browser checks must run: in CI (CI=true, which .ci/run sets; or KD_REQUIRE_CHROMIUM=1) a missing
+ * Chromium fails the suite instead of skipping it, so that CI never passes with the rendering unchecked.
+ */
+export function chromiumRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env['CI'] === 'true' || env['CI'] === '1' || env['KD_REQUIRE_CHROMIUM'] === '1';
+}
+
+export const CHROMIUM_MISSING =
+  'no chromium on PATH (apt-get install -y chromium, or set KD_CHROMIUM to a Chromium/Chrome binary)';
+
+/** Debian's chromium, or null (the browser tests then skip, saying why — or fail, where chromiumRequired()). */
 export function findChromium(): string | null {
   for (const bin of [process.env['KD_CHROMIUM'], 'chromium', 'chromium-browser', 'google-chrome']) {
     if (!bin) continue;
@@ -15,7 +26,7 @@ export interface ProbedPoint { x: number; y: number; px: number; py: number }
 export interface Probe {
   title: string;
   charts: { id: string; width: number; height: number; series: { name: string; pathLength: number; points: ProbedPoint[] }[]; bars: { label: string; value: number; height: number }[]; bins: { accuracy: number; height: number }[] }[];
-  tables: { cls: string; rows: number; cells: { metric?: string; value: string; text: string; height: number }[] }[];
+  tables: { cls: string; rows: number; text: string[][]; cells: { metric?: string; value: string; text: string; height: number }[] }[];
   images: { path: string; width: number; height: number }[];
   status: string | null;
 }
@@ -38,7 +49,7 @@ window.addEventListener('load', () => {
       bins: [...svg.querySelectorAll('g.bin')].map((g) => ({ accuracy: +g.dataset.accuracy, height: box(g.querySelector('rect')).height })),
     })),
     tables: [...document.querySelectorAll('table')].map((t) => ({
-      cls: t.className, rows: t.rows.length,
+      cls: t.className, rows: t.rows.length, text: [...t.rows].map((r) => [...r.cells].map((c) => c.textContent)),
       cells: [...t.querySelectorAll('td[data-value]')].map((td) => ({ metric: td.dataset.metric, value: td.dataset.value, text: td.textContent, height: box(td).height })),
     })),
     images: [...document.images].map((i) => ({ path: i.dataset.path, width: i.naturalWidth, height: i.naturalHeight })),
