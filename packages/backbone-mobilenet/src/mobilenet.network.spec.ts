@@ -5,6 +5,7 @@ import { Rng, compilePluginSchema, createKdContainer } from '@kd/core';
 import { MobilenetNetwork } from './mobilenet.network.js';
 import { mobilenetPlugin } from './plugin.js';
 import { MOBILENET_VARIANTS, mobilenetOptionsSchema, type MobilenetOptions, type MobilenetVariant } from './mobilenet.options.js';
+import { expectBatchNormModes } from '../test/zoo-checks.js';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<
@@ -110,6 +111,23 @@ describe('MobilenetNetwork', () => {
     expect(byName.get('head_bn/moving_variance')!.every((v) => v === 1)).toBe(true);
     for (const n of [a, b, c]) n.dispose();
   });
+
+  it.each(['mobilenetv2_half', 'mobilenetv1'] as const)(
+    '%s uses batch statistics in training mode (updating the running ones, momentum 0.1) and running statistics in inference mode',
+    (variant) => {
+      const n = new MobilenetNetwork(options(variant), context('d', 1, [16, 16, 3]));
+      const kernel = n.stateVariables().find((v) => v.name === 'stem_conv/kernel')!.variable as tf.Tensor4D;
+      const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+      expectBatchNormModes(n, x, {
+        bn: 'stem_bn',
+        // The first norm's input: the 3×3 stride-2 stem conv, padded by one pixel like PyTorch's padding=1.
+        bnInput: (input) => tf.conv2d(tf.pad(input, [[0, 0], [1, 1], [1, 1], [0, 0]]), kernel, 2, 'valid'),
+        deepBn: variant === 'mobilenetv1' ? 'block13_pw_bn' : 'head_bn',
+      });
+      x.dispose();
+      n.dispose();
+    },
+  );
 
   it('trains a step without leaking tensors (stock cpu gradients, depthwise included), and changes the weights', () => {
     const n = new MobilenetNetwork(options(), context('t', 1, [32, 32, 3]));
