@@ -41,9 +41,8 @@ async function child(name) {
   await import('@tensorflow/tfjs-backend-wasm');
   // tfjs's own entries, taken before kd replaces them, to put back for the ablated configurations.
   const stock = { grad: tf.getGradient('FusedBatchNorm'), sum: tf.getKernel('Sum', 'wasm'), mean: tf.getKernel('Mean', 'wasm') };
-  const { Optimizer, Rng, compilePluginSchema, crossEntropy, selectBackend } = await import('@kd/core');
-  const { resnetPlugin } = await import('@kd/backbone-resnet');
-  const { container } = await import('tsyringe');
+  const { selectBackend } = await import('@kd/core');
+  const { batchOf, resnet, trainStep } = await import('./resnet-step.mjs');
   const choice = await selectBackend('wasm');
   if (!cfg.bnGrad) {
     tf.unregisterGradient('FusedBatchNorm');
@@ -55,31 +54,22 @@ async function child(name) {
       tf.registerKernel(k);
     }
   const batch = Number(a.batch);
-  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32');
+  const { x, y } = batchOf(batch);
   const cpuMs = () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
   const rows = [];
   for (const variant of ['resnet20', 'resnet8x4']) {
-    const options = { name: 'resnet', variant };
-    compilePluginSchema(resnetPlugin.manifest)(options);
-    const net = resnetPlugin.create(options, { container, baseDir: '.', numClasses: 100, inputShape: [32, 32, 3], rng: new Rng(2), scope: 'student' });
-    const vars = net.trainableVariables();
-    const opt = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
-    const step = () =>
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
-        opt.applyGradients(grads);
-      });
+    const net = resnet(variant);
+    const { step, dispose } = trainStep(net, x, y);
     for (let i = 0; i < Number(a.warmup); i++) step();
     const c0 = cpuMs();
     const t0 = performance.now();
     for (let i = 0; i < Number(a.steps); i++) step();
     const wall = (performance.now() - t0) / Number(a.steps);
     rows.push({ variant, imgPerSec: (batch * 1000) / wall, wallMs: wall, cpuMs: (cpuMs() - c0) / Number(a.steps) });
-    opt.dispose();
+    dispose();
     net.dispose();
   }
   console.log(JSON.stringify({ config: name, ...cfg, threads: choice.threads, rows }));

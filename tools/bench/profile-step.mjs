@@ -6,9 +6,8 @@
 //   node tools/bench/profile-step.mjs [--variant resnet20] [--batch 64] [--steps 3]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer, Rng, compilePluginSchema, crossEntropy, selectBackend } from '@kd/core';
-import { resnetPlugin } from '@kd/backbone-resnet';
-import { container } from 'tsyringe';
+import { selectBackend } from '@kd/core';
+import { batchOf, resnet, trainStep } from './resnet-step.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -20,18 +19,9 @@ const { values: a } = parseArgs({
 });
 const batch = Number(a.batch);
 const choice = await selectBackend(a.backend);
-const options = { name: 'resnet', variant: a.variant };
-compilePluginSchema(resnetPlugin.manifest)(options);
-const net = resnetPlugin.create(options, { container, baseDir: '.', numClasses: 100, inputShape: [32, 32, 3], rng: new Rng(1), scope: 'student' });
-const vars = net.trainableVariables();
-const opt = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
-const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32');
-const step = () =>
-  tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
-    opt.applyGradients(grads);
-  });
+const net = resnet(a.variant, { seed: 1 });
+const { x, y } = batchOf(batch);
+const { step } = trainStep(net, x, y);
 step();
 step();
 const totals = new Map();

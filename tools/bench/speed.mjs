@@ -15,9 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer, Rng, compilePluginSchema, crossEntropy, klDivergence, selectBackend } from '@kd/core';
-import { resnetPlugin } from '@kd/backbone-resnet';
-import { container } from 'tsyringe';
+import { crossEntropy, klDivergence, selectBackend } from '@kd/core';
+import { batchOf, resnet, sgd, trainStep } from './resnet-step.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: a } = parseArgs({
@@ -38,15 +37,7 @@ const numClasses = Number(a.classes);
 const steps = Number(a.steps);
 const warmup = Number(a.warmup);
 
-function network(variant, scope, seed) {
-  const options = { name: 'resnet', variant };
-  compilePluginSchema(resnetPlugin.manifest)(options);
-  return resnetPlugin.create(options, { container, baseDir: '.', numClasses, inputShape: [32, 32, 3], rng: new Rng(seed), scope });
-}
-
-function sgd(vars) {
-  return new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
-}
+const network = (variant, scope, seed) => resnet(variant, { numClasses, scope, seed });
 
 function timed(step) {
   for (let i = 0; i < warmup; i++) step();
@@ -62,21 +53,14 @@ async function kdSide(backendName) {
   } catch (e) {
     return { backend: backendName, skipped: e.message };
   }
-  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % numClasses), 'int32');
+  const { x, y } = batchOf(batch, numClasses);
   const results = [];
   for (const variant of ['resnet20', 'resnet8x4']) {
     const net = network(variant, 'student', 2);
-    const vars = net.trainableVariables();
-    const opt = sgd(vars);
-    const s = timed(() =>
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
-        opt.applyGradients(grads);
-      }),
-    );
+    const train = trainStep(net, x, y);
+    const s = timed(train.step);
     results.push({ case: `${variant} train step`, seconds: s, imgPerSec: batch / s });
-    opt.dispose();
+    train.dispose();
     net.dispose();
   }
   const teacher = network('resnet32x4', 'teacher', 3);
