@@ -7,6 +7,7 @@ import { ChannelSlice } from './channel-slice.layer.js';
 import { ShufflenetNetwork } from './shufflenet.network.js';
 import { shufflenetPlugin } from './plugin.js';
 import { SHUFFLENET_VARIANTS, shufflenetOptionsSchema, type ShufflenetOptions, type ShufflenetVariant } from './shufflenet.options.js';
+import { expectBatchNormModes } from '../test/zoo-checks.js';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<
@@ -141,6 +142,64 @@ describe('ShufflenetNetwork', () => {
     expect(maxAbs(byName.get('classifier/kernel')!)).toBeLessThanOrEqual(1 / Math.sqrt(1024));
     expect(byName.get('stem_bn/gamma')!.every((v) => v === 1)).toBe(true);
     for (const n of [a, b, c]) n.dispose();
+  });
+
+  // Written from the reference definitions (mdistiller cifar/ShuffleNetv1.py, ShuffleNetv2.py), for one 32×32 image:
+  // a multiply-add counts 2, a grouped 1×1 conv in·out/g per pixel, a depthwise 3×3 9·C per output pixel.
+  const referenceFlops = (variant: ShufflenetVariant, classes: number): number => {
+    let hw = 32;
+    let cin = 24;
+    let flops = 2 * hw * hw * 3 * 24; // 1×1 stem, stride 1
+    if (variant === 'shufflenetv1') {
+      for (const [out, units] of [[240, 4], [480, 8], [960, 4]] as const) {
+        for (let u = 0; u < units; u++) {
+          const stride = u === 0 ? 2 : 1;
+          const o = out - (u === 0 ? cin : 0); // the stride-2 unit is concatenated with its pooled input
+          const mid = Math.floor(o / 4);
+          const g1 = cin === 24 ? 1 : 3;
+          const h = hw / stride;
+          flops += (2 * hw * hw * cin * mid) / g1 + 2 * h * h * 9 * mid + (2 * h * h * mid * o) / 3;
+          cin = out;
+          hw = h;
+        }
+      }
+      return flops + 2 * 960 * classes;
+    }
+    for (const [out, basic] of [[116, 3], [232, 7], [464, 3]] as const) {
+      const h = hw / 2;
+      const mid = out / 2;
+      // Down unit: left dw3×3/2 + 1×1; right 1×1 (at the input size) + dw3×3/2 + 1×1.
+      flops += 2 * h * h * 9 * cin + 2 * h * h * cin * mid + 2 * hw * hw * cin * mid + 2 * h * h * 9 * mid + 2 * h * h * mid * mid;
+      // Basic units on half the channels: 1×1, dw3×3, 1×1.
+      flops += basic * 2 * h * h * (mid * mid + 9 * mid + mid * mid);
+      cin = out;
+      hw = h;
+    }
+    return flops + 2 * hw * hw * 464 * 1024 + 2 * 1024 * classes;
+  };
+
+  it.each([
+    ['shufflenetv1', 77.4],
+    ['shufflenetv2', 89.0],
+  ] as const)('%s counts the FLOPs of every convolution (grouped, depthwise) and the classifier; README: %f M at 100 classes', (variant, readmeMflops) => {
+    const n = new ShufflenetNetwork(options(variant), context('f', 1, [32, 32, 3], 100));
+    expect(n.countFlops()).toBe(referenceFlops(variant, 100));
+    expect(Math.round(n.countFlops() / 1e5) / 10).toBe(readmeMflops);
+    n.dispose();
+  });
+
+  it.each(VARIANTS)('%s uses batch statistics in training mode (updating the running ones, momentum 0.1) and running statistics in inference mode', (variant) => {
+    const n = new ShufflenetNetwork(options(variant), context('d', 1, [8, 8, 3]));
+    const kernel = n.stateVariables().find((v) => v.name === 'stem_conv/kernel')!.variable as tf.Tensor4D;
+    const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    expectBatchNormModes(n, x, {
+      bn: 'stem_bn',
+      // The first norm's input: the 1×1 stride-1 stem conv.
+      bnInput: (input) => tf.conv2d(input, kernel, 1, 'valid'),
+      deepBn: variant === 'shufflenetv2' ? 'head_bn' : 'stage3_unit4_conv3_bn',
+    });
+    x.dispose();
+    n.dispose();
   });
 
   // 16×16 inputs keep the cpu-backend step short (maps 16 → 8 → 4 → 2; the weights do not depend on the size).
