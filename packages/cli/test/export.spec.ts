@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { KdRuntime, loadLayersModelFromDir, loadNetwork, Rng } from '@kd/core';
+import { KdRuntime, loadLayersModelFromDir, loadNetwork, Rng, saveNetwork, selectBackend } from '@kd/core';
 import { main } from '../src/main.js';
 import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { captureIo } from './helpers.js';
@@ -137,6 +137,32 @@ describe('kd export', () => {
     const io2 = captureIo();
     expect(await main(['run', writeConfig(work, 'wrong-teacher.json', wrong)], io2, { importer: sourceImporter })).toBe(2);
     expect(io2.stderr).toMatch(/\/teacher\/weights: .*model\.json: weight .* has shape \[3, 3, 4, 8\], the configured network expects \[3, 3, 4, 16\]/);
+  });
+
+  it('exports a ShuffleNet (custom channel-slice layer): it loads after registerChannelSlice() and predicts the saved network’s logits', async () => {
+    const { ShufflenetNetwork, registerChannelSlice } = await import('@kd/backbone-shufflenet');
+    await selectBackend('cpu');
+    const network = new ShufflenetNetwork({ name: 'shufflenet', variant: 'shufflenetv2' }, { numClasses: 10, inputShape: [16, 16, 3], rng: new Rng(5), scope: 'student' });
+    const x = tf.randomNormal([3, 16, 16, 3], 0, 1, 'float32', 12) as tf.Tensor4D;
+    // Running statistics off their initial values, so the export must carry them.
+    tf.tidy(() => {
+      network.apply(x, { training: true });
+    });
+    const fake = join(work, 'shufflenet-run');
+    saveNetwork(join(fake, 'final'), network);
+    const out = join(work, 'exported-shufflenet');
+    const io = captureIo();
+    expect(await main(['export', fake, out], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).modelTopology)).toContain('"KdChannelSlice"');
+    registerChannelSlice();
+    const model = await loadLayersModelFromDir(out);
+    const want = tf.tidy(() => Array.from(network.apply(x, { training: false }).logits.dataSync()));
+    const got = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync()));
+    expect(got).toHaveLength(30);
+    expect(Math.max(...want.map((v, i) => Math.abs(v - got[i]!)))).toBeLessThan(1e-5);
+    model.dispose();
+    network.dispose();
+    x.dispose();
   });
 
   it('prints a JSON report with --json', async () => {
