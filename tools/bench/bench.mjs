@@ -171,7 +171,7 @@ for (const { method, config } of methods) {
     });
   }
   results[method] = {
-    config: config.startsWith(root) ? config.slice(root.length + 1) : config,
+    config: config.startsWith(`${root}/`) ? config.slice(root.length + 1) : config,
     last: stats(runs.map((r) => r.last)),
     best: stats(runs.map((r) => r.best)),
     seconds: stats(runs.map((r) => r.seconds)),
@@ -181,6 +181,7 @@ for (const { method, config } of methods) {
   };
 }
 
+const rel = (p) => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p);
 const gitSha = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root }).stdout?.toString().trim() || null;
 const provenance = JSON.parse(readFileSync(join(firstRunDir, 'provenance.json'), 'utf8'));
 const report = {
@@ -188,7 +189,13 @@ const report = {
   mode,
   date: new Date().toISOString(),
   seeds,
-  teacher: { config: teacherConfig.slice(root.length + 1), top1: teacherSummary.final['student.top1'], params: teacherSummary.studentParams },
+  // The teacher's source config (the same for every package); in smoke and full mode also the adapted copy that ran.
+  teacher: {
+    config: rel(sourceTeacherConfig),
+    ...(teacherConfig !== sourceTeacherConfig ? { adaptedConfig: rel(teacherConfig) } : {}),
+    top1: teacherSummary.final['student.top1'],
+    params: teacherSummary.studentParams,
+  },
   results,
   provenance: { gitSha, node: process.version, backend: provenance.backend, packages: provenance.packages },
 };
