@@ -5,7 +5,7 @@ import { Rng, compilePluginSchema, createKdContainer } from '@kd/core';
 import { MobilenetNetwork } from './mobilenet.network.js';
 import { mobilenetPlugin } from './plugin.js';
 import { MOBILENET_VARIANTS, mobilenetOptionsSchema, type MobilenetOptions, type MobilenetVariant } from './mobilenet.options.js';
-import { expectBatchNormModes } from '../test/zoo-checks.js';
+import { expectBatchNormModes } from '@kd/testing';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Rng, selectBackend } from '@kd/core';
 import { ResnetNetwork } from './resnet.network.js';
 import { FOUR_STAGE_RESNET_VARIANTS, type ResnetVariant } from './resnet.options.js';
-import { zooModelTests } from '../test/zoo-checks.js';
+import { zooModelTests } from '@kd/testing';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<

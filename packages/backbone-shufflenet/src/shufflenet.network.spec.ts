@@ -7,7 +7,7 @@ import { ChannelSlice } from './channel-slice.layer.js';
 import { ShufflenetNetwork } from './shufflenet.network.js';
 import { shufflenetPlugin } from './plugin.js';
 import { SHUFFLENET_VARIANTS, shufflenetOptionsSchema, type ShufflenetOptions, type ShufflenetVariant } from './shufflenet.options.js';
-import { expectBatchNormModes } from '../test/zoo-checks.js';
+import { expectBatchNormModes } from '@kd/testing';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<

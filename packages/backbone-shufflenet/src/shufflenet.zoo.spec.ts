@@ -3,7 +3,7 @@ import { Rng, selectBackend } from '@kd/core';
 import { registerChannelSlice } from './channel-slice.layer.js';
 import { ShufflenetNetwork } from './shufflenet.network.js';
 import { SHUFFLENET_VARIANTS, type ShufflenetVariant } from './shufflenet.options.js';
-import { readmeParamCounts, zooModelTests } from '../test/zoo-checks.js';
+import { readmeParamCounts, zooModelTests } from '@kd/testing';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<

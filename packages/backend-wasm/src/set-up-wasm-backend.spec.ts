@@ -1,21 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { resolveWasmThreads, setUpWasmBackend, MAX_WASM_THREADS } from './index.js';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-
-/** Runs a script in a fresh Node process (the thread count is fixed once per process). */
-function inChild(script: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; ms: number } {
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--conditions=@kd/source', '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: here,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
-}
+import { resolveWasmThreads, MAX_WASM_THREADS } from './index.js';
 
 describe('resolveWasmThreads', () => {
   it('takes the option, then KD_WASM_THREADS, and names the bad value', () => {

@@ -17,3 +17,12 @@ export {
   expectStrictSchemaWithDefaults,
   type PluginPackageJson,
 } from './plugin-conformance.js';
+export {
+  zooModelTests,
+  zooBatch,
+  expectExportRoundTrip,
+  expectTrainingStepGradients,
+  readmeParamCounts,
+  expectBatchNormModes,
+  type ZooExpectation,
+} from './zoo-checks.js';

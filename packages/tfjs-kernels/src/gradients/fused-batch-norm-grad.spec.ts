@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients (Reshape, Mean, … are needed around FusedBatchNorm).
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { BACKENDS, randomValues, relativeError, rng, useBackend } from '../../test/harness.js';
 import { registerTrainingKernels, unregisterTrainingKernels } from '../register.js';
 

@@ -1,9 +1,9 @@
-// Checks run on every model of the backbone zoo (issue 4). The same file sits in each backbone package's test/ folder:
-// the backbone packages do not depend on @kd/testing, and these checks need only @kd/core and tfjs.
+// Checks run on every model of the backbone zoo (issue 4), shared by the backbone packages' zoo specs.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LAYERS_MODEL_FILES, loadLayersModelFromDir, saveLayersModelToDir, type LayersNetwork } from '@kd/core';
 
 /** What a zoo model must match: reference parameter count and stage output shapes (NHWC, no batch dimension). */
