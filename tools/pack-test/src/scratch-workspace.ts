@@ -20,7 +20,13 @@ export interface ScratchWorkspace {
  * packages through symlinks while `@kd/*` point into the copy: building and testing there never writes into the
  * real checkout.
  */
-export function createScratchWorkspace(packages: readonly string[], tools: readonly string[] = [], parent = tmpdir()): ScratchWorkspace {
+export function createScratchWorkspace(
+  packages: readonly string[],
+  tools: readonly string[] = [],
+  parent = tmpdir(),
+  /** Further files or folders to copy, relative to the root (e.g. docs/config, which the docs staleness test reads). */
+  paths: readonly string[] = [],
+): ScratchWorkspace {
   const root = mkdtempSync(join(parent, 'kd-scratch-'));
   for (const f of ROOT_FILES) cpSync(join(workspaceRoot, f), join(root, f), { preserveTimestamps: true });
   const copy = (rel: string) =>
@@ -29,8 +35,14 @@ export function createScratchWorkspace(packages: readonly string[], tools: reado
       preserveTimestamps: true,
       filter: (src) => !SKIPPED.has(basename(src)),
     });
-  for (const p of packages) copy(join('packages', p));
+  for (const p of packages) {
+    copy(join('packages', p));
+    // A package's own node_modules (a dependency version the root does not hoist) is shared like the root's.
+    const nested = join(workspaceRoot, 'packages', p, 'node_modules');
+    if (existsSync(nested)) symlinkSync(nested, join(root, 'packages', p, 'node_modules'), 'dir');
+  }
   for (const t of tools) copy(join('tools', t));
+  for (const rel of paths) copy(rel);
   const modules = join(root, 'node_modules');
   mkdirSync(join(modules, '@kd'), { recursive: true });
   for (const entry of readdirSync(join(workspaceRoot, 'node_modules'))) {
@@ -44,6 +56,13 @@ export function createScratchWorkspace(packages: readonly string[], tools: reado
   };
   for (const p of packages) link(p);
   return { root, link };
+}
+
+/** Every package directory under packages/ (those with a package.json). */
+export function allPackages(packagesDir = join(workspaceRoot, 'packages')): string[] {
+  return readdirSync(packagesDir)
+    .filter((d) => existsSync(join(packagesDir, d, 'package.json')))
+    .sort();
 }
 
 /**

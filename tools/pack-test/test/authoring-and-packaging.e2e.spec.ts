@@ -3,12 +3,13 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pack } from '../src/pack.js';
-import { createScratchWorkspace, workspaceClosure, workspaceRoot, type ScratchWorkspace } from '../src/scratch-workspace.js';
+import { allPackages, createScratchWorkspace, workspaceClosure, workspaceRoot, type ScratchWorkspace } from '../src/scratch-workspace.js';
 
 /**
  * The slow proofs of issue 10, in one file:
  *  1. `nx g @kd/tools:distiller` in a scratch copy of the workspace gives a package that builds, passes its own
- *     tests, is listed by `kd plugins`, validates through the composed schema and trains through `kd run`;
+ *     tests, is listed by `kd plugins`, validates through the composed schema and trains through `kd run`, and
+ *     leaves the repository's generated docs fresh (its docs staleness test passes in the copy);
  *  2. the packed tarballs install into an empty project outside the workspace and run a config there
  *     (opt out with KD_PACK_INSTALL=0 when the npm registry cannot be reached).
  */
@@ -16,8 +17,10 @@ import { createScratchWorkspace, workspaceClosure, workspaceRoot, type ScratchWo
 const MINUTES = 60_000;
 /** What issue 10 names, plus the workspace packages those depend on (core needs @kd/tfjs-kernels). */
 const PACKED = workspaceClosure(['core', 'cli', 'dataset-idx', 'backbone-cnn', 'distiller-kd', 'evaluator-accuracy']);
-// Building in a copy follows project references, which include dev dependencies (e.g. the shared @kd/testing kit).
-const BUILT = workspaceClosure(PACKED, undefined, { dev: true });
+// Proof 1 copies every package: the docs staleness test it runs there documents all of them (building in the copy
+// follows project references, which include dev dependencies such as the shared @kd/testing kit, so the closure
+// would not be enough either).
+const ALL = allPackages();
 const nxBin = join('node_modules/nx', (JSON.parse(readFileSync(join(workspaceRoot, 'node_modules/nx/package.json'), 'utf8')) as { bin: { nx: string } }).bin.nx);
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_TUI: 'false', FORCE_COLOR: '0', CI: 'true' };
 
@@ -83,20 +86,36 @@ describe('proof 1: generated plugins build, pass their tests, are discovered, va
   const kd = (args: string[]) => sh(process.execPath, [join(scratch.root, 'packages/cli/dist/bin.js'), ...args], scratch.root);
 
   beforeAll(() => {
-    scratch = createScratchWorkspace(BUILT, ['nx-plugin'], scratchParent);
+    // pack-test too: the root tsconfig.json references it, and vite reads that file when the docs test transforms.
+    scratch = createScratchWorkspace(ALL, ['nx-plugin', 'docs', 'pack-test'], scratchParent, ['docs/config']);
   }, 5 * MINUTES);
 
-  it('nx g @kd/tools:distiller proof-kd writes the package and touches nothing else but the root tsconfig references', () => {
+  /** The repository's docs staleness test (tools/docs/test/docs.spec.ts), run in the copy: plugins from source, nothing built. */
+  const docsAreFresh = (what: string) => {
+    const r = sh(process.execPath, [join(scratch.root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/docs.spec.ts'], join(scratch.root, 'tools/docs'));
+    const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+    if (r.status !== 0) throw new Error(`docs staleness test after ${what} exited with ${r.status}\n${out}`);
+    expect(out).toMatch(/Tests\s+3 passed/);
+  };
+
+  it('nx g @kd/tools:distiller proof-kd writes the package, its generated docs, and the root tsconfig references: nothing else', () => {
     const skip = (rel: string) => rel.startsWith('node_modules') || rel.startsWith('.nx') || rel.startsWith(join('packages', 'distiller-proof-kd'));
     const before = snapshot(scratch.root, skip);
     const out = ok(sh(process.execPath, [join(scratch.root, nxBin), 'g', '@kd/tools:distiller', 'proof-kd', '--no-interactive'], scratch.root), 'nx g');
     expect(out).toContain('CREATE packages/distiller-proof-kd/package.json');
     const after = snapshot(scratch.root, skip);
-    const changed = [...after].filter(([f, t]) => before.get(f) !== t).map(([f]) => f);
-    expect(changed).toEqual(['tsconfig.json']);
+    const changed = [...after].filter(([f, t]) => before.get(f) !== t).map(([f]) => f).sort();
+    // What `nx run docs:docs` would write for the new plugin, and what `nx sync` would add.
+    expect(changed).toEqual(['docs/config/distiller-proof-kd.md', 'docs/config/pipeline.md', 'tsconfig.json']);
+    expect(readFileSync(join(pkgDir(), 'README.md'), 'utf8')).toContain('<!-- kd:options:start');
     expect(JSON.parse(readFileSync(join(scratch.root, 'tsconfig.json'), 'utf8')).references).toContainEqual({ path: './packages/distiller-proof-kd' });
     // The generator links the package as npm would for a workspace package.
     expect(existsSync(join(scratch.root, 'node_modules/@kd/distiller-proof-kd/package.json'))).toBe(true);
+  }, 5 * MINUTES);
+
+  it('leaves the generated docs fresh: the repository’s docs staleness test passes in the copy, before any build', () => {
+    expect(existsSync(join(pkgDir(), 'dist'))).toBe(false);
+    docsAreFresh('nx g @kd/tools:distiller');
   }, 5 * MINUTES);
 
   it('builds with tsc --build (the Nx build target) to dist/index.js', () => {
@@ -170,6 +189,8 @@ describe('proof 1: generated plugins build, pass their tests, are discovered, va
     const [line] = metrics(join(scratch.root, 'together'));
     expect(line!.metrics['student.nll']).toBeGreaterThan(0);
     expect(line!.metrics['student.top1']).toBeGreaterThan(0.25);
+    // And the docs stay fresh with a plugin of every kind added.
+    docsAreFresh('nx g of a dataset, a backbone and an evaluator');
   }, 8 * MINUTES);
 });
 

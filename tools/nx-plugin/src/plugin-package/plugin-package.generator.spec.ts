@@ -1,11 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { PLUGIN_KINDS, pluginPackageGenerator, templateVariables } from '../index.js';
+import { DOCS_RENDERER, PLUGIN_KINDS, pluginPackageGenerator, scaffoldManifest, templateVariables } from '../index.js';
 
 const workspaceRoot = join(import.meta.dirname, '..', '..', '..', '..');
 const reference = JSON.parse(readFileSync(join(workspaceRoot, 'packages/distiller-kd/package.json'), 'utf8')) as Record<string, any>;
+
+/** tools/docs/render.mjs, the renderer `nx run docs:docs` uses. */
+const render = (await import(/* @vite-ignore */ pathToFileURL(DOCS_RENDERER).href)) as {
+  MARK_START: string;
+  MARK_END: string;
+  optionsTable(schema: unknown): string;
+  pluginPage(manifest: unknown, packageName: string): string;
+};
 
 function tree(): Tree {
   const t = createTreeWithEmptyWorkspace();
@@ -96,6 +105,83 @@ describe.each(PLUGIN_KINDS)('nx g @kd/tools:%s', (kind) => {
     const t = tree();
     await pluginPackageGenerator(t, kind, { name: 'my-thing', link: false });
     expect(readJson(t, 'tsconfig.json').references).toEqual([{ path: './packages/core' }, { path: `./${dir}` }]);
+  });
+});
+
+describe.each(PLUGIN_KINDS)('nx g @kd/tools:%s writes the generated docs as nx run docs:docs would', (kind) => {
+  const dir = `packages/${kind}-my-thing`;
+
+  /** A tree holding this workspace's docs/config/pipeline.md and every package's package.json (their kd stubs). */
+  function workspaceTree(): Tree {
+    const t = tree();
+    t.write('docs/config/pipeline.md', readFileSync(join(workspaceRoot, 'docs/config/pipeline.md'), 'utf8'));
+    for (const d of readdirSync(join(workspaceRoot, 'packages'))) {
+      try {
+        t.write(`packages/${d}/package.json`, readFileSync(join(workspaceRoot, 'packages', d, 'package.json'), 'utf8'));
+      } catch {
+        /* not a package */
+      }
+    }
+    return t;
+  }
+
+  it('the README’s options table between the docs markers, rendered from the plugin’s manifest', async () => {
+    const t = tree();
+    await pluginPackageGenerator(t, kind, { name: 'my-thing', link: false });
+    const readme = t.read(`${dir}/README.md`, 'utf8')!;
+    const manifest = scaffoldManifest(templateVariables(kind, { name: 'my-thing' }, dir));
+    expect(readme).toContain(`${render.MARK_START}\n${render.optionsTable(manifest.optionsSchema)}\n${render.MARK_END}`);
+    // In the Options section (not appended at the end), with the link to the reference page.
+    expect(readme.indexOf(render.MARK_START)).toBeLessThan(readme.indexOf('## Tests'));
+    expect(readme).toContain(`[docs/config/${kind}-my-thing.md](../../docs/config/${kind}-my-thing.md)`);
+    // A workspace without a generated configuration reference gets no docs/ files.
+    expect(t.exists('docs')).toBe(false);
+  });
+
+  it('its docs/config page and its entry in the pipeline page’s plugins-per-slot row, in directory order', async () => {
+    const t = workspaceTree();
+    const before = t.read('docs/config/pipeline.md', 'utf8')!;
+    await pluginPackageGenerator(t, kind, { name: 'my-thing', link: false });
+    const manifest = scaffoldManifest(templateVariables(kind, { name: 'my-thing' }, dir));
+    expect(t.read(`docs/config/${kind}-my-thing.md`, 'utf8')).toBe(render.pluginPage(manifest, `@kd/${kind}-my-thing`));
+    const after = t.read('docs/config/pipeline.md', 'utf8')!;
+    const changed = after.split('\n').filter((line, i) => line !== before.split('\n')[i]);
+    expect(changed).toHaveLength(1);
+    const links = [...changed[0]!.matchAll(/\[([a-z0-9-]+)\]\(([a-z0-9-]+)\.md\)/g)].map((m) => m[1]);
+    expect(links).toContain('my-thing');
+    // The row lists plugins by package directory, as the docs target discovers them.
+    const dirs = links.map((n) => `${kind}-${n}`);
+    expect(dirs).toEqual([...dirs].sort());
+  });
+
+  it('outside packages/ (where the docs target does not look) only the README table', async () => {
+    const t = workspaceTree();
+    const before = t.read('docs/config/pipeline.md', 'utf8');
+    await pluginPackageGenerator(t, kind, { name: 'my-thing', directory: 'plugins/my-thing', link: false });
+    expect(t.read('plugins/my-thing/README.md', 'utf8')).toContain(render.MARK_START);
+    expect(t.read('plugins/my-thing/README.md', 'utf8')).not.toContain('docs/config/');
+    expect(t.exists(`docs/config/${kind}-my-thing.md`)).toBe(false);
+    expect(t.read('docs/config/pipeline.md', 'utf8')).toBe(before);
+  });
+
+  it('renders from the manifest the generated plugin really has (imported from the generated source)', async () => {
+    const t = tree();
+    await pluginPackageGenerator(t, kind, { name: 'my-thing', link: false });
+    // Written inside the workspace so that the generated sources resolve @kd/core and tfjs from its node_modules.
+    mkdirSync(join(import.meta.dirname, '../../tmp'), { recursive: true });
+    const out = mkdtempSync(join(import.meta.dirname, '../../tmp', `manifest-${kind}-`));
+    try {
+      for (const f of files(t, dir).filter((f) => f.startsWith('src/') && !f.endsWith('.spec.ts'))) {
+        mkdirSync(dirname(join(out, f)), { recursive: true });
+        writeFileSync(join(out, f), t.read(`${dir}/${f}`, 'utf8')!);
+      }
+      const mod = (await import(/* @vite-ignore */ pathToFileURL(join(out, 'src/plugin.ts')).href)) as Record<string, { manifest?: unknown }>;
+      const plugin = Object.values(mod).find((v) => v && typeof v === 'object' && 'manifest' in v)!;
+      // Includes apiVersion: the templates' API_VERSION (from @kd/core) equals the generator's KD_API_VERSION.
+      expect(JSON.parse(JSON.stringify(plugin.manifest))).toEqual(scaffoldManifest(templateVariables(kind, { name: 'my-thing' }, dir)));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateFiles, names, updateJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { KD_API_VERSION, scaffoldManifest, type ScaffoldManifest } from './manifests.js';
 
 export type PluginKind = 'dataset' | 'backbone' | 'distiller' | 'evaluator';
 export const PLUGIN_KINDS: readonly PluginKind[] = ['dataset', 'backbone', 'distiller', 'evaluator'];
@@ -34,6 +35,10 @@ export interface TemplateVariables {
   readonly packagesOffset: string;
   /** Option values the generated specs use (TypeScript literals). */
   readonly example: KindExample;
+  /** The plugin API version the package.json discovery stub declares. */
+  readonly apiVersion: number;
+  /** A sentence linking the docs/config page, or '' where the package has none (outside packages/). */
+  readonly configDocLink: string;
   readonly tmpl: '';
 }
 
@@ -105,6 +110,7 @@ export function templateVariables(kind: PluginKind, options: PluginPackageOption
   const n = names(options.name);
   const title = options.title ?? n.className.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
   const depth = directory.split('/').filter(Boolean).length;
+  const rootOffset = Array.from({ length: depth }, () => '..').join('/');
   return {
     kind,
     name: options.name,
@@ -115,17 +121,68 @@ export function templateVariables(kind: PluginKind, options: PluginPackageOption
     projectName: `${kind}-${options.name}`,
     title,
     description: options.description ?? DEFAULT_DESCRIPTION[kind](title),
-    rootOffset: Array.from({ length: depth }, () => '..').join('/'),
+    rootOffset,
     packagesOffset: posix.relative(directory, 'packages'),
     example: examples(options.name)[kind],
+    apiVersion: KD_API_VERSION,
+    configDocLink: documentedDirectory(directory)
+      ? `Full reference: [docs/config/${kind}-${options.name}.md](${rootOffset}/docs/config/${kind}-${options.name}.md).`
+      : '',
     tmpl: '',
   };
 }
 
+/** The docs renderer of tools/docs (plain ESM beside this plugin), loaded at run time: the same code `nx run docs:docs` runs. */
+interface DocsRenderer {
+  readonly MARK_START: string;
+  readonly MARK_END: string;
+  withOptionsTable(readme: string, manifest: ScaffoldManifest): string;
+  pluginPage(manifest: ScaffoldManifest, packageName: string): string;
+  withSlotPlugins(page: string, kind: PluginKind, names: readonly string[]): string;
+}
+export const DOCS_RENDERER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'render.mjs');
+async function docsRenderer(): Promise<DocsRenderer> {
+  // A path, not a file: URL: Nx transpiles a local plugin's TypeScript to CommonJS, where this import becomes a
+  // require() (of an ES module: Node >= 20.19, the workspace's engines), and require() takes no URLs.
+  return (await import(/* @vite-ignore */ DOCS_RENDERER)) as DocsRenderer;
+}
+
+/** The docs target (tools/docs) documents the plugins of every directory directly under packages/. */
+function documentedDirectory(directory: string): boolean {
+  return /^packages\/[^/]+$/.test(directory);
+}
+
+/**
+ * Writes what `nx run docs:docs` would for the new plugin, so that the repository's docs staleness test passes
+ * right after `nx g` without building anything: the README's options table between its markers and, when the
+ * workspace keeps a generated configuration reference (docs/config/pipeline.md) and the package sits under
+ * packages/, the plugin's docs/config page and its entry in the pipeline page's list of plugins per slot.
+ */
+function writeDocs(tree: Tree, directory: string, vars: TemplateVariables, render: DocsRenderer): void {
+  const manifest = scaffoldManifest(vars);
+  const readme = `${directory}/README.md`;
+  tree.write(readme, render.withOptionsTable(tree.read(readme, 'utf8') ?? `# ${vars.packageName}\n`, manifest));
+  const pipeline = 'docs/config/pipeline.md';
+  if (!documentedDirectory(directory) || !tree.exists(pipeline)) return;
+  tree.write(`docs/config/${vars.kind}-${vars.name}.md`, render.pluginPage(manifest, vars.packageName));
+  // The plugins of this kind in the order the docs target finds them: package directories sorted, each one's
+  // discovery stub (which every plugin's own test keeps equal to its manifest).
+  const namesOfKind: string[] = [];
+  for (const dir of tree.children('packages').sort()) {
+    const file = `packages/${dir}/package.json`;
+    if (!tree.exists(file)) continue;
+    const stub = (JSON.parse(tree.read(file, 'utf8')!) as { kd?: { kind?: string; name?: string } }).kd;
+    if (stub?.kind === vars.kind && stub.name) namesOfKind.push(stub.name);
+  }
+  tree.write(pipeline, render.withSlotPlugins(tree.read(pipeline, 'utf8')!, vars.kind, namesOfKind));
+}
+
 /**
  * Writes a plugin package that builds, tests, registers and trains on its own: the shared files (package.json,
- * tsconfig trio, vitest config, plugin spec, end-to-end spec) and the kind's working minimal method. The only file
- * touched outside the package is the root tsconfig.json's project references (what `nx sync` would add).
+ * tsconfig trio, vitest config, plugin spec, end-to-end spec) and the kind's working minimal method. Outside the
+ * package it touches only the root tsconfig.json's project references (what `nx sync` would add) and the generated
+ * configuration reference (docs/config/<kind>-<name>.md, the plugin list of docs/config/pipeline.md: what
+ * `nx run docs:docs` would write).
  */
 export async function pluginPackageGenerator(tree: Tree, kind: PluginKind, options: PluginPackageOptions): Promise<GeneratorCallback> {
   const directory = (options.directory ?? `packages/${kind}-${options.name}`).replace(/\/+$/, '');
@@ -133,8 +190,12 @@ export async function pluginPackageGenerator(tree: Tree, kind: PluginKind, optio
   if (tree.exists(directory) && tree.children(directory).length > 0) {
     throw new Error(`${directory} already exists and is not empty; choose another name or --directory`);
   }
-  generateFiles(tree, join(TEMPLATE_DIR, 'common'), directory, vars);
-  generateFiles(tree, join(TEMPLATE_DIR, kind), directory, vars);
+  const render = await docsRenderer();
+  // The README template leaves its options table empty between the renderer's markers; writeDocs fills it in.
+  const files = { ...vars, optionsStart: render.MARK_START, optionsEnd: render.MARK_END };
+  generateFiles(tree, join(TEMPLATE_DIR, 'common'), directory, files);
+  generateFiles(tree, join(TEMPLATE_DIR, kind), directory, files);
+  writeDocs(tree, directory, vars, render);
   if (tree.exists('tsconfig.json')) {
     updateJson(tree, 'tsconfig.json', (json: { references?: { path: string }[] }) => {
       const path = `./${directory}`;
