@@ -30,8 +30,9 @@ export const MAX_WASM_THREADS = 8;
 const BRAND = Symbol.for('@kd/backend-wasm');
 const WASM_PRIORITY = 2;
 
+/** Which build a backend this package created runs, and why it fell back; tfjs itself knows only the thread count. */
 interface Branded {
-  [BRAND]?: { threads: number; build: WasmBackendInfo['build']; fallback?: string };
+  [BRAND]?: { build: WasmBackendInfo['build']; fallback?: string };
 }
 
 function isNode(): boolean {
@@ -72,14 +73,9 @@ async function registerFactory(threads: number): Promise<void> {
             stock.setThreadsCount(threads);
             return new stock.BackendWasm(module as never);
           });
-          const actual = stock.getThreadsCount();
-          (backend as Branded)[BRAND] = { threads: actual, build: 'threaded-simd' };
-          return backend;
+          return Object.assign(backend, { [BRAND]: { build: 'threaded-simd' } });
         } catch (e) {
-          const fallback = `the threaded build did not start (${(e as Error).message ?? String(e)}); using one thread`;
-          const backend = await stockBackend(stock, 1);
-          (backend as Branded)[BRAND] = { ...(backend as Branded)[BRAND]!, fallback };
-          return backend;
+          return stockBackend(stock, 1, `the threaded build did not start (${(e as Error).message ?? String(e)}); using one thread`);
         }
       }
       return stockBackend(stock, threads);
@@ -88,12 +84,16 @@ async function registerFactory(threads: number): Promise<void> {
   );
 }
 
-async function stockBackend(stock: typeof import('@tensorflow/tfjs-backend-wasm'), threads: number): Promise<tf.KernelBackend> {
+async function stockBackend(
+  stock: typeof import('@tensorflow/tfjs-backend-wasm'),
+  threads: number,
+  fallback?: string,
+): Promise<tf.KernelBackend> {
   // tfjs's own factory, kept from its registration at import: the single-threaded SIMD (or plain) build in Node.
   stock.setThreadsCount(threads);
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const backend = (await stockFactory!()) as tf.KernelBackend & Branded;
-  backend[BRAND] = { threads: stock.getThreadsCount(), build: simd ? 'simd' : 'plain' };
+  backend[BRAND] = { build: simd ? 'simd' : 'plain', ...(fallback ? { fallback } : {}) };
   return backend;
 }
 
@@ -124,9 +124,9 @@ export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promis
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
   await tf.ready();
-  const active = tf.backend() as tf.KernelBackend & Branded;
-  const brand = active[BRAND] ?? { threads: 1, build: 'simd' as const };
+  const brand = (tf.backend() as tf.KernelBackend & Branded)[BRAND] ?? { build: 'simd' as const };
   if (brand.fallback) reason = `${reason}; ${brand.fallback}`;
   const { registered } = registerTrainingKernels('wasm');
-  return { name: 'wasm', threads: brand.threads, build: brand.build, reason, kernels: registered };
+  // tfjs records the pool size the running backend really got.
+  return { name: 'wasm', threads: (await loadStock()).getThreadsCount(), build: brand.build, reason, kernels: registered };
 }

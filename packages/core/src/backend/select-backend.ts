@@ -48,10 +48,12 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
   // Loading it here, before the overrides below, keeps a later import from replacing the overrides.
   await import('@tensorflow/tfjs-layers');
   const tried: string[] = [];
-  const done = (name: string, why: string): BackendChoice => {
-    const { registered } = registerTrainingKernels(name);
-    return { name, reason: tried.length ? `${why} (tried: ${tried.join('; ')})` : why, kernels: registered };
-  };
+  const withTried = (why: string) => (tried.length ? `${why} (tried: ${tried.join('; ')})` : why);
+  const done = (name: string, why: string): BackendChoice => ({
+    name,
+    reason: withTried(why),
+    kernels: registerTrainingKernels(name).registered,
+  });
   if (wanted === 'auto' || wanted === 'tensorflow') {
     for (const pkg of NATIVE_PACKAGES) {
       const err = await tryImport(pkg);
@@ -68,7 +70,8 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
       const wasm = await setUpWasmBackend();
       const base = wanted === 'wasm' ? 'requested' : 'default portable backend';
       const detail = `${wasm.build}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}: ${wasm.reason}`;
-      return { ...done('wasm', `${base}; ${detail}`), threads: wasm.threads };
+      // setUpWasmBackend has registered the training kernels already.
+      return { name: 'wasm', reason: withTried(`${base}; ${detail}`), kernels: wasm.kernels, threads: wasm.threads };
     } catch (e) {
       if (e instanceof RangeError) throw new KdInputError(e.message);
       why = (e as Error).message.split('\n')[0] ?? String(e);

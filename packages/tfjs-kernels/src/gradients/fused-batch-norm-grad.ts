@@ -22,7 +22,7 @@ export const fusedBatchNormGradConfig: tf.GradConfig = {
     const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
     const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
     const scaleValue = scale ?? tf.scalar(1);
-    const axes = mean.rank === 1 ? x.shape.slice(0, -1).map((_, i) => i) : tf.backend_util.getReductionAxes(mean.shape, x.shape);
+    const axes = tf.backend_util.getReductionAxes(mean.shape, x.shape);
     const reduce = (t: tf.Tensor) => tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, mean.shape);
     const invStd = tf.rsqrt(tf.add(variance, tf.scalar(varianceEpsilon)));
     // Both sums are needed by three of the five gradients; computed here, in the backward pass's scope (each returned

@@ -4,19 +4,25 @@ import { compositeKernel, type KernelRunner } from './kernel-runner.js';
 /** Below this many rows the stock kernel is as fast. */
 const MIN_ROWS = 32;
 
+/** How many leading axes `axis` reduces when this kernel takes the reduction (see {@link leadingAxesPlan}). */
+function leadingAxesCount(x: tf.TensorInfo, axis: number | number[]): number | undefined {
+  if (x.dtype !== 'float32') return undefined;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  const k = axes.length;
+  if (k === 0 || k >= x.shape.length || axes.some((a, i) => a !== i)) return undefined;
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+  return rows >= MIN_ROWS && tf.util.sizeFromShape(x.shape.slice(k)) > 0 ? k : undefined;
+}
+
 /**
  * When `axis` reduces exactly the leading axes of a float32 `x` (e.g. `[0, 1, 2]` of an NHWC activation: batch-norm
  * statistics and gradients), returns `[rows, columns]` of the `[rows, columns]` matrix the reduction sums down;
  * otherwise `undefined`.
  */
 export function leadingAxesPlan(x: tf.TensorInfo, axis: number | number[]): [number, number] | undefined {
-  if (x.dtype !== 'float32') return undefined;
-  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-  const k = axes.length;
-  if (k === 0 || k >= x.shape.length || axes.some((a, i) => a !== i)) return undefined;
-  const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
-  const columns = tf.util.sizeFromShape(x.shape.slice(k));
-  return rows >= MIN_ROWS && columns > 0 ? [rows, columns] : undefined;
+  const k = leadingAxesCount(x, axis);
+  if (k === undefined) return undefined;
+  return [tf.util.sizeFromShape(x.shape.slice(0, k)), tf.util.sizeFromShape(x.shape.slice(k))];
 }
 
 function outShape(x: tf.TensorInfo, rowsAxes: number, keepDims: boolean): number[] {
@@ -47,8 +53,9 @@ function columnReduce(
   );
   let means = run.reshape(pooled, [groups, columns]);
   if (groups > 1) means = run.run('Mean', { x: means }, { axis: [0], keepDims: false });
-  const factor = run.run('Fill', {}, { shape: [], value: mean ? 1 : rows, dtype: 'float32' });
-  return mean ? means : run.run('Multiply', { a: means, b: factor }, {});
+  if (mean) return means;
+  const rowsScalar = run.run('Fill', {}, { shape: [], value: rows, dtype: 'float32' });
+  return run.run('Multiply', { a: means, b: rowsScalar }, {});
 }
 
 /**
@@ -60,21 +67,20 @@ function columnReduce(
  */
 function leadingAxesReduction(kernelName: 'Sum' | 'Mean', backendName: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
   if (previous === undefined) throw new Error(`@kd/tfjs-kernels: backend '${backendName}' has no ${kernelName} kernel to extend`);
-  const fast = compositeKernel(backendName, (run, inputs, attrs) => {
-    const { x } = inputs as { x: tf.TensorInfo };
-    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const [, columns] = leadingAxesPlan(x, axis)!;
-    const k = tf.util.parseAxisParam(axis, x.shape).length;
-    const reduced = columnReduce(run, x, x.shape.slice(0, k), columns, kernelName === 'Mean');
-    return run.reshape(reduced, outShape(x, k, keepDims));
-  });
+  const mean = kernelName === 'Mean';
   return {
     kernelName,
     backendName,
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
-      const { axis } = args.attrs as unknown as { axis: number | number[] };
-      return leadingAxesPlan(x, axis) === undefined ? previous.kernelFunc(args) : fast(args);
+      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      const k = leadingAxesCount(x, axis);
+      if (k === undefined) return previous.kernelFunc(args);
+      return compositeKernel(backendName, (run) => {
+        const leading = x.shape.slice(0, k);
+        const reduced = columnReduce(run, x, leading, tf.util.sizeFromShape(x.shape.slice(k)), mean);
+        return run.reshape(reduced, outShape(x, k, keepDims));
+      })(args);
     },
     ...(previous.setupFunc ? { setupFunc: previous.setupFunc } : {}),
     ...(previous.disposeFunc ? { disposeFunc: previous.disposeFunc } : {}),
