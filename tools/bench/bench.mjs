@@ -6,7 +6,12 @@
 //   node tools/bench/bench.mjs --name kd --out bench-results [--seeds 3] [--teacher configs/bench/teacher.json] \
 //        scratch=configs/bench/student-scratch.json kd=configs/bench/student-kd.json
 //   node tools/bench/bench.mjs --teacher-only      (the `bench:teacher` Nx target, cached by Nx)
-import { spawnSync } from 'node:child_process';
+//
+// --jobs N (or KD_BENCH_JOBS) trains N runs of the package at once, each on one wasm thread: on a 2-core machine
+// two single-threaded runs get more done than one run on two threads. Results do not depend on it (training is
+// byte-identical across thread counts); img/s then is per run, on a shared machine, and the result file says so.
+// --epochs N (full mode only) trains each student N epochs instead of lib.mjs's FULL.studentEpochs.
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -29,9 +34,13 @@ const { values, positionals } = parseArgs({
     cache: { type: 'string', default: join(root, 'runs/bench/cache') },
     // The teacher's run directory as the Nx target declares it in its outputs: checked against the config's.
     teacherDir: { type: 'string' },
+    jobs: { type: 'string', default: process.env.KD_BENCH_JOBS || '1' },
+    epochs: { type: 'string' },
   },
 });
+const children = new Set();
 const fail = (m) => {
+  for (const c of children) c.kill();
   process.stderr.write(`bench: ${m}\n`);
   process.exit(2);
 };
@@ -43,6 +52,11 @@ if (values.smoke && values.full) fail('--smoke and --full exclude each other');
 const mode = values.smoke ? 'smoke' : values.full ? 'full' : 'standard';
 const seeds = Number(values.smoke && !process.argv.includes('--seeds') ? '1' : values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: got ${values.seeds}; expected an integer >= 1`);
+const jobs = Number(values.jobs);
+if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs (or KD_BENCH_JOBS): got ${JSON.stringify(values.jobs)}; expected an integer >= 1`);
+const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+if (epochs !== undefined && mode !== 'full') fail('--epochs applies to full mode only (--full)');
+if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) fail(`--epochs: got ${JSON.stringify(values.epochs)}; expected an integer >= 1`);
 const methods = values['teacher-only'] ? [] : positionals.map((p) => {
   const i = p.indexOf('=');
   if (i < 1) fail(`expected <method>=<config.json>, got "${p}"`);
@@ -63,21 +77,42 @@ const fullFashionMnist = mode === 'full' && fullFashionMnistInstalled();
 /** What the mode changes in a config (lib.mjs); a config full mode cannot run is a usage error. */
 function adapt(c, role) {
   try {
-    return adaptToMode(c, role, mode, { fullFashionMnist });
+    return adaptToMode(c, role, mode, { fullFashionMnist, epochs });
   } catch (e) {
     fail(e.message);
   }
 }
 
+/** `kd run --json` in a child process; resolves to its summary. Several may run at once (--jobs). */
 function kdRun(config, label) {
-  const r = spawnSync(process.execPath, [kd, 'run', config, '--json'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, KD_PROGRESS_LABEL: label },
-    maxBuffer: 1 << 26,
+  return new Promise((resolvePromise) => {
+    const env = { ...process.env, KD_PROGRESS_LABEL: label };
+    // Concurrent runs share the cores: one wasm thread each, or their thread pools spin against each other.
+    if (jobs > 1) env.KD_WASM_THREADS = '1';
+    const child = spawn(process.execPath, [kd, 'run', config, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    children.add(child);
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.on('close', (code) => {
+      children.delete(child);
+      if (code !== 0) fail(`${label}: kd run ${config} exited with code ${code}`);
+      resolvePromise(JSON.parse(Buffer.concat(chunks).toString()));
+    });
   });
-  if (r.status !== 0) fail(`${label}: kd run ${config} exited with code ${r.status}`);
-  return JSON.parse(r.stdout.toString());
+}
+
+/** Runs `tasks` (functions returning promises) at most `limit` at a time; results in the tasks' order. */
+async function pool(tasks, limit) {
+  const results = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
 }
 
 /** The teacher is trained once; it is retrained only when its config (after the mode's changes) changes. */
@@ -99,7 +134,7 @@ if (values.teacherDir && resolve(root, values.teacherDir) !== teacherDir)
 const stamp = join(teacherDir, 'bench-source.sha256');
 if (!existsSync(join(teacherDir, 'summary.json')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== teacherHash) {
   process.stderr.write(`bench: training the bench teacher (${teacherConfig})\n`);
-  kdRun(teacherConfig, 'teacher');
+  await kdRun(teacherConfig, 'teacher');
   writeFileSync(stamp, teacherHash);
 } else process.stderr.write(`bench: reusing the bench teacher in ${teacherDir}\n`);
 const teacherSummary = JSON.parse(readFileSync(join(teacherDir, 'summary.json'), 'utf8'));
@@ -132,7 +167,7 @@ function seeded(config, method, seed) {
  */
 const git = (...a) => spawnSync('git', a, { cwd: root }).stdout?.toString() ?? '';
 const codeStamp = createHash('sha256').update(git('rev-parse', 'HEAD')).update(git('diff', 'HEAD', '--', 'packages', 'tools')).digest('hex');
-function cachedRun(file, label) {
+async function cachedRun(file, label) {
   const c = JSON.parse(readFileSync(file, 'utf8'));
   const key = createHash('sha256')
     .update(JSON.stringify({ ...c, output: undefined }))
@@ -146,20 +181,26 @@ function cachedRun(file, label) {
     process.stderr.write(`bench: ${label}: reusing the identical run in ${dir}\n`);
     return { ...JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), runDir: dir };
   }
-  const summary = kdRun(file, label);
+  const summary = await kdRun(file, label);
   mkdirSync(values.cache, { recursive: true });
   spawnSync('cp', ['-r', summary.runDir, `${dir}.tmp`]);
   renameSync(`${dir}.tmp`, dir);
   return summary;
 }
 
+const tasks = methods.flatMap(({ method, config }) =>
+  Array.from({ length: seeds }, (_, seed) => {
+    const file = seeded(config, method, seed);
+    return () => cachedRun(file, `${method} s${seed}`);
+  }),
+);
+const summaries = await pool(tasks, jobs);
 const results = {};
-let firstRunDir;
-for (const { method, config } of methods) {
+const firstRunDir = summaries[0].runDir;
+for (const [m, { method, config }] of methods.entries()) {
   const runs = [];
   for (let seed = 0; seed < seeds; seed++) {
-    const summary = cachedRun(seeded(config, method, seed), `${method} s${seed}`);
-    firstRunDir ??= summary.runDir;
+    const summary = summaries[m * seeds + seed];
     const lines = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     runs.push({
       seed,
@@ -172,6 +213,7 @@ for (const { method, config } of methods) {
   }
   results[method] = {
     config: config.startsWith(`${root}/`) ? config.slice(root.length + 1) : config,
+    epochs: adapt(JSON.parse(readFileSync(config, 'utf8')), 'student').training.epochs,
     last: stats(runs.map((r) => r.last)),
     best: stats(runs.map((r) => r.best)),
     seconds: stats(runs.map((r) => r.seconds)),
@@ -189,12 +231,15 @@ const report = {
   mode,
   date: new Date().toISOString(),
   seeds,
+  // Runs trained at once, one wasm thread each when more than one: img/s is then per run on a shared machine.
+  jobs,
   // The teacher's source config (the same for every package); in smoke and full mode also the adapted copy that ran.
   teacher: {
     config: rel(sourceTeacherConfig),
     ...(teacherConfig !== sourceTeacherConfig ? { adaptedConfig: rel(teacherConfig) } : {}),
     top1: teacherSummary.final['student.top1'],
     params: teacherSummary.studentParams,
+    epochs: teacherJson.training.epochs,
   },
   results,
   provenance: { gitSha, node: process.version, backend: provenance.backend, packages: provenance.packages },

@@ -14,6 +14,24 @@ export const MODE_DOCS = {
 /** Training images of a student and a teacher in smoke mode (CI: seconds per package). */
 export const SMOKE = { teacherTrain: 512, studentTrain: 256, test: 256, epochs: 1 };
 
+/**
+ * Epochs in full mode. The full set has 30× the subset's training images (938 steps of 64 per epoch against the
+ * subset's 32), so the subset's epoch counts would take a day per package on a 2-core CPU; full mode trains the
+ * teacher for 2 epochs and each student for 1 (≈ 3× the optimiser steps a student takes on the subset) unless
+ * `--epochs` says otherwise. Distiller options counted in epochs (`warmupEpochs`, `autoEncoderEpochs`) are scaled by
+ * the same factor, so a warm-up stays the same fraction of training.
+ */
+export const FULL = { teacherEpochs: 2, studentEpochs: 1 };
+
+/** Distiller options whose name ends in `Epochs`, scaled by `factor` (rounded, at least 1 where they were ≥ 1). */
+export function scaleEpochOptions(distiller, factor) {
+  if (!distiller || factor === 1) return distiller;
+  const scaled = { ...distiller };
+  for (const [k, v] of Object.entries(distiller))
+    if (/Epochs$/.test(k) && Number.isInteger(v) && v > 0) scaled[k] = Math.max(1, Math.round(v * factor));
+  return scaled;
+}
+
 /** Fashion-MNIST read by preset (not from a `dir` of the config's own files). */
 const isFashionMnist = (d) => d?.name === 'idx' && (d.preset ?? 'fashion-mnist') === 'fashion-mnist' && d.dir === undefined;
 
@@ -23,10 +41,11 @@ const isFashionMnist = (d) => d?.name === 'idx' && (d.preset ?? 'fashion-mnist')
  * - standard: unchanged (the bundled 10,000/2,000-image Fashion-MNIST subset, students on its first 2,000);
  * - full: the full Fashion-MNIST from Debian's dataset-fashion-mnist (60,000/10,000), every image: `source` becomes
  *   "system" and the subset limits (`trainLimit`, `testLimit`) go. `fullFashionMnist` says whether that set is
- *   installed; without it a Fashion-MNIST config cannot run in full mode (an error, never a silent subset).
+ *   installed; without it a Fashion-MNIST config cannot run in full mode (an error, never a silent subset). Epochs
+ *   become FULL's (or `epochs`, for students), epoch-counted distiller options scaled alike (scaleEpochOptions).
  * Datasets other than Fashion-MNIST are left alone in full mode.
  */
-export function adapt(config, role, mode, { fullFashionMnist = false } = {}) {
+export function adapt(config, role, mode, { fullFashionMnist = false, epochs } = {}) {
   const c = structuredClone(config);
   if (mode === 'smoke') {
     // Only the idx dataset has these limits; another dataset (a generated plugin's bench) runs one epoch as it is.
@@ -40,6 +59,10 @@ export function adapt(config, role, mode, { fullFashionMnist = false } = {}) {
       );
     const { trainLimit, testLimit, ...rest } = c.dataset;
     c.dataset = { ...rest, source: 'system' };
+    const target = role === 'teacher' ? FULL.teacherEpochs : (epochs ?? FULL.studentEpochs);
+    if (!Number.isInteger(target) || target < 1) throw new Error(`epochs: got ${JSON.stringify(epochs)}; expected an integer >= 1`);
+    if (c.distiller) c.distiller = scaleEpochOptions(c.distiller, target / c.training.epochs);
+    c.training = { ...c.training, epochs: target };
   } else if (mode !== 'standard' && mode !== 'full') throw new Error(`mode: got ${JSON.stringify(mode)}; expected one of ${MODES.join(', ')}`);
   return c;
 }
@@ -65,7 +88,7 @@ export function mergeResults(files) {
   };
   for (const { pkg, source, json } of files) {
     for (const [method, r] of Object.entries(json.results)) {
-      const candidate = { ...r, own: pkg === `distiller-${method}`, source, date: json.date, seeds: json.seeds, teacher: json.teacher, gitSha: json.provenance?.gitSha };
+      const candidate = { ...r, own: pkg === `distiller-${method}`, source, date: json.date, seeds: json.seeds, jobs: json.jobs, teacher: json.teacher, gitSha: json.provenance?.gitSha };
       if (!merged[method] || better(candidate, merged[method])) merged[method] = candidate;
     }
   }
@@ -112,16 +135,19 @@ export function benchMarkdown({ mode, merged, configOf, notes, sections = [] }) 
     `Data: ${MODE_SETUP[mode]}.`,
     `See also ${other}.`,
     '',
+    ...(mode === 'full' ? [`Epochs: teacher ${[...new Set(methods.map((m) => merged[m].teacher.epochs ?? '?'))].join(', ')}, students as in the table (lib.mjs FULL explains the choice; \`--epochs N\` trains longer).`] : []),
+    ...(methods.some((m) => (merged[m].jobs ?? 1) > 1) ? ['img/s is per run while two runs shared the machine (`--jobs 2`, one wasm thread each); results do not depend on it.'] : []),
+    '',
     `Teacher: ${teachers.map((t) => { const [c, top1] = t.split('@'); return `\`${c}\` ${(100 * Number(top1)).toFixed(2)} %`; }).join('; ')}.`,
     '',
-    '| method | teacher → student | top-1 % (last) | (best) | Δ vs scratch | Δ vs KD | s/run | img/s | seeds | config |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| method | teacher → student | top-1 % (last) | (best) | Δ vs scratch | Δ vs KD | s/run | img/s | epochs | seeds | config |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...methods.map((m) => {
       const r = merged[m];
       const config = configOf(r.config);
       const arrow = `${config.teacher ? `${config.teacher.backbone.name} teacher` : '—'} → ${network(config.student.backbone)}`;
       const best = r.best ?? r.last;
-      return `| ${m} | ${arrow} | ${pct(r.last)} | (${pct(best)}) | ${m === 'scratch' ? '—' : delta(r.last.mean, scratch)} | ${m === 'kd' || m === 'scratch' ? '—' : delta(r.last.mean, kd)} | ${r.seconds ? r.seconds.mean.toFixed(0) : '—'} | ${r.imagesPerSecond ? r.imagesPerSecond.mean.toFixed(0) : '—'} | ${r.last.n} | \`${r.config}\` |`;
+      return `| ${m} | ${arrow} | ${pct(r.last)} | (${pct(best)}) | ${m === 'scratch' ? '—' : delta(r.last.mean, scratch)} | ${m === 'kd' || m === 'scratch' ? '—' : delta(r.last.mean, kd)} | ${r.seconds ? r.seconds.mean.toFixed(0) : '—'} | ${r.imagesPerSecond ? r.imagesPerSecond.mean.toFixed(0) : '—'} | ${r.epochs ?? config.training?.epochs ?? '—'} | ${r.last.n} | \`${r.config}\` |`;
     }),
     '',
     '## Sources',

@@ -1,4 +1,4 @@
-import { adapt, benchMarkdown, delta, mergeResults, orderMethods, placeholderMarkdown, SMOKE, stats } from '../lib.mjs';
+import { adapt, benchMarkdown, delta, FULL, mergeResults, orderMethods, placeholderMarkdown, scaleEpochOptions, SMOKE, stats } from '../lib.mjs';
 
 const studentConfig = {
   specVersion: 1,
@@ -32,10 +32,23 @@ describe('adapt(): what each bench mode changes in a config', () => {
   it('full: the student trains on every image of Debian’s full Fashion-MNIST (no trainLimit, no testLimit)', () => {
     const s = adapt({ ...studentConfig, dataset: { ...studentConfig.dataset, testLimit: 500 } }, 'student', 'full', { fullFashionMnist: true });
     expect(s.dataset).toEqual({ name: 'idx', preset: 'fashion-mnist', source: 'system' });
-    expect(s.training).toEqual(studentConfig.training);
+    expect(s.training).toEqual({ ...studentConfig.training, epochs: FULL.studentEpochs });
     expect(s.student).toEqual(studentConfig.student);
     const t = adapt({ ...studentConfig, dataset: { name: 'idx', preset: 'fashion-mnist', source: 'bundled' } }, 'teacher', 'full', { fullFashionMnist: true });
     expect(t.dataset).toEqual({ name: 'idx', preset: 'fashion-mnist', source: 'system' });
+  });
+
+  it('full: teacher and students get FULL’s epochs (or --epochs), warm-ups and pre-training scaled to the same fraction', () => {
+    const dkd = { ...studentConfig, distiller: { name: 'dkd', beta: 2, warmupEpochs: 2 } };
+    expect(adapt(studentConfig, 'teacher', 'full', { fullFashionMnist: true }).training.epochs).toBe(FULL.teacherEpochs);
+    // 10 → 1 epoch: warm-up 2 × 0.1 = 0.2, kept at 1 epoch; 10 → 5: 2 × 0.5 = 1; 10 → 20: 4.
+    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 1 }).distiller).toEqual({ name: 'dkd', beta: 2, warmupEpochs: 1 });
+    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 5 }).distiller.warmupEpochs).toBe(1);
+    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 20 }).training.epochs).toBe(20);
+    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 20 }).distiller.warmupEpochs).toBe(4);
+    // autoEncoderEpochs 5 of 10 → 3 of 5 (2.5 rounds up); 0 (off) stays 0; other numbers are not epochs.
+    expect(scaleEpochOptions({ autoEncoderEpochs: 5, warmupEpochs: 0, beta: 8 }, 0.5)).toEqual({ autoEncoderEpochs: 3, warmupEpochs: 0, beta: 8 });
+    expect(() => adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 0 })).toThrow(/epochs: got 0; expected an integer >= 1/);
   });
 
   it('full without the full set installed is an error naming the package, never a silent subset run', () => {
@@ -101,7 +114,7 @@ describe('the aggregate table', () => {
     // dkd: 87.00 ± 0.00, +1.00 vs scratch, +0.53 vs kd; at: 85.00 ± 0.20, −1.00, −1.47.
     expect(row('dkd').slice(3, 7)).toEqual(['87.00 ± 0.00', '(88.00 ± 0.00)', '+1.00', '+0.53']);
     expect(row('at').slice(3, 7)).toEqual(['85.00 ± 0.20', '(86.00 ± 0.20)', '−1.00', '−1.47']);
-    expect(row('at')[10]).toBe('`configs/bench/student-at.json`');
+    expect(row('at')[11]).toBe('`configs/bench/student-at.json`');
     expect(lines[0]).toBe('# Benchmarks (full)');
     expect(lines.join('\n')).toContain('docs/benchmarks/full/');
     expect(lines.join('\n')).toContain('[benchmarks-subset.md](benchmarks-subset.md)');
