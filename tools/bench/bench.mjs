@@ -84,11 +84,11 @@ function adapt(c, role) {
 }
 
 /** `kd run --json` in a child process; resolves to its summary. Several may run at once (--jobs). */
-function kdRun(config, label) {
+function kdRun(config, label, { alone = false } = {}) {
   return new Promise((resolvePromise) => {
     const env = { ...process.env, KD_PROGRESS_LABEL: label };
     // Concurrent runs share the cores: one wasm thread each, or their thread pools spin against each other.
-    if (jobs > 1) env.KD_WASM_THREADS = '1';
+    if (jobs > 1 && !alone) env.KD_WASM_THREADS = '1';
     const child = spawn(process.execPath, [kd, 'run', config, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
     children.add(child);
     const chunks = [];
@@ -134,7 +134,7 @@ if (values.teacherDir && resolve(root, values.teacherDir) !== teacherDir)
 const stamp = join(teacherDir, 'bench-source.sha256');
 if (!existsSync(join(teacherDir, 'summary.json')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== teacherHash) {
   process.stderr.write(`bench: training the bench teacher (${teacherConfig})\n`);
-  await kdRun(teacherConfig, 'teacher');
+  await kdRun(teacherConfig, 'teacher', { alone: true });
   writeFileSync(stamp, teacherHash);
 } else process.stderr.write(`bench: reusing the bench teacher in ${teacherDir}\n`);
 const teacherSummary = JSON.parse(readFileSync(join(teacherDir, 'summary.json'), 'utf8'));
