@@ -4,4 +4,5 @@ export {
   MAX_WASM_THREADS,
   type WasmBackendOptions,
   type WasmBackendInfo,
+  type OneDnnStatus,
 } from './set-up-wasm-backend.js';

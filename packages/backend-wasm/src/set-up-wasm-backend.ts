@@ -10,7 +10,15 @@ export interface WasmBackendOptions {
    * SIMD build.
    */
   readonly threads?: number;
+  /**
+   * Run the convolutions on oneDNN (`@kd/tfjs-onednn`) when its addon is built: AVX-512/AVX2 instead of 128-bit wasm
+   * SIMD, with as many threads as XNNPACK. Default: on, unless `KD_ONEDNN=0`.
+   */
+  readonly oneDnn?: boolean;
 }
+
+/** Whether the convolutions run on oneDNN, and why not when they do not. */
+export type OneDnnStatus = { readonly enabled: true; readonly version: string; readonly threads: number } | { readonly enabled: false; readonly reason: string };
 
 export interface WasmBackendInfo {
   readonly name: 'wasm';
@@ -20,8 +28,9 @@ export interface WasmBackendInfo {
   readonly build: 'threaded-simd' | 'simd' | 'plain';
   /** How it came to be: requested threads, fallbacks, reuse of an already started backend. */
   readonly reason: string;
-  /** What `registerTrainingKernels('wasm')` put in place. */
+  /** What `registerTrainingKernels('wasm')` (and the oneDNN kernels, when enabled) put in place. */
   readonly kernels: readonly string[];
+  readonly oneDnn: OneDnnStatus;
 }
 
 /** tfjs's Emscripten build pre-starts 8 pthread workers; more would each be started on demand. */
@@ -128,5 +137,25 @@ export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promis
   if (brand.fallback) reason = `${reason}; ${brand.fallback}`;
   const { registered } = registerTrainingKernels('wasm');
   // tfjs records the pool size the running backend really got.
-  return { name: 'wasm', threads: (await loadStock()).getThreadsCount(), build: brand.build, reason, kernels: registered };
+  const runningThreads = (await loadStock()).getThreadsCount();
+  const oneDnn = await setUpOneDnn(options.oneDnn, runningThreads);
+  const kernels = oneDnn.enabled ? [...registered, ...oneDnn.registered.map((k) => `onednn:${k}`)] : registered;
+  const status: OneDnnStatus = oneDnn.enabled ? { enabled: true, version: oneDnn.version, threads: oneDnn.threads } : { enabled: false, reason: oneDnn.reason };
+  return { name: 'wasm', threads: runningThreads, build: brand.build, reason, kernels, oneDnn: status };
+}
+
+/**
+ * The oneDNN convolutions on top of the training kernels (they fall back on those for what oneDNN does not run).
+ * Loaded lazily: `@kd/tfjs-onednn` is a native addon that builds only where g++ and libdnnl-dev are installed.
+ */
+async function setUpOneDnn(option: boolean | undefined, threads: number) {
+  const off = option === false || (option === undefined && process.env['KD_ONEDNN'] === '0');
+  if (off) return { enabled: false as const, reason: option === false ? 'switched off (oneDnn: false)' : 'switched off (KD_ONEDNN=0)' };
+  if (!isNode()) return { enabled: false as const, reason: 'not in Node.js' };
+  try {
+    const { registerOneDnnKernels } = await import('@kd/tfjs-onednn');
+    return registerOneDnnKernels({ threads });
+  } catch (e) {
+    return { enabled: false as const, reason: `@kd/tfjs-onednn did not load (${(e as Error).message})` };
+  }
 }

@@ -14,6 +14,8 @@ export interface BackendChoice {
   readonly kernels: readonly string[];
   /** Compute threads of the backend where kd controls them (wasm: XNNPACK threads, `KD_WASM_THREADS`). */
   readonly threads?: number;
+  /** wasm: whether the convolutions run on oneDNN (`@kd/tfjs-onednn`), its version, or why not. */
+  readonly oneDnn?: string;
 }
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -70,8 +72,11 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
       const wasm = await setUpWasmBackend();
       const base = wanted === 'wasm' ? 'requested' : 'default portable backend';
       const detail = `${wasm.build}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}: ${wasm.reason}`;
+      const oneDnn = wasm.oneDnn.enabled
+        ? `convolutions on oneDNN ${wasm.oneDnn.version} (${wasm.oneDnn.threads} thread${wasm.oneDnn.threads === 1 ? '' : 's'})`
+        : `convolutions on XNNPACK: oneDNN ${wasm.oneDnn.reason}`;
       // setUpWasmBackend has registered the training kernels already.
-      return { name: 'wasm', reason: withTried(`${base}; ${detail}`), kernels: wasm.kernels, threads: wasm.threads };
+      return { name: 'wasm', reason: withTried(`${base}; ${detail}; ${oneDnn}`), kernels: wasm.kernels, threads: wasm.threads, oneDnn };
     } catch (e) {
       if (e instanceof RangeError) throw new KdInputError(e.message);
       why = (e as Error).message.split('\n')[0] ?? String(e);

@@ -370,6 +370,7 @@ export class KdRuntime {
         reason: backend.reason,
         kernels: backend.kernels,
         ...(backend.threads !== undefined ? { threads: backend.threads } : {}),
+        ...(backend.oneDnn !== undefined ? { oneDnn: backend.oneDnn } : {}),
       },
       packages,
       gitSha: gitSha(this.root),

@@ -1,0 +1,342 @@
+// oneDNN convolutions for TensorFlow.js's wasm backend in Node.js.
+//
+// Tensors stay where tfjs-backend-wasm keeps them, in the wasm heap: each call gets the heap (a Uint8Array over the
+// wasm memory, plain or shared) and byte offsets, and oneDNN reads and writes there directly — no copies. Activations
+// are NHWC (tfjs's layout, which oneDNN's AVX-512 kernels take as is); filters HWIO are reordered to whatever layout
+// the chosen kernel wants, and a filter gradient back to HWIO.
+//
+// One primitive per (operation, geometry), kept for the life of the process: a training step calls the same few
+// dozen geometries over and over, and building a primitive costs far more than running a small one.
+#include <node_api.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+engine& cpu() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream& strm() {
+  static stream s(cpu());
+  return s;
+}
+
+// Geometry of one 2-D convolution, NHWC, as tfjs's computeConv2DInfo gives it (dilations ≥ 1, tfjs style).
+struct Geometry {
+  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
+  memory::dims src() const { return {n, c, h, w}; }
+  memory::dims wei() const { return {o, c, kh, kw}; }
+  memory::dims dst() const { return {n, o, oh, ow}; }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dilates() const { return {dh - 1, dw - 1}; }  // oneDNN counts the gaps, tfjs the step
+  memory::dims padL() const { return {pt, pl}; }
+  memory::dims padR() const {
+    // Exactly what the output reads: negative where a 'valid' convolution leaves input rows unread, or where tfjs's
+    // numeric padding with a rounding mode sizes the output smaller than the arithmetic would; tfjs's own
+    // bottom/right padding can also exceed it. oneDNN takes negative right padding as "stop early".
+    return {(oh - 1) * sh + (kh - 1) * dh + 1 - h - pt, (ow - 1) * sw + (kw - 1) * dw + 1 - w - pl};
+  }
+  std::string key() const {
+    std::ostringstream s;
+    s << n << ',' << h << ',' << w << ',' << c << ',' << kh << ',' << kw << ',' << o << ',' << oh << ',' << ow << ','
+      << sh << ',' << sw << ',' << dh << ',' << dw << ',' << pt << ',' << pl;
+    return s.str();
+  }
+};
+
+convolution_forward::primitive_desc forwardHint(const Geometry& g, bool bias, const primitive_attr& attr) {
+  memory::desc src(g.src(), dt::f32, tag::nhwc), dst(g.dst(), dt::f32, tag::nhwc);
+  memory::desc wei(g.wei(), dt::f32, tag::any);
+  auto d = bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src, wei,
+                                            memory::desc({g.o}, dt::f32, tag::a), dst, g.strides(), g.dilates(),
+                                            g.padL(), g.padR())
+                : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src, wei, dst,
+                                            g.strides(), g.dilates(), g.padL(), g.padR());
+  return convolution_forward::primitive_desc(d, attr, cpu());
+}
+
+// activation: 0 none, 1 relu, 2 relu6.
+struct Forward {
+  convolution_forward::primitive_desc pd;
+  convolution_forward prim;
+  memory::desc userWei;
+  bool reorderWei;
+  reorder toWei;
+  memory wei;
+  Forward(const Geometry& g, bool bias, int activation) {
+    primitive_attr attr;
+    if (activation) {
+      post_ops po;
+      if (activation == 1) po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      else po.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 6.f);
+      attr.set_post_ops(po);
+    }
+    pd = forwardHint(g, bias, attr);
+    prim = convolution_forward(pd);
+    userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
+    reorderWei = pd.weights_desc() != userWei;
+    if (reorderWei) {
+      wei = memory(pd.weights_desc(), cpu());
+      toWei = reorder(memory(userWei, cpu(), nullptr), wei);
+    }
+  }
+};
+
+struct BackwardData {
+  convolution_backward_data::primitive_desc pd;
+  convolution_backward_data prim;
+  memory::desc userWei;
+  bool reorderWei;
+  memory wei;
+  BackwardData(const Geometry& g) {
+    auto hint = forwardHint(g, false, primitive_attr());
+    memory::desc diffSrc(g.src(), dt::f32, tag::nhwc), diffDst(g.dst(), dt::f32, tag::nhwc);
+    convolution_backward_data::desc d(algorithm::convolution_direct, diffSrc, memory::desc(g.wei(), dt::f32, tag::any),
+                                      diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
+    pd = convolution_backward_data::primitive_desc(d, cpu(), hint);
+    prim = convolution_backward_data(pd);
+    userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
+    reorderWei = pd.weights_desc() != userWei;
+    if (reorderWei) wei = memory(pd.weights_desc(), cpu());
+  }
+};
+
+struct BackwardWeights {
+  convolution_backward_weights::primitive_desc pd;
+  convolution_backward_weights prim;
+  memory::desc userWei;
+  bool reorderWei;
+  memory wei;
+  BackwardWeights(const Geometry& g) {
+    auto hint = forwardHint(g, false, primitive_attr());
+    memory::desc src(g.src(), dt::f32, tag::nhwc), diffDst(g.dst(), dt::f32, tag::nhwc);
+    convolution_backward_weights::desc d(algorithm::convolution_direct, src, memory::desc(g.wei(), dt::f32, tag::any),
+                                         diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
+    pd = convolution_backward_weights::primitive_desc(d, cpu(), hint);
+    prim = convolution_backward_weights(pd);
+    userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
+    reorderWei = pd.diff_weights_desc() != userWei;
+    if (reorderWei) wei = memory(pd.diff_weights_desc(), cpu());
+  }
+};
+
+template <typename T>
+T& cached(std::unordered_map<std::string, std::unique_ptr<T>>& cache, const std::string& key,
+          const std::function<T*()>& make) {
+  auto it = cache.find(key);
+  if (it != cache.end()) return *it->second;
+  return *cache.emplace(key, std::unique_ptr<T>(make())).first->second;
+}
+
+std::unordered_map<std::string, std::unique_ptr<Forward>> forwards;
+std::unordered_map<std::string, std::unique_ptr<BackwardData>> backwardData;
+std::unordered_map<std::string, std::unique_ptr<BackwardWeights>> backwardWeights;
+
+// ---- Node-API glue ----
+
+#define CHECK(call)                                                          \
+  do {                                                                       \
+    if ((call) != napi_ok) {                                                 \
+      napi_throw_error(env, nullptr, "@kd/tfjs-onednn: Node-API call failed"); \
+      return nullptr;                                                        \
+    }                                                                        \
+  } while (0)
+
+napi_value throwError(napi_env env, const std::string& message) {
+  napi_throw_error(env, nullptr, ("@kd/tfjs-onednn: " + message).c_str());
+  return nullptr;
+}
+
+// args: heap (Uint8Array over the wasm memory), geometry (Int32Array of 17), then byte offsets.
+bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, Geometry* g,
+              double* offsets) {
+  napi_value argv[8];
+  size_t argc = 8;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != expected) return false;
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t byteOffset;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byteOffset) != napi_ok ||
+      type != napi_uint8_array)
+    return false;
+  *heap = static_cast<uint8_t*>(data);
+  *heapBytes = length;
+  int32_t* geo;
+  size_t geoLength;
+  if (napi_get_typedarray_info(env, argv[1], &type, &geoLength, reinterpret_cast<void**>(&geo), &buffer,
+                               &byteOffset) != napi_ok ||
+      type != napi_int32_array || geoLength != 17)
+    return false;
+  *g = Geometry{geo[0], geo[1], geo[2],  geo[3],  geo[4],  geo[5],  geo[6],  geo[7], geo[8],
+                geo[9], geo[10], geo[11], geo[12], geo[13], geo[14], geo[15], geo[16]};
+  for (size_t i = 2; i < expected; i++)
+    if (napi_get_value_double(env, argv[i], &offsets[i - 2]) != napi_ok) return false;
+  return true;
+}
+
+bool inHeap(size_t heapBytes, double offset, int64_t elements) {
+  return offset >= 0 && offset + 4.0 * static_cast<double>(elements) <= static_cast<double>(heapBytes);
+}
+
+// forward(heap, geometry, x, filter, bias (-1: none), y, activation)
+napi_value Forward_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  Geometry g;
+  double off[5];
+  if (!readArgs(env, info, 7, &heap, &heapBytes, &g, off)) return throwError(env, "forward: bad arguments");
+  const bool bias = off[2] >= 0;
+  const int activation = static_cast<int>(off[4]);
+  if (!inHeap(heapBytes, off[0], g.n * g.h * g.w * g.c) || !inHeap(heapBytes, off[1], g.kh * g.kw * g.c * g.o) ||
+      (bias && !inHeap(heapBytes, off[2], g.o)) || !inHeap(heapBytes, off[3], g.n * g.oh * g.ow * g.o))
+    return throwError(env, "forward: a tensor lies outside the heap");
+  try {
+    auto& f = cached<Forward>(forwards, g.key() + (bias ? ",b" : ",-") + std::to_string(activation),
+                              [&] { return new Forward(g, bias, activation); });
+    memory src(f.pd.src_desc(), cpu(), heap + static_cast<size_t>(off[0]));
+    memory userWei(f.userWei, cpu(), heap + static_cast<size_t>(off[1]));
+    memory dst(f.pd.dst_desc(), cpu(), heap + static_cast<size_t>(off[3]));
+    if (f.reorderWei) reorder(userWei, f.wei).execute(strm(), userWei, f.wei);
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, f.reorderWei ? f.wei : userWei}, {DNNL_ARG_DST, dst}};
+    if (bias) args.emplace(DNNL_ARG_BIAS, memory(f.pd.bias_desc(), cpu(), heap + static_cast<size_t>(off[2])));
+    f.prim.execute(strm(), args);
+    strm().wait();
+  } catch (const dnnl::error& e) {
+    return throwError(env, std::string("forward: ") + e.what());
+  }
+  return nullptr;
+}
+
+// backwardData(heap, geometry, dy, filter, dx)
+napi_value BackwardData_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  Geometry g;
+  double off[3];
+  if (!readArgs(env, info, 5, &heap, &heapBytes, &g, off)) return throwError(env, "backwardData: bad arguments");
+  if (!inHeap(heapBytes, off[0], g.n * g.oh * g.ow * g.o) || !inHeap(heapBytes, off[1], g.kh * g.kw * g.c * g.o) ||
+      !inHeap(heapBytes, off[2], g.n * g.h * g.w * g.c))
+    return throwError(env, "backwardData: a tensor lies outside the heap");
+  try {
+    auto& b = cached<BackwardData>(backwardData, g.key(), [&] { return new BackwardData(g); });
+    memory diffDst(b.pd.diff_dst_desc(), cpu(), heap + static_cast<size_t>(off[0]));
+    memory userWei(b.userWei, cpu(), heap + static_cast<size_t>(off[1]));
+    memory diffSrc(b.pd.diff_src_desc(), cpu(), heap + static_cast<size_t>(off[2]));
+    if (b.reorderWei) reorder(userWei, b.wei).execute(strm(), userWei, b.wei);
+    b.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, diffDst},
+                            {DNNL_ARG_WEIGHTS, b.reorderWei ? b.wei : userWei},
+                            {DNNL_ARG_DIFF_SRC, diffSrc}});
+    strm().wait();
+  } catch (const dnnl::error& e) {
+    return throwError(env, std::string("backwardData: ") + e.what());
+  }
+  return nullptr;
+}
+
+// backwardWeights(heap, geometry, x, dy, dw)
+napi_value BackwardWeights_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  Geometry g;
+  double off[3];
+  if (!readArgs(env, info, 5, &heap, &heapBytes, &g, off)) return throwError(env, "backwardWeights: bad arguments");
+  if (!inHeap(heapBytes, off[0], g.n * g.h * g.w * g.c) || !inHeap(heapBytes, off[1], g.n * g.oh * g.ow * g.o) ||
+      !inHeap(heapBytes, off[2], g.kh * g.kw * g.c * g.o))
+    return throwError(env, "backwardWeights: a tensor lies outside the heap");
+  try {
+    auto& b = cached<BackwardWeights>(backwardWeights, g.key(), [&] { return new BackwardWeights(g); });
+    memory src(b.pd.src_desc(), cpu(), heap + static_cast<size_t>(off[0]));
+    memory diffDst(b.pd.diff_dst_desc(), cpu(), heap + static_cast<size_t>(off[1]));
+    memory userWei(b.userWei, cpu(), heap + static_cast<size_t>(off[2]));
+    b.prim.execute(strm(), {{DNNL_ARG_SRC, src},
+                            {DNNL_ARG_DIFF_DST, diffDst},
+                            {DNNL_ARG_DIFF_WEIGHTS, b.reorderWei ? b.wei : userWei}});
+    if (b.reorderWei) reorder(b.wei, userWei).execute(strm(), b.wei, userWei);
+    strm().wait();
+  } catch (const dnnl::error& e) {
+    return throwError(env, std::string("backwardWeights: ") + e.what());
+  }
+  return nullptr;
+}
+
+// implementations(geometry) → "fwd|bwd_d|bwd_w" names of the kernels oneDNN picked (to check it is not a reference
+// loop on this CPU).
+napi_value Implementations_(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  napi_typedarray_type type;
+  size_t length;
+  int32_t* geo;
+  napi_value buffer;
+  size_t byteOffset;
+  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, reinterpret_cast<void**>(&geo), &buffer, &byteOffset));
+  if (type != napi_int32_array || length != 17) return throwError(env, "implementations: bad geometry");
+  Geometry g{geo[0], geo[1], geo[2],  geo[3],  geo[4],  geo[5],  geo[6],  geo[7], geo[8],
+             geo[9], geo[10], geo[11], geo[12], geo[13], geo[14], geo[15], geo[16]};
+  std::string names;
+  try {
+    names = std::string(Forward(g, false, 0).pd.impl_info_str()) + "|" + BackwardData(g).pd.impl_info_str() + "|" +
+            BackwardWeights(g).pd.impl_info_str();
+  } catch (const dnnl::error& e) {
+    return throwError(env, std::string("implementations: ") + e.what());
+  }
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, names.c_str(), names.size(), &result));
+  return result;
+}
+
+napi_value SetThreads_(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t n;
+  CHECK(napi_get_value_int32(env, argv[0], &n));
+  if (n < 1) return throwError(env, "setThreads: expected an integer >= 1");
+  omp_set_num_threads(n);
+  return nullptr;
+}
+
+napi_value Info_(napi_env env, napi_callback_info) {
+  const dnnl_version_t* v = dnnl_version();
+  std::ostringstream s;
+  s << "{\"version\":\"" << v->major << '.' << v->minor << '.' << v->patch << "\",\"threads\":" << omp_get_max_threads()
+    << ",\"isa\":" << static_cast<int>(get_effective_cpu_isa()) << "}";
+  napi_value result;
+  const std::string json = s.str();
+  CHECK(napi_create_string_utf8(env, json.c_str(), json.size(), &result));
+  return result;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"forward", nullptr, Forward_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"backwardData", nullptr, BackwardData_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"backwardWeights", nullptr, BackwardWeights_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"implementations", nullptr, Implementations_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info_, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

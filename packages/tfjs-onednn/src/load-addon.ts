@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The native module built from native/kd_onednn.cc. Offsets are byte offsets into `heap`. */
+export interface OneDnnAddon {
+  forward(heap: Uint8Array, geometry: Int32Array, x: number, filter: number, bias: number, y: number, activation: number): void;
+  backwardData(heap: Uint8Array, geometry: Int32Array, dy: number, filter: number, dx: number): void;
+  backwardWeights(heap: Uint8Array, geometry: Int32Array, x: number, dy: number, dw: number): void;
+  /** `forward|backwardData|backwardWeights` names of the oneDNN implementations chosen for a geometry. */
+  implementations(geometry: Int32Array): string;
+  setThreads(n: number): void;
+  /** JSON: `{ version, threads, isa }`. */
+  info(): string;
+}
+
+export type AddonLoad = { readonly addon: OneDnnAddon; readonly path: string } | { readonly addon: null; readonly reason: string };
+
+/** build/ next to src/ and dist/ alike. */
+export const ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'kd_onednn.node');
+
+let loaded: AddonLoad | undefined;
+
+/**
+ * Loads the addon once per process. `null` with the reason when it is switched off (`KD_ONEDNN=0`), was never built
+ * (no compiler or no libdnnl-dev when the package was installed) or cannot load (libdnnl missing at run time).
+ */
+export function loadOneDnnAddon(): AddonLoad {
+  if (loaded) return loaded;
+  if (process.env.KD_ONEDNN === '0') return (loaded = { addon: null, reason: 'switched off (KD_ONEDNN=0)' });
+  if (!existsSync(ADDON_PATH))
+    return (loaded = {
+      addon: null,
+      reason: `not built (${ADDON_PATH} is missing: install g++ and libdnnl-dev, then run node scripts/build-native.mjs in @kd/tfjs-onednn)`,
+    });
+  // OpenMP reads these when the library loads. Passive waiting: between two convolutions the wasm threads do the
+  // element-wise work, and spinning OpenMP workers would take their cores.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as OneDnnAddon;
+    return (loaded = { addon, path: ADDON_PATH });
+  } catch (e) {
+    return (loaded = { addon: null, reason: `cannot load ${ADDON_PATH}: ${(e as Error).message}` });
+  }
+}

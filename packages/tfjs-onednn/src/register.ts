@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dKernel } from './kernels/conv2d.js';
+import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
+import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
+import type { Refusals } from './kernels/fallback.js';
+import { fusedConv2dKernel } from './kernels/fused-conv2d.js';
+import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
+import { geometryOf } from './wasm-heap.js';
+
+type Create = (addon: OneDnnAddon, previous: tf.KernelConfig | undefined, refused: Refusals) => tf.KernelConfig;
+
+/** The wasm kernels that run on oneDNN; each falls back to the kernel it replaced for what oneDNN does not take. */
+const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Create }> = [
+  { kernelName: 'Conv2D', create: conv2dKernel },
+  { kernelName: 'FusedConv2D', create: fusedConv2dKernel },
+  { kernelName: 'Conv2DBackpropInput', create: conv2dBackpropInputKernel },
+  { kernelName: 'Conv2DBackpropFilter', create: conv2dBackpropFilterKernel },
+];
+
+const BRAND = Symbol.for('@kd/tfjs-onednn');
+const STATE = Symbol.for('@kd/tfjs-onednn/state');
+
+interface State {
+  /** What each kernel replaced (undefined: the backend had none). */
+  readonly replaced: Map<string, tf.KernelConfig | undefined>;
+  readonly refused: Refusals;
+}
+
+function state(): State {
+  const g = globalThis as unknown as Record<symbol, State | undefined>;
+  return (g[STATE] ??= { replaced: new Map(), refused: new Set() });
+}
+
+const isOurs = (c: tf.KernelConfig | undefined) => c !== undefined && (c as unknown as Record<symbol, unknown>)[BRAND] === true;
+
+export type OneDnnResult =
+  | { readonly enabled: true; readonly registered: string[]; readonly version: string; readonly threads: number }
+  | { readonly enabled: false; readonly registered: []; readonly reason: string };
+
+/**
+ * Puts the wasm backend's convolutions (forward, fused forward, input and filter gradients) on oneDNN when the addon
+ * is built and loads; otherwise changes nothing and says why. Call it after the wasm backend's own kernels and
+ * `@kd/tfjs-kernels`' training kernels are registered: it wraps whatever is registered then, and hands it what
+ * oneDNN does not run (NCHW, negative padding, non-float32, activations other than linear/relu/relu6).
+ *
+ * `threads`: oneDNN's OpenMP threads (default: the machine's cores). Results are deterministic for a fixed thread
+ * count; the filter gradient's sums are split by thread, so they can differ in the last bits between thread counts.
+ * Idempotent.
+ */
+export function registerOneDnnKernels(options: { threads?: number } = {}): OneDnnResult {
+  const load = loadOneDnnAddon();
+  if (load.addon === null) return { enabled: false, registered: [], reason: load.reason };
+  const { addon } = load;
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1)
+      throw new Error(`@kd/tfjs-onednn: threads: got ${JSON.stringify(options.threads)}; expected an integer >= 1`);
+    addon.setThreads(options.threads);
+  }
+  const st = state();
+  const registered: string[] = [];
+  for (const { kernelName, create } of KERNELS) {
+    const current = tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined;
+    if (!isOurs(current)) {
+      st.replaced.set(kernelName, current);
+      if (current !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+      const config = create(addon, current, st.refused);
+      Object.defineProperty(config, BRAND, { value: true });
+      tf.registerKernel(config);
+    }
+    registered.push(`kernel:${kernelName}`);
+  }
+  const info = JSON.parse(addon.info()) as { version: string; threads: number };
+  return { enabled: true, registered, version: info.version, threads: info.threads };
+}
+
+/** Restores the kernels {@link registerOneDnnKernels} replaced. For tests and benchmarks. */
+export function unregisterOneDnnKernels(): { unregistered: string[] } {
+  const st = state();
+  const unregistered: string[] = [];
+  for (const { kernelName } of KERNELS) {
+    if (!isOurs(tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined)) continue;
+    tf.unregisterKernel(kernelName, 'wasm');
+    const original = st.replaced.get(kernelName);
+    st.replaced.delete(kernelName);
+    if (original !== undefined) tf.registerKernel(original);
+    unregistered.push(`kernel:${kernelName}`);
+  }
+  return { unregistered };
+}
+
+/** Geometries oneDNN refused so far (`fwd:…`, `bwd_d:…`, `bwd_w:…`), which run on the replaced kernels instead. */
+export function oneDnnRefusals(): string[] {
+  return [...state().refused];
+}
+
+/** Which oneDNN implementations a convolution geometry gets (e.g. `brgconv:avx512_core`), or why there are none. */
+export function oneDnnImplementations(info: tf.backend_util.Conv2DInfo): string | undefined {
+  const load = loadOneDnnAddon();
+  if (load.addon === null) return undefined;
+  const g = geometryOf(info);
+  return g && load.addon.implementations(g);
+}
