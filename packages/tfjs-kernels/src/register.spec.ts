@@ -12,6 +12,8 @@ const KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'Sum',
   'Mean',
+  'Identity',
+  'Cast',
 ];
 const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm'];
 
@@ -103,6 +105,8 @@ describe('registerTrainingKernels', () => {
         'kernel:DepthwiseConv2dNativeBackpropInput',
         'kernel:Sum',
         'kernel:Mean',
+        'kernel:Identity',
+        'kernel:Cast',
         'gradient:Conv2D',
         'gradient:DepthwiseConv2dNative',
         'gradient:FusedBatchNorm',
@@ -190,7 +194,7 @@ describe('registerTrainingKernels', () => {
     expectSameEntries(stock, snapshot());
     expect(unregisterTrainingKernels()).toEqual({ unregistered: [] });
     // And registering again works after a restore.
-    expect(registerTrainingKernels('wasm').registered).toHaveLength(9);
+    expect(registerTrainingKernels('wasm').registered).toHaveLength(11);
     unregisterTrainingKernels('wasm');
     expectSameEntries(stock, snapshot());
   });

@@ -4,6 +4,8 @@ import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterKernel } from './kernels/depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputKernel } from './kernels/depthwise-conv2d-backprop-input.js';
 import { meanKernel, sumKernel } from './kernels/leading-axes-reduction.js';
+import { identityKernel } from './kernels/identity.js';
+import { castKernel } from './kernels/cast.js';
 import { conv2dGradConfig } from './gradients/conv2d-grad.js';
 import { depthwiseConv2dGradConfig } from './gradients/depthwise-conv2d-grad.js';
 import { fusedBatchNormGradConfig } from './gradients/fused-batch-norm-grad.js';
@@ -54,6 +56,9 @@ const KERNELS: readonly KernelEntry[] = [
   // with a row of ones is 7–20× faster. Other reductions go to the stock kernel.
   { kernelName: 'Sum', backends: ['wasm'], create: sumKernel },
   { kernelName: 'Mean', backends: ['wasm'], create: meanKernel },
+  // wasm: copies the whole tensor, for every tensor tfjs-core saves for the backward pass. cpu already shares.
+  { kernelName: 'Identity', backends: ['wasm'], create: identityKernel },
+  { kernelName: 'Cast', backends: ['wasm'], create: castKernel },
 ];
 
 /**

@@ -1,0 +1,25 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+interface RefCounting extends tf.KernelBackend {
+  incRef(dataId: tf.DataId): void;
+}
+
+/**
+ * `Cast` to the dtype a tensor already has shares its data, like {@link identityKernel}; wasm's stock kernel copies
+ * it (tfjs-core's `moments` and tfjs-layers cast float32 activations to float32 on every batch-norm and conv call).
+ * Real conversions go to the stock kernel.
+ */
+export function castKernel(backendName: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
+  if (previous === undefined) throw new Error(`@kd/tfjs-kernels: backend '${backendName}' has no Cast kernel to delegate to`);
+  return {
+    kernelName: 'Cast',
+    backendName,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { dtype } = args.attrs as { dtype: tf.DataType };
+      if (dtype !== x.dtype || dtype === 'string' || dtype === 'complex64') return previous.kernelFunc(args);
+      (args.backend as RefCounting).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype };
+    },
+  };
+}
