@@ -14,6 +14,7 @@ const KERNELS = [
   'Mean',
   'Identity',
   'Cast',
+  'Slice',
 ];
 const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm'];
 
@@ -107,6 +108,7 @@ describe('registerTrainingKernels', () => {
         'kernel:Mean',
         'kernel:Identity',
         'kernel:Cast',
+        'kernel:Slice',
         'gradient:Conv2D',
         'gradient:DepthwiseConv2dNative',
         'gradient:FusedBatchNorm',
@@ -194,7 +196,7 @@ describe('registerTrainingKernels', () => {
     expectSameEntries(stock, snapshot());
     expect(unregisterTrainingKernels()).toEqual({ unregistered: [] });
     // And registering again works after a restore.
-    expect(registerTrainingKernels('wasm').registered).toHaveLength(11);
+    expect(registerTrainingKernels('wasm').registered).toHaveLength(12);
     unregisterTrainingKernels('wasm');
     expectSameEntries(stock, snapshot());
   });

@@ -6,6 +6,7 @@ import { depthwiseConv2dBackpropInputKernel } from './kernels/depthwise-conv2d-b
 import { meanKernel, sumKernel } from './kernels/leading-axes-reduction.js';
 import { identityKernel } from './kernels/identity.js';
 import { castKernel } from './kernels/cast.js';
+import { sliceKernel } from './kernels/slice.js';
 import { conv2dGradConfig } from './gradients/conv2d-grad.js';
 import { depthwiseConv2dGradConfig } from './gradients/depthwise-conv2d-grad.js';
 import { fusedBatchNormGradConfig } from './gradients/fused-batch-norm-grad.js';
@@ -59,6 +60,8 @@ const KERNELS: readonly KernelEntry[] = [
   // wasm: copies the whole tensor, for every tensor tfjs-core saves for the backward pass. cpu already shares.
   { kernelName: 'Identity', backends: ['wasm'], create: identityKernel },
   { kernelName: 'Cast', backends: ['wasm'], create: castKernel },
+  // wasm: an element-by-element index walk for any slice that is not one contiguous run (padding gradients).
+  { kernelName: 'Slice', backends: ['wasm'], create: sliceKernel },
 ];
 
 /**

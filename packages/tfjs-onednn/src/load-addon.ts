@@ -8,6 +8,10 @@ export interface OneDnnAddon {
   forward(heap: Uint8Array, geometry: Int32Array, x: number, filter: number, bias: number, y: number, activation: number): void;
   backwardData(heap: Uint8Array, geometry: Int32Array, dy: number, filter: number, dx: number): void;
   backwardWeights(heap: Uint8Array, geometry: Int32Array, x: number, dy: number, dw: number): void;
+  /** out = full ∘ channel (or channel ∘ full when `channelIsLeft`), op 0 multiply, 1 add, 2 subtract. */
+  channelBinary(heap: Uint8Array, op: number, full: number, channel: number, out: number, total: number, channels: number, channelIsLeft: number): void;
+  /** out = (x − mean) · scale / √(variance + ε) + offset per channel; -1 for an absent offset or scale. */
+  batchNorm(heap: Uint8Array, x: number, mean: number, variance: number, offset: number, scale: number, epsilon: number, out: number, total: number, channels: number): void;
   /** `forward|backwardData|backwardWeights` names of the oneDNN implementations chosen for a geometry. */
   implementations(geometry: Int32Array): string;
   setThreads(n: number): void;

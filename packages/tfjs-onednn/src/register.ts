@@ -4,17 +4,24 @@ import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js'
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import type { Refusals } from './kernels/fallback.js';
 import { fusedConv2dKernel } from './kernels/fused-conv2d.js';
+import { channelBinaryKernel } from './kernels/channel-binary.js';
+import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
 import { geometryOf } from './wasm-heap.js';
 
 type Create = (addon: OneDnnAddon, previous: tf.KernelConfig | undefined, refused: Refusals) => tf.KernelConfig;
 
-/** The wasm kernels that run on oneDNN; each falls back to the kernel it replaced for what oneDNN does not take. */
+/** The wasm kernels that run in the addon (convolutions on oneDNN); each falls back to the kernel it replaced for what oneDNN does not take. */
 const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Create }> = [
   { kernelName: 'Conv2D', create: conv2dKernel },
   { kernelName: 'FusedConv2D', create: fusedConv2dKernel },
   { kernelName: 'Conv2DBackpropInput', create: conv2dBackpropInputKernel },
   { kernelName: 'Conv2DBackpropFilter', create: conv2dBackpropFilterKernel },
+  // Not oneDNN, the same addon: per-channel element-wise work that wasm runs as per-element index loops.
+  { kernelName: 'Multiply', create: channelBinaryKernel('Multiply') },
+  { kernelName: 'Add', create: channelBinaryKernel('Add') },
+  { kernelName: 'Sub', create: channelBinaryKernel('Sub') },
+  { kernelName: 'FusedBatchNorm', create: fusedBatchNormKernel },
 ];
 
 const BRAND = Symbol.for('@kd/tfjs-onednn');
