@@ -17,11 +17,11 @@ export const SMOKE = { teacherTrain: 512, studentTrain: 256, test: 256, epochs: 
 /**
  * Epochs in full mode. The full set has 30× the subset's training images (938 steps of 64 per epoch against the
  * subset's 32), so the subset's epoch counts would take a day per package on a 2-core CPU; full mode trains the
- * teacher for 2 epochs and each student for 1 (≈ 3× the optimiser steps a student takes on the subset) unless
- * `--epochs` says otherwise. Distiller options counted in epochs (`warmupEpochs`, `autoEncoderEpochs`) are scaled by
+ * teacher for 5 epochs (a teacher clearly ahead of the students is what distillation needs) and each student for 1
+ * (≈ 3× the optimiser steps a student takes on the subset) unless `--epochs` says otherwise. Distiller options counted in epochs (`warmupEpochs`, `autoEncoderEpochs`) are scaled by
  * the same factor, so a warm-up stays the same fraction of training.
  */
-export const FULL = { teacherEpochs: 2, studentEpochs: 1 };
+export const FULL = { teacherEpochs: 5, studentEpochs: 1 };
 
 /** Distiller options whose name ends in `Epochs`, scaled by `factor` (rounded, at least 1 where they were ≥ 1). */
 export function scaleEpochOptions(distiller, factor) {
