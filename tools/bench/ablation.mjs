@@ -4,8 +4,11 @@
 // process), all in one run so the figures share the machine's state:
 //   A  @kd/tfjs-kernels' convolution kernels only (stock FusedBatchNorm gradient, stock Sum/Mean), 1 thread
 //   B  A + the FusedBatchNorm gradient without Tile, 1 thread
-//   C  B + leading-axes Sum/Mean by average pooling (everything), 1 thread
+//   C  B + leading-axes Sum/Mean by average pooling, 1 thread
 //   D  C with 2 XNNPACK threads (@kd/backend-wasm)
+//   E  D + Identity/same-dtype Cast sharing data and Slice as block copies (all of @kd/tfjs-kernels)
+//   F  E + convolutions on oneDNN (@kd/tfjs-onednn; needs its addon built)
+//   G  F + per-channel Multiply/Add/Sub and FusedBatchNorm in the addon (everything)
 // Prints img/s (wall) and CPU ms per step (user + system of the process: less sensitive to other load than wall
 // time) and writes <out>/ablation.json.
 //
@@ -26,24 +29,41 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: join(root, 'bench-results') },
   },
 });
+const base = { bnGrad: true, reductions: true, copies: true, oneDnn: 'off' };
 const CONFIGS = {
-  A: { threads: 1, bnGrad: false, reductions: false, what: 'conv kernels only' },
-  B: { threads: 1, bnGrad: true, reductions: false, what: '+ FusedBatchNorm gradient without Tile' },
-  C: { threads: 1, bnGrad: true, reductions: true, what: '+ leading-axes Sum/Mean by average pooling' },
-  D: { threads: 2, bnGrad: true, reductions: true, what: '+ 2 XNNPACK threads' },
+  A: { ...base, threads: 1, bnGrad: false, reductions: false, copies: false, what: 'conv kernels only' },
+  B: { ...base, threads: 1, reductions: false, copies: false, what: '+ FusedBatchNorm gradient without Tile' },
+  C: { ...base, threads: 1, copies: false, what: '+ leading-axes Sum/Mean by average pooling' },
+  D: { ...base, threads: 2, copies: false, what: '+ 2 XNNPACK threads' },
+  E: { ...base, threads: 2, what: '+ shared Identity/Cast, block-copy Slice' },
+  F: { ...base, threads: 2, oneDnn: 'conv', what: '+ convolutions on oneDNN' },
+  G: { ...base, threads: 2, oneDnn: 'all', what: '+ per-channel element-wise and BN in the addon' },
 };
+const COPY_KERNELS = ['Identity', 'Cast', 'Slice'];
+const ELEMENTWISE_KERNELS = ['Multiply', 'Add', 'Sub', 'FusedBatchNorm'];
 
 async function child(name) {
   const cfg = CONFIGS[name];
   process.env.KD_WASM_THREADS = String(cfg.threads);
+  process.env.KD_ONEDNN = cfg.oneDnn === 'off' ? '0' : '';
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-layers');
   await import('@tensorflow/tfjs-backend-wasm');
   // tfjs's own entries, taken before kd replaces them, to put back for the ablated configurations.
   const stock = { grad: tf.getGradient('FusedBatchNorm'), sum: tf.getKernel('Sum', 'wasm'), mean: tf.getKernel('Mean', 'wasm') };
+  const stockKernels = new Map([...COPY_KERNELS, ...ELEMENTWISE_KERNELS].map((k) => [k, tf.getKernel(k, 'wasm')]));
+  const restore = (names) => {
+    for (const k of names) {
+      tf.unregisterKernel(k, 'wasm');
+      tf.registerKernel(stockKernels.get(k));
+    }
+  };
   const { selectBackend } = await import('@kd/core');
   const { batchOf, resnet, trainStep } = await import('./resnet-step.mjs');
   const choice = await selectBackend('wasm');
+  if (cfg.oneDnn !== 'off' && !/oneDNN \d/.test(choice.oneDnn ?? '')) throw new Error(`oneDNN is not available: ${choice.oneDnn}`);
+  if (!cfg.copies) restore(COPY_KERNELS);
+  if (cfg.oneDnn === 'conv') restore(ELEMENTWISE_KERNELS);
   if (!cfg.bnGrad) {
     tf.unregisterGradient('FusedBatchNorm');
     tf.registerGradient(stock.grad);
@@ -86,10 +106,10 @@ else {
     if (r.status !== 0) throw new Error(`configuration ${name} failed: ${r.stderr.slice(-1500)}`);
     results.push(JSON.parse(r.stdout.trim().split('\n').pop()));
   }
-  console.log('config  what                                          model       img/s   CPU ms/step');
+  console.log('config  what                                              model       img/s   CPU ms/step');
   for (const c of results)
     for (const row of c.rows)
-      console.log(`${c.config.padEnd(7)} ${c.what.padEnd(45)} ${row.variant.padEnd(10)} ${row.imgPerSec.toFixed(1).padStart(6)}  ${row.cpuMs.toFixed(0).padStart(8)}`);
+      console.log(`${c.config.padEnd(7)} ${c.what.padEnd(49)} ${row.variant.padEnd(10)} ${row.imgPerSec.toFixed(1).padStart(6)}  ${row.cpuMs.toFixed(0).padStart(8)}`);
   const report = { what: 'SGD step, batch ' + a.batch + ', 32x32x3, 100 classes, wasm', at: new Date().toISOString(), node: process.version, results };
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'ablation.json'), `${JSON.stringify(report, null, 2)}\n`);
