@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -194,86 +195,87 @@ bool inHeap(size_t heapBytes, double offset, int64_t elements) {
   return offset >= 0 && offset + 4.0 * static_cast<double>(elements) <= static_cast<double>(heapBytes);
 }
 
-// forward(heap, geometry, x, filter, bias (-1: none), y, activation)
-napi_value Forward_(napi_env env, napi_callback_info info) {
+// Reads the heap, the geometry and N numbers (byte offsets, and flags where `sizes` gives −1), checks that every
+// tensor lies inside the heap (`sizes`: its element count, −1 for none), runs `body` and turns oneDNN's errors into
+// JS exceptions (the kernels then fall back to the ones they replaced).
+template <size_t N, typename Sizes, typename Body>
+napi_value convCall(napi_env env, napi_callback_info info, const std::string& name, Sizes sizes, Body body) {
   uint8_t* heap;
   size_t heapBytes;
   Geometry g;
-  double off[5];
-  if (!readArgs(env, info, 7, &heap, &heapBytes, &g, off)) return throwError(env, "forward: bad arguments");
-  const bool bias = off[2] >= 0;
-  const int activation = static_cast<int>(off[4]);
-  if (!inHeap(heapBytes, off[0], g.n * g.h * g.w * g.c) || !inHeap(heapBytes, off[1], g.kh * g.kw * g.c * g.o) ||
-      (bias && !inHeap(heapBytes, off[2], g.o)) || !inHeap(heapBytes, off[3], g.n * g.oh * g.ow * g.o))
-    return throwError(env, "forward: a tensor lies outside the heap");
+  double off[N];
+  if (!readArgs(env, info, N + 2, &heap, &heapBytes, &g, off)) return throwError(env, name + ": bad arguments");
+  const std::array<int64_t, N> n = sizes(g, off);
+  for (size_t i = 0; i < N; i++)
+    if (n[i] >= 0 && !inHeap(heapBytes, off[i], n[i])) return throwError(env, name + ": a tensor lies outside the heap");
   try {
-    auto& f = cached<Forward>(forwards, g.key() + (bias ? ",b" : ",-") + std::to_string(activation),
-                              [&] { return new Forward(g, bias, activation); });
-    memory src(f.pd.src_desc(), cpu(), heap + static_cast<size_t>(off[0]));
-    memory userWei(f.userWei, cpu(), heap + static_cast<size_t>(off[1]));
-    memory dst(f.pd.dst_desc(), cpu(), heap + static_cast<size_t>(off[3]));
-    if (f.reorderWei) reorder(userWei, f.wei).execute(strm(), userWei, f.wei);
-    std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, f.reorderWei ? f.wei : userWei}, {DNNL_ARG_DST, dst}};
-    if (bias) args.emplace(DNNL_ARG_BIAS, memory(f.pd.bias_desc(), cpu(), heap + static_cast<size_t>(off[2])));
-    f.prim.execute(strm(), args);
+    body(heap, g, off);
     strm().wait();
   } catch (const dnnl::error& e) {
-    return throwError(env, std::string("forward: ") + e.what());
+    return throwError(env, name + ": " + e.what());
   }
   return nullptr;
+}
+
+memory at(const memory::desc& d, uint8_t* heap, double offset) {
+  return memory(d, cpu(), heap + static_cast<size_t>(offset));
+}
+
+// forward(heap, geometry, x, filter, bias (-1: none), y, activation)
+napi_value Forward_(napi_env env, napi_callback_info info) {
+  return convCall<5>(
+      env, info, "forward",
+      [](const Geometry& g, const double* off) {
+        return std::array<int64_t, 5>{g.n * g.h * g.w * g.c, g.kh * g.kw * g.c * g.o, off[2] >= 0 ? g.o : -1,
+                                      g.n * g.oh * g.ow * g.o, -1};
+      },
+      [](uint8_t* heap, const Geometry& g, const double* off) {
+        const bool bias = off[2] >= 0;
+        const int activation = static_cast<int>(off[4]);
+        auto& f = cached<Forward>(forwards, g.key() + (bias ? ",b" : ",-") + std::to_string(activation),
+                                  [&] { return new Forward(g, bias, activation); });
+        memory userWei = at(f.userWei, heap, off[1]);
+        if (f.reorderWei) reorder(userWei, f.wei).execute(strm(), userWei, f.wei);
+        std::unordered_map<int, memory> args{{DNNL_ARG_SRC, at(f.pd.src_desc(), heap, off[0])},
+                                             {DNNL_ARG_WEIGHTS, f.reorderWei ? f.wei : userWei},
+                                             {DNNL_ARG_DST, at(f.pd.dst_desc(), heap, off[3])}};
+        if (bias) args.emplace(DNNL_ARG_BIAS, at(f.pd.bias_desc(), heap, off[2]));
+        f.prim.execute(strm(), args);
+      });
 }
 
 // backwardData(heap, geometry, dy, filter, dx)
 napi_value BackwardData_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  Geometry g;
-  double off[3];
-  if (!readArgs(env, info, 5, &heap, &heapBytes, &g, off)) return throwError(env, "backwardData: bad arguments");
-  if (!inHeap(heapBytes, off[0], g.n * g.oh * g.ow * g.o) || !inHeap(heapBytes, off[1], g.kh * g.kw * g.c * g.o) ||
-      !inHeap(heapBytes, off[2], g.n * g.h * g.w * g.c))
-    return throwError(env, "backwardData: a tensor lies outside the heap");
-  try {
-    auto& b = cached<BackwardData>(backwardData, g.key(), [&] { return new BackwardData(g); });
-    memory diffDst(b.pd.diff_dst_desc(), cpu(), heap + static_cast<size_t>(off[0]));
-    memory userWei(b.userWei, cpu(), heap + static_cast<size_t>(off[1]));
-    memory diffSrc(b.pd.diff_src_desc(), cpu(), heap + static_cast<size_t>(off[2]));
-    if (b.reorderWei) reorder(userWei, b.wei).execute(strm(), userWei, b.wei);
-    b.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, diffDst},
-                            {DNNL_ARG_WEIGHTS, b.reorderWei ? b.wei : userWei},
-                            {DNNL_ARG_DIFF_SRC, diffSrc}});
-    strm().wait();
-  } catch (const dnnl::error& e) {
-    return throwError(env, std::string("backwardData: ") + e.what());
-  }
-  return nullptr;
+  return convCall<3>(
+      env, info, "backwardData",
+      [](const Geometry& g, const double*) {
+        return std::array<int64_t, 3>{g.n * g.oh * g.ow * g.o, g.kh * g.kw * g.c * g.o, g.n * g.h * g.w * g.c};
+      },
+      [](uint8_t* heap, const Geometry& g, const double* off) {
+        auto& b = cached<BackwardData>(backwardData, g.key(), [&] { return new BackwardData(g); });
+        memory userWei = at(b.userWei, heap, off[1]);
+        if (b.reorderWei) reorder(userWei, b.wei).execute(strm(), userWei, b.wei);
+        b.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, at(b.pd.diff_dst_desc(), heap, off[0])},
+                                {DNNL_ARG_WEIGHTS, b.reorderWei ? b.wei : userWei},
+                                {DNNL_ARG_DIFF_SRC, at(b.pd.diff_src_desc(), heap, off[2])}});
+      });
 }
 
 // backwardWeights(heap, geometry, x, dy, dw)
 napi_value BackwardWeights_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  Geometry g;
-  double off[3];
-  if (!readArgs(env, info, 5, &heap, &heapBytes, &g, off)) return throwError(env, "backwardWeights: bad arguments");
-  if (!inHeap(heapBytes, off[0], g.n * g.h * g.w * g.c) || !inHeap(heapBytes, off[1], g.n * g.oh * g.ow * g.o) ||
-      !inHeap(heapBytes, off[2], g.kh * g.kw * g.c * g.o))
-    return throwError(env, "backwardWeights: a tensor lies outside the heap");
-  try {
-    auto& b = cached<BackwardWeights>(backwardWeights, g.key(), [&] { return new BackwardWeights(g); });
-    memory src(b.pd.src_desc(), cpu(), heap + static_cast<size_t>(off[0]));
-    memory diffDst(b.pd.diff_dst_desc(), cpu(), heap + static_cast<size_t>(off[1]));
-    memory userWei(b.userWei, cpu(), heap + static_cast<size_t>(off[2]));
-    b.prim.execute(strm(), {{DNNL_ARG_SRC, src},
-                            {DNNL_ARG_DIFF_DST, diffDst},
-                            {DNNL_ARG_DIFF_WEIGHTS, b.reorderWei ? b.wei : userWei}});
-    if (b.reorderWei) reorder(b.wei, userWei).execute(strm(), b.wei, userWei);
-    strm().wait();
-  } catch (const dnnl::error& e) {
-    return throwError(env, std::string("backwardWeights: ") + e.what());
-  }
-  return nullptr;
+  return convCall<3>(
+      env, info, "backwardWeights",
+      [](const Geometry& g, const double*) {
+        return std::array<int64_t, 3>{g.n * g.h * g.w * g.c, g.n * g.oh * g.ow * g.o, g.kh * g.kw * g.c * g.o};
+      },
+      [](uint8_t* heap, const Geometry& g, const double* off) {
+        auto& b = cached<BackwardWeights>(backwardWeights, g.key(), [&] { return new BackwardWeights(g); });
+        memory userWei = at(b.userWei, heap, off[2]);
+        b.prim.execute(strm(), {{DNNL_ARG_SRC, at(b.pd.src_desc(), heap, off[0])},
+                                {DNNL_ARG_DIFF_DST, at(b.pd.diff_dst_desc(), heap, off[1])},
+                                {DNNL_ARG_DIFF_WEIGHTS, b.reorderWei ? b.wei : userWei}});
+        if (b.reorderWei) reorder(b.wei, userWei).execute(strm(), b.wei, userWei);
+      });
 }
 
 // implementations(geometry) → "fwd|bwd_d|bwd_w" names of the kernels oneDNN picked (to check it is not a reference

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { OneDnnAddon } from '../load-addon.js';
-import { geometryOf, offsetOf, tryNative, type WasmBackendLike } from '../wasm-heap.js';
-import { fallback, type Refusals } from './fallback.js';
+import { geometryOf } from '../wasm-heap.js';
+import { conv2dInfo, nativeOrFallback, type Refusals } from './fallback.js';
 
 /** `Conv2DBackpropFilter` (the filter gradient) on oneDNN's backward-weights convolution, written back as HWIO. */
 export function conv2dBackpropFilterKernel(addon: OneDnnAddon, previous: tf.KernelConfig | undefined, refused: Refusals): tf.KernelConfig {
@@ -10,22 +10,12 @@ export function conv2dBackpropFilterKernel(addon: OneDnnAddon, previous: tf.Kern
     backendName: 'wasm',
     kernelFunc: (args) => {
       const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-      const backend = args.backend as WasmBackendLike;
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false,
-        tf.backend_util.convertConv2DDataFormat(dataFormat),
+      const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+      const g = geometryOf(conv2dInfo(x.shape, attrs.filterShape, attrs));
+      const key = g && x.dtype === 'float32' ? `bwd_w:${g.join(',')}` : undefined;
+      return nativeOrFallback({ name: 'Conv2DBackpropFilter', key, refused, previous, args }, [...attrs.filterShape], (heap, dw, at) =>
+        addon.backwardWeights(heap, g!, at(x), at(dy), dw),
       );
-      const g = geometryOf(info);
-      const key = g && `bwd_w:${g.join(',')}`;
-      if (g && x.dtype === 'float32' && !refused.has(key!)) {
-        const out = tryNative(backend, [...filterShape], (heap, dw) =>
-          addon.backwardWeights(heap, g, offsetOf(backend, x), offsetOf(backend, dy), dw),
-        );
-        if (out) return out;
-        refused.add(key!);
-      }
-      return fallback(previous, 'Conv2DBackpropFilter', args);
     },
   };
 }

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { OneDnnAddon } from '../load-addon.js';
-import { geometryOf, offsetOf, tryNative, type WasmBackendLike } from '../wasm-heap.js';
-import { fallback, type Refusals } from './fallback.js';
+import { geometryOf } from '../wasm-heap.js';
+import { conv2dInfo, nativeOrFallback, type Refusals } from './fallback.js';
 
 /** Activations oneDNN applies as a post-op, by the addon's code. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
@@ -17,24 +17,16 @@ export function fusedConv2dKernel(addon: OneDnnAddon, previous: tf.KernelConfig 
     backendName: 'wasm',
     kernelFunc: (args) => {
       const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-      const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as unknown as tf.FusedConv2DAttrs;
-      const backend = args.backend as WasmBackendLike;
-      const info = tf.backend_util.computeConv2DInfo(
-        x!.shape as [number, number, number, number], filter!.shape as [number, number, number, number],
-        strides, dilations, pad, dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(dataFormat),
-      );
+      const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+      const info = conv2dInfo(x!.shape, filter!.shape, attrs, attrs.dilations);
       const g = geometryOf(info);
-      const act = ACTIVATIONS[activation ?? 'linear'];
-      const biasOk = bias === undefined || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === info.outChannels && bias.shape.length <= 1);
-      const key = g && `fwd:${g.join(',')}:${bias ? 'b' : '-'}${act}`;
-      if (g && act !== undefined && biasOk && preluActivationWeights === undefined && x!.dtype === 'float32' && !refused.has(key!)) {
-        const out = tryNative(backend, info.outShape, (heap, y) =>
-          addon.forward(heap, g, offsetOf(backend, x!), offsetOf(backend, filter!), bias ? offsetOf(backend, bias) : -1, y, act),
-        );
-        if (out) return out;
-        refused.add(key!);
-      }
-      return fallback(previous, 'FusedConv2D', args);
+      const act = ACTIVATIONS[attrs.activation ?? 'linear'];
+      const biasOk = bias === undefined || (bias.dtype === 'float32' && bias.shape.length <= 1 && bias.shape[0] === info.outChannels);
+      const ok = g && act !== undefined && biasOk && preluActivationWeights === undefined && x!.dtype === 'float32';
+      const key = ok ? `fwd:${g.join(',')}:${bias ? 'b' : '-'}${act}` : undefined;
+      return nativeOrFallback({ name: 'FusedConv2D', key, refused, previous, args }, info.outShape, (heap, y, at) =>
+        addon.forward(heap, g!, at(x!), at(filter!), bias ? at(bias) : -1, y, act!),
+      );
     },
   };
 }
