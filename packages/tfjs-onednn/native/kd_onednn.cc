@@ -76,7 +76,7 @@ struct Forward {
   convolution_forward prim;
   memory::desc userWei;
   bool reorderWei;
-  reorder toWei;
+  reorder toWei;  // built once: the filter's data pointer is given at each execution
   memory wei;
   Forward(const Geometry& g, bool bias, int activation) {
     primitive_attr attr;
@@ -112,8 +112,12 @@ struct BackwardData {
     prim = convolution_backward_data(pd);
     userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
     reorderWei = pd.weights_desc() != userWei;
-    if (reorderWei) wei = memory(pd.weights_desc(), cpu());
+    if (reorderWei) {
+      wei = memory(pd.weights_desc(), cpu());
+      toWei = reorder(memory(userWei, cpu(), nullptr), wei);
+    }
   }
+  reorder toWei;
 };
 
 struct BackwardWeights {
@@ -131,8 +135,12 @@ struct BackwardWeights {
     prim = convolution_backward_weights(pd);
     userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
     reorderWei = pd.diff_weights_desc() != userWei;
-    if (reorderWei) wei = memory(pd.diff_weights_desc(), cpu());
+    if (reorderWei) {
+      wei = memory(pd.diff_weights_desc(), cpu());
+      fromWei = reorder(wei, memory(userWei, cpu(), nullptr));
+    }
   }
+  reorder fromWei;
 };
 
 template <typename T>
@@ -235,7 +243,7 @@ napi_value Forward_(napi_env env, napi_callback_info info) {
         auto& f = cached<Forward>(forwards, g.key() + (bias ? ",b" : ",-") + std::to_string(activation),
                                   [&] { return new Forward(g, bias, activation); });
         memory userWei = at(f.userWei, heap, off[1]);
-        if (f.reorderWei) reorder(userWei, f.wei).execute(strm(), userWei, f.wei);
+        if (f.reorderWei) f.toWei.execute(strm(), userWei, f.wei);
         std::unordered_map<int, memory> args{{DNNL_ARG_SRC, at(f.pd.src_desc(), heap, off[0])},
                                              {DNNL_ARG_WEIGHTS, f.reorderWei ? f.wei : userWei},
                                              {DNNL_ARG_DST, at(f.pd.dst_desc(), heap, off[3])}};
@@ -254,7 +262,7 @@ napi_value BackwardData_(napi_env env, napi_callback_info info) {
       [](uint8_t* heap, const Geometry& g, const double* off) {
         auto& b = cached<BackwardData>(backwardData, g.key(), [&] { return new BackwardData(g); });
         memory userWei = at(b.userWei, heap, off[1]);
-        if (b.reorderWei) reorder(userWei, b.wei).execute(strm(), userWei, b.wei);
+        if (b.reorderWei) b.toWei.execute(strm(), userWei, b.wei);
         b.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, at(b.pd.diff_dst_desc(), heap, off[0])},
                                 {DNNL_ARG_WEIGHTS, b.reorderWei ? b.wei : userWei},
                                 {DNNL_ARG_DIFF_SRC, at(b.pd.diff_src_desc(), heap, off[2])}});
@@ -274,7 +282,7 @@ napi_value BackwardWeights_(napi_env env, napi_callback_info info) {
         b.prim.execute(strm(), {{DNNL_ARG_SRC, at(b.pd.src_desc(), heap, off[0])},
                                 {DNNL_ARG_DIFF_DST, at(b.pd.diff_dst_desc(), heap, off[1])},
                                 {DNNL_ARG_DIFF_WEIGHTS, b.reorderWei ? b.wei : userWei}});
-        if (b.reorderWei) reorder(b.wei, userWei).execute(strm(), b.wei, userWei);
+        if (b.reorderWei) b.fromWei.execute(strm(), b.wei, userWei);
       });
 }
 
