@@ -7,9 +7,11 @@
 //        scratch=configs/bench/student-scratch.json kd=configs/bench/student-kd.json
 //   node tools/bench/bench.mjs --teacher-only      (the `bench:teacher` Nx target, cached by Nx)
 //
-// --jobs N (or KD_BENCH_JOBS) trains N runs of the package at once, each on one wasm thread: on a 2-core machine
-// two single-threaded runs get more done than one run on two threads. Results do not depend on it (training is
-// byte-identical across thread counts); img/s then is per run, on a shared machine, and the result file says so.
+// Thread counts are fixed — the teacher trains alone on 2 wasm threads, every student run on 1 — so a bench's numbers
+// do not depend on the machine's core count or on --jobs (with @kd/tfjs-onednn the filter gradient's sums are split
+// by thread: another count changes the last bits, and with them a training trajectory).
+// --jobs N (or KD_BENCH_JOBS) trains N student runs of the package at once; on a 2-core machine two single-threaded
+// runs get twice as much done. img/s is then per run, on a shared machine, and the result file says so.
 // --epochs N (full mode only) trains each student N epochs instead of lib.mjs's FULL.studentEpochs.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -53,6 +55,7 @@ const mode = values.smoke ? 'smoke' : values.full ? 'full' : 'standard';
 const seeds = Number(values.smoke && !process.argv.includes('--seeds') ? '1' : values.seeds);
 if (!Number.isInteger(seeds) || seeds < 1) fail(`--seeds: got ${values.seeds}; expected an integer >= 1`);
 const jobs = Number(values.jobs);
+const THREADS = { teacher: 2, student: 1 };
 if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs (or KD_BENCH_JOBS): got ${JSON.stringify(values.jobs)}; expected an integer >= 1`);
 const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
 if (epochs !== undefined && mode !== 'full') fail('--epochs applies to full mode only (--full)');
@@ -86,9 +89,7 @@ function adapt(c, role) {
 /** `kd run --json` in a child process; resolves to its summary. Several may run at once (--jobs). */
 function kdRun(config, label, { alone = false } = {}) {
   return new Promise((resolvePromise) => {
-    const env = { ...process.env, KD_PROGRESS_LABEL: label };
-    // Concurrent runs share the cores: one wasm thread each, or their thread pools spin against each other.
-    if (jobs > 1 && !alone) env.KD_WASM_THREADS = '1';
+    const env = { ...process.env, KD_PROGRESS_LABEL: label, KD_WASM_THREADS: String(alone ? THREADS.teacher : THREADS.student) };
     const child = spawn(process.execPath, [kd, 'run', config, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
     children.add(child);
     const chunks = [];
@@ -174,6 +175,7 @@ async function cachedRun(file, label) {
     .update(teacherHash)
     .update(codeStamp)
     .update(process.env.KD_BACKEND ?? '')
+    .update(`threads ${THREADS.student}`)
     .digest('hex')
     .slice(0, 24);
   const dir = join(values.cache, key);
@@ -231,8 +233,9 @@ const report = {
   mode,
   date: new Date().toISOString(),
   seeds,
-  // Runs trained at once, one wasm thread each when more than one: img/s is then per run on a shared machine.
+  // Runs trained at once: with more than one, img/s is per run on a shared machine.
   jobs,
+  threads: THREADS,
   // The teacher's source config (the same for every package); in smoke and full mode also the adapted copy that ran.
   teacher: {
     config: rel(sourceTeacherConfig),

@@ -136,7 +136,7 @@ export function benchMarkdown({ mode, merged, configOf, notes, sections = [] }) 
     `See also ${other}.`,
     '',
     ...(mode === 'full' ? [`Epochs: teacher ${[...new Set(methods.map((m) => merged[m].teacher.epochs ?? '?'))].join(', ')}, students as in the table (lib.mjs FULL explains the choice; \`--epochs N\` trains longer).`] : []),
-    ...(methods.some((m) => (merged[m].jobs ?? 1) > 1) ? ['img/s is per run while two runs shared the machine (`--jobs 2`, one wasm thread each); results do not depend on it.'] : []),
+    ...(methods.some((m) => (merged[m].jobs ?? 1) > 1) ? ['img/s is per run while two runs shared the machine (`--jobs 2`; every student run uses one wasm thread whatever the jobs, so results do not depend on it).'] : []),
     '',
     `Teacher: ${teachers.map((t) => { const [c, top1] = t.split('@'); return `\`${c}\` ${(100 * Number(top1)).toFixed(2)} %`; }).join('; ')}.`,
     '',
