@@ -16,7 +16,7 @@ const KERNELS = [
   'Cast',
   'Slice',
 ];
-const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm'];
+const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm', 'Mean'];
 
 /** The registry entries these functions may touch, as object identities. */
 function snapshot(): Map<string, object | undefined> {
@@ -112,6 +112,7 @@ describe('registerTrainingKernels', () => {
         'gradient:Conv2D',
         'gradient:DepthwiseConv2dNative',
         'gradient:FusedBatchNorm',
+        'gradient:Mean',
       ]);
       const after = snapshot();
       for (const k of KERNELS) expect(after.get(`wasm/${k}`), k).not.toBe(stock.get(`wasm/${k}`));
@@ -155,6 +156,7 @@ describe('registerTrainingKernels', () => {
       'gradient:Conv2D',
       'gradient:DepthwiseConv2dNative',
       'gradient:FusedBatchNorm',
+      'gradient:Mean',
     ]);
     const now = snapshot();
     expect(now.get('cpu/Conv2DBackpropInput')).toBe(stock.get('cpu/Conv2DBackpropInput'));
@@ -196,7 +198,7 @@ describe('registerTrainingKernels', () => {
     expectSameEntries(stock, snapshot());
     expect(unregisterTrainingKernels()).toEqual({ unregistered: [] });
     // And registering again works after a restore.
-    expect(registerTrainingKernels('wasm').registered).toHaveLength(12);
+    expect(registerTrainingKernels('wasm').registered).toHaveLength(13);
     unregisterTrainingKernels('wasm');
     expectSameEntries(stock, snapshot());
   });
