@@ -375,46 +375,6 @@ napi_value ChannelBinary_(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// binary(heap, op, a, b, out, total, mode): op 0 multiply, 1 add, 2 subtract, 3 divide; mode 0 same shapes, 1 b is a
-// scalar, 2 a is a scalar. wasm's same-shape loops take ≈ 1 ms per million elements here.
-template <typename F>
-void elementwise(const float* a, const float* b, float* y, int64_t total, int mode, F f) {
-  if (mode == 0) {
-#pragma omp parallel for schedule(static) if (total >= kParallelFrom)
-    for (int64_t i = 0; i < total; i++) y[i] = f(a[i], b[i]);
-  } else if (mode == 1) {
-    const float s = b[0];
-#pragma omp parallel for schedule(static) if (total >= kParallelFrom)
-    for (int64_t i = 0; i < total; i++) y[i] = f(a[i], s);
-  } else {
-    const float s = a[0];
-#pragma omp parallel for schedule(static) if (total >= kParallelFrom)
-    for (int64_t i = 0; i < total; i++) y[i] = f(s, b[i]);
-  }
-}
-
-napi_value Binary_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[6];
-  if (!readNumbers(env, info, 7, &heap, &heapBytes, a)) return throwError(env, "binary: bad arguments");
-  const int op = static_cast<int>(a[0]), mode = static_cast<int>(a[5]);
-  const int64_t total = static_cast<int64_t>(a[4]);
-  if (total <= 0 || mode < 0 || mode > 2 || op < 0 || op > 3 || !inHeap(heapBytes, a[1], mode == 2 ? 1 : total) ||
-      !inHeap(heapBytes, a[2], mode == 1 ? 1 : total) || !inHeap(heapBytes, a[3], total))
-    return throwError(env, "binary: bad sizes or a tensor outside the heap");
-  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1]));
-  const float* z = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[2]));
-  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[3]));
-  switch (op) {
-    case 0: elementwise(x, z, y, total, mode, [](float p, float q) { return p * q; }); break;
-    case 1: elementwise(x, z, y, total, mode, [](float p, float q) { return p + q; }); break;
-    case 2: elementwise(x, z, y, total, mode, [](float p, float q) { return p - q; }); break;
-    default: elementwise(x, z, y, total, mode, [](float p, float q) { return p / q; }); break;
-  }
-  return nullptr;
-}
-
 // batchNorm(heap, x, mean, variance, offset (-1: none), scale (-1: none), epsilon, out, total, channels):
 // out = (x − mean) · scale / √(variance + ε) + offset, per channel, as tfjs's FusedBatchNorm.
 napi_value BatchNorm_(napi_env env, napi_callback_info info) {
@@ -480,7 +440,6 @@ napi_value Init(napi_env env, napi_value exports) {
       {"backwardWeights", nullptr, BackwardWeights_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"implementations", nullptr, Implementations_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads_, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"binary", nullptr, Binary_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelBinary", nullptr, ChannelBinary_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info_, nullptr, nullptr, nullptr, napi_default, nullptr},

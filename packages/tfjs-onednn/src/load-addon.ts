@@ -8,8 +8,6 @@ export interface OneDnnAddon {
   forward(heap: Uint8Array, geometry: Int32Array, x: number, filter: number, bias: number, y: number, activation: number): void;
   backwardData(heap: Uint8Array, geometry: Int32Array, dy: number, filter: number, dx: number): void;
   backwardWeights(heap: Uint8Array, geometry: Int32Array, x: number, dy: number, dw: number): void;
-  /** out = a ∘ b, op 0 multiply, 1 add, 2 subtract, 3 divide; mode 0 same shapes, 1 b scalar, 2 a scalar. */
-  binary(heap: Uint8Array, op: number, a: number, b: number, out: number, total: number, mode: number): void;
   /** out = full ∘ channel (or channel ∘ full when `channelIsLeft`), op 0 multiply, 1 add, 2 subtract. */
   channelBinary(heap: Uint8Array, op: number, full: number, channel: number, out: number, total: number, channels: number, channelIsLeft: number): void;
   /** out = (x − mean) · scale / √(variance + ε) + offset per channel; -1 for an absent offset or scale. */

@@ -4,7 +4,7 @@ import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js'
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import type { Refusals } from './kernels/fallback.js';
 import { fusedConv2dKernel } from './kernels/fused-conv2d.js';
-import { binaryKernel } from './kernels/binary.js';
+import { channelBinaryKernel } from './kernels/channel-binary.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
 import { geometryOf } from './wasm-heap.js';
@@ -17,11 +17,10 @@ const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Cre
   { kernelName: 'FusedConv2D', create: fusedConv2dKernel },
   { kernelName: 'Conv2DBackpropInput', create: conv2dBackpropInputKernel },
   { kernelName: 'Conv2DBackpropFilter', create: conv2dBackpropFilterKernel },
-  // Not oneDNN, the same addon: element-wise work (same shapes, scalars, per-channel vectors) vectorised for this CPU.
-  { kernelName: 'Multiply', create: binaryKernel('Multiply') },
-  { kernelName: 'Add', create: binaryKernel('Add') },
-  { kernelName: 'Sub', create: binaryKernel('Sub') },
-  { kernelName: 'RealDiv', create: binaryKernel('RealDiv') },
+  // Not oneDNN, the same addon: per-channel element-wise work that wasm runs as per-element index loops.
+  { kernelName: 'Multiply', create: channelBinaryKernel('Multiply') },
+  { kernelName: 'Add', create: channelBinaryKernel('Add') },
+  { kernelName: 'Sub', create: channelBinaryKernel('Sub') },
   { kernelName: 'FusedBatchNorm', create: fusedBatchNormKernel },
 ];
 

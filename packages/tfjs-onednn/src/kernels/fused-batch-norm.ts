@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OneDnnAddon } from '../load-addon.js';
 import { heapOf, offsetOf, type WasmBackendLike } from '../wasm-heap.js';
-import { isChannelVector } from './binary.js';
+import { isChannelVector } from './channel-binary.js';
 import { fallback } from './fallback.js';
 
 /**
