@@ -37,10 +37,16 @@ stream& strm() {
 }
 
 // Geometry of one 2-D convolution, NHWC, as tfjs's computeConv2DInfo gives it (dilations ≥ 1, tfjs style).
+// groups > 1: a grouped convolution; tfjs's depthwise convolutions are groups = C, the filter [kh, kw, C, M] being
+// oneDNN's hwigo with one input channel per group.
 struct Geometry {
-  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
+  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups;
   memory::dims src() const { return {n, c, h, w}; }
-  memory::dims wei() const { return {o, c, kh, kw}; }
+  memory::dims wei() const {
+    return groups == 1 ? memory::dims{o, c, kh, kw} : memory::dims{groups, o / groups, c / groups, kh, kw};
+  }
+  tag userTag() const { return groups == 1 ? tag::hwio : tag::hwigo; }
+  int64_t weiSize() const { return kh * kw * (c / groups) * o; }
   memory::dims dst() const { return {n, o, oh, ow}; }
   memory::dims strides() const { return {sh, sw}; }
   memory::dims dilates() const { return {dh - 1, dw - 1}; }  // oneDNN counts the gaps, tfjs the step
@@ -54,10 +60,17 @@ struct Geometry {
   std::string key() const {
     std::ostringstream s;
     s << n << ',' << h << ',' << w << ',' << c << ',' << kh << ',' << kw << ',' << o << ',' << oh << ',' << ow << ','
-      << sh << ',' << sw << ',' << dh << ',' << dw << ',' << pt << ',' << pl;
+      << sh << ',' << sw << ',' << dh << ',' << dw << ',' << pt << ',' << pl << ',' << groups;
     return s.str();
   }
 };
+
+constexpr size_t kGeometryLength = 18;
+
+bool geometryFrom(const int32_t* v, Geometry* g) {
+  *g = Geometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17]};
+  return g->groups >= 1 && g->c % g->groups == 0 && g->o % g->groups == 0;
+}
 
 convolution_forward::primitive_desc forwardHint(const Geometry& g, bool bias, const primitive_attr& attr) {
   memory::desc src(g.src(), dt::f32, tag::nhwc), dst(g.dst(), dt::f32, tag::nhwc);
@@ -88,7 +101,7 @@ struct Forward {
     }
     pd = forwardHint(g, bias, attr);
     prim = convolution_forward(pd);
-    userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
+    userWei = memory::desc(g.wei(), dt::f32, g.userTag());
     reorderWei = pd.weights_desc() != userWei;
     if (reorderWei) {
       wei = memory(pd.weights_desc(), cpu());
@@ -110,7 +123,7 @@ struct BackwardData {
                                       diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
     pd = convolution_backward_data::primitive_desc(d, cpu(), hint);
     prim = convolution_backward_data(pd);
-    userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
+    userWei = memory::desc(g.wei(), dt::f32, g.userTag());
     reorderWei = pd.weights_desc() != userWei;
     if (reorderWei) {
       wei = memory(pd.weights_desc(), cpu());
@@ -133,7 +146,7 @@ struct BackwardWeights {
                                          diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
     pd = convolution_backward_weights::primitive_desc(d, cpu(), hint);
     prim = convolution_backward_weights(pd);
-    userWei = memory::desc(g.wei(), dt::f32, tag::hwio);
+    userWei = memory::desc(g.wei(), dt::f32, g.userTag());
     reorderWei = pd.diff_weights_desc() != userWei;
     if (reorderWei) {
       wei = memory(pd.diff_weights_desc(), cpu());
@@ -190,10 +203,8 @@ bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** 
   size_t geoLength;
   if (napi_get_typedarray_info(env, argv[1], &type, &geoLength, reinterpret_cast<void**>(&geo), &buffer,
                                &byteOffset) != napi_ok ||
-      type != napi_int32_array || geoLength != 17)
+      type != napi_int32_array || geoLength != kGeometryLength || !geometryFrom(geo, g))
     return false;
-  *g = Geometry{geo[0], geo[1], geo[2],  geo[3],  geo[4],  geo[5],  geo[6],  geo[7], geo[8],
-                geo[9], geo[10], geo[11], geo[12], geo[13], geo[14], geo[15], geo[16]};
   for (size_t i = 2; i < expected; i++)
     if (napi_get_value_double(env, argv[i], &offsets[i - 2]) != napi_ok) return false;
   return true;
@@ -234,7 +245,7 @@ napi_value Forward_(napi_env env, napi_callback_info info) {
   return convCall<5>(
       env, info, "forward",
       [](const Geometry& g, const double* off) {
-        return std::array<int64_t, 5>{g.n * g.h * g.w * g.c, g.kh * g.kw * g.c * g.o, off[2] >= 0 ? g.o : -1,
+        return std::array<int64_t, 5>{g.n * g.h * g.w * g.c, g.weiSize(), off[2] >= 0 ? g.o : -1,
                                       g.n * g.oh * g.ow * g.o, -1};
       },
       [](uint8_t* heap, const Geometry& g, const double* off) {
@@ -257,7 +268,7 @@ napi_value BackwardData_(napi_env env, napi_callback_info info) {
   return convCall<3>(
       env, info, "backwardData",
       [](const Geometry& g, const double*) {
-        return std::array<int64_t, 3>{g.n * g.oh * g.ow * g.o, g.kh * g.kw * g.c * g.o, g.n * g.h * g.w * g.c};
+        return std::array<int64_t, 3>{g.n * g.oh * g.ow * g.o, g.weiSize(), g.n * g.h * g.w * g.c};
       },
       [](uint8_t* heap, const Geometry& g, const double* off) {
         auto& b = cached<BackwardData>(backwardData, g.key(), [&] { return new BackwardData(g); });
@@ -274,7 +285,7 @@ napi_value BackwardWeights_(napi_env env, napi_callback_info info) {
   return convCall<3>(
       env, info, "backwardWeights",
       [](const Geometry& g, const double*) {
-        return std::array<int64_t, 3>{g.n * g.h * g.w * g.c, g.n * g.oh * g.ow * g.o, g.kh * g.kw * g.c * g.o};
+        return std::array<int64_t, 3>{g.n * g.h * g.w * g.c, g.n * g.oh * g.ow * g.o, g.weiSize()};
       },
       [](uint8_t* heap, const Geometry& g, const double* off) {
         auto& b = cached<BackwardWeights>(backwardWeights, g.key(), [&] { return new BackwardWeights(g); });
@@ -298,9 +309,9 @@ napi_value Implementations_(napi_env env, napi_callback_info info) {
   napi_value buffer;
   size_t byteOffset;
   CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, reinterpret_cast<void**>(&geo), &buffer, &byteOffset));
-  if (type != napi_int32_array || length != 17) return throwError(env, "implementations: bad geometry");
-  Geometry g{geo[0], geo[1], geo[2],  geo[3],  geo[4],  geo[5],  geo[6],  geo[7], geo[8],
-             geo[9], geo[10], geo[11], geo[12], geo[13], geo[14], geo[15], geo[16]};
+  Geometry g;
+  if (type != napi_int32_array || length != kGeometryLength || !geometryFrom(geo, &g))
+    return throwError(env, "implementations: bad geometry");
   std::string names;
   try {
     names = std::string(Forward(g, false, 0).pd.impl_info_str()) + "|" + BackwardData(g).pd.impl_info_str() + "|" +

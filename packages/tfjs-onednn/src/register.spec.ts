@@ -30,12 +30,14 @@ describe.skipIf(!available)('registerOneDnnKernels', () => {
   it('reports what it registered, idempotently, and oneDNN picks vectorised kernels on this CPU (not its reference loops)', async () => {
     await useWasm(false);
     const first = registerOneDnnKernels({ threads: 1 });
-    expect(first).toMatchObject({ enabled: true, registered: ['kernel:Conv2D', 'kernel:FusedConv2D', 'kernel:Conv2DBackpropInput', 'kernel:Conv2DBackpropFilter', 'kernel:Multiply', 'kernel:Add', 'kernel:Sub', 'kernel:FusedBatchNorm'], threads: 1 });
+    expect(first).toMatchObject({ enabled: true, registered: ['kernel:Conv2D', 'kernel:FusedConv2D', 'kernel:Conv2DBackpropInput', 'kernel:Conv2DBackpropFilter', 'kernel:DepthwiseConv2dNative', 'kernel:FusedDepthwiseConv2D', 'kernel:DepthwiseConv2dNativeBackpropInput', 'kernel:DepthwiseConv2dNativeBackpropFilter', 'kernel:Multiply', 'kernel:Add', 'kernel:Sub', 'kernel:FusedBatchNorm'], threads: 1 });
     expect(registerOneDnnKernels({ threads: 1 })).toEqual(first);
     const info = tf.backend_util.computeConv2DInfo([64, 32, 32, 16], [3, 3, 16, 32], 2, 1, 'same');
-    const names = oneDnnImplementations(info)!.split('|');
-    expect(names).toHaveLength(3);
-    for (const n of names) expect(n).not.toMatch(/^ref/);
+    const dw = tf.backend_util.computeConv2DInfo([64, 16, 16, 96], [3, 3, 96, 1], 2, 1, 'same', undefined, true);
+    for (const names of [oneDnnImplementations(info)!.split('|'), oneDnnImplementations(dw, true)!.split('|')]) {
+      expect(names).toHaveLength(3);
+      for (const n of names) expect(n).not.toMatch(/^ref/);
+    }
   });
 
   it('a training step’s gradients match those of the kernels it replaced (XNNPACK and @kd/tfjs-kernels) to 1e-5', async () => {

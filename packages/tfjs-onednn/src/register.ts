@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dKernel } from './kernels/conv2d.js';
-import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
-import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
+import { conv2dKernel, depthwiseConv2dKernel } from './kernels/conv2d.js';
+import { conv2dBackpropFilterKernel, depthwiseConv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
+import { conv2dBackpropInputKernel, depthwiseConv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import type { Refusals } from './kernels/fallback.js';
-import { fusedConv2dKernel } from './kernels/fused-conv2d.js';
+import { fusedConv2dKernel, fusedDepthwiseConv2dKernel } from './kernels/fused-conv2d.js';
 import { channelBinaryKernel } from './kernels/channel-binary.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
@@ -17,6 +17,11 @@ const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Cre
   { kernelName: 'FusedConv2D', create: fusedConv2dKernel },
   { kernelName: 'Conv2DBackpropInput', create: conv2dBackpropInputKernel },
   { kernelName: 'Conv2DBackpropFilter', create: conv2dBackpropFilterKernel },
+  // Depthwise (MobileNet, ShuffleNet): grouped convolutions with one input channel per group.
+  { kernelName: 'DepthwiseConv2dNative', create: depthwiseConv2dKernel },
+  { kernelName: 'FusedDepthwiseConv2D', create: fusedDepthwiseConv2dKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', create: depthwiseConv2dBackpropInputKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', create: depthwiseConv2dBackpropFilterKernel },
   // Not oneDNN, the same addon: per-channel element-wise work that wasm runs as per-element index loops.
   { kernelName: 'Multiply', create: channelBinaryKernel('Multiply') },
   { kernelName: 'Add', create: channelBinaryKernel('Add') },
@@ -101,9 +106,9 @@ export function oneDnnRefusals(): string[] {
 }
 
 /** Which oneDNN implementations a convolution geometry gets (e.g. `brgconv:avx512_core`), or why there are none. */
-export function oneDnnImplementations(info: tf.backend_util.Conv2DInfo): string | undefined {
+export function oneDnnImplementations(info: tf.backend_util.Conv2DInfo, depthwise = false): string | undefined {
   const load = loadOneDnnAddon();
   if (load.addon === null) return undefined;
-  const g = geometryOf(info);
+  const g = geometryOf(info, depthwise);
   return g && load.addon.implementations(g);
 }

@@ -22,11 +22,12 @@ export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo): number {
 export const heapOf = (backend: WasmBackendLike): Uint8Array => backend.wasm.HEAPU8;
 
 /**
- * The 17 numbers the addon takes for a convolution: N, H, W, Ci, kh, kw, Co, Ho, Wo, strides, dilations, then the
- * top, left, bottom, right padding. Only NHWC with non-negative padding is described; anything else is `undefined`
- * and stays with the kernel this package replaced.
+ * The 18 numbers the addon takes for a convolution: N, H, W, Ci, kh, kw, Co, Ho, Wo, strides, dilations, the top,
+ * left, bottom, right padding, and the groups (Ci for a depthwise convolution, whose Co is Ci × multiplier). Only NHWC
+ * with non-negative padding is described; anything else is `undefined` and stays with the kernel this package
+ * replaced.
  */
-export function geometryOf(info: tf.backend_util.Conv2DInfo): Int32Array | undefined {
+export function geometryOf(info: tf.backend_util.Conv2DInfo, depthwise = false): Int32Array | undefined {
   if (info.dataFormat !== 'channelsLast') return undefined;
   const { top, left, bottom, right } = info.padInfo;
   if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
@@ -34,7 +35,7 @@ export function geometryOf(info: tf.backend_util.Conv2DInfo): Int32Array | undef
     info.batchSize, info.inHeight, info.inWidth, info.inChannels,
     info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
     info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    top, left, bottom, right,
+    top, left, bottom, right, depthwise ? info.inChannels : 1,
   ];
   if (g.slice(0, 9).some((d) => d <= 0)) return undefined;
   return Int32Array.from(g);
