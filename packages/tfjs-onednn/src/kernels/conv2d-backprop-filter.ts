@@ -10,8 +10,8 @@ function backpropFilterKernel(kernelName: 'Conv2DBackpropFilter' | 'DepthwiseCon
     backendName: 'wasm',
     kernelFunc: (args) => {
       const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] };
-      const g = geometryOf(conv2dInfo(x.shape, attrs.filterShape, attrs, attrs.dilations ?? 1, depthwise), depthwise);
+      const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] | null };
+      const g = geometryOf(conv2dInfo(x.shape, attrs.filterShape, attrs, attrs.dilations, depthwise), depthwise);
       const key = g && x.dtype === 'float32' ? `bwd_w:${g.join(',')}` : undefined;
       return nativeOrFallback({ name: kernelName, key, refused, previous, args }, [...attrs.filterShape], (heap, dw, at) =>
         addon.backwardWeights(heap, g!, at(x), at(dy), dw),

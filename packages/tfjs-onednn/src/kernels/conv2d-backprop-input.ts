@@ -10,8 +10,8 @@ function backpropInputKernel(kernelName: 'Conv2DBackpropInput' | 'DepthwiseConv2
     backendName: 'wasm',
     kernelFunc: (args) => {
       const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] };
-      const g = geometryOf(conv2dInfo(attrs.inputShape, filter.shape, attrs, attrs.dilations ?? 1, depthwise), depthwise);
+      const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs & { dilations?: number | [number, number] | null };
+      const g = geometryOf(conv2dInfo(attrs.inputShape, filter.shape, attrs, attrs.dilations, depthwise), depthwise);
       const key = g && dy.dtype === 'float32' ? `bwd_d:${g.join(',')}` : undefined;
       return nativeOrFallback({ name: kernelName, key, refused, previous, args }, [...attrs.inputShape], (heap, dx, at) =>
         addon.backwardData(heap, g!, at(dy), at(filter), dx),

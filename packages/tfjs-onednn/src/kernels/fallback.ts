@@ -15,11 +15,11 @@ export function conv2dInfo(
   xShape: readonly number[],
   filterShape: readonly number[],
   attrs: { strides: number | [number, number]; pad: unknown; dataFormat?: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
-  dilations: number | [number, number] = 1,
+  dilations: number | [number, number] | null | undefined,
   depthwise = false,
 ): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, dilations,
+    xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, dilations ?? 1, // some callers pass null
     attrs.pad as 'same', attrs.dimRoundingMode, depthwise, tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC'),
   );
 }
