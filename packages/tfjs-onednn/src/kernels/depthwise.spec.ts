@@ -45,7 +45,7 @@ describe.skipIf(!available)('depthwise convolutions on oneDNN (groups = channels
     }
   });
 
-  it('takes dilations: null (as tfjs-layers' depthwise gradients pass it) for 1', () => {
+  it('takes dilations: null (as tfjs-layers’ depthwise gradients pass it) for 1', () => {
     const [c] = convCases(0, 0xde99, false, true);
     const dw = run('DepthwiseConv2dNativeBackpropFilter', { x: [c!.x, c!.xShape], dy: [c!.dy, c!.dyShape] }, { ...common(c!), dilations: null, filterShape: c!.filterShape });
     expect(relativeError(dw, reference(c!).dw)).toBeLessThanOrEqual(TOLERANCE);
