@@ -23,12 +23,21 @@ export const SMOKE = { teacherTrain: 512, studentTrain: 256, test: 256, epochs: 
  */
 export const FULL = { teacherEpochs: 5, studentEpochs: 1 };
 
-/** Distiller options whose name ends in `Epochs`, scaled by `factor` (rounded, at least 1 where they were ≥ 1). */
+/**
+ * Distiller options counted in epochs, scaled by `factor`. A warm-up (`warmupEpochs`) keeps its exact fraction of
+ * training and advances per batch (`warmupUnit: "step"`): in a 1-epoch run a per-epoch warm-up would be no warm-up at
+ * all. Other `…Epochs` options (stages such as `autoEncoderEpochs`) are rounded, at least 1 where they were ≥ 1.
+ */
 export function scaleEpochOptions(distiller, factor) {
   if (!distiller || factor === 1) return distiller;
   const scaled = { ...distiller };
-  for (const [k, v] of Object.entries(distiller))
-    if (/Epochs$/.test(k) && Number.isInteger(v) && v > 0) scaled[k] = Math.max(1, Math.round(v * factor));
+  for (const [k, v] of Object.entries(distiller)) {
+    if (!/Epochs$/.test(k) || typeof v !== 'number' || v <= 0) continue;
+    if (k === 'warmupEpochs') {
+      scaled.warmupEpochs = v * factor;
+      scaled.warmupUnit = 'step';
+    } else scaled[k] = Math.max(1, Math.round(v * factor));
+  }
   return scaled;
 }
 

@@ -148,6 +148,7 @@ describe('aektOptionsSchema', () => {
       temperature: 4,
       ceWeight: 1,
       warmupEpochs: 20,
+      warmupUnit: 'epoch',
       ratioClip: [0.1, 10],
       explicitForm: 'weightedTCKD',
       adaptive: true,
@@ -174,6 +175,7 @@ describe('aektOptionsSchema', () => {
     [{ name: 'aekt', adaptive: 'yes' }],
     [{ name: 'aekt', serialOrder: 'both' }],
     [{ name: 'aekt', warmupEpochs: 1.5 }],
+    [{ name: 'aekt', warmupUnit: 'batch' }],
     [{ name: 'aekt', alpha: 1 }],
   ])('rejects %j', (config) => {
     expect(strictAjv().compile(aektOptionsSchema)(config)).toBe(false);

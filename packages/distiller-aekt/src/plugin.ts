@@ -14,7 +14,7 @@ import {
   type LossTerms,
   type TrainableModule,
 } from '@kd/core';
-import { DKD_DEFAULT_WARMUP_EPOCHS, dkdWarmupFactor } from '@kd/distiller-dkd';
+import { DKD_DEFAULT_WARMUP_EPOCHS, dkdWarmupFactor, type DkdWarmupUnit } from '@kd/distiller-dkd';
 import { AEKT_EXPLICIT_FORMS, AEKT_LOSS_DEFAULTS, aektLossTerms, resolveAektLossOptions, type AektExplicitForm, type AektLossOptions, type AektLossResult } from './aekt.loss.js';
 import { SERIAL_ORDERS, SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
 
@@ -29,6 +29,7 @@ export interface AektOptions {
   readonly temperature: number;
   readonly ceWeight: number;
   readonly warmupEpochs: number;
+  readonly warmupUnit: DkdWarmupUnit;
   readonly ratioClip: readonly [number, number];
   readonly explicitForm: AektExplicitForm;
   readonly adaptive: boolean;
@@ -42,6 +43,9 @@ const RECON = 'Part of a reconstruction of AEKT (the exact loss is not in the so
 export const aektOptionsSchema = {
   type: 'object',
   additionalProperties: false,
+  // A fractional warm-up only makes sense when it advances per step.
+  if: { type: 'object', properties: { warmupUnit: { const: 'epoch' } } },
+  then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
   required: ['name'],
   description:
     'Adaptive explicit knowledge transfer (Park & Lee 2024), RECONSTRUCTED: ceWeight·CE(z^cls) + w(epoch)·τ²·(γ·sg(clip(p^T_t/p^S_t))·TCKD(z^kd) + β·NCKD(z^kd)), with z^kd = FC_ser(z^cls) a task-serialisation layer initialised to the identity.',
@@ -72,11 +76,18 @@ export const aektOptionsSchema = {
       description: 'Weight of the cross-entropy with the hard labels on the classification logits z^cls (τ = 1). Default 1 (DKD).',
     },
     warmupEpochs: {
-      type: 'integer',
+      type: 'number',
       minimum: 0,
       default: DKD_DEFAULT_WARMUP_EPOCHS,
       description:
-        'Linear warm-up of the distillation part, the same rule as the dkd distiller: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage. 0 disables it. Default 20 (DKD CIFAR-100).',
+        'Linear warm-up of the distillation part, the same rule as the dkd distiller: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage. 0 disables it. Default 20 (DKD CIFAR-100). A whole number with warmupUnit "epoch"; any number ≥ 0 with "step".',
+    },
+    warmupUnit: {
+      type: 'string',
+      enum: ['epoch', 'step'],
+      default: 'epoch',
+      description:
+        'As the dkd distiller’s: "epoch" advances the warm-up once per epoch (mdistiller), "step" after every batch along the same line.',
     },
     ratioClip: {
       type: 'array',
@@ -125,7 +136,8 @@ export function createAektDistiller(options: Partial<AektOptions> = {}): Distill
     throw new KdInputError(`/distiller/serialOrder: expected one of ${SERIAL_ORDERS.map((s) => JSON.stringify(s)).join(', ')}; got ${JSON.stringify(serialOrder)}`);
   }
   const warmupEpochs = options.warmupEpochs ?? DKD_DEFAULT_WARMUP_EPOCHS;
-  dkdWarmupFactor(0, warmupEpochs); // validates warmupEpochs now rather than at the first step
+  const warmupUnit = options.warmupUnit ?? 'epoch';
+  dkdWarmupFactor(0, warmupEpochs, { unit: warmupUnit }); // validates warmupEpochs now rather than at the first step
   const useSerialization = options.serialization ?? true;
   if (serialOrder === 'kd->cls' && !useSerialization)
     throw new KdInputError(
@@ -168,7 +180,7 @@ export function createAektDistiller(options: Partial<AektOptions> = {}): Distill
     computeLoss(inputs: LossInputs): LossTerms {
       if (!inputs.teacher) throw new Error('aekt distiller: the teacher output is missing (usesTeacher is true)');
       if (useSerialization && !layer) throw new Error('aekt distiller: setup() must run before computeLoss (it builds the serialisation layer)');
-      const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs);
+      const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs, { unit: warmupUnit, step: inputs.step, stepsPerEpoch: inputs.stepsPerEpoch });
       const { total, ce, explicit, nckd, ratioMean, clipRate } = aektTerms(inputs, layer, serialOrder, { ...lossOptions, warmupFactor });
       return { total, terms: { ce, explicit, nckd, ratio: ratioMean, clipRate } };
     },

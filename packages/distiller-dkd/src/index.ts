@@ -16,4 +16,5 @@ export {
   dkdWarmupFactor,
   DKD_DEFAULT_WARMUP_EPOCHS,
   type DkdOptions,
+  type DkdWarmupUnit,
 } from './plugin.js';

@@ -123,12 +123,14 @@ describe('dkdOptionsSchema', () => {
     const validate = strictAjv().compile(dkdOptionsSchema);
     const config: Record<string, unknown> = { name: 'dkd' };
     expect(validate(config)).toBe(true);
-    expect(config).toEqual({ name: 'dkd', alpha: 1, beta: 8, temperature: 4, ceWeight: 1, warmupEpochs: 20 });
+    expect(config).toEqual({ name: 'dkd', alpha: 1, beta: 8, temperature: 4, ceWeight: 1, warmupEpochs: 20, warmupUnit: 'epoch' });
     const { warmupFactor: _unused, ...lossDefaults } = DKD_LOSS_DEFAULTS;
-    expect(config).toEqual({ name: 'dkd', ...lossDefaults, warmupEpochs: DKD_DEFAULT_WARMUP_EPOCHS });
+    expect(config).toEqual({ name: 'dkd', ...lossDefaults, warmupEpochs: DKD_DEFAULT_WARMUP_EPOCHS, warmupUnit: 'epoch' });
     const partial: Record<string, unknown> = { name: 'dkd', beta: 2, warmupEpochs: 0 };
     expect(validate(partial)).toBe(true);
-    expect(partial).toEqual({ name: 'dkd', alpha: 1, beta: 2, temperature: 4, ceWeight: 1, warmupEpochs: 0 });
+    expect(partial).toEqual({ name: 'dkd', alpha: 1, beta: 2, temperature: 4, ceWeight: 1, warmupEpochs: 0, warmupUnit: 'epoch' });
+    const stepwise: Record<string, unknown> = { name: 'dkd', warmupEpochs: 0.2, warmupUnit: 'step' };
+    expect(validate(stepwise)).toBe(true);
   });
 
   it.each([
@@ -140,6 +142,9 @@ describe('dkdOptionsSchema', () => {
     [{ name: 'dkd', beta: '8' }],
     [{ name: 'dkd', ceWeight: -1 }],
     [{ name: 'dkd', warmupEpochs: 2.5 }],
+    [{ name: 'dkd', warmupEpochs: 2.5, warmupUnit: 'epoch' }],
+    [{ name: 'dkd', warmupUnit: 'batch' }],
+    [{ name: 'dkd', warmupEpochs: -0.5, warmupUnit: 'step' }],
     [{ name: 'dkd', warmupEpochs: -1 }],
     [{ name: 'dkd', warmupFactor: 0.5 }],
     [{ name: 'dkd', temprature: 4 }],
@@ -175,6 +180,19 @@ describe('dkdWarmupFactor (mdistiller: min(epoch / warmup, 1), epoch counted fro
     expect(dkdWarmupFactor(239, 20)).toBe(1);
     // ImageNet: warm-up 1 ⇒ full weight from the first epoch
     expect(dkdWarmupFactor(0, 1)).toBe(1);
+  });
+
+  it('per step: the same line, advanced after every batch, fractional lengths allowed', () => {
+    // 10 batches an epoch, warm-up over 2 epochs: batch k of epoch e (0-based) has factor (e + (k + 1)/10) / 2.
+    expect(dkdWarmupFactor(0, 2, { unit: 'step', step: 0, stepsPerEpoch: 10 })).toBeCloseTo(0.05, 15);
+    expect(dkdWarmupFactor(0, 2, { unit: 'step', step: 9, stepsPerEpoch: 10 })).toBeCloseTo(0.5, 15);
+    expect(dkdWarmupFactor(1, 2, { unit: 'step', step: 4, stepsPerEpoch: 10 })).toBeCloseTo(0.75, 15);
+    expect(dkdWarmupFactor(1, 2, { unit: 'step', step: 9, stepsPerEpoch: 10 })).toBe(1);
+    // A fifth of a 1-epoch run of 938 batches: full weight from batch 187 (0-based) on.
+    expect(dkdWarmupFactor(0, 0.2, { unit: 'step', step: 92, stepsPerEpoch: 938 })).toBeCloseTo(93 / 938 / 0.2, 12);
+    expect(dkdWarmupFactor(0, 0.2, { unit: 'step', step: 187, stepsPerEpoch: 938 })).toBe(1);
+    // Per epoch, a fractional length is refused.
+    expect(() => dkdWarmupFactor(0, 0.2)).toThrow(/integer/);
   });
 
   it('0 disables the warm-up', () => {
@@ -233,6 +251,18 @@ describe('dkdPlugin.create', () => {
       expect(nckd).toBe(full.nckd.dataSync()[0]);
       expect(Math.abs(total - (ce! + factor * (tckd! + 8 * nckd!))) / total).toBeLessThan(1e-6);
       expect(total).toBe(dkdLossTerms(s, t, y, { warmupFactor: factor }).total.dataSync()[0]);
+    });
+  });
+
+  it('with warmupUnit "step", weights the distillation part by the per-step factor the trainer’s stepsPerEpoch gives', async () => {
+    const distiller = await dkdPlugin.create(validated({ warmupEpochs: 0.5, warmupUnit: 'step' }), context);
+    tf.tidy(() => {
+      const s = tf.randomNormal([6, 10], 0, 2, 'float32', 7) as tf.Tensor2D;
+      const t = tf.randomNormal([6, 10], 0, 2, 'float32', 8) as tf.Tensor2D;
+      const y = tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32');
+      // Batch 2 (0-based) of 20 in the first epoch: (3/20) / 0.5 = 0.3.
+      const out = distiller.computeLoss!({ ...lossInputs(s, t, y, 0), step: 2, stepsPerEpoch: 20 });
+      expect(out.total.dataSync()[0]).toBe(dkdLossTerms(s, t, y, { warmupFactor: 0.3 }).total.dataSync()[0]);
     });
   });
 

@@ -13,12 +13,19 @@ export interface DkdOptions {
   readonly temperature: number;
   readonly ceWeight: number;
   readonly warmupEpochs: number;
+  readonly warmupUnit: DkdWarmupUnit;
 }
+
+/** `epoch`: mdistiller's factor, constant within an epoch. `step`: the same ramp, advanced after every batch. */
+export type DkdWarmupUnit = 'epoch' | 'step';
 
 /** JSON Schema (draft 2020-12) of the `dkd` distiller's options. Every property has a default and a description. */
 export const dkdOptionsSchema = {
   type: 'object',
   additionalProperties: false,
+  // A fractional warm-up only makes sense when it advances per step.
+  if: { type: 'object', properties: { warmupUnit: { const: 'epoch' } } },
+  then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
   required: ['name'],
   description:
     'Decoupled knowledge distillation (Zhao et al. 2022): ceWeight·CE + w(epoch)·τ²·(α·KL(binary target-vs-rest) + β·KL(non-target classes)), with a linear warm-up w of the distillation part.',
@@ -50,32 +57,47 @@ export const dkdOptionsSchema = {
       description: 'Weight of the cross-entropy with the hard labels (τ = 1). mdistiller default 1.0 (CIFAR-100 and ImageNet).',
     },
     warmupEpochs: {
-      type: 'integer',
+      type: 'number',
       minimum: 0,
       default: DKD_DEFAULT_WARMUP_EPOCHS,
       description:
-        'Linear warm-up of the distillation part over this many epochs: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage, i.e. mdistiller’s min(epoch / warmup, 1) with epochs counted from 1 (1/20 in the first epoch, 1 from the 20th on). 0 disables the warm-up. mdistiller: 20 on CIFAR-100, 1 on ImageNet.',
+        'Linear warm-up of the distillation part over this many epochs: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage, i.e. mdistiller’s min(epoch / warmup, 1) with epochs counted from 1 (1/20 in the first epoch, 1 from the 20th on). 0 disables the warm-up. mdistiller: 20 on CIFAR-100, 1 on ImageNet. A whole number with warmupUnit "epoch"; any number ≥ 0 with "step".',
+    },
+    warmupUnit: {
+      type: 'string',
+      enum: ['epoch', 'step'],
+      default: 'epoch',
+      description:
+        'How often the warm-up factor advances. "epoch" (mdistiller): once per epoch, as above. "step": after every batch, min((epoch + (step + 1) / stepsPerEpoch) / warmupEpochs, 1) — the same line sampled per step, for runs of few long epochs (a 1-epoch run gets no warm-up at all per epoch).',
     },
   },
 } as const;
 
 /**
  * The warm-up factor of DKD's distillation part for a 0-based `epoch`: `min((epoch + 1) / warmupEpochs, 1)`, which is
- * mdistiller's `min(epoch / warmup, 1)` with its 1-based epoch. Constant within an epoch; `warmupEpochs = 0` gives 1.
+ * mdistiller's `min(epoch / warmup, 1)` with its 1-based epoch; constant within an epoch. With `unit: 'step'`, the
+ * epoch is fractional, advanced after every batch: `min((epoch + (step + 1) / stepsPerEpoch) / warmupEpochs, 1)`.
+ * `warmupEpochs = 0` gives 1.
  */
-export function dkdWarmupFactor(epoch: number, warmupEpochs: number): number {
-  if (!Number.isInteger(warmupEpochs) || warmupEpochs < 0) {
-    throw new RangeError(`dkd distiller: warmupEpochs must be an integer ≥ 0, got ${warmupEpochs}`);
+export function dkdWarmupFactor(
+  epoch: number,
+  warmupEpochs: number,
+  { unit = 'epoch', step = 0, stepsPerEpoch = 1 }: { unit?: DkdWarmupUnit; step?: number; stepsPerEpoch?: number } = {},
+): number {
+  if (!Number.isFinite(warmupEpochs) || warmupEpochs < 0 || (unit === 'epoch' && !Number.isInteger(warmupEpochs))) {
+    throw new RangeError(`dkd distiller: warmupEpochs must be ${unit === 'epoch' ? 'an integer' : 'a number'} ≥ 0 with warmupUnit "${unit}", got ${warmupEpochs}`);
   }
   if (!Number.isFinite(epoch) || epoch < 0) throw new RangeError(`dkd distiller: epoch must be a number ≥ 0, got ${epoch}`);
   if (warmupEpochs === 0) return 1;
-  return Math.min((epoch + 1) / warmupEpochs, 1);
+  const progress = unit === 'step' ? epoch + (step + 1) / Math.max(1, stepsPerEpoch) : epoch + 1;
+  return Math.min(progress / warmupEpochs, 1);
 }
 
 /** The `dkd` distiller: no extra modules, one loss per step, needs the teacher's logits. */
 export function createDkdDistiller(options: Partial<DkdOptions> = {}): Distiller {
   const warmupEpochs = options.warmupEpochs ?? DKD_DEFAULT_WARMUP_EPOCHS;
-  dkdWarmupFactor(0, warmupEpochs); // validates warmupEpochs now rather than at the first step
+  const unit = options.warmupUnit ?? 'epoch';
+  dkdWarmupFactor(0, warmupEpochs, { unit }); // validates warmupEpochs now rather than at the first step
   const lossOptions = {
     alpha: options.alpha ?? DKD_LOSS_DEFAULTS.alpha,
     beta: options.beta ?? DKD_LOSS_DEFAULTS.beta,
@@ -86,7 +108,7 @@ export function createDkdDistiller(options: Partial<DkdOptions> = {}): Distiller
     usesTeacher: true,
     computeLoss(inputs: LossInputs): LossTerms {
       if (!inputs.teacher) throw new Error('dkd distiller: the teacher output is missing (usesTeacher is true)');
-      const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs);
+      const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs, { unit, step: inputs.step, stepsPerEpoch: inputs.stepsPerEpoch });
       const { total, ce, tckd, nckd } = dkdLossTerms(inputs.student.logits, inputs.teacher.logits, inputs.labels, {
         ...lossOptions,
         warmupFactor,

@@ -41,12 +41,11 @@ describe('adapt(): what each bench mode changes in a config', () => {
   it('full: teacher and students get FULL’s epochs (or --epochs), warm-ups and pre-training scaled to the same fraction', () => {
     const dkd = { ...studentConfig, distiller: { name: 'dkd', beta: 2, warmupEpochs: 2 } };
     expect(adapt(studentConfig, 'teacher', 'full', { fullFashionMnist: true }).training.epochs).toBe(FULL.teacherEpochs);
-    // 10 → 1 epoch: warm-up 2 × 0.1 = 0.2, kept at 1 epoch; 10 → 5: 2 × 0.5 = 1; 10 → 20: 4.
-    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 1 }).distiller).toEqual({ name: 'dkd', beta: 2, warmupEpochs: 1 });
-    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 5 }).distiller.warmupEpochs).toBe(1);
+    // 10 → 1 epoch: the warm-up stays a fifth of training (2 × 0.1 = 0.2 epoch), advanced per batch; 10 → 20: 4 epochs.
+    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 1 }).distiller).toEqual({ name: 'dkd', beta: 2, warmupEpochs: 0.2, warmupUnit: 'step' });
     expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 20 }).training.epochs).toBe(20);
     expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 20 }).distiller.warmupEpochs).toBe(4);
-    // autoEncoderEpochs 5 of 10 → 3 of 5 (2.5 rounds up); 0 (off) stays 0; other numbers are not epochs.
+    // autoEncoderEpochs 5 of 10 → 3 of 5 (2.5 rounds up); 0 (off) stays 0 and per epoch; other numbers are not epochs.
     expect(scaleEpochOptions({ autoEncoderEpochs: 5, warmupEpochs: 0, beta: 8 }, 0.5)).toEqual({ autoEncoderEpochs: 3, warmupEpochs: 0, beta: 8 });
     expect(() => adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 0 })).toThrow(/epochs: got 0; expected an integer >= 1/);
   });

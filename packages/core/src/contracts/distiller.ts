@@ -21,6 +21,8 @@ export interface StepInfo {
   readonly step: number;
   readonly globalStep: number;
   readonly stage: string;
+  /** Batches in an epoch of the current stage (for schedules finer than an epoch, e.g. a per-step warm-up). */
+  readonly stepsPerEpoch?: number;
 }
 
 export interface LossInputs extends StepInfo {

@@ -122,7 +122,7 @@ export class Trainer {
           for await (const batch of train.batches({ batchSize: config.training.batchSize, rng, dropLast: true })) {
             const lr = learningRate(optConfig.lr, config.training.schedule, epoch, epochs, (step + 1) / steps);
             optimizer.lr = lr;
-            const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: stage.name };
+            const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: stage.name, stepsPerEpoch: steps };
             let losses: Record<string, number>;
             try {
               losses = this.step(batch.x, batch.y, vars, optimizer, info);
@@ -194,7 +194,7 @@ export class Trainer {
     y: tf.Tensor1D,
     vars: tf.Variable[],
     optimizer: Optimizer,
-    info: { epoch: number; epochs: number; step: number; globalStep: number; stage: string },
+    info: { epoch: number; epochs: number; step: number; globalStep: number; stage: string; stepsPerEpoch?: number },
   ): Record<string, number> {
     const { student, teacher, distiller, dataset } = this.input;
     const numClasses = dataset.info.numClasses;
