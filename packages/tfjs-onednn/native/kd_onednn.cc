@@ -386,6 +386,40 @@ napi_value ChannelBinary_(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// channelSum(heap, x, out, total, channels, divisor): out[k] = Σ over rows of x[row, k] / divisor — a sum (divisor 1)
+// or mean over every axis but the last (batch-norm statistics and their gradients). Rows are cut into a fixed number
+// of chunks whatever the thread count, each chunk summed on one thread, and the chunks added in order: the same
+// bits with any number of threads.
+napi_value ChannelSum_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double a[5];
+  if (!readNumbers(env, info, 6, &heap, &heapBytes, a)) return throwError(env, "channelSum: bad arguments");
+  const int64_t total = static_cast<int64_t>(a[2]), channels = static_cast<int64_t>(a[3]);
+  if (channels <= 0 || total % channels != 0 || !inHeap(heapBytes, a[0], total) || !inHeap(heapBytes, a[1], channels))
+    return throwError(env, "channelSum: bad sizes or a tensor outside the heap");
+  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
+  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[1]));
+  const float divisor = static_cast<float>(a[4]);
+  const int64_t rows = total / channels;
+  const int64_t chunks = std::min<int64_t>(64, rows);
+  std::unique_ptr<float[]> partial(new float[chunks * channels]());
+#pragma omp parallel for schedule(static) if (total >= kParallelFrom)
+  for (int64_t c = 0; c < chunks; c++) {
+    float* p = partial.get() + c * channels;
+    for (int64_t r = rows * c / chunks; r < rows * (c + 1) / chunks; r++) {
+      const float* xr = x + r * channels;
+      for (int64_t k = 0; k < channels; k++) p[k] += xr[k];
+    }
+  }
+  for (int64_t k = 0; k < channels; k++) y[k] = 0.f;
+  for (int64_t c = 0; c < chunks; c++)
+    for (int64_t k = 0; k < channels; k++) y[k] += partial[c * channels + k];
+  if (divisor != 1.f)
+    for (int64_t k = 0; k < channels; k++) y[k] /= divisor;
+  return nullptr;
+}
+
 // batchNorm(heap, x, mean, variance, offset (-1: none), scale (-1: none), epsilon, out, total, channels):
 // out = (x − mean) · scale / √(variance + ε) + offset, per channel, as tfjs's FusedBatchNorm.
 napi_value BatchNorm_(napi_env env, napi_callback_info info) {
@@ -452,6 +486,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"implementations", nullptr, Implementations_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelBinary", nullptr, ChannelBinary_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelSum", nullptr, ChannelSum_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info_, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -6,6 +6,7 @@ import type { Refusals } from './kernels/fallback.js';
 import { fusedConv2dKernel, fusedDepthwiseConv2dKernel } from './kernels/fused-conv2d.js';
 import { channelBinaryKernel } from './kernels/channel-binary.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
+import { channelSumKernel } from './kernels/channel-sum.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
 import { geometryOf } from './wasm-heap.js';
 
@@ -27,6 +28,8 @@ const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Cre
   { kernelName: 'Add', create: channelBinaryKernel('Add') },
   { kernelName: 'Sub', create: channelBinaryKernel('Sub') },
   { kernelName: 'FusedBatchNorm', create: fusedBatchNormKernel },
+  { kernelName: 'Sum', create: channelSumKernel('Sum') },
+  { kernelName: 'Mean', create: channelSumKernel('Mean') },
 ];
 
 const BRAND = Symbol.for('@kd/tfjs-onednn');
