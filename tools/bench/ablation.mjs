@@ -8,7 +8,7 @@
 //   D  C with 2 XNNPACK threads (@kd/backend-wasm)
 //   E  D + Identity/same-dtype Cast sharing data and Slice as block copies (all of @kd/tfjs-kernels)
 //   F  E + convolutions on oneDNN (@kd/tfjs-onednn; needs its addon built)
-//   G  F + per-channel Multiply/Add/Sub and FusedBatchNorm in the addon (everything)
+//   G  F + per-channel Multiply/Add/Sub, FusedBatchNorm and leading-axes Sum/Mean in the addon (everything)
 // Prints img/s (wall) and CPU ms per step (user + system of the process: less sensitive to other load than wall
 // time) and writes <out>/ablation.json.
 //
@@ -37,10 +37,10 @@ const CONFIGS = {
   D: { ...base, threads: 2, copies: false, what: '+ 2 XNNPACK threads' },
   E: { ...base, threads: 2, what: '+ shared Identity/Cast, block-copy Slice' },
   F: { ...base, threads: 2, oneDnn: 'conv', what: '+ convolutions on oneDNN' },
-  G: { ...base, threads: 2, oneDnn: 'all', what: '+ per-channel element-wise and BN in the addon' },
+  G: { ...base, threads: 2, oneDnn: 'all', what: '+ per-channel element-wise, BN, sums in the addon' },
 };
 const COPY_KERNELS = ['Identity', 'Cast', 'Slice'];
-const ELEMENTWISE_KERNELS = ['Multiply', 'Add', 'Sub', 'FusedBatchNorm'];
+const ELEMENTWISE_KERNELS = ['Multiply', 'Add', 'Sub', 'FusedBatchNorm', 'Sum', 'Mean'];
 
 async function child(name) {
   const cfg = CONFIGS[name];
