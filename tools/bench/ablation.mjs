@@ -63,7 +63,17 @@ async function child(name) {
   const choice = await selectBackend('wasm');
   if (cfg.oneDnn !== 'off' && !/oneDNN \d/.test(choice.oneDnn ?? '')) throw new Error(`oneDNN is not available: ${choice.oneDnn}`);
   if (!cfg.copies) restore(COPY_KERNELS);
-  if (cfg.oneDnn === 'conv') restore(ELEMENTWISE_KERNELS);
+  if (cfg.oneDnn === 'conv') {
+    // Back to what these kernels were before the addon took them (@kd/tfjs-kernels' Sum/Mean, wasm's others).
+    const { registerOneDnnKernels, unregisterOneDnnKernels } = await import('@kd/tfjs-onednn');
+    unregisterOneDnnKernels();
+    const before = new Map(ELEMENTWISE_KERNELS.map((k) => [k, tf.getKernel(k, 'wasm')]));
+    registerOneDnnKernels({ threads: cfg.threads });
+    for (const [k, config] of before) {
+      tf.unregisterKernel(k, 'wasm');
+      tf.registerKernel(config);
+    }
+  }
   if (!cfg.bnGrad) {
     tf.unregisterGradient('FusedBatchNorm');
     tf.registerGradient(stock.grad);
