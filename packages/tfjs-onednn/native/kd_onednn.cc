@@ -40,7 +40,7 @@ stream& strm() {
 // groups > 1: a grouped convolution; tfjs's depthwise convolutions are groups = C, the filter [kh, kw, C, M] being
 // oneDNN's hwigo with one input channel per group.
 struct Geometry {
-  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, groups;
   memory::dims src() const { return {n, c, h, w}; }
   memory::dims wei() const {
     return groups == 1 ? memory::dims{o, c, kh, kw} : memory::dims{groups, o / groups, c / groups, kh, kw};
@@ -52,9 +52,10 @@ struct Geometry {
   memory::dims dilates() const { return {dh - 1, dw - 1}; }  // oneDNN counts the gaps, tfjs the step
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const {
-    // Exactly what the output reads: negative where a 'valid' convolution leaves input rows unread, or where tfjs's
-    // numeric padding with a rounding mode sizes the output smaller than the arithmetic would; tfjs's own
-    // bottom/right padding can also exceed it. oneDNN takes negative right padding as "stop early".
+    // Derived from the output size rather than taken from tfjs: exactly what the output reads — negative where a
+    // 'valid' convolution leaves input rows unread, or where tfjs's numeric padding with a rounding mode sizes the
+    // output smaller than the arithmetic would; tfjs's own bottom/right padding can also exceed it. oneDNN takes
+    // negative right padding as "stop early".
     return {(oh - 1) * sh + (kh - 1) * dh + 1 - h - pt, (ow - 1) * sw + (kw - 1) * dw + 1 - w - pl};
   }
   std::string key() const {
@@ -65,10 +66,10 @@ struct Geometry {
   }
 };
 
-constexpr size_t kGeometryLength = 18;
+constexpr size_t kGeometryLength = 16;
 
 bool geometryFrom(const int32_t* v, Geometry* g) {
-  *g = Geometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17]};
+  *g = Geometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
   return g->groups >= 1 && g->c % g->groups == 0 && g->o % g->groups == 0;
 }
 
@@ -183,30 +184,44 @@ napi_value throwError(napi_env env, const std::string& message) {
   return nullptr;
 }
 
-// args: heap (Uint8Array over the wasm memory), geometry (Int32Array of 17), then byte offsets.
-bool readArgs(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes, Geometry* g,
-              double* offsets) {
-  napi_value argv[8];
-  size_t argc = 8;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != expected) return false;
+// The heap argument: a Uint8Array over the wasm memory (plain or shared).
+bool heapArg(napi_env env, napi_value value, uint8_t** heap, size_t* heapBytes) {
   napi_typedarray_type type;
-  size_t length;
   void* data;
   napi_value buffer;
   size_t byteOffset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byteOffset) != napi_ok ||
+  if (napi_get_typedarray_info(env, value, &type, heapBytes, &data, &buffer, &byteOffset) != napi_ok ||
       type != napi_uint8_array)
     return false;
   *heap = static_cast<uint8_t*>(data);
-  *heapBytes = length;
+  return true;
+}
+
+// The geometry argument: an Int32Array of kGeometryLength values (wasm-heap.ts geometryOf).
+bool geometryArg(napi_env env, napi_value value, Geometry* g) {
+  napi_typedarray_type type;
+  size_t length;
   int32_t* geo;
-  size_t geoLength;
-  if (napi_get_typedarray_info(env, argv[1], &type, &geoLength, reinterpret_cast<void**>(&geo), &buffer,
-                               &byteOffset) != napi_ok ||
-      type != napi_int32_array || geoLength != kGeometryLength || !geometryFrom(geo, g))
+  napi_value buffer;
+  size_t byteOffset;
+  return napi_get_typedarray_info(env, value, &type, &length, reinterpret_cast<void**>(&geo), &buffer, &byteOffset) ==
+             napi_ok &&
+         type == napi_int32_array && length == kGeometryLength && geometryFrom(geo, g);
+}
+
+// args: heap, then `expected − 1` numbers (byte offsets, sizes, flags).
+bool readNumbers(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes,
+                 double* numbers, Geometry* g = nullptr) {
+  napi_value argv[12];
+  size_t argc = 12;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != expected ||
+      !heapArg(env, argv[0], heap, heapBytes))
     return false;
-  for (size_t i = 2; i < expected; i++)
-    if (napi_get_value_double(env, argv[i], &offsets[i - 2]) != napi_ok) return false;
+  // Convolutions: the geometry comes second, the numbers after it.
+  const size_t first = g ? 2 : 1;
+  if (g && !geometryArg(env, argv[1], g)) return false;
+  for (size_t i = first; i < expected; i++)
+    if (napi_get_value_double(env, argv[i], &numbers[i - first]) != napi_ok) return false;
   return true;
 }
 
@@ -223,7 +238,7 @@ napi_value convCall(napi_env env, napi_callback_info info, const std::string& na
   size_t heapBytes;
   Geometry g;
   double off[N];
-  if (!readArgs(env, info, N + 2, &heap, &heapBytes, &g, off)) return throwError(env, name + ": bad arguments");
+  if (!readNumbers(env, info, N + 2, &heap, &heapBytes, off, &g)) return throwError(env, name + ": bad arguments");
   const std::array<int64_t, N> n = sizes(g, off);
   for (size_t i = 0; i < N; i++)
     if (n[i] >= 0 && !inHeap(heapBytes, off[i], n[i])) return throwError(env, name + ": a tensor lies outside the heap");
@@ -303,15 +318,8 @@ napi_value Implementations_(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   size_t argc = 1;
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  napi_typedarray_type type;
-  size_t length;
-  int32_t* geo;
-  napi_value buffer;
-  size_t byteOffset;
-  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, reinterpret_cast<void**>(&geo), &buffer, &byteOffset));
   Geometry g;
-  if (type != napi_int32_array || length != kGeometryLength || !geometryFrom(geo, &g))
-    return throwError(env, "implementations: bad geometry");
+  if (argc != 1 || !geometryArg(env, argv[0], &g)) return throwError(env, "implementations: bad geometry");
   std::string names;
   try {
     names = std::string(Forward(g, false, 0).pd.impl_info_str()) + "|" + BackwardData(g).pd.impl_info_str() + "|" +
@@ -332,26 +340,6 @@ napi_value Implementations_(napi_env env, napi_callback_info info) {
 
 // Below this many elements a thread team costs more than it saves.
 constexpr int64_t kParallelFrom = 1 << 15;
-
-bool readNumbers(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes,
-                 double* numbers) {
-  napi_value argv[12];
-  size_t argc = 12;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != expected) return false;
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t byteOffset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byteOffset) != napi_ok ||
-      type != napi_uint8_array)
-    return false;
-  *heap = static_cast<uint8_t*>(data);
-  *heapBytes = length;
-  for (size_t i = 1; i < expected; i++)
-    if (napi_get_value_double(env, argv[i], &numbers[i - 1]) != napi_ok) return false;
-  return true;
-}
 
 // channelBinary(heap, op, full, channel, out, total, channels, channelIsLeft): out = full ∘ channel (or channel ∘ full)
 // with op 0 multiply, 1 add, 2 subtract.
@@ -439,13 +427,12 @@ napi_value BatchNorm_(napi_env env, napi_callback_info info) {
   const float* scale = a[4] >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(a[4])) : nullptr;
   const float eps = static_cast<float>(a[5]);
   float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[6]));
-  std::unique_ptr<float[]> mul(new float[channels]), add(new float[channels]), mu(new float[channels]);
+  std::unique_ptr<float[]> mul(new float[channels]), add(new float[channels]);
   for (int64_t k = 0; k < channels; k++) {
     mul[k] = (scale ? scale[k] : 1.f) / std::sqrt(var[k] + eps);
     add[k] = offset ? offset[k] : 0.f;
-    mu[k] = mean[k];
   }
-  const float *m = mul.get(), *b = add.get(), *u = mu.get();
+  const float *m = mul.get(), *b = add.get(), *u = mean;
   const int64_t rows = total / channels;
 #pragma omp parallel for schedule(static) if (total >= kParallelFrom)
   for (int64_t r = 0; r < rows; r++) {

@@ -53,8 +53,9 @@ export type OneDnnResult =
   | { readonly enabled: false; readonly registered: []; readonly reason: string };
 
 /**
- * Puts the wasm backend's convolutions (forward, fused forward, input and filter gradients) on oneDNN when the addon
- * is built and loads; otherwise changes nothing and says why. Call it after the wasm backend's own kernels and
+ * Puts the wasm backend's convolutions (plain and depthwise: forward, fused forward, input and filter gradients) on
+ * oneDNN, and its per-channel element-wise ops, batch norm and leading-axes sums on the addon, when the addon is
+ * built and loads; otherwise changes nothing and says why. Call it after the wasm backend's own kernels and
  * `@kd/tfjs-kernels`' training kernels are registered: it wraps whatever is registered then, and hands it what
  * oneDNN does not run (NCHW, negative padding, non-float32, activations other than linear/relu/relu6).
  *

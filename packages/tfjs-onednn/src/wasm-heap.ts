@@ -22,10 +22,10 @@ export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo): number {
 export const heapOf = (backend: WasmBackendLike): Uint8Array => backend.wasm.HEAPU8;
 
 /**
- * The 18 numbers the addon takes for a convolution: N, H, W, Ci, kh, kw, Co, Ho, Wo, strides, dilations, the top,
- * left, bottom, right padding, and the groups (Ci for a depthwise convolution, whose Co is Ci × multiplier). Only NHWC
- * with non-negative padding is described; anything else is `undefined` and stays with the kernel this package
- * replaced.
+ * The 16 numbers the addon takes for a convolution: N, H, W, Ci, kh, kw, Co, Ho, Wo, strides, dilations, the top and
+ * left padding (the addon derives bottom and right from the output size), and the groups (Ci for a depthwise
+ * convolution, whose Co is Ci × multiplier). Only NHWC with non-negative padding is described; anything else is
+ * `undefined` and stays with the kernel this package replaced.
  */
 export function geometryOf(info: tf.backend_util.Conv2DInfo, depthwise = false): Int32Array | undefined {
   if (info.dataFormat !== 'channelsLast') return undefined;
@@ -35,27 +35,8 @@ export function geometryOf(info: tf.backend_util.Conv2DInfo, depthwise = false):
     info.batchSize, info.inHeight, info.inWidth, info.inChannels,
     info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
     info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    top, left, bottom, right, depthwise ? info.inChannels : 1,
+    top, left, depthwise ? info.inChannels : 1,
   ];
   if (g.slice(0, 9).some((d) => d <= 0)) return undefined;
   return Int32Array.from(g);
-}
-
-/**
- * Runs `call` into a fresh output; when oneDNN refuses the geometry (it throws when it builds the primitive), frees
- * the output and returns `undefined` so the caller can hand the op to the kernel it replaced.
- */
-export function tryNative(
-  backend: WasmBackendLike,
-  outShape: number[],
-  call: (heap: Uint8Array, out: number) => void,
-): tf.TensorInfo | undefined {
-  const out = backend.makeOutput(outShape, 'float32');
-  try {
-    call(heapOf(backend), offsetOf(backend, out));
-    return out;
-  } catch {
-    backend.disposeData(out.dataId, true);
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, DatasetSplit } from '../contracts/dataset.js';
-import type { Distiller, LossTerms, StagePlan } from '../contracts/distiller.js';
+import type { Distiller, LossTerms, StagePlan, StepInfo } from '../contracts/distiller.js';
 import type { Evaluator, Metrics } from '../contracts/evaluator.js';
 import type { Network, NetworkOutput, TrainableModule } from '../contracts/network.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
@@ -194,7 +194,7 @@ export class Trainer {
     y: tf.Tensor1D,
     vars: tf.Variable[],
     optimizer: Optimizer,
-    info: { epoch: number; epochs: number; step: number; globalStep: number; stage: string; stepsPerEpoch?: number },
+    info: StepInfo,
   ): Record<string, number> {
     const { student, teacher, distiller, dataset } = this.input;
     const numClasses = dataset.info.numClasses;

@@ -1,8 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-
-interface RefCounting extends tf.KernelBackend {
-  incRef(dataId: tf.DataId): void;
-}
+import { shareData } from './identity.js';
 
 /**
  * `Cast` to the dtype a tensor already has shares its data, like {@link identityKernel}; wasm's stock kernel copies
@@ -18,8 +15,7 @@ export function castKernel(backendName: string, previous: tf.KernelConfig | unde
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { dtype } = args.attrs as { dtype: tf.DataType };
       if (dtype !== x.dtype || dtype === 'string' || dtype === 'complex64') return previous.kernelFunc(args);
-      (args.backend as RefCounting).incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype };
+      return shareData(args.backend, x, dtype);
     },
   };
 }

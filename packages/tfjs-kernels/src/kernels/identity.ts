@@ -4,6 +4,12 @@ interface RefCounting extends tf.KernelBackend {
   incRef(dataId: tf.DataId): void;
 }
 
+/** A new tensor over `x`'s data (one more reference), as `dtype`. Shared by `Identity` and same-dtype `Cast`. */
+export function shareData(backend: object, x: tf.TensorInfo, dtype: tf.DataType = x.dtype): tf.TensorInfo {
+  (backend as RefCounting).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype };
+}
+
 /**
  * `Identity` that shares the input's data (one more reference) instead of copying it, as tfjs's cpu backend does.
  * wasm's stock kernel copies the whole tensor, and tfjs-core clones every tensor it saves for the backward pass:
@@ -17,8 +23,7 @@ export function identityKernel(backendName: string, previous: tf.KernelConfig | 
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
       if (x.dtype === 'string' && previous) return previous.kernelFunc(args);
-      (args.backend as RefCounting).incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+      return shareData(args.backend, x);
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { offsetOf, tryNative, type WasmBackendLike } from '../wasm-heap.js';
+import { heapOf, offsetOf, type WasmBackendLike } from '../wasm-heap.js';
 
 /** Geometries oneDNN refused once, by operation and geometry: not tried again. */
 export type Refusals = Set<string>;
@@ -26,8 +26,8 @@ export function conv2dInfo(
 
 /**
  * Runs `call` (heap, output offset) into a fresh `outShape` output when there is a `key` (a geometry the addon can
- * describe) that was not refused before; when the addon refuses it, remembers the key and, as in every other case,
- * hands the call to the replaced kernel.
+ * describe) that was not refused before. oneDNN refuses a geometry by throwing when it builds the primitive: the
+ * output is freed, the key remembered and, as in every other case, the call handed to the replaced kernel.
  */
 export function nativeOrFallback(
   op: { name: string; key: string | undefined; refused: Refusals; previous: tf.KernelConfig | undefined; args: Parameters<tf.KernelFunc>[0] },
@@ -36,9 +36,15 @@ export function nativeOrFallback(
 ): tf.TensorInfo | tf.TensorInfo[] {
   const backend = op.args.backend as WasmBackendLike;
   if (op.key !== undefined && !op.refused.has(op.key)) {
-    const out = tryNative(backend, outShape, (heap, y) => call(heap, y, (t) => offsetOf(backend, t)));
-    if (out) return out;
-    op.refused.add(op.key);
+    const out = backend.makeOutput(outShape, 'float32');
+    try {
+      // The heap is read after the allocation, which can grow the wasm memory.
+      call(heapOf(backend), offsetOf(backend, out), (t) => offsetOf(backend, t));
+      return out;
+    } catch {
+      backend.disposeData(out.dataId, true);
+      op.refused.add(op.key);
+    }
   }
   return fallback(op.previous, op.name, op.args);
 }
