@@ -14,7 +14,7 @@ import {
   type LossTerms,
   type TrainableModule,
 } from '@kd/core';
-import { DKD_DEFAULT_WARMUP_EPOCHS, dkdWarmupFactor, type DkdWarmupUnit } from '@kd/distiller-dkd';
+import { DKD_DEFAULT_WARMUP_EPOCHS, DKD_WARMUP_SCHEMA, dkdWarmupFactor, type DkdWarmupUnit } from '@kd/distiller-dkd';
 import { AEKT_EXPLICIT_FORMS, AEKT_LOSS_DEFAULTS, aektLossTerms, resolveAektLossOptions, type AektExplicitForm, type AektLossOptions, type AektLossResult } from './aekt.loss.js';
 import { SERIAL_ORDERS, SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
 
@@ -43,9 +43,8 @@ const RECON = 'Part of a reconstruction of AEKT (the exact loss is not in the so
 export const aektOptionsSchema = {
   type: 'object',
   additionalProperties: false,
-  // A fractional warm-up only makes sense when it advances per step.
-  if: { type: 'object', properties: { warmupUnit: { const: 'epoch' } } },
-  then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
+  if: DKD_WARMUP_SCHEMA.if,
+  then: DKD_WARMUP_SCHEMA.then,
   required: ['name'],
   description:
     'Adaptive explicit knowledge transfer (Park & Lee 2024), RECONSTRUCTED: ceWeight·CE(z^cls) + w(epoch)·τ²·(γ·sg(clip(p^T_t/p^S_t))·TCKD(z^kd) + β·NCKD(z^kd)), with z^kd = FC_ser(z^cls) a task-serialisation layer initialised to the identity.',
@@ -75,20 +74,7 @@ export const aektOptionsSchema = {
       default: AEKT_LOSS_DEFAULTS.ceWeight,
       description: 'Weight of the cross-entropy with the hard labels on the classification logits z^cls (τ = 1). Default 1 (DKD).',
     },
-    warmupEpochs: {
-      type: 'number',
-      minimum: 0,
-      default: DKD_DEFAULT_WARMUP_EPOCHS,
-      description:
-        'Linear warm-up of the distillation part, the same rule as the dkd distiller: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage. 0 disables it. Default 20 (DKD CIFAR-100). A whole number with warmupUnit "epoch"; any number ≥ 0 with "step".',
-    },
-    warmupUnit: {
-      type: 'string',
-      enum: ['epoch', 'step'],
-      default: 'epoch',
-      description:
-        'As the dkd distiller’s: "epoch" advances the warm-up once per epoch (mdistiller), "step" after every batch along the same line.',
-    },
+    ...DKD_WARMUP_SCHEMA.properties,
     ratioClip: {
       type: 'array',
       prefixItems: [

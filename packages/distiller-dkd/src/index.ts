@@ -15,6 +15,7 @@ export {
   createDkdDistiller,
   dkdWarmupFactor,
   DKD_DEFAULT_WARMUP_EPOCHS,
+  DKD_WARMUP_SCHEMA,
   type DkdOptions,
   type DkdWarmupUnit,
 } from './plugin.js';

@@ -19,13 +19,38 @@ export interface DkdOptions {
 /** `epoch`: mdistiller's factor, constant within an epoch. `step`: the same ramp, advanced after every batch. */
 export type DkdWarmupUnit = 'epoch' | 'step';
 
+/**
+ * The warm-up options, shared by every distiller built on DKD's schedule (`aekt`): their two properties, and the rule
+ * that a fractional length needs `warmupUnit: "step"`.
+ */
+export const DKD_WARMUP_SCHEMA = {
+  properties: {
+    warmupEpochs: {
+      type: 'number',
+      minimum: 0,
+      default: DKD_DEFAULT_WARMUP_EPOCHS,
+      description:
+        'Linear warm-up of the distillation part over this many epochs: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage, i.e. mdistiller’s min(epoch / warmup, 1) with epochs counted from 1 (1/20 in the first epoch, 1 from the 20th on). 0 disables the warm-up. mdistiller: 20 on CIFAR-100, 1 on ImageNet. A whole number with warmupUnit "epoch"; any number ≥ 0 with "step".',
+    },
+    warmupUnit: {
+      type: 'string',
+      enum: ['epoch', 'step'],
+      default: 'epoch',
+      description:
+        'How often the warm-up factor advances. "epoch" (mdistiller): once per epoch, as above. "step": after every batch, min((epoch + (step + 1) / stepsPerEpoch) / warmupEpochs, 1) — the same line sampled per step, for runs of few long epochs (a 1-epoch run gets no warm-up at all per epoch).',
+    },
+  },
+  // A fractional warm-up only makes sense when it advances per step.
+  if: { type: 'object', properties: { warmupUnit: { const: 'epoch' } } },
+  then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
+} as const;
+
 /** JSON Schema (draft 2020-12) of the `dkd` distiller's options. Every property has a default and a description. */
 export const dkdOptionsSchema = {
   type: 'object',
   additionalProperties: false,
-  // A fractional warm-up only makes sense when it advances per step.
-  if: { type: 'object', properties: { warmupUnit: { const: 'epoch' } } },
-  then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
+  if: DKD_WARMUP_SCHEMA.if,
+  then: DKD_WARMUP_SCHEMA.then,
   required: ['name'],
   description:
     'Decoupled knowledge distillation (Zhao et al. 2022): ceWeight·CE + w(epoch)·τ²·(α·KL(binary target-vs-rest) + β·KL(non-target classes)), with a linear warm-up w of the distillation part.',
@@ -56,20 +81,7 @@ export const dkdOptionsSchema = {
       default: DKD_LOSS_DEFAULTS.ceWeight,
       description: 'Weight of the cross-entropy with the hard labels (τ = 1). mdistiller default 1.0 (CIFAR-100 and ImageNet).',
     },
-    warmupEpochs: {
-      type: 'number',
-      minimum: 0,
-      default: DKD_DEFAULT_WARMUP_EPOCHS,
-      description:
-        'Linear warm-up of the distillation part over this many epochs: factor min((epoch + 1) / warmupEpochs, 1) with the 0-based epoch of the stage, i.e. mdistiller’s min(epoch / warmup, 1) with epochs counted from 1 (1/20 in the first epoch, 1 from the 20th on). 0 disables the warm-up. mdistiller: 20 on CIFAR-100, 1 on ImageNet. A whole number with warmupUnit "epoch"; any number ≥ 0 with "step".',
-    },
-    warmupUnit: {
-      type: 'string',
-      enum: ['epoch', 'step'],
-      default: 'epoch',
-      description:
-        'How often the warm-up factor advances. "epoch" (mdistiller): once per epoch, as above. "step": after every batch, min((epoch + (step + 1) / stepsPerEpoch) / warmupEpochs, 1) — the same line sampled per step, for runs of few long epochs (a 1-epoch run gets no warm-up at all per epoch).',
-    },
+    ...DKD_WARMUP_SCHEMA.properties,
   },
 } as const;
 
