@@ -158,7 +158,7 @@ function seeded(config, method, seed) {
   c.output = { ...c.output, dir: join(out, 'runs', `${method}-s${seed}`), overwrite: true };
   const file = join(out, 'configs', `${method}-s${seed}.json`);
   writeFileSync(file, `${JSON.stringify(c, null, 2)}\n`);
-  return file;
+  return { file, epochs: c.training.epochs };
 }
 
 /**
@@ -190,9 +190,12 @@ async function cachedRun(file, label) {
   return summary;
 }
 
+// Student epochs per method, as the mode adapted them (the same for every seed).
+const epochsOf = {};
 const tasks = methods.flatMap(({ method, config }) =>
   Array.from({ length: seeds }, (_, seed) => {
-    const file = seeded(config, method, seed);
+    const { file, epochs } = seeded(config, method, seed);
+    epochsOf[method] = epochs;
     return () => cachedRun(file, `${method} s${seed}`);
   }),
 );
@@ -215,7 +218,7 @@ for (const [m, { method, config }] of methods.entries()) {
   }
   results[method] = {
     config: config.startsWith(`${root}/`) ? config.slice(root.length + 1) : config,
-    epochs: adapt(JSON.parse(readFileSync(config, 'utf8')), 'student').training.epochs,
+    epochs: epochsOf[method],
     last: stats(runs.map((r) => r.last)),
     best: stats(runs.map((r) => r.best)),
     seconds: stats(runs.map((r) => r.seconds)),
