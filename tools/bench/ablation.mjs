@@ -8,7 +8,9 @@
 //   D  C with 2 XNNPACK threads (@kd/backend-wasm)
 //   E  D + Identity/same-dtype Cast sharing data and Slice as block copies (all of @kd/tfjs-kernels)
 //   F  E + convolutions on oneDNN (@kd/tfjs-onednn; needs its addon built)
-//   G  F + per-channel Multiply/Add/Sub, FusedBatchNorm and leading-axes Sum/Mean in the addon (everything)
+//   G  F + per-channel Multiply/Add/Sub, FusedBatchNorm and leading-axes Sum/Mean in the addon
+//   H  G + the whole training-mode batch norm as one kernel and one gradient kernel (@kd/core's BatchNormalization)
+//   I  H + the SGD update as one kernel per parameter (@kd/core's Optimizer) (everything)
 // Prints img/s (wall) and CPU ms per step (user + system of the process: less sensitive to other load than wall
 // time) and writes <out>/ablation.json.
 //
@@ -29,7 +31,7 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: join(root, 'bench-results') },
   },
 });
-const base = { bnGrad: true, reductions: true, copies: true, oneDnn: 'off' };
+const base = { bnGrad: true, reductions: true, copies: true, oneDnn: 'off', bnTraining: false, sgdKernel: false };
 const CONFIGS = {
   A: { ...base, threads: 1, bnGrad: false, reductions: false, copies: false, what: 'conv kernels only' },
   B: { ...base, threads: 1, reductions: false, copies: false, what: '+ FusedBatchNorm gradient without Tile' },
@@ -38,6 +40,8 @@ const CONFIGS = {
   E: { ...base, threads: 2, what: '+ shared Identity/Cast, block-copy Slice' },
   F: { ...base, threads: 2, oneDnn: 'conv', what: '+ convolutions on oneDNN' },
   G: { ...base, threads: 2, oneDnn: 'all', what: '+ per-channel element-wise, BN, sums in the addon' },
+  H: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, what: '+ whole training batch norm, one kernel each way' },
+  I: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, sgdKernel: true, what: '+ SGD update, one kernel per parameter' },
 };
 const COPY_KERNELS = ['Identity', 'Cast', 'Slice'];
 const ELEMENTWISE_KERNELS = ['Multiply', 'Add', 'Sub', 'FusedBatchNorm', 'Sum', 'Mean'];
@@ -83,6 +87,9 @@ async function child(name) {
       tf.unregisterKernel(k.kernelName, 'wasm');
       tf.registerKernel(k);
     }
+  // Without these kernels, @kd/core's layer and optimiser take the stock op chains.
+  if (!cfg.bnTraining) tf.unregisterKernel('KdBatchNormTraining', 'wasm');
+  if (!cfg.sgdKernel) tf.unregisterKernel('KdSgdUpdate', 'wasm');
   const batch = Number(a.batch);
   const { x, y } = batchOf(batch);
   const cpuMs = () => {

@@ -5,7 +5,12 @@
 // PyTorch CPU with the same thread count (tools/bench/speed_torch.py; skipped with a note where python3-torch is
 // absent). Prints a table and JSON; writes <out>/speed.json.
 //
-//   node tools/bench/speed.mjs [--backends wasm,cpu] [--threads 2] [--batch 64] [--steps 5] [--warmup 2] [--out bench-results]
+//   node tools/bench/speed.mjs [--backends wasm,cpu] [--threads 2] [--batch 64] [--steps 5] [--warmup 2] [--rounds 3] [--out bench-results]
+//
+// This VM's speed moves by tens of percent within minutes (a shared host), so the two sides alternate: each round
+// times PyTorch, then every kd case, and the ratio is taken per round; the report gives each round and the median.
+// PyTorch runs with the environment this process started with: kd's addon sets OMP_WAIT_POLICY=PASSIVE for itself,
+// which would slow PyTorch's OpenMP by ~25 % were it inherited.
 //
 // The cpu backend is opt-in: its forward convolution runs at ~0.5 GFLOP/s, so one resnet8x4 step takes minutes.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +23,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy, klDivergence, selectBackend } from '@kd/core';
 import { batchOf, resnet, sgd, trainStep } from './resnet-step.mjs';
 
+// Before any backend is chosen (the oneDNN addon adds OMP_WAIT_POLICY when it loads).
+const startEnv = { ...process.env };
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: a } = parseArgs({
   options: {
@@ -27,6 +34,7 @@ const { values: a } = parseArgs({
     classes: { type: 'string', default: '100' },
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     out: { type: 'string', default: join(root, 'bench-results') },
   },
 });
@@ -39,14 +47,18 @@ const warmup = Number(a.warmup);
 
 const network = (variant, scope, seed) => resnet(variant, { numClasses, scope, seed });
 
+/** Seconds (wall) and CPU seconds (user + system, all threads) per step. */
 function timed(step) {
   for (let i = 0; i < warmup; i++) step();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
-  return (performance.now() - t0) / 1000 / steps;
+  const cpu = process.cpuUsage(c0);
+  return { seconds: (performance.now() - t0) / 1000 / steps, cpuSeconds: (cpu.user + cpu.system) / 1e6 / steps };
 }
 
-async function kdSide(backendName) {
+/** The three cases on one backend, built once and timed in every round. */
+async function kdCases(backendName) {
   let choice;
   try {
     choice = await selectBackend(backendName);
@@ -54,43 +66,47 @@ async function kdSide(backendName) {
     return { backend: backendName, skipped: e.message };
   }
   const { x, y } = batchOf(batch, numClasses);
-  const results = [];
+  const cases = [];
+  const owned = [x, y];
   for (const variant of ['resnet20', 'resnet8x4']) {
     const net = network(variant, 'student', 2);
     const train = trainStep(net, x, y);
-    const s = timed(train.step);
-    results.push({ case: `${variant} train step`, seconds: s, imgPerSec: batch / s });
-    train.dispose();
-    net.dispose();
+    cases.push({ case: `${variant} train step`, step: train.step });
+    owned.push(train, net);
   }
   const teacher = network('resnet32x4', 'teacher', 3);
   const student = network('resnet8x4', 'student', 4);
   const vars = student.trainableVariables();
   const opt = sgd(vars);
-  const s = timed(() =>
-    tf.tidy(() => {
-      const t = teacher.apply(x, { training: false }).logits;
-      const { grads } = tf.variableGrads(() => {
-        const z = student.apply(x, { training: true }).logits;
-        const kd = tf.mul(tf.mean(klDivergence(tf.div(z, 4), tf.div(t, 4))), 16);
-        return tf.add(tf.mul(crossEntropy(z, y), 0.1), tf.mul(kd, 0.9));
-      }, vars);
-      opt.applyGradients(grads);
-    }),
-  );
-  results.push({ case: 'KD step resnet32x4 -> resnet8x4', seconds: s, imgPerSec: batch / s });
-  opt.dispose();
-  teacher.dispose();
-  student.dispose();
-  x.dispose();
-  y.dispose();
-  return { backend: choice.name, threads: choice.threads ?? null, reason: choice.reason, kernels: choice.kernels, results };
+  cases.push({
+    case: 'KD step resnet32x4 -> resnet8x4',
+    step: () =>
+      tf.tidy(() => {
+        const t = teacher.apply(x, { training: false }).logits;
+        const { grads } = tf.variableGrads(() => {
+          const z = student.apply(x, { training: true }).logits;
+          const kd = tf.mul(tf.mean(klDivergence(tf.div(z, 4), tf.div(t, 4))), 16);
+          return tf.add(tf.mul(crossEntropy(z, y), 0.1), tf.mul(kd, 0.9));
+        }, vars);
+        opt.applyGradients(grads);
+      }),
+  });
+  owned.push(opt, teacher, student);
+  return {
+    backend: choice.name,
+    threads: choice.threads ?? null,
+    reason: choice.reason,
+    kernels: choice.kernels,
+    cases,
+    dispose: () => owned.forEach((o) => o.dispose()),
+  };
 }
 
 function torchSide() {
   const py = '/usr/bin/python3';
   const r = spawnSync(py, [join(root, 'tools/bench/speed_torch.py'), '--threads', a.threads, '--batch', a.batch, '--classes', a.classes, '--steps', a.steps, '--warmup', a.warmup], {
     encoding: 'utf8',
+    env: startEnv,
   });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').pop();
@@ -99,29 +115,62 @@ function torchSide() {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-const kd = [];
-for (const b of a.backends.split(',').map((s) => s.trim()).filter(Boolean)) kd.push(await kdSide(b));
-const torch = torchSide();
-const torchBy = new Map((torch.results ?? []).map((r) => [r.case, r]));
-const rows = kd.flatMap((k) =>
-  (k.results ?? []).map((r) => ({ backend: k.backend, ...r, torchImgPerSec: torchBy.get(r.case)?.imgPerSec ?? null, ratio: torchBy.has(r.case) ? r.imgPerSec / torchBy.get(r.case).imgPerSec : null })),
-);
+const median = (v) => {
+  const s = [...v].sort((p, q) => p - q);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const backends = [];
+for (const b of a.backends.split(',').map((s) => s.trim()).filter(Boolean)) backends.push(await kdCases(b));
+const rounds = [];
+let torchInfo;
+for (let round = 0; round < Number(a.rounds); round++) {
+  const torch = torchSide();
+  torchInfo ??= torch;
+  const torchBy = new Map((torch.results ?? []).map((r) => [r.case, r]));
+  const rows = [];
+  for (const k of backends) {
+    if (k.skipped) continue;
+    for (const c of k.cases) {
+      const t = timed(c.step);
+      const pt = torchBy.get(c.case)?.imgPerSec ?? null;
+      rows.push({ backend: k.backend, case: c.case, seconds: t.seconds, cpuSeconds: t.cpuSeconds, imgPerSec: batch / t.seconds, torchImgPerSec: pt, ratio: pt === null ? null : batch / t.seconds / pt });
+    }
+  }
+  rounds.push({ round: round + 1, rows });
+  if (torch.skipped) break; // nothing to alternate with
+}
+const summary = rounds[0].rows.map((first) => {
+  const same = rounds.map((r) => r.rows.find((q) => q.backend === first.backend && q.case === first.case));
+  const ratios = same.map((r) => r.ratio).filter((v) => v !== null);
+  return {
+    backend: first.backend,
+    case: first.case,
+    imgPerSec: median(same.map((r) => r.imgPerSec)),
+    torchImgPerSec: first.torchImgPerSec === null ? null : median(same.map((r) => r.torchImgPerSec)),
+    ratio: ratios.length ? median(ratios) : null,
+    ratios,
+  };
+});
+for (const k of backends) k.dispose?.();
 const report = {
-  what: 'training img/s, batch 64, 32x32x3, 100 classes, SGD momentum 0.9; ratio = kd img/s ÷ PyTorch img/s measured in this run',
+  what: 'training img/s, batch 64, 32x32x3, 100 classes, SGD momentum 0.9; ratio = kd img/s ÷ PyTorch img/s, per round (PyTorch then kd, alternating), and the median over rounds',
   threads: Number(a.threads),
   node: process.version,
-  torch: torch.skipped ? { skipped: torch.skipped } : { version: torch.torch, threads: torch.threads },
-  skippedBackends: kd.filter((k) => k.skipped).map((k) => ({ backend: k.backend, why: k.skipped })),
-  rows,
+  torch: torchInfo.skipped ? { skipped: torchInfo.skipped } : { version: torchInfo.torch, threads: torchInfo.threads },
+  skippedBackends: backends.filter((k) => k.skipped).map((k) => ({ backend: k.backend, why: k.skipped })),
+  kd: backends.filter((k) => !k.skipped).map((k) => ({ backend: k.backend, threads: k.threads, reason: k.reason })),
+  rows: summary,
+  rounds,
   at: new Date().toISOString(),
 };
-console.log(`case                                backend   kd img/s  torch img/s   kd ÷ torch`);
-for (const r of rows) {
+console.log(`case                                backend   kd img/s  torch img/s   kd ÷ torch (median; per round)`);
+for (const r of summary) {
   const t = r.torchImgPerSec == null ? '—' : r.torchImgPerSec.toFixed(1);
-  const q = r.ratio == null ? '—' : r.ratio.toFixed(3);
-  console.log(`${r.case.padEnd(35)} ${r.backend.padEnd(9)} ${r.imgPerSec.toFixed(1).padStart(8)}  ${t.padStart(11)}   ${q.padStart(10)}`);
+  const q = r.ratio == null ? '—' : `${r.ratio.toFixed(3)} (${r.ratios.map((v) => v.toFixed(2)).join(', ')})`;
+  console.log(`${r.case.padEnd(35)} ${r.backend.padEnd(9)} ${r.imgPerSec.toFixed(1).padStart(8)}  ${t.padStart(11)}   ${q}`);
 }
-if (torch.skipped) console.log(`note: ${torch.skipped}`);
+if (torchInfo.skipped) console.log(`note: ${torchInfo.skipped}`);
 for (const s of report.skippedBackends) console.log(`note: backend ${s.backend} skipped: ${s.why}`);
 console.log(JSON.stringify(report));
 mkdirSync(a.out, { recursive: true });

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LayersNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
+import { batchNormalization, LayersNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import type { CnnOptions } from './cnn.options.js';
 
 /** The small CNN as a tfjs-layers functional model whose outputs are every stage feature, the embedding and the logits. */
@@ -26,7 +26,7 @@ export class CnnNetwork extends LayersNetwork {
           .conv2d({ filters: c, kernelSize: 3, padding: 'same', useBias: !o.batchNorm, name: s(`${stage}_conv${j + 1}`) })
           .apply(h) as tfl.SymbolicTensor;
         if (o.batchNorm)
-          pre = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${stage}_bn${j + 1}`) }).apply(pre) as tfl.SymbolicTensor;
+          pre = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${stage}_bn${j + 1}`) }).apply(pre) as tfl.SymbolicTensor;
         h = tfl.layers.reLU({ name: s(`${stage}_relu${j + 1}`) }).apply(pre) as tfl.SymbolicTensor;
       }
       names.push(`${stage}_preact`);

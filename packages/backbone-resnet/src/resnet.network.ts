@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LayersNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
+import { batchNormalization, LayersNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import { CIFAR_RESNET_VARIANTS, FOUR_STAGE_RESNET_VARIANTS, RESNET_VARIANTS, type ResnetOptions } from './resnet.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -36,7 +36,7 @@ export class ResnetNetwork extends LayersNetwork {
       const conv = tfl.layers
         .conv2d({ filters, kernelSize, strides, padding: explicitPad ? 'valid' : 'same', useBias: false, name: s(`${name}conv`) })
         .apply(padded) as Sym;
-      return tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(conv) as Sym;
+      return batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(conv) as Sym;
     };
 
     const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
@@ -105,7 +105,7 @@ export class ResnetNetwork extends LayersNetwork {
         .conv2d({ filters, kernelSize, strides, padding: explicitPad ? 'valid' : 'same', useBias: false, name: s(`${name}conv`) })
         .apply(padded) as Sym;
       [height, width, channels] = [outH, outW, filters];
-      return tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(conv) as Sym;
+      return batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(conv) as Sym;
     };
     const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(name) }).apply(x) as Sym;
 

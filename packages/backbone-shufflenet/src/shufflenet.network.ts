@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import { batchNormalization, LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
 import { ChannelSlice, registerChannelSlice } from './channel-slice.layer.js';
 import { SHUFFLENET_STEM_CHANNELS, SHUFFLENET_VARIANTS, type ShufflenetOptions } from './shufflenet.options.js';
 
@@ -51,7 +51,7 @@ export class ShufflenetNetwork extends LayersNetwork {
 
   /** Batch norm with PyTorch's momentum 0.1 (tfjs: 0.9) and eps 1e-5. */
   private bn(x: Sym, name: string): Sym {
-    return tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: this.s(`${name}bn`) }).apply(x) as Sym;
+    return batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: this.s(`${name}bn`) }).apply(x) as Sym;
   }
 
   private relu(x: Sym, name: string): Sym {

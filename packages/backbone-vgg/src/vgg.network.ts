@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import { batchNormalization, LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
 import { VGG_VARIANTS, type VggOptions } from './vgg.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -49,7 +49,7 @@ export class VggNetwork extends LayersNetwork {
         h = tfl.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: true, name: s(`${p}conv`) }).apply(h) as Sym;
         const [hh, ww] = dims(h);
         this.flops += 2 * hh * ww * 9 * cin * filters;
-        h = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${p}bn`) }).apply(h) as Sym;
+        h = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${p}bn`) }).apply(h) as Sym;
       });
       return h;
     };

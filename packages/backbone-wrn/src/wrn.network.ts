@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import { batchNormalization, LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
 import { wrnGeometry, type WrnOptions } from './wrn.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -43,7 +43,7 @@ export class WrnNetwork extends LayersNetwork {
     };
     // Batch norm with PyTorch's momentum 0.1 (tfjs: 0.9) and eps 1e-5.
     const bn = (x: Sym, name: string): Sym =>
-      tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
+      batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
     const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(`${name}relu`) }).apply(x) as Sym;
 
     const input = tfl.input({ shape: [...this.inputShape], name: s('input') });

@@ -66,6 +66,7 @@ export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunR
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';
 export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
 export { klDivergence } from './engine/kl-divergence.js';
+export { batchNormalization } from './network/batch-normalization.js';
 export { LayersNetwork, initializeLikePyTorch, type BuiltLayersModel } from './network/layers-network.js';
 export { deployedStudent } from './engine/trainer.js';
 export {

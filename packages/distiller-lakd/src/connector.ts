@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initializeLikePyTorch, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+import { batchNormalization, initializeLikePyTorch, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
 
 /**
  * The student-side connector of one local module: 1×1 conv (no bias) + batch norm from the student's channels to the
@@ -14,7 +14,7 @@ export class Connector implements TrainableModule {
     this.name = name;
     const input = tfl.input({ shape: [...inputShape], name: `${name}_input` });
     const conv = tfl.layers.conv2d({ filters: outChannels, kernelSize: 1, useBias: false, name: `${name}_conv` }).apply(input);
-    const bn = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` }).apply(conv) as tfl.SymbolicTensor;
+    const bn = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` }).apply(conv) as tfl.SymbolicTensor;
     this.model = tfl.model({ inputs: input, outputs: bn, name });
     initializeLikePyTorch(this.model, rng);
   }

@@ -15,8 +15,11 @@ const KERNELS = [
   'Identity',
   'Cast',
   'Slice',
+  'KdBatchNormTraining',
+  'KdBatchNormTrainingGrad',
+  'KdSgdUpdate',
 ];
-const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm', 'Mean'];
+const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm', 'Mean', 'KdBatchNormTraining'];
 
 /** The registry entries these functions may touch, as object identities. */
 function snapshot(): Map<string, object | undefined> {
@@ -109,10 +112,14 @@ describe('registerTrainingKernels', () => {
         'kernel:Identity',
         'kernel:Cast',
         'kernel:Slice',
+        'kernel:KdBatchNormTraining',
+        'kernel:KdBatchNormTrainingGrad',
+        'kernel:KdSgdUpdate',
         'gradient:Conv2D',
         'gradient:DepthwiseConv2dNative',
         'gradient:FusedBatchNorm',
         'gradient:Mean',
+        'gradient:KdBatchNormTraining',
       ]);
       const after = snapshot();
       for (const k of KERNELS) expect(after.get(`wasm/${k}`), k).not.toBe(stock.get(`wasm/${k}`));
@@ -149,14 +156,18 @@ describe('registerTrainingKernels', () => {
     expect(relativeError(dw!, refFilterGrad(p.geometry, p.x, p.dy))).toBeLessThanOrEqual(TOLERANCE);
   });
 
-  it('registers for cpu: only the filter kernels are replaced there', () => {
+  it('registers for cpu: the filter kernels are replaced there, and kd’s batch-norm and SGD kernels added', () => {
     expect(registerTrainingKernels('cpu').registered).toEqual([
       'kernel:Conv2DBackpropFilter',
       'kernel:DepthwiseConv2dNativeBackpropFilter',
+      'kernel:KdBatchNormTraining',
+      'kernel:KdBatchNormTrainingGrad',
+      'kernel:KdSgdUpdate',
       'gradient:Conv2D',
       'gradient:DepthwiseConv2dNative',
       'gradient:FusedBatchNorm',
       'gradient:Mean',
+      'gradient:KdBatchNormTraining',
     ]);
     const now = snapshot();
     expect(now.get('cpu/Conv2DBackpropInput')).toBe(stock.get('cpu/Conv2DBackpropInput'));
@@ -198,7 +209,7 @@ describe('registerTrainingKernels', () => {
     expectSameEntries(stock, snapshot());
     expect(unregisterTrainingKernels()).toEqual({ unregistered: [] });
     // And registering again works after a restore.
-    expect(registerTrainingKernels('wasm').registered).toHaveLength(13);
+    expect(registerTrainingKernels('wasm').registered).toHaveLength(17);
     unregisterTrainingKernels('wasm');
     expectSameEntries(stock, snapshot());
   });

@@ -7,10 +7,13 @@ import { meanKernel, sumKernel } from './kernels/leading-axes-reduction.js';
 import { identityKernel } from './kernels/identity.js';
 import { castKernel } from './kernels/cast.js';
 import { sliceKernel } from './kernels/slice.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
 import { conv2dGradConfig } from './gradients/conv2d-grad.js';
 import { depthwiseConv2dGradConfig } from './gradients/depthwise-conv2d-grad.js';
 import { fusedBatchNormGradConfig } from './gradients/fused-batch-norm-grad.js';
 import { meanGradConfig } from './gradients/mean-grad.js';
+import { SGD_UPDATE, sgdUpdateKernel } from './kernels/sgd-update.js';
+import { batchNormTrainingGradConfig } from './gradients/batch-norm-training-grad.js';
 
 /** The backends that get training kernels. Any other name is a no-op. */
 export const TRAINING_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
@@ -63,6 +66,13 @@ const KERNELS: readonly KernelEntry[] = [
   { kernelName: 'Cast', backends: ['wasm'], create: castKernel },
   // wasm: an element-by-element index walk for any slice that is not one contiguous run (padding gradients).
   { kernelName: 'Slice', backends: ['wasm'], create: sliceKernel },
+  // kd's own: a whole training-mode batch norm and its gradient (tfjs-layers runs ~20 kernels for one), used by
+  // @kd/core's BatchNormalization layer when registered. Plain loops here; @kd/tfjs-onednn runs them natively.
+  { kernelName: BATCH_NORM_TRAINING, backends: ['wasm', 'cpu'], create: batchNormTrainingKernel },
+  { kernelName: BATCH_NORM_TRAINING_GRAD, backends: ['wasm', 'cpu'], create: batchNormTrainingGradKernel },
+  // kd's own: a parameter's whole SGD update (five element-wise kernels and three scalar uploads in the op chain),
+  // used by @kd/core's Optimizer when registered.
+  { kernelName: SGD_UPDATE, backends: ['wasm', 'cpu'], create: sgdUpdateKernel },
 ];
 
 /**
@@ -77,7 +87,13 @@ const KERNELS: readonly KernelEntry[] = [
  * to run ungated it would still be correct on any backend: it uses only tfjs kernels with their documented
  * attributes.
  */
-const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseConv2dGradConfig, fusedBatchNormGradConfig, meanGradConfig];
+const GRADIENTS: readonly tf.GradConfig[] = [
+  conv2dGradConfig,
+  depthwiseConv2dGradConfig,
+  fusedBatchNormGradConfig,
+  meanGradConfig,
+  batchNormTrainingGradConfig,
+];
 
 const BRAND = Symbol.for('@kd/tfjs-kernels');
 const STATE = Symbol.for('@kd/tfjs-kernels/state');

@@ -212,8 +212,8 @@ bool geometryArg(napi_env env, napi_value value, Geometry* g) {
 // args: heap, then `expected − 1` numbers (byte offsets, sizes, flags).
 bool readNumbers(napi_env env, napi_callback_info info, size_t expected, uint8_t** heap, size_t* heapBytes,
                  double* numbers, Geometry* g = nullptr) {
-  napi_value argv[12];
-  size_t argc = 12;
+  napi_value argv[16];
+  size_t argc = 16;
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != expected ||
       !heapArg(env, argv[0], heap, heapBytes))
     return false;
@@ -443,6 +443,185 @@ napi_value BatchNorm_(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- Training-mode batch normalisation, whole ----
+// tfjs-layers builds a training batch norm from some twenty kernels (moments, normalisation, and the gradient of
+// each); PyTorch runs it as one forward and one backward call. These are those two calls. Statistics are summed in
+// double over a fixed number of row chunks, added in order: the same bits with any thread count.
+
+// Per-channel sums of f(row) over all rows, in fixed chunks: s1[k] = Σ a[r,k], s2[k] = Σ a[r,k]·(b[r,k] − shift[k]) or,
+// without b, Σ (a[r,k] − shift[k])². Both in double.
+void channelMoments(const float* a, const float* b, const float* shift, int64_t rows, int64_t channels, double* s1,
+                    double* s2) {
+  const int64_t chunks = std::min<int64_t>(64, rows);
+  std::unique_ptr<double[]> p1(new double[chunks * channels]()), p2(new double[chunks * channels]());
+#pragma omp parallel for schedule(static) if (rows * channels >= kParallelFrom)
+  for (int64_t c = 0; c < chunks; c++) {
+    double* q1 = p1.get() + c * channels;
+    double* q2 = p2.get() + c * channels;
+    for (int64_t r = rows * c / chunks; r < rows * (c + 1) / chunks; r++) {
+      const float* ar = a + r * channels;
+      if (b) {
+        const float* br = b + r * channels;
+        for (int64_t k = 0; k < channels; k++) {
+          q1[k] += ar[k];
+          q2[k] += static_cast<double>(ar[k]) * (br[k] - shift[k]);
+        }
+      } else {
+        for (int64_t k = 0; k < channels; k++) {
+          const float d = ar[k] - shift[k];
+          q1[k] += ar[k];
+          q2[k] += static_cast<double>(d) * d;
+        }
+      }
+    }
+  }
+  for (int64_t k = 0; k < channels; k++) s1[k] = s2[k] = 0;
+  for (int64_t c = 0; c < chunks; c++)
+    for (int64_t k = 0; k < channels; k++) {
+      s1[k] += p1[c * channels + k];
+      s2[k] += p2[c * channels + k];
+    }
+}
+
+// out[r,k] = a[r,k]·m[k] + (b[r,k] − shift[k])·q[k] + add[k]  (b null: (a[r,k] − shift[k])·m[k] + add[k]).
+void channelAffine(const float* a, const float* b, const float* shift, const float* m, const float* q, const float* add,
+                   float* out, int64_t rows, int64_t channels) {
+#pragma omp parallel for schedule(static) if (rows * channels >= kParallelFrom)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* ar = a + r * channels;
+    float* yr = out + r * channels;
+    if (b) {
+      const float* br = b + r * channels;
+      for (int64_t k = 0; k < channels; k++) yr[k] = ar[k] * m[k] + (br[k] - shift[k]) * q[k] + add[k];
+    } else {
+      for (int64_t k = 0; k < channels; k++) yr[k] = (ar[k] - shift[k]) * m[k] + add[k];
+    }
+  }
+}
+
+// batchNormTraining(heap, x, scale (-1: none), offset (-1: none), epsilon, y, mean, variance, total, channels):
+// the batch's mean and biased variance per channel, and y = (x − mean) · scale / √(variance + ε) + offset.
+// The variance is Σ(x − shift)²/n − (mean − shift)² around a per-channel shift (the first row), so that a large
+// mean does not cancel it away.
+napi_value BatchNormTraining_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double a[9];
+  if (!readNumbers(env, info, 10, &heap, &heapBytes, a)) return throwError(env, "batchNormTraining: bad arguments");
+  const int64_t total = static_cast<int64_t>(a[7]), channels = static_cast<int64_t>(a[8]);
+  if (channels <= 0 || total <= 0 || total % channels != 0 || !inHeap(heapBytes, a[0], total) ||
+      (a[1] >= 0 && !inHeap(heapBytes, a[1], channels)) || (a[2] >= 0 && !inHeap(heapBytes, a[2], channels)) ||
+      !inHeap(heapBytes, a[4], total) || !inHeap(heapBytes, a[5], channels) || !inHeap(heapBytes, a[6], channels))
+    return throwError(env, "batchNormTraining: bad sizes or a tensor outside the heap");
+  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
+  const float* scale = a[1] >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1])) : nullptr;
+  const float* offset = a[2] >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(a[2])) : nullptr;
+  const double eps = a[3];
+  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[4]));
+  float* mean = reinterpret_cast<float*>(heap + static_cast<size_t>(a[5]));
+  float* var = reinterpret_cast<float*>(heap + static_cast<size_t>(a[6]));
+  const int64_t rows = total / channels;
+  std::unique_ptr<double[]> s1(new double[channels]), s2(new double[channels]);
+  std::unique_ptr<float[]> m(new float[channels]), add(new float[channels]), mu(new float[channels]);
+  channelMoments(x, nullptr, x, rows, channels, s1.get(), s2.get());
+  for (int64_t k = 0; k < channels; k++) {
+    const double d = s1[k] / rows - x[k];  // mean − shift
+    const double mk = x[k] + d;
+    const double vk = std::max(0.0, s2[k] / rows - d * d);
+    mean[k] = static_cast<float>(mk);
+    var[k] = static_cast<float>(vk);
+    const double mul = (scale ? scale[k] : 1.0) / std::sqrt(vk + eps);
+    mu[k] = mean[k];
+    m[k] = static_cast<float>(mul);
+    add[k] = offset ? offset[k] : 0.f;
+  }
+  channelAffine(x, nullptr, mu.get(), m.get(), nullptr, add.get(), y, rows, channels);
+  return nullptr;
+}
+
+// batchNormTrainingGrad(heap, dy, x, scale (-1), mean, variance, dMean (-1), dVariance (-1), epsilon, dx, dScale,
+// dOffset, total, channels): the gradient of batchNormTraining through its three outputs. With σ̂ = 1/√(var + ε),
+// Σdy and Σdy·(x − mean) per channel:
+//   dx = scale·σ̂·dy + (x − mean)·(2·dVar − scale·σ̂³·Σdy(x − mean))/n + (dMean − scale·σ̂·Σdy)/n
+//   dScale = σ̂·Σdy(x − mean),  dOffset = Σdy.
+napi_value BatchNormTrainingGrad_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double a[13];
+  if (!readNumbers(env, info, 14, &heap, &heapBytes, a)) return throwError(env, "batchNormTrainingGrad: bad arguments");
+  const int64_t total = static_cast<int64_t>(a[11]), channels = static_cast<int64_t>(a[12]);
+  const bool ok = channels > 0 && total > 0 && total % channels == 0 && inHeap(heapBytes, a[0], total) &&
+                  inHeap(heapBytes, a[1], total) && (a[2] < 0 || inHeap(heapBytes, a[2], channels)) &&
+                  inHeap(heapBytes, a[3], channels) && inHeap(heapBytes, a[4], channels) &&
+                  (a[5] < 0 || inHeap(heapBytes, a[5], channels)) && (a[6] < 0 || inHeap(heapBytes, a[6], channels)) &&
+                  inHeap(heapBytes, a[8], total) && inHeap(heapBytes, a[9], channels) && inHeap(heapBytes, a[10], channels);
+  if (!ok) return throwError(env, "batchNormTrainingGrad: bad sizes or a tensor outside the heap");
+  auto f = [&](int i) { return a[i] >= 0 ? reinterpret_cast<float*>(heap + static_cast<size_t>(a[i])) : nullptr; };
+  const float *dy = f(0), *x = f(1), *scale = f(2), *mean = f(3), *var = f(4), *dMean = f(5), *dVar = f(6);
+  const double eps = a[7];
+  float *dx = f(8), *dScale = f(9), *dOffset = f(10);
+  const int64_t rows = total / channels;
+  std::unique_ptr<double[]> sdy(new double[channels]), sdyx(new double[channels]);
+  channelMoments(dy, x, mean, rows, channels, sdy.get(), sdyx.get());
+  std::unique_ptr<float[]> m(new float[channels]), q(new float[channels]), add(new float[channels]);
+  for (int64_t k = 0; k < channels; k++) {
+    const double inv = 1.0 / std::sqrt(static_cast<double>(var[k]) + eps);
+    const double g = scale ? scale[k] : 1.0;
+    m[k] = static_cast<float>(g * inv);
+    q[k] = static_cast<float>((2.0 * (dVar ? dVar[k] : 0.0) - g * inv * inv * inv * sdyx[k]) / rows);
+    add[k] = static_cast<float>(((dMean ? dMean[k] : 0.0) - g * inv * sdy[k]) / rows);
+    dScale[k] = static_cast<float>(inv * sdyx[k]);
+    dOffset[k] = static_cast<float>(sdy[k]);
+  }
+  channelAffine(dy, x, mean, m.get(), q.get(), add.get(), dx, rows, channels);
+  return nullptr;
+}
+
+// sgdUpdate(heap, v, grad, buf (-1: no momentum), lr, momentum, weightDecay, nesterov, first, vOut, bufOut, n): one
+// parameter's SGD update (PyTorch's semantics) with the rounding steps of the op chain it replaces in @kd/core's
+// Optimizer — g = grad + v·wd; buf = m·buf + g (first update: g); g = nesterov ? g + m·buf : buf; v = v − lr·g —
+// each product and sum rounded to float (no contraction: this file is built in ISO C++ mode), so the same bits.
+napi_value SgdUpdate_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double a[11];
+  if (!readNumbers(env, info, 12, &heap, &heapBytes, a)) return throwError(env, "sgdUpdate: bad arguments");
+  const int64_t n = static_cast<int64_t>(a[10]);
+  const bool momentum = a[2] >= 0;
+  if (n <= 0 || !inHeap(heapBytes, a[0], n) || !inHeap(heapBytes, a[1], n) || (momentum && !inHeap(heapBytes, a[2], n)) ||
+      !inHeap(heapBytes, a[8], n) || (momentum && !inHeap(heapBytes, a[9], n)))
+    return throwError(env, "sgdUpdate: bad sizes or a tensor outside the heap");
+  auto f = [&](int i) { return reinterpret_cast<float*>(heap + static_cast<size_t>(a[i])); };
+  const float *v = f(0), *grad = f(1), *buf = momentum ? f(2) : nullptr;
+  float *vOut = f(8), *bufOut = momentum ? f(9) : nullptr;
+  const float lr = static_cast<float>(a[3]), m = static_cast<float>(a[4]), wd = static_cast<float>(a[5]);
+  const bool nesterov = a[6] != 0, first = a[7] != 0;
+  for (int64_t i = 0; i < n; i++) {
+    float g = grad[i];
+    if (wd != 0.f) {
+      const float d = v[i] * wd;
+      g = g + d;
+    }
+    if (momentum) {
+      float b = g;
+      if (!first) {
+        const float mb = buf[i] * m;
+        b = mb + g;
+      }
+      bufOut[i] = b;
+      if (nesterov) {
+        const float mb = b * m;
+        g = g + mb;
+      } else {
+        g = b;
+      }
+    }
+    const float step = g * lr;
+    vOut[i] = v[i] - step;
+  }
+  return nullptr;
+}
+
 napi_value SetThreads_(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   size_t argc = 1;
@@ -475,6 +654,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelBinary", nullptr, ChannelBinary_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSum", nullptr, ChannelSum_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTraining", nullptr, BatchNormTraining_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdUpdate", nullptr, SgdUpdate_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainingGrad", nullptr, BatchNormTrainingGrad_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info_, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

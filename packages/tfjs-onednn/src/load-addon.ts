@@ -14,6 +14,15 @@ export interface OneDnnAddon {
   channelSum(heap: Uint8Array, x: number, out: number, total: number, channels: number, divisor: number): void;
   /** out = (x − mean) · scale / √(variance + ε) + offset per channel; -1 for an absent offset or scale. */
   batchNorm(heap: Uint8Array, x: number, mean: number, variance: number, offset: number, scale: number, epsilon: number, out: number, total: number, channels: number): void;
+  /** Training-mode batch norm: the batch's mean and biased variance per channel, and the normalised output. -1: no scale/offset. */
+  batchNormTraining(heap: Uint8Array, x: number, scale: number, offset: number, epsilon: number, y: number, mean: number, variance: number, total: number, channels: number): void;
+  /** Its gradient through all three outputs (-1: no scale, dMean or dVariance). */
+  batchNormTrainingGrad(
+    heap: Uint8Array, dy: number, x: number, scale: number, mean: number, variance: number, dMean: number, dVariance: number,
+    epsilon: number, dx: number, dScale: number, dOffset: number, total: number, channels: number,
+  ): void;
+  /** One parameter's SGD update into vOut (and bufOut with momentum; buf -1 without), the op chain's rounding. */
+  sgdUpdate(heap: Uint8Array, v: number, grad: number, buf: number, lr: number, momentum: number, weightDecay: number, nesterov: number, first: number, vOut: number, bufOut: number, n: number): void;
   /** `forward|backwardData|backwardWeights` names of the oneDNN implementations chosen for a geometry. */
   implementations(geometry: Int32Array): string;
   setThreads(n: number): void;

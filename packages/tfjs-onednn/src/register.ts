@@ -7,6 +7,8 @@ import { fusedConv2dKernel, fusedDepthwiseConv2dKernel } from './kernels/fused-c
 import { channelBinaryKernel } from './kernels/channel-binary.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { channelSumKernel } from './kernels/channel-sum.js';
+import { SGD_UPDATE, sgdUpdateKernel } from './kernels/sgd-update.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
 import { geometryOf } from './wasm-heap.js';
 
@@ -30,6 +32,10 @@ const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Cre
   { kernelName: 'FusedBatchNorm', create: fusedBatchNormKernel },
   { kernelName: 'Sum', create: channelSumKernel('Sum') },
   { kernelName: 'Mean', create: channelSumKernel('Mean') },
+  // @kd/tfjs-kernels' whole training-mode batch norm and its gradient, natively.
+  { kernelName: BATCH_NORM_TRAINING, create: batchNormTrainingKernel },
+  { kernelName: BATCH_NORM_TRAINING_GRAD, create: batchNormTrainingGradKernel },
+  { kernelName: SGD_UPDATE, create: sgdUpdateKernel },
 ];
 
 const BRAND = Symbol.for('@kd/tfjs-onednn');

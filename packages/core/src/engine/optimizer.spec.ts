@@ -4,14 +4,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import { hasSgdUpdate, registerTrainingKernels, unregisterTrainingKernels } from '@kd/tfjs-kernels';
 import { Optimizer } from './optimizer.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** Hand-derived updates of PyTorch's torch.optim.SGD / Adam / AdamW for w=[1,-2], g=[0.5,0.25] twice. */
-describe('Optimizer (PyTorch semantics)', () => {
+/**
+ * Hand-derived updates of PyTorch's torch.optim.SGD / Adam / AdamW for w=[1,-2], g=[0.5,0.25] twice; SGD both as the
+ * op chain and as @kd/tfjs-kernels' one-kernel update (used when the backend has it).
+ */
+describe.each([
+  ['op chain', false],
+  ['KdSgdUpdate kernel', true],
+])('Optimizer (PyTorch semantics), SGD as the %s', (_, kernel) => {
+  beforeAll(() => {
+    if (kernel) registerTrainingKernels('cpu');
+    else unregisterTrainingKernels('cpu');
+    expect(hasSgdUpdate()).toBe(kernel);
+  });
+  afterAll(() => unregisterTrainingKernels('cpu'));
   const run = (config: ConstructorParameters<typeof Optimizer>[0], steps: number) => {
     const v = tf.tidy(() => tf.variable(tf.tensor1d([1, -2])));
     const opt = new Optimizer(config, [{ id: 'w', variable: v, decay: true }]);
@@ -56,6 +69,7 @@ describe('Optimizer (PyTorch semantics)', () => {
   it('frees every temporary tensor', () => {
     const before = tf.memory().numTensors;
     run({ type: 'adam', lr: 0.01 }, 3);
+    run({ type: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0.01 }, 3);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hasSgdUpdate, sgdUpdate } from '@kd/tfjs-kernels';
 
 export interface OptimizerConfig {
   readonly type: 'sgd' | 'adam' | 'adamw';
@@ -85,13 +86,21 @@ export class Optimizer {
     }
     this.step += 1;
     const c = this.config;
+    // One kernel per parameter where the backend has it (the same bits as the op chain below, which stays the path
+    // elsewhere): the chain is five kernels and three scalar uploads per parameter, ~10 % of a resnet20 step on wasm.
+    const fused = c.type === 'sgd' && hasSgdUpdate();
     tf.tidy(() => {
       for (const [v, grad] of entries) {
         const slot = this.slots.get(v);
         if (!slot) continue;
         slot.count += 1;
         const wd = slot.ref.decay ? (c.weightDecay ?? 0) : 0;
-        if (c.type === 'sgd') {
+        if (fused) {
+          const buf = (c.momentum ?? 0) > 0 ? slot.state[0]! : undefined;
+          const out = sgdUpdate(v, grad, buf, { lr: this.lr, momentum: c.momentum ?? 0, weightDecay: wd, nesterov: c.nesterov ?? false, first: slot.count === 1 });
+          v.assign(out.variable);
+          if (buf) buf.assign(out.buffer!);
+        } else if (c.type === 'sgd') {
           let g = wd > 0 ? tf.add(grad, tf.mul(v, wd)) : grad;
           const m = c.momentum ?? 0;
           if (m > 0) {
