@@ -5,14 +5,15 @@ import { instantiateThreadedWasm } from './threaded-module.js';
 
 export interface WasmBackendOptions {
   /**
-   * XNNPACK threads, the calling thread included. Default: `KD_WASM_THREADS`, else the number of cores this process
-   * may use (`os.availableParallelism()`), at most {@link MAX_WASM_THREADS}. 1 gives tfjs's stock single-threaded
-   * SIMD build.
+   * Compute threads, the calling thread included. Default: `KD_WASM_THREADS`, else the number of cores this process
+   * may use (`os.availableParallelism()`), at most {@link MAX_WASM_THREADS}. They go to oneDNN when it runs (XNNPACK
+   * then keeps one thread: see {@link setUpWasmBackend}), else to XNNPACK; 1 gives tfjs's stock single-threaded SIMD
+   * build.
    */
   readonly threads?: number;
   /**
-   * Run the convolutions on oneDNN (`@kd/tfjs-onednn`) when its addon is built: AVX-512/AVX2 instead of 128-bit wasm
-   * SIMD, with as many threads as XNNPACK. Default: on, unless `KD_ONEDNN=0`.
+   * Run the convolutions, batch norms and the other heavy kernels on the `@kd/tfjs-onednn` addon when it is built:
+   * AVX-512/AVX2 instead of 128-bit wasm SIMD, on `threads` OpenMP threads. Default: on, unless `KD_ONEDNN=0`.
    */
   readonly oneDnn?: boolean;
 }
@@ -22,7 +23,7 @@ export type OneDnnStatus = { readonly enabled: true; readonly version: string; r
 
 export interface WasmBackendInfo {
   readonly name: 'wasm';
-  /** XNNPACK threads actually in use. */
+  /** XNNPACK threads actually in use (1 when oneDNN runs: the threads are oneDNN's, `oneDnn.threads`). */
   readonly threads: number;
   /** Which tfjs build runs. */
   readonly build: 'threaded-simd' | 'simd' | 'plain';
@@ -118,6 +119,7 @@ let stockFactory: (() => Promise<tf.KernelBackend>) | undefined;
 export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
   const threads = resolveWasmThreads(options.threads);
   const running = tf.engine().registry['wasm'] as (tf.KernelBackend & Branded) | undefined;
+  const addon = await loadOneDnn(options.oneDnn);
   let reason: string;
   if (running === undefined) {
     if (stockFactory === undefined) {
@@ -126,8 +128,11 @@ export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promis
       if (registered === null) throw new Error('@tensorflow/tfjs-backend-wasm did not register a wasm backend');
       stockFactory = registered as () => Promise<tf.KernelBackend>;
     }
-    await registerFactory(threads);
-    reason = `${threads} thread${threads === 1 ? '' : 's'} requested`;
+    // With the addon, the threads are oneDNN's (OpenMP) and XNNPACK keeps one: what is left on XNNPACK (residual adds,
+    // the classifier, pooling) is small, and a second pool's workers, spinning between calls, took the cores from
+    // OpenMP's — measured 1.2–1.5× faster per resnet20 step this way (docs/performance.md, step 11).
+    await registerFactory(addon.module ? 1 : threads);
+    reason = `${threads} thread${threads === 1 ? '' : 's'} requested${addon.module && threads > 1 ? ', for oneDNN (XNNPACK: 1)' : ''}`;
   } else {
     reason = 'already running in this process (threads are fixed when it starts)';
   }
@@ -138,24 +143,25 @@ export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promis
   const { registered } = registerTrainingKernels('wasm');
   // tfjs records the pool size the running backend really got.
   const runningThreads = (await loadStock()).getThreadsCount();
-  const oneDnn = await setUpOneDnn(options.oneDnn, runningThreads);
+  const oneDnn = addon.module ? addon.module.registerOneDnnKernels({ threads }) : { enabled: false as const, reason: addon.reason };
   const kernels = oneDnn.enabled ? [...registered, ...oneDnn.registered.map((k) => `onednn:${k}`)] : registered;
   const status: OneDnnStatus = oneDnn.enabled ? { enabled: true, version: oneDnn.version, threads: oneDnn.threads } : { enabled: false, reason: oneDnn.reason };
   return { name: 'wasm', threads: runningThreads, build: brand.build, reason, kernels, oneDnn: status };
 }
 
 /**
- * The oneDNN convolutions on top of the training kernels (they fall back on those for what oneDNN does not run).
- * Loaded lazily: `@kd/tfjs-onednn` is a native addon that builds only where g++ and libdnnl-dev are installed.
+ * `@kd/tfjs-onednn` when its addon loads, else why not. Loaded lazily: it is a native addon that builds only where
+ * g++ and libdnnl-dev are installed. Its kernels are registered once the wasm backend runs (they wrap wasm's).
  */
-async function setUpOneDnn(option: boolean | undefined, threads: number) {
+async function loadOneDnn(option: boolean | undefined): Promise<{ module: typeof import('@kd/tfjs-onednn') | null; reason: string }> {
   const off = option === false || (option === undefined && process.env['KD_ONEDNN'] === '0');
-  if (off) return { enabled: false as const, reason: option === false ? 'switched off (oneDnn: false)' : 'switched off (KD_ONEDNN=0)' };
-  if (!isNode()) return { enabled: false as const, reason: 'not in Node.js' };
+  if (off) return { module: null, reason: option === false ? 'switched off (oneDnn: false)' : 'switched off (KD_ONEDNN=0)' };
+  if (!isNode()) return { module: null, reason: 'not in Node.js' };
   try {
-    const { registerOneDnnKernels } = await import('@kd/tfjs-onednn');
-    return registerOneDnnKernels({ threads });
+    const module = await import('@kd/tfjs-onednn');
+    const load = module.loadOneDnnAddon();
+    return load.addon === null ? { module: null, reason: load.reason } : { module, reason: '' };
   } catch (e) {
-    return { enabled: false as const, reason: `@kd/tfjs-onednn did not load (${(e as Error).message})` };
+    return { module: null, reason: `@kd/tfjs-onednn did not load (${(e as Error).message})` };
   }
 }

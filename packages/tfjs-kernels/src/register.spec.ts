@@ -18,8 +18,9 @@ const KERNELS = [
   'KdBatchNormTraining',
   'KdBatchNormTrainingGrad',
   'KdSgdUpdate',
+  'KdReluGrad',
 ];
-const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm', 'Mean', 'KdBatchNormTraining'];
+const GRADIENTS = ['Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNorm', 'Mean', 'KdBatchNormTraining', 'Relu'];
 
 /** The registry entries these functions may touch, as object identities. */
 function snapshot(): Map<string, object | undefined> {
@@ -115,11 +116,13 @@ describe('registerTrainingKernels', () => {
         'kernel:KdBatchNormTraining',
         'kernel:KdBatchNormTrainingGrad',
         'kernel:KdSgdUpdate',
+        'kernel:KdReluGrad',
         'gradient:Conv2D',
         'gradient:DepthwiseConv2dNative',
         'gradient:FusedBatchNorm',
         'gradient:Mean',
         'gradient:KdBatchNormTraining',
+        'gradient:Relu',
       ]);
       const after = snapshot();
       for (const k of KERNELS) expect(after.get(`wasm/${k}`), k).not.toBe(stock.get(`wasm/${k}`));
@@ -163,11 +166,13 @@ describe('registerTrainingKernels', () => {
       'kernel:KdBatchNormTraining',
       'kernel:KdBatchNormTrainingGrad',
       'kernel:KdSgdUpdate',
+      'kernel:KdReluGrad',
       'gradient:Conv2D',
       'gradient:DepthwiseConv2dNative',
       'gradient:FusedBatchNorm',
       'gradient:Mean',
       'gradient:KdBatchNormTraining',
+      'gradient:Relu',
     ]);
     const now = snapshot();
     expect(now.get('cpu/Conv2DBackpropInput')).toBe(stock.get('cpu/Conv2DBackpropInput'));
@@ -209,7 +214,7 @@ describe('registerTrainingKernels', () => {
     expectSameEntries(stock, snapshot());
     expect(unregisterTrainingKernels()).toEqual({ unregistered: [] });
     // And registering again works after a restore.
-    expect(registerTrainingKernels('wasm').registered).toHaveLength(17);
+    expect(registerTrainingKernels('wasm').registered).toHaveLength(19);
     unregisterTrainingKernels('wasm');
     expectSameEntries(stock, snapshot());
   });

@@ -13,6 +13,8 @@ import { depthwiseConv2dGradConfig } from './gradients/depthwise-conv2d-grad.js'
 import { fusedBatchNormGradConfig } from './gradients/fused-batch-norm-grad.js';
 import { meanGradConfig } from './gradients/mean-grad.js';
 import { SGD_UPDATE, sgdUpdateKernel } from './kernels/sgd-update.js';
+import { RELU_GRAD, reluGradKernel } from './kernels/relu-grad.js';
+import { reluGradConfig } from './gradients/relu-grad.js';
 import { batchNormTrainingGradConfig } from './gradients/batch-norm-training-grad.js';
 
 /** The backends that get training kernels. Any other name is a no-op. */
@@ -73,12 +75,15 @@ const KERNELS: readonly KernelEntry[] = [
   // kd's own: a parameter's whole SGD update (five element-wise kernels and three scalar uploads in the op chain),
   // used by @kd/core's Optimizer when registered.
   { kernelName: SGD_UPDATE, backends: ['wasm', 'cpu'], create: sgdUpdateKernel },
+  // ReLU's gradient in one pass (the gradient override below runs it).
+  { kernelName: RELU_GRAD, backends: ['wasm', 'cpu'], create: reluGradKernel },
 ];
 
 /**
  * Gradient overrides: tfjs-core's math through the kernels above, plus dilation > 1 (rejected by stock); and
  * `FusedBatchNorm`'s, without the full-size `Tile` tfjs-core's builds (a third of a resnet20 step on wasm); and
- * `Mean`'s, dividing the small `dy` rather than its full-size broadcast (same bits, one pass fewer per batch norm).
+ * `Mean`'s, dividing the small `dy` rather than its full-size broadcast (same bits, one pass fewer per batch norm);
+ * `Relu`'s as one kernel (same bits); and the gradient of kd's own whole batch norm.
  *
  * `tf.registerGradient` is global, not per backend. It is gated instead: each override checks the active
  * backend when the gradient runs and, unless `registerTrainingKernels` was called for it, delegates to the
@@ -93,6 +98,7 @@ const GRADIENTS: readonly tf.GradConfig[] = [
   fusedBatchNormGradConfig,
   meanGradConfig,
   batchNormTrainingGradConfig,
+  reluGradConfig,
 ];
 
 const BRAND = Symbol.for('@kd/tfjs-kernels');

@@ -622,6 +622,38 @@ napi_value SgdUpdate_(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// relu(heap, x, y, n): y = max(x, +0) with NaN passed through (wasm's bits: −0 gives +0), on the OpenMP threads.
+// reluGrad(heap, dy, x, dx, n): dx = dy · step(x), written as tfjs-core's product (−0 and NaN as it gives them).
+napi_value Relu_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double a[3];
+  if (!readNumbers(env, info, 4, &heap, &heapBytes, a)) return throwError(env, "relu: bad arguments");
+  const int64_t n = static_cast<int64_t>(a[2]);
+  if (n <= 0 || !inHeap(heapBytes, a[0], n) || !inHeap(heapBytes, a[1], n)) return throwError(env, "relu: a tensor outside the heap");
+  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
+  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[1]));
+#pragma omp parallel for schedule(static) if (n >= kParallelFrom)
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.f ? x[i] : (x[i] != x[i] ? x[i] : 0.f);
+  return nullptr;
+}
+
+napi_value ReluGrad_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double a[4];
+  if (!readNumbers(env, info, 5, &heap, &heapBytes, a)) return throwError(env, "reluGrad: bad arguments");
+  const int64_t n = static_cast<int64_t>(a[3]);
+  if (n <= 0 || !inHeap(heapBytes, a[0], n) || !inHeap(heapBytes, a[1], n) || !inHeap(heapBytes, a[2], n))
+    return throwError(env, "reluGrad: a tensor outside the heap");
+  const float* dy = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
+  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1]));
+  float* dx = reinterpret_cast<float*>(heap + static_cast<size_t>(a[2]));
+#pragma omp parallel for schedule(static) if (n >= kParallelFrom)
+  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : 0.f));
+  return nullptr;
+}
+
 napi_value SetThreads_(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   size_t argc = 1;
@@ -655,6 +687,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelSum", nullptr, ChannelSum_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTraining", nullptr, BatchNormTraining_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"relu", nullptr, Relu_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, ReluGrad_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainingGrad", nullptr, BatchNormTrainingGrad_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info_, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -21,6 +21,10 @@ export interface OneDnnAddon {
     heap: Uint8Array, dy: number, x: number, scale: number, mean: number, variance: number, dMean: number, dVariance: number,
     epsilon: number, dx: number, dScale: number, dOffset: number, total: number, channels: number,
   ): void;
+  /** y = max(x, +0), NaN passed through. */
+  relu(heap: Uint8Array, x: number, y: number, n: number): void;
+  /** dx = dy · step(x), tfjs-core's bits. */
+  reluGrad(heap: Uint8Array, dy: number, x: number, dx: number, n: number): void;
   /** One parameter's SGD update into vOut (and bufOut with momentum; buf -1 without), the op chain's rounding. */
   sgdUpdate(heap: Uint8Array, v: number, grad: number, buf: number, lr: number, momentum: number, weightDecay: number, nesterov: number, first: number, vOut: number, bufOut: number, n: number): void;
   /** `forward|backwardData|backwardWeights` names of the oneDNN implementations chosen for a geometry. */
@@ -49,9 +53,9 @@ export function loadOneDnnAddon(): AddonLoad {
       addon: null,
       reason: `not built (${ADDON_PATH} is missing: install g++ and libdnnl-dev, then run node scripts/build-native.mjs in @kd/tfjs-onednn)`,
     });
-  // OpenMP reads these when the library loads. Passive waiting: between two convolutions the wasm threads do the
-  // element-wise work, and spinning OpenMP workers would take their cores.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // OpenMP's wait policy is left to the user (OMP_WAIT_POLICY, read when the library loads). libgomp's default — spin
+  // briefly, then sleep — is the fastest here since @kd/backend-wasm gives the addon all the threads and XNNPACK one;
+  // passive waiting, needed while XNNPACK had a pool of its own, costs a wake-up per parallel region.
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as OneDnnAddon;
     return (loaded = { addon, path: ADDON_PATH });

@@ -30,7 +30,7 @@ describe.skipIf(!available)('registerOneDnnKernels', () => {
   it('reports what it registered, idempotently, and oneDNN picks vectorised kernels on this CPU (not its reference loops)', async () => {
     await useWasm(false);
     const first = registerOneDnnKernels({ threads: 1 });
-    expect(first).toMatchObject({ enabled: true, registered: ['kernel:Conv2D', 'kernel:FusedConv2D', 'kernel:Conv2DBackpropInput', 'kernel:Conv2DBackpropFilter', 'kernel:DepthwiseConv2dNative', 'kernel:FusedDepthwiseConv2D', 'kernel:DepthwiseConv2dNativeBackpropInput', 'kernel:DepthwiseConv2dNativeBackpropFilter', 'kernel:Multiply', 'kernel:Add', 'kernel:Sub', 'kernel:FusedBatchNorm', 'kernel:Sum', 'kernel:Mean', 'kernel:KdBatchNormTraining', 'kernel:KdBatchNormTrainingGrad', 'kernel:KdSgdUpdate'], threads: 1 });
+    expect(first).toMatchObject({ enabled: true, registered: ['kernel:Conv2D', 'kernel:FusedConv2D', 'kernel:Conv2DBackpropInput', 'kernel:Conv2DBackpropFilter', 'kernel:DepthwiseConv2dNative', 'kernel:FusedDepthwiseConv2D', 'kernel:DepthwiseConv2dNativeBackpropInput', 'kernel:DepthwiseConv2dNativeBackpropFilter', 'kernel:Multiply', 'kernel:Add', 'kernel:Sub', 'kernel:FusedBatchNorm', 'kernel:Sum', 'kernel:Mean', 'kernel:KdBatchNormTraining', 'kernel:KdBatchNormTrainingGrad', 'kernel:KdSgdUpdate', 'kernel:Relu', 'kernel:KdReluGrad'], threads: 1 });
     expect(registerOneDnnKernels({ threads: 1 })).toEqual(first);
     const info = tf.backend_util.computeConv2DInfo([64, 32, 32, 16], [3, 3, 16, 32], 2, 1, 'same');
     const dw = tf.backend_util.computeConv2DInfo([64, 16, 16, 96], [3, 3, 96, 1], 2, 1, 'same', undefined, true);

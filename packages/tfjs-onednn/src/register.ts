@@ -8,6 +8,7 @@ import { channelBinaryKernel } from './kernels/channel-binary.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { channelSumKernel } from './kernels/channel-sum.js';
 import { SGD_UPDATE, sgdUpdateKernel } from './kernels/sgd-update.js';
+import { RELU_GRAD, reluGradKernel, reluKernel } from './kernels/relu.js';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
 import { geometryOf } from './wasm-heap.js';
@@ -36,6 +37,8 @@ const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Cre
   { kernelName: BATCH_NORM_TRAINING, create: batchNormTrainingKernel },
   { kernelName: BATCH_NORM_TRAINING_GRAD, create: batchNormTrainingGradKernel },
   { kernelName: SGD_UPDATE, create: sgdUpdateKernel },
+  { kernelName: 'Relu', create: reluKernel },
+  { kernelName: RELU_GRAD, create: reluGradKernel },
 ];
 
 const BRAND = Symbol.for('@kd/tfjs-onednn');

@@ -12,7 +12,7 @@ export interface BackendChoice {
   readonly reason: string;
   /** Training kernels and gradient overrides registered for it. */
   readonly kernels: readonly string[];
-  /** Compute threads of the backend where kd controls them (wasm: XNNPACK threads, `KD_WASM_THREADS`). */
+  /** Compute threads of the backend where kd controls them (wasm: `KD_WASM_THREADS`, oneDNN's when it runs, else XNNPACK's). */
   readonly threads?: number;
   /** wasm: whether the convolutions run on oneDNN (`@kd/tfjs-onednn`), its version, or why not. */
   readonly oneDnn?: string;
@@ -76,7 +76,9 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
         ? `convolutions on oneDNN ${wasm.oneDnn.version} (${wasm.oneDnn.threads} thread${wasm.oneDnn.threads === 1 ? '' : 's'})`
         : `convolutions on XNNPACK: oneDNN ${wasm.oneDnn.reason}`;
       // setUpWasmBackend has registered the training kernels already.
-      return { name: 'wasm', reason: withTried(`${base}; ${detail}; ${oneDnn}`), kernels: wasm.kernels, threads: wasm.threads, oneDnn };
+      // The compute threads: oneDNN's when it runs (XNNPACK then keeps one).
+      const threads = wasm.oneDnn.enabled ? wasm.oneDnn.threads : wasm.threads;
+      return { name: 'wasm', reason: withTried(`${base}; ${detail}; ${oneDnn}`), kernels: wasm.kernels, threads, oneDnn };
     } catch (e) {
       if (e instanceof RangeError) throw new KdInputError(e.message);
       why = (e as Error).message.split('\n')[0] ?? String(e);

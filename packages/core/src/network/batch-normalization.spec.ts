@@ -19,7 +19,7 @@ function model(bn: tfl.layers.Layer, seed: number): tfl.LayersModel {
   const rng = new Rng(seed);
   for (const w of m.weights) {
     if (/moving|gamma|beta/.test(w.originalName)) continue;
-    w.write(tf.tensor(Float32Array.from({ length: w.shape.reduce((p, q) => p * q!, 1) as number }, () => rng.normal() * 0.5), w.shape as number[]));
+    w.write(tf.tensor(Float32Array.from({ length: (w.shape as number[]).reduce((p, q) => p * q, 1) }, () => rng.normal() * 0.5), w.shape as number[]));
   }
   return m;
 }
