@@ -7,10 +7,12 @@
 //   C  B + leading-axes Sum/Mean by average pooling, 1 thread
 //   D  C with 2 XNNPACK threads (@kd/backend-wasm)
 //   E  D + Identity/same-dtype Cast sharing data and Slice as block copies (all of @kd/tfjs-kernels)
-//   F  E + convolutions on oneDNN (@kd/tfjs-onednn; needs its addon built)
+//   F  E + convolutions on oneDNN (@kd/tfjs-onednn; needs its addon built). From here the 2 threads are oneDNN's
+//      (OpenMP) and XNNPACK runs one, as @kd/backend-wasm now sets it up whenever the addon loads
 //   G  F + per-channel Multiply/Add/Sub, FusedBatchNorm and leading-axes Sum/Mean in the addon
 //   H  G + the whole training-mode batch norm as one kernel and one gradient kernel (@kd/core's BatchNormalization)
-//   I  H + the SGD update as one kernel per parameter (@kd/core's Optimizer) (everything)
+//   I  H + the SGD update as one kernel per parameter (@kd/core's Optimizer)
+//   J  I + Relu and its gradient as one kernel each in the addon (everything)
 // Prints img/s (wall) and CPU ms per step (user + system of the process: less sensitive to other load than wall
 // time) and writes <out>/ablation.json.
 //
@@ -31,7 +33,7 @@ const { values: a } = parseArgs({
     out: { type: 'string', default: join(root, 'bench-results') },
   },
 });
-const base = { bnGrad: true, reductions: true, copies: true, oneDnn: 'off', bnTraining: false, sgdKernel: false };
+const base = { bnGrad: true, reductions: true, copies: true, oneDnn: 'off', bnTraining: false, sgdKernel: false, relu: false };
 const CONFIGS = {
   A: { ...base, threads: 1, bnGrad: false, reductions: false, copies: false, what: 'conv kernels only' },
   B: { ...base, threads: 1, reductions: false, copies: false, what: '+ FusedBatchNorm gradient without Tile' },
@@ -42,9 +44,10 @@ const CONFIGS = {
   G: { ...base, threads: 2, oneDnn: 'all', what: '+ per-channel element-wise, BN, sums in the addon' },
   H: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, what: '+ whole training batch norm, one kernel each way' },
   I: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, sgdKernel: true, what: '+ SGD update, one kernel per parameter' },
+  J: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, sgdKernel: true, relu: true, what: '+ Relu and its gradient, one kernel each' },
 };
 const COPY_KERNELS = ['Identity', 'Cast', 'Slice'];
-const ELEMENTWISE_KERNELS = ['Multiply', 'Add', 'Sub', 'FusedBatchNorm', 'Sum', 'Mean'];
+const ELEMENTWISE_KERNELS = ['Multiply', 'Add', 'Sub', 'FusedBatchNorm', 'Sum', 'Mean', 'Relu'];
 
 async function child(name) {
   const cfg = CONFIGS[name];
@@ -54,7 +57,7 @@ async function child(name) {
   await import('@tensorflow/tfjs-layers');
   await import('@tensorflow/tfjs-backend-wasm');
   // tfjs's own entries, taken before kd replaces them, to put back for the ablated configurations.
-  const stock = { grad: tf.getGradient('FusedBatchNorm'), sum: tf.getKernel('Sum', 'wasm'), mean: tf.getKernel('Mean', 'wasm') };
+  const stock = { grad: tf.getGradient('FusedBatchNorm'), reluGrad: tf.getGradient('Relu'), sum: tf.getKernel('Sum', 'wasm'), mean: tf.getKernel('Mean', 'wasm') };
   const stockKernels = new Map([...COPY_KERNELS, ...ELEMENTWISE_KERNELS].map((k) => [k, tf.getKernel(k, 'wasm')]));
   const restore = (names) => {
     for (const k of names) {
@@ -90,6 +93,12 @@ async function child(name) {
   // Without these kernels, @kd/core's layer and optimiser take the stock op chains.
   if (!cfg.bnTraining) tf.unregisterKernel('KdBatchNormTraining', 'wasm');
   if (!cfg.sgdKernel) tf.unregisterKernel('KdSgdUpdate', 'wasm');
+  if (!cfg.relu) {
+    // wasm's Relu (XNNPACK) and tfjs-core's Step + Multiply gradient.
+    if (cfg.oneDnn === 'all') restore(['Relu']);
+    tf.unregisterGradient('Relu');
+    tf.registerGradient(stock.reluGrad);
+  }
   const batch = Number(a.batch);
   const { x, y } = batchOf(batch);
   const cpuMs = () => {

@@ -654,6 +654,34 @@ napi_value ReluGrad_(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// binary(heap, op, a, b, out, n): out = a ∘ b for two tensors of one shape, op 0 multiply, 1 add, 2 subtract, on the
+// OpenMP threads (residual connections, the gradients the tape sums where a tensor feeds two layers). One float
+// operation per element: IEEE's bits, as wasm's.
+napi_value Binary_(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double a[5];
+  if (!readNumbers(env, info, 6, &heap, &heapBytes, a)) return throwError(env, "binary: bad arguments");
+  const int op = static_cast<int>(a[0]);
+  const int64_t n = static_cast<int64_t>(a[4]);
+  if (n <= 0 || op < 0 || op > 2 || !inHeap(heapBytes, a[1], n) || !inHeap(heapBytes, a[2], n) || !inHeap(heapBytes, a[3], n))
+    return throwError(env, "binary: bad operation or a tensor outside the heap");
+  const float* p = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1]));
+  const float* q = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[2]));
+  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[3]));
+  if (op == 0) {
+#pragma omp parallel for schedule(static) if (n >= kParallelFrom)
+    for (int64_t i = 0; i < n; i++) y[i] = p[i] * q[i];
+  } else if (op == 1) {
+#pragma omp parallel for schedule(static) if (n >= kParallelFrom)
+    for (int64_t i = 0; i < n; i++) y[i] = p[i] + q[i];
+  } else {
+#pragma omp parallel for schedule(static) if (n >= kParallelFrom)
+    for (int64_t i = 0; i < n; i++) y[i] = p[i] - q[i];
+  }
+  return nullptr;
+}
+
 napi_value SetThreads_(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   size_t argc = 1;
@@ -687,6 +715,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelSum", nullptr, ChannelSum_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTraining", nullptr, BatchNormTraining_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"relu", nullptr, Relu_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate_, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -10,6 +10,8 @@ export interface OneDnnAddon {
   backwardWeights(heap: Uint8Array, geometry: Int32Array, x: number, dy: number, dw: number): void;
   /** out = full ∘ channel (or channel ∘ full when `channelIsLeft`), op 0 multiply, 1 add, 2 subtract. */
   channelBinary(heap: Uint8Array, op: number, full: number, channel: number, out: number, total: number, channels: number, channelIsLeft: number): void;
+  /** out = a ∘ b for two tensors of one shape, op 0 multiply, 1 add, 2 subtract. */
+  binary(heap: Uint8Array, op: number, a: number, b: number, out: number, n: number): void;
   /** out[k] = Σ_rows x[row, k] / divisor: sum or mean over every axis but the last, the same bits with any thread count. */
   channelSum(heap: Uint8Array, x: number, out: number, total: number, channels: number, divisor: number): void;
   /** out = (x − mean) · scale / √(variance + ε) + offset per channel; -1 for an absent offset or scale. */

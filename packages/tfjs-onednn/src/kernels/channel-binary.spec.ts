@@ -76,3 +76,28 @@ describe.skipIf(!available)('per-channel Multiply, Add, Sub and FusedBatchNorm i
     tf.dispose([a, b, y]);
   });
 });
+
+describe.skipIf(!available)('same-shape Multiply, Add and Sub of large tensors in the addon', () => {
+  const next = rng(0x55e);
+  const shape = [8, 16, 16, 24]; // 49,152 elements: in the addon, on several threads
+  const n = 8 * 16 * 16 * 24;
+  const p = Float32Array.from({ length: n }, () => next() * 4 - 2);
+  const q = Float32Array.from({ length: n }, () => next() * 4 - 2);
+  const run = () =>
+    tf.tidy(() => {
+      const [a, b] = [tf.tensor(p, shape), tf.tensor(q, shape)];
+      return [tf.mul(a, b), tf.add(a, b), tf.sub(a, b)].map((t) => Array.from(t.dataSync()));
+    });
+
+  it('gives IEEE float32 results (wasm\'s bits): each element one rounded operation', async () => {
+    await useWasm(false);
+    const stock = run();
+    await useWasm(true);
+    const ours = run();
+    const rounded = [(u: number, v: number) => Math.fround(u * v), (u: number, v: number) => Math.fround(u + v), (u: number, v: number) => Math.fround(u - v)];
+    ours.forEach((out, k) => {
+      expect(out.filter((v, i) => v !== rounded[k]!(p[i]!, q[i]!)).length).toBe(0);
+      expect(out.filter((v, i) => v !== stock[k]![i]).length).toBe(0);
+    });
+  });
+});
