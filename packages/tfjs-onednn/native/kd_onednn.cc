@@ -332,6 +332,29 @@ napi_value Implementations_(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The arguments of an element-wise call: the heap, then numbers — tensors' byte offsets (-1: an absent optional
+// one), sizes and scalars. `tensor` checks that a tensor of so many floats lies in the heap; a call whose tensors do
+// not is refused as a whole (`ok`).
+struct HeapArgs {
+  uint8_t* heap = nullptr;
+  size_t bytes = 0;
+  double n[15] = {};
+  bool ok = true;
+  float* tensor(int i, int64_t elements, bool optional = false) {
+    if (optional && n[i] < 0) return nullptr;
+    if (elements <= 0 || !inHeap(bytes, n[i], elements)) {
+      ok = false;
+      return nullptr;
+    }
+    return reinterpret_cast<float*>(heap + static_cast<size_t>(n[i]));
+  }
+  int64_t integer(int i) const { return static_cast<int64_t>(n[i]); }
+};
+
+bool readHeapArgs(napi_env env, napi_callback_info info, size_t numbers, HeapArgs* a) {
+  return readNumbers(env, info, numbers + 1, &a->heap, &a->bytes, a->n);
+}
+
 // ---- Per-channel element-wise kernels ----
 // wasm's broadcasting loops walk every element with index arithmetic: a [N, H, W, C] tensor times a per-channel [C]
 // vector (batch-norm statistics and their gradients) runs 5× slower there than a same-shape product. Here a row of C
@@ -344,19 +367,15 @@ constexpr int64_t kParallelFrom = 1 << 15;
 // channelBinary(heap, op, full, channel, out, total, channels, channelIsLeft): out = full ∘ channel (or channel ∘ full)
 // with op 0 multiply, 1 add, 2 subtract.
 napi_value ChannelBinary_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[7];
-  if (!readNumbers(env, info, 8, &heap, &heapBytes, a)) return throwError(env, "channelBinary: bad arguments");
-  const int op = static_cast<int>(a[0]);
-  const int64_t total = static_cast<int64_t>(a[4]), channels = static_cast<int64_t>(a[5]);
-  const bool left = a[6] != 0;
-  if (channels <= 0 || total % channels != 0 || !inHeap(heapBytes, a[1], total) || !inHeap(heapBytes, a[2], channels) ||
-      !inHeap(heapBytes, a[3], total))
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 7, &a)) return throwError(env, "channelBinary: bad arguments");
+  const int op = static_cast<int>(a.n[0]);
+  const int64_t total = a.integer(4), channels = a.integer(5);
+  const bool left = a.n[6] != 0;
+  const float *x = a.tensor(1, total), *c = a.tensor(2, channels);
+  float* y = a.tensor(3, total);
+  if (channels <= 0 || total % channels != 0 || !a.ok)
     return throwError(env, "channelBinary: bad sizes or a tensor outside the heap");
-  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1]));
-  const float* c = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[2]));
-  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[3]));
   const int64_t rows = total / channels;
 #pragma omp parallel for schedule(static) if (total >= kParallelFrom)
   for (int64_t r = 0; r < rows; r++) {
@@ -379,16 +398,13 @@ napi_value ChannelBinary_(napi_env env, napi_callback_info info) {
 // of chunks whatever the thread count, each chunk summed on one thread, and the chunks added in order: the same
 // bits with any number of threads.
 napi_value ChannelSum_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[5];
-  if (!readNumbers(env, info, 6, &heap, &heapBytes, a)) return throwError(env, "channelSum: bad arguments");
-  const int64_t total = static_cast<int64_t>(a[2]), channels = static_cast<int64_t>(a[3]);
-  if (channels <= 0 || total % channels != 0 || !inHeap(heapBytes, a[0], total) || !inHeap(heapBytes, a[1], channels))
-    return throwError(env, "channelSum: bad sizes or a tensor outside the heap");
-  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
-  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[1]));
-  const float divisor = static_cast<float>(a[4]);
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 5, &a)) return throwError(env, "channelSum: bad arguments");
+  const int64_t total = a.integer(2), channels = a.integer(3);
+  const float* x = a.tensor(0, total);
+  float* y = a.tensor(1, channels);
+  if (channels <= 0 || total % channels != 0 || !a.ok) return throwError(env, "channelSum: bad sizes or a tensor outside the heap");
+  const float divisor = static_cast<float>(a.n[4]);
   const int64_t rows = total / channels;
   const int64_t chunks = std::min<int64_t>(64, rows);
   std::unique_ptr<float[]> partial(new float[chunks * channels]());
@@ -411,22 +427,14 @@ napi_value ChannelSum_(napi_env env, napi_callback_info info) {
 // batchNorm(heap, x, mean, variance, offset (-1: none), scale (-1: none), epsilon, out, total, channels):
 // out = (x − mean) · scale / √(variance + ε) + offset, per channel, as tfjs's FusedBatchNorm.
 napi_value BatchNorm_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[9];
-  if (!readNumbers(env, info, 10, &heap, &heapBytes, a)) return throwError(env, "batchNorm: bad arguments");
-  const int64_t total = static_cast<int64_t>(a[7]), channels = static_cast<int64_t>(a[8]);
-  if (channels <= 0 || total % channels != 0 || !inHeap(heapBytes, a[0], total) || !inHeap(heapBytes, a[1], channels) ||
-      !inHeap(heapBytes, a[2], channels) || (a[3] >= 0 && !inHeap(heapBytes, a[3], channels)) ||
-      (a[4] >= 0 && !inHeap(heapBytes, a[4], channels)) || !inHeap(heapBytes, a[6], total))
-    return throwError(env, "batchNorm: bad sizes or a tensor outside the heap");
-  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
-  const float* mean = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1]));
-  const float* var = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[2]));
-  const float* offset = a[3] >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(a[3])) : nullptr;
-  const float* scale = a[4] >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(a[4])) : nullptr;
-  const float eps = static_cast<float>(a[5]);
-  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[6]));
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 9, &a)) return throwError(env, "batchNorm: bad arguments");
+  const int64_t total = a.integer(7), channels = a.integer(8);
+  const float *x = a.tensor(0, total), *mean = a.tensor(1, channels), *var = a.tensor(2, channels);
+  const float *offset = a.tensor(3, channels, true), *scale = a.tensor(4, channels, true);
+  const float eps = static_cast<float>(a.n[5]);
+  float* y = a.tensor(6, total);
+  if (channels <= 0 || total % channels != 0 || !a.ok) return throwError(env, "batchNorm: bad sizes or a tensor outside the heap");
   std::unique_ptr<float[]> mul(new float[channels]), add(new float[channels]);
   for (int64_t k = 0; k < channels; k++) {
     mul[k] = (scale ? scale[k] : 1.f) / std::sqrt(var[k] + eps);
@@ -504,22 +512,14 @@ void channelAffine(const float* a, const float* b, const float* shift, const flo
 // The variance is Σ(x − shift)²/n − (mean − shift)² around a per-channel shift (the first row), so that a large
 // mean does not cancel it away.
 napi_value BatchNormTraining_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[9];
-  if (!readNumbers(env, info, 10, &heap, &heapBytes, a)) return throwError(env, "batchNormTraining: bad arguments");
-  const int64_t total = static_cast<int64_t>(a[7]), channels = static_cast<int64_t>(a[8]);
-  if (channels <= 0 || total <= 0 || total % channels != 0 || !inHeap(heapBytes, a[0], total) ||
-      (a[1] >= 0 && !inHeap(heapBytes, a[1], channels)) || (a[2] >= 0 && !inHeap(heapBytes, a[2], channels)) ||
-      !inHeap(heapBytes, a[4], total) || !inHeap(heapBytes, a[5], channels) || !inHeap(heapBytes, a[6], channels))
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 9, &a)) return throwError(env, "batchNormTraining: bad arguments");
+  const int64_t total = a.integer(7), channels = a.integer(8);
+  const float *x = a.tensor(0, total), *scale = a.tensor(1, channels, true), *offset = a.tensor(2, channels, true);
+  const double eps = a.n[3];
+  float *y = a.tensor(4, total), *mean = a.tensor(5, channels), *var = a.tensor(6, channels);
+  if (channels <= 0 || total % channels != 0 || !a.ok)
     return throwError(env, "batchNormTraining: bad sizes or a tensor outside the heap");
-  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
-  const float* scale = a[1] >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1])) : nullptr;
-  const float* offset = a[2] >= 0 ? reinterpret_cast<const float*>(heap + static_cast<size_t>(a[2])) : nullptr;
-  const double eps = a[3];
-  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[4]));
-  float* mean = reinterpret_cast<float*>(heap + static_cast<size_t>(a[5]));
-  float* var = reinterpret_cast<float*>(heap + static_cast<size_t>(a[6]));
   const int64_t rows = total / channels;
   std::unique_ptr<double[]> s1(new double[channels]), s2(new double[channels]);
   std::unique_ptr<float[]> m(new float[channels]), add(new float[channels]), mu(new float[channels]);
@@ -545,21 +545,16 @@ napi_value BatchNormTraining_(napi_env env, napi_callback_info info) {
 //   dx = scale·σ̂·dy + (x − mean)·(2·dVar − scale·σ̂³·Σdy(x − mean))/n + (dMean − scale·σ̂·Σdy)/n
 //   dScale = σ̂·Σdy(x − mean),  dOffset = Σdy.
 napi_value BatchNormTrainingGrad_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[13];
-  if (!readNumbers(env, info, 14, &heap, &heapBytes, a)) return throwError(env, "batchNormTrainingGrad: bad arguments");
-  const int64_t total = static_cast<int64_t>(a[11]), channels = static_cast<int64_t>(a[12]);
-  const bool ok = channels > 0 && total > 0 && total % channels == 0 && inHeap(heapBytes, a[0], total) &&
-                  inHeap(heapBytes, a[1], total) && (a[2] < 0 || inHeap(heapBytes, a[2], channels)) &&
-                  inHeap(heapBytes, a[3], channels) && inHeap(heapBytes, a[4], channels) &&
-                  (a[5] < 0 || inHeap(heapBytes, a[5], channels)) && (a[6] < 0 || inHeap(heapBytes, a[6], channels)) &&
-                  inHeap(heapBytes, a[8], total) && inHeap(heapBytes, a[9], channels) && inHeap(heapBytes, a[10], channels);
-  if (!ok) return throwError(env, "batchNormTrainingGrad: bad sizes or a tensor outside the heap");
-  auto f = [&](int i) { return a[i] >= 0 ? reinterpret_cast<float*>(heap + static_cast<size_t>(a[i])) : nullptr; };
-  const float *dy = f(0), *x = f(1), *scale = f(2), *mean = f(3), *var = f(4), *dMean = f(5), *dVar = f(6);
-  const double eps = a[7];
-  float *dx = f(8), *dScale = f(9), *dOffset = f(10);
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 13, &a)) return throwError(env, "batchNormTrainingGrad: bad arguments");
+  const int64_t total = a.integer(11), channels = a.integer(12);
+  const float *dy = a.tensor(0, total), *x = a.tensor(1, total), *scale = a.tensor(2, channels, true);
+  const float *mean = a.tensor(3, channels), *var = a.tensor(4, channels);
+  const float *dMean = a.tensor(5, channels, true), *dVar = a.tensor(6, channels, true);
+  const double eps = a.n[7];
+  float *dx = a.tensor(8, total), *dScale = a.tensor(9, channels), *dOffset = a.tensor(10, channels);
+  if (channels <= 0 || total % channels != 0 || !a.ok)
+    return throwError(env, "batchNormTrainingGrad: bad sizes or a tensor outside the heap");
   const int64_t rows = total / channels;
   std::unique_ptr<double[]> sdy(new double[channels]), sdyx(new double[channels]);
   channelMoments(dy, x, mean, rows, channels, sdy.get(), sdyx.get());
@@ -582,20 +577,15 @@ napi_value BatchNormTrainingGrad_(napi_env env, napi_callback_info info) {
 // Optimizer — g = grad + v·wd; buf = m·buf + g (first update: g); g = nesterov ? g + m·buf : buf; v = v − lr·g —
 // each product and sum rounded to float (no contraction: this file is built in ISO C++ mode), so the same bits.
 napi_value SgdUpdate_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[11];
-  if (!readNumbers(env, info, 12, &heap, &heapBytes, a)) return throwError(env, "sgdUpdate: bad arguments");
-  const int64_t n = static_cast<int64_t>(a[10]);
-  const bool momentum = a[2] >= 0;
-  if (n <= 0 || !inHeap(heapBytes, a[0], n) || !inHeap(heapBytes, a[1], n) || (momentum && !inHeap(heapBytes, a[2], n)) ||
-      !inHeap(heapBytes, a[8], n) || (momentum && !inHeap(heapBytes, a[9], n)))
-    return throwError(env, "sgdUpdate: bad sizes or a tensor outside the heap");
-  auto f = [&](int i) { return reinterpret_cast<float*>(heap + static_cast<size_t>(a[i])); };
-  const float *v = f(0), *grad = f(1), *buf = momentum ? f(2) : nullptr;
-  float *vOut = f(8), *bufOut = momentum ? f(9) : nullptr;
-  const float lr = static_cast<float>(a[3]), m = static_cast<float>(a[4]), wd = static_cast<float>(a[5]);
-  const bool nesterov = a[6] != 0, first = a[7] != 0;
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 11, &a)) return throwError(env, "sgdUpdate: bad arguments");
+  const int64_t n = a.integer(10);
+  const bool momentum = a.n[2] >= 0;
+  const float *v = a.tensor(0, n), *grad = a.tensor(1, n), *buf = a.tensor(2, n, true);
+  float *vOut = a.tensor(8, n), *bufOut = a.tensor(9, n, !momentum);
+  if (!a.ok) return throwError(env, "sgdUpdate: bad sizes or a tensor outside the heap");
+  const float lr = static_cast<float>(a.n[3]), m = static_cast<float>(a.n[4]), wd = static_cast<float>(a.n[5]);
+  const bool nesterov = a.n[6] != 0, first = a.n[7] != 0;
   for (int64_t i = 0; i < n; i++) {
     float g = grad[i];
     if (wd != 0.f) {
@@ -625,30 +615,24 @@ napi_value SgdUpdate_(napi_env env, napi_callback_info info) {
 // relu(heap, x, y, n): y = max(x, +0) with NaN passed through (wasm's bits: −0 gives +0), on the OpenMP threads.
 // reluGrad(heap, dy, x, dx, n): dx = dy · step(x), written as tfjs-core's product (−0 and NaN as it gives them).
 napi_value Relu_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[3];
-  if (!readNumbers(env, info, 4, &heap, &heapBytes, a)) return throwError(env, "relu: bad arguments");
-  const int64_t n = static_cast<int64_t>(a[2]);
-  if (n <= 0 || !inHeap(heapBytes, a[0], n) || !inHeap(heapBytes, a[1], n)) return throwError(env, "relu: a tensor outside the heap");
-  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
-  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[1]));
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 3, &a)) return throwError(env, "relu: bad arguments");
+  const int64_t n = a.integer(2);
+  const float* x = a.tensor(0, n);
+  float* y = a.tensor(1, n);
+  if (!a.ok) return throwError(env, "relu: a tensor outside the heap");
 #pragma omp parallel for schedule(static) if (n >= kParallelFrom)
   for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.f ? x[i] : (x[i] != x[i] ? x[i] : 0.f);
   return nullptr;
 }
 
 napi_value ReluGrad_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[4];
-  if (!readNumbers(env, info, 5, &heap, &heapBytes, a)) return throwError(env, "reluGrad: bad arguments");
-  const int64_t n = static_cast<int64_t>(a[3]);
-  if (n <= 0 || !inHeap(heapBytes, a[0], n) || !inHeap(heapBytes, a[1], n) || !inHeap(heapBytes, a[2], n))
-    return throwError(env, "reluGrad: a tensor outside the heap");
-  const float* dy = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[0]));
-  const float* x = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1]));
-  float* dx = reinterpret_cast<float*>(heap + static_cast<size_t>(a[2]));
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 4, &a)) return throwError(env, "reluGrad: bad arguments");
+  const int64_t n = a.integer(3);
+  const float *dy = a.tensor(0, n), *x = a.tensor(1, n);
+  float* dx = a.tensor(2, n);
+  if (!a.ok) return throwError(env, "reluGrad: a tensor outside the heap");
 #pragma omp parallel for schedule(static) if (n >= kParallelFrom)
   for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : 0.f));
   return nullptr;
@@ -658,17 +642,13 @@ napi_value ReluGrad_(napi_env env, napi_callback_info info) {
 // OpenMP threads (residual connections, the gradients the tape sums where a tensor feeds two layers). One float
 // operation per element: IEEE's bits, as wasm's.
 napi_value Binary_(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double a[5];
-  if (!readNumbers(env, info, 6, &heap, &heapBytes, a)) return throwError(env, "binary: bad arguments");
-  const int op = static_cast<int>(a[0]);
-  const int64_t n = static_cast<int64_t>(a[4]);
-  if (n <= 0 || op < 0 || op > 2 || !inHeap(heapBytes, a[1], n) || !inHeap(heapBytes, a[2], n) || !inHeap(heapBytes, a[3], n))
-    return throwError(env, "binary: bad operation or a tensor outside the heap");
-  const float* p = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[1]));
-  const float* q = reinterpret_cast<const float*>(heap + static_cast<size_t>(a[2]));
-  float* y = reinterpret_cast<float*>(heap + static_cast<size_t>(a[3]));
+  HeapArgs a;
+  if (!readHeapArgs(env, info, 5, &a)) return throwError(env, "binary: bad arguments");
+  const int op = static_cast<int>(a.n[0]);
+  const int64_t n = a.integer(4);
+  const float *p = a.tensor(1, n), *q = a.tensor(2, n);
+  float* y = a.tensor(3, n);
+  if (op < 0 || op > 2 || !a.ok) return throwError(env, "binary: bad operation or a tensor outside the heap");
   if (op == 0) {
 #pragma omp parallel for schedule(static) if (n >= kParallelFrom)
     for (int64_t i = 0; i < n; i++) y[i] = p[i] * q[i];
