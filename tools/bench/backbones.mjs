@@ -43,9 +43,9 @@ const { values: a } = parseArgs({
     full: { type: 'boolean', default: false },
   },
 });
-// smoke (CI): the package's first model, one timed step at batch 8 — it checks that the bench runs, not how fast
-// (shufflenetv1 training at batch 64 on wasm needs more than the 4 GB of wasm memory, XNNPACK status 6, and minutes
-// on 2 cores); full: the default set (there is no bigger one).
+// smoke (CI): the package's first model, one timed step at batch 8 — it checks that the bench runs, not how fast;
+// full: the default set (there is no bigger one). (shufflenetv1 at batch 64 outgrew wasm's 4 GB before the fused
+// training kernels of docs/performance.md steps 9–13; with them and the oneDNN addon it trains at ≈ 37 img/s on 2 cores.)
 if (a.smoke) Object.assign(a, { steps: '1', warmup: '0', batch: a.batch ?? '8' });
 if (a.batch !== undefined && !(Number.isInteger(Number(a.batch)) && Number(a.batch) >= 1)) {
   process.stderr.write(`backbones: --batch: got ${a.batch}; expected an integer >= 1\n`);
