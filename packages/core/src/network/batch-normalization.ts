@@ -25,7 +25,7 @@ let trainingBatchNormalization: (new (args: BatchNormArgs) => StockLayer) | unde
  * tfjs-layers' BatchNormalization with its training-mode forward pass as one kernel (`KdBatchNormTraining`, whose
  * gradient is one kernel too) where the active backend has it (`@kd/tfjs-kernels` on wasm and cpu, natively with
  * `@kd/tfjs-onednn`). tfjs-layers builds the same computation from `tf.moments` and `FusedBatchNorm`: about twenty
- * kernels forward and backward per layer, a quarter of a resnet20 step on wasm. Same arithmetic (biased batch
+ * kernels forward and backward per layer, more than half of a resnet20 step's CPU on wasm (docs/performance.md, step 9). Same arithmetic (biased batch
  * variance, the same moving-average update), so the layer is the stock one in everything else: inference, other
  * backends, options the kernel does not cover (`axis` other than the last, no `center` or `scale`), and — as its class
  * name is `BatchNormalization` — serialisation: saved models load in stock TensorFlow.js.
