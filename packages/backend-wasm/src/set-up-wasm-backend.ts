@@ -154,11 +154,11 @@ export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promis
  * g++ and libdnnl-dev are installed. Its kernels are registered once the wasm backend runs (they wrap wasm's).
  */
 async function loadOneDnn(option: boolean | undefined): Promise<{ module: typeof import('@kd/tfjs-onednn') | null; reason: string }> {
-  const off = option === false || (option === undefined && process.env['KD_ONEDNN'] === '0');
-  if (off) return { module: null, reason: option === false ? 'switched off (oneDnn: false)' : 'switched off (KD_ONEDNN=0)' };
+  if (option === false) return { module: null, reason: 'switched off (oneDnn: false)' };
   if (!isNode()) return { module: null, reason: 'not in Node.js' };
   try {
     const module = await import('@kd/tfjs-onednn');
+    // Says why not, KD_ONEDNN=0 included.
     const load = module.loadOneDnnAddon();
     return load.addon === null ? { module: null, reason: load.reason } : { module, reason: '' };
   } catch (e) {

@@ -9,3 +9,4 @@ export { batchNormTraining, hasBatchNormTraining, type BatchNormTrainingResult }
 export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAttrs } from './kernels/batch-norm-training.js';
 export { sgdUpdate, hasSgdUpdate } from './ops/sgd-update.js';
 export { SGD_UPDATE, sgdUpdateInPlace, type SgdUpdateAttrs } from './kernels/sgd-update.js';
+export { RELU_GRAD } from './kernels/relu-grad.js';

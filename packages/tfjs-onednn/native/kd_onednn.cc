@@ -424,6 +424,22 @@ napi_value ChannelSum_(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// out[r,k] = a[r,k]·m[k] + (b[r,k] − shift[k])·q[k] + add[k]  (b null: (a[r,k] − shift[k])·m[k] + add[k]).
+void channelAffine(const float* a, const float* b, const float* shift, const float* m, const float* q, const float* add,
+                   float* out, int64_t rows, int64_t channels) {
+#pragma omp parallel for schedule(static) if (rows * channels >= kParallelFrom)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* ar = a + r * channels;
+    float* yr = out + r * channels;
+    if (b) {
+      const float* br = b + r * channels;
+      for (int64_t k = 0; k < channels; k++) yr[k] = ar[k] * m[k] + (br[k] - shift[k]) * q[k] + add[k];
+    } else {
+      for (int64_t k = 0; k < channels; k++) yr[k] = (ar[k] - shift[k]) * m[k] + add[k];
+    }
+  }
+}
+
 // batchNorm(heap, x, mean, variance, offset (-1: none), scale (-1: none), epsilon, out, total, channels):
 // out = (x − mean) · scale / √(variance + ε) + offset, per channel, as tfjs's FusedBatchNorm.
 napi_value BatchNorm_(napi_env env, napi_callback_info info) {
@@ -440,14 +456,7 @@ napi_value BatchNorm_(napi_env env, napi_callback_info info) {
     mul[k] = (scale ? scale[k] : 1.f) / std::sqrt(var[k] + eps);
     add[k] = offset ? offset[k] : 0.f;
   }
-  const float *m = mul.get(), *b = add.get(), *u = mean;
-  const int64_t rows = total / channels;
-#pragma omp parallel for schedule(static) if (total >= kParallelFrom)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * channels;
-    float* yr = y + r * channels;
-    for (int64_t k = 0; k < channels; k++) yr[k] = (xr[k] - u[k]) * m[k] + b[k];
-  }
+  channelAffine(x, nullptr, mean, mul.get(), nullptr, add.get(), y, total / channels, channels);
   return nullptr;
 }
 
@@ -491,22 +500,6 @@ void channelMoments(const float* a, const float* b, const float* shift, int64_t 
     }
 }
 
-// out[r,k] = a[r,k]·m[k] + (b[r,k] − shift[k])·q[k] + add[k]  (b null: (a[r,k] − shift[k])·m[k] + add[k]).
-void channelAffine(const float* a, const float* b, const float* shift, const float* m, const float* q, const float* add,
-                   float* out, int64_t rows, int64_t channels) {
-#pragma omp parallel for schedule(static) if (rows * channels >= kParallelFrom)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* ar = a + r * channels;
-    float* yr = out + r * channels;
-    if (b) {
-      const float* br = b + r * channels;
-      for (int64_t k = 0; k < channels; k++) yr[k] = ar[k] * m[k] + (br[k] - shift[k]) * q[k] + add[k];
-    } else {
-      for (int64_t k = 0; k < channels; k++) yr[k] = (ar[k] - shift[k]) * m[k] + add[k];
-    }
-  }
-}
-
 // batchNormTraining(heap, x, scale (-1: none), offset (-1: none), epsilon, y, mean, variance, total, channels):
 // the batch's mean and biased variance per channel, and y = (x − mean) · scale / √(variance + ε) + offset.
 // The variance is Σ(x − shift)²/n − (mean − shift)² around a per-channel shift (the first row), so that a large
@@ -522,20 +515,17 @@ napi_value BatchNormTraining_(napi_env env, napi_callback_info info) {
     return throwError(env, "batchNormTraining: bad sizes or a tensor outside the heap");
   const int64_t rows = total / channels;
   std::unique_ptr<double[]> s1(new double[channels]), s2(new double[channels]);
-  std::unique_ptr<float[]> m(new float[channels]), add(new float[channels]), mu(new float[channels]);
+  std::unique_ptr<float[]> m(new float[channels]), add(new float[channels]);
   channelMoments(x, nullptr, x, rows, channels, s1.get(), s2.get());
   for (int64_t k = 0; k < channels; k++) {
     const double d = s1[k] / rows - x[k];  // mean − shift
-    const double mk = x[k] + d;
     const double vk = std::max(0.0, s2[k] / rows - d * d);
-    mean[k] = static_cast<float>(mk);
+    mean[k] = static_cast<float>(x[k] + d);
     var[k] = static_cast<float>(vk);
-    const double mul = (scale ? scale[k] : 1.0) / std::sqrt(vk + eps);
-    mu[k] = mean[k];
-    m[k] = static_cast<float>(mul);
+    m[k] = static_cast<float>((scale ? scale[k] : 1.0) / std::sqrt(vk + eps));
     add[k] = offset ? offset[k] : 0.f;
   }
-  channelAffine(x, nullptr, mu.get(), m.get(), nullptr, add.get(), y, rows, channels);
+  channelAffine(x, nullptr, mean, m.get(), nullptr, add.get(), y, rows, channels);
   return nullptr;
 }
 

@@ -7,9 +7,10 @@ import { fusedConv2dKernel, fusedDepthwiseConv2dKernel } from './kernels/fused-c
 import { channelBinaryKernel } from './kernels/channel-binary.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { channelSumKernel } from './kernels/channel-sum.js';
-import { SGD_UPDATE, sgdUpdateKernel } from './kernels/sgd-update.js';
-import { RELU_GRAD, reluGradKernel, reluKernel } from './kernels/relu.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
+import { sgdUpdateKernel } from './kernels/sgd-update.js';
+import { reluGradKernel, reluKernel } from './kernels/relu.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD, SGD_UPDATE } from '@kd/tfjs-kernels';
+import { batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
 import { geometryOf } from './wasm-heap.js';
 

@@ -15,6 +15,9 @@ export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo): number {
   return data.memoryOffset;
 }
 
+/** {@link offsetOf}, or -1 (the addon's "absent") for an optional input that is not there. */
+export const optionalOffsetOf = (backend: WasmBackendLike, t: tf.TensorInfo | undefined): number => (t === undefined ? -1 : offsetOf(backend, t));
+
 /**
  * The heap as the addon sees it. Read after every allocation of the call: an allocation can grow the wasm memory,
  * and the view tfjs keeps is replaced then.

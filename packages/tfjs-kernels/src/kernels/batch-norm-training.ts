@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats, writeFloats } from './host-data.js';
 
 /** Kernel names of kd's whole training-mode batch norm (not in tfjs-core: tfjs builds it from ~20 kernels). */
 export const BATCH_NORM_TRAINING = 'KdBatchNormTraining';
@@ -12,15 +13,7 @@ type Info = tf.TensorInfo;
 type Args = Parameters<tf.KernelFunc>[0];
 type Backend = tf.KernelBackend;
 
-/** A float32 output holding `values` (KernelBackend's `write`, which every backend implements). */
-const output = (backend: Backend, shape: readonly number[], values: Float32Array): Info => ({
-  dataId: backend.write(values, [...shape], 'float32'),
-  shape: [...shape],
-  dtype: 'float32',
-});
-
-const read = (backend: tf.KernelBackend, t: Info | undefined): Float32Array | undefined =>
-  t === undefined ? undefined : (backend.readSync(t.dataId) as Float32Array);
+const read = (backend: Backend, t: Info | undefined): Float32Array | undefined => (t === undefined ? undefined : readFloats(backend, t));
 
 function checkInputs(name: string, x: Info, vectors: Record<string, Info | undefined>): number {
   const channels = x.shape[x.shape.length - 1]!;
@@ -86,9 +79,9 @@ export function batchNormTrainingKernel(backendName: string): tf.KernelConfig {
       for (let i = 0; i < xs.length; i += channels)
         for (let k = 0; k < channels; k++) y[i + k] = Math.fround(Math.fround(xs[i + k]! - mean[k]!) * mul[k]!) + add[k]!;
       return [
-        output(backend, [...x!.shape], y),
-        output(backend, [channels], mean),
-        output(backend, [channels], variance),
+        writeFloats(backend, [...x!.shape], y),
+        writeFloats(backend, [channels], mean),
+        writeFloats(backend, [channels], variance),
       ];
     },
   };
@@ -138,9 +131,9 @@ export function batchNormTrainingGradKernel(backendName: string): tf.KernelConfi
       for (let i = 0; i < xs.length; i += channels)
         for (let k = 0; k < channels; k++) dx[i + k] = dys[i + k]! * m[k]! + Math.fround(xs[i + k]! - mu[k]!) * q[k]! + add[k]!;
       return [
-        output(backend, [...x!.shape], dx),
-        output(backend, [channels], dScale),
-        output(backend, [channels], dOffset),
+        writeFloats(backend, [...x!.shape], dx),
+        writeFloats(backend, [channels], dScale),
+        writeFloats(backend, [channels], dOffset),
       ];
     },
   };

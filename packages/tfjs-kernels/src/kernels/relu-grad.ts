@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats, writeFloats } from './host-data.js';
 
 /** Kernel name of ReLU's gradient as one kernel (tfjs-core's is Step + Multiply, two passes and a temporary). */
 export const RELU_GRAD = 'KdReluGrad';
@@ -16,14 +17,14 @@ export function reluGradKernel(backendName: string): tf.KernelConfig {
       if (!tf.util.arraysEqual(dy.shape, x.shape) || dy.dtype !== 'float32')
         throw new Error(`${RELU_GRAD}: dy must be float32 with x's shape [${x.shape.join(', ')}], got ${dy.dtype} [${dy.shape.join(', ')}]`);
       const b = backend as tf.KernelBackend;
-      const d = b.readSync(dy.dataId) as Float32Array;
+      const d = readFloats(b, dy);
       const xs = b.readSync(x.dataId) as Float32Array | Int32Array;
       const out = new Float32Array(d.length);
       for (let i = 0; i < d.length; i++) {
         const v = xs[i]!;
         out[i] = d[i]! * (v > 0 ? 1 : Number.isNaN(v) ? NaN : 0);
       }
-      return { dataId: b.write(out, [...dy.shape], 'float32'), shape: [...dy.shape], dtype: 'float32' };
+      return writeFloats(b, dy.shape, out);
     },
   };
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats, writeFloats } from './host-data.js';
 
 /** Kernel name of kd's whole SGD update of one parameter (tfjs has none: it is five element-wise kernels). */
 export const SGD_UPDATE = 'KdSgdUpdate';
@@ -53,12 +54,12 @@ export function sgdUpdateKernel(backendName: string): tf.KernelConfig {
       }
       if ((a.momentum > 0) !== (buffer !== undefined)) throw new Error(`${SGD_UPDATE}: a buffer goes with momentum > 0 and only then`);
       const b = backend as tf.KernelBackend;
-      // readSync returns the backend's own array on cpu: copy before writing.
-      const v = Float32Array.from(b.readSync(variable!.dataId) as Float32Array);
-      const g = b.readSync(gradient!.dataId) as Float32Array;
-      const buf = buffer === undefined ? undefined : Float32Array.from(b.readSync(buffer.dataId) as Float32Array);
+      // readFloats returns the backend's own array on cpu: copy before writing.
+      const v = Float32Array.from(readFloats(b, variable!));
+      const g = readFloats(b, gradient!);
+      const buf = buffer === undefined ? undefined : Float32Array.from(readFloats(b, buffer));
       sgdUpdateInPlace(v, g, buf, a);
-      const out = (values: Float32Array): tf.TensorInfo => ({ dataId: b.write(values, [...variable!.shape], 'float32'), shape: [...variable!.shape], dtype: 'float32' });
+      const out = (values: Float32Array) => writeFloats(b, variable!.shape, values);
       return buf === undefined ? [out(v)] : [out(v), out(buf)];
     },
   };

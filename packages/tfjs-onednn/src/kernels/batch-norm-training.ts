@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '@kd/tfjs-kernels';
 import type { OneDnnAddon } from '../load-addon.js';
-import { heapOf, offsetOf, type WasmBackendLike } from '../wasm-heap.js';
+import { heapOf, optionalOffsetOf, type WasmBackendLike } from '../wasm-heap.js';
 import { fallback } from './fallback.js';
-
-/** @kd/tfjs-kernels' names (this package does not depend on it; the kernels it replaces are registered there). */
-export const BATCH_NORM_TRAINING = 'KdBatchNormTraining';
-export const BATCH_NORM_TRAINING_GRAD = 'KdBatchNormTrainingGrad';
 
 const isVector = (t: tf.TensorInfo | undefined, channels: number) =>
   t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === channels);
@@ -29,7 +26,7 @@ export function batchNormTrainingKernel(addon: OneDnnAddon, previous: tf.KernelC
       const y = backend.makeOutput([...x!.shape], 'float32');
       const mean = backend.makeOutput([channels], 'float32');
       const variance = backend.makeOutput([channels], 'float32');
-      const at = (t: tf.TensorInfo | undefined) => (t === undefined ? -1 : offsetOf(backend, t));
+      const at = (t: tf.TensorInfo | undefined) => optionalOffsetOf(backend, t);
       addon.batchNormTraining(heapOf(backend), at(x), at(scale), at(offset), epsilon, at(y), at(mean), at(variance), total, channels);
       return [y, mean, variance];
     },
@@ -54,7 +51,7 @@ export function batchNormTrainingGradKernel(addon: OneDnnAddon, previous: tf.Ker
       const dx = backend.makeOutput([...x!.shape], 'float32');
       const dScale = backend.makeOutput([channels], 'float32');
       const dOffset = backend.makeOutput([channels], 'float32');
-      const at = (t: tf.TensorInfo | undefined) => (t === undefined ? -1 : offsetOf(backend, t));
+      const at = (t: tf.TensorInfo | undefined) => optionalOffsetOf(backend, t);
       addon.batchNormTrainingGrad(heapOf(backend), at(dy), at(x), at(scale), at(mean), at(variance), at(dMean), at(dVariance), epsilon, at(dx), at(dScale), at(dOffset), total, channels);
       return [dx, dScale, dOffset];
     },

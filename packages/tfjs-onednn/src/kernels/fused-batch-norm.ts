@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OneDnnAddon } from '../load-addon.js';
-import { heapOf, offsetOf, type WasmBackendLike } from '../wasm-heap.js';
+import { heapOf, offsetOf, optionalOffsetOf, type WasmBackendLike } from '../wasm-heap.js';
 import { isChannelVector } from './channel-binary.js';
 import { fallback } from './fallback.js';
 
@@ -21,7 +21,7 @@ export function fusedBatchNormKernel(addon: OneDnnAddon, previous: tf.KernelConf
       if (x!.dtype === 'float32' && vectors.every((t) => t.dtype === 'float32' && isChannelVector(t.shape, x!.shape))) {
         const out = backend.makeOutput([...x!.shape], 'float32');
         const total = tf.util.sizeFromShape(x!.shape);
-        const at = (t: tf.TensorInfo | undefined) => (t === undefined ? -1 : offsetOf(backend, t));
+        const at = (t: tf.TensorInfo | undefined) => optionalOffsetOf(backend, t);
         addon.batchNorm(heapOf(backend), at(x), at(mean), at(variance), at(offset), at(scale), varianceEpsilon, offsetOf(backend, out), total, x!.shape[x!.shape.length - 1]!);
         return out;
       }

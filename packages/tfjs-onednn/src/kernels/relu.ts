@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { RELU_GRAD } from '@kd/tfjs-kernels';
 import type { OneDnnAddon } from '../load-addon.js';
 import { heapOf, offsetOf, type WasmBackendLike } from '../wasm-heap.js';
 import { fallback } from './fallback.js';
-
-/** @kd/tfjs-kernels' name for ReLU's gradient. */
-export const RELU_GRAD = 'KdReluGrad';
 
 /**
  * float32 `Relu` in the addon, on oneDNN's OpenMP threads. With the convolutions and batch norms there, it was the one
