@@ -57,7 +57,7 @@ async function child(name) {
   await import('@tensorflow/tfjs-layers');
   await import('@tensorflow/tfjs-backend-wasm');
   // tfjs's own entries, taken before kd replaces them, to put back for the ablated configurations.
-  const stock = { grad: tf.getGradient('FusedBatchNorm'), reluGrad: tf.getGradient('Relu'), sum: tf.getKernel('Sum', 'wasm'), mean: tf.getKernel('Mean', 'wasm') };
+  const stock = { grad: tf.getGradient('FusedBatchNorm'), reluGrad: tf.getGradient('Relu') };
   const stockKernels = new Map([...COPY_KERNELS, ...ELEMENTWISE_KERNELS].map((k) => [k, tf.getKernel(k, 'wasm')]));
   const restore = (names) => {
     for (const k of names) {
@@ -85,11 +85,7 @@ async function child(name) {
     tf.unregisterGradient('FusedBatchNorm');
     tf.registerGradient(stock.grad);
   }
-  if (!cfg.reductions)
-    for (const k of [stock.sum, stock.mean]) {
-      tf.unregisterKernel(k.kernelName, 'wasm');
-      tf.registerKernel(k);
-    }
+  if (!cfg.reductions) restore(['Sum', 'Mean']);
   // Without these kernels, @kd/core's layer and optimiser take the stock op chains.
   if (!cfg.bnTraining) tf.unregisterKernel('KdBatchNormTraining', 'wasm');
   if (!cfg.sgdKernel) tf.unregisterKernel('KdSgdUpdate', 'wasm');

@@ -39,7 +39,8 @@ const { values: a } = parseArgs({
   },
 });
 const batch = Number(a.batch);
-// Same thread count on both sides: XNNPACK's pool (@kd/backend-wasm) and PyTorch's intra-op threads.
+// Same thread count on both sides: kd's compute threads (@kd/backend-wasm: the addon's, else XNNPACK's) and PyTorch's
+// intra-op threads.
 process.env.KD_WASM_THREADS = a.threads;
 const numClasses = Number(a.classes);
 const steps = Number(a.steps);
@@ -131,6 +132,8 @@ for (let round = 0; round < Number(a.rounds); round++) {
   const rows = [];
   for (const k of backends) {
     if (k.skipped) continue;
+    // Each backend's cases hold its tensors: time them with it active (selectBackend left the last one active).
+    await tf.setBackend(k.backend);
     for (const c of k.cases) {
       const t = timed(c.step);
       const pt = torchBy.get(c.case)?.imgPerSec ?? null;
