@@ -84,14 +84,40 @@ convolution_forward::primitive_desc forwardHint(const Geometry& g, bool bias, co
   return convolution_forward::primitive_desc(d, attr, cpu());
 }
 
+// The user's filter (HWIO, or HWIGO when grouped) and the layout a primitive wants. `move` reorders between them —
+// into the primitive's layout for a forward pass or input gradient, back to the user's for a filter gradient — and is
+// built once: the user's data pointer is given at each execution.
+struct FilterLayout {
+  memory::desc user;
+  bool reorders = false;
+  memory wanted;
+  reorder move;
+  FilterLayout() = default;
+  FilterLayout(const Geometry& g, const memory::desc& primitive, bool intoPrimitive) : user(g.wei(), dt::f32, g.userTag()) {
+    reorders = primitive != user;
+    if (!reorders) return;
+    wanted = memory(primitive, cpu());
+    memory userData(user, cpu(), nullptr);
+    move = intoPrimitive ? reorder(userData, wanted) : reorder(wanted, userData);
+  }
+  // The filter at `userData` as the primitive reads it.
+  memory read(memory userData) {
+    if (!reorders) return userData;
+    move.execute(strm(), userData, wanted);
+    return wanted;
+  }
+  // Where the primitive writes a filter gradient bound for `userData`; `finish` moves it there.
+  memory target(const memory& userData) const { return reorders ? wanted : userData; }
+  void finish(memory userData) {
+    if (reorders) move.execute(strm(), wanted, userData);
+  }
+};
+
 // activation: 0 none, 1 relu, 2 relu6.
 struct Forward {
   convolution_forward::primitive_desc pd;
   convolution_forward prim;
-  memory::desc userWei;
-  bool reorderWei;
-  reorder toWei;  // built once: the filter's data pointer is given at each execution
-  memory wei;
+  FilterLayout filter;
   Forward(const Geometry& g, bool bias, int activation) {
     primitive_attr attr;
     if (activation) {
@@ -102,21 +128,14 @@ struct Forward {
     }
     pd = forwardHint(g, bias, attr);
     prim = convolution_forward(pd);
-    userWei = memory::desc(g.wei(), dt::f32, g.userTag());
-    reorderWei = pd.weights_desc() != userWei;
-    if (reorderWei) {
-      wei = memory(pd.weights_desc(), cpu());
-      toWei = reorder(memory(userWei, cpu(), nullptr), wei);
-    }
+    filter = FilterLayout(g, pd.weights_desc(), true);
   }
 };
 
 struct BackwardData {
   convolution_backward_data::primitive_desc pd;
   convolution_backward_data prim;
-  memory::desc userWei;
-  bool reorderWei;
-  memory wei;
+  FilterLayout filter;
   BackwardData(const Geometry& g) {
     auto hint = forwardHint(g, false, primitive_attr());
     memory::desc diffSrc(g.src(), dt::f32, tag::nhwc), diffDst(g.dst(), dt::f32, tag::nhwc);
@@ -124,22 +143,14 @@ struct BackwardData {
                                       diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
     pd = convolution_backward_data::primitive_desc(d, cpu(), hint);
     prim = convolution_backward_data(pd);
-    userWei = memory::desc(g.wei(), dt::f32, g.userTag());
-    reorderWei = pd.weights_desc() != userWei;
-    if (reorderWei) {
-      wei = memory(pd.weights_desc(), cpu());
-      toWei = reorder(memory(userWei, cpu(), nullptr), wei);
-    }
+    filter = FilterLayout(g, pd.weights_desc(), true);
   }
-  reorder toWei;
 };
 
 struct BackwardWeights {
   convolution_backward_weights::primitive_desc pd;
   convolution_backward_weights prim;
-  memory::desc userWei;
-  bool reorderWei;
-  memory wei;
+  FilterLayout filter;
   BackwardWeights(const Geometry& g) {
     auto hint = forwardHint(g, false, primitive_attr());
     memory::desc src(g.src(), dt::f32, tag::nhwc), diffDst(g.dst(), dt::f32, tag::nhwc);
@@ -147,14 +158,8 @@ struct BackwardWeights {
                                          diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
     pd = convolution_backward_weights::primitive_desc(d, cpu(), hint);
     prim = convolution_backward_weights(pd);
-    userWei = memory::desc(g.wei(), dt::f32, g.userTag());
-    reorderWei = pd.diff_weights_desc() != userWei;
-    if (reorderWei) {
-      wei = memory(pd.diff_weights_desc(), cpu());
-      fromWei = reorder(wei, memory(userWei, cpu(), nullptr));
-    }
+    filter = FilterLayout(g, pd.diff_weights_desc(), false);
   }
-  reorder fromWei;
 };
 
 template <typename T>
@@ -268,10 +273,8 @@ napi_value Forward_(napi_env env, napi_callback_info info) {
         const int activation = static_cast<int>(off[4]);
         auto& f = cached<Forward>(forwards, g.key() + (bias ? ",b" : ",-") + std::to_string(activation),
                                   [&] { return new Forward(g, bias, activation); });
-        memory userWei = at(f.userWei, heap, off[1]);
-        if (f.reorderWei) f.toWei.execute(strm(), userWei, f.wei);
         std::unordered_map<int, memory> args{{DNNL_ARG_SRC, at(f.pd.src_desc(), heap, off[0])},
-                                             {DNNL_ARG_WEIGHTS, f.reorderWei ? f.wei : userWei},
+                                             {DNNL_ARG_WEIGHTS, f.filter.read(at(f.filter.user, heap, off[1]))},
                                              {DNNL_ARG_DST, at(f.pd.dst_desc(), heap, off[3])}};
         if (bias) args.emplace(DNNL_ARG_BIAS, at(f.pd.bias_desc(), heap, off[2]));
         f.prim.execute(strm(), args);
@@ -287,10 +290,8 @@ napi_value BackwardData_(napi_env env, napi_callback_info info) {
       },
       [](uint8_t* heap, const Geometry& g, const double* off) {
         auto& b = cached<BackwardData>(backwardData, g.key(), [&] { return new BackwardData(g); });
-        memory userWei = at(b.userWei, heap, off[1]);
-        if (b.reorderWei) b.toWei.execute(strm(), userWei, b.wei);
         b.prim.execute(strm(), {{DNNL_ARG_DIFF_DST, at(b.pd.diff_dst_desc(), heap, off[0])},
-                                {DNNL_ARG_WEIGHTS, b.reorderWei ? b.wei : userWei},
+                                {DNNL_ARG_WEIGHTS, b.filter.read(at(b.filter.user, heap, off[1]))},
                                 {DNNL_ARG_DIFF_SRC, at(b.pd.diff_src_desc(), heap, off[2])}});
       });
 }
@@ -304,11 +305,11 @@ napi_value BackwardWeights_(napi_env env, napi_callback_info info) {
       },
       [](uint8_t* heap, const Geometry& g, const double* off) {
         auto& b = cached<BackwardWeights>(backwardWeights, g.key(), [&] { return new BackwardWeights(g); });
-        memory userWei = at(b.userWei, heap, off[2]);
+        memory userWei = at(b.filter.user, heap, off[2]);
         b.prim.execute(strm(), {{DNNL_ARG_SRC, at(b.pd.src_desc(), heap, off[0])},
                                 {DNNL_ARG_DIFF_DST, at(b.pd.diff_dst_desc(), heap, off[1])},
-                                {DNNL_ARG_DIFF_WEIGHTS, b.reorderWei ? b.wei : userWei}});
-        if (b.reorderWei) b.fromWei.execute(strm(), b.wei, userWei);
+                                {DNNL_ARG_DIFF_WEIGHTS, b.filter.target(userWei)}});
+        b.filter.finish(userWei);
       });
 }
 
