@@ -62,6 +62,14 @@ export { writeFileAtomic, writeDirAtomic } from './io/atomic.js';
 export { saveNetwork, loadNetwork, NETWORK_FILE } from './io/network-weights.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainingPosition, type LoadedCheckpoint } from './io/checkpoint.js';
 export { stableStringify } from './io/stable-json.js';
+export {
+  readRunSummary,
+  type RunSummary,
+  type RunStatus,
+  type RunFailure,
+  type RunFailureKind,
+  type RunWarning,
+} from './io/run-files.js';
 export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunResult } from './runtime/kd-runtime.js';
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';
 export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';

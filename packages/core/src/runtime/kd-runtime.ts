@@ -40,6 +40,11 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   /** Skip discovery and use only explicitly registered plugins. */
   readonly discover?: boolean;
+  /**
+   * Import local modules (paths) that a config lists in `plugins`. A plugin is code: validating or running a config
+   * from someone else must not run their module unless the user said so (`kd --allow-local-plugins`).
+   */
+  readonly allowLocalPlugins?: boolean;
 }
 
 export interface RunOptions {
