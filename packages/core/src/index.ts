@@ -41,7 +41,7 @@ export type {
   StudentHead,
 } from './contracts/distiller.js';
 export type { Evaluator, EvaluationContext, Metrics } from './contracts/evaluator.js';
-export { KdInputError, KdMissingPluginError, isInputError } from './errors/errors.js';
+export { KdInputError, KdMissingPluginError, KdRunError, isInputError, isRunError } from './errors/errors.js';
 export { Rng, hashString } from './rng/rng.js';
 export { RunEvents, type RunEventMap } from './engine/events.js';
 export { Optimizer, type OptimizerConfig, type ParamRef } from './engine/optimizer.js';

@@ -22,3 +22,18 @@ export class KdMissingPluginError extends KdInputError {
 export function isInputError(e: unknown): e is KdInputError {
   return e instanceof Error && (e as { exitCode?: unknown }).exitCode === 2;
 }
+
+/**
+ * A run that stopped for a reason its message states in full (divergence, non-finite weights, an interruption): the
+ * CLI prints the message without a stack and exits with `exitCode` (1, or 130/143 after SIGINT/SIGTERM).
+ */
+export class KdRunError extends Error {
+  constructor(message: string, readonly exitCode: number = 1) {
+    super(message);
+    this.name = 'KdRunError';
+  }
+}
+
+export function isRunError(e: unknown): e is KdRunError {
+  return e instanceof Error && e.name === 'KdRunError' && typeof (e as { exitCode?: unknown }).exitCode === 'number';
+}
