@@ -25,6 +25,7 @@ export interface PipelineConfig {
     readonly optimizer: OptimizerConfig;
     readonly schedule: ScheduleConfig;
     readonly evalEvery: number;
+    readonly lossSpikeFactor: number;
   };
   readonly output: { readonly dir: string; readonly overwrite: boolean; readonly keepCheckpoints: number };
 }

@@ -73,6 +73,13 @@ export const trainingSchema = {
     optimizer: { ...optimizer, default: { type: 'sgd' } },
     schedule,
     evalEvery: { type: 'integer', minimum: 1, default: 1, description: 'Evaluate every N epochs (and always after the last).' },
+    lossSpikeFactor: {
+      type: 'number',
+      minimum: 1,
+      default: 10,
+      description:
+        'Warn (progress line, metrics.jsonl, summary.json, report) when a step\'s total loss exceeds this factor times the median of the last 50 steps. A NaN or infinite loss always stops the run.',
+    },
   },
 } as const;
 
