@@ -1,14 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { AccuracyOptions } from './accuracy.options.js';
-import { countTopK } from './top-k.js';
-import { addToConfusion, classMeanAccuracy, classSupport, emptyConfusion, perClassAccuracy, type ConfusionMatrix } from './confusion.js';
+import { argMaxRow, isFiniteRow, labelRank } from './logit-rows.js';
+import { addToConfusion, classMeanAccuracy, classSupport, emptyConfusion, perClassAccuracy, type ConfusionMatrix, type ConfusionTally } from './confusion.js';
 
-/** Top-k hit counts over a split and, when `numClasses` is given, the confusion matrix of the arg-max predictions. */
+/**
+ * Top-k hit counts over a split, the number of samples whose logits were not all finite (misses at every k) and, when
+ * `numClasses` is given, the confusion matrix of the arg-max predictions.
+ */
 export interface ClassifierTally {
   readonly n: number;
   readonly hits: ReadonlyMap<number, number>;
-  readonly confusion?: ConfusionMatrix;
+  readonly nonFinite: number;
+  readonly confusion?: ConfusionTally;
 }
 
 /** One inference pass of a network over a split: top-k hits and (optionally) the confusion matrix. */
@@ -21,13 +25,21 @@ export async function tallyClassifier(
   const hits = new Map<number, number>(ks.map((k) => [k, 0]));
   const confusion = numClasses === undefined ? undefined : emptyConfusion(numClasses);
   let n = 0;
+  let nonFinite = 0;
   for await (const batch of context.split.batches({ batchSize: context.batchSize, dropLast: false })) {
     try {
       // apply() returns every stage output: tidy frees them all, not only the logits.
       tf.tidy(() => {
         const logits = network.apply(batch.x, { training: false }).logits;
-        for (const k of ks) hits.set(k, hits.get(k)! + countTopK(logits, batch.y, k));
-        if (confusion) addToConfusion(confusion, batch.y.dataSync(), tf.argMax(logits, 1).dataSync());
+        const width = logits.shape[1];
+        const values = logits.dataSync();
+        const labels = batch.y.dataSync();
+        for (let i = 0; i < labels.length; i++) {
+          if (!isFiniteRow(values, i, width)) nonFinite++;
+          const rank = labelRank(values, i, width, labels[i]!);
+          for (const k of ks) if (rank < k) hits.set(k, hits.get(k)! + 1);
+        }
+        if (confusion) addToConfusion(confusion, labels, Array.from(labels, (_, i) => argMaxRow(values, i, width)));
       });
       n += batch.y.shape[0];
     } finally {
@@ -35,7 +47,7 @@ export async function tallyClassifier(
       batch.y.dispose();
     }
   }
-  return confusion ? { n, hits, confusion } : { n, hits };
+  return confusion ? { n, hits, nonFinite, confusion } : { n, hits, nonFinite };
 }
 
 /** Top-k accuracy over a split, in inference mode. */
@@ -56,6 +68,8 @@ export interface ClassReport {
   readonly support: number[];
   /** `confusion[label][predicted]`, predicted = arg-max of the logits (lowest index on ties). */
   readonly confusion: ConfusionMatrix;
+  /** Samples of each class whose logits were not all finite: in no column of `confusion`, misses in `perClass`. */
+  readonly nonFinitePerClass: number[];
 }
 
 interface Measured {
@@ -80,10 +94,13 @@ export class AccuracyEvaluator implements Evaluator {
     const tally = await tallyClassifier(network, context, ks, this.options.perClass ? context.numClasses : undefined);
     const acc = (k: number) => (tally.n === 0 ? 0 : tally.hits.get(k)! / tally.n);
     const metrics: Record<string, number> = Object.fromEntries(this.options.topK.map((k, i) => [`${prefix}.top${k}`, acc(ks[i]!)]));
+    // Always reported (0 when every row is finite), so a diverged network shows in metrics.jsonl and not only as low accuracy.
+    metrics[`${prefix}.nonFinite`] = tally.n === 0 ? 0 : tally.nonFinite / tally.n;
     if (!tally.confusion) return { metrics };
     const perClass = perClassAccuracy(tally.confusion);
     metrics[`${prefix}.meanClassTop1`] = classMeanAccuracy(perClass);
-    return { metrics, report: { examples: tally.n, perClass, support: classSupport(tally.confusion), confusion: tally.confusion } };
+    const { matrix, nonFinite } = tally.confusion;
+    return { metrics, report: { examples: tally.n, perClass, support: classSupport(tally.confusion), confusion: matrix, nonFinitePerClass: nonFinite } };
   }
 
   async evaluate(context: EvaluationContext): Promise<Metrics> {

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { labelRank } from './logit-rows.js';
 
 /**
- * Number of samples whose label is among the k highest logits: a sample counts when fewer than k logits are strictly
- * greater than its label's, so a label tied with others counts as a hit (an arg-max would pick one of them arbitrarily).
+ * Number of samples whose label is among the k classes a stable descending sort of the logits puts first (ties by
+ * lower index; see `logit-rows.ts`). A row with a non-finite logit never counts.
  */
 export function countTopK(logits: tf.Tensor2D, labels: tf.Tensor1D, k: number): number {
-  return tf.tidy(() => {
-    const idx = tf.cast(labels, 'int32');
-    const labelLogit = tf.sum(tf.mul(logits, tf.oneHot(idx, logits.shape[1])), 1, true);
-    const greater = tf.sum(tf.cast(tf.greater(logits, labelLogit), 'int32'), 1);
-    return tf.sum(tf.cast(tf.less(greater, k), 'int32')).dataSync()[0]!;
-  });
+  const [n, width] = logits.shape;
+  const values = logits.dataSync();
+  const ys = labels.dataSync();
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (labelRank(values, i, width, ys[i]!) < k) hits++;
+  return hits;
 }
