@@ -1,39 +1,60 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { CalibrationOptions } from './calibration.options.js';
+import { top1Confidence } from './top1-confidence.js';
 import { ReliabilityTally, expectedCalibrationError, maximumCalibrationError, type ReliabilityBin } from './reliability.js';
 
-/** Confidence (top-1 softmax probability) and correctness of every sample of a split, binned. */
+/** A split's samples binned by confidence, and how many of them had non-finite logits. */
+export interface ReliabilityOfSplit {
+  readonly tally: ReliabilityTally;
+  readonly nonFinite: number;
+}
+
+/**
+ * Confidence (top-1 softmax probability) and correctness of every sample of a split, binned. A sample with a
+ * non-finite logit is a wrong prediction of confidence 1/C (see `top1Confidence`).
+ */
 export async function tallyReliability(
   network: Network,
   context: Pick<EvaluationContext, 'split' | 'batchSize'>,
   bins: number,
-): Promise<ReliabilityTally> {
+): Promise<ReliabilityOfSplit> {
   const tally = new ReliabilityTally(bins);
+  let nonFinite = 0;
   for await (const batch of context.split.batches({ batchSize: context.batchSize, dropLast: false })) {
     try {
       tf.tidy(() => {
         const logits = network.apply(batch.x, { training: false }).logits;
-        const confidence = tf.max(tf.softmax(logits), 1);
-        // arg-max takes the lowest index on ties.
-        const correct = tf.equal(tf.argMax(logits, 1), tf.cast(batch.y, 'int32'));
-        tally.add(confidence.dataSync(), correct.dataSync());
+        const width = logits.shape[1];
+        const values = logits.dataSync();
+        const labels = batch.y.dataSync();
+        const confidence = new Float64Array(labels.length);
+        const correct = new Uint8Array(labels.length);
+        for (let i = 0; i < labels.length; i++) {
+          const top = top1Confidence(values, i, width);
+          if (top.predicted < 0) nonFinite++;
+          confidence[i] = top.confidence;
+          correct[i] = top.predicted === labels[i] ? 1 : 0;
+        }
+        tally.add(confidence, correct);
       });
     } finally {
       batch.x.dispose();
       batch.y.dispose();
     }
   }
-  return tally;
+  return { tally, nonFinite };
 }
 
 interface Measured {
   readonly ece: number;
   readonly mce: number;
+  /** Fraction of the samples whose logits were not all finite. */
+  readonly nonFinite: number;
   readonly reliability: ReliabilityBin[];
 }
 
-const metricsOf = (prefix: string, m: Measured): Metrics => ({ [`${prefix}.ece`]: m.ece, [`${prefix}.mce`]: m.mce });
+const metricsOf = (prefix: string, m: Measured): Metrics => ({ [`${prefix}.ece`]: m.ece, [`${prefix}.mce`]: m.mce, [`${prefix}.nonFinite`]: m.nonFinite });
 
 /** Expected and maximum calibration error of the student (and teacher), with reliability-diagram data. */
 export class CalibrationEvaluator implements Evaluator {
@@ -44,9 +65,10 @@ export class CalibrationEvaluator implements Evaluator {
   constructor(private readonly options: CalibrationOptions) {}
 
   private async measure(network: Network, context: EvaluationContext): Promise<Measured> {
-    const reliability = await tallyReliability(network, context, this.options.bins);
-    const diagram = reliability.diagram();
-    return { ece: expectedCalibrationError(diagram), mce: maximumCalibrationError(diagram), reliability: diagram };
+    const { tally, nonFinite } = await tallyReliability(network, context, this.options.bins);
+    const diagram = tally.diagram();
+    const n = tally.total;
+    return { ece: expectedCalibrationError(diagram), mce: maximumCalibrationError(diagram), nonFinite: n === 0 ? 0 : nonFinite / n, reliability: diagram };
   }
 
   async evaluate(context: EvaluationContext): Promise<Metrics> {

@@ -101,6 +101,42 @@ describe('CalibrationEvaluator', () => {
     const ev = new CalibrationEvaluator({ ...defaults, teacher: false });
     const net = scriptedNetwork([withConfidence(0.8)]);
     const m = await ev.evaluate({ student: net, teacher: net, split: labelSplit([0]), splitName: 'test', batchSize: 1, numClasses: 2, epoch: 0 });
-    expect(Object.keys(m).sort()).toEqual(['calibration.student.ece', 'calibration.student.mce']);
+    expect(Object.keys(m).sort()).toEqual(['calibration.student.ece', 'calibration.student.mce', 'calibration.student.nonFinite']);
+    expect(m['calibration.student.nonFinite']).toBe(0);
+  });
+
+  it('bins a non-finite row as a wrong prediction of confidence 1/C and a tie as the first maximum (hand-computed)', async () => {
+    const rows = [
+      [NaN, 0, 0, 0], // label 1: non-finite → wrong, confidence 1/4, bin (0, 0.25]
+      [Infinity, 0, 0, 0], // label 0: non-finite, although class 0 "wins" → wrong, 1/4
+      [1, 1, 1, 1], // label 2: constant → predicts 0, confidence 1/4 → wrong
+      [Math.log(6), 0, 0, 0], // label 0: right, confidence 6 / (6 + 3) = 2/3, bin (0.5, 0.75]
+      [0, 2, 2, 0], // label 2: tied with class 1, which is predicted → wrong; confidence e²/(2e² + 2) = 1/(2 + 2e⁻²)
+    ];
+    const tied = 1 / (2 + 2 * Math.exp(-2)); // 0.4403985…, bin (0.25, 0.5]
+    const ev = new CalibrationEvaluator({ ...defaults, bins: 4, teacher: false });
+    const before = tf.memory().numTensors;
+    const m = await ev.evaluate({ student: scriptedNetwork(rows), split: labelSplit([1, 0, 2, 0, 2]), splitName: 'test', batchSize: 2, numClasses: 4, epoch: 0 });
+    expect(tf.memory().numTensors).toBe(before);
+    const d = (ev.lastReport as { student: { reliability: Case['reliability'] } }).student.reliability;
+    expect(d.map((b) => b.count)).toEqual([3, 1, 1, 0]);
+    expect(d[0]).toMatchObject({ confidence: 0.25, accuracy: 0 });
+    expect(d[1]!.confidence).toBeCloseTo(tied, 14);
+    // ln 6 passes through float32 logits: 2/3 to about 1e-8.
+    expect(d[2]!.confidence).toBeCloseTo(2 / 3, 7);
+    expect(d[2]!.accuracy).toBe(1);
+    // ECE = 3/5 · 0.25 + 1/5 · tied + 1/5 · (1 − 2/3); MCE = tied
+    expect(m['calibration.student.ece']).toBeCloseTo(0.15 + tied / 5 + 1 / 15, 8);
+    expect(m['calibration.student.mce']).toBeCloseTo(tied, 14);
+    expect(m['calibration.student.nonFinite']).toBeCloseTo(2 / 5, 15);
+  });
+
+  it('gives an all-NaN network its share of wrong 1/C predictions: ECE 1/C, nonFinite 1', async () => {
+    const ev = new CalibrationEvaluator({ ...defaults, teacher: false });
+    const m = await ev.evaluate({ student: scriptedNetwork([[NaN, NaN, NaN, NaN, NaN]]), split: labelSplit([0, 1, 2]), splitName: 'test', batchSize: 2, numClasses: 5, epoch: 0 });
+    expect(Object.keys(m).sort()).toEqual(['calibration.student.ece', 'calibration.student.mce', 'calibration.student.nonFinite']);
+    expect(m['calibration.student.ece']).toBeCloseTo(0.2, 15);
+    expect(m['calibration.student.mce']).toBeCloseTo(0.2, 15);
+    expect(m['calibration.student.nonFinite']).toBe(1);
   });
 });
