@@ -93,3 +93,4 @@ export { probeFeatures, requireSpatialFeature, featureName, FEATURE_KINDS, type 
 export { checkRunHasTeacher } from './plugin/teacher-required.js';
 export { isLayersModelDir, loadLayersModelWeights } from './io/layers-model-weights.js';
 export { keepingRunningStats } from './engine/keeping-running-stats.js';
+export { gunzipBounded, gunzipFileBounded, gunzipFileChunks, type InflateLimit } from './io/bounded-gunzip.js';
