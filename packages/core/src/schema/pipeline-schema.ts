@@ -7,11 +7,16 @@ export function pluginSchemaId(kind: PluginKind, name: string): string {
   return `kd:${kind}/${name}`;
 }
 
+/** Marks a plugin slot's schema, so that errors can show the `{ "name": … }` form a slot expects. */
+export const SLOT_COMMENT_PREFIX = 'kd plugin slot: ';
+
 function union(manifests: readonly PluginManifest[], kind: PluginKind, description: string): Record<string, unknown> {
   const of = manifests.filter((m) => m.kind === kind);
+  const $comment = `${SLOT_COMMENT_PREFIX}${kind}`;
   // ajv rejects `oneOf: []`; a slot with no installed plugin matches nothing instead.
-  if (of.length === 0) return { not: {}, description: `${description} (no ${kind} plugin is installed)` };
+  if (of.length === 0) return { $comment, not: {}, description: `${description} (no ${kind} plugin is installed)` };
   return {
+    $comment,
     type: 'object',
     description,
     required: ['name'],

@@ -75,6 +75,48 @@ describe('pipeline validation', () => {
     expect(() => v.validate(valid())).toThrow(/no dataset plugin is installed/);
   });
 
+  it('says a slot given as a bare name must be an object, with or without the plugin installed', () => {
+    const none = createPipelineValidator(manifests.filter((x) => x.kind !== 'dataset'));
+    const msg = (() => {
+      try {
+        none.validate({ ...valid(), dataset: 'idx' }, 'cfg.json');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(msg).toContain('/dataset: expected an object like {"name": "idx", …}, got "idx"');
+    expect(msg).not.toContain('no dataset plugin is installed');
+    expect(errorOf({ ...valid(), dataset: 'toy' })).toContain('/dataset: expected an object like {"name": "toy", …}, got "toy"');
+    expect(errorOf({ ...valid(), dataset: 3 })).toContain('/dataset: expected an object like {"name": "toy", …}, got 3');
+    expect(errorOf({ ...valid(), student: { backbone: 'mlp' } })).toContain('/student/backbone: expected an object like {"name": "mlp", …}, got "mlp"');
+    expect(errorOf({ ...valid(), distiller: ['kd'] })).toContain('/distiller: expected an object like {"name": "kd", …}, got ["kd"]');
+    // One line per problem, not one per failing keyword.
+    expect(errorOf({ ...valid(), dataset: 'toy' }).match(/\/dataset:/g)).toHaveLength(1);
+  });
+
+  it('names a non-finite number instead of printing JSON\'s null', () => {
+    const msg = errorOf({ ...valid(), training: { epochs: 2, optimizer: { type: 'sgd', lr: Infinity } } });
+    expect(msg).toContain('/training/optimizer/lr: got Infinity (not a finite number); expected number');
+    expect(errorOf({ ...valid(), training: { epochs: NaN } })).toContain('/training/epochs: got NaN (not a finite number)');
+  });
+
+  it('reports a value nested 100,000 levels deep in a few short lines, without overflowing the stack', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = i % 2 ? [deep] : { a: deep };
+    for (const config of [{ ...valid(), training: { epochs: deep } }, { ...valid(), extra: deep }, { ...valid(), student: { backbone: { name: 'mlp', width: deep } } }]) {
+      const msg = errorOf(config);
+      expect(msg.length).toBeLessThan(600);
+      expect(msg).toMatch(/\/(training\/epochs|extra|student\/backbone\/width)/);
+    }
+    expect(errorOf({ ...valid(), training: { epochs: deep } })).toContain('/training/epochs: got [{"a":[…]}] (array); expected integer');
+  });
+
+  it('keeps printed values short', () => {
+    const msg = errorOf({ ...valid(), training: { epochs: 'x'.repeat(100_000) } });
+    expect(msg).toContain(`/training/epochs: got "${'x'.repeat(56)}... (string); expected integer`);
+  });
+
   it('didYouMean ignores distant candidates', () => {
     expect(didYouMean('tempreature', ['temperature', 'alpha'])).toBe('temperature');
     expect(didYouMean('zzz', ['temperature', 'alpha'])).toBeUndefined();

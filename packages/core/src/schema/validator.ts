@@ -2,7 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import ajvFormats from 'ajv-formats';
 import type { PluginManifest } from '../plugin/plugin.js';
 import { KdInputError } from '../errors/errors.js';
-import { buildPipelineSchema, pluginSchemaId } from './pipeline-schema.js';
+import { buildPipelineSchema, pluginSchemaId, SLOT_COMMENT_PREFIX } from './pipeline-schema.js';
 import { didYouMean } from './did-you-mean.js';
 
 const addFormats = ajvFormats.default;
@@ -42,10 +42,49 @@ export function compilePluginSchema(manifest: PluginManifest): ValidateFunction 
   return createAjv().compile({ ...manifest.optionsSchema, $id: pluginSchemaId(manifest.kind, manifest.name) });
 }
 
-function show(value: unknown): string {
+const SHOW_LENGTH = 60;
+
+/**
+ * A short rendering of a value for a message. Bounded in depth and length, because the value is the user's and may be
+ * nested arbitrarily deep (JSON.stringify would overflow the stack); non-finite numbers are named, not printed as
+ * JSON's `null`.
+ */
+export function show(value: unknown, depth = 0): string {
   if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  let s: string;
+  if (typeof value === 'number') s = Number.isFinite(value) ? JSON.stringify(value) : String(value);
+  else if (typeof value === 'string') s = JSON.stringify(value.length > SHOW_LENGTH ? value.slice(0, SHOW_LENGTH) : value);
+  else if (value === null || typeof value !== 'object') s = String(JSON.stringify(value) ?? value);
+  else if (depth >= 2) s = Array.isArray(value) ? '[…]' : '{…}';
+  else if (Array.isArray(value)) {
+    const items = value.slice(0, 4).map((v) => show(v, depth + 1));
+    s = `[${items.join(',')}${value.length > 4 ? ',…' : ''}]`;
+  } else {
+    const keys = Object.keys(value);
+    const items = keys.slice(0, 4).map((k) => `${JSON.stringify(k.slice(0, SHOW_LENGTH))}:${show((value as Record<string, unknown>)[k], depth + 1)}`);
+    s = `{${items.join(',')}${keys.length > 4 ? ',…' : ''}}`;
+  }
+  return depth === 0 && s.length > SHOW_LENGTH ? `${s.slice(0, SHOW_LENGTH - 3)}...` : s;
+}
+
+function typeOf(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'not a finite number';
+  return typeof value;
+}
+
+/** The plugin kind of a slot's schema (`dataset`, `backbone`, …), or undefined for any other schema. */
+function slotKind(schema: unknown): string | undefined {
+  const c = (schema as Record<string, unknown> | undefined)?.['$comment'];
+  return typeof c === 'string' && c.startsWith(SLOT_COMMENT_PREFIX) ? c.slice(SLOT_COMMENT_PREFIX.length) : undefined;
+}
+
+/** `"dataset": "idx"` names a plugin but is not a slot: say what the slot's form is, with the name the user meant. */
+function notASlotObject(at: string, kind: string, value: unknown, schema: unknown): string {
+  const names = (((schema as Record<string, any>)?.['properties']?.['name']?.['enum'] as unknown[]) ?? []).map(String);
+  const name = typeof value === 'string' && value !== '' ? value : (names[0] ?? `<${kind} plugin>`);
+  return `${at}: expected an object like {"name": ${JSON.stringify(name)}, …}, got ${show(value)}`;
 }
 
 function pointer(p: string): string {
@@ -72,10 +111,17 @@ export function formatErrors(fn: ValidateFunction, data: unknown): string[] {
   return [...lines];
 }
 
+function isObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function formatOne(e: ErrorObject, data: unknown): string {
   const at = pointer(e.instancePath);
   const value = valueAt(data, e.instancePath);
   const p = e.params as Record<string, unknown>;
+  const slot = slotKind(e.parentSchema);
+  if (slot && !isObject(value) && (e.keyword === 'type' || e.keyword === 'not' || e.keyword === 'oneOf' || e.keyword === 'discriminator'))
+    return notASlotObject(at, slot, value, e.parentSchema);
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(p['additionalProperty']);
@@ -93,7 +139,7 @@ function formatOne(e: ErrorObject, data: unknown): string {
     case 'const':
       return `${at}: got ${show(value)}; expected ${JSON.stringify(p['allowedValue'])}`;
     case 'type':
-      return `${at}: got ${show(value)} (${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value}); expected ${String(p['type'])}`;
+      return `${at}: got ${show(value)} (${typeOf(value)}); expected ${String(p['type'])}`;
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
