@@ -1,8 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KdInputError, klDivergence, type EvaluationContext, type Evaluator, type Metrics } from '@kd/core';
 import type { AgreementOptions } from './agreement.options.js';
+import { firstArgMax } from './first-arg-max.js';
 
-/** Teacher–student top-1 agreement and mean KL(teacher ‖ student) over a split, both networks in inference mode. */
+/**
+ * Teacher–student top-1 agreement and mean KL(teacher ‖ student) over a split, both networks in inference mode.
+ *
+ * A sample where either network's logits hold a NaN or ±Inf is a disagreement, is left out of the KL mean (its KL is
+ * not a number, and a NaN summed in would make the whole mean NaN, while a masked 0 would look like perfect agreement)
+ * and counts in `agreement.nonFinite`. With no finite sample at all, the KL is NaN (no value: `null` in metrics.jsonl).
+ */
 export class AgreementEvaluator implements Evaluator {
   constructor(private readonly options: AgreementOptions) {}
 
@@ -12,19 +19,26 @@ export class AgreementEvaluator implements Evaluator {
     const tau = this.options.temperature;
     let n = 0;
     let agree = 0;
+    let finite = 0;
     let klSum = 0;
     for await (const batch of context.split.batches({ batchSize: context.batchSize, dropLast: false })) {
       try {
-        const [a, k] = tf.tidy(() => {
+        tf.tidy(() => {
           const s = student.apply(batch.x, { training: false }).logits;
           const t = teacher.apply(batch.x, { training: false }).logits;
-          // arg-max takes the lowest index on ties, for both networks alike.
-          const same = tf.sum(tf.cast(tf.equal(tf.argMax(s, 1), tf.argMax(t, 1)), 'int32'));
-          const kl = tf.sum(klDivergence(tf.div(s, tau), tf.div(t, tau)));
-          return [same.dataSync()[0]!, kl.dataSync()[0]!];
+          const width = s.shape[1];
+          const sv = s.dataSync();
+          const tv = t.dataSync();
+          const kl = klDivergence(tf.div(s, tau), tf.div(t, tau)).dataSync();
+          for (let i = 0; i < kl.length; i++) {
+            const ps = firstArgMax(sv, i, width);
+            const pt = firstArgMax(tv, i, width);
+            if (ps < 0 || pt < 0) continue;
+            finite++;
+            if (ps === pt) agree++;
+            klSum += kl[i]!;
+          }
         });
-        agree += a;
-        klSum += k;
         n += batch.y.shape[0];
       } finally {
         batch.x.dispose();
@@ -32,6 +46,10 @@ export class AgreementEvaluator implements Evaluator {
       }
     }
     const scale = this.options.klScale === 'temperatureSquared' ? tau * tau : 1;
-    return { 'agreement.top1': n === 0 ? 0 : agree / n, 'agreement.kl': n === 0 ? 0 : (scale * klSum) / n };
+    return {
+      'agreement.top1': n === 0 ? 0 : agree / n,
+      'agreement.kl': n === 0 ? 0 : finite === 0 ? NaN : (scale * klSum) / finite,
+      'agreement.nonFinite': n === 0 ? 0 : (n - finite) / n,
+    };
   }
 }
