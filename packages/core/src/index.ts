@@ -57,7 +57,9 @@ export { initializeVariable, initialValues, fans, type InitializerSpec } from '.
 export { learningRate, type ScheduleConfig } from './engine/schedule.js';
 export { crossEntropy } from './engine/losses.js';
 export { Trainer, type NamedEvaluator, type TrainerInput, type TrainerResult } from './engine/trainer.js';
-export { RunDirectory, RUN_FILES } from './engine/run-directory.js';
+export { RunDirectory, RUN_FILES, RUN_MARKER, type FreshStart } from './engine/run-directory.js';
+export { RunLock, LOCK_FILE } from './engine/run-lock.js';
+export { TrainingStopped, SIGNAL_EXIT_CODES, type StopRequest, type StopSignal } from './engine/training-stopped.js';
 export { writeFileAtomic, writeDirAtomic } from './io/atomic.js';
 export { saveNetwork, loadNetwork, NETWORK_FILE } from './io/network-weights.js';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainingPosition, type LoadedCheckpoint } from './io/checkpoint.js';

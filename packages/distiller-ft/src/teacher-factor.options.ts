@@ -102,6 +102,6 @@ export const teacherFactorSchemaProperties = {
   cacheDir: {
     type: 'string',
     default: TEACHER_FACTOR_DEFAULTS.cacheDir,
-    description: 'Directory of the auto-encoder cache, relative to the config file. "": a .kd-cache directory next to the run directory.',
+    description: 'Directory of the auto-encoder cache, relative to the config file. "": $KD_CACHE_DIR/teacher-factor when KD_CACHE_DIR is set (shared across runs), else the run directory's cache/teacher-factor.',
   },
 } as const;

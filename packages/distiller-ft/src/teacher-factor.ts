@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { KdInputError, type DistillerSetup, type LossTerms, type Network, type StagePlan, type StepContext } from '@kd/core';
 import { AutoEncoderModule } from './conv-coder.js';
@@ -58,7 +58,9 @@ export class TeacherFactors {
         ? isAbsolute(options.cacheDir)
           ? options.cacheDir
           : resolve(context.baseDir, options.cacheDir)
-        : resolve(dirname(setup.runDir), '.kd-cache');
+        : process.env['KD_CACHE_DIR']
+          ? resolve(process.env['KD_CACHE_DIR'], 'teacher-factor')
+          : join(setup.runDir, 'cache', 'teacher-factor');
       this.cacheKey = factorCacheKey(networkStateHash(teacher), this.keyParts(teacher));
       cached = new FactorCache(this.cacheDir).load(this.cacheKey, this.module);
       // Written when its stage ends, so an interrupted stage never leaves a half-trained entry.

@@ -11,7 +11,10 @@ describe('ft trains end to end from a config', () => {
     teacher = await trainTeacher(work);
   });
 
-  it('paraphraser stage, then student stage; a second run reuses the cached paraphraser; no tensor leaks', async () => {
+  it('paraphraser stage, then student stage; a second run reuses the cached paraphraser through KD_CACHE_DIR; no tensor leaks', async () => {
+    const shared = join(work, 'shared-cache');
+    process.env['KD_CACHE_DIR'] = shared;
+    onTestFinished(() => void delete process.env['KD_CACHE_DIR']);
     const config = (out: string) =>
       tinyConfig(out, {
         teacher: { backbone: TEACHER_BACKBONE, weights: teacher },
@@ -31,8 +34,9 @@ describe('ft trains end to end from a config', () => {
     for (const stage of ['teacher-ae', 'student']) expect(new Set(lines.filter((l) => l.stage === stage).map((l) => l.memory.numTensors)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
 
-    const cache = join(work, '.kd-cache');
-    expect(readdirSync(cache)).toHaveLength(1);
+    // Nothing is written beside the run directory: the cache is where KD_CACHE_DIR says.
+    expect(existsSync(join(work, '.kd-cache'))).toBe(false);
+    expect(readdirSync(join(shared, 'teacher-factor'))).toHaveLength(1);
     await sourceRuntime().run(writeConfig(work, 'ft-again.json', config('ft-again')));
     const again = metricsLines(join(work, 'ft-again'));
     expect(again.map((l) => l.stage)).toEqual(['student', 'student', 'student', 'student']);
@@ -40,6 +44,17 @@ describe('ft trains end to end from a config', () => {
     expect(again[3]!.loss['total']).toBeCloseTo(lines[5]!.loss['total']!, 5);
     expect(existsSync(join(work, 'ft-again', 'final', 'network.json'))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('without KD_CACHE_DIR the cache lives inside the run directory', async () => {
+    const config = tinyConfig('ft-own-cache', {
+      teacher: { backbone: TEACHER_BACKBONE, weights: teacher },
+      distiller: { name: 'ft', autoEncoderEpochs: 1, teacherFeature: 'stage2', studentFeature: 'stage2' },
+      training: { epochs: 1, batchSize: 32 },
+    });
+    await sourceRuntime().run(writeConfig(work, 'ft-own-cache.json', config));
+    expect(readdirSync(join(work, 'ft-own-cache', 'cache', 'teacher-factor'))).toHaveLength(1);
+    expect(existsSync(join(work, '.kd-cache'))).toBe(false);
   });
 
   it('a feature name the teacher does not have is an input error naming the option', async () => {

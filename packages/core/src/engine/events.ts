@@ -22,6 +22,8 @@ export interface EpochEndEvent {
   readonly record: Readonly<Record<string, unknown>>;
   readonly metrics: Metrics;
 }
+/** Something the user should see now although the run goes on (a loss spike). */
+export interface WarningEvent { readonly message: string }
 export interface RunEndEvent { readonly runDir: string; readonly final: Readonly<Record<string, unknown>> }
 
 export interface RunEventMap {
@@ -32,6 +34,7 @@ export interface RunEventMap {
   epochEnd: EpochEndEvent;
   stageEnd: StageEvent;
   runEnd: RunEndEvent;
+  warning: WarningEvent;
 }
 
 type Listener<E> = (event: E) => void | Promise<void>;

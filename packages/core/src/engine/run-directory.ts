@@ -1,8 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { KdInputError } from '../errors/errors.js';
+import { readRunSummary, type RunStatus } from '../io/run-files.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -17,9 +18,23 @@ export const RUN_FILES = {
   artifacts: 'artifacts',
   /** Images plugins produce (activation maps), PNG. */
   maps: 'maps',
+  /** Caches plugins keep for this run (a trained auto-encoder) unless KD_CACHE_DIR names a shared place. */
+  cache: 'cache',
 } as const;
 
-/** Lays out and guards a run directory: a finished run is never silently overwritten. */
+/**
+ * Written first into every directory a run creates. `output.overwrite` clears only a directory carrying it (or an
+ * empty one), so a mistyped `output.dir` can never delete a project folder or another tool's output.
+ */
+export const RUN_MARKER = '.kd-run';
+
+/** Names of the temporary files and directories `writeFileAtomic` / `writeDirAtomic` leave when killed. */
+const TEMP_NAME = /^\..+\.\d+\.(tmp|old)$/;
+
+/** What a fresh run will do with its directory; see `RunDirectory.checkFresh`. */
+export type FreshStart = 'create' | 'empty' | 'overwrite' | 'reuse';
+
+/** Lays out and guards a run directory: a finished run is never silently overwritten, and nothing else ever is. */
 export class RunDirectory {
   constructor(readonly dir: string) {}
 
@@ -27,39 +42,89 @@ export class RunDirectory {
     return join(this.dir, name);
   }
 
+  get isKdRun(): boolean {
+    return existsSync(this.path(RUN_MARKER));
+  }
+
+  /** The status summary.json records, or null when there is none (running, or killed before it was written). */
+  get status(): RunStatus | null {
+    try {
+      return readRunSummary(this.dir)?.status ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   get isFinished(): boolean {
-    return existsSync(this.path(RUN_FILES.summary));
+    return this.status === 'finished';
   }
 
   get hasCheckpoint(): boolean {
     return existsSync(join(this.path(RUN_FILES.checkpoints), 'latest.json'));
   }
 
-  /** For a new run: refuses to clobber earlier results unless asked to. Touches nothing. */
-  checkFresh(overwrite: boolean, pointer = '/output/dir'): void {
-    if (existsSync(this.dir) && readdirSync(this.dir).length > 0 && !overwrite) {
-      const hint = this.isFinished
-        ? 'set output.overwrite to true or choose another directory'
-        : this.hasCheckpoint
-          ? `it holds an interrupted run: continue it with kd run --resume ${this.dir}`
-          : 'choose another directory';
-      throw new KdInputError(`${pointer}: ${this.dir} already exists and is not empty; ${hint}`);
+  /**
+   * For a new run: decides what may happen to the directory, touching nothing. Throws a KdInputError when the run
+   * must not start there. A kd run directory that stopped before its first checkpoint (a failure or kill in epoch 1)
+   * holds nothing worth keeping, so it is reused in place without `overwrite`.
+   */
+  checkFresh(overwrite: boolean, pointer = '/output/dir'): FreshStart {
+    if (!existsSync(this.dir)) return 'create';
+    if (!statSync(this.dir).isDirectory()) throw new KdInputError(`${pointer}: ${this.dir} exists and is not a directory; expected a directory for the run`);
+    const entries = readdirSync(this.dir);
+    if (entries.length === 0) return 'empty';
+    if (!this.isKdRun) {
+      const legacy = entries.includes(RUN_FILES.config) && entries.includes(RUN_FILES.provenance);
+      throw new KdInputError(
+        `${pointer}: ${this.dir} already exists, is not empty and is not a kd run directory (no ${RUN_MARKER} marker); ` +
+          (overwrite ? 'output.overwrite only ever clears directories kd created. ' : '') +
+          (legacy ? 'It looks like a run of an earlier kd version: delete it yourself, or choose another directory' : 'choose a new or empty directory'),
+      );
     }
+    const status = this.status;
+    if (status === 'finished') {
+      if (overwrite) return 'overwrite';
+      throw new KdInputError(`${pointer}: ${this.dir} holds a finished run; set output.overwrite to true or choose another directory`);
+    }
+    if (this.hasCheckpoint) {
+      if (overwrite) return 'overwrite';
+      throw new KdInputError(
+        `${pointer}: ${this.dir} holds a${status === 'failed' ? ' failed' : 'n interrupted'} run with a checkpoint: continue it with kd run --resume ${this.dir}, or set output.overwrite to true to start over`,
+      );
+    }
+    return 'reuse';
   }
 
   /**
-   * Clears an earlier run's files (only when overwriting was allowed by `checkFresh`) and creates the directory. Only
-   * what a run writes is removed (plugins write into `artifacts/` and `maps/` by convention), never a user's files.
+   * Makes the directory a kd run directory (the marker first) and clears an earlier run's files. Call with the
+   * lock held, after `checkFresh` allowed it. Only what a run writes is removed, never a user's files.
    */
-  prepareFresh(overwrite: boolean, pointer = '/output/dir'): void {
-    this.checkFresh(overwrite, pointer);
-    if (existsSync(this.dir)) {
-      for (const f of Object.values(RUN_FILES)) {
-        const p = this.path(f);
-        rmSync(p, { recursive: true, force: true });
-      }
-    }
+  prepareFresh(start: FreshStart): void {
     mkdirSync(this.dir, { recursive: true });
+    if (!this.isKdRun) writeFileAtomic(this.path(RUN_MARKER), `${JSON.stringify({ format: 'kd-run-directory', version: 1, createdAt: new Date().toISOString() })}\n`);
+    if (start === 'overwrite' || start === 'reuse') for (const f of Object.values(RUN_FILES)) rmSync(this.path(f), { recursive: true, force: true });
+    this.sweepTemporaries();
+  }
+
+  /**
+   * Removes the temporary files a killed or failed writer left (`.<name>.<pid>.tmp` / `.old`). Only safe with the
+   * lock held: then no other kd process writes here.
+   */
+  sweepTemporaries(): string[] {
+    const removed: string[] = [];
+    const sweep = (dir: string, depth: number) => {
+      if (!existsSync(dir)) return;
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (TEMP_NAME.test(e.name)) {
+          rmSync(p, { recursive: true, force: true });
+          removed.push(p);
+        } else if (e.isDirectory() && depth > 0) sweep(p, depth - 1);
+      }
+    };
+    sweep(this.dir, 0);
+    for (const d of [RUN_FILES.checkpoints, RUN_FILES.final, RUN_FILES.artifacts, RUN_FILES.maps, RUN_FILES.cache]) sweep(this.path(d), 3);
+    return removed;
   }
 
   writeJson(name: string, value: unknown): void {
@@ -67,20 +132,38 @@ export class RunDirectory {
   }
 
   readJson<T>(name: string): T {
-    return JSON.parse(readFileSync(this.path(name), 'utf8')) as T;
+    const file = this.path(name);
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as T;
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `not readable JSON (${(e as Error).message})`;
+      throw new KdInputError(`${file}: ${reason}; expected the file kd writes there`);
+    }
   }
 
   appendMetrics(record: Readonly<Record<string, unknown>>): void {
     appendFileSync(this.path(RUN_FILES.metrics), `${JSON.stringify(record)}\n`);
   }
 
+  /**
+   * The records of metrics.jsonl. A kill during an append can leave the last line torn: it is dropped (a resume
+   * recomputes it); a bad line anywhere else means the file was edited or damaged, which is an error.
+   */
   metricsLines(): Record<string, unknown>[] {
     const p = this.path(RUN_FILES.metrics);
     if (!existsSync(p)) return [];
-    return readFileSync(p, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(p, 'utf8').split('\n');
+    const out: Record<string, unknown>[] = [];
+    lines.forEach((l, i) => {
+      if (l.trim() === '') return;
+      try {
+        out.push(JSON.parse(l) as Record<string, unknown>);
+      } catch (e) {
+        const last = lines.slice(i + 1).every((r) => r.trim() === '');
+        if (!last) throw new KdInputError(`${p}:${i + 1}: not a JSON line (${(e as Error).message})`);
+      }
+    });
+    return out;
   }
 
   /** On resume: drop metric lines written after the checkpoint (they will be recomputed identically). */

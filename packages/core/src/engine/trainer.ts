@@ -12,6 +12,9 @@ import type { RunEvents } from './events.js';
 import { RUN_FILES, type RunDirectory } from './run-directory.js';
 import { saveCheckpoint, type LoadedCheckpoint, type TrainingPosition } from '../io/checkpoint.js';
 import { KdInputError } from '../errors/errors.js';
+import type { RunWarning } from '../io/run-files.js';
+import { LossSpikeMonitor } from './loss-spike-monitor.js';
+import { SIGNAL_EXIT_CODES, TrainingStopped, type StopRequest, type StopSignal } from './training-stopped.js';
 
 export interface NamedEvaluator {
   readonly name: string;
@@ -28,6 +31,8 @@ export interface TrainerInput {
   readonly evaluators: readonly NamedEvaluator[];
   readonly events: RunEvents;
   readonly resume?: LoadedCheckpoint | undefined;
+  /** Set by the host on SIGINT/SIGTERM: the trainer checkpoints at the next step boundary and stops. */
+  readonly stop?: StopRequest | undefined;
 }
 
 export interface TrainerResult {
@@ -38,6 +43,36 @@ export interface TrainerResult {
 
 /** The metric that picks the best epoch: the first evaluator's student top-1 when present. */
 const BEST_METRIC = 'student.top1';
+
+/** Whole batches per epoch (the last partial batch is dropped); the runtime checks it is at least one before a run starts. */
+export function stepsPerEpoch(trainSize: number, batchSize: number): number {
+  return Math.floor(trainSize / batchSize);
+}
+
+function formatLoss(v: number): string {
+  return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
+}
+
+function describeTerms(losses: Record<string, number>): string {
+  return Object.entries(losses)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
+/**
+ * Evaluators report the share of test images whose logits were non-finite (`<network>.nonFinite`); any at all means
+ * the network's predictions are garbage, whatever its accuracy says.
+ */
+function requireFiniteEvaluation(metrics: Metrics, stage: string, epoch: number): void {
+  for (const [k, v] of Object.entries(metrics))
+    if (k.startsWith('student') && k.endsWith('.nonFinite') && v > 0)
+      throw new TrainingStopped({
+        kind: 'non-finite',
+        message: `the student's evaluation logits were non-finite (NaN or infinite) for ${(v * 100).toFixed(2)}% of the test images (${k}) in stage ${stage}, epoch ${epoch + 1}; the run diverged: lower the learning rate`,
+        stage,
+        epoch: epoch + 1,
+      });
+}
 
 /** Parameters of a module with stable ids; biases and normalisation parameters are not decayed. */
 function paramRefs(module: TrainableModule): ParamRef[] {
@@ -81,12 +116,21 @@ export class Trainer {
     });
   }
 
+  /** The run's warnings so far (loss spikes), for summary.json, also when the run fails. */
+  warnings: RunWarning[] = [];
+  /** The last evaluation's metrics, for the summary of a run that stops early. */
+  lastMetrics: Metrics = {};
+  best: TrainingPosition['best'];
+
   async run(): Promise<TrainerResult> {
     const { config, runDir, dataset, events, resume } = this.input;
+    const stop = this.input.stop ?? { signal: null };
     const train = dataset.split('train');
     const test = dataset.split('test') ?? dataset.split('val');
     if (!train) throw new KdInputError('/dataset: the dataset has no train split');
-    let best: TrainingPosition['best'] = resume?.position.best;
+    this.best = resume?.position.best;
+    this.warnings = [...(resume?.position.monitor?.warnings ?? [])];
+    const monitor = new LossSpikeMonitor(config.training.lossSpikeFactor, resume?.position.monitor?.recent);
     let final: Metrics = {};
     let metricsLines = resume ? resume.position.metricsLines : 0;
     let totalEpochs = 0;
@@ -97,29 +141,64 @@ export class Trainer {
       const epochs = stage.epochs ?? config.training.epochs;
       totalEpochs += epochs;
       if (resume && si < resume.position.stageIndex) continue;
-      const startEpoch = resume && si === resume.position.stageIndex ? resume.position.epochsDone : 0;
+      const resumesHere = resume !== undefined && si === resume.position.stageIndex;
+      const startEpoch = resumesHere ? resume.position.epochsDone : 0;
       if (startEpoch >= epochs) continue;
       const modules = this.modulesOf(stage);
       const optConfig = { ...config.training.optimizer, ...(stage.optimizer ?? {}) } as PipelineConfig['training']['optimizer'];
       const optimizer = new Optimizer(optConfig, modules.flatMap(paramRefs));
-      if (resume && si === resume.position.stageIndex) resume.restoreOptimizer(optimizer);
+      if (resumesHere) resume.restoreOptimizer(optimizer);
+      const partial = resumesHere ? resume.position.partial : undefined;
+      const skipSteps = resumesHere ? (resume.position.stepsDone ?? 0) : 0;
       // Everything is restored now: free the checkpoint's tensors before training allocates anything.
       resume?.dispose();
+      const checkpoint = (epochsDone: number, extra: Pick<TrainingPosition, 'stepsDone' | 'partial'> = {}) =>
+        saveCheckpoint(
+          runDir.path(RUN_FILES.checkpoints),
+          {
+            stageIndex: si,
+            stage: stage.name,
+            epochsDone,
+            ...extra,
+            metricsLines,
+            best: this.best,
+            monitor: { recent: monitor.state, warnings: this.warnings },
+            extra: { seed: config.training.seed },
+          },
+          this.allModules,
+          optimizer,
+          config.output.keepCheckpoints,
+        );
       try {
         const vars = optimizer.params.map((p) => p.variable);
-        const steps = Math.floor(train.size / config.training.batchSize);
-        if (steps < 1)
-          throw new KdInputError(`/training/batchSize: ${config.training.batchSize} is larger than the train split (${train.size} images)`);
+        const steps = stepsPerEpoch(train.size, config.training.batchSize);
         await events.emit('stageStart', { stage: stage.name, epochs });
 
         for (let epoch = startEpoch; epoch < epochs; epoch++) {
           await events.emit('epochStart', { stage: stage.name, epoch, epochs, steps });
           // Streams derive from (seed, stage, epoch) alone, so a resumed run draws exactly what it would have.
           const rng = Rng.derive(config.training.seed, 'data', stage.name, epoch);
-          const sums: Record<string, number> = {};
+          const resumed = epoch === startEpoch && partial;
+          const sums: Record<string, number> = resumed ? { ...partial.sums } : {};
+          let spikes = resumed ? partial.spikes : 0;
+          const secondsBefore = resumed ? partial.seconds : 0;
+          const skip = epoch === startEpoch ? skipSteps : 0;
           let step = 0;
           const t0 = performance.now();
           for await (const batch of train.batches({ batchSize: config.training.batchSize, rng, dropLast: true })) {
+            if (step < skip) {
+              // Replaying the stream up to where the interrupted run stopped keeps every later batch identical.
+              batch.x.dispose();
+              batch.y.dispose();
+              step++;
+              continue;
+            }
+            if (stop.signal) {
+              batch.x.dispose();
+              batch.y.dispose();
+              const seconds = secondsBefore + (performance.now() - t0) / 1000;
+              this.interrupted(stop.signal, stage.name, epoch, step, checkpoint(epoch, { stepsDone: step, partial: { sums, seconds, spikes } }));
+            }
             const lr = learningRate(optConfig.lr, config.training.schedule, epoch, epochs, (step + 1) / steps);
             optimizer.lr = lr;
             const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: stage.name, stepsPerEpoch: steps };
@@ -130,9 +209,34 @@ export class Trainer {
               batch.x.dispose();
               batch.y.dispose();
             }
+            const total = losses['total']!;
+            if (!Number.isFinite(total))
+              throw new TrainingStopped({
+                kind: 'diverged',
+                message: `the loss became ${total} at stage ${stage.name}, epoch ${epoch + 1}, step ${step + 1} (${describeTerms(losses)}); the run diverged: lower the learning rate or the loss weights`,
+                stage: stage.name,
+                epoch: epoch + 1,
+                step: step + 1,
+              });
             for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
-            if (!Number.isFinite(losses['total']!))
-              throw new Error(`loss became ${losses['total']} at stage ${stage.name}, epoch ${epoch + 1}, step ${step + 1}: lower the learning rate`);
+            const spike = monitor.observe(total);
+            if (spike) {
+              spikes++;
+              // One warning per epoch is enough to point at the problem; the metrics line counts them all.
+              if (spikes === 1) {
+                const warning: RunWarning = {
+                  kind: 'loss-spike',
+                  message: `loss spike at stage ${stage.name}, epoch ${epoch + 1}, step ${step + 1}: ${formatLoss(total)} is ${spike.ratio.toFixed(1)}× the median ${formatLoss(spike.median)} of the recent steps`,
+                  stage: stage.name,
+                  epoch: epoch + 1,
+                  step: step + 1,
+                  value: total,
+                  median: spike.median,
+                };
+                this.warnings.push(warning);
+                await events.emit('warning', { message: warning.message });
+              }
+            }
             await events.emit('stepEnd', {
               stage: stage.name,
               epoch,
@@ -145,10 +249,12 @@ export class Trainer {
             });
             step++;
           }
-          const seconds = (performance.now() - t0) / 1000;
+          const seconds = secondsBefore + (performance.now() - t0) / 1000;
+          this.requireFiniteState(stage.name, epoch);
           let metrics: Metrics = {};
           if (test && ((epoch + 1) % config.training.evalEvery === 0 || epoch === epochs - 1))
             metrics = await this.evaluate(test, epoch, stage.name);
+          requireFiniteEvaluation(metrics, stage.name, epoch);
           const mem = tf.memory();
           const loss: Record<string, number> = {};
           for (const [k, v] of Object.entries(sums)) loss[k] = v / Math.max(1, step);
@@ -159,21 +265,16 @@ export class Trainer {
             lr: optimizer.lr,
             loss,
             metrics,
+            ...(spikes ? { lossSpikes: spikes } : {}),
             memory: { numTensors: mem.numTensors, numBytes: mem.numBytes },
-            time: { seconds, imagesPerSecond: (step * config.training.batchSize) / seconds },
+            time: { seconds, imagesPerSecond: ((step - skip) * config.training.batchSize) / Math.max(1e-9, seconds - secondsBefore) },
           };
           runDir.appendMetrics(record);
           metricsLines++;
           const m = metrics[BEST_METRIC];
-          if (m !== undefined && (!best || m > best.value)) best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
-          if (Object.keys(metrics).length) final = metrics;
-          saveCheckpoint(
-            runDir.path(RUN_FILES.checkpoints),
-            { stageIndex: si, stage: stage.name, epochsDone: epoch + 1, metricsLines, best, extra: { seed: config.training.seed } },
-            this.allModules,
-            optimizer,
-            config.output.keepCheckpoints,
-          );
+          if (m !== undefined && (!this.best || m > this.best.value)) this.best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
+          if (Object.keys(metrics).length) final = this.lastMetrics = metrics;
+          checkpoint(epoch + 1);
           await events.emit('epochEnd', { stage: stage.name, epoch, epochs, record, metrics });
         }
       } finally {
@@ -186,7 +287,37 @@ export class Trainer {
       const lines = runDir.metricsLines();
       for (const l of lines) if (Object.keys((l['metrics'] as object) ?? {}).length) final = l['metrics'] as Metrics;
     }
-    return { epochs: totalEpochs, final, best };
+    return { epochs: totalEpochs, final, best: this.best };
+  }
+
+  private interrupted(signal: StopSignal, stage: string, epoch: number, step: number, checkpointDir: string): never {
+    throw new TrainingStopped(
+      {
+        kind: 'interrupted',
+        message: `interrupted by ${signal} at stage ${stage}, epoch ${epoch + 1}, after ${step} steps; checkpoint ${checkpointDir} written: continue with kd run --resume ${this.input.runDir.dir}`,
+        stage,
+        epoch: epoch + 1,
+        step,
+      },
+      SIGNAL_EXIT_CODES[signal],
+    );
+  }
+
+  /**
+   * Weights and running statistics must stay finite: a NaN running variance makes every later prediction NaN while
+   * the training loss can stay finite, and such a network must never become a checkpoint, `final/` or the best epoch.
+   */
+  private requireFiniteState(stage: string, epoch: number): void {
+    const vars = this.allModules.flatMap((m) => m.stateVariables().map((v) => ({ name: `${m.name}/${v.name}`, variable: v.variable })));
+    const flags = tf.tidy(() => tf.stack(vars.map((v) => tf.all(tf.isFinite(v.variable)))).dataSync());
+    const bad = vars.filter((_, i) => !flags[i]);
+    if (bad.length)
+      throw new TrainingStopped({
+        kind: 'non-finite',
+        message: `${bad.map((v) => v.name).slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''} became non-finite (NaN or infinite) in stage ${stage}, epoch ${epoch + 1}; the run diverged: lower the learning rate`,
+        stage,
+        epoch: epoch + 1,
+      });
   }
 
   private step(

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDirAtomic, writeFileAtomic } from './atomic.js';
@@ -28,5 +28,16 @@ describe('atomic writes', () => {
     writeDirAtomic(target, (tmp) => writeFileSync(join(tmp, 'state.json'), 'new'));
     expect(readFileSync(join(target, 'state.json'), 'utf8')).toBe('new');
     expect(existsSync(join(dir, '.ckpt.' + process.pid + '.old'))).toBe(false);
+  });
+
+  it('a full disk is a message naming the file; the old content and no temporary remain', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kd-atomic-'));
+    const file = join(dir, 'summary.json');
+    writeFileSync(file, 'old');
+    // The temporary's name is known: pointing it at /dev/full makes the write fail with ENOSPC, as a full disk does.
+    symlinkSync('/dev/full', join(dir, `.summary.json.${process.pid}.tmp`));
+    expect(() => writeFileAtomic(file, 'new')).toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')}: could not be written \\(the disk is full\\); the previous version, if any, is intact`));
+    expect(readFileSync(file, 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['summary.json']);
   });
 });

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { KdRunError, isInputError, isRunError } from '../errors/errors.js';
 
 function fsyncDir(dir: string): void {
   try {
@@ -14,20 +15,36 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * A failed write (a full disk, a permission) as a message naming the file, without a stack: the user needs the
+ * path and the reason, and the earlier content is untouched.
+ */
+function writeFailure(target: string, e: unknown): KdRunError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EDQUOT' ? 'the disk quota is exhausted' : err.message;
+  const failure = new KdRunError(`${target}: could not be written (${why}); the previous version, if any, is intact`);
+  return Object.assign(failure, { code: err.code });
+}
+
 /** Writes a file so that readers see the old or the new content, never a torn one (tmp + fsync + rename). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    mkdirSync(dirname(file), { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let off = 0;
+      while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw writeFailure(file, e);
   }
-  renameSync(tmp, file);
   fsyncDir(dirname(file));
 }
 
@@ -37,19 +54,19 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
  */
 export function writeDirAtomic(dir: string, fill: (tmpDir: string) => void): void {
   const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dir)}.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
+  const old = join(parent, `.${basename(dir)}.${process.pid}.old`);
   try {
+    mkdirSync(parent, { recursive: true });
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
     fill(tmp);
+    fsyncDir(tmp);
+    rmSync(old, { recursive: true, force: true });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw isRunError(e) || isInputError(e) ? e : writeFailure(dir, e);
   }
-  fsyncDir(tmp);
-  const old = join(parent, `.${basename(dir)}.${process.pid}.old`);
-  rmSync(old, { recursive: true, force: true });
   let moved = false;
   try {
     renameSync(dir, old);
@@ -57,7 +74,14 @@ export function writeDirAtomic(dir: string, fill: (tmpDir: string) => void): voi
   } catch {
     /* nothing to replace */
   }
-  renameSync(tmp, dir);
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    // Put the previous version back rather than leave neither.
+    if (moved) renameSync(old, dir);
+    rmSync(tmp, { recursive: true, force: true });
+    throw writeFailure(dir, e);
+  }
   if (moved) rmSync(old, { recursive: true, force: true });
   fsyncDir(parent);
 }

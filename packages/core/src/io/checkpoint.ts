@@ -7,6 +7,7 @@ import { readTensors, writeTensors, type TensorEntry } from './tensor-file.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic.js';
 import { assignState } from './network-weights.js';
 import { KdInputError } from '../errors/errors.js';
+import type { RunWarning } from './run-files.js';
 
 /** Where a run stands: enough to continue exactly where it stopped. */
 export interface TrainingPosition {
@@ -14,6 +15,15 @@ export interface TrainingPosition {
   readonly stage: string;
   /** Epochs of this stage already completed. */
   readonly epochsDone: number;
+  /**
+   * Steps of the next epoch already taken: set only by a checkpoint written when a run was interrupted mid-epoch
+   * (SIGINT/SIGTERM). A resume replays that epoch's batch stream and skips these steps.
+   */
+  readonly stepsDone?: number | undefined;
+  /** The interrupted epoch's running loss sums and seconds, so its metrics line comes out as if never stopped. */
+  readonly partial?: { readonly sums: Readonly<Record<string, number>>; readonly seconds: number; readonly spikes: number } | undefined;
+  /** The loss-spike monitor's recent losses and the warnings so far, so a resumed run warns as the original would. */
+  readonly monitor?: { readonly recent: readonly number[]; readonly warnings: readonly RunWarning[] } | undefined;
   /** Lines of metrics.jsonl that belong to the state (later ones are discarded on resume). */
   readonly metricsLines: number;
   /** Best evaluation so far, for the summary. */
@@ -33,9 +43,13 @@ interface CheckpointFile extends TrainingPosition {
 
 const LATEST = 'latest.json';
 
-export function checkpointName(p: Pick<TrainingPosition, 'stageIndex' | 'stage' | 'epochsDone'>): string {
-  return `s${p.stageIndex}-${p.stage}-e${String(p.epochsDone).padStart(4, '0')}`;
+/** Names sort in training order: a mid-epoch checkpoint (`-k<steps>`) after its epoch's start, before its end. */
+export function checkpointName(p: Pick<TrainingPosition, 'stageIndex' | 'stage' | 'epochsDone' | 'stepsDone'>): string {
+  const mid = p.stepsDone ? `-k${String(p.stepsDone).padStart(7, '0')}` : '';
+  return `s${p.stageIndex}-${p.stage}-e${String(p.epochsDone).padStart(4, '0')}${mid}`;
 }
+
+const CHECKPOINT_DIR = /^s\d+-.+-e\d{4}(-k\d{7})?$/;
 
 /**
  * Writes modules' state, optimiser slots and the position atomically (a complete directory is renamed into
@@ -68,7 +82,7 @@ export function saveCheckpoint(
     writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(file, null, 1));
   });
   writeFileAtomic(join(root, LATEST), JSON.stringify({ checkpoint: name }));
-  const all = readdirSync(root).filter((d) => /^s\d+-.+-e\d{4}$/.test(d)).sort();
+  const all = readdirSync(root).filter((d) => CHECKPOINT_DIR.test(d)).sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) if (old !== name) rmSync(join(root, old), { recursive: true, force: true });
   return dir;
 }
@@ -86,8 +100,17 @@ export interface LoadedCheckpoint {
 export function latestCheckpoint(root: string): string | undefined {
   const latest = join(root, LATEST);
   if (!existsSync(latest)) return undefined;
-  const { checkpoint } = JSON.parse(readFileSync(latest, 'utf8')) as { checkpoint: string };
-  return join(root, checkpoint);
+  let checkpoint: unknown;
+  try {
+    checkpoint = (JSON.parse(readFileSync(latest, 'utf8')) as { checkpoint?: unknown }).checkpoint;
+  } catch (e) {
+    throw new KdInputError(`${latest}: not readable JSON (${(e as Error).message}); expected {"checkpoint": "<name>"}`);
+  }
+  if (typeof checkpoint !== 'string' || !CHECKPOINT_DIR.test(checkpoint))
+    throw new KdInputError(`${latest}: /checkpoint: got ${JSON.stringify(checkpoint)?.slice(0, 80)}; expected a checkpoint name like "s0-train-e0003"`);
+  const dir = join(root, checkpoint);
+  if (!existsSync(join(dir, 'state.json'))) throw new KdInputError(`${latest}: names ${dir}, which has no state.json`);
+  return dir;
 }
 
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
@@ -106,6 +129,9 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
       stageIndex: file.stageIndex,
       stage: file.stage,
       epochsDone: file.epochsDone,
+      ...(file.stepsDone ? { stepsDone: file.stepsDone } : {}),
+      ...(file.partial ? { partial: file.partial } : {}),
+      ...(file.monitor ? { monitor: file.monitor } : {}),
       metricsLines: file.metricsLines,
       best: file.best,
       extra: file.extra,

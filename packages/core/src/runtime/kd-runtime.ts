@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DependencyContainer } from 'tsyringe';
 import { createKdContainer, PluginRegistry } from '../plugin/registry.js';
@@ -26,9 +26,12 @@ import type { Distiller } from '../contracts/distiller.js';
 import { Rng } from '../rng/rng.js';
 import { RunEvents } from '../engine/events.js';
 import { RunDirectory, RUN_FILES, gitSha } from '../engine/run-directory.js';
-import { Trainer, deployedStudent, type NamedEvaluator } from '../engine/trainer.js';
+import { Trainer, deployedStudent, stepsPerEpoch, type NamedEvaluator } from '../engine/trainer.js';
+import { RunLock } from '../engine/run-lock.js';
+import { TrainingStopped, type StopRequest } from '../engine/training-stopped.js';
+import type { RunFailure, RunSummary, RunWarning } from '../io/run-files.js';
 import { loadNetwork, saveNetwork } from '../io/network-weights.js';
-import { latestCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
+import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.js';
 import { writeDirAtomic } from '../io/atomic.js';
 import { describeNetwork, mismatches, planMemory, type PipelinePlan } from './plan.js';
 
@@ -49,13 +52,33 @@ export interface RuntimeOptions {
 
 export interface RunOptions {
   readonly events?: RunEvents;
+  /** Set on SIGINT/SIGTERM by the host: the run checkpoints at the next step boundary and stops (exit 130/143). */
+  readonly stop?: StopRequest;
   /** Continue the interrupted run in this directory. */
   readonly resume?: boolean;
 }
 
 export interface RunResult {
   readonly runDir: string;
-  readonly summary: Readonly<Record<string, unknown>>;
+  readonly summary: RunSummary;
+}
+
+/** Checks on the assembled pipeline that the schema cannot make; run by `validate` and `run` alike. */
+function checkRunnable(config: PipelineConfig, parts: { dataset: Dataset }): void {
+  const train = parts.dataset.split('train');
+  if (!train) throw new KdInputError('/dataset: the dataset has no train split');
+  if (stepsPerEpoch(train.size, config.training.batchSize) < 1)
+    throw new KdInputError(`/training/batchSize: ${config.training.batchSize} is larger than the train split (${train.size} images); expected at most ${train.size}`);
+}
+
+function isSameOrInside(path: string, dir: string): boolean {
+  const r = relative(dir, path);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+/** A path rather than a package name: `./x.js`, `../x`, `/abs/x.js`, `file:…`, `C:\\…`. */
+function isLocalSpecifier(p: string): boolean {
+  return p.startsWith('.') || isAbsolute(p) || p.startsWith('file:') || /^[A-Za-z]:[\\/]/.test(p);
 }
 
 const quietLogger: Logger = { info: () => {}, warn: () => {} };
@@ -87,11 +110,13 @@ export class KdRuntime {
   readonly logger: Logger;
   private discovered: DiscoveredPlugin[] = [];
   private readonly loaded = new Set<string>();
+  private readonly allowLocalPlugins: boolean;
 
   constructor(options: RuntimeOptions = {}) {
     this.root = resolve(options.root ?? process.cwd());
     this.importer = options.importer ?? nodeImporter;
     this.logger = options.logger ?? quietLogger;
+    this.allowLocalPlugins = options.allowLocalPlugins ?? false;
     this.container = createKdContainer();
     this.container.register(LOGGER, { useValue: this.logger });
     if (options.discover !== false) this.discovered = discoverPlugins(this.root);
@@ -143,7 +168,15 @@ export class KdRuntime {
   async loadFor(config: unknown, baseDir: string, source = 'config'): Promise<void> {
     if (!config || typeof config !== 'object' || Array.isArray(config)) return;
     const c = config as Record<string, unknown>;
-    if (Array.isArray(c['plugins'])) for (const p of c['plugins']) if (typeof p === 'string') await this.load(p, baseDir);
+    if (Array.isArray(c['plugins']))
+      for (const [i, p] of c['plugins'].entries()) {
+        if (typeof p !== 'string') continue;
+        if (isLocalSpecifier(p) && !this.allowLocalPlugins)
+          throw new KdInputError(
+            `${source}: /plugins/${i}: "${p}" is a local module, and a plugin is code: kd imports local modules only when asked to (kd --allow-local-plugins, or install it as a package)`,
+          );
+        await this.load(p, baseDir);
+      }
     for (const s of slots(c)) {
       if (this.registry.find(s.kind, s.name)) continue;
       const d =
@@ -164,14 +197,33 @@ export class KdRuntime {
     return createPipelineValidator(this.registry.manifests);
   }
 
-  /** Reads, loads plugins for, and validates a config file. No tensor is allocated. */
-  async validateFile(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
+  /** Reads, loads plugins for, and validates a config file against the schema and the cross-section rules. */
+  private async readConfig(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
     const raw = readJsonFile(file);
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new KdInputError(`${file}: /: expected a JSON object`);
     const baseDir = dirname(resolve(file));
     await this.loadFor(raw, baseDir, file);
     const config = this.validator().validate<PipelineConfig>(raw, file);
     await this.checkSemantics(config, baseDir, file);
+    return { config, baseDir };
+  }
+
+  /**
+   * Every check `kd run` makes before training, in the same code: the schema, the cross-section rules, the output
+   * directory, and the assembled pipeline (the dataset's files and headers, the teacher's weights against its
+   * backbone, the distiller's set-up, batch sizes against the splits). Networks are built and freed again; nothing
+   * is written.
+   */
+  async validateFile(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
+    const { config, baseDir } = await this.readConfig(file);
+    new RunDirectory(this.resolvePath(baseDir, config.output.dir)).checkFresh(config.output.overwrite);
+    await selectBackend(config.backend);
+    const parts = await this.assemble(config, baseDir);
+    try {
+      checkRunnable(config, parts);
+    } finally {
+      parts.dispose();
+    }
     return { config, baseDir };
   }
 
@@ -187,6 +239,12 @@ export class KdRuntime {
     if (config.teacher) {
       const w = this.resolvePath(baseDir, config.teacher.weights);
       if (!existsSync(w)) throw new KdInputError(`${file}: /teacher/weights: ${w} does not exist; train the teacher first (kd run its config)`);
+      const out = this.resolvePath(baseDir, config.output.dir);
+      const teacherDir = basename(w) === RUN_FILES.final ? dirname(w) : w;
+      if (isSameOrInside(out, teacherDir) || isSameOrInside(teacherDir, out))
+        throw new KdInputError(
+          `${file}: /output/dir: ${out} ${out === teacherDir ? 'is' : isSameOrInside(out, teacherDir) ? 'is inside' : 'contains'} the teacher's directory ${teacherDir}; a run there would replace or clear the teacher: choose a separate directory`,
+        );
     }
     const milestones = config.training.schedule.milestones ?? [];
     for (let i = 1; i < milestones.length; i++)
@@ -251,7 +309,7 @@ export class KdRuntime {
 
   /** Builds the models of a config without training: shapes, parameter counts, a memory estimate. */
   async plan(file: string): Promise<PipelinePlan> {
-    const { config, baseDir } = await this.validateFile(file);
+    const { config, baseDir } = await this.readConfig(file);
     await selectBackend(config.backend);
     const parts = await this.assemble(config, baseDir);
     try {
@@ -280,16 +338,19 @@ export class KdRuntime {
     }
   }
 
-  /** Continues an interrupted run from its directory's latest checkpoint. */
+  /**
+   * Continues an interrupted or failed run from its directory's latest checkpoint. A run stopped before its first
+   * checkpoint has nothing to continue from: it starts over in place, with the config it recorded.
+   */
   async resume(dir: string, options: Omit<RunOptions, 'resume'> = {}): Promise<RunResult> {
     const runDir = new RunDirectory(resolve(dir));
     if (!existsSync(runDir.path(RUN_FILES.config)))
-      throw new KdInputError(`${runDir.dir}: not a kd run directory (no ${RUN_FILES.config})`);
-    if (runDir.isFinished) throw new KdInputError(`${runDir.dir}: the run already finished (${RUN_FILES.summary} exists)`);
+      throw new KdInputError(`${runDir.dir}: not a kd run directory (no ${RUN_FILES.config})${runDir.isKdRun ? '; it was stopped before its config was written: run the config again' : ''}`);
+    if (runDir.isFinished) throw new KdInputError(`${runDir.dir}: the run already finished (${RUN_FILES.summary} says so)`);
     const prov = runDir.readJson<{ baseDir?: string }>(RUN_FILES.provenance);
     const baseDir = prov.baseDir ?? runDir.dir;
     const raw = runDir.readJson<Record<string, unknown>>(RUN_FILES.config);
-    await this.loadFor(raw, baseDir);
+    await this.loadFor(raw, baseDir, runDir.path(RUN_FILES.config));
     const config = this.validator().validate<PipelineConfig>(raw, runDir.path(RUN_FILES.config));
     if (resolve(baseDir, config.output.dir) !== runDir.dir)
       throw new KdInputError(`${runDir.dir}: its config writes to ${resolve(baseDir, config.output.dir)}; was the directory moved?`);
@@ -298,28 +359,46 @@ export class KdRuntime {
 
   /** Trains a config end to end and writes its run directory. */
   async run(file: string, options: RunOptions = {}): Promise<RunResult> {
-    const { config, baseDir } = await this.validateFile(file);
+    const { config, baseDir } = await this.readConfig(file);
     return this.runConfig(config, baseDir, options);
   }
 
   async runConfig(config: PipelineConfig, baseDir: string, options: RunOptions = {}): Promise<RunResult> {
     const events = options.events ?? new RunEvents();
     const runDir = new RunDirectory(this.resolvePath(baseDir, config.output.dir));
-    let resume = undefined as ReturnType<typeof loadCheckpoint> | undefined;
-    if (options.resume) {
-      const ck = latestCheckpoint(runDir.path(RUN_FILES.checkpoints));
-      if (!ck) throw new KdInputError(`${runDir.dir}: no checkpoint to resume from`);
-    } else runDir.checkFresh(config.output.overwrite);
-
     // Everything that can still fail on bad input happens before the run directory is touched.
+    let fresh = options.resume ? undefined : runDir.checkFresh(config.output.overwrite);
     const backend: BackendChoice = await selectBackend(config.backend);
     this.logger.info(`backend: ${backend.name} — ${backend.reason}`);
     const parts = await this.assemble(config, baseDir, events);
+    let lock: RunLock | undefined;
+    let trainer: Trainer | undefined;
+    let resume: LoadedCheckpoint | undefined;
+    let prepared = false;
     try {
-      if (!options.resume) runDir.prepareFresh(config.output.overwrite);
-      if (options.resume) {
-        resume = loadCheckpoint(latestCheckpoint(runDir.path(RUN_FILES.checkpoints))!);
+      checkRunnable(config, parts);
+      mkdirSync(runDir.dir, { recursive: true });
+      lock = RunLock.acquire(runDir.dir, (m) => this.logger.warn(m));
+      // With the lock held nothing else writes here; decide again, as the directory may have changed meanwhile.
+      const checkpoint = options.resume ? latestCheckpoint(runDir.path(RUN_FILES.checkpoints)) : undefined;
+      if (options.resume && !checkpoint) {
+        this.logger.info(`${runDir.dir}: no checkpoint yet (stopped in its first epoch): starting over in place`);
+        fresh = 'reuse';
+      } else if (!options.resume) fresh = runDir.checkFresh(config.output.overwrite);
+      if (fresh) {
+        if (fresh === 'reuse') this.logger.info(`${runDir.dir}: reusing the directory of a run that stopped before its first checkpoint`);
+        runDir.prepareFresh(fresh);
+        prepared = true;
+        // provenance.json before config.json: a directory with a config always has its provenance (resume reads both).
+        runDir.writeJson(RUN_FILES.provenance, { ...this.provenance(config, backend), baseDir });
+        runDir.writeJson(RUN_FILES.config, config);
+      } else {
+        const swept = runDir.sweepTemporaries();
+        if (swept.length) this.logger.info(`removed ${swept.length} temporary file(s) a stopped writer left`);
+        resume = loadCheckpoint(checkpoint!);
+        prepared = true;
         runDir.truncateMetrics(resume.position.metricsLines);
+        rmSync(runDir.path(RUN_FILES.summary), { force: true });
         const prov = runDir.readJson<Record<string, unknown>>(RUN_FILES.provenance);
         const resumes = Array.isArray(prov['resumes']) ? prov['resumes'] : [];
         runDir.writeJson(RUN_FILES.provenance, {
@@ -327,40 +406,76 @@ export class KdRuntime {
           resumes: [...resumes, { at: new Date().toISOString(), fromCheckpoint: resume.dir, backend: backend.name, gitSha: gitSha(this.root) }],
         });
         this.logger.info(`resuming from ${resume.dir}`);
-      } else {
-        runDir.writeJson(RUN_FILES.config, config);
-        runDir.writeJson(RUN_FILES.provenance, { ...this.provenance(config, backend), baseDir });
       }
       for (const { evaluator } of parts.evaluators) evaluator.attach?.(events);
       await events.emit('runStart', { runDir: runDir.dir, config: config as never, resumedFromEpoch: resume?.position.epochsDone ?? null });
-      const trainer = new Trainer({ config, runDir, ...parts, events, resume });
+      trainer = new Trainer({ config, runDir, ...parts, events, resume, stop: options.stop });
       const result = await trainer.run();
       resume?.dispose();
       const head = parts.distiller?.studentHead?.();
       writeDirAtomic(runDir.path(RUN_FILES.final), (dir) => saveNetwork(dir, parts.student, head));
-      const lines = runDir.metricsLines();
-      const summary = {
-        config: RUN_FILES.config,
-        backend: backend.name,
-        seed: config.training.seed,
-        epochs: result.epochs,
-        final: result.final,
-        best: result.best ?? null,
-        studentParams: deployedStudent(parts.student, head).countParams(),
-        teacherParams: parts.teacher?.countParams() ?? null,
-        studentFlops: parts.student.countFlops?.() ?? null,
-        teacherFlops: parts.teacher?.countFlops?.() ?? null,
-        seconds: lines.reduce((a, l) => a + Number((l['time'] as { seconds?: number })?.seconds ?? 0), 0),
-        finishedAt: new Date().toISOString(),
-      };
+      const summary = this.summary(runDir, config, backend, parts, 'finished', null, trainer.warnings, result.final, result.best);
       runDir.writeJson(RUN_FILES.summary, summary);
-      await events.emit('runEnd', { runDir: runDir.dir, final: summary });
-      return { runDir: runDir.dir, summary };
+      await events.emit('runEnd', { runDir: runDir.dir, final: summary as never });
+      return { runDir: runDir.dir, summary: summary as never };
+    } catch (e) {
+      resume?.dispose();
+      // A run that got its directory records how it ended, so `kd report` and sweeps never have to guess.
+      if (prepared) {
+        const failure: RunFailure =
+          e instanceof TrainingStopped ? e.failure : { kind: 'error', message: (e as Error).message ?? String(e) };
+        const status = failure.kind === 'interrupted' ? 'interrupted' : 'failed';
+        try {
+          runDir.writeJson(RUN_FILES.summary, this.summary(runDir, config, backend, parts, status, failure, trainer?.warnings ?? [], trainer?.lastMetrics ?? {}, trainer?.best));
+        } catch (w) {
+          this.logger.warn(`could not record the run's status in ${RUN_FILES.summary}: ${(w as Error).message}`);
+        }
+      }
+      throw e;
     } finally {
+      lock?.release();
       // Each part frees its own variables; disposing every variable in the process would also destroy models the
       // caller holds.
       parts.dispose();
     }
+  }
+
+  private summary(
+    runDir: RunDirectory,
+    config: PipelineConfig,
+    backend: BackendChoice,
+    parts: { student: Network; teacher?: Network | undefined; distiller?: Distiller | undefined; },
+    status: RunSummary['status'],
+    failure: RunFailure | null,
+    warnings: readonly RunWarning[],
+    final: RunSummary['final'],
+    best: RunSummary['best'] | undefined,
+  ): RunSummary {
+    const head = parts.distiller?.studentHead?.();
+    const stages = parts.distiller?.stages?.() ?? [{ name: 'train' }];
+    let lines: Record<string, unknown>[] = [];
+    try {
+      lines = runDir.metricsLines();
+    } catch {
+      /* a damaged metrics file must not hide how the run ended */
+    }
+    return {
+      status,
+      failure,
+      warnings,
+      config: RUN_FILES.config,
+      backend: backend.name,
+      seed: config.training.seed,
+      epochs: stages.reduce((a, s) => a + (s.epochs ?? config.training.epochs), 0),
+      final,
+      best: best ?? null,
+      studentParams: deployedStudent(parts.student, head).countParams(),
+      teacherParams: parts.teacher?.countParams() ?? null,
+      studentFlops: parts.student.countFlops?.() ?? null,
+      teacherFlops: parts.teacher?.countFlops?.() ?? null,
+      seconds: lines.reduce((a, l) => a + Number((l['time'] as { seconds?: number })?.seconds ?? 0), 0),
+      finishedAt: new Date().toISOString(),
+    };
   }
 
   private provenance(config: PipelineConfig, backend: BackendChoice): Record<string, unknown> {
