@@ -22,7 +22,9 @@ export class SimilarityEvaluator implements Evaluator {
       index: i,
     }));
     const rows = pairs.map(() => ({ teacher: [] as tf.Tensor2D[], student: [] as tf.Tensor2D[] }));
+    const pairNonFinite = pairs.map(() => false);
     let n = 0;
+    let nonFinite = 0;
     try {
       for await (const batch of context.split.batches({ batchSize: context.batchSize, dropLast: false })) {
         try {
@@ -40,6 +42,14 @@ export class SimilarityEvaluator implements Evaluator {
             rows[i]!.teacher.push(k.teacher);
             rows[i]!.student.push(k.student);
           });
+          nonFinite += tf.tidy(() => {
+            // Per image: are all of its compared features, on both sides, finite?
+            const perPair = kept.map((k) => tf.logicalAnd(tf.all(tf.isFinite(k.teacher), 1), tf.all(tf.isFinite(k.student), 1)));
+            perPair.forEach((f, i) => {
+              if (!tf.all(f).dataSync()[0]) pairNonFinite[i] = true;
+            });
+            return take - tf.sum(tf.cast(perPair.reduce((a, b) => tf.logicalAnd(a, b)), 'int32')).dataSync()[0]!;
+          });
           n += take;
         } finally {
           batch.x.dispose();
@@ -48,8 +58,15 @@ export class SimilarityEvaluator implements Evaluator {
         if (n >= this.options.maxExamples) break;
       }
       if (n < 2) throw new KdInputError(`the "similarity" evaluator needs at least 2 images; the ${context.splitName} split has ${n}`);
-      const out: Record<string, number> = {};
+      // The fraction of the subset's images with a NaN or ±Inf in a compared feature: always reported (0 normally).
+      const out: Record<string, number> = { 'similarity.nonFinite': nonFinite / n };
       for (const [i, p] of pairs.entries()) {
+        // A CKA over features holding NaN/Inf has no value: NaN (null in metrics.jsonl), never a number made of
+        // them, and not a CKA over fewer images either (the subset would differ from epoch to epoch).
+        if (pairNonFinite[i]) {
+          out[p.metric] = NaN;
+          continue;
+        }
         const [x, y] = tf.tidy(() => [tf.concat(rows[i]!.teacher, 0), tf.concat(rows[i]!.student, 0)] as [tf.Tensor2D, tf.Tensor2D]);
         try {
           out[p.metric] = linearCka(x, y);

@@ -63,6 +63,27 @@ describe('SimilarityEvaluator', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('reports the fraction of images with non-finite features and no CKA (NaN) for a pair that holds them', async () => {
+    // Four images, 1×1×2 feature maps; identical on both sides, so the finite pair's CKA is exactly 1.
+    const maps = [[[[1, 0]]], [[[0, 2]]], [[[3, 1]]], [[[2, 5]]]];
+    const broken = [[[[1, 0]]], [[[NaN, 2]]], [[[3, 1]]], [[[2, 5]]]];
+    const split = labelSplit([0, 0, 0, 0]);
+    const base = { split, splitName: 'test', batchSize: 3, numClasses: 2, epoch: 0 };
+    const pairs = [{ teacher: 'stage1', student: 'stage1' }, { teacher: 'stage2', student: 'stage2' }];
+    const ev = new SimilarityEvaluator({ ...defaults, pairs });
+    const before = tf.memory().numTensors;
+    const healthy = await ev.evaluate({ ...base, teacher: featureNetwork({ stage1: maps, stage2: maps }), student: featureNetwork({ stage1: maps, stage2: maps }) });
+    expect(healthy['similarity.nonFinite']).toBe(0);
+    expect(healthy['similarity.cka.stage1-stage1']).toBeCloseTo(1, 6);
+    // Image 2 holds a NaN in the student's stage2 only; image 4 an Inf in the teacher's stage2: 2 of 4 images.
+    const inf = [[[[1, 0]]], [[[0, 2]]], [[[3, 1]]], [[[Infinity, 5]]]];
+    const m = await ev.evaluate({ ...base, teacher: featureNetwork({ stage1: maps, stage2: inf }), student: featureNetwork({ stage1: maps, stage2: broken }) });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m['similarity.nonFinite']).toBe(0.5);
+    expect(m['similarity.cka.stage2-stage2']).toBeNaN();
+    expect(m['similarity.cka.stage1-stage1']).toBeCloseTo(1, 6);
+  });
+
   it('says it needs a teacher', async () => {
     const { teacher: _t, ...rest } = context();
     await expect(new SimilarityEvaluator(defaults).evaluate(rest)).rejects.toThrow(/needs a teacher/);
