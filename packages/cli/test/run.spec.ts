@@ -67,7 +67,10 @@ describe('kd run, end to end on the bundled Fashion-MNIST subset', () => {
     });
     await expect(runtime.run(file, { events })).rejects.toThrow('simulated crash');
     const runDir = join(work, 'run-d');
-    expect(existsSync(join(runDir, 'summary.json'))).toBe(false);
+    // The failure is recorded where every reader looks, with the reason.
+    const failed = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    expect(failed).toMatchObject({ status: 'failed', failure: { kind: 'error', message: 'simulated crash after the first epoch' } });
+    expect(existsSync(join(runDir, 'final'))).toBe(false);
     expect(metrics(runDir)).toHaveLength(1);
     // A fresh start refuses to clobber the interrupted run and points at --resume.
     const io = captureIo();
@@ -79,6 +82,7 @@ describe('kd run, end to end on the bundled Fashion-MNIST subset', () => {
     const a = JSON.parse(readFileSync(join(work, 'run-a', 'summary.json'), 'utf8'));
     const d = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
     expect(d.final).toEqual(a.final);
+    expect(d).toMatchObject({ status: 'finished', failure: null });
     expect(readFileSync(join(runDir, 'final', 'network.bin'))).toEqual(readFileSync(join(work, 'run-a', 'final', 'network.bin')));
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { KdInputError } from '../errors/errors.js';
 import { readRunSummary, type RunStatus } from '../io/run-files.js';
+import { LOCK_FILE } from './run-lock.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -71,7 +72,8 @@ export class RunDirectory {
   checkFresh(overwrite: boolean, pointer = '/output/dir'): FreshStart {
     if (!existsSync(this.dir)) return 'create';
     if (!statSync(this.dir).isDirectory()) throw new KdInputError(`${pointer}: ${this.dir} exists and is not a directory; expected a directory for the run`);
-    const entries = readdirSync(this.dir);
+    // The lock is ours when this runs with it held (its holder was checked when it was taken).
+    const entries = readdirSync(this.dir).filter((e) => e !== LOCK_FILE);
     if (entries.length === 0) return 'empty';
     if (!this.isKdRun) {
       const legacy = entries.includes(RUN_FILES.config) && entries.includes(RUN_FILES.provenance);
