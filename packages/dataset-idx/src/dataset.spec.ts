@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { KdInputError, Rng, type Batch, type BatchOptions, type DatasetSplit } from '@kd/core';
+import { DEFAULT_MAX_INFLATED_BYTES } from './schema.js';
 import { IdxSplit, loadIdxDataset, pixelStatistics, PRESET_NORMALIZATION } from './dataset.js';
 import { encodeIdx, type IdxSplitData } from './idx-reader.js';
 
@@ -173,7 +174,7 @@ describe('loadIdxDataset from a directory', () => {
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('reads the four files, plain or gzip, relative to baseDir', async () => {
-    const ds = await loadIdxDataset({ name: 'idx', preset: 'mnist', dir: 'digits' }, { baseDir: base });
+    const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir: 'digits' }, { baseDir: base });
     expect(ds.info.numClasses).toBe(10);
     expect(ds.info.inputShape).toEqual([28, 28, 1]);
     expect(ds.info.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -192,7 +193,7 @@ describe('loadIdxDataset from a directory', () => {
 
   it('limits, normalize: false and augmentation only on train', async () => {
     const ds = await loadIdxDataset(
-      { name: 'idx', preset: 'custom', dir: join(base, 'digits'), trainLimit: 5, testLimit: 100, normalize: false, augment: { flip: true, pad: 4 } },
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: join(base, 'digits'), trainLimit: 5, testLimit: 100, normalize: false, augment: { flip: true, pad: 4 } },
       { baseDir: '/nonexistent' },
     );
     expect(ds.split('train')!.size).toBe(5);
@@ -207,7 +208,7 @@ describe('loadIdxDataset from a directory', () => {
   });
 
   it('custom preset normalises with statistics of its training images', async () => {
-    const ds = await loadIdxDataset({ name: 'idx', preset: 'custom', dir: join(base, 'digits') }, { baseDir: base });
+    const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: join(base, 'digits') }, { baseDir: base });
     const values = Array.from({ length: TRAIN }, (_, i) => i / 255);
     const mean = values.reduce((a, b) => a + b) / TRAIN;
     const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / TRAIN);
@@ -216,14 +217,14 @@ describe('loadIdxDataset from a directory', () => {
   });
 
   it('errors: missing directory, missing files, preset without data', async () => {
-    await expect(loadIdxDataset({ name: 'idx', preset: 'mnist', dir: 'nowhere' }, { baseDir: base })).rejects.toThrow(
+    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir: 'nowhere' }, { baseDir: base })).rejects.toThrow(
       `directory ${join(base, 'nowhere')} not found`,
     );
-    const e = await loadIdxDataset({ name: 'idx', dir: 'incomplete' }, { baseDir: base }).catch((err: unknown) => err);
+    const e = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, dir: 'incomplete' }, { baseDir: base }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(KdInputError);
     expect((e as Error).message).toContain('lacks train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]');
-    await expect(loadIdxDataset({ name: 'idx', preset: 'mnist' }, { baseDir: base })).rejects.toThrow(/preset "mnist" has no bundled data; set "dir"/);
-    await expect(loadIdxDataset({ name: 'idx', preset: 'custom' }, { baseDir: base })).rejects.toBeInstanceOf(KdInputError);
+    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist' }, { baseDir: base })).rejects.toThrow(/preset "mnist" has no bundled data; set "dir"/);
+    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom' }, { baseDir: base })).rejects.toBeInstanceOf(KdInputError);
   });
 
   it('errors: images of the wrong size for a preset', async () => {
@@ -235,10 +236,10 @@ describe('loadIdxDataset from a directory', () => {
     writeFileSync(join(dir, 'train-labels-idx1-ubyte'), labels);
     writeFileSync(join(dir, 't10k-images-idx3-ubyte'), images);
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), labels);
-    await expect(loadIdxDataset({ name: 'idx', preset: 'mnist', dir }, { baseDir: base })).rejects.toThrow(
+    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir }, { baseDir: base })).rejects.toThrow(
       `${join(dir, 'train-images-idx3-ubyte')}: images are 5×5, expected 28×28 for preset "mnist"`,
     );
-    const custom = await loadIdxDataset({ name: 'idx', preset: 'custom', dir }, { baseDir: base });
+    const custom = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir }, { baseDir: base });
     expect(custom.info.inputShape).toEqual([5, 5, 1]);
   });
 });

@@ -12,7 +12,7 @@ import {
   type ImageTransform,
   type TransformSpec,
 } from '@kd/transforms';
-import { readIdxSplit, type IdxSplitData } from './idx-reader.js';
+import { inOrder, readIdxSplit, type IdxSplitData } from './idx-reader.js';
 import {
   bundledFashionMnistDir,
   findIdxFiles,
@@ -264,10 +264,10 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
   const numClasses = options.numClasses ?? NUM_CLASSES;
   const seed = context.seed ?? 0;
   const { files, label } = locate(options, context.baseDir, context.systemDir);
-  const [fullTrain, fullTest] = await Promise.all([
-    readIdxSplit(files.trainImages, files.trainLabels, { numClasses, limit: options.trainLimit }),
-    readIdxSplit(files.testImages, files.testLabels, { numClasses, limit: options.testLimit }),
-  ]);
+  const [fullTrain, fullTest] = await inOrder([
+    readIdxSplit(files.trainImages, files.trainLabels, { numClasses, limit: options.trainLimit, maxInflatedBytes: options.maxInflatedBytes }),
+    readIdxSplit(files.testImages, files.testLabels, { numClasses, limit: options.testLimit, maxInflatedBytes: options.maxInflatedBytes }),
+  ] as const);
   let held: ReturnType<typeof holdOutValidation>;
   try {
     held = holdOutValidation(fullTrain.count, options, seed);

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isInputError, KdInputError } from '@kd/core';
 import {
   encodeIdx,
+  gunzipIfNeeded,
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
   isGzip,
@@ -15,6 +16,7 @@ import {
   readIdxLabels,
   readIdxSplit,
 } from './idx-reader.js';
+import { encodeIdxHeader, MiB, writeGzipBomb } from '../test/gzip-bomb.js';
 
 /** 2 images of 2×3 pixels, written out byte by byte. */
 const IMAGES = Uint8Array.from([
@@ -40,6 +42,10 @@ function expectInputError(fn: () => unknown, ...parts: (string | RegExp)[]): voi
   for (const p of parts) expect((error as Error).message).toMatch(p);
 }
 
+/** A limit far above these tiny files. */
+const MAX = 1 << 20;
+const gzip = (bytes: Uint8Array) => new Uint8Array(gzipSync(bytes));
+
 describe('parseIdx', () => {
   it('reads a hand-built image file exactly', () => {
     const images = parseIdxImages(IMAGES, 'images.idx');
@@ -59,13 +65,23 @@ describe('parseIdx', () => {
     expect(parseIdx(LABELS, 'labels.idx').magic).toBe(IDX_LABELS_MAGIC);
   });
 
-  it('reads gzip-compressed buffers the same way', () => {
-    const gz = new Uint8Array(gzipSync(IMAGES));
+  it('reads gzip-compressed buffers once inflated by gunzipIfNeeded (plain buffers pass through)', () => {
+    const gz = gzip(IMAGES);
     expect(isGzip(gz)).toBe(true);
     expect(isGzip(IMAGES)).toBe(false);
-    const images = parseIdxImages(gz, 'images.idx.gz');
+    expect(gunzipIfNeeded(IMAGES, 'images.idx', MAX)).toBe(IMAGES);
+    const images = parseIdxImages(gunzipIfNeeded(gz, 'images.idx.gz', MAX), 'images.idx.gz', true);
     expect(Array.from(images.pixels)).toEqual(Array.from(IMAGES.subarray(16)));
-    expect(Array.from(parseIdxLabels(new Uint8Array(gzipSync(LABELS)), 'labels.gz').labels)).toEqual([7, 3]);
+    expect(Array.from(parseIdxLabels(gunzipIfNeeded(gzip(LABELS), 'labels.gz', MAX), 'labels.gz', 10, true).labels)).toEqual([7, 3]);
+  });
+
+  it('gzip data handed to the parser uninflated: bad magic, saying it is gzip', () => {
+    expectInputError(() => parseIdxImages(gzip(IMAGES), 'x.gz'), /^x\.gz: bad magic number 0x1f8b0800, expected 0x00000803/, 'gzip-compressed data, not inflated');
+  });
+
+  it('gunzipIfNeeded stops at maxInflatedBytes, naming the file and the option', () => {
+    expect(gunzipIfNeeded(gzip(IMAGES), 'i.gz', IMAGES.length)).toHaveLength(IMAGES.length);
+    expectInputError(() => gunzipIfNeeded(gzip(IMAGES), 'i.gz', IMAGES.length - 1), /^i\.gz: gzip data inflates to more than 27 bytes/, '/dataset/maxInflatedBytes');
   });
 
   it('encodeIdx is the inverse of parseIdx', () => {
@@ -111,8 +127,8 @@ describe('malformed files', () => {
   });
 
   it('truncated gzip data: offsets are of the decompressed data', () => {
-    const gz = new Uint8Array(gzipSync(IMAGES.subarray(0, 19)));
-    expectInputError(() => parseIdxImages(gz, 'cut.gz'), /^cut\.gz:/, 'image 0 of 2 (6 bytes at byte offset 16 of the decompressed data) is cut off after 3 bytes');
+    const gz = gunzipIfNeeded(gzip(IMAGES.subarray(0, 19)), 'cut.gz', MAX);
+    expectInputError(() => parseIdxImages(gz, 'cut.gz', true), /^cut\.gz:/, 'image 0 of 2 (6 bytes at byte offset 16 of the decompressed data) is cut off after 3 bytes');
   });
 
   it('trailing bytes: where they start', () => {
@@ -121,8 +137,7 @@ describe('malformed files', () => {
   });
 
   it('corrupt gzip', () => {
-    const gz = new Uint8Array(gzipSync(IMAGES));
-    expectInputError(() => parseIdxImages(gz.subarray(0, 20), 'broken.gz'), /^broken\.gz:/, 'not a valid gzip file');
+    expectInputError(() => gunzipIfNeeded(gzip(IMAGES).subarray(0, 20), 'broken.gz', MAX), /^broken\.gz:/, 'not a valid gzip file');
   });
 
   it('label out of range', () => {
@@ -131,7 +146,7 @@ describe('malformed files', () => {
     expectInputError(() => parseIdxLabels(bad, 'labels.idx'), /^labels\.idx:/, 'label 10 at index 1 (byte offset 9) is out of range', '0..9');
     expect(parseIdxLabels(bad, 'labels.idx', 11).labels[1]).toBe(10);
     expectInputError(
-      () => parseIdxLabels(new Uint8Array(gzipSync(bad)), 'labels.gz'),
+      () => parseIdxLabels(gunzipIfNeeded(gzip(bad), 'labels.gz', MAX), 'labels.gz', 10, true),
       'label 10 at index 1 (byte offset 9 of the decompressed data) is out of range',
     );
   });
@@ -150,14 +165,14 @@ describe('reading files', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads plain and gzip files', async () => {
-    const plain = await readIdxImages(join(dir, 'images'));
-    const gz = await readIdxImages(join(dir, 'images.gz'));
+    const plain = await readIdxImages(join(dir, 'images'), { maxInflatedBytes: MAX });
+    const gz = await readIdxImages(join(dir, 'images.gz'), { maxInflatedBytes: MAX });
     expect(Array.from(gz.pixels)).toEqual(Array.from(plain.pixels));
-    expect(Array.from((await readIdxLabels(join(dir, 'labels.gz'))).labels)).toEqual([7, 3]);
+    expect(Array.from((await readIdxLabels(join(dir, 'labels.gz'), { numClasses: 10, maxInflatedBytes: MAX })).labels)).toEqual([7, 3]);
   });
 
   it('pairs images with labels and applies a limit', async () => {
-    const split = await readIdxSplit(join(dir, 'images.gz'), join(dir, 'labels.gz'), { limit: 1 });
+    const split = await readIdxSplit(join(dir, 'images.gz'), join(dir, 'labels.gz'), { limit: 1, numClasses: 10, maxInflatedBytes: MAX });
     expect(split.count).toBe(1);
     expect(Array.from(split.pixels)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(Array.from(split.labels)).toEqual([7]);
@@ -166,7 +181,7 @@ describe('reading files', () => {
   it('image/label count mismatch names both files', async () => {
     const images = join(dir, 'images');
     const labels = join(dir, 'three-labels');
-    const e = await readIdxSplit(images, labels).catch((err: unknown) => err);
+    const e = await readIdxSplit(images, labels, { numClasses: 10, maxInflatedBytes: MAX }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(KdInputError);
     expect((e as Error).message).toBe(`${images} has 2 images but ${labels} has 3 labels: expected the same count`);
   });
@@ -174,16 +189,29 @@ describe('reading files', () => {
   it('errors in a gzip file read from disk give offsets of the decompressed data', async () => {
     const file = join(dir, 'bad-labels.gz');
     writeFileSync(file, gzipSync(Uint8Array.from([...LABELS.subarray(0, 8), 12, 3])));
-    await expect(readIdxLabels(file)).rejects.toThrow(`${file}: label 12 at index 0 (byte offset 8 of the decompressed data) is out of range`);
+    await expect(readIdxLabels(file, { numClasses: 10, maxInflatedBytes: MAX })).rejects.toThrow(`${file}: label 12 at index 0 (byte offset 8 of the decompressed data) is out of range`);
     const cut = join(dir, 'cut-images.gz');
     writeFileSync(cut, gzipSync(IMAGES.subarray(0, 25)));
-    await expect(readIdxImages(cut)).rejects.toThrow('image 1 of 2 (6 bytes at byte offset 22 of the decompressed data) is cut off after 3 bytes');
+    await expect(readIdxImages(cut, { maxInflatedBytes: MAX })).rejects.toThrow('image 1 of 2 (6 bytes at byte offset 22 of the decompressed data) is cut off after 3 bytes');
   });
 
   it('missing and corrupt files', async () => {
     const missing = join(dir, 'nope.gz');
-    await expect(readIdxImages(missing)).rejects.toThrow(`${missing}: file not found`);
-    await expect(readIdxImages(join(dir, 'broken.gz'))).rejects.toThrow(/broken\.gz: not a valid gzip file/);
-    await expect(readIdxImages(join(dir, 'broken.gz'))).rejects.toBeInstanceOf(KdInputError);
+    await expect(readIdxImages(missing, { maxInflatedBytes: MAX })).rejects.toThrow(`${missing}: file not found`);
+    await expect(readIdxImages(join(dir, 'broken.gz'), { maxInflatedBytes: MAX })).rejects.toThrow(/broken\.gz: not a valid gzip file/);
+    await expect(readIdxImages(join(dir, 'broken.gz'), { maxInflatedBytes: MAX })).rejects.toBeInstanceOf(KdInputError);
+  });
+
+  it('a gzip bomb (a valid header, then 1 GiB of zeros in 1 MB) stops at maxInflatedBytes, before parsing', async () => {
+    const file = join(dir, 'bomb-images-idx3-ubyte.gz');
+    // 1,369,000 images of 28×28 declared: 1 GiB of data, consistent with the header.
+    await writeGzipBomb(file, encodeIdxHeader([1_369_000, 28, 28]), 1024 * MiB);
+    expect(statSync(file).size).toBeLessThan(2 * MiB);
+    const rss = process.memoryUsage().rss;
+    const e = await readIdxImages(file, { maxInflatedBytes: 16 * MiB }).catch((err: unknown) => err);
+    expect(isInputError(e), String(e)).toBe(true);
+    expect((e as Error).message).toMatch(new RegExp(`^${file}: gzip data inflates to more than 16777216 bytes \\(16 MiB, the limit /dataset/maxInflatedBytes\\)`));
+    // Far less than the gigabyte: the inflation stopped at the limit.
+    expect(process.memoryUsage().rss - rss).toBeLessThan(128 * MiB);
   });
 });

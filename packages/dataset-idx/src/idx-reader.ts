@@ -3,14 +3,11 @@
  * `00 00 <type> <rank>` followed by `rank` uint32 dimensions and the row-major data. Only the
  * unsigned-byte type (0x08) is read: image files are rank 3 (magic 0x00000803, [count, rows, cols]),
  * label files rank 1 (magic 0x00000801, [count]). Files may be gzip-compressed (detected by the
- * magic bytes 1f 8b). Every problem is a `KdInputError` whose message starts with the file name.
+ * magic bytes 1f 8b), and are then inflated with a limit on the inflated bytes: a gzip stream can expand a
+ * thousandfold. Every problem is a `KdInputError` whose message starts with the file name.
  */
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gunzip, gunzipSync } from 'node:zlib';
-import { KdInputError } from '@kd/core';
-
-const gunzipAsync = promisify(gunzip);
+import { open, readFile } from 'node:fs/promises';
+import { gunzipBounded, gunzipFileBounded, KdInputError, type InflateLimit } from '@kd/core';
 
 export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
@@ -49,6 +46,7 @@ function hex(magic: number): string {
 function describe(magic: number): string {
   if (magic === IDX_IMAGES_MAGIC) return 'an IDX image file';
   if (magic === IDX_LABELS_MAGIC) return 'an IDX label file';
+  if (magic >>> 16 === 0x1f8b) return 'gzip-compressed data, not inflated';
   return 'an unknown file type';
 }
 
@@ -57,14 +55,18 @@ export function isGzip(buffer: Uint8Array): boolean {
   return buffer.length >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
 }
 
-/** Decompresses a gzip buffer; a plain buffer is returned as is. */
-export function gunzipIfNeeded(buffer: Uint8Array, file: string): Uint8Array {
+/** The option that limits inflation, as messages name it. */
+function inflateLimit(maxInflatedBytes: number): InflateLimit {
+  return { maxBytes: maxInflatedBytes, setting: '/dataset/maxInflatedBytes' };
+}
+
+/**
+ * Decompresses a gzip buffer, refusing to inflate past `maxInflatedBytes` (checked while inflating); a plain buffer
+ * is returned as is.
+ */
+export function gunzipIfNeeded(buffer: Uint8Array, file: string, maxInflatedBytes: number): Uint8Array {
   if (!isGzip(buffer)) return buffer;
-  try {
-    return new Uint8Array(gunzipSync(buffer));
-  } catch (e) {
-    throw new KdInputError(`${file}: not a valid gzip file (${(e as Error).message})`);
-  }
+  return new Uint8Array(gunzipBounded(buffer, file, inflateLimit(maxInflatedBytes)));
 }
 
 /** Where a byte offset points: into the file, or into the decompressed stream of a gzip file. */
@@ -80,15 +82,13 @@ function recordName(magic: number): string {
 }
 
 /**
- * Parses an IDX buffer (plain or gzip). With `expectedMagic`, the header must carry that magic
- * number; in any case the element type must be unsigned byte and the data exactly as long as the
- * dimensions say. Errors name the byte offset (of the decompressed data for gzip) and, for data,
- * the index of the first incomplete record along the first dimension. `gzipped` says that the
- * caller already decompressed `buffer` (offsets are then reported as such).
+ * Parses an uncompressed IDX buffer (inflate gzip data first with `gunzipIfNeeded`, which bounds it). With
+ * `expectedMagic`, the header must carry that magic number; in any case the element type must be unsigned byte and
+ * the data exactly as long as the dimensions say. Errors name the byte offset and, for data, the index of the first
+ * incomplete record along the first dimension. `gz` says that `buf` was inflated from a gzip file (offsets
+ * are then reported as of the decompressed data).
  */
-export function parseIdx(buffer: Uint8Array, file: string, expectedMagic?: number, gzipped = false): IdxArray {
-  const gz = gzipped || isGzip(buffer);
-  const buf = gunzipIfNeeded(buffer, file);
+export function parseIdx(buf: Uint8Array, file: string, expectedMagic?: number, gz = false): IdxArray {
   if (buf.length < 4) {
     throw new KdInputError(
       `${file}: truncated IDX file: ${buf.length} bytes, shorter than the 4-byte magic number (the file ends at ${where(buf.length, gz)})`,
@@ -103,7 +103,7 @@ export function parseIdx(buffer: Uint8Array, file: string, expectedMagic?: numbe
     );
   }
   if (buf[0] !== 0 || buf[1] !== 0 || buf[2] !== UBYTE || buf[3] === 0) {
-    throw new KdInputError(`${file}: bad magic number ${hex(magic)}, expected 0x000008NN (an IDX file of unsigned bytes)`);
+    throw new KdInputError(`${file}: bad magic number ${hex(magic)} (${describe(magic)}), expected 0x000008NN (an IDX file of unsigned bytes)`);
   }
   const rank = buf[3]!;
   const headerBytes = 4 + 4 * rank;
@@ -152,8 +152,7 @@ export function parseIdxImages(buffer: Uint8Array, file: string, gzipped = false
  * Parses an IDX label file (magic 0x00000801); every label must be below `numClasses`. A label out of range is an
  * error naming its index and byte offset (label i is the byte at offset 8 + i).
  */
-export function parseIdxLabels(buffer: Uint8Array, file: string, numClasses = 10, gzipped = false): IdxLabels {
-  const gz = gzipped || isGzip(buffer);
+export function parseIdxLabels(buffer: Uint8Array, file: string, numClasses = 10, gz = false): IdxLabels {
   const { dims, data } = parseIdx(buffer, file, IDX_LABELS_MAGIC, gz);
   for (let i = 0; i < data.length; i++) {
     if (data[i]! >= numClasses) {
@@ -165,34 +164,62 @@ export function parseIdxLabels(buffer: Uint8Array, file: string, numClasses = 10
   return { count: dims[0]!, labels: data };
 }
 
-/** The file's bytes, decompressed when it is gzip, and whether it was. */
-async function readBytes(file: string): Promise<{ bytes: Uint8Array; gzipped: boolean }> {
-  let raw: Uint8Array;
+function readError(file: string, e: unknown): KdInputError {
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new KdInputError(`${file}: file not found`);
+  return new KdInputError(`${file}: cannot read (${(e as Error).message})`);
+}
+
+/** True when the file starts with the gzip magic bytes; reads two bytes. */
+async function fileIsGzip(file: string): Promise<boolean> {
   try {
-    raw = await readFile(file);
+    const handle = await open(file, 'r');
+    try {
+      const head = new Uint8Array(2);
+      const { bytesRead } = await handle.read(head, 0, 2, 0);
+      return isGzip(head.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new KdInputError(`${file}: file not found`);
-    throw new KdInputError(`${file}: cannot read (${(e as Error).message})`);
+    throw readError(file, e);
   }
-  if (!isGzip(raw)) return { bytes: raw, gzipped: false };
+}
+
+/** The file's bytes, inflated (streamed, bounded by `maxInflatedBytes`) when it is gzip, and whether it was. */
+async function readBytes(file: string, maxInflatedBytes: number): Promise<{ bytes: Uint8Array; gzipped: boolean }> {
+  if (await fileIsGzip(file)) return { bytes: new Uint8Array(await gunzipFileBounded(file, inflateLimit(maxInflatedBytes))), gzipped: true };
   try {
-    return { bytes: new Uint8Array(await gunzipAsync(raw)), gzipped: true };
+    return { bytes: await readFile(file), gzipped: false };
   } catch (e) {
-    throw new KdInputError(`${file}: not a valid gzip file (${(e as Error).message})`);
+    throw readError(file, e);
   }
+}
+
+export interface IdxReadOptions {
+  /** A gzip file may inflate to at most this many bytes (a plain file is read as it is). */
+  readonly maxInflatedBytes: number;
 }
 
 /** Reads an IDX image file, plain or gzip. */
-export async function readIdxImages(file: string): Promise<IdxImages> {
-  const { bytes, gzipped } = await readBytes(file);
+export async function readIdxImages(file: string, options: IdxReadOptions): Promise<IdxImages> {
+  const { bytes, gzipped } = await readBytes(file, options.maxInflatedBytes);
   return parseIdxImages(bytes, file, gzipped);
 }
 
-/** Reads an IDX label file, plain or gzip. */
-export async function readIdxLabels(file: string, numClasses = 10): Promise<IdxLabels> {
-  const { bytes, gzipped } = await readBytes(file);
-  return parseIdxLabels(bytes, file, numClasses, gzipped);
+/** Reads an IDX label file, plain or gzip; every label must be below `numClasses`. */
+export async function readIdxLabels(file: string, options: IdxReadOptions & { readonly numClasses: number }): Promise<IdxLabels> {
+  const { bytes, gzipped } = await readBytes(file, options.maxInflatedBytes);
+  return parseIdxLabels(bytes, file, options.numClasses, gzipped);
+}
+
+/**
+ * Awaits every promise and, when some fail, throws the first failure in list order: which of several bad files is
+ * reported must not depend on which read finished first.
+ */
+export async function inOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Pairs images with labels: the counts must agree. `limit` keeps the first `limit` examples. */
@@ -226,9 +253,9 @@ export function pairIdx(
 export async function readIdxSplit(
   imagesFile: string,
   labelsFile: string,
-  options: { readonly numClasses?: number; readonly limit?: number } = {},
+  options: IdxReadOptions & { readonly numClasses: number; readonly limit?: number },
 ): Promise<IdxSplitData> {
-  const [images, labels] = await Promise.all([readIdxImages(imagesFile), readIdxLabels(labelsFile, options.numClasses ?? 10)]);
+  const [images, labels] = await inOrder([readIdxImages(imagesFile, options), readIdxLabels(labelsFile, options)] as const);
   return pairIdx(images, labels, imagesFile, labelsFile, options.limit);
 }
 

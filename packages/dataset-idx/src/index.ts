@@ -1,6 +1,7 @@
 export { idxPlugin, register } from './plugin.js';
 export {
   idxOptionsSchema,
+  DEFAULT_MAX_INFLATED_BYTES,
   IDX_PRESETS,
   IDX_SOURCES,
   type IdxOptions,
@@ -26,6 +27,7 @@ export {
   type IdxImages,
   type IdxLabels,
   type IdxSplitData,
+  type IdxReadOptions,
 } from './idx-reader.js';
 export {
   IdxDataset,

@@ -13,6 +13,7 @@ import {
   bundledFashionMnistDir,
   encodeIdx,
   loadIdxDataset,
+  DEFAULT_MAX_INFLATED_BYTES,
   systemFashionMnistDir,
   SYSTEM_FASHION_MNIST_DIR,
   SYSTEM_FASHION_MNIST_DIR_ENV,
@@ -58,7 +59,16 @@ describe('idx plugin', () => {
     expect(warnings).toEqual([]);
     const config: Record<string, unknown> = { name: 'idx' };
     expect(validate(config)).toBe(true);
-    expect(config).toEqual({ name: 'idx', preset: 'fashion-mnist', source: 'auto', normalize: true, augment: { flip: false, pad: 0 } });
+    expect(config).toEqual({
+      name: 'idx',
+      preset: 'fashion-mnist',
+      source: 'auto',
+      normalize: true,
+      augment: { flip: false, pad: 0 },
+      maxInflatedBytes: 1024 * 1024 * 1024,
+    });
+    expect(validate({ name: 'idx', maxInflatedBytes: 1023 })).toBe(false);
+    expect(validate({ name: 'idx', maxInflatedBytes: 1.5e6 })).toBe(true);
     expect(validate({ name: 'idx', trainLimit: 0 })).toBe(false);
     expect(validate({ name: 'idx', trainLimit: 2.5 })).toBe(false);
     expect(validate({ name: 'idx', augment: { pad: 9 } })).toBe(false);
@@ -94,7 +104,7 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it('loads 10,000 train and 2,000 test images with balanced classes', async () => {
-    const ds = (await idxPlugin.create({ name: 'idx', source: 'bundled' }, context())) as IdxDataset;
+    const ds = (await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled' }, context())) as IdxDataset;
     expect(ds.info.numClasses).toBe(10);
     expect(ds.info.inputShape).toEqual([28, 28, 1]);
     expect(ds.info.classNames).toEqual(FASHION_MNIST_CLASS_NAMES);
@@ -112,7 +122,7 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it('yields normalised batches end to end without leaking', async () => {
-    const ds = await idxPlugin.create({ name: 'idx', source: 'bundled', trainLimit: 100, augment: { flip: true, pad: 2 } }, context());
+    const ds = await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled', trainLimit: 100, augment: { flip: true, pad: 2 } }, context());
     const before = tf.memory().numTensors;
     let n = 0;
     for await (const { x, y } of ds.split('train')!.batches({ batchSize: 32, rng: new Rng(7), dropLast: true })) {
@@ -128,16 +138,16 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it.skipIf(!hasSystemSet)("source 'auto' uses Debian's full set when installed (60,000 / 10,000)", async () => {
-    const ds = await idxPlugin.create({ name: 'idx' }, context());
+    const ds = await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES }, context());
     expect(ds.split('train')!.size).toBe(60_000);
     expect(ds.split('test')!.size).toBe(10_000);
     expect(ds.info.source).toContain(SYSTEM_FASHION_MNIST_DIR);
-    const system = await idxPlugin.create({ name: 'idx', source: 'system', trainLimit: 10 }, context());
+    const system = await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system', trainLimit: 10 }, context());
     expect(system.split('train')!.size).toBe(10);
   });
 
   it.skipIf(hasSystemSet)("source 'system' without Debian's package is a clear input error", async () => {
-    await expect(idxPlugin.create({ name: 'idx', source: 'system' }, context())).rejects.toThrow(/dataset-fashion-mnist/);
+    await expect(idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context())).rejects.toThrow(/dataset-fashion-mnist/);
   });
 });
 
@@ -164,35 +174,35 @@ describe('the system directory is injectable, so both sides of auto-detection ar
   });
 
   it('absent system set: "system" is an input error naming the directory and the remedies, "auto" falls back to the bundled subset', async () => {
-    const e = await loadIdxDataset({ name: 'idx', source: 'system' }, { baseDir: work, systemDir: absent }).catch((err: unknown) => err);
+    const e = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, { baseDir: work, systemDir: absent }).catch((err: unknown) => err);
     expect((e as Error).name).toBe('KdInputError');
     expect((e as Error).message).toContain(`missing from ${absent}`);
     expect((e as Error).message).toContain('apt install dataset-fashion-mnist');
     expect((e as Error).message).toContain(SYSTEM_FASHION_MNIST_DIR_ENV);
-    const auto = await loadIdxDataset({ name: 'idx', trainLimit: 5 }, { baseDir: work, systemDir: absent });
+    const auto = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 }, { baseDir: work, systemDir: absent });
     expect(auto.info.source).toContain('bundled');
     expect(auto.info.source).toContain(bundledFashionMnistDir());
   });
 
   it('present system set: "system" and "auto" read it', async () => {
     for (const source of ['system', 'auto'] as const) {
-      const ds = await loadIdxDataset({ name: 'idx', source }, { baseDir: work, systemDir: full });
+      const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source }, { baseDir: work, systemDir: full });
       expect(ds.split('train')!.size, source).toBe(30);
       expect(ds.split('test')!.size, source).toBe(12);
       expect(ds.info.source, source).toContain(`full set from ${full}`);
     }
     // "bundled" ignores it.
-    expect((await loadIdxDataset({ name: 'idx', source: 'bundled', trainLimit: 5 }, { baseDir: work, systemDir: full })).info.source).toContain('bundled');
+    expect((await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled', trainLimit: 5 }, { baseDir: work, systemDir: full })).info.source).toContain('bundled');
   });
 
   it('through the plugin (as kd run), the environment variable chooses the directory', async () => {
     const saved = process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
     try {
       process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = absent;
-      await expect(idxPlugin.create({ name: 'idx', source: 'system' }, context())).rejects.toThrow(`missing from ${absent}`);
-      expect((await idxPlugin.create({ name: 'idx', trainLimit: 5 }, context())).info.source).toContain('bundled');
+      await expect(idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context())).rejects.toThrow(`missing from ${absent}`);
+      expect((await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 }, context())).info.source).toContain('bundled');
       process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = full;
-      expect((await idxPlugin.create({ name: 'idx' }, context())).split('train')!.size).toBe(30);
+      expect((await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES }, context())).split('train')!.size).toBe(30);
     } finally {
       if (saved === undefined) delete process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
       else process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = saved;

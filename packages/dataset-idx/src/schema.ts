@@ -37,7 +37,15 @@ export interface IdxOptions extends SplitOptions {
   readonly numClasses?: number;
   readonly transforms?: readonly TransformSpec[];
   readonly testTransforms?: readonly TransformSpec[];
+  /**
+   * The most bytes one gzip file may inflate to. Required here although the schema has a default: a limit against
+   * decompression bombs has no safe implicit value, so a caller that bypasses the schema states its own.
+   */
+  readonly maxInflatedBytes: number;
 }
+
+/** 1 GiB: above the largest IDX file in use (EMNIST ByClass training images, 547 MB), far below a bomb's reach. */
+export const DEFAULT_MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
 
 /** JSON Schema (draft 2020-12) of `IdxOptions`. */
 export const idxOptionsSchema = {
@@ -133,6 +141,14 @@ export const idxOptionsSchema = {
     testTransforms: {
       ...transformListSchema,
       description: 'Transforms of the test and val splits (with `transforms`; default then [{"type": "normalize"}] when `normalize` is true, else []).',
+    },
+    maxInflatedBytes: {
+      type: 'integer',
+      minimum: 1024,
+      default: DEFAULT_MAX_INFLATED_BYTES,
+      description:
+        'The most bytes one .gz file may inflate to (1 GiB = 1073741824; EMNIST ByClass images need 547 MB): inflation stops with an error ' +
+        'at the limit, so a small file that inflates to gigabytes (a decompression bomb) cannot exhaust memory; peak memory stays below twice the limit.',
     },
     ...splitOptionsProperties,
   },

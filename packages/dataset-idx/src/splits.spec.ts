@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isInputError, Rng, type DatasetSplit } from '@kd/core';
+import { DEFAULT_MAX_INFLATED_BYTES } from './schema.js';
 import { loadIdxDataset, selectIdx } from './dataset.js';
 import { encodeIdx } from './idx-reader.js';
 
@@ -48,22 +49,22 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('files by any name (relative to dir) and numClasses for custom sets', async () => {
-    const ds = await loadIdxDataset({ name: 'idx', preset: 'custom', dir: 'letters', files, numClasses: 12, normalize: false }, { baseDir: base });
+    const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, normalize: false }, { baseDir: base });
     expect(ds.info.numClasses).toBe(12);
     expect(ds.info.inputShape).toEqual([6, 6, 1]);
     expect(ds.split('train')!.size).toBe(60);
     expect((await all(ds.split('test')!)).ys).toEqual(Array.from({ length: 20 }, (_, i) => (i + 60) % 12));
-    const e = await loadIdxDataset({ name: 'idx', preset: 'custom', dir: 'letters', files }, { baseDir: base }).catch((err: unknown) => err);
+    const e = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files }, { baseDir: base }).catch((err: unknown) => err);
     expect(isInputError(e)).toBe(true);
     expect((e as Error).message).toContain(`${join(base, 'letters', 'my-train-labels')}: label 10 at index 10 (byte offset 18) is out of range: expected a class in 0..9`);
-    await expect(loadIdxDataset({ name: 'idx', numClasses: 12 }, { baseDir: base })).rejects.toThrow(/numClasses applies to preset "custom" only/);
-    await expect(loadIdxDataset({ name: 'idx', preset: 'custom', files: { ...files, testImages: 'nope' }, numClasses: 12 }, { baseDir: join(base, 'letters') })).rejects.toThrow(
+    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, numClasses: 12 }, { baseDir: base })).rejects.toThrow(/numClasses applies to preset "custom" only/);
+    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', files: { ...files, testImages: 'nope' }, numClasses: 12 }, { baseDir: join(base, 'letters') })).rejects.toThrow(
       `${join(base, 'letters', 'nope')}: file not found`,
     );
   });
 
   it('val hold-out from the seed: disjoint from train, same seed same split; subsets per class and by count', async () => {
-    const options = { name: 'idx', preset: 'custom', dir: 'letters', files, numClasses: 12, normalize: false, valFraction: 0.25 } as const;
+    const options = { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, normalize: false, valFraction: 0.25 } as const;
     const ds = await loadIdxDataset(options, { baseDir: base, seed: 4 });
     const val = ids((await all(ds.split('val')!)).xs);
     const tr = ids((await all(ds.split('train')!)).xs);
@@ -87,6 +88,7 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
     const ds = await loadIdxDataset(
       {
         name: 'idx',
+        maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
         preset: 'custom',
         dir: 'letters',
         files,
@@ -109,13 +111,13 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
     expect((await all(ds.split('test')!)).xs[0]).toBeCloseTo((180 / 255 - mean) / std, 5);
     expect(tf.memory().numTensors).toBe(before);
     await expect(
-      loadIdxDataset({ name: 'idx', preset: 'custom', dir: 'letters', files, numClasses: 12, augment: { flip: true }, transforms: [] }, { baseDir: base }),
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, augment: { flip: true }, transforms: [] }, { baseDir: base }),
     ).rejects.toThrow(/either "augment" or "transforms"/);
     await expect(
-      loadIdxDataset({ name: 'idx', preset: 'custom', dir: 'letters', files, numClasses: 12, transforms: [{ type: 'centerCrop', size: 4 }] }, { baseDir: base }),
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, transforms: [{ type: 'centerCrop', size: 4 }] }, { baseDir: base }),
     ).rejects.toThrow(/transforms give 4×4×1 images but testTransforms give 6×6×1/);
     await expect(
-      loadIdxDataset({ name: 'idx', preset: 'custom', dir: 'letters', files, numClasses: 12, transforms: [{ type: 'normalize', preset: 'cifar10' }] }, { baseDir: base }),
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, transforms: [{ type: 'normalize', preset: 'cifar10' }] }, { baseDir: base }),
     ).rejects.toThrow('dataset "idx" transforms: normalize: 3 mean/std values for an image with 1 channel (expected 1)');
   });
 
