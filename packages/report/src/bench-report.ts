@@ -4,7 +4,7 @@ import { barChart } from './bar-chart.js';
 import { escapeHtml, section } from './html.js';
 import { lineChart, type Series } from './line-chart.js';
 import { page } from './page.js';
-import { readRun } from './run-data.js';
+import { readRun, type RunData } from './run-data.js';
 import { keyValueTable, table, type Cell } from './tables.js';
 
 export interface BenchStat {
@@ -21,7 +21,8 @@ export interface BenchMethod {
   readonly seconds?: BenchStat;
   readonly imagesPerSecond?: BenchStat;
   readonly peakBytes?: number;
-  readonly runs?: readonly { readonly seed: number }[];
+  /** One entry per seed; `status`/`failure` when the bench recorded how the run ended (else its directory says). */
+  readonly runs?: readonly { readonly seed: number; readonly status?: string; readonly failure?: string }[];
 }
 
 /** The aggregate tools/bench writes (`<out>/<name>.json`). */
@@ -37,21 +38,35 @@ export interface BenchAggregate {
 const pm = (s: BenchStat | undefined): Cell =>
   s ? { html: `<td class="num" data-value="${s.mean}" data-std="${s.std}">${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}</td>` } : null;
 
+/** How each seed's run of a method ended: the aggregate's word, else its run directory's, else unknown. */
+interface SeedRun {
+  readonly seed: number;
+  readonly status: string;
+  readonly failure?: string;
+  readonly run?: RunData;
+}
+
+function seedRuns(runsDir: string | undefined, method: string, m: BenchMethod): SeedRun[] {
+  return (m.runs ?? []).map((r) => {
+    const dir = runsDir ? join(runsDir, `${method}-s${r.seed}`) : undefined;
+    const run = dir && existsSync(join(dir, 'config.json')) ? readRun(dir, { maxImages: 0 }) : undefined;
+    const status = r.status ?? run?.status ?? 'unknown';
+    const failure = r.failure ?? run?.failure;
+    return { seed: r.seed, status, ...(failure !== undefined ? { failure } : {}), ...(run ? { run } : {}) };
+  });
+}
+
 /**
- * The mean student top-1 per epoch over a method's seeds, read from the bench's run directories
- * (`runs/<method>-s<seed>/metrics.jsonl`) when they are still there.
+ * The mean student top-1 per epoch over a method's finished seeds, read from the bench's run directories
+ * (`runs/<method>-s<seed>/metrics.jsonl`) when they are still there. A failed or interrupted run's curve is left out
+ * (it would drag the mean down as if it were a result), and the series name says how many runs it averages.
  */
-function meanCurve(runsDir: string, method: string, m: BenchMethod): Series | undefined {
-  const seeds = m.runs?.map((r) => r.seed) ?? [];
-  const curves: number[][] = [];
-  for (const s of seeds) {
-    const dir = join(runsDir, `${method}-s${s}`);
-    if (!existsSync(join(dir, 'config.json'))) continue;
-    curves.push(readRun(dir, { maxImages: 0 }).epochs.map((e) => e.metrics['student.top1'] ?? NaN));
-  }
+function meanCurve(method: string, runs: readonly SeedRun[]): Series | undefined {
+  const curves = runs.filter((r) => r.run && r.status === 'finished').map((r) => r.run!.epochs.map((e) => e.metrics['student.top1'] ?? NaN));
   if (!curves.length) return undefined;
   const len = Math.min(...curves.map((c) => c.length));
-  return { name: method, points: Array.from({ length: len }, (_, i) => [i + 1, curves.reduce((a, c) => a + c[i]!, 0) / curves.length] as [number, number]) };
+  const name = curves.length < runs.length ? `${method} (${curves.length} of ${runs.length} runs finished)` : method;
+  return { name, points: Array.from({ length: len }, (_, i) => [i + 1, curves.reduce((a, c) => a + c[i]!, 0) / curves.length] as [number, number]) };
 }
 
 /**
@@ -63,6 +78,9 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
   const methods = Object.entries(b.results);
   const scratch = b.results['scratch'];
   const kd = b.results['kd'];
+  const runsDir = options.runsDir && existsSync(options.runsDir) ? options.runsDir : undefined;
+  const seeds = new Map(methods.map(([name, m]) => [name, seedRuns(runsDir, name, m)]));
+  const unfinished = (name: string) => seeds.get(name)!.filter((r) => r.status !== 'finished' && r.status !== 'unknown');
   const body: string[] = [
     `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">${escapeHtml(`${b.seeds ?? '?'} seed(s) per method · ${b.date ?? ''}`)} · report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`,
   ];
@@ -70,15 +88,24 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
     body.push(
       `<p>Teacher: <code>${escapeHtml(b.teacher.config ?? '?')}</code>, top-1 ${typeof b.teacher.top1 === 'number' ? `${(100 * b.teacher.top1).toFixed(2)}%` : '—'}, ${b.teacher.params ?? '?'} parameters.</p>`,
     );
+  const failing = methods.filter(([name]) => unfinished(name).length);
+  if (failing.length)
+    body.push(
+      `<div class="warning not-final"><p><strong>Some runs did not finish.</strong> A method's mean ± std over its seeds includes whatever the bench recorded for them; its row is marked, and its curve averages the finished runs only.</p><ul>${failing
+        .flatMap(([name]) =>
+          unfinished(name).map((r) => `<li data-status="${escapeHtml(r.status)}">${escapeHtml(`${name} seed ${r.seed}: ${r.status}${r.failure !== undefined ? ` — ${r.failure}` : ''}`)}</li>`),
+        )
+        .join('')}</ul></div>`,
+    );
   body.push(
     section(
       'results',
       'Results (top-1 %, mean ± sample std over seeds)',
       table(
         'bench-results',
-        ['method', 'config', 'last-epoch top-1 %', 'best-epoch top-1 %', 'Δ last vs scratch (points)', 'Δ last vs KD (points)', 'img/s', 's/run', 'peak tensor bytes', 'seeds'],
+        ['method', 'config', 'last-epoch top-1 %', 'best-epoch top-1 %', 'Δ last vs scratch (points)', 'Δ last vs KD (points)', 'img/s', 's/run', 'peak tensor bytes', 'seeds', ...(failing.length ? ['runs not finished'] : [])],
         methods.map(([name, m]) => [
-          name,
+          unfinished(name).length ? { html: `<td class="not-final" data-status="not-finished">${escapeHtml(name)} ⚠</td>` } : name,
           m.config ?? '—',
           pm(m.last),
           pm(m.best),
@@ -88,6 +115,13 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
           m.seconds?.mean ?? null,
           m.peakBytes ?? null,
           m.last.n,
+          ...(failing.length
+            ? [
+                unfinished(name)
+                  .map((r) => `s${r.seed} ${r.status}`)
+                  .join(', '),
+              ]
+            : []),
         ]),
       ),
     ),
@@ -96,13 +130,13 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
     barChart({
       id: 'bench:last',
       title: 'Last-epoch student top-1 (± 1 std)',
-      bars: methods.map(([name, m]) => ({ label: name, value: m.last.mean, error: m.last.std })),
+      bars: methods.map(([name, m]) => ({ label: unfinished(name).length ? `${name} ⚠` : name, value: m.last.mean, error: m.last.std })),
       yLabel: 'top-1',
       ...(typeof b.teacher?.top1 === 'number' ? { reference: { value: b.teacher.top1, label: 'teacher' } } : {}),
     }),
   ];
-  if (options.runsDir && existsSync(options.runsDir)) {
-    const series = methods.map(([name, m]) => meanCurve(options.runsDir!, name, m)).filter((s): s is Series => s !== undefined);
+  if (runsDir) {
+    const series = methods.map(([name]) => meanCurve(name, seeds.get(name)!)).filter((s): s is Series => s !== undefined);
     if (series.length) charts.push(lineChart({ id: 'bench:curves', title: 'Student top-1 per epoch (mean over seeds)', series, xLabel: 'epoch', yLabel: 'top-1' }));
   }
   body.push(section('charts', 'Charts', `<div class="charts">${charts.map((c) => `<figure>${c}</figure>`).join('')}</div>`));

@@ -6,11 +6,11 @@ import { lineChart } from './line-chart.js';
 import { describeRun, epochAxis, finalMetrics } from './metric-series.js';
 import { page } from './page.js';
 import type { RunData } from './run-data.js';
-import { statusBadge } from './run-report.js';
+import { allZeroNonFinite, statusBadge } from './run-report.js';
 import { table, type Cell } from './tables.js';
 
 /** Metrics where lower is better; every other metric is taken as higher-is-better when marking the best run. */
-export const LOWER_IS_BETTER = /(^|\.)(loss|kl|ece|mce|nll|error|latency\w*|ms\w*|seconds)$/i;
+export const LOWER_IS_BETTER = /(^|\.)(loss|kl|ece|mce|nll|error|latency\w*|ms\w*|seconds|nonFinite)$/i;
 
 /** Short, distinct labels: directory names, or paths when two runs share a name. */
 export function runLabels(runs: readonly RunData[]): string[] {
@@ -47,6 +47,9 @@ export interface ComparisonOptions {
 /** One page comparing runs: a summary per run, final metrics side by side, overlaid curves and config differences. */
 export function renderComparison(runs: readonly RunData[], options: ComparisonOptions = {}): string {
   const labels = runLabels(runs);
+  // A run that did not finish is named as such wherever its numbers appear, and never marked best.
+  const finished = runs.map((r) => r.status === 'finished');
+  const shown = labels.map((l, i) => (finished[i] ? l : `${l} (${runs[i]!.status})`));
   const title = options.title ?? `kd — comparison of ${runs.length} runs`;
   const body: string[] = [`<header><h1>${escapeHtml(title)}</h1><p class="subtitle">report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`];
 
@@ -62,12 +65,13 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
       'Runs',
       table(
         'runs',
-        ['run', 'status', 'distiller', 'student', 'teacher', 'dataset', 'epochs', 'seconds', 'student params'],
+        ['run', 'status', 'why it stopped', 'distiller', 'student', 'teacher', 'dataset', 'epochs', 'seconds', 'student params'],
         runs.map((r, i) => {
           const d = describeRun(r);
           const cells: Cell[] = [
             { html: link(r, labels[i]!) },
             { html: `<td>${statusBadge(r)}</td>` },
+            r.failure ?? (r.status === 'finished' ? '' : '—'),
             d.distiller,
             d.student,
             d.teacher,
@@ -82,32 +86,48 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
     ),
   );
 
+  const unfinished = runs.map((r, i) => ({ r, i })).filter(({ i }) => !finished[i]);
+  if (unfinished.length)
+    body.push(
+      `<div class="warning not-final"><p><strong>${unfinished.length} of ${runs.length} runs did not finish.</strong> Their columns hold the last evaluation before they stopped: not results, never marked best.</p><ul>${unfinished
+        .map(({ r, i }) => `<li data-status="${r.status}">${escapeHtml(labels[i]!)}: ${escapeHtml(r.status)}${r.failure !== undefined ? ` — ${escapeHtml(r.failure)}` : ''}</li>`)
+        .join('')}</ul></div>`,
+    );
+
   const finals = runs.map(finalMetrics);
   const names = [...new Set(finals.flatMap((f) => Object.keys(f)))].sort();
   const rows = names.map((n) => {
     const values = finals.map((f) => f[n]);
-    const present = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const present = values.filter((v, i): v is number => finished[i]! && typeof v === 'number' && Number.isFinite(v));
     const best = present.length > 1 ? (LOWER_IS_BETTER.test(n) ? Math.min(...present) : Math.max(...present)) : undefined;
     return [
       n,
-      ...values.map((v): Cell => ({ html: numberCell(v, `${v === best ? ' data-best=""' : ''} data-metric="${escapeHtml(n)}"`).replace('<td class="num"', v === best ? '<td class="num best"' : '<td class="num"') })),
+      ...values.map((v, i): Cell => {
+        const isBest = finished[i]! && v === best;
+        const extra = `${isBest ? ' data-best=""' : ''}${finished[i] ? '' : ` data-status="${runs[i]!.status}"`} data-metric="${escapeHtml(n)}"`;
+        const cls = isBest ? 'num best' : finished[i] ? 'num' : 'num not-final';
+        return { html: numberCell(v, extra).replace('<td class="num"', `<td class="${cls}"`) };
+      }),
     ];
   });
-  body.push(section('final', 'Final metrics (best in bold)', names.length ? table('final-metrics', ['metric', ...labels], rows) : '<p>No metrics recorded.</p>'));
+  body.push(section('final', 'Final metrics (best finished run in bold)', names.length ? table('final-metrics', ['metric', ...shown], rows) : '<p>No metrics recorded.</p>'));
 
   const charts: string[] = [];
   const headline = names.includes('student.top1') ? 'student.top1' : names.find((n) => n.startsWith('student.'));
   if (headline)
-    charts.push(barChart({ id: `final:${headline}`, title: `Final ${headline}`, bars: finals.map((f, i) => ({ label: labels[i]!, value: f[headline] ?? NaN })), yLabel: headline }));
+    charts.push(barChart({ id: `final:${headline}`, title: `Final ${headline}`, bars: finals.map((f, i) => ({ label: shown[i]!, value: f[headline] ?? NaN })), yLabel: headline }));
   const perRun = (pick: (r: RunData) => (e: RunData['epochs'][number]) => number | undefined) =>
     runs.map((r, i) => {
       const { xs } = epochAxis(r.epochs);
       const f = pick(r);
-      return { name: labels[i]!, points: r.epochs.map((e, j) => [xs[j]!, f(e) ?? NaN] as [number, number]).filter(([, y]) => Number.isFinite(y)) };
+      return { name: shown[i]!, points: r.epochs.map((e, j) => [xs[j]!, f(e) ?? NaN] as [number, number]).filter(([, y]) => Number.isFinite(y)) };
     });
   charts.push(lineChart({ id: 'loss:total', title: 'Training loss (total)', series: perRun(() => (e) => e.loss['total']), xLabel: 'epoch', logY: true }));
   const epochMetrics = [...new Set(runs.flatMap((r) => r.epochs.flatMap((e) => Object.keys(e.metrics))))].sort();
-  for (const m of epochMetrics) charts.push(lineChart({ id: `metric:${m}`, title: m, series: perRun(() => (e) => e.metrics[m]), xLabel: 'epoch' }));
+  for (const m of epochMetrics) {
+    const series = perRun(() => (e) => e.metrics[m]);
+    if (!allZeroNonFinite(m, series)) charts.push(lineChart({ id: `metric:${m}`, title: m, series, xLabel: 'epoch' }));
+  }
   body.push(section('charts', 'Per epoch', `<div class="charts">${charts.map((c) => `<figure>${c}</figure>`).join('')}</div>`));
   body.push(section('config-diff', 'Config differences', configDiff(runs, labels)));
   const warnings = runs.flatMap((r, i) => r.warnings.map((w) => `${labels[i]}: ${w}`));

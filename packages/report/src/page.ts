@@ -14,7 +14,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8p
 h3 { font-size: 15px; margin: 16px 0 6px; }
 .subtitle { color: var(--muted); margin: 0 0 16px; }
 .status { display:inline-block; padding: 2px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; }
-.status-finished { background:#dafbe1; color:#116329; } .status-failed { background:#ffebe9; color:#a40e26; } .status-incomplete { background:#fff8c5; color:#7d4e00; }
+.status-finished { background:#dafbe1; color:#116329; } .status-failed { background:#ffebe9; color:#a40e26; } .status-incomplete { background:#fff8c5; color:#7d4e00; } .status-interrupted { background:#fff1e5; color:#953800; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; } td.num { text-align: right; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }

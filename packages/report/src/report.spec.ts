@@ -200,6 +200,8 @@ describe('comparison and bench pages', () => {
     expect(Number(/<td class="num" data-value="([^"]+)">5\.5<\/td>/.exec(html)?.[1])).toBeCloseTo(5.5, 10);
     expect(Number(/<td class="num" data-value="([^"]+)">1\.5<\/td>/.exec(html)?.[1])).toBeCloseTo(1.5, 10);
     expect(existsSync(join(root, 'kd.html'))).toBe(true);
+    // No run directories, no statuses: nothing is marked unfinished.
+    expect(html).not.toContain('runs not finished');
     expect(() => writeBenchReport(join(root, 'nope.json'))).toThrow(/nope\.json: not a readable JSON file/);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { KdInputError, RUN_FILES } from '@kd/core';
+import { KdInputError, RUN_FILES, readRunSummary, type RunFailure, type RunSummary, type RunWarning } from '@kd/core';
 import { recogniseArtifacts, type CalibrationDiagram, type ConfusionMatrix } from './artifact.js';
 
 /** One line of metrics.jsonl, as the trainer writes it. */
@@ -30,12 +30,21 @@ export interface OtherArtifact {
   readonly preview?: string;
 }
 
-export type RunStatus = 'finished' | 'failed' | 'incomplete';
+/**
+ * How the run ended, as `summary.json` says (`finished`, `failed`, `interrupted`); `incomplete` when there is no
+ * summary: the run is still going, or was killed too hard to write one.
+ */
+export type RunStatus = RunSummary['status'] | 'incomplete';
 
 export interface RunData {
   readonly dir: string;
   readonly status: RunStatus;
+  /** Why the run did not finish (failed or interrupted), as one line. */
   readonly failure?: string;
+  /** The same, with where it happened, when summary.json recorded it. */
+  readonly failureDetail?: RunFailure;
+  /** What a reader of the numbers should know although the run went on (loss spikes), from summary.json. */
+  readonly runWarnings: readonly RunWarning[];
   readonly config: Readonly<Record<string, unknown>>;
   readonly provenance: Readonly<Record<string, unknown>> | null;
   readonly summary: Readonly<Record<string, unknown>> | null;
@@ -53,7 +62,10 @@ export interface ReadRunOptions {
   readonly maxImageBytes?: number;
   /** At most this many PNGs are embedded (the rest are listed). */
   readonly maxImages?: number;
-  /** Why the run stopped, when the caller knows it failed. */
+  /**
+   * Why the run stopped, when the caller knows it failed. summary.json's own status and reason come first; this is for
+   * a failure that left no summary (or one that still says finished: the caller saw the run fail after it was written).
+   */
   readonly failure?: string;
 }
 
@@ -127,7 +139,13 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
     throw new KdInputError(`${configFile}: not valid JSON (${(e as Error).message})`);
   }
   const provenance = readJsonOr<Record<string, unknown>>(join(dir, RUN_FILES.provenance), warnings);
-  const summary = readJsonOr<Record<string, unknown>>(join(dir, RUN_FILES.summary), warnings);
+  let typed: RunSummary | null = null;
+  try {
+    typed = readRunSummary(dir);
+  } catch (e) {
+    warnings.push(`${join(dir, RUN_FILES.summary)}: ${(e as Error).message}`);
+  }
+  const summary = typed as unknown as Readonly<Record<string, unknown>> | null;
   const epochs = parseMetrics(join(dir, RUN_FILES.metrics), warnings);
 
   const all: string[] = [];
@@ -165,11 +183,16 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
         otherArtifacts.push({ path: f, bytes, ...(bytes <= 8192 ? { preview: JSON.stringify(json, null, 2) } : {}) });
     } else otherArtifacts.push({ path: f, bytes });
   }
-  const status: RunStatus = options.failure !== undefined ? 'failed' : summary ? 'finished' : 'incomplete';
+  const recorded = typed && typed.status !== 'finished' ? typed.failure : null;
+  const overridden = options.failure !== undefined && (!typed || typed.status === 'finished');
+  const status: RunStatus = overridden ? 'failed' : (typed?.status ?? 'incomplete');
+  const failure = overridden ? options.failure : (recorded?.message ?? (status === 'failed' ? 'summary.json gives no reason' : undefined));
   return {
     dir,
     status,
-    ...(options.failure !== undefined ? { failure: options.failure } : {}),
+    ...(failure !== undefined ? { failure } : {}),
+    ...(!overridden && recorded ? { failureDetail: recorded } : {}),
+    runWarnings: Array.isArray(typed?.warnings) ? typed.warnings : [],
     config,
     provenance,
     summary,

@@ -12,6 +12,67 @@ export function statusBadge(run: RunData): string {
   return `<span class="status status-${run.status}" data-status="${run.status}">${run.status}</span>`;
 }
 
+/** Where a failure happened, as far as summary.json says: `diverged, stage main, epoch 3, step 12`. */
+function failurePlace(run: RunData): string {
+  const f = run.failureDetail;
+  if (!f) return '';
+  const parts = [f.kind, f.stage !== undefined ? `stage ${f.stage}` : '', f.epoch !== undefined ? `epoch ${f.epoch}` : '', f.step !== undefined ? `step ${f.step}` : ''];
+  return ` (${escapeHtml(parts.filter(Boolean).join(', '))})`;
+}
+
+/** The banner under the title: why the run did not finish, and what to do about it. */
+function statusBanner(run: RunData): string {
+  const resume = `<code>kd run --resume ${escapeHtml(run.dir)}</code>`;
+  const reason = run.failure !== undefined ? `: ${escapeHtml(run.failure)}` : '.';
+  switch (run.status) {
+    case 'failed':
+      return `<p class="warning failure" data-failure="${escapeHtml(run.failureDetail?.kind ?? 'error')}"><strong>The run failed</strong>${failurePlace(run)}${reason}</p>`;
+    case 'interrupted':
+      return `<p class="warning interrupted"><strong>The run was interrupted</strong>${failurePlace(run)}${reason} It stopped at a checkpoint: continue it with ${resume}.</p>`;
+    case 'incomplete':
+      return `<p class="warning">The run has not finished (no summary.json): it is still running, or was killed before it could write one — continue it with ${resume}.</p>`;
+    default:
+      return '';
+  }
+}
+
+/** What the final-metrics section is called: only a finished run's last evaluation is its result. */
+export function finalHeading(run: RunData): string {
+  switch (run.status) {
+    case 'finished':
+      return 'Final metrics';
+    case 'failed':
+      return 'Last evaluation before the failure (not a result)';
+    case 'interrupted':
+      return 'Last evaluation before the interruption (not a final result)';
+    default:
+      return 'Latest metrics (the run has not finished)';
+  }
+}
+
+/** Loss spikes and other warnings summary.json recorded: shown near the top, where a reader of the numbers looks. */
+function runWarningsSection(run: RunData): string {
+  const rows = run.runWarnings.map((w): Cell[] => [w.kind, w.stage, w.epoch, w.step, w.value, w.median, w.median !== 0 ? w.value / w.median : null, w.message]);
+  return `<p class="warning">${run.runWarnings.length} warning(s) during training: the run went on, but its numbers may not mean what they seem.</p>${table(
+    'run-warnings',
+    ['kind', 'stage', 'epoch', 'step', 'loss', 'running median', '× median', 'message'],
+    rows,
+  )}`;
+}
+
+/**
+ * Evaluators report `<network>.nonFinite`, the fraction of samples whose logits (or features) held NaN/±Inf: those
+ * samples count as misses, so a diverged network scores low, and this says why.
+ */
+function nonFiniteBanner(run: RunData): string {
+  const final = finalMetrics(run);
+  const hit = Object.entries(final).filter(([k, v]) => /(^|\.)nonFinite$/.test(k) && typeof v === 'number' && v > 0);
+  if (!hit.length) return '';
+  return `<p class="warning non-finite"><strong>Non-finite outputs:</strong> ${hit
+    .map(([k, v]) => `<span data-metric="${escapeHtml(k)}">${escapeHtml(k)} = ${escapeHtml(formatNumber(v))}</span>`)
+    .join(', ')} — the fraction of evaluation samples whose logits held NaN or ±Inf. They count as misses in every metric.</p>`;
+}
+
 function overview(run: RunData): string {
   const d = describeRun(run);
   const s = run.summary ?? {};
@@ -75,11 +136,18 @@ function charts(run: RunData): string {
   const { markers } = epochAxis(run.epochs);
   const out: string[] = [];
   out.push(lineChart({ id: 'loss', title: 'Training loss terms (epoch mean)', series: lossSeries(run.epochs), xLabel: 'epoch', yLabel: 'loss', markers, logY: true }));
-  for (const [family, series] of metricFamilies(run.epochs))
+  for (const [family, series] of metricFamilies(run.epochs)) {
+    if (allZeroNonFinite(family, series)) continue;
     out.push(lineChart({ id: `metric:${family}`, title: family, series, xLabel: 'epoch', yLabel: family, markers }));
+  }
   out.push(lineChart({ id: 'lr', title: 'Learning rate', series: [lrSeries(run.epochs)], xLabel: 'epoch', markers }));
   out.push(lineChart({ id: 'throughput', title: 'Training throughput', series: [throughputSeries(run.epochs)], xLabel: 'epoch', yLabel: 'images / s', markers }));
   return `<div class="charts">${out.map((c) => `<figure>${c}</figure>`).join('')}</div>`;
+}
+
+/** A healthy run's `nonFinite` metrics are 0 throughout: a flat line at zero would only crowd the charts out. */
+export function allZeroNonFinite(name: string, series: readonly { points: readonly (readonly [number, number])[] }[]): boolean {
+  return /(^|\.)nonFinite$/.test(name) && series.every((s) => s.points.every(([, y]) => y === 0));
 }
 
 function epochTable(run: RunData): string {
@@ -162,11 +230,15 @@ export function renderRunReport(run: RunData, options: RunReportOptions = {}): s
   body.push(
     `<header><h1>${escapeHtml(title)} ${statusBadge(run)}</h1><p class="subtitle">${escapeHtml(`${d.distiller} · student ${d.student} · teacher ${d.teacher} · ${d.dataset}`)}<br>${escapeHtml(run.dir)} · report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`,
   );
-  if (run.failure !== undefined) body.push(`<p class="warning failure"><strong>The run failed:</strong> ${escapeHtml(run.failure)}</p>`);
-  else if (run.status === 'incomplete')
-    body.push(`<p class="warning">The run has not finished (no summary.json): it is still running, or was interrupted — continue it with <code>kd run --resume</code>.</p>`);
+  body.push(statusBanner(run));
+  body.push(nonFiniteBanner(run));
+  if (run.runWarnings.length) body.push(section('run-warnings', 'Training warnings', runWarningsSection(run)));
   body.push(section('overview', 'Overview', overview(run)));
-  body.push(section('final', run.status === 'finished' ? 'Final metrics' : 'Latest metrics', finalTable(run)));
+  const notFinal =
+    run.status === 'finished'
+      ? ''
+      : `<p class="warning not-final" data-status="${run.status}">These numbers are the last evaluation before the run stopped, not the result of the run it was configured to be.</p>`;
+  body.push(section('final', finalHeading(run), notFinal + finalTable(run)));
   body.push(section('charts', 'Per epoch', charts(run)));
   if (run.confusion.length) body.push(section('confusion', 'Confusion matrices', run.confusion.map(confusionTable).join('')));
   if (run.calibration.length) body.push(section('calibration', 'Calibration', calibrationSection(run)));
@@ -175,6 +247,6 @@ export function renderRunReport(run: RunData, options: RunReportOptions = {}): s
   if (run.otherArtifacts.length) body.push(section('artifacts', 'Other artefacts', otherArtifacts(run)));
   body.push(section('config', 'Resolved config', `<pre class="config">${escapeHtml(JSON.stringify(run.config, null, 2))}</pre>`));
   body.push(section('provenance', 'Provenance', run.provenance ? keyValueTable(run.provenance, 'provenance') : '<p>No provenance.json.</p>'));
-  if (run.warnings.length) body.push(section('warnings', 'Warnings', `<ul class="warning">${run.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`));
+  if (run.warnings.length) body.push(section('warnings', 'Notes on reading the run directory', `<ul class="warning">${run.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`));
   return page(title, body.join('\n'));
 }
