@@ -21,6 +21,8 @@ export interface SourceOptions {
   readonly cacheDir?: string;
   readonly url?: string;
   readonly md5?: string;
+  /** The most bytes a .tar.gz may inflate to. */
+  readonly maxInflatedBytes: number;
 }
 
 export function defaultCacheDir(): string {
@@ -40,8 +42,8 @@ function fromDirectory(dir: string): CifarFiles {
   };
 }
 
-async function fromArchive(file: string, format: CifarFormat): Promise<CifarFiles> {
-  const entries = await readTarGzEntries(file, new Set(cifarFileNames(format)));
+async function fromArchive(file: string, format: CifarFormat, maxInflatedBytes: number): Promise<CifarFiles> {
+  const entries = await readTarGzEntries(file, new Set(cifarFileNames(format)), maxInflatedBytes);
   return { get: (name) => entries.get(name), label: (name) => `${file}:${format.folder}/${name}`, description: file };
 }
 
@@ -56,13 +58,13 @@ export async function locateCifar(
   log: (line: string) => void = (line) => process.stderr.write(`[cifar] ${line}\n`),
 ): Promise<CifarFiles> {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  if (options.archive !== undefined) return fromArchive(abs(options.archive), format);
+  if (options.archive !== undefined) return fromArchive(abs(options.archive), format, options.maxInflatedBytes);
   if (options.dir !== undefined) {
     const dir = abs(options.dir);
     if (!existsSync(dir)) throw new KdInputError(`dataset "cifar" (dir ${JSON.stringify(options.dir)}): directory ${dir} not found`);
     if (hasBatches(dir, format)) return fromDirectory(dir);
     if (hasBatches(join(dir, format.folder), format)) return fromDirectory(join(dir, format.folder));
-    if (existsSync(join(dir, format.archive))) return fromArchive(join(dir, format.archive), format);
+    if (existsSync(join(dir, format.archive))) return fromArchive(join(dir, format.archive), format, options.maxInflatedBytes);
     const missing = [...format.trainFiles, ...format.testFiles].filter((f) => !existsSync(join(dir, f)));
     throw new KdInputError(
       `dataset "cifar" (dir ${JSON.stringify(options.dir)}): ${dir} lacks ${missing.join(', ')} (${format.variant} binary version), ` +
@@ -79,7 +81,7 @@ export async function locateCifar(
       file: archive,
       log,
     });
-    return fromArchive(archive, format);
+    return fromArchive(archive, format, options.maxInflatedBytes);
   }
   throw new KdInputError(
     `dataset "cifar": no ${format.variant} data. Set "dir" to the extracted ${format.folder} folder, "archive" to ${format.archive}, ` +

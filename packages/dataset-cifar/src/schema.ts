@@ -15,7 +15,15 @@ export interface CifarOptions extends SplitOptions {
   readonly labels?: CifarLabelKind;
   readonly transforms?: readonly TransformSpec[];
   readonly testTransforms?: readonly TransformSpec[];
+  /**
+   * The most bytes a .tar.gz may inflate to. Required here although the schema has a default: a limit against
+   * decompression bombs has no safe implicit value, so a caller that bypasses the schema states its own.
+   */
+  readonly maxInflatedBytes: number;
 }
+
+/** 512 MiB: the official binary archives inflate to about 184 MB each. */
+export const DEFAULT_MAX_INFLATED_BYTES = 512 * 1024 * 1024;
 
 /** The usual CIFAR training augmentation of the KD literature (RepDistiller, mdistiller). */
 export const DEFAULT_TRAIN_TRANSFORMS: readonly TransformSpec[] = [
@@ -79,6 +87,14 @@ export const cifarOptionsSchema = {
       ...transformListSchema,
       default: DEFAULT_TEST_TRANSFORMS,
       description: 'Transforms of the test and val splits. A bare {"type": "normalize"} uses the variant\'s mean/std.',
+    },
+    maxInflatedBytes: {
+      type: 'integer',
+      minimum: 1024,
+      default: DEFAULT_MAX_INFLATED_BYTES,
+      description:
+        'The most bytes a .tar.gz archive may inflate to (512 MiB = 536870912; the official archives need 184 MB): inflation stops with an error ' +
+        'at the limit, so a small archive that inflates to gigabytes (a decompression bomb) cannot exhaust memory; peak memory stays below twice the limit.',
     },
     ...splitOptionsProperties,
   },

@@ -1,24 +1,19 @@
-import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { KdInputError } from '@kd/core';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gunzipFileChunks, isInputError, KdInputError } from '@kd/core';
 import * as tar from 'tar-stream';
 
 /**
  * The regular files of a .tar.gz whose base name is in `wanted`, keyed by base name (the official archives hold
- * one folder; any folder is accepted). The archive is inflated in memory: CIFAR archives are at most ~180 MB.
+ * one folder; any folder is accepted). The archive is inflated as a stream that stops once it has produced
+ * `maxInflatedBytes` (a gzip bomb inflates a thousandfold); only the wanted entries are kept, so memory stays below
+ * the limit plus the entries themselves.
  */
-export async function readTarGzEntries(file: string, wanted: ReadonlySet<string>): Promise<Map<string, Uint8Array>> {
-  let tarBytes: Buffer;
-  try {
-    tarBytes = gunzipSync(await readFile(file));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new KdInputError(`${file}: archive not found`);
-    throw new KdInputError(`${file}: not a readable .tar.gz (${(e as Error).message}); expected the official gzip-compressed tar archive`);
-  }
+export async function readTarGzEntries(file: string, wanted: ReadonlySet<string>, maxInflatedBytes: number): Promise<Map<string, Uint8Array>> {
   const found = new Map<string, Uint8Array>();
   const extract = tar.extract();
-  const done = (async () => {
+  const collected = (async () => {
     for await (const entry of extract) {
       const base = posix.basename(entry.header.name);
       if (entry.header.type === 'file' && wanted.has(base) && !found.has(base)) {
@@ -30,11 +25,20 @@ export async function readTarGzEntries(file: string, wanted: ReadonlySet<string>
       }
     }
   })();
-  extract.end(tarBytes);
-  try {
-    await done;
-  } catch (e) {
-    throw new KdInputError(`${file}: corrupt tar archive inside the gzip (${(e as Error).message})`);
+  const inflated = Readable.from(gunzipFileChunks(file, { maxBytes: maxInflatedBytes, setting: '/dataset/maxInflatedBytes' }));
+  const [fed, read] = await Promise.allSettled([pipeline(inflated, extract), collected]);
+  // The gzip layer's error (a bomb, corrupt or truncated gzip, a missing file) explains the tar layer's, which follows from it.
+  for (const r of [fed, read]) if (r.status === 'rejected' && isInputError(r.reason)) throw archiveError(file, r.reason as Error);
+  for (const r of [fed, read]) {
+    if (r.status === 'rejected') {
+      throw new KdInputError(`${file}: corrupt tar archive inside the gzip (${(r.reason as Error).message}): expected the official gzip-compressed tar archive`);
+    }
   }
   return found;
+}
+
+/** The gzip layer's message, with what the file should have been. */
+function archiveError(file: string, e: Error): KdInputError {
+  if (/: file not found$/.test(e.message)) return new KdInputError(`${file}: archive not found`);
+  return e as KdInputError;
 }

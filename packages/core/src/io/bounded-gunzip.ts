@@ -17,14 +17,15 @@ export interface InflateLimit {
 /** Output chunks of 64 KiB: few objects for files of hundreds of MB, and an overshoot past the limit of at most that. */
 const CHUNK = 64 * 1024;
 
-function mib(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${+(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${bytes} bytes`;
+/** "N bytes (M MiB, " for a limit of a MiB or more, else "N bytes (". */
+function amount(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes} bytes (${+(bytes / (1024 * 1024)).toFixed(1)} MiB, ` : `${bytes} bytes (`;
 }
 
 function tooLarge(label: string, limit: InflateLimit, compressedBytes?: number): KdInputError {
   const at = compressedBytes === undefined ? '' : ` (stopped at compressed byte offset ${compressedBytes})`;
   return new KdInputError(
-    `${label}: gzip data inflates to more than ${limit.maxBytes} bytes (${mib(limit.maxBytes)}, the limit ${limit.setting})${at}: ` +
+    `${label}: gzip data inflates to more than ${amount(limit.maxBytes)}the limit ${limit.setting})${at}: ` +
       `expected data that inflates to at most the limit ` +
       `(a decompression bomb, or raise ${limit.setting} for a genuine file this large)`,
   );
