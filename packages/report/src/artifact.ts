@@ -5,6 +5,11 @@ export interface ConfusionMatrix {
   readonly label: string;
   readonly classNames: readonly string[];
   readonly matrix: readonly (readonly number[])[];
+  /**
+   * Samples of each true class that have no prediction because their logits were not finite (evaluator-accuracy's
+   * `nonFinitePerClass`): in no column, but misses of their class.
+   */
+  readonly nonFinite?: readonly number[];
 }
 
 export interface CalibrationBin {
@@ -37,7 +42,9 @@ function asConfusion(v: Obj, source: string, label: string): ConfusionMatrix | u
   if (!Array.isArray(m) || m.length === 0 || !m.every(isNumberRow) || !m.every((r) => r.length === m.length)) return undefined;
   const names = v['classNames'] ?? v['labels'] ?? v['classes'];
   const classNames = Array.isArray(names) && names.length === m.length ? names.map(String) : m.map((_, i) => String(i));
-  return { source, label, classNames, matrix: m };
+  const nf = v['nonFinitePerClass'];
+  const nonFinite = isNumberRow(nf) && nf.length === m.length ? { nonFinite: nf } : {};
+  return { source, label, classNames, matrix: m, ...nonFinite };
 }
 
 function asCalibration(v: Obj, source: string, label: string): CalibrationDiagram | undefined {

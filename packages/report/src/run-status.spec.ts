@@ -100,6 +100,23 @@ describe('run status from summary.json', () => {
   });
 });
 
+describe('non-finite samples in a confusion matrix', () => {
+  it('counts evaluator-accuracy’s nonFinitePerClass in a column of its own, in n and as misses in recall', () => {
+    const dir = writeFixtureRun(join(tempDir(), 'run'));
+    writeFileSync(
+      join(dir, 'artifacts', 'accuracy.json'),
+      JSON.stringify({ evaluator: 'accuracy', student: { confusion: [[1, 1], [0, 2]], nonFinitePerClass: [1, 0] } }),
+    );
+    const html = renderRunReport(readRun(dir));
+    const table = html.slice(html.indexOf('data-source="artifacts/accuracy.json#student"'), html.indexOf('</figure>', html.indexOf('data-source="artifacts/accuracy.json#student"')));
+    expect(table).toContain('<th>non-finite</th>');
+    expect(table).toContain('data-value="1" data-row="0" data-non-finite=""');
+    // class 0: 1 right of 1 + 1 + 1 = 3; class 1: 2 of 2; overall 3 of 5.
+    expect([...table.matchAll(/data-value="([^"]+)" data-recall=""/g)].map((m) => Number(m[1]))).toEqual([1 / 3, 1]);
+    expect(table).toContain('accuracy 0.6 over 5 examples');
+  });
+});
+
 describe('unfinished runs in comparisons and benchmarks', () => {
   it('marks a failed run in a comparison and never makes its numbers the best', () => {
     const root = tempDir();
