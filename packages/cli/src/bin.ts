@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { main } from './main.js';
+import { describeError, main } from './main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
+  // main reports its own errors; this catches what escapes it (a failing stderr write, say), in the same form.
   (e: unknown) => {
-    process.stderr.write(`kd: ${String(e)}\n`);
-    process.exitCode = 1;
+    const { code, text } = describeError(e);
+    process.stderr.write(text);
+    process.exitCode = code;
   },
 );

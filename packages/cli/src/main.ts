@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isInputError } from '@kd/core';
+import { isInputError, isRunError } from '@kd/core';
 import { processIo, type CliIo } from './io.js';
 import type { CliOptions } from './runtime.js';
 import { runCommand } from './commands/run.js';
@@ -18,6 +19,8 @@ usage:
   kd run --resume <run-dir> [--json]   continue an interrupted run from its last checkpoint
   kd validate <config.json>            check a config against the installed plugins' schemas
   kd plan <config.json> [--json]       build the models without training: shapes, parameters, memory
+      run, validate and plan take --allow-local-plugins: import the module paths a config lists in
+      "plugins" (a plugin is code: allow it only for configs you trust; packages are always allowed)
   kd schema [--out kd.schema.json]     write the pipeline JSON Schema for editors
   kd plugins [--json]                  list installed plugins and their options
   kd describe backbone <name> --num-classes <n> [--input 32,32,3] [--options '<json>'] [--json]
@@ -30,10 +33,62 @@ usage:
   kd report <bench-results/name.json> [--out <file>]
                                        a benchmark aggregate as a page (default: beside it, name.html)
 
-exit codes: 0 ok, 2 invalid input, 1 failure
+exit codes: 0 ok, 2 invalid input, 1 failure, 130/143 interrupted (Ctrl-C / SIGTERM)
+KD_DEBUG=1 prints the stack trace of a failure
 `;
 
 class UsageError extends Error {}
+
+const LOCAL_PLUGIN_COMMANDS = new Set(['run', 'validate', 'plan']);
+
+/** Filesystem failures by errno: what happened in words, and whether the path the user chose is the cause (exit 2). */
+const FS_ERRORS: Record<string, { what: string; input: boolean }> = {
+  ENOSPC: { what: 'no space left on the device', input: false },
+  EDQUOT: { what: 'disk quota exceeded', input: false },
+  EIO: { what: 'input/output error', input: false },
+  EMFILE: { what: 'too many open files', input: false },
+  ENOENT: { what: 'no such file or directory', input: false },
+  EACCES: { what: 'permission denied', input: true },
+  EPERM: { what: 'operation not permitted', input: true },
+  EROFS: { what: 'read-only file system', input: true },
+  EISDIR: { what: 'is a directory, expected a file', input: true },
+  ENOTDIR: { what: 'a part of the path is not a directory', input: true },
+  EEXIST: { what: 'already exists', input: true },
+  ENAMETOOLONG: { what: 'name too long', input: true },
+  ELOOP: { what: 'too many symbolic links', input: true },
+};
+
+const DEBUG_HINT = '(set KD_DEBUG=1 for the stack trace)';
+
+/**
+ * How the CLI reports an error that reached it: the exit code and the text for stderr. Input errors (2) and run
+ * failures that state their reason (1, 130, 143) print their message alone; a filesystem error names its path; an
+ * unexpected error prints its message with a hint, and the stack only under KD_DEBUG=1 — a stack trace is for kd's
+ * developers, the message for its users.
+ */
+export function describeError(e: unknown, debug = process.env['KD_DEBUG'] === '1', config?: string): { code: number; text: string } {
+  const err = e instanceof Error ? e : undefined;
+  const message = err ? err.message : String(e);
+  const stack = debug && err?.stack ? `\n${err.stack}\n` : '';
+  // Checks past the schema (the output directory, the teacher's weights, the dataset) state a pointer; which config
+  // it points into is the command's.
+  if (isInputError(e)) return { code: 2, text: `kd: ${config && !message.includes(config) ? `${config}: ` : ''}${message}\n${stack}` };
+  if (isRunError(e)) return { code: e.exitCode, text: `kd: ${message}\n${stack}` };
+  const fs = e as NodeJS.ErrnoException | undefined;
+  const known = typeof fs?.code === 'string' && Object.hasOwn(FS_ERRORS, fs.code) ? FS_ERRORS[fs.code] : undefined;
+  if (known && err) {
+    const to = (e as { dest?: unknown }).dest;
+    const dest = typeof to === 'string' ? ` → ${to}` : '';
+    const where = fs!.path ? `${fs!.path}${dest}: ` : '';
+    const op = fs!.syscall ? `${fs!.code} in ${fs!.syscall}` : fs!.code;
+    const unnamed = fs!.path ? '' : '; the path was not reported';
+    const text = `${where}${known.what} (${op})${unnamed}`;
+    if (known.input) return { code: 2, text: `kd: ${text}\n${stack}` };
+    return { code: 1, text: `kd: failed: ${text}\n${stack || `${DEBUG_HINT}\n`}` };
+  }
+  const cause = err?.cause instanceof Error ? ` (cause: ${err.cause.message})` : '';
+  return { code: 1, text: `kd: failed: ${message}${cause}\n${stack || `${DEBUG_HINT}\n`}` };
+}
 
 function one(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${positionals.length}`);
@@ -43,6 +98,8 @@ function one(positionals: string[], what: string): string {
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo, options: CliOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
+  // The config file a command reads, named in every input error it reports.
+  let config: string | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -55,6 +112,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         'num-classes': { type: 'string' },
         input: { type: 'string' },
         options: { type: 'string' },
+        'allow-local-plugins': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -62,17 +120,24 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
       io.out(USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (values['allow-local-plugins']) {
+      if (!LOCAL_PLUGIN_COMMANDS.has(command)) throw new UsageError(`--allow-local-plugins applies to run, validate and plan, not to ${command}`);
+      options = { ...options, allowLocalPlugins: true };
+    }
     switch (command) {
       case 'run':
         if (values.resume) {
           if (positionals.length) throw new UsageError('kd run --resume takes the run directory, not a config');
           return await runCommand({ resume: values.resume, json: values.json }, io, options);
         }
-        return await runCommand({ config: one(positionals, 'config file'), json: values.json }, io, options);
+        config = one(positionals, 'config file');
+        return await runCommand({ config, json: values.json }, io, options);
       case 'validate':
-        return await validateCommand(one(positionals, 'config file'), io, options);
+        config = one(positionals, 'config file');
+        return await validateCommand(config, io, options);
       case 'plan':
-        return await planCommand({ config: one(positionals, 'config file'), json: values.json }, io, options);
+        config = one(positionals, 'config file');
+        return await planCommand({ config, json: values.json }, io, options);
       case 'schema':
         return await schemaCommand(values.out ? { out: values.out } : {}, io, options);
       case 'plugins':
@@ -95,15 +160,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const code = (e as { code?: unknown } | null | undefined)?.code;
+    if (e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       io.err(`kd: ${(e as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    if (isInputError(e)) {
-      io.err(`kd: ${(e as Error).message}\n`);
-      return 2;
-    }
-    io.err(`kd: failed: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    const failure = describeError(e, undefined, config === undefined ? undefined : resolve(io.cwd, config));
+    io.err(failure.text);
+    return failure.code;
   }
 }

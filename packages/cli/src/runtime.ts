@@ -6,12 +6,18 @@ export interface CliOptions {
   readonly importer?: ModuleImporter;
   /** Subscribes further listeners to a run's events (embedders; tests simulate a crash partway). */
   readonly attach?: (events: RunEvents) => void;
+  /**
+   * Import the module paths a config lists in `plugins` (`--allow-local-plugins`). Off by default: a plugin is code,
+   * and validating a config from someone else must not run it.
+   */
+  readonly allowLocalPlugins?: boolean;
 }
 
 export function createRuntime(io: CliIo, options: CliOptions): KdRuntime {
   return new KdRuntime({
     root: io.cwd,
     ...(options.importer ? { importer: options.importer } : {}),
+    allowLocalPlugins: options.allowLocalPlugins === true,
     logger: { info: (m) => io.err(`kd: ${m}\n`), warn: (m) => io.err(`kd: warning: ${m}\n`) },
   });
 }

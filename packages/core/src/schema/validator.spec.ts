@@ -95,6 +95,19 @@ describe('pipeline validation', () => {
     expect(errorOf({ ...valid(), dataset: 'toy' }).match(/\/dataset:/g)).toHaveLength(1);
   });
 
+  it('says a slot object without a name lacks "name", installed plugins or not', () => {
+    const none = createPipelineValidator(manifests.filter((x) => x.kind !== 'distiller'));
+    expect(() => none.validate({ ...valid(), distiller: { temperature: 4 } })).toThrow('/distiller/name: required property "name" is missing');
+    expect(() => none.validate({ ...valid(), distiller: { name: 4 } })).toThrow('/distiller/name: got 4 (number); expected the name of a distiller plugin');
+    const msg = errorOf({ ...valid(), distiller: { temperature: 4 } });
+    expect(msg.split('\n').filter((l) => l.includes('/distiller'))).toEqual(['  /distiller/name: required property "name" is missing']);
+  });
+
+  it('says a wrong discriminator value once, with the allowed values', () => {
+    const msg = errorOf({ ...valid(), training: { epochs: 2, optimizer: { type: 'adan' } } });
+    expect(msg.split('\n').slice(1)).toEqual(['  /training/optimizer/type: got "adan"; expected one of "sgd", "adam", "adamw" (did you mean "adam"?)']);
+  });
+
   it('names a non-finite number instead of printing JSON\'s null', () => {
     const msg = errorOf({ ...valid(), training: { epochs: 2, optimizer: { type: 'sgd', lr: Infinity } } });
     expect(msg).toContain('/training/optimizer/lr: got Infinity (not a finite number); expected number');

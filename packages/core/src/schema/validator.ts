@@ -106,8 +106,11 @@ export function formatErrors(fn: ValidateFunction, data: unknown): string[] {
   const errors = (fn.errors ?? []) as ErrorObject[];
   // oneOf/discriminator wrappers repeat what the branch errors already say.
   const useful = errors.filter((e) => !(e.keyword === 'oneOf' || e.keyword === 'anyOf') || errors.length === 1);
+  // An if/then rule that failed says only "must match then"; the error inside the "then" says what is wrong.
+  const said = (e: ErrorObject) => useful.some((o) => o !== e && o.keyword !== 'if' && (o.instancePath + '/').startsWith(e.instancePath + '/'));
+  const clear = useful.filter((e) => e.keyword !== 'if' || !said(e));
   const lines = new Set<string>();
-  for (const e of useful) lines.add(formatOne(e, data));
+  for (const e of clear) lines.add(formatOne(e, data));
   return [...lines];
 }
 
@@ -122,6 +125,12 @@ function formatOne(e: ErrorObject, data: unknown): string {
   const slot = slotKind(e.parentSchema);
   if (slot && !isObject(value) && (e.keyword === 'type' || e.keyword === 'not' || e.keyword === 'oneOf' || e.keyword === 'discriminator'))
     return notASlotObject(at, slot, value, e.parentSchema);
+  // A slot whose object names no plugin loads none, so its schema is the empty union: say what the object lacks.
+  if (slot && e.keyword === 'not') {
+    const name = (value as Record<string, unknown>)['name'];
+    if (name === undefined) return `${at}/name: required property "name" is missing; expected the ${slot} plugin's name, e.g. {"name": …}`;
+    if (typeof name !== 'string') return `${at}/name: got ${show(name)} (${typeOf(name)}); expected the name of a ${slot} plugin (a string)`;
+  }
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(p['additionalProperty']);
@@ -153,8 +162,17 @@ function formatOne(e: ErrorObject, data: unknown): string {
     case 'not':
       return `${at}: ${String((e.parentSchema as Record<string, unknown>)?.['description'] ?? 'not allowed here')}`;
     case 'discriminator': {
-      if (p['error'] === 'mapping') return `${at}/${String(p['tag'])}: got ${show(valueAt(data, `${e.instancePath}/${String(p['tag'])}`))}; no such option`;
-      return `${at}/${String(p['tag'])}: ${e.message ?? 'invalid tag'}`;
+      // Phrased as the enum and required errors on the same tag are, so that the two collapse into one line.
+      const tag = String(p['tag']);
+      const tagValue = valueAt(data, `${e.instancePath}/${tag}`);
+      const allowed = (e.parentSchema as Record<string, any>)?.['properties']?.[tag]?.['enum'] as unknown[] | undefined;
+      if (tagValue === undefined) return `${at === '/' ? '' : at}/${tag}: required property "${tag}" is missing`;
+      if (p['error'] === 'mapping' && allowed) {
+        const hint = typeof tagValue === 'string' ? didYouMean(tagValue, allowed.map(String)) : undefined;
+        return `${at}/${tag}: got ${show(tagValue)}; expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`;
+      }
+      if (p['error'] === 'mapping') return `${at}/${tag}: got ${show(tagValue)}; no such option`;
+      return `${at}/${tag}: got ${show(tagValue)} (${typeOf(tagValue)}); expected a string`;
     }
     default:
       return `${at}: got ${show(value)}; ${e.message ?? 'invalid'}`;
