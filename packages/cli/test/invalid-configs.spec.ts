@@ -104,18 +104,18 @@ describe('invalid configs are rejected before anything is written', () => {
 });
 
 describe('local plugins', () => {
-  it('--allow-local-plugins lets kd import a module a config lists (and without it, nothing is imported)', async () => {
+  it.each(['validate', 'plan', 'run'])('kd %s --allow-local-plugins imports a module a config lists (without it, nothing is imported)', async (command) => {
     const root = tempDir('kd-local-plugin-');
     try {
       cpSync(template, root, { recursive: true });
       const config = join(root, 'local-plugin-without-flag.json');
       const marker = join(root, 'fixtures/evil-plugin-ran');
       const io = captureIo();
-      expect(await main(['validate', config], io, { importer })).toBe(2);
+      expect(await main([command, config], io, { importer })).toBe(2);
       expect(existsSync(marker)).toBe(false);
       const allowed = captureIo();
       // The module registers nothing, so the config stays invalid; what matters is that it was imported.
-      expect(await main(['validate', '--allow-local-plugins', config], allowed, { importer })).toBe(2);
+      expect(await main([command, '--allow-local-plugins', config], allowed, { importer })).toBe(2);
       expect(existsSync(marker), allowed.stderr).toBe(true);
       expect(allowed.stderr).toContain('evil-plugin.mjs');
       expect(allowed.stderr).not.toMatch(STACK_LINE);
