@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { RunEvents, SIGNAL_EXIT_CODES, type StopRequest, type StopSignal } from '@kd/core';
+import { RunEvents } from '@kd/core';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { tryWriteRunReport } from '@kd/report';
 import type { CliIo } from '../io.js';
 import { attachProgress } from '../progress.js';
@@ -20,19 +21,7 @@ export async function runCommand(args: { config?: string; resume?: string; json:
     if ('error' in r) io.err(`kd: warning: the run's results are intact, but report.html could not be written: ${r.error}\n`);
     else io.err(`kd: report: ${r.file}\n`);
   };
-  // First SIGINT/SIGTERM: stop at the next step boundary with a checkpoint (exit 130/143). A second: leave at once;
-  // every file is written atomically, so nothing is torn, and the lock of a dead process is taken over next time.
-  const stop: StopRequest = { signal: null };
-  const onSignal = (signal: StopSignal) => {
-    if (stop.signal) {
-      io.err(`\nkd: ${signal} again: exiting now; kd run --resume continues from the last checkpoint\n`);
-      process.exit(SIGNAL_EXIT_CODES[signal]);
-    }
-    stop.signal = signal;
-    io.err(`\nkd: ${signal}: stopping after this step and writing a checkpoint (again to exit at once)\n`);
-  };
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => [sig, () => onSignal(sig)] as const);
-  for (const [sig, h] of handlers) process.on(sig, h);
+  const { stop, remove } = stopOnSignals((t) => io.err(t));
   let result;
   try {
     result = args.resume
@@ -42,7 +31,7 @@ export async function runCommand(args: { config?: string; resume?: string; json:
     report((e as Error).message ?? String(e));
     throw e;
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    remove();
   }
   report();
   if (args.json) io.out(`${JSON.stringify({ runDir: result.runDir, ...result.summary }, null, 2)}\n`);

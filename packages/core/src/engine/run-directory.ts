@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { KdInputError } from '../errors/errors.js';
 import { readRunSummary, type RunStatus } from '../io/run-files.js';
 import { LOCK_FILE } from './run-lock.js';
+import { crashPoint } from './crash-point.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -144,7 +145,15 @@ export class RunDirectory {
   }
 
   appendMetrics(record: Readonly<Record<string, unknown>>): void {
-    appendFileSync(this.path(RUN_FILES.metrics), `${JSON.stringify(record)}\n`);
+    const line = `${JSON.stringify(record)}\n`;
+    if (process.env['KD_CRASH_AT']?.startsWith('metrics-torn')) {
+      // What a kill in the middle of the append leaves: half a line.
+      appendFileSync(this.path(RUN_FILES.metrics), line.slice(0, line.length >> 1));
+      crashPoint('metrics-torn');
+      appendFileSync(this.path(RUN_FILES.metrics), line.slice(line.length >> 1));
+      return;
+    }
+    appendFileSync(this.path(RUN_FILES.metrics), line);
   }
 
   /**

@@ -14,6 +14,7 @@ import { saveCheckpoint, type LoadedCheckpoint, type TrainingPosition } from '..
 import { KdInputError } from '../errors/errors.js';
 import type { RunWarning } from '../io/run-files.js';
 import { LossSpikeMonitor } from './loss-spike-monitor.js';
+import { crashPoint } from './crash-point.js';
 import { SIGNAL_EXIT_CODES, TrainingStopped, type StopRequest, type StopSignal } from './training-stopped.js';
 
 export interface NamedEvaluator {
@@ -65,7 +66,7 @@ function describeTerms(losses: Record<string, number>): string {
  */
 function requireFiniteEvaluation(metrics: Metrics, stage: string, epoch: number): void {
   for (const [k, v] of Object.entries(metrics))
-    if (k.startsWith('student') && k.endsWith('.nonFinite') && v > 0)
+    if (/(^|\.)student\.nonFinite$/.test(k) && v > 0)
       throw new TrainingStopped({
         kind: 'non-finite',
         message: `the student's evaluation logits were non-finite (NaN or infinite) for ${(v * 100).toFixed(2)}% of the test images (${k}) in stage ${stage}, epoch ${epoch + 1}; the run diverged: lower the learning rate`,
@@ -193,6 +194,9 @@ export class Trainer {
               step++;
               continue;
             }
+            // A step is synchronous compute and batches arrive through microtasks, so signal handlers (macrotasks)
+            // would never run before the run ends: give the event loop one turn per step (microseconds).
+            if (this.input.stop) await new Promise<void>((r) => setImmediate(r));
             if (stop.signal) {
               batch.x.dispose();
               batch.y.dispose();
@@ -248,6 +252,7 @@ export class Trainer {
               losses,
             });
             step++;
+            crashPoint('step');
           }
           const seconds = secondsBefore + (performance.now() - t0) / 1000;
           this.requireFiniteState(stage.name, epoch);

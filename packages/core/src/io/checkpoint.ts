@@ -7,6 +7,7 @@ import { readTensors, writeTensors, type TensorEntry } from './tensor-file.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic.js';
 import { assignState } from './network-weights.js';
 import { KdInputError } from '../errors/errors.js';
+import { crashPoint } from '../engine/crash-point.js';
 import type { RunWarning } from './run-files.js';
 
 /** Where a run stands: enough to continue exactly where it stopped. */
@@ -70,6 +71,7 @@ export function saveCheckpoint(
     const opt = optimizer?.getState();
     if (opt) for (const s of opt.slots) s.values.forEach((t, i) => tensors.push({ name: `optimizer::${s.id}::${i}`, tensor: t }));
     const entries = writeTensors(tmp, 'state.bin', tensors);
+    crashPoint('checkpoint-tensors-written');
     const file: CheckpointFile = {
       format: 'kd-checkpoint',
       version: 1,
@@ -81,6 +83,7 @@ export function saveCheckpoint(
     };
     writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(file, null, 1));
   });
+  crashPoint('checkpoint-renamed');
   writeFileAtomic(join(root, LATEST), JSON.stringify({ checkpoint: name }));
   const all = readdirSync(root).filter((d) => CHECKPOINT_DIR.test(d)).sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) if (old !== name) rmSync(join(root, old), { recursive: true, force: true });

@@ -28,6 +28,7 @@ import { RunEvents } from '../engine/events.js';
 import { RunDirectory, RUN_FILES, gitSha } from '../engine/run-directory.js';
 import { Trainer, deployedStudent, stepsPerEpoch, type NamedEvaluator } from '../engine/trainer.js';
 import { RunLock } from '../engine/run-lock.js';
+import { crashPoint } from '../engine/crash-point.js';
 import { TrainingStopped, type StopRequest } from '../engine/training-stopped.js';
 import type { RunFailure, RunSummary, RunWarning } from '../io/run-files.js';
 import { loadNetwork, saveNetwork } from '../io/network-weights.js';
@@ -389,8 +390,10 @@ export class KdRuntime {
         if (fresh === 'reuse') this.logger.info(`${runDir.dir}: reusing the directory of a run that stopped before its first checkpoint`);
         runDir.prepareFresh(fresh);
         prepared = true;
+        crashPoint('run-dir-prepared');
         // provenance.json before config.json: a directory with a config always has its provenance (resume reads both).
         runDir.writeJson(RUN_FILES.provenance, { ...this.provenance(config, backend), baseDir });
+        crashPoint('provenance-written');
         runDir.writeJson(RUN_FILES.config, config);
       } else {
         const swept = runDir.sweepTemporaries();
