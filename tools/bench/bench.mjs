@@ -90,7 +90,8 @@ function adapt(c, role) {
 function kdRun(config, label, { alone = false } = {}) {
   return new Promise((resolvePromise) => {
     const env = { ...process.env, KD_PROGRESS_LABEL: label, KD_WASM_THREADS: String(alone ? THREADS.teacher : THREADS.student) };
-    const child = spawn(process.execPath, [kd, 'run', config, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    // The bench's configs are the repository's own, so the local plugin modules they list may be imported.
+    const child = spawn(process.execPath, [kd, 'run', config, '--json', '--allow-local-plugins'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
     children.add(child);
     const chunks = [];
     child.stdout.on('data', (c) => chunks.push(c));
@@ -133,7 +134,9 @@ const teacherHash = createHash('sha256').update(readFileSync(teacherConfig)).dig
 if (values.teacherDir && resolve(root, values.teacherDir) !== teacherDir)
   fail(`the teacher config writes ${teacherDir}, but the Nx target declares ${resolve(root, values.teacherDir)} as its output (tools/bench/package.json, teacherDir): make them agree`);
 const stamp = join(teacherDir, 'bench-source.sha256');
-if (!existsSync(join(teacherDir, 'summary.json')) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== teacherHash) {
+/** A run directory holding a finished run (summary.json records failed and interrupted runs too). */
+const finished = (dir) => existsSync(join(dir, 'summary.json')) && (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).status ?? 'finished') === 'finished';
+if (!finished(teacherDir) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== teacherHash) {
   process.stderr.write(`bench: training the bench teacher (${teacherConfig})\n`);
   await kdRun(teacherConfig, 'teacher', { alone: true });
   writeFileSync(stamp, teacherHash);
@@ -179,7 +182,7 @@ async function cachedRun(file, label) {
     .digest('hex')
     .slice(0, 24);
   const dir = join(values.cache, key);
-  if (existsSync(join(dir, 'summary.json'))) {
+  if (finished(dir)) {
     process.stderr.write(`bench: ${label}: reusing the identical run in ${dir}\n`);
     return { ...JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), runDir: dir };
   }
