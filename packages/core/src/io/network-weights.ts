@@ -70,12 +70,19 @@ export function loadNetwork(location: string, network: Network, pointer = '/teac
     );
   const path = join(dir, NETWORK_FILE);
   let file: NetworkFile;
+  let text: string;
   try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as NetworkFile;
+    text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new KdInputError(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new KdInputError(`${pointer}: ${path}: cannot read (${(e as Error).message})`);
   }
-  if (file.format !== 'kd-network') throw new KdInputError(`${path}: expected format "kd-network", got ${JSON.stringify(file.format)}`);
+  try {
+    file = JSON.parse(text) as NetworkFile;
+  } catch (e) {
+    throw new KdInputError(`${pointer}: ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!file || typeof file !== 'object' || file.format !== 'kd-network' || !Array.isArray(file.tensors) || !file.backbone)
+    throw new KdInputError(`${pointer}: ${path}: expected a kd network file (format "kd-network" with backbone and tensors), got format ${JSON.stringify((file as { format?: unknown } | null)?.format)}`);
   if (file.head)
     throw new KdInputError(
       `${pointer}: ${path} was trained with a "${file.head.name}" head on its logits (e.g. AEKT's serialOrder "kd->cls"); loading such a network as a teacher is not supported yet`,
@@ -84,9 +91,15 @@ export function loadNetwork(location: string, network: Network, pointer = '/teac
   const have = stableStringify({ name: file.backbone.name, options: file.backbone.options });
   if (want !== have)
     throw new KdInputError(`${pointer}: ${path} holds a ${have} network, the config describes ${want}`);
-  const values = readTensors(dir, NETWORK_BIN, file.tensors);
+  let values: Map<string, tf.Tensor>;
   try {
-    assignState(network, values, path);
+    values = readTensors(dir, NETWORK_BIN, file.tensors);
+  } catch (e) {
+    if (e instanceof KdInputError) e.message = `${pointer}: ${e.message}`;
+    throw e;
+  }
+  try {
+    assignState(network, values, `${pointer}: ${path}`);
   } finally {
     for (const t of values.values()) t.dispose();
   }

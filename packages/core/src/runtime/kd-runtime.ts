@@ -264,47 +264,55 @@ export class KdRuntime {
     const registry = this.registry;
     const ctx = { container: run, baseDir };
     const seed = config.training.seed;
-    const dataset: Dataset = await registry.get('dataset', config.dataset.name, '/dataset/name').create(config.dataset, { ...ctx, seed });
-    const { numClasses, inputShape } = dataset.info;
-    const build = async (spec: PluginSpec, scope: string): Promise<Network> =>
-      registry.get('backbone', spec.name, `/${scope}/backbone/name`).create(spec, {
-        ...ctx,
-        numClasses,
-        inputShape,
-        rng: Rng.derive(seed, 'init', scope),
-        scope,
-      });
-    const student = await build(config.student.backbone, 'student');
+    let dataset: Dataset | undefined;
+    let student: Network | undefined;
     let teacher: Network | undefined;
-    if (config.teacher) {
-      teacher = await build(config.teacher.backbone, 'teacher');
-      loadNetwork(this.resolvePath(baseDir, config.teacher.weights), teacher);
-    }
     let distiller: Distiller | undefined;
-    if (config.distiller) {
-      distiller = await registry.get('distiller', config.distiller.name, '/distiller/name').create(config.distiller, ctx);
-      if (distiller.usesTeacher && !teacher)
-        throw new KdInputError(`/teacher: the "${config.distiller.name}" distiller needs a teacher; add a teacher section`);
-      await distiller.setup?.({
-        student,
-        teacher,
-        numClasses,
-        rng: Rng.derive(seed, 'distiller'),
-        createNetwork: (spec, scope) => build(spec, scope),
-        events,
-        runDir: this.resolvePath(baseDir, config.output.dir),
-      });
-    }
     const evaluators: NamedEvaluator[] = [];
-    for (const [i, e] of config.evaluators.entries())
-      evaluators.push({ name: e.name, evaluator: await registry.get('evaluator', e.name, `/evaluators/${i}/name`).create(e, ctx) });
     const dispose = () => {
       distiller?.dispose?.();
       for (const e of evaluators) e.evaluator.dispose?.();
-      student.dispose();
+      student?.dispose();
       teacher?.dispose();
-      dataset.dispose?.();
+      dataset?.dispose?.();
     };
+    try {
+      dataset = await registry.get('dataset', config.dataset.name, '/dataset/name').create(config.dataset, { ...ctx, seed });
+      const { numClasses, inputShape } = dataset.info;
+      const build = async (spec: PluginSpec, scope: string): Promise<Network> =>
+        registry.get('backbone', spec.name, `/${scope}/backbone/name`).create(spec, {
+          ...ctx,
+          numClasses,
+          inputShape,
+          rng: Rng.derive(seed, 'init', scope),
+          scope,
+        });
+      student = await build(config.student.backbone, 'student');
+      if (config.teacher) {
+        teacher = await build(config.teacher.backbone, 'teacher');
+        loadNetwork(this.resolvePath(baseDir, config.teacher.weights), teacher);
+      }
+      if (config.distiller) {
+        distiller = await registry.get('distiller', config.distiller.name, '/distiller/name').create(config.distiller, ctx);
+        if (distiller.usesTeacher && !teacher)
+          throw new KdInputError(`/teacher: the "${config.distiller.name}" distiller needs a teacher; add a teacher section`);
+        await distiller.setup?.({
+          student,
+          teacher,
+          numClasses,
+          rng: Rng.derive(seed, 'distiller'),
+          createNetwork: (spec, scope) => build(spec, scope),
+          events,
+          runDir: this.resolvePath(baseDir, config.output.dir),
+        });
+      }
+      for (const [i, e] of config.evaluators.entries())
+        evaluators.push({ name: e.name, evaluator: await registry.get('evaluator', e.name, `/evaluators/${i}/name`).create(e, ctx) });
+    } catch (e) {
+      // A bad teacher file or a distiller refusing its set-up must not leave the networks built so far allocated.
+      dispose();
+      throw e;
+    }
     return { dataset, student, teacher, distiller, evaluators, dispose };
   }
 
