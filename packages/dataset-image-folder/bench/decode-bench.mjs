@@ -103,7 +103,7 @@ for (const f of files) {
   const t0 = performance.now();
   const bytes = readFileSync(f);
   const t1 = performance.now();
-  const rgb = decodeImage(bytes, f);
+  const rgb = decodeImage(bytes, f, { maxMegapixels: 100 });
   const t2 = performance.now();
   transform.apply(imageFromBytes(rgb.data, rgb.height, rgb.width, 3), rng);
   const t3 = performance.now();
@@ -149,7 +149,7 @@ async function trainingImagesPerSecond(model, batch = model.batch) {
 /** 2 and 4. Images/s of the dataset's training stream at `side`×`side` with `workers`; with `train`, a step per batch. */
 async function stream(workers, side, batchSize, train) {
   const ds = await loadImageFolderDataset(
-    { name: 'image-folder', root, testFolder: null, imageSize: side, workers, prefetch: 2 },
+    { name: 'image-folder', root, testFolder: null, imageSize: side, workers, prefetch: 2, maxMegapixels: 100 },
     { baseDir: '/', seed: 0 },
   );
   let n = 0;

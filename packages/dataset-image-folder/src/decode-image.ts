@@ -1,6 +1,10 @@
 import { KdInputError } from '@kd/core';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { inflateSync } from 'node:zlib';
+import { notAnImage, sniffFormat, tooManyPixels, type ImageFormat } from './image-header.js';
+
+export { sniffFormat, type ImageFormat } from './image-header.js';
 
 /** A decoded image: 8-bit RGB, HWC row-major. */
 export interface RgbImage {
@@ -9,24 +13,6 @@ export interface RgbImage {
   readonly width: number;
 }
 
-export type ImageFormat = 'jpeg' | 'png';
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/**
- * The format from the file's first bytes, not its name: ImageNet holds PNG and CMYK files named `.JPEG`, and a
- * decoder chosen by extension would fail on them.
- */
-export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png';
-  return undefined;
-}
-
-function hexHead(bytes: Uint8Array): string {
-  const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return bytes.length ? `starts with bytes ${head}` : 'is empty';
-}
 
 /** Drops the alpha channel (no compositing, as PIL's `convert('RGB')` in torchvision's loader). */
 export function rgbaToRgb(rgba: Uint8Array, height: number, width: number): Uint8Array {
@@ -41,8 +27,52 @@ export function rgbaToRgb(rgba: Uint8Array, height: number, width: number): Uint
 }
 
 export interface DecodeLimits {
-  /** jpeg-js refuses images above this many megapixels (its guard against decompression bombs). */
-  readonly maxMegapixels?: number;
+  /** Images declaring more pixels than this many millions are refused before decoding (decompression bombs). */
+  readonly maxMegapixels: number;
+}
+
+const u32 = (b: Uint8Array, i: number) => (b[i]! * 2 ** 24 + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!) >>> 0;
+const PNG_CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Adam7 passes: first column, first row, column step, row step. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/**
+ * Refuses a PNG before pngjs allocates for it: more pixels than the limit, or (interlaced) image data that inflates
+ * past what its declared size needs. pngjs bounds the inflation of non-interlaced images by their size itself, but
+ * inflates interlaced ones without a limit, so a small IHDR with a zlib bomb behind it would pass the pixel check.
+ * Mirrored in worker/decode.worker.mjs.
+ */
+function checkPng(bytes: Uint8Array, path: string, maxMegapixels: number): void {
+  // A header too short to read is pngjs's to report.
+  if (bytes.length < 33) return;
+  const width = u32(bytes, 16);
+  const height = u32(bytes, 20);
+  if (width * height > maxMegapixels * 1e6) throw new KdInputError(`${path}: ${tooManyPixels('png', width, height, maxMegapixels)}`);
+  if (bytes[28] !== 1) return;
+  const bits = (PNG_CHANNELS[bytes[25]!] ?? 4) * bytes[24]!;
+  let needed = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
+    if (w > 0 && h > 0) needed += h * (1 + Math.ceil((w * bits) / 8));
+  }
+  const idat: Uint8Array[] = [];
+  for (let pos = 8; pos + 12 <= bytes.length; ) {
+    const length = u32(bytes, pos);
+    if (bytes[pos + 4] === 0x49 && bytes[pos + 5] === 0x44 && bytes[pos + 6] === 0x41 && bytes[pos + 7] === 0x54) idat.push(bytes.subarray(pos + 8, pos + 8 + length));
+    pos += 12 + length;
+  }
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: needed });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new KdInputError(
+        `${path}: the image data of this interlaced ${width}×${height} PNG inflates to more than the ${needed} bytes its pixels need: ` +
+          'expected image data of its declared size (a decompression bomb?)',
+      );
+    }
+    // Corrupt data is pngjs's to report, with its own message.
+  }
 }
 
 /**
@@ -50,11 +80,10 @@ export interface DecodeLimits {
  * type and bit depth, 16-bit scaled to 8) into 8-bit RGB. Greyscale becomes three equal channels; alpha is dropped.
  * `path` only names the file in errors.
  */
-export function decodeImage(bytes: Uint8Array, path: string, limits: DecodeLimits = {}): RgbImage {
-  const format = sniffFormat(bytes);
-  if (!format) {
-    throw new KdInputError(`${path}: not a JPEG or PNG image (the file ${hexHead(bytes)}): expected a JPEG (ff d8 ff) or PNG (89 50 4e 47) file`);
-  }
+export function decodeImage(bytes: Uint8Array, path: string, limits: DecodeLimits): RgbImage {
+  const format: ImageFormat | undefined = sniffFormat(bytes);
+  if (!format) throw new KdInputError(`${path}: ${notAnImage(bytes)}`);
+  if (format === 'png') checkPng(bytes, path, limits.maxMegapixels);
   try {
     if (format === 'jpeg') {
       const img = jpeg.decode(bytes, {
@@ -62,7 +91,8 @@ export function decodeImage(bytes: Uint8Array, path: string, limits: DecodeLimit
         formatAsRGBA: false,
         // Strict: a truncated file is an error, as PIL's default, rather than an image with a grey tail.
         tolerantDecoding: false,
-        maxResolutionInMP: limits.maxMegapixels ?? 100,
+        // jpeg-js checks the frame header's size against this before allocating.
+        maxResolutionInMP: limits.maxMegapixels,
       });
       return { data: img.data, height: img.height, width: img.width };
     }

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { isInputError, Rng, type BatchOptions, type DatasetSplit } from '@kd/core';
 import { join } from 'node:path';
 import { loadImageFolderDataset, type ImageFolderDataset } from './image-folder.dataset.js';
-import type { ImageFolderOptions } from './image-folder.options.js';
+import { DEFAULT_MAX_MEGAPIXELS, type ImageFolderOptions } from './image-folder.options.js';
 import { encodeImage, smoothPattern, removeTempDirs, tempDir, writeFile, writePngTree, type TreeImage } from '../test/image-tree.js';
 
 beforeAll(async () => {
@@ -34,7 +34,7 @@ function asFloat(rgb: Uint8Array): Float32Array {
 }
 
 async function load(options: Partial<ImageFolderOptions> & { root: string }, seed = 0): Promise<ImageFolderDataset> {
-  return loadImageFolderDataset({ name: 'image-folder', ...options }, { baseDir: '/', seed });
+  return loadImageFolderDataset({ name: 'image-folder', maxMegapixels: DEFAULT_MAX_MEGAPIXELS, ...options }, { baseDir: '/', seed });
 }
 
 async function inputError(p: Promise<unknown>): Promise<string> {
@@ -206,7 +206,7 @@ describe('image-folder dataset', () => {
       expect(await inputError(load({ root, testFolder: 'test' }))).toBe(
         `${join(root, 'test')}: test folder (/dataset/testFolder; null for none) does not exist: expected a directory`,
       );
-      const relative = await inputError(loadImageFolderDataset({ name: 'image-folder', root: 'data' }, { baseDir: root, seed: 0 }));
+      const relative = await inputError(loadImageFolderDataset({ name: 'image-folder', root: 'data', maxMegapixels: DEFAULT_MAX_MEGAPIXELS }, { baseDir: root, seed: 0 }));
       expect(relative).toContain(`${join(root, 'data')}: dataset root`);
     });
 
@@ -221,13 +221,32 @@ describe('image-folder dataset', () => {
       expect(listed.info.classNames).toEqual(['b', 'a']);
     });
 
-    it('an undecodable image fails its batch with the file name', async () => {
+    it('a file that is no usable image fails the set-up (its header is scanned), naming it; one that passes the scan but not the decoder fails its batch', async () => {
       const dir = tempDir();
       writePngTree(dir, 'train', ['a'], [3]);
       writeFile(join(dir, 'train', 'a', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 1, 2]));
-      const ds = await load({ root: dir, testFolder: null, imageSize: 8, trainTransforms: identity, testTransforms: identity });
+      const options = { root: dir, testFolder: null, imageSize: 8, trainTransforms: identity, testTransforms: identity } as const;
+      expect(await inputError(load(options))).toBe(
+        `${join(dir, 'train', 'a', 'broken.jpg')}: truncated JPEG: the file has 8 bytes and its segment ff e0 at byte offset 2 (18 bytes) runs past the end: expected a complete JPEG file`,
+      );
+      // Files the splits never read (left out by a subset) are not scanned.
+      expect((await load({ ...options, trainSubset: { count: 3, pick: 'first' } })).split('train')!.size).toBe(3);
+      // Cut inside its entropy-coded data: the headers are whole, so only decoding finds it.
+      const jpg = encodeImage('jpeg', smoothPattern(1, 64, 64), 64, 64);
+      writeFile(join(dir, 'train', 'a', 'broken.jpg'), jpg.subarray(0, jpg.length - 100));
+      const ds = await load(options);
       const msg = await inputError(collect(ds.split('train')!, { batchSize: 2 }));
       expect(msg).toMatch(new RegExp(`^${join(dir, 'train', 'a', 'broken.jpg')}: cannot decode this JPEG file \\(.+\\): expected a valid JPEG image$`));
+    });
+
+    it('maxMegapixels applies to the scan: an image above it fails the set-up, naming the file and the option', async () => {
+      const dir = tempDir();
+      writePngTree(dir, 'train', ['a', 'b'], [2, 2], 8);
+      const options = { root: dir, testFolder: null, imageSize: 8, trainTransforms: identity, testTransforms: identity } as const;
+      expect((await load({ ...options, maxMegapixels: 64e-6 })).split('train')!.size).toBe(4);
+      expect(await inputError(load({ ...options, maxMegapixels: 63e-6 }))).toMatch(
+        new RegExp(`^${join(dir, 'train', 'a', 'a_000.png')}: PNG of 8×8 pixels \\(0 megapixels\\) is larger than the limit of 0.000063 megapixels \\(/dataset/maxMegapixels\\)`),
+      );
     });
 
     it('a held-out split that leaves nothing, transforms without a fixed size or of different sizes', async () => {

@@ -17,6 +17,7 @@ import { IMAGENET_NORMALIZATION, SUPPORTED_EXTENSIONS, type ImageFolderOptions }
 import { MainThreadReader, type ImageReader } from './image-reader.js';
 import { ImageFolderSplit } from './image-folder.split.js';
 import { WorkerPoolReader } from './worker-pool-reader.js';
+import { scanImageHeaders } from './header-scan.js';
 
 export interface LoadContext {
   /** Directory a relative `root` resolves against. */
@@ -135,8 +136,16 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
   const valIdx = held.val && subset(held.val, train.labels, options.valSubset, context.seed, 'val');
   const testIdx = test && subset(Int32Array.from(test.paths, (_, i) => i), test.labels, options.testSubset, context.seed, 'test');
 
+  // Every image the splits will read, checked now by its first bytes: a bad file fails here, before any run
+  // directory exists, rather than in the middle of an epoch.
+  const read = new Set<string>();
+  for (const [folder, indices] of [[train, trainIdx], [train, valIdx], [test, testIdx]] as const) {
+    if (folder && indices) for (const i of indices) read.add(folder.paths[i]!);
+  }
+  await scanImageHeaders([...read], options.maxMegapixels);
+
   let reader: ImageReader | undefined;
-  const limits = { maxMegapixels: options.maxMegapixels ?? 100 };
+  const limits = { maxMegapixels: options.maxMegapixels };
   const workers = options.workers ?? 0;
   const getReader = () => (reader ??= workers > 0 ? new WorkerPoolReader(workers, limits) : new MainThreadReader(limits));
   const prefetch = options.prefetch ?? 2;

@@ -20,8 +20,16 @@ export interface ImageFolderOptions extends SplitOptions {
   readonly testTransforms?: readonly TransformSpec[];
   readonly prefetch?: number;
   readonly workers?: number;
-  readonly maxMegapixels?: number;
+  /**
+   * Images declaring more pixels than this many millions are refused. Required here although the schema has a
+   * default: a limit against decompression bombs has no safe implicit value, so a caller that bypasses the schema
+   * states its own.
+   */
+  readonly maxMegapixels: number;
 }
+
+/** 100 megapixels, as jpeg-js's own default (PIL warns above 89 and refuses above 179). */
+export const DEFAULT_MAX_MEGAPIXELS = 100;
 
 /** JSON Schema (draft 2020-12) of `ImageFolderOptions`. */
 export const imageFolderOptionsSchema = {
@@ -109,8 +117,10 @@ export const imageFolderOptionsSchema = {
     maxMegapixels: {
       type: 'number',
       exclusiveMinimum: 0,
-      default: 100,
-      description: 'Refuse JPEGs larger than this (jpeg-js\'s guard against decompression bombs).',
+      default: DEFAULT_MAX_MEGAPIXELS,
+      description:
+        'Refuse images that declare more than this many million pixels (width × height in the PNG or JPEG header), when the dataset is set up ' +
+        'and again before each decode: a small file declaring a huge image (a decompression bomb) cannot exhaust memory.',
     },
   },
   allOf: [splitOptionsConstraint],

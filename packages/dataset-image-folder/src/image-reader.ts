@@ -16,7 +16,7 @@ export function readError(path: string, e: unknown): KdInputError {
 
 /** Reads asynchronously (libuv's thread pool) and decodes on the calling thread. */
 export class MainThreadReader implements ImageReader {
-  constructor(private readonly limits: DecodeLimits = {}) {}
+  constructor(private readonly limits: DecodeLimits) {}
 
   async read(path: string): Promise<RgbImage> {
     let bytes: Uint8Array;

@@ -1,5 +1,5 @@
 export { imageFolderPlugin, register } from './plugin.js';
-export { imageFolderOptionsSchema, IMAGENET_NORMALIZATION, SUPPORTED_EXTENSIONS, type ImageFolderOptions } from './image-folder.options.js';
+export { imageFolderOptionsSchema, DEFAULT_MAX_MEGAPIXELS, IMAGENET_NORMALIZATION, SUPPORTED_EXTENSIONS, type ImageFolderOptions } from './image-folder.options.js';
 export { ImageFolderDataset, loadImageFolderDataset, type LoadContext } from './image-folder.dataset.js';
 export { ImageFolderSplit, type ImageFolderSplitInit, type ReaderStats } from './image-folder.split.js';
 export { scanClassFolder, listClassNames, compareCodePoints, type ClassFolder, type ScanOptions } from './class-folder.js';
@@ -8,3 +8,5 @@ export { MainThreadReader, type ImageReader } from './image-reader.js';
 export { WorkerPoolReader, DECODE_WORKER_URL } from './worker-pool-reader.js';
 export { prefetch, prefetchStats, type PrefetchStats } from './prefetch.js';
 export { defaultTrainTransforms, defaultTestTransforms, defaultResizeSize } from './default-transforms.js';
+export { inspectImage, inspectImageBytes, describeStart, type ImageHeader, type ByteRange, type Inspection } from './image-header.js';
+export { scanImageHeaders, checkImageHeader } from './header-scan.js';

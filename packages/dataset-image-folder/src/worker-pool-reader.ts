@@ -32,7 +32,7 @@ export class WorkerPoolReader implements ImageReader {
 
   constructor(
     readonly size: number,
-    private readonly limits: DecodeLimits = {},
+    private readonly limits: DecodeLimits,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`worker pool size must be a positive integer, got ${size}`);
     for (let w = 0; w < size; w++) {
@@ -58,7 +58,7 @@ export class WorkerPoolReader implements ImageReader {
     this.load[w]!++;
     return new Promise<RgbImage>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, path, worker });
-      worker.postMessage({ id, path, maxMegapixels: this.limits.maxMegapixels ?? 100 });
+      worker.postMessage({ id, path, maxMegapixels: this.limits.maxMegapixels });
     });
   }
 

@@ -1,7 +1,9 @@
 // Reads and decodes images off the main thread. Plain JavaScript so that it runs the same from the package's
-// sources (tests) and its build; it mirrors src/decode-image.ts, whose tests compare the two.
+// sources (tests) and its build; it mirrors src/decode-image.ts (and the messages of src/image-header.ts), whose
+// tests compare the two.
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
+import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -13,9 +15,56 @@ function sniffFormat(bytes) {
   return undefined;
 }
 
-function hexHead(bytes) {
-  const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return bytes.length ? `starts with bytes ${head}` : 'is empty';
+function describeStart(bytes) {
+  if (!bytes.length) return 'the file is empty';
+  const head = bytes.subarray(0, 8);
+  if (head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)) {
+    return `the file starts with ${JSON.stringify(Buffer.from(head).toString('latin1'))}`;
+  }
+  return `the file starts with bytes ${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+}
+
+function tooManyPixels(format, width, height, maxMegapixels) {
+  const mp = +((width * height) / 1e6).toFixed(1);
+  return (
+    `${format.toUpperCase()} of ${width}×${height} pixels (${mp} megapixels) is larger than the limit of ${maxMegapixels} megapixels ` +
+    '(/dataset/maxMegapixels): expected a smaller image, or a larger limit for a genuine one'
+  );
+}
+
+const u32 = (b, i) => (b[i] * 2 ** 24 + (b[i + 1] << 16) + (b[i + 2] << 8) + b[i + 3]) >>> 0;
+const PNG_CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+
+function checkPng(bytes, path, maxMegapixels) {
+  if (bytes.length < 33) return;
+  const width = u32(bytes, 16);
+  const height = u32(bytes, 20);
+  if (width * height > maxMegapixels * 1e6) throw new Error(`${path}: ${tooManyPixels('png', width, height, maxMegapixels)}`);
+  if (bytes[28] !== 1) return;
+  const bits = (PNG_CHANNELS[bytes[25]] ?? 4) * bytes[24];
+  let needed = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
+    if (w > 0 && h > 0) needed += h * (1 + Math.ceil((w * bits) / 8));
+  }
+  const idat = [];
+  for (let pos = 8; pos + 12 <= bytes.length; ) {
+    const length = u32(bytes, pos);
+    if (bytes[pos + 4] === 0x49 && bytes[pos + 5] === 0x44 && bytes[pos + 6] === 0x41 && bytes[pos + 7] === 0x54) idat.push(bytes.subarray(pos + 8, pos + 8 + length));
+    pos += 12 + length;
+  }
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: needed });
+  } catch (e) {
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(
+        `${path}: the image data of this interlaced ${width}×${height} PNG inflates to more than the ${needed} bytes its pixels need: ` +
+          'expected image data of its declared size (a decompression bomb?)',
+      );
+    }
+  }
 }
 
 function rgbaToRgb(rgba, n) {
@@ -31,8 +80,9 @@ function rgbaToRgb(rgba, n) {
 function decode(bytes, path, maxMegapixels) {
   const format = sniffFormat(bytes);
   if (!format) {
-    throw new Error(`${path}: not a JPEG or PNG image (the file ${hexHead(bytes)}): expected a JPEG (ff d8 ff) or PNG (89 50 4e 47) file`);
+    throw new Error(`${path}: not a JPEG or PNG image (${describeStart(bytes)}): expected a JPEG (ff d8 ff) or PNG (89 50 4e 47) file`);
   }
+  if (format === 'png') checkPng(bytes, path, maxMegapixels);
   try {
     if (format === 'jpeg') {
       const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: maxMegapixels });
