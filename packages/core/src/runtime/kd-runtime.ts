@@ -407,8 +407,10 @@ export class KdRuntime {
         const swept = runDir.sweepTemporaries();
         if (swept.length) this.logger.info(`removed ${swept.length} temporary file(s) a stopped writer left`);
         resume = loadCheckpoint(checkpoint!);
-        prepared = true;
+        // Checked before anything is rewritten: a damaged directory is reported and left as it is.
+        runDir.metricsLines();
         runDir.truncateMetrics(resume.position.metricsLines);
+        prepared = true;
         rmSync(runDir.path(RUN_FILES.summary), { force: true });
         const prov = runDir.readJson<Record<string, unknown>>(RUN_FILES.provenance);
         const resumes = Array.isArray(prov['resumes']) ? prov['resumes'] : [];
