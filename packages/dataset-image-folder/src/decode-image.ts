@@ -42,7 +42,7 @@ const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2,
  * inflates interlaced ones without a limit, so a small IHDR with a zlib bomb behind it would pass the pixel check.
  * Mirrored in worker/decode.worker.mjs.
  */
-function checkPng(bytes: Uint8Array, path: string, maxMegapixels: number): void {
+export function checkPng(bytes: Uint8Array, path: string, maxMegapixels: number): void {
   // A header too short to read is pngjs's to report.
   if (bytes.length < 33) return;
   const width = u32(bytes, 16);

@@ -122,7 +122,15 @@ describe('image header scan', () => {
     expect(ms).toBeLessThan(5000);
   });
 
-  it('an interlaced PNG bomb passes the header scan (its size is small) but not the decoders', () => {
-    expect(inspectImageBytes(interlacedPngBomb(64 * 1024 * 1024), 100)).toEqual({ header: { format: 'png', width: 64, height: 64 } });
+  it('an interlaced PNG: its image data are inflated, bounded by what its size needs, so a zlib bomb behind a small header is refused', async () => {
+    const dir = tempDir();
+    expect(inspectImageBytes(interlacedPngBomb(64 * 1024 * 1024), 100)).toEqual({ header: { format: 'png', width: 64, height: 64, interlaced: true } });
+    writeFile(join(dir, 'bomb.png'), interlacedPngBomb(64 * 1024 * 1024));
+    expect(await checkImageHeader(join(dir, 'bomb.png'), 100)).toBe(
+      `${join(dir, 'bomb.png')}: the image data of this interlaced 64×64 PNG inflates to more than the 12408 bytes its pixels need: ` +
+        'expected image data of its declared size (a decompression bomb?)',
+    );
+    writeFile(join(dir, 'ok.png'), interlacedPngBomb(12408));
+    expect(await checkImageHeader(join(dir, 'ok.png'), 100)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-import { KdInputError } from '@kd/core';
+import { isInputError, KdInputError } from '@kd/core';
+import { checkPng } from './decode-image.js';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { inspectImage, type ByteRange } from './image-header.js';
@@ -41,11 +42,16 @@ export async function checkImageHeader(path: string, maxMegapixels: number): Pro
       loaded.push({ offset: want.offset, bytes });
       const found = inspectImage(at, size, maxMegapixels);
       if ('problem' in found) return `${path}: ${found.problem}`;
-      if (!('need' in found)) return undefined;
+      if ('header' in found) {
+        // An interlaced PNG can hide a zlib bomb behind a small size: inflate its data, bounded, as the decoders do.
+        // Such files are rare, so reading them whole costs little.
+        if (found.header?.interlaced) checkPng(await handle.readFile(), path, maxMegapixels);
+        return undefined;
+      }
       want = { offset: found.need, length: MORE_BYTES };
     }
   } catch (e) {
-    return readError(path, e).message;
+    return isInputError(e) ? e.message : readError(path, e).message;
   } finally {
     await handle.close();
   }

@@ -12,6 +12,8 @@ export interface ImageHeader {
   readonly format: ImageFormat;
   readonly width: number;
   readonly height: number;
+  /** An interlaced PNG: its image data must be inflated to bound them (pngjs does not). */
+  readonly interlaced?: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ function inspectPng(at: ByteRange, size: number): Inspection {
   if (!PNG_IEND.every((b, i) => tail[i] === b)) {
     return { problem: `truncated PNG: the file (${size} bytes) does not end with the IEND chunk: expected a complete PNG file (cut short, or bytes after its end)` };
   }
-  return { header: { format: 'png', width, height } };
+  return { header: { format: 'png', width, height, ...(interlace === 1 ? { interlaced: true } : {}) } };
 }
 
 /** Start-of-frame markers (C0..CF but DHT C4, JPG C8, DAC CC) and the ones jpeg-js decodes. */
