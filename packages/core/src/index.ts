@@ -75,6 +75,7 @@ export {
 export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunResult } from './runtime/kd-runtime.js';
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';
 export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
+export type { OptionsOf } from './plugin/options-of.js';
 export { klDivergence } from './engine/kl-divergence.js';
 export { batchNormalization } from './network/batch-normalization.js';
 export { LayersNetwork, initializeLikePyTorch, type BuiltLayersModel } from './network/layers-network.js';
