@@ -61,7 +61,12 @@ export function standardizeLogits(logits: tf.Tensor2D, eps: number = LOGIT_STAND
   });
 }
 
-function resolve(options: KdLossOptions): Required<KdLossOptions> {
+/**
+ * `kdLoss`/`kdLossTerms` are published for direct use without a config, so they complete missing options from
+ * {@link KD_LOSS_DEFAULTS} (the same constant the options schema's defaults reference) and repeat the schema's range
+ * checks; the plugin passes options ajv has already completed and checked.
+ */
+function withDefaults(options: KdLossOptions): Required<KdLossOptions> {
   const o = { ...KD_LOSS_DEFAULTS } as Required<KdLossOptions>;
   for (const key of Object.keys(KD_LOSS_DEFAULTS) as (keyof KdLossOptions)[]) {
     if (options[key] !== undefined) (o as Record<string, unknown>)[key] = options[key];
@@ -103,7 +108,7 @@ export function kdLossTerms(
   labels: tf.Tensor1D,
   options: KdLossOptions = {},
 ): KdLossResult {
-  const o = resolve(options);
+  const o = withDefaults(options);
   checkShapes(studentLogits, teacherLogits, labels);
   const classes = studentLogits.shape[1];
   if (o.standardizeLogits && classes < 2) throw new RangeError(`kd loss: standardizeLogits needs at least 2 classes, got ${classes}`);

@@ -1,18 +1,20 @@
 import type { DependencyContainer } from 'tsyringe';
-import { API_VERSION, definePlugin, registerPlugin, type Distiller, type DistillerPlugin, type LossInputs, type LossTerms } from '@kd/core';
+import {
+  API_VERSION,
+  definePlugin,
+  registerPlugin,
+  type Distiller,
+  type DistillerPlugin,
+  type LossInputs,
+  type LossTerms,
+  type OptionsOf,
+} from '@kd/core';
 import { KD_LOSS_DEFAULTS, kdLossTerms } from './kd.loss.js';
 
-/** Options of the `kd` distiller as they appear in a pipeline config (after defaults are applied). */
-export interface KdOptions {
-  readonly name: 'kd';
-  readonly ceWeight: number;
-  readonly kdWeight: number;
-  readonly temperature: number;
-  readonly scaleByTemperatureSquared: boolean;
-  readonly standardizeLogits: boolean;
-}
-
-/** JSON Schema (draft 2020-12) of the `kd` distiller's options. Every property has a default and a description. */
+/**
+ * JSON Schema (draft 2020-12) of the `kd` distiller's options. Every property has a default and a description; the
+ * defaults are {@link KD_LOSS_DEFAULTS}, which `kdLoss` also uses when called directly without options.
+ */
 export const kdOptionsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -52,20 +54,16 @@ export const kdOptionsSchema = {
   },
 } as const;
 
+/** Options of the `kd` distiller as its factory receives them: validated, with the schema's defaults applied. */
+export type KdOptions = OptionsOf<typeof kdOptionsSchema>;
+
 /** The `kd` distiller: no extra modules, one loss per step, needs the teacher's logits. */
-export function createKdDistiller(options: Partial<KdOptions> = {}): Distiller {
-  const lossOptions = {
-    ceWeight: options.ceWeight ?? KD_LOSS_DEFAULTS.ceWeight,
-    kdWeight: options.kdWeight ?? KD_LOSS_DEFAULTS.kdWeight,
-    temperature: options.temperature ?? KD_LOSS_DEFAULTS.temperature,
-    scaleByTemperatureSquared: options.scaleByTemperatureSquared ?? KD_LOSS_DEFAULTS.scaleByTemperatureSquared,
-    standardizeLogits: options.standardizeLogits ?? KD_LOSS_DEFAULTS.standardizeLogits,
-  };
+export function createKdDistiller(options: KdOptions): Distiller {
   return {
     usesTeacher: true,
     computeLoss(inputs: LossInputs): LossTerms {
       if (!inputs.teacher) throw new Error('kd distiller: the teacher output is missing (usesTeacher is true)');
-      const { total, ce, kd } = kdLossTerms(inputs.student.logits, inputs.teacher.logits, inputs.labels, lossOptions);
+      const { total, ce, kd } = kdLossTerms(inputs.student.logits, inputs.teacher.logits, inputs.labels, options);
       return { total, terms: { ce, kd } };
     },
   };
