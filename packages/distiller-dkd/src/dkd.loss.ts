@@ -115,7 +115,12 @@ function sampleTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, onehot: tf.Tens
   return withKl ? { tckd, nckd, teacherTargetProb, kl: klDivergence(aS, aT) } : { tckd, nckd, teacherTargetProb };
 }
 
-function resolve(options: DkdLossOptions): Required<DkdLossOptions> {
+/**
+ * `dkdLoss`/`dkdLossTerms` are published for direct use without a config (AEKT builds on them), so they complete
+ * missing options from {@link DKD_LOSS_DEFAULTS} (the same constant the options schema's defaults reference) and
+ * repeat the schema's range checks; the plugin passes options ajv has already completed and checked.
+ */
+function withDefaults(options: DkdLossOptions): Required<DkdLossOptions> {
   const o = { ...DKD_LOSS_DEFAULTS } as Required<DkdLossOptions>;
   for (const key of Object.keys(DKD_LOSS_DEFAULTS) as (keyof DkdLossOptions)[]) {
     if (options[key] !== undefined) (o as Record<string, unknown>)[key] = options[key];
@@ -191,7 +196,7 @@ export function dkdLossTerms(
   labels: tf.Tensor1D,
   options: DkdLossOptions = {},
 ): DkdLossResult {
-  const o = resolve(options);
+  const o = withDefaults(options);
   checkShapes(studentLogits, teacherLogits, labels);
   return tf.tidy(() => {
     const student = tf.cast(studentLogits, 'float32') as tf.Tensor2D;

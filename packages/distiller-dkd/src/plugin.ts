@@ -1,20 +1,18 @@
 import type { DependencyContainer } from 'tsyringe';
-import { API_VERSION, definePlugin, registerPlugin, type Distiller, type DistillerPlugin, type LossInputs, type LossTerms } from '@kd/core';
+import {
+  API_VERSION,
+  definePlugin,
+  registerPlugin,
+  type Distiller,
+  type DistillerPlugin,
+  type LossInputs,
+  type LossTerms,
+  type OptionsOf,
+} from '@kd/core';
 import { DKD_LOSS_DEFAULTS, dkdLossTerms } from './dkd.loss.js';
 
 /** mdistiller's CIFAR-100 warm-up length in epochs (`CFG.DKD.WARMUP`). */
 export const DKD_DEFAULT_WARMUP_EPOCHS = 20;
-
-/** Options of the `dkd` distiller as they appear in a pipeline config (after defaults are applied). */
-export interface DkdOptions {
-  readonly name: 'dkd';
-  readonly alpha: number;
-  readonly beta: number;
-  readonly temperature: number;
-  readonly ceWeight: number;
-  readonly warmupEpochs: number;
-  readonly warmupUnit: DkdWarmupUnit;
-}
 
 /** `epoch`: mdistiller's factor, constant within an epoch. `step`: the same ramp, advanced after every batch. */
 export type DkdWarmupUnit = 'epoch' | 'step';
@@ -45,7 +43,10 @@ export const DKD_WARMUP_SCHEMA = {
   then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
 } as const;
 
-/** JSON Schema (draft 2020-12) of the `dkd` distiller's options. Every property has a default and a description. */
+/**
+ * JSON Schema (draft 2020-12) of the `dkd` distiller's options. Every property has a default and a description; the
+ * loss weights' defaults are {@link DKD_LOSS_DEFAULTS}, which `dkdLoss` (and AEKT) also use when called directly.
+ */
 export const dkdOptionsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -85,6 +86,9 @@ export const dkdOptionsSchema = {
   },
 } as const;
 
+/** Options of the `dkd` distiller as its factory receives them: validated, with the schema's defaults applied. */
+export type DkdOptions = OptionsOf<typeof dkdOptionsSchema>;
+
 /**
  * The warm-up factor of DKD's distillation part for a 0-based `epoch`: `min((epoch + 1) / warmupEpochs, 1)`, which is
  * mdistiller's `min(epoch / warmup, 1)` with its 1-based epoch; constant within an epoch. With `unit: 'step'`, the
@@ -106,16 +110,10 @@ export function dkdWarmupFactor(
 }
 
 /** The `dkd` distiller: no extra modules, one loss per step, needs the teacher's logits. */
-export function createDkdDistiller(options: Partial<DkdOptions> = {}): Distiller {
-  const warmupEpochs = options.warmupEpochs ?? DKD_DEFAULT_WARMUP_EPOCHS;
-  const unit = options.warmupUnit ?? 'epoch';
+export function createDkdDistiller(options: DkdOptions): Distiller {
+  const { warmupEpochs, warmupUnit: unit, alpha, beta, temperature, ceWeight } = options;
   dkdWarmupFactor(0, warmupEpochs, { unit }); // validates warmupEpochs now rather than at the first step
-  const lossOptions = {
-    alpha: options.alpha ?? DKD_LOSS_DEFAULTS.alpha,
-    beta: options.beta ?? DKD_LOSS_DEFAULTS.beta,
-    temperature: options.temperature ?? DKD_LOSS_DEFAULTS.temperature,
-    ceWeight: options.ceWeight ?? DKD_LOSS_DEFAULTS.ceWeight,
-  };
+  const lossOptions = { alpha, beta, temperature, ceWeight };
   return {
     usesTeacher: true,
     computeLoss(inputs: LossInputs): LossTerms {
