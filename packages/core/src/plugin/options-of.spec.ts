@@ -19,6 +19,14 @@ const schema = {
     optional: { type: 'string' },
     head: { enum: ['gap', 'flatten'], default: 'gap' },
     channels: { type: 'array', items: { type: 'integer' }, default: [32, 64] },
+    clip: {
+      type: 'array',
+      prefixItems: [{ type: 'number' }, { type: 'number' }],
+      items: false,
+      minItems: 2,
+      maxItems: 2,
+      default: [0.1, 10],
+    },
     nested: {
       type: 'object',
       additionalProperties: false,
@@ -57,9 +65,10 @@ describe('OptionsOf', () => {
     expectTypeOf<Pick<Demo, 'temperature'>>().toEqualTypeOf<{ readonly temperature: number }>();
   });
 
-  it('derives enums, arrays, nested objects and oneOf unions, all readonly', () => {
+  it('derives enums, arrays, draft 2020-12 tuples (prefixItems), nested objects and oneOf unions, all readonly', () => {
     expectTypeOf<Demo['head']>().toEqualTypeOf<'gap' | 'flatten'>();
     expectTypeOf<Demo['channels']>().toEqualTypeOf<readonly number[]>();
+    expectTypeOf<Demo['clip']>().toEqualTypeOf<readonly [number, number]>();
     expectTypeOf<Demo['nested']>().toEqualTypeOf<{ readonly steps: number }>();
     expectTypeOf<Demo['schedule']>().toEqualTypeOf<{ readonly kind: 'constant' } | { readonly kind: 'ramp'; readonly epochs: number }>();
   });

@@ -8,6 +8,18 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
     : T;
 
 /**
+ * json-schema-to-ts reads tuples in the draft-07 spelling (`items: [...]`, `additionalItems`), while kd validates
+ * with draft 2020-12 (`prefixItems`, `items`); this renames the 2020-12 keywords, at every depth, before FromSchema.
+ */
+export type Draft07Tuples<S> = S extends readonly unknown[]
+  ? { [K in keyof S]: Draft07Tuples<S[K]> }
+  : S extends { readonly prefixItems: readonly unknown[] }
+    ? { [K in keyof S as K extends 'prefixItems' ? 'items' : K extends 'items' ? 'additionalItems' : K]: Draft07Tuples<S[K]> }
+    : S extends object
+      ? { [K in keyof S]: Draft07Tuples<S[K]> }
+      : S;
+
+/**
  * The options a plugin's factory receives, derived from its options schema (declare the schema `as const`).
  *
  * Factories are called with options that ajv has already validated and completed with the schema's `default`s, so
@@ -20,4 +32,4 @@ export type DeepReadonly<T> = T extends (...args: never[]) => unknown
  * export type MyOptions = OptionsOf<typeof myOptionsSchema>;
  * ```
  */
-export type OptionsOf<S extends JSONSchema> = DeepReadonly<FromSchema<S>>;
+export type OptionsOf<S extends JSONSchema> = Draft07Tuples<S> extends infer D extends JSONSchema ? DeepReadonly<FromSchema<D>> : never;
