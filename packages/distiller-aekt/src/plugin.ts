@@ -12,34 +12,22 @@ import {
   type DistillerSetup,
   type LossInputs,
   type LossTerms,
+  type OptionsOf,
   type TrainableModule,
 } from '@kd/core';
-import { DKD_DEFAULT_WARMUP_EPOCHS, DKD_WARMUP_SCHEMA, dkdWarmupFactor, type DkdWarmupUnit } from '@kd/distiller-dkd';
-import { AEKT_EXPLICIT_FORMS, AEKT_LOSS_DEFAULTS, aektLossTerms, resolveAektLossOptions, type AektExplicitForm, type AektLossOptions, type AektLossResult } from './aekt.loss.js';
+import { DKD_WARMUP_SCHEMA, dkdWarmupFactor } from '@kd/distiller-dkd';
+import { AEKT_EXPLICIT_FORMS, AEKT_LOSS_DEFAULTS, aektLossTerms, resolveAektLossOptions, type AektLossOptions, type AektLossResult } from './aekt.loss.js';
 import { SERIAL_ORDERS, SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
 
 /** File the learned serialisation matrix is written to, in the run directory, at the end of the run. */
 export const AEKT_SERIALIZATION_FILE = 'artifacts/aekt-serialization.json';
 
-/** Options of the `aekt` distiller as they appear in a pipeline config (after defaults are applied). */
-export interface AektOptions {
-  readonly name: 'aekt';
-  readonly gamma: number;
-  readonly beta: number;
-  readonly temperature: number;
-  readonly ceWeight: number;
-  readonly warmupEpochs: number;
-  readonly warmupUnit: DkdWarmupUnit;
-  readonly ratioClip: readonly [number, number];
-  readonly explicitForm: AektExplicitForm;
-  readonly adaptive: boolean;
-  readonly serialization: boolean;
-  readonly serialOrder: SerialOrder;
-}
-
 const RECON = 'Part of a reconstruction of AEKT (the exact loss is not in the sources we could read; see the README).';
 
-/** JSON Schema (draft 2020-12) of the `aekt` distiller's options. Every property has a default and a description. */
+/**
+ * JSON Schema (draft 2020-12) of the `aekt` distiller's options. Every property has a default and a description; the
+ * loss options' defaults are {@link AEKT_LOSS_DEFAULTS}, which `aektLoss` also uses when called directly.
+ */
 export const aektOptionsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -112,33 +100,27 @@ export const aektOptionsSchema = {
   },
 } as const;
 
+/** Options of the `aekt` distiller as its factory receives them: validated, with the schema's defaults applied. */
+export type AektOptions = OptionsOf<typeof aektOptionsSchema>;
+
 /**
  * The `aekt` distiller. In the `kd->cls` order the serialisation layer is also the student's head: evaluation and
  * the saved network go through it (core's `studentHead`). Throws a {@link KdInputError} for inconsistent options.
  */
-export function createAektDistiller(options: Partial<AektOptions> = {}): Distiller {
-  const serialOrder = options.serialOrder ?? 'cls->kd';
+export function createAektDistiller(options: AektOptions): Distiller {
+  const { serialOrder, warmupEpochs, warmupUnit, serialization: useSerialization } = options;
   if (!SERIAL_ORDERS.includes(serialOrder)) {
     throw new KdInputError(`/distiller/serialOrder: expected one of ${SERIAL_ORDERS.map((s) => JSON.stringify(s)).join(', ')}; got ${JSON.stringify(serialOrder)}`);
   }
-  const warmupEpochs = options.warmupEpochs ?? DKD_DEFAULT_WARMUP_EPOCHS;
-  const warmupUnit = options.warmupUnit ?? 'epoch';
   dkdWarmupFactor(0, warmupEpochs, { unit: warmupUnit }); // validates warmupEpochs now rather than at the first step
-  const useSerialization = options.serialization ?? true;
   if (serialOrder === 'kd->cls' && !useSerialization)
     throw new KdInputError(
       '/distiller/serialOrder: "kd->cls" puts the serialisation layer in front of the classification logits, so it needs serialization: true',
     );
-  const lossOptions = {
-    gamma: options.gamma ?? AEKT_LOSS_DEFAULTS.gamma,
-    beta: options.beta ?? AEKT_LOSS_DEFAULTS.beta,
-    temperature: options.temperature ?? AEKT_LOSS_DEFAULTS.temperature,
-    ceWeight: options.ceWeight ?? AEKT_LOSS_DEFAULTS.ceWeight,
-    ratioClip: options.ratioClip ?? AEKT_LOSS_DEFAULTS.ratioClip,
-    explicitForm: options.explicitForm ?? AEKT_LOSS_DEFAULTS.explicitForm,
-    adaptive: options.adaptive ?? AEKT_LOSS_DEFAULTS.adaptive,
-  };
+  const { gamma, beta, temperature, ceWeight, ratioClip, explicitForm, adaptive } = options;
+  const lossOptions = { gamma, beta, temperature, ceWeight, ratioClip, explicitForm, adaptive };
   try {
+    // r_min ≤ r_max is beyond the schema; checked here so that it fails at set-up, not at the first step
     resolveAektLossOptions(lossOptions);
   } catch (e) {
     throw new KdInputError(`/distiller: ${(e as Error).message.replace(/^aekt loss: /, '')}`);
