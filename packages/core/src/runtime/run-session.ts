@@ -1,0 +1,165 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { selectBackend, type BackendChoice } from '../backend/select-backend.js';
+import type { PipelineConfig } from '../config/pipeline-config.js';
+import type { Distiller } from '../contracts/distiller.js';
+import type { Network } from '../contracts/network.js';
+import { crashPoint } from '../engine/crash-point.js';
+import { RunEvents } from '../engine/events.js';
+import { RunDirectory, RUN_FILES, gitSha } from '../engine/run-directory.js';
+import { RunLock } from '../engine/run-lock.js';
+import { Trainer, deployedStudent } from '../engine/trainer.js';
+import { TrainingStopped, type StopRequest } from '../engine/training-stopped.js';
+import { writeDirAtomic } from '../io/atomic.js';
+import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.js';
+import { saveNetwork } from '../io/network-weights.js';
+import type { RunFailure, RunSummary, RunWarning } from '../io/run-files.js';
+import type { PluginRegistry } from '../plugin/registry.js';
+import type { Logger } from '../plugin/tokens.js';
+import type { AssembledPipeline } from './assemble.js';
+import { checkRunnable, resolvePath } from './config-checks.js';
+import { provenance } from './provenance.js';
+
+export interface RunOptions {
+  readonly events?: RunEvents;
+  /** Set on SIGINT/SIGTERM by the host: the run checkpoints at the next step boundary and stops (exit 130/143). */
+  readonly stop?: StopRequest;
+  /** Continue the interrupted run in this directory. */
+  readonly resume?: boolean;
+}
+
+export interface RunResult {
+  readonly runDir: string;
+  readonly summary: RunSummary;
+}
+
+/** What a run session needs from the runtime that hosts it. */
+export interface SessionHost {
+  readonly root: string;
+  readonly logger: Logger;
+  readonly registry: PluginRegistry;
+  assemble(config: PipelineConfig, baseDir: string, events: RunEvents): Promise<AssembledPipeline>;
+}
+
+/**
+ * One run of a validated config, start to end: the checks that need the assembled pipeline, the run directory
+ * (lock, marker, fresh start or resume), training, and the record of how it ended — `final/` and a finished summary,
+ * or a failed/interrupted summary with the reason. Nothing is written before every input check has passed.
+ */
+export async function runSession(host: SessionHost, config: PipelineConfig, baseDir: string, options: RunOptions = {}): Promise<RunResult> {
+  const events = options.events ?? new RunEvents();
+  const runDir = new RunDirectory(resolvePath(baseDir, config.output.dir));
+  // Everything that can still fail on bad input happens before the run directory is touched.
+  let fresh = options.resume ? undefined : runDir.checkFresh(config.output.overwrite);
+  const backend: BackendChoice = await selectBackend(config.backend);
+  host.logger.info(`backend: ${backend.name} — ${backend.reason}`);
+  const parts = await host.assemble(config, baseDir, events);
+  let lock: RunLock | undefined;
+  let trainer: Trainer | undefined;
+  let resume: LoadedCheckpoint | undefined;
+  let prepared = false;
+  try {
+    checkRunnable(config, parts);
+    mkdirSync(runDir.dir, { recursive: true });
+    lock = RunLock.acquire(runDir.dir, (m) => host.logger.warn(m));
+    // With the lock held nothing else writes here; decide again, as the directory may have changed meanwhile.
+    const checkpoint = options.resume ? latestCheckpoint(runDir.path(RUN_FILES.checkpoints)) : undefined;
+    if (options.resume && !checkpoint) {
+      host.logger.info(`${runDir.dir}: no checkpoint yet (stopped in its first epoch): starting over in place`);
+      fresh = 'reuse';
+    } else if (!options.resume) fresh = runDir.checkFresh(config.output.overwrite);
+    if (fresh) {
+      if (fresh === 'reuse') host.logger.info(`${runDir.dir}: reusing the directory of a run that stopped before its first checkpoint`);
+      runDir.prepareFresh(fresh);
+      prepared = true;
+      crashPoint('run-dir-prepared');
+      // provenance.json before config.json: a directory with a config always has its provenance (resume reads both).
+      runDir.writeJson(RUN_FILES.provenance, { ...provenance(config, backend, host.registry, host.root), baseDir });
+      crashPoint('provenance-written');
+      runDir.writeJson(RUN_FILES.config, config);
+    } else {
+      const swept = runDir.sweepTemporaries();
+      if (swept.length) host.logger.info(`removed ${swept.length} temporary file(s) a stopped writer left`);
+      resume = loadCheckpoint(checkpoint!);
+      // Checked before anything is rewritten: a damaged directory is reported and left as it is.
+      runDir.metricsLines();
+      runDir.truncateMetrics(resume.position.metricsLines);
+      prepared = true;
+      rmSync(runDir.path(RUN_FILES.summary), { force: true });
+      const prov = runDir.readJson<Record<string, unknown>>(RUN_FILES.provenance);
+      const resumes = Array.isArray(prov['resumes']) ? prov['resumes'] : [];
+      runDir.writeJson(RUN_FILES.provenance, {
+        ...prov,
+        resumes: [...resumes, { at: new Date().toISOString(), fromCheckpoint: resume.dir, backend: backend.name, gitSha: gitSha(host.root) }],
+      });
+      host.logger.info(`resuming from ${resume.dir}`);
+    }
+    for (const { evaluator } of parts.evaluators) evaluator.attach?.(events);
+    await events.emit('runStart', { runDir: runDir.dir, config: config as never, resumedFromEpoch: resume?.position.epochsDone ?? null });
+    trainer = new Trainer({ config, runDir, ...parts, events, resume, stop: options.stop });
+    const result = await trainer.run();
+    resume?.dispose();
+    const head = parts.distiller?.studentHead?.();
+    writeDirAtomic(runDir.path(RUN_FILES.final), (dir) => saveNetwork(dir, parts.student, head));
+    const summary = summarise(runDir, config, backend, parts, 'finished', null, trainer.warnings, result.final, result.best);
+    runDir.writeJson(RUN_FILES.summary, summary);
+    await events.emit('runEnd', { runDir: runDir.dir, final: summary as never });
+    return { runDir: runDir.dir, summary: summary as never };
+  } catch (e) {
+    resume?.dispose();
+    // A run that got its directory records how it ended, so `kd report` and sweeps never have to guess.
+    if (prepared) {
+      const failure: RunFailure =
+        e instanceof TrainingStopped ? e.failure : { kind: 'error', message: (e as Error).message ?? String(e) };
+      const status = failure.kind === 'interrupted' ? 'interrupted' : 'failed';
+      try {
+        runDir.writeJson(RUN_FILES.summary, summarise(runDir, config, backend, parts, status, failure, trainer?.warnings ?? [], trainer?.lastMetrics ?? {}, trainer?.best));
+      } catch (w) {
+        host.logger.warn(`could not record the run's status in ${RUN_FILES.summary}: ${(w as Error).message}`);
+      }
+    }
+    throw e;
+  } finally {
+    lock?.release();
+    // Each part frees its own variables; disposing every variable in the process would also destroy models the
+    // caller holds.
+    parts.dispose();
+  }
+}
+
+function summarise(
+  runDir: RunDirectory,
+  config: PipelineConfig,
+  backend: BackendChoice,
+  parts: { student: Network; teacher?: Network | undefined; distiller?: Distiller | undefined; },
+  status: RunSummary['status'],
+  failure: RunFailure | null,
+  warnings: readonly RunWarning[],
+  final: RunSummary['final'],
+  best: RunSummary['best'] | undefined,
+): RunSummary {
+  const head = parts.distiller?.studentHead?.();
+  const stages = parts.distiller?.stages?.() ?? [{ name: 'train' }];
+  let lines: Record<string, unknown>[] = [];
+  try {
+    lines = runDir.metricsLines();
+  } catch {
+    /* a damaged metrics file must not hide how the run ended */
+  }
+  return {
+    status,
+    failure,
+    warnings,
+    config: RUN_FILES.config,
+    backend: backend.name,
+    seed: config.training.seed,
+    epochs: stages.reduce((a, s) => a + (s.epochs ?? config.training.epochs), 0),
+    final,
+    best: best ?? null,
+    studentParams: deployedStudent(parts.student, head).countParams(),
+    teacherParams: parts.teacher?.countParams() ?? null,
+    studentFlops: parts.student.countFlops?.() ?? null,
+    teacherFlops: parts.teacher?.countFlops?.() ?? null,
+    seconds: lines.reduce((a, l) => a + Number((l['time'] as { seconds?: number })?.seconds ?? 0), 0),
+    finishedAt: new Date().toISOString(),
+  };
+}
