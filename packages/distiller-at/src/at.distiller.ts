@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { featureName, probeFeatures, requireSpatialFeature, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput } from '@kd/core';
-import { AT_LOSS_DEFAULTS, atLossTerms } from './at.loss.js';
+import { atLossTerms } from './at.loss.js';
 import type { AtOptions } from './at.options.js';
 import { pairStages, type StagePair } from './feature-tap.js';
 
@@ -16,19 +16,10 @@ function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
  */
 export class AtDistiller implements Distiller {
   readonly usesTeacher = true;
-  private readonly options: AtOptions;
   private taps: StagePair[] = [];
 
-  constructor(options: Partial<AtOptions> = {}) {
-    this.options = {
-      name: 'at',
-      ...AT_LOSS_DEFAULTS,
-      stages: [],
-      teacherStages: [],
-      feature: 'output',
-      ...options,
-    };
-  }
+  /** `options` as the plugin factory receives them: validated, with the schema's defaults applied. */
+  constructor(private readonly options: AtOptions) {}
 
   /** The feature pairs in use (after setup). */
   get pairs(): readonly StagePair[] {

@@ -72,6 +72,8 @@ export interface AtLossResult {
 
 /** total = ceWeight·CE + β·Σ_stages AT + kdWeight·τ²·KL. The teacher's tensors are constants (zero gradient). */
 export function atLossTerms(inputs: AtLossInputs, options: AtLossOptions = {}): AtLossResult {
+  // Published for direct use without a config: missing options come from AT_LOSS_DEFAULTS (which the options schema's
+  // defaults reference) and the schema's range checks are repeated; the distiller passes validated, complete options.
   const o = { ...AT_LOSS_DEFAULTS, ...options };
   check('beta', o.beta, 0);
   check('p', o.p, 1);

@@ -1,20 +1,10 @@
 import { AT_LOSS_DEFAULTS } from './at.loss.js';
-import type { FeatureKind } from '@kd/core';
+import type { OptionsOf } from '@kd/core';
 
-/** Options of the `at` distiller as they appear in a pipeline config (after defaults are applied). */
-export interface AtOptions {
-  readonly name: 'at';
-  readonly beta: number;
-  readonly p: number;
-  readonly ceWeight: number;
-  readonly kdWeight: number;
-  readonly temperature: number;
-  readonly stages: readonly string[];
-  readonly teacherStages: readonly string[];
-  readonly feature: FeatureKind;
-}
-
-/** JSON Schema (draft 2020-12) of the `at` distiller's options. Every property has a default and a description. */
+/**
+ * JSON Schema (draft 2020-12) of the `at` distiller's options. Every property has a default and a description; the
+ * loss weights' defaults are {@link AT_LOSS_DEFAULTS}, which `atLossTerms` also uses when called directly.
+ */
 export const atOptionsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -65,3 +55,6 @@ export const atOptionsSchema = {
     },
   },
 } as const;
+
+/** Options of the `at` distiller as its factory receives them: validated, with the schema's defaults applied. */
+export type AtOptions = OptionsOf<typeof atOptionsSchema>;
