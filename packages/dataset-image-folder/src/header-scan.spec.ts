@@ -29,6 +29,11 @@ const corpus: readonly { name: string; bytes: Uint8Array; says: RegExp }[] = [
   { name: 'soi-only.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff]), says: /: truncated JPEG: the file has 3 bytes and it ends at byte offset 2, inside its header segments/ },
   { name: 'lossless.jpg', bytes: jpegWithFrameMarker(0xc3), says: /start-of-frame marker ff c3 \(lossless, hierarchical or arithmetic coding\)/ },
   { name: 'zero-size.jpg', bytes: jpegDeclaring(0, 16), says: /: corrupt JPEG: the frame header at byte offset \d+ declares 0×16 pixels/ },
+  {
+    name: 'many-segments.jpg',
+    bytes: Buffer.concat([jpg.subarray(0, 2), Buffer.from(Array.from({ length: 10_001 }, () => [0xff, 0xfe, 0, 2]).flat()), jpg.subarray(2)]),
+    says: /: corrupt JPEG: more than 10000 header segments before byte offset 40006/,
+  },
   { name: 'cut-at-scan.jpg', bytes: jpg.subarray(0, jpg.indexOf(Buffer.from([0xff, 0xda])) + 6), says: /: truncated JPEG: .* ends at the start of its image data/ },
 ];
 

@@ -109,13 +109,19 @@ function inspectPng(at: ByteRange, size: number): Inspection {
 const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 const DECODABLE_SOF: Readonly<Record<number, string>> = { 0xc0: 'baseline', 0xc1: 'extended sequential', 0xc2: 'progressive' };
 
+const MAX_SEGMENTS = 10_000;
+
 function inspectJpeg(at: ByteRange, size: number): Inspection {
   let frame: ImageHeader | undefined;
   // Walks the marker segments from the start-of-image marker to the first start-of-scan: each iteration advances at
   // least two bytes, so the walk ends within the file.
   let pos = 2;
   let previous: { readonly at: number; readonly marker: number; readonly length: number } | undefined;
-  for (;;) {
+  for (let segments = 0; ; segments++) {
+    // Real headers have tens of segments; the cap keeps a crafted file of millions of empty ones from stalling the scan.
+    if (segments > MAX_SEGMENTS) {
+      return { problem: `corrupt JPEG: more than ${MAX_SEGMENTS} header segments before byte offset ${pos}: expected a JPEG header of ordinary size` };
+    }
     if (pos + 4 > size) {
       const where =
         previous && pos > size
