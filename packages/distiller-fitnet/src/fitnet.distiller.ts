@@ -1,22 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KdInputError, crossEntropy, featureName, probeFeatures, requireSpatialFeature, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput, type StagePlan, type TrainableModule } from '@kd/core';
-import { FITNET_LOSS_DEFAULTS, fitnetLossTerms, hintLoss, logitKd } from './fitnet.loss.js';
+import { fitnetLossTerms, hintLoss, logitKd } from './fitnet.loss.js';
 import type { FitnetOptions } from './fitnet.options.js';
 import { HintRegressor, regressorGeometry } from './regressor.js';
 
 /** Stage names of the two-stage (paper) schedule. */
 export const FITNET_HINT_STAGE = 'hint';
 export const FITNET_DISTILL_STAGE = 'distill';
-
-export const FITNET_DEFAULTS: Omit<FitnetOptions, 'name'> = {
-  ...FITNET_LOSS_DEFAULTS,
-  hintStage: 'auto',
-  teacherStage: 'auto',
-  feature: 'output',
-  kernelSize: 1,
-  relu: true,
-  hintEpochs: 0,
-};
 
 function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
   const f = out.features[name];
@@ -27,16 +17,12 @@ function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
 /** The `fitnet` distiller: a hint regressor built at setup from the two features' shapes, trained beside the student. */
 export class FitnetDistiller implements Distiller {
   readonly usesTeacher = true;
-  readonly options: FitnetOptions;
   private module?: HintRegressor;
   private studentModule = 'student';
   private tap?: { student: string; teacher: string };
 
-  constructor(options: Partial<FitnetOptions> = {}) {
-    this.options = { name: 'fitnet', ...FITNET_DEFAULTS, ...options };
-    if (!Number.isInteger(this.options.hintEpochs) || this.options.hintEpochs < 0)
-      throw new RangeError(`fitnet distiller: hintEpochs must be an integer ≥ 0, got ${this.options.hintEpochs}`);
-  }
+  /** `options` as the plugin factory receives them: validated, with the schema's defaults applied. */
+  constructor(readonly options: FitnetOptions) {}
 
   /** The regressor (after setup). */
   get regressor(): HintRegressor | undefined {

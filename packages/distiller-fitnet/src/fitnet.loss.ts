@@ -57,6 +57,8 @@ export interface FitnetLossResult {
 
 /** total = ceWeight·CE + hintWeight·MSE(r(F_S), F_T) + kdWeight·τ²·KL (mdistiller's FitNet with kdWeight 0). */
 export function fitnetLossTerms(inputs: FitnetLossInputs, options: FitnetLossOptions = {}): FitnetLossResult {
+  // Published for direct use without a config: missing options come from FITNET_LOSS_DEFAULTS (which the options
+  // schema's defaults reference) and the schema's range checks are repeated; the distiller passes validated options.
   const o = { ...FITNET_LOSS_DEFAULTS, ...options };
   check('hintWeight', o.hintWeight);
   check('ceWeight', o.ceWeight);

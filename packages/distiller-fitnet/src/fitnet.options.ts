@@ -1,22 +1,10 @@
 import { FITNET_LOSS_DEFAULTS } from './fitnet.loss.js';
-import type { FeatureKind } from '@kd/core';
+import type { OptionsOf } from '@kd/core';
 
-/** Options of the `fitnet` distiller as they appear in a pipeline config (after defaults are applied). */
-export interface FitnetOptions {
-  readonly name: 'fitnet';
-  readonly hintWeight: number;
-  readonly ceWeight: number;
-  readonly kdWeight: number;
-  readonly temperature: number;
-  readonly hintStage: string;
-  readonly teacherStage: string;
-  readonly feature: FeatureKind;
-  readonly kernelSize: 1 | 3;
-  readonly relu: boolean;
-  readonly hintEpochs: number;
-}
-
-/** JSON Schema (draft 2020-12) of the `fitnet` distiller's options. Every property has a default and a description. */
+/**
+ * JSON Schema (draft 2020-12) of the `fitnet` distiller's options. Every property has a default and a description;
+ * the loss weights' defaults are {@link FITNET_LOSS_DEFAULTS}, which `fitnetLossTerms` also uses when called directly.
+ */
 export const fitnetOptionsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -79,3 +67,6 @@ export const fitnetOptionsSchema = {
     },
   },
 } as const;
+
+/** Options of the `fitnet` distiller as its factory receives them: validated, with the schema's defaults applied. */
+export type FitnetOptions = OptionsOf<typeof fitnetOptionsSchema>;
