@@ -3,5 +3,5 @@ export { keepingRunningStats } from '@kd/core';
 export { dmlLossTerms } from './dml.loss.js';
 // Re-exported from core: the peer's prediction is a fixed target through the same stop-gradient every distiller uses.
 export { stopGradient } from '@kd/core';
-export { DML_DEFAULTS, dmlOptionsSchema, type DmlOptions, type DmlUpdate } from './dml.options.js';
+export { dmlOptionsSchema, type DmlOptions, type DmlUpdate } from './dml.options.js';
 export { dmlPlugin, register, createDmlDistiller, validatePeerSpec } from './plugin.js';

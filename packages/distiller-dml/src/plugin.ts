@@ -10,7 +10,7 @@ import {
   type FactoryContext,
 } from '@kd/core';
 import { DmlDistiller } from './dml.distiller.js';
-import { DML_DEFAULTS, dmlOptionsSchema, type DmlOptions } from './dml.options.js';
+import { dmlOptionsSchema, type DmlOptions } from './dml.options.js';
 
 /** Validates a peer backbone spec against its plugin's schema (defaults applied), as the config's own backbones are. */
 export function validatePeerSpec(peer: Readonly<Record<string, unknown>>, context: FactoryContext): Record<string, unknown> {
@@ -31,9 +31,8 @@ export function validatePeerSpec(peer: Readonly<Record<string, unknown>>, contex
   return copy;
 }
 
-export function createDmlDistiller(options: Partial<DmlOptions> = {}, context?: FactoryContext): DmlDistiller {
-  const merged = { ...DML_DEFAULTS, ...options, name: 'dml' as const };
-  return new DmlDistiller({ ...merged, peer: context ? validatePeerSpec(merged.peer, context) : merged.peer });
+export function createDmlDistiller(options: DmlOptions, context?: FactoryContext): DmlDistiller {
+  return new DmlDistiller(context ? { ...options, peer: validatePeerSpec(options.peer, context) } : options);
 }
 
 export const dmlPlugin: DistillerPlugin<DmlOptions> = definePlugin({
