@@ -17,7 +17,10 @@ export const USAGE = `kd — knowledge distillation for TensorFlow.js
 usage:
   kd run <config.json> [--json]        train (and distil) as the config says; writes a run directory
   kd run --resume <run-dir> [--json]   continue an interrupted run from its last checkpoint
-  kd validate <config.json>            check a config against the installed plugins' schemas
+  kd validate <config.json> [--schema-only]
+                                       every check kd run makes before training (schema, files, data headers,
+                                       teacher weights, batch sizes); --schema-only: schema and cross-section
+                                       rules only, reading no data (e.g. before a dataset is downloaded)
   kd plan <config.json> [--json]       build the models without training: shapes, parameters, memory
       run, validate and plan take --allow-local-plugins: import the module paths a config lists in
       "plugins" (a plugin is code: allow it only for configs you trust; packages are always allowed)
@@ -113,6 +116,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         input: { type: 'string' },
         options: { type: 'string' },
         'allow-local-plugins': { type: 'boolean', default: false },
+        'schema-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -134,7 +138,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         return await runCommand({ config, json: values.json }, io, options);
       case 'validate':
         config = one(positionals, 'config file');
-        return await validateCommand(config, io, options);
+        return await validateCommand(config, io, options, values['schema-only']);
       case 'plan':
         config = one(positionals, 'config file');
         return await planCommand({ config, json: values.json }, io, options);

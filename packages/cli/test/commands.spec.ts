@@ -3,6 +3,17 @@ import { sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { captureIo } from './helpers.js';
 
 describe('inspection commands', () => {
+  it('kd validate reads the data as kd run would; --schema-only checks the config without it', async () => {
+    const work = tempDir();
+    const file = writeConfig(work, 'cifar.json', tinyConfig('out', { dataset: { name: 'cifar', variant: 'cifar10', dir: 'not-downloaded-yet' } }));
+    const full = captureIo();
+    expect(await main(['validate', file], full, { importer: sourceImporter })).toBe(2);
+    expect(full.stderr).toContain('not-downloaded-yet');
+    const schemaOnly = captureIo();
+    expect(await main(['validate', '--schema-only', file], schemaOnly, { importer: sourceImporter }), schemaOnly.stderr).toBe(0);
+    expect(schemaOnly.stdout).toContain('valid (dataset cifar');
+  });
+
   it('kd plugins lists the workspace plugins with versions and options', async () => {
     const io = captureIo();
     expect(await main(['plugins', '--json'], io, { importer: sourceImporter })).toBe(0);

@@ -75,10 +75,10 @@ describe('the example configs of configs/datasets/', () => {
     expect(examples['image-folder'].dataset['name']).toBe('image-folder');
   });
 
-  it('each passes kd validate (no data is read), with the defaults of its dataset plugin applied', async () => {
+  it('each passes kd validate --schema-only (no data is read), with the defaults of its dataset plugin applied', async () => {
     const rt = runtime();
     for (const name of Object.keys(examples)) {
-      const { config } = await rt.validateFile(join(examplesDir, `${name}.json`));
+      const { config } = await rt.checkConfigFile(join(examplesDir, `${name}.json`));
       expect(config.student.backbone, name).toMatchObject({ name: 'resnet', variant: 'resnet20' });
       if (name.startsWith('cifar')) expect(config.dataset, name).toMatchObject({ labels: 'fine', download: false });
       if (name === 'image-folder') expect(config.dataset).toMatchObject({ trainFolder: 'train', testFolder: 'val', imageSize: 64 });

@@ -110,6 +110,14 @@ export class KdRuntime {
     return { config, baseDir };
   }
 
+  /**
+   * The schema and the cross-section rules only: no data is read and no network built, so a config can be checked
+   * before its dataset is downloaded. `validateFile` is the full check.
+   */
+  checkConfigFile(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
+    return this.readConfig(file);
+  }
+
   resolvePath(baseDir: string, p: string): string {
     return resolvePath(baseDir, p);
   }
