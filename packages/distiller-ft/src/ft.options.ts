@@ -1,13 +1,5 @@
-import { TEACHER_FACTOR_DEFAULTS, teacherFactorSchemaProperties, type TeacherFactorOptions } from './teacher-factor.options.js';
-
-export interface FtOptions extends TeacherFactorOptions {
-  readonly name: 'ft';
-  readonly beta: number;
-  readonly p: 1 | 2;
-  readonly ceWeight: number;
-}
-
-export const FT_DEFAULTS = { ...TEACHER_FACTOR_DEFAULTS, beta: 500, p: 1 as const, ceWeight: 1 };
+import type { OptionsOf } from '@kd/core';
+import { teacherFactorSchemaProperties } from './teacher-factor.options.js';
 
 /** JSON Schema (draft 2020-12) of the `ft` distiller's options. */
 export const ftOptionsSchema = {
@@ -21,11 +13,14 @@ export const ftOptionsSchema = {
     beta: {
       type: 'number',
       minimum: 0,
-      default: FT_DEFAULTS.beta,
+      default: 500,
       description: 'Weight β of the factor-transfer loss (IE-KD repository’s FT: 500; RepDistiller: 200; the FT paper: 10³ with a sum-reduced form).',
     },
-    p: { enum: [1, 2], default: FT_DEFAULTS.p, description: 'Distance exponent: 1 (the paper’s L1, reference default) or 2.' },
-    ceWeight: { type: 'number', minimum: 0, default: FT_DEFAULTS.ceWeight, description: 'Weight of the cross-entropy with the hard labels.' },
+    p: { enum: [1, 2], default: 1, description: 'Distance exponent: 1 (the paper’s L1, reference default) or 2.' },
+    ceWeight: { type: 'number', minimum: 0, default: 1, description: 'Weight of the cross-entropy with the hard labels.' },
     ...teacherFactorSchemaProperties,
   },
 } as const;
+
+/** Options of the `ft` distiller as its factory receives them: validated, with the schema's defaults applied. */
+export type FtOptions = OptionsOf<typeof ftOptionsSchema>;

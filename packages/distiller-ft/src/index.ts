@@ -4,7 +4,7 @@ export { FactorCache, factorCacheKey, networkStateHash, FACTOR_CACHE_META } from
 export { resolveFeatureTap, tapped, type FeatureTap } from './feature-tap.js';
 export { gradientStep } from './gradient-step.js';
 export { TeacherFactors, type TeacherFactorContext } from './teacher-factor.js';
-export { TEACHER_FACTOR_DEFAULTS, teacherFactorSchemaProperties, type TeacherFactorOptions } from './teacher-factor.options.js';
+export { teacherFactorSchemaProperties, type TeacherFactorOptions } from './teacher-factor.options.js';
 export { FtDistiller, checkSpatialMatch, FT_PARAPHRASER_MODULE, FT_TRANSLATOR_MODULE, FT_STAGES, TEACHER_AE } from './ft.distiller.js';
-export { FT_DEFAULTS, ftOptionsSchema, type FtOptions } from './ft.options.js';
+export { ftOptionsSchema, type FtOptions } from './ft.options.js';
 export { ftPlugin, register, createFtDistiller, runConfigOf } from './plugin.js';

@@ -1,15 +1,15 @@
 import type { DependencyContainer } from 'tsyringe';
 import { API_VERSION, definePlugin, registerPlugin, RUN_CONFIG, type DistillerPlugin, type FactoryContext } from '@kd/core';
 import { FtDistiller } from './ft.distiller.js';
-import { FT_DEFAULTS, ftOptionsSchema, type FtOptions } from './ft.options.js';
+import { ftOptionsSchema, type FtOptions } from './ft.options.js';
 
 /** The validated run config when the factory runs inside a run's container (absent for option-only checks). */
 export function runConfigOf(context: FactoryContext): Readonly<Record<string, unknown>> | undefined {
   return context.container.isRegistered(RUN_CONFIG, true) ? context.container.resolve(RUN_CONFIG) : undefined;
 }
 
-export function createFtDistiller(options: Partial<FtOptions>, context: Pick<FactoryContext, 'baseDir'> & { runConfig?: Readonly<Record<string, unknown>> | undefined }): FtDistiller {
-  return new FtDistiller({ ...FT_DEFAULTS, ...options, name: 'ft' }, { baseDir: context.baseDir, runConfig: context.runConfig });
+export function createFtDistiller(options: FtOptions, context: Pick<FactoryContext, 'baseDir'> & { runConfig?: Readonly<Record<string, unknown>> | undefined }): FtDistiller {
+  return new FtDistiller(options, { baseDir: context.baseDir, runConfig: context.runConfig });
 }
 
 export const ftPlugin: DistillerPlugin<FtOptions> = definePlugin({

@@ -1,31 +1,4 @@
-/** Options of the stage that trains an auto-encoder on the frozen teacher's feature (FT's paraphraser, IE-KD's E_T). */
-export interface TeacherFactorOptions {
-  readonly teacherFeature: string;
-  readonly studentFeature: string;
-  readonly factorChannels: number;
-  readonly factorRate: number;
-  readonly leakySlope: number;
-  readonly reconstructionNorm: 1 | 2;
-  readonly autoEncoderEpochs: number;
-  readonly autoEncoderOptimizer: Readonly<Record<string, unknown>>;
-  readonly studentOptimizer: Readonly<Record<string, unknown>>;
-  readonly cache: boolean;
-  readonly cacheDir: string;
-}
-
-export const TEACHER_FACTOR_DEFAULTS: TeacherFactorOptions = {
-  teacherFeature: 'last',
-  studentFeature: 'last',
-  factorChannels: 0,
-  factorRate: 0.5,
-  leakySlope: 0.1,
-  reconstructionNorm: 1,
-  autoEncoderEpochs: 30,
-  autoEncoderOptimizer: {},
-  studentOptimizer: {},
-  cache: true,
-  cacheDir: '',
-};
+import type { OptionsOf } from '@kd/core';
 
 const optimizerOverride = (description: string) =>
   ({
@@ -50,43 +23,43 @@ export const teacherFactorSchemaProperties = {
   teacherFeature: {
     type: 'string',
     minLength: 1,
-    default: TEACHER_FACTOR_DEFAULTS.teacherFeature,
+    default: 'last',
     description:
       'Teacher feature the auto-encoder reads: a feature name of the teacher backbone (e.g. "stage3", "stage3_preact") or "last" for its last stage output. The reference taps the last convolutional stage after its activation, before pooling.',
   },
   studentFeature: {
     type: 'string',
     minLength: 1,
-    default: TEACHER_FACTOR_DEFAULTS.studentFeature,
+    default: 'last',
     description: 'Student feature the encoder(s) read, as teacherFeature. Its spatial size must equal the teacher feature’s.',
   },
   factorChannels: {
     type: 'integer',
     minimum: 0,
-    default: TEACHER_FACTOR_DEFAULTS.factorChannels,
+    default: 0,
     description: 'Channels k of the compact factors. 0: round(factorRate · teacher channels) (the reference: 64→32 for CIFAR ResNets, 640→32 for WRN-28-10).',
   },
   factorRate: {
     type: 'number',
     exclusiveMinimum: 0,
-    default: TEACHER_FACTOR_DEFAULTS.factorRate,
+    default: 0.5,
     description: 'Factor rate used when factorChannels is 0 (FT paper and IE-KD code: 0.5 for ResNet teachers).',
   },
   leakySlope: {
     type: 'number',
     minimum: 0,
-    default: TEACHER_FACTOR_DEFAULTS.leakySlope,
+    default: 0.1,
     description: 'Negative slope of the LeakyReLUs of every coder (reference: 0.1).',
   },
   reconstructionNorm: {
     enum: [1, 2],
-    default: TEACHER_FACTOR_DEFAULTS.reconstructionNorm,
+    default: 1,
     description: 'Reconstruction loss of the auto-encoder stage: 1 = mean absolute error (the reference code’s RecLoss(norm=1)), 2 = mean squared error (the paper’s ‖f − R(f)‖²).',
   },
   autoEncoderEpochs: {
     type: 'integer',
     minimum: 0,
-    default: TEACHER_FACTOR_DEFAULTS.autoEncoderEpochs,
+    default: 30,
     description: 'Epochs of the first stage, which trains the teacher auto-encoder alone (reference: 30). Skipped when a cached auto-encoder matches.',
   },
   autoEncoderOptimizer: optimizerOverride(
@@ -95,13 +68,20 @@ export const teacherFactorSchemaProperties = {
   studentOptimizer: optimizerOverride('Overrides of training.optimizer for the student stage. {} uses the run’s optimiser.'),
   cache: {
     type: 'boolean',
-    default: TEACHER_FACTOR_DEFAULTS.cache,
+    default: true,
     description:
       'Reuse a trained teacher auto-encoder: keyed by a SHA-256 of the teacher’s weights and every option, dataset, batch size, seed and optimiser that shaped it. A hit skips the auto-encoder stage.',
   },
   cacheDir: {
     type: 'string',
-    default: TEACHER_FACTOR_DEFAULTS.cacheDir,
-    description: 'Directory of the auto-encoder cache, relative to the config file. "": $KD_CACHE_DIR/teacher-factor when KD_CACHE_DIR is set (shared across runs), else the run directory's cache/teacher-factor.',
+    default: '',
+    description: 'Directory of the auto-encoder cache, relative to the config file. "": $KD_CACHE_DIR/teacher-factor when KD_CACHE_DIR is set (shared across runs), else the run directory’s cache/teacher-factor.',
   },
 } as const;
+
+/** Options of the stage that trains an auto-encoder on the frozen teacher's feature (FT's paraphraser, IE-KD's E_T). */
+export type TeacherFactorOptions = OptionsOf<{
+  readonly type: 'object';
+  readonly additionalProperties: false;
+  readonly properties: typeof teacherFactorSchemaProperties;
+}>;

@@ -4,7 +4,8 @@ import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Optimizer, Rng, RunEvents } from '@kd/core';
 import { cnnPlugin } from '@kd/backbone-cnn';
-import { tinyBackbone } from '@kd/testing';
+import { strictAjv, tinyBackbone } from '@kd/testing';
+import { ieKdOptionsSchema, type IeKdOptions } from './ie-kd.options.js';
 import { IE_KD_STAGES, type IeKdDistiller } from './ie-kd.distiller.js';
 import { createIeKdDistiller } from './plugin.js';
 
@@ -21,6 +22,14 @@ const softmax = (row: number[]) => {
   return e.map((z) => z / s);
 };
 
+/** Options as the plugin's factory receives them: validated against the schema, defaults applied. */
+function validated(options: Record<string, unknown>): IeKdOptions {
+  const config = { name: 'ie-kd', ...options };
+  const validate = strictAjv().compile(ieKdOptionsSchema);
+  expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+  return config as unknown as IeKdOptions;
+}
+
 describe('IE-KD with kdWeight > 0: a student-stage training step', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -31,7 +40,7 @@ describe('IE-KD with kdWeight > 0: a student-stage training step', () => {
     const student = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [4, 8] }, 'iekd-kd-s', shape);
     const teacher = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [8, 16] }, 'iekd-kd-t', shape);
     const o = { split: 'natural', inheritanceWeight: 10, explorationWeight: 5, kdWeight: KD_WEIGHT, temperature: TAU, cache: false, teacherFeature: 'stage2', studentFeature: 'stage2' } as const;
-    const distiller = createIeKdDistiller(o, { baseDir: '.' }) as IeKdDistiller;
+    const distiller = createIeKdDistiller(validated(o), { baseDir: '.' }) as IeKdDistiller;
     distiller.setup({ student, teacher, numClasses: 5, rng: new Rng(2), events: new RunEvents(), runDir: '.', createNetwork: async () => Promise.reject(new Error('unused')) });
     // What the student stage trains (its plan): the student and both split encoders.
     const trains = new Set(distiller.stages()[1]!.trains);

@@ -4,9 +4,18 @@ import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Optimizer, Rng, RunEvents } from '@kd/core';
 import { cnnPlugin } from '@kd/backbone-cnn';
-import { tinyBackbone } from '@kd/testing';
+import { strictAjv, tinyBackbone } from '@kd/testing';
+import { ieKdOptionsSchema, type IeKdOptions } from './ie-kd.options.js';
 import { createIeKdDistiller } from './plugin.js';
 import type { MutualIeKdDistiller } from './mutual-ie-kd.distiller.js';
+
+/** Options as the plugin's factory receives them: validated against the schema, defaults applied. */
+function validated(options: Record<string, unknown>): IeKdOptions {
+  const config = { name: 'ie-kd', ...options };
+  const validate = strictAjv().compile(ieKdOptionsSchema);
+  expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+  return config as unknown as IeKdOptions;
+}
 
 describe('mutual IE-KD with Adam', () => {
   beforeAll(async () => {
@@ -17,7 +26,7 @@ describe('mutual IE-KD with Adam', () => {
     const shape = { numClasses: 5, inputShape: [8, 8, 1] as [number, number, number] };
     const student = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [4, 8] }, 'mutual-s', shape);
     const peer = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [4, 8] }, 'mutual-p', shape);
-    const distiller = createIeKdDistiller({ mode: 'mutual', split: 'natural', inheritanceWeight: 10, explorationWeight: 10, ckaSamples: 0 }, { baseDir: '.' }) as MutualIeKdDistiller;
+    const distiller = createIeKdDistiller(validated({ mode: 'mutual', split: 'natural', inheritanceWeight: 10, explorationWeight: 10, ckaSamples: 0 }), { baseDir: '.' }) as MutualIeKdDistiller;
     await distiller.setup({ student, numClasses: 5, rng: new Rng(3), events: new RunEvents(), runDir: '.', createNetwork: async () => peer });
     const params = [student, ...distiller.extraModules()].flatMap((m) => m.trainableVariables());
     const optimizer = new Optimizer({ type: 'adam', lr: 0.01 }, params.map((variable, i) => ({ id: `p${i}`, variable, decay: true })));

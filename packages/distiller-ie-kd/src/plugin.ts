@@ -4,13 +4,12 @@ import { validatePeerSpec } from '@kd/distiller-dml';
 import { runConfigOf } from '@kd/distiller-ft';
 import { IeKdDistiller } from './ie-kd.distiller.js';
 import { MutualIeKdDistiller } from './mutual-ie-kd.distiller.js';
-import { IE_KD_DEFAULTS, ieKdOptionsSchema, type IeKdOptions } from './ie-kd.options.js';
+import { ieKdOptionsSchema, type IeKdOptions } from './ie-kd.options.js';
 
 export function createIeKdDistiller(
-  options: Partial<IeKdOptions>,
+  o: IeKdOptions,
   context: Pick<FactoryContext, 'baseDir'> & { runConfig?: Readonly<Record<string, unknown>> | undefined; factory?: FactoryContext },
 ): IeKdDistiller | MutualIeKdDistiller {
-  const o: IeKdOptions = { ...IE_KD_DEFAULTS, ...options, name: 'ie-kd' };
   if (o.mode === 'mutual') return new MutualIeKdDistiller(context.factory ? { ...o, peer: validatePeerSpec(o.peer, context.factory) } : o);
   return new IeKdDistiller(o, { baseDir: context.baseDir, runConfig: context.runConfig });
 }

@@ -23,7 +23,8 @@ describe('ie-kd trains end to end from a config', () => {
 
   it('exploration loss keeps decreasing, accuracy holds, exploration CKA ends below inheritance CKA; no leaks', async () => {
     const before = tf.memory().numTensors;
-    const base = { name: 'ie-kd', inheritanceWeight: 10, autoEncoderEpochs: 3, ...taps };
+    // The cache defaults to each run's own directory; a shared cacheDir lets the second run find the first one's.
+    const base = { name: 'ie-kd', inheritanceWeight: 10, autoEncoderEpochs: 3, cacheDir: 'ae-cache', ...taps };
     const without = await run('ie-kd-exp0', { ...base, explorationWeight: 0 }, 5);
     const lines = await run('ie-kd-exp10', { ...base, explorationWeight: 10 }, 5);
     // The second run reused the first one's cached teacher auto-encoder.
