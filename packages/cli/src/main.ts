@@ -19,8 +19,9 @@ usage:
   kd run --resume <run-dir> [--json]   continue an interrupted run from its last checkpoint
   kd validate <config.json> [--schema-only]
                                        every check kd run makes before training (schema, files, data headers,
-                                       teacher weights, batch sizes); --schema-only: schema and cross-section
-                                       rules only, reading no data (e.g. before a dataset is downloaded)
+                                       teacher weights, batch sizes; a dataset with download: true is fetched, as
+                                       kd run would); --schema-only: schema and cross-section rules only, reading
+                                       no data (e.g. before a dataset is downloaded)
   kd plan <config.json> [--json]       build the models without training: shapes, parameters, memory
       run, validate and plan take --allow-local-plugins: import the module paths a config lists in
       "plugins" (a plugin is code: allow it only for configs you trust; packages are always allowed)

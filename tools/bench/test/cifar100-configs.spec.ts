@@ -51,9 +51,10 @@ describe('configs/cifar100', () => {
   });
 
   describe('kd validate', () => {
-    // Validation reads no data (the dataset is only opened by kd run / kd plan), but it checks that a student's teacher
-    // weights exist: the configs are validated in a copy whose teacher run directories exist (empty), with the kd cache
-    // pointed at an empty folder to show that no data is needed and nothing is downloaded.
+    // `kd validate --schema-only` reads no data (the full validate prepares the dataset as kd run would, download
+    // included), but it checks that a student's teacher weights exist: the configs are validated in a copy whose
+    // teacher run directories exist (empty), with the kd cache pointed at an empty folder to show that no data is
+    // needed and nothing is downloaded.
     const work = mkdtempSync(join(tmpdir(), 'kd-cifar100-configs-'));
     const copy = join(work, CIFAR100_DIR);
     const cache = join(work, 'cache');
@@ -74,7 +75,7 @@ describe('configs/cifar100', () => {
       expect(files.length).toBeGreaterThan(40);
       for (const file of files) {
         const out = io();
-        const code = await main(['validate', file], out, { importer: sourceImporter });
+        const code = await main(['validate', '--schema-only', file], out, { importer: sourceImporter });
         expect(code, `${relative(work, file)}: ${out.stderr}`).toBe(0);
         expect(out.stdout).toContain(': valid (dataset cifar');
       }
@@ -89,7 +90,7 @@ describe('configs/cifar100', () => {
       c.teacher.weights = '../../../runs/cifar100/teachers/not-trained';
       writeFileSync(missing, JSON.stringify(c));
       const out = io();
-      expect(await main(['validate', missing], out, { importer: sourceImporter })).toBe(2);
+      expect(await main(['validate', '--schema-only', missing], out, { importer: sourceImporter })).toBe(2);
       expect(out.stderr).toContain('/teacher/weights');
     });
   });
