@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 /** How the non-directional activation map enters the objective (§5.2 step 4 of the reconstruction). */
 export const NDAM_MODES = ['loss', 'weight', 'both', 'off'] as const;
 export type NdamMode = (typeof NDAM_MODES)[number];
@@ -13,32 +15,6 @@ export type FeatureTap = (typeof FEATURE_TAPS)[number];
 
 export const ATTENTION_REDUCTIONS = ['mean', 'sum'] as const;
 export type AttentionReduction = (typeof ATTENTION_REDUCTIONS)[number];
-
-/** Options of the `lakd` distiller as they appear in a pipeline config (after defaults are applied). */
-export interface LakdOptions {
-  readonly name: 'lakd';
-  readonly alpha: number;
-  readonly attentionWeight: number | null;
-  readonly beta: number;
-  readonly truncate: boolean;
-  readonly modules: readonly (readonly string[])[] | null;
-  readonly teacherStages: readonly string[] | null;
-  readonly feature: FeatureTap;
-  readonly ndam: {
-    readonly mode: NdamMode;
-    readonly avgWeight: number;
-    readonly maxWeight: number;
-    readonly kernel: number;
-    readonly reduction: AttentionReduction;
-  };
-  readonly lastFeatureLoss: boolean;
-  readonly hardLoss: HardLoss;
-  readonly kdWeight: number;
-  readonly temperature: number;
-  readonly connector: ConnectorMode;
-  readonly progressive: readonly number[] | 'off' | 'linear';
-  readonly maps: { readonly every: number; readonly images: number };
-}
 
 /** JSON Schema (draft 2020-12) of the `lakd` distiller's options. Every property has a default and a description. */
 export const lakdOptionsSchema = {
@@ -155,3 +131,6 @@ export const lakdOptionsSchema = {
     },
   },
 } as const;
+
+/** Options of the `lakd` distiller as its factory receives them: validated, with the schema's defaults applied. */
+export type LakdOptions = OptionsOf<typeof lakdOptionsSchema>;
