@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 export const accuracyOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'accuracy evaluator options',
@@ -29,10 +31,5 @@ export const accuracyOptionsSchema = {
   },
 } as const;
 
-export interface AccuracyOptions {
-  readonly name: 'accuracy';
-  readonly topK: readonly number[];
-  readonly teacher: boolean;
-  readonly perClass: boolean;
-  readonly artefactFile: string;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type AccuracyOptions = OptionsOf<typeof accuracyOptionsSchema>;

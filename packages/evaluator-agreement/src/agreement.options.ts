@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 export const agreementOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'agreement evaluator options',
@@ -20,8 +22,5 @@ export const agreementOptionsSchema = {
   },
 } as const;
 
-export interface AgreementOptions {
-  readonly name: 'agreement';
-  readonly temperature: number;
-  readonly klScale: 'none' | 'temperatureSquared';
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type AgreementOptions = OptionsOf<typeof agreementOptionsSchema>;

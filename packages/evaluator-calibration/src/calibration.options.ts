@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 export const calibrationOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'calibration evaluator options',
@@ -23,9 +25,5 @@ export const calibrationOptionsSchema = {
   },
 } as const;
 
-export interface CalibrationOptions {
-  readonly name: 'calibration';
-  readonly bins: number;
-  readonly teacher: boolean;
-  readonly artefactFile: string;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type CalibrationOptions = OptionsOf<typeof calibrationOptionsSchema>;

@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 export const efficiencyOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'efficiency evaluator options',
@@ -42,12 +44,5 @@ export const efficiencyOptionsSchema = {
   },
 } as const;
 
-export interface EfficiencyOptions {
-  readonly name: 'efficiency';
-  readonly runs: number;
-  readonly warmupRuns: number;
-  readonly batchSize: number;
-  readonly teacher: boolean;
-  readonly repeat: 'once' | 'everyEvaluation';
-  readonly artefactFile: string;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type EfficiencyOptions = OptionsOf<typeof efficiencyOptionsSchema>;

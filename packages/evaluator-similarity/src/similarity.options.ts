@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 const featureRef = {
   type: 'string',
   minLength: 1,
@@ -39,14 +41,7 @@ export const similarityOptionsSchema = {
   },
 } as const;
 
-export interface FeaturePair {
-  readonly teacher: string;
-  readonly student: string;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type SimilarityOptions = OptionsOf<typeof similarityOptionsSchema>;
 
-export interface SimilarityOptions {
-  readonly name: 'similarity';
-  readonly pairs: readonly FeaturePair[];
-  readonly maxExamples: number;
-  readonly reduce: 'flatten' | 'spatialMean';
-}
+export type FeaturePair = SimilarityOptions['pairs'][number];
