@@ -72,7 +72,9 @@ export {
   type RunFailureKind,
   type RunWarning,
 } from './io/run-files.js';
-export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunResult } from './runtime/kd-runtime.js';
+export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunResult, type AssembledPipeline } from './runtime/kd-runtime.js';
+export { Session, type SessionStepOptions } from './runtime/session.js';
+export { trainingStep, type StepParts, type StepResult } from './engine/training-step.js';
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';
 export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
 export type { OptionsOf } from './plugin/options-of.js';

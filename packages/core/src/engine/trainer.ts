@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset, DatasetSplit } from '../contracts/dataset.js';
-import type { Distiller, LossTerms, StagePlan, StepInfo } from '../contracts/distiller.js';
+import type { Distiller, StagePlan, StepInfo } from '../contracts/distiller.js';
 import type { Evaluator, Metrics } from '../contracts/evaluator.js';
 import type { Network, NetworkOutput, TrainableModule } from '../contracts/network.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { Rng } from '../rng/rng.js';
-import { Optimizer, type ParamRef } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
 import { learningRate } from './schedule.js';
-import { crossEntropy } from './losses.js';
+import { trainingStep } from './training-step.js';
+import { modulesOf, paramRefs } from './stage-modules.js';
 import type { RunEvents } from './events.js';
 import { RUN_FILES, type RunDirectory } from './run-directory.js';
 import { saveCheckpoint, type LoadedCheckpoint, type TrainingPosition } from '../io/checkpoint.js';
@@ -75,20 +76,7 @@ function requireFiniteEvaluation(metrics: Metrics, stage: string, epoch: number)
       });
 }
 
-/** Parameters of a module with stable ids; biases and normalisation parameters are not decayed. */
-function paramRefs(module: TrainableModule): ParamRef[] {
-  const trainable = new Set(module.trainableVariables());
-  return module
-    .stateVariables()
-    .filter((v) => trainable.has(v.variable))
-    .map((v) => ({ id: `${module.name}/${v.name}`, variable: v.variable, decay: v.variable.rank > 1 }));
-}
 
-function readTerms(terms: LossTerms): Record<string, number> {
-  const out: Record<string, number> = { total: terms.total.dataSync()[0]! };
-  for (const [k, v] of Object.entries(terms.terms)) out[k] = v.dataSync()[0]!;
-  return out;
-}
 
 /**
  * Runs the stages of a pipeline: per step a teacher forward in inference mode (when used), the student
@@ -109,12 +97,7 @@ export class Trainer {
   }
 
   private modulesOf(stage: StagePlan): TrainableModule[] {
-    if (!stage.trains) return this.allModules;
-    return stage.trains.map((n) => {
-      const m = this.allModules.find((x) => x.name === n);
-      if (!m) throw new Error(`stage "${stage.name}" trains "${n}", which is neither the student nor an extra module`);
-      return m;
-    });
+    return modulesOf(stage, this.allModules);
   }
 
   /** The run's warnings so far (loss spikes), for summary.json, also when the run fails. */
@@ -325,49 +308,9 @@ export class Trainer {
       });
   }
 
-  private step(
-    x: tf.Tensor4D,
-    y: tf.Tensor1D,
-    vars: tf.Variable[],
-    optimizer: Optimizer,
-    info: StepInfo,
-  ): Record<string, number> {
+  private step(x: tf.Tensor4D, y: tf.Tensor1D, vars: tf.Variable[], optimizer: Optimizer, info: StepInfo): Record<string, number> {
     const { student, teacher, distiller, dataset } = this.input;
-    const numClasses = dataset.info.numClasses;
-    if (distiller?.trainStep) {
-      return tf.tidy(() => {
-        const terms = distiller.trainStep!({ ...info, x, labels: y, student, teacher, numClasses, optimizer });
-        return readTerms(terms);
-      });
-    }
-    const kept: tf.Tensor[] = [];
-    try {
-      return tf.tidy(() => {
-        const teacherOut = distiller?.usesTeacher && teacher ? teacher.apply(x, { training: false }) : undefined;
-        let named: Record<string, tf.Scalar> = {};
-        const { value, grads } = tf.variableGrads(() => {
-          const out = student.apply(x, { training: true });
-          if (!distiller?.computeLoss) {
-            const ce = crossEntropy(out.logits, y);
-            named = { ce: tf.keep(ce.clone()) };
-            return ce;
-          }
-          const terms = distiller.computeLoss({ ...info, student: out, teacher: teacherOut, labels: y, numClasses });
-          named = Object.fromEntries(Object.entries(terms.terms).map(([k, v]) => [k, tf.keep(v.clone())]));
-          return terms.total;
-        }, vars);
-        kept.push(...Object.values(named));
-        const map = new Map<tf.Variable, tf.Tensor>();
-        for (const v of vars) {
-          const g = grads[v.name];
-          if (g) map.set(v, g);
-        }
-        optimizer.applyGradients(map);
-        return readTerms({ total: value, terms: named });
-      });
-    } finally {
-      for (const t of kept) t.dispose();
-    }
+    return trainingStep({ student, teacher, distiller, numClasses: dataset.info.numClasses }, { x, y }, vars, optimizer, info).losses;
   }
 
   private async evaluate(split: DatasetSplit, epoch: number, stage: string): Promise<Metrics> {

@@ -15,6 +15,7 @@ import { PluginLoader } from './plugin-loader.js';
 import { checkRunnable, readConfig, resolvePath } from './config-checks.js';
 import { assemblePipeline, type AssembledPipeline } from './assemble.js';
 import { runSession, type RunOptions, type RunResult } from './run-session.js';
+import { Session } from './session.js';
 
 export { coreVersion } from './provenance.js';
 export type { RunOptions, RunResult } from './run-session.js';
@@ -175,6 +176,23 @@ export class KdRuntime {
     if (resolve(baseDir, config.output.dir) !== runDir.dir)
       throw new KdInputError(`${runDir.dir}: its config writes to ${resolve(baseDir, config.output.dir)}; was the directory moved?`);
     return this.runConfig(config, baseDir, { ...options, resume: true });
+  }
+
+  /**
+   * A config's pipeline to drive one step at a time (`Session.step`), after the same checks as a run; nothing is
+   * written. The caller disposes it.
+   */
+  async openSession(file: string): Promise<Session> {
+    const { config, baseDir } = await this.readConfig(file);
+    await selectBackend(config.backend);
+    const parts = await this.assemble(config, baseDir);
+    try {
+      checkRunnable(config, parts);
+      return new Session(config, parts);
+    } catch (e) {
+      parts.dispose();
+      throw e;
+    }
   }
 
   /** Trains a config end to end and writes its run directory. */
