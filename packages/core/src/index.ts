@@ -66,6 +66,14 @@ export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainingPosition
 export { stableStringify } from './io/stable-json.js';
 export {
   readRunSummary,
+  readMetrics,
+  parseMetrics,
+  readProvenance,
+  readNetworkFile,
+  type EpochRecord,
+  type MetricsParse,
+  type Provenance,
+  type NetworkFile,
   type RunSummary,
   type RunStatus,
   type RunFailure,
@@ -77,7 +85,7 @@ export { Session, type SessionStepOptions } from './runtime/session.js';
 export { trainingStep, type StepParts, type StepResult } from './engine/training-step.js';
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';
 export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
-export type { OptionsOf } from './plugin/options-of.js';
+export type { OptionsOf, ConfigOf } from './plugin/options-of.js';
 export { klDivergence } from './engine/kl-divergence.js';
 export { batchNormalization } from './network/batch-normalization.js';
 export { LayersNetwork, initializeLikePyTorch, type BuiltLayersModel } from './network/layers-network.js';

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { OptionsOf } from './options-of.js';
+import type { ConfigOf, OptionsOf } from './options-of.js';
 
 // Type-level checks: `tsc -p tsconfig.spec.json` fails if a derived type drifts; at run time these are no-ops.
 
@@ -75,5 +75,12 @@ describe('OptionsOf', () => {
 
   it('rejects unknown keys when additionalProperties is false', () => {
     expectTypeOf<Demo>().not.toHaveProperty('unknown');
+  });
+
+  it('ConfigOf keeps defaulted properties optional (what a config may leave out)', () => {
+    type Config = ConfigOf<typeof schema>;
+    expectTypeOf<Pick<Config, 'temperature'>>().toEqualTypeOf<{ readonly temperature?: number }>();
+    expectTypeOf<Config['name']>().toEqualTypeOf<'demo'>();
+    expectTypeOf<{ name: 'demo' }>().toExtend<Config>();
   });
 });

@@ -33,3 +33,10 @@ export type Draft07Tuples<S> = S extends readonly unknown[]
  * ```
  */
 export type OptionsOf<S extends JSONSchema> = Draft07Tuples<S> extends infer D extends JSONSchema ? DeepReadonly<FromSchema<D>> : never;
+
+/**
+ * The same options as a config or a direct caller writes them: properties with a `default` stay optional. For
+ * helpers that accept both validated options and hand-written ones (e.g. a schema fragment shared by plugins).
+ */
+export type ConfigOf<S extends JSONSchema> =
+  Draft07Tuples<S> extends infer D extends JSONSchema ? DeepReadonly<FromSchema<D, { keepDefaultedPropertiesOptional: true }>> : never;
