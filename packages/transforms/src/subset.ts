@@ -1,22 +1,10 @@
-import { Rng } from '@kd/core';
+import { Rng, type ConfigOf } from '@kd/core';
 
-/** Which part of a split to keep. Exactly one of count, fraction, perClass. */
-export interface SubsetOptions {
-  readonly count?: number;
-  readonly fraction?: number;
-  readonly perClass?: number;
-  /** `first`: in file order (a stable prefix); `random`: drawn from the run seed. */
-  readonly pick?: 'first' | 'random';
-}
-
-/** Options every kd dataset plugin that owns its splits accepts (mirror these names in new dataset plugins). */
-export interface SplitOptions {
-  readonly valFraction?: number;
-  readonly valCount?: number;
-  readonly trainSubset?: SubsetOptions;
-  readonly valSubset?: SubsetOptions;
-  readonly testSubset?: SubsetOptions;
-}
+/**
+ * `pick` when a subset leaves it out. One constant because `selectSubset` is also called directly, without a
+ * validated config, as well as with options ajv completed from the schema's default.
+ */
+const SUBSET_PICK_DEFAULT = 'random';
 
 const subsetSchema = (split: string) =>
   ({
@@ -29,7 +17,7 @@ const subsetSchema = (split: string) =>
       perClass: { type: 'integer', minimum: 1, description: 'Keep this many images of each class (all of a class that has fewer).' },
       pick: {
         enum: ['first', 'random'],
-        default: 'random',
+        default: SUBSET_PICK_DEFAULT,
         description: '"first": the first images in file order; "random": a random choice drawn from the run seed (then kept in file order).',
       },
     },
@@ -57,6 +45,19 @@ export const splitOptionsProperties = {
   valSubset: subsetSchema('val'),
   testSubset: subsetSchema('test'),
 } as const;
+
+/**
+ * Which part of a split to keep: exactly one of count, fraction, perClass; `pick` `first` (a stable prefix in file
+ * order) or `random` (drawn from the run seed). Optional `pick`: the helpers take configs before and after defaults.
+ */
+export type SubsetOptions = ConfigOf<ReturnType<typeof subsetSchema>>;
+
+/** Options every kd dataset plugin that owns its splits accepts (mirror these names in new dataset plugins). */
+export type SplitOptions = ConfigOf<{
+  readonly type: 'object';
+  readonly additionalProperties: false;
+  readonly properties: typeof splitOptionsProperties;
+}>;
 
 /** Schema fragment forbidding valFraction together with valCount (add under `not`/`allOf` of a plugin schema). */
 export const splitOptionsConstraint = {
@@ -99,7 +100,7 @@ export function selectSubset(
   split: string,
 ): Int32Array {
   if (!options) return indices;
-  const random = (options.pick ?? 'random') === 'random';
+  const random = (options.pick ?? SUBSET_PICK_DEFAULT) === 'random';
   const rng = Rng.derive(seed, 'subset', split);
   const order = random ? Int32Array.from(rng.permutation(indices.length), (p) => indices[p]!) : indices;
   if (options.perClass !== undefined) {
