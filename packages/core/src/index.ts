@@ -66,14 +66,6 @@ export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainingPosition
 export { stableStringify } from './io/stable-json.js';
 export {
   readRunSummary,
-  readMetrics,
-  parseMetrics,
-  readProvenance,
-  readNetworkFile,
-  type EpochRecord,
-  type MetricsParse,
-  type Provenance,
-  type NetworkFile,
   type RunSummary,
   type RunStatus,
   type RunFailure,
