@@ -66,6 +66,14 @@ export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainingPosition
 export { stableStringify } from './io/stable-json.js';
 export {
   readRunSummary,
+  readMetrics,
+  parseMetrics,
+  readProvenance,
+  readNetworkFile,
+  type EpochRecord,
+  type MetricsParse,
+  type Provenance,
+  type NetworkFile,
   type RunSummary,
   type RunStatus,
   type RunFailure,

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { KdInputError, RUN_FILES, readRunSummary, type RunFailure, type RunSummary, type RunWarning } from '@kd/core';
+import { KdInputError, RUN_FILES, parseMetrics, readRunSummary, type RunFailure, type RunSummary, type RunWarning } from '@kd/core';
 import { recogniseArtifacts, type CalibrationDiagram, type ConfusionMatrix } from './artifact.js';
 
 /** One line of metrics.jsonl, as the trainer writes it. */
@@ -97,31 +97,22 @@ function readJsonOr<T>(file: string, warnings: string[]): T | null {
   }
 }
 
-function parseMetrics(file: string, warnings: string[]): EpochRecord[] {
+function readMetricsFile(file: string, warnings: string[]): EpochRecord[] {
   if (!existsSync(file)) return [];
-  const out: EpochRecord[] = [];
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (line.trim() === '') return;
-      try {
-        const r = JSON.parse(line) as Record<string, unknown>;
-        out.push({
-          stage: String(r['stage'] ?? 'train'),
-          epoch: Number(r['epoch']),
-          epochs: Number(r['epochs']),
-          ...(typeof r['lr'] === 'number' ? { lr: r['lr'] } : {}),
-          loss: (r['loss'] as Record<string, number>) ?? {},
-          metrics: (r['metrics'] as Record<string, number>) ?? {},
-          ...(r['memory'] ? { memory: r['memory'] as EpochRecord['memory'] } : {}),
-          ...(r['time'] ? { time: r['time'] as EpochRecord['time'] } : {}),
-        } as EpochRecord);
-      } catch (e) {
-        // A run killed mid-append leaves a partial last line: report it, keep the rest.
-        warnings.push(`${file}:${i + 1}: not JSON (${(e as Error).message})`);
-      }
-    });
-  return out;
+  const { records, bad } = parseMetrics(readFileSync(file, 'utf8'));
+  // A run killed mid-append leaves a partial last line: report it, keep the rest.
+  for (const b of bad) warnings.push(`${file}:${b.line}: not JSON (${b.message})`);
+  // Lines from older kd versions may lack fields: a report shows what there is.
+  return records.map((r) => ({
+    stage: String(r.stage ?? 'train'),
+    epoch: Number(r.epoch),
+    epochs: Number(r.epochs),
+    ...(typeof r.lr === 'number' ? { lr: r.lr } : {}),
+    loss: r.loss ?? {},
+    metrics: r.metrics ?? {},
+    ...(r.memory ? { memory: r.memory } : {}),
+    ...(r.time ? { time: r.time } : {}),
+  }));
 }
 
 /** Reads everything a report shows from a run directory. Only a missing directory or config.json is an error. */
@@ -146,7 +137,7 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
     warnings.push(`${join(dir, RUN_FILES.summary)}: ${(e as Error).message}`);
   }
   const summary = typed as unknown as Readonly<Record<string, unknown>> | null;
-  const epochs = parseMetrics(join(dir, RUN_FILES.metrics), warnings);
+  const epochs = readMetricsFile(join(dir, RUN_FILES.metrics), warnings);
 
   const all: string[] = [];
   // Plugins write results into artifacts/ and maps/ (the convention); JSON beside core's files is read too.

@@ -1,18 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readMetrics, type EpochRecord } from '@kd/core';
 
-/** One line of a run's metrics.jsonl (the fields tests read). */
-export interface MetricsLine {
-  stage: string;
-  epoch: number;
-  loss: Record<string, number>;
-  metrics: Record<string, number>;
-  memory: { numTensors: number };
-}
+/** One line of a run's metrics.jsonl (core's typed record). */
+export type MetricsLine = EpochRecord;
 
+/** The epochs a run recorded, read as core reads them (a damaged line is an error naming it). */
 export function metricsLines(runDir: string): MetricsLine[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as MetricsLine);
+  return readMetrics(runDir);
 }

@@ -1,17 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { KdInputError, LAYERS_MODEL_FILES, loadNetwork, NETWORK_FILE, saveLayersModelToDir, selectBackend } from '@kd/core';
+import { KdInputError, LAYERS_MODEL_FILES, loadNetwork, NETWORK_FILE, readNetworkFile, saveLayersModelToDir, selectBackend } from '@kd/core';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { buildBackbone } from './backbone.js';
-
-interface SavedNetwork {
-  readonly format?: unknown;
-  readonly backbone?: { readonly name?: unknown; readonly options?: unknown };
-  readonly numClasses?: unknown;
-  readonly inputShape?: unknown;
-  readonly head?: { readonly name?: unknown };
-}
 
 /** `kd export <run-dir> <out-dir> [--json]`: the trained classifier as a standard tfjs layers model (model.json + weights.bin). */
 export async function exportCommand(args: { runDir: string; outDir: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
@@ -20,23 +12,13 @@ export async function exportCommand(args: { runDir: string; outDir: string; json
   const path = join(runDir, 'final', NETWORK_FILE);
   if (!existsSync(path))
     throw new KdInputError(`${runDir}: not a finished kd run directory (no ${path}); train it first with kd run`);
-  let file: SavedNetwork;
-  try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as SavedNetwork;
-  } catch (e) {
-    throw new KdInputError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (file.format !== 'kd-network') throw new KdInputError(`${path}: expected format "kd-network", got ${JSON.stringify(file.format)}`);
+  const file = readNetworkFile(path);
   if (file.head)
     throw new KdInputError(
-      `${path}: the network was trained with a "${String(file.head.name)}" head on its logits (e.g. AEKT's serialOrder "kd->cls"); exporting a network with a head is not supported yet`,
+      `${path}: the network was trained with a "${file.head.name}" head on its logits (e.g. AEKT's serialOrder "kd->cls"); exporting a network with a head is not supported yet`,
     );
   const b = file.backbone;
   const shape = file.inputShape;
-  if (!b || typeof b.name !== 'string' || !b.options || typeof b.options !== 'object')
-    throw new KdInputError(`${path}: /backbone: expected { name, options }`);
-  if (!Number.isInteger(file.numClasses) || !Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n)))
-    throw new KdInputError(`${path}: expected numClasses (integer) and inputShape ([h, w, c])`);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new KdInputError(`${outDir}: exists and is not a directory`);
 
   const source = `${path}: /backbone/name`;
@@ -44,9 +26,9 @@ export async function exportCommand(args: { runDir: string; outDir: string; json
   await selectBackend('cpu');
   const network = await buildBackbone(
     runtime,
-    { name: b.name, options: b.options as Record<string, unknown> },
-    file.numClasses as number,
-    shape as [number, number, number],
+    { name: b.name, options: b.options },
+    file.numClasses,
+    [...shape],
     source,
   );
   try {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { KdInputError } from '../errors/errors.js';
-import { readRunSummary, type RunStatus } from '../io/run-files.js';
+import { readMetrics, readRunSummary, type EpochRecord, type RunStatus } from '../io/run-files.js';
 import { LOCK_FILE } from './run-lock.js';
 import { crashPoint } from './crash-point.js';
 
@@ -156,25 +156,9 @@ export class RunDirectory {
     appendFileSync(this.path(RUN_FILES.metrics), line);
   }
 
-  /**
-   * The records of metrics.jsonl. A kill during an append can leave the last line torn: it is dropped (a resume
-   * recomputes it); a bad line anywhere else means the file was edited or damaged, which is an error.
-   */
-  metricsLines(): Record<string, unknown>[] {
-    const p = this.path(RUN_FILES.metrics);
-    if (!existsSync(p)) return [];
-    const lines = readFileSync(p, 'utf8').split('\n');
-    const out: Record<string, unknown>[] = [];
-    lines.forEach((l, i) => {
-      if (l.trim() === '') return;
-      try {
-        out.push(JSON.parse(l) as Record<string, unknown>);
-      } catch (e) {
-        const last = lines.slice(i + 1).every((r) => r.trim() === '');
-        if (!last) throw new KdInputError(`${p}:${i + 1}: not a JSON line (${(e as Error).message})`);
-      }
-    });
-    return out;
+  /** The records of metrics.jsonl (a torn last line dropped; see `readMetrics`). */
+  metricsLines(): EpochRecord[] {
+    return readMetrics(this.dir);
   }
 
   /** On resume: drop metric lines written after the checkpoint (they will be recomputed identically). */

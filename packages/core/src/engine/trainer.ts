@@ -273,7 +273,7 @@ export class Trainer {
     resume?.dispose();
     if (Object.keys(final).length === 0 && resume) {
       const lines = runDir.metricsLines();
-      for (const l of lines) if (Object.keys((l['metrics'] as object) ?? {}).length) final = l['metrics'] as Metrics;
+      for (const l of lines) if (Object.keys(l.metrics ?? {}).length) final = l.metrics;
     }
     return { epochs: totalEpochs, final, best: this.best };
   }

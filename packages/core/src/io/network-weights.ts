@@ -1,27 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Network, TrainableModule } from '../contracts/network.js';
 import type { StudentHead } from '../contracts/distiller.js';
-import { readTensors, writeTensors, type TensorEntry } from './tensor-file.js';
+import { readTensors, writeTensors } from './tensor-file.js';
 import { writeFileAtomic } from './atomic.js';
 import { KdInputError } from '../errors/errors.js';
 import { stableStringify } from './stable-json.js';
 import { isLayersModelDir, loadLayersModelWeights } from './layers-model-weights.js';
+import { readNetworkFile, type NetworkFile } from './run-files.js';
 
 export const NETWORK_FILE = 'network.json';
 const NETWORK_BIN = 'network.bin';
 
-interface NetworkFile {
-  readonly format: 'kd-network';
-  readonly version: 1;
-  readonly backbone: { readonly name: string; readonly options: Readonly<Record<string, unknown>> };
-  readonly numClasses: number;
-  readonly inputShape: readonly number[];
-  readonly tensors: readonly TensorEntry[];
-  /** A head applied to the logits at deployment (e.g. AEKT's task-serialisation layer), stored in head.bin. */
-  readonly head?: { readonly name: string; readonly tensors: readonly TensorEntry[] };
-}
 
 /** Saves a network's full state (weights and running statistics) with its architecture spec, and its head if any. */
 export function saveNetwork(dir: string, network: Network, head?: StudentHead): void {
@@ -35,7 +26,7 @@ export function saveNetwork(dir: string, network: Network, head?: StudentHead): 
     version: 1,
     backbone: network.spec,
     numClasses: network.numClasses,
-    inputShape: network.inputShape,
+    inputShape: network.inputShape as unknown as NetworkFile['inputShape'],
     tensors,
     ...(head
       ? { head: { name: head.name, tensors: writeTensors(dir, 'head.bin', head.stateVariables().map((v) => ({ name: v.name, tensor: v.variable }))) } }
@@ -69,20 +60,7 @@ export function loadNetwork(location: string, network: Network, pointer = '/teac
       `${pointer}: ${location} holds no trained network (looked for ${candidates.map((d) => join(d, NETWORK_FILE)).join(' and ')}, or a TensorFlow.js ${join(location, 'model.json')}); train it first with kd run`,
     );
   const path = join(dir, NETWORK_FILE);
-  let file: NetworkFile;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new KdInputError(`${pointer}: ${path}: cannot read (${(e as Error).message})`);
-  }
-  try {
-    file = JSON.parse(text) as NetworkFile;
-  } catch (e) {
-    throw new KdInputError(`${pointer}: ${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (!file || typeof file !== 'object' || file.format !== 'kd-network' || !Array.isArray(file.tensors) || !file.backbone)
-    throw new KdInputError(`${pointer}: ${path}: expected a kd network file (format "kd-network" with backbone and tensors), got format ${JSON.stringify((file as { format?: unknown } | null)?.format)}`);
+  const file = readNetworkFile(path, pointer);
   if (file.head)
     throw new KdInputError(
       `${pointer}: ${path} was trained with a "${file.head.name}" head on its logits (e.g. AEKT's serialOrder "kd->cls"); loading such a network as a teacher is not supported yet`,

@@ -1,7 +1,134 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../contracts/evaluator.js';
+import { KdInputError } from '../errors/errors.js';
 import type { TrainingPosition } from './checkpoint.js';
+import type { TensorEntry } from './tensor-file.js';
+
+/**
+ * The files of a run directory, typed, with one reader each: the contract between core (which writes them), the
+ * CLI, the report and the bench. A reader names the file and what was expected when a file is not what kd writes.
+ */
+
+/** One line of metrics.jsonl: an epoch of a stage. */
+export interface EpochRecord {
+  readonly stage: string;
+  /** 1-based epoch of the stage, and the stage's epochs. */
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly lr: number;
+  /** Each loss term's mean over the epoch's steps (`total` included). */
+  readonly loss: Readonly<Record<string, number>>;
+  /** The evaluation's metrics ({} in epochs without evaluation). */
+  readonly metrics: Metrics;
+  /** Steps whose loss spiked (training.lossSpikeFactor); absent when none did. */
+  readonly lossSpikes?: number;
+  readonly memory: { readonly numTensors: number; readonly numBytes: number };
+  readonly time: { readonly seconds: number; readonly imagesPerSecond: number };
+}
+
+export interface MetricsParse {
+  readonly records: EpochRecord[];
+  /** Lines that are not JSON, 1-based; a torn last line (a kill mid-append) is among them. */
+  readonly bad: readonly { readonly line: number; readonly message: string; readonly last: boolean }[];
+}
+
+/** Parses metrics.jsonl text, keeping what can be read (a report shows the rest as warnings). */
+export function parseMetrics(text: string): MetricsParse {
+  const lines = text.split('\n');
+  const records: EpochRecord[] = [];
+  const bad: { line: number; message: string; last: boolean }[] = [];
+  lines.forEach((l, i) => {
+    if (l.trim() === '') return;
+    try {
+      records.push(JSON.parse(l) as EpochRecord);
+    } catch (e) {
+      bad.push({ line: i + 1, message: (e as Error).message, last: lines.slice(i + 1).every((r) => r.trim() === '') });
+    }
+  });
+  return { records, bad };
+}
+
+/**
+ * The records of `metrics.jsonl` in `dir` ([] when there is none). A torn last line is dropped (a resume recomputes
+ * it); a bad line anywhere else means the file was edited or damaged: an input error naming the line.
+ */
+export function readMetrics(dir: string): EpochRecord[] {
+  const file = join(dir, 'metrics.jsonl');
+  if (!existsSync(file)) return [];
+  const { records, bad } = parseMetrics(readFileSync(file, 'utf8'));
+  const damaged = bad.find((b) => !b.last);
+  if (damaged) throw new KdInputError(`${file}:${damaged.line}: not a JSON line (${damaged.message})`);
+  return records;
+}
+
+/** provenance.json: what produced the run. */
+export interface Provenance {
+  readonly startedAt: string;
+  readonly seed: number;
+  readonly backend: { readonly name: string; readonly reason: string; readonly kernels?: unknown; readonly threads?: number; readonly oneDnn?: unknown };
+  readonly packages: Readonly<Record<string, string>>;
+  readonly gitSha: string | null;
+  readonly node: string;
+  readonly platform: string;
+  /** The config file's directory: relative paths in config.json resolve against it. */
+  readonly baseDir: string;
+  readonly resumes?: readonly { readonly at: string; readonly fromCheckpoint: string; readonly backend: string; readonly gitSha: string | null }[];
+}
+
+function readJsonFile<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `not readable JSON (${(e as Error).message})`;
+    throw new KdInputError(`${file}: ${reason}; expected the file kd writes there`);
+  }
+}
+
+export function readProvenance(dir: string): Provenance {
+  const file = join(dir, 'provenance.json');
+  const p = readJsonFile<Partial<Provenance>>(file);
+  if (!p || typeof p !== 'object' || typeof p.backend !== 'object' || p.backend === null)
+    throw new KdInputError(`${file}: expected kd's provenance object (startedAt, seed, backend, packages, …)`);
+  return p as Provenance;
+}
+
+/** network.json: a saved network's architecture and the layout of its weights in network.bin. */
+export interface NetworkFile {
+  readonly format: 'kd-network';
+  readonly version: 1;
+  readonly backbone: { readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+  readonly numClasses: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly tensors: readonly TensorEntry[];
+  /** A head applied to the logits at deployment (e.g. AEKT's task-serialisation layer), stored in head.bin. */
+  readonly head?: { readonly name: string; readonly tensors: readonly TensorEntry[] };
+}
+
+/** Reads and checks a network.json; `pointer` (e.g. `/teacher/weights`) prefixes the errors when a config named it. */
+export function readNetworkFile(path: string, pointer?: string): NetworkFile {
+  const where = pointer ? `${pointer}: ${path}` : path;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new KdInputError(`${where}: cannot read (${(e as Error).message})`);
+  }
+  let file: Partial<NetworkFile> | null;
+  try {
+    file = JSON.parse(text) as Partial<NetworkFile> | null;
+  } catch (e) {
+    throw new KdInputError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!file || typeof file !== 'object' || file.format !== 'kd-network' || !Array.isArray(file.tensors) || !file.backbone)
+    throw new KdInputError(`${where}: expected a kd network file (format "kd-network" with backbone and tensors), got format ${JSON.stringify((file as { format?: unknown } | null)?.format)}`);
+  const b = file.backbone;
+  if (typeof b.name !== 'string' || !b.options || typeof b.options !== 'object') throw new KdInputError(`${where}: /backbone: expected { name, options }`);
+  const shape = file.inputShape;
+  if (!Number.isInteger(file.numClasses) || !Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n > 0))
+    throw new KdInputError(`${where}: expected numClasses (integer) and inputShape ([h, w, c])`);
+  return file as NetworkFile;
+}
 
 /**
  * How a run ended. `summary.json` is written for every run that got as far as training, so a reader never has to

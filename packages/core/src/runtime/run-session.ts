@@ -12,7 +12,7 @@ import { TrainingStopped, type StopRequest } from '../engine/training-stopped.js
 import { writeDirAtomic } from '../io/atomic.js';
 import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.js';
 import { saveNetwork } from '../io/network-weights.js';
-import type { RunFailure, RunSummary, RunWarning } from '../io/run-files.js';
+import type { EpochRecord, RunFailure, RunSummary, RunWarning } from '../io/run-files.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import type { Logger } from '../plugin/tokens.js';
 import type { AssembledPipeline } from './assemble.js';
@@ -139,7 +139,7 @@ function summarise(
 ): RunSummary {
   const head = parts.distiller?.studentHead?.();
   const stages = parts.distiller?.stages?.() ?? [{ name: 'train' }];
-  let lines: Record<string, unknown>[] = [];
+  let lines: EpochRecord[] = [];
   try {
     lines = runDir.metricsLines();
   } catch {
