@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 export const cnnOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'cnn backbone options',
@@ -25,11 +27,5 @@ export const cnnOptionsSchema = {
   },
 } as const;
 
-export interface CnnOptions {
-  readonly name: 'cnn';
-  readonly channels: readonly number[];
-  readonly convsPerStage: number;
-  readonly batchNorm: boolean;
-  readonly hidden: number;
-  readonly head: 'gap' | 'flatten';
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type CnnOptions = OptionsOf<typeof cnnOptionsSchema>;

@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 /**
  * The CIFAR MobileNetV2s of the RepDistiller / mdistiller model zoo (`mobilenetv2_T_w(T, W)`): expansion ratio T of
  * the inverted residual blocks and width multiplier W. `mobile_half` = `mobilenetv2_T_w(6, 0.5)` is the
@@ -76,7 +78,5 @@ export const mobilenetOptionsSchema = {
   },
 } as const;
 
-export interface MobilenetOptions {
-  readonly name: 'mobilenet';
-  readonly variant: MobilenetVariant;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type MobilenetOptions = OptionsOf<typeof mobilenetOptionsSchema>;

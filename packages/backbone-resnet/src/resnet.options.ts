@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 /** The CIFAR ResNets of the RepDistiller / mdistiller model zoo: depth and stem/stage widths. */
 export const CIFAR_RESNET_VARIANTS = {
   resnet8: { depth: 8, widths: [16, 16, 32, 64] },
@@ -53,7 +55,5 @@ export const resnetOptionsSchema = {
   },
 } as const;
 
-export interface ResnetOptions {
-  readonly name: 'resnet';
-  readonly variant: ResnetVariant;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type ResnetOptions = OptionsOf<typeof resnetOptionsSchema>;

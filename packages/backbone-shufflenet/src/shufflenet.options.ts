@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 /**
  * The CIFAR ShuffleNets of the RepDistiller / mdistiller model zoo (`models/cifar/ShuffleNetv1.py` `ShuffleV1`,
  * `models/cifar/ShuffleNetv2.py` `ShuffleV2`), the "ShuffleNetV1" / "ShuffleNetV2" students of the KD tables.
@@ -35,7 +37,5 @@ export const shufflenetOptionsSchema = {
   },
 } as const;
 
-export interface ShufflenetOptions {
-  readonly name: 'shufflenet';
-  readonly variant: ShufflenetVariant;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type ShufflenetOptions = OptionsOf<typeof shufflenetOptionsSchema>;

@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 /**
  * The CIFAR VGGs of the RepDistiller / mdistiller model zoo (all with batch norm): the conv widths of each of the
  * five blocks (configurations S, A, B, D, E).
@@ -33,7 +35,5 @@ export const vggOptionsSchema = {
   },
 } as const;
 
-export interface VggOptions {
-  readonly name: 'vgg';
-  readonly variant: VggVariant;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type VggOptions = OptionsOf<typeof vggOptionsSchema>;

@@ -1,3 +1,5 @@
+import type { OptionsOf } from '@kd/core';
+
 /** The named Wide ResNets of the RepDistiller / mdistiller model zoo (`wrn_<depth>_<widen>`). */
 export const WRN_PRESETS = {
   'wrn_16_1': { depth: 16, widen: 1 },
@@ -35,11 +37,8 @@ export const wrnOptionsSchema = {
   },
 } as const;
 
-export interface WrnOptions {
-  readonly name: 'wrn';
-  readonly depth: number;
-  readonly widen: number;
-}
+/** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
+export type WrnOptions = OptionsOf<typeof wrnOptionsSchema>;
 
 /** Checks what the schema cannot express ((depth − 4) % 6 == 0) and returns the blocks per group and widths. */
 export function wrnGeometry(o: Pick<WrnOptions, 'depth' | 'widen'>): { blocks: number; widths: [number, number, number, number] } {
