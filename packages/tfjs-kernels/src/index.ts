@@ -10,3 +10,4 @@ export { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAt
 export { sgdUpdate, hasSgdUpdate } from './ops/sgd-update.js';
 export { SGD_UPDATE, sgdUpdateInPlace, type SgdUpdateAttrs } from './kernels/sgd-update.js';
 export { RELU_GRAD } from './kernels/relu-grad.js';
+export { KernelSwap } from './kernel-swap.js';

@@ -16,6 +16,7 @@ import { SGD_UPDATE, sgdUpdateKernel } from './kernels/sgd-update.js';
 import { RELU_GRAD, reluGradKernel } from './kernels/relu-grad.js';
 import { reluGradConfig } from './gradients/relu-grad.js';
 import { batchNormTrainingGradConfig } from './gradients/batch-norm-training-grad.js';
+import { KernelSwap } from './kernel-swap.js';
 
 /** The backends that get training kernels. Any other name is a no-op. */
 export const TRAINING_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
@@ -101,14 +102,12 @@ const GRADIENTS: readonly tf.GradConfig[] = [
   reluGradConfig,
 ];
 
-const BRAND = Symbol.for('@kd/tfjs-kernels');
+const swap = new KernelSwap('@kd/tfjs-kernels');
 const STATE = Symbol.for('@kd/tfjs-kernels/state');
 
 interface State {
   /** Backends whose kernels are in place; the gradient overrides are active on these. */
   readonly enabled: Set<string>;
-  /** What each kernel replaced, by `backend/kernel` (undefined: the backend had none). */
-  readonly kernels: Map<string, tf.KernelConfig | undefined>;
   /** What each gradient override replaced, by kernel name (undefined: none was registered). */
   readonly gradients: Map<string, tf.GradConfig | undefined>;
 }
@@ -116,16 +115,7 @@ interface State {
 /** Kept on `globalThis` (like tfjs's own registries) so that two copies of this package share it. */
 function state(): State {
   const g = globalThis as unknown as Record<symbol, State | undefined>;
-  return (g[STATE] ??= { enabled: new Set(), kernels: new Map(), gradients: new Map() });
-}
-
-function isOurs(config: object | undefined): boolean {
-  return config !== undefined && (config as Record<symbol, unknown>)[BRAND] === true;
-}
-
-function brand<T extends object>(config: T): T {
-  Object.defineProperty(config, BRAND, { value: true });
-  return config;
+  return (g[STATE] ??= { enabled: new Set(), gradients: new Map() });
 }
 
 function isSupported(backendName: string): backendName is TrainingKernelBackend {
@@ -160,21 +150,16 @@ export function registerTrainingKernels(backendName: string): TrainingKernelsRes
   const registered: string[] = [];
   for (const entry of KERNELS) {
     if (!entry.backends.includes(backendName)) continue;
-    const current = tf.getKernel(entry.kernelName, backendName) as tf.KernelConfig | undefined;
-    if (!isOurs(current)) {
-      st.kernels.set(`${backendName}/${entry.kernelName}`, current);
-      if (current !== undefined) tf.unregisterKernel(entry.kernelName, backendName);
-      tf.registerKernel(brand(entry.create(backendName, current)));
-    }
+    swap.install(backendName, entry.kernelName, (previous) => entry.create(backendName, previous));
     registered.push(`kernel:${entry.kernelName}`);
   }
   st.enabled.add(backendName);
   for (const config of GRADIENTS) {
     const current = tf.getGradient(config.kernelName) as tf.GradConfig | undefined;
-    if (!isOurs(current)) {
+    if (!swap.owns(current)) {
       st.gradients.set(config.kernelName, current);
       if (current !== undefined) tf.unregisterGradient(config.kernelName);
-      tf.registerGradient(brand(gated(config)));
+      tf.registerGradient(swap.mark(gated(config)));
     }
     registered.push(`gradient:${config.kernelName}`);
   }
@@ -190,25 +175,12 @@ export function unregisterTrainingKernels(backendName?: string): { unregistered:
   const unregistered: string[] = [];
   const backends = backendName === undefined ? [...st.enabled] : [backendName];
   for (const name of backends) {
-    for (const entry of KERNELS) {
-      const key = `${name}/${entry.kernelName}`;
-      if (!isOurs(tf.getKernel(entry.kernelName, name) as tf.KernelConfig | undefined)) continue;
-      tf.unregisterKernel(entry.kernelName, name);
-      const original = st.kernels.get(key);
-      st.kernels.delete(key);
-      if (original !== undefined) {
-        tf.registerKernel(original);
-        // A backend initialised while ours was registered never ran the original's setup.
-        const instance = tf.engine().registry[name];
-        if (instance !== undefined && original.setupFunc !== undefined) original.setupFunc(instance);
-      }
-      unregistered.push(`kernel:${entry.kernelName}`);
-    }
+    for (const entry of KERNELS) if (swap.restore(name, entry.kernelName)) unregistered.push(`kernel:${entry.kernelName}`);
     st.enabled.delete(name);
   }
   if (st.enabled.size === 0) {
     for (const config of GRADIENTS) {
-      if (!isOurs(tf.getGradient(config.kernelName) as tf.GradConfig | undefined)) continue;
+      if (!swap.owns(tf.getGradient(config.kernelName) as tf.GradConfig | undefined)) continue;
       tf.unregisterGradient(config.kernelName);
       const previous = st.gradients.get(config.kernelName);
       st.gradients.delete(config.kernelName);

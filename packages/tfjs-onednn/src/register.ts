@@ -9,7 +9,7 @@ import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { channelSumKernel } from './kernels/channel-sum.js';
 import { sgdUpdateKernel } from './kernels/sgd-update.js';
 import { reluGradKernel, reluKernel } from './kernels/relu.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, RELU_GRAD, SGD_UPDATE } from '@kd/tfjs-kernels';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, KernelSwap, RELU_GRAD, SGD_UPDATE } from '@kd/tfjs-kernels';
 import { batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
 import { geometryOf } from './wasm-heap.js';
@@ -42,21 +42,18 @@ const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Cre
   { kernelName: RELU_GRAD, create: reluGradKernel },
 ];
 
-const BRAND = Symbol.for('@kd/tfjs-onednn');
+const swap = new KernelSwap('@kd/tfjs-onednn');
 const STATE = Symbol.for('@kd/tfjs-onednn/state');
 
 interface State {
-  /** What each kernel replaced (undefined: the backend had none). */
-  readonly replaced: Map<string, tf.KernelConfig | undefined>;
+  /** Geometries oneDNN refused, shared by every kernel's fallback. */
   readonly refused: Refusals;
 }
 
 function state(): State {
   const g = globalThis as unknown as Record<symbol, State | undefined>;
-  return (g[STATE] ??= { replaced: new Map(), refused: new Set() });
+  return (g[STATE] ??= { refused: new Set() });
 }
-
-const isOurs = (c: tf.KernelConfig | undefined) => c !== undefined && (c as unknown as Record<symbol, unknown>)[BRAND] === true;
 
 export type OneDnnResult =
   | { readonly enabled: true; readonly registered: string[]; readonly version: string; readonly threads: number }
@@ -85,14 +82,7 @@ export function registerOneDnnKernels(options: { threads?: number } = {}): OneDn
   const st = state();
   const registered: string[] = [];
   for (const { kernelName, create } of KERNELS) {
-    const current = tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined;
-    if (!isOurs(current)) {
-      st.replaced.set(kernelName, current);
-      if (current !== undefined) tf.unregisterKernel(kernelName, 'wasm');
-      const config = create(addon, current, st.refused);
-      Object.defineProperty(config, BRAND, { value: true });
-      tf.registerKernel(config);
-    }
+    swap.install('wasm', kernelName, (previous) => create(addon, previous, st.refused));
     registered.push(`kernel:${kernelName}`);
   }
   const info = JSON.parse(addon.info()) as { version: string; threads: number };
@@ -101,16 +91,8 @@ export function registerOneDnnKernels(options: { threads?: number } = {}): OneDn
 
 /** Restores the kernels {@link registerOneDnnKernels} replaced. For tests and benchmarks. */
 export function unregisterOneDnnKernels(): { unregistered: string[] } {
-  const st = state();
   const unregistered: string[] = [];
-  for (const { kernelName } of KERNELS) {
-    if (!isOurs(tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined)) continue;
-    tf.unregisterKernel(kernelName, 'wasm');
-    const original = st.replaced.get(kernelName);
-    st.replaced.delete(kernelName);
-    if (original !== undefined) tf.registerKernel(original);
-    unregistered.push(`kernel:${kernelName}`);
-  }
+  for (const { kernelName } of KERNELS) if (swap.restore('wasm', kernelName)) unregistered.push(`kernel:${kernelName}`);
   return { unregistered };
 }
 
