@@ -25,6 +25,8 @@ usage:
   kd plan <config.json> [--json]       build the models without training: shapes, parameters, memory
       run, validate and plan take --allow-local-plugins: import the module paths a config lists in
       "plugins" (a plugin is code: allow it only for configs you trust; packages are always allowed)
+      and --set <path>=<value> (repeatable): override a config value, e.g. --set training.optimizer.lr=0.1
+      --set distiller.temperature=2; validated like the file, recorded in provenance.json
   kd schema [--out kd.schema.json]     write the pipeline JSON Schema for editors
   kd plugins [--json]                  list installed plugins and their options
   kd describe backbone <name> --num-classes <n> [--input 32,32,3] [--options '<json>'] [--json]
@@ -118,6 +120,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         options: { type: 'string' },
         'allow-local-plugins': { type: 'boolean', default: false },
         'schema-only': { type: 'boolean', default: false },
+        set: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -128,6 +131,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
     if (values['allow-local-plugins']) {
       if (!LOCAL_PLUGIN_COMMANDS.has(command)) throw new UsageError(`--allow-local-plugins applies to run, validate and plan, not to ${command}`);
       options = { ...options, allowLocalPlugins: true };
+    }
+    if (values.set?.length) {
+      if (!LOCAL_PLUGIN_COMMANDS.has(command) || values.resume) throw new UsageError(`--set applies to run <config>, validate and plan${values.resume ? ' (a resumed run keeps the config it recorded)' : `, not to ${command}`}`);
+      options = { ...options, overrides: values.set };
     }
     switch (command) {
       case 'run':

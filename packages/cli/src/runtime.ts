@@ -11,6 +11,8 @@ export interface CliOptions {
    * and validating a config from someone else must not run it.
    */
   readonly allowLocalPlugins?: boolean;
+  /** `--set path=value` overrides of the config a command reads (run, validate, plan). */
+  readonly overrides?: readonly string[];
 }
 
 export function createRuntime(io: CliIo, options: CliOptions): KdRuntime {

@@ -51,6 +51,7 @@ export { buildPipelineSchema, pluginSchemaId, PIPELINE_SPEC_VERSION } from './sc
 export { createPipelineValidator, compilePluginSchema, createAjv, type PipelineValidator } from './schema/validator.js';
 export { didYouMean, editDistance } from './schema/did-you-mean.js';
 export { readJsonFile } from './config/load-config.js';
+export { applyOverrides, parseOverride, type ConfigOverride } from './config/overrides.js';
 export type { PipelineConfig, PluginSpec } from './config/pipeline-config.js';
 export { selectBackend, type BackendChoice, type BackendName } from './backend/select-backend.js';
 export { initializeVariable, initialValues, fans, type InitializerSpec } from './engine/initializers.js';

@@ -9,7 +9,7 @@ function mib(bytes: number): string {
 /** `kd plan <config> [--json]`: models built, nothing trained. */
 export async function planCommand(args: { config: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
   const runtime = createRuntime(io, options);
-  const plan = await runtime.plan(resolve(io.cwd, args.config));
+  const plan = await runtime.plan(resolve(io.cwd, args.config), options.overrides);
   if (args.json) {
     io.out(`${JSON.stringify(plan, null, 2)}\n`);
     return 0;

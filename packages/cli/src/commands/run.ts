@@ -26,7 +26,7 @@ export async function runCommand(args: { config?: string; resume?: string; json:
   try {
     result = args.resume
       ? await runtime.resume(resolve(io.cwd, args.resume), { events, stop })
-      : await runtime.run(resolve(io.cwd, args.config!), { events, stop });
+      : await runtime.run(resolve(io.cwd, args.config!), { events, stop, ...(options.overrides ? { overrides: options.overrides } : {}) });
   } catch (e) {
     report((e as Error).message ?? String(e));
     throw e;

@@ -9,7 +9,8 @@ import { createRuntime, type CliOptions } from '../runtime.js';
 export async function validateCommand(file: string, io: CliIo, options: CliOptions, schemaOnly = false): Promise<number> {
   const runtime = createRuntime(io, options);
   const path = resolve(io.cwd, file);
-  const { config } = schemaOnly ? await runtime.checkConfigFile(path) : await runtime.validateFile(path);
+  const overrides = options.overrides ?? [];
+  const { config } = schemaOnly ? await runtime.checkConfigFile(path, overrides) : await runtime.validateFile(path, overrides);
   io.out(`${path}: valid (dataset ${config.dataset.name}, student ${config.student.backbone.name}${config.teacher ? `, teacher ${config.teacher.backbone.name}` : ''}${config.distiller ? `, distiller ${config.distiller.name}` : ', no distiller'})\n`);
   return 0;
 }

@@ -73,6 +73,8 @@ export interface Provenance {
   readonly platform: string;
   /** The config file's directory: relative paths in config.json resolve against it. */
   readonly baseDir: string;
+  /** `--set path=value` overrides the config file was run with (config.json holds the result). */
+  readonly overrides?: readonly string[];
   readonly resumes?: readonly { readonly at: string; readonly fromCheckpoint: string; readonly backend: string; readonly gitSha: string | null }[];
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import { readJsonFile } from '../config/load-config.js';
+import { applyOverrides, parseOverride } from '../config/overrides.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import type { Dataset } from '../contracts/dataset.js';
 import { RUN_FILES } from '../engine/run-directory.js';
@@ -20,15 +21,22 @@ function isSameOrInside(path: string, dir: string): boolean {
   return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
-/** Reads a config file, loads the plugins it names, and validates it against the schema and the cross-section rules. */
+/**
+ * Reads a config file, applies `--set` overrides, loads the plugins it names, and validates it against the schema and
+ * the cross-section rules.
+ */
 export async function readConfig(
   file: string,
   loader: PluginLoader,
   validator: () => PipelineValidator,
   container: DependencyContainer,
+  overrides: readonly string[] = [],
 ): Promise<{ config: PipelineConfig; baseDir: string }> {
-  const raw = readJsonFile(file);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new KdInputError(`${file}: /: expected a JSON object`);
+  const parsed = overrides.map(parseOverride);
+  const read = readJsonFile(file);
+  if (!read || typeof read !== 'object' || Array.isArray(read)) throw new KdInputError(`${file}: /: expected a JSON object`);
+  // Overrides apply before plugins are loaded: `--set distiller.name=dkd` picks another plugin.
+  const raw = parsed.length ? applyOverrides(read as Record<string, unknown>, parsed) : read;
   const baseDir = dirname(resolve(file));
   await loader.loadFor(raw, baseDir, file);
   const config = validator().validate<PipelineConfig>(raw, file);

@@ -98,8 +98,8 @@ export class KdRuntime {
    * backbone, the distiller's set-up, batch sizes against the splits). Networks are built and freed again; nothing
    * is written.
    */
-  async validateFile(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
-    const { config, baseDir } = await this.readConfig(file);
+  async validateFile(file: string, overrides: readonly string[] = []): Promise<{ config: PipelineConfig; baseDir: string }> {
+    const { config, baseDir } = await this.readConfig(file, overrides);
     new RunDirectory(resolvePath(baseDir, config.output.dir)).checkFresh(config.output.overwrite);
     await selectBackend(config.backend);
     const parts = await this.assemble(config, baseDir);
@@ -115,8 +115,8 @@ export class KdRuntime {
    * The schema and the cross-section rules only: no data is read and no network built, so a config can be checked
    * before its dataset is downloaded. `validateFile` is the full check.
    */
-  checkConfigFile(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
-    return this.readConfig(file);
+  checkConfigFile(file: string, overrides: readonly string[] = []): Promise<{ config: PipelineConfig; baseDir: string }> {
+    return this.readConfig(file, overrides);
   }
 
   resolvePath(baseDir: string, p: string): string {
@@ -129,8 +129,8 @@ export class KdRuntime {
   }
 
   /** Builds the models of a config without training: shapes, parameter counts, a memory estimate. */
-  async plan(file: string): Promise<PipelinePlan> {
-    const { config, baseDir } = await this.readConfig(file);
+  async plan(file: string, overrides: readonly string[] = []): Promise<PipelinePlan> {
+    const { config, baseDir } = await this.readConfig(file, overrides);
     await selectBackend(config.backend);
     const parts = await this.assemble(config, baseDir);
     try {
@@ -182,8 +182,8 @@ export class KdRuntime {
    * A config's pipeline to drive one step at a time (`Session.step`), after the same checks as a run; nothing is
    * written. The caller disposes it.
    */
-  async openSession(file: string): Promise<Session> {
-    const { config, baseDir } = await this.readConfig(file);
+  async openSession(file: string, overrides: readonly string[] = []): Promise<Session> {
+    const { config, baseDir } = await this.readConfig(file, overrides);
     await selectBackend(config.backend);
     const parts = await this.assemble(config, baseDir);
     try {
@@ -197,7 +197,7 @@ export class KdRuntime {
 
   /** Trains a config end to end and writes its run directory. */
   async run(file: string, options: RunOptions = {}): Promise<RunResult> {
-    const { config, baseDir } = await this.readConfig(file);
+    const { config, baseDir } = await this.readConfig(file, options.overrides);
     return this.runConfig(config, baseDir, options);
   }
 
@@ -206,7 +206,7 @@ export class KdRuntime {
     return runSession(this, config, baseDir, options);
   }
 
-  private readConfig(file: string): Promise<{ config: PipelineConfig; baseDir: string }> {
-    return readConfig(file, this.loader, () => this.validator(), this.container);
+  private readConfig(file: string, overrides: readonly string[] = []): Promise<{ config: PipelineConfig; baseDir: string }> {
+    return readConfig(file, this.loader, () => this.validator(), this.container, overrides);
   }
 }

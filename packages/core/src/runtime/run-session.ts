@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly stop?: StopRequest;
   /** Continue the interrupted run in this directory. */
   readonly resume?: boolean;
+  /** `path=value` overrides applied to the config file (`kd run --set`); recorded in provenance.json. */
+  readonly overrides?: readonly string[];
 }
 
 export interface RunResult {
@@ -73,7 +75,7 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
       prepared = true;
       crashPoint('run-dir-prepared');
       // provenance.json before config.json: a directory with a config always has its provenance (resume reads both).
-      runDir.writeJson(RUN_FILES.provenance, { ...provenance(config, backend, host.registry, host.root), baseDir });
+      runDir.writeJson(RUN_FILES.provenance, { ...provenance(config, backend, host.registry, host.root), baseDir, ...(options.overrides?.length ? { overrides: options.overrides } : {}) });
       crashPoint('provenance-written');
       runDir.writeJson(RUN_FILES.config, config);
     } else {
