@@ -77,7 +77,9 @@ const LOG_RATIO_CAP = 80;
 
 /**
  * Validates and completes loss options. Throws a RangeError naming the option. Exported for the plugin (which
- * checks its options at create time).
+ * checks its options at create time). The loss is published for direct calls without a config, so missing options
+ * come from {@link AEKT_LOSS_DEFAULTS} (which the options schema's defaults reference) and the schema's range checks
+ * are repeated here; r_min ≤ r_max is checked only here, as JSON Schema cannot compare two items.
  */
 export function resolveAektLossOptions(options: AektLossOptions = {}): ResolvedOptions {
   const o: ResolvedOptions = { ...AEKT_LOSS_DEFAULTS };
