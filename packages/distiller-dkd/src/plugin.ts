@@ -15,7 +15,7 @@ import { DKD_LOSS_DEFAULTS, dkdLossTerms } from './dkd.loss.js';
 export const DKD_DEFAULT_WARMUP_EPOCHS = 20;
 
 /** `epoch`: mdistiller's factor, constant within an epoch. `step`: the same ramp, advanced after every batch. */
-export type DkdWarmupUnit = 'epoch' | 'step';
+export type DkdWarmupUnit = DkdOptions['warmupUnit'];
 
 /**
  * The warm-up options, shared by every distiller built on DKD's schedule (`aekt`): their two properties, and the rule
