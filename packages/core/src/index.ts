@@ -37,6 +37,7 @@ export type {
   LossTerms,
   StagePlan,
   StepContext,
+  StepOptimizer,
   StepInfo,
   StudentHead,
 } from './contracts/distiller.js';
@@ -44,6 +45,7 @@ export type { Evaluator, EvaluationContext, Metrics } from './contracts/evaluato
 export { KdInputError, KdMissingPluginError, KdRunError, isInputError, isRunError } from './errors/errors.js';
 export { Rng, hashString } from './rng/rng.js';
 export { RunEvents, type RunEventMap } from './engine/events.js';
+export type { RunEventSource, RunEventListener } from './contracts/run-events.js';
 export { Optimizer, type OptimizerConfig, type ParamRef } from './engine/optimizer.js';
 export { createKdContainer, registerPlugin, checkApiVersion, PluginRegistry } from './plugin/registry.js';
 export { discoverPlugins, resolveConventional, loadPluginModule, nodeImporter, type DiscoveredPlugin, type ModuleImporter } from './plugin/discovery.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { keepingRunningStats, type Distiller, type DistillerEvaluation, type DistillerSetup, type LossTerms, type Metrics, type Network, type Optimizer, type StepContext, type TrainableModule } from '@kd/core';
+import { keepingRunningStats, type Distiller, type DistillerEvaluation, type DistillerSetup, type LossTerms, type Metrics, type Network, type StepContext, type StepOptimizer, type TrainableModule } from '@kd/core';
 import { dmlLossTerms } from './dml.loss.js';
 import type { DmlOptions } from './dml.options.js';
 
@@ -85,7 +85,7 @@ export class DmlDistiller implements Distiller {
   }
 
   /** One optimiser update of the optimiser's variables (restricted to `only` when given) from a loss closure. */
-  private update(optimizer: Optimizer, only: Set<tf.Variable> | null, loss: () => tf.Scalar): tf.Scalar {
+  private update(optimizer: StepOptimizer, only: Set<tf.Variable> | null, loss: () => tf.Scalar): tf.Scalar {
     const vars = optimizer.params.map((p) => p.variable).filter((v) => !only || only.has(v));
     const { value, grads } = tf.variableGrads(loss, vars);
     const map = new Map<tf.Variable, tf.Tensor>();

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossTerms, Optimizer } from '@kd/core';
+import type { LossTerms, StepOptimizer } from '@kd/core';
 
 /**
  * One optimiser update of the variables `optimizer` owns from a loss closure, for distillers that own their step.
  * The named terms are read back inside the gradient scope and returned as fresh scalars of the caller's tidy scope,
  * so nothing has to be kept (and freed) across scopes.
  */
-export function gradientStep(optimizer: Optimizer, loss: () => { total: tf.Scalar; terms: Record<string, tf.Scalar> }): LossTerms {
+export function gradientStep(optimizer: StepOptimizer, loss: () => { total: tf.Scalar; terms: Record<string, tf.Scalar> }): LossTerms {
   const vars = optimizer.params.map((p) => p.variable);
   const read: Record<string, number> = {};
   const { value, grads } = tf.variableGrads(() => {

@@ -5,7 +5,8 @@ const base = () => ({
   evaluators: [{ name: 'accuracy' }],
   output: { dir: 'runs/a' },
 });
-const apply = (...sets: string[]) => applyOverrides(base(), sets.map(parseOverride));
+type Config = ReturnType<typeof base>;
+const apply = (...sets: string[]) => applyOverrides(base(), sets.map(parseOverride)) as unknown as Config;
 
 describe('config overrides (--set path=value)', () => {
   it('sets numbers, booleans, strings, arrays and objects at dotted paths, creating missing objects', () => {

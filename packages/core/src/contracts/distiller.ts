@@ -1,8 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng/rng.js';
 import type { Network, NetworkOutput, TrainableModule } from './network.js';
-import type { Optimizer } from '../engine/optimizer.js';
-import type { RunEvents } from '../engine/events.js';
+import type { RunEventSource } from './run-events.js';
 import type { DatasetSplit } from './dataset.js';
 import type { Metrics } from './evaluator.js';
 
@@ -34,6 +33,22 @@ export interface LossInputs extends StepInfo {
 }
 
 /** Context for distillers that own their update (local learning, mutual learning, auto-encoder stages). */
+/** A parameter the optimiser updates, with a stable id for checkpoints. */
+export interface ParamRef {
+  /** Stable id (`<module>/<index>`) used to checkpoint slots across processes. */
+  readonly id: string;
+  readonly variable: tf.Variable;
+  /** Weight decay applies to this parameter (false for BN/bias when configured so). */
+  readonly decay: boolean;
+}
+
+/** The run's optimiser as a distiller that owns its update sees it: its parameters, and one update at a time. */
+export interface StepOptimizer {
+  readonly params: readonly ParamRef[];
+  /** Applies gradients with the run's optimiser, learning-rate schedule and weight decay. */
+  applyGradients(grads: Readonly<Record<string, tf.Tensor>> | ReadonlyMap<tf.Variable, tf.Tensor>): void;
+}
+
 export interface StepContext extends StepInfo {
   readonly x: tf.Tensor4D;
   readonly labels: tf.Tensor1D;
@@ -41,7 +56,7 @@ export interface StepContext extends StepInfo {
   readonly teacher?: Network;
   readonly numClasses: number;
   /** Applies gradients with the run's optimiser, learning-rate schedule and weight decay. */
-  readonly optimizer: Optimizer;
+  readonly optimizer: StepOptimizer;
 }
 
 /**
@@ -72,7 +87,7 @@ export interface DistillerSetup {
   /** Builds another network from a backbone spec (extra students for mutual learning). */
   createNetwork(spec: { name: string } & Record<string, unknown>, scope: string): Promise<Network>;
   /** The run's events: subscribe to write artefacts (heat maps, learned matrices) at epoch or run end. */
-  readonly events: RunEvents;
+  readonly events: RunEventSource;
   /**
    * The run directory. It is prepared after `setup`, so write into it only from event handlers
    * (`epochEnd`, `runEnd`), and atomically.

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Network } from './network.js';
 import type { DatasetSplit } from './dataset.js';
-import type { RunEvents } from '../engine/events.js';
+import type { RunEventSource } from './run-events.js';
 
 export type Metrics = Readonly<Record<string, number>>;
 
@@ -28,7 +28,7 @@ export interface EvaluationContext {
  * (per-step statistics, reports).
  */
 export interface Evaluator {
-  attach?(events: RunEvents): void;
+  attach?(events: RunEventSource): void;
   evaluate(context: EvaluationContext): Promise<Metrics>;
   dispose?(): void;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { ParamRef, StepOptimizer } from '../contracts/distiller.js';
 import { hasSgdUpdate, sgdUpdate } from '@kd/tfjs-kernels';
 
 export interface OptimizerConfig {
@@ -12,13 +13,7 @@ export interface OptimizerConfig {
   readonly epsilon?: number;
 }
 
-export interface ParamRef {
-  /** Stable id (`<module>/<index>`) used to checkpoint slots across processes. */
-  readonly id: string;
-  readonly variable: tf.Variable;
-  /** Weight decay applies to this parameter (false for BN/bias when configured so). */
-  readonly decay: boolean;
-}
+export type { ParamRef } from '../contracts/distiller.js';
 
 interface Slot {
   readonly ref: ParamRef;
@@ -40,7 +35,7 @@ interface Slot {
  * each network's Adam bias correction the batch count, not twice it; and a module without a gradient this step (a
  * LAKD module before its start epoch) keeps its count.
  */
-export class Optimizer {
+export class Optimizer implements StepOptimizer {
   lr: number;
   private readonly slots = new Map<tf.Variable, Slot>();
   private step = 0;

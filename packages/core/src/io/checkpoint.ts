@@ -8,7 +8,7 @@ import { writeDirAtomic, writeFileAtomic } from './atomic.js';
 import { assignState } from './network-weights.js';
 import { KdInputError } from '../errors/errors.js';
 import { crashPoint } from '../engine/crash-point.js';
-import type { RunWarning } from './run-files.js';
+import type { BestEpoch, RunWarning } from './run-files.js';
 
 /** Where a run stands: enough to continue exactly where it stopped. */
 export interface TrainingPosition {
@@ -28,7 +28,7 @@ export interface TrainingPosition {
   /** Lines of metrics.jsonl that belong to the state (later ones are discarded on resume). */
   readonly metricsLines: number;
   /** Best evaluation so far, for the summary. */
-  readonly best?: { readonly metric: string; readonly value: number; readonly epoch: number; readonly stage: string } | undefined;
+  readonly best?: BestEpoch | undefined;
   /** Extra state a distiller asked to keep (JSON). */
   readonly extra?: Readonly<Record<string, unknown>> | undefined;
 }

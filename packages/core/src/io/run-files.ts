@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../contracts/evaluator.js';
 import { KdInputError } from '../errors/errors.js';
-import type { TrainingPosition } from './checkpoint.js';
 import type { TensorEntry } from './tensor-file.js';
 
 /**
@@ -169,6 +168,14 @@ export interface RunWarning {
   readonly median: number;
 }
 
+/** The epoch whose evaluation was best so far, by the metric that picks it (the student's top-1). */
+export interface BestEpoch {
+  readonly metric: string;
+  readonly value: number;
+  readonly epoch: number;
+  readonly stage: string;
+}
+
 export interface RunSummary {
   readonly status: RunStatus;
   /** Why the run did not finish; null when it did. */
@@ -181,7 +188,7 @@ export interface RunSummary {
   readonly epochs: number;
   /** The last evaluation's metrics ({} when none ran). */
   readonly final: Metrics;
-  readonly best: TrainingPosition['best'] | null;
+  readonly best: BestEpoch | null;
   readonly studentParams: number | null;
   readonly teacherParams: number | null;
   readonly studentFlops: number | null;
