@@ -12,7 +12,7 @@ import {
   type LossTerms,
   type Metrics,
   type Network,
-  type Optimizer,
+  type StepOptimizer,
   type Rng,
   type StepContext,
   type TrainableModule,
@@ -100,7 +100,7 @@ export class MutualIeKdDistiller implements Distiller {
   }
 
   /** One update of `self` (network and modules) against `other`'s current prediction and factors (constants). */
-  private learn(self: Side, other: Side, context: StepContext, optimizer: Optimizer, prefix: string): LossTerms {
+  private learn(self: Side, other: Side, context: StepContext, optimizer: StepOptimizer, prefix: string): LossTerms {
     const o = this.options;
     const tau = o.temperature;
     const target = tf.tidy(() =>
