@@ -11,12 +11,17 @@ import { planCommand } from './commands/plan.js';
 import { describeCommand } from './commands/describe.js';
 import { exportCommand } from './commands/export.js';
 import { reportCommand } from './commands/report.js';
+import { sweepCommand } from './commands/sweep.js';
+import { runFromCommand } from './commands/run-from.js';
 
 export const USAGE = `kd — knowledge distillation for TensorFlow.js
 
 usage:
   kd run <config.json> [--json]        train (and distil) as the config says; writes a run directory
   kd run --resume <run-dir> [--json]   continue an interrupted run from its last checkpoint
+  kd run --from <jobs.jsonl> --index <i> [--json]
+                                       run cell i of a study (kd sweep --emit): skipped when finished, resumed when
+                                       interrupted (Slurm job arrays, Kubernetes Indexed Jobs)
   kd validate <config.json> [--schema-only]
                                        every check kd run makes before training (schema, files, data headers,
                                        teacher weights, batch sizes; a dataset with download: true is fetched, as
@@ -27,6 +32,11 @@ usage:
       "plugins" (a plugin is code: allow it only for configs you trust; packages are always allowed)
       and --set <path>=<value> (repeatable): override a config value, e.g. --set training.optimizer.lr=0.1
       --set distiller.temperature=2; validated like the file, recorded in provenance.json
+  kd sweep <study.json> [--jobs N] [--json]
+                                       every cell of a study (base configs × axes × seeds), checked before any runs;
+                                       N at once as child processes; finished cells skipped, interrupted ones resumed
+      --dry-run: list the cells (name, hash, state, overrides); --emit <jobs.jsonl>: one line per cell for
+      kd run --from; --report [--out <file.json>]: mean ± std over seeds per group, as Markdown and JSON
   kd schema [--out kd.schema.json]     write the pipeline JSON Schema for editors
   kd plugins [--json]                  list installed plugins and their options
   kd describe backbone <name> --num-classes <n> [--input 32,32,3] [--options '<json>'] [--json]
@@ -121,6 +131,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         'allow-local-plugins': { type: 'boolean', default: false },
         'schema-only': { type: 'boolean', default: false },
         set: { type: 'string', multiple: true },
+        from: { type: 'string' },
+        index: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        emit: { type: 'string' },
+        jobs: { type: 'string' },
+        report: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -138,6 +154,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
     }
     switch (command) {
       case 'run':
+        if (values.from !== undefined || values.index !== undefined) {
+          if (values.from === undefined || values.index === undefined || positionals.length || values.resume) throw new UsageError('kd run --from <jobs.jsonl> --index <i> takes both, and no config or --resume');
+          return await runFromCommand({ from: values.from, index: values.index, json: values.json }, io, options);
+        }
         if (values.resume) {
           if (positionals.length) throw new UsageError('kd run --resume takes the run directory, not a config');
           return await runCommand({ resume: values.resume, json: values.json }, io, options);
@@ -150,6 +170,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
       case 'plan':
         config = one(positionals, 'config file');
         return await planCommand({ config, json: values.json }, io, options);
+      case 'sweep':
+        config = one(positionals, 'study file');
+        return await sweepCommand({ study: config, dryRun: values['dry-run'], jobs: values.jobs, emit: values.emit, report: values.report, out: values.out, json: values.json }, io, options);
       case 'schema':
         return await schemaCommand(values.out ? { out: values.out } : {}, io, options);
       case 'plugins':

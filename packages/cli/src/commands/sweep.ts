@@ -1,0 +1,128 @@
+import { resolve } from 'node:path';
+import { KdInputError, writeFileAtomic } from '@kd/core';
+import { SIGNAL_EXIT_CODES } from '@kd/core/host';
+import { LocalExecutor, planStudy, readStudy, reportMarkdown, studyReport, writeJobsFile, type CellResult, type CellTask, type PlannedCell } from '@kd/sweep';
+import type { CliIo } from '../io.js';
+import { createRuntime, type CliOptions } from '../runtime.js';
+
+export interface SweepArgs {
+  readonly study: string;
+  readonly dryRun: boolean;
+  readonly jobs?: string | undefined;
+  readonly emit?: string | undefined;
+  readonly report: boolean;
+  readonly out?: string | undefined;
+  readonly json: boolean;
+}
+
+const overridesText = (c: PlannedCell) =>
+  Object.entries(c.overrides)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+
+/** How this process was started, so each cell runs the same kd (the same build, or the sources under a loader). */
+function selfCommand(): [string, ...string[]] {
+  return [process.execPath, ...process.execArgv, process.argv[1]!];
+}
+
+/**
+ * `kd sweep <study.json>`: expands, validates and hashes every cell, then (by default) runs the cells not yet
+ * finished with the local executor; `--dry-run` lists them, `--emit` writes a jobs file for indexed executors,
+ * `--report` aggregates the finished ones.
+ */
+export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptions): Promise<number> {
+  const modes = [args.dryRun && '--dry-run', args.emit !== undefined && '--emit', args.report && '--report'].filter(Boolean);
+  if (modes.length > 1) throw new KdInputError(`kd sweep: ${modes.join(' and ')} exclude each other`);
+  const jobs = args.jobs === undefined ? 1 : Number(args.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new KdInputError(`--jobs: got ${JSON.stringify(args.jobs)}; expected an integer >= 1`);
+  if (args.jobs !== undefined && modes.length) throw new KdInputError(`--jobs applies to running a sweep, not to ${modes[0]}`);
+  const study = readStudy(resolve(io.cwd, args.study));
+  const runtime = createRuntime(io, options);
+  const readOnly = args.dryRun || args.report;
+  const plan = await planStudy(study, runtime, { write: !readOnly, full: !args.report });
+  const say = (t: string) => io.err(`kd: sweep: ${t}\n`);
+  if (!args.report) say(`${plan.cells.length} cells checked in ${plan.checked.seconds.toFixed(1)} s (${plan.checked.full} through every run check, all by schema and rules)`);
+
+  if (args.dryRun) {
+    if (args.json) io.out(`${JSON.stringify(plan.cells.map((c) => ({ name: c.name, hash: c.hash, state: c.state.kind, overrides: c.overrides, base: c.base })), null, 2)}\n`);
+    else for (const c of plan.cells) io.out(`${c.name}  ${c.hash.slice(0, 12)}  ${c.state.kind.padEnd(7)}  ${overridesText(c)}\n`);
+    return 0;
+  }
+  if (args.emit !== undefined) {
+    const file = resolve(io.cwd, args.emit);
+    const lines = writeJobsFile(file, plan);
+    io.out(`${file}: ${lines.length} cells; run cell i with: kd run --from ${file} --index i\n`);
+    return 0;
+  }
+  if (args.report) {
+    const report = studyReport(plan);
+    const file = args.out ? resolve(io.cwd, args.out) : resolve(study.root, 'report.json');
+    writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+    io.out(args.json ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
+    say(`report: ${file}`);
+    return 0;
+  }
+
+  const skipped = plan.cells.filter((c) => c.state.kind === 'done');
+  const final = plan.cells.filter((c) => c.state.kind === 'failed');
+  for (const c of skipped) say(`${c.name}: already finished (${c.runDir}), skipped`);
+  for (const c of final) say(`${c.name}: failed before and would fail again (${c.state.kind === 'failed' ? c.state.summary.failure?.message : ''}); not rerun`);
+  const tasks: CellTask[] = plan.cells
+    .filter((c) => c.state.kind === 'new' || c.state.kind === 'restart' || c.state.kind === 'resume')
+    .map((c) => ({ name: c.name, hash: c.hash, config: c.config, runDir: c.runDir, log: c.log, threads: study.threads, action: c.state.kind === 'resume' ? 'resume' : 'run' }));
+  let started = 0;
+  const executor = new LocalExecutor({
+    jobs,
+    kd: selfCommand(),
+    onStart: (t) => say(`[${++started}/${tasks.length}] ${t.action === 'resume' ? 'resuming' : 'starting'} ${t.name} (log ${t.log})`),
+  });
+  // A scheduler or `kill` stops the sweep with SIGTERM: the running cells are told to checkpoint and stop, and the
+  // next sweep resumes them. Ctrl-C reaches every process of the terminal's group, the cells included, by itself.
+  const abort = new AbortController();
+  let stopped: 'SIGINT' | 'SIGTERM' | null = null;
+  const onTerm = () => {
+    stopped = 'SIGTERM';
+    say('SIGTERM: stopping the running cells at their next step (they resume on the next sweep)');
+    abort.abort();
+  };
+  const onInt = () => {
+    stopped = 'SIGINT';
+    say('SIGINT: no further cells start; the running ones checkpoint and stop');
+    abort.abort('drain');
+  };
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  const results: CellResult[] = [];
+  try {
+    for await (const r of executor.run(tasks, abort.signal)) {
+      results.push(r);
+      say(`${r.name}: ${r.status} in ${r.seconds.toFixed(1)} s${r.reason ? ` — ${r.reason}` : ''}`);
+    }
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  }
+  const failed = results.filter((r) => r.status !== 'finished');
+  const done = results.length - failed.length;
+  say(
+    `${done} finished, ${skipped.length} skipped (already finished), ${failed.length + final.length} failed` +
+      (tasks.length > results.length ? `, ${tasks.length - results.length} not started` : '') +
+      (failed.length + final.length ? `: ${[...failed.map((r) => r.name), ...final.map((c) => c.name)].join(', ')}` : ''),
+  );
+  if (args.json)
+    io.out(
+      `${JSON.stringify(
+        {
+          study: study.file,
+          cells: plan.cells.map((c) => {
+            const r = results.find((x) => x.name === c.name);
+            return { name: c.name, hash: c.hash, runDir: c.runDir, status: r ? r.status : c.state.kind === 'done' ? 'skipped' : c.state.kind === 'failed' ? 'failed' : 'not started', ...(r?.reason ? { reason: r.reason } : {}) };
+          }),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  if (stopped) return SIGNAL_EXIT_CODES[stopped as 'SIGINT' | 'SIGTERM'];
+  return failed.length + final.length ? 1 : 0;
+}

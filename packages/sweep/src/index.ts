@@ -1,0 +1,12 @@
+export { STUDY_SCHEMA } from './study-schema.js';
+export { readStudy, type Study, type StudyAxis, type OverrideSet } from './study.js';
+export { expandStudy, setLabel, type CellSpec } from './expand.js';
+export { rebaseConfig } from './rebase-paths.js';
+export { cellHash } from './cell-hash.js';
+export { cellState, cellSummary, runHash, type CellState } from './cell-state.js';
+export { planStudy, studyPaths, type PlannedCell, type StudyPlan, type PlanOptions } from './plan-study.js';
+export { cellCommand, type CellTask, type CellResult, type Executor } from './executor.js';
+export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
+export { writeJobsFile, readJobLine, type JobLine } from './jobs-file.js';
+export { studyReport, reportMarkdown, type StudyReport, type ReportGroup, type ReportCell } from './study-report.js';
+export { stat, type Stat } from './stats.js';

@@ -1,0 +1,113 @@
+import { relative } from 'node:path';
+import { cellSummary } from './cell-state.js';
+import type { StudyPlan } from './plan-study.js';
+import type { OverrideSet } from './study.js';
+import { stat, type Stat } from './stats.js';
+
+/** One group of cells that differ only in the seed: the study's unit of comparison. */
+export interface ReportGroup {
+  readonly group: string;
+  readonly base: string;
+  readonly overrides: OverrideSet;
+  /** Seeds of the finished cells the statistics are over. */
+  readonly seeds: readonly (number | null)[];
+  /** The metric at the last evaluated epoch, over the finished seeds. */
+  readonly last: Stat | null;
+  /** The metric at each run's best epoch (as its summary recorded it). */
+  readonly best: Stat | null;
+  readonly seconds: Stat | null;
+  /** Cells of the group, finished or not. */
+  readonly cells: readonly number[];
+}
+
+export interface ReportCell {
+  readonly name: string;
+  readonly hash: string;
+  readonly seed: number | null;
+  readonly runDir: string;
+  readonly status: 'finished' | 'failed' | 'interrupted' | 'missing';
+  readonly last?: number;
+  readonly best?: { readonly value: number; readonly epoch: number; readonly stage: string };
+  readonly reason?: string;
+}
+
+export interface StudyReport {
+  readonly format: 'kd-study-report';
+  readonly version: 1;
+  readonly study: string;
+  readonly date: string;
+  readonly metric: string;
+  readonly groups: readonly ReportGroup[];
+  readonly cells: readonly ReportCell[];
+}
+
+/**
+ * Aggregates a planned study's finished cells: mean ± std over seeds per group. A run directory counts only when it
+ * holds this cell's run (the plan checked its hash); failed and missing cells are listed, never averaged in.
+ */
+export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyReport {
+  const cells: ReportCell[] = plan.cells.map((c) => {
+    const base = { name: c.name, hash: c.hash, seed: c.seed, runDir: c.runDir };
+    if (c.state.kind === 'done') {
+      const s = c.state.summary;
+      const last = s.final[metric];
+      return {
+        ...base,
+        status: 'finished',
+        ...(last !== undefined ? { last } : {}),
+        ...(s.best && s.best.metric === metric ? { best: { value: s.best.value, epoch: s.best.epoch, stage: s.best.stage } } : {}),
+      };
+    }
+    const s = c.state.kind === 'new' ? null : cellSummary(c.runDir);
+    if (s && s.status !== 'finished') return { ...base, status: s.status, ...(s.failure ? { reason: `${s.failure.kind}: ${s.failure.message}` } : {}) };
+    return { ...base, status: 'missing', reason: c.state.kind === 'new' ? 'not run' : 'stopped without a summary (killed); the next sweep resumes it' };
+  });
+  const order: string[] = [];
+  const members = new Map<string, number[]>();
+  plan.cells.forEach((c, i) => {
+    if (!members.has(c.group)) order.push(c.group);
+    members.set(c.group, [...(members.get(c.group) ?? []), i]);
+  });
+  const groups = order.map((group) => {
+    const idx = members.get(group)!;
+    const first = plan.cells[idx[0]!]!;
+    const { ['training.seed']: _seed, ...overrides } = first.overrides;
+    const done = idx.filter((i) => cells[i]!.status === 'finished');
+    const seconds = done.map((i) => (plan.cells[i]!.state as { summary?: { seconds: number } }).summary?.seconds).filter((x): x is number => typeof x === 'number');
+    return {
+      group,
+      base: relative(plan.study.dir, first.base),
+      overrides,
+      seeds: done.map((i) => cells[i]!.seed),
+      last: stat(done.map((i) => cells[i]!.last).filter((x): x is number => x !== undefined)),
+      best: stat(done.map((i) => cells[i]!.best?.value).filter((x): x is number => x !== undefined)),
+      seconds: stat(seconds),
+      cells: idx,
+    };
+  });
+  return { format: 'kd-study-report', version: 1, study: plan.study.file, date: new Date().toISOString(), metric, groups, cells };
+}
+
+const pct = (s: Stat | null) => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
+
+/** The report as Markdown: one table row per group, then the cells that are failed or missing. */
+export function reportMarkdown(r: StudyReport): string {
+  const out = [
+    `# ${r.study}`,
+    '',
+    `| group | overrides | seeds | last ${r.metric} (%) | best ${r.metric} (%) | seconds |`,
+    '|---|---|---|---|---|---|',
+    ...r.groups.map(
+      (g) =>
+        `| ${g.group} | ${Object.entries(g.overrides)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' ')
+          .replaceAll('|', '\\|')} | ${g.seeds.length}/${g.cells.length} | ${pct(g.last)} | ${pct(g.best)} | ${g.seconds ? g.seconds.mean.toFixed(1) : '—'} |`,
+    ),
+  ];
+  const failed = r.cells.filter((c) => c.status === 'failed' || c.status === 'interrupted');
+  const missing = r.cells.filter((c) => c.status === 'missing');
+  if (failed.length) out.push('', `## Failed (${failed.length})`, '', ...failed.map((c) => `- ${c.name} (${c.status}): ${c.reason ?? 'no reason recorded'}`));
+  if (missing.length) out.push('', `## Missing (${missing.length})`, '', ...missing.map((c) => `- ${c.name}: ${c.reason}`));
+  return `${out.join('\n')}\n`;
+}
