@@ -31,12 +31,19 @@ function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9.+_]+/g, '_').replace(/^_+|_+$/g, '') || '_';
 }
 
+/** An override set as dotted leaves: `{"distiller": {"name": "kd", "temperature": 4}}` → distiller.name, distiller.temperature. */
+function leaves(set: OverrideSet, prefix = ''): [string, unknown][] {
+  return Object.entries(set).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? leaves(v as OverrideSet, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, unknown]],
+  );
+}
+
 /**
  * The part of a name one override set contributes: a string value as itself (`dkd`, `resnet8x4`), anything else
  * after its key's last segment (`temperature4`, `lr0.1`); the distiller's name is left out, the method says it.
  */
 export function setLabel(set: OverrideSet): string[] {
-  return Object.entries(set)
+  return leaves(set)
     .filter(([k]) => k !== 'distiller.name')
     .map(([k, v]) => {
       const key = k.split('.').pop()!;

@@ -16,7 +16,7 @@ const isLocalModule = (s: string) => s.startsWith('./') || s.startsWith('../') |
 
 /**
  * Rewrites the plugin options a schema documents as paths. kd's convention is to say so in the description
- * ("relative to the config file"); an option "relative to `dir` when set" stays as it is when that sibling is set,
+ * ("relative to the config file", "else to the config file"); an option "relative to `dir` when set" stays as it is when that sibling is set,
  * since the sibling is rebased instead.
  */
 function rebaseOptions(value: Json, schema: unknown, from: string, to: string): void {
@@ -25,7 +25,7 @@ function rebaseOptions(value: Json, schema: unknown, from: string, to: string): 
     const v = value[key];
     if (v === undefined || !isObject(prop)) continue;
     const description = typeof prop['description'] === 'string' ? prop['description'] : '';
-    if (/relative to the config file/i.test(description)) {
+    if (/\bto the config file\b/i.test(description)) {
       const sibling = /relative to `(\w+)` when set/.exec(description)?.[1];
       if (sibling !== undefined && value[sibling] !== undefined) continue;
       if (typeof v === 'string') value[key] = rebase(v, from, to);
