@@ -133,6 +133,15 @@ describe('state dicts that do not fit the network: every unmatched name or shape
 });
 
 describe('wrappers', () => {
+  it('strips nn.DataParallel\'s "module." prefix and says so; reads views and float16', () => {
+    const sd = readPyTorchStateDict(fixturePath('dataparallel.pth'));
+    expect(sd.notes).toEqual(['stripped the prefix "module." (nn.DataParallel) from every name']);
+    expect([...sd.tensors.keys()]).toEqual(['fc.weight', 'fc.bias']);
+    // arange(6).reshape(3, 2).t(): [[0, 2, 4], [1, 3, 5]] through strides (1, 2).
+    expect(Array.from(sd.values(sd.tensors.get('fc.weight')!))).toEqual([0, 2, 4, 1, 3, 5]);
+    expect(Array.from(sd.values(sd.tensors.get('fc.bias')!))).toEqual([0.5, -2]);
+  });
+
   it('reads the state dict under an explicitly named key, and notes what else the wrapper held', () => {
     const sd = readPyTorchStateDict(fixturePath('wrn_16_2.pth'), { key: 'state_dict' });
     expect(sd.format).toBe('legacy');

@@ -53,7 +53,7 @@ function expectedShape(t: Target, groups: number): number[] {
 }
 
 /** PyTorch's values (row-major in `src` shape) in kd's layout. */
-function convert(t: Target, src: Float32Array, groups: number): Float32Array {
+function convert(t: Target, src: Float32Array): Float32Array {
   const s = t.variable.shape;
   if (t.kind === 'vector') return src;
   const out = new Float32Array(s.reduce((a, b) => a * b, 1));
@@ -77,7 +77,6 @@ function convert(t: Target, src: Float32Array, groups: number): Float32Array {
         const from = (((first + o) * cin + i) * kh + y) * kw;
         for (let x = 0; x < kw; x++) out[((y * kw + x) * cin + i) * cout + o] = src[from + x]!;
       }
-  void groups;
   return out;
 }
 
@@ -138,13 +137,13 @@ function plan(sd: PyTorchStateDict, network: Network): { family: string; targets
 export function importPyTorchStateDict(file: string, network: Network, options: ImportOptions = {}): ImportReport {
   const started = performance.now();
   const sd = readPyTorchStateDict(file, options);
-  const { family, targets, groups, ignored } = plan(sd, network);
+  const { family, targets, ignored } = plan(sd, network);
   const cache = new Map<TensorRef, Float32Array>();
   const values = targets.map((t) => {
     const ref = sd.tensors.get(t.key)!;
     let src = cache.get(ref);
     if (!src) cache.set(ref, (src = sd.values(ref)));
-    return convert(t, src, groups.get(t.key)!);
+    return convert(t, src);
   });
   let count = 0;
   targets.forEach((t, i) => {
