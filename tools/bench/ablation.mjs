@@ -65,7 +65,7 @@ async function child(name) {
       tf.registerKernel(stockKernels.get(k));
     }
   };
-  const { selectBackend } = await import('@kd/core');
+  const { selectBackend } = await import('@kd/core/host');
   const { batchOf, resnet, trainStep } = await import('./resnet-step.mjs');
   const choice = await selectBackend('wasm');
   if (cfg.oneDnn !== 'off' && !/oneDNN \d/.test(choice.oneDnn ?? '')) throw new Error(`oneDNN is not available: ${choice.oneDnn}`);

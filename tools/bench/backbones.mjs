@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer, Rng, compilePluginSchema, crossEntropy, selectBackend } from '@kd/core';
+import { Optimizer, Rng, compilePluginSchema, crossEntropy } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { container } from 'tsyringe';
 
 /** Models per package: [label, options, imagenet layout]. */

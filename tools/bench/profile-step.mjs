@@ -6,7 +6,7 @@
 //   node tools/bench/profile-step.mjs [--variant resnet20] [--batch 64] [--steps 3]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { batchOf, resnet, trainStep } from './resnet-step.mjs';
 
 const { values: a } = parseArgs({

@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, klDivergence, selectBackend } from '@kd/core';
+import { crossEntropy, klDivergence } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { batchOf, resnet, sgd, trainStep } from './resnet-step.mjs';
 
 // Before any backend is chosen (the oneDNN addon adds OMP_WAIT_POLICY when it loads).

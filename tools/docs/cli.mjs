@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildPipelineSchema } from '@kd/core';
+import { buildPipelineSchema } from '@kd/core/host';
 import { expectedDocs, staleDocs } from './generate.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

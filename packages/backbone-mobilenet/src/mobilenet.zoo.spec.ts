@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Rng, selectBackend } from '@kd/core';
+import { Rng } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { MobilenetNetwork } from './mobilenet.network.js';
 import { MOBILENET_VARIANTS, type MobilenetVariant } from './mobilenet.options.js';
 import { readmeParamCounts, zooModelTests } from '@kd/testing';

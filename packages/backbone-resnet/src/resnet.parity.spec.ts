@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
-import { Rng, selectBackend } from '@kd/core';
+import { Rng } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { ResnetNetwork } from './resnet.network.js';
 import type { ResnetVariant } from './resnet.options.js';
 

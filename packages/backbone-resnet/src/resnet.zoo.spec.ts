@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Rng, selectBackend } from '@kd/core';
+import { Rng } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { ResnetNetwork } from './resnet.network.js';
 import { CIFAR_RESNET_VARIANTS, RESNET_VARIANTS, type ResnetVariant } from './resnet.options.js';
 import { readmeParamCounts, zooModelTests } from '@kd/testing';

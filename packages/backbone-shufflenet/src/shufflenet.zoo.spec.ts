@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Rng, selectBackend } from '@kd/core';
+import { Rng } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { registerChannelSlice } from './channel-slice.layer.js';
 import { ShufflenetNetwork } from './shufflenet.network.js';
 import { SHUFFLENET_VARIANTS, type ShufflenetVariant } from './shufflenet.options.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Rng, selectBackend } from '@kd/core';
+import { Rng } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { VggNetwork } from './vgg.network.js';
 import { VGG_VARIANTS, type VggVariant } from './vgg.options.js';
 import { readmeParamCounts, zooModelTests } from '@kd/testing';

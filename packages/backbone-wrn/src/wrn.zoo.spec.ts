@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Rng, selectBackend } from '@kd/core';
+import { Rng } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { WrnNetwork } from './wrn.network.js';
 import { WRN_PRESETS, type WrnPreset } from './wrn.options.js';
 import { readmeParamCounts, zooModelTests } from '@kd/testing';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isInputError, isRunError } from '@kd/core';
+import { isInputError } from '@kd/core';
+import { isRunError } from '@kd/core/host';
 import { processIo, type CliIo } from './io.js';
 import type { CliOptions } from './runtime.js';
 import { runCommand } from './commands/run.js';

@@ -1,4 +1,5 @@
-import { KdRuntime, type ModuleImporter, type RunEvents } from '@kd/core';
+import { type RunEvents } from '@kd/core';
+import { KdRuntime, type ModuleImporter } from '@kd/core/host';
 import type { CliIo } from './io.js';
 
 export interface CliOptions {

@@ -1,4 +1,4 @@
-import { SIGNAL_EXIT_CODES, type StopRequest, type StopSignal } from '@kd/core';
+import { SIGNAL_EXIT_CODES, type StopRequest, type StopSignal } from '@kd/core/host';
 
 /**
  * Turns SIGINT/SIGTERM into a stop request for the run: the first asks the trainer to checkpoint at the next step

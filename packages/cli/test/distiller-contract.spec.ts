@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  crossEntropy,
-  definePlugin,
-  KdRuntime,
-  registerPlugin,
-  RunEvents,
-  type Distiller,
-  type DistillerPlugin,
-  type Network,
-  type TrainableModule,
-} from '@kd/core';
+import { crossEntropy, definePlugin, registerPlugin, RunEvents, type Distiller, type DistillerPlugin, type Network, type TrainableModule } from '@kd/core';
+import { KdRuntime } from '@kd/core/host';
 import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 
 /**

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KdRuntime, RunEvents } from '@kd/core';
+import { RunEvents } from '@kd/core';
+import { KdRuntime } from '@kd/core/host';
 import { main } from '../src/main.js';
 import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { captureIo } from './helpers.js';

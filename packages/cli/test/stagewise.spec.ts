@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, compilePluginSchema, selectBackend, type BackbonePlugin, type Network } from '@kd/core';
+import { Rng, compilePluginSchema, type BackbonePlugin, type Network } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { cnnPlugin } from '@kd/backbone-cnn';
 import { resnetPlugin } from '@kd/backbone-resnet';
 import { wrnPlugin } from '@kd/backbone-wrn';

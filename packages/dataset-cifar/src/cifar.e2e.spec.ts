@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isInputError, KdRuntime, RunEvents } from '@kd/core';
+import { isInputError, RunEvents } from '@kd/core';
+import { KdRuntime } from '@kd/core/host';
 import { register as registerCnn } from '@kd/backbone-cnn';
 import { register as registerIdx } from '@kd/dataset-idx';
 import { register as registerAccuracy } from '@kd/evaluator-accuracy';

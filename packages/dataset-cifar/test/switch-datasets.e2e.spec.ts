@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { isInputError, KdRuntime, RunEvents } from '@kd/core';
+import { isInputError, RunEvents } from '@kd/core';
+import { KdRuntime } from '@kd/core/host';
 import { cifarFiles, tempDir, writeFiles } from './cifar-files.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isInputError, KdRuntime, registerPlugin, RunEvents } from '@kd/core';
+import { isInputError, registerPlugin, RunEvents } from '@kd/core';
+import { KdRuntime } from '@kd/core/host';
 import { register as registerCnn } from '@kd/backbone-cnn';
 import { register } from './plugin.js';
 import { encodeImage, smoothPattern, removeTempDirs, tempDir, writeFile } from '../test/image-tree.js';

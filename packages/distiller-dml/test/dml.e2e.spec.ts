@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { metricsLines, sourceRuntime, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 
 const training = (epochs: number, type = 'sgd') => ({ epochs, batchSize: 32, seed: 7, optimizer: { type, lr: type === 'sgd' ? 0.05 : 0.005, momentum: 0.9 }, schedule: { type: 'cosine' } });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, trainTeacher, writeConfig, type MetricsLine } from '@kd/testing';
 
 const training = (epochs: number) => ({ epochs, batchSize: 32, seed: 7, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } });

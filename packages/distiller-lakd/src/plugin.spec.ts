@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { container } from 'tsyringe';
-import { PluginRegistry, createKdContainer, createPipelineValidator } from '@kd/core';
+import { PluginRegistry, createKdContainer } from '@kd/core';
+import { createPipelineValidator } from '@kd/core/host';
 import * as pkg from './index.js';
 import { lakdOptionsSchema, lakdPlugin, moduleStartEpochs, register, LakdDistiller, type LakdOptions } from './index.js';
 

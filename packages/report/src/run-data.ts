@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { KdInputError, RUN_FILES, parseMetrics, readRunSummary, type RunFailure, type RunSummary, type RunWarning } from '@kd/core';
+import { KdInputError } from '@kd/core';
+import { RUN_FILES, parseMetrics, readRunSummary, type RunFailure, type RunSummary, type RunWarning } from '@kd/core/host';
 import { recogniseArtifacts, type CalibrationDiagram, type ConfusionMatrix } from './artifact.js';
 
 /** One line of metrics.jsonl, as the trainer writes it. */

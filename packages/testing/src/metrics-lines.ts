@@ -1,4 +1,4 @@
-import { readMetrics, type EpochRecord } from '@kd/core';
+import { readMetrics, type EpochRecord } from '@kd/core/host';
 
 /** One line of a run's metrics.jsonl (core's typed record). */
 export type MetricsLine = EpochRecord;

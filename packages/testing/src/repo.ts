@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { KdRuntime, type ModuleImporter } from '@kd/core';
+import { KdRuntime, type ModuleImporter } from '@kd/core/host';
 
 /** The repository root: its package.json lists the workspace packages that discovery finds. */
 export const repoRoot = resolve(import.meta.dirname, '../../..');

@@ -1,4 +1,5 @@
-import { KdRuntime, RunEvents, type PipelineConfig, type RunResult } from '@kd/core';
+import { RunEvents, type PipelineConfig } from '@kd/core';
+import { KdRuntime, type RunResult } from '@kd/core/host';
 import type { DependencyContainer } from 'tsyringe';
 
 export type Register = (container: DependencyContainer) => void;

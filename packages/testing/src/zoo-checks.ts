@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { LAYERS_MODEL_FILES, loadLayersModelFromDir, saveLayersModelToDir, type LayersNetwork } from '@kd/core';
+import { type LayersNetwork } from '@kd/core';
+import { LAYERS_MODEL_FILES, loadLayersModelFromDir, saveLayersModelToDir } from '@kd/core/host';
 
 /** What a zoo model must match: reference parameter count and stage output shapes (NHWC, no batch dimension). */
 export interface ZooExpectation {

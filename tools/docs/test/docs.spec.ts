@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildPipelineSchema, type KdPlugin } from '@kd/core';
+import { type KdPlugin } from '@kd/core';
+import { buildPipelineSchema } from '@kd/core/host';
 import { expectedDocs, staleDocs } from '../generate.mjs';
 import { MARK_END, MARK_START, optionRows, optionsTable, typeOf, withOptionsTable } from '../render.mjs';
 

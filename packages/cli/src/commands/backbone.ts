@@ -1,4 +1,5 @@
-import { compilePluginSchema, KdInputError, Rng, type KdRuntime, type Network } from '@kd/core';
+import { compilePluginSchema, KdInputError, Rng, type Network } from '@kd/core';
+import { type KdRuntime } from '@kd/core/host';
 
 /**
  * Loads the backbone plugin `name` (a discovered package or `@kd/backbone-<name>`); a missing one is reported with

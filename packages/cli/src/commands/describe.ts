@@ -1,4 +1,5 @@
-import { describeNetwork, KdInputError, selectBackend } from '@kd/core';
+import { KdInputError } from '@kd/core';
+import { describeNetwork, selectBackend } from '@kd/core/host';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { backboneOptions, buildBackbone } from './backbone.js';

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { KdInputError, LAYERS_MODEL_FILES, loadNetwork, NETWORK_FILE, readNetworkFile, saveLayersModelToDir, selectBackend } from '@kd/core';
+import { KdInputError, loadNetwork, NETWORK_FILE } from '@kd/core';
+import { LAYERS_MODEL_FILES, readNetworkFile, saveLayersModelToDir, selectBackend } from '@kd/core/host';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { buildBackbone } from './backbone.js';
