@@ -64,6 +64,12 @@ export interface Network extends TrainableModule {
   stageVariables?(index: number): tf.Variable[];
   /** Optional: a tfjs-layers model of the classifier alone, for export. */
   toLayersModel?(): unknown;
+  /**
+   * Reads this network's weights from `location` itself, for a network whose weights are not kd's (an ONNX model a
+   * teacher runs in another runtime, a foreign layers model). Without it, core loads kd's own format
+   * (`final/network.json` + `network.bin`). `pointer` names the config value for messages.
+   */
+  loadWeights?(location: string, pointer: string): void;
 }
 
 export interface BackboneContext {
