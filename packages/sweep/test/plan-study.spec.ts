@@ -56,7 +56,7 @@ describe('planning a study: expanded, checked and hashed before anything runs', 
     const paths = leafPaths(config).filter((p) => p.join('/') !== 'output/dir');
     expect(paths.length).toBeGreaterThan(20);
     for (const p of paths) {
-      const changed = structuredClone(config) as Record<string, unknown>;
+      const changed = structuredClone(config) as unknown as Record<string, unknown>;
       let node = changed as Record<string | number, unknown>;
       for (const k of p.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
       const last = p[p.length - 1]!;
