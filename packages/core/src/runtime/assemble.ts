@@ -64,7 +64,9 @@ export async function assemblePipeline(
     student = await build(config.student.backbone, 'student');
     if (config.teacher) {
       teacher = await build(config.teacher.backbone, 'teacher');
-      loadNetwork(resolvePath(baseDir, config.teacher.weights), teacher);
+      const weights = resolvePath(baseDir, config.teacher.weights);
+      if (teacher.loadWeights) teacher.loadWeights(weights, '/teacher/weights');
+      else loadNetwork(weights, teacher);
     }
     if (config.distiller) {
       distiller = await registry.get('distiller', config.distiller.name, '/distiller/name').create(config.distiller, ctx);
