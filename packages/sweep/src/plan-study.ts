@@ -24,15 +24,18 @@ export interface PlannedCell extends CellSpec {
 export interface StudyPlan {
   readonly study: Study;
   readonly cells: readonly PlannedCell[];
-  /** How the cells were checked: `full` cells through every check `kd run` makes, the others schema and rules. */
-  readonly checked: { readonly full: number; readonly schema: number; readonly seconds: number };
+  /**
+   * How the cells were checked: every cell against the schema, one cell per group (cells that differ only in the
+   * seed) through the rules past the schema, `full` of those through every check `kd run` makes.
+   */
+  readonly checked: { readonly full: number; readonly groups: number; readonly schema: number; readonly seconds: number };
 }
 
 export interface PlanOptions {
   /**
    * Run the full checks (`KdRuntime.validateFile`: data, teacher weights, networks built) on one cell of every group
-   * of cells that differ only in the seed, which is all a seed can change about whether a run starts. The other cells
-   * get the schema and cross-section checks. Default true; false checks every cell by schema and rules only.
+   * of cells that differ only in the seed (a seed changes nothing about whether a run starts), when its run has yet to
+   * start. Default true; false: the schema for every cell, the rules past it once per group.
    */
   readonly full?: boolean;
   /** Write the cell configs into `<root>/cells/` (default true); false leaves nothing behind (`--dry-run`, `--report`). */
@@ -109,6 +112,14 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
     if (!rootExisted) rmSync(study.root, { recursive: true, force: true });
   };
   mkdirSync(staging, { recursive: true });
+  // Compiling the pipeline schema costs more than checking a config with it: one validator while the set of loaded
+  // plugins stays the same (an axis naming another distiller loads it, and the schema grows).
+  let cached: { key: string; validator: ReturnType<KdRuntime['validator']> } | undefined;
+  const validatorFor = () => {
+    const key = runtime.registry.manifests.map((m) => `${m.kind}/${m.name}@${m.version}`).join(',');
+    if (cached?.key !== key) cached = { key, validator: runtime.validator() };
+    return cached.validator;
+  };
   const texts = new Map<string, string>();
   let full = 0;
   try {
@@ -134,8 +145,7 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
       texts.set(spec.name, text);
       let hash: string;
       try {
-        const checked = await runtime.checkConfigFile(staged);
-        hash = cellHash(checked.config, coreVersion());
+        hash = cellHash(validatorFor().validate(structuredClone(config), staged), coreVersion());
       } catch (e) {
         return fail(e);
       }
@@ -143,18 +153,20 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
       const state = cellState(runDir, hash, spec.name);
       planned.push({ ...spec, hash, config: join(paths.cells, `${spec.name}.json`), runDir, log: join(paths.logs, `${spec.name}.log`), state });
     }
-    if (options.full !== false) {
-      const groups = new Set<string>();
-      for (const c of planned) {
-        if (groups.has(c.group) || (c.state.kind !== 'new' && c.state.kind !== 'restart')) continue;
-        groups.add(c.group);
-        const staged = join(staging, `${c.name}.json`);
-        try {
+    // Cells of a group differ only in the seed, which the schema has checked: the checks past the schema (files,
+    // cross-section rules; with `full`, the assembled pipeline) run once per group.
+    const groups = new Set<string>();
+    for (const c of planned) {
+      if (groups.has(c.group)) continue;
+      groups.add(c.group);
+      const staged = join(staging, `${c.name}.json`);
+      try {
+        if (options.full !== false && (c.state.kind === 'new' || c.state.kind === 'restart')) {
           await runtime.validateFile(staged);
           full++;
-        } catch (e) {
-          cellError(study, c, staged, e);
-        }
+        } else await runtime.checkConfigFile(staged);
+      } catch (e) {
+        cellError(study, c, staged, e);
       }
     }
     if (options.write !== false) {
@@ -166,7 +178,7 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
     }
     rmSync(staging, { recursive: true, force: true });
     if (options.write === false && !rootExisted) rmSync(study.root, { recursive: true, force: true });
-    return { study, cells: planned, checked: { full, schema: planned.length, seconds: (performance.now() - t0) / 1000 } };
+    return { study, cells: planned, checked: { full, groups: groups.size, schema: planned.length, seconds: (performance.now() - t0) / 1000 } };
   } catch (e) {
     cleanup();
     throw e;

@@ -36,7 +36,7 @@ describe('planning a study: expanded, checked and hashed before anything runs', 
     expect(plan.cells.map((c) => c.name)).toEqual(['scratch-lr0.05-s0', 'scratch-lr0.05-s1', 'scratch-lr0.1-s0', 'scratch-lr0.1-s1']);
     expect(plan.cells.every((c) => c.state.kind === 'new')).toBe(true);
     // One full check per group of cells that differ only in the seed.
-    expect(plan.checked).toMatchObject({ full: 2, schema: 4 });
+    expect(plan.checked).toMatchObject({ full: 2, groups: 2, schema: 4 });
     const root = join(work, 'out-grid');
     expect(readdirSync(join(root, 'cells')).sort()).toEqual(plan.cells.map((c) => `${c.name}.json`).sort());
     expect(readdirSync(root).sort()).toEqual(['cells']);

@@ -41,7 +41,7 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   const readOnly = args.dryRun || args.report;
   const plan = await planStudy(study, runtime, { write: !readOnly, full: !args.report });
   const say = (t: string) => io.err(`kd: sweep: ${t}\n`);
-  if (!args.report) say(`${plan.cells.length} cells checked in ${plan.checked.seconds.toFixed(1)} s (${plan.checked.full} through every run check, all by schema and rules)`);
+  if (!args.report) say(`${plan.cells.length} cells checked in ${plan.checked.seconds.toFixed(1)} s (all by the schema; per group of seeds, ${plan.checked.groups} by the rules past it, ${plan.checked.full} through every check kd run makes)`);
 
   if (args.dryRun) {
     if (args.json) io.out(`${JSON.stringify(plan.cells.map((c) => ({ name: c.name, hash: c.hash, state: c.state.kind, overrides: c.overrides, base: c.base })), null, 2)}\n`);
