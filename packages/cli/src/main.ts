@@ -12,6 +12,7 @@ import { planCommand } from './commands/plan.js';
 import { describeCommand } from './commands/describe.js';
 import { exportCommand } from './commands/export.js';
 import { reportCommand } from './commands/report.js';
+import { importCommand } from './commands/import.js';
 import { sweepCommand } from './commands/sweep.js';
 import { runFromCommand } from './commands/run-from.js';
 
@@ -49,6 +50,11 @@ usage:
                                        one page comparing several runs: metrics side by side, overlaid curves
   kd report <bench-results/name.json> [--out <file>]
                                        a benchmark aggregate as a page (default: beside it, name.html)
+  kd import pytorch <checkpoint.pth> <out-dir> --backbone <name> [--options json] --num-classes <n>
+                    [--input 32,32,3] [--reference ref.json] [--json]
+                                       a PyTorch state dict (mdistiller/RepDistiller CIFAR zoo, torchvision
+                                       ResNets) as a kd teacher directory for teacher.weights; with a reference
+                                       (inputs + the source's logits), a parity report
 
 exit codes: 0 ok, 2 invalid input, 1 failure, 130/143 interrupted (Ctrl-C / SIGTERM)
 KD_DEBUG=1 prints the stack trace of a failure
@@ -138,6 +144,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         emit: { type: 'string' },
         jobs: { type: 'string' },
         report: { type: 'boolean', default: false },
+        backbone: { type: 'string' },
+        reference: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -189,6 +197,23 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
       case 'export':
         if (positionals.length !== 2) throw new UsageError(`kd export takes <run-dir> <out-dir>, got ${positionals.length} arguments`);
         return await exportCommand({ runDir: positionals[0]!, outDir: positionals[1]!, json: values.json }, io, options);
+      case 'import':
+        if (positionals.length !== 3) throw new UsageError('usage: kd import pytorch <checkpoint.pth> <out-dir> --backbone <name> [--options json] --num-classes <n> [--input h,w,c] [--reference ref.json] [--json]');
+        return await importCommand(
+          {
+            format: positionals[0]!,
+            source: positionals[1]!,
+            outDir: positionals[2]!,
+            backbone: values.backbone,
+            options: values.options,
+            numClasses: values['num-classes'],
+            input: values.input,
+            reference: values.reference,
+            json: values.json,
+          },
+          io,
+          options,
+        );
       case 'report':
         if (positionals.length === 0) throw new UsageError('kd report takes one or more run directories (or a bench .json)');
         return await reportCommand({ targets: positionals, ...(values.out ? { out: values.out } : {}), json: values.json }, io);

@@ -3,6 +3,7 @@ import { describeNetwork, selectBackend } from '@kd/core/host';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { backboneOptions, buildBackbone } from './backbone.js';
+import { parseInput, parseNumClasses, parseOptions } from './backbone-args.js';
 
 export interface DescribeArgs {
   readonly what: string;
@@ -22,33 +23,6 @@ export interface BackboneDescription {
   readonly flops: number | null;
   readonly stages: readonly { readonly name: string; readonly outputShape: readonly number[] }[];
   readonly features: Readonly<Record<string, readonly number[]>>;
-}
-
-function parseNumClasses(v: string | undefined): number {
-  if (v === undefined) throw new KdInputError('kd describe backbone: --num-classes <n> is required');
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new KdInputError(`--num-classes: got ${JSON.stringify(v)}; expected an integer >= 1`);
-  return n;
-}
-
-function parseInput(v: string | undefined): [number, number, number] {
-  if (v === undefined) return [32, 32, 3];
-  const parts = v.split(/[,x]/).map((s) => Number(s.trim()));
-  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n) || n < 1))
-    throw new KdInputError(`--input: got ${JSON.stringify(v)}; expected height,width,channels (e.g. 32,32,3)`);
-  return parts as [number, number, number];
-}
-
-function parseOptions(v: string | undefined): Record<string, unknown> {
-  if (v === undefined) return {};
-  let o: unknown;
-  try {
-    o = JSON.parse(v);
-  } catch (e) {
-    throw new KdInputError(`--options: not valid JSON (${(e as Error).message})`);
-  }
-  if (!o || typeof o !== 'object' || Array.isArray(o)) throw new KdInputError('--options: expected a JSON object');
-  return o as Record<string, unknown>;
 }
 
 /** `kd describe backbone <name> --num-classes <n> [--input h,w,c] [--options json] [--json]`: a backbone built, not trained. */
