@@ -20,7 +20,7 @@ export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunR
 export { Session, type SessionStepOptions } from './runtime/session.js';
 export { trainingStep, type StepParts, type StepResult } from './engine/training-step.js';
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';
-export { satisfiesSimpleRange, skewWarning } from './plugin/version-skew.js';
+export { skewWarning } from './plugin/version-skew.js';
 export { deployedStudent } from './engine/trainer.js';
 export { createPipelineValidator, type PipelineValidator } from './schema/validator.js';
 export {
