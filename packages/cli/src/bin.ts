@@ -2,6 +2,13 @@
 import 'reflect-metadata';
 import { describeError, main } from './main.js';
 
+// `kd schema | head` closes the pipe early: that is the reader's choice, not a failure of kd.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isInputError } from '@kd/core';
-import { isRunError } from '@kd/core/host';
+import { coreVersion, isRunError } from '@kd/core/host';
 import { processIo, type CliIo } from './io.js';
 import type { CliOptions } from './runtime.js';
 import { runCommand } from './commands/run.js';
@@ -19,6 +20,7 @@ import { runFromCommand } from './commands/run-from.js';
 export const USAGE = `kd — knowledge distillation for TensorFlow.js
 
 usage:
+  kd --version                         kd's, @kd/core's and Node's versions
   kd run <config.json> [--json]        train (and distil) as the config says; writes a run directory
   kd run --resume <run-dir> [--json]   continue an interrupted run from its last checkpoint
   kd run --from <jobs.jsonl> --index <i> [--json]
@@ -61,6 +63,14 @@ KD_DEBUG=1 prints the stack trace of a failure
 `;
 
 class UsageError extends Error {}
+
+function cliVersion(): string {
+  try {
+    return String((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+  } catch {
+    return 'unknown';
+  }
+}
 
 const LOCAL_PLUGIN_COMMANDS = new Set(['run', 'validate', 'plan']);
 
@@ -149,6 +159,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
+    if (command === '--version' || command === '-v' || command === 'version') {
+      io.out(`kd ${cliVersion()} (@kd/core ${coreVersion()}, Node ${process.version})\n`);
+      return 0;
+    }
     if (values.help || command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.out(USAGE);
       return command === undefined ? 2 : 0;

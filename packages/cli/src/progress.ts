@@ -1,5 +1,6 @@
 import type { RunEvents } from '@kd/core';
 import type { CliIo } from './io.js';
+import { formatMetric } from './format-metric.js';
 
 function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
@@ -56,7 +57,7 @@ export function attachProgress(events: RunEvents, io: CliIo, label = ''): void {
   events.on('epochEnd', (e) => {
     const r = e.record as { loss: Record<string, number>; time: { seconds: number; imagesPerSecond: number } };
     const metrics = Object.entries(e.metrics)
-      .map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`)
+      .map(([k, v]) => formatMetric(k, v))
       .join('  ');
     const losses = Object.entries(r.loss)
       .map(([k, v]) => `${k} ${fmt(v)}`)

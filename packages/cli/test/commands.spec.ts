@@ -61,3 +61,22 @@ describe('inspection commands', () => {
     expect(text.stdout).toContain('trainable parameters');
   });
 });
+
+describe('the kd binary as a shell sees it', () => {
+  it('kd --version names kd, core and Node', async () => {
+    const io = captureIo();
+    expect(await main(['--version'], io)).toBe(0);
+    expect(io.stdout).toMatch(/^kd \d+\.\d+\.\d+ \(@kd\/core \d+\.\d+\.\d+, Node v\d+/);
+  });
+
+  it('kd schema | head: a closed pipe is not a failure (no EPIPE crash)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { repoRoot } = await import('@kd/testing');
+    const bin = join(repoRoot, 'packages/cli/src/bin.ts');
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node --conditions=@kd/source --import @swc-node/register/esm-register ${bin} schema | head -c 10`], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.stdout).toHaveLength(10);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.status).toBe(0);
+  });
+});

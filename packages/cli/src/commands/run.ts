@@ -4,6 +4,7 @@ import { stopOnSignals } from '../stop-on-signals.js';
 import { tryWriteRunReport } from '@kd/report';
 import type { CliIo } from '../io.js';
 import { attachProgress } from '../progress.js';
+import { formatMetric } from '../format-metric.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 
 /** `kd run <config>` or `kd run --resume <run-dir>`. */
@@ -37,7 +38,7 @@ export async function runCommand(args: { config?: string; resume?: string; json:
   if (args.json) io.out(`${JSON.stringify({ runDir: result.runDir, ...result.summary }, null, 2)}\n`);
   else {
     const final = result.summary['final'] as Record<string, number>;
-    const parts = Object.entries(final).map(([k, v]) => `${k} ${(v * 100).toFixed(2)}%`);
+    const parts = Object.entries(final).map(([k, v]) => formatMetric(k, v));
     io.out(`run finished: ${result.runDir}\n${parts.length ? `final: ${parts.join('  ')}\n` : ''}`);
   }
   return 0;
