@@ -96,19 +96,22 @@ describe('kd sweep', () => {
     const file = study('kill.json', 'kill');
     const child = spawn(process.execPath, ['--conditions=@kd/source', '--import', '@swc-node/register/esm-register', join(repoRoot, 'packages/cli/src/bin.ts'), 'sweep', file, '--jobs', '2'], {
       cwd: repoRoot,
-      env: { ...process.env },
+      // Each cell pauses itself in its second epoch (8 steps an epoch), so the kill always lands mid-run, after the
+      // first epoch's checkpoint; the sweep passes its environment on to the cells.
+      env: { ...process.env, KD_CRASH_AT: 'step:12:SIGSTOP' },
       stdio: 'ignore',
       detached: true,
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const checkpointed = (c: string) => existsSync(join(work, 'kill', 'runs', c, 'checkpoints', 'latest.json'));
-    // Once the first two cells are past their first epoch (a checkpoint each) and before they finish.
     const deadline = Date.now() + 60_000;
     while (!(checkpointed('kd-s0') && checkpointed('kd-s1')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     process.kill(-child.pid!, 'SIGKILL');
     expect(await exited).toBe('SIGKILL');
     const interrupted = CELLS.filter((c) => checkpointed(c) && !existsSync(join(work, 'kill', 'runs', c, 'summary.json')));
-    expect(interrupted.length, 'no cell was caught mid-run').toBeGreaterThan(0);
+    // --jobs 2: the first two cells were mid-run, the other two never started.
+    expect(interrupted).toEqual(['kd-s0', 'kd-s1']);
+    expect(existsSync(join(work, 'kill', 'runs', 'dkd-s0'))).toBe(false);
 
     const e = ok(await runKd(['sweep', file, '--jobs', '2']));
     for (const c of interrupted) expect(e.stderr).toContain(`resuming ${c}`);
