@@ -48,7 +48,6 @@ export type OrtReply =
  * body, and it loads onnxruntime-node from the path the main thread resolved.
  */
 export function ortWorkerMain(): void {
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { ortPath, replies, done } = workerData as OrtWorkerData;
   const ort = require(ortPath) as typeof import('onnxruntime-node');
