@@ -43,7 +43,7 @@ describe('an ONNX file is untrusted input: every mismatch is a KdInputError nami
 
   it('bytes that are not an ONNX model', () => {
     writeFileSync(join(work, 'garbage.onnx'), Buffer.from('this is not a protobuf model, just text pretending to be one'.repeat(20)));
-    expect(loadError(join(work, 'garbage.onnx'))).toMatch(/is not a model ONNX Runtime can open: ONNX Runtime says: /);
+    expect(loadError(join(work, 'garbage.onnx'))).toMatch(/could not be opened by ONNX Runtime \(execution providers: cpu\): ONNX Runtime says: /);
   });
 
   it('an output name the model lacks, listing the outputs it has', () => {

@@ -72,7 +72,8 @@ export class OnnxNetwork implements Network {
         ...(this.options.threads > 0 ? { intraOpNumThreads: this.options.threads } : {}),
       });
     } catch (e) {
-      throw this.ortFailure(e, where, 'is not a model ONNX Runtime can open');
+      // A corrupt file and a missing provider library both land here; ORT's own message tells which.
+      throw this.ortFailure(e, where, `could not be opened by ONNX Runtime (execution providers: ${this.options.executionProviders.join(', ')})`);
     }
     const input = this.checkInput(info, where);
     const named = (option: string, name: string): string => {
@@ -247,7 +248,8 @@ export class OnnxNetwork implements Network {
 
   private ortFailure(e: unknown, where: string, what: string): Error {
     if (!(e instanceof OrtError)) return e as Error;
-    return new KdInputError(`${where} ${what}: ONNX Runtime says: ${e.message}`);
+    // ORT appends its colourised log line to some messages: the terminal escapes are noise in a CLI error.
+    return new KdInputError(`${where} ${what}: ONNX Runtime says: ${e.message.replace(/\x1b\[[0-9;]*m/g, '').trim()}`);
   }
 
   private toKdLayout(perImage: readonly number[]): readonly number[] {
