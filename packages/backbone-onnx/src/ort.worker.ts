@@ -48,9 +48,11 @@ export type OrtReply =
  * body, and it loads onnxruntime-node from the path the main thread resolved.
  */
 export function ortWorkerMain(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports -- an eval'd worker body has no module scope to import in */
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { ortPath, replies, done } = workerData as OrtWorkerData;
   const ort = require(ortPath) as typeof import('onnxruntime-node');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   let session: import('onnxruntime-node').InferenceSession | undefined;
 
   const describe = (m: import('onnxruntime-node').InferenceSession.ValueMetadata): OrtValueInfo => ({

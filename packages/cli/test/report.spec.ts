@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunEvents } from '@kd/core';
 import { main } from '../src/main.js';
 import { sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { captureIo } from './helpers.js';
@@ -108,7 +109,7 @@ describe('run reports from the CLI', () => {
   it('reports a run that fails partway as failed, with the epochs it finished; resuming turns it into a finished report', async () => {
     const file = writeConfig(work, 'b.json', small('run-b'));
     const io = captureIo();
-    const crash = { attach: (events: import('@kd/core').RunEvents) => events.on('epochEnd', (e) => { if (e.epoch === 0) throw new Error('simulated crash <after epoch 1>'); }) };
+    const crash = { attach: (events: RunEvents) => events.on('epochEnd', (e) => { if (e.epoch === 0) throw new Error('simulated crash <after epoch 1>'); }) };
     expect(await main(['run', file], io, { importer: sourceImporter, ...crash })).toBe(1);
     const runDir = join(work, 'run-b');
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
@@ -133,7 +134,7 @@ describe('run reports from the CLI', () => {
   it('keeps a run successful when its report cannot be written, with a warning', async () => {
     const runDir = join(work, 'run-c');
     // A directory where the report file should go (made once the run has ended) makes the final rename fail.
-    const blockReport = { attach: (events: import('@kd/core').RunEvents) => events.on('runEnd', () => void mkdirSync(join(runDir, 'report.html'), { recursive: true })) };
+    const blockReport = { attach: (events: RunEvents) => events.on('runEnd', () => void mkdirSync(join(runDir, 'report.html'), { recursive: true })) };
     const io = captureIo();
     const cfg = small('run-c');
     cfg['training'] = { ...(cfg['training'] as object), seed: 8 };

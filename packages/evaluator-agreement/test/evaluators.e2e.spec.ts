@@ -67,7 +67,10 @@ describe('evaluators in a KD run (KdRuntime, Fashion-MNIST subset, tiny CNNs)', 
       for (const key of ['student.nonFinite', 'teacher.nonFinite', 'agreement.nonFinite', 'calibration.student.nonFinite', 'calibration.teacher.nonFinite'])
         expect(m[key], key).toBe(0);
       for (const key of ['student.top1', 'agreement.top1', 'calibration.student.ece', 'calibration.student.mce', 'similarity.cka.last-last'])
-        expect(m[key]!, key).toBeGreaterThanOrEqual(0), expect(m[key]!, key).toBeLessThanOrEqual(1);
+      {
+        expect(m[key]!, key).toBeGreaterThanOrEqual(0);
+        expect(m[key]!, key).toBeLessThanOrEqual(1);
+      }
       expect(m['agreement.kl']).toBeGreaterThan(0);
       expect(m['efficiency.teacher.params']).toBeGreaterThan(m['efficiency.student.params']!);
       expect(m['efficiency.batchSize']).toBe(32);

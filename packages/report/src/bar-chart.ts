@@ -30,7 +30,10 @@ export function barChart(o: BarChartOptions): string {
   const height = o.height ?? 280;
   const lows = o.bars.map((b) => b.value - (b.error ?? 0));
   const highs = o.bars.map((b) => b.value + (b.error ?? 0));
-  if (o.reference) lows.push(o.reference.value), highs.push(o.reference.value);
+  if (o.reference) {
+    lows.push(o.reference.value);
+    highs.push(o.reference.value);
+  }
   const finite = (xs: number[]) => xs.filter(Number.isFinite);
   const lo = Math.min(...finite(lows), Infinity);
   const hi = Math.max(...finite(highs), -Infinity);

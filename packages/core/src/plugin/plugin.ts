@@ -59,10 +59,13 @@ interface PluginBase<K extends PluginKind, F> {
   readonly services?: (container: DependencyContainer) => void;
 }
 
+// A registry holds plugins of every options type; the composed schema guarantees each one's options at run time.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export type DatasetPlugin<O = any> = PluginBase<'dataset', DatasetFactory<O>>;
 export type BackbonePlugin<O = any> = PluginBase<'backbone', BackboneFactory<O>>;
 export type DistillerPlugin<O = any> = PluginBase<'distiller', DistillerFactory<O>>;
 export type EvaluatorPlugin<O = any> = PluginBase<'evaluator', EvaluatorFactory<O>>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** A plugin: a plain object of manifest, options schema and factory. */
 export type KdPlugin = DatasetPlugin | BackbonePlugin | DistillerPlugin | EvaluatorPlugin;
