@@ -42,7 +42,10 @@ export default [
     files: ['**/*.ts', '**/*.mts', '**/*.mjs'],
     rules: {
       // Unused names are already an error of the compiler (noUnusedLocals); `_` marks a deliberately unused one.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {
@@ -56,7 +59,15 @@ export default [
     plugins: { '@nx': nx },
     rules: {
       // Benchmarks and tests load core lazily to time backends; that is not a reason to forbid static imports elsewhere.
-      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints, checkDynamicDependenciesExceptions: ['@kd/core', '@kd/core/host'] }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints,
+          checkDynamicDependenciesExceptions: ['@kd/core', '@kd/core/host'],
+        },
+      ],
     },
   },
   {
@@ -64,7 +75,10 @@ export default [
     files: ['packages/{backbone,dataset,distiller,evaluator}-*/src/**/*.ts'],
     ignores: tests,
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@kd/core/host', message: 'a plugin imports @kd/core; @kd/core/host is for hosts (CLI, tools, tests)' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@kd/core/host', message: 'a plugin imports @kd/core; @kd/core/host is for hosts (CLI, tools, tests)' }] },
+      ],
     },
   },
   prettier,

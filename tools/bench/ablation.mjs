@@ -44,7 +44,15 @@ const CONFIGS = {
   G: { ...base, threads: 2, oneDnn: 'all', what: '+ per-channel element-wise, BN, sums in the addon' },
   H: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, what: '+ whole training batch norm, one kernel each way' },
   I: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, sgdKernel: true, what: '+ SGD update, one kernel per parameter' },
-  J: { ...base, threads: 2, oneDnn: 'all', bnTraining: true, sgdKernel: true, relu: true, what: '+ Relu and its gradient, one kernel each' },
+  J: {
+    ...base,
+    threads: 2,
+    oneDnn: 'all',
+    bnTraining: true,
+    sgdKernel: true,
+    relu: true,
+    what: '+ Relu and its gradient, one kernel each',
+  },
 };
 const COPY_KERNELS = ['Identity', 'Cast', 'Slice'];
 const ELEMENTWISE_KERNELS = ['Multiply', 'Add', 'Sub', 'FusedBatchNorm', 'Sum', 'Mean', 'Relu'];
@@ -121,18 +129,29 @@ if (a.child) await child(a.child);
 else {
   const results = [];
   for (const name of Object.keys(CONFIGS)) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name, '--steps', a.steps, '--warmup', a.warmup, '--batch', a.batch], {
-      encoding: 'utf8',
-      env: { ...process.env, KD_WASM_THREADS: '' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--child', name, '--steps', a.steps, '--warmup', a.warmup, '--batch', a.batch],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, KD_WASM_THREADS: '' },
+      },
+    );
     if (r.status !== 0) throw new Error(`configuration ${name} failed: ${r.stderr.slice(-1500)}`);
     results.push(JSON.parse(r.stdout.trim().split('\n').pop()));
   }
   console.log('config  what                                              model       img/s   CPU ms/step');
   for (const c of results)
     for (const row of c.rows)
-      console.log(`${c.config.padEnd(7)} ${c.what.padEnd(49)} ${row.variant.padEnd(10)} ${row.imgPerSec.toFixed(1).padStart(6)}  ${row.cpuMs.toFixed(0).padStart(8)}`);
-  const report = { what: 'SGD step, batch ' + a.batch + ', 32x32x3, 100 classes, wasm', at: new Date().toISOString(), node: process.version, results };
+      console.log(
+        `${c.config.padEnd(7)} ${c.what.padEnd(49)} ${row.variant.padEnd(10)} ${row.imgPerSec.toFixed(1).padStart(6)}  ${row.cpuMs.toFixed(0).padStart(8)}`,
+      );
+  const report = {
+    what: 'SGD step, batch ' + a.batch + ', 32x32x3, 100 classes, wasm',
+    at: new Date().toISOString(),
+    node: process.version,
+    results,
+  };
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'ablation.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report));

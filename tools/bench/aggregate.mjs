@@ -15,7 +15,9 @@ import { parseArgs } from 'node:util';
 import { MODE_DOCS, MODES, benchMarkdown, mergeResults, orderMethods, placeholderMarkdown } from './lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const { values: a } = parseArgs({ options: { mode: { type: 'string', default: 'standard' }, out: { type: 'string', default: join(root, 'docs') } } });
+const { values: a } = parseArgs({
+  options: { mode: { type: 'string', default: 'standard' }, out: { type: 'string', default: join(root, 'docs') } },
+});
 if (!MODES.includes(a.mode)) {
   process.stderr.write(`aggregate: --mode: got ${JSON.stringify(a.mode)}; expected one of ${MODES.join(', ')}\n`);
   process.exit(2);
@@ -27,9 +29,12 @@ function sources() {
   for (const pkg of readdirSync(join(root, 'packages')).sort()) {
     const dir = a.mode === 'standard' ? join(root, 'packages', pkg, 'bench-results') : join(root, 'packages', pkg, 'bench-results', a.mode);
     if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const json = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      if (json.results && json.teacher && (json.mode ?? 'standard') === a.mode) found.push({ pkg, file: join(dir, f), source: join(dir, f).slice(root.length + 1), json });
+      if (json.results && json.teacher && (json.mode ?? 'standard') === a.mode)
+        found.push({ pkg, file: join(dir, f), source: join(dir, f).slice(root.length + 1), json });
     }
   }
   return found;
@@ -37,7 +42,9 @@ function sources() {
 
 const files = sources();
 if (!files.length) {
-  process.stderr.write(`aggregate: no ${a.mode} bench results under packages/*/bench-results; run nx run-many -t bench${a.mode === 'standard' ? '' : ` -c ${a.mode}`} first\n`);
+  process.stderr.write(
+    `aggregate: no ${a.mode} bench results under packages/*/bench-results; run nx run-many -t bench${a.mode === 'standard' ? '' : ` -c ${a.mode}`} first\n`,
+  );
   process.exit(2);
 }
 const merged = mergeResults(files);
@@ -49,8 +56,18 @@ const memory = join(root, 'packages/distiller-lakd/bench-results/memory.json');
 const sections = [];
 if (existsSync(memory) && a.mode !== 'smoke') {
   const m = JSON.parse(readFileSync(memory, 'utf8'));
-  sections.push('## LAKD memory', '', `Peak tensor memory of one training step, ${m.teacher} → ${m.student}, batch ${m.batch}, ${m.backend}:`, '');
-  sections.push('| method | peak MiB | ÷ KD |', '|---|---:|---:|', ...m.rows.map((r) => `| ${r.method} | ${(r.peakBytes / 2 ** 20).toFixed(1)} | ${r.ratioToKd.toFixed(3)} |`), '');
+  sections.push(
+    '## LAKD memory',
+    '',
+    `Peak tensor memory of one training step, ${m.teacher} → ${m.student}, batch ${m.batch}, ${m.backend}:`,
+    '',
+  );
+  sections.push(
+    '| method | peak MiB | ÷ KD |',
+    '|---|---:|---:|',
+    ...m.rows.map((r) => `| ${r.method} | ${(r.peakBytes / 2 ** 20).toFixed(1)} | ${r.ratioToKd.toFixed(3)} |`),
+    '',
+  );
 }
 const lines = benchMarkdown({
   mode: a.mode,

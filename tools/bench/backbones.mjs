@@ -16,10 +16,27 @@ import { container } from 'tsyringe';
 /** Models per package: [label, options, imagenet layout]. */
 const MODELS = {
   '@kd/backbone-resnet': [
-    ...['resnet8', 'resnet14', 'resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110', 'resnet8x4', 'resnet32x4', 'cifar_resnet18', 'cifar_resnet50'].map((v) => [v, { variant: v }, false]),
+    ...[
+      'resnet8',
+      'resnet14',
+      'resnet20',
+      'resnet32',
+      'resnet44',
+      'resnet56',
+      'resnet110',
+      'resnet8x4',
+      'resnet32x4',
+      'cifar_resnet18',
+      'cifar_resnet50',
+    ].map((v) => [v, { variant: v }, false]),
     ...['resnet18', 'resnet34', 'resnet50'].map((v) => [v, { variant: v }, true]),
   ],
-  '@kd/backbone-wrn': [[16, 1], [16, 2], [40, 1], [40, 2]].map(([d, w]) => [`wrn_${d}_${w}`, { depth: d, widen: w }, false]),
+  '@kd/backbone-wrn': [
+    [16, 1],
+    [16, 2],
+    [40, 1],
+    [40, 2],
+  ].map(([d, w]) => [`wrn_${d}_${w}`, { depth: d, widen: w }, false]),
   '@kd/backbone-vgg': ['vgg8', 'vgg11', 'vgg13', 'vgg16', 'vgg19'].map((v) => [v, { variant: v }, false]),
   '@kd/backbone-mobilenet': [
     ['mobilenetv2', { variant: 'mobilenetv2' }, false],
@@ -88,11 +105,24 @@ for (const backendName of a.backends.split(',')) {
     const classes = imagenet ? 1000 : 100;
     const o = { name: plugin.manifest.name, ...options };
     compilePluginSchema(plugin.manifest)(o);
-    const net = await plugin.create(o, { container, baseDir: '.', numClasses: classes, inputShape: [size, size, 3], rng: new Rng(1), scope: 'bench' });
+    const net = await plugin.create(o, {
+      container,
+      baseDir: '.',
+      numClasses: classes,
+      inputShape: [size, size, 3],
+      rng: new Rng(1),
+      scope: 'bench',
+    });
     const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 2);
-    const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32');
+    const y = tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % classes),
+      'int32',
+    );
     const vars = net.trainableVariables();
-    const opt = new Optimizer({ type: 'sgd', lr: 0.01, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+    const opt = new Optimizer(
+      { type: 'sgd', lr: 0.01, momentum: 0.9 },
+      vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })),
+    );
     const infer = timed(() => tf.tidy(() => void net.apply(x, { training: false }).logits.dataSync()));
     const train = timed(() =>
       tf.tidy(() => {
@@ -100,9 +130,20 @@ for (const backendName of a.backends.split(',')) {
         opt.applyGradients(grads);
       }),
     );
-    const row = { model: label, backend: choice.name, input: [size, size, 3], batch, params: net.countParams(), flops: net.countFlops?.() ?? null, inferImgPerSec: batch / infer, trainImgPerSec: batch / train };
+    const row = {
+      model: label,
+      backend: choice.name,
+      input: [size, size, 3],
+      batch,
+      params: net.countParams(),
+      flops: net.countFlops?.() ?? null,
+      inferImgPerSec: batch / infer,
+      trainImgPerSec: batch / train,
+    };
     rows.push(row);
-    console.log(`${label.padEnd(18)} ${choice.name.padEnd(6)} ${String(size).padStart(3)}px b${String(batch).padEnd(3)} infer ${row.inferImgPerSec.toFixed(1).padStart(8)} img/s   train ${row.trainImgPerSec.toFixed(1).padStart(7)} img/s`);
+    console.log(
+      `${label.padEnd(18)} ${choice.name.padEnd(6)} ${String(size).padStart(3)}px b${String(batch).padEnd(3)} infer ${row.inferImgPerSec.toFixed(1).padStart(8)} img/s   train ${row.trainImgPerSec.toFixed(1).padStart(7)} img/s`,
+    );
     opt.dispose();
     net.dispose();
     x.dispose();
@@ -111,4 +152,7 @@ for (const backendName of a.backends.split(',')) {
 }
 for (const s of skipped) console.log(`note: backend ${s.backend} skipped: ${s.why}`);
 mkdirSync(a.out, { recursive: true });
-writeFileSync(join(a.out, `${a.smoke ? 'smoke-' : ''}backbones-${a.package.split('/').pop()}.json`), `${JSON.stringify({ package: a.package, rows, skipped, at: new Date().toISOString() }, null, 2)}\n`);
+writeFileSync(
+  join(a.out, `${a.smoke ? 'smoke-' : ''}backbones-${a.package.split('/').pop()}.json`),
+  `${JSON.stringify({ package: a.package, rows, skipped, at: new Date().toISOString() }, null, 2)}\n`,
+);

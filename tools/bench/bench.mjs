@@ -59,12 +59,15 @@ const THREADS = { teacher: 2, student: 1 };
 if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs (or KD_BENCH_JOBS): got ${JSON.stringify(values.jobs)}; expected an integer >= 1`);
 const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
 if (epochs !== undefined && mode !== 'full') fail('--epochs applies to full mode only (--full)');
-if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) fail(`--epochs: got ${JSON.stringify(values.epochs)}; expected an integer >= 1`);
-const methods = values['teacher-only'] ? [] : positionals.map((p) => {
-  const i = p.indexOf('=');
-  if (i < 1) fail(`expected <method>=<config.json>, got "${p}"`);
-  return { method: p.slice(0, i), config: resolve(p.slice(i + 1)) };
-});
+if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1))
+  fail(`--epochs: got ${JSON.stringify(values.epochs)}; expected an integer >= 1`);
+const methods = values['teacher-only']
+  ? []
+  : positionals.map((p) => {
+      const i = p.indexOf('=');
+      if (i < 1) fail(`expected <method>=<config.json>, got "${p}"`);
+      return { method: p.slice(0, i), config: resolve(p.slice(i + 1)) };
+    });
 if (methods.length === 0 && !values['teacher-only']) fail('no method configs given');
 const out = mode === 'standard' ? resolve(values.out) : join(resolve(values.out), mode);
 
@@ -91,7 +94,11 @@ function kdRun(config, label, { alone = false } = {}) {
   return new Promise((resolvePromise) => {
     const env = { ...process.env, KD_PROGRESS_LABEL: label, KD_WASM_THREADS: String(alone ? THREADS.teacher : THREADS.student) };
     // The bench's configs are the repository's own, so the local plugin modules they list may be imported.
-    const child = spawn(process.execPath, [kd, 'run', config, '--json', '--allow-local-plugins'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    const child = spawn(process.execPath, [kd, 'run', config, '--json', '--allow-local-plugins'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env,
+    });
     children.add(child);
     const chunks = [];
     child.stdout.on('data', (c) => chunks.push(c));
@@ -132,10 +139,14 @@ const teacherJson = JSON.parse(readFileSync(teacherConfig, 'utf8'));
 const teacherDir = resolve(dirname(teacherConfig), teacherJson.output.dir);
 const teacherHash = createHash('sha256').update(readFileSync(teacherConfig)).digest('hex');
 if (values.teacherDir && resolve(root, values.teacherDir) !== teacherDir)
-  fail(`the teacher config writes ${teacherDir}, but the Nx target declares ${resolve(root, values.teacherDir)} as its output (tools/bench/package.json, teacherDir): make them agree`);
+  fail(
+    `the teacher config writes ${teacherDir}, but the Nx target declares ${resolve(root, values.teacherDir)} as its output (tools/bench/package.json, teacherDir): make them agree`,
+  );
 const stamp = join(teacherDir, 'bench-source.sha256');
 /** A run directory holding a finished run (summary.json records failed and interrupted runs too). */
-const finished = (dir) => existsSync(join(dir, 'summary.json')) && (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).status ?? 'finished') === 'finished';
+const finished = (dir) =>
+  existsSync(join(dir, 'summary.json')) &&
+  (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).status ?? 'finished') === 'finished';
 if (!finished(teacherDir) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== teacherHash) {
   process.stderr.write(`bench: training the bench teacher (${teacherConfig})\n`);
   await kdRun(teacherConfig, 'teacher', { alone: true });
@@ -170,7 +181,10 @@ function seeded(config, method, seed) {
  * directory aside), the teacher's weights stamp and the code (git HEAD plus uncommitted changes).
  */
 const git = (...a) => spawnSync('git', a, { cwd: root }).stdout?.toString() ?? '';
-const codeStamp = createHash('sha256').update(git('rev-parse', 'HEAD')).update(git('diff', 'HEAD', '--', 'packages', 'tools')).digest('hex');
+const codeStamp = createHash('sha256')
+  .update(git('rev-parse', 'HEAD'))
+  .update(git('diff', 'HEAD', '--', 'packages', 'tools'))
+  .digest('hex');
 async function cachedRun(file, label) {
   const c = JSON.parse(readFileSync(file, 'utf8'));
   const key = createHash('sha256')
@@ -209,7 +223,10 @@ for (const [m, { method, config }] of methods.entries()) {
   const runs = [];
   for (let seed = 0; seed < seeds; seed++) {
     const summary = summaries[m * seeds + seed];
-    const lines = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     runs.push({
       seed,
       last: summary.final['student.top1'],
@@ -259,12 +276,17 @@ renameSync(`${file}.tmp`, file);
 
 const pct = (s) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
 console.log(`\nbench ${values.name}: ${seeds} seed(s); teacher ${(100 * report.teacher.top1).toFixed(2)}% (${report.teacher.config})`);
-console.log(`${'method'.padEnd(12)} ${'last-epoch top-1 %'.padStart(19)} ${'best-epoch top-1 %'.padStart(19)} ${'img/s'.padStart(7)} ${'s/run'.padStart(6)}`);
+console.log(
+  `${'method'.padEnd(12)} ${'last-epoch top-1 %'.padStart(19)} ${'best-epoch top-1 %'.padStart(19)} ${'img/s'.padStart(7)} ${'s/run'.padStart(6)}`,
+);
 for (const [m, r] of Object.entries(results))
-  console.log(`${m.padEnd(12)} ${pct(r.last).padStart(19)} ${pct(r.best).padStart(19)} ${r.imagesPerSecond.mean.toFixed(0).padStart(7)} ${r.seconds.mean.toFixed(0).padStart(6)}`);
+  console.log(
+    `${m.padEnd(12)} ${pct(r.last).padStart(19)} ${pct(r.best).padStart(19)} ${r.imagesPerSecond.mean.toFixed(0).padStart(7)} ${r.seconds.mean.toFixed(0).padStart(6)}`,
+  );
 if (results.scratch)
   for (const [m, r] of Object.entries(results))
-    if (m !== 'scratch') console.log(`Δ ${m} − scratch (last epoch): ${(100 * (r.last.mean - results.scratch.last.mean)).toFixed(2)} points`);
+    if (m !== 'scratch')
+      console.log(`Δ ${m} − scratch (last epoch): ${(100 * (r.last.mean - results.scratch.last.mean)).toFixed(2)} points`);
 console.log(`written: ${file}`);
 // The same results as a self-contained HTML page (table, Δ vs scratch, accuracy bars, mean curves); a failure to
 // render never loses the JSON above.

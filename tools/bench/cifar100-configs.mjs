@@ -76,17 +76,53 @@ export const TEACHER_REFERENCE = { resnet56: 72.34, resnet110: 74.31, resnet32x4
  * student accuracies per method (`null`: no published number could be verified; see README).
  */
 export const PAIRS = [
-  { teacher: 'resnet56', student: 'resnet20', dkdBeta: 2, reference: { scratch: 69.06, kd: 70.66, fitnet: 69.21, at: 70.55, ft: 69.84, dkd: 71.97 } },
-  { teacher: 'resnet110', student: 'resnet32', dkdBeta: 2, reference: { scratch: 71.14, kd: 73.08, fitnet: 71.06, at: 72.31, ft: 72.37, dkd: 74.11 } },
-  { teacher: 'resnet32x4', student: 'resnet8x4', dkdBeta: 8, reference: { scratch: 72.5, kd: 73.33, fitnet: 73.5, at: 73.44, ft: 72.86, dkd: 76.32 } },
-  { teacher: 'wrn-40-2', student: 'wrn-16-2', dkdBeta: 6, reference: { scratch: 73.26, kd: 74.92, fitnet: 73.58, at: 74.08, ft: 73.25, dkd: 76.24 }, dkdSource: DKD_PAPER },
-  { teacher: 'wrn-40-2', student: 'wrn-40-1', dkdBeta: 6, reference: { scratch: 71.98, kd: 73.54, fitnet: 72.24, at: 72.77, ft: 71.59, dkd: 74.81 } },
-  { teacher: 'vgg13', student: 'vgg8', dkdBeta: 6, reference: { scratch: 70.36, kd: 72.98, fitnet: 71.02, at: 71.43, ft: 70.58, dkd: 74.68 } },
+  {
+    teacher: 'resnet56',
+    student: 'resnet20',
+    dkdBeta: 2,
+    reference: { scratch: 69.06, kd: 70.66, fitnet: 69.21, at: 70.55, ft: 69.84, dkd: 71.97 },
+  },
+  {
+    teacher: 'resnet110',
+    student: 'resnet32',
+    dkdBeta: 2,
+    reference: { scratch: 71.14, kd: 73.08, fitnet: 71.06, at: 72.31, ft: 72.37, dkd: 74.11 },
+  },
+  {
+    teacher: 'resnet32x4',
+    student: 'resnet8x4',
+    dkdBeta: 8,
+    reference: { scratch: 72.5, kd: 73.33, fitnet: 73.5, at: 73.44, ft: 72.86, dkd: 76.32 },
+  },
+  {
+    teacher: 'wrn-40-2',
+    student: 'wrn-16-2',
+    dkdBeta: 6,
+    reference: { scratch: 73.26, kd: 74.92, fitnet: 73.58, at: 74.08, ft: 73.25, dkd: 76.24 },
+    dkdSource: DKD_PAPER,
+  },
+  {
+    teacher: 'wrn-40-2',
+    student: 'wrn-40-1',
+    dkdBeta: 6,
+    reference: { scratch: 71.98, kd: 73.54, fitnet: 72.24, at: 72.77, ft: 71.59, dkd: 74.81 },
+  },
+  {
+    teacher: 'vgg13',
+    student: 'vgg8',
+    dkdBeta: 6,
+    reference: { scratch: 70.36, kd: 72.98, fitnet: 71.02, at: 71.43, ft: 70.58, dkd: 74.68 },
+  },
 ];
 
 /** Each method's distiller section (undefined: trained from the labels alone) and where its settings come from. */
 export const METHODS = {
-  scratch: { title: 'student from scratch (labels only)', distiller: () => undefined, settings: 'no teacher; the same recipe', source: CRD },
+  scratch: {
+    title: 'student from scratch (labels only)',
+    distiller: () => undefined,
+    settings: 'no teacher; the same recipe',
+    source: CRD,
+  },
   kd: {
     title: 'KD (Hinton et al. 2015)',
     distiller: () => ({ name: 'kd', ceWeight: 0.1, kdWeight: 0.9, temperature: 4 }),
@@ -114,7 +150,8 @@ export const METHODS = {
   ft: {
     title: 'FT, factor transfer (Kim et al. 2018)',
     distiller: () => ({ name: 'ft', ceWeight: 1, beta: 200, p: 1, factorRate: 0.5, autoEncoderEpochs: 30 }),
-    settings: 'CE 1, β 200 (RepDistiller `-r 1 -a 0 -b 200`), k = 0.5·C_T, a 30-epoch paraphraser stage with the run’s optimiser (RepDistiller init_epochs 30), then the 240 student epochs',
+    settings:
+      'CE 1, β 200 (RepDistiller `-r 1 -a 0 -b 200`), k = 0.5·C_T, a 30-epoch paraphraser stage with the run’s optimiser (RepDistiller init_epochs 30), then the 240 student epochs',
     source: CRD,
   },
   lakd: {
@@ -125,7 +162,14 @@ export const METHODS = {
   },
   'ie-kd': {
     title: 'IE-KD (Huang et al. 2021)',
-    distiller: () => ({ name: 'ie-kd', mode: 'teacher', split: 'natural', inheritanceWeight: 500, explorationWeight: 50, autoEncoderEpochs: 30 }),
+    distiller: () => ({
+      name: 'ie-kd',
+      mode: 'teacher',
+      split: 'natural',
+      inheritanceWeight: 500,
+      explorationWeight: 50,
+      autoEncoderEpochs: 30,
+    }),
     settings: 'the package defaults (λ_inh 500, λ_exp 50, natural split, 30 auto-encoder epochs with the run’s optimiser, then 240)',
     source: null,
   },
@@ -166,7 +210,9 @@ function studentConfig(pair, method) {
     specVersion: 1,
     description:
       `CIFAR-100 ${NETWORKS[pair.teacher].label} → ${NETWORKS[pair.student].label}, ${m.title}: ${m.settings}. ` +
-      (published === undefined || published === null ? 'No published number for this pair.' : `Published: ${published.toFixed(2)} % top-1.`),
+      (published === undefined || published === null
+        ? 'No published number for this pair.'
+        : `Published: ${published.toFixed(2)} % top-1.`),
     backend: 'auto',
     dataset: DATASET,
     ...(distiller ? { teacher: { backbone: NETWORKS[pair.teacher].backbone, weights: rel(file, teacherRun(pair.teacher)) } } : {}),
@@ -228,7 +274,9 @@ function readme() {
     '',
     '| config | network | published top-1 % | source |',
     '|---|---|---:|---|',
-    ...TEACHERS.map((t) => `| [\`teachers/${t}.json\`](teachers/${t}.json) | ${NETWORKS[t].label} | ${fmt(TEACHER_REFERENCE[t])} | ${CRD} |`),
+    ...TEACHERS.map(
+      (t) => `| [\`teachers/${t}.json\`](teachers/${t}.json) | ${NETWORKS[t].label} | ${fmt(TEACHER_REFERENCE[t])} | ${CRD} |`,
+    ),
     '',
     '## Students',
     '',
@@ -250,7 +298,9 @@ function readme() {
     '|---|---|',
     ...methods.map((m) => `| ${m} | ${METHODS[m].settings} |`),
     '',
-    'DKD’s β per pair: ' + PAIRS.map((p) => `${NETWORKS[p.teacher].label} → ${NETWORKS[p.student].label} ${p.dkdBeta}`).join(', ') + ' (mdistiller `configs/cifar100/dkd/*.yaml`).',
+    'DKD’s β per pair: ' +
+      PAIRS.map((p) => `${NETWORKS[p.teacher].label} → ${NETWORKS[p.student].label} ${p.dkdBeta}`).join(', ') +
+      ' (mdistiller `configs/cifar100/dkd/*.yaml`).',
     '',
     '## Notes on the reference numbers',
     '',
@@ -276,7 +326,8 @@ export function cifar100Files() {
   const files = [];
   const json = (path, value) => files.push({ path, content: `${compactJson(value)}\n` });
   for (const t of TEACHERS) json(teacherFile(t), teacherConfig(t));
-  for (const pair of PAIRS) for (const method of Object.keys(METHODS)) json(`${CIFAR100_DIR}/${pairId(pair)}/${method}.json`, studentConfig(pair, method));
+  for (const pair of PAIRS)
+    for (const method of Object.keys(METHODS)) json(`${CIFAR100_DIR}/${pairId(pair)}/${method}.json`, studentConfig(pair, method));
   files.push({ path: `${CIFAR100_DIR}/README.md`, content: readme() });
   return files;
 }

@@ -40,6 +40,13 @@ for (let s = 0; s < Number(a.steps); s++) {
 const steps = Number(a.steps);
 const rows = [...totals.entries()].map(([name, e]) => ({ name, ms: e.ms / steps, calls: e.calls / steps })).sort((p, q) => q.ms - p.ms);
 const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
-console.log(`${a.variant} batch ${batch} on ${choice.name} (${choice.reason}); step wall ${(wall / steps).toFixed(0)} ms (profiled), kernels ${kernelMs.toFixed(0)} ms`);
-for (const r of rows.slice(0, 25)) console.log(`${r.name.padEnd(34)} ${r.ms.toFixed(1).padStart(8)} ms ${((100 * r.ms) / kernelMs).toFixed(1).padStart(5)} %  ${String(r.calls).padStart(5)} calls`);
-console.log(JSON.stringify({ variant: a.variant, batch, backend: choice.name, threads: choice.threads, wallMs: wall / steps, kernelMs, rows }));
+console.log(
+  `${a.variant} batch ${batch} on ${choice.name} (${choice.reason}); step wall ${(wall / steps).toFixed(0)} ms (profiled), kernels ${kernelMs.toFixed(0)} ms`,
+);
+for (const r of rows.slice(0, 25))
+  console.log(
+    `${r.name.padEnd(34)} ${r.ms.toFixed(1).padStart(8)} ms ${((100 * r.ms) / kernelMs).toFixed(1).padStart(5)} %  ${String(r.calls).padStart(5)} calls`,
+  );
+console.log(
+  JSON.stringify({ variant: a.variant, batch, backend: choice.name, threads: choice.threads, wallMs: wall / steps, kernelMs, rows }),
+);

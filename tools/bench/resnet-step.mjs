@@ -13,14 +13,20 @@ export function resnet(variant, { numClasses = 100, seed = 2, scope = 'student' 
 }
 
 export function sgd(vars) {
-  return new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+  return new Optimizer(
+    { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+    vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })),
+  );
 }
 
 /** A fixed batch: normal inputs, labels cycling through the classes. */
 export function batchOf(size, numClasses = 100) {
   return {
     x: tf.randomNormal([size, 32, 32, 3], 0, 1, 'float32', 1),
-    y: tf.tensor1d(Array.from({ length: size }, (_, i) => i % numClasses), 'int32'),
+    y: tf.tensor1d(
+      Array.from({ length: size }, (_, i) => i % numClasses),
+      'int32',
+    ),
   };
 }
 

@@ -106,10 +106,26 @@ async function kdCases(backendName) {
 
 function torchSide() {
   const py = '/usr/bin/python3';
-  const r = spawnSync(py, [join(root, 'tools/bench/speed_torch.py'), '--threads', a.threads, '--batch', a.batch, '--classes', a.classes, '--steps', a.steps, '--warmup', a.warmup], {
-    encoding: 'utf8',
-    env: startEnv,
-  });
+  const r = spawnSync(
+    py,
+    [
+      join(root, 'tools/bench/speed_torch.py'),
+      '--threads',
+      a.threads,
+      '--batch',
+      a.batch,
+      '--classes',
+      a.classes,
+      '--steps',
+      a.steps,
+      '--warmup',
+      a.warmup,
+    ],
+    {
+      encoding: 'utf8',
+      env: startEnv,
+    },
+  );
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').pop();
     return { skipped: `PyTorch not run (${why}); install it with: apt-get install python3-torch` };
@@ -123,7 +139,11 @@ const median = (v) => {
 };
 
 const backends = [];
-for (const b of a.backends.split(',').map((s) => s.trim()).filter(Boolean)) backends.push(await kdCases(b));
+for (const b of a.backends
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean))
+  backends.push(await kdCases(b));
 const rounds = [];
 let torchInfo;
 for (let round = 0; round < Number(a.rounds); round++) {
@@ -138,7 +158,15 @@ for (let round = 0; round < Number(a.rounds); round++) {
     for (const c of k.cases) {
       const t = timed(c.step);
       const pt = torchBy.get(c.case)?.imgPerSec ?? null;
-      rows.push({ backend: k.backend, case: c.case, seconds: t.seconds, cpuSeconds: t.cpuSeconds, imgPerSec: batch / t.seconds, torchImgPerSec: pt, ratio: pt === null ? null : batch / t.seconds / pt });
+      rows.push({
+        backend: k.backend,
+        case: c.case,
+        seconds: t.seconds,
+        cpuSeconds: t.cpuSeconds,
+        imgPerSec: batch / t.seconds,
+        torchImgPerSec: pt,
+        ratio: pt === null ? null : batch / t.seconds / pt,
+      });
     }
   }
   rounds.push({ round: round + 1, rows });

@@ -166,4 +166,6 @@ Fashion-MNIST is Copyright (c) 2017 Zalando SE and released under the MIT licenc
 );
 
 for (const f of files) console.log(`${relative(process.cwd(), join(outDir, f.name))}  ${f.bytes} bytes`);
-console.log(`train: ${counts.train.total} images (last source index ${counts.train.lastSourceIndex}); test: ${counts.t10k.total} images (last source index ${counts.t10k.lastSourceIndex})`);
+console.log(
+  `train: ${counts.train.total} images (last source index ${counts.train.lastSourceIndex}); test: ${counts.t10k.total} images (last source index ${counts.t10k.lastSourceIndex})`,
+);

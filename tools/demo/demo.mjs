@@ -49,7 +49,9 @@ const scratch = summary('runs/demo/scratch-student');
 const pct = (v) => (v === undefined || v === null ? '    -  ' : `${(100 * v).toFixed(2)}%`);
 const row = (label, s) =>
   `${label.padEnd(16)} ${s.studentParams.toLocaleString('en-US').padStart(8)}  ${(s.studentFlops / 1e6).toFixed(2).padStart(6)}  ${String(s.epochs).padStart(6)}   ${pct(s.final['student.top1'])}   ${pct(s.best?.value)}  ${s.seconds.toFixed(0).padStart(5)} s`;
-console.log('\nkd demo — Fashion-MNIST subset shipped in the repo: the teacher trains on 10,000 images, both students on the first 2,000; all are tested on 2,000');
+console.log(
+  '\nkd demo — Fashion-MNIST subset shipped in the repo: the teacher trains on 10,000 images, both students on the first 2,000; all are tested on 2,000',
+);
 console.log(`${'model'.padEnd(16)} ${'params'.padStart(8)}  ${'MFLOP'.padStart(6)}  ${'epochs'.padStart(6)}   top-1    best top-1  train`);
 console.log(row('teacher', teacher));
 console.log(row('KD student', kdStudent));

@@ -10,7 +10,15 @@ import { pipelinePage, pluginPage, withOptionsTable } from './render.mjs';
  * @param pipelineSchema the composed schema of all of them
  */
 export function expectedDocs(root, plugins, pipelineSchema) {
-  const files = [{ path: join(root, 'docs/config/pipeline.md'), content: pipelinePage(pipelineSchema, plugins.map((p) => p.plugin)) }];
+  const files = [
+    {
+      path: join(root, 'docs/config/pipeline.md'),
+      content: pipelinePage(
+        pipelineSchema,
+        plugins.map((p) => p.plugin),
+      ),
+    },
+  ];
   for (const { plugin, packageName, packageDir } of plugins) {
     const m = plugin.manifest;
     files.push({ path: join(root, 'docs/config', `${m.kind}-${m.name}.md`), content: pluginPage(m, packageName) });

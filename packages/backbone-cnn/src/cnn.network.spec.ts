@@ -67,7 +67,12 @@ describe('CnnNetwork', () => {
     expect(values(a)).toEqual(values(b));
     expect(values(a)).not.toEqual(values(c));
     expect(a.stateVariables().map((v) => v.name)).toContain('stage1_conv1/kernel');
-    const kernel = Array.from(a.stateVariables().find((v) => v.name === 'stage1_conv1/kernel')!.variable.dataSync());
+    const kernel = Array.from(
+      a
+        .stateVariables()
+        .find((v) => v.name === 'stage1_conv1/kernel')!
+        .variable.dataSync(),
+    );
     const std = Math.sqrt(kernel.reduce((s, x) => s + x * x, 0) / kernel.length);
     // kaiming_normal_(mode='fan_out') of a 3×3, 1→32 kernel: std = sqrt(2 / (3·3·32)) = 0.0833 (288 samples: ±~0.0035)
     expect(std).toBeGreaterThan(0.074);

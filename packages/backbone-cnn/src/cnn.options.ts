@@ -17,8 +17,18 @@ export const cnnOptionsSchema = {
       description: 'Output channels of each stage; one stage per entry.',
     },
     convsPerStage: { type: 'integer', minimum: 1, maximum: 8, default: 1, description: '3×3 convolutions per stage.' },
-    batchNorm: { type: 'boolean', default: true, description: 'Batch normalisation after each convolution (momentum 0.1, eps 1e-5, as PyTorch).' },
-    hidden: { type: 'integer', minimum: 0, maximum: 65536, default: 0, description: 'Units of a ReLU hidden layer before the classifier (0: none).' },
+    batchNorm: {
+      type: 'boolean',
+      default: true,
+      description: 'Batch normalisation after each convolution (momentum 0.1, eps 1e-5, as PyTorch).',
+    },
+    hidden: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65536,
+      default: 0,
+      description: 'Units of a ReLU hidden layer before the classifier (0: none).',
+    },
     head: {
       enum: ['gap', 'flatten'],
       default: 'gap',

@@ -42,13 +42,16 @@ describe('MobilenetNetwork', () => {
     expect(validate({ name: 'mobilenet', widthMult: 0.5 })).toBe(false);
   });
 
-  it.each(Object.keys(MOBILENET_VARIANTS) as MobilenetVariant[])('%s has the PyTorch reference parameter count (10 and 100 classes)', (variant) => {
-    for (const classes of [10, 100] as const) {
-      const n = new MobilenetNetwork(options(variant), context(`p${classes}`, 1, [32, 32, 3], classes));
-      expect(n.countParams()).toBe(referenceCounts[variant][classes]);
-      n.dispose();
-    }
-  });
+  it.each(Object.keys(MOBILENET_VARIANTS) as MobilenetVariant[])(
+    '%s has the PyTorch reference parameter count (10 and 100 classes)',
+    (variant) => {
+      for (const classes of [10, 100] as const) {
+        const n = new MobilenetNetwork(options(variant), context(`p${classes}`, 1, [32, 32, 3], classes));
+        expect(n.countParams()).toBe(referenceCounts[variant][classes]);
+        n.dispose();
+      }
+    },
+  );
 
   it('exposes stem and stage features, embedding and logits for 32×32×3 (mobilenetv2_half)', () => {
     const n = new MobilenetNetwork(options(), context('c'));
@@ -121,7 +124,18 @@ describe('MobilenetNetwork', () => {
       expectBatchNormModes(n, x, {
         bn: 'stem_bn',
         // The first norm's input: the 3×3 stride-2 stem conv, padded by one pixel like PyTorch's padding=1.
-        bnInput: (input) => tf.conv2d(tf.pad(input, [[0, 0], [1, 1], [1, 1], [0, 0]]), kernel, 2, 'valid'),
+        bnInput: (input) =>
+          tf.conv2d(
+            tf.pad(input, [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ]),
+            kernel,
+            2,
+            'valid',
+          ),
         deepBn: variant === 'mobilenetv1' ? 'block13_pw_bn' : 'head_bn',
       });
       x.dispose();
@@ -139,7 +153,10 @@ describe('MobilenetNetwork', () => {
     const before = [Array.from(stem.dataSync()), Array.from(dw.dataSync())];
     const tensors = tf.memory().numTensors;
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar, vars);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar,
+        vars,
+      );
       expect(Object.keys(grads)).toHaveLength(vars.length);
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
       for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.1)));

@@ -56,8 +56,7 @@ export class MobilenetNetwork extends LayersNetwork {
     let [height, width, channels] = this.inputShape;
 
     // Batch norm with PyTorch's momentum 0.1 (tfjs: 0.9) and eps 1e-5.
-    const bn = (x: Sym, name: string): Sym =>
-      batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
+    const bn = (x: Sym, name: string): Sym => batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
     const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(`${name}relu`) }).apply(x) as Sym;
     // A stride-2 3×3 conv is padded explicitly by one pixel on every side and run 'valid', as PyTorch's `padding=1`:
     // tfjs 'same' would put the whole padding of an even map at the bottom/right and sample different pixels.
@@ -140,8 +139,7 @@ export class MobilenetNetwork extends LayersNetwork {
     const names: string[] = [];
     const outputs: Sym[] = [];
     let [height, width, channels] = this.inputShape;
-    const bn = (x: Sym, name: string): Sym =>
-      batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
+    const bn = (x: Sym, name: string): Sym => batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
     const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(`${name}relu`) }).apply(x) as Sym;
     // Stride-2 3×3 convs padded explicitly by one pixel on every side and run 'valid', as PyTorch's `padding=1`.
     const pad = (x: Sym, strides: 1 | 2, name: string): Sym =>

@@ -18,9 +18,33 @@ const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.js
 //   6 and 12; the stages are the outputs of blocks 3 (128, → 8), 5 (256, → 4), 11 (512, → 2) and 13 (1024, → 1).
 //   32×32 is the smallest input whose last stage is 1×1 (its 224×224 shapes: mobilenet.network.spec.ts).
 const ZOO: [MobilenetVariant, number[][]][] = [
-  ['mobilenetv2', [[16, 16, 24], [8, 8, 32], [4, 4, 96], [2, 2, 320]]],
-  ['mobilenetv2_half', [[16, 16, 12], [8, 8, 16], [4, 4, 48], [2, 2, 160]]],
-  ['mobilenetv1', [[8, 8, 128], [4, 4, 256], [2, 2, 512], [1, 1, 1024]]],
+  [
+    'mobilenetv2',
+    [
+      [16, 16, 24],
+      [8, 8, 32],
+      [4, 4, 96],
+      [2, 2, 320],
+    ],
+  ],
+  [
+    'mobilenetv2_half',
+    [
+      [16, 16, 12],
+      [8, 8, 16],
+      [4, 4, 48],
+      [2, 2, 160],
+    ],
+  ],
+  [
+    'mobilenetv1',
+    [
+      [8, 8, 128],
+      [4, 4, 256],
+      [2, 2, 512],
+      [1, 1, 1024],
+    ],
+  ],
 ];
 
 beforeAll(async () => {
@@ -39,7 +63,8 @@ it('README parameter tables agree with test/param-counts.json', () => {
 
 describe.each(ZOO)('%s (32×32×3, 10 classes)', (variant, stages) => {
   zooModelTests(
-    () => new MobilenetNetwork({ name: 'mobilenet', variant }, { numClasses: 10, inputShape: [32, 32, 3], rng: new Rng(1), scope: variant }),
+    () =>
+      new MobilenetNetwork({ name: 'mobilenet', variant }, { numClasses: 10, inputShape: [32, 32, 3], rng: new Rng(1), scope: variant }),
     { params: referenceCounts[variant]['10']!, stages },
   );
 });

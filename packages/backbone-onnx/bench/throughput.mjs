@@ -8,7 +8,11 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const { values: args } = parseArgs({
-  options: { batch: { type: 'string', default: '256' }, threads: { type: 'string', default: '1' }, seconds: { type: 'string', default: '5' } },
+  options: {
+    batch: { type: 'string', default: '256' },
+    threads: { type: 'string', default: '1' },
+    seconds: { type: 'string', default: '5' },
+  },
 });
 const batch = Number(args.batch);
 const threads = Number(args.threads);
@@ -23,7 +27,14 @@ const { cnnPlugin } = await import('@kd/backbone-cnn');
 const { onnxPlugin } = await import('@kd/backbone-onnx');
 
 const backend = await selectBackend(process.env.KD_BACKEND ?? 'auto');
-const context = (scope) => ({ container: undefined, baseDir: '.', numClasses: 10, inputShape: [28, 28, 1], rng: Rng.derive(0, 'init', scope), scope });
+const context = (scope) => ({
+  container: undefined,
+  baseDir: '.',
+  numClasses: 10,
+  inputShape: [28, 28, 1],
+  rng: Rng.derive(0, 'init', scope),
+  scope,
+});
 
 /** Images per second of `forward` over about `seconds`, after two warm-up calls. */
 function measure(forward) {
@@ -43,7 +54,10 @@ function measure(forward) {
   return (n * batch) / elapsed;
 }
 
-const kd = await cnnPlugin.create({ name: 'cnn', channels: [8, 16], convsPerStage: 1, batchNorm: true, hidden: 0, head: 'gap' }, context('teacher'));
+const kd = await cnnPlugin.create(
+  { name: 'cnn', channels: [8, 16], convsPerStage: 1, batchNorm: true, hidden: 0, head: 'gap' },
+  context('teacher'),
+);
 const kdRate = measure((x) => kd.apply(x, { training: false }));
 kd.dispose();
 
@@ -68,6 +82,6 @@ const onnxRate = measure((x) => onnx.apply(x, { training: false }));
 onnx.dispose();
 
 console.log(`teacher forward, cnn [8, 16] on 28×28×1, batch ${batch}, ${threads} thread(s), ~${seconds} s each`);
-console.log(`kd ${backend.name} backend (${backend.threads ?? "?"} thread(s); ${backend.reason}): ${kdRate.toFixed(0)} img/s`);
+console.log(`kd ${backend.name} backend (${backend.threads ?? '?'} thread(s); ${backend.reason}): ${kdRate.toFixed(0)} img/s`);
 console.log(`ONNX Runtime (cpu) via @kd/backbone-onnx: ${onnxRate.toFixed(0)} img/s`);
 console.log(`ratio ONNX / kd: ${(onnxRate / kdRate).toFixed(2)}`);

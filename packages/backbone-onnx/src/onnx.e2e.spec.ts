@@ -28,7 +28,11 @@ describe('an ONNX teacher distils a kd student from a config', () => {
       backbone: { name: 'onnx', stages: { stage1: 'layer1_out', stage2: 'layer2_out' }, embedding: 'pooled', threads: 1 },
       weights: fixture('cnn.onnx'),
     };
-    const config = tinyConfig('kd-onnx', { teacher, distiller: { name: 'kd' } }, { epochs: 3, trainLimit: 1024, testLimit: expected.test.limit });
+    const config = tinyConfig(
+      'kd-onnx',
+      { teacher, distiller: { name: 'kd' } },
+      { epochs: 3, trainLimit: 1024, testLimit: expected.test.limit },
+    );
     const { runDir, summary } = await runConfig(runtime, config, work);
     expect(summary.status).toBe('finished');
     // unknown (NaN in memory), written as null

@@ -43,7 +43,9 @@ describe('an ONNX file is untrusted input: every mismatch is a KdInputError nami
 
   it('bytes that are not an ONNX model', () => {
     writeFileSync(join(work, 'garbage.onnx'), Buffer.from('this is not a protobuf model, just text pretending to be one'.repeat(20)));
-    expect(loadError(join(work, 'garbage.onnx'))).toMatch(/could not be opened by ONNX Runtime \(execution providers: cpu\): ONNX Runtime says: /);
+    expect(loadError(join(work, 'garbage.onnx'))).toMatch(
+      /could not be opened by ONNX Runtime \(execution providers: cpu\): ONNX Runtime says: /,
+    );
   });
 
   it('an output name the model lacks, listing the outputs it has', () => {
@@ -51,7 +53,9 @@ describe('an ONNX file is untrusted input: every mismatch is a KdInputError nami
     expect(message).toContain('no output "layer9_out" (/teacher/backbone/stages/stage2)');
     expect(message).toContain('"logits", "layer1_out", "layer2_out", "pooled"');
     expect(loadError(fixture('resnet.onnx'), { logits: 'fc' })).toContain('no output "fc" (/teacher/backbone/logits)');
-    expect(loadError(fixture('cnn.onnx'), { input: 'image' })).toContain('no input "image" (/teacher/backbone/input); its inputs are "input"');
+    expect(loadError(fixture('cnn.onnx'), { input: 'image' })).toContain(
+      'no input "image" (/teacher/backbone/input); its inputs are "input"',
+    );
   });
 
   it("an input that does not fit the dataset's images, or the wrong layout", () => {
@@ -77,7 +81,9 @@ describe('an ONNX file is untrusted input: every mismatch is a KdInputError nami
     await expect(Promise.resolve().then(() => onnxPlugin.create(options(), { ...context, scope: 'student' }))).rejects.toThrow(
       /^\/student\/backbone\/name: the "onnx" backbone is a frozen teacher run in ONNX Runtime and cannot be trained/,
     );
-    await expect(Promise.resolve().then(() => onnxPlugin.create(options(), { ...context, scope: 'peer' }))).rejects.toBeInstanceOf(KdInputError);
+    await expect(Promise.resolve().then(() => onnxPlugin.create(options(), { ...context, scope: 'peer' }))).rejects.toBeInstanceOf(
+      KdInputError,
+    );
   });
 
   it('apply before the model is loaded says so', () => {

@@ -1,6 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, type BackboneContext, type ForwardOptions, type NamedVariable, type Network, type NetworkOutput, type StageInfo } from '@kd/core';
+import {
+  KdInputError,
+  type BackboneContext,
+  type ForwardOptions,
+  type NamedVariable,
+  type Network,
+  type NetworkOutput,
+  type StageInfo,
+} from '@kd/core';
 import { OrtBridge, OrtError } from './ort-bridge.js';
 import type { OrtModelInfo } from './ort-bridge.js';
 import type { OnnxOptions } from './onnx.options.js';
@@ -73,23 +81,41 @@ export class OnnxNetwork implements Network {
       });
     } catch (e) {
       // A corrupt file and a missing provider library both land here; ORT's own message tells which.
-      throw this.ortFailure(e, where, `could not be opened by ONNX Runtime (execution providers: ${this.options.executionProviders.join(', ')})`);
+      throw this.ortFailure(
+        e,
+        where,
+        `could not be opened by ONNX Runtime (execution providers: ${this.options.executionProviders.join(', ')})`,
+      );
     }
     const input = this.checkInput(info, where);
     const named = (option: string, name: string): string => {
       const found = info.outputs.find((o) => o.name === name);
       if (!found)
-        throw new KdInputError(`${where}: the model has no output "${name}" (${option}); its outputs are ${info.outputs.map((o) => `"${o.name}"`).join(', ')}`);
+        throw new KdInputError(
+          `${where}: the model has no output "${name}" (${option}); its outputs are ${info.outputs.map((o) => `"${o.name}"`).join(', ')}`,
+        );
       if (!found.isTensor || found.type !== 'float32')
-        throw new KdInputError(`${where}: output "${name}" (${option}) is ${found.isTensor ? found.type : 'not a tensor'}; kd reads float32 tensors`);
+        throw new KdInputError(
+          `${where}: output "${name}" (${option}) is ${found.isTensor ? found.type : 'not a tensor'}; kd reads float32 tensors`,
+        );
       return name;
     };
     const logits = named('/teacher/backbone/logits', this.options.logits);
     const embedding = this.options.embedding ? named('/teacher/backbone/embedding', this.options.embedding) : undefined;
-    const stages = Object.entries(this.options.stages).map(([kdName, output]) => ({ kdName, output: named(`/teacher/backbone/stages/${kdName}`, output) }));
+    const stages = Object.entries(this.options.stages).map(([kdName, output]) => ({
+      kdName,
+      output: named(`/teacher/backbone/stages/${kdName}`, output),
+    }));
 
     // One zero image tells each output's shape, including the dimensions an export left symbolic.
-    const probe = this.runModel(bridge, input, new Float32Array(product(this.inputShape)), 1, [logits, ...(embedding ? [embedding] : []), ...stages.map((s) => s.output)], where);
+    const probe = this.runModel(
+      bridge,
+      input,
+      new Float32Array(product(this.inputShape)),
+      1,
+      [logits, ...(embedding ? [embedding] : []), ...stages.map((s) => s.output)],
+      where,
+    );
     const perImage = (name: string): readonly number[] => probe[name]!.dims.slice(1);
     const logitsShape = perImage(logits);
     if (logitsShape.length !== 1 || logitsShape[0] !== this.numClasses)
@@ -97,10 +123,14 @@ export class OnnxNetwork implements Network {
         `${where}: output "${logits}" (/teacher/backbone/logits) has shape ${shapeText(probe[logits]!.dims)} for one image; expected [1, ${this.numClasses}], the dataset's ${this.numClasses} classes`,
       );
     if (embedding && perImage(embedding).length !== 1)
-      throw new KdInputError(`${where}: output "${embedding}" (/teacher/backbone/embedding) has shape ${shapeText(probe[embedding]!.dims)}; expected [batch, features]`);
+      throw new KdInputError(
+        `${where}: output "${embedding}" (/teacher/backbone/embedding) has shape ${shapeText(probe[embedding]!.dims)}; expected [batch, features]`,
+      );
     for (const s of stages)
       if (perImage(s.output).length < 1)
-        throw new KdInputError(`${where}: output "${s.output}" (/teacher/backbone/stages/${s.kdName}) is a scalar per batch; a stage feature has a batch dimension and at least one more`);
+        throw new KdInputError(
+          `${where}: output "${s.output}" (/teacher/backbone/stages/${s.kdName}) is a scalar per batch; a stage feature has a batch dimension and at least one more`,
+        );
 
     this.loaded = {
       file: location,
@@ -118,17 +148,29 @@ export class OnnxNetwork implements Network {
    */
   apply(x: tf.Tensor4D, options: ForwardOptions): NetworkOutput {
     if (options.training)
-      throw new KdInputError(`the "onnx" backbone runs in inference only (a frozen teacher); it was asked for a training-mode forward pass`);
+      throw new KdInputError(
+        `the "onnx" backbone runs in inference only (a frozen teacher); it was asked for a training-mode forward pass`,
+      );
     const loaded = this.loaded;
     if (!loaded || !this.bridge) throw new Error('OnnxNetwork.apply before loadWeights: the model file has not been read');
     const [batch, ...image] = x.shape;
     if (image.some((d, i) => d !== this.inputShape[i]))
-      throw new Error(`OnnxNetwork.apply: input ${shapeText(x.shape)} does not match the dataset's images [batch, ${this.inputShape.join(', ')}]`);
+      throw new Error(
+        `OnnxNetwork.apply: input ${shapeText(x.shape)} does not match the dataset's images [batch, ${this.inputShape.join(', ')}]`,
+      );
     const modelInput = this.options.layout === 'NCHW' ? tf.transpose(x, NHWC_TO_NCHW) : x;
     const data = modelInput.dataSync() as Float32Array;
     if (modelInput !== x) modelInput.dispose();
     const plans = [loaded.logits, ...(loaded.embedding ? [loaded.embedding] : []), ...loaded.stages.map((s) => s.output)];
-    const out = this.runModel(this.bridge, loaded.input, data, batch, plans.map((p) => p.name), `/teacher/weights: ${loaded.file}`, plans);
+    const out = this.runModel(
+      this.bridge,
+      loaded.input,
+      data,
+      batch,
+      plans.map((p) => p.name),
+      `/teacher/weights: ${loaded.file}`,
+      plans,
+    );
 
     const tensor = (plan: OutputPlan): tf.Tensor => tf.tensor(out[plan.name]!.data, [batch, ...plan.perImage]);
     const features: Record<string, tf.Tensor> = {};
@@ -138,7 +180,11 @@ export class OnnxNetwork implements Network {
       if (features[s.kdName] !== raw) raw.dispose();
     }
     const logits = tensor(loaded.logits) as tf.Tensor2D;
-    return { logits, features, embedding: loaded.embedding ? (tensor(loaded.embedding) as tf.Tensor2D) : this.defaultEmbedding(features, logits) };
+    return {
+      logits,
+      features,
+      embedding: loaded.embedding ? (tensor(loaded.embedding) as tf.Tensor2D) : this.defaultEmbedding(features, logits),
+    };
   }
 
   trainableVariables(): tf.Variable[] {
@@ -169,15 +215,21 @@ export class OnnxNetwork implements Network {
     try {
       const stat = statSync(location);
       if (!stat.isFile())
-        throw new KdInputError(`${where} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}; the "onnx" backbone reads an ONNX model file (.onnx)`);
+        throw new KdInputError(
+          `${where} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}; the "onnx" backbone reads an ONNX model file (.onnx)`,
+        );
       size = stat.size;
     } catch (e) {
       if (e instanceof KdInputError) throw e;
-      throw new KdInputError(`${where} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); expected an ONNX model file (.onnx)`);
+      throw new KdInputError(
+        `${where} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); expected an ONNX model file (.onnx)`,
+      );
     }
     if (size === 0) throw new KdInputError(`${where} is empty; expected an ONNX model file (.onnx)`);
     if (size > this.options.maxFileBytes)
-      throw new KdInputError(`${where} has ${size} bytes, more than maxFileBytes (${this.options.maxFileBytes}); raise /teacher/backbone/maxFileBytes if the file is trusted`);
+      throw new KdInputError(
+        `${where} has ${size} bytes, more than maxFileBytes (${this.options.maxFileBytes}); raise /teacher/backbone/maxFileBytes if the file is trusted`,
+      );
     // Read whole and handed over as bytes, so ONNX Runtime parses exactly the file checked here and never follows
     // paths inside it (external-data weights are refused).
     return new Uint8Array(readFileSync(location));
@@ -188,7 +240,9 @@ export class OnnxNetwork implements Network {
     const wanted = this.options.input;
     const names = info.inputs.map((i) => `"${i.name}"`).join(', ');
     if (!wanted && info.inputs.length !== 1)
-      throw new KdInputError(`${where}: the model has inputs ${names}; name the image input with /teacher/backbone/input (kd feeds the images only)`);
+      throw new KdInputError(
+        `${where}: the model has inputs ${names}; name the image input with /teacher/backbone/input (kd feeds the images only)`,
+      );
     const input = wanted ? info.inputs.find((i) => i.name === wanted) : info.inputs[0]!;
     if (!input) throw new KdInputError(`${where}: the model has no input "${wanted}" (/teacher/backbone/input); its inputs are ${names}`);
     if (info.inputs.length !== 1)
@@ -234,14 +288,21 @@ export class OnnxNetwork implements Network {
     const capacity = (name: string): number | undefined => (perImage(name) ? batch * product(perImage(name)!) : undefined);
     let result;
     try {
-      result = bridge.run(input, data, dims, unique.map((name) => ({ name, capacity: capacity(name) })));
+      result = bridge.run(
+        input,
+        data,
+        dims,
+        unique.map((name) => ({ name, capacity: capacity(name) })),
+      );
     } catch (e) {
       throw this.ortFailure(e, where, `failed on a batch of ${shapeText(dims)}`);
     }
     for (const p of plans ?? []) {
       const got = result[p.name]!.dims;
       if (got[0] !== batch || got.length !== p.perImage.length + 1 || p.perImage.some((d, i) => got[i + 1] !== d))
-        throw new KdInputError(`${where}: output "${p.name}" has shape ${shapeText(got)} for a batch of ${batch}; expected ${shapeText([batch, ...p.perImage])}`);
+        throw new KdInputError(
+          `${where}: output "${p.name}" has shape ${shapeText(got)} for a batch of ${batch}; expected ${shapeText([batch, ...p.perImage])}`,
+        );
     }
     return result;
   }

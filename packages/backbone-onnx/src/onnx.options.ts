@@ -20,12 +20,13 @@ export const onnxOptionsSchema = {
     layout: {
       enum: LAYOUT,
       default: 'NCHW',
-      description: "Layout of the model's image input: NCHW (PyTorch exports) or NHWC (TensorFlow exports). kd's NHWC batches are transposed to it.",
+      description:
+        "Layout of the model's image input: NCHW (PyTorch exports) or NHWC (TensorFlow exports). kd's NHWC batches are transposed to it.",
     },
     featureLayout: {
       enum: LAYOUT,
       default: 'NCHW',
-      description: "Layout of the rank-4 stage outputs the model produces; kd transposes them to NHWC, its feature layout.",
+      description: 'Layout of the rank-4 stage outputs the model produces; kd transposes them to NHWC, its feature layout.',
     },
     input: {
       type: 'string',

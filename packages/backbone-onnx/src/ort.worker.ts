@@ -20,7 +20,11 @@ export interface OpenRequest {
   readonly type: 'open';
   readonly seq: number;
   readonly model: Uint8Array;
-  readonly sessionOptions: { readonly executionProviders: readonly string[]; readonly intraOpNumThreads?: number; readonly interOpNumThreads: number };
+  readonly sessionOptions: {
+    readonly executionProviders: readonly string[];
+    readonly intraOpNumThreads?: number;
+    readonly interOpNumThreads: number;
+  };
 }
 
 export interface RunRequest {
@@ -39,7 +43,13 @@ export interface CloseRequest {
 export type OrtRequest = OpenRequest | RunRequest | CloseRequest;
 
 export type OrtReply =
-  | { readonly ok: true; readonly inputs?: readonly OrtValueInfo[]; readonly outputs?: readonly OrtValueInfo[]; readonly dims?: Readonly<Record<string, readonly number[]>>; readonly data?: Readonly<Record<string, Float32Array>> }
+  | {
+      readonly ok: true;
+      readonly inputs?: readonly OrtValueInfo[];
+      readonly outputs?: readonly OrtValueInfo[];
+      readonly dims?: Readonly<Record<string, readonly number[]>>;
+      readonly data?: Readonly<Record<string, Float32Array>>;
+    }
   | { readonly ok: false; readonly error: string };
 
 /**
@@ -64,7 +74,10 @@ export function ortWorkerMain(): void {
 
   const handle = async (request: OrtRequest): Promise<OrtReply> => {
     if (request.type === 'open') {
-      session = await ort.InferenceSession.create(request.model, { ...request.sessionOptions, executionProviders: [...request.sessionOptions.executionProviders] });
+      session = await ort.InferenceSession.create(request.model, {
+        ...request.sessionOptions,
+        executionProviders: [...request.sessionOptions.executionProviders],
+      });
       return { ok: true, inputs: session.inputMetadata.map(describe), outputs: session.outputMetadata.map(describe) };
     }
     if (request.type === 'close') {
@@ -77,7 +90,10 @@ export function ortWorkerMain(): void {
     const count = input.dims.reduce((a, b) => a * b, 1);
     // ORT's binding refuses views of shared memory: the input is copied out once.
     const feed = new ort.Tensor('float32', new Float32Array(input.buffer, 0, count).slice(), [...input.dims]);
-    const result = await session.run({ [input.name]: feed }, request.outputs.map((o) => o.name));
+    const result = await session.run(
+      { [input.name]: feed },
+      request.outputs.map((o) => o.name),
+    );
     const dims: Record<string, readonly number[]> = {};
     const data: Record<string, Float32Array> = {};
     try {
@@ -91,7 +107,10 @@ export function ortWorkerMain(): void {
           continue;
         }
         if (values.length * 4 > o.buffer.byteLength)
-          return { ok: false, error: `output "${o.name}" has shape [${t.dims.join(', ')}], more than the ${o.buffer.byteLength / 4} values expected` };
+          return {
+            ok: false,
+            error: `output "${o.name}" has shape [${t.dims.join(', ')}], more than the ${o.buffer.byteLength / 4} values expected`,
+          };
         new Float32Array(o.buffer, 0, values.length).set(values);
       }
     } finally {

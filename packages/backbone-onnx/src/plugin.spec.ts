@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { expectManifestMatchesPackageJson, expectNamedExportsOnly, expectRegistersExplicitly, expectStrictSchemaWithDefaults, strictAjv } from '@kd/testing';
+import {
+  expectManifestMatchesPackageJson,
+  expectNamedExportsOnly,
+  expectRegistersExplicitly,
+  expectStrictSchemaWithDefaults,
+  strictAjv,
+} from '@kd/testing';
 import * as pkg from './index.js';
 import { onnxOptionsSchema, onnxPlugin, register } from './index.js';
 
@@ -48,7 +54,13 @@ describe('onnx plugin', () => {
   it('validates as a branch of the backbone union, as core composes the pipeline schema', () => {
     const ajv = new Ajv2020({ strict: true, useDefaults: true, discriminator: true, allErrors: true });
     ajv.addSchema({ ...onnxOptionsSchema, $id: 'kd:backbone/onnx' });
-    const validate = ajv.compile({ type: 'object', required: ['name'], properties: { name: { enum: ['onnx'] } }, discriminator: { propertyName: 'name' }, oneOf: [{ $ref: 'kd:backbone/onnx' }] });
+    const validate = ajv.compile({
+      type: 'object',
+      required: ['name'],
+      properties: { name: { enum: ['onnx'] } },
+      discriminator: { propertyName: 'name' },
+      oneOf: [{ $ref: 'kd:backbone/onnx' }],
+    });
     const config: Record<string, unknown> = { name: 'onnx', stages: { stage1: 'layer1_out' }, executionProviders: ['cuda', 'cpu'] };
     expect(validate(config)).toBe(true);
     expect(config['layout']).toBe('NCHW');

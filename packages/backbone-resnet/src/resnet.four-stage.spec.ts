@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 describe('ResnetNetwork, four-stage variants', () => {
-  it('has torchvision\'s published parameter counts at 1000 classes (written by the reference script)', () => {
+  it("has torchvision's published parameter counts at 1000 classes (written by the reference script)", () => {
     expect(referenceCounts.resnet18['1000']).toBe(11_689_512);
     expect(referenceCounts.resnet34['1000']).toBe(21_797_672);
     expect(referenceCounts.resnet50['1000']).toBe(25_557_032);
@@ -36,11 +36,61 @@ describe('ResnetNetwork, four-stage variants', () => {
   // One build per variant (the big ones take a while to initialise): ImageNet ResNets at 224×224×3 and 1000 classes,
   // the CIFAR ones at 32×32×3 and 100 classes; the stage shapes come from the symbolic build, without a forward pass.
   it.each([
-    ['resnet18', [224, 224, 3], 1000, [[56, 56, 64], [28, 28, 128], [14, 14, 256], [7, 7, 512]]],
-    ['resnet34', [224, 224, 3], 1000, [[56, 56, 64], [28, 28, 128], [14, 14, 256], [7, 7, 512]]],
-    ['resnet50', [224, 224, 3], 1000, [[56, 56, 256], [28, 28, 512], [14, 14, 1024], [7, 7, 2048]]],
-    ['cifar_resnet18', [32, 32, 3], 100, [[32, 32, 64], [16, 16, 128], [8, 8, 256], [4, 4, 512]]],
-    ['cifar_resnet50', [32, 32, 3], 100, [[32, 32, 256], [16, 16, 512], [8, 8, 1024], [4, 4, 2048]]],
+    [
+      'resnet18',
+      [224, 224, 3],
+      1000,
+      [
+        [56, 56, 64],
+        [28, 28, 128],
+        [14, 14, 256],
+        [7, 7, 512],
+      ],
+    ],
+    [
+      'resnet34',
+      [224, 224, 3],
+      1000,
+      [
+        [56, 56, 64],
+        [28, 28, 128],
+        [14, 14, 256],
+        [7, 7, 512],
+      ],
+    ],
+    [
+      'resnet50',
+      [224, 224, 3],
+      1000,
+      [
+        [56, 56, 256],
+        [28, 28, 512],
+        [14, 14, 1024],
+        [7, 7, 2048],
+      ],
+    ],
+    [
+      'cifar_resnet18',
+      [32, 32, 3],
+      100,
+      [
+        [32, 32, 64],
+        [16, 16, 128],
+        [8, 8, 256],
+        [4, 4, 512],
+      ],
+    ],
+    [
+      'cifar_resnet50',
+      [32, 32, 3],
+      100,
+      [
+        [32, 32, 256],
+        [16, 16, 512],
+        [8, 8, 1024],
+        [4, 4, 2048],
+      ],
+    ],
   ] as [FourStage, [number, number, number], number, number[][]][])(
     '%s: reference parameter count and stage shapes',
     (variant, inputShape, classes, stageShapes) => {
@@ -59,9 +109,12 @@ describe('ResnetNetwork, four-stage variants', () => {
     const expected =
       conv(112, 7, 3, 64) +
       2 * basic(56, 64, 64, false) +
-      basic(28, 64, 128, true) + basic(28, 128, 128, false) +
-      basic(14, 128, 256, true) + basic(14, 256, 256, false) +
-      basic(7, 256, 512, true) + basic(7, 512, 512, false) +
+      basic(28, 64, 128, true) +
+      basic(28, 128, 128, false) +
+      basic(14, 128, 256, true) +
+      basic(14, 256, 256, false) +
+      basic(7, 256, 512, true) +
+      basic(7, 512, 512, false) +
       2 * 512 * 1000;
     expect(n.countFlops()).toBe(expected);
     expect(n.countFlops() / 2 / 1e9).toBeCloseTo(1.814, 3);
@@ -103,11 +156,35 @@ describe('ResnetNetwork, four-stage variants', () => {
     n.dispose();
   });
 
-  it('max-pool of a ReLU output: zero padding equals PyTorch\'s −∞ padding', () => {
+  it("max-pool of a ReLU output: zero padding equals PyTorch's −∞ padding", () => {
     tf.tidy(() => {
       const x = tf.relu(tf.randomNormal([1, 8, 8, 2], 0, 1, 'float32', 7)) as tf.Tensor4D;
-      const zero = tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid');
-      const negInf = tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, 'valid');
+      const zero = tf.maxPool(
+        tf.pad(x, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        3,
+        2,
+        'valid',
+      );
+      const negInf = tf.maxPool(
+        tf.pad(
+          x,
+          [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ],
+          -Infinity,
+        ),
+        3,
+        2,
+        'valid',
+      );
       expect(zero.shape).toEqual([1, 4, 4, 2]);
       expect(Array.from(zero.dataSync())).toEqual(Array.from(negInf.dataSync()));
     });

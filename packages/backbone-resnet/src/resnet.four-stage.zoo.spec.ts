@@ -17,8 +17,18 @@ const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.js
 // - torchvision resnet18/34/50 at 32×32: 7×7/2 stem (→ 16) and 3×3/2 max-pool (→ 8), then strides 1, 2, 2, 2 → 8, 4,
 //   2, 1, with 64, 128, 256, 512 channels (× 4, the Bottleneck expansion, for resnet50);
 // - mdistiller cifar/resnetv2.py ResNet18/50 at 8×8: 3×3/1 stem, strides 1, 2, 2, 2 → 8, 4, 2, 1.
-const BASIC = [[8, 8, 64], [4, 4, 128], [2, 2, 256], [1, 1, 512]];
-const BOTTLENECK = [[8, 8, 256], [4, 4, 512], [2, 2, 1024], [1, 1, 2048]];
+const BASIC = [
+  [8, 8, 64],
+  [4, 4, 128],
+  [2, 2, 256],
+  [1, 1, 512],
+];
+const BOTTLENECK = [
+  [8, 8, 256],
+  [4, 4, 512],
+  [2, 2, 1024],
+  [1, 1, 2048],
+];
 const ZOO: { variant: keyof typeof FOUR_STAGE_RESNET_VARIANTS; size: number; stages: number[][] }[] = [
   { variant: 'resnet18', size: 32, stages: BASIC },
   { variant: 'resnet34', size: 32, stages: BASIC },

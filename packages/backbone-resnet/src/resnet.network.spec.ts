@@ -43,20 +43,23 @@ describe('ResnetNetwork', () => {
     expect(validate({ name: 'resnet', depth: 20 })).toBe(false);
   });
 
-  it.each(Object.keys(CIFAR_RESNET_VARIANTS) as ResnetVariant[])('%s has the PyTorch reference parameter count (10 and 100 classes)', (variant) => {
-    for (const classes of [10, 100] as const) {
-      const n = new ResnetNetwork(options(variant), context(`p${classes}`, 1, [32, 32, 3], classes));
-      expect(n.countParams()).toBe(referenceCounts[variant][classes]);
-      n.dispose();
-    }
-  });
+  it.each(Object.keys(CIFAR_RESNET_VARIANTS) as ResnetVariant[])(
+    '%s has the PyTorch reference parameter count (10 and 100 classes)',
+    (variant) => {
+      for (const classes of [10, 100] as const) {
+        const n = new ResnetNetwork(options(variant), context(`p${classes}`, 1, [32, 32, 3], classes));
+        expect(n.countParams()).toBe(referenceCounts[variant][classes]);
+        n.dispose();
+      }
+    },
+  );
 
   it('counts the FLOPs of convolutions, shortcuts and classifier', () => {
     const n = new ResnetNetwork(options('resnet8'), context('f'));
     const conv = (hw: number, k: number, cin: number, cout: number) => 2 * hw * hw * k * k * cin * cout;
     const expected =
       conv(32, 3, 3, 16) +
-      (conv(32, 3, 16, 16) * 2) +
+      conv(32, 3, 16, 16) * 2 +
       (conv(16, 3, 16, 32) + conv(16, 3, 32, 32) + conv(16, 1, 16, 32)) +
       (conv(8, 3, 32, 64) + conv(8, 3, 64, 64) + conv(8, 1, 32, 64)) +
       2 * 64 * 10;
@@ -168,7 +171,10 @@ describe('ResnetNetwork', () => {
     const before = tf.memory().numTensors;
     for (let step = 0; step < 2; step++)
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar,
+          vars,
+        );
         expect(Object.keys(grads)).toHaveLength(vars.length);
         expect(Number.isFinite(value.dataSync()[0])).toBe(true);
         for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.1)));
@@ -193,7 +199,11 @@ describe('ResnetNetwork', () => {
   });
 
   it('is created through the plugin factory', async () => {
-    const n = await resnetPlugin.create(options('resnet14'), { ...context('g', 1, [8, 8, 3]), container: createKdContainer(), baseDir: '.' });
+    const n = await resnetPlugin.create(options('resnet14'), {
+      ...context('g', 1, [8, 8, 3]),
+      container: createKdContainer(),
+      baseDir: '.',
+    });
     expect(n.spec).toEqual({ name: 'resnet', options: options('resnet14') });
     expect(n.countParams()).toBe(referenceCounts.resnet14['10']);
     n.dispose();

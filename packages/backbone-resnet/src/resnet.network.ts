@@ -98,9 +98,7 @@ export class ResnetNetwork extends LayersNetwork {
       const outW = Math.ceil(width / strides);
       this.flops += 2 * outH * outW * kernelSize * kernelSize * channels * filters;
       const explicitPad = kernelSize > 1 && strides === 2;
-      const padded = explicitPad
-        ? (tfl.layers.zeroPadding2d({ padding: (kernelSize - 1) / 2, name: s(`${name}pad`) }).apply(x) as Sym)
-        : x;
+      const padded = explicitPad ? (tfl.layers.zeroPadding2d({ padding: (kernelSize - 1) / 2, name: s(`${name}pad`) }).apply(x) as Sym) : x;
       const conv = tfl.layers
         .conv2d({ filters, kernelSize, strides, padding: explicitPad ? 'valid' : 'same', useBias: false, name: s(`${name}conv`) })
         .apply(padded) as Sym;

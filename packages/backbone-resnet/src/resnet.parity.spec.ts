@@ -50,7 +50,8 @@ function formulaInput([n, c, h, w]: readonly number[]): tf.Tensor4D {
   const out = new Float32Array(n! * c! * h! * w!);
   let j = 0;
   for (let b = 0; b < n!; b++)
-    for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) for (let ch = 0; ch < c!; ch++) out[j++] = Math.sin(0.1 * (((b * c! + ch) * h! + y) * w! + x));
+    for (let y = 0; y < h!; y++)
+      for (let x = 0; x < w!; x++) for (let ch = 0; ch < c!; ch++) out[j++] = Math.sin(0.1 * (((b * c! + ch) * h! + y) * w! + x));
   return tf.tensor4d(out, [n!, h!, w!, c!]);
 }
 
@@ -63,10 +64,14 @@ describe('ResnetNetwork matches the PyTorch reference forward pass (eval mode)',
   it.each(Object.keys(fixture) as ResnetVariant[])('%s', (variant) => {
     const ref = fixture[variant];
     const [, c, h, w] = ref.input;
-    const net = new ResnetNetwork({ name: 'resnet', variant }, { numClasses: ref.classes, inputShape: [h, w, c], rng: new Rng(1), scope: 'ref' });
+    const net = new ResnetNetwork(
+      { name: 'resnet', variant },
+      { numClasses: ref.classes, inputShape: [h, w, c], rng: new Rng(1), scope: 'ref' },
+    );
     for (const { name, variable } of net.stateVariables()) variable.assign(tf.tensor(formulaValues(name, variable.shape), variable.shape));
     const x = formulaInput(ref.input);
-    const close = (actual: number, expected: number, scale: number) => expect(Math.abs(actual - expected)).toBeLessThan(1e-4 * Math.max(1, scale));
+    const close = (actual: number, expected: number, scale: number) =>
+      expect(Math.abs(actual - expected)).toBeLessThan(1e-4 * Math.max(1, scale));
     tf.tidy(() => {
       const out = net.apply(x, { training: false });
       expect(Object.keys(out.features)).toEqual(Object.keys(ref.features));

@@ -13,8 +13,16 @@ const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.js
 
 // Stage output shapes at 32×32×3, from the reference definition (mdistiller cifar/resnet.py), not from this package's
 // code: stages of 16, 32, 64 channels (×4 variants: 64, 128, 256, after a 32-channel stem) at strides 1, 2, 2.
-const CIFAR = [[32, 32, 16], [16, 16, 32], [8, 8, 64]];
-const CIFAR_X4 = [[32, 32, 64], [16, 16, 128], [8, 8, 256]];
+const CIFAR = [
+  [32, 32, 16],
+  [16, 16, 32],
+  [8, 8, 64],
+];
+const CIFAR_X4 = [
+  [32, 32, 64],
+  [16, 16, 128],
+  [8, 8, 256],
+];
 const ZOO: [keyof typeof CIFAR_RESNET_VARIANTS, number[][]][] = [
   ['resnet8', CIFAR],
   ['resnet14', CIFAR],

@@ -151,7 +151,11 @@ describe('ShufflenetNetwork', () => {
     let cin = 24;
     let flops = 2 * hw * hw * 3 * 24; // 1×1 stem, stride 1
     if (variant === 'shufflenetv1') {
-      for (const [out, units] of [[240, 4], [480, 8], [960, 4]] as const) {
+      for (const [out, units] of [
+        [240, 4],
+        [480, 8],
+        [960, 4],
+      ] as const) {
         for (let u = 0; u < units; u++) {
           const stride = u === 0 ? 2 : 1;
           const o = out - (u === 0 ? cin : 0); // the stride-2 unit is concatenated with its pooled input
@@ -165,7 +169,11 @@ describe('ShufflenetNetwork', () => {
       }
       return flops + 2 * 960 * classes;
     }
-    for (const [out, basic] of [[116, 3], [232, 7], [464, 3]] as const) {
+    for (const [out, basic] of [
+      [116, 3],
+      [232, 7],
+      [464, 3],
+    ] as const) {
       const h = hw / 2;
       const mid = out / 2;
       // Down unit: left dw3×3/2 + 1×1; right 1×1 (at the input size) + dw3×3/2 + 1×1.
@@ -181,26 +189,32 @@ describe('ShufflenetNetwork', () => {
   it.each([
     ['shufflenetv1', 77.4],
     ['shufflenetv2', 89.0],
-  ] as const)('%s counts the FLOPs of every convolution (grouped, depthwise) and the classifier; README: %f M at 100 classes', (variant, readmeMflops) => {
-    const n = new ShufflenetNetwork(options(variant), context('f', 1, [32, 32, 3], 100));
-    expect(n.countFlops()).toBe(referenceFlops(variant, 100));
-    expect(Math.round(n.countFlops() / 1e5) / 10).toBe(readmeMflops);
-    n.dispose();
-  });
+  ] as const)(
+    '%s counts the FLOPs of every convolution (grouped, depthwise) and the classifier; README: %f M at 100 classes',
+    (variant, readmeMflops) => {
+      const n = new ShufflenetNetwork(options(variant), context('f', 1, [32, 32, 3], 100));
+      expect(n.countFlops()).toBe(referenceFlops(variant, 100));
+      expect(Math.round(n.countFlops() / 1e5) / 10).toBe(readmeMflops);
+      n.dispose();
+    },
+  );
 
-  it.each(VARIANTS)('%s uses batch statistics in training mode (updating the running ones, momentum 0.1) and running statistics in inference mode', (variant) => {
-    const n = new ShufflenetNetwork(options(variant), context('d', 1, [8, 8, 3]));
-    const kernel = n.stateVariables().find((v) => v.name === 'stem_conv/kernel')!.variable as tf.Tensor4D;
-    const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-    expectBatchNormModes(n, x, {
-      bn: 'stem_bn',
-      // The first norm's input: the 1×1 stride-1 stem conv.
-      bnInput: (input) => tf.conv2d(input, kernel, 1, 'valid'),
-      deepBn: variant === 'shufflenetv2' ? 'head_bn' : 'stage3_unit4_conv3_bn',
-    });
-    x.dispose();
-    n.dispose();
-  });
+  it.each(VARIANTS)(
+    '%s uses batch statistics in training mode (updating the running ones, momentum 0.1) and running statistics in inference mode',
+    (variant) => {
+      const n = new ShufflenetNetwork(options(variant), context('d', 1, [8, 8, 3]));
+      const kernel = n.stateVariables().find((v) => v.name === 'stem_conv/kernel')!.variable as tf.Tensor4D;
+      const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+      expectBatchNormModes(n, x, {
+        bn: 'stem_bn',
+        // The first norm's input: the 1×1 stride-1 stem conv.
+        bnInput: (input) => tf.conv2d(input, kernel, 1, 'valid'),
+        deepBn: variant === 'shufflenetv2' ? 'head_bn' : 'stage3_unit4_conv3_bn',
+      });
+      x.dispose();
+      n.dispose();
+    },
+  );
 
   // 16×16 inputs keep the cpu-backend step short (maps 16 → 8 → 4 → 2; the weights do not depend on the size).
   it.each(VARIANTS)('%s trains a step without leaking tensors, and changes the weights', (variant) => {
@@ -213,7 +227,10 @@ describe('ShufflenetNetwork', () => {
     const before = [Array.from(stem.dataSync()), Array.from(dw.dataSync())];
     const tensors = tf.memory().numTensors;
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar, vars);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar,
+        vars,
+      );
       expect(Object.keys(grads)).toHaveLength(vars.length);
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
       for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.1)));
@@ -226,22 +243,25 @@ describe('ShufflenetNetwork', () => {
     n.dispose();
   });
 
-  it.each(VARIANTS)('%s exports a classifier with the same logits, which round-trips through JSON (ChannelSlice registered)', async (variant) => {
-    const n = new ShufflenetNetwork(options(variant), context('e', 1, [16, 16, 3]));
-    const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
-    const model = n.toLayersModel();
-    const exported = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync()));
-    const logits = tf.tidy(() => Array.from(n.apply(x, { training: false }).logits.dataSync()));
-    expect(exported).toHaveLength(20);
-    exported.forEach((v, i) => expect(v).toBeCloseTo(logits[i]!, 5));
-    const reloaded = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
-    reloaded.setWeights(model.getWeights());
-    const again = tf.tidy(() => Array.from((reloaded.predict(x) as tf.Tensor).dataSync()));
-    again.forEach((v, i) => expect(v).toBeCloseTo(logits[i]!, 5));
-    reloaded.dispose();
-    x.dispose();
-    n.dispose();
-  });
+  it.each(VARIANTS)(
+    '%s exports a classifier with the same logits, which round-trips through JSON (ChannelSlice registered)',
+    async (variant) => {
+      const n = new ShufflenetNetwork(options(variant), context('e', 1, [16, 16, 3]));
+      const x = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const model = n.toLayersModel();
+      const exported = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync()));
+      const logits = tf.tidy(() => Array.from(n.apply(x, { training: false }).logits.dataSync()));
+      expect(exported).toHaveLength(20);
+      exported.forEach((v, i) => expect(v).toBeCloseTo(logits[i]!, 5));
+      const reloaded = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tf.io.ModelJSON['modelTopology'] });
+      reloaded.setWeights(model.getWeights());
+      const again = tf.tidy(() => Array.from((reloaded.predict(x) as tf.Tensor).dataSync()));
+      again.forEach((v, i) => expect(v).toBeCloseTo(logits[i]!, 5));
+      reloaded.dispose();
+      x.dispose();
+      n.dispose();
+    },
+  );
 
   it('is created through the plugin factory', async () => {
     const n = await shufflenetPlugin.create(options(), { ...context('g'), container: createKdContainer(), baseDir: '.' });

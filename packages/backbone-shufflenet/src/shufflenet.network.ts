@@ -100,7 +100,14 @@ export class ShufflenetNetwork extends LayersNetwork {
     this.flops += 2 * this.height * this.width * 9 * this.channels;
     const input = strides === 2 ? (tfl.layers.zeroPadding2d({ padding: 1, name: this.s(`${name}pad`) }).apply(x) as Sym) : x;
     const conv = tfl.layers
-      .depthwiseConv2d({ kernelSize: 3, strides, depthMultiplier: 1, padding: strides === 2 ? 'valid' : 'same', useBias: false, name: this.s(`${name}conv`) })
+      .depthwiseConv2d({
+        kernelSize: 3,
+        strides,
+        depthMultiplier: 1,
+        padding: strides === 2 ? 'valid' : 'same',
+        useBias: false,
+        name: this.s(`${name}conv`),
+      })
       .apply(input) as Sym;
     return this.bn(conv, name);
   }
@@ -157,7 +164,9 @@ export class ShufflenetNetwork extends LayersNetwork {
           if (down) {
             // Shortcut AvgPool2d(3, stride 2, padding 1) with count_include_pad: zero padding + 'valid' pooling.
             const padded = tfl.layers.zeroPadding2d({ padding: 1, name: this.s(`${p}shortcut_pad`) }).apply(h) as Sym;
-            const res = tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: this.s(`${p}shortcut_pool`) }).apply(padded) as Sym;
+            const res = tfl.layers
+              .averagePooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: this.s(`${p}shortcut_pool`) })
+              .apply(padded) as Sym;
             preact = this.concat([y, res], `${p}concat`);
           } else {
             preact = tfl.layers.add({ name: this.s(`${p}add`) }).apply([y, h]) as Sym;

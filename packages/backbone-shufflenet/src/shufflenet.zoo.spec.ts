@@ -16,8 +16,22 @@ const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.js
 // not from this package's code: a stride-1 1×1 stem, then three stages that each start with a stride-2 unit
 // (→ 16, 8, 4), of 240, 480, 960 channels (ShuffleV1) or 116, 232, 464 (ShuffleV2, net_size 1).
 const ZOO: [ShufflenetVariant, number[][]][] = [
-  ['shufflenetv1', [[16, 16, 240], [8, 8, 480], [4, 4, 960]]],
-  ['shufflenetv2', [[16, 16, 116], [8, 8, 232], [4, 4, 464]]],
+  [
+    'shufflenetv1',
+    [
+      [16, 16, 240],
+      [8, 8, 480],
+      [4, 4, 960],
+    ],
+  ],
+  [
+    'shufflenetv2',
+    [
+      [16, 16, 116],
+      [8, 8, 232],
+      [4, 4, 464],
+    ],
+  ],
 ];
 
 beforeAll(async () => {
@@ -36,7 +50,8 @@ it('README parameter table agrees with test/param-counts.json', () => {
 
 describe.each(ZOO)('%s (32×32×3, 10 classes)', (variant, stages) => {
   zooModelTests(
-    () => new ShufflenetNetwork({ name: 'shufflenet', variant }, { numClasses: 10, inputShape: [32, 32, 3], rng: new Rng(1), scope: variant }),
+    () =>
+      new ShufflenetNetwork({ name: 'shufflenet', variant }, { numClasses: 10, inputShape: [32, 32, 3], rng: new Rng(1), scope: variant }),
     { params: referenceCounts[variant]['10']!, stages },
     // What a program that loads an exported ShuffleNet must call first (the custom channel-slice layer).
     { beforeLoad: registerChannelSlice },

@@ -57,7 +57,9 @@ describe('VggNetwork', () => {
   it('counts the FLOPs of convolutions and classifier', () => {
     const n = new VggNetwork(options('vgg8'), context('f'));
     const conv = (hw: number, cin: number, cout: number) => 2 * hw * hw * 9 * cin * cout;
-    expect(n.countFlops()).toBe(conv(32, 3, 64) + conv(16, 64, 128) + conv(8, 128, 256) + conv(4, 256, 512) + conv(4, 512, 512) + 2 * 512 * 10);
+    expect(n.countFlops()).toBe(
+      conv(32, 3, 64) + conv(16, 64, 128) + conv(8, 128, 256) + conv(4, 256, 512) + conv(4, 512, 512) + 2 * 512 * 10,
+    );
     n.dispose();
   });
 
@@ -83,7 +85,15 @@ describe('VggNetwork', () => {
         stage4: [1, 4, 4, 512],
       });
       expect(Object.keys(out.features)).toEqual([
-        'stem', 'stage1_preact', 'stage1', 'stage2_preact', 'stage2', 'stage3_preact', 'stage3', 'stage4_preact', 'stage4',
+        'stem',
+        'stage1_preact',
+        'stage1',
+        'stage2_preact',
+        'stage2',
+        'stage3_preact',
+        'stage3',
+        'stage4_preact',
+        'stage4',
       ]);
       expect(out.embedding.shape).toEqual([1, 512]);
       expect(out.logits.shape).toEqual([1, 10]);
@@ -113,7 +123,9 @@ describe('VggNetwork', () => {
     expect(values(a)).toEqual(values(b));
     expect(values(a)).not.toEqual(values(c));
     const byName = new Map(a.stateVariables().map((v) => [v.name, Array.from(v.variable.dataSync())]));
-    expect([...byName.keys()]).toEqual(expect.arrayContaining(['block0_1_conv/kernel', 'block0_1_conv/bias', 'block4_1_bn/gamma', 'classifier/kernel']));
+    expect([...byName.keys()]).toEqual(
+      expect.arrayContaining(['block0_1_conv/kernel', 'block0_1_conv/bias', 'block4_1_bn/gamma', 'classifier/kernel']),
+    );
     expect(a.stateVariables().every((v) => !v.name.startsWith('s1'))).toBe(true);
     const std = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
     expect(std(byName.get('block1_1_conv/kernel')!)).toBeCloseTo(Math.sqrt(2 / (9 * 128)), 2);
@@ -149,7 +161,10 @@ describe('VggNetwork', () => {
     const before = tf.memory().numTensors;
     for (let step = 0; step < 2; step++)
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar,
+          vars,
+        );
         expect(Object.keys(grads)).toHaveLength(vars.length);
         expect(Number.isFinite(value.dataSync()[0])).toBe(true);
         for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.1)));

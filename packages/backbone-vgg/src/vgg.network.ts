@@ -54,7 +54,8 @@ export class VggNetwork extends LayersNetwork {
       return h;
     };
     // 2×2 max pooling, stride 2 (floors odd sizes, as PyTorch).
-    const pool = (x: Sym, k: number): Sym => tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: s(`pool${k}`) }).apply(x) as Sym;
+    const pool = (x: Sym, k: number): Sym =>
+      tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: s(`pool${k}`) }).apply(x) as Sym;
 
     const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
     // Block 0 and its ReLU: the reference's f0 (it has no separate preact feature).

@@ -14,7 +14,12 @@ const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.js
 // Stage output shapes at 32×32×3, from the reference definition (mdistiller cifar/vgg.py), not from this package's
 // code: block0 (64) at 32×32, pool; block1 (128) → f1 at 16×16, pool; block2 (256) → f2 at 8×8, pool; block3 (512) →
 // f3 at 4×4; pool3 only when h == 64; block4 (512) → f4 at 4×4. Every variant has the same widths.
-const STAGES = [[16, 16, 128], [8, 8, 256], [4, 4, 512], [4, 4, 512]];
+const STAGES = [
+  [16, 16, 128],
+  [8, 8, 256],
+  [4, 4, 512],
+  [4, 4, 512],
+];
 const ZOO: [VggVariant, number[][]][] = [
   ['vgg8', STAGES],
   ['vgg11', STAGES],

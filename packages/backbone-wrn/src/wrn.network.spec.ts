@@ -130,7 +130,13 @@ describe('WrnNetwork', () => {
     expect(values(a)).not.toEqual(values(c));
     const byName = new Map(a.stateVariables().map((v) => [v.name, Array.from(v.variable.dataSync())]));
     expect([...byName.keys()]).toEqual(
-      expect.arrayContaining(['stem_conv/kernel', 'stage2_block1_short_conv/kernel', 'stage1_block1_1_bn/gamma', 'final_bn/moving_variance', 'classifier/bias']),
+      expect.arrayContaining([
+        'stem_conv/kernel',
+        'stage2_block1_short_conv/kernel',
+        'stage1_block1_1_bn/gamma',
+        'final_bn/moving_variance',
+        'classifier/bias',
+      ]),
     );
     // WRN-16-1: group 1 keeps 16 channels, so its first block has the identity shortcut.
     expect(byName.has('stage1_block1_short_conv/kernel')).toBe(false);
@@ -174,7 +180,10 @@ describe('WrnNetwork', () => {
     const before = tf.memory().numTensors;
     for (let step = 0; step < 2; step++)
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(y, n.apply(x, { training: true }).logits) as tf.Scalar,
+          vars,
+        );
         expect(Object.keys(grads)).toHaveLength(vars.length);
         expect(Number.isFinite(value.dataSync()[0])).toBe(true);
         for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.1)));

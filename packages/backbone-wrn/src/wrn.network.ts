@@ -42,8 +42,7 @@ export class WrnNetwork extends LayersNetwork {
       return y;
     };
     // Batch norm with PyTorch's momentum 0.1 (tfjs: 0.9) and eps 1e-5.
-    const bn = (x: Sym, name: string): Sym =>
-      batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
+    const bn = (x: Sym, name: string): Sym => batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
     const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(`${name}relu`) }).apply(x) as Sym;
 
     const input = tfl.input({ shape: [...this.inputShape], name: s('input') });

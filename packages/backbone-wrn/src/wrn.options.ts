@@ -2,10 +2,10 @@ import type { OptionsOf } from '@kd/core';
 
 /** The named Wide ResNets of the RepDistiller / mdistiller model zoo (`wrn_<depth>_<widen>`). */
 export const WRN_PRESETS = {
-  'wrn_16_1': { depth: 16, widen: 1 },
-  'wrn_16_2': { depth: 16, widen: 2 },
-  'wrn_40_1': { depth: 40, widen: 1 },
-  'wrn_40_2': { depth: 40, widen: 2 },
+  wrn_16_1: { depth: 16, widen: 1 },
+  wrn_16_2: { depth: 16, widen: 2 },
+  wrn_40_1: { depth: 40, widen: 1 },
+  wrn_40_2: { depth: 40, widen: 2 },
 } as const satisfies Record<string, { depth: number; widen: number }>;
 
 export type WrnPreset = keyof typeof WRN_PRESETS;
@@ -26,7 +26,8 @@ export const wrnOptionsSchema = {
       type: 'integer',
       minimum: 10,
       default: 40,
-      description: 'Depth 6n + 4 (10, 16, 22, 28, 34, 40, …): n = (depth − 4)/6 blocks per group. WRN-16-k and WRN-40-k are the KD presets.',
+      description:
+        'Depth 6n + 4 (10, 16, 22, 28, 34, 40, …): n = (depth − 4)/6 blocks per group. WRN-16-k and WRN-40-k are the KD presets.',
     },
     widen: {
       type: 'integer',

@@ -14,10 +14,38 @@ const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.js
 // Stage output shapes at 32×32×3, from the reference definition (mdistiller cifar/wrn.py), not from this package's
 // code: three groups of 16k, 32k, 64k channels at strides 1, 2, 2.
 const ZOO: [WrnPreset, number[][]][] = [
-  ['wrn_16_1', [[32, 32, 16], [16, 16, 32], [8, 8, 64]]],
-  ['wrn_16_2', [[32, 32, 32], [16, 16, 64], [8, 8, 128]]],
-  ['wrn_40_1', [[32, 32, 16], [16, 16, 32], [8, 8, 64]]],
-  ['wrn_40_2', [[32, 32, 32], [16, 16, 64], [8, 8, 128]]],
+  [
+    'wrn_16_1',
+    [
+      [32, 32, 16],
+      [16, 16, 32],
+      [8, 8, 64],
+    ],
+  ],
+  [
+    'wrn_16_2',
+    [
+      [32, 32, 32],
+      [16, 16, 64],
+      [8, 8, 128],
+    ],
+  ],
+  [
+    'wrn_40_1',
+    [
+      [32, 32, 16],
+      [16, 16, 32],
+      [8, 8, 64],
+    ],
+  ],
+  [
+    'wrn_40_2',
+    [
+      [32, 32, 32],
+      [16, 16, 64],
+      [8, 8, 128],
+    ],
+  ],
 ];
 
 beforeAll(async () => {

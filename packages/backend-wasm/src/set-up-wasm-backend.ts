@@ -19,7 +19,8 @@ export interface WasmBackendOptions {
 }
 
 /** Whether the convolutions run on oneDNN, and why not when they do not. */
-export type OneDnnStatus = { readonly enabled: true; readonly version: string; readonly threads: number } | { readonly enabled: false; readonly reason: string };
+export type OneDnnStatus =
+  { readonly enabled: true; readonly version: string; readonly threads: number } | { readonly enabled: false; readonly reason: string };
 
 export interface WasmBackendInfo {
   readonly name: 'wasm';
@@ -145,7 +146,9 @@ export async function setUpWasmBackend(options: WasmBackendOptions = {}): Promis
   const runningThreads = (await loadStock()).getThreadsCount();
   const oneDnn = addon.module ? addon.module.registerOneDnnKernels({ threads }) : { enabled: false as const, reason: addon.reason };
   const kernels = oneDnn.enabled ? [...registered, ...oneDnn.registered.map((k) => `onednn:${k}`)] : registered;
-  const status: OneDnnStatus = oneDnn.enabled ? { enabled: true, version: oneDnn.version, threads: oneDnn.threads } : { enabled: false, reason: oneDnn.reason };
+  const status: OneDnnStatus = oneDnn.enabled
+    ? { enabled: true, version: oneDnn.version, threads: oneDnn.threads }
+    : { enabled: false, reason: oneDnn.reason };
   return { name: 'wasm', threads: runningThreads, build: brand.build, reason, kernels, oneDnn: status };
 }
 

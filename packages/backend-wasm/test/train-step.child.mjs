@@ -28,7 +28,13 @@ function seeded(shape, seed) {
   return tf.tensor(v, shape);
 }
 const x = seeded([16, 16, 16, 3], 1);
-const y = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32'), 10);
+const y = tf.oneHot(
+  tf.tensor1d(
+    Array.from({ length: 16 }, (_, i) => i % 10),
+    'int32',
+  ),
+  10,
+);
 const w1 = tf.variable(seeded([3, 3, 3, 32], 2));
 const w2 = tf.variable(seeded([3, 3, 32, 1], 3));
 const w3 = tf.variable(seeded([32, 10], 4));

@@ -168,17 +168,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
       return command === undefined ? 2 : 0;
     }
     if (values['allow-local-plugins']) {
-      if (!LOCAL_PLUGIN_COMMANDS.has(command)) throw new UsageError(`--allow-local-plugins applies to run, validate and plan, not to ${command}`);
+      if (!LOCAL_PLUGIN_COMMANDS.has(command))
+        throw new UsageError(`--allow-local-plugins applies to run, validate and plan, not to ${command}`);
       options = { ...options, allowLocalPlugins: true };
     }
     if (values.set?.length) {
-      if (!LOCAL_PLUGIN_COMMANDS.has(command) || values.resume) throw new UsageError(`--set applies to run <config>, validate and plan${values.resume ? ' (a resumed run keeps the config it recorded)' : `, not to ${command}`}`);
+      if (!LOCAL_PLUGIN_COMMANDS.has(command) || values.resume)
+        throw new UsageError(
+          `--set applies to run <config>, validate and plan${values.resume ? ' (a resumed run keeps the config it recorded)' : `, not to ${command}`}`,
+        );
       options = { ...options, overrides: values.set };
     }
     switch (command) {
       case 'run':
         if (values.from !== undefined || values.index !== undefined) {
-          if (values.from === undefined || values.index === undefined || positionals.length || values.resume) throw new UsageError('kd run --from <jobs.jsonl> --index <i> takes both, and no config or --resume');
+          if (values.from === undefined || values.index === undefined || positionals.length || values.resume)
+            throw new UsageError('kd run --from <jobs.jsonl> --index <i> takes both, and no config or --resume');
           return await runFromCommand({ from: values.from, index: values.index, json: values.json }, io, options);
         }
         if (values.resume) {
@@ -195,15 +200,35 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         return await planCommand({ config, json: values.json }, io, options);
       case 'sweep':
         config = one(positionals, 'study file');
-        return await sweepCommand({ study: config, dryRun: values['dry-run'], jobs: values.jobs, emit: values.emit, report: values.report, out: values.out, json: values.json }, io, options);
+        return await sweepCommand(
+          {
+            study: config,
+            dryRun: values['dry-run'],
+            jobs: values.jobs,
+            emit: values.emit,
+            report: values.report,
+            out: values.out,
+            json: values.json,
+          },
+          io,
+          options,
+        );
       case 'schema':
         return await schemaCommand(values.out ? { out: values.out } : {}, io, options);
       case 'plugins':
         return await pluginsCommand({ json: values.json }, io, options);
       case 'describe': {
-        if (positionals.length !== 2) throw new UsageError('usage: kd describe backbone <name> --num-classes <n> [--input h,w,c] [--options json] [--json]');
+        if (positionals.length !== 2)
+          throw new UsageError('usage: kd describe backbone <name> --num-classes <n> [--input h,w,c] [--options json] [--json]');
         return await describeCommand(
-          { what: positionals[0]!, name: positionals[1]!, numClasses: values['num-classes'], input: values.input, options: values.options, json: values.json },
+          {
+            what: positionals[0]!,
+            name: positionals[1]!,
+            numClasses: values['num-classes'],
+            input: values.input,
+            options: values.options,
+            json: values.json,
+          },
           io,
           options,
         );
@@ -212,7 +237,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         if (positionals.length !== 2) throw new UsageError(`kd export takes <run-dir> <out-dir>, got ${positionals.length} arguments`);
         return await exportCommand({ runDir: positionals[0]!, outDir: positionals[1]!, json: values.json }, io, options);
       case 'import':
-        if (positionals.length !== 3) throw new UsageError('usage: kd import pytorch <checkpoint.pth> <out-dir> --backbone <name> [--options json] --num-classes <n> [--input h,w,c] [--reference ref.json] [--json]');
+        if (positionals.length !== 3)
+          throw new UsageError(
+            'usage: kd import pytorch <checkpoint.pth> <out-dir> --backbone <name> [--options json] --num-classes <n> [--input h,w,c] [--reference ref.json] [--json]',
+          );
         return await importCommand(
           {
             format: positionals[0]!,

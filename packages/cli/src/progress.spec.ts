@@ -3,13 +3,30 @@ import { attachProgress } from './progress.js';
 
 function io(interactive: boolean) {
   let err = '';
-  return { cwd: '.', interactive, out: () => {}, err: (t: string) => void (err += t), get text() { return err; } };
+  return {
+    cwd: '.',
+    interactive,
+    out: () => {},
+    err: (t: string) => void (err += t),
+    get text() {
+      return err;
+    },
+  };
 }
 
 async function drive(events: RunEvents) {
   await events.emit('epochStart', { stage: 'train', epoch: 0, epochs: 2, steps: 2 });
   for (const step of [0, 1])
-    await events.emit('stepEnd', { stage: 'train', epoch: 0, epochs: 2, step, steps: 2, batchSize: 32, lr: 0.1, losses: { total: step ? 1 : 3 } });
+    await events.emit('stepEnd', {
+      stage: 'train',
+      epoch: 0,
+      epochs: 2,
+      step,
+      steps: 2,
+      batchSize: 32,
+      lr: 0.1,
+      losses: { total: step ? 1 : 3 },
+    });
   await events.emit('epochEnd', {
     stage: 'train',
     epoch: 0,

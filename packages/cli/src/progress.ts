@@ -49,7 +49,9 @@ export function attachProgress(events: RunEvents, io: CliIo, label = ''): void {
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(' ');
     const eta = ((e.steps - e.step - 1) * e.batchSize) / Math.max(rate, 1e-9);
-    io.err(`\r\x1b[2K${label}${e.stage} epoch ${e.epoch + 1}/${e.epochs} ${bar} ${Math.round(frac * 100)}% ${losses} | ${rate.toFixed(0)} img/s | ETA ${clock(eta)}`);
+    io.err(
+      `\r\x1b[2K${label}${e.stage} epoch ${e.epoch + 1}/${e.epochs} ${bar} ${Math.round(frac * 100)}% ${losses} | ${rate.toFixed(0)} img/s | ETA ${clock(eta)}`,
+    );
   });
   events.on('warning', (e) => {
     io.err(`${io.interactive ? '\r\x1b[2K' : ''}${label}kd: warning: ${e.message}\n`);

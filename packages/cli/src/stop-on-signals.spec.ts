@@ -6,7 +6,11 @@ describe('stopOnSignals', () => {
     const target = new EventEmitter();
     const said: string[] = [];
     const exits: number[] = [];
-    const { stop, remove } = stopOnSignals((t) => said.push(t), (c) => exits.push(c), target as never);
+    const { stop, remove } = stopOnSignals(
+      (t) => said.push(t),
+      (c) => exits.push(c),
+      target as never,
+    );
     expect(stop.signal).toBeNull();
     target.emit('SIGTERM');
     expect(stop.signal).toBe('SIGTERM');

@@ -5,7 +5,11 @@ import { captureIo } from './helpers.js';
 describe('inspection commands', () => {
   it('kd validate reads the data as kd run would; --schema-only checks the config without it', async () => {
     const work = tempDir();
-    const file = writeConfig(work, 'cifar.json', tinyConfig('out', { dataset: { name: 'cifar', variant: 'cifar10', dir: 'not-downloaded-yet' } }));
+    const file = writeConfig(
+      work,
+      'cifar.json',
+      tinyConfig('out', { dataset: { name: 'cifar', variant: 'cifar10', dir: 'not-downloaded-yet' } }),
+    );
     const full = captureIo();
     expect(await main(['validate', file], full, { importer: sourceImporter })).toBe(2);
     expect(full.stderr).toContain('not-downloaded-yet');
@@ -37,7 +41,11 @@ describe('inspection commands', () => {
   it('kd plan builds both networks without training and reports shapes and mismatches', async () => {
     const work = tempDir();
     // The teacher's weights must exist: plan loads them, exactly as a run would.
-    const teacherFile = writeConfig(work, 't.json', tinyConfig('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } }, training: { epochs: 1, batchSize: 64 } }));
+    const teacherFile = writeConfig(
+      work,
+      't.json',
+      tinyConfig('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } }, training: { epochs: 1, batchSize: 64 } }),
+    );
     expect(await main(['run', teacherFile], captureIo(), { importer: sourceImporter })).toBe(0);
     const file = writeConfig(
       work,
@@ -74,7 +82,11 @@ describe('the kd binary as a shell sees it', () => {
     const { join } = await import('node:path');
     const { repoRoot } = await import('@kd/testing');
     const bin = join(repoRoot, 'packages/cli/src/bin.ts');
-    const r = spawnSync('bash', ['-c', `set -o pipefail; node --conditions=@kd/source --import @swc-node/register/esm-register ${bin} schema | head -c 10`], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; node --conditions=@kd/source --import @swc-node/register/esm-register ${bin} schema | head -c 10`],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     expect(r.stdout).toHaveLength(10);
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
     expect(r.status).toBe(0);

@@ -30,8 +30,16 @@ function idx(dims: readonly number[], data: Uint8Array): Buffer {
   return Buffer.concat([head, data]);
 }
 
-const images = (n: number) => idx([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => (i * 31) % 256));
-const labels = (n: number, numClasses = 10) => idx([n], Uint8Array.from({ length: n }, (_, i) => i % numClasses));
+const images = (n: number) =>
+  idx(
+    [n, 28, 28],
+    Uint8Array.from({ length: n * 784 }, (_, i) => (i * 31) % 256),
+  );
+const labels = (n: number, numClasses = 10) =>
+  idx(
+    [n],
+    Uint8Array.from({ length: n }, (_, i) => i % numClasses),
+  );
 
 /** `head`, then `zeros` zero bytes, gzip-compressed as a stream (1 GiB of zeros is about 1 MB). */
 async function gzipBomb(file: string, head: Uint8Array, zeros: number): Promise<void> {
@@ -50,7 +58,8 @@ function cifarRecord(label: number, seed: number): Buffer {
   for (let p = 1; p < 3073; p++) r[p] = (p * 7 + seed) % 256;
   return r;
 }
-const cifarBatch = (n: number, offset = 0) => Buffer.concat(Array.from({ length: n }, (_, i) => cifarRecord((offset + i) % 10, offset + i)));
+const cifarBatch = (n: number, offset = 0) =>
+  Buffer.concat(Array.from({ length: n }, (_, i) => cifarRecord((offset + i) % 10, offset + i)));
 const CIFAR10_TRAIN = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 const CIFAR10_NAMES = 'airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n';
 
@@ -88,7 +97,8 @@ async function cifarTarGz(file: string, files: ReadonlyMap<string, Buffer>, bomb
   const block = Buffer.alloc(MiB);
   const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
   function* chunks() {
-    for (const [name, bytes] of files) yield Buffer.concat([tarHeader(`cifar-10-batches-bin/${name}`, bytes.length), bytes, pad(bytes.length)]);
+    for (const [name, bytes] of files)
+      yield Buffer.concat([tarHeader(`cifar-10-batches-bin/${name}`, bytes.length), bytes, pad(bytes.length)]);
     if (bomb) {
       yield tarHeader(`cifar-10-batches-bin/${bomb.name}`, bomb.zeros);
       for (let left = bomb.zeros; left > 0; left -= MiB) yield left >= MiB ? block : block.subarray(0, left);
@@ -116,7 +126,12 @@ function png(width: number, height: number, idat: Uint8Array, interlace = 0): Bu
   ihdr[8] = 8;
   ihdr[9] = 2;
   ihdr[12] = interlace;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /** A valid 8×8 RGB PNG: rows of filter byte 0 and pixels. */
@@ -149,13 +164,21 @@ function jpegSegment(jpg: Buffer, marker: number): number {
 interface Case {
   readonly name: string;
   /** Writes the data into `dir`; returns the dataset section and the file the message must name. */
-  readonly write: (dir: string) => Promise<{ dataset: Record<string, unknown>; file: string }> | { dataset: Record<string, unknown>; file: string };
+  readonly write: (
+    dir: string,
+  ) => Promise<{ dataset: Record<string, unknown>; file: string }> | { dataset: Record<string, unknown>; file: string };
   /** Further text the message must hold. */
   readonly says: RegExp;
 }
 
 /** An IDX set with one of its four files replaced. */
-function idxCase(name: string, replace: 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels', bytes: Buffer | ((file: string) => Promise<void>), says: RegExp, dataset: Record<string, unknown> = {}): Case {
+function idxCase(
+  name: string,
+  replace: 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels',
+  bytes: Buffer | ((file: string) => Promise<void>),
+  says: RegExp,
+  dataset: Record<string, unknown> = {},
+): Case {
   return {
     name,
     says,
@@ -188,7 +211,12 @@ function cifarDirCase(name: string, member: string, bytes: Buffer | null, says: 
 }
 
 /** A CIFAR-10 archive written by `make`. */
-function cifarArchiveCase(name: string, make: (file: string) => Promise<void> | void, says: RegExp, dataset: Record<string, unknown> = {}): Case {
+function cifarArchiveCase(
+  name: string,
+  make: (file: string) => Promise<void> | void,
+  says: RegExp,
+  dataset: Record<string, unknown> = {},
+): Case {
   return {
     name,
     says,
@@ -206,14 +234,20 @@ function imageCase(name: string, bad: string, bytes: Buffer, says: RegExp, datas
     name,
     says,
     write: (dir) => {
-      for (const [split, count] of [['train', 3], ['val', 2]] as const) {
+      for (const [split, count] of [
+        ['train', 3],
+        ['val', 2],
+      ] as const) {
         for (const cls of ['cat', 'dog']) {
           mkdirSync(join(dir, 'images', split, cls), { recursive: true });
           for (let i = 0; i < count; i++) writeFileSync(join(dir, 'images', split, cls, `${i}.png`), goodPng(i));
         }
       }
       writeFileSync(join(dir, 'images', 'train', 'cat', bad), bytes);
-      return { dataset: { name: 'image-folder', root: 'images', imageSize: 8, ...dataset }, file: join(dir, 'images', 'train', 'cat', bad) };
+      return {
+        dataset: { name: 'image-folder', root: 'images', imageSize: 8, ...dataset },
+        file: join(dir, 'images', 'train', 'cat', bad),
+      };
     },
   };
 }
@@ -244,17 +278,49 @@ const CIFAR_BOMB: Case = cifarArchiveCase(
 
 const corpus: readonly Case[] = [
   IDX_BOMB,
-  idxCase('idx: truncated images (cut inside image 30)', 'trainImages', images(40).subarray(0, 16 + 30 * 784 + 100), /truncated IDX data: .* image 30 of 40 \(784 bytes at byte offset 23536\) is cut off after 100 bytes/),
-  idxCase('idx: truncated header', 'testImages', images(10).subarray(0, 10), /truncated IDX header: expected 16 bytes for 3 dimensions, found 10/),
+  idxCase(
+    'idx: truncated images (cut inside image 30)',
+    'trainImages',
+    images(40).subarray(0, 16 + 30 * 784 + 100),
+    /truncated IDX data: .* image 30 of 40 \(784 bytes at byte offset 23536\) is cut off after 100 bytes/,
+  ),
+  idxCase(
+    'idx: truncated header',
+    'testImages',
+    images(10).subarray(0, 10),
+    /truncated IDX header: expected 16 bytes for 3 dimensions, found 10/,
+  ),
   idxCase('idx: wrong magic (a label file as images)', 'trainImages', labels(40), /bad magic number 0x00000801, expected 0x00000803/),
-  idxCase('idx: header count disagrees with the size (trailing bytes)', 'testLabels', Buffer.concat([labels(10), Buffer.from([1, 2, 3])]), /3 unexpected bytes after the IDX data, from byte offset 18/),
-  idxCase('idx: a label ≥ numClasses', 'trainLabels', idx([40], Uint8Array.from({ length: 40 }, (_, i) => (i === 17 ? 12 : i % 10))), /label 12 at index 17 \(byte offset 25\) is out of range: expected a class in 0\.\.9/),
+  idxCase(
+    'idx: header count disagrees with the size (trailing bytes)',
+    'testLabels',
+    Buffer.concat([labels(10), Buffer.from([1, 2, 3])]),
+    /3 unexpected bytes after the IDX data, from byte offset 18/,
+  ),
+  idxCase(
+    'idx: a label ≥ numClasses',
+    'trainLabels',
+    idx(
+      [40],
+      Uint8Array.from({ length: 40 }, (_, i) => (i === 17 ? 12 : i % 10)),
+    ),
+    /label 12 at index 17 \(byte offset 25\) is out of range: expected a class in 0\.\.9/,
+  ),
   idxCase('idx: image and label counts differ', 'testLabels', labels(9), /has 10 images but .* has 9 labels: expected the same count/),
-  idxCase('idx: truncated gzip', 'trainLabels', async (file) => writeFileSync(file, gz(labels(40)).subarray(0, 30)), /not a valid gzip file \(unexpected end of file after \d+ compressed bytes\)/),
+  idxCase(
+    'idx: truncated gzip',
+    'trainLabels',
+    async (file) => writeFileSync(file, gz(labels(40)).subarray(0, 30)),
+    /not a valid gzip file \(unexpected end of file after \d+ compressed bytes\)/,
+  ),
   idxCase('idx: zero-byte file', 'testImages', Buffer.alloc(0), /truncated IDX file: 0 bytes, shorter than the 4-byte magic number/),
   idxCase('idx: text file', 'trainImages', Buffer.from('this is not an IDX file\n'), /bad magic number 0x74686973/),
   CIFAR_BOMB,
-  cifarArchiveCase('cifar: archive missing a member', (file) => cifarTarGz(file, new Map([...cifarFiles()].filter(([n]) => n !== 'test_batch.bin'))), /cifar-10-binary\.tar\.gz:cifar-10-batches-bin\/test_batch\.bin: missing/),
+  cifarArchiveCase(
+    'cifar: archive missing a member',
+    (file) => cifarTarGz(file, new Map([...cifarFiles()].filter(([n]) => n !== 'test_batch.bin'))),
+    /cifar-10-binary\.tar\.gz:cifar-10-batches-bin\/test_batch\.bin: missing/,
+  ),
   cifarArchiveCase(
     'cifar: truncated tar inside a valid gzip',
     async (file) => {
@@ -272,22 +338,91 @@ const corpus: readonly Case[] = [
     },
     /not a valid gzip file \(unexpected end of file after \d+ compressed bytes\)/,
   ),
-  cifarArchiveCase('cifar: a text file named .tar.gz', (file) => writeFileSync(file, 'Not Found\n'), /not a valid gzip file \(incorrect header check/),
-  cifarDirCase('cifar: a batch of the wrong length', 'data_batch_2.bin', cifarBatch(4).subarray(0, 3 * 3073 + 1000), /10219 bytes is not a whole number of cifar10 records of 3073 bytes .* record 3 at byte offset 9219 is truncated to 1000 bytes/),
-  cifarDirCase('cifar: a label ≥ 10', 'test_batch.bin', Buffer.concat([cifarRecord(3, 0), cifarRecord(11, 1)]), /record 1 \(byte offset 3073\) has label 11, expected 0\.\.9 for cifar10/),
+  cifarArchiveCase(
+    'cifar: a text file named .tar.gz',
+    (file) => writeFileSync(file, 'Not Found\n'),
+    /not a valid gzip file \(incorrect header check/,
+  ),
+  cifarDirCase(
+    'cifar: a batch of the wrong length',
+    'data_batch_2.bin',
+    cifarBatch(4).subarray(0, 3 * 3073 + 1000),
+    /10219 bytes is not a whole number of cifar10 records of 3073 bytes .* record 3 at byte offset 9219 is truncated to 1000 bytes/,
+  ),
+  cifarDirCase(
+    'cifar: a label ≥ 10',
+    'test_batch.bin',
+    Buffer.concat([cifarRecord(3, 0), cifarRecord(11, 1)]),
+    /record 1 \(byte offset 3073\) has label 11, expected 0\.\.9 for cifar10/,
+  ),
   cifarDirCase('cifar: an empty batch file', 'data_batch_5.bin', Buffer.alloc(0), /empty file, expected cifar10 records of 3073 bytes/),
-  cifarDirCase('cifar: a CIFAR-100 batch where CIFAR-10 is expected', 'data_batch_1.bin', Buffer.alloc(2 * 3074), /fits cifar100 records of 3074 bytes: wrong "variant"\?/),
-  cifarDirCase('cifar: class-name file with the wrong count', 'batches.meta.txt', Buffer.from('cat\ndog\n'), /2 class names, expected 10 \(one a line\)/),
-  imageCase('image: a PNG declaring 12000×12000 pixels', 'huge.png', png(12000, 12000, deflateSync(Buffer.alloc(4 * 36001))), /PNG of 12000×12000 pixels \(144 megapixels\) is larger than the limit of 100 megapixels \(\/dataset\/maxMegapixels\)/),
-  imageCase('image: a JPEG declaring 60000×60000 pixels', 'huge.jpg', withSof((j) => (j.writeUInt16BE(60000, sof + 5), j.writeUInt16BE(60000, sof + 7))), /JPEG of 60000×60000 pixels \(3600 megapixels\) is larger than the limit/),
+  cifarDirCase(
+    'cifar: a CIFAR-100 batch where CIFAR-10 is expected',
+    'data_batch_1.bin',
+    Buffer.alloc(2 * 3074),
+    /fits cifar100 records of 3074 bytes: wrong "variant"\?/,
+  ),
+  cifarDirCase(
+    'cifar: class-name file with the wrong count',
+    'batches.meta.txt',
+    Buffer.from('cat\ndog\n'),
+    /2 class names, expected 10 \(one a line\)/,
+  ),
+  imageCase(
+    'image: a PNG declaring 12000×12000 pixels',
+    'huge.png',
+    png(12000, 12000, deflateSync(Buffer.alloc(4 * 36001))),
+    /PNG of 12000×12000 pixels \(144 megapixels\) is larger than the limit of 100 megapixels \(\/dataset\/maxMegapixels\)/,
+  ),
+  imageCase(
+    'image: a JPEG declaring 60000×60000 pixels',
+    'huge.jpg',
+    withSof((j) => (j.writeUInt16BE(60000, sof + 5), j.writeUInt16BE(60000, sof + 7))),
+    /JPEG of 60000×60000 pixels \(3600 megapixels\) is larger than the limit/,
+  ),
   imageCase('image: a zero-byte image', '0.png', Buffer.alloc(0), /empty file \(0 bytes\): expected a JPEG or PNG image/),
-  imageCase('image: text renamed .png', '3.png', Buffer.from('hello world\n'), /not a JPEG or PNG image \(the file starts with "hello wo"\)/),
-  imageCase('image: truncated PNG', 'cut.png', okPng.subarray(0, okPng.length - 15), /truncated PNG: the file \(\d+ bytes\) does not end with the IEND chunk/),
-  imageCase('image: PNG header with a bad CRC', 'crc.png', Buffer.from(okPng).fill(0x55, 17, 19), /corrupt PNG: the IHDR chunk fails its CRC/),
-  imageCase('image: interlaced PNG whose data inflate to 64 MiB', 'bomb.png', png(64, 64, deflateSync(Buffer.alloc(64 * MiB), { level: 9 }), 1), /interlaced 64×64 PNG inflates to more than the 12408 bytes its pixels need/),
-  imageCase('image: JPEG truncated in its headers', 'cut.jpg', jpg.subarray(0, sof + 4), /truncated JPEG: the file \(\d+ bytes\) ends inside the frame header at byte offset \d+/),
-  imageCase('image: lossless JPEG (SOF3, which jpeg-js cannot decode)', 'lossless.jpg', withSof((j) => (j[sof + 1] = 0xc3)), /start-of-frame marker ff c3/),
-  imageCase('image: an HTML error page saved as .jpg', 'page.jpg', Buffer.from('<!DOCTYPE html><title>403</title>'), /the file starts with "<!DOCTYP"/),
+  imageCase(
+    'image: text renamed .png',
+    '3.png',
+    Buffer.from('hello world\n'),
+    /not a JPEG or PNG image \(the file starts with "hello wo"\)/,
+  ),
+  imageCase(
+    'image: truncated PNG',
+    'cut.png',
+    okPng.subarray(0, okPng.length - 15),
+    /truncated PNG: the file \(\d+ bytes\) does not end with the IEND chunk/,
+  ),
+  imageCase(
+    'image: PNG header with a bad CRC',
+    'crc.png',
+    Buffer.from(okPng).fill(0x55, 17, 19),
+    /corrupt PNG: the IHDR chunk fails its CRC/,
+  ),
+  imageCase(
+    'image: interlaced PNG whose data inflate to 64 MiB',
+    'bomb.png',
+    png(64, 64, deflateSync(Buffer.alloc(64 * MiB), { level: 9 }), 1),
+    /interlaced 64×64 PNG inflates to more than the 12408 bytes its pixels need/,
+  ),
+  imageCase(
+    'image: JPEG truncated in its headers',
+    'cut.jpg',
+    jpg.subarray(0, sof + 4),
+    /truncated JPEG: the file \(\d+ bytes\) ends inside the frame header at byte offset \d+/,
+  ),
+  imageCase(
+    'image: lossless JPEG (SOF3, which jpeg-js cannot decode)',
+    'lossless.jpg',
+    withSof((j) => (j[sof + 1] = 0xc3)),
+    /start-of-frame marker ff c3/,
+  ),
+  imageCase(
+    'image: an HTML error page saved as .jpg',
+    'page.jpg',
+    Buffer.from('<!DOCTYPE html><title>403</title>'),
+    /the file starts with "<!DOCTYP"/,
+  ),
 ];
 
 // ---- the checks ----
@@ -341,7 +476,8 @@ describe('corrupt data files are rejected with exit 2 before any run directory e
 
   it('has a corpus of at least 25 corrupt files in IDX, CIFAR, PNG and JPEG formats', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(25);
-    for (const kind of ['idx:', 'cifar:', 'image:']) expect(corpus.filter((c) => c.name.startsWith(kind)).length, kind).toBeGreaterThanOrEqual(6);
+    for (const kind of ['idx:', 'cifar:', 'image:'])
+      expect(corpus.filter((c) => c.name.startsWith(kind)).length, kind).toBeGreaterThanOrEqual(6);
   });
 
   it.each(corpus)('$name', async (c) => {
@@ -368,19 +504,40 @@ describe('corrupt data files are rejected with exit 2 before any run directory e
 
     /** `kd run` in a child process on the sources; its exit code, stderr and peak RSS. */
     function runInChild(config: string): { code: number; stderr: string; maxRss: number } {
-      const r = spawnSync(process.execPath, ['--conditions=@kd/source', '--import', '@swc-node/register/esm-register', child, config, repoRoot], {
-        cwd: cliDir,
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: { ...process.env, KD_CACHE_DIR: cache },
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--conditions=@kd/source', '--import', '@swc-node/register/esm-register', child, config, repoRoot],
+        {
+          cwd: cliDir,
+          encoding: 'utf8',
+          timeout: 120_000,
+          env: { ...process.env, KD_CACHE_DIR: cache },
+        },
+      );
       expect({ status: r.status, stderr: r.status === 0 ? '' : r.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
       return JSON.parse(r.stdout.trim().split('\n').pop()!) as { code: number; stderr: string; maxRss: number };
     }
 
     it.each([
-      [IDX_BOMB, idxCase('idx: baseline (a small corrupt gzip)', 'trainImages', async (f) => writeFileSync(f, gz(images(40)).subarray(0, 100)), /not a valid gzip file/, { maxInflatedBytes: LIMIT })],
-      [CIFAR_BOMB, cifarArchiveCase('cifar: baseline (a small corrupt gzip)', (f) => writeFileSync(f, gz(Buffer.alloc(4096)).subarray(0, 100)), /not a valid gzip file/, { maxInflatedBytes: LIMIT })],
+      [
+        IDX_BOMB,
+        idxCase(
+          'idx: baseline (a small corrupt gzip)',
+          'trainImages',
+          async (f) => writeFileSync(f, gz(images(40)).subarray(0, 100)),
+          /not a valid gzip file/,
+          { maxInflatedBytes: LIMIT },
+        ),
+      ],
+      [
+        CIFAR_BOMB,
+        cifarArchiveCase(
+          'cifar: baseline (a small corrupt gzip)',
+          (f) => writeFileSync(f, gz(Buffer.alloc(4096)).subarray(0, 100)),
+          /not a valid gzip file/,
+          { maxInflatedBytes: LIMIT },
+        ),
+      ],
     ] as const)('$name', async (bomb, baseline) => {
       const b = await prepare(bomb);
       const s = await prepare(baseline);
@@ -394,9 +551,10 @@ describe('corrupt data files are rejected with exit 2 before any run directory e
       expect(big.stderr).toMatch(bomb.says);
       expect(existsSync(b.runDir)).toBe(false);
       const extra = big.maxRss - small.maxRss;
-      console.log(`${bomb.name}: peak RSS ${(big.maxRss / MiB).toFixed(0)} MiB, baseline ${(small.maxRss / MiB).toFixed(0)} MiB, extra ${(extra / MiB).toFixed(1)} MiB for a limit of ${LIMIT / MiB} MiB`);
+      console.log(
+        `${bomb.name}: peak RSS ${(big.maxRss / MiB).toFixed(0)} MiB, baseline ${(small.maxRss / MiB).toFixed(0)} MiB, extra ${(extra / MiB).toFixed(1)} MiB for a limit of ${LIMIT / MiB} MiB`,
+      );
       expect(extra).toBeLessThanOrEqual(2 * LIMIT);
     });
   });
 });
-

@@ -38,11 +38,31 @@ async function interruptedRun(name: string): Promise<string> {
 
 describe('a damaged run directory is an input error naming the file; nothing is changed', () => {
   it.each([
-    ['a corrupt checkpoints/latest.json', (d: string) => writeFileSync(join(d, 'checkpoints', 'latest.json'), '{"checkpoint": "s0-tr'), /checkpoints\/latest\.json: not readable JSON/],
-    ['latest.json naming a path outside the run', (d: string) => writeFileSync(join(d, 'checkpoints', 'latest.json'), '{"checkpoint": "../../etc"}'), /latest\.json: \/checkpoint: got "\.\.\/\.\.\/etc"; expected a checkpoint name/],
-    ['latest.json naming a missing checkpoint', (d: string) => writeFileSync(join(d, 'checkpoints', 'latest.json'), '{"checkpoint": "s0-train-e0009"}'), /names .*s0-train-e0009, which has no state\.json/],
-    ['a missing provenance.json', (d: string) => rmSync(join(d, 'provenance.json')), /provenance\.json: missing; expected the file kd writes there/],
-    ['a damaged line in the middle of metrics.jsonl', (d: string) => writeFileSync(join(d, 'metrics.jsonl'), '{"epoch":1\n{"epoch":2}\n'), /metrics\.jsonl:1: not a JSON line/],
+    [
+      'a corrupt checkpoints/latest.json',
+      (d: string) => writeFileSync(join(d, 'checkpoints', 'latest.json'), '{"checkpoint": "s0-tr'),
+      /checkpoints\/latest\.json: not readable JSON/,
+    ],
+    [
+      'latest.json naming a path outside the run',
+      (d: string) => writeFileSync(join(d, 'checkpoints', 'latest.json'), '{"checkpoint": "../../etc"}'),
+      /latest\.json: \/checkpoint: got "\.\.\/\.\.\/etc"; expected a checkpoint name/,
+    ],
+    [
+      'latest.json naming a missing checkpoint',
+      (d: string) => writeFileSync(join(d, 'checkpoints', 'latest.json'), '{"checkpoint": "s0-train-e0009"}'),
+      /names .*s0-train-e0009, which has no state\.json/,
+    ],
+    [
+      'a missing provenance.json',
+      (d: string) => rmSync(join(d, 'provenance.json')),
+      /provenance\.json: missing; expected the file kd writes there/,
+    ],
+    [
+      'a damaged line in the middle of metrics.jsonl',
+      (d: string) => writeFileSync(join(d, 'metrics.jsonl'), '{"epoch":1\n{"epoch":2}\n'),
+      /metrics\.jsonl:1: not a JSON line/,
+    ],
   ])('%s', async (name, damage, message) => {
     const dir = await interruptedRun(name.replace(/\W+/g, '-'));
     damage(dir);

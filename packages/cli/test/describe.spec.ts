@@ -45,7 +45,11 @@ describe('kd describe backbone', () => {
       options: { variant: 'resnet8x4' },
       params: 1_233_540,
       mflops: 354.1,
-      stages: [[32, 32, 64], [16, 16, 128], [8, 8, 256]],
+      stages: [
+        [32, 32, 64],
+        [16, 16, 128],
+        [8, 8, 256],
+      ],
       embedding: 256,
     },
     {
@@ -53,7 +57,11 @@ describe('kd describe backbone', () => {
       options: { depth: 40, widen: 2 },
       params: 2_255_156,
       mflops: 655.2,
-      stages: [[32, 32, 32], [16, 16, 64], [8, 8, 128]],
+      stages: [
+        [32, 32, 32],
+        [16, 16, 64],
+        [8, 8, 128],
+      ],
       embedding: 128,
     },
     {
@@ -61,7 +69,12 @@ describe('kd describe backbone', () => {
       options: { variant: 'vgg8' },
       params: 3_965_028,
       mflops: 192.4,
-      stages: [[16, 16, 128], [8, 8, 256], [4, 4, 512], [4, 4, 512]],
+      stages: [
+        [16, 16, 128],
+        [8, 8, 256],
+        [4, 4, 512],
+        [4, 4, 512],
+      ],
       embedding: 512,
     },
     {
@@ -69,7 +82,12 @@ describe('kd describe backbone', () => {
       options: { variant: 'mobilenetv2_half' },
       params: 812_836,
       mflops: 13.0,
-      stages: [[16, 16, 12], [8, 8, 16], [4, 4, 48], [2, 2, 160]],
+      stages: [
+        [16, 16, 12],
+        [8, 8, 16],
+        [4, 4, 48],
+        [2, 2, 160],
+      ],
       embedding: 1280,
     },
     {
@@ -77,28 +95,39 @@ describe('kd describe backbone', () => {
       options: { variant: 'shufflenetv1' },
       params: 949_258,
       mflops: 77.4,
-      stages: [[16, 16, 240], [8, 8, 480], [4, 4, 960]],
+      stages: [
+        [16, 16, 240],
+        [8, 8, 480],
+        [4, 4, 960],
+      ],
       embedding: 960,
     },
-  ])('describes $name $options on CIFAR-100: reference parameters, README FLOPs, stage shapes', async ({ name, options, params, mflops, stages, embedding }) => {
-    const d = await describeJson([name, '--num-classes', '100', '--options', JSON.stringify(options)]);
-    expect(d.backbone).toBe(name);
-    expect(d.options).toMatchObject({ name, ...options });
-    expect(d.inputShape).toEqual([32, 32, 3]);
-    expect(d.params).toBe(params);
-    expect(Math.round(d.flops / 1e5) / 10).toBe(mflops);
-    expect(d.stages).toEqual(stages.map((outputShape, i) => ({ name: `stage${i + 1}`, outputShape })));
-    // The stage features of the forward pass have the announced shapes.
-    stages.forEach((shape, i) => expect(d.features[`stage${i + 1}`]).toEqual(shape));
-    expect(d.features['embedding']).toEqual([embedding]);
-    expect(d.features['logits']).toEqual([100]);
-  });
+  ])(
+    'describes $name $options on CIFAR-100: reference parameters, README FLOPs, stage shapes',
+    async ({ name, options, params, mflops, stages, embedding }) => {
+      const d = await describeJson([name, '--num-classes', '100', '--options', JSON.stringify(options)]);
+      expect(d.backbone).toBe(name);
+      expect(d.options).toMatchObject({ name, ...options });
+      expect(d.inputShape).toEqual([32, 32, 3]);
+      expect(d.params).toBe(params);
+      expect(Math.round(d.flops / 1e5) / 10).toBe(mflops);
+      expect(d.stages).toEqual(stages.map((outputShape, i) => ({ name: `stage${i + 1}`, outputShape })));
+      // The stage features of the forward pass have the announced shapes.
+      stages.forEach((shape, i) => expect(d.features[`stage${i + 1}`]).toEqual(shape));
+      expect(d.features['embedding']).toEqual([embedding]);
+      expect(d.features['logits']).toEqual([100]);
+    },
+  );
 
   it('prints a readable table without --json', async () => {
     const io = captureIo();
-    const code = await main(['describe', 'backbone', 'cnn', '--num-classes', '10', '--input', '28,28,1', '--options', '{"channels":[4,8]}'], io, {
-      importer: sourceImporter,
-    });
+    const code = await main(
+      ['describe', 'backbone', 'cnn', '--num-classes', '10', '--input', '28,28,1', '--options', '{"channels":[4,8]}'],
+      io,
+      {
+        importer: sourceImporter,
+      },
+    );
     expect(code, io.stderr).toBe(0);
     expect(io.stdout).toContain('438 trainable');
     expect(io.stdout).toMatch(/stage1\s+\[14, 14, 4\]/);
@@ -114,13 +143,17 @@ describe('kd describe backbone', () => {
 
   it('rejects options the plugin schema does not allow, and bad flags (exit 2)', async () => {
     const io = captureIo();
-    expect(await main(['describe', 'backbone', 'cnn', '--num-classes', '10', '--options', '{"chanels":[4]}'], io, { importer: sourceImporter })).toBe(2);
+    expect(
+      await main(['describe', 'backbone', 'cnn', '--num-classes', '10', '--options', '{"chanels":[4]}'], io, { importer: sourceImporter }),
+    ).toBe(2);
     expect(io.stderr).toContain('chanels');
     const io2 = captureIo();
     expect(await main(['describe', 'backbone', 'cnn'], io2, { importer: sourceImporter })).toBe(2);
     expect(io2.stderr).toContain('--num-classes');
     const io3 = captureIo();
-    expect(await main(['describe', 'backbone', 'cnn', '--num-classes', '10', '--input', '28,28'], io3, { importer: sourceImporter })).toBe(2);
+    expect(await main(['describe', 'backbone', 'cnn', '--num-classes', '10', '--input', '28,28'], io3, { importer: sourceImporter })).toBe(
+      2,
+    );
     expect(io3.stderr).toContain('--input');
   });
 });

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, definePlugin, registerPlugin, RunEvents, type Distiller, type DistillerPlugin, type Network, type TrainableModule } from '@kd/core';
+import {
+  crossEntropy,
+  definePlugin,
+  registerPlugin,
+  RunEvents,
+  type Distiller,
+  type DistillerPlugin,
+  type Network,
+  type TrainableModule,
+} from '@kd/core';
 import { KdRuntime } from '@kd/core/host';
 import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 
@@ -101,7 +110,10 @@ describe('the Distiller contract carries multi-stage, extra modules, extra netwo
     expect(afterWarm.student).toEqual(student0); // the warm stage trains the connector only
     expect(afterWarm.peer).toEqual(peer0);
     expect(afterWarm.connector).not.toEqual(connector0);
-    const lines = readFileSync(join(result.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(result.runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => `${l.stage}:${l.epoch}/${l.epochs}`)).toEqual(['warm:1/1', 'main:1/2', 'main:2/2']);
     const ckpt = JSON.parse(readFileSync(join(result.runDir, 'checkpoints', 's1-main-e0002', 'state.json'), 'utf8'));
     const names = ckpt.tensors.map((t: { name: string }) => t.name);

@@ -69,7 +69,10 @@ describe('distillers train end to end through kd run', () => {
     const asTeacher = writeConfig(
       work,
       'from-kdcls.json',
-      tinyConfig('from-kdcls', { teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'aekt-kdcls' }, distiller: { name: 'kd' } }),
+      tinyConfig('from-kdcls', {
+        teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'aekt-kdcls' },
+        distiller: { name: 'kd' },
+      }),
     );
     const io2 = captureIo();
     expect(await main(['run', asTeacher], io2, { importer: sourceImporter })).toBe(2);

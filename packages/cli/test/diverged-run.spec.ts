@@ -18,7 +18,9 @@ describe('a diverged run is a failure, never a result', () => {
     const io = captureIo();
     const code = await main(['run', writeConfig(work, 'nan.json', withLr('nan', 1e30))], io, { importer: sourceImporter });
     expect(code, io.stderr).toBe(1);
-    expect(io.stderr).toMatch(/kd: the loss became NaN at stage train, epoch 1, step \d+ \(total NaN, ce NaN\); the run diverged: lower the learning rate/);
+    expect(io.stderr).toMatch(
+      /kd: the loss became NaN at stage train, epoch 1, step \d+ \(total NaN, ce NaN\); the run diverged: lower the learning rate/,
+    );
     expect(io.stderr).not.toMatch(/^\s+at /m);
     const s = summary(join(work, 'nan'));
     expect(s).toMatchObject({ status: 'failed', failure: { kind: 'diverged', stage: 'train', epoch: 1 }, best: null, final: {} });
@@ -60,15 +62,22 @@ describe('a diverged run is a failure, never a result', () => {
   it('loss spikes beyond training.lossSpikeFactor are warned in the progress line, metrics.jsonl and summary.json', async () => {
     // Factor 1 flags every step above the running median: a deterministic way to see the warning's whole path.
     const io = captureIo();
-    const code = await main(['run', writeConfig(work, 'spiky.json', withLr('spiky', 0.05, { lossSpikeFactor: 1 }))], io, { importer: sourceImporter });
+    const code = await main(['run', writeConfig(work, 'spiky.json', withLr('spiky', 0.05, { lossSpikeFactor: 1 }))], io, {
+      importer: sourceImporter,
+    });
     expect(code, io.stderr).toBe(0);
-    expect(io.stderr).toMatch(/kd: warning: loss spike at stage train, epoch \d, step \d+: \S+ is [\d.]+× the median \S+ of the recent steps/);
+    expect(io.stderr).toMatch(
+      /kd: warning: loss spike at stage train, epoch \d, step \d+: \S+ is [\d.]+× the median \S+ of the recent steps/,
+    );
     const s = summary(join(work, 'spiky'));
     expect(s.status).toBe('finished');
     expect(s.warnings.length).toBeGreaterThan(0);
     expect(s.warnings[0]).toMatchObject({ kind: 'loss-spike', stage: 'train' });
     expect(s.warnings[0].value).toBeGreaterThan(s.warnings[0].median);
-    const lines = readFileSync(join(work, 'spiky', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(work, 'spiky', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.some((l) => l.lossSpikes > 0)).toBe(true);
     // One warning per epoch at most, however many steps spiked.
     expect(s.warnings.length).toBeLessThanOrEqual(3);

@@ -15,7 +15,9 @@ describe('kd export', () => {
   const runDir = join(work, 'run');
 
   beforeAll(async () => {
-    const cfg = tinyConfig('run', { training: { epochs: 1, batchSize: 32, seed: 3, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } } });
+    const cfg = tinyConfig('run', {
+      training: { epochs: 1, batchSize: 32, seed: 3, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } },
+    });
     (cfg['dataset'] as Record<string, unknown>)['trainLimit'] = 128;
     const io = captureIo();
     const code = await main(['run', writeConfig(work, 'cfg.json', cfg)], io, { importer: sourceImporter });
@@ -66,16 +68,18 @@ describe('kd export', () => {
 
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
-  it.skipIf(!chromium)('loads in headless Chromium with the tfjs browser bundles (no Node bindings) and predicts the same logits', async () => {
-    const out = join(work, 'exported-browser');
-    expect(await main(['export', runDir, out], captureIo(), { importer: sourceImporter })).toBe(0);
-    const input = Array.from({ length: 3 * 28 * 28 }, (_, i) => 0.5 + 0.5 * Math.sin(0.37 * i));
-    const bundles: Record<string, string> = {
-      '/tf-core.js': '@tensorflow/tfjs-core/dist/tf-core.min.js',
-      '/tf-backend-cpu.js': '@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js',
-      '/tf-layers.js': '@tensorflow/tfjs-layers/dist/tf-layers.min.js',
-    };
-    const page = `<!doctype html><pre id="out">pending</pre>
+  it.skipIf(!chromium)(
+    'loads in headless Chromium with the tfjs browser bundles (no Node bindings) and predicts the same logits',
+    async () => {
+      const out = join(work, 'exported-browser');
+      expect(await main(['export', runDir, out], captureIo(), { importer: sourceImporter })).toBe(0);
+      const input = Array.from({ length: 3 * 28 * 28 }, (_, i) => 0.5 + 0.5 * Math.sin(0.37 * i));
+      const bundles: Record<string, string> = {
+        '/tf-core.js': '@tensorflow/tfjs-core/dist/tf-core.min.js',
+        '/tf-backend-cpu.js': '@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js',
+        '/tf-layers.js': '@tensorflow/tfjs-layers/dist/tf-layers.min.js',
+      };
+      const page = `<!doctype html><pre id="out">pending</pre>
 <script src="/tf-core.js"></script><script src="/tf-backend-cpu.js"></script><script src="/tf-layers.js"></script>
 <script>
 (async () => {
@@ -85,39 +89,54 @@ describe('kd export', () => {
   document.getElementById('out').textContent = JSON.stringify(Array.from(await y.data()));
 })().catch((e) => { document.getElementById('out').textContent = 'ERROR ' + e.message; });
 </script>`;
-    const server: Server = createServer((req, res) => {
-      const url = req.url ?? '/';
-      const file = bundles[url] ? join(repoRoot, 'node_modules', bundles[url]!) : url.startsWith('/model/') ? join(out, url.slice(7)) : undefined;
-      if (url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end(page);
-      } else if (file && existsSync(file)) {
-        res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' }).end(readFileSync(file));
-      } else res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const port = (server.address() as AddressInfo).port;
-      const args = ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=20000', '--dump-dom', `http://127.0.0.1:${port}/`];
-      // spawnSync would block the event loop that serves the page: run chromium asynchronously.
-      const dom = await new Promise<string>((resolveDom, reject) => {
-        const p = spawn(chromium!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-        let text = '';
-        p.stdout.on('data', (d) => (text += d));
-        p.on('error', reject);
-        p.on('close', () => resolveDom(text));
+      const server: Server = createServer((req, res) => {
+        const url = req.url ?? '/';
+        const file = bundles[url]
+          ? join(repoRoot, 'node_modules', bundles[url]!)
+          : url.startsWith('/model/')
+            ? join(out, url.slice(7))
+            : undefined;
+        if (url === '/') {
+          res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+        } else if (file && existsSync(file)) {
+          res
+            .writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' })
+            .end(readFileSync(file));
+        } else res.writeHead(404).end();
       });
-      const shown = /<pre id="out">([^<]*)<\/pre>/.exec(dom)?.[1] ?? dom.slice(0, 300);
-      expect(shown.startsWith('['), shown).toBe(true);
-      const browser = JSON.parse(shown) as number[];
-      const model = await loadLayersModelFromDir(out);
-      const node = tf.tidy(() => (model.predict(tf.tensor4d(input, [3, 28, 28, 1])) as tf.Tensor).dataSync());
-      model.dispose();
-      expect(browser).toHaveLength(30);
-      expect(Math.max(...browser.map((v, i) => Math.abs(v - node[i]!)))).toBeLessThan(1e-4);
-    } finally {
-      server.close();
-    }
-  }, 120_000);
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const args = [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--virtual-time-budget=20000',
+          '--dump-dom',
+          `http://127.0.0.1:${port}/`,
+        ];
+        // spawnSync would block the event loop that serves the page: run chromium asynchronously.
+        const dom = await new Promise<string>((resolveDom, reject) => {
+          const p = spawn(chromium!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+          let text = '';
+          p.stdout.on('data', (d) => (text += d));
+          p.on('error', reject);
+          p.on('close', () => resolveDom(text));
+        });
+        const shown = /<pre id="out">([^<]*)<\/pre>/.exec(dom)?.[1] ?? dom.slice(0, 300);
+        expect(shown.startsWith('['), shown).toBe(true);
+        const browser = JSON.parse(shown) as number[];
+        const model = await loadLayersModelFromDir(out);
+        const node = tf.tidy(() => (model.predict(tf.tensor4d(input, [3, 28, 28, 1])) as tf.Tensor).dataSync());
+        model.dispose();
+        expect(browser).toHaveLength(30);
+        expect(Math.max(...browser.map((v, i) => Math.abs(v - node[i]!)))).toBeLessThan(1e-4);
+      } finally {
+        server.close();
+      }
+    },
+    120_000,
+  );
 
   it('serves as a teacher: teacher.weights may name an exported directory, and the teacher scores what the run scored', async () => {
     const out = join(work, 'exported-teacher');
@@ -131,19 +150,31 @@ describe('kd export', () => {
     (cfg['dataset'] as Record<string, unknown>)['trainLimit'] = 64;
     const io = captureIo();
     expect(await main(['run', writeConfig(work, 'from-export.json', cfg)], io, { importer: sourceImporter }), io.stderr).toBe(0);
-    const line = JSON.parse(readFileSync(join(work, 'from-export', 'metrics.jsonl'), 'utf8').trim().split('\n')[0]!);
+    const line = JSON.parse(
+      readFileSync(join(work, 'from-export', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')[0]!,
+    );
     expect(line.metrics['teacher.top1']).toBe(trained.final['student.top1']);
     // Another architecture is refused with the weight that does not fit.
-    const wrong = tinyConfig('wrong-teacher', { teacher: { backbone: { name: 'cnn', channels: [4, 16] }, weights: 'exported-teacher' }, distiller: { name: 'kd' } });
+    const wrong = tinyConfig('wrong-teacher', {
+      teacher: { backbone: { name: 'cnn', channels: [4, 16] }, weights: 'exported-teacher' },
+      distiller: { name: 'kd' },
+    });
     const io2 = captureIo();
     expect(await main(['run', writeConfig(work, 'wrong-teacher.json', wrong)], io2, { importer: sourceImporter })).toBe(2);
-    expect(io2.stderr).toMatch(/\/teacher\/weights: .*model\.json: weight .* has shape \[3, 3, 4, 8\], the configured network expects \[3, 3, 4, 16\]/);
+    expect(io2.stderr).toMatch(
+      /\/teacher\/weights: .*model\.json: weight .* has shape \[3, 3, 4, 8\], the configured network expects \[3, 3, 4, 16\]/,
+    );
   });
 
   it('exports a ShuffleNet (custom channel-slice layer): it loads after registerChannelSlice() and predicts the saved network’s logits', async () => {
     const { ShufflenetNetwork, registerChannelSlice } = await import('@kd/backbone-shufflenet');
     await selectBackend('cpu');
-    const network = new ShufflenetNetwork({ name: 'shufflenet', variant: 'shufflenetv2' }, { numClasses: 10, inputShape: [16, 16, 3], rng: new Rng(5), scope: 'student' });
+    const network = new ShufflenetNetwork(
+      { name: 'shufflenet', variant: 'shufflenetv2' },
+      { numClasses: 10, inputShape: [16, 16, 3], rng: new Rng(5), scope: 'student' },
+    );
     const x = tf.randomNormal([3, 16, 16, 3], 0, 1, 'float32', 12) as tf.Tensor4D;
     // Running statistics off their initial values, so the export must carry them.
     tf.tidy(() => {

@@ -12,7 +12,9 @@ const fixtures = join(repoRoot, 'packages/import-pytorch/fixtures');
 
 /** A parity reference as a user makes it in PyTorch: the fixture's inputs (NCHW) and PyTorch's logits for them. */
 function referenceFromFixture(name: string): { shape: number[]; data: number[] }[] {
-  const meta = JSON.parse(readFileSync(join(fixtures, `${name}.json`), 'utf8')) as { tensors: Record<string, { shape: number[]; offset: number }> };
+  const meta = JSON.parse(readFileSync(join(fixtures, `${name}.json`), 'utf8')) as {
+    tensors: Record<string, { shape: number[]; offset: number }>;
+  };
   const bin = readFileSync(join(fixtures, `${name}.bin`));
   const read = (key: string) => {
     const { shape, offset } = meta.tensors[key]!;
@@ -25,8 +27,19 @@ function referenceFromFixture(name: string): { shape: number[]; data: number[] }
 describe('kd import pytorch', () => {
   const work = tempDir('kd-import-');
   const args = (out: string, ...more: string[]) => [
-    'import', 'pytorch', join(fixtures, 'resnet8.pth'), out,
-    '--backbone', 'resnet', '--options', '{"variant":"resnet8"}', '--num-classes', '10', '--input', '16,16,3', ...more,
+    'import',
+    'pytorch',
+    join(fixtures, 'resnet8.pth'),
+    out,
+    '--backbone',
+    'resnet',
+    '--options',
+    '{"variant":"resnet8"}',
+    '--num-classes',
+    '10',
+    '--input',
+    '16,16,3',
+    ...more,
   ];
 
   it('writes a teacher directory and reports parity with PyTorch on the reference inputs', async () => {
@@ -46,10 +59,13 @@ describe('kd import pytorch', () => {
     const net = await buildBackbone(rt, { name: 'resnet', options: { name: 'resnet', variant: 'resnet8' } }, 10, [16, 16, 3], 'test');
     try {
       loadNetwork(join(work, 'teacher'), net);
-      const x = tf.tidy(() => tf.transpose(tf.tensor4d(input!.data, input!.shape as [number, number, number, number]), [0, 2, 3, 1])) as tf.Tensor4D;
+      const x = tf.tidy(() =>
+        tf.transpose(tf.tensor4d(input!.data, input!.shape as [number, number, number, number]), [0, 2, 3, 1]),
+      ) as tf.Tensor4D;
       const y = net.apply(x, { training: false }).logits;
       const got = y.dataSync();
-      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - logits!.data[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(logits!.data[i]!)));
+      for (let i = 0; i < got.length; i++)
+        expect(Math.abs(got[i]! - logits!.data[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(logits!.data[i]!)));
       tf.dispose([x, y]);
     } finally {
       net.dispose();
@@ -58,16 +74,38 @@ describe('kd import pytorch', () => {
 
   it('a reference that does not fit the network is exit 2 naming its pointer; nothing is written', async () => {
     const ref = join(work, 'bad-ref.json');
-    writeFileSync(ref, JSON.stringify({ layout: 'NCHW', input: { shape: [1, 3, 8, 8], data: new Array(192).fill(0) }, logits: { shape: [1, 10], data: new Array(10).fill(0) } }));
+    writeFileSync(
+      ref,
+      JSON.stringify({
+        layout: 'NCHW',
+        input: { shape: [1, 3, 8, 8], data: new Array(192).fill(0) },
+        logits: { shape: [1, 10], data: new Array(10).fill(0) },
+      }),
+    );
     const io = captureIo();
     expect(await main(args(join(work, 'unused'), '--reference', ref), io, { importer: sourceImporter })).toBe(2);
-    expect(io.stderr).toContain('/input/shape: [1,3,8,8] (NCHW) does not match the network\'s input [16, 16, 3]');
+    expect(io.stderr).toContain("/input/shape: [1,3,8,8] (NCHW) does not match the network's input [16, 16, 3]");
     expect(existsSync(join(work, 'unused'))).toBe(false);
   });
 
   it('a malicious checkpoint is refused (exit 2) naming the global; its payload never runs', async () => {
     const io = captureIo();
-    const code = await main(['import', 'pytorch', join(fixtures, 'evil-os-system.pth'), join(work, 'evil'), '--backbone', 'resnet', '--options', '{"variant":"resnet8"}', '--num-classes', '10'], io, { importer: sourceImporter });
+    const code = await main(
+      [
+        'import',
+        'pytorch',
+        join(fixtures, 'evil-os-system.pth'),
+        join(work, 'evil'),
+        '--backbone',
+        'resnet',
+        '--options',
+        '{"variant":"resnet8"}',
+        '--num-classes',
+        '10',
+      ],
+      io,
+      { importer: sourceImporter },
+    );
     expect(code).toBe(2);
     expect(io.stderr).toMatch(/refused global \S*system/);
     expect(io.stderr).not.toMatch(/^\s+at /m);

@@ -105,25 +105,28 @@ describe('invalid configs are rejected before anything is written', () => {
 });
 
 describe('local plugins', () => {
-  it.each(['validate', 'plan', 'run'])('kd %s --allow-local-plugins imports a module a config lists (without it, nothing is imported)', async (command) => {
-    const root = tempDir('kd-local-plugin-');
-    try {
-      cpSync(template, root, { recursive: true });
-      const config = join(root, 'local-plugin-without-flag.json');
-      const marker = join(root, 'fixtures/evil-plugin-ran');
-      const io = captureIo();
-      expect(await main([command, config], io, { importer })).toBe(2);
-      expect(existsSync(marker)).toBe(false);
-      const allowed = captureIo();
-      // The module registers nothing, so the config stays invalid; what matters is that it was imported.
-      expect(await main([command, '--allow-local-plugins', config], allowed, { importer })).toBe(2);
-      expect(existsSync(marker), allowed.stderr).toBe(true);
-      expect(allowed.stderr).toContain('evil-plugin.mjs');
-      expect(allowed.stderr).not.toMatch(STACK_LINE);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  it.each(['validate', 'plan', 'run'])(
+    'kd %s --allow-local-plugins imports a module a config lists (without it, nothing is imported)',
+    async (command) => {
+      const root = tempDir('kd-local-plugin-');
+      try {
+        cpSync(template, root, { recursive: true });
+        const config = join(root, 'local-plugin-without-flag.json');
+        const marker = join(root, 'fixtures/evil-plugin-ran');
+        const io = captureIo();
+        expect(await main([command, config], io, { importer })).toBe(2);
+        expect(existsSync(marker)).toBe(false);
+        const allowed = captureIo();
+        // The module registers nothing, so the config stays invalid; what matters is that it was imported.
+        expect(await main([command, '--allow-local-plugins', config], allowed, { importer })).toBe(2);
+        expect(existsSync(marker), allowed.stderr).toBe(true);
+        expect(allowed.stderr).toContain('evil-plugin.mjs');
+        expect(allowed.stderr).not.toMatch(STACK_LINE);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('--allow-local-plugins is refused by commands that load no config', async () => {
     const io = captureIo();
@@ -148,7 +151,10 @@ describe('errors reach the user as messages, not stack traces', () => {
   });
 
   it('input errors and run failures print their message alone, with their exit code', () => {
-    expect(describeError(new KdInputError('cfg.json: /training/epochs: got 0'), false)).toEqual({ code: 2, text: 'kd: cfg.json: /training/epochs: got 0\n' });
+    expect(describeError(new KdInputError('cfg.json: /training/epochs: got 0'), false)).toEqual({
+      code: 2,
+      text: 'kd: cfg.json: /training/epochs: got 0\n',
+    });
     expect(describeError(new KdRunError('training diverged at epoch 3 step 7: loss is NaN'), false)).toEqual({
       code: 1,
       text: 'kd: training diverged at epoch 3 step 7: loss is NaN\n',
@@ -173,8 +179,12 @@ describe('errors reach the user as messages, not stack traces', () => {
       Object.assign(new Error(`${code}: ${syscall}${path ? ` '${path}'` : ''}`), { code, syscall, errno: -28, ...(path ? { path } : {}) });
     const full = describeError(fsError('ENOSPC', 'write', '/runs/x/checkpoints/e0003/network.bin'), false);
     expect(full.code).toBe(1);
-    expect(full.text).toBe('kd: failed: /runs/x/checkpoints/e0003/network.bin: no space left on the device (ENOSPC in write)\n(set KD_DEBUG=1 for the stack trace)\n');
-    expect(describeError(fsError('ENOSPC', 'write'), false).text).toContain('no space left on the device (ENOSPC in write); the path was not reported');
+    expect(full.text).toBe(
+      'kd: failed: /runs/x/checkpoints/e0003/network.bin: no space left on the device (ENOSPC in write)\n(set KD_DEBUG=1 for the stack trace)\n',
+    );
+    expect(describeError(fsError('ENOSPC', 'write'), false).text).toContain(
+      'no space left on the device (ENOSPC in write); the path was not reported',
+    );
     for (const [code, what] of [
       ['EACCES', 'permission denied'],
       ['EISDIR', 'is a directory'],

@@ -32,7 +32,14 @@ function lines(runDir: string): Line[] {
 
 /** Everything in metrics.jsonl but wall-clock time. */
 const deterministic = (runDir: string) =>
-  lines(runDir).map(({ stage, epoch, loss, metrics, lossSpikes, memory }) => ({ stage, epoch, loss, metrics, lossSpikes, numTensors: memory.numTensors }));
+  lines(runDir).map(({ stage, epoch, loss, metrics, lossSpikes, memory }) => ({
+    stage,
+    epoch,
+    loss,
+    metrics,
+    lossSpikes,
+    numTensors: memory.numTensors,
+  }));
 
 /** Files anywhere in the run directory that only a stopped writer leaves. */
 function leftovers(dir: string): string[] {
@@ -109,7 +116,10 @@ describe('kill at any moment, resume, same bytes', () => {
 
   // Random moments (seeded, so a failure can be replayed): each run is killed once or twice before it may finish.
   const rng = new Rng(20261206);
-  const trials = Array.from({ length: 4 }, (_, i) => [i, [300 + Math.floor(rng.next() * 2400), 200 + Math.floor(rng.next() * 2000)]] as const);
+  const trials = Array.from(
+    { length: 4 },
+    (_, i) => [i, [300 + Math.floor(rng.next() * 2400), 200 + Math.floor(rng.next() * 2000)]] as const,
+  );
   it.each(trials)('SIGKILL at random times (trial %i: after %j ms)', async (i, delays) => {
     const name = `random-${i}`;
     const file = writeConfig(work, `${name}.json`, config(name));
@@ -132,27 +142,30 @@ describe('kill at any moment, resume, same bytes', () => {
   it.each([
     ['SIGINT', 130, 25],
     ['SIGTERM', 143, 47],
-  ] as const)('%s mid-epoch stops at the next step with a checkpoint, exit %i, status interrupted; --resume finishes identically', async (signal, code, step) => {
-    const name = `signal-${signal}`;
-    const file = writeConfig(work, `${name}.json`, config(name));
-    const runDir = join(work, name);
-    // Sent by the process to itself after a given step, so it lands mid-epoch every time.
-    const e = await runKd(['run', file], { KD_CRASH_AT: `step:${step}:${signal}` });
-    expect(e.code, e.stderr).toBe(code);
-    const epoch = Math.floor(step / 20) + 1;
-    const done = step % 20;
-    expect(e.stderr).toContain(`interrupted by ${signal} at stage train, epoch ${epoch}, after ${done} steps; checkpoint`);
-    expect(e.stderr).toContain(`continue with kd run --resume ${runDir}`);
-    expect(e.stderr).not.toMatch(/^\s+at /m);
-    expect(readdirSync(join(runDir, 'checkpoints'))).toContain(`s0-train-e000${epoch - 1}-k${String(done).padStart(7, '0')}`);
-    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ status: 'interrupted', failure: { kind: 'interrupted', epoch, step: done } });
-    expect(existsSync(join(runDir, 'final'))).toBe(false);
-    expect(leftovers(runDir)).toEqual([]);
-    const resumed = await runKd(['run', '--resume', runDir]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expectSameAsReference(runDir);
-  });
+  ] as const)(
+    '%s mid-epoch stops at the next step with a checkpoint, exit %i, status interrupted; --resume finishes identically',
+    async (signal, code, step) => {
+      const name = `signal-${signal}`;
+      const file = writeConfig(work, `${name}.json`, config(name));
+      const runDir = join(work, name);
+      // Sent by the process to itself after a given step, so it lands mid-epoch every time.
+      const e = await runKd(['run', file], { KD_CRASH_AT: `step:${step}:${signal}` });
+      expect(e.code, e.stderr).toBe(code);
+      const epoch = Math.floor(step / 20) + 1;
+      const done = step % 20;
+      expect(e.stderr).toContain(`interrupted by ${signal} at stage train, epoch ${epoch}, after ${done} steps; checkpoint`);
+      expect(e.stderr).toContain(`continue with kd run --resume ${runDir}`);
+      expect(e.stderr).not.toMatch(/^\s+at /m);
+      expect(readdirSync(join(runDir, 'checkpoints'))).toContain(`s0-train-e000${epoch - 1}-k${String(done).padStart(7, '0')}`);
+      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+      expect(summary).toMatchObject({ status: 'interrupted', failure: { kind: 'interrupted', epoch, step: done } });
+      expect(existsSync(join(runDir, 'final'))).toBe(false);
+      expect(leftovers(runDir)).toEqual([]);
+      const resumed = await runKd(['run', '--resume', runDir]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expectSameAsReference(runDir);
+    },
+  );
 
   it('a Ctrl-C from outside stops the run (exit 130) and --resume finishes identically', async () => {
     const name = 'external-sigint';

@@ -10,7 +10,11 @@ describe('kd run / validate / plan --set path=value', () => {
 
   it('run: the overrides are validated, applied (config.json holds them) and recorded in provenance.json', async () => {
     const io = captureIo();
-    const code = await main(['run', file, '--set', 'training.optimizer.lr=0.02', '--set', 'training.seed=11', '--set', 'output.dir=with-set'], io, { importer: sourceImporter });
+    const code = await main(
+      ['run', file, '--set', 'training.optimizer.lr=0.02', '--set', 'training.seed=11', '--set', 'output.dir=with-set'],
+      io,
+      { importer: sourceImporter },
+    );
     expect(code, io.stderr).toBe(0);
     const config = JSON.parse(readFileSync(join(work, 'with-set', 'config.json'), 'utf8'));
     expect(config.training.optimizer.lr).toBe(0.02);
@@ -40,7 +44,10 @@ describe('kd run / validate / plan --set path=value', () => {
 
   it('plan takes --set; --resume and other commands refuse it', async () => {
     const plan = captureIo();
-    expect(await main(['plan', file, '--json', '--set', 'student.backbone.channels=[2,4]'], plan, { importer: sourceImporter }), plan.stderr).toBe(0);
+    expect(
+      await main(['plan', file, '--json', '--set', 'student.backbone.channels=[2,4]'], plan, { importer: sourceImporter }),
+      plan.stderr,
+    ).toBe(0);
     const small = JSON.parse(plan.stdout).student.params;
     const base = captureIo();
     expect(await main(['plan', file, '--json'], base, { importer: sourceImporter })).toBe(0);

@@ -18,7 +18,10 @@ const chromium = [process.env['KD_CHROMIUM'], 'chromium', 'chromium-browser', 'g
 );
 // In CI (CI=true, as .ci/run sets it; or KD_REQUIRE_CHROMIUM=1) a missing browser is a failure, not a skip.
 const chromiumRequired = process.env['CI'] === 'true' || process.env['CI'] === '1' || process.env['KD_REQUIRE_CHROMIUM'] === '1';
-if (!chromium) console.warn(`kd report: ${chromiumRequired ? 'failing' : 'skipping'} the headless-browser checks: no chromium on PATH (apt-get install -y chromium, or set KD_CHROMIUM)`);
+if (!chromium)
+  console.warn(
+    `kd report: ${chromiumRequired ? 'failing' : 'skipping'} the headless-browser checks: no chromium on PATH (apt-get install -y chromium, or set KD_CHROMIUM)`,
+  );
 
 interface Probe {
   status: string | null;
@@ -44,13 +47,28 @@ function probe(file: string): Probe {
   const html = readFileSync(file, 'utf8');
   expect(html).toContain("default-src 'none'");
   const copy = `${file}.probe.html`;
-  writeFileSync(copy, html.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';").replace('</body>', `${PROBE}</body>`));
-  const dom = execFileSync(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--virtual-time-budget=10000', '--dump-dom', `file://${copy}`], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-    maxBuffer: 64 << 20,
-  });
+  writeFileSync(
+    copy,
+    html.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';").replace('</body>', `${PROBE}</body>`),
+  );
+  const dom = execFileSync(
+    chromium!,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--virtual-time-budget=10000',
+      '--dump-dom',
+      `file://${copy}`,
+    ],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+      maxBuffer: 64 << 20,
+    },
+  );
   const m = /<pre id="kd-probe">([\s\S]*?)<\/pre>/.exec(dom);
   if (!m) throw new Error(`chromium did not render ${copy}`);
   return JSON.parse(m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as Probe;
@@ -67,13 +85,19 @@ function expectPlotted(series: Probe['charts'][number]['series'], log: boolean) 
 }
 
 const small = (dir: string, overrides: Record<string, unknown> = {}) =>
-  tinyConfig(dir, { dataset: { name: 'idx', preset: 'fashion-mnist', source: 'bundled', trainLimit: 192, testLimit: 100 }, ...overrides, training: { epochs: 2, batchSize: 32, seed: 7, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } } });
+  tinyConfig(dir, {
+    dataset: { name: 'idx', preset: 'fashion-mnist', source: 'bundled', trainLimit: 192, testLimit: 100 },
+    ...overrides,
+    training: { epochs: 2, batchSize: 32, seed: 7, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } },
+  });
 
 describe('run reports from the CLI', () => {
   const work = tempDir('kd-report-');
 
   it.runIf(!chromium && chromiumRequired)('has headless Chromium: in CI the browser checks must run, not skip', () => {
-    expect.fail('CI=true requires the headless-browser checks, but there is no chromium on PATH (.ci/run installs Debian\'s chromium when /usr/bin/chromium is missing)');
+    expect.fail(
+      "CI=true requires the headless-browser checks, but there is no chromium on PATH (.ci/run installs Debian's chromium when /usr/bin/chromium is missing)",
+    );
   });
 
   it('kd run writes report.html', async () => {
@@ -109,7 +133,12 @@ describe('run reports from the CLI', () => {
   it('reports a run that fails partway as failed, with the epochs it finished; resuming turns it into a finished report', async () => {
     const file = writeConfig(work, 'b.json', small('run-b'));
     const io = captureIo();
-    const crash = { attach: (events: RunEvents) => events.on('epochEnd', (e) => { if (e.epoch === 0) throw new Error('simulated crash <after epoch 1>'); }) };
+    const crash = {
+      attach: (events: RunEvents) =>
+        events.on('epochEnd', (e) => {
+          if (e.epoch === 0) throw new Error('simulated crash <after epoch 1>');
+        }),
+    };
     expect(await main(['run', file], io, { importer: sourceImporter, ...crash })).toBe(1);
     const runDir = join(work, 'run-b');
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
@@ -127,14 +156,19 @@ describe('run reports from the CLI', () => {
   it.skipIf(!chromium)('the report of the failed run renders the epoch it finished in Chromium', () => {
     const p = probe(join(work, 'run-b-failed-report.html'));
     expect(p.status).toBe('failed');
-    const [line] = readFileSync(join(work, 'run-b-failed-metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const [line] = readFileSync(join(work, 'run-b-failed-metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     expect(p.charts.find((c) => c.id === 'loss')!.series[0]!.ys).toEqual([line!.loss['total']]);
   });
 
   it('keeps a run successful when its report cannot be written, with a warning', async () => {
     const runDir = join(work, 'run-c');
     // A directory where the report file should go (made once the run has ended) makes the final rename fail.
-    const blockReport = { attach: (events: RunEvents) => events.on('runEnd', () => void mkdirSync(join(runDir, 'report.html'), { recursive: true })) };
+    const blockReport = {
+      attach: (events: RunEvents) => events.on('runEnd', () => void mkdirSync(join(runDir, 'report.html'), { recursive: true })),
+    };
     const io = captureIo();
     const cfg = small('run-c');
     cfg['training'] = { ...(cfg['training'] as object), seed: 8 };
@@ -174,7 +208,10 @@ describe('kd report on a benchmark aggregate', () => {
   it('writes name.html beside the aggregate', async () => {
     const dir = tempDir('kd-bench-report-');
     const stat = (v: number) => ({ mean: v, std: 0, n: 1, values: [v] });
-    writeFileSync(join(dir, 'kd.json'), JSON.stringify({ name: 'kd', seeds: 1, results: { scratch: { last: stat(0.8) }, kd: { last: stat(0.83) } } }));
+    writeFileSync(
+      join(dir, 'kd.json'),
+      JSON.stringify({ name: 'kd', seeds: 1, results: { scratch: { last: stat(0.8) }, kd: { last: stat(0.83) } } }),
+    );
     const io = captureIo(dir);
     expect(await main(['report', 'kd.json'], io), io.stderr).toBe(0);
     const html = readFileSync(join(dir, 'kd.html'), 'utf8');

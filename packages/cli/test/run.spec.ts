@@ -6,7 +6,12 @@ import { main } from '../src/main.js';
 import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { captureIo } from './helpers.js';
 
-type Line = { epoch: number; loss: Record<string, number>; metrics: Record<string, number>; memory: { numTensors: number; numBytes: number } };
+type Line = {
+  epoch: number;
+  loss: Record<string, number>;
+  metrics: Record<string, number>;
+  memory: { numTensors: number; numBytes: number };
+};
 
 function metrics(runDir: string): Line[] {
   return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')

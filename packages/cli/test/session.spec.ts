@@ -8,7 +8,20 @@ import { sourceRuntime, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 describe('Session: one step at a time', () => {
   const work = tempDir('kd-session-');
   const config = (out: string, training: Record<string, unknown> = {}) =>
-    tinyConfig(out, { training: { epochs: 1, batchSize: 32, seed: 3, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' }, ...training } }, { trainLimit: 320 });
+    tinyConfig(
+      out,
+      {
+        training: {
+          epochs: 1,
+          batchSize: 32,
+          seed: 3,
+          optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
+          schedule: { type: 'cosine' },
+          ...training,
+        },
+      },
+      { trainLimit: 320 },
+    );
 
   it('replays a run: the same batches and steps give the run’s final weights to the byte', async () => {
     const file = writeConfig(work, 'run.json', config('run'));
@@ -27,7 +40,9 @@ describe('Session: one step at a time', () => {
       expect(step).toBe(session.shape.stepsPerEpoch);
       expect(new Set(counts)).toEqual(new Set([before]));
       saveNetwork(join(work, 'replayed'), session.parts.student);
-      expect(readFileSync(join(work, 'replayed', 'network.bin')).equals(readFileSync(join(work, 'run', 'final', 'network.bin')))).toBe(true);
+      expect(readFileSync(join(work, 'replayed', 'network.bin')).equals(readFileSync(join(work, 'run', 'final', 'network.bin')))).toBe(
+        true,
+      );
     } finally {
       session.dispose();
     }
@@ -37,7 +52,11 @@ describe('Session: one step at a time', () => {
     // Derived by hand from PyTorch's SGD (coupled weight decay; the first momentum buffer is the gradient itself).
     const lr = 0.1;
     const wd = 5e-4;
-    const file = writeConfig(work, 'sgd.json', config('sgd', { optimizer: { type: 'sgd', lr, momentum: 0.9, weightDecay: wd }, schedule: { type: 'constant' } }));
+    const file = writeConfig(
+      work,
+      'sgd.json',
+      config('sgd', { optimizer: { type: 'sgd', lr, momentum: 0.9, weightDecay: wd }, schedule: { type: 'constant' } }),
+    );
     const session = await sourceRuntime().openSession(file);
     try {
       const vars = session.parts.student.trainableVariables();

@@ -69,7 +69,12 @@ describe('stage-by-stage execution across the backbone zoo', () => {
       expect(tf.memory().numTensors).toBe(before);
       const parts = Array.from({ length: net.stages.length + 1 }, (_, i) => net.stageVariables!(i).map((v) => v.name));
       expect(parts.every((p) => p.length > 0)).toBe(true);
-      expect(parts.flat().sort()).toEqual(net.trainableVariables().map((v) => v.name).sort());
+      expect(parts.flat().sort()).toEqual(
+        net
+          .trainableVariables()
+          .map((v) => v.name)
+          .sort(),
+      );
       x.dispose();
       net.dispose();
     },

@@ -15,11 +15,18 @@ const size = { trainLimit: 256, testLimit: 100, epochs: 2 };
 const CELLS = ['kd-s0', 'kd-s1', 'dkd-s0', 'dkd-s1'];
 
 function study(name: string, output: string, extra: Record<string, unknown> = {}): string {
-  return writeConfig(work, name, { base: 'base.json', axes: { method: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'dkd' }] }, seeds: [0, 1], output, ...extra });
+  return writeConfig(work, name, {
+    base: 'base.json',
+    axes: { method: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'dkd' }] },
+    seeds: [0, 1],
+    output,
+    ...extra,
+  });
 }
 
 const weights = (runDir: string) => readFileSync(join(runDir, 'final', 'network.bin'));
-const summary = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; failure: { kind: string } | null };
+const summary = (runDir: string) =>
+  JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; failure: { kind: string } | null };
 const metricLines = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
 const resumes = (runDir: string) => (JSON.parse(readFileSync(join(runDir, 'provenance.json'), 'utf8')).resumes ?? []).length as number;
 
@@ -33,8 +40,17 @@ let hashes: Map<string, string>;
 
 describe('kd sweep', () => {
   beforeAll(async () => {
-    ok(await runKd(['run', writeConfig(work, 'teacher.json', tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE } }, { ...size, epochs: 1 }))]));
-    writeConfig(work, 'base.json', tinyConfig('unused', { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller: { name: 'kd' } }, size));
+    ok(
+      await runKd([
+        'run',
+        writeConfig(work, 'teacher.json', tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE } }, { ...size, epochs: 1 })),
+      ]),
+    );
+    writeConfig(
+      work,
+      'base.json',
+      tinyConfig('unused', { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller: { name: 'kd' } }, size),
+    );
   });
 
   it('an invalid study file: exit 2 naming the file and the pointer, nothing created', async () => {
@@ -94,14 +110,27 @@ describe('kd sweep', () => {
 
   it('a sweep SIGKILLed with its process group mid-way: the next one resumes the interrupted cells from their checkpoints, each finishing once with the same bytes', async () => {
     const file = study('kill.json', 'kill');
-    const child = spawn(process.execPath, ['--conditions=@kd/source', '--import', '@swc-node/register/esm-register', join(repoRoot, 'packages/cli/src/bin.ts'), 'sweep', file, '--jobs', '2'], {
-      cwd: repoRoot,
-      // Each cell pauses itself in its second epoch (8 steps an epoch), so the kill always lands mid-run, after the
-      // first epoch's checkpoint; the sweep passes its environment on to the cells.
-      env: { ...process.env, KD_CRASH_AT: 'step:12:SIGSTOP' },
-      stdio: 'ignore',
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@kd/source',
+        '--import',
+        '@swc-node/register/esm-register',
+        join(repoRoot, 'packages/cli/src/bin.ts'),
+        'sweep',
+        file,
+        '--jobs',
+        '2',
+      ],
+      {
+        cwd: repoRoot,
+        // Each cell pauses itself in its second epoch (8 steps an epoch), so the kill always lands mid-run, after the
+        // first epoch's checkpoint; the sweep passes its environment on to the cells.
+        env: { ...process.env, KD_CRASH_AT: 'step:12:SIGSTOP' },
+        stdio: 'ignore',
+        detached: true,
+      },
+    );
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const checkpointed = (c: string) => existsSync(join(work, 'kill', 'runs', c, 'checkpoints', 'latest.json'));
     const deadline = Date.now() + 60_000;
@@ -129,13 +158,19 @@ describe('kd sweep', () => {
     const file = study('indexed.json', 'indexed');
     const jobs = join(work, 'jobs.jsonl');
     ok(await runKd(['sweep', file, '--emit', jobs]));
-    const lines = readFileSync(jobs, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { index: number; name: string; hash: string; config: string; threads: number });
+    const lines = readFileSync(jobs, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { index: number; name: string; hash: string; config: string; threads: number });
     expect(lines.map((l) => [l.index, l.name, l.hash])).toEqual(CELLS.map((c, i) => [i, c, hashes.get(c)]));
     expect(lines[2]!).toMatchObject({ config: 'indexed/cells/dkd-s0.json', runDir: 'indexed/runs/dkd-s0', threads: 1 });
     expect(existsSync(join(work, 'indexed', 'runs'))).toBe(false);
     for (let i = 0; i < lines.length; i++) {
       ok(await runKd(['run', '--from', jobs, '--index', String(i)]));
-      expect(weights(join(work, 'indexed', 'runs', CELLS[i]!)).equals(reference.get(CELLS[i]!)!), `${CELLS[i]}: final/network.bin differs`).toBe(true);
+      expect(
+        weights(join(work, 'indexed', 'runs', CELLS[i]!)).equals(reference.get(CELLS[i]!)!),
+        `${CELLS[i]}: final/network.bin differs`,
+      ).toBe(true);
     }
     const again = ok(await runKd(['run', '--from', jobs, '--index', '1']));
     expect(again.stderr).toContain('cell kd-s1 already finished');
@@ -150,14 +185,20 @@ describe('kd sweep', () => {
     expect(e.stdout).toMatch(/\| dkd \| distiller\.name="dkd" \| 2\/2 \|/);
     const report = JSON.parse(readFileSync(join(work, 'study', 'report.json'), 'utf8'));
     expect(report.groups.map((g: { group: string }) => g.group)).toEqual(['kd', 'dkd']);
-    const tops = CELLS.slice(0, 2).map((c) => JSON.parse(readFileSync(join(work, 'study', 'runs', c, 'summary.json'), 'utf8')).final['student.top1'] as number);
+    const tops = CELLS.slice(0, 2).map(
+      (c) => JSON.parse(readFileSync(join(work, 'study', 'runs', c, 'summary.json'), 'utf8')).final['student.top1'] as number,
+    );
     expect(report.groups[0].last.mean).toBeCloseTo((tops[0]! + tops[1]!) / 2, 12);
     expect(readdirSync(join(work, 'study', 'runs')).sort()).toEqual([...CELLS].sort());
   });
 
   it('a failing cell does not stop the others; it is reported with its reason (exit 1), listed by --report, and not rerun', async () => {
     writeConfig(work, 'scratch.json', tinyConfig('unused', {}, { ...size, epochs: 1 }));
-    const file = writeConfig(work, 'failing.json', { base: 'scratch.json', axes: { lr: [{ 'training.optimizer.lr': 1e30 }, { 'training.optimizer.lr': 0.05 }] }, output: 'failing' });
+    const file = writeConfig(work, 'failing.json', {
+      base: 'scratch.json',
+      axes: { lr: [{ 'training.optimizer.lr': 1e30 }, { 'training.optimizer.lr': 0.05 }] },
+      output: 'failing',
+    });
     const e = await runKd(['sweep', file, '--jobs', '2']);
     expect(e.code, e.stderr).toBe(1);
     expect(e.stderr).toMatch(/scratch-lr1e\+30: failed in [\d.]+ s — diverged: /);

@@ -6,7 +6,14 @@ import 'reflect-metadata';
  * the trainer and the step-level Session, backend selection, export helpers. For the CLI, tools and tests; a plugin
  * needs only `@kd/core`.
  */
-export { discoverPlugins, resolveConventional, loadPluginModule, nodeImporter, type DiscoveredPlugin, type ModuleImporter } from './plugin/discovery.js';
+export {
+  discoverPlugins,
+  resolveConventional,
+  loadPluginModule,
+  nodeImporter,
+  type DiscoveredPlugin,
+  type ModuleImporter,
+} from './plugin/discovery.js';
 export { buildPipelineSchema, pluginSchemaId, PIPELINE_SPEC_VERSION } from './schema/pipeline-schema.js';
 export { didYouMean, editDistance } from './schema/did-you-mean.js';
 export { readJsonFile } from './config/load-config.js';
@@ -16,7 +23,14 @@ export { Trainer, type NamedEvaluator, type TrainerInput, type TrainerResult } f
 export { RunDirectory, RUN_FILES, RUN_MARKER, type FreshStart } from './engine/run-directory.js';
 export { RunLock, LOCK_FILE } from './engine/run-lock.js';
 export { TrainingStopped, SIGNAL_EXIT_CODES, type StopRequest, type StopSignal } from './engine/training-stopped.js';
-export { KdRuntime, coreVersion, type RuntimeOptions, type RunOptions, type RunResult, type AssembledPipeline } from './runtime/kd-runtime.js';
+export {
+  KdRuntime,
+  coreVersion,
+  type RuntimeOptions,
+  type RunOptions,
+  type RunResult,
+  type AssembledPipeline,
+} from './runtime/kd-runtime.js';
 export { Session, type SessionStepOptions } from './runtime/session.js';
 export { trainingStep, type StepParts, type StepResult } from './engine/training-step.js';
 export { describeNetwork, type PipelinePlan, type NetworkPlan } from './runtime/plan.js';

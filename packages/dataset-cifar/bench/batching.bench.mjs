@@ -79,11 +79,24 @@ async function resnet20TrainImagesPerSecond() {
   const backend = await selectBackend('auto');
   const options = { name: 'resnet', variant: 'resnet20' };
   compilePluginSchema(resnetPlugin.manifest)(options);
-  const net = resnetPlugin.create(options, { container, baseDir: '.', numClasses: 100, inputShape: [32, 32, 3], rng: new Rng(3), scope: 'bench' });
+  const net = resnetPlugin.create(options, {
+    container,
+    baseDir: '.',
+    numClasses: 100,
+    inputShape: [32, 32, 3],
+    rng: new Rng(3),
+    scope: 'bench',
+  });
   const vars = net.trainableVariables();
-  const opt = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+  const opt = new Optimizer(
+    { type: 'sgd', lr: 0.05, momentum: 0.9 },
+    vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })),
+  );
   const x = tf.randomNormal([batchSize, 32, 32, 3]);
-  const y = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % 100), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: batchSize }, (_, i) => i % 100),
+    'int32',
+  );
   const step = () =>
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
@@ -96,7 +109,11 @@ async function resnet20TrainImagesPerSecond() {
   tf.dispose([x, y]);
   opt.dispose();
   net.dispose();
-  return { backend: backend.name, ...(backend.threads !== undefined ? { threads: backend.threads } : {}), imagesPerSecond: Math.round(perSecond) };
+  return {
+    backend: backend.name,
+    ...(backend.threads !== undefined ? { threads: backend.threads } : {}),
+    imagesPerSecond: Math.round(perSecond),
+  };
 }
 const training = await resnet20TrainImagesPerSecond();
 const result = {

@@ -23,7 +23,8 @@ describe('parseCifarBatch', () => {
     expect([s.count, s.height, s.width, s.channels]).toEqual([2, 32, 32, 3]);
     expect(Array.from(s.labels)).toEqual([7, 2]);
     // Image 0, row 1, col 2 → p = 34: R = 34 + 24·7 = 202, G = 102, B = 221.
-    const at = (img: number, r: number, c: number) => Array.from(s.pixels.subarray(img * 3072 + (r * 32 + c) * 3, img * 3072 + (r * 32 + c) * 3 + 3));
+    const at = (img: number, r: number, c: number) =>
+      Array.from(s.pixels.subarray(img * 3072 + (r * 32 + c) * 3, img * 3072 + (r * 32 + c) * 3 + 3));
     expect(at(0, 1, 2)).toEqual([202, 102, 221]);
     // Image 1 (i = 5, class 2), row 31, col 31 → p = 1023: R = min(255, (1028 % 256) + 48) = 52, G = 3069 % 256 = 253, B = 0.
     expect(at(1, 31, 31)).toEqual([52, 253, 0]);
@@ -44,7 +45,11 @@ describe('parseCifarBatch', () => {
     expect(both.count).toBe(5);
     expect(Array.from(both.labels)).toEqual([0, 7, 14, 21, 28]);
     const coarse = [0, 1, 2, 3, 4];
-    const encoded = encodeCifarBatch(C100, both.pixels, Array.from(both.labels, (l, i) => [coarse[i]!, l]));
+    const encoded = encodeCifarBatch(
+      C100,
+      both.pixels,
+      Array.from(both.labels, (l, i) => [coarse[i]!, l]),
+    );
     expect(Buffer.from(encoded).equals(Buffer.from(batchFile('cifar100', 5)))).toBe(true);
   });
 
@@ -58,18 +63,26 @@ describe('parseCifarBatch', () => {
   });
 
   it('record size of the other variant: says so', () => {
-    expect(inputError(() => parseCifarBatch(batchFile('cifar100', 5), 'x.bin', C10))).toMatch(/fits cifar100 records of 3074 bytes: wrong "variant"/);
+    expect(inputError(() => parseCifarBatch(batchFile('cifar100', 5), 'x.bin', C10))).toMatch(
+      /fits cifar100 records of 3074 bytes: wrong "variant"/,
+    );
     expect(inputError(() => parseCifarBatch(batchFile('cifar10', 5), 'y.bin', C100))).toMatch(/fits cifar10 records/);
     expect(inputError(() => parseCifarBatch(new Uint8Array(0), 'e.bin', C10))).toMatch(/e.bin: empty file/);
   });
 
   it('label out of range: names the record index and byte offset, and the allowed range', () => {
     const buf = new Uint8Array([...record('cifar10', 0, [1]), ...record('cifar10', 1, [10])]);
-    expect(inputError(() => parseCifarBatch(buf, 'b.bin', C10))).toBe('b.bin: record 1 (byte offset 3073) has label 10, expected 0..9 for cifar10');
+    expect(inputError(() => parseCifarBatch(buf, 'b.bin', C10))).toBe(
+      'b.bin: record 1 (byte offset 3073) has label 10, expected 0..9 for cifar10',
+    );
     const bad100 = new Uint8Array([...record('cifar100', 0, [1, 100])]);
-    expect(inputError(() => parseCifarBatch(bad100, 't.bin', C100))).toBe('t.bin: record 0 (byte offset 1) has fine label 100, expected 0..99 for cifar100');
+    expect(inputError(() => parseCifarBatch(bad100, 't.bin', C100))).toBe(
+      't.bin: record 0 (byte offset 1) has fine label 100, expected 0..99 for cifar100',
+    );
     const badCoarse = new Uint8Array([...record('cifar100', 0, [20, 5])]);
-    expect(inputError(() => parseCifarBatch(badCoarse, 't.bin', C100))).toBe('t.bin: record 0 (byte offset 0) has coarse label 20, expected 0..19');
+    expect(inputError(() => parseCifarBatch(badCoarse, 't.bin', C100))).toBe(
+      't.bin: record 0 (byte offset 0) has coarse label 20, expected 0..19',
+    );
   });
 });
 

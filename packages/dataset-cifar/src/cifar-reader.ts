@@ -20,7 +20,10 @@ export function parseCifarBatch(buffer: Uint8Array, file: string, format: CifarF
   if (buffer.length % record !== 0) {
     const count = Math.floor(buffer.length / record);
     const other = format.variant === 'cifar10' ? CIFAR_FORMATS.cifar100 : CIFAR_FORMATS.cifar10;
-    const hint = buffer.length % other.recordBytes === 0 ? ` (its size fits ${other.variant} records of ${other.recordBytes} bytes: wrong "variant"?)` : '';
+    const hint =
+      buffer.length % other.recordBytes === 0
+        ? ` (its size fits ${other.variant} records of ${other.recordBytes} bytes: wrong "variant"?)`
+        : '';
     throw new KdInputError(
       `${file}: ${buffer.length} bytes is not a whole number of ${format.variant} records of ${record} bytes ` +
         `(${format.labelBytes} label byte${format.labelBytes > 1 ? 's' : ''} + ${CIFAR_PIXELS} pixels): record ${count} at byte offset ${count * record} ` +
@@ -82,7 +85,10 @@ export function concatCifar(parts: readonly CifarImages[]): CifarImages {
 
 /** Class names, one a line (blank lines ignored), checked against the number of classes. */
 export function parseLabelNames(text: string, file: string, expected: number): string[] {
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (names.length !== expected) throw new KdInputError(`${file}: ${names.length} class names, expected ${expected} (one a line)`);
   return names;
 }

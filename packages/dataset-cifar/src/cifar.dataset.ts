@@ -90,10 +90,26 @@ export async function loadCifarDataset(options: CifarOptions, context: LoadConte
   }
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   const splits: Partial<Record<SplitName, ByteImageSplit>> = {
-    train: new ByteImageSplit(train, selectSubset(held.train, train.labels, options.trainSubset, context.seed, 'train'), trainTransform, trainShape),
-    test: new ByteImageSplit(test, selectSubset(all(test.count), test.labels, options.testSubset, context.seed, 'test'), testTransform, testShape),
+    train: new ByteImageSplit(
+      train,
+      selectSubset(held.train, train.labels, options.trainSubset, context.seed, 'train'),
+      trainTransform,
+      trainShape,
+    ),
+    test: new ByteImageSplit(
+      test,
+      selectSubset(all(test.count), test.labels, options.testSubset, context.seed, 'test'),
+      testTransform,
+      testShape,
+    ),
   };
-  if (held.val) splits.val = new ByteImageSplit(train, selectSubset(held.val, train.labels, options.valSubset, context.seed, 'val'), testTransform, testShape);
+  if (held.val)
+    splits.val = new ByteImageSplit(
+      train,
+      selectSubset(held.val, train.labels, options.valSubset, context.seed, 'val'),
+      testTransform,
+      testShape,
+    );
 
   const sizes = (Object.entries(splits) as [string, ByteImageSplit][]).map(([k, s]) => `${k} ${s.size}`).join(', ');
   const info: DatasetInfo = {

@@ -45,7 +45,12 @@ describe('cifar end to end', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Line);
-    return { runDir, steps, lines, saved: JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { dataset: Record<string, unknown> } };
+    return {
+      runDir,
+      steps,
+      lines,
+      saved: JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { dataset: Record<string, unknown> },
+    };
   }
 
   it('1 epoch of a tiny cnn on a generated CIFAR-10 directory of 200 images through KdRuntime', async () => {
@@ -62,7 +67,10 @@ describe('cifar end to end', () => {
 
   it('bad options are rejected with the JSON pointer before anything is read', async () => {
     const file = join(work, 'bad.json');
-    writeFileSync(file, JSON.stringify(config('bad', { name: 'cifar', variant: 'cifar10', dir: 'data', transforms: [{ type: 'randomCrop', padding: -1 }] })));
+    writeFileSync(
+      file,
+      JSON.stringify(config('bad', { name: 'cifar', variant: 'cifar10', dir: 'data', transforms: [{ type: 'randomCrop', padding: -1 }] })),
+    );
     const e = await runtime()
       .run(file)
       .catch((err: unknown) => err);

@@ -77,7 +77,9 @@ describe('downloadVerified', () => {
     const wrong = '0'.repeat(32);
     const e = await downloadVerified({ url: server.url('/a.tar.gz'), md5: wrong, file }).catch((err: unknown) => err);
     expect(isInputError(e)).toBe(true);
-    expect((e as Error).message).toBe(`${server.url('/a.tar.gz')}: checksum mismatch: downloaded file has MD5 ${md5}, expected ${wrong} (partial file removed)`);
+    expect((e as Error).message).toBe(
+      `${server.url('/a.tar.gz')}: checksum mismatch: downloaded file has MD5 ${md5}, expected ${wrong} (partial file removed)`,
+    );
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.partial`)).toBe(false);
   });
@@ -85,13 +87,17 @@ describe('downloadVerified', () => {
   it('an existing file with the wrong checksum is an error, not silently replaced', async () => {
     const file = join(tempDir(), 'a.tar.gz');
     writeFileSync(file, body.subarray(0, 10));
-    await expect(downloadVerified({ url: server.url('/a.tar.gz'), md5, file })).rejects.toThrow(new RegExp(`${file}: checksum mismatch: MD5 [0-9a-f]{32}, expected ${md5}`));
+    await expect(downloadVerified({ url: server.url('/a.tar.gz'), md5, file })).rejects.toThrow(
+      new RegExp(`${file}: checksum mismatch: MD5 [0-9a-f]{32}, expected ${md5}`),
+    );
     expect(server.requests).toEqual([]);
   });
 
   it('HTTP errors and unreachable servers are input errors naming the URL', async () => {
     const file = join(tempDir(), 'a.tar.gz');
     await expect(downloadVerified({ url: server.url('/missing'), md5, file })).rejects.toThrow(/\/missing failed: HTTP 404/);
-    await expect(downloadVerified({ url: 'http://127.0.0.1:1/x', md5, file })).rejects.toThrow(/download of http:\/\/127.0.0.1:1\/x failed/);
+    await expect(downloadVerified({ url: 'http://127.0.0.1:1/x', md5, file })).rejects.toThrow(
+      /download of http:\/\/127.0.0.1:1\/x failed/,
+    );
   });
 });

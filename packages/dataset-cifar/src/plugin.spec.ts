@@ -18,7 +18,11 @@ const logged: string[] = [];
 const container = createKdContainer();
 container.register(LOGGER, { useValue: { info: (m: string) => void logged.push(m), warn: () => {} } });
 /** As `kd run` would, with the schema's inflation limit unless a test sets its own. */
-const create = async (options: Omit<CifarOptions, 'name' | 'maxInflatedBytes'> & { maxInflatedBytes?: number }, baseDir: string, seed = 0): Promise<Dataset> =>
+const create = async (
+  options: Omit<CifarOptions, 'name' | 'maxInflatedBytes'> & { maxInflatedBytes?: number },
+  baseDir: string,
+  seed = 0,
+): Promise<Dataset> =>
   cifarPlugin.create({ name: 'cifar', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, ...options }, { baseDir, seed, container });
 
 async function firstBatch(ds: Dataset, split: 'train' | 'val' | 'test', batchSize: number, rng?: Rng) {
@@ -124,13 +128,18 @@ describe('loading CIFAR-10', () => {
     expect(tf.memory().numTensors).toBe(before);
     // Padding is black, (0, 0, 0) → −mean/std; no generated image has a black pixel (B = 0 implies G = 253).
     const black = [-0.4914 / 0.247, -0.4822 / 0.2435, -0.4465 / 0.2616];
-    const blackPixels = (x: number[]) => Array.from({ length: x.length / 3 }, (_, p) => p).filter((p) => black.every((v, k) => Math.abs(x[3 * p + k]! - v) < 1e-5)).length;
+    const blackPixels = (x: number[]) =>
+      Array.from({ length: x.length / 3 }, (_, p) => p).filter((p) => black.every((v, k) => Math.abs(x[3 * p + k]! - v) < 1e-5)).length;
     expect(blackPixels(a.x)).toBeGreaterThan(0);
     expect(blackPixels((await firstBatch(ds, 'train', 40)).x)).toBe(0);
   });
 
   it('val hold-out and subsets: sizes, disjointness, determined by the seed', async () => {
-    const ds = await create({ variant: 'cifar10', dir: 'flat', valCount: 10, trainSubset: { perClass: 2 }, testSubset: { count: 4, pick: 'first' } }, base, 5);
+    const ds = await create(
+      { variant: 'cifar10', dir: 'flat', valCount: 10, trainSubset: { perClass: 2 }, testSubset: { count: 4, pick: 'first' } },
+      base,
+      5,
+    );
     expect(ds.split('val')!.size).toBe(10);
     expect(ds.split('train')!.size).toBeLessThanOrEqual(20);
     expect(ds.split('test')!.size).toBe(4);
@@ -147,35 +156,56 @@ describe('loading CIFAR-10', () => {
   });
 
   it('custom transforms and bad combinations', async () => {
-    const ds = await create({ variant: 'cifar10', dir: 'flat', transforms: [{ type: 'randomResizedCrop', size: 24 }, { type: 'normalize', preset: 'imagenet' }], testTransforms: [{ type: 'centerCrop', size: 24 }, { type: 'normalize' }] }, base);
+    const ds = await create(
+      {
+        variant: 'cifar10',
+        dir: 'flat',
+        transforms: [
+          { type: 'randomResizedCrop', size: 24 },
+          { type: 'normalize', preset: 'imagenet' },
+        ],
+        testTransforms: [{ type: 'centerCrop', size: 24 }, { type: 'normalize' }],
+      },
+      base,
+    );
     expect(ds.info.inputShape).toEqual([24, 24, 3]);
     expect((await firstBatch(ds, 'train', 4, new Rng(1))).shape).toEqual([4, 24, 24, 3]);
     expect(await error(create({ variant: 'cifar10', dir: 'flat', transforms: [{ type: 'randomResizedCrop', size: 24 }] }, base))).toMatch(
       /transforms give 24×24×3 images but testTransforms give 32×32×3/,
     );
     expect(await error(create({ variant: 'cifar10', dir: 'flat', labels: 'coarse' }, base))).toMatch(/only for variant "cifar100"/);
-    expect(await error(create({ variant: 'cifar10', dir: 'flat', testTransforms: [{ type: 'normalize', mean: [0.5, 0.5], std: [1, 1] }] }, base))).toBe(
-      'dataset "cifar" testTransforms: normalize: 2 mean/std values for an image with 3 channels (expected 1 or 3)',
-    );
+    expect(
+      await error(
+        create({ variant: 'cifar10', dir: 'flat', testTransforms: [{ type: 'normalize', mean: [0.5, 0.5], std: [1, 1] }] }, base),
+      ),
+    ).toBe('dataset "cifar" testTransforms: normalize: 2 mean/std values for an image with 3 channels (expected 1 or 3)');
   });
 
   it('missing and broken sources are input errors naming what was expected', async () => {
     expect(await error(create({ variant: 'cifar10', dir: 'nowhere' }, base))).toMatch(/directory .*nowhere not found/);
     mkdirSync(join(base, 'partial'));
     writeFileSync(join(base, 'partial', 'data_batch_1.bin'), files.get('data_batch_1.bin')!);
-    expect(await error(create({ variant: 'cifar10', dir: 'partial' }, base))).toMatch(/lacks data_batch_2.bin, .*test_batch.bin .*neither cifar-10-batches-bin\/ nor cifar-10-binary.tar.gz/);
+    expect(await error(create({ variant: 'cifar10', dir: 'partial' }, base))).toMatch(
+      /lacks data_batch_2.bin, .*test_batch.bin .*neither cifar-10-batches-bin\/ nor cifar-10-binary.tar.gz/,
+    );
     expect(await error(create({ variant: 'cifar100', dir: 'flat' }, base))).toMatch(/lacks train.bin, test.bin/);
     const broken = new Map(files);
     broken.set('data_batch_3.bin', files.get('data_batch_3.bin')!.subarray(0, 3073 + 7));
     writeFiles(join(base, 'broken'), broken);
-    expect(await error(create({ variant: 'cifar10', dir: 'broken' }, base))).toContain(`${join(base, 'broken', 'data_batch_3.bin')}: 3080 bytes`);
+    expect(await error(create({ variant: 'cifar10', dir: 'broken' }, base))).toContain(
+      `${join(base, 'broken', 'data_batch_3.bin')}: 3080 bytes`,
+    );
     const noTest = new Map(files);
     noTest.delete('test_batch.bin');
     writeFileSync(join(base, 'noTest.tar.gz'), await tarGz('cifar-10-batches-bin', noTest));
-    expect(await error(create({ variant: 'cifar10', archive: 'noTest.tar.gz' }, base))).toMatch(/noTest.tar.gz:cifar-10-batches-bin\/test_batch.bin: missing/);
+    expect(await error(create({ variant: 'cifar10', archive: 'noTest.tar.gz' }, base))).toMatch(
+      /noTest.tar.gz:cifar-10-batches-bin\/test_batch.bin: missing/,
+    );
     const whole = await tarGz('cifar-10-batches-bin', files);
     writeFileSync(join(base, 'truncated.tar.gz'), whole.subarray(0, whole.length >> 1));
-    expect(await error(create({ variant: 'cifar10', archive: 'truncated.tar.gz' }, base))).toMatch(/truncated.tar.gz: not a valid gzip file \(unexpected end of file after \d+ compressed bytes\)/);
+    expect(await error(create({ variant: 'cifar10', archive: 'truncated.tar.gz' }, base))).toMatch(
+      /truncated.tar.gz: not a valid gzip file \(unexpected end of file after \d+ compressed bytes\)/,
+    );
     const names = new Map(files);
     names.set('batches.meta.txt', Buffer.from('a\nb\n'));
     writeFiles(join(base, 'names'), names);

@@ -43,30 +43,40 @@ export const cifarOptionsSchema = {
   required: ['name'],
   properties: {
     name: { const: 'cifar', default: 'cifar', description: 'The dataset plugin: CIFAR binary files.' },
-    variant: { enum: [...CIFAR_VARIANTS], default: 'cifar100', description: 'cifar10 (10 classes) or cifar100 (100 fine / 20 coarse classes).' },
+    variant: {
+      enum: [...CIFAR_VARIANTS],
+      default: 'cifar100',
+      description: 'cifar10 (10 classes) or cifar100 (100 fine / 20 coarse classes).',
+    },
     dir: {
       type: 'string',
       minLength: 1,
       description:
         'Directory, relative to the config file, holding the batch files (data_batch_1..5.bin and test_batch.bin, or train.bin and test.bin), ' +
-        'or the official archive\'s folder (cifar-10-batches-bin / cifar-100-binary), or the archive itself. No default: see `archive` and `download`.',
+        "or the official archive's folder (cifar-10-batches-bin / cifar-100-binary), or the archive itself. No default: see `archive` and `download`.",
     },
     archive: {
       type: 'string',
       minLength: 1,
-      description: 'Path of cifar-10-binary.tar.gz / cifar-100-binary.tar.gz, relative to the config file, read without extracting. No default.',
+      description:
+        'Path of cifar-10-binary.tar.gz / cifar-100-binary.tar.gz, relative to the config file, read without extracting. No default.',
     },
     download: {
       type: 'boolean',
       default: false,
-      description: 'Without `dir` and `archive`: download the official archive into `cacheDir` (MD5-checked, resumable) when it is not there yet.',
+      description:
+        'Without `dir` and `archive`: download the official archive into `cacheDir` (MD5-checked, resumable) when it is not there yet.',
     },
     cacheDir: {
       type: 'string',
       minLength: 1,
       description: 'Where downloaded archives live. No default here: $KD_CACHE_DIR/datasets, else ~/.cache/kd/datasets.',
     },
-    url: { type: 'string', minLength: 1, description: 'Download from this mirror instead of the official URL. No default: the official URL.' },
+    url: {
+      type: 'string',
+      minLength: 1,
+      description: 'Download from this mirror instead of the official URL. No default: the official URL.',
+    },
     md5: {
       type: 'string',
       pattern: '^[0-9a-fA-F]{32}$',

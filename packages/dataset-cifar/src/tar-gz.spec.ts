@@ -42,7 +42,9 @@ describe('readTarGzEntries', () => {
     await writeTarGzBomb(file, 'cifar-10-batches-bin', new Map([...files].slice(0, 1)), 'data_batch_2.bin', 1024 * MiB);
     expect(statSync(file).size).toBeLessThan(2 * MiB);
     const rss = process.memoryUsage().rss;
-    expect(await inputError(readTarGzEntries(file, wanted, 16 * MiB))).toMatch(/bomb\.tar\.gz: gzip data inflates to more than 16777216 bytes \(16 MiB/);
+    expect(await inputError(readTarGzEntries(file, wanted, 16 * MiB))).toMatch(
+      /bomb\.tar\.gz: gzip data inflates to more than 16777216 bytes \(16 MiB/,
+    );
     expect(process.memoryUsage().rss - rss).toBeLessThan(128 * MiB);
   });
 
@@ -56,10 +58,16 @@ describe('readTarGzEntries', () => {
     );
     const cutGz = join(dir, 'cut.tar.gz');
     writeFileSync(cutGz, whole.subarray(0, whole.length - 100));
-    expect(await inputError(readTarGzEntries(cutGz, wanted, MiB))).toMatch(new RegExp(`^${cutGz}: not a valid gzip file \\(unexpected end of file`));
+    expect(await inputError(readTarGzEntries(cutGz, wanted, MiB))).toMatch(
+      new RegExp(`^${cutGz}: not a valid gzip file \\(unexpected end of file`),
+    );
     const text = join(dir, 'notes.tar.gz');
     writeFileSync(text, 'hello, this is not an archive\n');
-    expect(await inputError(readTarGzEntries(text, wanted, MiB))).toMatch(new RegExp(`^${text}: not a valid gzip file \\(incorrect header check`));
-    expect(await inputError(readTarGzEntries(join(dir, 'none.tar.gz'), wanted, MiB))).toBe(`${join(dir, 'none.tar.gz')}: archive not found`);
+    expect(await inputError(readTarGzEntries(text, wanted, MiB))).toMatch(
+      new RegExp(`^${text}: not a valid gzip file \\(incorrect header check`),
+    );
+    expect(await inputError(readTarGzEntries(join(dir, 'none.tar.gz'), wanted, MiB))).toBe(
+      `${join(dir, 'none.tar.gz')}: archive not found`,
+    );
   });
 });

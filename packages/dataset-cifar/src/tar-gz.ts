@@ -10,7 +10,11 @@ import * as tar from 'tar-stream';
  * `maxInflatedBytes` (a gzip bomb inflates a thousandfold); only the wanted entries are kept, so memory stays below
  * the limit plus the entries themselves.
  */
-export async function readTarGzEntries(file: string, wanted: ReadonlySet<string>, maxInflatedBytes: number): Promise<Map<string, Uint8Array>> {
+export async function readTarGzEntries(
+  file: string,
+  wanted: ReadonlySet<string>,
+  maxInflatedBytes: number,
+): Promise<Map<string, Uint8Array>> {
   const found = new Map<string, Uint8Array>();
   const extract = tar.extract();
   const collected = (async () => {
@@ -31,7 +35,9 @@ export async function readTarGzEntries(file: string, wanted: ReadonlySet<string>
   for (const r of [fed, read]) if (r.status === 'rejected' && isInputError(r.reason)) throw archiveError(file, r.reason as Error);
   for (const r of [fed, read]) {
     if (r.status === 'rejected') {
-      throw new KdInputError(`${file}: corrupt tar archive inside the gzip (${(r.reason as Error).message}): expected the official gzip-compressed tar archive`);
+      throw new KdInputError(
+        `${file}: corrupt tar archive inside the gzip (${(r.reason as Error).message}): expected the official gzip-compressed tar archive`,
+      );
     }
   }
   return found;

@@ -20,7 +20,7 @@ export function record(variant: CifarVariant, i: number, labels: readonly number
   labels.forEach((l, k) => (out[k] = l));
   const cls = labels[labels.length - 1]!;
   for (let p = 0; p < 1024; p++) {
-    out[f.labelBytes + p] = Math.min(255, ((p + i) % 256) + (variant === "cifar10" ? 24 * cls : 0));
+    out[f.labelBytes + p] = Math.min(255, ((p + i) % 256) + (variant === 'cifar10' ? 24 * cls : 0));
     out[f.labelBytes + 1024 + p] = (3 * p) % 256;
     out[f.labelBytes + 2048 + p] = 255 - (p % 256);
   }

@@ -53,7 +53,10 @@ function png(rgb: Uint8Array, width: number, height: number): Buffer {
 
 /** An ImageNet-layout tree: 3 classes (each brightens one channel) of 40×36 PNGs, `train` and `val` images each. */
 function writeImageFolder(root: string, train: number, val: number): void {
-  for (const [split, count] of [['train', train], ['val', val]] as const)
+  for (const [split, count] of [
+    ['train', train],
+    ['val', val],
+  ] as const)
     for (let c = 0; c < 3; c++)
       for (let i = 0; i < count; i++) {
         const rgb = new Uint8Array(40 * 36 * 3).map((_, p) => (p % 3 === c ? 200 : (p * 7 + i * 13) % 120));
@@ -127,16 +130,22 @@ describe('one base config trains on Fashion-MNIST, CIFAR-10, CIFAR-100 and an im
     expect(runDir).toBe(join(work, 'run'));
     // 24 training images, batch 8: 3 steps of one epoch, a finite loss, one evaluation.
     expect(steps).toEqual([0, 1, 2]);
-    const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: Record<string, number>; metrics: Record<string, number> });
+    const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { loss: Record<string, number>; metrics: Record<string, number> });
     expect(lines).toHaveLength(1);
     expect(Number.isFinite(lines[0]!.loss['total'])).toBe(true);
     expect(lines[0]!.metrics['student.top1']).toBeGreaterThanOrEqual(0);
     expect(summary).toBeTruthy();
     // The student took its classes and input shape from the dataset: the saved network says so, and so do the stem
     // convolution's input channels and the classifier's outputs.
-    const network = readJson<{ numClasses: number; inputShape: number[]; backbone: { name: string }; tensors: { name: string; shape: number[] }[] }>(
-      join(runDir, 'final', 'network.json'),
-    );
+    const network = readJson<{
+      numClasses: number;
+      inputShape: number[];
+      backbone: { name: string };
+      tensors: { name: string; shape: number[] }[];
+    }>(join(runDir, 'final', 'network.json'));
     expect({ numClasses: network.numClasses, inputShape: network.inputShape }).toEqual(expected[name]);
     expect(network.backbone).toMatchObject({ name: 'resnet', options: { variant: 'resnet20' } });
     const kernels = network.tensors.filter((t) => t.shape.length === 4);
@@ -163,7 +172,10 @@ describe('kd validate explains wrong cifar and image-folder options (the fixture
     const file = join(fixturesDir, `${name}.json`);
     const e = await runtime()
       .validateFile(file)
-      .then(() => undefined, (err: unknown) => err);
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(isInputError(e), String(e)).toBe(true);
     expect((e as { exitCode: number }).exitCode).toBe(2);
     const message = (e as Error).message;

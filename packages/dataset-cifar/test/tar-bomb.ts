@@ -9,7 +9,13 @@ export const MiB = 1024 * 1024;
  * A .tar.gz holding `folder/<name>` for each small file, then `folder/<bombName>` of `zeros` zero bytes, all streamed:
  * writing a 1 GiB member holds 1 MiB at a time, and the archive is about 1 MB.
  */
-export async function writeTarGzBomb(file: string, folder: string, small: ReadonlyMap<string, Uint8Array>, bombName: string, zeros: number): Promise<void> {
+export async function writeTarGzBomb(
+  file: string,
+  folder: string,
+  small: ReadonlyMap<string, Uint8Array>,
+  bombName: string,
+  zeros: number,
+): Promise<void> {
   const pack = tar.pack();
   const written = pipeline(pack, createGzip({ level: 9 }), createWriteStream(file));
   for (const [name, bytes] of small) pack.entry({ name: `${folder}/${name}` }, Buffer.from(bytes));

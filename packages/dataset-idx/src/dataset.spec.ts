@@ -45,7 +45,11 @@ describe('IdxSplit batches', () => {
     expect(split.size).toBe(10);
     const seen: Batch[] = [];
     for await (const b of split.batches({ batchSize: 4 })) seen.push(b);
-    expect(seen.map((b) => b.x.shape)).toEqual([[4, 4, 4, 1], [4, 4, 4, 1], [2, 4, 4, 1]]);
+    expect(seen.map((b) => b.x.shape)).toEqual([
+      [4, 4, 4, 1],
+      [4, 4, 4, 1],
+      [2, 4, 4, 1],
+    ]);
     expect(seen.map((b) => b.y.shape)).toEqual([[4], [4], [2]]);
     expect(seen.every((b) => b.x.dtype === 'float32' && b.y.dtype === 'int32')).toBe(true);
     expect(Array.from(await seen[2]!.y.data())).toEqual([8, 9]);
@@ -58,7 +62,7 @@ describe('IdxSplit batches', () => {
     const split = new IdxSplit(data, PRESET_NORMALIZATION['fashion-mnist'], undefined);
     const { xs } = await collect(split, { batchSize: 8 });
     // (0/255 - 0.286)/0.353, (0.2 - 0.286)/0.353, (1 - 0.286)/0.353, (128/255 - 0.286)/0.353
-    const expected = [-0.81019830, -0.24362606, 2.02266289, 0.61178647];
+    const expected = [-0.8101983, -0.24362606, 2.02266289, 0.61178647];
     xs[0]!.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     const mnist = await collect(new IdxSplit(data, PRESET_NORMALIZATION.mnist, undefined), { batchSize: 8 });
     // (0 - 0.1307)/0.3081 and (1 - 0.1307)/0.3081
@@ -101,7 +105,13 @@ describe('IdxSplit batches', () => {
 
   it('augmentation: flip and crop follow the rng draws, only with an rng', async () => {
     // One 3×3 image 1..9, so that each draw's effect can be computed by hand.
-    const data: IdxSplitData = { count: 1, rows: 3, cols: 3, pixels: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), labels: Uint8Array.from([0]) };
+    const data: IdxSplitData = {
+      count: 1,
+      rows: 3,
+      cols: 3,
+      pixels: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      labels: Uint8Array.from([0]),
+    };
     const image = (xs: number[][]) => xs[0]!.map((v) => Math.round(v * 255));
     const flipOnly = new IdxSplit(data, undefined, { flip: true, pad: 0 });
     expect(image((await collect(flipOnly, { batchSize: 1 })).xs)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -160,7 +170,13 @@ describe('loadIdxDataset from a directory', () => {
     const make = (n: number, offset: number) => {
       const pixels = new Uint8Array(n * 784);
       for (let i = 0; i < n; i++) pixels.fill((i + offset) % 256, i * 784, (i + 1) * 784);
-      return { images: encodeIdx([n, 28, 28], pixels), labels: encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => (i + offset) % 10)) };
+      return {
+        images: encodeIdx([n, 28, 28], pixels),
+        labels: encodeIdx(
+          [n],
+          Uint8Array.from({ length: n }, (_, i) => (i + offset) % 10),
+        ),
+      };
     };
     const train = make(TRAIN, 0);
     const test = make(TEST, 100);
@@ -174,7 +190,10 @@ describe('loadIdxDataset from a directory', () => {
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('reads the four files, plain or gzip, relative to baseDir', async () => {
-    const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir: 'digits' }, { baseDir: base });
+    const ds = await loadIdxDataset(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir: 'digits' },
+      { baseDir: base },
+    );
     expect(ds.info.numClasses).toBe(10);
     expect(ds.info.inputShape).toEqual([28, 28, 1]);
     expect(ds.info.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -193,7 +212,16 @@ describe('loadIdxDataset from a directory', () => {
 
   it('limits, normalize: false and augmentation only on train', async () => {
     const ds = await loadIdxDataset(
-      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: join(base, 'digits'), trainLimit: 5, testLimit: 100, normalize: false, augment: { flip: true, pad: 4 } },
+      {
+        name: 'idx',
+        maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+        preset: 'custom',
+        dir: join(base, 'digits'),
+        trainLimit: 5,
+        testLimit: 100,
+        normalize: false,
+        augment: { flip: true, pad: 4 },
+      },
       { baseDir: '/nonexistent' },
     );
     expect(ds.split('train')!.size).toBe(5);
@@ -208,7 +236,10 @@ describe('loadIdxDataset from a directory', () => {
   });
 
   it('custom preset normalises with statistics of its training images', async () => {
-    const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: join(base, 'digits') }, { baseDir: base });
+    const ds = await loadIdxDataset(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: join(base, 'digits') },
+      { baseDir: base },
+    );
     const values = Array.from({ length: TRAIN }, (_, i) => i / 255);
     const mean = values.reduce((a, b) => a + b) / TRAIN;
     const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / TRAIN);
@@ -217,14 +248,21 @@ describe('loadIdxDataset from a directory', () => {
   });
 
   it('errors: missing directory, missing files, preset without data', async () => {
-    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir: 'nowhere' }, { baseDir: base })).rejects.toThrow(
-      `directory ${join(base, 'nowhere')} not found`,
-    );
-    const e = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, dir: 'incomplete' }, { baseDir: base }).catch((err: unknown) => err);
+    await expect(
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir: 'nowhere' }, { baseDir: base }),
+    ).rejects.toThrow(`directory ${join(base, 'nowhere')} not found`);
+    const e = await loadIdxDataset(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, dir: 'incomplete' },
+      { baseDir: base },
+    ).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(KdInputError);
     expect((e as Error).message).toContain('lacks train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]');
-    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist' }, { baseDir: base })).rejects.toThrow(/preset "mnist" has no bundled data; set "dir"/);
-    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom' }, { baseDir: base })).rejects.toBeInstanceOf(KdInputError);
+    await expect(
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist' }, { baseDir: base }),
+    ).rejects.toThrow(/preset "mnist" has no bundled data; set "dir"/);
+    await expect(
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom' }, { baseDir: base }),
+    ).rejects.toBeInstanceOf(KdInputError);
   });
 
   it('errors: images of the wrong size for a preset', async () => {
@@ -236,10 +274,13 @@ describe('loadIdxDataset from a directory', () => {
     writeFileSync(join(dir, 'train-labels-idx1-ubyte'), labels);
     writeFileSync(join(dir, 't10k-images-idx3-ubyte'), images);
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), labels);
-    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir }, { baseDir: base })).rejects.toThrow(
-      `${join(dir, 'train-images-idx3-ubyte')}: images are 5×5, expected 28×28 for preset "mnist"`,
+    await expect(
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist', dir }, { baseDir: base }),
+    ).rejects.toThrow(`${join(dir, 'train-images-idx3-ubyte')}: images are 5×5, expected 28×28 for preset "mnist"`);
+    const custom = await loadIdxDataset(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir },
+      { baseDir: base },
     );
-    const custom = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir }, { baseDir: base });
     expect(custom.info.inputShape).toEqual([5, 5, 1]);
   });
 });

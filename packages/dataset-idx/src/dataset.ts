@@ -215,7 +215,13 @@ function locate(options: IdxOptions, baseDir: string, systemDirOverride?: string
     const at = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
     const f = options.files;
     return {
-      files: { dir: root, trainImages: at(f.trainImages), trainLabels: at(f.trainLabels), testImages: at(f.testImages), testLabels: at(f.testLabels) },
+      files: {
+        dir: root,
+        trainImages: at(f.trainImages),
+        trainLabels: at(f.trainLabels),
+        testImages: at(f.testImages),
+        testLabels: at(f.testLabels),
+      },
       label: `${preset} from ${root}`,
     };
   }
@@ -265,7 +271,11 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
   const seed = context.seed ?? 0;
   const { files, label } = locate(options, context.baseDir, context.systemDir);
   const [fullTrain, fullTest] = await inOrder([
-    readIdxSplit(files.trainImages, files.trainLabels, { numClasses, limit: options.trainLimit, maxInflatedBytes: options.maxInflatedBytes }),
+    readIdxSplit(files.trainImages, files.trainLabels, {
+      numClasses,
+      limit: options.trainLimit,
+      maxInflatedBytes: options.maxInflatedBytes,
+    }),
     readIdxSplit(files.testImages, files.testLabels, { numClasses, limit: options.testLimit, maxInflatedBytes: options.maxInflatedBytes }),
   ] as const);
   let held: ReturnType<typeof holdOutValidation>;
@@ -276,7 +286,16 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
   }
   const train = selectIdx(fullTrain, selectSubset(held.train, fullTrain.labels, options.trainSubset, seed, 'train'));
   const val = held.val ? selectIdx(fullTrain, selectSubset(held.val, fullTrain.labels, options.valSubset, seed, 'val')) : undefined;
-  const test = selectIdx(fullTest, selectSubset(Int32Array.from({ length: fullTest.count }, (_, i) => i), fullTest.labels, options.testSubset, seed, 'test'));
+  const test = selectIdx(
+    fullTest,
+    selectSubset(
+      Int32Array.from({ length: fullTest.count }, (_, i) => i),
+      fullTest.labels,
+      options.testSubset,
+      seed,
+      'test',
+    ),
+  );
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new KdInputError(
       `${files.testImages}: images are ${test.rows}×${test.cols} but ${files.trainImages} has ${train.rows}×${train.cols}: expected the same size`,
@@ -289,7 +308,11 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
     options.normalize === false ? undefined : preset === 'custom' ? pixelStatistics(train.pixels) : PRESET_NORMALIZATION[preset];
   const augmentation: Augmentation = { flip: options.augment?.flip ?? false, pad: options.augment?.pad ?? 0 };
   // A bare normalize entry uses the preset's statistics even with normalize: false (the list is explicit).
-  const transforms = transformLists(options, normalization ?? (preset === 'custom' ? pixelStatistics(train.pixels) : PRESET_NORMALIZATION[preset]), augmentation);
+  const transforms = transformLists(
+    options,
+    normalization ?? (preset === 'custom' ? pixelStatistics(train.pixels) : PRESET_NORMALIZATION[preset]),
+    augmentation,
+  );
   const trainShape = transforms ? probe(transforms.trainTransform, train, 'transforms') : ([train.rows, train.cols, 1] as const);
   if (transforms) {
     const testShape = probe(transforms.testTransform, train, 'testTransforms');
@@ -314,7 +337,12 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
   const evalTransform = transforms ? { transform: transforms.testTransform, outputShape: trainShape } : undefined;
   return new IdxDataset(
     info,
-    new IdxSplit(train, normalization, augmentation, transforms ? { transform: transforms.trainTransform, outputShape: trainShape } : undefined),
+    new IdxSplit(
+      train,
+      normalization,
+      augmentation,
+      transforms ? { transform: transforms.trainTransform, outputShape: trainShape } : undefined,
+    ),
     new IdxSplit(test, normalization, undefined, evalTransform),
     val ? new IdxSplit(val, normalization, undefined, evalTransform) : undefined,
   );
@@ -333,7 +361,9 @@ function probe(transform: ImageTransform, data: IdxSplitData, pointer: string): 
 function transformLists(options: IdxOptions, normalization: Normalization, augmentation: Augmentation) {
   if (options.transforms === undefined && options.testTransforms === undefined) return undefined;
   if (augmentation.flip || augmentation.pad > 0) {
-    throw new KdInputError('dataset "idx": set either "augment" or "transforms", not both (add randomCrop / horizontalFlip entries to "transforms")');
+    throw new KdInputError(
+      'dataset "idx": set either "augment" or "transforms", not both (add randomCrop / horizontalFlip entries to "transforms")',
+    );
   }
   const stats = { mean: [normalization.mean], std: [normalization.std] };
   const normalizeDefault: TransformSpec[] = options.normalize === false ? [] : [{ type: 'normalize' }];

@@ -20,12 +20,34 @@ import { encodeIdxHeader, MiB, writeGzipBomb } from '../test/gzip-bomb.js';
 
 /** 2 images of 2×3 pixels, written out byte by byte. */
 const IMAGES = Uint8Array.from([
-  0x00, 0x00, 0x08, 0x03, // magic 0x00000803
-  0x00, 0x00, 0x00, 0x02, // count 2
-  0x00, 0x00, 0x00, 0x02, // rows 2
-  0x00, 0x00, 0x00, 0x03, // cols 3
-  0, 1, 2, 3, 4, 5, // image 0
-  250, 251, 252, 253, 254, 255, // image 1
+  0x00,
+  0x00,
+  0x08,
+  0x03, // magic 0x00000803
+  0x00,
+  0x00,
+  0x00,
+  0x02, // count 2
+  0x00,
+  0x00,
+  0x00,
+  0x02, // rows 2
+  0x00,
+  0x00,
+  0x00,
+  0x03, // cols 3
+  0,
+  1,
+  2,
+  3,
+  4,
+  5, // image 0
+  250,
+  251,
+  252,
+  253,
+  254,
+  255, // image 1
 ]);
 const LABELS = Uint8Array.from([0x00, 0x00, 0x08, 0x01, 0x00, 0x00, 0x00, 0x02, 7, 3]);
 
@@ -76,12 +98,20 @@ describe('parseIdx', () => {
   });
 
   it('gzip data handed to the parser uninflated: bad magic, saying it is gzip', () => {
-    expectInputError(() => parseIdxImages(gzip(IMAGES), 'x.gz'), /^x\.gz: bad magic number 0x1f8b0800, expected 0x00000803/, 'gzip-compressed data, not inflated');
+    expectInputError(
+      () => parseIdxImages(gzip(IMAGES), 'x.gz'),
+      /^x\.gz: bad magic number 0x1f8b0800, expected 0x00000803/,
+      'gzip-compressed data, not inflated',
+    );
   });
 
   it('gunzipIfNeeded stops at maxInflatedBytes, naming the file and the option', () => {
     expect(gunzipIfNeeded(gzip(IMAGES), 'i.gz', IMAGES.length)).toHaveLength(IMAGES.length);
-    expectInputError(() => gunzipIfNeeded(gzip(IMAGES), 'i.gz', IMAGES.length - 1), /^i\.gz: gzip data inflates to more than 27 bytes/, '/dataset/maxInflatedBytes');
+    expectInputError(
+      () => gunzipIfNeeded(gzip(IMAGES), 'i.gz', IMAGES.length - 1),
+      /^i\.gz: gzip data inflates to more than 27 bytes/,
+      '/dataset/maxInflatedBytes',
+    );
   });
 
   it('encodeIdx is the inverse of parseIdx', () => {
@@ -92,7 +122,14 @@ describe('parseIdx', () => {
 
 describe('malformed files', () => {
   it('bad magic: a label file read as images', () => {
-    expectInputError(() => parseIdxImages(LABELS, 'train-images-idx3-ubyte'), 'train-images-idx3-ubyte:', 'bad magic', '0x00000801', 'expected 0x00000803', 'label file');
+    expectInputError(
+      () => parseIdxImages(LABELS, 'train-images-idx3-ubyte'),
+      'train-images-idx3-ubyte:',
+      'bad magic',
+      '0x00000801',
+      'expected 0x00000803',
+      'label file',
+    );
   });
 
   it('bad magic: an image file read as labels', () => {
@@ -108,7 +145,13 @@ describe('malformed files', () => {
   });
 
   it('truncated header: which dimension is cut off, at which byte offset', () => {
-    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 10), 'hdr.idx'), /^hdr\.idx:/, 'truncated IDX header', 'expected 16 bytes', 'dimension 1 at byte offset 8');
+    expectInputError(
+      () => parseIdxImages(IMAGES.subarray(0, 10), 'hdr.idx'),
+      /^hdr\.idx:/,
+      'truncated IDX header',
+      'expected 16 bytes',
+      'dimension 1 at byte offset 8',
+    );
   });
 
   it('truncated data: the index and byte offset of the first incomplete image', () => {
@@ -122,13 +165,20 @@ describe('malformed files', () => {
       'image 1 of 2 (6 bytes at byte offset 22) is cut off after 5 bytes; 1 complete image',
     );
     expectInputError(() => parseIdxImages(IMAGES.subarray(0, 22), 'short.idx'), 'image 1 of 2 (6 bytes at byte offset 22) is missing');
-    expectInputError(() => parseIdxImages(IMAGES.subarray(0, 16), 'empty.idx'), 'image 0 of 2 (6 bytes at byte offset 16) is missing; 0 complete images');
+    expectInputError(
+      () => parseIdxImages(IMAGES.subarray(0, 16), 'empty.idx'),
+      'image 0 of 2 (6 bytes at byte offset 16) is missing; 0 complete images',
+    );
     expectInputError(() => parseIdxLabels(LABELS.subarray(0, 9), 'labels.idx'), 'label 1 of 2 (1 byte at byte offset 9) is missing');
   });
 
   it('truncated gzip data: offsets are of the decompressed data', () => {
     const gz = gunzipIfNeeded(gzip(IMAGES.subarray(0, 19)), 'cut.gz', MAX);
-    expectInputError(() => parseIdxImages(gz, 'cut.gz', true), /^cut\.gz:/, 'image 0 of 2 (6 bytes at byte offset 16 of the decompressed data) is cut off after 3 bytes');
+    expectInputError(
+      () => parseIdxImages(gz, 'cut.gz', true),
+      /^cut\.gz:/,
+      'image 0 of 2 (6 bytes at byte offset 16 of the decompressed data) is cut off after 3 bytes',
+    );
   });
 
   it('trailing bytes: where they start', () => {
@@ -143,7 +193,12 @@ describe('malformed files', () => {
   it('label out of range', () => {
     const bad = Uint8Array.from([...LABELS.subarray(0, 8), 3, 10]);
     // Label i is the byte at offset 8 + i (4-byte magic, 4-byte count).
-    expectInputError(() => parseIdxLabels(bad, 'labels.idx'), /^labels\.idx:/, 'label 10 at index 1 (byte offset 9) is out of range', '0..9');
+    expectInputError(
+      () => parseIdxLabels(bad, 'labels.idx'),
+      /^labels\.idx:/,
+      'label 10 at index 1 (byte offset 9) is out of range',
+      '0..9',
+    );
     expect(parseIdxLabels(bad, 'labels.idx', 11).labels[1]).toBe(10);
     expectInputError(
       () => parseIdxLabels(gunzipIfNeeded(gzip(bad), 'labels.gz', MAX), 'labels.gz', 10, true),
@@ -189,10 +244,14 @@ describe('reading files', () => {
   it('errors in a gzip file read from disk give offsets of the decompressed data', async () => {
     const file = join(dir, 'bad-labels.gz');
     writeFileSync(file, gzipSync(Uint8Array.from([...LABELS.subarray(0, 8), 12, 3])));
-    await expect(readIdxLabels(file, { numClasses: 10, maxInflatedBytes: MAX })).rejects.toThrow(`${file}: label 12 at index 0 (byte offset 8 of the decompressed data) is out of range`);
+    await expect(readIdxLabels(file, { numClasses: 10, maxInflatedBytes: MAX })).rejects.toThrow(
+      `${file}: label 12 at index 0 (byte offset 8 of the decompressed data) is out of range`,
+    );
     const cut = join(dir, 'cut-images.gz');
     writeFileSync(cut, gzipSync(IMAGES.subarray(0, 25)));
-    await expect(readIdxImages(cut, { maxInflatedBytes: MAX })).rejects.toThrow('image 1 of 2 (6 bytes at byte offset 22 of the decompressed data) is cut off after 3 bytes');
+    await expect(readIdxImages(cut, { maxInflatedBytes: MAX })).rejects.toThrow(
+      'image 1 of 2 (6 bytes at byte offset 22 of the decompressed data) is cut off after 3 bytes',
+    );
   });
 
   it('missing and corrupt files', async () => {
@@ -210,7 +269,9 @@ describe('reading files', () => {
     const rss = process.memoryUsage().rss;
     const e = await readIdxImages(file, { maxInflatedBytes: 16 * MiB }).catch((err: unknown) => err);
     expect(isInputError(e), String(e)).toBe(true);
-    expect((e as Error).message).toMatch(new RegExp(`^${file}: gzip data inflates to more than 16777216 bytes \\(16 MiB, the limit /dataset/maxInflatedBytes\\)`));
+    expect((e as Error).message).toMatch(
+      new RegExp(`^${file}: gzip data inflates to more than 16777216 bytes \\(16 MiB, the limit /dataset/maxInflatedBytes\\)`),
+    );
     // Far less than the gigabyte: the inflation stopped at the limit.
     expect(process.memoryUsage().rss - rss).toBeLessThan(128 * MiB);
   });

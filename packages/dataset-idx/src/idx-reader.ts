@@ -103,7 +103,9 @@ export function parseIdx(buf: Uint8Array, file: string, expectedMagic?: number, 
     );
   }
   if (buf[0] !== 0 || buf[1] !== 0 || buf[2] !== UBYTE || buf[3] === 0) {
-    throw new KdInputError(`${file}: bad magic number ${hex(magic)} (${describe(magic)}), expected 0x000008NN (an IDX file of unsigned bytes)`);
+    throw new KdInputError(
+      `${file}: bad magic number ${hex(magic)} (${describe(magic)}), expected 0x000008NN (an IDX file of unsigned bytes)`,
+    );
   }
   const rank = buf[3]!;
   const headerBytes = 4 + 4 * rank;
@@ -187,7 +189,8 @@ async function fileIsGzip(file: string): Promise<boolean> {
 
 /** The file's bytes, inflated (streamed, bounded by `maxInflatedBytes`) when it is gzip, and whether it was. */
 async function readBytes(file: string, maxInflatedBytes: number): Promise<{ bytes: Uint8Array; gzipped: boolean }> {
-  if (await fileIsGzip(file)) return { bytes: new Uint8Array(await gunzipFileBounded(file, inflateLimit(maxInflatedBytes))), gzipped: true };
+  if (await fileIsGzip(file))
+    return { bytes: new Uint8Array(await gunzipFileBounded(file, inflateLimit(maxInflatedBytes))), gzipped: true };
   try {
     return { bytes: await readFile(file), gzipped: false };
   } catch (e) {
@@ -223,13 +226,7 @@ export async function inOrder<T extends readonly unknown[]>(promises: { readonly
 }
 
 /** Pairs images with labels: the counts must agree. `limit` keeps the first `limit` examples. */
-export function pairIdx(
-  images: IdxImages,
-  labels: IdxLabels,
-  imagesFile: string,
-  labelsFile: string,
-  limit?: number,
-): IdxSplitData {
+export function pairIdx(images: IdxImages, labels: IdxLabels, imagesFile: string, labelsFile: string, limit?: number): IdxSplitData {
   if (images.count !== labels.count) {
     throw new KdInputError(
       `${imagesFile} has ${images.count} images but ${labelsFile} has ${labels.count} labels: expected the same count`,
@@ -262,7 +259,8 @@ export async function readIdxSplit(
 /** Encodes an unsigned-byte IDX array (the inverse of `parseIdx`, uncompressed). */
 export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
   const expected = dims.reduce((a, b) => a * b, 1);
-  if (data.length !== expected) throw new RangeError(`encodeIdx: dimensions [${dims.join(', ')}] need ${expected} bytes, got ${data.length}`);
+  if (data.length !== expected)
+    throw new RangeError(`encodeIdx: dimensions [${dims.join(', ')}] need ${expected} bytes, got ${data.length}`);
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, 0x00000800 | dims.length, false);

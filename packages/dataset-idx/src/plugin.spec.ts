@@ -21,9 +21,12 @@ import {
 } from './index.js';
 import type { IdxDataset } from './dataset.js';
 
-const hasSystemSet = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].every(
-  (f) => existsSync(`${SYSTEM_FASHION_MNIST_DIR}/${f}`),
-);
+const hasSystemSet = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+].every((f) => existsSync(`${SYSTEM_FASHION_MNIST_DIR}/${f}`));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -53,7 +56,12 @@ describe('idx plugin', () => {
 
   it('schema compiles under strict ajv, applies defaults and rejects bad options', () => {
     const warnings: unknown[] = [];
-    const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true, logger: { log: () => {}, warn: (...a: unknown[]) => warnings.push(a), error: () => {} } });
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      useDefaults: true,
+      logger: { log: () => {}, warn: (...a: unknown[]) => warnings.push(a), error: () => {} },
+    });
     const { $schema: _s, ...schema } = idxOptionsSchema;
     const validate = ajv.compile(schema);
     expect(warnings).toEqual([]);
@@ -77,10 +85,19 @@ describe('idx plugin', () => {
     expect(validate({ name: 'idx', preset: 'mnist' })).toBe(false);
     expect(validate({ name: 'idx', preset: 'custom', dir: 'data' })).toBe(true);
     expect(validate({ name: 'other' })).toBe(false);
-    expect(validate({ name: 'idx', preset: 'custom', files: { trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' } })).toBe(true);
+    expect(
+      validate({ name: 'idx', preset: 'custom', files: { trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' } }),
+    ).toBe(true);
     expect(validate({ name: 'idx', preset: 'custom', files: { trainImages: 'a' } })).toBe(false);
     expect(validate({ name: 'idx', valFraction: 0.1, valCount: 3 })).toBe(false);
-    expect(validate({ name: 'idx', valCount: 3, trainSubset: { perClass: 10 }, transforms: [{ type: 'randomCrop', padding: 2 }, { type: 'normalize' }] })).toBe(true);
+    expect(
+      validate({
+        name: 'idx',
+        valCount: 3,
+        trainSubset: { perClass: 10 },
+        transforms: [{ type: 'randomCrop', padding: 2 }, { type: 'normalize' }],
+      }),
+    ).toBe(true);
     expect(validate({ name: 'idx', transforms: [{ type: 'rotate' }] })).toBe(false);
   });
 
@@ -88,7 +105,20 @@ describe('idx plugin', () => {
     const props = idxOptionsSchema.properties as Record<string, Record<string, unknown>>;
     for (const [key, p] of Object.entries(props)) {
       expect(typeof p['description'], key).toBe('string');
-      const unset = ['dir', 'trainLimit', 'testLimit', 'files', 'numClasses', 'transforms', 'testTransforms', 'valFraction', 'valCount', 'trainSubset', 'valSubset', 'testSubset'];
+      const unset = [
+        'dir',
+        'trainLimit',
+        'testLimit',
+        'files',
+        'numClasses',
+        'transforms',
+        'testTransforms',
+        'valFraction',
+        'valCount',
+        'trainSubset',
+        'valSubset',
+        'testSubset',
+      ];
       if (!unset.includes(key)) expect(p, key).toHaveProperty('default');
     }
     for (const [key, p] of Object.entries(idxOptionsSchema.properties.augment.properties as Record<string, Record<string, unknown>>)) {
@@ -104,7 +134,10 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it('loads 10,000 train and 2,000 test images with balanced classes', async () => {
-    const ds = (await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled' }, context())) as IdxDataset;
+    const ds = (await idxPlugin.create(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled' },
+      context(),
+    )) as IdxDataset;
     expect(ds.info.numClasses).toBe(10);
     expect(ds.info.inputShape).toEqual([28, 28, 1]);
     expect(ds.info.classNames).toEqual(FASHION_MNIST_CLASS_NAMES);
@@ -122,13 +155,16 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it('yields normalised batches end to end without leaking', async () => {
-    const ds = await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled', trainLimit: 100, augment: { flip: true, pad: 2 } }, context());
+    const ds = await idxPlugin.create(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled', trainLimit: 100, augment: { flip: true, pad: 2 } },
+      context(),
+    );
     const before = tf.memory().numTensors;
     let n = 0;
     for await (const { x, y } of ds.split('train')!.batches({ batchSize: 32, rng: new Rng(7), dropLast: true })) {
       expect(x.shape).toEqual([32, 28, 28, 1]);
       const [min, max] = tf.tidy(() => [tf.min(x).dataSync()[0]!, tf.max(x).dataSync()[0]!]);
-      expect(min).toBeCloseTo(-0.2860 / 0.3530, 5);
+      expect(min).toBeCloseTo(-0.286 / 0.353, 5);
       expect(max).toBeLessThanOrEqual((1 - 0.286) / 0.353 + 1e-5);
       n += x.shape[0];
       tf.dispose([x, y]);
@@ -142,12 +178,17 @@ describe('bundled Fashion-MNIST subset', () => {
     expect(ds.split('train')!.size).toBe(60_000);
     expect(ds.split('test')!.size).toBe(10_000);
     expect(ds.info.source).toContain(SYSTEM_FASHION_MNIST_DIR);
-    const system = await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system', trainLimit: 10 }, context());
+    const system = await idxPlugin.create(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system', trainLimit: 10 },
+      context(),
+    );
     expect(system.split('train')!.size).toBe(10);
   });
 
   it.skipIf(hasSystemSet)("source 'system' without Debian's package is a clear input error", async () => {
-    await expect(idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context())).rejects.toThrow(/dataset-fashion-mnist/);
+    await expect(
+      idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context()),
+    ).rejects.toThrow(/dataset-fashion-mnist/);
   });
 });
 
@@ -159,14 +200,23 @@ describe('the system directory is injectable, so both sides of auto-detection ar
   const write = (name: string, bytes: Uint8Array) => writeFileSync(join(full, `${name}.gz`), gzipSync(bytes));
   beforeAll(() => {
     mkdirSync(full);
-    for (const [prefix, n] of [['train', 30], ['t10k', 12]] as const) {
+    for (const [prefix, n] of [
+      ['train', 30],
+      ['t10k', 12],
+    ] as const) {
       write(`${prefix}-images-idx3-ubyte`, encodeIdx([n, 28, 28], new Uint8Array(n * 784).fill(9)));
-      write(`${prefix}-labels-idx1-ubyte`, encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 10)));
+      write(
+        `${prefix}-labels-idx1-ubyte`,
+        encodeIdx(
+          [n],
+          Uint8Array.from({ length: n }, (_, i) => i % 10),
+        ),
+      );
     }
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('systemFashionMnistDir: override, then the environment variable, then Debian\'s path', () => {
+  it("systemFashionMnistDir: override, then the environment variable, then Debian's path", () => {
     expect(systemFashionMnistDir(undefined, {})).toBe(SYSTEM_FASHION_MNIST_DIR);
     expect(systemFashionMnistDir(undefined, { [SYSTEM_FASHION_MNIST_DIR_ENV]: '' })).toBe(SYSTEM_FASHION_MNIST_DIR);
     expect(systemFashionMnistDir(undefined, { [SYSTEM_FASHION_MNIST_DIR_ENV]: '/x' })).toBe('/x');
@@ -174,35 +224,57 @@ describe('the system directory is injectable, so both sides of auto-detection ar
   });
 
   it('absent system set: "system" is an input error naming the directory and the remedies, "auto" falls back to the bundled subset', async () => {
-    const e = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, { baseDir: work, systemDir: absent }).catch((err: unknown) => err);
+    const e = await loadIdxDataset(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' },
+      { baseDir: work, systemDir: absent },
+    ).catch((err: unknown) => err);
     expect((e as Error).name).toBe('KdInputError');
     expect((e as Error).message).toContain(`missing from ${absent}`);
     expect((e as Error).message).toContain('apt install dataset-fashion-mnist');
     expect((e as Error).message).toContain(SYSTEM_FASHION_MNIST_DIR_ENV);
-    const auto = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 }, { baseDir: work, systemDir: absent });
+    const auto = await loadIdxDataset(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 },
+      { baseDir: work, systemDir: absent },
+    );
     expect(auto.info.source).toContain('bundled');
     expect(auto.info.source).toContain(bundledFashionMnistDir());
   });
 
   it('present system set: "system" and "auto" read it', async () => {
     for (const source of ['system', 'auto'] as const) {
-      const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source }, { baseDir: work, systemDir: full });
+      const ds = await loadIdxDataset(
+        { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source },
+        { baseDir: work, systemDir: full },
+      );
       expect(ds.split('train')!.size, source).toBe(30);
       expect(ds.split('test')!.size, source).toBe(12);
       expect(ds.info.source, source).toContain(`full set from ${full}`);
     }
     // "bundled" ignores it.
-    expect((await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled', trainLimit: 5 }, { baseDir: work, systemDir: full })).info.source).toContain('bundled');
+    expect(
+      (
+        await loadIdxDataset(
+          { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled', trainLimit: 5 },
+          { baseDir: work, systemDir: full },
+        )
+      ).info.source,
+    ).toContain('bundled');
   });
 
   it('through the plugin (as kd run), the environment variable chooses the directory', async () => {
     const saved = process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
     try {
       process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = absent;
-      await expect(idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context())).rejects.toThrow(`missing from ${absent}`);
-      expect((await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 }, context())).info.source).toContain('bundled');
+      await expect(
+        idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context()),
+      ).rejects.toThrow(`missing from ${absent}`);
+      expect(
+        (await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 }, context())).info.source,
+      ).toContain('bundled');
       process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = full;
-      expect((await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES }, context())).split('train')!.size).toBe(30);
+      expect((await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES }, context())).split('train')!.size).toBe(
+        30,
+      );
     } finally {
       if (saved === undefined) delete process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
       else process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = saved;

@@ -140,7 +140,8 @@ export const idxOptionsSchema = {
     },
     testTransforms: {
       ...transformListSchema,
-      description: 'Transforms of the test and val splits (with `transforms`; default then [{"type": "normalize"}] when `normalize` is true, else []).',
+      description:
+        'Transforms of the test and val splits (with `transforms`; default then [{"type": "normalize"}] when `normalize` is true, else []).',
     },
     maxInflatedBytes: {
       type: 'integer',

@@ -17,7 +17,13 @@ beforeAll(async () => {
 function pair(n: number, classes: number, offset = 0) {
   const pixels = new Uint8Array(n * 36);
   for (let i = 0; i < n; i++) pixels.fill(((i + offset) * 3) % 256, i * 36, (i + 1) * 36);
-  return { images: encodeIdx([n, 6, 6], pixels), labels: encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => (i + offset) % classes)) };
+  return {
+    images: encodeIdx([n, 6, 6], pixels),
+    labels: encodeIdx(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => (i + offset) % classes),
+    ),
+  };
 }
 
 async function all(split: DatasetSplit, rng?: Rng) {
@@ -45,26 +51,67 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
   writeFileSync(join(base, 'letters', 'my-train-labels'), train.labels);
   writeFileSync(join(base, 'letters', 'my-test-images'), test.images);
   writeFileSync(join(base, 'letters', 'my-test-labels.gz'), gzipSync(test.labels));
-  const files = { trainImages: 'my-train-images.gz', trainLabels: 'my-train-labels', testImages: 'my-test-images', testLabels: 'my-test-labels.gz' };
+  const files = {
+    trainImages: 'my-train-images.gz',
+    trainLabels: 'my-train-labels',
+    testImages: 'my-test-images',
+    testLabels: 'my-test-labels.gz',
+  };
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('files by any name (relative to dir) and numClasses for custom sets', async () => {
-    const ds = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, normalize: false }, { baseDir: base });
+    const ds = await loadIdxDataset(
+      {
+        name: 'idx',
+        maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+        preset: 'custom',
+        dir: 'letters',
+        files,
+        numClasses: 12,
+        normalize: false,
+      },
+      { baseDir: base },
+    );
     expect(ds.info.numClasses).toBe(12);
     expect(ds.info.inputShape).toEqual([6, 6, 1]);
     expect(ds.split('train')!.size).toBe(60);
     expect((await all(ds.split('test')!)).ys).toEqual(Array.from({ length: 20 }, (_, i) => (i + 60) % 12));
-    const e = await loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files }, { baseDir: base }).catch((err: unknown) => err);
+    const e = await loadIdxDataset(
+      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files },
+      { baseDir: base },
+    ).catch((err: unknown) => err);
     expect(isInputError(e)).toBe(true);
-    expect((e as Error).message).toContain(`${join(base, 'letters', 'my-train-labels')}: label 10 at index 10 (byte offset 18) is out of range: expected a class in 0..9`);
-    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, numClasses: 12 }, { baseDir: base })).rejects.toThrow(/numClasses applies to preset "custom" only/);
-    await expect(loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', files: { ...files, testImages: 'nope' }, numClasses: 12 }, { baseDir: join(base, 'letters') })).rejects.toThrow(
-      `${join(base, 'letters', 'nope')}: file not found`,
+    expect((e as Error).message).toContain(
+      `${join(base, 'letters', 'my-train-labels')}: label 10 at index 10 (byte offset 18) is out of range: expected a class in 0..9`,
     );
+    await expect(
+      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, numClasses: 12 }, { baseDir: base }),
+    ).rejects.toThrow(/numClasses applies to preset "custom" only/);
+    await expect(
+      loadIdxDataset(
+        {
+          name: 'idx',
+          maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+          preset: 'custom',
+          files: { ...files, testImages: 'nope' },
+          numClasses: 12,
+        },
+        { baseDir: join(base, 'letters') },
+      ),
+    ).rejects.toThrow(`${join(base, 'letters', 'nope')}: file not found`);
   });
 
   it('val hold-out from the seed: disjoint from train, same seed same split; subsets per class and by count', async () => {
-    const options = { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, normalize: false, valFraction: 0.25 } as const;
+    const options = {
+      name: 'idx',
+      maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+      preset: 'custom',
+      dir: 'letters',
+      files,
+      numClasses: 12,
+      normalize: false,
+      valFraction: 0.25,
+    } as const;
     const ds = await loadIdxDataset(options, { baseDir: base, seed: 4 });
     const val = ids((await all(ds.split('val')!)).xs);
     const tr = ids((await all(ds.split('train')!)).xs);
@@ -81,7 +128,9 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
     const { ys } = await all(sub.split('train')!);
     expect(Array.from({ length: 12 }, (_, c) => ys.filter((y) => y === c).length)).toEqual(new Array(12).fill(2));
     expect(ids((await all(sub.split('test')!)).xs)).toEqual([60, 61, 62, 63, 64]);
-    await expect(loadIdxDataset({ ...options, valFraction: undefined, valCount: 60 }, { baseDir: base })).rejects.toThrow(/leaves none of the 60/);
+    await expect(loadIdxDataset({ ...options, valFraction: undefined, valCount: 60 }, { baseDir: base })).rejects.toThrow(
+      /leaves none of the 60/,
+    );
   });
 
   it('transforms from @kd/transforms replace augment/normalize; a bare normalize uses the custom statistics', async () => {
@@ -93,7 +142,10 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
         dir: 'letters',
         files,
         numClasses: 12,
-        transforms: [{ type: 'randomCrop', padding: 1 }, { type: 'normalize', mean: [0.5], std: [0.5] }],
+        transforms: [
+          { type: 'randomCrop', padding: 1 },
+          { type: 'normalize', mean: [0.5], std: [0.5] },
+        ],
         testTransforms: [{ type: 'normalize' }],
       },
       { baseDir: base },
@@ -111,13 +163,47 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
     expect((await all(ds.split('test')!)).xs[0]).toBeCloseTo((180 / 255 - mean) / std, 5);
     expect(tf.memory().numTensors).toBe(before);
     await expect(
-      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, augment: { flip: true }, transforms: [] }, { baseDir: base }),
+      loadIdxDataset(
+        {
+          name: 'idx',
+          maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+          preset: 'custom',
+          dir: 'letters',
+          files,
+          numClasses: 12,
+          augment: { flip: true },
+          transforms: [],
+        },
+        { baseDir: base },
+      ),
     ).rejects.toThrow(/either "augment" or "transforms"/);
     await expect(
-      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, transforms: [{ type: 'centerCrop', size: 4 }] }, { baseDir: base }),
+      loadIdxDataset(
+        {
+          name: 'idx',
+          maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+          preset: 'custom',
+          dir: 'letters',
+          files,
+          numClasses: 12,
+          transforms: [{ type: 'centerCrop', size: 4 }],
+        },
+        { baseDir: base },
+      ),
     ).rejects.toThrow(/transforms give 4×4×1 images but testTransforms give 6×6×1/);
     await expect(
-      loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files, numClasses: 12, transforms: [{ type: 'normalize', preset: 'cifar10' }] }, { baseDir: base }),
+      loadIdxDataset(
+        {
+          name: 'idx',
+          maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+          preset: 'custom',
+          dir: 'letters',
+          files,
+          numClasses: 12,
+          transforms: [{ type: 'normalize', preset: 'cifar10' }],
+        },
+        { baseDir: base },
+      ),
     ).rejects.toThrow('dataset "idx" transforms: normalize: 3 mean/std values for an image with 1 channel (expected 1)');
   });
 

@@ -122,9 +122,19 @@ console.log(
 async function student({ variant, size: side, classes }) {
   const options = { name: 'resnet', variant };
   compilePluginSchema(resnetPlugin.manifest)(options);
-  const net = await resnetPlugin.create(options, { container, baseDir: '.', numClasses: classes, inputShape: [side, side, 3], rng: new Rng(3), scope: 'bench' });
+  const net = await resnetPlugin.create(options, {
+    container,
+    baseDir: '.',
+    numClasses: classes,
+    inputShape: [side, side, 3],
+    rng: new Rng(3),
+    scope: 'bench',
+  });
   const vars = net.trainableVariables();
-  const opt = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+  const opt = new Optimizer(
+    { type: 'sgd', lr: 0.05, momentum: 0.9 },
+    vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })),
+  );
   const step = (x, y) =>
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
@@ -137,7 +147,10 @@ async function student({ variant, size: side, classes }) {
 async function trainingImagesPerSecond(model, batch = model.batch) {
   const s = await student(model);
   const x = tf.randomNormal([batch, model.size, model.size, 3]);
-  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % model.classes), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % model.classes),
+    'int32',
+  );
   s.step(x, y);
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) s.step(x, y);
@@ -220,7 +233,11 @@ const result = {
   node: process.version,
   cpus: cpus().length,
   loadAverage: Number(load.toFixed(1)),
-  perImageMs: { read: Number((tRead / count).toFixed(2)), decode: Number((tDecode / count).toFixed(2)), transforms: Number((tTransform / count).toFixed(2)) },
+  perImageMs: {
+    read: Number((tRead / count).toFixed(2)),
+    decode: Number((tDecode / count).toFixed(2)),
+    transforms: Number((tTransform / count).toFixed(2)),
+  },
   imagesPerSecond: { decodeAndTransformsOneCore: Number(oneCore.toFixed(1)), stream: streamed },
   training,
   // > 1: one core reads, decodes and augments (at imageSize) faster than that student trains.
@@ -228,7 +245,15 @@ const result = {
   // resnet20@32 trained on the stream at imageSize 32 (img/s), and the same step on ready tensors: equal means
   // training never waited on data.
   ...(readyAt32 !== undefined
-    ? { endToEnd: { model: 'resnet20@32', imageSize: 32, batchSize: endToEndBatch, readyTensors: Number(readyAt32.toFixed(1)), onStream: endToEnd } }
+    ? {
+        endToEnd: {
+          model: 'resnet20@32',
+          imageSize: 32,
+          batchSize: endToEndBatch,
+          readyTensors: Number(readyAt32.toFixed(1)),
+          onStream: endToEnd,
+        },
+      }
     : {}),
 };
 console.log(JSON.stringify(result, null, 2));

@@ -20,7 +20,16 @@ describe('scanClassFolder', () => {
   it('indexes classes by sorted folder name (code points, as torchvision ImageFolder) and lists files recursively in sorted order', () => {
     const dir = tempDir();
     // Created out of order; upper case sorts before lower case, "n10" before "n9".
-    for (const f of ['n9/b.png', 'n9/a.JPEG', 'B/x.jpg', 'n10/sub/deeper/d.png', 'n10/zz.png', 'n10/sub/a.png', 'n10/sub b/q.png', 'n10/A.png'])
+    for (const f of [
+      'n9/b.png',
+      'n9/a.JPEG',
+      'B/x.jpg',
+      'n10/sub/deeper/d.png',
+      'n10/zz.png',
+      'n10/sub/a.png',
+      'n10/sub b/q.png',
+      'n10/A.png',
+    ])
       writeFile(join(dir, f), 'x');
     const folder = scanClassFolder(dir, { extensions: EXT });
     expect(folder.classNames).toEqual(['B', 'n10', 'n9']);
@@ -28,7 +37,16 @@ describe('scanClassFolder', () => {
     // torchvision's make_dataset: sorted(os.walk(class_dir)) orders directories by full path, so "sub" < "sub b" <
     // "sub/deeper" (" " sorts before "/"); then sorted file names in each. The n10 order below is what
     // `for root, _, f in sorted(os.walk('n10')): for n in sorted(f)` prints with /usr/bin/python3 on this tree.
-    expect(rel).toEqual(['B/x.jpg', 'n10/A.png', 'n10/zz.png', 'n10/sub/a.png', 'n10/sub b/q.png', 'n10/sub/deeper/d.png', 'n9/a.JPEG', 'n9/b.png']);
+    expect(rel).toEqual([
+      'B/x.jpg',
+      'n10/A.png',
+      'n10/zz.png',
+      'n10/sub/a.png',
+      'n10/sub b/q.png',
+      'n10/sub/deeper/d.png',
+      'n9/a.JPEG',
+      'n9/b.png',
+    ]);
     expect(Array.from(folder.labels)).toEqual([0, 1, 1, 1, 1, 1, 2, 2]);
   });
 
@@ -64,7 +82,9 @@ describe('scanClassFolder', () => {
     const folder = scanClassFolder(dir, { extensions: EXT, classes: ['c', 'a'] });
     expect(folder.classNames).toEqual(['c', 'a']);
     expect(Array.from(folder.labels)).toEqual([0, 0, 1]);
-    expect(scanError(dir, ['a', 'zebra']).message).toBe(`${dir}: no folder for class "zebra" listed in "classes": expected one sub-folder per class (found "a", "b", "c")`);
+    expect(scanError(dir, ['a', 'zebra']).message).toBe(
+      `${dir}: no folder for class "zebra" listed in "classes": expected one sub-folder per class (found "a", "b", "c")`,
+    );
   });
 
   it('refuses an empty class folder, a folder without images or classes, and a missing directory, naming the path', () => {
@@ -77,7 +97,9 @@ describe('scanClassFolder', () => {
     const none = tempDir();
     mkdirSync(join(none, 'a'));
     mkdirSync(join(none, 'b'));
-    expect(scanError(none).message).toBe(`${none}: no images in any of the 2 class folders: expected files ending in .jpg, .jpeg, .png (case-insensitive)`);
+    expect(scanError(none).message).toBe(
+      `${none}: no images in any of the 2 class folders: expected files ending in .jpg, .jpeg, .png (case-insensitive)`,
+    );
     const flat = tempDir();
     writeFile(join(flat, '1.png'), 'x');
     expect(scanError(flat).message).toBe(`${flat}: no class folders: expected one sub-folder per class, each holding its images`);

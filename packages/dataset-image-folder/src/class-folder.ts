@@ -70,7 +70,8 @@ function collectImages(dir: string, extensions: ReadonlySet<string>): { files: s
     for (const entry of listDir(path, 'class folder')) {
       if (isDirectory(path, entry)) {
         // A symlink cycle would recurse forever; 32 levels is far beyond any real layout.
-        if (depth >= 32) throw new KdInputError(`${join(path, entry.name)}: folders nested more than 32 levels deep (a symbolic-link cycle?)`);
+        if (depth >= 32)
+          throw new KdInputError(`${join(path, entry.name)}: folders nested more than 32 levels deep (a symbolic-link cycle?)`);
         walk(join(path, entry.name), depth + 1);
       } else files.push(entry.name);
     }
@@ -111,7 +112,14 @@ export function scanClassFolder(dir: string, options: ScanOptions): ClassFolder 
     if (missing.length) {
       throw new KdInputError(
         `${dir}: no folder for class${missing.length > 1 ? 'es' : ''} ${missing.map((c) => JSON.stringify(c)).join(', ')} ` +
-          `listed in "classes": expected one sub-folder per class (found ${found.length ? found.slice(0, 10).map((c) => JSON.stringify(c)).join(', ') + (found.length > 10 ? ', …' : '') : 'none'})`,
+          `listed in "classes": expected one sub-folder per class (found ${
+            found.length
+              ? found
+                  .slice(0, 10)
+                  .map((c) => JSON.stringify(c))
+                  .join(', ') + (found.length > 10 ? ', …' : '')
+              : 'none'
+          })`,
       );
     }
     classNames = options.classes;
@@ -134,7 +142,8 @@ export function scanClassFolder(dir: string, options: ScanOptions): ClassFolder 
   });
   const accepted = `files ending in ${[...extensions].join(', ')} (case-insensitive)`;
   const skippedNote = skipped ? `; ${skipped} file${skipped > 1 ? 's' : ''} with other extensions skipped` : '';
-  if (!paths.length) throw new KdInputError(`${dir}: no images in any of the ${classNames.length} class folders: expected ${accepted}${skippedNote}`);
+  if (!paths.length)
+    throw new KdInputError(`${dir}: no images in any of the ${classNames.length} class folders: expected ${accepted}${skippedNote}`);
   if (empty.length) {
     // Every class needs examples: an empty one would silently become a label no image carries.
     throw new KdInputError(

@@ -5,7 +5,16 @@ import { decodeImage, sniffFormat } from './decode-image.js';
 import { MainThreadReader } from './image-reader.js';
 import { WorkerPoolReader } from './worker-pool-reader.js';
 import { interlacedPngBomb, jpegDeclaring, pngDeclaring } from '../test/corrupt-images.js';
-import { encodeImage, expectedRgb, pattern, smoothPattern, removeTempDirs, tempDir, writeFile, type ImageKind } from '../test/image-tree.js';
+import {
+  encodeImage,
+  expectedRgb,
+  pattern,
+  smoothPattern,
+  removeTempDirs,
+  tempDir,
+  writeFile,
+  type ImageKind,
+} from '../test/image-tree.js';
 
 const LIMITS = { maxMegapixels: 100 };
 
@@ -19,12 +28,15 @@ function catchError(f: () => unknown): Error {
 }
 
 describe('decodeImage', () => {
-  it.each<ImageKind>(['png', 'png-rgba', 'png-gray'])('%s decodes to the exact RGB bytes (greyscale to three equal channels, alpha dropped)', (kind) => {
-    const rgb = pattern(3, 5, 7);
-    const img = decodeImage(encodeImage(kind, rgb, 5, 7), `x.${kind}`, LIMITS);
-    expect([img.height, img.width]).toEqual([5, 7]);
-    expect(Array.from(img.data)).toEqual(Array.from(expectedRgb(kind, rgb)));
-  });
+  it.each<ImageKind>(['png', 'png-rgba', 'png-gray'])(
+    '%s decodes to the exact RGB bytes (greyscale to three equal channels, alpha dropped)',
+    (kind) => {
+      const rgb = pattern(3, 5, 7);
+      const img = decodeImage(encodeImage(kind, rgb, 5, 7), `x.${kind}`, LIMITS);
+      expect([img.height, img.width]).toEqual([5, 7]);
+      expect(Array.from(img.data)).toEqual(Array.from(expectedRgb(kind, rgb)));
+    },
+  );
 
   it('decodes a JPEG to within a few levels of the encoded pixels', () => {
     const rgb = smoothPattern(1, 16, 24);
@@ -55,7 +67,9 @@ describe('decodeImage', () => {
     expect(e.message).toBe(
       '/data/train/cat/a.jpg: not a JPEG or PNG image (the file starts with "hello wo"): expected a JPEG (ff d8 ff) or PNG (89 50 4e 47) file',
     );
-    expect(catchError(() => decodeImage(new Uint8Array(0), 'e.png', LIMITS)).message).toContain('e.png: not a JPEG or PNG image (the file is empty)');
+    expect(catchError(() => decodeImage(new Uint8Array(0), 'e.png', LIMITS)).message).toContain(
+      'e.png: not a JPEG or PNG image (the file is empty)',
+    );
   });
 
   it('refuses a truncated JPEG or PNG with the file name', () => {
@@ -64,7 +78,9 @@ describe('decodeImage', () => {
     expect(isInputError(e)).toBe(true);
     expect(e.message).toMatch(/^\/d\/t\.jpg: cannot decode this JPEG file \(.+\): expected a valid JPEG image$/);
     const png = encodeImage('png', pattern(2, 32, 32), 32, 32);
-    expect(catchError(() => decodeImage(png.subarray(0, 60), '/d/t.png', LIMITS)).message).toMatch(/^\/d\/t\.png: cannot decode this PNG file/);
+    expect(catchError(() => decodeImage(png.subarray(0, 60), '/d/t.png', LIMITS)).message).toMatch(
+      /^\/d\/t\.png: cannot decode this PNG file/,
+    );
   });
 });
 
@@ -135,7 +151,9 @@ describe('readers', () => {
         const b = await pool.read(f.path);
         expect([b.height, b.width]).toEqual([a.height, a.width]);
         expect(Array.from(b.data)).toEqual(Array.from(a.data));
-        expect(Array.from(a.data)).toEqual(Array.from(f.kind === 'jpeg' ? decodeImage(readFileSync(f.path), f.path, LIMITS).data : expectedRgb(f.kind, f.rgb)));
+        expect(Array.from(a.data)).toEqual(
+          Array.from(f.kind === 'jpeg' ? decodeImage(readFileSync(f.path), f.path, LIMITS).data : expectedRgb(f.kind, f.rgb)),
+        );
       }
       const bad = join(dir, 'bad.jpg');
       const ea = await main.read(bad).catch((e: Error) => e);
@@ -145,7 +163,9 @@ describe('readers', () => {
       const gone = join(dir, 'gone.png');
       const ga = await main.read(gone).catch((e: Error) => e);
       const gb = await pool.read(gone).catch((e: Error) => e);
-      expect((ga as Error).message).toBe(`${gone}: cannot read image file (the file disappeared after the folder was scanned): expected a readable JPEG or PNG file`);
+      expect((ga as Error).message).toBe(
+        `${gone}: cannot read image file (the file disappeared after the folder was scanned): expected a readable JPEG or PNG file`,
+      );
       expect((gb as Error).message).toBe((ga as Error).message);
     } finally {
       await pool.close();
@@ -160,19 +180,22 @@ describe('JPEG colour models jpeg-js cannot encode, against PIL (test/make-fixtu
     { mode: string; width: number; height: number; rgb: number[] }
   >;
 
-  it.each(['gray.jpg', 'cmyk.jpg'])("%s decodes to RGB within one level of PIL's convert('RGB'), on the main thread and in a worker", async (name) => {
-    const ref = reference[name]!;
-    const path = join(fixtures, name);
-    const pool = new WorkerPoolReader(1, LIMITS);
-    try {
-      for (const img of [decodeImage(readFileSync(path), path, LIMITS), await pool.read(path)]) {
-        expect([img.height, img.width, img.data.length]).toEqual([ref.height, ref.width, ref.rgb.length]);
-        for (let i = 0; i < ref.rgb.length; i++) expect(Math.abs(img.data[i]! - ref.rgb[i]!), `${name}[${i}]`).toBeLessThanOrEqual(1);
+  it.each(['gray.jpg', 'cmyk.jpg'])(
+    "%s decodes to RGB within one level of PIL's convert('RGB'), on the main thread and in a worker",
+    async (name) => {
+      const ref = reference[name]!;
+      const path = join(fixtures, name);
+      const pool = new WorkerPoolReader(1, LIMITS);
+      try {
+        for (const img of [decodeImage(readFileSync(path), path, LIMITS), await pool.read(path)]) {
+          expect([img.height, img.width, img.data.length]).toEqual([ref.height, ref.width, ref.rgb.length]);
+          for (let i = 0; i < ref.rgb.length; i++) expect(Math.abs(img.data[i]! - ref.rgb[i]!), `${name}[${i}]`).toBeLessThanOrEqual(1);
+        }
+      } finally {
+        await pool.close();
       }
-    } finally {
-      await pool.close();
-    }
-  });
+    },
+  );
 });
 
 describe('WorkerPoolReader', () => {

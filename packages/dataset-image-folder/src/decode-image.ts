@@ -13,7 +13,6 @@ export interface RgbImage {
   readonly width: number;
 }
 
-
 /** Drops the alpha channel (no compositing, as PIL's `convert('RGB')` in torchvision's loader). */
 export function rgbaToRgb(rgba: Uint8Array, height: number, width: number): Uint8Array {
   const n = height * width;
@@ -34,7 +33,15 @@ export interface DecodeLimits {
 const u32 = (b: Uint8Array, i: number) => (b[i]! * 2 ** 24 + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!) >>> 0;
 const PNG_CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** Adam7 passes: first column, first row, column step, row step. */
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 /**
  * Refuses a PNG before pngjs allocates for it: more pixels than the limit, or (interlaced) image data that inflates
@@ -57,9 +64,10 @@ export function checkPng(bytes: Uint8Array, path: string, maxMegapixels: number)
     if (w > 0 && h > 0) needed += h * (1 + Math.ceil((w * bits) / 8));
   }
   const idat: Uint8Array[] = [];
-  for (let pos = 8; pos + 12 <= bytes.length; ) {
+  for (let pos = 8; pos + 12 <= bytes.length;) {
     const length = u32(bytes, pos);
-    if (bytes[pos + 4] === 0x49 && bytes[pos + 5] === 0x44 && bytes[pos + 6] === 0x41 && bytes[pos + 7] === 0x54) idat.push(bytes.subarray(pos + 8, pos + 8 + length));
+    if (bytes[pos + 4] === 0x49 && bytes[pos + 5] === 0x44 && bytes[pos + 6] === 0x41 && bytes[pos + 7] === 0x54)
+      idat.push(bytes.subarray(pos + 8, pos + 8 + length));
     pos += 12 + length;
   }
   try {
@@ -99,6 +107,8 @@ export function decodeImage(bytes: Uint8Array, path: string, limits: DecodeLimit
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { data: rgbaToRgb(png.data, png.height, png.width), height: png.height, width: png.width };
   } catch (e) {
-    throw new KdInputError(`${path}: cannot decode this ${format.toUpperCase()} file (${(e as Error).message}): expected a valid ${format.toUpperCase()} image`);
+    throw new KdInputError(
+      `${path}: cannot decode this ${format.toUpperCase()} file (${(e as Error).message}): expected a valid ${format.toUpperCase()} image`,
+    );
   }
 }

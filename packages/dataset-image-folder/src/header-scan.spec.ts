@@ -13,28 +13,84 @@ const jpg = encodeImage('jpeg', smoothPattern(1, 24, 32), 24, 32);
 /** Bad files in their real formats, each with what its message must say. */
 const corpus: readonly { name: string; bytes: Uint8Array; says: RegExp }[] = [
   { name: 'zero.png', bytes: new Uint8Array(0), says: /: empty file \(0 bytes\): expected a JPEG or PNG image$/ },
-  { name: 'text.png', bytes: Buffer.from('hello world, I am not an image\n'), says: /: not a JPEG or PNG image \(the file starts with "hello wo"\): expected a JPEG \(ff d8 ff\) or PNG \(89 50 4e 47\) file$/ },
+  {
+    name: 'text.png',
+    bytes: Buffer.from('hello world, I am not an image\n'),
+    says: /: not a JPEG or PNG image \(the file starts with "hello wo"\): expected a JPEG \(ff d8 ff\) or PNG \(89 50 4e 47\) file$/,
+  },
   { name: 'html.jpg', bytes: Buffer.from('<!DOCTYPE html><html>404</html>'), says: /the file starts with "<!DOCTYP"/ },
-  { name: 'binary.png', bytes: Buffer.from([0, 1, 2, 3, 0xfe, 0xff, 0x10, 0x20, 9]), says: /the file starts with bytes 00 01 02 03 fe ff 10 20\)/ },
-  { name: 'huge.png', bytes: pngDeclaring(12000, 12000), says: /: PNG of 12000×12000 pixels \(144 megapixels\) is larger than the limit of 100 megapixels \(\/dataset\/maxMegapixels\)/ },
-  { name: 'huge.jpg', bytes: jpegDeclaring(60000, 50000), says: /: JPEG of 60000×50000 pixels \(3000 megapixels\) is larger than the limit of 100 megapixels/ },
-  { name: 'truncated.png', bytes: png.subarray(0, png.length - 20), says: /: truncated PNG: the file \(\d+ bytes\) does not end with the IEND chunk/ },
+  {
+    name: 'binary.png',
+    bytes: Buffer.from([0, 1, 2, 3, 0xfe, 0xff, 0x10, 0x20, 9]),
+    says: /the file starts with bytes 00 01 02 03 fe ff 10 20\)/,
+  },
+  {
+    name: 'huge.png',
+    bytes: pngDeclaring(12000, 12000),
+    says: /: PNG of 12000×12000 pixels \(144 megapixels\) is larger than the limit of 100 megapixels \(\/dataset\/maxMegapixels\)/,
+  },
+  {
+    name: 'huge.jpg',
+    bytes: jpegDeclaring(60000, 50000),
+    says: /: JPEG of 60000×50000 pixels \(3000 megapixels\) is larger than the limit of 100 megapixels/,
+  },
+  {
+    name: 'truncated.png',
+    bytes: png.subarray(0, png.length - 20),
+    says: /: truncated PNG: the file \(\d+ bytes\) does not end with the IEND chunk/,
+  },
   { name: 'header-only.png', bytes: png.subarray(0, 30), says: /: truncated PNG: 30 bytes, shorter than/ },
-  { name: 'trailing.png', bytes: Buffer.concat([png, Buffer.from('junk')]), says: /does not end with the IEND chunk: expected a complete PNG file \(cut short, or bytes after its end\)/ },
-  { name: 'bad-crc.png', bytes: Buffer.from(png).fill(0x55, 20, 22), says: /: corrupt PNG: the IHDR chunk fails its CRC \(byte offset 29\)/ },
+  {
+    name: 'trailing.png',
+    bytes: Buffer.concat([png, Buffer.from('junk')]),
+    says: /does not end with the IEND chunk: expected a complete PNG file \(cut short, or bytes after its end\)/,
+  },
+  {
+    name: 'bad-crc.png',
+    bytes: Buffer.from(png).fill(0x55, 20, 22),
+    says: /: corrupt PNG: the IHDR chunk fails its CRC \(byte offset 29\)/,
+  },
   { name: 'zero-width.png', bytes: pngWith({ width: 0, height: 5 }, Buffer.alloc(0)), says: /: corrupt PNG: IHDR declares 0×5 pixels/ },
-  { name: 'bad-depth.png', bytes: pngWith({ width: 4, height: 4, depth: 3 }, Buffer.alloc(0)), says: /IHDR declares bit depth 3, colour type 2/ },
-  { name: 'no-ihdr.png', bytes: Buffer.concat([png.subarray(0, 8), pngChunk('tEXt', Buffer.alloc(13)), png.subarray(33)]), says: /bytes 8\.\.15 are not the 13-byte IHDR chunk header/ },
-  { name: 'truncated-header.jpg', bytes: jpg.subarray(0, 40), says: /: truncated JPEG: the file has 40 bytes and its segment ff [0-9a-f]{2} at byte offset \d+ \(\d+ bytes\) runs past the end/ },
-  { name: 'soi-only.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff]), says: /: truncated JPEG: the file has 3 bytes and it ends at byte offset 2, inside its header segments/ },
-  { name: 'lossless.jpg', bytes: jpegWithFrameMarker(0xc3), says: /start-of-frame marker ff c3 \(lossless, hierarchical or arithmetic coding\)/ },
+  {
+    name: 'bad-depth.png',
+    bytes: pngWith({ width: 4, height: 4, depth: 3 }, Buffer.alloc(0)),
+    says: /IHDR declares bit depth 3, colour type 2/,
+  },
+  {
+    name: 'no-ihdr.png',
+    bytes: Buffer.concat([png.subarray(0, 8), pngChunk('tEXt', Buffer.alloc(13)), png.subarray(33)]),
+    says: /bytes 8\.\.15 are not the 13-byte IHDR chunk header/,
+  },
+  {
+    name: 'truncated-header.jpg',
+    bytes: jpg.subarray(0, 40),
+    says: /: truncated JPEG: the file has 40 bytes and its segment ff [0-9a-f]{2} at byte offset \d+ \(\d+ bytes\) runs past the end/,
+  },
+  {
+    name: 'soi-only.jpg',
+    bytes: Buffer.from([0xff, 0xd8, 0xff]),
+    says: /: truncated JPEG: the file has 3 bytes and it ends at byte offset 2, inside its header segments/,
+  },
+  {
+    name: 'lossless.jpg',
+    bytes: jpegWithFrameMarker(0xc3),
+    says: /start-of-frame marker ff c3 \(lossless, hierarchical or arithmetic coding\)/,
+  },
   { name: 'zero-size.jpg', bytes: jpegDeclaring(0, 16), says: /: corrupt JPEG: the frame header at byte offset \d+ declares 0×16 pixels/ },
   {
     name: 'many-segments.jpg',
-    bytes: Buffer.concat([jpg.subarray(0, 2), Buffer.from(Array.from({ length: 10_001 }, () => [0xff, 0xfe, 0, 2]).flat()), jpg.subarray(2)]),
+    bytes: Buffer.concat([
+      jpg.subarray(0, 2),
+      Buffer.from(Array.from({ length: 10_001 }, () => [0xff, 0xfe, 0, 2]).flat()),
+      jpg.subarray(2),
+    ]),
     says: /: corrupt JPEG: more than 10000 header segments before byte offset 40006/,
   },
-  { name: 'cut-at-scan.jpg', bytes: jpg.subarray(0, jpg.indexOf(Buffer.from([0xff, 0xda])) + 6), says: /: truncated JPEG: .* ends at the start of its image data/ },
+  {
+    name: 'cut-at-scan.jpg',
+    bytes: jpg.subarray(0, jpg.indexOf(Buffer.from([0xff, 0xda])) + 6),
+    says: /: truncated JPEG: .* ends at the start of its image data/,
+  },
 ];
 
 describe('image header scan', () => {
@@ -91,7 +147,9 @@ describe('image header scan', () => {
     mkdirSync(join(dir, 'folder.png'));
     expect(await checkImageHeader(join(dir, 'folder.png'), 100)).toMatch(/folder\.png: (not a regular file|cannot read image file)/);
     execFileSync('mkfifo', [join(dir, 'pipe.png')]);
-    expect(await checkImageHeader(join(dir, 'pipe.png'), 100)).toBe(`${join(dir, 'pipe.png')}: not a regular file: expected a JPEG or PNG image file`);
+    expect(await checkImageHeader(join(dir, 'pipe.png'), 100)).toBe(
+      `${join(dir, 'pipe.png')}: not a regular file: expected a JPEG or PNG image file`,
+    );
   });
 
   it('scanImageHeaders: one input error naming the first bad file in list order, then the others and their count', async () => {
@@ -102,11 +160,18 @@ describe('image header scan', () => {
       writeFile(path, i % 3 === 1 ? Buffer.from(`text file ${i}`) : png);
       paths.push(path);
     }
-    await expect(scanImageHeaders(paths.filter((_, i) => i % 3 !== 1), 100)).resolves.toBeUndefined();
+    await expect(
+      scanImageHeaders(
+        paths.filter((_, i) => i % 3 !== 1),
+        100,
+      ),
+    ).resolves.toBeUndefined();
     const e = await scanImageHeaders(paths, 100).catch((err: unknown) => err);
     expect(isInputError(e)).toBe(true);
     const lines = (e as Error).message.split('\n');
-    expect(lines[0]).toBe(`${paths[1]}: not a JPEG or PNG image (the file starts with "text fil"): expected a JPEG (ff d8 ff) or PNG (89 50 4e 47) file`);
+    expect(lines[0]).toBe(
+      `${paths[1]}: not a JPEG or PNG image (the file starts with "text fil"): expected a JPEG (ff d8 ff) or PNG (89 50 4e 47) file`,
+    );
     expect(lines[1]).toBe('  9 more of the 30 image files fail the header check:');
     expect(lines.slice(2).map((l) => l.trim().split(':')[0])).toEqual([4, 7, 10, 13, 16, 19, 22, 25, 28].map((i) => paths[i]));
   });
@@ -129,7 +194,9 @@ describe('image header scan', () => {
 
   it('an interlaced PNG: its image data are inflated, bounded by what its size needs, so a zlib bomb behind a small header is refused', async () => {
     const dir = tempDir();
-    expect(inspectImageBytes(interlacedPngBomb(64 * 1024 * 1024), 100)).toEqual({ header: { format: 'png', width: 64, height: 64, interlaced: true } });
+    expect(inspectImageBytes(interlacedPngBomb(64 * 1024 * 1024), 100)).toEqual({
+      header: { format: 'png', width: 64, height: 64, interlaced: true },
+    });
     writeFile(join(dir, 'bomb.png'), interlacedPngBomb(64 * 1024 * 1024));
     expect(await checkImageHeader(join(dir, 'bomb.png'), 100)).toBe(
       `${join(dir, 'bomb.png')}: the image data of this interlaced 64×64 PNG inflates to more than the 12408 bytes its pixels need: ` +

@@ -30,15 +30,17 @@ export async function checkImageHeader(path: string, maxMegapixels: number): Pro
     const loaded: { offset: number; bytes: Uint8Array }[] = [];
     const at: ByteRange = (offset, length) => {
       for (const w of loaded) {
-        if (offset >= w.offset && offset + length <= w.offset + w.bytes.length) return w.bytes.subarray(offset - w.offset, offset - w.offset + length);
+        if (offset >= w.offset && offset + length <= w.offset + w.bytes.length)
+          return w.bytes.subarray(offset - w.offset, offset - w.offset + length);
       }
       return undefined;
     };
-    for (let want = { offset: 0, length: HEAD_BYTES }; ; ) {
+    for (let want = { offset: 0, length: HEAD_BYTES }; ;) {
       const length = Math.min(want.length, size - want.offset);
       const bytes = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(bytes, 0, length, want.offset);
-      if (bytesRead < length) return `${path}: the file shrank while being read (${size} bytes when opened): expected a file that is not being written`;
+      if (bytesRead < length)
+        return `${path}: the file shrank while being read (${size} bytes when opened): expected a file that is not being written`;
       loaded.push({ offset: want.offset, bytes });
       const found = inspectImage(at, size, maxMegapixels);
       if ('problem' in found) return `${path}: ${found.problem}`;

@@ -11,7 +11,10 @@ beforeAll(async () => {
 });
 
 /** Transforms that leave an 8×8 image as bytes/255, so batches can be compared pixel for pixel. */
-const identity = [{ type: 'centerCrop', size: 8 }, { type: 'normalize', mean: [0], std: [1] }] as const;
+const identity = [
+  { type: 'centerCrop', size: 8 },
+  { type: 'normalize', mean: [0], std: [1] },
+] as const;
 
 async function collect(split: DatasetSplit, options: BatchOptions): Promise<{ xs: Float32Array[]; ys: number[]; shapes: number[][] }> {
   const xs: Float32Array[] = [];
@@ -63,10 +66,15 @@ describe('image-folder dataset', () => {
     expect(ds.info.classNames).toEqual(['bird', 'cat', 'dog']);
     expect(ds.info.numClasses).toBe(3);
     expect(ds.info.inputShape).toEqual([8, 8, 3]);
-    expect(ds.info.source).toBe(`image folder ${root}: 3 classes; train 12 images (train/), test 6 images (val/); 1 file skipped (extension not in .jpg, .jpeg, .png)`);
+    expect(ds.info.source).toBe(
+      `image folder ${root}: 3 classes; train 12 images (train/), test 6 images (val/); 1 file skipped (extension not in .jpg, .jpeg, .png)`,
+    );
     expect(ds.split('val')).toBeUndefined();
     const test = await collect(ds.split('test')!, { batchSize: 4 });
-    expect(test.shapes).toEqual([[4, 8, 8, 3], [2, 8, 8, 3]]);
+    expect(test.shapes).toEqual([
+      [4, 8, 8, 3],
+      [2, 8, 8, 3],
+    ]);
     expect(test.ys).toEqual(valFiles.map(sortedIndex));
     test.xs.forEach((x, i) => expect(x).toEqual(asFloat(valFiles[i]!.rgb)));
   });
@@ -75,7 +83,10 @@ describe('image-folder dataset', () => {
     const ds = await load({ root, imageSize: 8, trainTransforms: identity, testTransforms: identity });
     const perm = new Rng(42).permutation(12);
     const got = await collect(ds.split('train')!, { batchSize: 5, rng: new Rng(42), dropLast: true });
-    expect(got.shapes).toEqual([[5, 8, 8, 3], [5, 8, 8, 3]]);
+    expect(got.shapes).toEqual([
+      [5, 8, 8, 3],
+      [5, 8, 8, 3],
+    ]);
     expect(got.ys).toEqual(Array.from(perm.subarray(0, 10), (i) => sortedIndex(trainFiles[i]!)));
     got.xs.forEach((x, k) => expect(x).toEqual(asFloat(trainFiles[perm[k]!]!.rgb)));
   });
@@ -90,7 +101,11 @@ describe('image-folder dataset', () => {
       const again = await collect(a.split('train')!, { batchSize: 4, rng: rng(0), dropLast: true });
       const workers = await collect(b.split('train')!, { batchSize: 4, rng: rng(0), dropLast: true });
       const e1 = await collect(a.split('train')!, { batchSize: 4, rng: rng(1), dropLast: true });
-      expect(e0.shapes).toEqual([[4, 6, 6, 3], [4, 6, 6, 3], [4, 6, 6, 3]]);
+      expect(e0.shapes).toEqual([
+        [4, 6, 6, 3],
+        [4, 6, 6, 3],
+        [4, 6, 6, 3],
+      ]);
       expect(again).toEqual(e0);
       expect(workers).toEqual(e0);
       expect(e1.xs).not.toEqual(e0.xs);
@@ -108,7 +123,10 @@ describe('image-folder dataset', () => {
     expect(ds.info.inputShape).toEqual([16, 16, 3]);
     // (x - mean) / std with the ImageNet statistics, computed by hand.
     const expected = [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (128 / 255 - 0.406) / 0.225];
-    for (const [split, rng] of [['test', undefined], ['train', new Rng(3)]] as const) {
+    for (const [split, rng] of [
+      ['test', undefined],
+      ['train', new Rng(3)],
+    ] as const) {
       const { xs, shapes } = await collect(ds.split(split)!, { batchSize: 1, ...(rng ? { rng } : {}) });
       expect(shapes).toEqual([[1, 16, 16, 3]]);
       for (let i = 0; i < xs[0]!.length; i++) expect(xs[0]![i]).toBeCloseTo(expected[i % 3]!, 5);
@@ -199,14 +217,18 @@ describe('image-folder dataset', () => {
 
   describe('bad input', () => {
     it('a missing root, train or test folder', async () => {
-      expect(await inputError(load({ root: join(root, 'nope') }))).toBe(`${join(root, 'nope')}: dataset root (/dataset/root) does not exist: expected a directory`);
+      expect(await inputError(load({ root: join(root, 'nope') }))).toBe(
+        `${join(root, 'nope')}: dataset root (/dataset/root) does not exist: expected a directory`,
+      );
       expect(await inputError(load({ root, trainFolder: 'training' }))).toBe(
         `${join(root, 'training')}: training folder (/dataset/trainFolder) does not exist: expected a directory`,
       );
       expect(await inputError(load({ root, testFolder: 'test' }))).toBe(
         `${join(root, 'test')}: test folder (/dataset/testFolder; null for none) does not exist: expected a directory`,
       );
-      const relative = await inputError(loadImageFolderDataset({ name: 'image-folder', root: 'data', maxMegapixels: DEFAULT_MAX_MEGAPIXELS }, { baseDir: root, seed: 0 }));
+      const relative = await inputError(
+        loadImageFolderDataset({ name: 'image-folder', root: 'data', maxMegapixels: DEFAULT_MAX_MEGAPIXELS }, { baseDir: root, seed: 0 }),
+      );
       expect(relative).toContain(`${join(root, 'data')}: dataset root`);
     });
 
@@ -236,7 +258,9 @@ describe('image-folder dataset', () => {
       writeFile(join(dir, 'train', 'a', 'broken.jpg'), jpg.subarray(0, jpg.length - 100));
       const ds = await load(options);
       const msg = await inputError(collect(ds.split('train')!, { batchSize: 2 }));
-      expect(msg).toMatch(new RegExp(`^${join(dir, 'train', 'a', 'broken.jpg')}: cannot decode this JPEG file \\(.+\\): expected a valid JPEG image$`));
+      expect(msg).toMatch(
+        new RegExp(`^${join(dir, 'train', 'a', 'broken.jpg')}: cannot decode this JPEG file \\(.+\\): expected a valid JPEG image$`),
+      );
     });
 
     it('maxMegapixels applies to the scan: an image above it fails the set-up, naming the file and the option', async () => {
@@ -245,18 +269,31 @@ describe('image-folder dataset', () => {
       const options = { root: dir, testFolder: null, imageSize: 8, trainTransforms: identity, testTransforms: identity } as const;
       expect((await load({ ...options, maxMegapixels: 64e-6 })).split('train')!.size).toBe(4);
       expect(await inputError(load({ ...options, maxMegapixels: 63e-6 }))).toMatch(
-        new RegExp(`^${join(dir, 'train', 'a', 'a_000.png')}: PNG of 8×8 pixels \\(0 megapixels\\) is larger than the limit of 0.000063 megapixels \\(/dataset/maxMegapixels\\)`),
+        new RegExp(
+          `^${join(dir, 'train', 'a', 'a_000.png')}: PNG of 8×8 pixels \\(0 megapixels\\) is larger than the limit of 0.000063 megapixels \\(/dataset/maxMegapixels\\)`,
+        ),
       );
     });
 
     it('a held-out split that leaves nothing, transforms without a fixed size or of different sizes', async () => {
-      expect(await inputError(load({ root, valCount: 12 }))).toBe('/dataset/valCount: a validation split of 12 images leaves none of the 12 training images');
+      expect(await inputError(load({ root, valCount: 12 }))).toBe(
+        '/dataset/valCount: a validation split of 12 images leaves none of the 12 training images',
+      );
       expect(await inputError(load({ root, trainTransforms: [{ type: 'horizontalFlip' }] }))).toBe(
         "/dataset/trainTransforms: the transform list's output size depends on each image's size: expected a crop or resize to a fixed size in it",
       );
-      expect(await inputError(load({ root, imageSize: 8, trainTransforms: [{ type: 'centerCrop', size: 8 }, { type: 'normalize', mean: [0.5, 0.5, 0.5], std: [0.2] }] }))).toBe(
-        '/dataset/trainTransforms: normalize: mean (3 values) and std (1) must have the same, non-zero length',
-      );
+      expect(
+        await inputError(
+          load({
+            root,
+            imageSize: 8,
+            trainTransforms: [
+              { type: 'centerCrop', size: 8 },
+              { type: 'normalize', mean: [0.5, 0.5, 0.5], std: [0.2] },
+            ],
+          }),
+        ),
+      ).toBe('/dataset/trainTransforms: normalize: mean (3 values) and std (1) must have the same, non-zero length');
       expect(await inputError(load({ root, imageSize: 16, trainTransforms: identity }))).toBe(
         '/dataset/testTransforms: makes 16×16 images but /dataset/trainTransforms 8×8: expected the same size',
       );

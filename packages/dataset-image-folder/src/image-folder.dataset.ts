@@ -57,7 +57,9 @@ function requireDir(dir: string, what: string): void {
 function fixedShape(specs: readonly TransformSpec[], pointer: string): [number, number, number] {
   const [h, w] = outputSize(specs, Number.NaN, Number.NaN);
   if (!Number.isFinite(h) || !Number.isFinite(w)) {
-    throw new KdInputError(`${pointer}: the transform list's output size depends on each image's size: expected a crop or resize to a fixed size in it`);
+    throw new KdInputError(
+      `${pointer}: the transform list's output size depends on each image's size: expected a crop or resize to a fixed size in it`,
+    );
   }
   for (const [i, s] of specs.entries()) {
     if (s.type === 'normalize' && s.mean && s.mean.length !== 1 && s.mean.length !== 3) {
@@ -106,7 +108,10 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
       const extra = listClassNames(testDir).filter((c) => !known.has(c));
       if (extra.length) {
         throw new KdInputError(
-          `${testDir}: class folder${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map((c) => JSON.stringify(c)).join(', ')} ` +
+          `${testDir}: class folder${extra.length > 1 ? 's' : ''} ${extra
+            .slice(0, 5)
+            .map((c) => JSON.stringify(c))
+            .join(', ')} ` +
             `${extra.length > 1 ? 'are' : 'is'} missing from ${trainDir}: expected the same classes in both (or list them in "classes")`,
         );
       }
@@ -115,7 +120,10 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
 
   const imageSize = options.imageSize ?? 224;
   const trainSpecs = withDefaultNormalization(options.trainTransforms ?? defaultTrainTransforms(imageSize), IMAGENET_NORMALIZATION);
-  const testSpecs = withDefaultNormalization(options.testTransforms ?? defaultTestTransforms(imageSize, options.resizeSize), IMAGENET_NORMALIZATION);
+  const testSpecs = withDefaultNormalization(
+    options.testTransforms ?? defaultTestTransforms(imageSize, options.resizeSize),
+    IMAGENET_NORMALIZATION,
+  );
   const shape = fixedShape(trainSpecs, '/dataset/trainTransforms');
   const testShape = fixedShape(testSpecs, '/dataset/testTransforms');
   if (shape[0] !== testShape[0] || shape[1] !== testShape[1]) {
@@ -134,12 +142,24 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
   }
   const trainIdx = subset(held.train, train.labels, options.trainSubset, context.seed, 'train');
   const valIdx = held.val && subset(held.val, train.labels, options.valSubset, context.seed, 'val');
-  const testIdx = test && subset(Int32Array.from(test.paths, (_, i) => i), test.labels, options.testSubset, context.seed, 'test');
+  const testIdx =
+    test &&
+    subset(
+      Int32Array.from(test.paths, (_, i) => i),
+      test.labels,
+      options.testSubset,
+      context.seed,
+      'test',
+    );
 
   // Every image the splits will read, checked now by its first bytes: a bad file fails here, before any run
   // directory exists, rather than in the middle of an epoch.
   const read = new Set<string>();
-  for (const [folder, indices] of [[train, trainIdx], [train, valIdx], [test, testIdx]] as const) {
+  for (const [folder, indices] of [
+    [train, trainIdx],
+    [train, valIdx],
+    [test, testIdx],
+  ] as const) {
     if (folder && indices) for (const i of indices) read.add(folder.paths[i]!);
   }
   await scanImageHeaders([...read], options.maxMegapixels);
@@ -182,4 +202,3 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
     await r?.close();
   });
 }
-

@@ -10,7 +10,10 @@ import { labelCountPlugin } from '../test/label-count.evaluator.js';
 /** A generated ImageNet-layout tree: 3 classes of 40×36 images, JPEG and PNG mixed; classes differ in hue. */
 function writeTree(root: string): void {
   const classes = ['n01', 'n02', 'n03'];
-  for (const [split, count] of [['train', 16], ['val', 4]] as const) {
+  for (const [split, count] of [
+    ['train', 16],
+    ['val', 4],
+  ] as const) {
     classes.forEach((name, c) => {
       for (let i = 0; i < count; i++) {
         const rgb = smoothPattern(i, 40, 36);

@@ -73,23 +73,24 @@ export const imageFolderOptionsSchema = {
       default: [...SUPPORTED_EXTENSIONS],
       description:
         'Files whose extension (compared case-insensitively) is in this list are images; every other file is skipped and counted in the source line. ' +
-        'The decoder is chosen from the file\'s first bytes, not its extension.',
+        "The decoder is chosen from the file's first bytes, not its extension.",
     },
     imageSize: {
       type: 'integer',
       minimum: 1,
       default: 224,
-      description: 'Side of the square network input; sets the default transforms\' crop size.',
+      description: "Side of the square network input; sets the default transforms' crop size.",
     },
     resizeSize: {
       type: 'integer',
       minimum: 1,
-      description: 'Shorter side the default evaluation transforms resize to before the centre crop. No default: round(imageSize·256/224) (256 for 224).',
+      description:
+        'Shorter side the default evaluation transforms resize to before the centre crop. No default: round(imageSize·256/224) (256 for 224).',
     },
     trainTransforms: {
       ...transformListSchema,
       description:
-        'Transforms of training images (with the run\'s rng). No default: randomResizedCrop(imageSize), horizontalFlip, normalize(ImageNet mean/std). ' +
+        "Transforms of training images (with the run's rng). No default: randomResizedCrop(imageSize), horizontalFlip, normalize(ImageNet mean/std). " +
         'A normalize entry without preset or mean/std gets the ImageNet statistics.',
     },
     testTransforms: {
@@ -112,7 +113,8 @@ export const imageFolderOptionsSchema = {
       minimum: 0,
       maximum: 64,
       default: 0,
-      description: 'worker_threads that read and decode images in parallel with training; 0 decodes on the main thread (see README for when workers pay).',
+      description:
+        'worker_threads that read and decode images in parallel with training; 0 decodes on the main thread (see README for when workers pay).',
     },
     maxMegapixels: {
       type: 'number',

@@ -70,11 +70,19 @@ const u16 = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
 const u32 = (b: Uint8Array, i: number) => (b[i]! * 2 ** 24 + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!) >>> 0;
 
 /** Bit depths each PNG colour type allows. */
-const PNG_DEPTHS: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const PNG_DEPTHS: Readonly<Record<number, readonly number[]>> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
 
 function inspectPng(at: ByteRange, size: number): Inspection {
   if (size < PNG_HEADER_BYTES + PNG_IEND.length) {
-    return { problem: `truncated PNG: ${size} bytes, shorter than a signature, header chunk and end chunk (${PNG_HEADER_BYTES + PNG_IEND.length} bytes): expected a complete PNG file` };
+    return {
+      problem: `truncated PNG: ${size} bytes, shorter than a signature, header chunk and end chunk (${PNG_HEADER_BYTES + PNG_IEND.length} bytes): expected a complete PNG file`,
+    };
   }
   const head = at(0, PNG_HEADER_BYTES);
   if (!head) return { need: 0 };
@@ -100,7 +108,9 @@ function inspectPng(at: ByteRange, size: number): Inspection {
   const tail = at(size - PNG_IEND.length, PNG_IEND.length);
   if (!tail) return { need: size - PNG_IEND.length };
   if (!PNG_IEND.every((b, i) => tail[i] === b)) {
-    return { problem: `truncated PNG: the file (${size} bytes) does not end with the IEND chunk: expected a complete PNG file (cut short, or bytes after its end)` };
+    return {
+      problem: `truncated PNG: the file (${size} bytes) does not end with the IEND chunk: expected a complete PNG file (cut short, or bytes after its end)`,
+    };
   }
   return { header: { format: 'png', width, height, ...(interlace === 1 ? { interlaced: true } : {}) } };
 }
@@ -120,7 +130,9 @@ function inspectJpeg(at: ByteRange, size: number): Inspection {
   for (let segments = 0; ; segments++) {
     // Real headers have tens of segments; the cap keeps a crafted file of millions of empty ones from stalling the scan.
     if (segments > MAX_SEGMENTS) {
-      return { problem: `corrupt JPEG: more than ${MAX_SEGMENTS} header segments before byte offset ${pos}: expected a JPEG header of ordinary size` };
+      return {
+        problem: `corrupt JPEG: more than ${MAX_SEGMENTS} header segments before byte offset ${pos}: expected a JPEG header of ordinary size`,
+      };
     }
     if (pos + 4 > size) {
       const where =
@@ -145,12 +157,20 @@ function inspectJpeg(at: ByteRange, size: number): Inspection {
       continue;
     }
     if (marker === 0xd9 || marker === 0xd8) {
-      return { problem: `corrupt JPEG: marker ff ${marker.toString(16)} at byte offset ${pos} before any image data: expected a frame header and a scan` };
+      return {
+        problem: `corrupt JPEG: marker ff ${marker.toString(16)} at byte offset ${pos} before any image data: expected a frame header and a scan`,
+      };
     }
     const length = u16(seg, 2);
-    if (length < 2) return { problem: `corrupt JPEG: segment ff ${marker.toString(16)} at byte offset ${pos} declares length ${length}: expected at least 2` };
+    if (length < 2)
+      return {
+        problem: `corrupt JPEG: segment ff ${marker.toString(16)} at byte offset ${pos} declares length ${length}: expected at least 2`,
+      };
     if (isSof(marker)) {
-      if (pos + 10 > size) return { problem: `truncated JPEG: the file (${size} bytes) ends inside the frame header at byte offset ${pos}: expected a complete JPEG file` };
+      if (pos + 10 > size)
+        return {
+          problem: `truncated JPEG: the file (${size} bytes) ends inside the frame header at byte offset ${pos}: expected a complete JPEG file`,
+        };
       const sof = at(pos, 10);
       if (!sof) return { need: pos };
       const kind = DECODABLE_SOF[marker];
@@ -164,14 +184,21 @@ function inspectJpeg(at: ByteRange, size: number): Inspection {
       const height = u16(sof, 5);
       const width = u16(sof, 7);
       if (width === 0 || height === 0) {
-        return { problem: `corrupt JPEG: the frame header at byte offset ${pos} declares ${width}×${height} pixels: expected both sides at least 1` };
+        return {
+          problem: `corrupt JPEG: the frame header at byte offset ${pos} declares ${width}×${height} pixels: expected both sides at least 1`,
+        };
       }
       frame ??= { format: 'jpeg', width, height };
     }
     if (marker === 0xda) {
-      if (!frame) return { problem: `corrupt JPEG: a scan starts at byte offset ${pos} before any frame header: expected a start-of-frame segment first` };
+      if (!frame)
+        return {
+          problem: `corrupt JPEG: a scan starts at byte offset ${pos} before any frame header: expected a start-of-frame segment first`,
+        };
       if (pos + 2 + length >= size) {
-        return { problem: `truncated JPEG: the file (${size} bytes) ends at the start of its image data (byte offset ${pos}): expected a complete JPEG file` };
+        return {
+          problem: `truncated JPEG: the file (${size} bytes) ends at the start of its image data (byte offset ${pos}): expected a complete JPEG file`,
+        };
       }
       return { header: frame };
     }
@@ -201,7 +228,10 @@ export function inspectImage(at: ByteRange, size: number, maxMegapixels: number)
 }
 
 /** `inspectImage` on bytes held in memory. */
-export function inspectImageBytes(bytes: Uint8Array, maxMegapixels: number): { readonly header: ImageHeader | null } | { readonly problem: string } {
+export function inspectImageBytes(
+  bytes: Uint8Array,
+  maxMegapixels: number,
+): { readonly header: ImageHeader | null } | { readonly problem: string } {
   const found = inspectImage((offset, length) => bytes.subarray(offset, offset + length), bytes.length, maxMegapixels);
   if ('need' in found) throw new Error(`inspectImageBytes: byte ${found.need} of ${bytes.length} was asked for outside the buffer`);
   return found;

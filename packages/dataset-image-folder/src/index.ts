@@ -1,5 +1,11 @@
 export { imageFolderPlugin, register } from './plugin.js';
-export { imageFolderOptionsSchema, DEFAULT_MAX_MEGAPIXELS, IMAGENET_NORMALIZATION, SUPPORTED_EXTENSIONS, type ImageFolderOptions } from './image-folder.options.js';
+export {
+  imageFolderOptionsSchema,
+  DEFAULT_MAX_MEGAPIXELS,
+  IMAGENET_NORMALIZATION,
+  SUPPORTED_EXTENSIONS,
+  type ImageFolderOptions,
+} from './image-folder.options.js';
 export { ImageFolderDataset, loadImageFolderDataset, type LoadContext } from './image-folder.dataset.js';
 export { ImageFolderSplit, type ImageFolderSplitInit, type ReaderStats } from './image-folder.split.js';
 export { scanClassFolder, listClassNames, compareCodePoints, type ClassFolder, type ScanOptions } from './class-folder.js';

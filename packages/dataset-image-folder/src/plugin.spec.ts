@@ -21,7 +21,12 @@ describe('image-folder plugin', () => {
 
   it('schema compiles under strict ajv, applies defaults and rejects bad options', () => {
     const warnings: unknown[] = [];
-    const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true, logger: { log: () => {}, warn: (...a: unknown[]) => warnings.push(a), error: () => {} } });
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      useDefaults: true,
+      logger: { log: () => {}, warn: (...a: unknown[]) => warnings.push(a), error: () => {} },
+    });
     const { $schema: _s, ...schema } = imageFolderOptionsSchema;
     const validate = ajv.compile(schema);
     expect(warnings).toEqual([]);
@@ -39,7 +44,9 @@ describe('image-folder plugin', () => {
       maxMegapixels: 100,
     });
     expect(validate({ name: 'image-folder', root: 'x', testFolder: null })).toBe(true);
-    expect(validate({ name: 'image-folder', root: 'x', trainTransforms: [{ type: 'randomResizedCrop', size: 32 }, { type: 'normalize' }] })).toBe(true);
+    expect(
+      validate({ name: 'image-folder', root: 'x', trainTransforms: [{ type: 'randomResizedCrop', size: 32 }, { type: 'normalize' }] }),
+    ).toBe(true);
     expect(validate({ name: 'image-folder' })).toBe(false);
     expect(validate({ name: 'image-folder', root: 'x', extensions: ['.gif'] })).toBe(false);
     expect(validate({ name: 'image-folder', root: 'x', valCount: 5, valFraction: 0.1 })).toBe(false);
@@ -50,7 +57,18 @@ describe('image-folder plugin', () => {
   });
 
   it('every option is described; every option without a natural "unset" has a default', () => {
-    const unset = ['root', 'classes', 'resizeSize', 'trainTransforms', 'testTransforms', 'valFraction', 'valCount', 'trainSubset', 'valSubset', 'testSubset'];
+    const unset = [
+      'root',
+      'classes',
+      'resizeSize',
+      'trainTransforms',
+      'testTransforms',
+      'valFraction',
+      'valCount',
+      'trainSubset',
+      'valSubset',
+      'testSubset',
+    ];
     for (const [key, p] of Object.entries(imageFolderOptionsSchema.properties as Record<string, Record<string, unknown>>)) {
       expect(typeof p['description'], key).toBe('string');
       if (!unset.includes(key)) expect(p, key).toHaveProperty('default');

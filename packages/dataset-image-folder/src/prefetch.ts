@@ -17,7 +17,12 @@ export function prefetchStats(): PrefetchStats {
  * one the consumer holds, so decoding overlaps the consumer's work. `prepare` is called synchronously and in order,
  * which keeps random draws made there deterministic. At most max(1, ahead) items are ever held.
  */
-export async function* prefetch<T>(count: number, ahead: number, prepare: (index: number) => Promise<T>, stats = prefetchStats()): AsyncGenerator<T> {
+export async function* prefetch<T>(
+  count: number,
+  ahead: number,
+  prepare: (index: number) => Promise<T>,
+  stats = prefetchStats(),
+): AsyncGenerator<T> {
   const queue: Promise<T>[] = [];
   let next = 0;
   const fillTo = (n: number) => {

@@ -10,9 +10,7 @@ interface Pending {
   readonly worker: Worker;
 }
 
-type Reply =
-  | { id: number; image: RgbImage }
-  | { id: number; error: { kind: 'read' | 'decode'; message: string; code?: string } };
+type Reply = { id: number; image: RgbImage } | { id: number; error: { kind: 'read' | 'decode'; message: string; code?: string } };
 
 /** The worker script: outside src/ so the same file serves the sources (tests) and the build. */
 export const DECODE_WORKER_URL = new URL('../worker/decode.worker.mjs', import.meta.url);
@@ -50,7 +48,8 @@ export class WorkerPoolReader implements ImageReader {
 
   read(path: string): Promise<RgbImage> {
     if (this.closed) return Promise.reject(new Error('the image reader is closed'));
-    if (this.failure) return Promise.reject(new Error(`${path}: not read, an image decoding worker failed earlier (${this.failure.message})`));
+    if (this.failure)
+      return Promise.reject(new Error(`${path}: not read, an image decoding worker failed earlier (${this.failure.message})`));
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
     const worker = this.workers[w]!;
@@ -68,7 +67,8 @@ export class WorkerPoolReader implements ImageReader {
     this.pending.delete(reply.id);
     this.load[w]!--;
     if ('image' in reply) p.resolve(reply.image);
-    else if (reply.error.kind === 'read') p.reject(readError(p.path, Object.assign(new Error(reply.error.message), { code: reply.error.code })));
+    else if (reply.error.kind === 'read')
+      p.reject(readError(p.path, Object.assign(new Error(reply.error.message), { code: reply.error.code })));
     else p.reject(new KdInputError(reply.error.message));
   }
 

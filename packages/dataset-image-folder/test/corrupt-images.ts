@@ -47,7 +47,7 @@ export function interlacedPngBomb(bytes: number): Buffer {
 /** A valid small JPEG whose frame header is rewritten to declare `width`×`height`. */
 export function jpegDeclaring(width: number, height: number): Buffer {
   const jpg = Buffer.from(encodeImage('jpeg', smoothPattern(3, 16, 16), 16, 16));
-  for (let pos = 2; pos + 9 < jpg.length; ) {
+  for (let pos = 2; pos + 9 < jpg.length;) {
     const marker = jpg[pos + 1]!;
     if (marker === 0xc0) {
       jpg.writeUInt16BE(height, pos + 5);
@@ -62,7 +62,7 @@ export function jpegDeclaring(width: number, height: number): Buffer {
 /** A valid small JPEG with its start-of-frame marker changed to `marker` (e.g. 0xc3, lossless). */
 export function jpegWithFrameMarker(marker: number): Buffer {
   const jpg = Buffer.from(encodeImage('jpeg', smoothPattern(3, 16, 16), 16, 16));
-  for (let pos = 2; pos + 9 < jpg.length; ) {
+  for (let pos = 2; pos + 9 < jpg.length;) {
     if (jpg[pos + 1] === 0xc0) {
       jpg[pos + 1] = marker;
       return jpg;

@@ -10,8 +10,7 @@ export type ImageKind = 'png' | 'png-rgba' | 'png-gray' | 'jpeg';
 export function pattern(seed: number, height: number, width: number): Uint8Array {
   const out = new Uint8Array(height * width * 3);
   for (let r = 0; r < height; r++)
-    for (let c = 0; c < width; c++)
-      for (let k = 0; k < 3; k++) out[(r * width + c) * 3 + k] = (seed * 37 + r * 11 + c * 5 + k * 80) % 256;
+    for (let c = 0; c < width; c++) for (let k = 0; k < 3; k++) out[(r * width + c) * 3 + k] = (seed * 37 + r * 11 + c * 5 + k * 80) % 256;
   return out;
 }
 
@@ -20,7 +19,7 @@ export function smoothPattern(seed: number, height: number, width: number): Uint
   const out = new Uint8Array(height * width * 3);
   for (let r = 0; r < height; r++)
     for (let c = 0; c < width; c++)
-      for (let k = 0; k < 3; k++) out[(r * width + c) * 3 + k] = Math.round(40 + (seed * 13 + k * 30 + r * 2 + c * 3) % 170);
+      for (let k = 0; k < 3; k++) out[(r * width + c) * 3 + k] = Math.round(40 + ((seed * 13 + k * 30 + r * 2 + c * 3) % 170));
   return out;
 }
 

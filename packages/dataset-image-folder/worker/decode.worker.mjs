@@ -34,7 +34,15 @@ function tooManyPixels(format, width, height, maxMegapixels) {
 
 const u32 = (b, i) => (b[i] * 2 ** 24 + (b[i + 1] << 16) + (b[i + 2] << 8) + b[i + 3]) >>> 0;
 const PNG_CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 function checkPng(bytes, path, maxMegapixels) {
   if (bytes.length < 33) return;
@@ -50,9 +58,10 @@ function checkPng(bytes, path, maxMegapixels) {
     if (w > 0 && h > 0) needed += h * (1 + Math.ceil((w * bits) / 8));
   }
   const idat = [];
-  for (let pos = 8; pos + 12 <= bytes.length; ) {
+  for (let pos = 8; pos + 12 <= bytes.length;) {
     const length = u32(bytes, pos);
-    if (bytes[pos + 4] === 0x49 && bytes[pos + 5] === 0x44 && bytes[pos + 6] === 0x41 && bytes[pos + 7] === 0x54) idat.push(bytes.subarray(pos + 8, pos + 8 + length));
+    if (bytes[pos + 4] === 0x49 && bytes[pos + 5] === 0x44 && bytes[pos + 6] === 0x41 && bytes[pos + 7] === 0x54)
+      idat.push(bytes.subarray(pos + 8, pos + 8 + length));
     pos += 12 + length;
   }
   try {

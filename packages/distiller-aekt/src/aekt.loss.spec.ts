@@ -53,7 +53,10 @@ function randomLabels(batch: number, classes: number, seed: number): tf.Tensor1D
 function teacherFor(labels: tf.Tensor1D, classes: number, seed: number): tf.Tensor2D {
   return tf.tidy(() => {
     const batch = labels.shape[0];
-    const boost = tf.mul(tf.oneHot(labels, classes), tf.reshape(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i % 2 ? 12 : 0))), [batch, 1]));
+    const boost = tf.mul(
+      tf.oneHot(labels, classes),
+      tf.reshape(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i % 2 ? 12 : 0))), [batch, 1]),
+    );
     return tf.add(randomLogits(batch, classes, seed), boost) as tf.Tensor2D;
   });
 }
@@ -179,9 +182,21 @@ describe('(a) with r ≡ 1 and the serialisation layer at identity, AEKT is DKD 
       expect(aektLoss(z, z, t, y, aektOptions).dataSync()[0]).toBe(d.total.dataSync()[0]);
     });
     const ga = gradsOf(z, layer, (zz) => aektLoss(zz, layer.apply(zz), t, y, aektOptions)).z!;
-    const gd = tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => dkdLossTerms(x as tf.Tensor2D, t, y, dkdOptions).total)(z).dataSync()));
+    const gd = tf.tidy(() =>
+      Array.from(
+        tf
+          .grad((x: tf.Tensor) => dkdLossTerms(x as tf.Tensor2D, t, y, dkdOptions).total)(z)
+          .dataSync(),
+      ),
+    );
     expect(ga).toEqual(gd);
-    const gNoLayer = tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => aektLoss(x as tf.Tensor2D, x as tf.Tensor2D, t, y, aektOptions))(z).dataSync()));
+    const gNoLayer = tf.tidy(() =>
+      Array.from(
+        tf
+          .grad((x: tf.Tensor) => aektLoss(x as tf.Tensor2D, x as tf.Tensor2D, t, y, aektOptions))(z)
+          .dataSync(),
+      ),
+    );
     expect(gNoLayer).toEqual(gd);
     layer.dispose();
     tf.dispose([y, z, t]);
@@ -211,7 +226,15 @@ describe('(c) the ratio is a stop-gradient', () => {
     const y = randomLabels(8, classes, seed);
     const z = randomLogits(8, classes, seed + 100);
     const t = teacherFor(y, classes, seed + 200);
-    const options: AektLossOptions = { explicitForm, temperature, ratioClip: [0.2, 5], gamma: 1.5, beta: 3, ceWeight: 0.7, warmupFactor: 0.5 };
+    const options: AektLossOptions = {
+      explicitForm,
+      temperature,
+      ratioClip: [0.2, 5],
+      gamma: 1.5,
+      beta: 3,
+      ceWeight: 0.7,
+      warmupFactor: 0.5,
+    };
     const tau2 = temperature * temperature;
     // r computed once, outside the gradient closure: a constant tensor
     const rConst = tf.tidy(() => aektRatio(layer.apply(z), t, y, options));
@@ -243,7 +266,13 @@ describe('(c) the ratio is a stop-gradient', () => {
     // a ratio that were not stopped would give a clearly different gradient
     expect(relErr(gLive.z!, gConst.z!)).toBeGreaterThan(1e-3);
     // and the ratio alone has a zero gradient
-    const gr = tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => tf.sum(aektRatio(x as tf.Tensor2D, t, y, options)) as tf.Scalar)(z).dataSync()));
+    const gr = tf.tidy(() =>
+      Array.from(
+        tf
+          .grad((x: tf.Tensor) => tf.sum(aektRatio(x as tf.Tensor2D, t, y, options)) as tf.Scalar)(z)
+          .dataSync(),
+      ),
+    );
     expect(gr.every((v) => v === 0)).toBe(true);
     layer.dispose();
     tf.dispose([rConst, y, z, t]);
@@ -297,14 +326,31 @@ describe('(d) CE does not reach the serialisation layer (order cls->kd)', () => 
 
 describe('aektLossTerms / aektLoss', () => {
   it('applies the defaults (γ 1, β 8, τ 4, CE 1, clip [0.1, 10], weightedTCKD, adaptive) when options are omitted', () => {
-    expect(AEKT_LOSS_DEFAULTS).toMatchObject({ gamma: 1, beta: 8, temperature: 4, ceWeight: 1, warmupFactor: 1, explicitForm: 'weightedTCKD', adaptive: true });
+    expect(AEKT_LOSS_DEFAULTS).toMatchObject({
+      gamma: 1,
+      beta: 8,
+      temperature: 4,
+      ceWeight: 1,
+      warmupFactor: 1,
+      explicitForm: 'weightedTCKD',
+      adaptive: true,
+    });
     expect([...AEKT_LOSS_DEFAULTS.ratioClip]).toEqual([0.1, 10]);
     tf.tidy(() => {
       const y = randomLabels(6, 10, 70);
       const z = randomLogits(6, 10, 71);
       const t = teacherFor(y, 10, 72);
       const a = aektLoss(z, z, t, y).dataSync()[0];
-      const b = aektLoss(z, z, t, y, { gamma: 1, beta: 8, temperature: 4, ceWeight: 1, warmupFactor: 1, ratioClip: [0.1, 10], explicitForm: 'weightedTCKD', adaptive: true }).dataSync()[0];
+      const b = aektLoss(z, z, t, y, {
+        gamma: 1,
+        beta: 8,
+        temperature: 4,
+        ceWeight: 1,
+        warmupFactor: 1,
+        ratioClip: [0.1, 10],
+        explicitForm: 'weightedTCKD',
+        adaptive: true,
+      }).dataSync()[0];
       expect(a).toBe(b);
     });
   });
@@ -326,8 +372,14 @@ describe('aektLossTerms / aektLoss', () => {
   it('is finite for extreme logits (p^S_t underflows: r is clipped, no division by zero)', () => {
     tf.tidy(() => {
       const y = tf.tensor1d([0, 1], 'int32');
-      const z = tf.tensor2d([[-300, 300, 0], [300, -300, 0]]);
-      const t = tf.tensor2d([[300, -300, 0], [-300, 300, 0]]);
+      const z = tf.tensor2d([
+        [-300, 300, 0],
+        [300, -300, 0],
+      ]);
+      const t = tf.tensor2d([
+        [300, -300, 0],
+        [-300, 300, 0],
+      ]);
       for (const explicitForm of ['weightedTCKD', 'softTargetCE'] as const) {
         const r = aektLossTerms(z, z, t, y, { temperature: 1, explicitForm });
         expect(Number.isFinite(r.total.dataSync()[0])).toBe(true);

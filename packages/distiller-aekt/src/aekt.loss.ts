@@ -101,7 +101,9 @@ export function resolveAektLossOptions(options: AektLossOptions = {}): ResolvedO
     clip[1] <= 0 ||
     clip[0] > clip[1]
   ) {
-    throw new RangeError(`aekt loss: ratioClip must be [r_min, r_max] with 0 ≤ r_min ≤ r_max, r_max > 0, both finite; got ${JSON.stringify(clip)}`);
+    throw new RangeError(
+      `aekt loss: ratioClip must be [r_min, r_max] with 0 ≤ r_min ≤ r_max, r_max > 0, both finite; got ${JSON.stringify(clip)}`,
+    );
   }
   o.ratioClip = [clip[0], clip[1]];
   if (!AEKT_EXPLICIT_FORMS.includes(o.explicitForm)) {
@@ -141,7 +143,12 @@ export function aektRatio(
   checkShapes(kdLogits, kdLogits, teacherLogits, labels);
   return tf.tidy(() => {
     const onehot = tf.oneHot(tf.cast(labels, 'int32'), kdLogits.shape[1]) as tf.Tensor2D;
-    const r = rawRatio(tf.cast(kdLogits, 'float32') as tf.Tensor2D, tf.cast(teacherLogits, 'float32') as tf.Tensor2D, onehot, o.temperature);
+    const r = rawRatio(
+      tf.cast(kdLogits, 'float32') as tf.Tensor2D,
+      tf.cast(teacherLogits, 'float32') as tf.Tensor2D,
+      onehot,
+      o.temperature,
+    );
     return tf.clipByValue(r, o.ratioClip[0], o.ratioClip[1]) as tf.Tensor1D;
   });
 }
@@ -151,7 +158,12 @@ function checkShapes(cls: tf.Tensor2D, kd: tf.Tensor2D, teacher: tf.Tensor2D, la
   for (const [name, shape] of Object.entries(shapes)) {
     if (shape.length !== 2) throw new Error(`aekt loss: ${name} must be [batch, classes]; got ${JSON.stringify(shape)}`);
   }
-  if (!(cls.shape[0] === kd.shape[0] && kd.shape[0] === teacher.shape[0] && cls.shape[1] === kd.shape[1] && kd.shape[1] === teacher.shape[1])) {
+  if (!(
+    cls.shape[0] === kd.shape[0] &&
+    kd.shape[0] === teacher.shape[0] &&
+    cls.shape[1] === kd.shape[1] &&
+    kd.shape[1] === teacher.shape[1]
+  )) {
     throw new Error(`aekt loss: logits differ in shape: ${JSON.stringify(shapes)}`);
   }
   if (labels.rank !== 1 || labels.shape[0] !== cls.shape[0]) {

@@ -17,11 +17,4 @@ export {
   type SerialOrder,
   type SerializationMatrix,
 } from './serialization-layer.js';
-export {
-  aektPlugin,
-  register,
-  aektOptionsSchema,
-  createAektDistiller,
-  AEKT_SERIALIZATION_FILE,
-  type AektOptions,
-} from './plugin.js';
+export { aektPlugin, register, aektOptionsSchema, createAektDistiller, AEKT_SERIALIZATION_FILE, type AektOptions } from './plugin.js';

@@ -92,7 +92,18 @@ afterAll(() => {
 describe('package exports and manifest', () => {
   it('has named exports only', () => {
     expect(pkg).not.toHaveProperty('default');
-    for (const name of ['aektPlugin', 'aektOptionsSchema', 'aektLoss', 'aektLossTerms', 'aektRatio', 'createAektDistiller', 'register', 'SerializationLayer', 'serializeLogits', 'AEKT_LOSS_DEFAULTS']) {
+    for (const name of [
+      'aektPlugin',
+      'aektOptionsSchema',
+      'aektLoss',
+      'aektLossTerms',
+      'aektRatio',
+      'createAektDistiller',
+      'register',
+      'SerializationLayer',
+      'serializeLogits',
+      'AEKT_LOSS_DEFAULTS',
+    ]) {
       expect(pkg).toHaveProperty(name);
     }
   });
@@ -197,7 +208,16 @@ describe('aektPlugin.create', () => {
     expect(clsKd.studentHead!()).toBeUndefined();
     // In kd->cls the CE is taken on FC_ser(z): with a layer that swaps two classes, CE changes, distillation does not.
     const swap = kdCls.extraModules!()[0] as SerializationLayer;
-    tf.tidy(() => swap.weight.assign(tf.tensor2d([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])));
+    tf.tidy(() =>
+      swap.weight.assign(
+        tf.tensor2d([
+          [0, 1, 0, 0],
+          [1, 0, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ]),
+      ),
+    );
     const s = tf.tensor2d([[3, 0, 0, 0]]);
     const t = tf.tensor2d([[3, 0, 0, 0]]);
     const y = tf.tensor1d([0], 'int32');
@@ -241,7 +261,11 @@ describe('aektPlugin.create', () => {
     expect(modules.map((m) => m.name)).toEqual(['serialization']);
     const layer = modules[0] as SerializationLayer;
     expect(layer.stateVariables().map((v) => v.name)).toEqual(['weight', 'bias']);
-    expect(d.extraModules!()[0]!.stateVariables().map((v) => v.name)).toEqual(['weight', 'bias']);
+    expect(
+      d.extraModules!()[0]!
+        .stateVariables()
+        .map((v) => v.name),
+    ).toEqual(['weight', 'bias']);
     expect(layer.trainableVariables()).toEqual([layer.weight, layer.bias]);
     expect(layer.weight.shape).toEqual([5, 5]);
     expect(layer.weightMatrix()).toEqual([0, 1, 2, 3, 4].map((i) => [0, 1, 2, 3, 4].map((j) => (i === j ? 1 : 0))));

@@ -16,7 +16,14 @@ import {
   type TrainableModule,
 } from '@kd/core';
 import { DKD_WARMUP_SCHEMA, dkdWarmupFactor } from '@kd/distiller-dkd';
-import { AEKT_EXPLICIT_FORMS, AEKT_LOSS_DEFAULTS, aektLossTerms, resolveAektLossOptions, type AektLossOptions, type AektLossResult } from './aekt.loss.js';
+import {
+  AEKT_EXPLICIT_FORMS,
+  AEKT_LOSS_DEFAULTS,
+  aektLossTerms,
+  resolveAektLossOptions,
+  type AektLossOptions,
+  type AektLossResult,
+} from './aekt.loss.js';
 import { SERIAL_ORDERS, SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
 
 /** File the learned serialisation matrix is written to, in the run directory, at the end of the run. */
@@ -48,13 +55,15 @@ export const aektOptionsSchema = {
       type: 'number',
       minimum: 0,
       default: AEKT_LOSS_DEFAULTS.beta,
-      description: 'Weight β of the implicit term NCKD (KL between the non-target distributions). Default 8 = DKD’s mdistiller CIFAR-100 β; DKD uses 2 or 6 for some pairs and 1–4 is advised for 10 classes.',
+      description:
+        'Weight β of the implicit term NCKD (KL between the non-target distributions). Default 8 = DKD’s mdistiller CIFAR-100 β; DKD uses 2 or 6 for some pairs and 1–4 is advised for 10 classes.',
     },
     temperature: {
       type: 'number',
       exclusiveMinimum: 0,
       default: AEKT_LOSS_DEFAULTS.temperature,
-      description: 'Softmax temperature τ of both distillation terms (each multiplied by τ²) and of the ratio r = p^T_t / p^S_t. Default 4 (DKD CIFAR-100).',
+      description:
+        'Softmax temperature τ of both distillation terms (each multiplied by τ²) and of the ratio r = p^T_t / p^S_t. Default 4 (DKD CIFAR-100).',
     },
     ceWeight: {
       type: 'number',
@@ -83,7 +92,8 @@ export const aektOptionsSchema = {
     adaptive: {
       type: 'boolean',
       default: AEKT_LOSS_DEFAULTS.adaptive,
-      description: 'true: weight the explicit term by the clipped teacher/student target-probability ratio. false: r ≡ 1 (with serialization false, or at the identity initialisation, this is exactly DKD with α = γ). Default true.',
+      description:
+        'true: weight the explicit term by the clipped teacher/student target-probability ratio. false: r ≡ 1 (with serialization false, or at the identity initialisation, this is exactly DKD with α = γ). Default true.',
     },
     serialization: {
       type: 'boolean',
@@ -110,7 +120,9 @@ export type AektOptions = OptionsOf<typeof aektOptionsSchema>;
 export function createAektDistiller(options: AektOptions): Distiller {
   const { serialOrder, warmupEpochs, warmupUnit, serialization: useSerialization } = options;
   if (!SERIAL_ORDERS.includes(serialOrder)) {
-    throw new KdInputError(`/distiller/serialOrder: expected one of ${SERIAL_ORDERS.map((s) => JSON.stringify(s)).join(', ')}; got ${JSON.stringify(serialOrder)}`);
+    throw new KdInputError(
+      `/distiller/serialOrder: expected one of ${SERIAL_ORDERS.map((s) => JSON.stringify(s)).join(', ')}; got ${JSON.stringify(serialOrder)}`,
+    );
   }
   dkdWarmupFactor(0, warmupEpochs, { unit: warmupUnit }); // validates warmupEpochs now rather than at the first step
   if (serialOrder === 'kd->cls' && !useSerialization)
@@ -147,8 +159,13 @@ export function createAektDistiller(options: AektOptions): Distiller {
     },
     computeLoss(inputs: LossInputs): LossTerms {
       if (!inputs.teacher) throw new Error('aekt distiller: the teacher output is missing (usesTeacher is true)');
-      if (useSerialization && !layer) throw new Error('aekt distiller: setup() must run before computeLoss (it builds the serialisation layer)');
-      const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs, { unit: warmupUnit, step: inputs.step, stepsPerEpoch: inputs.stepsPerEpoch });
+      if (useSerialization && !layer)
+        throw new Error('aekt distiller: setup() must run before computeLoss (it builds the serialisation layer)');
+      const warmupFactor = dkdWarmupFactor(inputs.epoch, warmupEpochs, {
+        unit: warmupUnit,
+        step: inputs.step,
+        stepsPerEpoch: inputs.stepsPerEpoch,
+      });
       const { total, ce, explicit, nckd, ratioMean, clipRate } = aektTerms(inputs, layer, serialOrder, { ...lossOptions, warmupFactor });
       return { total, terms: { ce, explicit, nckd, ratio: ratioMean, clipRate } };
     },

@@ -96,7 +96,8 @@ export function serializeLogits(
   layer: Pick<SerializationLayer, 'apply'> | null,
   order: SerialOrder = 'cls->kd',
 ): { cls: tf.Tensor2D; kd: tf.Tensor2D } {
-  if (!SERIAL_ORDERS.includes(order)) throw new RangeError(`aekt: serialOrder must be one of ${SERIAL_ORDERS.join(', ')}; got ${JSON.stringify(order)}`);
+  if (!SERIAL_ORDERS.includes(order))
+    throw new RangeError(`aekt: serialOrder must be one of ${SERIAL_ORDERS.join(', ')}; got ${JSON.stringify(order)}`);
   if (!layer) return { cls: studentLogits, kd: studentLogits };
   const applied = layer.apply(studentLogits);
   return order === 'cls->kd' ? { cls: studentLogits, kd: applied } : { cls: applied, kd: studentLogits };

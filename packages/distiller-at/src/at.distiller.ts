@@ -1,12 +1,22 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { featureName, probeFeatures, requireSpatialFeature, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput } from '@kd/core';
+import {
+  featureName,
+  probeFeatures,
+  requireSpatialFeature,
+  type Distiller,
+  type DistillerSetup,
+  type LossInputs,
+  type LossTerms,
+  type NetworkOutput,
+} from '@kd/core';
 import { atLossTerms } from './at.loss.js';
 import type { AtOptions } from './at.options.js';
 import { pairStages, type StagePair } from './feature-tap.js';
 
 function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
   const f = out.features[name];
-  if (!f || f.rank !== 4) throw new Error(`at distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`);
+  if (!f || f.rank !== 4)
+    throw new Error(`at distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`);
   return f as tf.Tensor4D;
 }
 

@@ -69,7 +69,9 @@ describe('at-fixtures.json (PyTorch float64, checked there against mdistiller’
         expect(relErr(r.at.dataSync()[0]!, c.expected.at), 'at').toBeLessThanOrEqual(TOL);
         if (c.options.kdWeight > 0) expect(relErr(r.kd!.dataSync()[0]!, c.expected.kd), 'kd').toBeLessThanOrEqual(TOL);
         else expect(r.kd).toBeUndefined();
-        c.expected.perStage.forEach((v, i) => expect(relErr(atStageLoss(fs[i]!, ft[i]!, c.options.p).dataSync()[0]!, v), `stage ${i}`).toBeLessThanOrEqual(TOL));
+        c.expected.perStage.forEach((v, i) =>
+          expect(relErr(atStageLoss(fs[i]!, ft[i]!, c.options.p).dataSync()[0]!, v), `stage ${i}`).toBeLessThanOrEqual(TOL),
+        );
         fs.forEach((f, i) => {
           const map = attentionMap(f, c.options.p).arraySync()[0]!;
           expect(relErr(map, c.expected.studentMapSample0[i]!), `map ${i}`).toBeLessThanOrEqual(TOL);
@@ -82,7 +84,10 @@ describe('at-fixtures.json (PyTorch float64, checked there against mdistiller’
         const { fs, ft, zs, zt, y } = tensors(c);
         const grads = tf.grads((...xs: tf.Tensor[]) => {
           const f = xs.slice(0, -1) as tf.Tensor4D[];
-          return atLossTerms({ studentFeatures: f, teacherFeatures: ft, studentLogits: xs.at(-1) as tf.Tensor2D, teacherLogits: zt, labels: y }, c.options).total;
+          return atLossTerms(
+            { studentFeatures: f, teacherFeatures: ft, studentLogits: xs.at(-1) as tf.Tensor2D, teacherLogits: zt, labels: y },
+            c.options,
+          ).total;
         })([...fs, zs]);
         c.expected.gradStudentFeatures.forEach((g, i) => {
           expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
@@ -99,7 +104,10 @@ describe('adaptiveAvgPool2d', () => {
     const m = adaptivePoolMatrix(7, 4);
     expect(m.map((row) => row.map((v) => (v > 0 ? 1 : 0)).join(''))).toEqual(['1100000', '0111000', '0001110', '0000011']);
     expect(m[1]![2]).toBeCloseTo(1 / 3, 15);
-    expect(adaptivePoolMatrix(4, 2)).toEqual([[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]]);
+    expect(adaptivePoolMatrix(4, 2)).toEqual([
+      [0.5, 0.5, 0, 0],
+      [0, 0, 0.5, 0.5],
+    ]);
   });
 
   it('equals 2×2 average pooling for an even halving, and the identity for the same size', () => {
@@ -150,8 +158,18 @@ describe('atLoss / atLossTerms', () => {
       const zs = tf.randomNormal([2, 5], 0, 1, 'float32', 6) as tf.Tensor2D;
       const zt = tf.randomNormal([2, 5], 0, 1, 'float32', 7) as tf.Tensor2D;
       const y = tf.tensor1d([1, 3], 'int32');
-      const [gs, gt, gzt] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        atLossTerms({ studentFeatures: [a as tf.Tensor4D], teacherFeatures: [b as tf.Tensor4D], studentLogits: zs, teacherLogits: c as tf.Tensor2D, labels: y }, { kdWeight: 1 }).total,
+      const [gs, gt, gzt] = tf.grads(
+        (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          atLossTerms(
+            {
+              studentFeatures: [a as tf.Tensor4D],
+              teacherFeatures: [b as tf.Tensor4D],
+              studentLogits: zs,
+              teacherLogits: c as tf.Tensor2D,
+              labels: y,
+            },
+            { kdWeight: 1 },
+          ).total,
       )([fs, ft, zt]);
       expect(tf.max(tf.abs(gs!)).dataSync()[0]).toBeGreaterThan(1e-4);
       expect(tf.max(tf.abs(gt!)).dataSync()[0]).toBe(0);
@@ -180,7 +198,10 @@ describe('atLoss / atLossTerms', () => {
     const z = tf.randomNormal([2, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
     const y = tf.tensor1d([0, 2], 'int32');
     const before = tf.memory().numTensors;
-    const r = atLossTerms({ studentFeatures: [fs], teacherFeatures: [ft], studentLogits: z, teacherLogits: z, labels: y }, { kdWeight: 0.5 });
+    const r = atLossTerms(
+      { studentFeatures: [fs], teacherFeatures: [ft], studentLogits: z, teacherLogits: z, labels: y },
+      { kdWeight: 0.5 },
+    );
     expect(tf.memory().numTensors).toBe(before + 4);
     tf.dispose([r.total, r.ce, r.at, r.kd!]);
     const g = tf.grad((x: tf.Tensor) => atLoss([x as tf.Tensor4D], [ft]))(fs);

@@ -46,9 +46,15 @@ export function atStageLoss(studentFeature: tf.Tensor4D, teacherFeature: tf.Tens
 }
 
 /** Σ over the paired stages of {@link atStageLoss} (unweighted). */
-export function atLoss(studentFeatures: readonly tf.Tensor4D[], teacherFeatures: readonly tf.Tensor4D[], p = AT_LOSS_DEFAULTS.p): tf.Scalar {
+export function atLoss(
+  studentFeatures: readonly tf.Tensor4D[],
+  teacherFeatures: readonly tf.Tensor4D[],
+  p = AT_LOSS_DEFAULTS.p,
+): tf.Scalar {
   if (studentFeatures.length !== teacherFeatures.length || studentFeatures.length === 0) {
-    throw new Error(`at loss: expected as many student as teacher features (≥ 1), got ${studentFeatures.length} and ${teacherFeatures.length}`);
+    throw new Error(
+      `at loss: expected as many student as teacher features (≥ 1), got ${studentFeatures.length} and ${teacherFeatures.length}`,
+    );
   }
   return tf.tidy(() => tf.addN(studentFeatures.map((s, i) => atStageLoss(s, teacherFeatures[i]!, p))) as tf.Scalar);
 }
@@ -82,7 +88,9 @@ export function atLossTerms(inputs: AtLossInputs, options: AtLossOptions = {}): 
   check('temperature', o.temperature, 0, true);
   const { studentLogits: zs, teacherLogits: zt, labels } = inputs;
   if (zs.rank !== 2 || zt.rank !== 2 || zs.shape[0] !== zt.shape[0] || zs.shape[1] !== zt.shape[1])
-    throw new Error(`at loss: student and teacher logits must have one shape [batch, classes], got ${JSON.stringify(zs.shape)} and ${JSON.stringify(zt.shape)}`);
+    throw new Error(
+      `at loss: student and teacher logits must have one shape [batch, classes], got ${JSON.stringify(zs.shape)} and ${JSON.stringify(zt.shape)}`,
+    );
   if (labels.rank !== 1 || labels.shape[0] !== zs.shape[0])
     throw new Error(`at loss: labels must be [${zs.shape[0]}], got ${JSON.stringify(labels.shape)}`);
   return tf.tidy(() => {

@@ -24,16 +24,28 @@ export const atOptionsSchema = {
       type: 'number',
       minimum: 1,
       default: AT_LOSS_DEFAULTS.p,
-      description: 'Exponent p of the attention map mean_c |F_c|^p. The paper and mdistiller use 2; below 1 the gradient at a zero activation is infinite, so 1 is the minimum.',
+      description:
+        'Exponent p of the attention map mean_c |F_c|^p. The paper and mdistiller use 2; below 1 the gradient at a zero activation is infinite, so 1 is the minimum.',
     },
-    ceWeight: { type: 'number', minimum: 0, default: AT_LOSS_DEFAULTS.ceWeight, description: 'Weight of the cross-entropy with the hard labels. mdistiller default 1.' },
+    ceWeight: {
+      type: 'number',
+      minimum: 0,
+      default: AT_LOSS_DEFAULTS.ceWeight,
+      description: 'Weight of the cross-entropy with the hard labels. mdistiller default 1.',
+    },
     kdWeight: {
       type: 'number',
       minimum: 0,
       default: AT_LOSS_DEFAULTS.kdWeight,
-      description: 'Weight of Hinton’s logit term τ²·KL(softmax(z_T/τ) ‖ softmax(z_S/τ)) (the paper’s AT+KD). 0, mdistiller’s AT, leaves it out and computes nothing.',
+      description:
+        'Weight of Hinton’s logit term τ²·KL(softmax(z_T/τ) ‖ softmax(z_S/τ)) (the paper’s AT+KD). 0, mdistiller’s AT, leaves it out and computes nothing.',
     },
-    temperature: { type: 'number', exclusiveMinimum: 0, default: AT_LOSS_DEFAULTS.temperature, description: 'Temperature τ of the logit term (used only when kdWeight > 0).' },
+    temperature: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: AT_LOSS_DEFAULTS.temperature,
+      description: 'Temperature τ of the logit term (used only when kdWeight > 0).',
+    },
     stages: {
       type: 'array',
       items: { type: 'string', minLength: 1 },

@@ -26,7 +26,9 @@ export function pairStages(
   const t = stageNames(teacher);
   if (stages.length === 0) {
     if (teacherStages.length > 0)
-      throw new KdInputError(`${pointerBase}/teacherStages: set only together with ${pointerBase}/stages (the student stages they pair with)`);
+      throw new KdInputError(
+        `${pointerBase}/teacherStages: set only together with ${pointerBase}/stages (the student stages they pair with)`,
+      );
     const shared = s.filter((n) => t.includes(n));
     if (shared.length === 0)
       throw new KdInputError(
@@ -40,7 +42,9 @@ export function pairStages(
     );
   return stages.map((name, i) => {
     if (!s.includes(name))
-      throw new KdInputError(`${pointerBase}/stages/${i}: "${name}" is not a stage of the student (${student.spec.name}); expected one of ${s.join(', ')}`);
+      throw new KdInputError(
+        `${pointerBase}/stages/${i}: "${name}" is not a stage of the student (${student.spec.name}); expected one of ${s.join(', ')}`,
+      );
     const partner = teacherStages.length > 0 ? teacherStages[i]! : name;
     if (!t.includes(partner)) {
       const where = teacherStages.length > 0 ? `${pointerBase}/teacherStages/${i}` : `${pointerBase}/stages/${i}`;

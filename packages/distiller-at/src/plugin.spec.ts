@@ -26,7 +26,15 @@ function validated(options: Record<string, unknown>): AtOptions {
 }
 
 function setupOf(student: Network, teacher: Network) {
-  return { student, teacher, numClasses: 10, rng: new Rng(1), createNetwork: () => Promise.reject(new Error('unused')), events: new RunEvents(), runDir: '.' };
+  return {
+    student,
+    teacher,
+    numClasses: 10,
+    rng: new Rng(1),
+    createNetwork: () => Promise.reject(new Error('unused')),
+    events: new RunEvents(),
+    runDir: '.',
+  };
 }
 
 beforeAll(async () => {
@@ -36,7 +44,17 @@ beforeAll(async () => {
 
 describe('package exports and registration', () => {
   it('has named exports only', () => {
-    expectNamedExportsOnly(pkg, ['atPlugin', 'atOptionsSchema', 'atLoss', 'atLossTerms', 'atStageLoss', 'attentionMap', 'adaptiveAvgPool2d', 'AtDistiller', 'register']);
+    expectNamedExportsOnly(pkg, [
+      'atPlugin',
+      'atOptionsSchema',
+      'atLoss',
+      'atLossTerms',
+      'atStageLoss',
+      'attentionMap',
+      'adaptiveAvgPool2d',
+      'AtDistiller',
+      'register',
+    ]);
   });
 
   it('register(container) makes the plugin discoverable; the manifest agrees with package.json', () => {
@@ -55,7 +73,17 @@ describe('atOptionsSchema', () => {
   });
 
   it('applies mdistiller’s CIFAR-100 defaults', () => {
-    expect(validated({})).toEqual({ name: 'at', beta: 1000, p: 2, ceWeight: 1, kdWeight: 0, temperature: 4, stages: [], teacherStages: [], feature: 'output' });
+    expect(validated({})).toEqual({
+      name: 'at',
+      beta: 1000,
+      p: 2,
+      ceWeight: 1,
+      kdWeight: 0,
+      temperature: 4,
+      stages: [],
+      teacherStages: [],
+      feature: 'output',
+    });
   });
 
   it.each([
@@ -88,7 +116,10 @@ describe('AtDistiller on real backbones', () => {
   it('pairs every shared stage by default, or the stages chosen, with preact features on request', async () => {
     const d = (await atPlugin.create(validated({}), { container, baseDir: '.' })) as AtDistiller;
     d.setup(setupOf(student, deep));
-    expect(d.pairs).toEqual([{ student: 'stage1', teacher: 'stage1' }, { student: 'stage2', teacher: 'stage2' }]);
+    expect(d.pairs).toEqual([
+      { student: 'stage1', teacher: 'stage1' },
+      { student: 'stage2', teacher: 'stage2' },
+    ]);
     const e = new AtDistiller(validated({ stages: ['stage2'], teacherStages: ['stage3'], feature: 'preact' }));
     e.setup(setupOf(student, deep));
     expect(e.pairs).toEqual([{ student: 'stage2_preact', teacher: 'stage3_preact' }]);
@@ -97,12 +128,20 @@ describe('AtDistiller on real backbones', () => {
   it('names the option, the value and what was expected when a stage does not exist', () => {
     const bad = (o: Record<string, unknown>) => () => new AtDistiller(validated(o)).setup(setupOf(student, teacher));
     expect(bad({ stages: ['stage9'] })).toThrow(KdInputError);
-    expect(bad({ stages: ['stage9'] })).toThrow('/distiller/stages/0: "stage9" is not a stage of the student (cnn); expected one of stage1, stage2');
-    expect(bad({ stages: ['stage1', 'stage2'], teacherStages: ['stage1'] })).toThrow(/\/distiller\/teacherStages: got 1 stages; expected 2/);
-    expect(bad({ stages: ['stage1'], teacherStages: ['stage3'] })).toThrow(/\/distiller\/teacherStages\/0: "stage3" is not a stage of the teacher/);
+    expect(bad({ stages: ['stage9'] })).toThrow(
+      '/distiller/stages/0: "stage9" is not a stage of the student (cnn); expected one of stage1, stage2',
+    );
+    expect(bad({ stages: ['stage1', 'stage2'], teacherStages: ['stage1'] })).toThrow(
+      /\/distiller\/teacherStages: got 1 stages; expected 2/,
+    );
+    expect(bad({ stages: ['stage1'], teacherStages: ['stage3'] })).toThrow(
+      /\/distiller\/teacherStages\/0: "stage3" is not a stage of the teacher/,
+    );
     expect(bad({ teacherStages: ['stage1'] })).toThrow(/set only together with \/distiller\/stages/);
     const d = new AtDistiller(validated({ stages: ['stage3'] }));
-    expect(() => d.setup(setupOf(deep, teacher))).toThrow(/\/distiller\/stages\/0: "stage3" is not a stage of the teacher .*set \/distiller\/teacherStages/);
+    expect(() => d.setup(setupOf(deep, teacher))).toThrow(
+      /\/distiller\/stages\/0: "stage3" is not a stage of the teacher .*set \/distiller\/teacherStages/,
+    );
   });
 
   it('trains the student through the attention term; the teacher gets no gradient; no tensors leak', () => {

@@ -25,9 +25,9 @@ interface FixtureCase {
   };
 }
 
-const fixtures = JSON.parse(
-  readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'dkd-fixtures.json'), 'utf8'),
-) as { cases: FixtureCase[] };
+const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'dkd-fixtures.json'), 'utf8')) as {
+  cases: FixtureCase[];
+};
 
 /** Float32 tolerance: max |actual − expected| relative to max |expected| (plain relative error for a scalar). */
 const TOL = 1e-5;
@@ -52,7 +52,10 @@ function randomLabels(batch: number, classes: number, seed: number): tf.Tensor1D
 function teacherFor(labels: tf.Tensor1D, classes: number, seed: number, scale = 3): tf.Tensor2D {
   return tf.tidy(() => {
     const batch = labels.shape[0];
-    const boost = tf.mul(tf.oneHot(labels, classes), tf.reshape(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i % 2 ? 12 : 0))), [batch, 1]));
+    const boost = tf.mul(
+      tf.oneHot(labels, classes),
+      tf.reshape(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i % 2 ? 12 : 0))), [batch, 1]),
+    );
     return tf.add(randomLogits(batch, classes, seed, scale), boost) as tf.Tensor2D;
   });
 }
@@ -227,8 +230,14 @@ describe('dkdLoss / dkdLossTerms', () => {
   it('is exact beyond mdistiller’s ±1000 mask range and finite for extreme logits (±1e4)', () => {
     tf.tidy(() => {
       // logit spreads of 3000 at τ = 1: a plain −1000 mask would leave the target dominant in the "non-target" softmax
-      const sRows = [[2000, 1, 0, 2, -1000], [-5, 1200, 3, 0, 1]];
-      const tRows = [[1500, 0, 2, 1, -1], [0, -1500, 1, 3, -2]];
+      const sRows = [
+        [2000, 1, 0, 2, -1000],
+        [-5, 1200, 3, 0, 1],
+      ];
+      const tRows = [
+        [1500, 0, 2, 1, -1],
+        [0, -1500, 1, 3, -2],
+      ];
       const labels = [0, 1];
       const r = decomposeKl(tf.tensor2d(sRows), tf.tensor2d(tRows), tf.tensor1d(labels, 'int32'), 1);
       const [tckd, nckd] = [r.tckd.dataSync(), r.nckd.dataSync()];
@@ -238,8 +247,14 @@ describe('dkdLoss / dkdLossTerms', () => {
         expect(relErr(nckd[b]!, ref.nckd), `nckd row ${b}`).toBeLessThanOrEqual(TOL);
       });
 
-      const s = tf.tensor2d([[1e4, -1e4, 0], [-1e4, 1e4, 5]]);
-      const t = tf.tensor2d([[-1e4, 1e4, 0], [1e4, -1e4, -5]]);
+      const s = tf.tensor2d([
+        [1e4, -1e4, 0],
+        [-1e4, 1e4, 5],
+      ]);
+      const t = tf.tensor2d([
+        [-1e4, 1e4, 0],
+        [1e4, -1e4, -5],
+      ]);
       const y = tf.tensor1d([0, 1], 'int32');
       const terms = dkdLossTerms(s, t, y, { temperature: 1 });
       for (const x of [terms.total, terms.ce, terms.tckd, terms.nckd]) expect(Number.isFinite(x.dataSync()[0])).toBe(true);
@@ -250,8 +265,14 @@ describe('dkdLoss / dkdLossTerms', () => {
 
   it('handles p_t = 1 and p_t = 0 in float32 without log(0) (two classes, τ = 1)', () => {
     tf.tidy(() => {
-      const s = tf.tensor2d([[-80, 80], [80, -80]]);
-      const t = tf.tensor2d([[80, -80], [-80, 80]]);
+      const s = tf.tensor2d([
+        [-80, 80],
+        [80, -80],
+      ]);
+      const t = tf.tensor2d([
+        [80, -80],
+        [-80, 80],
+      ]);
       const y = tf.tensor1d([0, 0], 'int32');
       const r = dkdLossTerms(s, t, y, { temperature: 1 });
       // per sample: TCKD = KL([1, e^-160] ‖ [e^-160, 1]) ≈ 160; NCKD over one class = 0
@@ -312,7 +333,13 @@ describe('dkdLoss / dkdLossTerms', () => {
     expect(tf.memory().numTensors).toBe(before + 2);
     tf.dispose(gs);
     expect(() => dkdLoss(s, t, y, { temperature: -1 })).toThrow();
-    expect(() => dkdLoss(s, t, tf.tidy(() => tf.tensor1d([0], 'int32')))).toThrow();
+    expect(() =>
+      dkdLoss(
+        s,
+        t,
+        tf.tidy(() => tf.tensor1d([0], 'int32')),
+      ),
+    ).toThrow();
     expect(tf.memory().numTensors).toBe(before + 0 + 0 + 1); // the 1-element labels tensor made above
     tf.dispose([s, t, y]);
   });
@@ -352,35 +379,38 @@ describe('identities (random inputs)', () => {
     });
   });
 
-  it.each(settings)('(b) DKD with α = 1, β = 1 − p^T_t per sample equals classic KD’s τ²·KL (value and gradient): %o', ({ batch, classes, temperature, seed }) => {
-    tf.tidy(() => {
-      const y = randomLabels(batch, classes, seed);
-      const s = randomLogits(batch, classes, seed + 300);
-      const t = teacherFor(y, classes, seed + 400);
-      const t2 = temperature * temperature;
-      const dkdAsKd = (x: tf.Tensor) => {
-        const d = decomposeKl(x as tf.Tensor2D, t, y, temperature);
-        const beta = tf.sub(1, d.teacherTargetProb); // per-sample β (a constant: teacher only)
-        return tf.mul(tf.mean(tf.add(tf.mul(d.tckd, 1), tf.mul(beta, d.nckd))), t2) as tf.Scalar;
-      };
-      const value = dkdAsKd(s).dataSync()[0]!;
-      const g = tf.grad(dkdAsKd)(s).dataSync();
+  it.each(settings)(
+    '(b) DKD with α = 1, β = 1 − p^T_t per sample equals classic KD’s τ²·KL (value and gradient): %o',
+    ({ batch, classes, temperature, seed }) => {
+      tf.tidy(() => {
+        const y = randomLabels(batch, classes, seed);
+        const s = randomLogits(batch, classes, seed + 300);
+        const t = teacherFor(y, classes, seed + 400);
+        const t2 = temperature * temperature;
+        const dkdAsKd = (x: tf.Tensor) => {
+          const d = decomposeKl(x as tf.Tensor2D, t, y, temperature);
+          const beta = tf.sub(1, d.teacherTargetProb); // per-sample β (a constant: teacher only)
+          return tf.mul(tf.mean(tf.add(tf.mul(d.tckd, 1), tf.mul(beta, d.nckd))), t2) as tf.Scalar;
+        };
+        const value = dkdAsKd(s).dataSync()[0]!;
+        const g = tf.grad(dkdAsKd)(s).dataSync();
 
-      // classic KD, independently in float64: τ²·mean_b KL(p^T ‖ p^S); gradient τ·(p^S − p^T)/B
-      const sRows = s.arraySync();
-      const tRows = t.arraySync();
-      const labels = Array.from(y.dataSync());
-      let kd = 0;
-      const gKd: number[] = [];
-      for (let b = 0; b < batch; b++) {
-        const ref = reference64(sRows[b]!, tRows[b]!, labels[b]!, temperature);
-        kd += (t2 * ref.kl) / batch;
-        for (let j = 0; j < classes; j++) gKd.push((temperature * (ref.studentProbs[j]! - ref.teacherProbs[j]!)) / batch);
-      }
-      expect(relErr(value, kd)).toBeLessThanOrEqual(TOL);
-      expect(relErr(g, gKd)).toBeLessThanOrEqual(TOL);
-    });
-  });
+        // classic KD, independently in float64: τ²·mean_b KL(p^T ‖ p^S); gradient τ·(p^S − p^T)/B
+        const sRows = s.arraySync();
+        const tRows = t.arraySync();
+        const labels = Array.from(y.dataSync());
+        let kd = 0;
+        const gKd: number[] = [];
+        for (let b = 0; b < batch; b++) {
+          const ref = reference64(sRows[b]!, tRows[b]!, labels[b]!, temperature);
+          kd += (t2 * ref.kl) / batch;
+          for (let j = 0; j < classes; j++) gKd.push((temperature * (ref.studentProbs[j]! - ref.teacherProbs[j]!)) / batch);
+        }
+        expect(relErr(value, kd)).toBeLessThanOrEqual(TOL);
+        expect(relErr(g, gKd)).toBeLessThanOrEqual(TOL);
+      });
+    },
+  );
 
   it('(b′) and with a constant β ≠ 1 − p^T_t it differs from KD (the decoupling is real)', () => {
     tf.tidy(() => {

@@ -70,8 +70,6 @@ const atMostHalf = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc) => ({
   gradFunc: (dy: tf.Tensor) => tf.zeros(dy.shape, 'float32'),
 })) as <T extends tf.Tensor>(x: T) => T;
 
-
-
 /** a − (1000 + spread)·onehot: the target logit pushed far below every other logit of its row. */
 function maskTarget(a: tf.Tensor2D, onehot: tf.Tensor2D): tf.Tensor2D {
   const spread = stopGradient(tf.sub(tf.max(a, 1, true), tf.min(a, 1, true)));
@@ -140,10 +138,14 @@ function checkTemperature(temperature: number): void {
 
 function checkShapes(student: tf.Tensor2D, teacher: tf.Tensor2D, labels: tf.Tensor1D): void {
   if (student.rank !== 2 || teacher.rank !== 2) {
-    throw new Error(`dkd loss: logits must be [batch, classes]; got student ${JSON.stringify(student.shape)}, teacher ${JSON.stringify(teacher.shape)}`);
+    throw new Error(
+      `dkd loss: logits must be [batch, classes]; got student ${JSON.stringify(student.shape)}, teacher ${JSON.stringify(teacher.shape)}`,
+    );
   }
   if (student.shape[0] !== teacher.shape[0] || student.shape[1] !== teacher.shape[1]) {
-    throw new Error(`dkd loss: student ${JSON.stringify(student.shape)} and teacher ${JSON.stringify(teacher.shape)} logits differ in shape`);
+    throw new Error(
+      `dkd loss: student ${JSON.stringify(student.shape)} and teacher ${JSON.stringify(teacher.shape)} logits differ in shape`,
+    );
   }
   if (labels.rank !== 1 || labels.shape[0] !== student.shape[0]) {
     throw new Error(`dkd loss: labels must be [${student.shape[0]}]; got ${JSON.stringify(labels.shape)}`);

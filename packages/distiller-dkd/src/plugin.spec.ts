@@ -100,7 +100,11 @@ describe('dkdPlugin manifest', () => {
 
   it('agrees with the package.json name, `kd` stub and version', () => {
     expect(packageJson.name).toBe('@kd/distiller-dkd');
-    expect(packageJson.kd).toEqual({ kind: dkdPlugin.manifest.kind, name: dkdPlugin.manifest.name, apiVersion: dkdPlugin.manifest.apiVersion });
+    expect(packageJson.kd).toEqual({
+      kind: dkdPlugin.manifest.kind,
+      name: dkdPlugin.manifest.name,
+      apiVersion: dkdPlugin.manifest.apiVersion,
+    });
     expect(packageJson.version).toBe(dkdPlugin.manifest.version);
   });
 });

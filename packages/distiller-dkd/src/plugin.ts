@@ -61,7 +61,8 @@ export const dkdOptionsSchema = {
       type: 'number',
       minimum: 0,
       default: DKD_LOSS_DEFAULTS.alpha,
-      description: 'Weight α of TCKD, the τ²-scaled KL between the binary target-vs-rest distributions. mdistiller default 1.0 (the paper used 0.5 on ImageNet).',
+      description:
+        'Weight α of TCKD, the τ²-scaled KL between the binary target-vs-rest distributions. mdistiller default 1.0 (the paper used 0.5 on ImageNet).',
     },
     beta: {
       type: 'number',
@@ -74,7 +75,8 @@ export const dkdOptionsSchema = {
       type: 'number',
       exclusiveMinimum: 0,
       default: DKD_LOSS_DEFAULTS.temperature,
-      description: 'Softmax temperature τ shared by teacher and student; both KL terms are multiplied by τ². CIFAR-100 default 4; ImageNet 1.',
+      description:
+        'Softmax temperature τ shared by teacher and student; both KL terms are multiplied by τ². CIFAR-100 default 4; ImageNet 1.',
     },
     ceWeight: {
       type: 'number',
@@ -101,7 +103,9 @@ export function dkdWarmupFactor(
   { unit = 'epoch', step = 0, stepsPerEpoch = 1 }: { unit?: DkdWarmupUnit; step?: number; stepsPerEpoch?: number } = {},
 ): number {
   if (!Number.isFinite(warmupEpochs) || warmupEpochs < 0 || (unit === 'epoch' && !Number.isInteger(warmupEpochs))) {
-    throw new RangeError(`dkd distiller: warmupEpochs must be ${unit === 'epoch' ? 'an integer' : 'a number'} ≥ 0 with warmupUnit "${unit}", got ${warmupEpochs}`);
+    throw new RangeError(
+      `dkd distiller: warmupEpochs must be ${unit === 'epoch' ? 'an integer' : 'a number'} ≥ 0 with warmupUnit "${unit}", got ${warmupEpochs}`,
+    );
   }
   if (!Number.isFinite(epoch) || epoch < 0) throw new RangeError(`dkd distiller: epoch must be a number ≥ 0, got ${epoch}`);
   if (warmupEpochs === 0) return 1;

@@ -139,52 +139,60 @@ describe('DML with Adam', () => {
     await tf.setBackend('cpu');
   });
 
-  it.each(['alternating', 'simultaneous'] as const)('%s: weights and logged terms match a float64 DML + Adam for 3 batches; each parameter’s step count is the batch count', async (update) => {
-    const rng = new Rng(5);
-    const draw = (rows: number, cols: number, scale: number) => Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * rng.normal()));
-    const ws = draw(D, K, 0.5);
-    const wp = draw(D, K, 0.5);
-    const student = linearNetwork(ws);
-    const peer = linearNetwork(wp);
-    const distiller = new DmlDistiller({ name: 'dml', klWeight: KL_WEIGHT, temperature: TAU, peer: {}, update });
-    await distiller.setup({ student, numClasses: K, rng, events: new RunEvents(), runDir: '.', createNetwork: async () => peer });
-    const params = [student, peer].flatMap((n) => n.trainableVariables());
-    const optimizer = new Optimizer({ type: 'adam', lr: LR }, params.map((variable, i) => ({ id: `p${i}`, variable, decay: true })));
-    const [s, p] = [refNet(ws), refNet(wp)];
-    const batches = 3;
-    for (let i = 0; i < batches; i++) {
-      const x = draw(B, D, 1);
-      const y = Array.from({ length: B }, (_, r) => (r + i) % K);
-      const logged = tf.tidy(() => {
-        const r: LossTerms = distiller.trainStep({
-          epoch: 0,
-          epochs: 1,
-          step: i,
-          globalStep: i,
-          stage: 'train',
-          x: tf.tensor4d(x.flat(), [B, 1, 1, D]),
-          labels: tf.tensor1d(y, 'int32'),
-          student,
-          numClasses: K,
-          optimizer,
+  it.each(['alternating', 'simultaneous'] as const)(
+    '%s: weights and logged terms match a float64 DML + Adam for 3 batches; each parameter’s step count is the batch count',
+    async (update) => {
+      const rng = new Rng(5);
+      const draw = (rows: number, cols: number, scale: number) =>
+        Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * rng.normal()));
+      const ws = draw(D, K, 0.5);
+      const wp = draw(D, K, 0.5);
+      const student = linearNetwork(ws);
+      const peer = linearNetwork(wp);
+      const distiller = new DmlDistiller({ name: 'dml', klWeight: KL_WEIGHT, temperature: TAU, peer: {}, update });
+      await distiller.setup({ student, numClasses: K, rng, events: new RunEvents(), runDir: '.', createNetwork: async () => peer });
+      const params = [student, peer].flatMap((n) => n.trainableVariables());
+      const optimizer = new Optimizer(
+        { type: 'adam', lr: LR },
+        params.map((variable, i) => ({ id: `p${i}`, variable, decay: true })),
+      );
+      const [s, p] = [refNet(ws), refNet(wp)];
+      const batches = 3;
+      for (let i = 0; i < batches; i++) {
+        const x = draw(B, D, 1);
+        const y = Array.from({ length: B }, (_, r) => (r + i) % K);
+        const logged = tf.tidy(() => {
+          const r: LossTerms = distiller.trainStep({
+            epoch: 0,
+            epochs: 1,
+            step: i,
+            globalStep: i,
+            stage: 'train',
+            x: tf.tensor4d(x.flat(), [B, 1, 1, D]),
+            labels: tf.tensor1d(y, 'int32'),
+            student,
+            numClasses: K,
+            optimizer,
+          });
+          return Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, v.dataSync()[0]!]));
         });
-        return Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, v.dataSync()[0]!]));
-      });
-      const want = refStep(s, p, x, y, update);
-      for (const k of Object.keys(want)) expect(Math.abs(logged[k]! - want[k]!), `batch ${i}: ${k}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[k]!)));
-      const check = (net: Network, ref: RefNet, who: string) => {
-        const [W, b] = net.trainableVariables();
-        const got = [...W!.dataSync(), ...b!.dataSync()];
-        const exp = [...ref.w.flat(), ...ref.b];
-        // An Adam step moves a weight by about lr; a wrong bias correction (step count 2 at the first update) by 0.74·lr.
-        exp.forEach((e, j) => expect(Math.abs(got[j]! - e), `batch ${i}: ${who} parameter ${j}`).toBeLessThan(1e-5));
-      };
-      check(student, s, 'student');
-      check(peer, p, 'peer');
-    }
-    for (const v of params) expect(optimizer.stepCount(v), v.name).toBe(batches);
-    optimizer.dispose();
-    distiller.dispose();
-    student.dispose();
-  });
+        const want = refStep(s, p, x, y, update);
+        for (const k of Object.keys(want))
+          expect(Math.abs(logged[k]! - want[k]!), `batch ${i}: ${k}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[k]!)));
+        const check = (net: Network, ref: RefNet, who: string) => {
+          const [W, b] = net.trainableVariables();
+          const got = [...W!.dataSync(), ...b!.dataSync()];
+          const exp = [...ref.w.flat(), ...ref.b];
+          // An Adam step moves a weight by about lr; a wrong bias correction (step count 2 at the first update) by 0.74·lr.
+          exp.forEach((e, j) => expect(Math.abs(got[j]! - e), `batch ${i}: ${who} parameter ${j}`).toBeLessThan(1e-5));
+        };
+        check(student, s, 'student');
+        check(peer, p, 'peer');
+      }
+      for (const v of params) expect(optimizer.stepCount(v), v.name).toBe(batches);
+      optimizer.dispose();
+      distiller.dispose();
+      student.dispose();
+    },
+  );
 });

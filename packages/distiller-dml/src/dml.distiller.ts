@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { keepingRunningStats, type Distiller, type DistillerEvaluation, type DistillerSetup, type LossTerms, type Metrics, type Network, type StepContext, type StepOptimizer, type TrainableModule } from '@kd/core';
+import {
+  keepingRunningStats,
+  type Distiller,
+  type DistillerEvaluation,
+  type DistillerSetup,
+  type LossTerms,
+  type Metrics,
+  type Network,
+  type StepContext,
+  type StepOptimizer,
+  type TrainableModule,
+} from '@kd/core';
 import { dmlLossTerms } from './dml.loss.js';
 import type { DmlOptions } from './dml.options.js';
 
@@ -12,7 +23,9 @@ export async function top1(network: Network, context: Pick<DistillerEvaluation, 
   let n = 0;
   for await (const batch of context.split.batches({ batchSize: context.batchSize, dropLast: false })) {
     try {
-      hits += tf.tidy(() => tf.sum(tf.equal(tf.argMax(network.apply(batch.x, { training: false }).logits, 1), tf.cast(batch.y, 'int32'))).dataSync()[0]!);
+      hits += tf.tidy(
+        () => tf.sum(tf.equal(tf.argMax(network.apply(batch.x, { training: false }).logits, 1), tf.cast(batch.y, 'int32'))).dataSync()[0]!,
+      );
       n += batch.y.shape[0];
     } finally {
       batch.x.dispose();

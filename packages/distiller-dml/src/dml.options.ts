@@ -9,7 +9,12 @@ export const dmlOptionsSchema = {
     'Deep mutual learning (Zhang et al. 2018): the student and a peer network train together from scratch; each minimises CE + klWeight·τ²·KL(other ‖ self) with the other’s prediction as a fixed target.',
   properties: {
     name: { const: 'dml', description: 'Selects the deep mutual learning (DML) distiller.' },
-    klWeight: { type: 'number', minimum: 0, default: 1, description: 'Weight of the mimicry term KL(p_other ‖ p_self) (paper and reference: 1).' },
+    klWeight: {
+      type: 'number',
+      minimum: 0,
+      default: 1,
+      description: 'Weight of the mimicry term KL(p_other ‖ p_self) (paper and reference: 1).',
+    },
     temperature: {
       type: 'number',
       exclusiveMinimum: 0,

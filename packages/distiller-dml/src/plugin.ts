@@ -16,7 +16,8 @@ import { dmlOptionsSchema, type DmlOptions } from './dml.options.js';
 export function validatePeerSpec(peer: Readonly<Record<string, unknown>>, context: FactoryContext): Record<string, unknown> {
   if (!Object.keys(peer).length) return {};
   const name = peer['name'];
-  if (typeof name !== 'string') throw new KdInputError(`/distiller/peer/name: expected a backbone name (string), got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string')
+    throw new KdInputError(`/distiller/peer/name: expected a backbone name (string), got ${JSON.stringify(name)}`);
   const plugin = PluginRegistry.fromContainer(context.container).find('backbone', name);
   if (!plugin)
     throw new KdInputError(

@@ -1,5 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, crossEntropy, featureName, probeFeatures, requireSpatialFeature, type Distiller, type DistillerSetup, type LossInputs, type LossTerms, type NetworkOutput, type StagePlan, type TrainableModule } from '@kd/core';
+import {
+  KdInputError,
+  crossEntropy,
+  featureName,
+  probeFeatures,
+  requireSpatialFeature,
+  type Distiller,
+  type DistillerSetup,
+  type LossInputs,
+  type LossTerms,
+  type NetworkOutput,
+  type StagePlan,
+  type TrainableModule,
+} from '@kd/core';
 import { fitnetLossTerms, hintLoss, logitKd } from './fitnet.loss.js';
 import type { FitnetOptions } from './fitnet.options.js';
 import { HintRegressor, regressorGeometry } from './regressor.js';
@@ -10,7 +23,10 @@ export const FITNET_DISTILL_STAGE = 'distill';
 
 function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
   const f = out.features[name];
-  if (!f || f.rank !== 4) throw new Error(`fitnet distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`);
+  if (!f || f.rank !== 4)
+    throw new Error(
+      `fitnet distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`,
+    );
   return f as tf.Tensor4D;
 }
 
@@ -41,11 +57,15 @@ export class FitnetDistiller implements Distiller {
     const tNames = teacher.stages.map((s) => s.name);
     const sStage = o.hintStage === 'auto' ? sNames[Math.floor((sNames.length - 1) / 2)] : o.hintStage;
     if (!sStage || !sNames.includes(sStage))
-      throw new KdInputError(`/distiller/hintStage: "${o.hintStage}" is not a stage of the student (${student.spec.name}); expected "auto" or one of ${sNames.join(', ')}`);
+      throw new KdInputError(
+        `/distiller/hintStage: "${o.hintStage}" is not a stage of the student (${student.spec.name}); expected "auto" or one of ${sNames.join(', ')}`,
+      );
     const tStage = o.teacherStage === 'auto' ? sStage : o.teacherStage;
     if (!tNames.includes(tStage)) {
       const auto = o.teacherStage === 'auto' ? ` ("auto" takes the student's hint stage name; set teacherStage)` : '';
-      throw new KdInputError(`/distiller/teacherStage: "${tStage}" is not a stage of the teacher (${teacher.spec.name}); expected one of ${tNames.join(', ')}${auto}`);
+      throw new KdInputError(
+        `/distiller/teacherStage: "${tStage}" is not a stage of the teacher (${teacher.spec.name}); expected one of ${tNames.join(', ')}${auto}`,
+      );
     }
     const s = featureName(sStage, o.feature);
     const t = featureName(tStage, o.feature);
@@ -76,7 +96,10 @@ export class FitnetDistiller implements Distiller {
     const teacher = inputs.teacher;
     if (o.hintEpochs > 0 && inputs.stage === FITNET_HINT_STAGE) {
       return tf.tidy(() => {
-        const hint = hintLoss(this.module!.apply(feature(inputs.student, this.tap!.student, 'student')), feature(teacher, this.tap!.teacher, 'teacher'));
+        const hint = hintLoss(
+          this.module!.apply(feature(inputs.student, this.tap!.student, 'student')),
+          feature(teacher, this.tap!.teacher, 'teacher'),
+        );
         return { total: tf.mul(hint, o.hintWeight) as tf.Scalar, terms: { hint } };
       });
     }
@@ -88,17 +111,18 @@ export class FitnetDistiller implements Distiller {
       const total = tf.tidy(() => tf.add(tf.mul(ce, o.ceWeight), tf.mul(kd, o.kdWeight)) as tf.Scalar);
       return { total, terms: { ce, kd } };
     }
-    const r = tf.tidy(() =>
-      fitnetLossTerms(
-        {
-          regressed: this.module!.apply(feature(inputs.student, this.tap!.student, 'student')),
-          teacherFeature: feature(teacher, this.tap!.teacher, 'teacher'),
-          studentLogits: inputs.student.logits,
-          teacherLogits: teacher.logits,
-          labels: inputs.labels,
-        },
-        o,
-      ) as unknown as Record<string, tf.Scalar>,
+    const r = tf.tidy(
+      () =>
+        fitnetLossTerms(
+          {
+            regressed: this.module!.apply(feature(inputs.student, this.tap!.student, 'student')),
+            teacherFeature: feature(teacher, this.tap!.teacher, 'teacher'),
+            studentLogits: inputs.student.logits,
+            teacherLogits: teacher.logits,
+            labels: inputs.labels,
+          },
+          o,
+        ) as unknown as Record<string, tf.Scalar>,
     );
     return { total: r['total']!, terms: { ce: r['ce']!, hint: r['hint']!, ...(r['kd'] ? { kd: r['kd'] } : {}) } };
   }

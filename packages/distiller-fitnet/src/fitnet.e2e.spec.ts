@@ -7,7 +7,8 @@ import { register as registerAccuracy } from '@kd/evaluator-accuracy';
 import { metricsLines, runConfig, runtimeWith, tempDir, tinyConfig } from '@kd/testing';
 import { register } from './index.js';
 
-const tinyRunConfig = (outDir: string, overrides: Record<string, unknown> = {}) => tinyConfig(outDir, overrides, { testLimit: 128, epochs: 2, seed: 3 });
+const tinyRunConfig = (outDir: string, overrides: Record<string, unknown> = {}) =>
+  tinyConfig(outDir, overrides, { testLimit: 128, epochs: 2, seed: 3 });
 
 /** End to end through KdRuntime: bundled Fashion-MNIST subset, a tiny cnn teacher trained first, then FitNet. */
 describe('fitnet trains end to end from a config', () => {
@@ -17,7 +18,14 @@ describe('fitnet trains end to end from a config', () => {
   const teacher = { backbone: teacherBackbone, weights: 'teacher' };
 
   beforeAll(async () => {
-    await runConfig(runtime, tinyRunConfig('teacher', { student: { backbone: teacherBackbone }, training: { ...(tinyRunConfig('').training as object), epochs: 1 } }), work);
+    await runConfig(
+      runtime,
+      tinyRunConfig('teacher', {
+        student: { backbone: teacherBackbone },
+        training: { ...(tinyRunConfig('').training as object), epochs: 1 },
+      }),
+      work,
+    );
   });
 
   it('single stage (mdistiller): logs ce and hint, lowers them, checkpoints the regressor, exports only the student', async () => {

@@ -44,7 +44,9 @@ const TOL = 1e-5;
 
 /** A regressor for the case's shapes with the fixture's parameters assigned. */
 function regressorFor(c: FixtureCase): HintRegressor {
-  const r = new HintRegressor(regressorGeometry(c.studentShape, c.teacherShape, c.options.kernelSize), new Rng(1), { relu: c.options.relu });
+  const r = new HintRegressor(regressorGeometry(c.studentShape, c.teacherShape, c.options.kernelSize), new Rng(1), {
+    relu: c.options.relu,
+  });
   tf.tidy(() => {
     r.kernel.assign(tf.tensor4d(c.params.kernel));
     r.bias.assign(tf.tensor1d(c.params.bias));
@@ -77,7 +79,13 @@ describe('fitnet-fixtures.json (PyTorch float64 with mdistiller’s ConvReg)', (
         expect(out.shape.slice(1)).toEqual(c.teacherShape);
         expect(relErr(out.dataSync(), c.expected.regressed.flat(3)), 'regressed').toBeLessThanOrEqual(TOL);
         const t = fitnetLossTerms(
-          { regressed: out, teacherFeature: tf.tensor4d(c.teacherFeature), studentLogits: tf.tensor2d(c.studentLogits), teacherLogits: tf.tensor2d(c.teacherLogits), labels: tf.tensor1d(c.labels, 'int32') },
+          {
+            regressed: out,
+            teacherFeature: tf.tensor4d(c.teacherFeature),
+            studentLogits: tf.tensor2d(c.studentLogits),
+            teacherLogits: tf.tensor2d(c.teacherLogits),
+            labels: tf.tensor1d(c.labels, 'int32'),
+          },
           c.options,
         );
         expect(relErr(t.hint.dataSync()[0]!, c.expected.hint), 'hint').toBeLessThanOrEqual(TOL);
@@ -96,12 +104,19 @@ describe('fitnet-fixtures.json (PyTorch float64 with mdistiller’s ConvReg)', (
         const { grads } = tf.variableGrads(
           () =>
             fitnetLossTerms(
-              { regressed: r.apply(fs as unknown as tf.Tensor4D), teacherFeature: tf.tensor4d(c.teacherFeature), studentLogits: zs as unknown as tf.Tensor2D, teacherLogits: tf.tensor2d(c.teacherLogits), labels: tf.tensor1d(c.labels, 'int32') },
+              {
+                regressed: r.apply(fs as unknown as tf.Tensor4D),
+                teacherFeature: tf.tensor4d(c.teacherFeature),
+                studentLogits: zs as unknown as tf.Tensor2D,
+                teacherLogits: tf.tensor2d(c.teacherLogits),
+                labels: tf.tensor1d(c.labels, 'int32'),
+              },
               c.options,
             ).total,
           [fs, zs, ...r.trainableVariables()],
         );
-        const check = (v: tf.Variable, expected: number[], what: string) => expect(relErr(grads[v.name]!.dataSync(), expected), what).toBeLessThanOrEqual(TOL);
+        const check = (v: tf.Variable, expected: number[], what: string) =>
+          expect(relErr(grads[v.name]!.dataSync(), expected), what).toBeLessThanOrEqual(TOL);
         check(fs, c.expected.gradStudentFeature.flat(3), 'student feature');
         check(zs, c.expected.gradStudentLogits.flat(), 'student logits');
         check(r.kernel, c.expected.gradKernel.flat(3), 'kernel');
@@ -127,7 +142,9 @@ describe('HintRegressor', () => {
     expect(regressorGeometry([14, 14, 4], [7, 7, 8])).toMatchObject({ mode: 'down2', kernelShape: [3, 3, 4, 8] });
     expect(regressorGeometry([7, 7, 4], [14, 14, 8])).toMatchObject({ mode: 'up2', kernelShape: [4, 4, 8, 4] });
     expect(regressorGeometry([7, 7, 4], [3, 3, 8])).toMatchObject({ mode: 'valid', kernelShape: [5, 5, 4, 8] });
-    expect(() => regressorGeometry([4, 4, 4], [7, 7, 8])).toThrow(/\/distiller: the student hint feature is \[4,4,4\] and the teacher's \[7,7,8\]/);
+    expect(() => regressorGeometry([4, 4, 4], [7, 7, 8])).toThrow(
+      /\/distiller: the student hint feature is \[4,4,4\] and the teacher's \[7,7,8\]/,
+    );
   });
 
   it('draws its weights from the Rng: PyTorch’s U(±1/√fan_in) bounds, reproducible, γ = 1, β = 0', () => {

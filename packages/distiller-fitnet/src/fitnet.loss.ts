@@ -22,7 +22,9 @@ function check(name: string, value: number, strict = false): void {
 /** F.mse_loss: the mean over every element of (r(F_S) − F_T)²; the teacher's feature is a constant. */
 export function hintLoss(regressed: tf.Tensor4D, teacherFeature: tf.Tensor4D): tf.Scalar {
   if (regressed.rank !== 4 || regressed.shape.join() !== teacherFeature.shape.join())
-    throw new Error(`fitnet loss: the regressed hint ${JSON.stringify(regressed.shape)} and the teacher feature ${JSON.stringify(teacherFeature.shape)} must have one shape`);
+    throw new Error(
+      `fitnet loss: the regressed hint ${JSON.stringify(regressed.shape)} and the teacher feature ${JSON.stringify(teacherFeature.shape)} must have one shape`,
+    );
   return tf.tidy(() => tf.mean(tf.squaredDifference(regressed, stopGradient(teacherFeature))) as tf.Scalar);
 }
 
@@ -30,7 +32,9 @@ export function hintLoss(regressed: tf.Tensor4D, teacherFeature: tf.Tensor4D): t
 export function logitKd(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, temperature: number): tf.Scalar {
   check('temperature', temperature, true);
   if (studentLogits.shape.join() !== teacherLogits.shape.join())
-    throw new Error(`fitnet loss: student and teacher logits must have one shape, got ${JSON.stringify(studentLogits.shape)} and ${JSON.stringify(teacherLogits.shape)}`);
+    throw new Error(
+      `fitnet loss: student and teacher logits must have one shape, got ${JSON.stringify(studentLogits.shape)} and ${JSON.stringify(teacherLogits.shape)}`,
+    );
   return tf.tidy(() => {
     const t = temperature;
     return tf.mul(tf.mean(klDivergence(tf.div(studentLogits, t), stopGradient(tf.div(teacherLogits, t)))), t * t) as tf.Scalar;

@@ -19,7 +19,12 @@ export const fitnetOptionsSchema = {
       default: FITNET_LOSS_DEFAULTS.hintWeight,
       description: 'Weight of the hint term MSE(r(F_S), F_T) (mean over every element). mdistiller CIFAR-100 FEAT_WEIGHT 100.',
     },
-    ceWeight: { type: 'number', minimum: 0, default: FITNET_LOSS_DEFAULTS.ceWeight, description: 'Weight of the cross-entropy with the hard labels. mdistiller 1.' },
+    ceWeight: {
+      type: 'number',
+      minimum: 0,
+      default: FITNET_LOSS_DEFAULTS.ceWeight,
+      description: 'Weight of the cross-entropy with the hard labels. mdistiller 1.',
+    },
     kdWeight: {
       type: 'number',
       minimum: 0,
@@ -27,7 +32,12 @@ export const fitnetOptionsSchema = {
       description:
         'Weight of Hinton’s logit term τ²·KL(softmax(z_T/τ) ‖ softmax(z_S/τ)). 0 (mdistiller’s FitNet) leaves it out. The paper’s second stage is KD: with hintEpochs > 0 use e.g. ceWeight 0.1, kdWeight 0.9.',
     },
-    temperature: { type: 'number', exclusiveMinimum: 0, default: FITNET_LOSS_DEFAULTS.temperature, description: 'Temperature τ of the logit term (used only when kdWeight > 0).' },
+    temperature: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: FITNET_LOSS_DEFAULTS.temperature,
+      description: 'Temperature τ of the logit term (used only when kdWeight > 0).',
+    },
     hintStage: {
       type: 'string',
       minLength: 1,
@@ -39,7 +49,8 @@ export const fitnetOptionsSchema = {
       type: 'string',
       minLength: 1,
       default: 'auto',
-      description: 'Teacher stage giving the hint. "auto": the teacher stage of the same name as the student’s hint stage (mdistiller uses the same index for both).',
+      description:
+        'Teacher stage giving the hint. "auto": the teacher stage of the same name as the student’s hint stage (mdistiller uses the same index for both).',
     },
     feature: {
       enum: ['output', 'preact'],
@@ -56,7 +67,8 @@ export const fitnetOptionsSchema = {
     relu: {
       type: 'boolean',
       default: true,
-      description: 'Apply a ReLU after the regressor’s BatchNorm (mdistiller’s ConvReg default use_relu=True; right for post-ReLU teacher features, turn off for "preact").',
+      description:
+        'Apply a ReLU after the regressor’s BatchNorm (mdistiller’s ConvReg default use_relu=True; right for post-ReLU teacher features, turn off for "preact").',
     },
     hintEpochs: {
       type: 'integer',

@@ -1,7 +1,15 @@
 export { fitnetPlugin, register } from './plugin.js';
 export { fitnetOptionsSchema, type FitnetOptions } from './fitnet.options.js';
 export { FitnetDistiller, FITNET_HINT_STAGE, FITNET_DISTILL_STAGE } from './fitnet.distiller.js';
-export { fitnetLossTerms, hintLoss, logitKd, FITNET_LOSS_DEFAULTS, type FitnetLossInputs, type FitnetLossOptions, type FitnetLossResult } from './fitnet.loss.js';
+export {
+  fitnetLossTerms,
+  hintLoss,
+  logitKd,
+  FITNET_LOSS_DEFAULTS,
+  type FitnetLossInputs,
+  type FitnetLossOptions,
+  type FitnetLossResult,
+} from './fitnet.loss.js';
 export {
   HintRegressor,
   regressorGeometry,

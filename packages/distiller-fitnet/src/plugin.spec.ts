@@ -25,7 +25,15 @@ function validated(options: Record<string, unknown>): FitnetOptions {
 }
 
 function setupOf(student: Network, teacher: Network, seed = 1) {
-  return { student, teacher, numClasses: 10, rng: new Rng(seed), createNetwork: () => Promise.reject(new Error('unused')), events: new RunEvents(), runDir: '.' };
+  return {
+    student,
+    teacher,
+    numClasses: 10,
+    rng: new Rng(seed),
+    createNetwork: () => Promise.reject(new Error('unused')),
+    events: new RunEvents(),
+    runDir: '.',
+  };
 }
 
 beforeAll(async () => {
@@ -35,7 +43,16 @@ beforeAll(async () => {
 
 describe('package exports and registration', () => {
   it('has named exports only', () => {
-    expectNamedExportsOnly(pkg, ['fitnetPlugin', 'fitnetOptionsSchema', 'fitnetLossTerms', 'hintLoss', 'HintRegressor', 'regressorGeometry', 'FitnetDistiller', 'register']);
+    expectNamedExportsOnly(pkg, [
+      'fitnetPlugin',
+      'fitnetOptionsSchema',
+      'fitnetLossTerms',
+      'hintLoss',
+      'HintRegressor',
+      'regressorGeometry',
+      'FitnetDistiller',
+      'register',
+    ]);
   });
 
   it('register(container) makes the plugin discoverable; the manifest agrees with package.json', () => {
@@ -55,16 +72,31 @@ describe('fitnetOptionsSchema', () => {
 
   it('applies mdistiller’s CIFAR-100 defaults', () => {
     expect(validated({})).toEqual({
-      name: 'fitnet', hintWeight: 100, ceWeight: 1, kdWeight: 0, temperature: 4, hintStage: 'auto', teacherStage: 'auto', feature: 'output', kernelSize: 1, relu: true, hintEpochs: 0,
+      name: 'fitnet',
+      hintWeight: 100,
+      ceWeight: 1,
+      kdWeight: 0,
+      temperature: 4,
+      hintStage: 'auto',
+      teacherStage: 'auto',
+      feature: 'output',
+      kernelSize: 1,
+      relu: true,
+      hintEpochs: 0,
     });
   });
 
-  it.each([[{ name: 'at' }], [{ name: 'fitnet', hintWeight: -1 }], [{ name: 'fitnet', kernelSize: 5 }], [{ name: 'fitnet', hintEpochs: 1.5 }], [{ name: 'fitnet', hintStage: '' }], [{ name: 'fitnet', relu: 'yes' }], [{ name: 'fitnet', hint_layer: 2 }]])(
-    'rejects %j',
-    (config) => {
-      expect(strictAjv().compile(fitnetOptionsSchema)(config)).toBe(false);
-    },
-  );
+  it.each([
+    [{ name: 'at' }],
+    [{ name: 'fitnet', hintWeight: -1 }],
+    [{ name: 'fitnet', kernelSize: 5 }],
+    [{ name: 'fitnet', hintEpochs: 1.5 }],
+    [{ name: 'fitnet', hintStage: '' }],
+    [{ name: 'fitnet', relu: 'yes' }],
+    [{ name: 'fitnet', hint_layer: 2 }],
+  ])('rejects %j', (config) => {
+    expect(strictAjv().compile(fitnetOptionsSchema)(config)).toBe(false);
+  });
 });
 
 describe('FitnetDistiller on real backbones', () => {
@@ -111,12 +143,21 @@ describe('FitnetDistiller on real backbones', () => {
   });
 
   it('names the option, the value and what was expected on bad stages', () => {
-    const bad = (o: Record<string, unknown>, t = teacher) => () => new FitnetDistiller(validated(o)).setup(setupOf(student, t));
+    const bad =
+      (o: Record<string, unknown>, t = teacher) =>
+      () =>
+        new FitnetDistiller(validated(o)).setup(setupOf(student, t));
     expect(bad({ hintStage: 'stage9' })).toThrow(KdInputError);
-    expect(bad({ hintStage: 'stage9' })).toThrow('/distiller/hintStage: "stage9" is not a stage of the student (cnn); expected "auto" or one of stage1, stage2, stage3');
-    expect(bad({ hintStage: 'stage3' })).toThrow(/\/distiller\/teacherStage: "stage3" is not a stage of the teacher .*"auto" takes the student's hint stage name/);
+    expect(bad({ hintStage: 'stage9' })).toThrow(
+      '/distiller/hintStage: "stage9" is not a stage of the student (cnn); expected "auto" or one of stage1, stage2, stage3',
+    );
+    expect(bad({ hintStage: 'stage3' })).toThrow(
+      /\/distiller\/teacherStage: "stage3" is not a stage of the teacher .*"auto" takes the student's hint stage name/,
+    );
     // 3×3 student map onto a 14×14 teacher map: no regressor geometry
-    expect(bad({ hintStage: 'stage3', teacherStage: 'stage1' }, deep)).toThrow(/\/distiller\/hintStage: the student hint feature is \[3,3,8\] and the teacher's \[14,14,6\]/);
+    expect(bad({ hintStage: 'stage3', teacherStage: 'stage1' }, deep)).toThrow(
+      /\/distiller\/hintStage: the student hint feature is \[3,3,8\] and the teacher's \[14,14,6\]/,
+    );
   });
 
   it('gives gradient to the student and the regressor, none to the teacher; no tensors leak', () => {

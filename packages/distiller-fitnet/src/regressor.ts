@@ -24,7 +24,12 @@ export interface RegressorGeometry {
 }
 
 /** The regressor's geometry for feature shapes [H, W, C] (no batch); `kernelSize` applies to the `same` case. */
-export function regressorGeometry(student: readonly number[], teacher: readonly number[], kernelSize = 1, pointer = '/distiller'): RegressorGeometry {
+export function regressorGeometry(
+  student: readonly number[],
+  teacher: readonly number[],
+  kernelSize = 1,
+  pointer = '/distiller',
+): RegressorGeometry {
   const [hs, ws, cs] = student as [number, number, number];
   const [ht, wt, ct] = teacher as [number, number, number];
   const out = [ht, wt, ct] as const;
@@ -75,7 +80,8 @@ export class HintRegressor implements TrainableModule {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const { mode, kernelShape, outputShape } = this.geometry;
     const expectedC = mode === 'up2' ? kernelShape[3] : kernelShape[2];
-    if (x.rank !== 4 || x.shape[3] !== expectedC) throw new Error(`fitnet regressor: expected an NHWC hint with ${expectedC} channels, got ${JSON.stringify(x.shape)}`);
+    if (x.rank !== 4 || x.shape[3] !== expectedC)
+      throw new Error(`fitnet regressor: expected an NHWC hint with ${expectedC} channels, got ${JSON.stringify(x.shape)}`);
     return tf.tidy(() => {
       const k = this.kernel as unknown as tf.Tensor4D;
       let y: tf.Tensor4D;
@@ -87,11 +93,19 @@ export class HintRegressor implements TrainableModule {
       } else {
         // explicit symmetric padding as PyTorch's; tfjs 'same' at stride 2 would pad the bottom/right only
         const p = mode === 'down2' ? 1 : Math.floor(kernelShape[0] / 2);
-        y = tf.conv2d(x, k, mode === 'down2' ? 2 : 1, [[0, 0], [p, p], [p, p], [0, 0]]);
+        y = tf.conv2d(x, k, mode === 'down2' ? 2 : 1, [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ]);
       }
       y = tf.add(y, this.bias) as tf.Tensor4D;
       const { mean, variance } = tf.moments(y, [0, 1, 2]);
-      const normalized = tf.add(tf.mul(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, REGRESSOR_BN_EPSILON))), this.gamma), this.beta) as tf.Tensor4D;
+      const normalized = tf.add(
+        tf.mul(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, REGRESSOR_BN_EPSILON))), this.gamma),
+        this.beta,
+      ) as tf.Tensor4D;
       return this.relu ? tf.relu(normalized) : normalized;
     });
   }

@@ -78,7 +78,8 @@ export class ConvCoder {
   }
 
   private batchNorm(z: tf.Tensor4D, l: ConvBn, training: boolean): tf.Tensor4D {
-    if (!training) return tf.batchNorm4d(z, l.mean as tf.Tensor1D, l.variance as tf.Tensor1D, l.beta as tf.Tensor1D, l.gamma as tf.Tensor1D, BN_EPSILON);
+    if (!training)
+      return tf.batchNorm4d(z, l.mean as tf.Tensor1D, l.variance as tf.Tensor1D, l.beta as tf.Tensor1D, l.gamma as tf.Tensor1D, BN_EPSILON);
     const { mean, variance } = tf.moments(z, [0, 1, 2]) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
     const n = z.shape[0] * z.shape[1] * z.shape[2];
     const unbiased: tf.Tensor1D = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint, stableStringify, writeFileAtomic, type Network, type TrainableModule } from '@kd/core';
+import {
+  latestCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  stableStringify,
+  writeFileAtomic,
+  type Network,
+  type TrainableModule,
+} from '@kd/core';
 
 /** File beside the cached module that says what it was trained from (for people, not read back). */
 export const FACTOR_CACHE_META = 'meta.json';
@@ -19,7 +27,10 @@ export function networkStateHash(network: Network): string {
 
 /** Cache key of a trained teacher auto-encoder: the teacher's state hash plus everything that shaped the training. */
 export function factorCacheKey(teacherHash: string, parts: Readonly<Record<string, unknown>>): string {
-  return createHash('sha256').update(stableStringify({ teacher: teacherHash, ...parts })).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(stableStringify({ teacher: teacherHash, ...parts }))
+    .digest('hex')
+    .slice(0, 24);
 }
 
 /**

@@ -43,7 +43,9 @@ describe('factor losses against PyTorch', () => {
 
   it('refuses factors of different shapes', () => {
     tf.tidy(() => {
-      expect(() => factorTransferLoss(tf.zeros([2, 3, 3, 4]), tf.zeros([2, 3, 3, 2]))).toThrow(/same shape.*\[2, 3, 3, 4\].*\[2, 3, 3, 2\]/);
+      expect(() => factorTransferLoss(tf.zeros([2, 3, 3, 4]), tf.zeros([2, 3, 3, 2]))).toThrow(
+        /same shape.*\[2, 3, 3, 4\].*\[2, 3, 3, 2\]/,
+      );
     });
   });
 });
@@ -54,9 +56,11 @@ describe('ConvCoder against PyTorch Coder', () => {
     const coder = new ConvCoder({ inChannels: c.in, outChannels: c.out, leakySlope: c.slope }, new Rng(1));
     const vars = new Map(coder.stateVariables('').map((v) => [v.name, v.variable]));
     tf.tidy(() => {
-    c.kernels.forEach((k: number[], i: number) => vars.get(`conv${i + 1}/kernel`)!.assign(tf.tensor(k, vars.get(`conv${i + 1}/kernel`)!.shape)));
-    c.gammas.forEach((g: number[], i: number) => vars.get(`bn${i + 1}/gamma`)!.assign(tf.tensor1d(g)));
-    c.betas.forEach((b: number[], i: number) => vars.get(`bn${i + 1}/beta`)!.assign(tf.tensor1d(b)));
+      c.kernels.forEach((k: number[], i: number) =>
+        vars.get(`conv${i + 1}/kernel`)!.assign(tf.tensor(k, vars.get(`conv${i + 1}/kernel`)!.shape)),
+      );
+      c.gammas.forEach((g: number[], i: number) => vars.get(`bn${i + 1}/gamma`)!.assign(tf.tensor1d(g)));
+      c.betas.forEach((b: number[], i: number) => vars.get(`bn${i + 1}/beta`)!.assign(tf.tensor1d(b)));
     });
     return coder;
   }
@@ -81,10 +85,13 @@ describe('ConvCoder against PyTorch Coder', () => {
     tf.tidy(() => {
       const x = tf.tensor4d(c.x, c.xShape);
       const kernels = fresh.stateVariables('').filter((v) => v.name.endsWith('kernel'));
-      const { grads } = tf.variableGrads(() => {
-        const y = fresh.apply(x, true);
-        return tf.sum(tf.mul(y, tf.reshape(tf.linspace(-1, 1, y.size), y.shape)));
-      }, kernels.map((k) => k.variable));
+      const { grads } = tf.variableGrads(
+        () => {
+          const y = fresh.apply(x, true);
+          return tf.sum(tf.mul(y, tf.reshape(tf.linspace(-1, 1, y.size), y.shape)));
+        },
+        kernels.map((k) => k.variable),
+      );
       kernels.forEach((k, i) => close(grads[k.variable.name]!.dataSync(), c.kernelGrads[i], 1e-3));
     });
     expect(tf.memory().numTensors).toBe(before + 15);

@@ -17,8 +17,15 @@ export function resolveFeatureTap(network: Network, option: string, pointer: str
   const shapes = probeFeatures(network);
   const shape = shapes[name];
   if (!shape)
-    throw new KdInputError(`${pointer}: ${JSON.stringify(option)} is not a feature of the ${network.spec.name} network; expected "last" or one of ${Object.keys(shapes).map((k) => JSON.stringify(k)).join(', ')}`);
-  if (shape.length !== 3) throw new KdInputError(`${pointer}: feature ${JSON.stringify(name)} has shape [${shape.join(', ')}]; expected an NHWC feature map`);
+    throw new KdInputError(
+      `${pointer}: ${JSON.stringify(option)} is not a feature of the ${network.spec.name} network; expected "last" or one of ${Object.keys(
+        shapes,
+      )
+        .map((k) => JSON.stringify(k))
+        .join(', ')}`,
+    );
+  if (shape.length !== 3)
+    throw new KdInputError(`${pointer}: feature ${JSON.stringify(name)} has shape [${shape.join(', ')}]; expected an NHWC feature map`);
   return { name, shape: shape as [number, number, number] };
 }
 

@@ -49,7 +49,11 @@ export class FtDistiller implements Distiller {
   ) {}
 
   setup(setup: DistillerSetup): void {
-    this.factors = new TeacherFactors(this.options, { ...this.context, distiller: 'ft', moduleName: FT_PARAPHRASER_MODULE, stageName: FT_STAGES.paraphraser }, setup);
+    this.factors = new TeacherFactors(
+      this.options,
+      { ...this.context, distiller: 'ft', moduleName: FT_PARAPHRASER_MODULE, stageName: FT_STAGES.paraphraser },
+      setup,
+    );
     this.studentTap = resolveFeatureTap(setup.student, this.options.studentFeature, '/distiller/studentFeature');
     checkSpatialMatch(this.studentTap, this.factors.teacherTap, 'ft');
     this.translator = new EncoderModule(

@@ -14,7 +14,8 @@ export const ftOptionsSchema = {
       type: 'number',
       minimum: 0,
       default: 500,
-      description: 'Weight β of the factor-transfer loss (IE-KD repository’s FT: 500; RepDistiller: 200; the FT paper: 10³ with a sum-reduced form).',
+      description:
+        'Weight β of the factor-transfer loss (IE-KD repository’s FT: 500; RepDistiller: 200; the FT paper: 10³ with a sum-reduced form).',
     },
     p: { enum: [1, 2], default: 1, description: 'Distance exponent: 1 (the paper’s L1, reference default) or 2.' },
     ceWeight: { type: 'number', minimum: 0, default: 1, description: 'Weight of the cross-entropy with the hard labels.' },

@@ -8,7 +8,10 @@ export function runConfigOf(context: FactoryContext): Readonly<Record<string, un
   return context.container.isRegistered(RUN_CONFIG, true) ? context.container.resolve(RUN_CONFIG) : undefined;
 }
 
-export function createFtDistiller(options: FtOptions, context: Pick<FactoryContext, 'baseDir'> & { runConfig?: Readonly<Record<string, unknown>> | undefined }): FtDistiller {
+export function createFtDistiller(
+  options: FtOptions,
+  context: Pick<FactoryContext, 'baseDir'> & { runConfig?: Readonly<Record<string, unknown>> | undefined },
+): FtDistiller {
   return new FtDistiller(options, { baseDir: context.baseDir, runConfig: context.runConfig });
 }
 

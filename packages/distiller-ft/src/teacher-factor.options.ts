@@ -37,7 +37,8 @@ export const teacherFactorSchemaProperties = {
     type: 'integer',
     minimum: 0,
     default: 0,
-    description: 'Channels k of the compact factors. 0: round(factorRate · teacher channels) (the reference: 64→32 for CIFAR ResNets, 640→32 for WRN-28-10).',
+    description:
+      'Channels k of the compact factors. 0: round(factorRate · teacher channels) (the reference: 64→32 for CIFAR ResNets, 640→32 for WRN-28-10).',
   },
   factorRate: {
     type: 'number',
@@ -54,13 +55,15 @@ export const teacherFactorSchemaProperties = {
   reconstructionNorm: {
     enum: [1, 2],
     default: 1,
-    description: 'Reconstruction loss of the auto-encoder stage: 1 = mean absolute error (the reference code’s RecLoss(norm=1)), 2 = mean squared error (the paper’s ‖f − R(f)‖²).',
+    description:
+      'Reconstruction loss of the auto-encoder stage: 1 = mean absolute error (the reference code’s RecLoss(norm=1)), 2 = mean squared error (the paper’s ‖f − R(f)‖²).',
   },
   autoEncoderEpochs: {
     type: 'integer',
     minimum: 0,
     default: 30,
-    description: 'Epochs of the first stage, which trains the teacher auto-encoder alone (reference: 30). Skipped when a cached auto-encoder matches.',
+    description:
+      'Epochs of the first stage, which trains the teacher auto-encoder alone (reference: 30). Skipped when a cached auto-encoder matches.',
   },
   autoEncoderOptimizer: optimizerOverride(
     'Overrides of training.optimizer for the auto-encoder stage (reference: {"type":"sgd","lr":0.1,"momentum":0.9,"nesterov":true,"weightDecay":5e-4}, constant lr). {} uses the run’s optimiser.',
@@ -75,7 +78,8 @@ export const teacherFactorSchemaProperties = {
   cacheDir: {
     type: 'string',
     default: '',
-    description: 'Directory of the auto-encoder cache, relative to the config file. "": $KD_CACHE_DIR/teacher-factor when KD_CACHE_DIR is set (shared across runs), else the run directory’s cache/teacher-factor.',
+    description:
+      'Directory of the auto-encoder cache, relative to the config file. "": $KD_CACHE_DIR/teacher-factor when KD_CACHE_DIR is set (shared across runs), else the run directory’s cache/teacher-factor.',
   },
 } as const;
 

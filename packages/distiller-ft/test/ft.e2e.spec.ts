@@ -31,7 +31,8 @@ describe('ft trains end to end from a config', () => {
     expect(lines[1]!.loss['reconstruction']).toBeLessThan(lines[0]!.loss['reconstruction']!);
     expect(lines[5]!.loss['total']).toBeLessThan(lines[2]!.loss['total']!);
     expect(lines[5]!.metrics['student.top1']).toBeGreaterThan(0.2);
-    for (const stage of ['teacher-ae', 'student']) expect(new Set(lines.filter((l) => l.stage === stage).map((l) => l.memory.numTensors)).size).toBe(1);
+    for (const stage of ['teacher-ae', 'student'])
+      expect(new Set(lines.filter((l) => l.stage === stage).map((l) => l.memory.numTensors)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
 
     // Nothing is written beside the run directory: the cache is where KD_CACHE_DIR says.
@@ -61,8 +62,13 @@ describe('ft trains end to end from a config', () => {
     const file = writeConfig(
       work,
       'ft-bad.json',
-      tinyConfig('ft-bad', { teacher: { backbone: TEACHER_BACKBONE, weights: teacher }, distiller: { name: 'ft', teacherFeature: 'stage9' } }),
+      tinyConfig('ft-bad', {
+        teacher: { backbone: TEACHER_BACKBONE, weights: teacher },
+        distiller: { name: 'ft', teacherFeature: 'stage9' },
+      }),
     );
-    await expect(sourceRuntime().run(file)).rejects.toThrow(/\/distiller\/teacherFeature: "stage9" is not a feature of the cnn network; expected "last" or one of .*"stage2"/);
+    await expect(sourceRuntime().run(file)).rejects.toThrow(
+      /\/distiller\/teacherFeature: "stage9" is not a feature of the cnn network; expected "last" or one of .*"stage2"/,
+    );
   });
 });

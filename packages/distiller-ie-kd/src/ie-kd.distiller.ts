@@ -67,18 +67,32 @@ export class IeKdDistiller implements Distiller {
 
   setup(setup: DistillerSetup): void {
     const o = this.options;
-    this.factors = new TeacherFactors(o, { ...this.context, distiller: 'ie-kd', moduleName: IE_KD_MODULES.teacherEncoder, stageName: IE_KD_STAGES.teacherEncoder }, setup);
+    this.factors = new TeacherFactors(
+      o,
+      { ...this.context, distiller: 'ie-kd', moduleName: IE_KD_MODULES.teacherEncoder, stageName: IE_KD_STAGES.teacherEncoder },
+      setup,
+    );
     this.studentTap = resolveFeatureTap(setup.student, o.studentFeature, '/distiller/studentFeature');
     checkSpatialMatch(this.studentTap, this.factors.teacherTap, 'ie-kd');
     const channels = this.studentTap.shape[2];
     if (o.split !== 'none' && channels < 2)
-      throw new KdInputError(`/distiller/studentFeature: "${this.studentTap.name}" has ${channels} channel; splitting needs at least 2 (or split "none")`);
+      throw new KdInputError(
+        `/distiller/studentFeature: "${this.studentTap.name}" has ${channels} channel; splitting needs at least 2 (or split "none")`,
+      );
     const k = this.factors.factorChannels;
     const inhChannels = o.split === 'none' ? channels : Math.ceil(channels / 2);
     // Encoders before the split's draw: with split "none" the inheritance encoder starts as FT's translator would.
-    this.inheritance = new EncoderModule(IE_KD_MODULES.inheritance, { inChannels: inhChannels, outChannels: k, leakySlope: o.leakySlope }, setup.rng);
+    this.inheritance = new EncoderModule(
+      IE_KD_MODULES.inheritance,
+      { inChannels: inhChannels, outChannels: k, leakySlope: o.leakySlope },
+      setup.rng,
+    );
     if (o.split !== 'none')
-      this.exploration = new EncoderModule(IE_KD_MODULES.exploration, { inChannels: channels - inhChannels, outChannels: k, leakySlope: o.leakySlope }, setup.rng);
+      this.exploration = new EncoderModule(
+        IE_KD_MODULES.exploration,
+        { inChannels: channels - inhChannels, outChannels: k, leakySlope: o.leakySlope },
+        setup.rng,
+      );
     this.splitter = new ChannelSplitter(o.split, channels, setup.rng);
   }
 
@@ -170,7 +184,11 @@ export class IeKdDistiller implements Distiller {
         }
       }
       if (seen < 2) return {};
-      const joined = tf.tidy(() => ({ t: tf.concat(parts.t, 0), inh: tf.concat(parts.inh, 0), ...(parts.exp.length ? { exp: tf.concat(parts.exp, 0) } : {}) }));
+      const joined = tf.tidy(() => ({
+        t: tf.concat(parts.t, 0),
+        inh: tf.concat(parts.inh, 0),
+        ...(parts.exp.length ? { exp: tf.concat(parts.exp, 0) } : {}),
+      }));
       try {
         const out: Record<string, number> = { [IE_KD_METRICS.inheritance]: linearCka(joined.inh, joined.t) };
         if (joined.exp) out[IE_KD_METRICS.exploration] = linearCka(joined.exp, joined.t);

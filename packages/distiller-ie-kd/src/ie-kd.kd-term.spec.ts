@@ -39,25 +39,60 @@ describe('IE-KD with kdWeight > 0: a student-stage training step', () => {
     const shape = { numClasses: 5, inputShape: [8, 8, 1] as [number, number, number] };
     const student = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [4, 8] }, 'iekd-kd-s', shape);
     const teacher = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [8, 16] }, 'iekd-kd-t', shape);
-    const o = { split: 'natural', inheritanceWeight: 10, explorationWeight: 5, kdWeight: KD_WEIGHT, temperature: TAU, cache: false, teacherFeature: 'stage2', studentFeature: 'stage2' } as const;
+    const o = {
+      split: 'natural',
+      inheritanceWeight: 10,
+      explorationWeight: 5,
+      kdWeight: KD_WEIGHT,
+      temperature: TAU,
+      cache: false,
+      teacherFeature: 'stage2',
+      studentFeature: 'stage2',
+    } as const;
     const distiller = createIeKdDistiller(validated(o), { baseDir: '.' }) as IeKdDistiller;
-    distiller.setup({ student, teacher, numClasses: 5, rng: new Rng(2), events: new RunEvents(), runDir: '.', createNetwork: async () => Promise.reject(new Error('unused')) });
+    distiller.setup({
+      student,
+      teacher,
+      numClasses: 5,
+      rng: new Rng(2),
+      events: new RunEvents(),
+      runDir: '.',
+      createNetwork: async () => Promise.reject(new Error('unused')),
+    });
     // What the student stage trains (its plan): the student and both split encoders.
     const trains = new Set(distiller.stages()[1]!.trains);
     const modules = [student, ...distiller.extraModules().filter((m) => trains.has(m.name))];
     expect(modules.slice(1).map((m) => m.name)).toEqual(['ie-kd.inheritance', 'ie-kd.exploration']);
     const vars = modules.flatMap((m) => m.trainableVariables());
-    const optimizer = new Optimizer({ type: 'sgd', lr: LR }, vars.map((variable, i) => ({ id: `p${i}`, variable, decay: true })));
+    const optimizer = new Optimizer(
+      { type: 'sgd', lr: LR },
+      vars.map((variable, i) => ({ id: `p${i}`, variable, decay: true })),
+    );
     const x = tf.randomNormal([B, 8, 8, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
     const labels = tf.tensor1d(LABELS, 'int32');
 
     // Logits before the step (training-mode batch statistics, as the step's own forward pass).
-    const [zs, zt] = tf.tidy(() => [student.apply(x, { training: true }).logits.arraySync(), teacher.apply(x, { training: false }).logits.arraySync()]);
+    const [zs, zt] = tf.tidy(() => [
+      student.apply(x, { training: true }).logits.arraySync(),
+      teacher.apply(x, { training: false }).logits.arraySync(),
+    ]);
     const bias = vars.find((v) => v.name.includes('classifier') && v.name.includes('bias'))!;
     const biasBefore = Array.from(bias.dataSync());
 
     const logged = tf.tidy(() => {
-      const r = distiller.trainStep({ epoch: 0, epochs: 1, step: 0, globalStep: 0, stage: IE_KD_STAGES.student, x, labels, student, teacher, numClasses: 5, optimizer });
+      const r = distiller.trainStep({
+        epoch: 0,
+        epochs: 1,
+        step: 0,
+        globalStep: 0,
+        stage: IE_KD_STAGES.student,
+        x,
+        labels,
+        student,
+        teacher,
+        numClasses: 5,
+        optimizer,
+      });
       return Object.fromEntries([...Object.entries(r.terms), ['total', r.total] as const].map(([k, v]) => [k, v.dataSync()[0]!]));
     });
     expect(Object.keys(logged).sort()).toEqual(['ce', 'exploration', 'inheritance', 'kd', 'total']);

@@ -62,7 +62,9 @@ describe('IE-KD losses against PyTorch', () => {
     tf.tidy(() => {
       const t = tf.tensor4d(fx.teacher, fx.shape);
       expect(explorationLoss(t, t, 'distance').dataSync()[0]).toBeCloseTo(0, 6);
-      expect(explorationLoss(tf.neg(t), t, 'distance').dataSync()[0]).toBeLessThan(explorationLoss(tf.tensor4d(fx.exploration, fx.shape), t).dataSync()[0]!);
+      expect(explorationLoss(tf.neg(t), t, 'distance').dataSync()[0]).toBeLessThan(
+        explorationLoss(tf.tensor4d(fx.exploration, fx.shape), t).dataSync()[0]!,
+      );
     });
   });
 });

@@ -20,5 +20,7 @@ export function explorationLoss(exploration: tf.Tensor, teacher: tf.Tensor, kind
 
 /** τ²·mean_b KL(softmax(z_T/τ) ‖ softmax(z_S/τ)), the optional KD part of the goal loss. */
 export function kdTerm(student: tf.Tensor2D, teacher: tf.Tensor2D, temperature: number): tf.Scalar {
-  return tf.tidy(() => tf.mul(tf.mean(klDivergence(tf.div(student, temperature), tf.div(teacher, temperature))), temperature * temperature));
+  return tf.tidy(() =>
+    tf.mul(tf.mean(klDivergence(tf.div(student, temperature), tf.div(teacher, temperature))), temperature * temperature),
+  );
 }

@@ -26,7 +26,8 @@ export const ieKdOptionsSchema = {
       type: 'number',
       minimum: 0,
       default: 500,
-      description: 'λ_inh. Not fixed by a trustworthy reference config; 500 matches the FT weight of the same repository for this exact distance.',
+      description:
+        'λ_inh. Not fixed by a trustworthy reference config; 500 matches the FT weight of the same repository for this exact distance.',
     },
     explorationWeight: {
       type: 'number',
@@ -40,13 +41,18 @@ export const ieKdOptionsSchema = {
       description:
         '"distance": L_exp = −mean|n(F_exp) − n(F_T)|^p (the reference’s NormLoss(negative=True); it decreases below 0 as F_exp moves away); "cosine": L_exp = mean_b |cos(F_exp, F_T)| (CosLoss, orthogonality).',
     },
-    p: { enum: [1, 2], default: 1, description: 'Distance exponent of the inheritance and distance-exploration losses: 1 (paper, reference) or 2.' },
+    p: {
+      enum: [1, 2],
+      default: 1,
+      description: 'Distance exponent of the inheritance and distance-exploration losses: 1 (paper, reference) or 2.',
+    },
     ceWeight: { type: 'number', minimum: 0, default: 1, description: 'Weight of the cross-entropy with the hard labels (the goal loss).' },
     kdWeight: {
       type: 'number',
       minimum: 0,
       default: 0,
-      description: 'Weight of a τ²·KL(teacher ‖ student) term added to the goal loss (IE-KD combined with KD). 0: CE only, as the reference IE_KD processor.',
+      description:
+        'Weight of a τ²·KL(teacher ‖ student) term added to the goal loss (IE-KD combined with KD). 0: CE only, as the reference IE_KD processor.',
     },
     temperature: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'Temperature τ of the optional KD term.' },
     ckaSamples: {
@@ -56,7 +62,12 @@ export const ieKdOptionsSchema = {
       description:
         'Test images used for the linear-CKA report at each evaluated epoch of the student stage (metrics ie-kd.cka.inheritance and ie-kd.cka.exploration: CKA of each part’s factors with the teacher’s). 0 disables it.',
     },
-    klWeight: { type: 'number', minimum: 0, default: 1, description: 'Mutual mode: weight of the DML term τ²·KL(p_other ‖ p_self) (temperature τ).' },
+    klWeight: {
+      type: 'number',
+      minimum: 0,
+      default: 1,
+      description: 'Mutual mode: weight of the DML term τ²·KL(p_other ‖ p_self) (temperature τ).',
+    },
     reconstructionWeight: {
       type: 'number',
       minimum: 0,

@@ -17,7 +17,15 @@ import {
   type StepContext,
   type TrainableModule,
 } from '@kd/core';
-import { AutoEncoderModule, EncoderModule, checkSpatialMatch, reconstructionLoss, resolveFeatureTap, tapped, type FeatureTap } from '@kd/distiller-ft';
+import {
+  AutoEncoderModule,
+  EncoderModule,
+  checkSpatialMatch,
+  reconstructionLoss,
+  resolveFeatureTap,
+  tapped,
+  type FeatureTap,
+} from '@kd/distiller-ft';
 import { ChannelSplitter } from './channel-split.js';
 import { explorationLoss, inheritanceLoss } from './ie-kd.loss.js';
 import type { IeKdOptions } from './ie-kd.options.js';
@@ -42,7 +50,10 @@ interface Side {
 
 function buildSide(prefix: string, network: Network, tap: FeatureTap, k: number, o: IeKdOptions, rng: Rng): Side {
   const c = tap.shape[2];
-  if (c < 2) throw new KdInputError(`/distiller/studentFeature: "${tap.name}" of ${network.name} has ${c} channel; the mutual form splits it and needs at least 2`);
+  if (c < 2)
+    throw new KdInputError(
+      `/distiller/studentFeature: "${tap.name}" of ${network.name} has ${c} channel; the mutual form splits it and needs at least 2`,
+    );
   const coder = (inChannels: number) => ({ inChannels, outChannels: k, leakySlope: o.leakySlope });
   const autoEncoder = new AutoEncoderModule(`${prefix}ae`, coder(c), rng);
   const inheritance = new EncoderModule(`${prefix}inheritance`, coder(Math.ceil(c / 2)), rng);
@@ -63,12 +74,15 @@ export class MutualIeKdDistiller implements Distiller {
   private peer: Side | undefined;
 
   constructor(readonly options: IeKdOptions) {
-    if (options.split === 'none') throw new KdInputError('/distiller/split: the mutual form needs a split ("natural" or "random"), got "none"');
+    if (options.split === 'none')
+      throw new KdInputError('/distiller/split: the mutual form needs a split ("natural" or "random"), got "none"');
   }
 
   async setup(setup: DistillerSetup): Promise<void> {
     const o = this.options;
-    const spec = Object.keys(o.peer).length ? (o.peer as { name: string } & Record<string, unknown>) : { ...setup.student.spec.options, name: setup.student.spec.name };
+    const spec = Object.keys(o.peer).length
+      ? (o.peer as { name: string } & Record<string, unknown>)
+      : { ...setup.student.spec.options, name: setup.student.spec.name };
     const peer = await setup.createNetwork(spec, MUTUAL_PEER_SCOPE);
     const sTap = resolveFeatureTap(setup.student, o.studentFeature, '/distiller/studentFeature');
     const pTap = resolveFeatureTap(peer, o.teacherFeature === 'last' ? o.studentFeature : o.teacherFeature, '/distiller/teacherFeature');

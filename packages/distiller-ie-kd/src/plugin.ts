@@ -31,7 +31,8 @@ export const ieKdPlugin: DistillerPlugin<IeKdOptions> = definePlugin({
     },
     optionsSchema: ieKdOptionsSchema,
   },
-  create: (options: IeKdOptions, context) => createIeKdDistiller(options, { baseDir: context.baseDir, runConfig: runConfigOf(context), factory: context }),
+  create: (options: IeKdOptions, context) =>
+    createIeKdDistiller(options, { baseDir: context.baseDir, runConfig: runConfigOf(context), factory: context }),
 });
 
 /** Registers this package's plugins into a kd container. */

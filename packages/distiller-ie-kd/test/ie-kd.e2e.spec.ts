@@ -2,9 +2,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@kd/core/host';
-import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, trainTeacher, writeConfig, type MetricsLine } from '@kd/testing';
+import {
+  metricsLines,
+  sourceRuntime,
+  TEACHER_BACKBONE,
+  tempDir,
+  tinyConfig,
+  trainTeacher,
+  writeConfig,
+  type MetricsLine,
+} from '@kd/testing';
 
-const training = (epochs: number) => ({ epochs, batchSize: 32, seed: 7, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } });
+const training = (epochs: number) => ({
+  epochs,
+  batchSize: 32,
+  seed: 7,
+  optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
+  schedule: { type: 'cosine' },
+});
 const taps = { teacherFeature: 'stage2', studentFeature: 'stage2' };
 const student = (lines: MetricsLine[]) => lines.filter((l) => l.stage === 'student');
 
@@ -12,7 +27,11 @@ describe('ie-kd trains end to end from a config', () => {
   const work = tempDir('kd-ie-kd-');
   let teacher: string;
   const run = async (name: string, distiller: Record<string, unknown>, epochs: number) => {
-    const file = writeConfig(work, `${name}.json`, tinyConfig(name, { teacher: { backbone: TEACHER_BACKBONE, weights: teacher }, distiller, training: training(epochs) }));
+    const file = writeConfig(
+      work,
+      `${name}.json`,
+      tinyConfig(name, { teacher: { backbone: TEACHER_BACKBONE, weights: teacher }, distiller, training: training(epochs) }),
+    );
     await sourceRuntime().run(file);
     return metricsLines(join(work, name));
   };
@@ -28,7 +47,16 @@ describe('ie-kd trains end to end from a config', () => {
     const without = await run('ie-kd-exp0', { ...base, explorationWeight: 0 }, 5);
     const lines = await run('ie-kd-exp10', { ...base, explorationWeight: 10 }, 5);
     // The second run reused the first one's cached teacher auto-encoder.
-    expect(without.map((l) => l.stage)).toEqual(['teacher-ae', 'teacher-ae', 'teacher-ae', 'student', 'student', 'student', 'student', 'student']);
+    expect(without.map((l) => l.stage)).toEqual([
+      'teacher-ae',
+      'teacher-ae',
+      'teacher-ae',
+      'student',
+      'student',
+      'student',
+      'student',
+      'student',
+    ]);
     expect(lines.map((l) => l.stage)).toEqual(['student', 'student', 'student', 'student', 'student']);
     expect(Object.keys(lines[0]!.loss).sort()).toEqual(['ce', 'exploration', 'inheritance', 'total']);
     const exploration = student(lines).map((l) => l.loss['exploration']!);
@@ -38,14 +66,19 @@ describe('ie-kd trains end to end from a config', () => {
     expect(last['student.top1']).toBeGreaterThan(0.2);
     expect(last['student.top1']).toBeGreaterThanOrEqual(lastWithout['student.top1']! - 0.05);
     expect(last['ie-kd.cka.exploration']).toBeLessThan(last['ie-kd.cka.inheritance']!);
-    for (const l of [...without, ...lines]) expect(new Set([...without, ...lines].filter((m) => m.stage === l.stage).map((m) => m.memory.numTensors)).size).toBe(1);
+    for (const l of [...without, ...lines])
+      expect(new Set([...without, ...lines].filter((m) => m.stage === l.stage).map((m) => m.memory.numTensors)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('with no split and exploration weight 0 it equals FT, step for step', async () => {
     const common = { autoEncoderEpochs: 1, cache: false, ...taps };
     const ft = await run('ft', { name: 'ft', beta: 10, ...common }, 2);
-    const ie = await run('ie-kd-as-ft', { name: 'ie-kd', split: 'none', inheritanceWeight: 10, explorationWeight: 0, ckaSamples: 0, ...common }, 2);
+    const ie = await run(
+      'ie-kd-as-ft',
+      { name: 'ie-kd', split: 'none', inheritanceWeight: 10, explorationWeight: 0, ckaSamples: 0, ...common },
+      2,
+    );
     expect(ie.map((l) => l.stage)).toEqual(ft.map((l) => l.stage));
     ft.forEach((f, i) => {
       const e = ie[i]!;
@@ -61,7 +94,19 @@ describe('ie-kd trains end to end from a config', () => {
   });
 
   it('a random split is drawn from the run RNG and kept in the checkpoint', async () => {
-    const lines = await run('ie-kd-random', { name: 'ie-kd', split: 'random', inheritanceWeight: 10, explorationWeight: 10, explorationLoss: 'cosine', autoEncoderEpochs: 1, ...taps }, 1);
+    const lines = await run(
+      'ie-kd-random',
+      {
+        name: 'ie-kd',
+        split: 'random',
+        inheritanceWeight: 10,
+        explorationWeight: 10,
+        explorationLoss: 'cosine',
+        autoEncoderEpochs: 1,
+        ...taps,
+      },
+      1,
+    );
     expect(lines.at(-1)!.metrics['ie-kd.cka.exploration']).toBeGreaterThanOrEqual(0);
     const ckDir = join(work, 'ie-kd-random', 'checkpoints');
     const latest = JSON.parse(readFileSync(join(ckDir, 'latest.json'), 'utf8')).checkpoint as string;

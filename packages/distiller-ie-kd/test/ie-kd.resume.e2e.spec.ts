@@ -5,11 +5,16 @@ import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, wri
 
 /** Raw float32 tensors of a kd checkpoint directory, by name (read here from state.json + state.bin, not through core). */
 function checkpointTensors(dir: string): Map<string, Float32Array> {
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { tensors: { name: string; offset: number; length: number }[] };
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
+    tensors: { name: string; offset: number; length: number }[];
+  };
   const bin = readFileSync(join(dir, 'state.bin'));
-  return new Map(state.tensors.map((e) => [e.name, new Float32Array(bin.buffer.slice(bin.byteOffset + e.offset, bin.byteOffset + e.offset + e.length))]));
+  return new Map(
+    state.tensors.map((e) => [e.name, new Float32Array(bin.buffer.slice(bin.byteOffset + e.offset, bin.byteOffset + e.offset + e.length))]),
+  );
 }
-const latest = (root: string) => join(root, (JSON.parse(readFileSync(join(root, 'latest.json'), 'utf8')) as { checkpoint: string }).checkpoint);
+const latest = (root: string) =>
+  join(root, (JSON.parse(readFileSync(join(root, 'latest.json'), 'utf8')) as { checkpoint: string }).checkpoint);
 const ORDER = 'ie-kd.split::order';
 const W = { inheritance: 10, exploration: 10, kd: 0.5 };
 
@@ -30,7 +35,13 @@ describe('ie-kd: interrupted and resumed run with a random split and a KD term',
   beforeAll(async () => {
     const size = { trainLimit: 256, testLimit: 128 };
     const teacherTraining = { epochs: 1, batchSize: 32, seed: 1, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } };
-    await sourceRuntime().run(writeConfig(work, 'teacher.json', tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE }, training: teacherTraining }, size)));
+    await sourceRuntime().run(
+      writeConfig(
+        work,
+        'teacher.json',
+        tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE }, training: teacherTraining }, size),
+      ),
+    );
     const distiller = {
       name: 'ie-kd',
       split: 'random',
@@ -44,8 +55,18 @@ describe('ie-kd: interrupted and resumed run with a random split and a KD term',
       teacherFeature: 'stage2',
       studentFeature: 'stage2',
     };
-    const training = { epochs: 2, batchSize: 32, seed: 7, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, schedule: { type: 'cosine' } };
-    const file = writeConfig(work, 'ie-kd.json', tinyConfig('ie-kd', { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller, training }, size));
+    const training = {
+      epochs: 2,
+      batchSize: 32,
+      seed: 7,
+      optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
+      schedule: { type: 'cosine' },
+    };
+    const file = writeConfig(
+      work,
+      'ie-kd.json',
+      tinyConfig('ie-kd', { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller, training }, size),
+    );
     const events = () => {
       const e = new RunEvents();
       e.on('stepEnd', (s) => void (s.stage === 'student' && steps.push({ ...s.losses })));

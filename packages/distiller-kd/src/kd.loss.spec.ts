@@ -17,9 +17,9 @@ interface FixtureCase {
   expected: { total: number; ce: number; kd: number; gradStudent: number[][] };
 }
 
-const fixtures = JSON.parse(
-  readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'kd-fixtures.json'), 'utf8'),
-) as { cases: FixtureCase[] };
+const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'kd-fixtures.json'), 'utf8')) as {
+  cases: FixtureCase[];
+};
 
 /** Float32 tolerance: max |actual − expected| relative to max |expected| (plain relative error for a scalar). */
 const TOL = 1e-5;
@@ -150,7 +150,9 @@ describe('kdLoss / kdLossTerms', () => {
           const y = tf.tensor1d([0, 10, 20, 30, 40, 50], 'int32');
           const r = kdLossTerms(z, tf.clone(z), y, { temperature, standardizeLogits: standardize });
           expect(Math.abs(r.kd.dataSync()[0]!)).toBeLessThan(1e-5);
-          const g = tf.grad((x: tf.Tensor) => kdLoss(x as tf.Tensor2D, z, y, { ceWeight: 0, kdWeight: 1, temperature, standardizeLogits: standardize }))(z);
+          const g = tf.grad((x: tf.Tensor) =>
+            kdLoss(x as tf.Tensor2D, z, y, { ceWeight: 0, kdWeight: 1, temperature, standardizeLogits: standardize }),
+          )(z);
           expect(tf.max(tf.abs(g)).dataSync()[0]).toBeLessThan(1e-6);
         });
       }
@@ -220,8 +222,14 @@ describe('kdLoss / kdLossTerms', () => {
 
   it('is finite for extreme logits (±1e4) at τ = 1', () => {
     tf.tidy(() => {
-      const s = tf.tensor2d([[1e4, -1e4, 0], [-1e4, 1e4, 5]]);
-      const t = tf.tensor2d([[-1e4, 1e4, 0], [1e4, -1e4, -5]]);
+      const s = tf.tensor2d([
+        [1e4, -1e4, 0],
+        [-1e4, 1e4, 5],
+      ]);
+      const t = tf.tensor2d([
+        [-1e4, 1e4, 0],
+        [1e4, -1e4, -5],
+      ]);
       const y = tf.tensor1d([0, 1], 'int32');
       const r = kdLossTerms(s, t, y, { temperature: 1 });
       for (const x of [r.total, r.ce, r.kd]) expect(Number.isFinite(x.dataSync()[0])).toBe(true);
@@ -255,7 +263,12 @@ describe('kdLoss / kdLossTerms', () => {
 
   it('standardizeLogits z-scores each row with the unbiased std', () => {
     tf.tidy(() => {
-      const z = standardizeLogits(tf.tensor2d([[1, 2, 3, 4], [10, 10, 10, 14]]));
+      const z = standardizeLogits(
+        tf.tensor2d([
+          [1, 2, 3, 4],
+          [10, 10, 10, 14],
+        ]),
+      );
       const rows = z.arraySync();
       // row 1: mean 2.5, unbiased std sqrt(5/3)
       const sd1 = Math.sqrt(5 / 3);

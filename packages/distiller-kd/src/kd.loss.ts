@@ -82,10 +82,14 @@ function withDefaults(options: KdLossOptions): Required<KdLossOptions> {
 
 function checkShapes(student: tf.Tensor, teacher: tf.Tensor, labels: tf.Tensor): void {
   if (student.rank !== 2 || teacher.rank !== 2) {
-    throw new Error(`kd loss: logits must be [batch, classes]; got student ${JSON.stringify(student.shape)}, teacher ${JSON.stringify(teacher.shape)}`);
+    throw new Error(
+      `kd loss: logits must be [batch, classes]; got student ${JSON.stringify(student.shape)}, teacher ${JSON.stringify(teacher.shape)}`,
+    );
   }
   if (student.shape[0] !== teacher.shape[0] || student.shape[1] !== teacher.shape[1]) {
-    throw new Error(`kd loss: student ${JSON.stringify(student.shape)} and teacher ${JSON.stringify(teacher.shape)} logits differ in shape`);
+    throw new Error(
+      `kd loss: student ${JSON.stringify(student.shape)} and teacher ${JSON.stringify(teacher.shape)} logits differ in shape`,
+    );
   }
   if (labels.rank !== 1 || labels.shape[0] !== student.shape[0]) {
     throw new Error(`kd loss: labels must be [${student.shape[0]}]; got ${JSON.stringify(labels.shape)}`);

@@ -71,7 +71,11 @@ describe('kdPlugin manifest', () => {
   });
 
   it('agrees with the package.json `kd` stub and version', () => {
-    expect(packageJson.kd).toEqual({ kind: kdPlugin.manifest.kind, name: kdPlugin.manifest.name, apiVersion: kdPlugin.manifest.apiVersion });
+    expect(packageJson.kd).toEqual({
+      kind: kdPlugin.manifest.kind,
+      name: kdPlugin.manifest.name,
+      apiVersion: kdPlugin.manifest.apiVersion,
+    });
     expect(packageJson.version).toBe(kdPlugin.manifest.version);
   });
 });

@@ -19,7 +19,8 @@ export const kdOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['name'],
-  description: 'Classic knowledge distillation (Hinton et al. 2015): weighted hard-label cross-entropy plus τ²-scaled KL divergence to the teacher at temperature τ.',
+  description:
+    'Classic knowledge distillation (Hinton et al. 2015): weighted hard-label cross-entropy plus τ²-scaled KL divergence to the teacher at temperature τ.',
   properties: {
     name: { const: 'kd', description: 'Selects the classic KD distiller.' },
     ceWeight: {
@@ -32,7 +33,8 @@ export const kdOptionsSchema = {
       type: 'number',
       minimum: 0,
       default: KD_LOSS_DEFAULTS.kdWeight,
-      description: 'Weight of the distillation term (KL divergence to the teacher at temperature τ). CIFAR-100 benchmark default 0.9; mdistiller ImageNet 0.5.',
+      description:
+        'Weight of the distillation term (KL divergence to the teacher at temperature τ). CIFAR-100 benchmark default 0.9; mdistiller ImageNet 0.5.',
     },
     temperature: {
       type: 'number',

@@ -42,12 +42,18 @@ function lakdOptions(truncate) {
 const student = network(args.student, 'student', 1);
 const teacher = network(args.teacher, 'teacher', 2);
 const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 3);
-const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % numClasses), 'int32');
+const labels = tf.tensor1d(
+  Array.from({ length: batch }, (_, i) => i % numClasses),
+  'int32',
+);
 
 /** Classic KD (Hinton): the trainer's end-to-end step, one tape over the whole student. */
 function kdMethod() {
   const vars = student.trainableVariables();
-  const optimizer = new Optimizer({ type: 'sgd', lr: 0.01, momentum: 0.9 }, vars.map((variable, i) => ({ id: `s/${i}`, variable, decay: true })));
+  const optimizer = new Optimizer(
+    { type: 'sgd', lr: 0.01, momentum: 0.9 },
+    vars.map((variable, i) => ({ id: `s/${i}`, variable, decay: true })),
+  );
   return {
     step: () =>
       tf.tidy(() => {
@@ -65,9 +71,22 @@ function kdMethod() {
 
 function lakdMethod(truncate) {
   const distiller = new LakdDistiller(lakdOptions(truncate));
-  distiller.setup({ student, teacher, numClasses, rng: new Rng(4), events: new RunEvents(), runDir: '.', createNetwork: async () => { throw new Error('unused'); } });
+  distiller.setup({
+    student,
+    teacher,
+    numClasses,
+    rng: new Rng(4),
+    events: new RunEvents(),
+    runDir: '.',
+    createNetwork: async () => {
+      throw new Error('unused');
+    },
+  });
   const vars = [student, ...distiller.extraModules()].flatMap((m) => m.trainableVariables());
-  const optimizer = new Optimizer({ type: 'sgd', lr: 0.01, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })));
+  const optimizer = new Optimizer(
+    { type: 'sgd', lr: 0.01, momentum: 0.9 },
+    vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })),
+  );
   const info = { epoch: 0, epochs: 1, step: 0, globalStep: 0, stage: 'main' };
   return {
     step: () => tf.tidy(() => void distiller.trainStep({ ...info, x, labels, student, teacher, numClasses, optimizer })),
@@ -94,7 +113,11 @@ async function measure(name, make) {
   return { method: name, peakBytes: profile.peakBytes - start, stepSeconds: seconds };
 }
 
-const rows = [await measure('kd', kdMethod), await measure('lakd-untruncated', () => lakdMethod(false)), await measure('lakd', () => lakdMethod(true))];
+const rows = [
+  await measure('kd', kdMethod),
+  await measure('lakd-untruncated', () => lakdMethod(false)),
+  await measure('lakd', () => lakdMethod(true)),
+];
 const kd = rows[0].peakBytes;
 const result = {
   what: 'peak tensor bytes allocated above the resident weights during one training step (tf.profile peakBytes − bytes before the step)',
@@ -109,7 +132,9 @@ const result = {
 console.log(`peak step memory, ${args.teacher} → ${args.student}, batch ${batch}, backend ${backend.name}`);
 console.log('method            peak MiB   ÷ KD    step s');
 for (const r of result.rows) {
-  console.log(`${r.method.padEnd(17)} ${(r.peakBytes / 2 ** 20).toFixed(1).padStart(8)}  ${r.ratioToKd.toFixed(3).padStart(6)}  ${r.stepSeconds.toFixed(2).padStart(7)}`);
+  console.log(
+    `${r.method.padEnd(17)} ${(r.peakBytes / 2 ** 20).toFixed(1).padStart(8)}  ${r.ratioToKd.toFixed(3).padStart(6)}  ${r.stepSeconds.toFixed(2).padStart(7)}`,
+  );
 }
 mkdirSync(args.out, { recursive: true });
 writeFileSync(join(args.out, 'memory.json'), `${JSON.stringify(result, null, 2)}\n`);

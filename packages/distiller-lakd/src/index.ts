@@ -1,5 +1,14 @@
 export { lakdPlugin, register } from './plugin.js';
-export { lakdOptionsSchema, NDAM_MODES, HARD_LOSSES, CONNECTOR_MODES, FEATURE_TAPS, ATTENTION_REDUCTIONS, type LakdOptions, type NdamMode } from './lakd.options.js';
+export {
+  lakdOptionsSchema,
+  NDAM_MODES,
+  HARD_LOSSES,
+  CONNECTOR_MODES,
+  FEATURE_TAPS,
+  ATTENTION_REDUCTIONS,
+  type LakdOptions,
+  type NdamMode,
+} from './lakd.options.js';
 export { LakdDistiller, LAKD_MAPS_DIR, moduleStartEpochs } from './lakd.distiller.js';
 export { coarseActivationMap, ndamMap, ndamLoss, ndamWeights, type NdamSettings } from './ndam.js';
 export { planModules, type LocalModule } from './module-plan.js';

@@ -5,7 +5,17 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Optimizer, Rng, RunEvents, type LossTerms, type Network } from '@kd/core';
 import { tinyCnn } from '../test/networks.js';
-import { attentionRef, avgPoolTo, connectorRef, crossEntropyRef, featureLossRef, kdRef, rel, type Map4, type NdamRef } from '../test/reference.js';
+import {
+  attentionRef,
+  avgPoolTo,
+  connectorRef,
+  crossEntropyRef,
+  featureLossRef,
+  kdRef,
+  rel,
+  type Map4,
+  type NdamRef,
+} from '../test/reference.js';
 import { LakdDistiller } from './lakd.distiller.js';
 import { lakdOptionsSchema, type LakdOptions } from './lakd.options.js';
 import { matchSpatial } from './local-objective.js';
@@ -27,15 +37,38 @@ const LABELS = Array.from({ length: BATCH }, (_, i) => i % 5);
 /** A distiller set up on a student and teacher the way the runtime does it, with an SGD optimiser over all it trains. */
 function rig(o: LakdOptions, student: Network, teacher: Network, inputShape: [number, number, number], seed = 1) {
   const distiller = new LakdDistiller(o);
-  distiller.setup({ student, teacher, numClasses: 5, rng: new Rng(seed), events: new RunEvents(), runDir: '.', createNetwork: async () => Promise.reject(new Error('unused')) });
+  distiller.setup({
+    student,
+    teacher,
+    numClasses: 5,
+    rng: new Rng(seed),
+    events: new RunEvents(),
+    runDir: '.',
+    createNetwork: async () => Promise.reject(new Error('unused')),
+  });
   const vars = [student, ...distiller.extraModules()].flatMap((m) => m.trainableVariables());
-  const optimizer = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p${i}`, variable, decay: true })));
+  const optimizer = new Optimizer(
+    { type: 'sgd', lr: 0.05, momentum: 0.9 },
+    vars.map((variable, i) => ({ id: `p${i}`, variable, decay: true })),
+  );
   const x = tf.randomNormal([BATCH, ...inputShape], 0, 1, 'float32', seed + 10) as tf.Tensor4D;
   const labels = tf.tensor1d(LABELS, 'int32');
   /** One training step at `epoch` of `epochs`; the logged terms as numbers. */
   const step = (epoch = 0, epochs = 1): Record<string, number> =>
     tf.tidy(() => {
-      const r: LossTerms = distiller.trainStep({ epoch, epochs, step: 0, globalStep: 0, stage: 'main', x, labels, student, teacher, numClasses: 5, optimizer });
+      const r: LossTerms = distiller.trainStep({
+        epoch,
+        epochs,
+        step: 0,
+        globalStep: 0,
+        stage: 'main',
+        x,
+        labels,
+        student,
+        teacher,
+        numClasses: 5,
+        optimizer,
+      });
       return Object.fromEntries([...Object.entries(r.terms), ['total', r.total]].map(([k, v]) => [k, (v as tf.Scalar).dataSync()[0]!]));
     });
   /** Student features (training mode: the batch statistics the step's forward uses) and teacher outputs, as arrays. */
@@ -62,36 +95,39 @@ describe('LAKD training step: objective variants against float64 references', ()
     await tf.setBackend('cpu');
   });
 
-  it.each(['weight', 'both'] as const)('ndam.mode "%s": the feature loss is weighted by the teacher map (mean 1); attention only with "both"', (mode) => {
-    // Equal channel counts, so no connector: the logged feature loss compares the raw stage features.
-    const r = rig(options({ ndam: { mode }, alpha: 0.6 }), tinyCnn([4, 8], 's', 1), tinyCnn([4, 8], 't', 2), [12, 12, 1]);
-    expect(r.distiller.extraModules()).toHaveLength(0);
-    const f = r.features();
-    const before = r.snapshot(r.vars);
-    const terms = r.step();
-    const expected = {
-      'm1.feature': featureLossRef(f.s['stage1']!, f.t['stage1']!, NDAM),
-      'm2.feature': featureLossRef(f.s['stage2']!, f.t['stage2']!, NDAM),
-      ce: crossEntropyRef(f.sLogits, LABELS),
-    };
-    for (const [k, v] of Object.entries(expected)) expect(rel(terms[k]!, v), k).toBeLessThan(1e-5);
-    expect(same(r.snapshot(r.vars), before)).toBe(false);
-    // The weighting matters on these maps: the unweighted MSE is measurably different.
-    expect(rel(featureLossRef(f.s['stage1']!, f.t['stage1']!), expected['m1.feature'])).toBeGreaterThan(1e-2);
-    const att = (l: string) => attentionRef(f.s[l]!, f.t[l]!, NDAM);
-    if (mode === 'both') {
-      expect(rel(terms['m1.attention']!, att('stage1'))).toBeLessThan(1e-4);
-      expect(rel(terms['m2.attention']!, att('stage2'))).toBeLessThan(1e-4);
-    } else {
-      expect(Object.keys(terms)).not.toContain('m1.attention');
-      expect(Object.keys(terms)).not.toContain('m2.attention');
-    }
-    // Module totals: β·L_lf (+ (1 − α)·L_att), and α·CE on the last.
-    const w = mode === 'both' ? 0.4 : 0;
-    expect(rel(terms['m1.total']!, expected['m1.feature'] + w * att('stage1'))).toBeLessThan(1e-5);
-    expect(rel(terms['m2.total']!, expected['m2.feature'] + w * att('stage2') + 0.6 * expected.ce)).toBeLessThan(1e-5);
-    r.dispose();
-  });
+  it.each(['weight', 'both'] as const)(
+    'ndam.mode "%s": the feature loss is weighted by the teacher map (mean 1); attention only with "both"',
+    (mode) => {
+      // Equal channel counts, so no connector: the logged feature loss compares the raw stage features.
+      const r = rig(options({ ndam: { mode }, alpha: 0.6 }), tinyCnn([4, 8], 's', 1), tinyCnn([4, 8], 't', 2), [12, 12, 1]);
+      expect(r.distiller.extraModules()).toHaveLength(0);
+      const f = r.features();
+      const before = r.snapshot(r.vars);
+      const terms = r.step();
+      const expected = {
+        'm1.feature': featureLossRef(f.s['stage1']!, f.t['stage1']!, NDAM),
+        'm2.feature': featureLossRef(f.s['stage2']!, f.t['stage2']!, NDAM),
+        ce: crossEntropyRef(f.sLogits, LABELS),
+      };
+      for (const [k, v] of Object.entries(expected)) expect(rel(terms[k]!, v), k).toBeLessThan(1e-5);
+      expect(same(r.snapshot(r.vars), before)).toBe(false);
+      // The weighting matters on these maps: the unweighted MSE is measurably different.
+      expect(rel(featureLossRef(f.s['stage1']!, f.t['stage1']!), expected['m1.feature'])).toBeGreaterThan(1e-2);
+      const att = (l: string) => attentionRef(f.s[l]!, f.t[l]!, NDAM);
+      if (mode === 'both') {
+        expect(rel(terms['m1.attention']!, att('stage1'))).toBeLessThan(1e-4);
+        expect(rel(terms['m2.attention']!, att('stage2'))).toBeLessThan(1e-4);
+      } else {
+        expect(Object.keys(terms)).not.toContain('m1.attention');
+        expect(Object.keys(terms)).not.toContain('m2.attention');
+      }
+      // Module totals: β·L_lf (+ (1 − α)·L_att), and α·CE on the last.
+      const w = mode === 'both' ? 0.4 : 0;
+      expect(rel(terms['m1.total']!, expected['m1.feature'] + w * att('stage1'))).toBeLessThan(1e-5);
+      expect(rel(terms['m2.total']!, expected['m2.feature'] + w * att('stage2') + 0.6 * expected.ce)).toBeLessThan(1e-5);
+      r.dispose();
+    },
+  );
 
   it('pools the larger map down to the smaller (matchSpatial): a hand-computed 4×4 → 2×2 case, either argument larger', () => {
     tf.tidy(() => {
@@ -112,7 +148,12 @@ describe('LAKD training step: objective variants against float64 references', ()
 
   it('a teacher with other spatial sizes: the student map is pooled before the feature and attention losses', () => {
     // Student stages 12×12×4, 6×6×8; teacher stages 12×12×4, 6×6×4, 3×3×8: module l imitates teacher stage l + 1 at half the size.
-    const r = rig(options({ teacherStages: ['stage2', 'stage3'], alpha: 0.5 }), tinyCnn([4, 8], 's', 3, [24, 24, 1]), tinyCnn([4, 4, 8], 't', 4, [24, 24, 1]), [24, 24, 1]);
+    const r = rig(
+      options({ teacherStages: ['stage2', 'stage3'], alpha: 0.5 }),
+      tinyCnn([4, 8], 's', 3, [24, 24, 1]),
+      tinyCnn([4, 4, 8], 't', 4, [24, 24, 1]),
+      [24, 24, 1],
+    );
     expect(r.distiller.extraModules()).toHaveLength(0);
     const f = r.features();
     const terms = r.step();
@@ -128,7 +169,15 @@ describe('LAKD training step: objective variants against float64 references', ()
   it('connector "always": a 1×1 conv + BN maps every module’s feature even where channel counts agree', () => {
     const auto = new LakdDistiller(options({}));
     const [s0, t0] = [tinyCnn([4, 8], 'sa', 5), tinyCnn([4, 8], 'ta', 6)];
-    auto.setup({ student: s0, teacher: t0, numClasses: 5, rng: new Rng(1), events: new RunEvents(), runDir: '.', createNetwork: async () => Promise.reject(new Error('unused')) });
+    auto.setup({
+      student: s0,
+      teacher: t0,
+      numClasses: 5,
+      rng: new Rng(1),
+      events: new RunEvents(),
+      runDir: '.',
+      createNetwork: async () => Promise.reject(new Error('unused')),
+    });
     expect(auto.extraModules()).toHaveLength(0);
     auto.dispose();
     [s0, t0].forEach((n) => n.dispose());
@@ -173,7 +222,12 @@ describe('LAKD training step: objective variants against float64 references', ()
     const att = attentionRef(f.s['stage2']!, f.t['stage2']!, NDAM);
     expect(rel(terms['m2.total']!, feature + 0.25 * att + 0.6 * (ce + 0.7 * kd))).toBeLessThan(1e-5);
     // With plain CE there is no kd term and the total drops it.
-    const plain = rig(options({ kdWeight: 0.7, temperature: 3, alpha: 0.6, attentionWeight: 0.25 }), tinyCnn([4, 8], 's', 7), tinyCnn([4, 8], 't', 8), [12, 12, 1]);
+    const plain = rig(
+      options({ kdWeight: 0.7, temperature: 3, alpha: 0.6, attentionWeight: 0.25 }),
+      tinyCnn([4, 8], 's', 7),
+      tinyCnn([4, 8], 't', 8),
+      [12, 12, 1],
+    );
     const p = plain.step();
     expect(Object.keys(p)).not.toContain('kd');
     expect(rel(p['m2.total']!, feature + 0.25 * att + 0.6 * ce)).toBeLessThan(1e-5);
@@ -203,7 +257,17 @@ describe('LAKD training step: module structure and curriculum', () => {
       const x = tf.randomNormal([BATCH, 16, 16, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
       const labels = tf.tensor1d(LABELS, 'int32');
       const input = { student, modules, connectors: [undefined, undefined], x, labels, teacher: teacher.apply(x, { training: false }) };
-      const settings = { alpha: 0.5, attentionWeight: 0.5, beta: 1, ndamMode: 'loss', ndam: NDAM, lastFeatureLoss: true, hardLoss: 'ce', kdWeight: 1, temperature: 4 } as const;
+      const settings = {
+        alpha: 0.5,
+        attentionWeight: 0.5,
+        beta: 1,
+        ndamMode: 'loss',
+        ndam: NDAM,
+        lastFeatureLoss: true,
+        hardLoss: 'ce',
+        kdWeight: 1,
+        temperature: 4,
+      } as const;
       const res = localStep({ ...input, settings, active: [true, true], truncate: true });
       expect([...res.reachedBy[0]!].sort()).toEqual(first);
       expect([...res.reachedBy[1]!].sort()).toEqual(second);
@@ -220,7 +284,11 @@ describe('LAKD training step: module structure and curriculum', () => {
     // Trained through the distiller, the grouped plan lowers each module's loss.
     const r = rig(options({ modules: groups }), student, teacher, [16, 16, 1]);
     const history = Array.from({ length: 20 }, () => r.step());
-    expect(Object.keys(history[0]!).filter((k) => k.startsWith('m')).sort()).toEqual(['m1.attention', 'm1.feature', 'm1.total', 'm2.attention', 'm2.feature', 'm2.total']);
+    expect(
+      Object.keys(history[0]!)
+        .filter((k) => k.startsWith('m'))
+        .sort(),
+    ).toEqual(['m1.attention', 'm1.feature', 'm1.total', 'm2.attention', 'm2.feature', 'm2.total']);
     expect(history.at(-1)!['m1.total']!).toBeLessThan(0.8 * history[0]!['m1.total']!);
     expect(history.at(-1)!['m2.total']!).toBeLessThan(0.8 * history[0]!['m2.total']!);
     r.dispose();

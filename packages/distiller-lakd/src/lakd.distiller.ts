@@ -126,8 +126,14 @@ export class LakdDistiller implements Distiller {
     const s = probe(student);
     const t = probe(teacher);
     return this.modules.map((m) => {
-      if (!s[m.studentFeature]) throw new KdInputError(`/distiller/feature: the student has no feature ${JSON.stringify(m.studentFeature)} (it exposes ${Object.keys(s).join(', ')})`);
-      if (!t[m.teacherFeature]) throw new KdInputError(`/distiller/feature: the teacher has no feature ${JSON.stringify(m.teacherFeature)} (it exposes ${Object.keys(t).join(', ')})`);
+      if (!s[m.studentFeature])
+        throw new KdInputError(
+          `/distiller/feature: the student has no feature ${JSON.stringify(m.studentFeature)} (it exposes ${Object.keys(s).join(', ')})`,
+        );
+      if (!t[m.teacherFeature])
+        throw new KdInputError(
+          `/distiller/feature: the teacher has no feature ${JSON.stringify(m.teacherFeature)} (it exposes ${Object.keys(t).join(', ')})`,
+        );
       return [s[m.studentFeature]!, t[m.teacherFeature]!];
     });
   }

@@ -4,14 +4,23 @@ import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricsLines, sourceRuntime, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 
-const config = (out: string, over: Record<string, unknown>) => tinyConfig(out, over, { trainLimit: 256, testLimit: 128, epochs: 2, seed: 5 });
+const config = (out: string, over: Record<string, unknown>) =>
+  tinyConfig(out, over, { trainLimit: 256, testLimit: 128, epochs: 2, seed: 5 });
 
 describe('lakd end to end through KdRuntime', () => {
   const work = tempDir('kd-lakd-');
   const write = (name: string, c: unknown) => writeConfig(work, name, c);
 
   beforeAll(async () => {
-    await sourceRuntime().run(write('teacher.json', config('teacher', { student: { backbone: { name: 'cnn', channels: [8, 16] } }, training: { epochs: 1, batchSize: 32, seed: 1, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } } })));
+    await sourceRuntime().run(
+      write(
+        'teacher.json',
+        config('teacher', {
+          student: { backbone: { name: 'cnn', channels: [8, 16] } },
+          training: { epochs: 1, batchSize: 32, seed: 1, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } },
+        }),
+      ),
+    );
   }, 120_000);
 
   it('trains with local modules, logs each module’s terms, keeps numTensors constant and writes activation-map PNGs', async () => {
@@ -25,7 +34,9 @@ describe('lakd end to end through KdRuntime', () => {
     await sourceRuntime().run(file);
     const lines = metricsLines(join(work, 'lakd'));
     expect(lines).toHaveLength(2);
-    expect(Object.keys(lines[0]!.loss)).toEqual(expect.arrayContaining(['ce', 'm1.feature', 'm1.attention', 'm2.feature', 'm2.total', 'total']));
+    expect(Object.keys(lines[0]!.loss)).toEqual(
+      expect.arrayContaining(['ce', 'm1.feature', 'm1.attention', 'm2.feature', 'm2.total', 'total']),
+    );
     expect(lines[1]!.memory.numTensors).toBe(lines[0]!.memory.numTensors);
     expect(lines[1]!.loss['m1.total']).toBeLessThan(lines[0]!.loss['m1.total']!);
     const maps = readdirSync(join(work, 'lakd', 'maps')).sort();
@@ -41,7 +52,10 @@ describe('lakd end to end through KdRuntime', () => {
   it('rejects module groups that do not cover the stages, before touching the run directory', async () => {
     const file = write(
       'bad.json',
-      config('bad', { teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' }, distiller: { name: 'lakd', modules: [['stage2'], ['stage1']] } }),
+      config('bad', {
+        teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' },
+        distiller: { name: 'lakd', modules: [['stage2'], ['stage1']] },
+      }),
     );
     await expect(sourceRuntime().run(file)).rejects.toThrow(/\/distiller\/modules: .*expected consecutive groups .*\["stage1","stage2"\]/);
     expect(existsSync(join(work, 'bad'))).toBe(false);
@@ -50,7 +64,11 @@ describe('lakd end to end through KdRuntime', () => {
   it('asks for teacherStages when teacher and student have different numbers of stages', async () => {
     const file = write(
       'mismatch.json',
-      config('mismatch', { teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' }, student: { backbone: { name: 'cnn', channels: [4] } }, distiller: { name: 'lakd' } }),
+      config('mismatch', {
+        teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' },
+        student: { backbone: { name: 'cnn', channels: [4] } },
+        distiller: { name: 'lakd' },
+      }),
     );
     await expect(sourceRuntime().run(file)).rejects.toThrow(/\/distiller\/teacherStages: the student has 1 stages/);
   }, 60_000);

@@ -30,13 +30,15 @@ export const lakdOptionsSchema = {
       minimum: 0,
       maximum: 1,
       default: 0.5,
-      description: 'α of L_t = α·L_h + (1 − α)·L_att + β·L_lf: weight of the hard loss on the last module. No value is published; 0.5 is the reconstruction default.',
+      description:
+        'α of L_t = α·L_h + (1 − α)·L_att + β·L_lf: weight of the hard loss on the last module. No value is published; 0.5 is the reconstruction default.',
     },
     attentionWeight: {
       type: ['number', 'null'],
       minimum: 0,
       default: null,
-      description: 'Weight of the attention loss L_att in every module; null means 1 − α as in the paper\'s total loss. Set 0 to switch the attention loss off while keeping α.',
+      description:
+        "Weight of the attention loss L_att in every module; null means 1 − α as in the paper's total loss. Set 0 to switch the attention loss off while keeping α.",
     },
     beta: {
       type: 'number',
@@ -48,7 +50,7 @@ export const lakdOptionsSchema = {
       type: 'boolean',
       default: true,
       description:
-        'Separation-decoupling: each module gets a constant copy of the previous module\'s output, so no gradient crosses a module boundary and each module\'s graph is freed after its own update. false trains end to end on the sum of the module losses (an ablation; with attentionWeight 0 it is a multi-stage FitNet loss).',
+        "Separation-decoupling: each module gets a constant copy of the previous module's output, so no gradient crosses a module boundary and each module's graph is freed after its own update. false trains end to end on the sum of the module losses (an ablation; with attentionWeight 0 it is a multi-stage FitNet loss).",
     },
     modules: {
       type: ['array', 'null'],
@@ -63,18 +65,20 @@ export const lakdOptionsSchema = {
       items: { type: 'string', minLength: 1 },
       default: null,
       description:
-        'Teacher stage whose feature each module imitates, one per module. null: the teacher stage with the same index as the module\'s last student stage, which needs teacher and student to have the same number of stages.',
+        "Teacher stage whose feature each module imitates, one per module. null: the teacher stage with the same index as the module's last student stage, which needs teacher and student to have the same number of stages.",
     },
     feature: {
       enum: [...FEATURE_TAPS],
       default: 'output',
-      description: 'Which feature of a stage is compared: its output (after the activation, what the next module receives) or its pre-activation tap `<stage>_preact` where the backbone exposes one.',
+      description:
+        'Which feature of a stage is compared: its output (after the activation, what the next module receives) or its pre-activation tap `<stage>_preact` where the backbone exposes one.',
     },
     ndam: {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'Non-directional activation mapping: A(F) = Σ_c |F_c|, W = avgWeight·AvgPool_k(A) + maxWeight·MaxPool_k(A) (stride 1, zero padding, padding counted in the average like PyTorch\'s AvgPool2d), divided by its L2 norm per sample.',
+      description:
+        "Non-directional activation mapping: A(F) = Σ_c |F_c|, W = avgWeight·AvgPool_k(A) + maxWeight·MaxPool_k(A) (stride 1, zero padding, padding counted in the average like PyTorch's AvgPool2d), divided by its L2 norm per sample.",
       properties: {
         mode: {
           enum: [...NDAM_MODES],
@@ -84,7 +88,12 @@ export const lakdOptionsSchema = {
         },
         avgWeight: { type: 'number', minimum: 0, default: 0.5, description: 'a: weight of the average-pooled map.' },
         maxWeight: { type: 'number', minimum: 0, default: 0.5, description: 'b: weight of the max-pooled map.' },
-        kernel: { type: 'integer', minimum: 1, default: 3, description: 'Odd pooling window k of the coarse-graining (stride 1, same size out).' },
+        kernel: {
+          type: 'integer',
+          minimum: 1,
+          default: 3,
+          description: 'Odd pooling window k of the coarse-graining (stride 1, same size out).',
+        },
         reduction: {
           enum: [...ATTENTION_REDUCTIONS],
           default: 'mean',
@@ -96,25 +105,30 @@ export const lakdOptionsSchema = {
     lastFeatureLoss: {
       type: 'boolean',
       default: true,
-      description: 'Whether the last module (with the classifier) also minimises β·L_lf; the reconstruction\'s table marks this term optional.',
+      description:
+        "Whether the last module (with the classifier) also minimises β·L_lf; the reconstruction's table marks this term optional.",
     },
     hardLoss: {
       enum: [...HARD_LOSSES],
       default: 'ce',
-      description: 'L_h on the last module: cross-entropy with the labels, or CE plus Hinton KD on the logits (kdWeight·τ²·KL). The paper only says "hard"; CE is the default.',
+      description:
+        'L_h on the last module: cross-entropy with the labels, or CE plus Hinton KD on the logits (kdWeight·τ²·KL). The paper only says "hard"; CE is the default.',
     },
     kdWeight: { type: 'number', minimum: 0, default: 1, description: 'Weight of the logit KD term when hardLoss is "ce+kd".' },
-    temperature: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'Temperature τ of the logit KD term when hardLoss is "ce+kd".' },
+    temperature: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 4,
+      description: 'Temperature τ of the logit KD term when hardLoss is "ce+kd".',
+    },
     connector: {
       enum: [...CONNECTOR_MODES],
       default: 'auto',
-      description: 'A 1×1 conv + BN connector maps a module\'s feature to the teacher\'s channels: "auto" only where the channel counts differ, "always" in every module. Connectors are trained with their module and not exported.',
+      description:
+        'A 1×1 conv + BN connector maps a module\'s feature to the teacher\'s channels: "auto" only where the channel counts differ, "always" in every module. Connectors are trained with their module and not exported.',
     },
     progressive: {
-      oneOf: [
-        { enum: ['off', 'linear'] },
-        { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1 },
-      ],
+      oneOf: [{ enum: ['off', 'linear'] }, { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1 }],
       default: 'off',
       description:
         'Explicit simple-to-complex curriculum: the 0-based epoch from which each module\'s loss is on (a list, one per module), "linear" for e_l = ⌊l·E/(2L)⌋ (l = 0..L−1, E epochs of the stage), or "off" (all modules from the start; shallow modules still converge first because of truncation).',
@@ -123,10 +137,22 @@ export const lakdOptionsSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'Activation-map heat maps (teacher and student NDAM per module) written as PNG into the run directory\'s maps/ folder for a fixed set of training images.',
+      description:
+        "Activation-map heat maps (teacher and student NDAM per module) written as PNG into the run directory's maps/ folder for a fixed set of training images.",
       properties: {
-        every: { type: 'integer', minimum: 0, default: 5, description: 'Write every this many epochs, and after the last one; 0 disables.' },
-        images: { type: 'integer', minimum: 1, maximum: 64, default: 8, description: 'How many images (the first of the first training batch) to map.' },
+        every: {
+          type: 'integer',
+          minimum: 0,
+          default: 5,
+          description: 'Write every this many epochs, and after the last one; 0 disables.',
+        },
+        images: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 64,
+          default: 8,
+          description: 'How many images (the first of the first training batch) to map.',
+        },
       },
     },
   },

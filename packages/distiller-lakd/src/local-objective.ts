@@ -49,7 +49,9 @@ export function matchSpatial(a: tf.Tensor4D, b: tf.Tensor4D): [tf.Tensor4D, tf.T
     const [, hb, wb] = big.shape;
     const [, hs, ws] = small.shape;
     if (hb % hs !== 0 || wb % ws !== 0) {
-      throw new KdInputError(`/distiller/teacherStages: feature maps of ${hb}×${wb} and ${hs}×${ws} cannot be matched by pooling; pick stages whose sizes divide`);
+      throw new KdInputError(
+        `/distiller/teacherStages: feature maps of ${hb}×${wb} and ${hs}×${ws} cannot be matched by pooling; pick stages whose sizes divide`,
+      );
     }
     return tf.avgPool(big, [hb / hs, wb / ws], [hb / hs, wb / ws], 'valid');
   };
@@ -79,15 +81,23 @@ export function moduleLoss(
   const prefix = `m${module.index + 1}`;
   const fS = forward.features[module.studentFeature] as tf.Tensor4D | undefined;
   const fT = teacher.features[module.teacherFeature] as tf.Tensor4D | undefined;
-  if (!fS) throw new KdInputError(`/distiller/feature: the student has no feature ${JSON.stringify(module.studentFeature)} (it exposes ${Object.keys(forward.features).join(', ')})`);
-  if (!fT) throw new KdInputError(`/distiller/teacherStages: the teacher has no feature ${JSON.stringify(module.teacherFeature)} (it exposes ${Object.keys(teacher.features).join(', ')})`);
+  if (!fS)
+    throw new KdInputError(
+      `/distiller/feature: the student has no feature ${JSON.stringify(module.studentFeature)} (it exposes ${Object.keys(forward.features).join(', ')})`,
+    );
+  if (!fT)
+    throw new KdInputError(
+      `/distiller/teacherStages: the teacher has no feature ${JSON.stringify(module.teacherFeature)} (it exposes ${Object.keys(teacher.features).join(', ')})`,
+    );
   const terms: Record<string, tf.Scalar> = {};
   let total = tf.scalar(0);
   const useFeature = module.last ? s.lastFeatureLoss : true;
   if (useFeature && s.beta > 0) {
     const mapped = connector ? connector.apply(fS, true) : fS;
     if (mapped.shape[3] !== fT.shape[3]) {
-      throw new KdInputError(`/distiller/connector: module ${module.index + 1} maps ${mapped.shape[3]} student channels onto ${fT.shape[3]} teacher channels; use connector "auto" or "always"`);
+      throw new KdInputError(
+        `/distiller/connector: module ${module.index + 1} maps ${mapped.shape[3]} student channels onto ${fT.shape[3]} teacher channels; use connector "auto" or "always"`,
+      );
     }
     const [ms, mt] = matchSpatial(mapped, fT);
     const sq = tf.squaredDifference(ms, mt);

@@ -26,9 +26,15 @@ function fixture(seed: number) {
   const student = tinyCnn([4, 8], `s${seed}`, seed);
   const teacher = tinyCnn([6, 12], `t${seed}`, seed + 100);
   const modules = planModules(student, teacher, null, null, 'output');
-  const connectors = [new Connector(`c${seed}_1`, [6, 6, 4], 6, new Rng(seed)), new Connector(`c${seed}_2`, [3, 3, 8], 12, new Rng(seed + 1))];
+  const connectors = [
+    new Connector(`c${seed}_1`, [6, 6, 4], 6, new Rng(seed)),
+    new Connector(`c${seed}_2`, [3, 3, 8], 12, new Rng(seed + 1)),
+  ];
   const x = tf.randomNormal([16, 12, 12, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 5), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: 16 }, (_, i) => i % 5),
+    'int32',
+  );
   const input = (over: Partial<LocalStepInput>, teacherOut = teacher.apply(x, { training: false })): LocalStepInput => ({
     student,
     modules,
@@ -105,7 +111,10 @@ describe('LAKD local step', () => {
   it('lowers each module’s own loss over a short run and leaks no tensors', () => {
     const f = fixture(3);
     const vars = [...f.student.trainableVariables(), ...f.connectors.flatMap((c) => c!.trainableVariables())];
-    const optimizer = new Optimizer({ type: 'sgd', lr: 0.05, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p${i}`, variable, decay: false })));
+    const optimizer = new Optimizer(
+      { type: 'sgd', lr: 0.05, momentum: 0.9 },
+      vars.map((variable, i) => ({ id: `p${i}`, variable, decay: false })),
+    );
     const history: Record<string, number>[] = [];
     const step = () =>
       tf.tidy(() => {

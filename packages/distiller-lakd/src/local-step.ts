@@ -81,13 +81,16 @@ export function localStep(input: LocalStepInput): LocalStepResult {
         reachedBy.push([]);
       } else {
         const vars = moduleVariables(input, m);
-        const { value, grads: g } = tf.variableGrads(() => {
-          const fwd = forwardModule(student, m, h, true);
-          const loss = moduleLoss(m, fwd, input.teacher, input.labels, input.connectors[m.index], settings);
-          output = keep(fwd.output);
-          for (const [k, v] of Object.entries(loss.terms)) terms[k] = keep(v);
-          return loss.total;
-        }, allVars.filter((v) => !vars.includes(v)).concat(vars));
+        const { value, grads: g } = tf.variableGrads(
+          () => {
+            const fwd = forwardModule(student, m, h, true);
+            const loss = moduleLoss(m, fwd, input.teacher, input.labels, input.connectors[m.index], settings);
+            output = keep(fwd.output);
+            for (const [k, v] of Object.entries(loss.terms)) terms[k] = keep(v);
+            return loss.total;
+          },
+          allVars.filter((v) => !vars.includes(v)).concat(vars),
+        );
         for (const [name, grad] of Object.entries(g)) grads.set(byName.get(name)!, grad);
         reachedBy.push(Object.keys(g));
         total = tf.add(total, value);

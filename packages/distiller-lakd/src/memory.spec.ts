@@ -26,7 +26,11 @@ function lakdOptions(truncate: boolean): LakdOptions {
   return o as unknown as LakdOptions;
 }
 
-const sgd = (vars: tf.Variable[]) => new Optimizer({ type: 'sgd', lr: 0.01, momentum: 0.9 }, vars.map((variable, i) => ({ id: `p${i}`, variable, decay: true })));
+const sgd = (vars: tf.Variable[]) =>
+  new Optimizer(
+    { type: 'sgd', lr: 0.01, momentum: 0.9 },
+    vars.map((variable, i) => ({ id: `p${i}`, variable, decay: true })),
+  );
 
 describe('LAKD peak step memory', () => {
   beforeAll(async () => {
@@ -38,7 +42,10 @@ describe('LAKD peak step memory', () => {
     const student: Network = tinyCnn([4, 16, 64], 's', 1, shape);
     const teacher: Network = tinyCnn([4, 16, 64], 't', 2, shape);
     const x = tf.randomNormal([8, ...shape], 0, 1, 'float32', 3) as tf.Tensor4D;
-    const labels = tf.tensor1d(Array.from({ length: 8 }, (_, i) => i % 5), 'int32');
+    const labels = tf.tensor1d(
+      Array.from({ length: 8 }, (_, i) => i % 5),
+      'int32',
+    );
 
     const kdOptimizer = sgd(student.trainableVariables());
     const kd = await peakStepBytes(() =>
@@ -56,10 +63,20 @@ describe('LAKD peak step memory', () => {
 
     const lakd = async (truncate: boolean) => {
       const distiller = new LakdDistiller(lakdOptions(truncate));
-      distiller.setup({ student, teacher, numClasses: 5, rng: new Rng(4), events: new RunEvents(), runDir: '.', createNetwork: async () => Promise.reject(new Error('unused')) });
+      distiller.setup({
+        student,
+        teacher,
+        numClasses: 5,
+        rng: new Rng(4),
+        events: new RunEvents(),
+        runDir: '.',
+        createNetwork: async () => Promise.reject(new Error('unused')),
+      });
       const optimizer = sgd([student, ...distiller.extraModules()].flatMap((m) => m.trainableVariables()));
       const info = { epoch: 0, epochs: 1, step: 0, globalStep: 0, stage: 'main' };
-      const bytes = await peakStepBytes(() => tf.tidy(() => void distiller.trainStep({ ...info, x, labels, student, teacher, numClasses: 5, optimizer })));
+      const bytes = await peakStepBytes(() =>
+        tf.tidy(() => void distiller.trainStep({ ...info, x, labels, student, teacher, numClasses: 5, optimizer })),
+      );
       optimizer.dispose();
       distiller.dispose();
       return bytes;

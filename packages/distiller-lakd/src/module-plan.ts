@@ -47,7 +47,9 @@ export function planModules(
     const lastStage = stages[stages.length - 1]!;
     const teacherStage = teacherStages ? teacherStages[index]! : teacherNames[lastStage]!;
     if (!teacherNames.includes(teacherStage)) {
-      throw new KdInputError(`${POINTER}/teacherStages/${index}: got ${JSON.stringify(teacherStage)}; expected one of ${JSON.stringify(teacherNames)}`);
+      throw new KdInputError(
+        `${POINTER}/teacherStages/${index}: got ${JSON.stringify(teacherStage)}; expected one of ${JSON.stringify(teacherNames)}`,
+      );
     }
     const tap = (stage: string) => (feature === 'preact' ? `${stage}_preact` : stage);
     return {

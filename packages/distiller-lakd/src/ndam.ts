@@ -20,7 +20,15 @@ export function coarseActivationMap(features: tf.Tensor4D, s: NdamSettings): tf.
   return tf.tidy(() => {
     const a = tf.sum(tf.abs(features), 3, true) as tf.Tensor4D;
     const p = Math.floor(s.kernel / 2);
-    const padded = p > 0 ? tf.pad(a, [[0, 0], [p, p], [p, p], [0, 0]]) : a;
+    const padded =
+      p > 0
+        ? tf.pad(a, [
+            [0, 0],
+            [p, p],
+            [p, p],
+            [0, 0],
+          ])
+        : a;
     const avg = tf.avgPool(padded, s.kernel, 1, 'valid');
     const max = tf.maxPool(padded, s.kernel, 1, 'valid');
     return tf.squeeze(tf.add(tf.mul(avg, s.avgWeight), tf.mul(max, s.maxWeight)), [3]) as tf.Tensor3D;

@@ -24,7 +24,11 @@ describe('lakd plugin', () => {
   it('has named exports only and a manifest that matches its package.json stub', () => {
     expect(pkg).not.toHaveProperty('default');
     expect(packageJson.name).toBe('@kd/distiller-lakd');
-    expect(packageJson.kd).toEqual({ kind: lakdPlugin.manifest.kind, name: lakdPlugin.manifest.name, apiVersion: lakdPlugin.manifest.apiVersion });
+    expect(packageJson.kd).toEqual({
+      kind: lakdPlugin.manifest.kind,
+      name: lakdPlugin.manifest.name,
+      apiVersion: lakdPlugin.manifest.apiVersion,
+    });
   });
 
   it('registers by an explicit call', () => {
@@ -56,11 +60,15 @@ describe('lakd plugin', () => {
 
   it('reports a wrong option with its JSON pointer through the composed pipeline schema', () => {
     const validator = createPipelineValidator([lakdPlugin.manifest]);
-    expect(() => validator.validate({ distiller: { name: 'lakd', ndam: { mode: 'sideways' } } }, 'lakd.json')).toThrow(/\/distiller\/ndam\/mode/);
+    expect(() => validator.validate({ distiller: { name: 'lakd', ndam: { mode: 'sideways' } } }, 'lakd.json')).toThrow(
+      /\/distiller\/ndam\/mode/,
+    );
   });
 
   it('refuses an even pooling window', () => {
-    expect(() => new LakdDistiller(withDefaults({ name: 'lakd', ndam: { kernel: 4 } }))).toThrow(/\/distiller\/ndam\/kernel: got 4; expected an odd window/);
+    expect(() => new LakdDistiller(withDefaults({ name: 'lakd', ndam: { kernel: 4 } }))).toThrow(
+      /\/distiller\/ndam\/kernel: got 4; expected an odd window/,
+    );
   });
 
   it('derives the progressive curriculum: e_l = ⌊l·E/(2L)⌋, or the listed epochs', () => {

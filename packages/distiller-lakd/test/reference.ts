@@ -89,15 +89,15 @@ export function connectorRef(f: Map4, kernel: number[][][][], gamma: number[], b
   const [b, H, W, c] = shape(f);
   const out = kernel[0]![0]![0]!.length;
   const z: Map4 = f.map((img) =>
-    img.map((row) =>
-      row.map((px) => Array.from({ length: out }, (_, o) => px.reduce((t, v, k) => t + v * kernel[0]![0]![k]![o]!, 0))),
-    ),
+    img.map((row) => row.map((px) => Array.from({ length: out }, (_, o) => px.reduce((t, v, k) => t + v * kernel[0]![0]![k]![o]!, 0)))),
   );
   const count = b * H * W;
   const mean = Array.from({ length: out }, (_, o) => z.flat(2).reduce((t, px) => t + px[o]!, 0) / count);
   const variance = Array.from({ length: out }, (_, o) => z.flat(2).reduce((t, px) => t + (px[o]! - mean[o]!) ** 2, 0) / count);
   void c;
-  return z.map((img) => img.map((row) => row.map((px) => px.map((v, o) => gamma[o]! * ((v - mean[o]!) / Math.sqrt(variance[o]! + epsilon)) + beta[o]!))));
+  return z.map((img) =>
+    img.map((row) => row.map((px) => px.map((v, o) => gamma[o]! * ((v - mean[o]!) / Math.sqrt(variance[o]! + epsilon)) + beta[o]!))),
+  );
 }
 
 const logSoftmax = (row: readonly number[]) => {

@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { AccuracyOptions } from './accuracy.options.js';
 import { argMaxRow, isFiniteRow, labelRank } from './logit-rows.js';
-import { addToConfusion, classMeanAccuracy, classSupport, emptyConfusion, perClassAccuracy, type ConfusionMatrix, type ConfusionTally } from './confusion.js';
+import {
+  addToConfusion,
+  classMeanAccuracy,
+  classSupport,
+  emptyConfusion,
+  perClassAccuracy,
+  type ConfusionMatrix,
+  type ConfusionTally,
+} from './confusion.js';
 
 /**
  * Top-k hit counts over a split, the number of samples whose logits were not all finite (misses at every k) and, when
@@ -39,7 +47,12 @@ export async function tallyClassifier(
           const rank = labelRank(values, i, width, labels[i]!);
           for (const k of ks) if (rank < k) hits.set(k, hits.get(k)! + 1);
         }
-        if (confusion) addToConfusion(confusion, labels, Array.from(labels, (_, i) => argMaxRow(values, i, width)));
+        if (confusion)
+          addToConfusion(
+            confusion,
+            labels,
+            Array.from(labels, (_, i) => argMaxRow(values, i, width)),
+          );
       });
       n += batch.y.shape[0];
     } finally {
@@ -100,7 +113,10 @@ export class AccuracyEvaluator implements Evaluator {
     const perClass = perClassAccuracy(tally.confusion);
     metrics[`${prefix}.meanClassTop1`] = classMeanAccuracy(perClass);
     const { matrix, nonFinite } = tally.confusion;
-    return { metrics, report: { examples: tally.n, perClass, support: classSupport(tally.confusion), confusion: matrix, nonFinitePerClass: nonFinite } };
+    return {
+      metrics,
+      report: { examples: tally.n, perClass, support: classSupport(tally.confusion), confusion: matrix, nonFinitePerClass: nonFinite },
+    };
   }
 
   async evaluate(context: EvaluationContext): Promise<Metrics> {

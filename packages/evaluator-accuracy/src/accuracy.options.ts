@@ -26,7 +26,8 @@ export const accuracyOptionsSchema = {
       type: 'string',
       pattern: '^([A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\\.json$',
       default: 'artifacts/accuracy.json',
-      description: 'Path inside the run directory (by convention under artifacts/; no `..`) that receives the per-class report of the latest evaluation.',
+      description:
+        'Path inside the run directory (by convention under artifacts/; no `..`) that receives the per-class report of the latest evaluation.',
     },
   },
 } as const;

@@ -13,7 +13,13 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const defaults: AccuracyOptions = { name: 'accuracy', topK: [1, 5], teacher: true, perClass: true, artefactFile: 'artifacts/accuracy.json' };
+const defaults: AccuracyOptions = {
+  name: 'accuracy',
+  topK: [1, 5],
+  teacher: true,
+  perClass: true,
+  artefactFile: 'artifacts/accuracy.json',
+};
 
 describe('countTopK', () => {
   it('counts labels among the k first classes of a stable descending sort (hand-checked)', () => {
@@ -69,7 +75,10 @@ describe('logit rows (hand-derived table)', () => {
 
   it('counts the table through countTopK: top-1 2, top-5 5, top-6 every finite row (7)', () => {
     const logits = tf.tensor2d(TABLE.map((r) => r.logits));
-    const labels = tf.tensor1d(TABLE.map((r) => r.label), 'int32');
+    const labels = tf.tensor1d(
+      TABLE.map((r) => r.label),
+      'int32',
+    );
     // ranks 0 (twice) at k=1; ranks 0, 4, 1, 0, 4 below 5; all seven finite rows below 6.
     expect([1, 2, 5, 6].map((k) => countTopK(logits, labels, k))).toEqual([2, 3, 5, 7]);
     tf.dispose([logits, labels]);
@@ -114,7 +123,14 @@ describe('AccuracyEvaluator', () => {
 
   it('gives an absent class a null accuracy and leaves it out of the class mean', async () => {
     const ev = new AccuracyEvaluator({ ...defaults, topK: [1] });
-    const m = await ev.evaluate({ student: guessingNetwork([0, 0, 1], 3), split: labelSplit([0, 1, 1]), splitName: 'test', batchSize: 8, numClasses: 3, epoch: 0 });
+    const m = await ev.evaluate({
+      student: guessingNetwork([0, 0, 1], 3),
+      split: labelSplit([0, 1, 1]),
+      splitName: 'test',
+      batchSize: 8,
+      numClasses: 3,
+      epoch: 0,
+    });
     // class 0: 1/1, class 1: 1/2, class 2: absent
     expect(m['student.meanClassTop1']).toBeCloseTo(0.75, 15);
     expect((ev.lastReport as { student: { perClass: unknown[] } }).student.perClass).toEqual([1, 0.5, null]);
@@ -150,7 +166,16 @@ describe('AccuracyEvaluator', () => {
 
   it('writes to the configured artefactFile with the stage the context carries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-accuracy-'));
-    const context = { student: guessingNetwork([1], 2), split: labelSplit([1]), splitName: 'test', batchSize: 1, numClasses: 2, epoch: 0, runDir: dir, stage: 'student' };
+    const context = {
+      student: guessingNetwork([1], 2),
+      split: labelSplit([1]),
+      splitName: 'test',
+      batchSize: 1,
+      numClasses: 2,
+      epoch: 0,
+      runDir: dir,
+      stage: 'student',
+    };
     await new AccuracyEvaluator({ ...defaults, artefactFile: 'acc.json' }).evaluate(context);
     const file = JSON.parse(readFileSync(join(dir, 'acc.json'), 'utf8'));
     expect(file.stage).toBe('student');
@@ -189,7 +214,9 @@ describe('AccuracyEvaluator', () => {
     expect(m['student.nonFinite']).toBeCloseTo(4 / 11, 15);
     // labels    0  1  0  5  0  4  5  2  1  5  4
     // predicted −  −  −  −  0  0  0  1  1  0  0   (− = non-finite: in no column)
-    const r = ev.lastReport as { student: { confusion: number[][]; nonFinitePerClass: number[]; support: number[]; perClass: (number | null)[] } };
+    const r = ev.lastReport as {
+      student: { confusion: number[][]; nonFinitePerClass: number[]; support: number[]; perClass: (number | null)[] };
+    };
     expect(r.student.confusion).toEqual([
       [1, 0, 0, 0, 0, 0],
       [0, 1, 0, 0, 0, 0],
@@ -208,10 +235,24 @@ describe('AccuracyEvaluator', () => {
   it('scores a diverged (all-NaN) network 0, not 100 %, and a dead (constant) one at its class-0 share', async () => {
     const labels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     const ev = new AccuracyEvaluator({ ...defaults, perClass: false });
-    const nan = await ev.evaluate({ student: scriptedNetwork([new Array(10).fill(NaN)]), split: labelSplit(labels), splitName: 'test', batchSize: 3, numClasses: 10, epoch: 0 });
+    const nan = await ev.evaluate({
+      student: scriptedNetwork([new Array(10).fill(NaN)]),
+      split: labelSplit(labels),
+      splitName: 'test',
+      batchSize: 3,
+      numClasses: 10,
+      epoch: 0,
+    });
     expect(nan).toEqual({ 'student.top1': 0, 'student.top5': 0, 'student.nonFinite': 1 });
     // Constant logits sort as 0, 1, …, 9: top-1 hits label 0 only, top-5 labels 0–4.
-    const dead = await ev.evaluate({ student: scriptedNetwork([new Array(10).fill(0.5)]), split: labelSplit(labels), splitName: 'test', batchSize: 3, numClasses: 10, epoch: 0 });
+    const dead = await ev.evaluate({
+      student: scriptedNetwork([new Array(10).fill(0.5)]),
+      split: labelSplit(labels),
+      splitName: 'test',
+      batchSize: 3,
+      numClasses: 10,
+      epoch: 0,
+    });
     expect(dead).toEqual({ 'student.top1': 0.1, 'student.top5': 0.5, 'student.nonFinite': 0 });
   });
 });

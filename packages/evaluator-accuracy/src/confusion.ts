@@ -23,7 +23,8 @@ export function addToConfusion(tally: ConfusionTally, labels: ArrayLike<number>,
   for (let i = 0; i < labels.length; i++) {
     const row = matrix[labels[i]!];
     const p = predictions[i]!;
-    if (!row || p < -1 || p >= row.length) throw new RangeError(`label ${labels[i]} or prediction ${p} is outside the ${matrix.length} classes`);
+    if (!row || p < -1 || p >= row.length)
+      throw new RangeError(`label ${labels[i]} or prediction ${p} is outside the ${matrix.length} classes`);
     if (p === -1) nonFinite[labels[i]!]! += 1;
     else row[p]! += 1;
   }

@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { expectManifestMatchesPackageJson, expectNamedExportsOnly, expectRegistersExplicitly, expectStrictSchemaWithDefaults, strictAjv } from '@kd/testing';
+import {
+  expectManifestMatchesPackageJson,
+  expectNamedExportsOnly,
+  expectRegistersExplicitly,
+  expectStrictSchemaWithDefaults,
+  strictAjv,
+} from '@kd/testing';
 import * as pkg from './index.js';
 import { accuracyOptionsSchema, accuracyPlugin, register } from './index.js';
 
@@ -15,13 +21,21 @@ describe('accuracy plugin', () => {
 
   it('compiles strictly, documents every option and applies the defaults', () => {
     expect(accuracyPlugin.manifest.optionsSchema).toBe(accuracyOptionsSchema);
-    expect(expectStrictSchemaWithDefaults(accuracyPlugin)).toEqual({ name: 'accuracy', topK: [1, 5], teacher: true, perClass: true, artefactFile: 'artifacts/accuracy.json' });
+    expect(expectStrictSchemaWithDefaults(accuracyPlugin)).toEqual({
+      name: 'accuracy',
+      topK: [1, 5],
+      teacher: true,
+      perClass: true,
+      artefactFile: 'artifacts/accuracy.json',
+    });
   });
 
-  it.each([[{ name: 'accuracy', topK: [] }], [{ name: 'accuracy', perClass: 1 }], [{ name: 'accuracy', artefactFile: '../x.json' }], [{ name: 'accuracy', top: [1] }]])(
-    'rejects %j',
-    (config) => {
-      expect(strictAjv().compile(accuracyOptionsSchema)(config)).toBe(false);
-    },
-  );
+  it.each([
+    [{ name: 'accuracy', topK: [] }],
+    [{ name: 'accuracy', perClass: 1 }],
+    [{ name: 'accuracy', artefactFile: '../x.json' }],
+    [{ name: 'accuracy', top: [1] }],
+  ])('rejects %j', (config) => {
+    expect(strictAjv().compile(accuracyOptionsSchema)(config)).toBe(false);
+  });
 });

@@ -74,7 +74,13 @@ describe('AgreementEvaluator', () => {
       [1, 0], // the teacher's +Inf → disagree, no KL
       [ln3, 0], // mirror of row 3: both predict 0 → agree, KL = ½ ln(4/3)
     ];
-    const teacher = [[0, 0], [NaN, NaN], [0, 0], [Infinity, 0], [0, 0]];
+    const teacher = [
+      [0, 0],
+      [NaN, NaN],
+      [0, 0],
+      [Infinity, 0],
+      [0, 0],
+    ];
     const ev = new AgreementEvaluator({ name: 'agreement', temperature: 1, klScale: 'none' });
     const before = tf.memory().numTensors;
     const m = await ev.evaluate({ ...context({ student, teacher, temperature: 1, top1: 0, kl: 0 }, 2) });

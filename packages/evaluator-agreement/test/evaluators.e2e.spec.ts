@@ -27,7 +27,14 @@ describe('evaluators in a KD run (KdRuntime, Fashion-MNIST subset, tiny CNNs)', 
           { name: 'accuracy' },
           { name: 'agreement', temperature: 4 },
           { name: 'calibration' },
-          { name: 'similarity', maxExamples: 64, pairs: [{ teacher: 'last', student: 'last' }, { teacher: 'embedding', student: 'embedding' }] },
+          {
+            name: 'similarity',
+            maxExamples: 64,
+            pairs: [
+              { teacher: 'last', student: 'last' },
+              { teacher: 'embedding', student: 'embedding' },
+            ],
+          },
           { name: 'efficiency', runs: 3, warmupRuns: 1 },
         ],
       }),
@@ -64,10 +71,21 @@ describe('evaluators in a KD run (KdRuntime, Fashion-MNIST subset, tiny CNNs)', 
       ])
         expect(Number.isFinite(m[key]), key).toBe(true);
       // A healthy run has no non-finite logits; each evaluator that reads logits says so.
-      for (const key of ['student.nonFinite', 'teacher.nonFinite', 'agreement.nonFinite', 'calibration.student.nonFinite', 'calibration.teacher.nonFinite'])
+      for (const key of [
+        'student.nonFinite',
+        'teacher.nonFinite',
+        'agreement.nonFinite',
+        'calibration.student.nonFinite',
+        'calibration.teacher.nonFinite',
+      ])
         expect(m[key], key).toBe(0);
-      for (const key of ['student.top1', 'agreement.top1', 'calibration.student.ece', 'calibration.student.mce', 'similarity.cka.last-last'])
-      {
+      for (const key of [
+        'student.top1',
+        'agreement.top1',
+        'calibration.student.ece',
+        'calibration.student.mce',
+        'similarity.cka.last-last',
+      ]) {
         expect(m[key]!, key).toBeGreaterThanOrEqual(0);
         expect(m[key]!, key).toBeLessThanOrEqual(1);
       }
@@ -100,7 +118,11 @@ describe('evaluators in a KD run (KdRuntime, Fashion-MNIST subset, tiny CNNs)', 
 
   it('refuses agreement and similarity without a teacher before writing anything', async () => {
     for (const name of ['agreement', 'similarity']) {
-      const file = writeConfig(work, `no-teacher-${name}.json`, config(`no-teacher-${name}`, { evaluators: [{ name: 'accuracy' }, { name }] }));
+      const file = writeConfig(
+        work,
+        `no-teacher-${name}.json`,
+        config(`no-teacher-${name}`, { evaluators: [{ name: 'accuracy' }, { name }] }),
+      );
       let error: unknown;
       try {
         await runtime.run(file);

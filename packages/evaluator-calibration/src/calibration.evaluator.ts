@@ -54,7 +54,11 @@ interface Measured {
   readonly reliability: ReliabilityBin[];
 }
 
-const metricsOf = (prefix: string, m: Measured): Metrics => ({ [`${prefix}.ece`]: m.ece, [`${prefix}.mce`]: m.mce, [`${prefix}.nonFinite`]: m.nonFinite });
+const metricsOf = (prefix: string, m: Measured): Metrics => ({
+  [`${prefix}.ece`]: m.ece,
+  [`${prefix}.mce`]: m.mce,
+  [`${prefix}.nonFinite`]: m.nonFinite,
+});
 
 /** Expected and maximum calibration error of the student (and teacher), with reliability-diagram data. */
 export class CalibrationEvaluator implements Evaluator {
@@ -68,7 +72,12 @@ export class CalibrationEvaluator implements Evaluator {
     const { tally, nonFinite } = await tallyReliability(network, context, this.options.bins);
     const diagram = tally.diagram();
     const n = tally.total;
-    return { ece: expectedCalibrationError(diagram), mce: maximumCalibrationError(diagram), nonFinite: n === 0 ? 0 : nonFinite / n, reliability: diagram };
+    return {
+      ece: expectedCalibrationError(diagram),
+      mce: maximumCalibrationError(diagram),
+      nonFinite: n === 0 ? 0 : nonFinite / n,
+      reliability: diagram,
+    };
   }
 
   async evaluate(context: EvaluationContext): Promise<Metrics> {

@@ -20,7 +20,8 @@ export const calibrationOptionsSchema = {
       type: 'string',
       pattern: '^([A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\\.json$',
       default: 'artifacts/calibration.json',
-      description: 'Path inside the run directory (by convention under artifacts/; no `..`) that receives the reliability-diagram data of the latest evaluation.',
+      description:
+        'Path inside the run directory (by convention under artifacts/; no `..`) that receives the reliability-diagram data of the latest evaluation.',
     },
   },
 } as const;

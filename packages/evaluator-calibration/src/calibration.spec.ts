@@ -83,7 +83,16 @@ describe('CalibrationEvaluator', () => {
     const teacher = scriptedNetwork([withConfidence(0.9), withConfidence(0.9), withConfidence(0.6), withConfidence(0.7)]);
     const counted = { ...teacher, apply: (x: tf.Tensor4D, o: { training: boolean }) => (teacherCalls++, teacher.apply(x, o)) };
     const student = scriptedNetwork([withConfidence(0.8)]);
-    const context = { student, teacher: counted, split: labelSplit([0, 1, 0, 0]), splitName: 'test', batchSize: 4, numClasses: 2, epoch: 0, runDir: dir };
+    const context = {
+      student,
+      teacher: counted,
+      split: labelSplit([0, 1, 0, 0]),
+      splitName: 'test',
+      batchSize: 4,
+      numClasses: 2,
+      epoch: 0,
+      runDir: dir,
+    };
     const m1 = await ev.evaluate(context);
     const m2 = await ev.evaluate({ ...context, epoch: 1 });
     expect(teacherCalls).toBe(1);
@@ -100,7 +109,15 @@ describe('CalibrationEvaluator', () => {
   it('leaves the teacher out when asked to', async () => {
     const ev = new CalibrationEvaluator({ ...defaults, teacher: false });
     const net = scriptedNetwork([withConfidence(0.8)]);
-    const m = await ev.evaluate({ student: net, teacher: net, split: labelSplit([0]), splitName: 'test', batchSize: 1, numClasses: 2, epoch: 0 });
+    const m = await ev.evaluate({
+      student: net,
+      teacher: net,
+      split: labelSplit([0]),
+      splitName: 'test',
+      batchSize: 1,
+      numClasses: 2,
+      epoch: 0,
+    });
     expect(Object.keys(m).sort()).toEqual(['calibration.student.ece', 'calibration.student.mce', 'calibration.student.nonFinite']);
     expect(m['calibration.student.nonFinite']).toBe(0);
   });
@@ -116,7 +133,14 @@ describe('CalibrationEvaluator', () => {
     const tied = 1 / (2 + 2 * Math.exp(-2)); // 0.4403985…, bin (0.25, 0.5]
     const ev = new CalibrationEvaluator({ ...defaults, bins: 4, teacher: false });
     const before = tf.memory().numTensors;
-    const m = await ev.evaluate({ student: scriptedNetwork(rows), split: labelSplit([1, 0, 2, 0, 2]), splitName: 'test', batchSize: 2, numClasses: 4, epoch: 0 });
+    const m = await ev.evaluate({
+      student: scriptedNetwork(rows),
+      split: labelSplit([1, 0, 2, 0, 2]),
+      splitName: 'test',
+      batchSize: 2,
+      numClasses: 4,
+      epoch: 0,
+    });
     expect(tf.memory().numTensors).toBe(before);
     const d = (ev.lastReport as { student: { reliability: Case['reliability'] } }).student.reliability;
     expect(d.map((b) => b.count)).toEqual([3, 1, 1, 0]);
@@ -133,7 +157,14 @@ describe('CalibrationEvaluator', () => {
 
   it('gives an all-NaN network its share of wrong 1/C predictions: ECE 1/C, nonFinite 1', async () => {
     const ev = new CalibrationEvaluator({ ...defaults, teacher: false });
-    const m = await ev.evaluate({ student: scriptedNetwork([[NaN, NaN, NaN, NaN, NaN]]), split: labelSplit([0, 1, 2]), splitName: 'test', batchSize: 2, numClasses: 5, epoch: 0 });
+    const m = await ev.evaluate({
+      student: scriptedNetwork([[NaN, NaN, NaN, NaN, NaN]]),
+      split: labelSplit([0, 1, 2]),
+      splitName: 'test',
+      batchSize: 2,
+      numClasses: 5,
+      epoch: 0,
+    });
     expect(Object.keys(m).sort()).toEqual(['calibration.student.ece', 'calibration.student.mce', 'calibration.student.nonFinite']);
     expect(m['calibration.student.ece']).toBeCloseTo(0.2, 15);
     expect(m['calibration.student.mce']).toBeCloseTo(0.2, 15);

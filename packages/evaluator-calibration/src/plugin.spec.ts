@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { expectManifestMatchesPackageJson, expectNamedExportsOnly, expectRegistersExplicitly, expectStrictSchemaWithDefaults, strictAjv } from '@kd/testing';
+import {
+  expectManifestMatchesPackageJson,
+  expectNamedExportsOnly,
+  expectRegistersExplicitly,
+  expectStrictSchemaWithDefaults,
+  strictAjv,
+} from '@kd/testing';
 import * as pkg from './index.js';
 import { calibrationOptionsSchema, calibrationPlugin, register } from './index.js';
 
@@ -15,13 +21,20 @@ describe('calibration plugin', () => {
 
   it('compiles strictly, documents every option and applies the defaults', () => {
     expect(calibrationPlugin.manifest.optionsSchema).toBe(calibrationOptionsSchema);
-    expect(expectStrictSchemaWithDefaults(calibrationPlugin)).toEqual({ name: 'calibration', bins: 15, teacher: true, artefactFile: 'artifacts/calibration.json' });
+    expect(expectStrictSchemaWithDefaults(calibrationPlugin)).toEqual({
+      name: 'calibration',
+      bins: 15,
+      teacher: true,
+      artefactFile: 'artifacts/calibration.json',
+    });
   });
 
-  it.each([[{ name: 'calibration', bins: 0 }], [{ name: 'calibration', bins: 2.5 }], [{ name: 'calibration', artefactFile: '../x.json' }], [{ name: 'calibration', bin: 10 }]])(
-    'rejects %j',
-    (config) => {
-      expect(strictAjv().compile(calibrationOptionsSchema)(config)).toBe(false);
-    },
-  );
+  it.each([
+    [{ name: 'calibration', bins: 0 }],
+    [{ name: 'calibration', bins: 2.5 }],
+    [{ name: 'calibration', artefactFile: '../x.json' }],
+    [{ name: 'calibration', bin: 10 }],
+  ])('rejects %j', (config) => {
+    expect(strictAjv().compile(calibrationOptionsSchema)(config)).toBe(false);
+  });
 });

@@ -39,7 +39,8 @@ export const efficiencyOptionsSchema = {
       type: 'string',
       pattern: '^([A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\\.json$',
       default: 'artifacts/efficiency.json',
-      description: 'Path inside the run directory (by convention under artifacts/; no `..`) that receives the measurement: backend, batch size and every timed pass.',
+      description:
+        'Path inside the run directory (by convention under artifacts/; no `..`) that receives the measurement: backend, batch size and every timed pass.',
     },
   },
 } as const;

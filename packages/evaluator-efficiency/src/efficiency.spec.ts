@@ -9,7 +9,15 @@ import type { EfficiencyOptions } from './efficiency.options.js';
 import { median } from './median.js';
 import { guessingNetwork, labelSplit } from '@kd/testing';
 
-const defaults: EfficiencyOptions = { name: 'efficiency', runs: 4, warmupRuns: 2, batchSize: 0, teacher: true, repeat: 'once', artefactFile: 'artifacts/efficiency.json' };
+const defaults: EfficiencyOptions = {
+  name: 'efficiency',
+  runs: 4,
+  warmupRuns: 2,
+  batchSize: 0,
+  teacher: true,
+  repeat: 'once',
+  artefactFile: 'artifacts/efficiency.json',
+};
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -50,7 +58,15 @@ describe('EfficiencyEvaluator', () => {
     const clock = () => s.clock.now + t.clock.now;
     const ev = new EfficiencyEvaluator(defaults, clock);
     const before = tf.memory().numTensors;
-    const m = await ev.evaluate({ student: s.network, teacher: t.network, split: labelSplit([0, 1, 0, 1, 0, 1, 0]), splitName: 'test', batchSize: 5, numClasses: 2, epoch: 0 });
+    const m = await ev.evaluate({
+      student: s.network,
+      teacher: t.network,
+      split: labelSplit([0, 1, 0, 1, 0, 1, 0]),
+      splitName: 'test',
+      batchSize: 5,
+      numClasses: 2,
+      epoch: 0,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(s.seen).toEqual([5, 5, 5, 5, 5, 5]);
     expect(m).toEqual({
@@ -87,9 +103,25 @@ describe('EfficiencyEvaluator', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-efficiency-'));
     const s = timed([1, 1, 2, 3, 4], { params: 7 });
     const ev = new EfficiencyEvaluator({ ...defaults, teacher: false }, () => s.clock.now);
-    await ev.evaluate({ student: s.network, teacher: s.network, split: labelSplit([0]), splitName: 'test', batchSize: 8, numClasses: 2, epoch: 0, runDir: dir });
+    await ev.evaluate({
+      student: s.network,
+      teacher: s.network,
+      split: labelSplit([0]),
+      splitName: 'test',
+      batchSize: 8,
+      numClasses: 2,
+      epoch: 0,
+      runDir: dir,
+    });
     const file = JSON.parse(readFileSync(join(dir, 'artifacts', 'efficiency.json'), 'utf8'));
-    expect(file).toMatchObject({ evaluator: 'efficiency', backend: 'cpu', batchSize: 1, runs: 4, warmupRuns: 2, student: { params: 7, flops: null } });
+    expect(file).toMatchObject({
+      evaluator: 'efficiency',
+      backend: 'cpu',
+      batchSize: 1,
+      runs: 4,
+      warmupRuns: 2,
+      student: { params: 7, flops: null },
+    });
     expect(file.student.timingsMs).toEqual([2, 3, 4, 1]);
     expect(file.teacher).toBeUndefined();
   });

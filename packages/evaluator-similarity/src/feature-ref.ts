@@ -23,7 +23,9 @@ export function featureRows(
   const t = name === 'embedding' ? out.embedding : name === 'logits' ? out.logits : out.features[name];
   if (!t) {
     const known = ['last', 'embedding', 'logits', ...Object.keys(out.features)];
-    throw new KdInputError(`${pointer}: "${name}" is not a feature of the ${network.spec.name} network; expected one of ${known.join(', ')}`);
+    throw new KdInputError(
+      `${pointer}: "${name}" is not a feature of the ${network.spec.name} network; expected one of ${known.join(', ')}`,
+    );
   }
   const n = t.shape[0];
   if (t.rank === 4 && reduce === 'spatialMean') return tf.mean(t, [1, 2]) as tf.Tensor2D;

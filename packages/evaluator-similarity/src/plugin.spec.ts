@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { container } from 'tsyringe';
 import { RUN_CONFIG, isInputError } from '@kd/core';
-import { expectManifestMatchesPackageJson, expectNamedExportsOnly, expectRegistersExplicitly, expectStrictSchemaWithDefaults, strictAjv } from '@kd/testing';
+import {
+  expectManifestMatchesPackageJson,
+  expectNamedExportsOnly,
+  expectRegistersExplicitly,
+  expectStrictSchemaWithDefaults,
+  strictAjv,
+} from '@kd/testing';
 import * as pkg from './index.js';
 import { similarityOptionsSchema, similarityPlugin, register } from './index.js';
 
@@ -17,10 +23,21 @@ describe('similarity plugin', () => {
 
   it('compiles strictly, documents every option and applies the defaults', () => {
     expect(similarityPlugin.manifest.optionsSchema).toBe(similarityOptionsSchema);
-    expect(expectStrictSchemaWithDefaults(similarityPlugin)).toEqual({ name: 'similarity', pairs: [{ teacher: 'last', student: 'last' }], maxExamples: 512, reduce: 'flatten' });
+    expect(expectStrictSchemaWithDefaults(similarityPlugin)).toEqual({
+      name: 'similarity',
+      pairs: [{ teacher: 'last', student: 'last' }],
+      maxExamples: 512,
+      reduce: 'flatten',
+    });
   });
 
-  it.each([[{ name: 'similarity', maxExamples: 1 }], [{ name: 'similarity', pairs: [] }], [{ name: 'similarity', pairs: [{ teacher: 'last' }] }], [{ name: 'similarity', reduce: 'pool' }], [{ name: 'similarity', max: 2 }]])('rejects %j', (config) => {
+  it.each([
+    [{ name: 'similarity', maxExamples: 1 }],
+    [{ name: 'similarity', pairs: [] }],
+    [{ name: 'similarity', pairs: [{ teacher: 'last' }] }],
+    [{ name: 'similarity', reduce: 'pool' }],
+    [{ name: 'similarity', max: 2 }],
+  ])('rejects %j', (config) => {
     expect(strictAjv().compile(similarityOptionsSchema)(config)).toBe(false);
   });
 
@@ -35,7 +52,9 @@ describe('similarity plugin', () => {
       error = e;
     }
     expect(isInputError(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^\/evaluators\/1: the "similarity" evaluator compares the student with a teacher, and this config has none/);
+    expect((error as Error).message).toMatch(
+      /^\/evaluators\/1: the "similarity" evaluator compares the student with a teacher, and this config has none/,
+    );
     run.register(RUN_CONFIG, { useValue: { teacher: { weights: 't' }, evaluators: [{ name: 'similarity' }] } });
     await expect(Promise.resolve(similarityPlugin.create(options, { container: run, baseDir: '.' }))).resolves.toBeDefined();
   });

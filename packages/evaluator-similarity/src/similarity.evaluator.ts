@@ -48,7 +48,17 @@ export class SimilarityEvaluator implements Evaluator {
             perPair.forEach((f, i) => {
               if (!tf.all(f).dataSync()[0]) pairNonFinite[i] = true;
             });
-            return take - tf.sum(tf.cast(perPair.reduce((a, b) => tf.logicalAnd(a, b)), 'int32')).dataSync()[0]!;
+            return (
+              take -
+              tf
+                .sum(
+                  tf.cast(
+                    perPair.reduce((a, b) => tf.logicalAnd(a, b)),
+                    'int32',
+                  ),
+                )
+                .dataSync()[0]!
+            );
           });
           n += take;
         } finally {

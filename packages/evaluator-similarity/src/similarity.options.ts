@@ -14,7 +14,10 @@ export const similarityOptionsSchema = {
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { const: 'similarity', description: 'Linear CKA between teacher and student features on a fixed subset of the evaluation split.' },
+    name: {
+      const: 'similarity',
+      description: 'Linear CKA between teacher and student features on a fixed subset of the evaluation split.',
+    },
     pairs: {
       type: 'array',
       minItems: 1,

@@ -13,7 +13,12 @@ const fx = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixt
   studentEmbedding: number[][];
   expected: { examples: number; flatten: number; spatialMean: number; teacherVsEmbedding: number }[];
 };
-const defaults: SimilarityOptions = { name: 'similarity', pairs: [{ teacher: 'last', student: 'last' }], maxExamples: 512, reduce: 'flatten' };
+const defaults: SimilarityOptions = {
+  name: 'similarity',
+  pairs: [{ teacher: 'last', student: 'last' }],
+  maxExamples: 512,
+  reduce: 'flatten',
+};
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -46,7 +51,8 @@ describe('SimilarityEvaluator', () => {
 
   it('uses all of a split smaller than maxExamples, whatever the batch size', async () => {
     const all = fx.expected.find((e) => e.examples === fx.teacher.length)!;
-    for (const bs of [1, 7, 64]) expect((await new SimilarityEvaluator(defaults).evaluate(context(bs)))['similarity.cka.last-last']).toBeCloseTo(all.flatten, 5);
+    for (const bs of [1, 7, 64])
+      expect((await new SimilarityEvaluator(defaults).evaluate(context(bs)))['similarity.cka.last-last']).toBeCloseTo(all.flatten, 5);
   });
 
   it('names an unknown feature with the networks’ features', async () => {
@@ -59,7 +65,9 @@ describe('SimilarityEvaluator', () => {
       error = e;
     }
     expect(isInputError(error)).toBe(true);
-    expect((error as Error).message).toContain('/pairs/0/teacher: "stage9" is not a feature of the features network; expected one of last, embedding, logits, stage1, stage2');
+    expect((error as Error).message).toContain(
+      '/pairs/0/teacher: "stage9" is not a feature of the features network; expected one of last, embedding, logits, stage1, stage2',
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -69,15 +77,26 @@ describe('SimilarityEvaluator', () => {
     const broken = [[[[1, 0]]], [[[NaN, 2]]], [[[3, 1]]], [[[2, 5]]]];
     const split = labelSplit([0, 0, 0, 0]);
     const base = { split, splitName: 'test', batchSize: 3, numClasses: 2, epoch: 0 };
-    const pairs = [{ teacher: 'stage1', student: 'stage1' }, { teacher: 'stage2', student: 'stage2' }];
+    const pairs = [
+      { teacher: 'stage1', student: 'stage1' },
+      { teacher: 'stage2', student: 'stage2' },
+    ];
     const ev = new SimilarityEvaluator({ ...defaults, pairs });
     const before = tf.memory().numTensors;
-    const healthy = await ev.evaluate({ ...base, teacher: featureNetwork({ stage1: maps, stage2: maps }), student: featureNetwork({ stage1: maps, stage2: maps }) });
+    const healthy = await ev.evaluate({
+      ...base,
+      teacher: featureNetwork({ stage1: maps, stage2: maps }),
+      student: featureNetwork({ stage1: maps, stage2: maps }),
+    });
     expect(healthy['similarity.nonFinite']).toBe(0);
     expect(healthy['similarity.cka.stage1-stage1']).toBeCloseTo(1, 6);
     // Image 2 holds a NaN in the student's stage2 only; image 4 an Inf in the teacher's stage2: 2 of 4 images.
     const inf = [[[[1, 0]]], [[[0, 2]]], [[[3, 1]]], [[[Infinity, 5]]]];
-    const m = await ev.evaluate({ ...base, teacher: featureNetwork({ stage1: maps, stage2: inf }), student: featureNetwork({ stage1: maps, stage2: broken }) });
+    const m = await ev.evaluate({
+      ...base,
+      teacher: featureNetwork({ stage1: maps, stage2: inf }),
+      student: featureNetwork({ stage1: maps, stage2: broken }),
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(m['similarity.nonFinite']).toBe(0.5);
     expect(m['similarity.cka.stage2-stage2']).toBeNaN();

@@ -50,7 +50,9 @@ describe('a checkpoint is untrusted input: refused globals execute nothing', () 
   it('names an opcode a state dict never needs, with its offset', () => {
     const file = join(dir, 'inst.pkl');
     writeFileSync(file, Buffer.from([0x80, 0x02, 0x69, 0x6f, 0x73, 0x0a, 0x73, 0x79, 0x73, 0x74, 0x65, 0x6d, 0x0a, 0x2e]));
-    expect(inputError(() => readPyTorchStateDict(file)).message).toMatch(/pickle 1 \(magic number\), byte 2: unsupported pickle opcode INST \(0x69\)/);
+    expect(inputError(() => readPyTorchStateDict(file)).message).toMatch(
+      /pickle 1 \(magic number\), byte 2: unsupported pickle opcode INST \(0x69\)/,
+    );
   });
 
   it('refuses a file that is neither a zip nor a pickle', () => {
@@ -65,7 +67,9 @@ describe('malformed checkpoints', () => {
     const file = join(dir, 'truncated.pth');
     const bytes = readFileSync(fixturePath('resnet8.pth'));
     writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
-    expect(inputError(() => readPyTorchStateDict(file)).message).toMatch(/truncated\.pth: is not a readable zip archive .*truncated or corrupt/);
+    expect(inputError(() => readPyTorchStateDict(file)).message).toMatch(
+      /truncated\.pth: is not a readable zip archive .*truncated or corrupt/,
+    );
   });
 
   it('a truncated legacy checkpoint', () => {
@@ -74,7 +78,9 @@ describe('malformed checkpoints', () => {
     writeFileSync(file, bytes.subarray(0, bytes.length - 100));
     expect(inputError(() => readPyTorchStateDict(file)).message).toMatch(/run past the end of the file .*truncated file/);
     writeFileSync(file, bytes.subarray(0, 3000));
-    expect(inputError(() => readPyTorchStateDict(file)).message).toMatch(/pickle 4 \(the saved object\), byte \d+: the pickle ends in the middle/);
+    expect(inputError(() => readPyTorchStateDict(file)).message).toMatch(
+      /pickle 4 \(the saved object\), byte \d+: the pickle ends in the middle/,
+    );
   });
 
   it('a storage shorter than its tensors need', () => {
@@ -85,10 +91,18 @@ describe('malformed checkpoints', () => {
 
   it('limits on file size, tensor count and tensor bytes', () => {
     const file = fixturePath('resnet8.pth');
-    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxFileBytes: 1000 } })).message).toMatch(/exceed the limit maxFileBytes = 1000/);
-    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxTensors: 10 } })).message).toMatch(/more than 10 tensors \(limit maxTensors\)/);
-    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxTensorBytes: 1000 } })).message).toMatch(/above the limit maxTensorBytes = 1000/);
-    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxPickleBytes: 100 } })).message).toMatch(/above the limit maxPickleBytes = 100/);
+    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxFileBytes: 1000 } })).message).toMatch(
+      /exceed the limit maxFileBytes = 1000/,
+    );
+    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxTensors: 10 } })).message).toMatch(
+      /more than 10 tensors \(limit maxTensors\)/,
+    );
+    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxTensorBytes: 1000 } })).message).toMatch(
+      /above the limit maxTensorBytes = 1000/,
+    );
+    expect(inputError(() => readPyTorchStateDict(file, { limits: { maxPickleBytes: 100 } })).message).toMatch(
+      /above the limit maxPickleBytes = 100/,
+    );
   });
 });
 
@@ -97,7 +111,9 @@ describe('state dicts that do not fit the network: every unmatched name or shape
     const net = buildNetwork({ name: 'wrn', depth: 16, widen: 2 }, 10, [8, 8, 3]);
     const before = net.stateVariables().map((v) => Array.from(v.variable.dataSync()));
     const e = inputError(() => importPyTorchStateDict(fixturePath('resnet8.pth'), net));
-    expect(e.message).toMatch(/does not match kd's wrn .* \(mdistiller wrn_16_2\): \d+ parameter\(s\) kd needs are missing, \d+ in the file have no kd variable; nothing was loaded/);
+    expect(e.message).toMatch(
+      /does not match kd's wrn .* \(mdistiller wrn_16_2\): \d+ parameter\(s\) kd needs are missing, \d+ in the file have no kd variable; nothing was loaded/,
+    );
     expect(e.details).toContain('missing from the file:');
     expect(e.details).toContain('  block1.layer.0.bn1.weight (for kd stage1_block1_1_bn/gamma)');
     expect(e.details).toContain('in the file but not in kd:');
@@ -127,7 +143,9 @@ describe('state dicts that do not fit the network: every unmatched name or shape
 
   it('a backbone without a PyTorch map', () => {
     const net = buildNetwork({ name: 'mobilenet', variant: 'mobilenetv1' }, 10, [32, 32, 3]);
-    expect(inputError(() => importPyTorchStateDict(fixturePath('resnet8.pth'), net)).message).toMatch(/no PyTorch name map for the backbone mobilenet/);
+    expect(inputError(() => importPyTorchStateDict(fixturePath('resnet8.pth'), net)).message).toMatch(
+      /no PyTorch name map for the backbone mobilenet/,
+    );
     net.dispose();
   });
 });
@@ -148,6 +166,8 @@ describe('wrappers', () => {
     expect(sd.notes).toEqual(['ignored top-level entry epoch: number 240']);
     const copy = join(dir, 'copy.pth');
     copyFileSync(fixturePath('vgg8.pth'), copy);
-    expect(inputError(() => readPyTorchStateDict(copy, { key: 'model' })).message).toMatch(/no state dict under "model" \(top-level keys: net, acc\)/);
+    expect(inputError(() => readPyTorchStateDict(copy, { key: 'model' })).message).toMatch(
+      /no state dict under "model" \(top-level keys: net, acc\)/,
+    );
   });
 });

@@ -73,10 +73,13 @@ function storageTable(legacy: boolean): Storages {
       const dtype = storageDType(type ?? null);
       if (!dtype) ctx.fail(`persistent id names ${describe(type ?? null)}, not a torch storage class`);
       if (typeof key !== 'string') ctx.fail(`storage key ${describe(key ?? null)} is not a string`);
-      if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) ctx.fail(`storage ${String(key)}: size ${describe(numel ?? null)} is not a count`);
-      if (legacy && view !== null) ctx.fail('storage views of the legacy format are not supported: load the file in PyTorch and save it again');
+      if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+        ctx.fail(`storage ${String(key)}: size ${describe(numel ?? null)} is not a count`);
+      if (legacy && view !== null)
+        ctx.fail('storage views of the legacy format are not supported: load the file in PyTorch and save it again');
       const known = byKey.get(key as string);
-      if (known && (known.dtype !== dtype || known.numel !== numel)) ctx.fail(`storage ${String(key)} is declared twice with different types or sizes`);
+      if (known && (known.dtype !== dtype || known.numel !== numel))
+        ctx.fail(`storage ${String(key)} is declared twice with different types or sizes`);
       const ref = known ?? new StorageRef(key as string, dtype!, numel as number);
       byKey.set(ref.key, ref);
       return ref;
@@ -94,7 +97,8 @@ function findStateDict(file: string, root: PyValue, key: string | undefined) {
   if (!(root instanceof PyDict)) return fail(file, `holds ${describe(root)}, not a state dict or a dict wrapping one`);
   if (key !== undefined) {
     const v = root.entries.get(key);
-    if (!isTensorDict(v)) return fail(file, `has no state dict under "${key}" (top-level keys: ${[...root.entries.keys()].map(String).join(', ')})`);
+    if (!isTensorDict(v))
+      return fail(file, `has no state dict under "${key}" (top-level keys: ${[...root.entries.keys()].map(String).join(', ')})`);
     [dict, wrapperKey] = [v, key];
   } else {
     const wrapped = WRAPPER_KEYS.filter((k) => isTensorDict(root.entries.get(k)));
@@ -104,7 +108,9 @@ function findStateDict(file: string, root: PyValue, key: string | undefined) {
     else
       return fail(
         file,
-        `holds no state dict: expected tensors by parameter name, or one under ${WRAPPER_KEYS.join('/')} (top-level keys: ${[...root.entries.entries()]
+        `holds no state dict: expected tensors by parameter name, or one under ${WRAPPER_KEYS.join('/')} (top-level keys: ${[
+          ...root.entries.entries(),
+        ]
           .slice(0, 12)
           .map(([k, v]) => `${String(k)}: ${describe(v)}`)
           .join(', ')})`,
@@ -118,7 +124,11 @@ function findStateDict(file: string, root: PyValue, key: string | undefined) {
     if (typeof k !== 'string' || !(v instanceof TensorRef)) bad.push(`${String(k)}: ${describe(v)}`);
     else tensors.set(k, v);
   }
-  if (bad.length) fail(file, `the state dict${wrapperKey ? ` under "${wrapperKey}"` : ''} holds entries that are not tensors: ${bad.slice(0, 10).join(', ')}`);
+  if (bad.length)
+    fail(
+      file,
+      `the state dict${wrapperKey ? ` under "${wrapperKey}"` : ''} holds entries that are not tensors: ${bad.slice(0, 10).join(', ')}`,
+    );
   // nn.DataParallel saves every name under `module.`: strip it where all names have it.
   if ([...tensors.keys()].every((k) => k.startsWith('module.'))) {
     notes.push('stripped the prefix "module." (nn.DataParallel) from every name');
@@ -132,7 +142,8 @@ function neededStorages(file: string, tensors: ReadonlyMap<string, TensorRef>, l
   const needed = new Map<string, StorageRef>();
   for (const t of tensors.values()) needed.set(t.storage.key, t.storage);
   const bytes = [...needed.values()].reduce((a, s) => a + s.numel * ELEMENT_BYTES[s.dtype], 0);
-  if (bytes > limits.maxTensorBytes) fail(file, `the state dict's tensors hold ${bytes} bytes, above the limit maxTensorBytes = ${limits.maxTensorBytes}`);
+  if (bytes > limits.maxTensorBytes)
+    fail(file, `the state dict's tensors hold ${bytes} bytes, above the limit maxTensorBytes = ${limits.maxTensorBytes}`);
   return needed;
 }
 
@@ -174,10 +185,16 @@ function readZip(file: string, data: Uint8Array, limits: ImportLimits, key: stri
   if (!pkl) fail(file, `${pklName} holds ${entries.get(pklName!)!.size} bytes, above the limit maxPickleBytes = ${limits.maxPickleBytes}`);
   const prefix = pklName!.slice(0, -'data.pkl'.length);
   const order = small[`${prefix}byteorder`];
-  if (order && new TextDecoder().decode(order).trim() !== 'little') fail(file, 'was written on a big-endian machine; only little-endian checkpoints are supported');
+  if (order && new TextDecoder().decode(order).trim() !== 'little')
+    fail(file, 'was written on a big-endian machine; only little-endian checkpoints are supported');
 
   const storages = storageTable(false);
-  const root = unpickle(pkl!, 0, { file, part: pklName! }, { persistentLoad: storages.persistentLoad, maxTensors: limits.maxTensors }).value;
+  const root = unpickle(
+    pkl!,
+    0,
+    { file, part: pklName! },
+    { persistentLoad: storages.persistentLoad, maxTensors: limits.maxTensors },
+  ).value;
   const found = findStateDict(file, root, key);
   const needed = neededStorages(file, found.tensors, limits);
   for (const s of needed.values()) {
@@ -203,24 +220,32 @@ function readLegacy(file: string, data: Uint8Array, limits: ImportLimits, key: s
   let pos = 0;
   let tensors = 0;
   const next = (part: string) => {
-    const r = unpickle(data.subarray(0, Math.min(data.length, pos + limits.maxPickleBytes)), pos, { file, part, base: pos }, {
-      persistentLoad: storages.persistentLoad,
-      maxTensors: limits.maxTensors,
-      tensorsSoFar: tensors,
-    });
+    const r = unpickle(
+      data.subarray(0, Math.min(data.length, pos + limits.maxPickleBytes)),
+      pos,
+      { file, part, base: pos },
+      {
+        persistentLoad: storages.persistentLoad,
+        maxTensors: limits.maxTensors,
+        tensorsSoFar: tensors,
+      },
+    );
     pos = r.end;
     tensors = r.tensors;
     return r.value;
   };
   const magic = next('pickle 1 (magic number)');
-  if (magic !== LEGACY_MAGIC) fail(file, `is a pickle but not a torch.save file (it starts with ${describe(magic)}, not torch's magic number)`);
+  if (magic !== LEGACY_MAGIC)
+    fail(file, `is a pickle but not a torch.save file (it starts with ${describe(magic)}, not torch's magic number)`);
   const protocol = next('pickle 2 (protocol version)');
   if (protocol !== 1001) fail(file, `legacy protocol version ${describe(protocol)} is not supported (expected 1001)`);
   const sysInfo = next('pickle 3 (system info)');
-  if (sysInfo instanceof PyDict && sysInfo.entries.get('little_endian') === false) fail(file, 'was written on a big-endian machine; only little-endian checkpoints are supported');
+  if (sysInfo instanceof PyDict && sysInfo.entries.get('little_endian') === false)
+    fail(file, 'was written on a big-endian machine; only little-endian checkpoints are supported');
   const root = next('pickle 4 (the saved object)');
   const keys = next('pickle 5 (storage keys)');
-  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) fail(file, `the storage key list is ${describe(keys)}, not a list of strings`);
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
+    fail(file, `the storage key list is ${describe(keys)}, not a list of strings`);
   // The storages follow, in the key list's order: an int64 element count, then the raw little-endian elements.
   const where = new Map<string, Uint8Array>();
   for (const k of keys as string[]) {
@@ -231,7 +256,8 @@ function readLegacy(file: string, data: Uint8Array, limits: ImportLimits, key: s
     if (count !== BigInt(s!.numel)) fail(file, `storage ${k}: byte ${pos} gives ${count} elements, the pickle declared ${s!.numel}`);
     const n = s!.numel * ELEMENT_BYTES[s!.dtype];
     pos += 8;
-    if (pos + n > data.length) fail(file, `storage ${k}: ${n} bytes from byte ${pos} run past the end of the file (${data.length} bytes; truncated file)`);
+    if (pos + n > data.length)
+      fail(file, `storage ${k}: ${n} bytes from byte ${pos} run past the end of the file (${data.length} bytes; truncated file)`);
     where.set(k, data.subarray(pos, pos + n));
     pos += n;
   }

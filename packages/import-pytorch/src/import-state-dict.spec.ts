@@ -8,7 +8,17 @@ import { importPyTorchStateDict, importPyTorchTeacher } from './import-state-dic
 import { buildNetwork, fixturePath, readFixture, relativeError } from '../test/fixtures.js';
 
 /** One model per supported family, written by fixtures/make-fixtures.py from PyTorch definitions of the zoo. */
-const FAMILIES = ['resnet8', 'resnet32x4', 'wrn_16_2', 'vgg8', 'mobilenetv2_half', 'shufflenetv1', 'shufflenetv2', 'cifar_resnet18', 'resnet18'];
+const FAMILIES = [
+  'resnet8',
+  'resnet32x4',
+  'wrn_16_2',
+  'vgg8',
+  'mobilenetv2_half',
+  'shufflenetv1',
+  'shufflenetv2',
+  'cifar_resnet18',
+  'resnet18',
+];
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -27,7 +37,9 @@ describe('importPyTorchStateDict: kd reproduces PyTorch on the imported weights 
     expect(report.format).toBe(meta.format);
     expect(report.wrapperKey ?? null).toBe(meta.wrapper);
     expect(report.variables).toBe(net.stateVariables().length);
-    const x = tf.tidy(() => tf.transpose(tf.tensor4d(input.values, input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
+    const x = tf.tidy(
+      () => tf.transpose(tf.tensor4d(input.values, input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D,
+    );
     const out = net.apply(x, { training: false });
     const expected = Object.keys(meta.tensors).filter((k) => k !== 'input');
     expect([...Object.keys(out.features), 'embedding', 'logits'].sort()).toEqual(expected.sort());

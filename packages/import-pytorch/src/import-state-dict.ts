@@ -66,7 +66,8 @@ function convert(t: Target, src: Float32Array): Float32Array {
     const [kh, kw, c, m] = s as [number, number, number, number];
     for (let ch = 0; ch < c; ch++)
       for (let k = 0; k < m; k++)
-        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((y * kw + x) * c + ch) * m + k] = src[((ch * m + k) * kh + y) * kw + x]!;
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) out[((y * kw + x) * c + ch) * m + k] = src[((ch * m + k) * kh + y) * kw + x]!;
     return out;
   }
   const [kh, kw, cin, cout] = s as [number, number, number, number];
@@ -81,11 +82,13 @@ function convert(t: Target, src: Float32Array): Float32Array {
 }
 
 /** Pairs every kd variable with a PyTorch tensor; any name or shape left over on either side is an error listing them all. */
-function plan(sd: PyTorchStateDict, network: Network): { family: string; targets: Target[]; groups: Map<string, number>; ignored: string[] } {
+function plan(
+  sd: PyTorchStateDict,
+  network: Network,
+): { family: string; targets: Target[]; groups: Map<string, number>; ignored: string[] } {
   const family = zooFamily(network.spec);
   const what = `${network.spec.name} ${JSON.stringify(network.spec.options)}`;
-  if (!family)
-    throw new KdInputError(`${sd.file}: kd has no PyTorch name map for the backbone ${what}; supported:`, [...SUPPORTED]);
+  if (!family) throw new KdInputError(`${sd.file}: kd has no PyTorch name map for the backbone ${what}; supported:`, [...SUPPORTED]);
   const targets: Target[] = [];
   const unmapped: string[] = [];
   for (const { name, variable } of network.stateVariables()) {
@@ -101,7 +104,8 @@ function plan(sd: PyTorchStateDict, network: Network): { family: string; targets
     const kind = suffix === 'depthwise_kernel' ? 'depthwise' : suffix === 'kernel' ? (variable.rank === 4 ? 'conv' : 'dense') : 'vector';
     targets.push({ kdName: name, variable, key: `${ref.module}.${param}`, kind, ...(ref.group ? { group: ref.group } : {}) });
   }
-  if (unmapped.length) throw new KdInputError(`${sd.file}: kd variables the ${family.name} map does not cover (a bug in the map):`, unmapped);
+  if (unmapped.length)
+    throw new KdInputError(`${sd.file}: kd variables the ${family.name} map does not cover (a bug in the map):`, unmapped);
 
   const groups = new Map<string, number>();
   for (const t of targets) groups.set(t.key, (groups.get(t.key) ?? 0) + 1);
@@ -121,10 +125,15 @@ function plan(sd: PyTorchStateDict, network: Network): { family: string; targets
   const badShapes = targets.flatMap((t) => {
     const want = expectedShape(t, groups.get(t.key)!);
     const have = sd.tensors.get(t.key)!.shape;
-    return want.join('x') === have.join('x') ? [] : [`${t.key}: [${have.join(', ')}] in the file, kd ${t.kdName} [${t.variable.shape.join(', ')}] needs [${want.join(', ')}]`];
+    return want.join('x') === have.join('x')
+      ? []
+      : [`${t.key}: [${have.join(', ')}] in the file, kd ${t.kdName} [${t.variable.shape.join(', ')}] needs [${want.join(', ')}]`];
   });
   if (badShapes.length)
-    throw new KdInputError(`${sd.file}: ${badShapes.length} tensor shape(s) do not match kd's ${what} (${family.name}); nothing was loaded`, badShapes);
+    throw new KdInputError(
+      `${sd.file}: ${badShapes.length} tensor shape(s) do not match kd's ${what} (${family.name}); nothing was loaded`,
+      badShapes,
+    );
   return { family: family.name, targets, groups, ignored };
 }
 
@@ -169,7 +178,12 @@ export function importPyTorchStateDict(file: string, network: Network, options: 
  * Imports a checkpoint into `network` and writes it as a kd network directory (`<outDir>/final/network.json` +
  * `network.bin`), which `kd run` takes as `teacher.weights: <outDir>`. Nothing is written when the import fails.
  */
-export function importPyTorchTeacher(file: string, network: Network, outDir: string, options: ImportOptions = {}): ImportReport & { readonly directory: string } {
+export function importPyTorchTeacher(
+  file: string,
+  network: Network,
+  outDir: string,
+  options: ImportOptions = {},
+): ImportReport & { readonly directory: string } {
   const report = importPyTorchStateDict(file, network, options);
   const directory = join(outDir, 'final');
   mkdirSync(directory, { recursive: true });

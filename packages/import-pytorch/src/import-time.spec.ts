@@ -19,7 +19,9 @@ describe('importing a full-width resnet32x4 (7.4 M parameters, 30 MB)', () => {
       const started = performance.now();
       const report = importPyTorchStateDict(file, net);
       const seconds = (performance.now() - started) / 1000;
-      console.log(`resnet32x4: ${zip.length} bytes, ${report.values} values in ${report.variables} variables imported in ${seconds.toFixed(3)} s`);
+      console.log(
+        `resnet32x4: ${zip.length} bytes, ${report.values} values in ${report.variables} variables imported in ${seconds.toFixed(3)} s`,
+      );
       expect(seconds).toBeLessThan(2);
 
       // Spot checks against the storages written: conv OIHW → HWIO, linear [out, in] → [in, out], BN running_var.

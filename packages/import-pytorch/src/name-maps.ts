@@ -112,16 +112,21 @@ export function zooFamily(spec: { readonly name: string; readonly options: Reado
   const variant = spec.options['variant'];
   switch (spec.name) {
     case 'resnet':
-      if (typeof variant === 'string' && CIFAR_RESNETS.includes(variant)) return { name: `mdistiller ${variant}`, map: resnetMap('downsample', 'fc') };
-      if (variant === 'cifar_resnet18' || variant === 'cifar_resnet50') return { name: `mdistiller resnetv2 ${variant}`, map: resnetMap('shortcut', 'linear') };
-      if (variant === 'resnet18' || variant === 'resnet34' || variant === 'resnet50') return { name: `torchvision ${variant}`, map: resnetMap('downsample', 'fc') };
+      if (typeof variant === 'string' && CIFAR_RESNETS.includes(variant))
+        return { name: `mdistiller ${variant}`, map: resnetMap('downsample', 'fc') };
+      if (variant === 'cifar_resnet18' || variant === 'cifar_resnet50')
+        return { name: `mdistiller resnetv2 ${variant}`, map: resnetMap('shortcut', 'linear') };
+      if (variant === 'resnet18' || variant === 'resnet34' || variant === 'resnet50')
+        return { name: `torchvision ${variant}`, map: resnetMap('downsample', 'fc') };
       return undefined;
     case 'wrn':
       return { name: `mdistiller wrn_${String(spec.options['depth'])}_${String(spec.options['widen'])}`, map: wrnMap };
     case 'vgg':
       return { name: `mdistiller ${String(variant)}_bn`, map: vggMap };
     case 'mobilenet':
-      return variant === 'mobilenetv2' || variant === 'mobilenetv2_half' ? { name: `mdistiller ${variant}`, map: mobilenetV2Map } : undefined;
+      return variant === 'mobilenetv2' || variant === 'mobilenetv2_half'
+        ? { name: `mdistiller ${variant}`, map: mobilenetV2Map }
+        : undefined;
     case 'shufflenet':
       if (variant === 'shufflenetv1') return { name: 'mdistiller ShuffleV1', map: shuffleV1Map };
       if (variant === 'shufflenetv2') return { name: 'mdistiller ShuffleV2', map: shuffleV2Map };

@@ -60,19 +60,7 @@ export class TensorRef {
 }
 
 export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | PyTuple
-  | PyDict
-  | PyGlobal
-  | NumpyDType
-  | StorageRef
-  | TensorRef;
+  null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | PyGlobal | NumpyDType | StorageRef | TensorRef;
 
 /** A short description of a value for error messages (never its full contents). */
 export function describe(v: PyValue): string {

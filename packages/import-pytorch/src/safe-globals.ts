@@ -36,7 +36,8 @@ const ints = (v: PyValue, what: string, ctx: CallContext): number[] => {
 /** A strided view, checked to stay inside its storage: a crafted size/stride must not read past the bytes. */
 function tensor(args: readonly PyValue[], ctx: CallContext, name: string): TensorRef {
   const [storage, offset, size, stride] = args;
-  if (!(storage instanceof StorageRef)) ctx.fail(`${name}: the first argument must be a storage (a persistent id), got ${describe(storage ?? null)}`);
+  if (!(storage instanceof StorageRef))
+    ctx.fail(`${name}: the first argument must be a storage (a persistent id), got ${describe(storage ?? null)}`);
   const o = int(offset ?? null, `${name}: storage_offset`, ctx);
   const shape = ints(size ?? null, `${name}: size`, ctx);
   const strides = ints(stride ?? null, `${name}: stride`, ctx);
@@ -47,7 +48,9 @@ function tensor(args: readonly PyValue[], ctx: CallContext, name: string): Tenso
   if (numel > 0) {
     const last = shape.reduce((acc, d, i) => acc + (d - 1) * strides[i]!, o);
     if (last >= storage.numel)
-      ctx.fail(`${name}: a tensor of size [${shape}], stride [${strides}] at offset ${o} reads element ${last} of storage ${storage.key}, which holds ${storage.numel}`);
+      ctx.fail(
+        `${name}: a tensor of size [${shape}], stride [${strides}] at offset ${o} reads element ${last} of storage ${storage.key}, which holds ${storage.numel}`,
+      );
   }
   const hooks = args[5];
   if (hooks !== undefined && !(hooks instanceof PyDict && hooks.entries.size === 0) && hooks !== null)
@@ -92,9 +95,11 @@ const CALLS: Readonly<Record<string, Call>> = {
     const d = new PyDict();
     if (args.length === 0) return d;
     const [items] = args;
-    if (args.length !== 1 || !Array.isArray(items)) ctx.fail(`collections.OrderedDict: expected () or ([(key, value), …]), got ${args.length} arguments`);
+    if (args.length !== 1 || !Array.isArray(items))
+      ctx.fail(`collections.OrderedDict: expected () or ([(key, value), …]), got ${args.length} arguments`);
     for (const pair of items) {
-      if (!(pair instanceof PyTuple) || pair.items.length !== 2) ctx.fail(`collections.OrderedDict: an item is ${describe(pair)}, not a (key, value) pair`);
+      if (!(pair instanceof PyTuple) || pair.items.length !== 2)
+        ctx.fail(`collections.OrderedDict: an item is ${describe(pair)}, not a (key, value) pair`);
       d.entries.set(pair.items[0]!, pair.items[1]!);
     }
     return d;
@@ -106,7 +111,8 @@ const CALLS: Readonly<Record<string, Call>> = {
     return args[0];
   },
   'torch._utils._rebuild_parameter_with_state': (args: readonly PyValue[], ctx: CallContext) => {
-    if (!(args[0] instanceof TensorRef)) ctx.fail(`torch._utils._rebuild_parameter_with_state: expected a tensor, got ${describe(args[0] ?? null)}`);
+    if (!(args[0] instanceof TensorRef))
+      ctx.fail(`torch._utils._rebuild_parameter_with_state: expected a tensor, got ${describe(args[0] ?? null)}`);
     return args[0];
   },
   'numpy.dtype': (args: readonly PyValue[], ctx: CallContext) => {

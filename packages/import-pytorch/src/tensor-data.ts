@@ -35,14 +35,30 @@ function storageAsFloat32(bytes: Uint8Array, dtype: TorchDType): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     switch (dtype) {
-      case 'float64': out[i] = view.getFloat64(8 * i, true); break;
-      case 'float16': out[i] = halfToFloat(view.getUint16(2 * i, true)); break;
-      case 'bfloat16': u32[0] = view.getUint16(2 * i, true) << 16; out[i] = f32[0]!; break;
-      case 'int64': out[i] = Number(view.getBigInt64(8 * i, true)); break;
-      case 'int32': out[i] = view.getInt32(4 * i, true); break;
-      case 'int16': out[i] = view.getInt16(2 * i, true); break;
-      case 'int8': out[i] = view.getInt8(i); break;
-      default: out[i] = bytes[i]!; // uint8, bool
+      case 'float64':
+        out[i] = view.getFloat64(8 * i, true);
+        break;
+      case 'float16':
+        out[i] = halfToFloat(view.getUint16(2 * i, true));
+        break;
+      case 'bfloat16':
+        u32[0] = view.getUint16(2 * i, true) << 16;
+        out[i] = f32[0]!;
+        break;
+      case 'int64':
+        out[i] = Number(view.getBigInt64(8 * i, true));
+        break;
+      case 'int32':
+        out[i] = view.getInt32(4 * i, true);
+        break;
+      case 'int16':
+        out[i] = view.getInt16(2 * i, true);
+        break;
+      case 'int8':
+        out[i] = view.getInt8(i);
+        break;
+      default:
+        out[i] = bytes[i]!; // uint8, bool
     }
   }
   return out;

@@ -26,17 +26,74 @@ export interface UnpickleResult {
 }
 
 const NAMES: Record<number, string> = {
-  0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES',
-  0x46: 'FLOAT', 0x47: 'BINFLOAT', 0x49: 'INT', 0x4a: 'BININT', 0x4b: 'BININT1', 0x4c: 'LONG', 0x4d: 'BININT2',
-  0x4e: 'NONE', 0x50: 'PERSID', 0x51: 'BINPERSID', 0x52: 'REDUCE', 0x53: 'STRING', 0x54: 'BINSTRING',
-  0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x58: 'BINUNICODE', 0x5d: 'EMPTY_LIST', 0x61: 'APPEND', 0x62: 'BUILD',
-  0x63: 'GLOBAL', 0x64: 'DICT', 0x65: 'APPENDS', 0x67: 'GET', 0x68: 'BINGET', 0x69: 'INST',
-  0x6a: 'LONG_BINGET', 0x6c: 'LIST', 0x6f: 'OBJ', 0x70: 'PUT', 0x71: 'BINPUT', 0x72: 'LONG_BINPUT', 0x73: 'SETITEM',
-  0x74: 'TUPLE', 0x75: 'SETITEMS', 0x7d: 'EMPTY_DICT', 0x29: 'EMPTY_TUPLE', 0x80: 'PROTO', 0x81: 'NEWOBJ',
-  0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x85: 'TUPLE1', 0x86: 'TUPLE2', 0x87: 'TUPLE3', 0x88: 'NEWTRUE',
-  0x89: 'NEWFALSE', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8',
-  0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x92: 'NEWOBJ_EX', 0x93: 'STACK_GLOBAL', 0x94: 'MEMOIZE',
-  0x95: 'FRAME', 0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+  0x28: 'MARK',
+  0x2e: 'STOP',
+  0x30: 'POP',
+  0x31: 'POP_MARK',
+  0x32: 'DUP',
+  0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES',
+  0x46: 'FLOAT',
+  0x47: 'BINFLOAT',
+  0x49: 'INT',
+  0x4a: 'BININT',
+  0x4b: 'BININT1',
+  0x4c: 'LONG',
+  0x4d: 'BININT2',
+  0x4e: 'NONE',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x52: 'REDUCE',
+  0x53: 'STRING',
+  0x54: 'BINSTRING',
+  0x55: 'SHORT_BINSTRING',
+  0x56: 'UNICODE',
+  0x58: 'BINUNICODE',
+  0x5d: 'EMPTY_LIST',
+  0x61: 'APPEND',
+  0x62: 'BUILD',
+  0x63: 'GLOBAL',
+  0x64: 'DICT',
+  0x65: 'APPENDS',
+  0x67: 'GET',
+  0x68: 'BINGET',
+  0x69: 'INST',
+  0x6a: 'LONG_BINGET',
+  0x6c: 'LIST',
+  0x6f: 'OBJ',
+  0x70: 'PUT',
+  0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT',
+  0x73: 'SETITEM',
+  0x74: 'TUPLE',
+  0x75: 'SETITEMS',
+  0x7d: 'EMPTY_DICT',
+  0x29: 'EMPTY_TUPLE',
+  0x80: 'PROTO',
+  0x81: 'NEWOBJ',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x85: 'TUPLE1',
+  0x86: 'TUPLE2',
+  0x87: 'TUPLE3',
+  0x88: 'NEWTRUE',
+  0x89: 'NEWFALSE',
+  0x8a: 'LONG1',
+  0x8b: 'LONG4',
+  0x8c: 'SHORT_BINUNICODE',
+  0x8d: 'BINUNICODE8',
+  0x8e: 'BINBYTES8',
+  0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS',
+  0x91: 'FROZENSET',
+  0x92: 'NEWOBJ_EX',
+  0x93: 'STACK_GLOBAL',
+  0x94: 'MEMOIZE',
+  0x95: 'FRAME',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
 };
 
 const MARK = Symbol('mark');
@@ -147,7 +204,8 @@ export function unpickle(data: Uint8Array, start: number, source: PickleSource, 
     op = pos;
     const code = u8();
     switch (code) {
-      case 0x80: { // PROTO
+      case 0x80: {
+        // PROTO
         const p = u8();
         if (p < 2 || p > 5) fail(`pickle protocol ${p} is not supported (torch.save writes protocol 2)`);
         break;
@@ -155,50 +213,117 @@ export function unpickle(data: Uint8Array, start: number, source: PickleSource, 
       case 0x95: // FRAME: a length hint only
         bytes(8);
         break;
-      case 0x2e: { // STOP
+      case 0x2e: {
+        // STOP
         const value = pop();
         return { value, end: pos, tensors };
       }
-      case 0x28: stack.push(MARK); break;
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break;
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4a: stack.push(i32()); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(long(bytes(u8()))); break; // LONG1
-      case 0x8b: { // LONG4
+      case 0x28:
+        stack.push(MARK);
+        break;
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x4e:
+        stack.push(null);
+        break;
+      case 0x88:
+        stack.push(true);
+        break;
+      case 0x89:
+        stack.push(false);
+        break;
+      case 0x4a:
+        stack.push(i32());
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x8a:
+        stack.push(long(bytes(u8())));
+        break; // LONG1
+      case 0x8b: {
+        // LONG4
         const n = i32();
         if (n < 0) fail('negative LONG4 length');
         stack.push(long(bytes(n)));
         break;
       }
-      case 0x47: need(8); stack.push(view.getFloat64(pos, false)); pos += 8; break; // BINFLOAT (big-endian)
-      case 0x58: stack.push(text(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(text(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(u64())); break; // BINUNICODE8
-      case 0x54: { // BINSTRING (Python 2 str): read as latin-1 text
+      case 0x47:
+        need(8);
+        stack.push(view.getFloat64(pos, false));
+        pos += 8;
+        break; // BINFLOAT (big-endian)
+      case 0x58:
+        stack.push(text(u32()));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(text(u8()));
+        break; // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(text(u64()));
+        break; // BINUNICODE8
+      case 0x54: {
+        // BINSTRING (Python 2 str): read as latin-1 text
         const n = i32();
         if (n < 0) fail('negative BINSTRING length');
         stack.push(latin1(bytes(n)));
         break;
       }
-      case 0x55: stack.push(latin1(bytes(u8()))); break; // SHORT_BINSTRING
-      case 0x42: stack.push(bytes(u32()).slice()); break; // BINBYTES
-      case 0x43: stack.push(bytes(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x8e: stack.push(bytes(u64()).slice()); break; // BINBYTES8
-      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x85: stack.push(new PyTuple([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PyTuple([a, b, c])); break; } // TUPLE3
-      case 0x74: stack.push(new PyTuple(popMark())); break; // TUPLE
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x64: { // DICT
+      case 0x55:
+        stack.push(latin1(bytes(u8())));
+        break; // SHORT_BINSTRING
+      case 0x42:
+        stack.push(bytes(u32()).slice());
+        break; // BINBYTES
+      case 0x43:
+        stack.push(bytes(u8()).slice());
+        break; // SHORT_BINBYTES
+      case 0x8e:
+        stack.push(bytes(u64()).slice());
+        break; // BINBYTES8
+      case 0x7d:
+        stack.push(new PyDict());
+        break; // EMPTY_DICT
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x29:
+        stack.push(new PyTuple([]));
+        break; // EMPTY_TUPLE
+      case 0x85:
+        stack.push(new PyTuple([pop()]));
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(new PyTuple([a, b]));
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(new PyTuple([a, b, c]));
+        break;
+      } // TUPLE3
+      case 0x74:
+        stack.push(new PyTuple(popMark()));
+        break; // TUPLE
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x64: {
+        // DICT
         const items = popMark();
         if (items.length % 2) fail('DICT with an odd number of items');
         const d = new PyDict();
@@ -206,35 +331,63 @@ export function unpickle(data: Uint8Array, start: number, source: PickleSource, 
         stack.push(d);
         break;
       }
-      case 0x61: { const v = pop(); append(top(), v); break; } // APPEND
-      case 0x65: { const items = popMark(); const l = top(); for (const v of items) append(l, v); break; } // APPENDS
-      case 0x73: { const v = pop(); const k = pop(); setItem(top(), k, v); break; } // SETITEM
-      case 0x75: { // SETITEMS
+      case 0x61: {
+        const v = pop();
+        append(top(), v);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        const l = top();
+        for (const v of items) append(l, v);
+        break;
+      } // APPENDS
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItem(top(), k, v);
+        break;
+      } // SETITEM
+      case 0x75: {
+        // SETITEMS
         const items = popMark();
         if (items.length % 2) fail('SETITEMS with an odd number of items');
         const d = top();
         for (let i = 0; i < items.length; i += 2) setItem(d, items[i]!, items[i + 1]!);
         break;
       }
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: stack.push(memoGet(u8())); break; // BINGET
-      case 0x6a: stack.push(memoGet(u32())); break; // LONG_BINGET
-      case 0x63: { // GLOBAL
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+        stack.push(memoGet(u8()));
+        break; // BINGET
+      case 0x6a:
+        stack.push(memoGet(u32()));
+        break; // LONG_BINGET
+      case 0x63: {
+        // GLOBAL
         const module = line();
         const name = line();
         stack.push(admit(module, name));
         break;
       }
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL with a non-string module or name');
         stack.push(admit(module as string, name as string));
         break;
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const callable = pop();
         if (!(callable instanceof PyGlobal)) fail(`REDUCE of ${describe(callable)}, which is not an admitted callable`);
@@ -242,7 +395,8 @@ export function unpickle(data: Uint8Array, start: number, source: PickleSource, 
         stack.push(callGlobal(callable as PyGlobal, (args as PyTuple).items, ctx));
         break;
       }
-      case 0x62: { // BUILD: state on the few objects that take one; nothing is called
+      case 0x62: {
+        // BUILD: state on the few objects that take one; nothing is called
         const state = pop();
         const obj = top();
         if (obj instanceof PyDict && state instanceof PyDict) {
@@ -253,13 +407,16 @@ export function unpickle(data: Uint8Array, start: number, source: PickleSource, 
         } else fail(`BUILD of ${describe(obj)} with ${describe(state)} is not supported`);
         break;
       }
-      case 0x51: { // BINPERSID
+      case 0x51: {
+        // BINPERSID
         const pid = pop();
         stack.push(options.persistentLoad(pid, ctx));
         break;
       }
       default:
-        fail(`unsupported pickle opcode ${NAMES[code] ?? 'unknown'} (0x${code.toString(16).padStart(2, '0')}); a state dict needs none of it`);
+        fail(
+          `unsupported pickle opcode ${NAMES[code] ?? 'unknown'} (0x${code.toString(16).padStart(2, '0')}); a state dict needs none of it`,
+        );
     }
   }
 }

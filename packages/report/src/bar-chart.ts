@@ -46,10 +46,15 @@ export function barChart(o: BarChartOptions): string {
   const parts: string[] = [`<text class="title" x="${M.left}" y="16">${escapeHtml(o.title)}</text>`];
   for (const t of ticks) {
     const y = sy(t).toFixed(1);
-    parts.push(`<line class="grid" x1="${M.left}" x2="${width - M.right}" y1="${y}" y2="${y}"/><text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(tickLabel(t, step))}</text>`);
+    parts.push(
+      `<line class="grid" x1="${M.left}" x2="${width - M.right}" y1="${y}" y2="${y}"/><text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(tickLabel(t, step))}</text>`,
+    );
   }
   parts.push(`<line class="axis" x1="${M.left}" x2="${width - M.right}" y1="${height - M.bottom}" y2="${height - M.bottom}"/>`);
-  if (o.yLabel) parts.push(`<text transform="translate(12 ${(M.top + height - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel)}</text>`);
+  if (o.yLabel)
+    parts.push(
+      `<text transform="translate(12 ${(M.top + height - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel)}</text>`,
+    );
   o.bars.forEach((b, i) => {
     const x = M.left + i * slot + slot * 0.2;
     const w = slot * 0.6;
@@ -63,10 +68,14 @@ export function barChart(o: BarChartOptions): string {
       const cx = (x + w / 2).toFixed(1);
       const y0 = sy(b.value - b.error).toFixed(2);
       const y1 = sy(b.value + b.error).toFixed(2);
-      parts.push(`<path class="error" d="M${cx},${y0} L${cx},${y1} M${(x + w * 0.3).toFixed(1)},${y0} L${(x + w * 0.7).toFixed(1)},${y0} M${(x + w * 0.3).toFixed(1)},${y1} L${(x + w * 0.7).toFixed(1)},${y1}" stroke="#222" fill="none"/>`);
+      parts.push(
+        `<path class="error" d="M${cx},${y0} L${cx},${y1} M${(x + w * 0.3).toFixed(1)},${y0} L${(x + w * 0.7).toFixed(1)},${y0} M${(x + w * 0.3).toFixed(1)},${y1} L${(x + w * 0.7).toFixed(1)},${y1}" stroke="#222" fill="none"/>`,
+      );
     }
     parts.push(`<text x="${(x + w / 2).toFixed(1)}" y="${base + 14}" text-anchor="middle">${escapeHtml(b.label)}</text>`);
-    parts.push(`<text x="${(x + w / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="10">${escapeHtml(formatNumber(b.value))}</text></g>`);
+    parts.push(
+      `<text x="${(x + w / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="10">${escapeHtml(formatNumber(b.value))}</text></g>`,
+    );
   });
   if (o.reference && Number.isFinite(o.reference.value)) {
     const y = sy(o.reference.value).toFixed(2);

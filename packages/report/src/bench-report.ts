@@ -36,7 +36,9 @@ export interface BenchAggregate {
 }
 
 const pm = (s: BenchStat | undefined): Cell =>
-  s ? { html: `<td class="num" data-value="${s.mean}" data-std="${s.std}">${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}</td>` } : null;
+  s
+    ? { html: `<td class="num" data-value="${s.mean}" data-std="${s.std}">${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}</td>` }
+    : null;
 
 /** How each seed's run of a method ended: the aggregate's word, else its run directory's, else unknown. */
 interface SeedRun {
@@ -62,11 +64,16 @@ function seedRuns(runsDir: string | undefined, method: string, m: BenchMethod): 
  * (it would drag the mean down as if it were a result), and the series name says how many runs it averages.
  */
 function meanCurve(method: string, runs: readonly SeedRun[]): Series | undefined {
-  const curves = runs.filter((r) => r.run && r.status === 'finished').map((r) => r.run!.epochs.map((e) => e.metrics['student.top1'] ?? NaN));
+  const curves = runs
+    .filter((r) => r.run && r.status === 'finished')
+    .map((r) => r.run!.epochs.map((e) => e.metrics['student.top1'] ?? NaN));
   if (!curves.length) return undefined;
   const len = Math.min(...curves.map((c) => c.length));
   const name = curves.length < runs.length ? `${method} (${curves.length} of ${runs.length} runs finished)` : method;
-  return { name, points: Array.from({ length: len }, (_, i) => [i + 1, curves.reduce((a, c) => a + c[i]!, 0) / curves.length] as [number, number]) };
+  return {
+    name,
+    points: Array.from({ length: len }, (_, i) => [i + 1, curves.reduce((a, c) => a + c[i]!, 0) / curves.length] as [number, number]),
+  };
 }
 
 /**
@@ -93,7 +100,10 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
     body.push(
       `<div class="warning not-final"><p><strong>Some runs did not finish.</strong> A method's mean ± std over its seeds includes whatever the bench recorded for them; its row is marked, and its curve averages the finished runs only.</p><ul>${failing
         .flatMap(([name]) =>
-          unfinished(name).map((r) => `<li data-status="${escapeHtml(r.status)}">${escapeHtml(`${name} seed ${r.seed}: ${r.status}${r.failure !== undefined ? ` — ${r.failure}` : ''}`)}</li>`),
+          unfinished(name).map(
+            (r) =>
+              `<li data-status="${escapeHtml(r.status)}">${escapeHtml(`${name} seed ${r.seed}: ${r.status}${r.failure !== undefined ? ` — ${r.failure}` : ''}`)}</li>`,
+          ),
         )
         .join('')}</ul></div>`,
     );
@@ -103,7 +113,19 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
       'Results (top-1 %, mean ± sample std over seeds)',
       table(
         'bench-results',
-        ['method', 'config', 'last-epoch top-1 %', 'best-epoch top-1 %', 'Δ last vs scratch (points)', 'Δ last vs KD (points)', 'img/s', 's/run', 'peak tensor bytes', 'seeds', ...(failing.length ? ['runs not finished'] : [])],
+        [
+          'method',
+          'config',
+          'last-epoch top-1 %',
+          'best-epoch top-1 %',
+          'Δ last vs scratch (points)',
+          'Δ last vs KD (points)',
+          'img/s',
+          's/run',
+          'peak tensor bytes',
+          'seeds',
+          ...(failing.length ? ['runs not finished'] : []),
+        ],
         methods.map(([name, m]) => [
           unfinished(name).length ? { html: `<td class="not-final" data-status="not-finished">${escapeHtml(name)} ⚠</td>` } : name,
           m.config ?? '—',
@@ -137,7 +159,10 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
   ];
   if (runsDir) {
     const series = methods.map(([name]) => meanCurve(name, seeds.get(name)!)).filter((s): s is Series => s !== undefined);
-    if (series.length) charts.push(lineChart({ id: 'bench:curves', title: 'Student top-1 per epoch (mean over seeds)', series, xLabel: 'epoch', yLabel: 'top-1' }));
+    if (series.length)
+      charts.push(
+        lineChart({ id: 'bench:curves', title: 'Student top-1 per epoch (mean over seeds)', series, xLabel: 'epoch', yLabel: 'top-1' }),
+      );
   }
   body.push(section('charts', 'Charts', `<div class="charts">${charts.map((c) => `<figure>${c}</figure>`).join('')}</div>`));
   if (b.provenance) body.push(section('provenance', 'Provenance', keyValueTable(b.provenance, 'provenance')));

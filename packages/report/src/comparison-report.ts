@@ -34,7 +34,11 @@ function configDiff(runs: readonly RunData[], labels: readonly string[]): string
   const keys = [...new Set(flats.flatMap((f) => [...f.keys()]))].filter((k) => k !== '/output/dir').sort();
   const differing = keys.filter((k) => new Set(flats.map((f) => f.get(k) ?? '∅')).size > 1);
   if (!differing.length) return '<p>The configs are identical (apart from the output directory).</p>';
-  return table('config-diff', ['config', ...labels], differing.map((k) => [k, ...flats.map((f) => f.get(k) ?? '—')]));
+  return table(
+    'config-diff',
+    ['config', ...labels],
+    differing.map((k) => [k, ...flats.map((f) => f.get(k) ?? '—')]),
+  );
 }
 
 export interface ComparisonOptions {
@@ -51,7 +55,9 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
   const finished = runs.map((r) => r.status === 'finished');
   const shown = labels.map((l, i) => (finished[i] ? l : `${l} (${runs[i]!.status})`));
   const title = options.title ?? `kd — comparison of ${runs.length} runs`;
-  const body: string[] = [`<header><h1>${escapeHtml(title)}</h1><p class="subtitle">report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`];
+  const body: string[] = [
+    `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`,
+  ];
 
   const link = (r: RunData, label: string) => {
     const report = join(r.dir, 'report.html');
@@ -90,7 +96,10 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
   if (unfinished.length)
     body.push(
       `<div class="warning not-final"><p><strong>${unfinished.length} of ${runs.length} runs did not finish.</strong> Their columns hold the last evaluation before they stopped: not results, never marked best.</p><ul>${unfinished
-        .map(({ r, i }) => `<li data-status="${r.status}">${escapeHtml(labels[i]!)}: ${escapeHtml(r.status)}${r.failure !== undefined ? ` — ${escapeHtml(r.failure)}` : ''}</li>`)
+        .map(
+          ({ r, i }) =>
+            `<li data-status="${r.status}">${escapeHtml(labels[i]!)}: ${escapeHtml(r.status)}${r.failure !== undefined ? ` — ${escapeHtml(r.failure)}` : ''}</li>`,
+        )
         .join('')}</ul></div>`,
     );
 
@@ -110,19 +119,43 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
       }),
     ];
   });
-  body.push(section('final', 'Final metrics (best finished run in bold)', names.length ? table('final-metrics', ['metric', ...shown], rows) : '<p>No metrics recorded.</p>'));
+  body.push(
+    section(
+      'final',
+      'Final metrics (best finished run in bold)',
+      names.length ? table('final-metrics', ['metric', ...shown], rows) : '<p>No metrics recorded.</p>',
+    ),
+  );
 
   const charts: string[] = [];
   const headline = names.includes('student.top1') ? 'student.top1' : names.find((n) => n.startsWith('student.'));
   if (headline)
-    charts.push(barChart({ id: `final:${headline}`, title: `Final ${headline}`, bars: finals.map((f, i) => ({ label: shown[i]!, value: f[headline] ?? NaN })), yLabel: headline }));
+    charts.push(
+      barChart({
+        id: `final:${headline}`,
+        title: `Final ${headline}`,
+        bars: finals.map((f, i) => ({ label: shown[i]!, value: f[headline] ?? NaN })),
+        yLabel: headline,
+      }),
+    );
   const perRun = (pick: (r: RunData) => (e: RunData['epochs'][number]) => number | undefined) =>
     runs.map((r, i) => {
       const { xs } = epochAxis(r.epochs);
       const f = pick(r);
-      return { name: shown[i]!, points: r.epochs.map((e, j) => [xs[j]!, f(e) ?? NaN] as [number, number]).filter(([, y]) => Number.isFinite(y)) };
+      return {
+        name: shown[i]!,
+        points: r.epochs.map((e, j) => [xs[j]!, f(e) ?? NaN] as [number, number]).filter(([, y]) => Number.isFinite(y)),
+      };
     });
-  charts.push(lineChart({ id: 'loss:total', title: 'Training loss (total)', series: perRun(() => (e) => e.loss['total']), xLabel: 'epoch', logY: true }));
+  charts.push(
+    lineChart({
+      id: 'loss:total',
+      title: 'Training loss (total)',
+      series: perRun(() => (e) => e.loss['total']),
+      xLabel: 'epoch',
+      logY: true,
+    }),
+  );
   const epochMetrics = [...new Set(runs.flatMap((r) => r.epochs.flatMap((e) => Object.keys(e.metrics))))].sort();
   for (const m of epochMetrics) {
     const series = perRun(() => (e) => e.metrics[m]);
@@ -131,6 +164,7 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
   body.push(section('charts', 'Per epoch', `<div class="charts">${charts.map((c) => `<figure>${c}</figure>`).join('')}</div>`));
   body.push(section('config-diff', 'Config differences', configDiff(runs, labels)));
   const warnings = runs.flatMap((r, i) => r.warnings.map((w) => `${labels[i]}: ${w}`));
-  if (warnings.length) body.push(section('warnings', 'Warnings', `<ul class="warning">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`));
+  if (warnings.length)
+    body.push(section('warnings', 'Warnings', `<ul class="warning">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`));
   return page(title, body.join('\n'));
 }

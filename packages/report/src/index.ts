@@ -1,5 +1,20 @@
-export { readRun, ARTIFACT_DIRS, type RunData, type RunStatus, type EpochRecord, type ImageFile, type OtherArtifact, type ReadRunOptions } from './run-data.js';
-export { recogniseArtifacts, type ConfusionMatrix, type CalibrationBin, type CalibrationDiagram, type RecognisedArtifacts } from './artifact.js';
+export {
+  readRun,
+  ARTIFACT_DIRS,
+  type RunData,
+  type RunStatus,
+  type EpochRecord,
+  type ImageFile,
+  type OtherArtifact,
+  type ReadRunOptions,
+} from './run-data.js';
+export {
+  recogniseArtifacts,
+  type ConfusionMatrix,
+  type CalibrationBin,
+  type CalibrationDiagram,
+  type RecognisedArtifacts,
+} from './artifact.js';
 export { renderRunReport, type RunReportOptions } from './run-report.js';
 export { renderComparison, runLabels, LOWER_IS_BETTER, type ComparisonOptions } from './comparison-report.js';
 export { renderBenchReport, type BenchAggregate, type BenchMethod, type BenchStat } from './bench-report.js';

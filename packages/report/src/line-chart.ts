@@ -35,7 +35,9 @@ export function lineChart(o: LineChartOptions): string {
   const pts = o.series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   const xs = pts.map(([x]) => x);
   const ys = pts.map(([, y]) => ty(y));
-  const xTicks = niceTicks(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1, 6).filter((t) => Number.isInteger(t) || xs.some((x) => !Number.isInteger(x)));
+  const xTicks = niceTicks(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1, 6).filter(
+    (t) => Number.isInteger(t) || xs.some((x) => !Number.isInteger(x)),
+  );
   const xDomain: [number, number] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   if (xDomain[0] === xDomain[1]) xDomain[1] = xDomain[0] + 1;
   const yLo = ys.length ? Math.min(...ys) : 0;
@@ -51,23 +53,32 @@ export function lineChart(o: LineChartOptions): string {
   for (const t of yTicks) {
     const y = sy(t).toFixed(1);
     const label = logY ? formatNumber(10 ** t) : tickLabel(t, yStep);
-    parts.push(`<line class="grid" x1="${M.left}" x2="${width - M.right}" y1="${y}" y2="${y}"/><text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(label)}</text>`);
+    parts.push(
+      `<line class="grid" x1="${M.left}" x2="${width - M.right}" y1="${y}" y2="${y}"/><text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(label)}</text>`,
+    );
   }
   for (const t of xTicks) {
     if (t < xDomain[0] || t > xDomain[1]) continue;
     const x = sx(t).toFixed(1);
-    parts.push(`<line class="grid" x1="${x}" x2="${x}" y1="${M.top}" y2="${height - M.bottom}"/><text x="${x}" y="${height - M.bottom + 14}" text-anchor="middle">${escapeHtml(tickLabel(t, 1))}</text>`);
+    parts.push(
+      `<line class="grid" x1="${x}" x2="${x}" y1="${M.top}" y2="${height - M.bottom}"/><text x="${x}" y="${height - M.bottom + 14}" text-anchor="middle">${escapeHtml(tickLabel(t, 1))}</text>`,
+    );
   }
   parts.push(
     `<line class="axis" x1="${M.left}" x2="${width - M.right}" y1="${height - M.bottom}" y2="${height - M.bottom}"/>`,
     `<line class="axis" x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${height - M.bottom}"/>`,
   );
-  if (o.xLabel) parts.push(`<text x="${(M.left + width - M.right) / 2}" y="${height - 6}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
+  if (o.xLabel)
+    parts.push(`<text x="${(M.left + width - M.right) / 2}" y="${height - 6}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
   if (o.yLabel)
-    parts.push(`<text transform="translate(12 ${(M.top + height - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel + (logY ? ' (log)' : ''))}</text>`);
+    parts.push(
+      `<text transform="translate(12 ${(M.top + height - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yLabel + (logY ? ' (log)' : ''))}</text>`,
+    );
   for (const m of o.markers ?? []) {
     const x = sx(m.x).toFixed(1);
-    parts.push(`<line class="marker" x1="${x}" x2="${x}" y1="${M.top}" y2="${height - M.bottom}" stroke="#888" stroke-dasharray="4 3"/><text x="${x}" y="${M.top - 2}" text-anchor="middle" font-size="10">${escapeHtml(m.label)}</text>`);
+    parts.push(
+      `<line class="marker" x1="${x}" x2="${x}" y1="${M.top}" y2="${height - M.bottom}" stroke="#888" stroke-dasharray="4 3"/><text x="${x}" y="${M.top - 2}" text-anchor="middle" font-size="10">${escapeHtml(m.label)}</text>`,
+    );
   }
   o.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;

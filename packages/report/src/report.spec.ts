@@ -120,19 +120,42 @@ describe('artefact recognition', () => {
     const d = writeFixtureRun(join(tempDir(), 'run'));
     writeFileSync(
       join(d, 'accuracy.json'),
-      JSON.stringify({ evaluator: 'accuracy', epoch: 3, numClasses: 2, student: { top1: 0.75, perClass: [0.5, 1], support: [2, 2], confusion: [[1, 1], [0, 2]] } }),
+      JSON.stringify({
+        evaluator: 'accuracy',
+        epoch: 3,
+        numClasses: 2,
+        student: {
+          top1: 0.75,
+          perClass: [0.5, 1],
+          support: [2, 2],
+          confusion: [
+            [1, 1],
+            [0, 2],
+          ],
+        },
+      }),
     );
     writeFileSync(
       join(d, 'calibration.json'),
       JSON.stringify({
         evaluator: 'calibration',
         bins: 2,
-        student: { ece: 0.1, mce: 0.2, reliability: [{ lower: 0, upper: 0.5, count: 0, confidence: null, accuracy: null }, { lower: 0.5, upper: 1, count: 4, confidence: 0.8, accuracy: 0.75 }] },
+        student: {
+          ece: 0.1,
+          mce: 0.2,
+          reliability: [
+            { lower: 0, upper: 0.5, count: 0, confidence: null, accuracy: null },
+            { lower: 0.5, upper: 1, count: 4, confidence: 0.8, accuracy: 0.75 },
+          ],
+        },
       }),
     );
     const run = readRun(d);
     const cm = run.confusion.find((c) => c.source === 'accuracy.json#student')!;
-    expect(cm.matrix).toEqual([[1, 1], [0, 2]]);
+    expect(cm.matrix).toEqual([
+      [1, 1],
+      [0, 2],
+    ]);
     expect(cm.classNames).toEqual(['0', '1']);
     const cal = run.calibration.find((c) => c.source === 'calibration.json#student')!;
     expect(cal.scalars).toEqual({ ece: 0.1, mce: 0.2 });
@@ -187,7 +210,12 @@ describe('comparison and bench pages', () => {
     };
     writeFileSync(
       join(root, 'kd.json'),
-      JSON.stringify({ name: 'kd', seeds: 2, teacher: { top1: 0.9 }, results: { scratch: { last: stat([0.8, 0.82]) }, kd: { last: stat([0.84, 0.86]) }, dkd: { last: stat([0.86, 0.87]) } } }),
+      JSON.stringify({
+        name: 'kd',
+        seeds: 2,
+        teacher: { top1: 0.9 },
+        results: { scratch: { last: stat([0.8, 0.82]) }, kd: { last: stat([0.84, 0.86]) }, dkd: { last: stat([0.86, 0.87]) } },
+      }),
     );
     const html = readFileSync(writeBenchReport(join(root, 'kd.json')), 'utf8');
     // By hand: scratch 81.00 ± 1.41 (std of {80, 82} = √2), kd 85.00 ± 1.41, Δ = 4 points.

@@ -149,7 +149,8 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
   const startedAt = Date.parse(String(provenance?.['startedAt'] ?? ''));
   const files = all.filter((f) => {
     const stale = Number.isFinite(startedAt) && statSync(join(dir, f)).mtimeMs < startedAt - 2000;
-    if (stale) warnings.push(`${f}: older than this run (started ${String(provenance?.['startedAt'])}); left out as a leftover of an earlier run`);
+    if (stale)
+      warnings.push(`${f}: older than this run (started ${String(provenance?.['startedAt'])}); left out as a leftover of an earlier run`);
     return !stale;
   });
   const confusion: ConfusionMatrix[] = [];

@@ -2,7 +2,17 @@ import { basename } from 'node:path';
 import { confusionTable } from './confusion-table.js';
 import { escapeHtml, formatBytes, formatNumber, numberCell, section } from './html.js';
 import { lineChart } from './line-chart.js';
-import { at, describeRun, epochAxis, finalMetrics, lossSeries, lrSeries, metricFamilies, splitMetricName, throughputSeries } from './metric-series.js';
+import {
+  at,
+  describeRun,
+  epochAxis,
+  finalMetrics,
+  lossSeries,
+  lrSeries,
+  metricFamilies,
+  splitMetricName,
+  throughputSeries,
+} from './metric-series.js';
 import { page } from './page.js';
 import { reliabilityDiagram } from './reliability-diagram.js';
 import type { RunData } from './run-data.js';
@@ -16,7 +26,12 @@ export function statusBadge(run: RunData): string {
 function failurePlace(run: RunData): string {
   const f = run.failureDetail;
   if (!f) return '';
-  const parts = [f.kind, f.stage !== undefined ? `stage ${f.stage}` : '', f.epoch !== undefined ? `epoch ${f.epoch}` : '', f.step !== undefined ? `step ${f.step}` : ''];
+  const parts = [
+    f.kind,
+    f.stage !== undefined ? `stage ${f.stage}` : '',
+    f.epoch !== undefined ? `epoch ${f.epoch}` : '',
+    f.step !== undefined ? `step ${f.step}` : '',
+  ];
   return ` (${escapeHtml(parts.filter(Boolean).join(', '))})`;
 }
 
@@ -52,7 +67,16 @@ export function finalHeading(run: RunData): string {
 
 /** Loss spikes and other warnings summary.json recorded: shown near the top, where a reader of the numbers looks. */
 function runWarningsSection(run: RunData): string {
-  const rows = run.runWarnings.map((w): Cell[] => [w.kind, w.stage, w.epoch, w.step, w.value, w.median, w.median !== 0 ? w.value / w.median : null, w.message]);
+  const rows = run.runWarnings.map((w): Cell[] => [
+    w.kind,
+    w.stage,
+    w.epoch,
+    w.step,
+    w.value,
+    w.median,
+    w.median !== 0 ? w.value / w.median : null,
+    w.message,
+  ]);
   return `<p class="warning">${run.runWarnings.length} warning(s) during training: the run went on, but its numbers may not mean what they seem.</p>${table(
     'run-warnings',
     ['kind', 'stage', 'epoch', 'step', 'loss', 'running median', '× median', 'message'],
@@ -96,8 +120,13 @@ function overview(run: RunData): string {
     ['teacher FLOPs', (s['teacherFlops'] as number) ?? null],
     ['training seconds', (s['seconds'] as number) ?? run.epochs.reduce((a, e) => a + (e.time?.seconds ?? 0), 0)],
   ];
-  if (best && typeof best.value === 'number') rows.push([`best ${best.metric ?? ''} (epoch ${best.epoch ?? '?'}, ${best.stage ?? ''})`, best.value]);
-  return table('overview', null, rows.map(([k, v]) => [{ html: `<th>${escapeHtml(k)}</th>` }, v]));
+  if (best && typeof best.value === 'number')
+    rows.push([`best ${best.metric ?? ''} (epoch ${best.epoch ?? '?'}, ${best.stage ?? ''})`, best.value]);
+  return table(
+    'overview',
+    null,
+    rows.map(([k, v]) => [{ html: `<th>${escapeHtml(k)}</th>` }, v]),
+  );
 }
 
 /**
@@ -135,13 +164,32 @@ function charts(run: RunData): string {
   if (!run.epochs.length) return '<p>No epoch finished: nothing to plot.</p>';
   const { markers } = epochAxis(run.epochs);
   const out: string[] = [];
-  out.push(lineChart({ id: 'loss', title: 'Training loss terms (epoch mean)', series: lossSeries(run.epochs), xLabel: 'epoch', yLabel: 'loss', markers, logY: true }));
+  out.push(
+    lineChart({
+      id: 'loss',
+      title: 'Training loss terms (epoch mean)',
+      series: lossSeries(run.epochs),
+      xLabel: 'epoch',
+      yLabel: 'loss',
+      markers,
+      logY: true,
+    }),
+  );
   for (const [family, series] of metricFamilies(run.epochs)) {
     if (allZeroNonFinite(family, series)) continue;
     out.push(lineChart({ id: `metric:${family}`, title: family, series, xLabel: 'epoch', yLabel: family, markers }));
   }
   out.push(lineChart({ id: 'lr', title: 'Learning rate', series: [lrSeries(run.epochs)], xLabel: 'epoch', markers }));
-  out.push(lineChart({ id: 'throughput', title: 'Training throughput', series: [throughputSeries(run.epochs)], xLabel: 'epoch', yLabel: 'images / s', markers }));
+  out.push(
+    lineChart({
+      id: 'throughput',
+      title: 'Training throughput',
+      series: [throughputSeries(run.epochs)],
+      xLabel: 'epoch',
+      yLabel: 'images / s',
+      markers,
+    }),
+  );
   return `<div class="charts">${out.map((c) => `<figure>${c}</figure>`).join('')}</div>`;
 }
 
@@ -246,7 +294,16 @@ export function renderRunReport(run: RunData, options: RunReportOptions = {}): s
   if (run.epochs.length) body.push(section('epochs', 'Epochs', epochTable(run)));
   if (run.otherArtifacts.length) body.push(section('artifacts', 'Other artefacts', otherArtifacts(run)));
   body.push(section('config', 'Resolved config', `<pre class="config">${escapeHtml(JSON.stringify(run.config, null, 2))}</pre>`));
-  body.push(section('provenance', 'Provenance', run.provenance ? keyValueTable(run.provenance, 'provenance') : '<p>No provenance.json.</p>'));
-  if (run.warnings.length) body.push(section('warnings', 'Notes on reading the run directory', `<ul class="warning">${run.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`));
+  body.push(
+    section('provenance', 'Provenance', run.provenance ? keyValueTable(run.provenance, 'provenance') : '<p>No provenance.json.</p>'),
+  );
+  if (run.warnings.length)
+    body.push(
+      section(
+        'warnings',
+        'Notes on reading the run directory',
+        `<ul class="warning">${run.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`,
+      ),
+    );
   return page(title, body.join('\n'));
 }

@@ -22,7 +22,8 @@ const DIVERGED = {
 };
 
 /** The text of a section: from its id to the end of the section. */
-const sectionOf = (html: string, id: string) => html.slice(html.indexOf(`<section id="${id}">`), html.indexOf('</section>', html.indexOf(`<section id="${id}">`)));
+const sectionOf = (html: string, id: string) =>
+  html.slice(html.indexOf(`<section id="${id}">`), html.indexOf('</section>', html.indexOf(`<section id="${id}">`)));
 
 describe('run status from summary.json', () => {
   it('kd report on a failed run (summary.json status failed) shows it failed, with its reason and place, not incomplete', () => {
@@ -31,7 +32,9 @@ describe('run status from summary.json', () => {
     const html = readFileSync(writeRunReport(dir), 'utf8');
     expect(html).toContain('data-status="failed"');
     expect(html).not.toContain('data-status="incomplete"');
-    expect(html).toContain('<strong>The run failed</strong> (diverged, stage train, epoch 3, step 5): the loss became NaN &lt;at step 5&gt;');
+    expect(html).toContain(
+      '<strong>The run failed</strong> (diverged, stage train, epoch 3, step 5): the loss became NaN &lt;at step 5&gt;',
+    );
     expect(html).toContain('data-failure="diverged"');
   });
 
@@ -46,7 +49,10 @@ describe('run status from summary.json', () => {
   });
 
   it('shows an interrupted run with the command that resumes it', () => {
-    const dir = runWithSummary(join(tempDir(), 'run'), { status: 'interrupted', failure: { kind: 'interrupted', message: 'stopped by SIGINT', stage: 'train', epoch: 2, step: 7 } });
+    const dir = runWithSummary(join(tempDir(), 'run'), {
+      status: 'interrupted',
+      failure: { kind: 'interrupted', message: 'stopped by SIGINT', stage: 'train', epoch: 2, step: 7 },
+    });
     const run = readRun(dir);
     expect(run.status).toBe('interrupted');
     const html = renderRunReport(run);
@@ -57,12 +63,22 @@ describe('run status from summary.json', () => {
   });
 
   it('lists loss spikes in a warnings section near the top, with value, running median and their ratio', () => {
-    const spike = { kind: 'loss-spike', message: 'loss 120 is 30× its running median 4', stage: 'train', epoch: 2, step: 11, value: 120, median: 4 };
+    const spike = {
+      kind: 'loss-spike',
+      message: 'loss 120 is 30× its running median 4',
+      stage: 'train',
+      epoch: 2,
+      step: 11,
+      value: 120,
+      median: 4,
+    };
     const dir = runWithSummary(join(tempDir(), 'run'), { status: 'finished', failure: null, warnings: [spike] });
     const html = renderRunReport(readRun(dir));
     const warnings = sectionOf(html, 'run-warnings');
     expect(warnings).toContain('<h2>Training warnings</h2>');
-    expect(warnings).toContain('<td>loss-spike</td><td>train</td><td class="num" data-value="2">2</td><td class="num" data-value="11">11</td><td class="num" data-value="120">120</td><td class="num" data-value="4">4</td><td class="num" data-value="30">30</td>');
+    expect(warnings).toContain(
+      '<td>loss-spike</td><td>train</td><td class="num" data-value="2">2</td><td class="num" data-value="11">11</td><td class="num" data-value="120">120</td><td class="num" data-value="4">4</td><td class="num" data-value="30">30</td>',
+    );
     expect(warnings).toContain('loss 120 is 30× its running median 4');
     expect(html.indexOf('id="run-warnings"')).toBeLessThan(html.indexOf('id="final"'));
     // A finished run with warnings is still finished, with its final metrics.
@@ -86,11 +102,17 @@ describe('run status from summary.json', () => {
     const late = writeFixtureRun(join(tempDir(), 'run'));
     expect(readRun(late, { failure: 'export failed' })).toMatchObject({ status: 'failed', failure: 'export failed' });
     const recorded = readRun(runWithSummary(join(tempDir(), 'run'), DIVERGED), { failure: 'kd: failed' });
-    expect(recorded).toMatchObject({ status: 'failed', failure: 'the loss became NaN <at step 5>', failureDetail: { kind: 'diverged', epoch: 3 } });
+    expect(recorded).toMatchObject({
+      status: 'failed',
+      failure: 'the loss became NaN <at step 5>',
+      failureDetail: { kind: 'diverged', epoch: 3 },
+    });
   });
 
   it('says which networks had non-finite outputs, and leaves all-zero nonFinite curves out of the charts', () => {
-    const dir = runWithSummary(join(tempDir(), 'run'), { final: { 'student.top1': 0.3, 'student.nonFinite': 0.25, 'teacher.nonFinite': 0 } });
+    const dir = runWithSummary(join(tempDir(), 'run'), {
+      final: { 'student.top1': 0.3, 'student.nonFinite': 0.25, 'teacher.nonFinite': 0 },
+    });
     const lines = EPOCHS.map((e) => JSON.stringify({ ...e, metrics: { ...e.metrics, 'teacher.nonFinite': 0 } }) + '\n');
     writeFileSync(join(dir, 'metrics.jsonl'), lines.join(''));
     const html = renderRunReport(readRun(dir));
@@ -105,10 +127,22 @@ describe('non-finite samples in a confusion matrix', () => {
     const dir = writeFixtureRun(join(tempDir(), 'run'));
     writeFileSync(
       join(dir, 'artifacts', 'accuracy.json'),
-      JSON.stringify({ evaluator: 'accuracy', student: { confusion: [[1, 1], [0, 2]], nonFinitePerClass: [1, 0] } }),
+      JSON.stringify({
+        evaluator: 'accuracy',
+        student: {
+          confusion: [
+            [1, 1],
+            [0, 2],
+          ],
+          nonFinitePerClass: [1, 0],
+        },
+      }),
     );
     const html = renderRunReport(readRun(dir));
-    const table = html.slice(html.indexOf('data-source="artifacts/accuracy.json#student"'), html.indexOf('</figure>', html.indexOf('data-source="artifacts/accuracy.json#student"')));
+    const table = html.slice(
+      html.indexOf('data-source="artifacts/accuracy.json#student"'),
+      html.indexOf('</figure>', html.indexOf('data-source="artifacts/accuracy.json#student"')),
+    );
     expect(table).toContain('<th>non-finite</th>');
     expect(table).toContain('data-value="1" data-row="0" data-non-finite=""');
     // class 0: 1 right of 1 + 1 + 1 = 3; class 1: 2 of 2; overall 3 of 5.
@@ -141,13 +175,19 @@ describe('unfinished runs in comparisons and benchmarks', () => {
     const failed = runWithSummary(join(root, 'runs', 'kd-s1'), DIVERGED);
     writeFileSync(join(failed, 'metrics.jsonl'), JSON.stringify({ ...EPOCHS[0], metrics: { 'student.top1': 0.1 } }) + '\n');
     const stat = { mean: 0.425, std: 0.46, n: 2 };
-    writeFileSync(join(root, 'kd.json'), JSON.stringify({ name: 'kd', seeds: 2, results: { kd: { last: stat, runs: [{ seed: 0 }, { seed: 1 }] } } }));
+    writeFileSync(
+      join(root, 'kd.json'),
+      JSON.stringify({ name: 'kd', seeds: 2, results: { kd: { last: stat, runs: [{ seed: 0 }, { seed: 1 }] } } }),
+    );
     const html = readFileSync(writeBenchReport(join(root, 'kd.json')), 'utf8');
     expect(html).toContain('<td class="not-final" data-status="not-finished">kd ⚠</td>');
     expect(html).toContain('<td>s1 failed</td>');
     expect(html).toContain('kd seed 1: failed — the loss became NaN &lt;at step 5&gt;');
     // The curve is seed 0's alone: 0.4, 0.6, 0.75 (not the mean with seed 1's 0.1).
-    const curve = html.slice(html.indexOf('data-series="kd (1 of 2 runs finished)"'), html.indexOf('</g>', html.indexOf('data-series="kd (1 of 2 runs finished)"')));
+    const curve = html.slice(
+      html.indexOf('data-series="kd (1 of 2 runs finished)"'),
+      html.indexOf('</g>', html.indexOf('data-series="kd (1 of 2 runs finished)"')),
+    );
     expect([...curve.matchAll(/data-y="([^"]+)"/g)].map((m) => Number(m[1]))).toEqual([0.4, 0.6, 0.75]);
   });
 });

@@ -26,7 +26,5 @@ export function table(cls: string, header: readonly string[] | null, rows: reado
   const cell = (v: Cell) =>
     typeof v === 'object' && v !== null ? v.html : typeof v === 'string' ? `<td>${escapeHtml(v)}</td>` : numberCell(v);
   const head = header ? `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>` : '';
-  return `<table class="${escapeHtml(cls)}">${head}${rows
-    .map((r) => `<tr>${r.map(cell).join('')}</tr>`)
-    .join('')}</table>`;
+  return `<table class="${escapeHtml(cls)}">${head}${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</table>`;
 }

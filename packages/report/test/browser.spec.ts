@@ -9,7 +9,9 @@ const chromium = findChromium();
 if (!chromium) console.warn(`${chromiumRequired() ? 'failing' : 'skipping'} the headless-browser report tests: ${CHROMIUM_MISSING}`);
 
 it.runIf(!chromium && chromiumRequired())('has headless Chromium: in CI the browser checks must run, not skip', () => {
-  expect.fail(`CI=true requires the headless-browser report tests, but there is ${CHROMIUM_MISSING} (.ci/run installs Debian's chromium when /usr/bin/chromium is missing)`);
+  expect.fail(
+    `CI=true requires the headless-browser report tests, but there is ${CHROMIUM_MISSING} (.ci/run installs Debian's chromium when /usr/bin/chromium is missing)`,
+  );
 });
 
 describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
@@ -41,7 +43,12 @@ describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
     expect(top1.series.map((s) => s.name).sort()).toEqual(['agreement', 'student', 'teacher']);
     const student = top1.series.find((s) => s.name === 'student')!;
     expect(student.points.map((p) => p.y)).toEqual(EPOCHS.map((e) => e.metrics['student.top1']));
-    expect(affineError(top1.series.flatMap((s) => s.points), 'y')).toBeLessThan(1);
+    expect(
+      affineError(
+        top1.series.flatMap((s) => s.points),
+        'y',
+      ),
+    ).toBeLessThan(1);
   });
 
   it('renders the final-metrics table with visible numbers from summary.json', () => {
@@ -97,8 +104,10 @@ describe.skipIf(!chromium)('the bench aggregate pages in docs/, rendered by head
     for (const row of rows) {
       const r = results[row[0]!]!;
       expect(row[col('last-epoch top-1 %')], row[0]).toBe(pm(r.last));
-      if (scratch !== undefined && row[0] !== 'scratch') expect(Math.abs(num(row[col('Δ last vs scratch (points)')]!) - 100 * (r.last.mean - scratch))).toBeLessThan(0.01);
-      if (kd !== undefined && !['scratch', 'kd'].includes(row[0]!)) expect(Math.abs(num(row[col('Δ last vs KD (points)')]!) - 100 * (r.last.mean - kd))).toBeLessThan(0.01);
+      if (scratch !== undefined && row[0] !== 'scratch')
+        expect(Math.abs(num(row[col('Δ last vs scratch (points)')]!) - 100 * (r.last.mean - scratch))).toBeLessThan(0.01);
+      if (kd !== undefined && !['scratch', 'kd'].includes(row[0]!))
+        expect(Math.abs(num(row[col('Δ last vs KD (points)')]!) - 100 * (r.last.mean - kd))).toBeLessThan(0.01);
     }
     // Laid out, not just present in the markup: every number cell has a visible height.
     for (const cell of table.cells) expect(cell.height).toBeGreaterThan(5);
@@ -107,6 +116,7 @@ describe.skipIf(!chromium)('the bench aggregate pages in docs/, rendered by head
     expect(bars.map((b) => b.value)).toEqual(Object.values(results).map((r) => r.last.mean));
     // A higher accuracy is a taller bar.
     const byValue = [...bars].sort((a, b) => a.value - b.value);
-    for (let i = 1; i < byValue.length; i++) if (byValue[i]!.value > byValue[i - 1]!.value) expect(byValue[i]!.height).toBeGreaterThan(byValue[i - 1]!.height);
+    for (let i = 1; i < byValue.length; i++)
+      if (byValue[i]!.value > byValue[i - 1]!.value) expect(byValue[i]!.height).toBeGreaterThan(byValue[i - 1]!.height);
   });
 });

@@ -9,8 +9,7 @@ export function chromiumRequired(env: NodeJS.ProcessEnv = process.env): boolean 
   return env['CI'] === 'true' || env['CI'] === '1' || env['KD_REQUIRE_CHROMIUM'] === '1';
 }
 
-export const CHROMIUM_MISSING =
-  'no chromium on PATH (apt-get install -y chromium, or set KD_CHROMIUM to a Chromium/Chrome binary)';
+export const CHROMIUM_MISSING = 'no chromium on PATH (apt-get install -y chromium, or set KD_CHROMIUM to a Chromium/Chrome binary)';
 
 /** Debian's chromium, or null (the browser tests then skip, saying why — or fail, where chromiumRequired()). */
 export function findChromium(): string | null {
@@ -22,10 +21,22 @@ export function findChromium(): string | null {
   return null;
 }
 
-export interface ProbedPoint { x: number; y: number; px: number; py: number }
+export interface ProbedPoint {
+  x: number;
+  y: number;
+  px: number;
+  py: number;
+}
 export interface Probe {
   title: string;
-  charts: { id: string; width: number; height: number; series: { name: string; pathLength: number; points: ProbedPoint[] }[]; bars: { label: string; value: number; height: number }[]; bins: { accuracy: number; height: number }[] }[];
+  charts: {
+    id: string;
+    width: number;
+    height: number;
+    series: { name: string; pathLength: number; points: ProbedPoint[] }[];
+    bars: { label: string; value: number; height: number }[];
+    bins: { accuracy: number; height: number }[];
+  }[];
   tables: { cls: string; rows: number; text: string[][]; cells: { metric?: string; value: string; text: string; height: number }[] }[];
   images: { path: string; width: number; height: number }[];
   status: string | null;
@@ -69,15 +80,35 @@ export function probeInChromium(chromium: string, htmlFile: string): Probe {
   const html = readFileSync(htmlFile, 'utf8');
   if (!html.includes("default-src 'none'")) throw new Error(`${htmlFile}: the report lost its content security policy`);
   const copy = htmlFile.replace(/\.html$/, '.probe.html');
-  writeFileSync(copy, html.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';").replace('</body>', `${PROBE}</body>`));
+  writeFileSync(
+    copy,
+    html.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';").replace('</body>', `${PROBE}</body>`),
+  );
   const dom = execFileSync(
     chromium,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--window-size=1280,1600', '--virtual-time-budget=10000', '--dump-dom', `file://${copy}`],
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--no-first-run',
+      '--window-size=1280,1600',
+      '--virtual-time-budget=10000',
+      '--dump-dom',
+      `file://${copy}`,
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
   );
   const m = /<pre id="kd-probe">([\s\S]*?)<\/pre>/.exec(dom);
   if (!m) throw new Error(`chromium did not run the probe on ${copy}; dumped ${dom.length} characters`);
-  return JSON.parse(m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&nbsp;/g, '\u00a0').replace(/&amp;/g, '&')) as Probe;
+  return JSON.parse(
+    m[1]!
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&nbsp;/g, '\u00a0')
+      .replace(/&amp;/g, '&'),
+  ) as Probe;
 }
 
 /**

@@ -9,12 +9,46 @@ export function tempDir(prefix = 'kd-report-'): string {
 
 /** Hand-chosen numbers: the tests compare the report against these, never against the report code. */
 export const EPOCHS = [
-  { stage: 'train', epoch: 1, epochs: 3, lr: 0.1, loss: { total: 2.5, ce: 1.5, kd: 1 }, metrics: { 'student.top1': 0.4, 'teacher.top1': 0.9, 'agreement.top1': 0.45 }, memory: { numTensors: 41, numBytes: 1000 }, time: { seconds: 2, imagesPerSecond: 500 } },
-  { stage: 'train', epoch: 2, epochs: 3, lr: 0.05, loss: { total: 1.25, ce: 0.75, kd: 0.5 }, metrics: { 'student.top1': 0.6, 'teacher.top1': 0.9, 'agreement.top1': 0.65 }, memory: { numTensors: 41, numBytes: 1000 }, time: { seconds: 2, imagesPerSecond: 520 } },
-  { stage: 'train', epoch: 3, epochs: 3, lr: 0.01, loss: { total: 0.5, ce: 0.25, kd: 0.25 }, metrics: { 'student.top1': 0.75, 'teacher.top1': 0.9, 'agreement.top1': 0.8 }, memory: { numTensors: 41, numBytes: 1000 }, time: { seconds: 2, imagesPerSecond: 510 } },
+  {
+    stage: 'train',
+    epoch: 1,
+    epochs: 3,
+    lr: 0.1,
+    loss: { total: 2.5, ce: 1.5, kd: 1 },
+    metrics: { 'student.top1': 0.4, 'teacher.top1': 0.9, 'agreement.top1': 0.45 },
+    memory: { numTensors: 41, numBytes: 1000 },
+    time: { seconds: 2, imagesPerSecond: 500 },
+  },
+  {
+    stage: 'train',
+    epoch: 2,
+    epochs: 3,
+    lr: 0.05,
+    loss: { total: 1.25, ce: 0.75, kd: 0.5 },
+    metrics: { 'student.top1': 0.6, 'teacher.top1': 0.9, 'agreement.top1': 0.65 },
+    memory: { numTensors: 41, numBytes: 1000 },
+    time: { seconds: 2, imagesPerSecond: 520 },
+  },
+  {
+    stage: 'train',
+    epoch: 3,
+    epochs: 3,
+    lr: 0.01,
+    loss: { total: 0.5, ce: 0.25, kd: 0.25 },
+    metrics: { 'student.top1': 0.75, 'teacher.top1': 0.9, 'agreement.top1': 0.8 },
+    memory: { numTensors: 41, numBytes: 1000 },
+    time: { seconds: 2, imagesPerSecond: 510 },
+  },
 ];
 
-export const CONFUSION = { classNames: ['cat', 'dog', '<b>bird</b>'], matrix: [[8, 1, 1], [2, 6, 2], [0, 3, 7]] };
+export const CONFUSION = {
+  classNames: ['cat', 'dog', '<b>bird</b>'],
+  matrix: [
+    [8, 1, 1],
+    [2, 6, 2],
+    [0, 3, 7],
+  ],
+};
 /** Recall per class by hand: 8/10, 6/10, 7/10. */
 export const RECALL = [0.8, 0.6, 0.7];
 
@@ -60,13 +94,32 @@ export function writeFixtureRun(dir: string, o: FixtureOptions = {}): string {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   writeFileSync(
     join(dir, 'provenance.json'),
-    JSON.stringify({ startedAt: o.startedAt ?? new Date(Date.now() - 60_000).toISOString(), seed: 7, backend: { name: 'wasm', reason: 'default' }, packages: { '@kd/core': '0.1.0' }, gitSha: 'abc123', node: 'v20' }),
+    JSON.stringify({
+      startedAt: o.startedAt ?? new Date(Date.now() - 60_000).toISOString(),
+      seed: 7,
+      backend: { name: 'wasm', reason: 'default' },
+      packages: { '@kd/core': '0.1.0' },
+      gitSha: 'abc123',
+      node: 'v20',
+    }),
   );
-  writeFileSync(join(dir, 'metrics.jsonl'), EPOCHS.map((e) => `${JSON.stringify(e)}\n`).join('') + (o.partialLastLine ? '{"stage":"train","epo' : ''));
+  writeFileSync(
+    join(dir, 'metrics.jsonl'),
+    EPOCHS.map((e) => `${JSON.stringify(e)}\n`).join('') + (o.partialLastLine ? '{"stage":"train","epo' : ''),
+  );
   if (o.finished !== false)
     writeFileSync(
       join(dir, 'summary.json'),
-      JSON.stringify({ backend: 'wasm', seed: 7, epochs: 3, final: EPOCHS[2]!.metrics, best: { metric: 'student.top1', value: 0.75, epoch: 3, stage: 'train' }, studentParams: 1234, teacherParams: 5678, seconds: 6 }),
+      JSON.stringify({
+        backend: 'wasm',
+        seed: 7,
+        epochs: 3,
+        final: EPOCHS[2]!.metrics,
+        best: { metric: 'student.top1', value: 0.75, epoch: 3, stage: 'train' },
+        studentParams: 1234,
+        teacherParams: 5678,
+        seconds: 6,
+      }),
     );
   writeFileSync(join(dir, 'artifacts', 'confusion-matrix.json'), JSON.stringify({ student: CONFUSION }));
   writeFileSync(join(dir, 'artifacts', 'calibration.json'), JSON.stringify(CALIBRATION));

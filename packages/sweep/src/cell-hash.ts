@@ -13,5 +13,7 @@ export function cellHash(config: unknown, kdVersion: string): string {
     const { dir: _dir, ...rest } = output as Record<string, unknown>;
     c['output'] = rest;
   }
-  return createHash('sha256').update(stableStringify({ kd: kdVersion, config: c })).digest('hex');
+  return createHash('sha256')
+    .update(stableStringify({ kd: kdVersion, config: c }))
+    .digest('hex');
 }

@@ -26,7 +26,9 @@ export function runHash(dir: string): string | null {
   const runDir = new RunDirectory(dir);
   if (!existsSync(runDir.path(RUN_FILES.config))) return null;
   const config = runDir.readJson<unknown>(RUN_FILES.config);
-  const provenance = existsSync(runDir.path(RUN_FILES.provenance)) ? runDir.readJson<{ packages?: Record<string, string> }>(RUN_FILES.provenance) : {};
+  const provenance = existsSync(runDir.path(RUN_FILES.provenance))
+    ? runDir.readJson<{ packages?: Record<string, string> }>(RUN_FILES.provenance)
+    : {};
   return cellHash(config, provenance.packages?.['@kd/core'] ?? 'unknown');
 }
 
@@ -39,7 +41,8 @@ export function cellState(dir: string, hash: string, name: string): CellState {
   if (!statSync(dir).isDirectory()) throw new KdInputError(`cell ${name}: ${dir} exists and is not a directory`);
   const runDir = new RunDirectory(dir);
   if (readdirSync(dir).filter((e) => e !== LOCK_FILE).length === 0) return { kind: 'new' };
-  if (!runDir.isKdRun) throw new KdInputError(`cell ${name}: ${dir} is not empty and not a kd run directory; move it away or choose another output root`);
+  if (!runDir.isKdRun)
+    throw new KdInputError(`cell ${name}: ${dir} is not empty and not a kd run directory; move it away or choose another output root`);
   const held = runHash(dir);
   if (held === null) return { kind: 'new' };
   if (held !== hash)

@@ -34,7 +34,9 @@ function slug(text: string): string {
 /** An override set as dotted leaves: `{"distiller": {"name": "kd", "temperature": 4}}` → distiller.name, distiller.temperature. */
 function leaves(set: OverrideSet, prefix = ''): [string, unknown][] {
   return Object.entries(set).flatMap(([k, v]) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? leaves(v as OverrideSet, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, unknown]],
+    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length
+      ? leaves(v as OverrideSet, `${prefix}${k}.`)
+      : [[`${prefix}${k}`, v] as [string, unknown]],
   );
 }
 
@@ -74,7 +76,9 @@ export function expandStudy(study: Study, methodOf: (base: string, overrides: Ov
   const baseLabel = (b: string) => (study.bases.length > 1 ? [slug(basename(b, extname(b)))] : []);
   const groups = cells.map((c) => {
     const { ['training.seed']: _seed, ...rest } = c.overrides;
-    return [...baseLabel(c.base), slug(methodOf(c.base, rest)), ...study.axes.flatMap((a) => setLabel(a.sets[c.picks[a.name]!]!))].join('-');
+    return [...baseLabel(c.base), slug(methodOf(c.base, rest)), ...study.axes.flatMap((a) => setLabel(a.sets[c.picks[a.name]!]!))].join(
+      '-',
+    );
   });
   // Groups that collide although their overrides differ are told apart by a hash of the base and the overrides.
   const distinct = new Map<string, Set<string>>();
@@ -87,7 +91,10 @@ export function expandStudy(study: Study, methodOf: (base: string, overrides: Ov
     let group = groups[i]!;
     if (distinct.get(group)!.size > 1) {
       const { ['training.seed']: _seed, ...rest } = c.overrides;
-      group = `${group}-${createHash('sha256').update(stableStringify({ base: c.base, rest })).digest('hex').slice(0, 6)}`;
+      group = `${group}-${createHash('sha256')
+        .update(stableStringify({ base: c.base, rest }))
+        .digest('hex')
+        .slice(0, 6)}`;
     }
     return { ...c, group, name: c.seed === null ? group : `${group}-s${c.seed}` };
   });

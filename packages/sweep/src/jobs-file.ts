@@ -22,7 +22,14 @@ const rel = (from: string, p: string) => relative(from, p).split(sep).join('/');
 /** Writes one line per cell (atomically: a worker never reads half a file). */
 export function writeJobsFile(file: string, plan: StudyPlan): JobLine[] {
   const dir = dirname(resolve(file));
-  const lines = plan.cells.map((c, index) => ({ index, name: c.name, hash: c.hash, config: rel(dir, c.config), runDir: rel(dir, c.runDir), threads: plan.study.threads }));
+  const lines = plan.cells.map((c, index) => ({
+    index,
+    name: c.name,
+    hash: c.hash,
+    config: rel(dir, c.config),
+    runDir: rel(dir, c.runDir),
+    threads: plan.study.threads,
+  }));
   writeFileAtomic(resolve(file), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   return lines;
 }
@@ -31,7 +38,9 @@ export function writeJobsFile(file: string, plan: StudyPlan): JobLine[] {
 export function readJobLine(file: string, index: number): JobLine {
   const path = resolve(file);
   if (!existsSync(path)) throw new KdInputError(`--from ${path}: no such file; write it with kd sweep <study.json> --emit ${file}`);
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   if (!Number.isInteger(index) || index < 0 || index >= lines.length)
     throw new KdInputError(`--index: got ${index}; expected an integer from 0 to ${lines.length - 1} (${path} has ${lines.length} cells)`);
   let line: Partial<JobLine>;
@@ -40,7 +49,13 @@ export function readJobLine(file: string, index: number): JobLine {
   } catch (e) {
     throw new KdInputError(`${path}:${index + 1}: not a JSON line (${(e as Error).message})`);
   }
-  if (typeof line.name !== 'string' || typeof line.hash !== 'string' || typeof line.config !== 'string' || typeof line.runDir !== 'string' || !Number.isInteger(line.threads))
+  if (
+    typeof line.name !== 'string' ||
+    typeof line.hash !== 'string' ||
+    typeof line.config !== 'string' ||
+    typeof line.runDir !== 'string' ||
+    !Number.isInteger(line.threads)
+  )
     throw new KdInputError(`${path}:${index + 1}: expected {index, name, hash, config, runDir, threads} as kd sweep --emit writes`);
   const dir = dirname(path);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));

@@ -84,8 +84,17 @@ export class LocalExecutor implements Executor {
         const base = { name: task.name, hash: task.hash, runDir: task.runDir, exit, seconds };
         if (exit === 0 && summary?.status === 'finished') resolve({ ...base, status: 'finished' });
         else if (summary && summary.status !== 'finished' && typeof exit === 'number' && exit !== 0 && exit !== 2)
-          resolve({ ...base, status: summary.status, reason: summary.failure ? `${summary.failure.kind}: ${summary.failure.message}` : `exit ${exit}` });
-        else resolve({ ...base, status: 'error', reason: `${typeof exit === 'string' ? `killed by ${exit}` : `exit ${exit}`}${tail(task.log) ? `; log ends:\n${tail(task.log)}` : ''}` });
+          resolve({
+            ...base,
+            status: summary.status,
+            reason: summary.failure ? `${summary.failure.kind}: ${summary.failure.message}` : `exit ${exit}`,
+          });
+        else
+          resolve({
+            ...base,
+            status: 'error',
+            reason: `${typeof exit === 'string' ? `killed by ${exit}` : `exit ${exit}`}${tail(task.log) ? `; log ends:\n${tail(task.log)}` : ''}`,
+          });
       };
       child.on('error', (e) => end(`spawn failed: ${e.message}`));
       child.on('close', (code, sig) => end(code ?? sig));

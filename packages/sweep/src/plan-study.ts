@@ -50,7 +50,10 @@ export function studyPaths(root: string) {
 }
 
 function readBase(file: string, study: Study): Record<string, unknown> {
-  if (!existsSync(file)) throw new KdInputError(`${study.file}: /base: ${file} does not exist; expected a kd config file (paths are relative to the study file)`);
+  if (!existsSync(file))
+    throw new KdInputError(
+      `${study.file}: /base: ${file} does not exist; expected a kd config file (paths are relative to the study file)`,
+    );
   const raw = readJsonFile(file);
   if (!isObject(raw)) throw new KdInputError(`${file}: /: expected a JSON object (a kd config, the study's base)`);
   return raw;
@@ -99,7 +102,10 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
   const seen = new Map<string, CellSpec>();
   for (const c of specs) {
     const other = seen.get(c.name);
-    if (other) throw new KdInputError(`${study.file}: /axes: two cells are both named ${c.name} (${JSON.stringify(other.picks)} and ${JSON.stringify(c.picks)}): their override sets are identical`);
+    if (other)
+      throw new KdInputError(
+        `${study.file}: /axes: two cells are both named ${c.name} (${JSON.stringify(other.picks)} and ${JSON.stringify(c.picks)}): their override sets are identical`,
+      );
     seen.set(c.name, c);
   }
   const paths = studyPaths(study.root);
@@ -151,7 +157,14 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
       }
       const runDir = join(paths.runs, spec.name);
       const state = cellState(runDir, hash, spec.name);
-      planned.push({ ...spec, hash, config: join(paths.cells, `${spec.name}.json`), runDir, log: join(paths.logs, `${spec.name}.log`), state });
+      planned.push({
+        ...spec,
+        hash,
+        config: join(paths.cells, `${spec.name}.json`),
+        runDir,
+        log: join(paths.logs, `${spec.name}.log`),
+        state,
+      });
     }
     // Cells of a group differ only in the seed, which the schema has checked: the checks past the schema (files,
     // cross-section rules; with `full`, the assembled pipeline) run once per group.
@@ -178,7 +191,11 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
     }
     rmSync(staging, { recursive: true, force: true });
     if (options.write === false && !rootExisted) rmSync(study.root, { recursive: true, force: true });
-    return { study, cells: planned, checked: { full, groups: groups.size, schema: planned.length, seconds: (performance.now() - t0) / 1000 } };
+    return {
+      study,
+      cells: planned,
+      checked: { full, groups: groups.size, schema: planned.length, seconds: (performance.now() - t0) / 1000 },
+    };
   } catch (e) {
     cleanup();
     throw e;

@@ -43,7 +43,8 @@ function rebaseOptions(value: Json, schema: unknown, from: string, to: string): 
 export function rebaseConfig(raw: Json, from: string, to: string, registry: PluginRegistry): Json {
   const out = structuredClone(raw);
   delete out['$schema'];
-  if (Array.isArray(out['plugins'])) out['plugins'] = out['plugins'].map((p: unknown) => (typeof p === 'string' && isLocalModule(p) ? rebase(p, from, to) : p));
+  if (Array.isArray(out['plugins']))
+    out['plugins'] = out['plugins'].map((p: unknown) => (typeof p === 'string' && isLocalModule(p) ? rebase(p, from, to) : p));
   const teacher = out['teacher'];
   if (isObject(teacher) && typeof teacher['weights'] === 'string') teacher['weights'] = rebase(teacher['weights'], from, to);
   const slot = (kind: 'dataset' | 'backbone' | 'distiller' | 'evaluator', v: unknown) => {

@@ -19,8 +19,12 @@ export function formatSchemaErrors(errors: readonly SchemaError[], data: unknown
     const p = e.params;
     if (e.keyword === 'additionalProperties') lines.add(`${at}: unknown property "${String(p['additionalProperty'])}"`);
     else if (e.keyword === 'required') lines.add(`${at}: missing required property "${String(p['missingProperty'])}"`);
-    else if (e.keyword === 'enum') lines.add(`${at}: got ${JSON.stringify(valueAt(data, e.instancePath))}; expected one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
-    else if (e.keyword === 'propertyNames') lines.add(`${at}: property name "${String(p['propertyName'])}" is not allowed (${e.message ?? 'invalid'})`);
+    else if (e.keyword === 'enum')
+      lines.add(
+        `${at}: got ${JSON.stringify(valueAt(data, e.instancePath))}; expected one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      );
+    else if (e.keyword === 'propertyNames')
+      lines.add(`${at}: property name "${String(p['propertyName'])}" is not allowed (${e.message ?? 'invalid'})`);
     else lines.add(`${at}: got ${JSON.stringify(valueAt(data, e.instancePath)) ?? 'nothing'}; it ${e.message ?? `fails ${e.keyword}`}`);
   }
   return [...lines];

@@ -59,8 +59,13 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
       };
     }
     const s = c.state.kind === 'new' ? null : cellSummary(c.runDir);
-    if (s && s.status !== 'finished') return { ...base, status: s.status, ...(s.failure ? { reason: `${s.failure.kind}: ${s.failure.message}` } : {}) };
-    return { ...base, status: 'missing', reason: c.state.kind === 'new' ? 'not run' : 'stopped without a summary (killed); the next sweep resumes it' };
+    if (s && s.status !== 'finished')
+      return { ...base, status: s.status, ...(s.failure ? { reason: `${s.failure.kind}: ${s.failure.message}` } : {}) };
+    return {
+      ...base,
+      status: 'missing',
+      reason: c.state.kind === 'new' ? 'not run' : 'stopped without a summary (killed); the next sweep resumes it',
+    };
   });
   const order: string[] = [];
   const members = new Map<string, number[]>();
@@ -73,7 +78,9 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
     const first = plan.cells[idx[0]!]!;
     const { ['training.seed']: _seed, ...overrides } = first.overrides;
     const done = idx.filter((i) => cells[i]!.status === 'finished');
-    const seconds = done.map((i) => (plan.cells[i]!.state as { summary?: { seconds: number } }).summary?.seconds).filter((x): x is number => typeof x === 'number');
+    const seconds = done
+      .map((i) => (plan.cells[i]!.state as { summary?: { seconds: number } }).summary?.seconds)
+      .filter((x): x is number => typeof x === 'number');
     return {
       group,
       base: relative(plan.study.dir, first.base),
@@ -102,12 +109,21 @@ export function reportMarkdown(r: StudyReport): string {
         `| ${g.group} | ${Object.entries(g.overrides)
           .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
           .join(' ')
-          .replaceAll('|', '\\|')} | ${g.seeds.length}/${g.cells.length} | ${pct(g.last)} | ${pct(g.best)} | ${g.seconds ? g.seconds.mean.toFixed(1) : '—'} |`,
+          .replaceAll(
+            '|',
+            '\\|',
+          )} | ${g.seeds.length}/${g.cells.length} | ${pct(g.last)} | ${pct(g.best)} | ${g.seconds ? g.seconds.mean.toFixed(1) : '—'} |`,
     ),
   ];
   const failed = r.cells.filter((c) => c.status === 'failed' || c.status === 'interrupted');
   const missing = r.cells.filter((c) => c.status === 'missing');
-  if (failed.length) out.push('', `## Failed (${failed.length})`, '', ...failed.map((c) => `- ${c.name} (${c.status}): ${c.reason ?? 'no reason recorded'}`));
+  if (failed.length)
+    out.push(
+      '',
+      `## Failed (${failed.length})`,
+      '',
+      ...failed.map((c) => `- ${c.name} (${c.status}): ${c.reason ?? 'no reason recorded'}`),
+    );
   if (missing.length) out.push('', `## Missing (${missing.length})`, '', ...missing.map((c) => `- ${c.name}: ${c.reason}`));
   return `${out.join('\n')}\n`;
 }

@@ -37,7 +37,8 @@ export const STUDY_SCHEMA = {
     combine: {
       enum: ['product', 'zip'],
       default: 'product',
-      description: 'product: every combination of the axes; zip: the i-th set of every axis together (axes of equal length). Seeds always multiply.',
+      description:
+        'product: every combination of the axes; zip: the i-th set of every axis together (axes of equal length). Seeds always multiply.',
     },
     seeds: {
       type: 'array',
@@ -46,13 +47,18 @@ export const STUDY_SCHEMA = {
       items: { type: 'integer', minimum: 0 },
       description: 'training.seed of each replicate. No default: each cell keeps its config’s seed.',
     },
-    output: { type: 'string', minLength: 1, description: 'The output root, relative to the study file: cells/<name>.json, runs/<name>/, logs/<name>.log.' },
+    output: {
+      type: 'string',
+      minLength: 1,
+      description: 'The output root, relative to the study file: cells/<name>.json, runs/<name>/, logs/<name>.log.',
+    },
     threads: {
       type: 'integer',
       minimum: 1,
       maximum: 64,
       default: 1,
-      description: 'KD_WASM_THREADS of every cell’s run, whatever the number of jobs, so a result does not depend on how the study was executed.',
+      description:
+        'KD_WASM_THREADS of every cell’s run, whatever the number of jobs, so a result does not depend on how the study was executed.',
     },
   },
 } as const;

@@ -63,13 +63,17 @@ export function readStudy(file: string): Study {
           throw new KdInputError(`${path}: ${at}: "${key}" is not a dotted path of config keys (e.g. "distiller.temperature")`);
         }
         if (Object.hasOwn(RESERVED, key)) throw new KdInputError(`${path}: ${at}: the sweep sets ${key} itself (${RESERVED[key]})`);
-        if (key === 'training.seed' && s.seeds) throw new KdInputError(`${path}: ${at}: training.seed is set by "seeds"; drop one of the two`);
+        if (key === 'training.seed' && s.seeds)
+          throw new KdInputError(`${path}: ${at}: training.seed is set by "seeds"; drop one of the two`);
       }
     });
   if (s.combine === 'zip' && axes.length > 1) {
     const n = axes[0]!.sets.length;
     const other = axes.find((a) => a.sets.length !== n);
-    if (other) throw new KdInputError(`${path}: /axes/${other.name}: ${other.sets.length} override sets; "combine": "zip" needs every axis as long as the first ("${axes[0]!.name}", ${n})`);
+    if (other)
+      throw new KdInputError(
+        `${path}: /axes/${other.name}: ${other.sets.length} override sets; "combine": "zip" needs every axis as long as the first ("${axes[0]!.name}", ${n})`,
+      );
   }
   return {
     file: path,

@@ -26,7 +26,11 @@ describe('expanding a study into cells', () => {
       method,
     );
     expect(cells).toHaveLength(2 * 3 * 2);
-    expect(cells.map((c) => c.name).slice(0, 3)).toEqual(['kd-temperature2-lr0.1-s0', 'kd-temperature2-lr0.1-s1', 'kd-temperature2-lr0.05-s0']);
+    expect(cells.map((c) => c.name).slice(0, 3)).toEqual([
+      'kd-temperature2-lr0.1-s0',
+      'kd-temperature2-lr0.1-s1',
+      'kd-temperature2-lr0.05-s0',
+    ]);
     expect(new Set(cells.map((c) => c.name)).size).toBe(12);
     expect(cells[1]!.overrides).toEqual({ 'distiller.temperature': 2, 'training.optimizer.lr': 0.1, 'training.seed': 1 });
     expect(cells[1]!.group).toBe('kd-temperature2-lr0.1');
@@ -50,11 +54,16 @@ describe('expanding a study into cells', () => {
 
   it('no axes and no seeds: one cell per base; several bases are named by their file', () => {
     expect(expandStudy(study({}), method).map((c) => c.name)).toEqual(['kd']);
-    expect(expandStudy(study({ bases: ['/s/a/res56.json', '/s/b/wrn.json'], seeds: [3] }), method).map((c) => c.name)).toEqual(['res56-kd-s3', 'wrn-kd-s3']);
+    expect(expandStudy(study({ bases: ['/s/a/res56.json', '/s/b/wrn.json'], seeds: [3] }), method).map((c) => c.name)).toEqual([
+      'res56-kd-s3',
+      'wrn-kd-s3',
+    ]);
   });
 
   it('the method comes from the cell (an axis naming the distiller names the cell)', () => {
-    const cells = expandStudy(study({ axes: [{ name: 'm', sets: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'dkd' }] }] }), (_b, o) => String(o['distiller.name']));
+    const cells = expandStudy(study({ axes: [{ name: 'm', sets: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'dkd' }] }] }), (_b, o) =>
+      String(o['distiller.name']),
+    );
     expect(cells.map((c) => c.name)).toEqual(['kd', 'dkd']);
   });
 
@@ -66,7 +75,11 @@ describe('expanding a study into cells', () => {
   });
 
   it('labels: strings as themselves, other values after their key, nested objects by their leaves, no distiller name', () => {
-    expect(setLabel({ 'student.backbone.variant': 'resnet8x4', 'training.optimizer.lr': 0.1, 'output.keep': true })).toEqual(['resnet8x4', 'lr0.1', 'keeptrue']);
+    expect(setLabel({ 'student.backbone.variant': 'resnet8x4', 'training.optimizer.lr': 0.1, 'output.keep': true })).toEqual([
+      'resnet8x4',
+      'lr0.1',
+      'keeptrue',
+    ]);
     expect(setLabel({ distiller: { name: 'dkd', beta: 8 } })).toEqual(['beta8']);
     expect(setLabel({ 'training.schedule.milestones': [1, 2] })[0]).toMatch(/^milestones[0-9a-f]{6}$/);
   });

@@ -29,7 +29,15 @@ process.exit(failed ? 1 : 0);
 
 function tasks(names: string[]): CellTask[] {
   mkdirSync(join(work, 'runs'), { recursive: true });
-  return names.map((name) => ({ name, hash: name, config: join(work, `${name}.json`), runDir: join(work, 'runs', name), log: join(work, 'logs', `${name}.log`), action: 'run', threads: 3 }));
+  return names.map((name) => ({
+    name,
+    hash: name,
+    config: join(work, `${name}.json`),
+    runDir: join(work, 'runs', name),
+    log: join(work, 'logs', `${name}.log`),
+    action: 'run',
+    threads: 3,
+  }));
 }
 
 async function collect(executor: LocalExecutor, list: CellTask[], signal?: AbortSignal): Promise<CellResult[]> {
@@ -59,7 +67,11 @@ function peak(events: ReturnType<typeof trace>): number {
 describe('LocalExecutor', () => {
   it('runs at most `jobs` at once, with the task’s threads; a failure does not stop the others and carries its reason', async () => {
     const file = join(work, 'trace-1.jsonl');
-    const executor = new LocalExecutor({ jobs: 2, kd: [process.execPath, fakeKd], env: { ...process.env, TRACE: file, RUNS: join(work, 'runs') } });
+    const executor = new LocalExecutor({
+      jobs: 2,
+      kd: [process.execPath, fakeKd],
+      env: { ...process.env, TRACE: file, RUNS: join(work, 'runs') },
+    });
     const results = await collect(executor, tasks(['a', 'fail-b', 'c', 'die-d', 'e']));
     const events = trace(file);
     expect(peak(events)).toBe(2);
@@ -75,18 +87,30 @@ describe('LocalExecutor', () => {
 
   it('aborted, it starts nothing more; the running tasks end and are reported', async () => {
     const file = join(work, 'trace-2.jsonl');
-    const executor = new LocalExecutor({ jobs: 1, kd: [process.execPath, fakeKd], env: { ...process.env, TRACE: file, RUNS: join(work, 'runs') } });
+    const executor = new LocalExecutor({
+      jobs: 1,
+      kd: [process.execPath, fakeKd],
+      env: { ...process.env, TRACE: file, RUNS: join(work, 'runs') },
+    });
     const abort = new AbortController();
     const poll = setInterval(() => existsSync(file) && abort.abort('drain'), 20);
     const results = await collect(executor, tasks(['f', 'g', 'h']), abort.signal);
     clearInterval(poll);
     expect(results.map((r) => [r.name, r.status])).toEqual([['f', 'finished']]);
-    expect(trace(file).filter((e) => e.event === 'start').map((e) => e.name)).toEqual(['f']);
+    expect(
+      trace(file)
+        .filter((e) => e.event === 'start')
+        .map((e) => e.name),
+    ).toEqual(['f']);
   });
 
   it('aborted without "drain", the running tasks get SIGTERM (kd checkpoints and stops on it)', async () => {
     const file = join(work, 'trace-3.jsonl');
-    const executor = new LocalExecutor({ jobs: 2, kd: [process.execPath, fakeKd], env: { ...process.env, TRACE: file, RUNS: join(work, 'runs') } });
+    const executor = new LocalExecutor({
+      jobs: 2,
+      kd: [process.execPath, fakeKd],
+      env: { ...process.env, TRACE: file, RUNS: join(work, 'runs') },
+    });
     const abort = new AbortController();
     // Once both running tasks have started (a loaded machine may take a while to start a process).
     const started = () => existsSync(file) && trace(file).filter((e) => e.event === 'start').length === 2;

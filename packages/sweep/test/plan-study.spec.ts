@@ -106,16 +106,32 @@ describe('planning a study: expanded, checked and hashed before anything runs', 
     expect(cellState(cell.runDir, cell.hash, cell.name).kind).toBe('restart');
     writeFileSync(join(cell.runDir, 'summary.json'), JSON.stringify({ status: 'finished', final: {} }));
     expect(cellState(cell.runDir, cell.hash, cell.name).kind).toBe('done');
-    writeFileSync(join(cell.runDir, 'summary.json'), JSON.stringify({ status: 'failed', failure: { kind: 'diverged', message: 'loss NaN' } }));
+    writeFileSync(
+      join(cell.runDir, 'summary.json'),
+      JSON.stringify({ status: 'failed', failure: { kind: 'diverged', message: 'loss NaN' } }),
+    );
     expect(cellState(cell.runDir, cell.hash, cell.name).kind).toBe('failed');
-    writeFileSync(join(cell.runDir, 'summary.json'), JSON.stringify({ status: 'interrupted', failure: { kind: 'interrupted', message: 'SIGTERM' } }));
+    writeFileSync(
+      join(cell.runDir, 'summary.json'),
+      JSON.stringify({ status: 'interrupted', failure: { kind: 'interrupted', message: 'SIGTERM' } }),
+    );
     mkdirSync(join(cell.runDir, 'checkpoints'));
     writeFileSync(join(cell.runDir, 'checkpoints', 'latest.json'), '{}');
     expect(cellState(cell.runDir, cell.hash, cell.name).kind).toBe('resume');
   });
 
   it('rebases a config’s relative paths for its new place: teacher weights, local plugins, plugin options documented as paths', async () => {
-    const raw = { ...base, dataset: { name: 'idx', preset: 'custom', dir: 'data', files: { trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' } }, teacher: { backbone: { name: 'cnn' }, weights: '../runs/teacher' }, plugins: ['./my-plugin.js', '@kd/distiller-kd'] };
+    const raw = {
+      ...base,
+      dataset: {
+        name: 'idx',
+        preset: 'custom',
+        dir: 'data',
+        files: { trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' },
+      },
+      teacher: { backbone: { name: 'cnn' }, weights: '../runs/teacher' },
+      plugins: ['./my-plugin.js', '@kd/distiller-kd'],
+    };
     await runtime.loadFor({ ...raw, plugins: [] }, join(work, 'configs'));
     const moved = rebaseConfig(raw, join(work, 'configs'), join(work, 'study', 'cells'), runtime.registry);
     expect(moved['teacher']).toMatchObject({ weights: '../../runs/teacher' });

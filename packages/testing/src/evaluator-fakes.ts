@@ -57,7 +57,10 @@ export function featureNetwork(
   const count = features[names[0]!]!.length;
   return {
     name,
-    stages: names.map((s) => ({ name: s, outputShape: [features[s]![0]!.length, features[s]![0]![0]!.length, features[s]![0]![0]![0]!.length] })),
+    stages: names.map((s) => ({
+      name: s,
+      outputShape: [features[s]![0]!.length, features[s]![0]![0]!.length, features[s]![0]![0]![0]!.length],
+    })),
     numClasses: 2,
     inputShape: [1, 1, 1],
     spec: { name, options: {} },

@@ -15,7 +15,12 @@ export function runtimeWith(...registers: readonly Register[]): KdRuntime {
 }
 
 /** Validates `raw` as a pipeline config and runs it in memory, relative to `baseDir`. */
-export async function runConfig(runtime: KdRuntime, raw: Record<string, unknown>, baseDir: string, events = new RunEvents()): Promise<RunResult> {
+export async function runConfig(
+  runtime: KdRuntime,
+  raw: Record<string, unknown>,
+  baseDir: string,
+  events = new RunEvents(),
+): Promise<RunResult> {
   const config = runtime.validator().validate<PipelineConfig>(raw, 'test config');
   return runtime.runConfig(config, baseDir, { events });
 }

@@ -140,10 +140,19 @@ export function expectTrainingStepGradients(
     expect(tf.memory().numTensors, `tensors after run ${run + 1}`).toBe(before);
     expect(Number.isFinite(loss)).toBe(true);
     const names = vars.map((v) => nameOf.get(v.name) ?? v.name);
-    expect(names.filter((_, i) => stats[i]![0] !== 0), 'non-finite gradients').toEqual([]);
-    expect(names.filter((n, i) => !zeroGradient(n) && !(stats[i]![1]! > 0)), 'all-zero gradients').toEqual([]);
+    expect(
+      names.filter((_, i) => stats[i]![0] !== 0),
+      'non-finite gradients',
+    ).toEqual([]);
+    expect(
+      names.filter((n, i) => !zeroGradient(n) && !(stats[i]![1]! > 0)),
+      'all-zero gradients',
+    ).toEqual([]);
     const biggest = Math.max(...stats.map((s) => s[1]!));
-    expect(names.filter((n, i) => zeroGradient(n) && stats[i]![1]! > 1e-4 * biggest), 'gradients that should vanish').toEqual([]);
+    expect(
+      names.filter((n, i) => zeroGradient(n) && stats[i]![1]! > 1e-4 * biggest),
+      'gradients that should vanish',
+    ).toEqual([]);
   }
   y.dispose();
 }
@@ -157,7 +166,10 @@ export function readmeParamCounts(readme: string, rowName: (cell: string) => str
       columns = undefined;
       continue;
     }
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (!columns) {
       columns = cells.map((c) => /^params, (\d+) classes$/.exec(c)?.[1]);
       if (!columns.some(Boolean)) columns = [];

@@ -29,7 +29,11 @@ describe('KernelSwap', () => {
 
   it('an owner restores only its own kernels; two instances of one owner share what was replaced', () => {
     tf.registerKernel(original);
-    new KernelSwap('@kd/test-owner-b').install('cpu', kernelName, () => ({ kernelName, backendName: 'cpu', kernelFunc: () => tf.scalar(3) as never }));
+    new KernelSwap('@kd/test-owner-b').install('cpu', kernelName, () => ({
+      kernelName,
+      backendName: 'cpu',
+      kernelFunc: () => tf.scalar(3) as never,
+    }));
     expect(new KernelSwap('@kd/test-owner-c').restore('cpu', kernelName)).toBe(false);
     // A second copy of the same package (same owner name) finds the replaced kernel.
     expect(new KernelSwap('@kd/test-owner-b').restore('cpu', kernelName)).toBe(true);

@@ -92,8 +92,7 @@ describe('registerTrainingKernels', () => {
   });
 
   it('is a no-op for any other backend', () => {
-    for (const name of ['tensorflow', 'webgl', 'webgpu', 'WASM', ''])
-      expect(registerTrainingKernels(name)).toEqual({ registered: [] });
+    for (const name of ['tensorflow', 'webgl', 'webgpu', 'WASM', '']) expect(registerTrainingKernels(name)).toEqual({ registered: [] });
     expectSameEntries(stock, snapshot());
     expect(TRAINING_KERNEL_BACKENDS).toEqual(['wasm', 'cpu']);
   });
@@ -192,11 +191,7 @@ describe('registerTrainingKernels', () => {
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const step = () =>
       optimizer
-        .minimize(
-          () => tf.losses.meanSquaredError(target, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-          true,
-          vars,
-        )
+        .minimize(() => tf.losses.meanSquaredError(target, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars)
         ?.dispose();
     step(); // the first step may create optimizer state
     const tensors = tf.memory().numTensors;

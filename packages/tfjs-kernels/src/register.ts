@@ -7,7 +7,12 @@ import { meanKernel, sumKernel } from './kernels/leading-axes-reduction.js';
 import { identityKernel } from './kernels/identity.js';
 import { castKernel } from './kernels/cast.js';
 import { sliceKernel } from './kernels/slice.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
+import {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormTrainingGradKernel,
+  batchNormTrainingKernel,
+} from './kernels/batch-norm-training.js';
 import { conv2dGradConfig } from './gradients/conv2d-grad.js';
 import { depthwiseConv2dGradConfig } from './gradients/depthwise-conv2d-grad.js';
 import { fusedBatchNormGradConfig } from './gradients/fused-batch-norm-grad.js';

@@ -66,15 +66,7 @@ export interface Prepared extends ConvCase {
 
 /** Output shape and padding as the forward kernel computes them; undefined for an empty output. */
 export function prepare(c: ConvCase, seed: number): Prepared | undefined {
-  const info = tf.backend_util.computeConv2DInfo(
-    c.xShape,
-    c.filterShape,
-    c.strides,
-    c.dilations,
-    c.pad,
-    c.dimRoundingMode,
-    c.depthwise,
-  );
+  const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, c.dilations, c.pad, c.dimRoundingMode, c.depthwise);
   if (info.outHeight <= 0 || info.outWidth <= 0) return undefined;
   const dyShape = info.outShape as [number, number, number, number];
   const next = rng(seed);
@@ -114,11 +106,7 @@ const DILATIONS: Array<[number, number]> = [
  * tfjs requires), 'same' / 'valid' / numeric (with a rounding mode) / explicit padding, several channel
  * counts. `dilation: false` keeps dilation at 1 (for kernels without a dilation attribute).
  */
-export function randomCases(
-  count: number,
-  seed: number,
-  opts: { depthwise: boolean; dilation: boolean },
-): ConvCase[] {
+export function randomCases(count: number, seed: number, opts: { depthwise: boolean; dilation: boolean }): ConvCase[] {
   const next = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
@@ -134,7 +122,17 @@ export function randomCases(
       opts.depthwise ? pick([1, 2, 3]) : pick([1, 2, 3, 5]),
     ];
     const kind = pick(['same', 'valid', 'number', 'explicit'] as const);
-    const pad: Pad = kind === 'number' ? int(0, 2) : kind === 'explicit' ? [[0, 0], [int(0, 3), int(0, 3)], [int(0, 3), int(0, 3)], [0, 0]] : kind;
+    const pad: Pad =
+      kind === 'number'
+        ? int(0, 2)
+        : kind === 'explicit'
+          ? [
+              [0, 0],
+              [int(0, 3), int(0, 3)],
+              [int(0, 3), int(0, 3)],
+              [0, 0],
+            ]
+          : kind;
     const dimRoundingMode = kind === 'number' ? pick(['floor', 'round', 'ceil'] as const) : undefined;
     const c: ConvCase = {
       label: '',
@@ -190,7 +188,17 @@ export function fixedCases(depthwise: boolean, dilation: boolean): ConvCase[] {
     base([2, 7, 7, 3], [3, 3], [2, 2], 'valid'),
     base([1, 6, 9, 2], [2, 2], [1, 1], 'same'),
     base([1, 9, 6, 4], [1, 1], [2, 2], 'valid'),
-    base([2, 5, 5, 1], [3, 3], [1, 1], [[0, 0], [3, 0], [0, 4], [0, 0]]),
+    base(
+      [2, 5, 5, 1],
+      [3, 3],
+      [1, 1],
+      [
+        [0, 0],
+        [3, 0],
+        [0, 4],
+        [0, 0],
+      ],
+    ),
   ];
   if (dilation)
     cases.push(

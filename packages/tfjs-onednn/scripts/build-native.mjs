@@ -41,12 +41,23 @@ const args = [
   // -march=native: the addon is built on the machine that runs it (at install), so use all of its vector width.
   // -ffp-contract=off: no fused multiply-adds the source does not write, so the SGD update rounds each product and
   // sum as tfjs's op chain does (the same bits); the element-wise kernels are memory-bound either way.
-  '-O3', '-march=native', '-ffp-contract=off', '-std=c++17', '-shared', '-fPIC', '-fopenmp', '-fvisibility=hidden',
-  '-DNODE_GYP_MODULE_NAME=kd_onednn', '-DNAPI_VERSION=8',
-  `-I${napiInclude}`, `-I${join(dnnlRoot, 'include')}`,
+  '-O3',
+  '-march=native',
+  '-ffp-contract=off',
+  '-std=c++17',
+  '-shared',
+  '-fPIC',
+  '-fopenmp',
+  '-fvisibility=hidden',
+  '-DNODE_GYP_MODULE_NAME=kd_onednn',
+  '-DNAPI_VERSION=8',
+  `-I${napiInclude}`,
+  `-I${join(dnnlRoot, 'include')}`,
   join(root, 'native', 'kd_onednn.cc'),
-  '-o', tmp,
-  `-L${join(dnnlRoot, 'lib')}`, '-ldnnl',
+  '-o',
+  tmp,
+  `-L${join(dnnlRoot, 'lib')}`,
+  '-ldnnl',
 ];
 const r = spawnSync(cxx, args, { stdio: 'inherit' });
 if (r.status !== 0) {

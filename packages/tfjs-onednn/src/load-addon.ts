@@ -9,26 +9,82 @@ export interface OneDnnAddon {
   backwardData(heap: Uint8Array, geometry: Int32Array, dy: number, filter: number, dx: number): void;
   backwardWeights(heap: Uint8Array, geometry: Int32Array, x: number, dy: number, dw: number): void;
   /** out = full ∘ channel (or channel ∘ full when `channelIsLeft`), op 0 multiply, 1 add, 2 subtract. */
-  channelBinary(heap: Uint8Array, op: number, full: number, channel: number, out: number, total: number, channels: number, channelIsLeft: number): void;
+  channelBinary(
+    heap: Uint8Array,
+    op: number,
+    full: number,
+    channel: number,
+    out: number,
+    total: number,
+    channels: number,
+    channelIsLeft: number,
+  ): void;
   /** out = a ∘ b for two tensors of one shape, op 0 multiply, 1 add, 2 subtract. */
   binary(heap: Uint8Array, op: number, a: number, b: number, out: number, n: number): void;
   /** out[k] = Σ_rows x[row, k] / divisor: sum or mean over every axis but the last, the same bits with any thread count. */
   channelSum(heap: Uint8Array, x: number, out: number, total: number, channels: number, divisor: number): void;
   /** out = (x − mean) · scale / √(variance + ε) + offset per channel; -1 for an absent offset or scale. */
-  batchNorm(heap: Uint8Array, x: number, mean: number, variance: number, offset: number, scale: number, epsilon: number, out: number, total: number, channels: number): void;
+  batchNorm(
+    heap: Uint8Array,
+    x: number,
+    mean: number,
+    variance: number,
+    offset: number,
+    scale: number,
+    epsilon: number,
+    out: number,
+    total: number,
+    channels: number,
+  ): void;
   /** Training-mode batch norm: the batch's mean and biased variance per channel, and the normalised output. -1: no scale/offset. */
-  batchNormTraining(heap: Uint8Array, x: number, scale: number, offset: number, epsilon: number, y: number, mean: number, variance: number, total: number, channels: number): void;
+  batchNormTraining(
+    heap: Uint8Array,
+    x: number,
+    scale: number,
+    offset: number,
+    epsilon: number,
+    y: number,
+    mean: number,
+    variance: number,
+    total: number,
+    channels: number,
+  ): void;
   /** Its gradient through all three outputs (-1: no scale, dMean or dVariance). */
   batchNormTrainingGrad(
-    heap: Uint8Array, dy: number, x: number, scale: number, mean: number, variance: number, dMean: number, dVariance: number,
-    epsilon: number, dx: number, dScale: number, dOffset: number, total: number, channels: number,
+    heap: Uint8Array,
+    dy: number,
+    x: number,
+    scale: number,
+    mean: number,
+    variance: number,
+    dMean: number,
+    dVariance: number,
+    epsilon: number,
+    dx: number,
+    dScale: number,
+    dOffset: number,
+    total: number,
+    channels: number,
   ): void;
   /** y = max(x, +0), NaN passed through. */
   relu(heap: Uint8Array, x: number, y: number, n: number): void;
   /** dx = dy · step(x), tfjs-core's bits. */
   reluGrad(heap: Uint8Array, dy: number, x: number, dx: number, n: number): void;
   /** One parameter's SGD update into vOut (and bufOut with momentum; buf -1 without), the op chain's rounding. */
-  sgdUpdate(heap: Uint8Array, v: number, grad: number, buf: number, lr: number, momentum: number, weightDecay: number, nesterov: number, first: number, vOut: number, bufOut: number, n: number): void;
+  sgdUpdate(
+    heap: Uint8Array,
+    v: number,
+    grad: number,
+    buf: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: number,
+    first: number,
+    vOut: number,
+    bufOut: number,
+    n: number,
+  ): void;
   /** `forward|backwardData|backwardWeights` names of the oneDNN implementations chosen for a geometry. */
   implementations(geometry: Int32Array): string;
   setThreads(n: number): void;

@@ -13,14 +13,22 @@ function gradients(seed: number): Float32Array[] {
   const [c] = convCases(0, seed, false);
   return tf.tidy(() => {
     const x = tf.tensor(c!.x, c!.xShape);
-    const w1 = tf.tensor(c!.filter.slice(0, 3 * 3 * 3 * 8).map((v) => v * 0.5), [3, 3, 3, 8]);
-    const w2 = tf.tensor(Float32Array.from({ length: 3 * 3 * 8 * 4 }, (_, i) => Math.sin(i)), [3, 3, 8, 4]);
+    const w1 = tf.tensor(
+      c!.filter.slice(0, 3 * 3 * 3 * 8).map((v) => v * 0.5),
+      [3, 3, 3, 8],
+    );
+    const w2 = tf.tensor(
+      Float32Array.from({ length: 3 * 3 * 8 * 4 }, (_, i) => Math.sin(i)),
+      [3, 3, 8, 4],
+    );
     const b1 = tf.tensor(Float32Array.from({ length: 8 }, (_, i) => 0.1 * i - 0.3));
     const loss = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => {
       const h = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: a as tf.Tensor4D, strides: 2, pad: 'same', bias: d, activation: 'relu' });
       return tf.mean(tf.square(tf.conv2d(h, b as tf.Tensor4D, 2, 'same')));
     };
-    return tf.grads(loss)([w1, w2, b1]).map((g) => g.dataSync() as Float32Array);
+    return tf
+      .grads(loss)([w1, w2, b1])
+      .map((g) => g.dataSync() as Float32Array);
   });
 }
 
@@ -30,7 +38,31 @@ describe.skipIf(!available)('registerOneDnnKernels', () => {
   it('reports what it registered, idempotently, and oneDNN picks vectorised kernels on this CPU (not its reference loops)', async () => {
     await useWasm(false);
     const first = registerOneDnnKernels({ threads: 1 });
-    expect(first).toMatchObject({ enabled: true, registered: ['kernel:Conv2D', 'kernel:FusedConv2D', 'kernel:Conv2DBackpropInput', 'kernel:Conv2DBackpropFilter', 'kernel:DepthwiseConv2dNative', 'kernel:FusedDepthwiseConv2D', 'kernel:DepthwiseConv2dNativeBackpropInput', 'kernel:DepthwiseConv2dNativeBackpropFilter', 'kernel:Multiply', 'kernel:Add', 'kernel:Sub', 'kernel:FusedBatchNorm', 'kernel:Sum', 'kernel:Mean', 'kernel:KdBatchNormTraining', 'kernel:KdBatchNormTrainingGrad', 'kernel:KdSgdUpdate', 'kernel:Relu', 'kernel:KdReluGrad'], threads: 1 });
+    expect(first).toMatchObject({
+      enabled: true,
+      registered: [
+        'kernel:Conv2D',
+        'kernel:FusedConv2D',
+        'kernel:Conv2DBackpropInput',
+        'kernel:Conv2DBackpropFilter',
+        'kernel:DepthwiseConv2dNative',
+        'kernel:FusedDepthwiseConv2D',
+        'kernel:DepthwiseConv2dNativeBackpropInput',
+        'kernel:DepthwiseConv2dNativeBackpropFilter',
+        'kernel:Multiply',
+        'kernel:Add',
+        'kernel:Sub',
+        'kernel:FusedBatchNorm',
+        'kernel:Sum',
+        'kernel:Mean',
+        'kernel:KdBatchNormTraining',
+        'kernel:KdBatchNormTrainingGrad',
+        'kernel:KdSgdUpdate',
+        'kernel:Relu',
+        'kernel:KdReluGrad',
+      ],
+      threads: 1,
+    });
     expect(registerOneDnnKernels({ threads: 1 })).toEqual(first);
     const info = tf.backend_util.computeConv2DInfo([64, 32, 32, 16], [3, 3, 16, 32], 2, 1, 'same');
     const dw = tf.backend_util.computeConv2DInfo([64, 16, 16, 96], [3, 3, 96, 1], 2, 1, 'same', undefined, true);
@@ -50,8 +82,14 @@ describe.skipIf(!available)('registerOneDnnKernels', () => {
 
   it('leaves NCHW to the kernel it replaced (@kd/tfjs-kernels’ composite filter gradient), with the right result', async () => {
     await useWasm(true);
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.cos(i)), [2, 5, 5, 3]);
-    const dy = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 5 * 4 }, (_, i) => Math.sin(i)), [2, 5, 5, 4]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.cos(i)),
+      [2, 5, 5, 3],
+    );
+    const dy = tf.tensor4d(
+      Float32Array.from({ length: 2 * 5 * 5 * 4 }, (_, i) => Math.sin(i)),
+      [2, 5, 5, 4],
+    );
     const attrs = { strides: 1, pad: 'same', dimRoundingMode: undefined, filterShape: [3, 3, 3, 4] };
     const run = (dataFormat: string, a: tf.Tensor, b: tf.Tensor) =>
       (tf.engine().runKernel('Conv2DBackpropFilter', { x: a, dy: b }, { ...attrs, dataFormat } as never) as tf.Tensor).dataSync();

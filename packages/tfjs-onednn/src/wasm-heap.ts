@@ -16,7 +16,8 @@ export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo): number {
 }
 
 /** {@link offsetOf}, or -1 (the addon's "absent") for an optional input that is not there. */
-export const optionalOffsetOf = (backend: WasmBackendLike, t: tf.TensorInfo | undefined): number => (t === undefined ? -1 : offsetOf(backend, t));
+export const optionalOffsetOf = (backend: WasmBackendLike, t: tf.TensorInfo | undefined): number =>
+  t === undefined ? -1 : offsetOf(backend, t);
 
 /**
  * The heap as the addon sees it. Read after every allocation of the call: an allocation can grow the wasm memory,
@@ -35,10 +36,22 @@ export function geometryOf(info: tf.backend_util.Conv2DInfo, depthwise = false):
   const { top, left, bottom, right } = info.padInfo;
   if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
   const g = [
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
-    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    top, left, depthwise ? info.inChannels : 1,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    top,
+    left,
+    depthwise ? info.inChannels : 1,
   ];
   if (g.slice(0, 9).some((d) => d <= 0)) return undefined;
   return Int32Array.from(g);

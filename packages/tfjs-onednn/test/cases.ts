@@ -38,7 +38,14 @@ export function convCases(count: number, seed: number, dilation: boolean, depthw
   const next = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
   const values = (n: number) => Float32Array.from({ length: n }, () => next() * 2 - 1);
-  const make = (label: string, xShape: ConvCase['xShape'], filterShape: ConvCase['filterShape'], strides: [number, number], dilations: [number, number], pad: ConvCase['pad']) => {
+  const make = (
+    label: string,
+    xShape: ConvCase['xShape'],
+    filterShape: ConvCase['filterShape'],
+    strides: [number, number],
+    dilations: [number, number],
+    pad: ConvCase['pad'],
+  ) => {
     const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, undefined, depthwise);
     if (info.outHeight <= 0 || info.outWidth <= 0) return undefined;
     const dyShape = info.outShape as ConvCase['dyShape'];
@@ -47,15 +54,37 @@ export function convCases(count: number, seed: number, dilation: boolean, depthw
     return {
       depthwise,
       label: `${depthwise ? 'depthwise ' : ''}${label} x=${xShape.join('x')} f=${filterShape.join('x')} s=${strides} d=${dilations} pad=${p}`,
-      xShape, filterShape, dyShape, strides, dilations, pad, top: info.padInfo.top, left: info.padInfo.left,
-      x: values(size(xShape)), filter: values(size(filterShape)), dy: values(size(dyShape)),
+      xShape,
+      filterShape,
+      dyShape,
+      strides,
+      dilations,
+      pad,
+      top: info.padInfo.top,
+      left: info.padInfo.left,
+      x: values(size(xShape)),
+      filter: values(size(filterShape)),
+      dy: values(size(dyShape)),
     };
   };
   const cases: ConvCase[] = [];
   // A resnet's own layers: 3×3 stride 1 and 2 'same', the 1×1 stride-2 shortcut, the 3-channel stem.
-  for (const [h, ci, co, k, s] of [[8, 3, 16, 3, 1], [8, 16, 16, 3, 1], [8, 16, 32, 3, 2], [8, 16, 32, 1, 2], [4, 32, 64, 3, 2]] as const) {
+  for (const [h, ci, co, k, s] of [
+    [8, 3, 16, 3, 1],
+    [8, 16, 16, 3, 1],
+    [8, 16, 32, 3, 2],
+    [8, 16, 32, 1, 2],
+    [4, 32, 64, 3, 2],
+  ] as const) {
     // Depthwise: a MobileNet's 3×3 depthwise layers (multiplier 1) and a multiplier of 2.
-    const c = make(depthwise ? 'mobilenet' : 'resnet', [4, h, h, ci], [k, k, ci, depthwise ? (co === 32 ? 2 : 1) : co], [s, s], [1, 1], 'same');
+    const c = make(
+      depthwise ? 'mobilenet' : 'resnet',
+      [4, h, h, ci],
+      [k, k, ci, depthwise ? (co === 32 ? 2 : 1) : co],
+      [s, s],
+      [1, 1],
+      'same',
+    );
     if (c) cases.push(c);
   }
   while (cases.length < count + 5) {
@@ -63,8 +92,25 @@ export function convCases(count: number, seed: number, dilation: boolean, depthw
     const dilations: [number, number] = dilation && strides[0] === 1 && strides[1] === 1 ? [int(1, 2), int(1, 2)] : [1, 1];
     const ci = int(1, 5);
     const kind = int(0, 2);
-    const pad: ConvCase['pad'] = kind === 0 ? 'same' : kind === 1 ? 'valid' : [[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]];
-    const c = make('random', [int(1, 3), int(3, 10), int(3, 10), ci], [int(1, 3), int(1, 3), ci, int(1, depthwise ? 3 : 6)], strides, dilations, pad);
+    const pad: ConvCase['pad'] =
+      kind === 0
+        ? 'same'
+        : kind === 1
+          ? 'valid'
+          : [
+              [0, 0],
+              [int(0, 2), int(0, 2)],
+              [int(0, 2), int(0, 2)],
+              [0, 0],
+            ];
+    const c = make(
+      'random',
+      [int(1, 3), int(3, 10), int(3, 10), ci],
+      [int(1, 3), int(1, 3), ci, int(1, depthwise ? 3 : 6)],
+      strides,
+      dilations,
+      pad,
+    );
     if (c) cases.push(c);
   }
   return cases;

@@ -19,12 +19,14 @@ describe('normalize', () => {
     const px = { data: Float32Array.from([0, 0.5, 1]), height: 1, width: 1, channels: 3 };
     const c100 = new Normalize(NORMALIZATION_PRESETS.cifar100).apply(px);
     // (0 - 0.5071)/0.2673, (0.5 - 0.4865)/0.2564, (1 - 0.4409)/0.2762
-    [-1.89711934, 0.05265210, 2.02425778].forEach((v, i) => expect(c100.data[i]).toBeCloseTo(v, 5));
+    [-1.89711934, 0.0526521, 2.02425778].forEach((v, i) => expect(c100.data[i]).toBeCloseTo(v, 5));
     const c10 = new Normalize(NORMALIZATION_PRESETS.cifar10).apply(px);
     // (0 - 0.4914)/0.2470, (0.5 - 0.4822)/0.2435, (1 - 0.4465)/0.2616
     [-1.98947368, 0.07310062, 2.11582569].forEach((v, i) => expect(c10.data[i]).toBeCloseTo(v, 5));
     expect(() => new Normalize({ mean: [0.5], std: [0] })).toThrow(/std/);
-    expect(() => new Normalize(NORMALIZATION_PRESETS.cifar10).apply(gray([[1, 1]]))).toThrow(/3 mean\/std values for an image with 1 channel \(expected 1\)/);
+    expect(() => new Normalize(NORMALIZATION_PRESETS.cifar10).apply(gray([[1, 1]]))).toThrow(
+      /3 mean\/std values for an image with 1 channel \(expected 1\)/,
+    );
   });
 });
 
@@ -62,13 +64,26 @@ describe('transform list', () => {
   });
 
   it('composes in order, drawing from one rng: crop (top, left) then flip', () => {
-    const t = buildTransform([{ type: 'randomCrop', padding: 1 }, { type: 'horizontalFlip' }, { type: 'normalize', mean: [0.5], std: [0.5] }]);
-    const img = gray([[0.5, 1], [0, 0.5]]);
+    const t = buildTransform([
+      { type: 'randomCrop', padding: 1 },
+      { type: 'horizontalFlip' },
+      { type: 'normalize', mean: [0.5], std: [0.5] },
+    ]);
+    const img = gray([
+      [0.5, 1],
+      [0, 0.5],
+    ]);
     // 4×4 zero-padded image, 3 offsets each way: top u=0.5 → 1, left u=0 → 0: rows 1..2, cols 0..1 = [[0, 0.5], [0, 0]];
     // flip (u=0.1 < 0.5) → [[0.5, 0], [0, 0]].
     // normalise: (x - 0.5)/0.5.
-    expect(rows(t.apply(img, scriptedRng([0.5, 0, 0.1])))).toEqual([[0, -1], [-1, -1]]);
-    expect(rows(t.apply(img, undefined))).toEqual([[0, 1], [-1, 0]]);
+    expect(rows(t.apply(img, scriptedRng([0.5, 0, 0.1])))).toEqual([
+      [0, -1],
+      [-1, -1],
+    ]);
+    expect(rows(t.apply(img, undefined))).toEqual([
+      [0, 1],
+      [-1, 0],
+    ]);
     expect(() => buildTransform([{ type: 'normalize' }])).toThrow(/transforms\[0\]: normalize needs/);
   });
 
@@ -77,10 +92,31 @@ describe('transform list', () => {
     expect(specs[0]).toEqual({ type: 'normalize', ...NORMALIZATION_PRESETS.cifar10 });
     expect(specs[1]).toEqual({ type: 'normalize', preset: 'mnist' });
     expect(outputSize([{ type: 'randomCrop', padding: 4 }], 32, 32)).toEqual([32, 32]);
-    expect(outputSize([{ type: 'resize', size: 256 }, { type: 'centerCrop', size: 224 }], 375, 500)).toEqual([224, 224]);
+    expect(
+      outputSize(
+        [
+          { type: 'resize', size: 256 },
+          { type: 'centerCrop', size: 224 },
+        ],
+        375,
+        500,
+      ),
+    ).toEqual([224, 224]);
     expect(outputSize([{ type: 'resize', size: 16 }], 32, 64)).toEqual([16, 32]);
-    expect(probeTransform(buildTransform([{ type: 'resize', size: 16 }, { type: 'centerCrop', size: [8, 12] }]), 32, 64, 3)).toEqual([8, 12, 3]);
-    expect(() => probeTransform(buildTransform([{ type: 'normalize', preset: 'cifar10' }]), 4, 4, 1)).toThrow(/3 mean\/std values for an image with 1 channel \(expected 1\)/);
+    expect(
+      probeTransform(
+        buildTransform([
+          { type: 'resize', size: 16 },
+          { type: 'centerCrop', size: [8, 12] },
+        ]),
+        32,
+        64,
+        3,
+      ),
+    ).toEqual([8, 12, 3]);
+    expect(() => probeTransform(buildTransform([{ type: 'normalize', preset: 'cifar10' }]), 4, 4, 1)).toThrow(
+      /3 mean\/std values for an image with 1 channel \(expected 1\)/,
+    );
   });
 
   it('exports named values only', () => {
@@ -149,17 +185,22 @@ describe('ByteImageSplit', () => {
       return out;
     };
     const plain = await run(undefined);
-    expect(plain.map((b) => b.shape)).toEqual([[2, 2, 2, 3], [2, 2, 2, 3], [1, 2, 2, 3]]);
+    expect(plain.map((b) => b.shape)).toEqual([
+      [2, 2, 2, 3],
+      [2, 2, 2, 3],
+      [1, 2, 2, 3],
+    ]);
     expect(plain.flatMap((b) => b.y)).toEqual([1, 3, 5, 7, 9]);
     // Image i has every byte 20·i; labels travel with their images.
     expect(plain[0]!.x.slice(0, 3).map((v) => Math.round(v * 255))).toEqual([20, 20, 20]);
     const a = await run(new Rng(4), true);
     expect(a.length).toBe(2);
     expect(await run(new Rng(4), true)).toEqual(a);
-    for (const b of a) for (let k = 0; k < 2; k++) {
-      const values = new Set(b.x.slice(k * 12, k * 12 + 12).map((v) => Math.round(v * 255)));
-      for (const v of values) expect([0, 20 * b.y[k]!]).toContain(v);
-    }
+    for (const b of a)
+      for (let k = 0; k < 2; k++) {
+        const values = new Set(b.x.slice(k * 12, k * 12 + 12).map((v) => Math.round(v * 255)));
+        for (const v of values) expect([0, 20 * b.y[k]!]).toContain(v);
+      }
     expect(tf.memory().numTensors).toBe(before);
     const wrong = new ByteImageSplit(images, Int32Array.from([0]), t, [3, 3, 3]);
     await expect(wrong.batches({ batchSize: 1 }).next()).rejects.toThrow(/expected 3×3×3/);

@@ -26,8 +26,15 @@ function buildOne(spec: TransformSpec, index: number): ImageTransform {
     case 'horizontalFlip':
       return new HorizontalFlip(spec.p ?? 0.5);
     case 'normalize': {
-      const n: Normalization | undefined = spec.preset ? NORMALIZATION_PRESETS[spec.preset] : spec.mean && spec.std ? { mean: spec.mean, std: spec.std } : undefined;
-      if (!n) throw new RangeError(`transforms[${index}]: normalize needs a preset or mean and std (dataset plugins fill in their defaults first)`);
+      const n: Normalization | undefined = spec.preset
+        ? NORMALIZATION_PRESETS[spec.preset]
+        : spec.mean && spec.std
+          ? { mean: spec.mean, std: spec.std }
+          : undefined;
+      if (!n)
+        throw new RangeError(
+          `transforms[${index}]: normalize needs a preset or mean and std (dataset plugins fill in their defaults first)`,
+        );
       return new Normalize(n);
     }
     case 'randomResizedCrop':
@@ -57,7 +64,8 @@ export function outputSize(specs: readonly TransformSpec[], height: number, widt
   let w = width;
   for (const s of specs) {
     if (s.type === 'randomCrop' && s.size !== undefined) [h, w] = typeof s.size === 'number' ? [s.size, s.size] : [s.size[0], s.size[1]];
-    else if (s.type === 'randomResizedCrop' || s.type === 'centerCrop') [h, w] = typeof s.size === 'number' ? [s.size, s.size] : [s.size[0], s.size[1]];
+    else if (s.type === 'randomResizedCrop' || s.type === 'centerCrop')
+      [h, w] = typeof s.size === 'number' ? [s.size, s.size] : [s.size[0], s.size[1]];
     else if (s.type === 'resize') [h, w] = new Resize(s.size).outputSize(h, w);
   }
   return [h, w];

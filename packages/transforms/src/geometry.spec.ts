@@ -39,7 +39,16 @@ describe('bilinear resize', () => {
     // Source x = (o + 0.5)·2 - 0.5 = 0.5, 2.5.
     expect(rows(resizeBilinear(gray([[0, 4, 8, 12]]), 1, 2))).toEqual([[2, 10]]);
     // 2×2 → 3×3: centre samples (0.5, 0.5) of [[0, 1], [2, 3]] = 1.5.
-    expect(resizeBilinear(gray([[0, 1], [2, 3]]), 3, 3).data[4]).toBeCloseTo(1.5, 6);
+    expect(
+      resizeBilinear(
+        gray([
+          [0, 1],
+          [2, 3],
+        ]),
+        3,
+        3,
+      ).data[4],
+    ).toBeCloseTo(1.5, 6);
   });
 });
 
@@ -50,20 +59,39 @@ describe('padding and crops', () => {
       expectClose(pad(img, c.padding, 'reflect').data, c.reflect);
       expectClose(pad(img, c.padding, 'edge').data, c.edge);
     }
-    expect(rows(pad(gray([[1, 2]]), 1, 'zero'))).toEqual([[0, 0, 0, 0], [0, 1, 2, 0], [0, 0, 0, 0]]);
+    expect(rows(pad(gray([[1, 2]]), 1, 'zero'))).toEqual([
+      [0, 0, 0, 0],
+      [0, 1, 2, 0],
+      [0, 0, 0, 0],
+    ]);
     expect(rows(pad(gray([[1, 2, 3]]), 2, 'reflect'))[2]).toEqual([3, 2, 1, 2, 3, 2, 1]);
   });
 
   it('randomCrop: top then left drawn as randint(0, H-h+1); without rng the centre', () => {
-    const img = gray([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    const img = gray([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
     const t = new RandomCrop({ padding: 1 });
     // 5×5 padded, 3 positions each way: u=0.9 → top 2, u=0.1 → left 0.
-    expect(rows(t.apply(img, scriptedRng([0.9, 0.1])))).toEqual([[0, 4, 5], [0, 7, 8], [0, 0, 0]]);
-    expect(rows(t.apply(img, scriptedRng([0.0, 0.99])))).toEqual([[0, 0, 0], [2, 3, 0], [5, 6, 0]]);
+    expect(rows(t.apply(img, scriptedRng([0.9, 0.1])))).toEqual([
+      [0, 4, 5],
+      [0, 7, 8],
+      [0, 0, 0],
+    ]);
+    expect(rows(t.apply(img, scriptedRng([0.0, 0.99])))).toEqual([
+      [0, 0, 0],
+      [2, 3, 0],
+      [5, 6, 0],
+    ]);
     expect(rows(t.apply(img, undefined))).toEqual(rows(img));
     const reflect = new RandomCrop({ padding: 1, paddingMode: 'reflect', size: 2 });
     // Padded row 0 is the reflection of row 1: [5, 4, 5, 6, 5]; 4 positions: u=0 → top 0, u=0.5 → left 2.
-    expect(rows(reflect.apply(img, scriptedRng([0, 0.5])))).toEqual([[5, 6], [2, 3]]);
+    expect(rows(reflect.apply(img, scriptedRng([0, 0.5])))).toEqual([
+      [5, 6],
+      [2, 3],
+    ]);
     expect(() => new RandomCrop({ size: 9 }).apply(img, undefined)).toThrow(/does not fit/);
   });
 
@@ -97,7 +125,11 @@ describe('padding and crops', () => {
     expect(rows(new CenterCrop([1, 2]).apply(img))).toEqual([[2, 3]]);
     expect(rows(new CenterCrop([1, 4]).apply(img))).toEqual([[0, 1, 2, 3]]);
     // 3×7 out of 1×5: top round(-1) = -1, left round(-1) = -1.
-    expect(rows(new CenterCrop([3, 7]).apply(img))).toEqual([[0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 2, 3, 4, 0], [0, 0, 0, 0, 0, 0, 0]]);
+    expect(rows(new CenterCrop([3, 7]).apply(img))).toEqual([
+      [0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 1, 2, 3, 4, 0],
+      [0, 0, 0, 0, 0, 0, 0],
+    ]);
     expect(rows(crop(img, 0, 3, 1, 2))).toEqual([[3, 4]]);
   });
 

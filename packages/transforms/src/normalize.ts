@@ -20,7 +20,8 @@ export type NormalizationPreset = keyof typeof NORMALIZATION_PRESETS;
 export class Normalize implements ImageTransform {
   constructor(readonly normalization: Normalization) {
     const { mean, std } = normalization;
-    if (mean.length === 0 || mean.length !== std.length) throw new RangeError(`normalize: mean (${mean.length} values) and std (${std.length}) must have the same, non-zero length`);
+    if (mean.length === 0 || mean.length !== std.length)
+      throw new RangeError(`normalize: mean (${mean.length} values) and std (${std.length}) must have the same, non-zero length`);
     if (std.some((s) => !(s > 0))) throw new RangeError(`normalize: every std must be > 0, got [${std.join(', ')}]`);
   }
 
@@ -28,7 +29,9 @@ export class Normalize implements ImageTransform {
     const { mean, std } = this.normalization;
     const c = image.channels;
     if (mean.length !== 1 && mean.length !== c) {
-      throw new RangeError(`normalize: ${mean.length} mean/std values for an image with ${c} channel${c === 1 ? '' : 's'} (expected ${c === 1 ? '1' : `1 or ${c}`})`);
+      throw new RangeError(
+        `normalize: ${mean.length} mean/std values for an image with ${c} channel${c === 1 ? '' : 's'} (expected ${c === 1 ? '1' : `1 or ${c}`})`,
+      );
     }
     const m = Float32Array.from({ length: c }, (_, k) => mean[mean.length === 1 ? 0 : k]!);
     const inv = Float32Array.from({ length: c }, (_, k) => 1 / std[std.length === 1 ? 0 : k]!);

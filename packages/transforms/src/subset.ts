@@ -18,7 +18,8 @@ const subsetSchema = (split: string) =>
       pick: {
         enum: ['first', 'random'],
         default: SUBSET_PICK_DEFAULT,
-        description: '"first": the first images in file order; "random": a random choice drawn from the run seed (then kept in file order).',
+        description:
+          '"first": the first images in file order; "random": a random choice drawn from the run seed (then kept in file order).',
       },
     },
     oneOf: [
@@ -34,7 +35,8 @@ export const splitOptionsProperties = {
     type: 'number',
     exclusiveMinimum: 0,
     exclusiveMaximum: 1,
-    description: 'Hold out this fraction (rounded, at least 1 image) of the training images as the "val" split, chosen from the run seed. No default: no val split.',
+    description:
+      'Hold out this fraction (rounded, at least 1 image) of the training images as the "val" split, chosen from the run seed. No default: no val split.',
   },
   valCount: {
     type: 'integer',

@@ -39,8 +39,7 @@ const range = (what: string) =>
     description: what,
   }) as const;
 
-const channelValues = (what: string) =>
-  ({ type: 'array', items: { type: 'number' }, minItems: 1, description: what }) as const;
+const channelValues = (what: string) => ({ type: 'array', items: { type: 'number' }, minItems: 1, description: what }) as const;
 
 /** One object schema per transform type. */
 const branches = [
@@ -55,7 +54,8 @@ const branches = [
       padding: { type: 'integer', minimum: 0, description: 'Pixels added on each side before cropping; default 0.' },
       paddingMode: {
         enum: [...PADDING_MODES],
-        description: 'zero (black before normalisation, torchvision default), reflect (mirror without repeating the edge), edge; default zero.',
+        description:
+          'zero (black before normalisation, torchvision default), reflect (mirror without repeating the edge), edge; default zero.',
       },
     },
   },
@@ -79,7 +79,10 @@ const branches = [
       type: { const: 'normalize', description: 'Per-channel normalisation.' },
       preset: { enum: Object.keys(NORMALIZATION_PRESETS), description: 'Mean and std of a known data set.' },
       mean: channelValues('Per-channel mean of x in 0..1 (one value: all channels).'),
-      std: { ...channelValues('Per-channel standard deviation (one value: all channels).'), items: { type: 'number', exclusiveMinimum: 0 } },
+      std: {
+        ...channelValues('Per-channel standard deviation (one value: all channels).'),
+        items: { type: 'number', exclusiveMinimum: 0 },
+      },
     },
     dependentRequired: { mean: ['std'], std: ['mean'] },
     // Properties repeated here because ajv's strictRequired checks `required` against the same schema object.

@@ -31,5 +31,7 @@ export function gray(values: number[][]): Image {
 }
 
 export function rows(image: Image): number[][] {
-  return Array.from({ length: image.height }, (_, r) => Array.from(image.data.subarray(r * image.width * image.channels, (r + 1) * image.width * image.channels)));
+  return Array.from({ length: image.height }, (_, r) =>
+    Array.from(image.data.subarray(r * image.width * image.channels, (r + 1) * image.width * image.channels)),
+  );
 }

@@ -27,7 +27,10 @@ function configFiles(dir: string): string[] {
 describe('configs/cifar100', () => {
   it('is what tools/bench/cifar100-configs.mjs generates (else: node tools/bench/cifar100-configs.mjs)', () => {
     expect(staleCifar100Files(root)).toEqual([]);
-    const generated = cifar100Files().filter((f: { path: string }) => f.path.endsWith('.json')).map((f: { path: string }) => join(root, f.path)).sort();
+    const generated = cifar100Files()
+      .filter((f: { path: string }) => f.path.endsWith('.json'))
+      .map((f: { path: string }) => join(root, f.path))
+      .sort();
     // No hand-added config escapes the generator (and so this test's validation below).
     expect(configFiles(join(root, CIFAR100_DIR))).toEqual(generated);
     expect(generated).toHaveLength(TEACHERS.length + PAIRS.length * Object.keys(METHODS).length);

@@ -1,4 +1,15 @@
-import { adapt, benchMarkdown, delta, FULL, mergeResults, orderMethods, placeholderMarkdown, scaleEpochOptions, SMOKE, stats } from '../lib.mjs';
+import {
+  adapt,
+  benchMarkdown,
+  delta,
+  FULL,
+  mergeResults,
+  orderMethods,
+  placeholderMarkdown,
+  scaleEpochOptions,
+  SMOKE,
+  stats,
+} from '../lib.mjs';
 
 const studentConfig = {
   specVersion: 1,
@@ -30,11 +41,15 @@ describe('adapt(): what each bench mode changes in a config', () => {
   });
 
   it('full: the student trains on every image of Debian’s full Fashion-MNIST (no trainLimit, no testLimit)', () => {
-    const s = adapt({ ...studentConfig, dataset: { ...studentConfig.dataset, testLimit: 500 } }, 'student', 'full', { fullFashionMnist: true });
+    const s = adapt({ ...studentConfig, dataset: { ...studentConfig.dataset, testLimit: 500 } }, 'student', 'full', {
+      fullFashionMnist: true,
+    });
     expect(s.dataset).toEqual({ name: 'idx', preset: 'fashion-mnist', source: 'system' });
     expect(s.training).toEqual({ ...studentConfig.training, epochs: FULL.studentEpochs });
     expect(s.student).toEqual(studentConfig.student);
-    const t = adapt({ ...studentConfig, dataset: { name: 'idx', preset: 'fashion-mnist', source: 'bundled' } }, 'teacher', 'full', { fullFashionMnist: true });
+    const t = adapt({ ...studentConfig, dataset: { name: 'idx', preset: 'fashion-mnist', source: 'bundled' } }, 'teacher', 'full', {
+      fullFashionMnist: true,
+    });
     expect(t.dataset).toEqual({ name: 'idx', preset: 'fashion-mnist', source: 'system' });
   });
 
@@ -42,16 +57,27 @@ describe('adapt(): what each bench mode changes in a config', () => {
     const dkd = { ...studentConfig, distiller: { name: 'dkd', beta: 2, warmupEpochs: 2 } };
     expect(adapt(studentConfig, 'teacher', 'full', { fullFashionMnist: true }).training.epochs).toBe(FULL.teacherEpochs);
     // 10 → 1 epoch: the warm-up stays a fifth of training (2 × 0.1 = 0.2 epoch), advanced per batch; 10 → 20: 4 epochs.
-    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 1 }).distiller).toEqual({ name: 'dkd', beta: 2, warmupEpochs: 0.2, warmupUnit: 'step' });
+    expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 1 }).distiller).toEqual({
+      name: 'dkd',
+      beta: 2,
+      warmupEpochs: 0.2,
+      warmupUnit: 'step',
+    });
     expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 20 }).training.epochs).toBe(20);
     expect(adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 20 }).distiller.warmupEpochs).toBe(4);
     // autoEncoderEpochs 5 of 10 → 3 of 5 (2.5 rounds up); 0 (off) stays 0 and per epoch; other numbers are not epochs.
-    expect(scaleEpochOptions({ autoEncoderEpochs: 5, warmupEpochs: 0, beta: 8 }, 0.5)).toEqual({ autoEncoderEpochs: 3, warmupEpochs: 0, beta: 8 });
+    expect(scaleEpochOptions({ autoEncoderEpochs: 5, warmupEpochs: 0, beta: 8 }, 0.5)).toEqual({
+      autoEncoderEpochs: 3,
+      warmupEpochs: 0,
+      beta: 8,
+    });
     expect(() => adapt(dkd, 'student', 'full', { fullFashionMnist: true, epochs: 0 })).toThrow(/epochs: got 0; expected an integer >= 1/);
   });
 
   it('full without the full set installed is an error naming the package, never a silent subset run', () => {
-    expect(() => adapt(studentConfig, 'student', 'full', { fullFashionMnist: false })).toThrow(/dataset-fashion-mnist.*KD_SYSTEM_FASHION_MNIST_DIR/);
+    expect(() => adapt(studentConfig, 'student', 'full', { fullFashionMnist: false })).toThrow(
+      /dataset-fashion-mnist.*KD_SYSTEM_FASHION_MNIST_DIR/,
+    );
   });
 
   it('full leaves other data alone: MNIST, a folder of the config’s own files, other datasets', () => {
@@ -82,16 +108,49 @@ describe('stats(): mean and sample standard deviation over seeds', () => {
 });
 
 describe('the aggregate table', () => {
-  const run = (values: number[], seconds = 50) => ({ last: stats(values), best: stats(values.map((v) => v + 0.01)), seconds: stats([seconds]), imagesPerSecond: stats([400]) });
+  const run = (values: number[], seconds = 50) => ({
+    last: stats(values),
+    best: stats(values.map((v) => v + 0.01)),
+    seconds: stats([seconds]),
+    imagesPerSecond: stats([400]),
+  });
   const teacher = { config: 'configs/bench/teacher.json', top1: 0.8885 };
   const files = [
     // distiller-kd measured scratch and kd with 3 seeds; distiller-at measured them with 1 seed (ignored) and at with 3.
-    { pkg: 'distiller-kd', source: 'packages/distiller-kd/bench-results/kd.json', json: { date: '2025-01-01', teacher, results: { scratch: { ...run([0.86, 0.861, 0.859]), config: 'configs/bench/student-scratch.json' }, kd: { ...run([0.862, 0.866, 0.866]), config: 'configs/bench/student-kd.json' } } } },
-    { pkg: 'distiller-at', source: 'packages/distiller-at/bench-results/at.json', json: { date: '2025-01-02', teacher, results: { scratch: { ...run([0.9]), config: 'configs/bench/student-scratch.json' }, at: { ...run([0.85, 0.852, 0.848]), config: 'configs/bench/student-at.json' } } } },
-    { pkg: 'distiller-dkd', source: 'packages/distiller-dkd/bench-results/dkd.json', json: { date: '2025-01-03', teacher, results: { dkd: { ...run([0.87, 0.87, 0.87]), config: 'configs/bench/student-dkd.json' } } } },
+    {
+      pkg: 'distiller-kd',
+      source: 'packages/distiller-kd/bench-results/kd.json',
+      json: {
+        date: '2025-01-01',
+        teacher,
+        results: {
+          scratch: { ...run([0.86, 0.861, 0.859]), config: 'configs/bench/student-scratch.json' },
+          kd: { ...run([0.862, 0.866, 0.866]), config: 'configs/bench/student-kd.json' },
+        },
+      },
+    },
+    {
+      pkg: 'distiller-at',
+      source: 'packages/distiller-at/bench-results/at.json',
+      json: {
+        date: '2025-01-02',
+        teacher,
+        results: {
+          scratch: { ...run([0.9]), config: 'configs/bench/student-scratch.json' },
+          at: { ...run([0.85, 0.852, 0.848]), config: 'configs/bench/student-at.json' },
+        },
+      },
+    },
+    {
+      pkg: 'distiller-dkd',
+      source: 'packages/distiller-dkd/bench-results/dkd.json',
+      json: { date: '2025-01-03', teacher, results: { dkd: { ...run([0.87, 0.87, 0.87]), config: 'configs/bench/student-dkd.json' } } },
+    },
   ];
   const configOf = (p: string) =>
-    p.includes('scratch') ? { student: { backbone: { name: 'cnn', channels: [8, 16] } } } : { teacher: { backbone: { name: 'cnn' } }, student: { backbone: { name: 'cnn', channels: [8, 16] } } };
+    p.includes('scratch')
+      ? { student: { backbone: { name: 'cnn', channels: [8, 16] } } }
+      : { teacher: { backbone: { name: 'cnn' } }, student: { backbone: { name: 'cnn', channels: [8, 16] } } };
 
   it('keeps, per method, the measurement with the most seeds', () => {
     const merged = mergeResults(files);
@@ -105,7 +164,11 @@ describe('the aggregate table', () => {
     expect(delta(0.85, 0.86)).toBe('−1.00');
     expect(delta(0.85, undefined)).toBe('—');
     const lines = benchMarkdown({ mode: 'full', merged: mergeResults(files), configOf, notes: '## Notes\n\nhand-written' });
-    const row = (m: string) => lines.find((l: string) => l.startsWith(`| ${m} |`))!.split('|').map((c: string) => c.trim());
+    const row = (m: string) =>
+      lines
+        .find((l: string) => l.startsWith(`| ${m} |`))!
+        .split('|')
+        .map((c: string) => c.trim());
     // scratch: mean 0.86, std of {86.0, 86.1, 85.9} points = 0.1.
     expect(row('scratch').slice(1, 7)).toEqual(['scratch', '— → cnn {channels:[8,16]}', '86.00 ± 0.10', '(87.00 ± 0.10)', '—', '—']);
     // kd: mean 0.8646667 → 86.47; std of {86.2, 86.6, 86.6} = 0.2309 → 0.23; Δ scratch +0.47; no Δ vs itself.

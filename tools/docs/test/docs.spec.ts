@@ -54,11 +54,17 @@ describe('generated documentation', () => {
     ]);
     // A pipe inside a description must not split the Markdown cell.
     expect(optionsTable(schema)).toContain('Weight \\| of NCKD.');
-    expect(typeOf({ oneOf: [{ enum: ['off', 'linear'] }, { type: 'array', items: { type: 'integer' } }] })).toBe('`"off"` \\| `"linear"` \\| array of integer');
+    expect(typeOf({ oneOf: [{ enum: ['off', 'linear'] }, { type: 'array', items: { type: 'integer' } }] })).toBe(
+      '`"off"` \\| `"linear"` \\| array of integer',
+    );
   });
 
   it('replaces the table between the markers and leaves the rest of a README alone; appends it when missing', () => {
-    const manifest = { kind: 'distiller', name: 'x', optionsSchema: { type: 'object', properties: { a: { type: 'number', default: 1, description: 'A.' } } } };
+    const manifest = {
+      kind: 'distiller',
+      name: 'x',
+      optionsSchema: { type: 'object', properties: { a: { type: 'number', default: 1, description: 'A.' } } },
+    };
     const fresh = withOptionsTable('# @kd/distiller-x\n\nProse.\n', manifest);
     expect(fresh).toContain('Prose.');
     expect(fresh).toContain(MARK_START);

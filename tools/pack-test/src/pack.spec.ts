@@ -34,26 +34,41 @@ describe('tarball rules', () => {
         main: './dist/index.js',
         types: './dist/index.d.ts',
         bin: { kd: './dist/bin.js' },
-        exports: { './package.json': './package.json', '.': { '@kd/source': './src/index.ts', types: './dist/index.d.ts', import: './dist/index.js' } },
+        exports: {
+          './package.json': './package.json',
+          '.': { '@kd/source': './src/index.ts', types: './dist/index.d.ts', import: './dist/index.js' },
+        },
       }),
     ).toEqual(['README.md', 'dist/bin.js', 'dist/index.d.ts', 'dist/index.js', 'package.json']);
-    expect(tarballProblems([{ path: 'package.json', size: 1 }, { path: 'dist/index.js', size: 1 }, { path: 'src/a.spec.ts', size: 1 }], { name: 'x', version: '1', main: 'dist/index.js' })).toEqual([
-      'src/a.spec.ts: a test file',
-      'README.md: missing (required by package.json or by convention)',
-    ]);
+    expect(
+      tarballProblems(
+        [
+          { path: 'package.json', size: 1 },
+          { path: 'dist/index.js', size: 1 },
+          { path: 'src/a.spec.ts', size: 1 },
+        ],
+        { name: 'x', version: '1', main: 'dist/index.js' },
+      ),
+    ).toEqual(['src/a.spec.ts: a test file', 'README.md: missing (required by package.json or by convention)']);
   });
 });
 
 describe('every package under packages/ packs what it needs and nothing else', () => {
   beforeAll(() => {
     // Packages not built yet (new ones) are built, so their tarball lists dist/; built ones are left as they are.
-    const unbuilt = dirs.filter((d) => !readManifest(d).private && !existsSync(join(d, 'dist', 'index.js')) && existsSync(join(d, 'tsconfig.lib.json')));
+    const unbuilt = dirs.filter(
+      (d) => !readManifest(d).private && !existsSync(join(d, 'dist', 'index.js')) && existsSync(join(d, 'tsconfig.lib.json')),
+    );
     if (unbuilt.length) {
       try {
-        execFileSync(process.execPath, [join(workspaceRoot, 'node_modules/typescript/bin/tsc'), '--build', ...unbuilt.map((d) => join(d, 'tsconfig.lib.json'))], {
-          cwd: workspaceRoot,
-          stdio: 'pipe',
-        });
+        execFileSync(
+          process.execPath,
+          [join(workspaceRoot, 'node_modules/typescript/bin/tsc'), '--build', ...unbuilt.map((d) => join(d, 'tsconfig.lib.json'))],
+          {
+            cwd: workspaceRoot,
+            stdio: 'pipe',
+          },
+        );
       } catch {
         /* a package that does not compile is reported by its own case below (dist/index.js missing) */
       }

@@ -34,7 +34,11 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** The files `npm pack` would put in the tarball (no tarball is written, no lifecycle script runs). */
 export function packDryRun(dir: string): PackedFile[] {
-  const out = execFileSync(NPM, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(NPM, ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const [entry] = JSON.parse(out) as { files: PackedFile[] }[];
   return entry!.files.map((f) => ({ path: f.path, size: f.size }));
 }
@@ -58,7 +62,10 @@ export const FORBIDDEN: readonly { readonly pattern: RegExp; readonly why: strin
   { pattern: /(^|\/)(fixtures?|__fixtures__|__snapshots__)\//, why: 'a test fixture' },
   { pattern: /(^|\/)(bench|bench-results|runs|out-tsc|coverage|node_modules)\//, why: 'benchmark, run or build output' },
   { pattern: /\.tsbuildinfo$/, why: 'TypeScript build info' },
-  { pattern: /(^|\/)(tsconfig[^/]*\.json|vitest\.config\.[cm]?[jt]s|vite\.config\.[cm]?[jt]s|project\.json)$/, why: 'build or test configuration' },
+  {
+    pattern: /(^|\/)(tsconfig[^/]*\.json|vitest\.config\.[cm]?[jt]s|vite\.config\.[cm]?[jt]s|project\.json)$/,
+    why: 'build or test configuration',
+  },
   { pattern: /(?<!\.d)\.[cm]?tsx?$/, why: 'a TypeScript source (only .js and .d.ts are shipped)' },
   { pattern: /\.py$/, why: 'a fixture script' },
 ];

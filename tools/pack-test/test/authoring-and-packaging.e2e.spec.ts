@@ -21,8 +21,19 @@ const PACKED = workspaceClosure(['core', 'cli', 'dataset-idx', 'backbone-cnn', '
 // follows project references, which include dev dependencies such as the shared @kd/testing kit, so the closure
 // would not be enough either).
 const ALL = allPackages();
-const nxBin = join('node_modules/nx', (JSON.parse(readFileSync(join(workspaceRoot, 'node_modules/nx/package.json'), 'utf8')) as { bin: { nx: string } }).bin.nx);
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_INTERACTIVE: 'false', NX_TUI: 'false', FORCE_COLOR: '0', CI: 'true' };
+const nxBin = join(
+  'node_modules/nx',
+  (JSON.parse(readFileSync(join(workspaceRoot, 'node_modules/nx/package.json'), 'utf8')) as { bin: { nx: string } }).bin.nx,
+);
+const env = {
+  ...process.env,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_INTERACTIVE: 'false',
+  NX_TUI: 'false',
+  FORCE_COLOR: '0',
+  CI: 'true',
+};
 
 function sh(command: string, args: readonly string[], cwd: string, timeout = 5 * MINUTES): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });
@@ -92,106 +103,193 @@ describe('proof 1: generated plugins build, pass their tests, are discovered, va
 
   /** The repository's docs staleness test (tools/docs/test/docs.spec.ts), run in the copy: plugins from source, nothing built. */
   const docsAreFresh = (what: string) => {
-    const r = sh(process.execPath, [join(scratch.root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/docs.spec.ts'], join(scratch.root, 'tools/docs'));
+    const r = sh(
+      process.execPath,
+      [join(scratch.root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/docs.spec.ts'],
+      join(scratch.root, 'tools/docs'),
+    );
     const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
     if (r.status !== 0) throw new Error(`docs staleness test after ${what} exited with ${r.status}\n${out}`);
     expect(out).toMatch(/Tests\s+3 passed/);
   };
 
-  it('nx g @kd/tools:distiller proof-kd writes the package, its generated docs, and the root tsconfig references: nothing else', () => {
-    const skip = (rel: string) => rel.startsWith('node_modules') || rel.startsWith('.nx') || rel.startsWith(join('packages', 'distiller-proof-kd'));
-    const before = snapshot(scratch.root, skip);
-    const out = ok(sh(process.execPath, [join(scratch.root, nxBin), 'g', '@kd/tools:distiller', 'proof-kd', '--no-interactive'], scratch.root), 'nx g');
-    expect(out).toContain('CREATE packages/distiller-proof-kd/package.json');
-    const after = snapshot(scratch.root, skip);
-    const changed = [...after].filter(([f, t]) => before.get(f) !== t).map(([f]) => f).sort();
-    // What `nx run docs:docs` would write for the new plugin, and what `nx sync` would add.
-    expect(changed).toEqual(['docs/config/distiller-proof-kd.md', 'docs/config/pipeline.md', 'tsconfig.json']);
-    expect(readFileSync(join(pkgDir(), 'README.md'), 'utf8')).toContain('<!-- kd:options:start');
-    expect(JSON.parse(readFileSync(join(scratch.root, 'tsconfig.json'), 'utf8')).references).toContainEqual({ path: './packages/distiller-proof-kd' });
-    // The generator links the package as npm would for a workspace package.
-    expect(existsSync(join(scratch.root, 'node_modules/@kd/distiller-proof-kd/package.json'))).toBe(true);
-  }, 5 * MINUTES);
+  it(
+    'nx g @kd/tools:distiller proof-kd writes the package, its generated docs, and the root tsconfig references: nothing else',
+    () => {
+      const skip = (rel: string) =>
+        rel.startsWith('node_modules') || rel.startsWith('.nx') || rel.startsWith(join('packages', 'distiller-proof-kd'));
+      const before = snapshot(scratch.root, skip);
+      const out = ok(
+        sh(process.execPath, [join(scratch.root, nxBin), 'g', '@kd/tools:distiller', 'proof-kd', '--no-interactive'], scratch.root),
+        'nx g',
+      );
+      expect(out).toContain('CREATE packages/distiller-proof-kd/package.json');
+      const after = snapshot(scratch.root, skip);
+      const changed = [...after]
+        .filter(([f, t]) => before.get(f) !== t)
+        .map(([f]) => f)
+        .sort();
+      // What `nx run docs:docs` would write for the new plugin, and what `nx sync` would add.
+      expect(changed).toEqual(['docs/config/distiller-proof-kd.md', 'docs/config/pipeline.md', 'tsconfig.json']);
+      expect(readFileSync(join(pkgDir(), 'README.md'), 'utf8')).toContain('<!-- kd:options:start');
+      expect(JSON.parse(readFileSync(join(scratch.root, 'tsconfig.json'), 'utf8')).references).toContainEqual({
+        path: './packages/distiller-proof-kd',
+      });
+      // The generator links the package as npm would for a workspace package.
+      expect(existsSync(join(scratch.root, 'node_modules/@kd/distiller-proof-kd/package.json'))).toBe(true);
+    },
+    5 * MINUTES,
+  );
 
-  it('leaves the generated docs fresh: the repository’s docs staleness test passes in the copy, before any build', () => {
-    expect(existsSync(join(pkgDir(), 'dist'))).toBe(false);
-    docsAreFresh('nx g @kd/tools:distiller');
-  }, 5 * MINUTES);
+  it(
+    'leaves the generated docs fresh: the repository’s docs staleness test passes in the copy, before any build',
+    () => {
+      expect(existsSync(join(pkgDir(), 'dist'))).toBe(false);
+      docsAreFresh('nx g @kd/tools:distiller');
+    },
+    5 * MINUTES,
+  );
 
-  it('builds with tsc --build (the Nx build target) to dist/index.js', () => {
-    ok(sh(process.execPath, [join(scratch.root, 'node_modules/typescript/bin/tsc'), '--build', join(pkgDir(), 'tsconfig.lib.json')], scratch.root), 'tsc --build');
-    expect(existsSync(join(pkgDir(), 'dist/index.js'))).toBe(true);
-    expect(existsSync(join(pkgDir(), 'dist/index.d.ts'))).toBe(true);
-  }, 5 * MINUTES);
+  it(
+    'builds with tsc --build (the Nx build target) to dist/index.js',
+    () => {
+      ok(
+        sh(
+          process.execPath,
+          [join(scratch.root, 'node_modules/typescript/bin/tsc'), '--build', join(pkgDir(), 'tsconfig.lib.json')],
+          scratch.root,
+        ),
+        'tsc --build',
+      );
+      expect(existsSync(join(pkgDir(), 'dist/index.js'))).toBe(true);
+      expect(existsSync(join(pkgDir(), 'dist/index.d.ts'))).toBe(true);
+    },
+    5 * MINUTES,
+  );
 
-  it('passes its own tests (vitest: loss against hand-computed values, schema, end to end)', () => {
-    const out = ok(sh(process.execPath, [join(scratch.root, 'node_modules/vitest/vitest.mjs'), 'run'], pkgDir()), 'vitest run').replace(/\x1b\[[0-9;]*m/g, '');
-    expect(out).toMatch(/Test Files\s+3 passed/);
-    expect(out).toMatch(/Tests\s+10 passed/);
-  }, 5 * MINUTES);
-
-  it('is listed by kd plugins with its options', () => {
-    const list = JSON.parse(ok(kd(['plugins', '--json']), 'kd plugins')) as { package: string; kind: string; name: string; options: { name: string; default: unknown }[] }[];
-    const mine = list.find((p) => p.package === '@kd/distiller-proof-kd');
-    expect(mine).toMatchObject({ kind: 'distiller', name: 'proof-kd' });
-    expect(mine!.options.map((o) => [o.name, o.default])).toEqual([
-      ['temperature', 4],
-      ['ceWeight', 0.1],
-      ['kdWeight', 0.9],
-      ['scaleByTemperatureSquared', true],
-    ]);
-  }, 5 * MINUTES);
-
-  it('validates its options through the composed schema: a bad temperature is refused with its JSON pointer', () => {
-    const file = writeConfig(
-      scratch.root,
-      'bad',
-      tinyConfig('bad-run', { teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' }, distiller: { name: 'proof-kd', temperature: 0 } }),
-    );
-    const r = kd(['validate', file]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('/distiller/temperature');
-  }, 5 * MINUTES);
-
-  it('trains from a config through kd run: a teacher for one epoch, then a student distilled with it', () => {
-    ok(kd(['run', writeConfig(scratch.root, 'teacher', tinyConfig('teacher'))]), 'kd run teacher');
-    const student = tinyConfig('student', { teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' }, distiller: { name: 'proof-kd', temperature: 2 } });
-    ok(kd(['run', writeConfig(scratch.root, 'student', student)]), 'kd run student');
-    const [line] = metrics(join(scratch.root, 'student'));
-    expect(Object.keys(line!.loss).sort()).toEqual(['ce', 'kd', 'total']);
-    expect(line!.loss['total']).toBeCloseTo(0.1 * line!.loss['ce']! + 0.9 * line!.loss['kd']!, 4);
-    expect(JSON.parse(readFileSync(join(scratch.root, 'student/config.json'), 'utf8')).distiller).toEqual({ name: 'proof-kd', temperature: 2, ceWeight: 0.1, kdWeight: 0.9, scaleByTemperatureSquared: true });
-  }, 5 * MINUTES);
-
-  it('the dataset, backbone and evaluator generators do the same: build, pass their tests, and train together', () => {
-    const kinds = [
-      ['dataset', 'proof-data'],
-      ['backbone', 'proof-mlp'],
-      ['evaluator', 'proof-nll'],
-    ] as const;
-    for (const [kind, name] of kinds) {
-      ok(sh(process.execPath, [join(scratch.root, nxBin), 'g', `@kd/tools:${kind}`, name, '--no-interactive'], scratch.root), `nx g ${kind}`);
-    }
-    const dirs = kinds.map(([kind, name]) => join(scratch.root, 'packages', `${kind}-${name}`));
-    ok(sh(process.execPath, [join(scratch.root, 'node_modules/typescript/bin/tsc'), '--build', ...dirs.map((d) => join(d, 'tsconfig.lib.json'))], scratch.root), 'tsc --build');
-    for (const d of dirs) {
-      const out = ok(sh(process.execPath, [join(scratch.root, 'node_modules/vitest/vitest.mjs'), 'run'], d), `vitest run in ${d}`).replace(/\x1b\[[0-9;]*m/g, '');
+  it(
+    'passes its own tests (vitest: loss against hand-computed values, schema, end to end)',
+    () => {
+      const out = ok(sh(process.execPath, [join(scratch.root, 'node_modules/vitest/vitest.mjs'), 'run'], pkgDir()), 'vitest run').replace(
+        /\x1b\[[0-9;]*m/g,
+        '',
+      );
       expect(out).toMatch(/Test Files\s+3 passed/);
-    }
-    const listed = (JSON.parse(ok(kd(['plugins', '--json']), 'kd plugins')) as { kind: string; name: string }[]).map((p) => `${p.kind}/${p.name}`);
-    expect(listed).toEqual(expect.arrayContaining(['dataset/proof-data', 'backbone/proof-mlp', 'evaluator/proof-nll']));
-    const config = tinyConfig('together', {
-      dataset: { name: 'proof-data', numClasses: 4, trainSize: 256, testSize: 128 },
-      student: { backbone: { name: 'proof-mlp', hidden: [32] } },
-      evaluators: [{ name: 'accuracy', perClass: false }, { name: 'proof-nll' }],
-    });
-    ok(kd(['run', writeConfig(scratch.root, 'together', config)]), 'kd run together');
-    const [line] = metrics(join(scratch.root, 'together'));
-    expect(line!.metrics['student.nll']).toBeGreaterThan(0);
-    expect(line!.metrics['student.top1']).toBeGreaterThan(0.25);
-    // And the docs stay fresh with a plugin of every kind added.
-    docsAreFresh('nx g of a dataset, a backbone and an evaluator');
-  }, 8 * MINUTES);
+      expect(out).toMatch(/Tests\s+10 passed/);
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    'is listed by kd plugins with its options',
+    () => {
+      const list = JSON.parse(ok(kd(['plugins', '--json']), 'kd plugins')) as {
+        package: string;
+        kind: string;
+        name: string;
+        options: { name: string; default: unknown }[];
+      }[];
+      const mine = list.find((p) => p.package === '@kd/distiller-proof-kd');
+      expect(mine).toMatchObject({ kind: 'distiller', name: 'proof-kd' });
+      expect(mine!.options.map((o) => [o.name, o.default])).toEqual([
+        ['temperature', 4],
+        ['ceWeight', 0.1],
+        ['kdWeight', 0.9],
+        ['scaleByTemperatureSquared', true],
+      ]);
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    'validates its options through the composed schema: a bad temperature is refused with its JSON pointer',
+    () => {
+      const file = writeConfig(
+        scratch.root,
+        'bad',
+        tinyConfig('bad-run', {
+          teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' },
+          distiller: { name: 'proof-kd', temperature: 0 },
+        }),
+      );
+      const r = kd(['validate', file]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('/distiller/temperature');
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    'trains from a config through kd run: a teacher for one epoch, then a student distilled with it',
+    () => {
+      ok(kd(['run', writeConfig(scratch.root, 'teacher', tinyConfig('teacher'))]), 'kd run teacher');
+      const student = tinyConfig('student', {
+        teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' },
+        distiller: { name: 'proof-kd', temperature: 2 },
+      });
+      ok(kd(['run', writeConfig(scratch.root, 'student', student)]), 'kd run student');
+      const [line] = metrics(join(scratch.root, 'student'));
+      expect(Object.keys(line!.loss).sort()).toEqual(['ce', 'kd', 'total']);
+      expect(line!.loss['total']).toBeCloseTo(0.1 * line!.loss['ce']! + 0.9 * line!.loss['kd']!, 4);
+      expect(JSON.parse(readFileSync(join(scratch.root, 'student/config.json'), 'utf8')).distiller).toEqual({
+        name: 'proof-kd',
+        temperature: 2,
+        ceWeight: 0.1,
+        kdWeight: 0.9,
+        scaleByTemperatureSquared: true,
+      });
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    'the dataset, backbone and evaluator generators do the same: build, pass their tests, and train together',
+    () => {
+      const kinds = [
+        ['dataset', 'proof-data'],
+        ['backbone', 'proof-mlp'],
+        ['evaluator', 'proof-nll'],
+      ] as const;
+      for (const [kind, name] of kinds) {
+        ok(
+          sh(process.execPath, [join(scratch.root, nxBin), 'g', `@kd/tools:${kind}`, name, '--no-interactive'], scratch.root),
+          `nx g ${kind}`,
+        );
+      }
+      const dirs = kinds.map(([kind, name]) => join(scratch.root, 'packages', `${kind}-${name}`));
+      ok(
+        sh(
+          process.execPath,
+          [join(scratch.root, 'node_modules/typescript/bin/tsc'), '--build', ...dirs.map((d) => join(d, 'tsconfig.lib.json'))],
+          scratch.root,
+        ),
+        'tsc --build',
+      );
+      for (const d of dirs) {
+        const out = ok(
+          sh(process.execPath, [join(scratch.root, 'node_modules/vitest/vitest.mjs'), 'run'], d),
+          `vitest run in ${d}`,
+        ).replace(/\x1b\[[0-9;]*m/g, '');
+        expect(out).toMatch(/Test Files\s+3 passed/);
+      }
+      const listed = (JSON.parse(ok(kd(['plugins', '--json']), 'kd plugins')) as { kind: string; name: string }[]).map(
+        (p) => `${p.kind}/${p.name}`,
+      );
+      expect(listed).toEqual(expect.arrayContaining(['dataset/proof-data', 'backbone/proof-mlp', 'evaluator/proof-nll']));
+      const config = tinyConfig('together', {
+        dataset: { name: 'proof-data', numClasses: 4, trainSize: 256, testSize: 128 },
+        student: { backbone: { name: 'proof-mlp', hidden: [32] } },
+        evaluators: [{ name: 'accuracy', perClass: false }, { name: 'proof-nll' }],
+      });
+      ok(kd(['run', writeConfig(scratch.root, 'together', config)]), 'kd run together');
+      const [line] = metrics(join(scratch.root, 'together'));
+      expect(line!.metrics['student.nll']).toBeGreaterThan(0);
+      expect(line!.metrics['student.top1']).toBeGreaterThan(0.25);
+      // And the docs stay fresh with a plugin of every kind added.
+      docsAreFresh('nx g of a dataset, a backbone and an evaluator');
+    },
+    8 * MINUTES,
+  );
 });
 
 const install = process.env['KD_PACK_INSTALL'] !== '0';
@@ -206,10 +304,16 @@ describe.runIf(install)('proof 2: packed packages install outside the workspace 
     const tarballs = join(scratchParent, 'tarballs');
     mkdirSync(tarballs, { recursive: true });
     mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'kd-user-project', version: '1.0.0', private: true, type: 'module' }, null, 2));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'kd-user-project', version: '1.0.0', private: true, type: 'module' }, null, 2),
+    );
     const files = PACKED.map((p) => pack(join(scratch.root, 'packages', p), tarballs));
     // Only the tarballs; their registry dependencies come from the npm cache first (tfjs, ajv, tsyringe).
-    ok(sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...files], project, 8 * MINUTES), 'npm install');
+    ok(
+      sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...files], project, 8 * MINUTES),
+      'npm install',
+    );
   }, 10 * MINUTES);
 
   it('installs nothing from the workspace: every @kd package is a copy from its tarball', () => {
@@ -222,38 +326,53 @@ describe.runIf(install)('proof 2: packed packages install outside the workspace 
     expect(readdirSync(join(project, 'node_modules/@kd')).sort()).toEqual([...PACKED].sort());
   });
 
-  it('kd plugins lists exactly the installed plugins', () => {
-    const list = JSON.parse(ok(kd(['plugins', '--json']), 'kd plugins')) as { package: string; kind: string; name: string }[];
-    expect(list.map((p) => `${p.kind}/${p.name} ${p.package}`)).toEqual([
-      'backbone/cnn @kd/backbone-cnn',
-      'dataset/idx @kd/dataset-idx',
-      'distiller/kd @kd/distiller-kd',
-      'evaluator/accuracy @kd/evaluator-accuracy',
-    ]);
-  }, 5 * MINUTES);
+  it(
+    'kd plugins lists exactly the installed plugins',
+    () => {
+      const list = JSON.parse(ok(kd(['plugins', '--json']), 'kd plugins')) as { package: string; kind: string; name: string }[];
+      expect(list.map((p) => `${p.kind}/${p.name} ${p.package}`)).toEqual([
+        'backbone/cnn @kd/backbone-cnn',
+        'dataset/idx @kd/dataset-idx',
+        'distiller/kd @kd/distiller-kd',
+        'evaluator/accuracy @kd/evaluator-accuracy',
+      ]);
+    },
+    5 * MINUTES,
+  );
 
-  it('runs configs through kd run: a teacher, then a student distilled with kd', () => {
-    ok(kd(['run', writeConfig(project, 'teacher', tinyConfig('teacher'))]), 'kd run teacher');
-    const student = tinyConfig('student', { teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' }, distiller: { name: 'kd' } });
-    ok(kd(['run', writeConfig(project, 'student', student)]), 'kd run student');
-    const [line] = metrics(join(project, 'student'));
-    expect(Object.keys(line!.loss).sort()).toEqual(['ce', 'kd', 'total']);
-    // distiller-kd's defaults, applied by the installed schema: total = 0.1·ce + 0.9·kd.
-    expect(line!.loss['total']).toBeCloseTo(0.1 * line!.loss['ce']! + 0.9 * line!.loss['kd']!, 4);
-    expect(line!.metrics['student.top1']).toBeGreaterThanOrEqual(0);
-    expect(existsSync(join(project, 'student/final/network.json'))).toBe(true);
-  }, 5 * MINUTES);
+  it(
+    'runs configs through kd run: a teacher, then a student distilled with kd',
+    () => {
+      ok(kd(['run', writeConfig(project, 'teacher', tinyConfig('teacher'))]), 'kd run teacher');
+      const student = tinyConfig('student', {
+        teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' },
+        distiller: { name: 'kd' },
+      });
+      ok(kd(['run', writeConfig(project, 'student', student)]), 'kd run student');
+      const [line] = metrics(join(project, 'student'));
+      expect(Object.keys(line!.loss).sort()).toEqual(['ce', 'kd', 'total']);
+      // distiller-kd's defaults, applied by the installed schema: total = 0.1·ce + 0.9·kd.
+      expect(line!.loss['total']).toBeCloseTo(0.1 * line!.loss['ce']! + 0.9 * line!.loss['kd']!, 4);
+      expect(line!.metrics['student.top1']).toBeGreaterThanOrEqual(0);
+      expect(existsSync(join(project, 'student/final/network.json'))).toBe(true);
+    },
+    5 * MINUTES,
+  );
 
-  it('a config naming a plugin that is not installed fails with the install command', () => {
-    const file = writeConfig(
-      project,
-      'missing',
-      tinyConfig('missing', { teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' }, distiller: { name: 'dkd' } }),
-    );
-    const r = kd(['run', file]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('npm install @kd/distiller-dkd');
-    expect(r.stderr).toContain('/distiller/name');
-    expect(existsSync(join(project, 'missing'))).toBe(false);
-  }, 5 * MINUTES);
+  it(
+    'a config naming a plugin that is not installed fails with the install command',
+    () => {
+      const file = writeConfig(
+        project,
+        'missing',
+        tinyConfig('missing', { teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'teacher' }, distiller: { name: 'dkd' } }),
+      );
+      const r = kd(['run', file]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('npm install @kd/distiller-dkd');
+      expect(r.stderr).toContain('/distiller/name');
+      expect(existsSync(join(project, 'missing'))).toBe(false);
+    },
+    5 * MINUTES,
+  );
 });

@@ -29,4 +29,3 @@ export function parseOptions(v: string | undefined): Record<string, unknown> {
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new KdInputError('--options: expected a JSON object');
   return o as Record<string, unknown>;
 }
-

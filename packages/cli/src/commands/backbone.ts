@@ -16,14 +16,22 @@ export async function loadBackbonePlugin(runtime: KdRuntime, name: string, sourc
 }
 
 /** Validates backbone options against the plugin's own schema, with its defaults applied. */
-export async function backboneOptions(runtime: KdRuntime, name: string, options: Record<string, unknown>, source: string): Promise<Record<string, unknown>> {
+export async function backboneOptions(
+  runtime: KdRuntime,
+  name: string,
+  options: Record<string, unknown>,
+  source: string,
+): Promise<Record<string, unknown>> {
   const plugin = await loadBackbonePlugin(runtime, name, source);
   const opts: Record<string, unknown> = { ...options, name };
   const validate = compilePluginSchema(plugin.manifest);
   if (!validate(opts))
     throw new KdInputError(
       `${source}: invalid options for the "${name}" backbone`,
-      (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? e.keyword}${e.params && 'additionalProperty' in e.params ? ` ("${String(e.params['additionalProperty'])}")` : ''}`),
+      (validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || '/'}: ${e.message ?? e.keyword}${e.params && 'additionalProperty' in e.params ? ` ("${String(e.params['additionalProperty'])}")` : ''}`,
+      ),
     );
   return opts;
 }

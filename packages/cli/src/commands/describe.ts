@@ -60,7 +60,9 @@ export async function describeCommand(args: DescribeArgs, io: CliIo, options: Cl
   io.out(`backbone  ${d.backbone} ${JSON.stringify(shown)}\n`);
   io.out(`input     [${inputShape.join(', ')}], ${numClasses} classes\n`);
   io.out(`params    ${d.params.toLocaleString('en-US')} trainable\n`);
-  io.out(`flops     ${d.flops === null ? 'not counted by this backbone' : `${(d.flops / 1e6).toFixed(2)} MFLOP per image (${d.flops.toLocaleString('en-US')})`}\n`);
+  io.out(
+    `flops     ${d.flops === null ? 'not counted by this backbone' : `${(d.flops / 1e6).toFixed(2)} MFLOP per image (${d.flops.toLocaleString('en-US')})`}\n`,
+  );
   io.out('stages\n');
   for (const s of d.stages) io.out(`    ${s.name.padEnd(18)} [${s.outputShape.join(', ')}]\n`);
   io.out('features\n');

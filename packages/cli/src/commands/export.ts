@@ -7,12 +7,15 @@ import { createRuntime, type CliOptions } from '../runtime.js';
 import { buildBackbone } from './backbone.js';
 
 /** `kd export <run-dir> <out-dir> [--json]`: the trained classifier as a standard tfjs layers model (model.json + weights.bin). */
-export async function exportCommand(args: { runDir: string; outDir: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
+export async function exportCommand(
+  args: { runDir: string; outDir: string; json: boolean },
+  io: CliIo,
+  options: CliOptions,
+): Promise<number> {
   const runDir = resolve(io.cwd, args.runDir);
   const outDir = resolve(io.cwd, args.outDir);
   const path = join(runDir, 'final', NETWORK_FILE);
-  if (!existsSync(path))
-    throw new KdInputError(`${runDir}: not a finished kd run directory (no ${path}); train it first with kd run`);
+  if (!existsSync(path)) throw new KdInputError(`${runDir}: not a finished kd run directory (no ${path}); train it first with kd run`);
   const file = readNetworkFile(path);
   if (file.head)
     throw new KdInputError(
@@ -25,20 +28,17 @@ export async function exportCommand(args: { runDir: string; outDir: string; json
   const source = `${path}: /backbone/name`;
   const runtime = createRuntime(io, options);
   await selectBackend('cpu');
-  const network = await buildBackbone(
-    runtime,
-    { name: b.name, options: b.options },
-    file.numClasses,
-    [...shape],
-    source,
-  );
+  const network = await buildBackbone(runtime, { name: b.name, options: b.options }, file.numClasses, [...shape], source);
   try {
     loadNetwork(join(runDir, 'final'), network, path);
     if (!network.toLayersModel)
       throw new KdInputError(`${path}: the "${b.name}" backbone cannot export a tfjs layers model (it has no toLayersModel())`);
     const model = network.toLayersModel() as Parameters<typeof saveLayersModelToDir>[0];
     const result = await saveLayersModelToDir(model, outDir);
-    const files = [LAYERS_MODEL_FILES.model, LAYERS_MODEL_FILES.weights].map((f) => ({ path: join(outDir, f), bytes: statSync(join(outDir, f)).size }));
+    const files = [LAYERS_MODEL_FILES.model, LAYERS_MODEL_FILES.weights].map((f) => ({
+      path: join(outDir, f),
+      bytes: statSync(join(outDir, f)).size,
+    }));
     const report = {
       runDir,
       outDir,
@@ -51,9 +51,13 @@ export async function exportCommand(args: { runDir: string; outDir: string; json
     };
     if (args.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
     else {
-      io.out(`exported the ${b.name} classifier of ${runDir} (input [${shape.join(', ')}], ${String(file.numClasses)} classes, ${report.params.toLocaleString('en-US')} parameters)\n`);
+      io.out(
+        `exported the ${b.name} classifier of ${runDir} (input [${shape.join(', ')}], ${String(file.numClasses)} classes, ${report.params.toLocaleString('en-US')} parameters)\n`,
+      );
       for (const f of files) io.out(`wrote ${f.path} (${f.bytes.toLocaleString('en-US')} bytes)\n`);
-      io.out(`load it with tf.loadLayersModel (over http, or from disk with @kd/core's fileLoadHandler / registerFileRouter); its output is the logits\n`);
+      io.out(
+        `load it with tf.loadLayersModel (over http, or from disk with @kd/core's fileLoadHandler / registerFileRouter); its output is the logits\n`,
+      );
     }
     return 0;
   } finally {

@@ -29,8 +29,10 @@ export interface ImportArgs {
  * parity report.
  */
 export async function importCommand(args: ImportArgs, io: CliIo, options: CliOptions): Promise<number> {
-  if (args.format !== 'pytorch') throw new KdInputError(`kd import: can import "pytorch" checkpoints (.pth/.pt), got ${JSON.stringify(args.format)}`);
-  if (!args.backbone) throw new KdInputError('kd import pytorch: --backbone <name> is required (the kd backbone whose architecture the checkpoint holds)');
+  if (args.format !== 'pytorch')
+    throw new KdInputError(`kd import: can import "pytorch" checkpoints (.pth/.pt), got ${JSON.stringify(args.format)}`);
+  if (!args.backbone)
+    throw new KdInputError('kd import pytorch: --backbone <name> is required (the kd backbone whose architecture the checkpoint holds)');
   const file = resolve(io.cwd, args.source);
   const outDir = resolve(io.cwd, args.outDir);
   if (!existsSync(file)) throw new KdInputError(`${file}: no such checkpoint file`);
@@ -60,14 +62,19 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
     const out = { ...report, teacherDir: outDir, ...(parity ? { parity } : {}) };
     if (args.json) io.out(`${JSON.stringify(out, null, 2)}\n`);
     else {
-      io.out(`imported ${report.family} from ${file} (${report.format} format${report.wrapperKey ? `, under "${report.wrapperKey}"` : ''}): ${report.variables} variables, ${report.values.toLocaleString('en-US')} values in ${report.seconds.toFixed(2)} s\n`);
+      io.out(
+        `imported ${report.family} from ${file} (${report.format} format${report.wrapperKey ? `, under "${report.wrapperKey}"` : ''}): ${report.variables} variables, ${report.values.toLocaleString('en-US')} values in ${report.seconds.toFixed(2)} s\n`,
+      );
       for (const n of report.notes) io.out(`note: ${n}\n`);
-      io.out(`teacher directory: ${outDir} (use it as "teacher": { "backbone": ${JSON.stringify({ name: args.backbone, ...parseOptions(args.options) })}, "weights": ${JSON.stringify(outDir)} })\n`);
+      io.out(
+        `teacher directory: ${outDir} (use it as "teacher": { "backbone": ${JSON.stringify({ name: args.backbone, ...parseOptions(args.options) })}, "weights": ${JSON.stringify(outDir)} })\n`,
+      );
       if (parity)
         io.out(
           `parity on ${parity.samples} reference inputs: max abs error ${parity.maxAbsError.toExponential(2)}, max rel error ${parity.maxRelError.toExponential(2)}, top-1 agreement ${(parity.top1Agreement * 100).toFixed(2)}%\n`,
         );
-      else io.out('no --reference given: parity with the source framework was not checked (see the README for a two-line way to make one)\n');
+      else
+        io.out('no --reference given: parity with the source framework was not checked (see the README for a two-line way to make one)\n');
     }
     return 0;
   } finally {

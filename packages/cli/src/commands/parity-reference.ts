@@ -43,22 +43,28 @@ function tensorOf(file: string, key: string, t: TensorJson | undefined, rank: nu
 export function readReference(file: string, inputShape: readonly [number, number, number], numClasses: number): Reference {
   let json: { layout?: unknown; input?: TensorJson; logits?: TensorJson };
   try {
-    if (statSync(file).size > MAX_BYTES) throw new KdInputError(`${file}: larger than ${MAX_BYTES / 2 ** 20} MiB; a few dozen inputs are enough for a parity check`);
+    if (statSync(file).size > MAX_BYTES)
+      throw new KdInputError(`${file}: larger than ${MAX_BYTES / 2 ** 20} MiB; a few dozen inputs are enough for a parity check`);
     json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
   } catch (e) {
     if (e instanceof KdInputError) throw e;
     throw new KdInputError(`${file}: cannot read the reference (${(e as Error).message})`);
   }
   const layout = json.layout ?? 'NCHW';
-  if (layout !== 'NCHW' && layout !== 'NHWC') throw new KdInputError(`${file}: /layout: expected "NCHW" (PyTorch's) or "NHWC", got ${JSON.stringify(layout)}`);
+  if (layout !== 'NCHW' && layout !== 'NHWC')
+    throw new KdInputError(`${file}: /layout: expected "NCHW" (PyTorch's) or "NHWC", got ${JSON.stringify(layout)}`);
   const input = tensorOf(file, 'input', json.input, 4);
   const logits = tensorOf(file, 'logits', json.logits, 2);
   const [h, w, c] = inputShape;
   const nhwc = layout === 'NCHW' ? [input.shape[0]!, input.shape[2]!, input.shape[3]!, input.shape[1]!] : input.shape;
   if (nhwc[1] !== h || nhwc[2] !== w || nhwc[3] !== c)
-    throw new KdInputError(`${file}: /input/shape: ${JSON.stringify(input.shape)} (${layout}) does not match the network's input [${h}, ${w}, ${c}] (HWC)`);
+    throw new KdInputError(
+      `${file}: /input/shape: ${JSON.stringify(input.shape)} (${layout}) does not match the network's input [${h}, ${w}, ${c}] (HWC)`,
+    );
   if (logits.shape[0] !== input.shape[0] || logits.shape[1] !== numClasses)
-    throw new KdInputError(`${file}: /logits/shape: expected [${input.shape[0]}, ${numClasses}] (one row per input, one column per class), got ${JSON.stringify(logits.shape)}`);
+    throw new KdInputError(
+      `${file}: /logits/shape: expected [${input.shape[0]}, ${numClasses}] (one row per input, one column per class), got ${JSON.stringify(logits.shape)}`,
+    );
   const x = tf.tidy(() => {
     const t = tf.tensor4d(input.data, input.shape as [number, number, number, number]);
     return layout === 'NCHW' ? tf.transpose(t, [0, 2, 3, 1]) : t;

@@ -16,15 +16,22 @@ export async function planCommand(args: { config: string; json: boolean }, io: C
   }
   const d = plan.dataset;
   io.out(`dataset   ${d.name}: ${d.train} train / ${d.test} test, ${d.numClasses} classes, input [${d.inputShape.join(', ')}]\n`);
-  for (const [role, n] of [['teacher', plan.teacher], ['student', plan.student]] as const) {
+  for (const [role, n] of [
+    ['teacher', plan.teacher],
+    ['student', plan.student],
+  ] as const) {
     if (!n) continue;
     const flops = n.flops === null ? '' : `, ${(n.flops / 1e6).toFixed(2)} MFLOP per image`;
     io.out(`${role.padEnd(9)} ${n.backbone}: ${n.params.toLocaleString('en-US')} trainable parameters${flops}\n`);
     for (const [k, s] of Object.entries(n.features)) io.out(`    ${k.padEnd(18)} [${s.join(', ')}]\n`);
   }
-  io.out(`distiller ${plan.distiller ?? 'none (labels only)'}; stages: ${plan.stages.map((s) => `${s.name} (${s.epochs} epochs)`).join(', ')}\n`);
+  io.out(
+    `distiller ${plan.distiller ?? 'none (labels only)'}; stages: ${plan.stages.map((s) => `${s.name} (${s.epochs} epochs)`).join(', ')}\n`,
+  );
   const m = plan.memory;
-  io.out(`memory    ~${mib(m.totalBytes)} (parameters ${mib(m.paramBytes)}, optimiser+gradients ${mib(m.optimizerBytes)}, activations per batch ${mib(m.activationBytesPerBatch)})\n`);
+  io.out(
+    `memory    ~${mib(m.totalBytes)} (parameters ${mib(m.paramBytes)}, optimiser+gradients ${mib(m.optimizerBytes)}, activations per batch ${mib(m.activationBytesPerBatch)})\n`,
+  );
   if (plan.mismatches.length) {
     io.out('shape mismatches between teacher and student stages:\n');
     for (const x of plan.mismatches) io.out(`    ${x}\n`);

@@ -46,7 +46,9 @@ export async function pluginsCommand(args: { json: boolean }, io: CliIo, options
   for (const p of list) {
     io.out(`${p.kind.padEnd(10)} ${p.name.padEnd(12)} ${p.version.padEnd(8)} ${p.package ?? ''}  ${p.title}\n`);
     for (const o of p.options)
-      io.out(`    ${o.name.padEnd(26)} ${o.type.padEnd(18)} ${o.default !== undefined ? `= ${JSON.stringify(o.default)}` : ''.padEnd(2)}  ${o.description}\n`);
+      io.out(
+        `    ${o.name.padEnd(26)} ${o.type.padEnd(18)} ${o.default !== undefined ? `= ${JSON.stringify(o.default)}` : ''.padEnd(2)}  ${o.description}\n`,
+      );
   }
   return 0;
 }

@@ -11,9 +11,19 @@ import { runCommand } from './run.js';
  * pod runs it. Safe to repeat: a finished cell is skipped, an interrupted one resumed from its checkpoint, so a
  * retried or preempted task does the remaining work only.
  */
-export async function runFromCommand(args: { from: string; index: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
-  if (!/^\d+$/.test(args.index.trim())) throw new KdInputError(`--index: got ${JSON.stringify(args.index)}; expected a non-negative integer (e.g. $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)`);
-  if (options.overrides?.length) throw new KdInputError('--set does not apply to kd run --from: a cell runs the config its study resolved (put the override in the study)');
+export async function runFromCommand(
+  args: { from: string; index: string; json: boolean },
+  io: CliIo,
+  options: CliOptions,
+): Promise<number> {
+  if (!/^\d+$/.test(args.index.trim()))
+    throw new KdInputError(
+      `--index: got ${JSON.stringify(args.index)}; expected a non-negative integer (e.g. $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)`,
+    );
+  if (options.overrides?.length)
+    throw new KdInputError(
+      '--set does not apply to kd run --from: a cell runs the config its study resolved (put the override in the study)',
+    );
   const job = readJobLine(resolve(io.cwd, args.from), Number(args.index));
   // The cell's config must still be the one the jobs file was written for: a study changed since would otherwise
   // train a cell under another cell's hash.
@@ -36,7 +46,9 @@ export async function runFromCommand(args: { from: string; index: string; json: 
       if (args.json) io.out(`${JSON.stringify({ runDir: job.runDir, skipped: true, ...state.summary }, null, 2)}\n`);
       return 0;
     case 'failed':
-      io.err(`kd: cell ${job.name} failed (${state.summary.failure?.kind}: ${state.summary.failure?.message}); a rerun would fail the same way\n`);
+      io.err(
+        `kd: cell ${job.name} failed (${state.summary.failure?.kind}: ${state.summary.failure?.message}); a rerun would fail the same way\n`,
+      );
       return 1;
     case 'resume':
       io.err(`kd: cell ${job.name}: resuming ${job.runDir}\n`);

@@ -8,10 +8,14 @@ import { formatMetric } from '../format-metric.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 
 /** `kd run <config>` or `kd run --resume <run-dir>`. */
-export async function runCommand(args: { config?: string; resume?: string; json: boolean }, io: CliIo, options: CliOptions): Promise<number> {
+export async function runCommand(
+  args: { config?: string; resume?: string; json: boolean },
+  io: CliIo,
+  options: CliOptions,
+): Promise<number> {
   const runtime = createRuntime(io, options);
   const events = new RunEvents();
-  attachProgress(events, io, process.env["KD_PROGRESS_LABEL"] ? `[${process.env["KD_PROGRESS_LABEL"]}] ` : "");
+  attachProgress(events, io, process.env['KD_PROGRESS_LABEL'] ? `[${process.env['KD_PROGRESS_LABEL']}] ` : '');
   // Known once the run directory exists: a run that fails later still gets a report of what it wrote.
   let runDir: string | undefined;
   events.on('runStart', (e) => void (runDir = e.runDir));

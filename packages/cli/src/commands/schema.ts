@@ -19,7 +19,8 @@ export async function schemaCommand(args: { out?: string }, io: CliIo, options: 
   }
   const text = JSON.stringify(
     { ...schema, $defs: defs },
-    (key, value) => (key === '$ref' && typeof value === 'string' && value.startsWith('kd:') ? `#/$defs/${value.slice(3).replace('/', '-')}` : value),
+    (key, value) =>
+      key === '$ref' && typeof value === 'string' && value.startsWith('kd:') ? `#/$defs/${value.slice(3).replace('/', '-')}` : value,
     2,
   );
   if (args.out) {

@@ -1,7 +1,17 @@
 import { resolve } from 'node:path';
 import { KdInputError, writeFileAtomic } from '@kd/core';
 import { SIGNAL_EXIT_CODES } from '@kd/core/host';
-import { LocalExecutor, planStudy, readStudy, reportMarkdown, studyReport, writeJobsFile, type CellResult, type CellTask, type PlannedCell } from '@kd/sweep';
+import {
+  LocalExecutor,
+  planStudy,
+  readStudy,
+  reportMarkdown,
+  studyReport,
+  writeJobsFile,
+  type CellResult,
+  type CellTask,
+  type PlannedCell,
+} from '@kd/sweep';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 
@@ -41,10 +51,20 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   const readOnly = args.dryRun || args.report;
   const plan = await planStudy(study, runtime, { write: !readOnly, full: !args.report });
   const say = (t: string) => io.err(`kd: sweep: ${t}\n`);
-  if (!args.report) say(`${plan.cells.length} cells checked in ${plan.checked.seconds.toFixed(1)} s (all by the schema; per group of seeds, ${plan.checked.groups} by the rules past it, ${plan.checked.full} through every check kd run makes)`);
+  if (!args.report)
+    say(
+      `${plan.cells.length} cells checked in ${plan.checked.seconds.toFixed(1)} s (all by the schema; per group of seeds, ${plan.checked.groups} by the rules past it, ${plan.checked.full} through every check kd run makes)`,
+    );
 
   if (args.dryRun) {
-    if (args.json) io.out(`${JSON.stringify(plan.cells.map((c) => ({ name: c.name, hash: c.hash, state: c.state.kind, overrides: c.overrides, base: c.base })), null, 2)}\n`);
+    if (args.json)
+      io.out(
+        `${JSON.stringify(
+          plan.cells.map((c) => ({ name: c.name, hash: c.hash, state: c.state.kind, overrides: c.overrides, base: c.base })),
+          null,
+          2,
+        )}\n`,
+      );
     else for (const c of plan.cells) io.out(`${c.name}  ${c.hash.slice(0, 12)}  ${c.state.kind.padEnd(7)}  ${overridesText(c)}\n`);
     return 0;
   }
@@ -66,10 +86,19 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   const skipped = plan.cells.filter((c) => c.state.kind === 'done');
   const final = plan.cells.filter((c) => c.state.kind === 'failed');
   for (const c of skipped) say(`${c.name}: already finished (${c.runDir}), skipped`);
-  for (const c of final) say(`${c.name}: failed before and would fail again (${c.state.kind === 'failed' ? c.state.summary.failure?.message : ''}); not rerun`);
+  for (const c of final)
+    say(`${c.name}: failed before and would fail again (${c.state.kind === 'failed' ? c.state.summary.failure?.message : ''}); not rerun`);
   const tasks: CellTask[] = plan.cells
     .filter((c) => c.state.kind === 'new' || c.state.kind === 'restart' || c.state.kind === 'resume')
-    .map((c) => ({ name: c.name, hash: c.hash, config: c.config, runDir: c.runDir, log: c.log, threads: study.threads, action: c.state.kind === 'resume' ? 'resume' : 'run' }));
+    .map((c) => ({
+      name: c.name,
+      hash: c.hash,
+      config: c.config,
+      runDir: c.runDir,
+      log: c.log,
+      threads: study.threads,
+      action: c.state.kind === 'resume' ? 'resume' : 'run',
+    }));
   let started = 0;
   const executor = new LocalExecutor({
     jobs,
@@ -116,7 +145,13 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
           study: study.file,
           cells: plan.cells.map((c) => {
             const r = results.find((x) => x.name === c.name);
-            return { name: c.name, hash: c.hash, runDir: c.runDir, status: r ? r.status : c.state.kind === 'done' ? 'skipped' : c.state.kind === 'failed' ? 'failed' : 'not started', ...(r?.reason ? { reason: r.reason } : {}) };
+            return {
+              name: c.name,
+              hash: c.hash,
+              runDir: c.runDir,
+              status: r ? r.status : c.state.kind === 'done' ? 'skipped' : c.state.kind === 'failed' ? 'failed' : 'not started',
+              ...(r?.reason ? { reason: r.reason } : {}),
+            };
           }),
         },
         null,

@@ -11,6 +11,8 @@ export async function validateCommand(file: string, io: CliIo, options: CliOptio
   const path = resolve(io.cwd, file);
   const overrides = options.overrides ?? [];
   const { config } = schemaOnly ? await runtime.checkConfigFile(path, overrides) : await runtime.validateFile(path, overrides);
-  io.out(`${path}: valid (dataset ${config.dataset.name}, student ${config.student.backbone.name}${config.teacher ? `, teacher ${config.teacher.backbone.name}` : ''}${config.distiller ? `, distiller ${config.distiller.name}` : ', no distiller'})\n`);
+  io.out(
+    `${path}: valid (dataset ${config.dataset.name}, student ${config.student.backbone.name}${config.teacher ? `, teacher ${config.teacher.backbone.name}` : ''}${config.distiller ? `, distiller ${config.distiller.name}` : ', no distiller'})\n`,
+  );
   return 0;
 }

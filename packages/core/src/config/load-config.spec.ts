@@ -79,7 +79,9 @@ describe('reading a JSON config', () => {
   it('refuses absurd nesting by position before anything recurses into it', () => {
     const deep = `{"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     const msg = parse(deep);
-    expect(msg).toMatch(new RegExp(`^cfg\\.json: line 1, column ${6 + MAX_JSON_DEPTH}: /a/0/0/0/…/0/0: nested more than ${MAX_JSON_DEPTH} levels deep`));
+    expect(msg).toMatch(
+      new RegExp(`^cfg\\.json: line 1, column ${6 + MAX_JSON_DEPTH}: /a/0/0/0/…/0/0: nested more than ${MAX_JSON_DEPTH} levels deep`),
+    );
     expect(msg.length).toBeLessThan(200);
     // The limit leaves room for any real config.
     expect(parseJsonText(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`, 'x')).toBeInstanceOf(Array);
@@ -87,7 +89,9 @@ describe('reading a JSON config', () => {
 
   it('names invalid UTF-8 by line, column and byte', () => {
     const file = write('latin1.json', Buffer.concat([Buffer.from('{\n  "description": "caf'), Buffer.from([0xe9]), Buffer.from('"\n}')]));
-    expect(errorOf(() => readJsonFile(file))).toBe(`${file}: line 2, column 22: expected UTF-8 text; byte 23 (0xe9) does not start a valid UTF-8 character`);
+    expect(errorOf(() => readJsonFile(file))).toBe(
+      `${file}: line 2, column 22: expected UTF-8 text; byte 23 (0xe9) does not start a valid UTF-8 character`,
+    );
   });
 
   it('names a UTF-16 file as such', () => {

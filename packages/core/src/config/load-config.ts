@@ -52,22 +52,30 @@ function describeSyntax(code: ParseErrorCode, text: string, offset: number, leng
   switch (printParseErrorCode(code)) {
     case 'InvalidSymbol':
     case 'ValueExpected': {
-      if (atEnd) return before.length === 0 ? 'expected a JSON object; the file is empty' : 'expected a value; the file ends here (is it truncated?)';
+      if (atEnd)
+        return before.length === 0
+          ? 'expected a JSON object; the file is empty'
+          : 'expected a value; the file ends here (is it truncated?)';
       if (inside.expectsKey) return `expected a property name in double quotes; found ${found}`;
-      if (/^[-+]?(NaN|Infinity)/.test(token)) return `expected a value; found ${found}: NaN and Infinity are not JSON, write a finite number`;
+      if (/^[-+]?(NaN|Infinity)/.test(token))
+        return `expected a value; found ${found}: NaN and Infinity are not JSON, write a finite number`;
       if (token.startsWith("'")) return `expected a value; found ${found}: JSON strings take double quotes`;
-      if ((token === '}' || token === ']') && before.endsWith(',')) return `expected a value; found ${found}: a trailing comma is not allowed in JSON`;
+      if ((token === '}' || token === ']') && before.endsWith(','))
+        return `expected a value; found ${found}: a trailing comma is not allowed in JSON`;
       return `expected a value (object, array, string, number, true, false or null); found ${found}`;
     }
     case 'PropertyNameExpected':
       if (token === '}' && before.endsWith(',')) return `expected a property name; found "}": a trailing comma is not allowed in JSON`;
       if (token.startsWith("'")) return `expected a property name in double quotes; found ${found}`;
-      return atEnd ? 'expected a property name; the file ends here (is it truncated?)' : `expected a property name in double quotes; found ${found}`;
+      return atEnd
+        ? 'expected a property name; the file ends here (is it truncated?)'
+        : `expected a property name in double quotes; found ${found}`;
     case 'ColonExpected':
       return atEnd ? 'expected ":"; the file ends here (is it truncated?)' : `expected ":" after the property name; found ${found}`;
     case 'CommaExpected':
       if (atEnd) return `expected "," or "${close}"; the file ends here (is it truncated?)`;
-      if (/^\d/.test(token) && /[^\d.]-?0$/.test(before)) return `expected "," or "${close}"; found ${found}: JSON numbers have no leading zeros`;
+      if (/^\d/.test(token) && /[^\d.]-?0$/.test(before))
+        return `expected "," or "${close}"; found ${found}: JSON numbers have no leading zeros`;
       return `expected "," or "${close}"; found ${found}`;
     case 'CloseBraceExpected':
       return atEnd ? 'expected "," or "}"; the file ends here (is it truncated?)' : `expected "," or "}"; found ${found}`;
@@ -121,7 +129,9 @@ function readText(file: string): string {
   try {
     const size = statSync(file).size;
     if (size > MAX_JSON_BYTES)
-      throw new KdInputError(`${file}: ${size} bytes; expected a JSON config of at most ${MAX_JSON_BYTES / 2 ** 20} MiB (is this a data file?)`);
+      throw new KdInputError(
+        `${file}: ${size} bytes; expected a JSON config of at most ${MAX_JSON_BYTES / 2 ** 20} MiB (is this a data file?)`,
+      );
     bytes = readFileSync(file);
   } catch (e) {
     if (e instanceof KdInputError) throw e;
@@ -180,7 +190,12 @@ export function parseJsonText(text: string, source: string): unknown {
   const open = (offset: number, line: number, column: number, path: () => JSONPath) => {
     depth++;
     if (depth > MAX_JSON_DEPTH)
-      throw new TooDeep({ offset, line, column, message: `${pointerOf(path())}: nested more than ${MAX_JSON_DEPTH} levels deep; a kd config needs a handful` });
+      throw new TooDeep({
+        offset,
+        line,
+        column,
+        message: `${pointerOf(path())}: nested more than ${MAX_JSON_DEPTH} levels deep; a kd config needs a handful`,
+      });
   };
   const close = (offset: number) => {
     depth--;
@@ -216,7 +231,12 @@ export function parseJsonText(text: string, source: string): unknown {
           inside().expectsKey = false;
           const seen = keys[keys.length - 1];
           if (seen?.has(name))
-            semantic.push({ offset, line, column, message: `${pointerOf([...path(), name])}: duplicate key "${name}"; expected each key once (JSON would keep only the last)` });
+            semantic.push({
+              offset,
+              line,
+              column,
+              message: `${pointerOf([...path(), name])}: duplicate key "${name}"; expected each key once (JSON would keep only the last)`,
+            });
           seen?.add(name);
         },
         onLiteralValue: (value: unknown, offset, length, line, column, path) => {

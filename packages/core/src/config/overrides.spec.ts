@@ -10,7 +10,14 @@ const apply = (...sets: string[]) => applyOverrides(base(), sets.map(parseOverri
 
 describe('config overrides (--set path=value)', () => {
   it('sets numbers, booleans, strings, arrays and objects at dotted paths, creating missing objects', () => {
-    const c = apply('training.optimizer.lr=0.1', 'training.epochs=10', 'output.overwrite=true', 'distiller.name=kd', 'distiller.temperature=2', 'training.schedule.milestones=[5,8]');
+    const c = apply(
+      'training.optimizer.lr=0.1',
+      'training.epochs=10',
+      'output.overwrite=true',
+      'distiller.name=kd',
+      'distiller.temperature=2',
+      'training.schedule.milestones=[5,8]',
+    );
     expect(c).toEqual({
       training: { epochs: 10, optimizer: { type: 'sgd', lr: 0.1 }, schedule: { milestones: [5, 8] } },
       evaluators: [{ name: 'accuracy' }],

@@ -18,7 +18,9 @@ export function parseOverride(text: string): ConfigOverride {
   const eq = text.indexOf('=');
   const path = eq > 0 ? text.slice(0, eq).split('.') : [];
   if (eq <= 0 || path.some((s) => s === '' || FORBIDDEN.has(s)))
-    throw new KdInputError(`--set ${JSON.stringify(text)}: expected <path>=<value> with a dotted path of config keys, e.g. training.optimizer.lr=0.1`);
+    throw new KdInputError(
+      `--set ${JSON.stringify(text)}: expected <path>=<value> with a dotted path of config keys, e.g. training.optimizer.lr=0.1`,
+    );
   return { text, path, pointer: `/${path.join('/')}`, raw: text.slice(eq + 1) };
 }
 
@@ -53,7 +55,9 @@ export function applyOverrides(raw: Record<string, unknown>, overrides: readonly
         set(node, key, next, o);
       }
       if (!next || typeof next !== 'object')
-        throw new KdInputError(`--set ${o.text}: /${o.path.slice(0, i + 1).join('/')} is ${JSON.stringify(next)}, not an object or array to set a key in`);
+        throw new KdInputError(
+          `--set ${o.text}: /${o.path.slice(0, i + 1).join('/')} is ${JSON.stringify(next)}, not an object or array to set a key in`,
+        );
       node = next as Record<string, unknown> | unknown[];
     }
     const last = o.path[o.path.length - 1]!;

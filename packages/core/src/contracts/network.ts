@@ -59,7 +59,10 @@ export interface Network extends TrainableModule {
    * The classifier tail of stage-by-stage execution: the last stage's output to embedding and logits, plus the
    * features computed on the way (e.g. a pre-activation network's final `stage3_preact`).
    */
-  applyHead?(input: tf.Tensor, options: ForwardOptions): Omit<NetworkOutput, 'features'> & { readonly features: Readonly<Record<string, tf.Tensor>> };
+  applyHead?(
+    input: tf.Tensor,
+    options: ForwardOptions,
+  ): Omit<NetworkOutput, 'features'> & { readonly features: Readonly<Record<string, tf.Tensor>> };
   /** Trainable variables of stage i, or of the head for i = stages.length; each trainable variable is in exactly one. */
   stageVariables?(index: number): tf.Variable[];
   /** Optional: a tfjs-layers model of the classifier alone, for export. */

@@ -1,8 +1,20 @@
 import type { Metrics } from './evaluator.js';
 
-export interface RunStartEvent { readonly runDir: string; readonly config: Readonly<Record<string, unknown>>; readonly resumedFromEpoch: number | null }
-export interface StageEvent { readonly stage: string; readonly epochs: number }
-export interface EpochStartEvent { readonly stage: string; readonly epoch: number; readonly epochs: number; readonly steps: number }
+export interface RunStartEvent {
+  readonly runDir: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly resumedFromEpoch: number | null;
+}
+export interface StageEvent {
+  readonly stage: string;
+  readonly epochs: number;
+}
+export interface EpochStartEvent {
+  readonly stage: string;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly steps: number;
+}
 export interface StepEndEvent {
   readonly stage: string;
   readonly epoch: number;
@@ -23,8 +35,13 @@ export interface EpochEndEvent {
   readonly metrics: Metrics;
 }
 /** Something the user should see now although the run goes on (a loss spike). */
-export interface WarningEvent { readonly message: string }
-export interface RunEndEvent { readonly runDir: string; readonly final: Readonly<Record<string, unknown>> }
+export interface WarningEvent {
+  readonly message: string;
+}
+export interface RunEndEvent {
+  readonly runDir: string;
+  readonly final: Readonly<Record<string, unknown>>;
+}
 
 export interface RunEventMap {
   runStart: RunStartEvent;

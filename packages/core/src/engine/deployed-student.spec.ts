@@ -17,7 +17,12 @@ describe('deployedStudent', () => {
       },
       countParams: () => 7,
     } as unknown as Network;
-    const w = tf.variable(tf.tensor2d([[0, 1], [1, 0]]));
+    const w = tf.variable(
+      tf.tensor2d([
+        [0, 1],
+        [1, 0],
+      ]),
+    );
     const head = {
       name: 'swap',
       apply: (z: tf.Tensor2D) => tf.matMul(z, w) as tf.Tensor2D,

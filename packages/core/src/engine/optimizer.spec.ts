@@ -133,7 +133,9 @@ describe('Optimizer step counts', () => {
     const state = first.opt.getState();
     second.opt.setState(7, new Map(state.slots.map((s) => [s.id, s.values.slice(0, 2)])));
     expect([second.opt.stepCount(second.a), second.opt.stepCount(second.b)]).toEqual([7, 7]);
-    expect(() => second.opt.setState(7, new Map(state.slots.map((s) => [s.id, s.values.slice(0, 1)])))).toThrow(/1 optimiser slots for parameter a; expected 2 or 3/);
+    expect(() => second.opt.setState(7, new Map(state.slots.map((s) => [s.id, s.values.slice(0, 1)])))).toThrow(
+      /1 optimiser slots for parameter a; expected 2 or 3/,
+    );
     first.dispose();
     second.dispose();
     rmSync(dir, { recursive: true, force: true });

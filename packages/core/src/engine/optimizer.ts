@@ -40,7 +40,10 @@ export class Optimizer implements StepOptimizer {
   private readonly slots = new Map<tf.Variable, Slot>();
   private step = 0;
 
-  constructor(readonly config: OptimizerConfig, params: readonly ParamRef[]) {
+  constructor(
+    readonly config: OptimizerConfig,
+    params: readonly ParamRef[],
+  ) {
     this.lr = config.lr;
     const n = config.type === 'sgd' ? ((config.momentum ?? 0) > 0 ? 1 : 0) : 2;
     for (const ref of params) {
@@ -93,7 +96,13 @@ export class Optimizer implements StepOptimizer {
         const wd = slot.ref.decay ? (c.weightDecay ?? 0) : 0;
         if (fused) {
           const buf = (c.momentum ?? 0) > 0 ? slot.state[0]! : undefined;
-          const out = sgdUpdate(v, grad, buf, { lr: this.lr, momentum: c.momentum ?? 0, weightDecay: wd, nesterov: c.nesterov ?? false, first: slot.count === 1 });
+          const out = sgdUpdate(v, grad, buf, {
+            lr: this.lr,
+            momentum: c.momentum ?? 0,
+            weightDecay: wd,
+            nesterov: c.nesterov ?? false,
+            first: slot.count === 1,
+          });
           v.assign(out.variable);
           if (buf) buf.assign(out.buffer!);
         } else if (c.type === 'sgd') {
@@ -155,7 +164,9 @@ export class Optimizer implements StepOptimizer {
       if (!values) throw new Error(`checkpoint has no optimiser state for parameter ${s.ref.id}`);
       const withCount = s.countVar !== undefined && values.length === s.state.length + 1;
       if (values.length !== s.state.length && !withCount) {
-        throw new Error(`checkpoint has ${values.length} optimiser slots for parameter ${s.ref.id}; expected ${s.state.length}${s.countVar ? ` or ${s.state.length + 1}` : ''}`);
+        throw new Error(
+          `checkpoint has ${values.length} optimiser slots for parameter ${s.ref.id}; expected ${s.state.length}${s.countVar ? ` or ${s.state.length + 1}` : ''}`,
+        );
       }
       s.state.forEach((v, i) => v.assign(values[i]!));
       s.count = withCount ? Math.round(values[s.state.length]!.dataSync()[0]!) : step;

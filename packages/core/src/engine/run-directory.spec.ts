@@ -28,7 +28,9 @@ describe('RunDirectory', () => {
   });
 
   it('refuses to reuse a finished run without overwrite, naming the pointer and the way out', () => {
-    expect(() => new RunDirectory(finishedRun()).checkFresh(false)).toThrow(/\/output\/dir: .* holds a finished run; set output.overwrite to true/);
+    expect(() => new RunDirectory(finishedRun()).checkFresh(false)).toThrow(
+      /\/output\/dir: .* holds a finished run; set output.overwrite to true/,
+    );
   });
 
   it('on overwrite clears everything a run writes (core files, report, artifacts/, maps/, cache/) and keeps the user’s own files', () => {
@@ -46,8 +48,12 @@ describe('RunDirectory', () => {
       writeFileSync(join(dir, d, 'precious'), 'mine');
     }
     writeFileSync(join(dir, RUN_FILES.config), '{"mine": true}');
-    expect(() => new RunDirectory(dir).checkFresh(true)).toThrow(/is not a kd run directory \(no \.kd-run marker\); output\.overwrite only ever clears directories kd created/);
-    expect(readdirSync(dir).sort()).toEqual([RUN_FILES.artifacts, RUN_FILES.checkpoints, RUN_FILES.config, RUN_FILES.final, RUN_FILES.maps].sort());
+    expect(() => new RunDirectory(dir).checkFresh(true)).toThrow(
+      /is not a kd run directory \(no \.kd-run marker\); output\.overwrite only ever clears directories kd created/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(
+      [RUN_FILES.artifacts, RUN_FILES.checkpoints, RUN_FILES.config, RUN_FILES.final, RUN_FILES.maps].sort(),
+    );
     expect(readFileSync(join(dir, RUN_FILES.final, 'precious'), 'utf8')).toBe('mine');
   });
 
@@ -78,7 +84,11 @@ describe('RunDirectory', () => {
 
   it('sweeps the temporaries a killed writer left, and nothing else', () => {
     const dir = finishedRun();
-    const temps = [join(dir, '.report.html.4242.tmp'), join(dir, RUN_FILES.checkpoints, '.s0-train-e0002.77.tmp'), join(dir, '.final.12.old')];
+    const temps = [
+      join(dir, '.report.html.4242.tmp'),
+      join(dir, RUN_FILES.checkpoints, '.s0-train-e0002.77.tmp'),
+      join(dir, '.final.12.old'),
+    ];
     for (const t of temps) mkdirSync(t, { recursive: true });
     writeFileSync(join(dir, RUN_FILES.artifacts, '.accuracy.json.9.tmp'), '{');
     writeFileSync(join(dir, '.my-hidden.tmp'), 'keep: no pid in the name');

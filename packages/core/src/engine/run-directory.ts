@@ -72,7 +72,8 @@ export class RunDirectory {
    */
   checkFresh(overwrite: boolean, pointer = '/output/dir'): FreshStart {
     if (!existsSync(this.dir)) return 'create';
-    if (!statSync(this.dir).isDirectory()) throw new KdInputError(`${pointer}: ${this.dir} exists and is not a directory; expected a directory for the run`);
+    if (!statSync(this.dir).isDirectory())
+      throw new KdInputError(`${pointer}: ${this.dir} exists and is not a directory; expected a directory for the run`);
     // The lock is ours when this runs with it held (its holder was checked when it was taken).
     const entries = readdirSync(this.dir).filter((e) => e !== LOCK_FILE);
     if (entries.length === 0) return 'empty';
@@ -81,7 +82,9 @@ export class RunDirectory {
       throw new KdInputError(
         `${pointer}: ${this.dir} already exists, is not empty and is not a kd run directory (no ${RUN_MARKER} marker); ` +
           (overwrite ? 'output.overwrite only ever clears directories kd created. ' : '') +
-          (legacy ? 'It looks like a run of an earlier kd version: delete it yourself, or choose another directory' : 'choose a new or empty directory'),
+          (legacy
+            ? 'It looks like a run of an earlier kd version: delete it yourself, or choose another directory'
+            : 'choose a new or empty directory'),
       );
     }
     const status = this.status;
@@ -104,8 +107,13 @@ export class RunDirectory {
    */
   prepareFresh(start: FreshStart): void {
     mkdirSync(this.dir, { recursive: true });
-    if (!this.isKdRun) writeFileAtomic(this.path(RUN_MARKER), `${JSON.stringify({ format: 'kd-run-directory', version: 1, createdAt: new Date().toISOString() })}\n`);
-    if (start === 'overwrite' || start === 'reuse') for (const f of Object.values(RUN_FILES)) rmSync(this.path(f), { recursive: true, force: true });
+    if (!this.isKdRun)
+      writeFileAtomic(
+        this.path(RUN_MARKER),
+        `${JSON.stringify({ format: 'kd-run-directory', version: 1, createdAt: new Date().toISOString() })}\n`,
+      );
+    if (start === 'overwrite' || start === 'reuse')
+      for (const f of Object.values(RUN_FILES)) rmSync(this.path(f), { recursive: true, force: true });
     this.sweepTemporaries();
   }
 
@@ -170,7 +178,9 @@ export class RunDirectory {
 
 export function gitSha(cwd: string): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }

@@ -27,7 +27,9 @@ describe('RunLock', () => {
     const d = dir();
     // The parent of this test process is alive for the test's whole life.
     writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: 'then' }));
-    expect(() => RunLock.acquire(d)).toThrow(new RegExp(`another kd process \\(pid ${process.ppid}, since then\\) is running in this directory`));
+    expect(() => RunLock.acquire(d)).toThrow(
+      new RegExp(`another kd process \\(pid ${process.ppid}, since then\\) is running in this directory`),
+    );
     expect(JSON.parse(readFileSync(join(d, LOCK_FILE), 'utf8')).pid).toBe(process.ppid);
   });
 

@@ -66,7 +66,9 @@ export class RunLock {
           `${dir}: locked by process ${owner.pid} on host ${owner.host} since ${owner.startedAt}; if that run is no longer alive, delete ${file}`,
         );
       if (owner && owner.pid !== process.pid && isAlive(owner.pid))
-        throw new KdInputError(`${dir}: another kd process (pid ${owner.pid}, since ${owner.startedAt}) is running in this directory; wait for it or stop it`);
+        throw new KdInputError(
+          `${dir}: another kd process (pid ${owner.pid}, since ${owner.startedAt}) is running in this directory; wait for it or stop it`,
+        );
       // A dead owner, or a lock file torn by a kill between create and write: stale.
       warn(`${dir}: taking over a stale lock${owner ? ` of process ${owner.pid} (no longer running)` : ''}`);
       rmSync(file, { force: true });

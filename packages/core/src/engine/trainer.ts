@@ -76,8 +76,6 @@ function requireFiniteEvaluation(metrics: Metrics, stage: string, epoch: number)
       });
 }
 
-
-
 /**
  * Runs the stages of a pipeline: per step a teacher forward in inference mode (when used), the student
  * forward in training mode, the distiller's loss and one optimiser update — or the distiller's own update.
@@ -184,7 +182,13 @@ export class Trainer {
               batch.x.dispose();
               batch.y.dispose();
               const seconds = secondsBefore + (performance.now() - t0) / 1000;
-              this.interrupted(stop.signal, stage.name, epoch, step, checkpoint(epoch, { stepsDone: step, partial: { sums, seconds, spikes } }));
+              this.interrupted(
+                stop.signal,
+                stage.name,
+                epoch,
+                step,
+                checkpoint(epoch, { stepsDone: step, partial: { sums, seconds, spikes } }),
+              );
             }
             const lr = learningRate(optConfig.lr, config.training.schedule, epoch, epochs, (step + 1) / steps);
             optimizer.lr = lr;
@@ -260,7 +264,8 @@ export class Trainer {
           runDir.appendMetrics(record);
           metricsLines++;
           const m = metrics[BEST_METRIC];
-          if (m !== undefined && (!this.best || m > this.best.value)) this.best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
+          if (m !== undefined && (!this.best || m > this.best.value))
+            this.best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
           if (Object.keys(metrics).length) final = this.lastMetrics = metrics;
           checkpoint(epoch + 1);
           await events.emit('epochEnd', { stage: stage.name, epoch, epochs, record, metrics });
@@ -302,7 +307,12 @@ export class Trainer {
     if (bad.length)
       throw new TrainingStopped({
         kind: 'non-finite',
-        message: `${bad.map((v) => v.name).slice(0, 5).join(', ')}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''} became non-finite (NaN or infinite) in stage ${stage}, epoch ${epoch + 1}; the run diverged: lower the learning rate`,
+        message: `${bad
+          .map((v) => v.name)
+          .slice(0, 5)
+          .join(
+            ', ',
+          )}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''} became non-finite (NaN or infinite) in stage ${stage}, epoch ${epoch + 1}; the run diverged: lower the learning rate`,
         stage,
         epoch: epoch + 1,
       });
@@ -335,7 +345,10 @@ export class Trainer {
     if (own) {
       const batchSize = config.training.evalBatchSize;
       const numClasses = dataset.info.numClasses;
-      Object.assign(out, await own.call(this.input.distiller, { student: this.input.student, teacher, split, batchSize, numClasses, epoch, stage }));
+      Object.assign(
+        out,
+        await own.call(this.input.distiller, { student: this.input.student, teacher, split, batchSize, numClasses, epoch, stage }),
+      );
     }
     return out;
   }

@@ -48,7 +48,9 @@ export function trainingStep(
   let result: StepResult = { losses: {} };
   if (distiller?.trainStep) {
     tf.tidy(() => {
-      result = { losses: readTerms(distiller.trainStep!({ ...info, x, labels: y, student, ...(teacher ? { teacher } : {}), numClasses, optimizer })) };
+      result = {
+        losses: readTerms(distiller.trainStep!({ ...info, x, labels: y, student, ...(teacher ? { teacher } : {}), numClasses, optimizer })),
+      };
     });
     return result;
   }

@@ -16,7 +16,10 @@ export interface StopRequest {
 
 /** Training stopped for a reason recorded in summary.json: a divergence, non-finite state, or an interruption. */
 export class TrainingStopped extends KdRunError {
-  constructor(readonly failure: RunFailure, exitCode = 1) {
+  constructor(
+    readonly failure: RunFailure,
+    exitCode = 1,
+  ) {
     super(failure.message, exitCode);
   }
 }

@@ -1,7 +1,10 @@
 /** Invalid user input (config, files, options): the CLI exits with code 2. */
 export class KdInputError extends Error {
   readonly exitCode = 2;
-  constructor(message: string, readonly details: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly details: readonly string[] = [],
+  ) {
     super(details.length ? `${message}\n${details.map((d) => `  ${d}`).join('\n')}` : message);
     this.name = 'KdInputError';
   }
@@ -9,7 +12,13 @@ export class KdInputError extends Error {
 
 /** A config names a plugin that is not installed. */
 export class KdMissingPluginError extends KdInputError {
-  constructor(readonly kind: string, readonly pluginName: string, readonly packageName: string, pointer: string, known: readonly string[]) {
+  constructor(
+    readonly kind: string,
+    readonly pluginName: string,
+    readonly packageName: string,
+    pointer: string,
+    known: readonly string[],
+  ) {
     super(
       `${pointer}: no ${kind} plugin named "${pluginName}" is installed. ` +
         `Install it with: npm install ${packageName}` +
@@ -28,7 +37,10 @@ export function isInputError(e: unknown): e is KdInputError {
  * CLI prints the message without a stack and exits with `exitCode` (1, or 130/143 after SIGINT/SIGTERM).
  */
 export class KdRunError extends Error {
-  constructor(message: string, readonly exitCode: number = 1) {
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+  ) {
     super(message);
     this.name = 'KdRunError';
   }

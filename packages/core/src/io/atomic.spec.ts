@@ -36,7 +36,9 @@ describe('atomic writes', () => {
     writeFileSync(file, 'old');
     // The temporary's name is known: pointing it at /dev/full makes the write fail with ENOSPC, as a full disk does.
     symlinkSync('/dev/full', join(dir, `.summary.json.${process.pid}.tmp`));
-    expect(() => writeFileAtomic(file, 'new')).toThrow(new RegExp(`${file.replace(/[.]/g, '\\.')}: could not be written \\(the disk is full\\); the previous version, if any, is intact`));
+    expect(() => writeFileAtomic(file, 'new')).toThrow(
+      new RegExp(`${file.replace(/[.]/g, '\\.')}: could not be written \\(the disk is full\\); the previous version, if any, is intact`),
+    );
     expect(readFileSync(file, 'utf8')).toBe('old');
     expect(readdirSync(dir)).toEqual(['summary.json']);
   });

@@ -85,7 +85,9 @@ describe('bounded gunzip', () => {
     const cut = join(dir, 'cut.gz');
     writeFileSync(cut, gz.subarray(0, gz.length >> 1));
     expect((await rejection(gunzipFileBounded(cut, limit(MiB)))).message).toMatch(
-      new RegExp(`^${cut}: not a valid gzip file \\(unexpected end of file after \\d+ compressed bytes\\): expected complete gzip-compressed data$`),
+      new RegExp(
+        `^${cut}: not a valid gzip file \\(unexpected end of file after \\d+ compressed bytes\\): expected complete gzip-compressed data$`,
+      ),
     );
     const bad = join(dir, 'bad.gz');
     writeFileSync(bad, Buffer.concat([gz.subarray(0, 10), Buffer.alloc(50, 0xff)]));

@@ -77,7 +77,8 @@ export function saveCheckpoint(
       version: 1,
       ...position,
       modules: modules.map((m) => m.name),
-      optimizer: opt && optimizer ? { step: opt.step, lr: optimizer.lr, slots: opt.slots.map((s) => ({ id: s.id, count: s.values.length })) } : null,
+      optimizer:
+        opt && optimizer ? { step: opt.step, lr: optimizer.lr, slots: opt.slots.map((s) => ({ id: s.id, count: s.values.length })) } : null,
       tensors: entries,
       writtenAt: new Date().toISOString(),
     };
@@ -85,8 +86,11 @@ export function saveCheckpoint(
   });
   crashPoint('checkpoint-renamed');
   writeFileAtomic(join(root, LATEST), JSON.stringify({ checkpoint: name }));
-  const all = readdirSync(root).filter((d) => CHECKPOINT_DIR.test(d)).sort();
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) if (old !== name) rmSync(join(root, old), { recursive: true, force: true });
+  const all = readdirSync(root)
+    .filter((d) => CHECKPOINT_DIR.test(d))
+    .sort();
+  for (const old of all.slice(0, Math.max(0, all.length - keep)))
+    if (old !== name) rmSync(join(root, old), { recursive: true, force: true });
   return dir;
 }
 
@@ -110,7 +114,9 @@ export function latestCheckpoint(root: string): string | undefined {
     throw new KdInputError(`${latest}: not readable JSON (${(e as Error).message}); expected {"checkpoint": "<name>"}`);
   }
   if (typeof checkpoint !== 'string' || !CHECKPOINT_DIR.test(checkpoint))
-    throw new KdInputError(`${latest}: /checkpoint: got ${JSON.stringify(checkpoint)?.slice(0, 80)}; expected a checkpoint name like "s0-train-e0003"`);
+    throw new KdInputError(
+      `${latest}: /checkpoint: got ${JSON.stringify(checkpoint)?.slice(0, 80)}; expected a checkpoint name like "s0-train-e0003"`,
+    );
   const dir = join(root, checkpoint);
   if (!existsSync(join(dir, 'state.json'))) throw new KdInputError(`${latest}: names ${dir}, which has no state.json`);
   return dir;
@@ -124,7 +130,8 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   } catch (e) {
     throw new KdInputError(`${path}: cannot read checkpoint (${(e as Error).message})`);
   }
-  if (file.format !== 'kd-checkpoint') throw new KdInputError(`${path}: expected format "kd-checkpoint", got ${JSON.stringify(file.format)}`);
+  if (file.format !== 'kd-checkpoint')
+    throw new KdInputError(`${path}: expected format "kd-checkpoint", got ${JSON.stringify(file.format)}`);
   const tensors = readTensors(dir, 'state.bin', file.tensors);
   return {
     dir,
@@ -151,7 +158,10 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
       if (!file.optimizer) return;
       const slots = new Map<string, tf.Tensor[]>();
       for (const s of file.optimizer.slots)
-        slots.set(s.id, Array.from({ length: s.count }, (_, i) => tensors.get(`optimizer::${s.id}::${i}`)!));
+        slots.set(
+          s.id,
+          Array.from({ length: s.count }, (_, i) => tensors.get(`optimizer::${s.id}::${i}`)!),
+        );
       optimizer.setState(file.optimizer.step, slots);
       optimizer.lr = file.optimizer.lr;
     },

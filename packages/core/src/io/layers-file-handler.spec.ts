@@ -19,7 +19,11 @@ describe('file IOHandler for tfjs layers models', () => {
     await tf.setBackend('cpu');
   });
 
-  const x = () => tf.tensor2d([[0.1, -0.2, 0.3, 0.4], [1, 2, -3, 0.5]]);
+  const x = () =>
+    tf.tensor2d([
+      [0.1, -0.2, 0.3, 0.4],
+      [1, 2, -3, 0.5],
+    ]);
 
   it('saves model.json + weights.bin in the standard layers format and loads identical predictions', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'kd-lfh-')), 'model');

@@ -6,7 +6,10 @@ import { KdInputError } from '../errors/errors.js';
 import { LAYERS_MODEL_FILES } from './layers-file-handler.js';
 
 interface ModelJson {
-  readonly modelTopology?: { readonly config?: { readonly name?: string }; readonly model_config?: { readonly config?: { readonly name?: string } } };
+  readonly modelTopology?: {
+    readonly config?: { readonly name?: string };
+    readonly model_config?: { readonly config?: { readonly name?: string } };
+  };
   readonly weightsManifest?: readonly { readonly paths: readonly string[]; readonly weights: readonly tf.io.WeightsManifestEntry[] }[];
 }
 
@@ -31,7 +34,8 @@ export function loadLayersModelWeights(dir: string, network: Network, pointer = 
     throw new KdInputError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   const manifest = json.weightsManifest;
-  if (!manifest || !Array.isArray(manifest)) throw new KdInputError(`${file}: expected a TensorFlow.js layers model with a "weightsManifest"`);
+  if (!manifest || !Array.isArray(manifest))
+    throw new KdInputError(`${file}: expected a TensorFlow.js layers model with a "weightsManifest"`);
   const named = new Map<string, tf.Tensor>();
   try {
     for (const group of manifest as NonNullable<ModelJson['weightsManifest']>) {
@@ -46,7 +50,9 @@ export function loadLayersModelWeights(dir: string, network: Network, pointer = 
       const expected = group.weights.reduce((a, w) => a + w.shape.reduce((p, d) => p * d, 1) * bytesPer(w), 0);
       if (buffer.byteLength !== expected)
         throw new KdInputError(`${file}: the weights files hold ${buffer.byteLength} bytes, the manifest describes ${expected}`);
-      const decoded = tf.io.decodeWeights(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer, [...group.weights]);
+      const decoded = tf.io.decodeWeights(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer, [
+        ...group.weights,
+      ]);
       for (const [k, v] of Object.entries(decoded)) named.set(k, v);
     }
     const modelName = json.modelTopology?.config?.name ?? json.modelTopology?.model_config?.config?.name ?? '';
@@ -57,7 +63,9 @@ export function loadLayersModelWeights(dir: string, network: Network, pointer = 
     const allNamed = state.every((s) => byName.has(s.name));
     const values = allNamed ? state.map((s) => byName.get(s.name)!) : [...named.values()];
     if (values.length !== state.length)
-      throw new KdInputError(`${pointer}: ${file} holds ${named.size} weights, the configured ${network.spec.name} network has ${state.length}; the architectures differ`);
+      throw new KdInputError(
+        `${pointer}: ${file} holds ${named.size} weights, the configured ${network.spec.name} network has ${state.length}; the architectures differ`,
+      );
     state.forEach(({ name, variable }, i) => {
       const t = values[i]!;
       if (t.shape.join('x') !== variable.shape.join('x'))

@@ -13,7 +13,6 @@ import { readNetworkFile, type NetworkFile } from './run-files.js';
 export const NETWORK_FILE = 'network.json';
 const NETWORK_BIN = 'network.bin';
 
-
 /** Saves a network's full state (weights and running statistics) with its architecture spec, and its head if any. */
 export function saveNetwork(dir: string, network: Network, head?: StudentHead): void {
   const tensors = writeTensors(
@@ -29,7 +28,16 @@ export function saveNetwork(dir: string, network: Network, head?: StudentHead): 
     inputShape: network.inputShape as unknown as NetworkFile['inputShape'],
     tensors,
     ...(head
-      ? { head: { name: head.name, tensors: writeTensors(dir, 'head.bin', head.stateVariables().map((v) => ({ name: v.name, tensor: v.variable }))) } }
+      ? {
+          head: {
+            name: head.name,
+            tensors: writeTensors(
+              dir,
+              'head.bin',
+              head.stateVariables().map((v) => ({ name: v.name, tensor: v.variable })),
+            ),
+          },
+        }
       : {}),
   };
   writeFileAtomic(join(dir, NETWORK_FILE), JSON.stringify(file, null, 2));
@@ -67,8 +75,7 @@ export function loadNetwork(location: string, network: Network, pointer = '/teac
     );
   const want = stableStringify({ name: network.spec.name, options: network.spec.options });
   const have = stableStringify({ name: file.backbone.name, options: file.backbone.options });
-  if (want !== have)
-    throw new KdInputError(`${pointer}: ${path} holds a ${have} network, the config describes ${want}`);
+  if (want !== have) throw new KdInputError(`${pointer}: ${path} holds a ${have} network, the config describes ${want}`);
   let values: Map<string, tf.Tensor>;
   try {
     values = readTensors(dir, NETWORK_BIN, file.tensors);

@@ -65,7 +65,13 @@ export function readMetrics(dir: string): EpochRecord[] {
 export interface Provenance {
   readonly startedAt: string;
   readonly seed: number;
-  readonly backend: { readonly name: string; readonly reason: string; readonly kernels?: unknown; readonly threads?: number; readonly oneDnn?: unknown };
+  readonly backend: {
+    readonly name: string;
+    readonly reason: string;
+    readonly kernels?: unknown;
+    readonly threads?: number;
+    readonly oneDnn?: unknown;
+  };
   readonly packages: Readonly<Record<string, string>>;
   readonly gitSha: string | null;
   readonly node: string;
@@ -74,7 +80,12 @@ export interface Provenance {
   readonly baseDir: string;
   /** `--set path=value` overrides the config file was run with (config.json holds the result). */
   readonly overrides?: readonly string[];
-  readonly resumes?: readonly { readonly at: string; readonly fromCheckpoint: string; readonly backend: string; readonly gitSha: string | null }[];
+  readonly resumes?: readonly {
+    readonly at: string;
+    readonly fromCheckpoint: string;
+    readonly backend: string;
+    readonly gitSha: string | null;
+  }[];
 }
 
 function readJsonFile<T>(file: string): T {
@@ -122,11 +133,19 @@ export function readNetworkFile(path: string, pointer?: string): NetworkFile {
     throw new KdInputError(`${where}: not valid JSON (${(e as Error).message})`);
   }
   if (!file || typeof file !== 'object' || file.format !== 'kd-network' || !Array.isArray(file.tensors) || !file.backbone)
-    throw new KdInputError(`${where}: expected a kd network file (format "kd-network" with backbone and tensors), got format ${JSON.stringify((file as { format?: unknown } | null)?.format)}`);
+    throw new KdInputError(
+      `${where}: expected a kd network file (format "kd-network" with backbone and tensors), got format ${JSON.stringify((file as { format?: unknown } | null)?.format)}`,
+    );
   const b = file.backbone;
-  if (typeof b.name !== 'string' || !b.options || typeof b.options !== 'object') throw new KdInputError(`${where}: /backbone: expected { name, options }`);
+  if (typeof b.name !== 'string' || !b.options || typeof b.options !== 'object')
+    throw new KdInputError(`${where}: /backbone: expected { name, options }`);
   const shape = file.inputShape;
-  if (!Number.isInteger(file.numClasses) || !Array.isArray(shape) || shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n > 0))
+  if (
+    !Number.isInteger(file.numClasses) ||
+    !Array.isArray(shape) ||
+    shape.length !== 3 ||
+    !shape.every((n) => Number.isInteger(n) && n > 0)
+  )
     throw new KdInputError(`${where}: expected numClasses (integer) and inputShape ([h, w, c])`);
   return file as NetworkFile;
 }

@@ -48,13 +48,16 @@ export function readTensors(dir: string, file: string, entries: readonly TensorE
   }
   // Every entry is checked before any tensor exists: a damaged file then leaves nothing allocated.
   for (const e of entries) {
-    const elements = Array.isArray(e.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0) ? e.shape.reduce((a, d) => a * d, 1) : NaN;
+    const elements =
+      Array.isArray(e.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0) ? e.shape.reduce((a, d) => a * d, 1) : NaN;
     if ((e.dtype !== 'float32' && e.dtype !== 'int32') || !Number.isInteger(e.offset) || e.offset < 0 || e.length !== elements * 4)
       throw new KdInputError(
         `${path}: entry "${String(e.name).slice(0, 80)}" is malformed (dtype ${JSON.stringify(e.dtype)}, shape ${JSON.stringify(e.shape)?.slice(0, 80)}, offset ${e.offset}, length ${e.length}); expected float32/int32 with length = 4 × elements`,
       );
     if (e.offset + e.length > buf.byteLength)
-      throw new KdInputError(`${path}: truncated — tensor "${e.name}" needs bytes ${e.offset}..${e.offset + e.length}, file has ${buf.byteLength}`);
+      throw new KdInputError(
+        `${path}: truncated — tensor "${e.name}" needs bytes ${e.offset}..${e.offset + e.length}, file has ${buf.byteLength}`,
+      );
   }
   const out = new Map<string, tf.Tensor>();
   for (const e of entries) {

@@ -16,8 +16,7 @@ function referenceCka(x: number[][], y: number[][]): number {
   };
   const xc = centre(x);
   const yc = centre(y);
-  const cross = (a: number[][], b: number[][]) =>
-    a[0]!.map((_, i) => b[0]!.map((_, j) => a.reduce((s, r, k) => s + r[i]! * b[k]![j]!, 0)));
+  const cross = (a: number[][], b: number[][]) => a[0]!.map((_, i) => b[0]!.map((_, j) => a.reduce((s, r, k) => s + r[i]! * b[k]![j]!, 0)));
   const fro2 = (m: number[][]) => m.reduce((s, r) => s + r.reduce((t, v) => t + v * v, 0), 0);
   return fro2(cross(yc, xc)) / Math.sqrt(fro2(cross(xc, xc)) * fro2(cross(yc, yc)));
 }
@@ -29,7 +28,10 @@ describe('linearCka', () => {
 
   it('matches the feature-space formula for wide and for tall representations', () => {
     const rng = new Rng(7);
-    for (const [n, p, q] of [[6, 9, 12], [20, 3, 5]] as const) {
+    for (const [n, p, q] of [
+      [6, 9, 12],
+      [20, 3, 5],
+    ] as const) {
       const a = matrix(rng, n, p);
       const b = matrix(rng, n, q);
       const got = linearCka(tf.tensor2d(a), tf.tensor2d(b));

@@ -19,7 +19,12 @@ function model(bn: tfl.layers.Layer, seed: number): tfl.LayersModel {
   const rng = new Rng(seed);
   for (const w of m.weights) {
     if (/moving|gamma|beta/.test(w.originalName)) continue;
-    w.write(tf.tensor(Float32Array.from({ length: (w.shape as number[]).reduce((p, q) => p * q, 1) }, () => rng.normal() * 0.5), w.shape as number[]));
+    w.write(
+      tf.tensor(
+        Float32Array.from({ length: (w.shape as number[]).reduce((p, q) => p * q, 1) }, () => rng.normal() * 0.5),
+        w.shape as number[],
+      ),
+    );
   }
   return m;
 }
@@ -61,7 +66,10 @@ describe('batchNormalization: tfjs-layers BatchNormalization with a one-kernel t
   });
   afterAll(() => unregisterTrainingKernels('cpu'));
 
-  const x = tf.tensor(Float32Array.from({ length: SHAPE.reduce((p, q) => p * q) }, (_, i) => Math.sin(i * 0.37) * 2 + 0.3), SHAPE);
+  const x = tf.tensor(
+    Float32Array.from({ length: SHAPE.reduce((p, q) => p * q) }, (_, i) => Math.sin(i * 0.37) * 2 + 0.3),
+    SHAPE,
+  );
 
   it('trains like the stock layer: outputs, every gradient and the moving statistics to 1e-5', () => {
     expect(hasBatchNormTraining()).toBe(true);
@@ -103,7 +111,9 @@ describe('batchNormalization: tfjs-layers BatchNormalization with a one-kernel t
     const a = (m.predict(x) as tf.Tensor).dataSync();
     const b = (loaded.predict(x) as tf.Tensor).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
-    expect(loaded.layers.find((l) => l.getClassName() === 'BatchNormalization')!.constructor).toBe(tfl.layers.batchNormalization({}).constructor);
+    expect(loaded.layers.find((l) => l.getClassName() === 'BatchNormalization')!.constructor).toBe(
+      tfl.layers.batchNormalization({}).constructor,
+    );
   });
 
   it('falls back to the stock computation, bit for bit, where the backend has no such kernel', () => {

@@ -34,7 +34,9 @@ function layerClass(): new (args: BatchNormArgs) => StockLayer {
   if (trainingBatchNormalization) return trainingBatchNormalization;
   // tfjs-layers' package entry exports the factory, not the class; an instance gives the class without a deep import
   // (which would load a second copy of tfjs-layers). Named, so that no auto-generated layer name is consumed.
-  const Stock = tfl.layers.batchNormalization({ name: 'kd_batch_normalization_class_probe' }).constructor as new (args: BatchNormArgs) => StockLayer;
+  const Stock = tfl.layers.batchNormalization({ name: 'kd_batch_normalization_class_probe' }).constructor as new (
+    args: BatchNormArgs,
+  ) => StockLayer;
   class TrainingBatchNormalization extends Stock {
     static className = 'BatchNormalization';
 
@@ -42,7 +44,8 @@ function layerClass(): new (args: BatchNormArgs) => StockLayer {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       const self = this as unknown as Internals;
       const axis = self.axis < 0 ? self.axis + x.rank : self.axis;
-      const fused = kwargs['training'] === true && axis === x.rank - 1 && self.center && self.scale && x.dtype === 'float32' && hasBatchNormTraining();
+      const fused =
+        kwargs['training'] === true && axis === x.rank - 1 && self.center && self.scale && x.dtype === 'float32' && hasBatchNormTraining();
       if (!fused) return super.call(inputs, kwargs);
       return tf.tidy(() => {
         const { y, mean, variance } = batchNormTraining(x, self.gamma.read() as tf.Tensor1D, self.beta.read() as tf.Tensor1D, self.epsilon);
@@ -50,7 +53,10 @@ function layerClass(): new (args: BatchNormArgs) => StockLayer {
         // vectors are a few hundred values on a backend where reading them is a copy (the kernel exists only on wasm
         // and cpu), and three kernel calls per statistic were half of the small kernels of a resnet20 step.
         const decay = Math.fround(1 - self.momentum);
-        for (const [v, batch] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+        for (const [v, batch] of [
+          [self.movingMean, mean],
+          [self.movingVariance, variance],
+        ] as const) {
           const current = v.read().dataSync() as Float32Array;
           const b = batch.dataSync() as Float32Array;
           const next = new Float32Array(current.length);

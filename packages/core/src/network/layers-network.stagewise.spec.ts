@@ -12,13 +12,17 @@ class TwoStageNet extends LayersNetwork {
     super('two-stage', {}, context);
     const s = (n: string) => this.scoped(n);
     const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
-    const pre1 = tfl.layers.batchNormalization({ name: s('bn1') }).apply(
-      tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: s('conv1') }).apply(input),
-    ) as tfl.SymbolicTensor;
+    const pre1 = tfl.layers
+      .batchNormalization({ name: s('bn1') })
+      .apply(
+        tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: s('conv1') }).apply(input),
+      ) as tfl.SymbolicTensor;
     const stage1 = tfl.layers.reLU({ name: s('relu1') }).apply(pre1) as tfl.SymbolicTensor;
-    const conv2 = tfl.layers.batchNormalization({ name: s('bn2') }).apply(
-      tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: s('conv2') }).apply(stage1),
-    ) as tfl.SymbolicTensor;
+    const conv2 = tfl.layers
+      .batchNormalization({ name: s('bn2') })
+      .apply(
+        tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false, name: s('conv2') }).apply(stage1),
+      ) as tfl.SymbolicTensor;
     const skip = leakyInputSkip
       ? (tfl.layers.conv2d({ filters: 4, kernelSize: 1, name: s('input_skip') }).apply(input) as tfl.SymbolicTensor)
       : stage1;
@@ -72,7 +76,12 @@ describe('LayersNetwork stage-by-stage execution', () => {
     expect(parts[0]!.some((n) => n.includes('conv1'))).toBe(true);
     expect(parts[1]!.some((n) => n.includes('conv2'))).toBe(true);
     expect(parts[2]!.some((n) => n.includes('classifier'))).toBe(true);
-    expect(parts.flat().sort()).toEqual(net.trainableVariables().map((v) => v.name).sort());
+    expect(parts.flat().sort()).toEqual(
+      net
+        .trainableVariables()
+        .map((v) => v.name)
+        .sort(),
+    );
     expect(() => net.stageVariables(3)).toThrow(/out of range/);
     net.dispose();
   });
@@ -84,7 +93,10 @@ describe('LayersNetwork stage-by-stage execution', () => {
     const own = new Set(net.stageVariables(1).map((v) => v.name));
     tf.tidy(() => {
       const boundary = net.applyStage(0, x, { training: true })['stage1']!;
-      const { grads } = tf.variableGrads(() => tf.mean(tf.square(net.applyStage(1, boundary, { training: true })['stage2']!)) as tf.Scalar, all);
+      const { grads } = tf.variableGrads(
+        () => tf.mean(tf.square(net.applyStage(1, boundary, { training: true })['stage2']!)) as tf.Scalar,
+        all,
+      );
       expect(Object.keys(grads).sort()).toEqual([...own].filter((n) => !n.includes('moving')).sort());
       // The same loss through the whole network does reach stage 1, so the check above can fail.
       const whole = tf.variableGrads(() => tf.mean(tf.square(net.apply(x, { training: true }).features['stage2']!)) as tf.Scalar, all);
@@ -104,12 +116,16 @@ describe('LayersNetwork stage-by-stage execution', () => {
     const net = new TwoStageNet(context('e'));
     const x = tf.randomNormal([2, 6, 6, 2]) as tf.Tensor4D;
     tf.tidy(() => {
-      net.applyHead(net.applyStage(1, net.applyStage(0, x, { training: false })['stage1']!, { training: false })['stage2']!, { training: false });
+      net.applyHead(net.applyStage(1, net.applyStage(0, x, { training: false })['stage1']!, { training: false })['stage2']!, {
+        training: false,
+      });
     });
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
       tf.tidy(() => {
-        net.applyHead(net.applyStage(1, net.applyStage(0, x, { training: true })['stage1']!, { training: true })['stage2']!, { training: true });
+        net.applyHead(net.applyStage(1, net.applyStage(0, x, { training: true })['stage1']!, { training: true })['stage2']!, {
+          training: true,
+        });
       });
     }
     expect(tf.memory().numTensors).toBe(before);

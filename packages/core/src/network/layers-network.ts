@@ -174,7 +174,9 @@ export abstract class LayersNetwork implements Network {
     segments.forEach((s, i) =>
       s.variables.forEach((v) => {
         if (owners.has(v.name) && owners.get(v.name) !== i) {
-          throw new Error(`${this.spec.name}: variable ${v.name} is used by stages ${owners.get(v.name)} and ${i}; stages must not share weights`);
+          throw new Error(
+            `${this.spec.name}: variable ${v.name} is used by stages ${owners.get(v.name)} and ${i}; stages must not share weights`,
+          );
         }
         owners.set(v.name, i);
       }),

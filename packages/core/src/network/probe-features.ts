@@ -39,7 +39,9 @@ export function requireSpatialFeature(
     );
   }
   if (shape.length !== 3) {
-    throw new KdInputError(`${pointer}: the ${role} feature "${feature}" has shape ${JSON.stringify(shape)}; expected a spatial [H, W, C] feature`);
+    throw new KdInputError(
+      `${pointer}: the ${role} feature "${feature}" has shape ${JSON.stringify(shape)}; expected a spatial [H, W, C] feature`,
+    );
   }
   return shape;
 }

@@ -27,7 +27,11 @@ function readJson(file: string): Record<string, unknown> {
 /** Workspace package directories named by `workspaces` globs of the form `dir/*` or `dir`. */
 function workspaceDirs(root: string, pkg: Record<string, unknown>): string[] {
   const ws = pkg['workspaces'];
-  const globs = Array.isArray(ws) ? ws : Array.isArray((ws as { packages?: unknown })?.packages) ? (ws as { packages: string[] }).packages : [];
+  const globs = Array.isArray(ws)
+    ? ws
+    : Array.isArray((ws as { packages?: unknown })?.packages)
+      ? (ws as { packages: string[] }).packages
+      : [];
   const dirs: string[] = [];
   for (const g of globs as string[]) {
     if (g.endsWith('/*')) {

@@ -30,7 +30,9 @@ describe('plugin registration', () => {
     registerPlugin(c, plugin(1, 'dkd'));
     const r = PluginRegistry.fromContainer(c);
     expect(() => r.get('distiller', 'dk', '/distiller/name')).toThrow(KdMissingPluginError);
-    expect(() => r.get('distiller', 'dk', '/distiller/name')).toThrow(/\/distiller\/name: .*npm install @kd\/distiller-dk.*did you mean "dkd"/);
+    expect(() => r.get('distiller', 'dk', '/distiller/name')).toThrow(
+      /\/distiller\/name: .*npm install @kd\/distiller-dk.*did you mean "dkd"/,
+    );
   });
 
   it('children of a runtime container do not leak registrations into each other', () => {
@@ -48,7 +50,13 @@ describe('plugin discovery', () => {
     mkdirSync(pkg, { recursive: true });
     writeFileSync(
       join(pkg, 'package.json'),
-      JSON.stringify({ name: 'kd-distiller-toy', version: '0.3.0', type: 'module', main: 'index.js', kd: { kind: 'distiller', name: 'toy', apiVersion: 1 } }),
+      JSON.stringify({
+        name: 'kd-distiller-toy',
+        version: '0.3.0',
+        type: 'module',
+        main: 'index.js',
+        kd: { kind: 'distiller', name: 'toy', apiVersion: 1 },
+      }),
     );
     writeFileSync(
       join(pkg, 'index.js'),
@@ -56,7 +64,10 @@ describe('plugin discovery', () => {
     );
     mkdirSync(join(root, 'node_modules', 'not-a-plugin'), { recursive: true });
     writeFileSync(join(root, 'node_modules', 'not-a-plugin', 'package.json'), JSON.stringify({ name: 'not-a-plugin', version: '1.0.0' }));
-    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'user', dependencies: { 'kd-distiller-toy': '*', 'not-a-plugin': '*' } }));
+    writeFileSync(
+      join(root, 'package.json'),
+      JSON.stringify({ name: 'user', dependencies: { 'kd-distiller-toy': '*', 'not-a-plugin': '*' } }),
+    );
     const found = discoverPlugins(root);
     expect(found.map((f) => [f.packageName, f.kind, f.name, f.version])).toEqual([['kd-distiller-toy', 'distiller', 'toy', '0.3.0']]);
     const c = createKdContainer();

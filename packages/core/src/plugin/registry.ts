@@ -40,7 +40,9 @@ export class PluginRegistry {
       const key = `${p.manifest.kind}/${p.manifest.name}`;
       const prev = this.byKey.get(key);
       if (prev && prev !== p)
-        throw new KdInputError(`two ${p.manifest.kind} plugins are named "${p.manifest.name}" (versions ${prev.manifest.version} and ${p.manifest.version}); install only one`);
+        throw new KdInputError(
+          `two ${p.manifest.kind} plugins are named "${p.manifest.name}" (versions ${prev.manifest.version} and ${p.manifest.version}); install only one`,
+        );
       this.byKey.set(key, p);
     }
   }

@@ -21,7 +21,9 @@ describe('version skew between core and plugins', () => {
   });
 
   it('warns with the package, its range and the running core; an unreadable range is a warning too', () => {
-    expect(skewWarning('@kd/distiller-x', '^0.2.0', '0.1.0')).toMatch(/@kd\/distiller-x expects @kd\/core \^0\.2\.0, but @kd\/core 0\.1\.0 is running/);
+    expect(skewWarning('@kd/distiller-x', '^0.2.0', '0.1.0')).toMatch(
+      /@kd\/distiller-x expects @kd\/core \^0\.2\.0, but @kd\/core 0\.1\.0 is running/,
+    );
     expect(skewWarning('@kd/distiller-x', '^0.1.0', '0.1.0')).toBeUndefined();
     expect(skewWarning('@kd/distiller-x', 'banana', '0.1.0')).toMatch(/declares an @kd\/core range npm cannot read \("banana"\)/);
   });

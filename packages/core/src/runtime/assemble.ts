@@ -36,7 +36,7 @@ export async function assemblePipeline(
 ): Promise<AssembledPipeline> {
   const run = container.createChildContainer();
   run.register(RUN_CONFIG, { useValue: config as unknown as Readonly<Record<string, unknown>> });
-      const ctx = { container: run, baseDir };
+  const ctx = { container: run, baseDir };
   const seed = config.training.seed;
   let dataset: Dataset | undefined;
   let student: Network | undefined;

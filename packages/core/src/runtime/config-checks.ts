@@ -45,17 +45,27 @@ export async function readConfig(
 }
 
 /** Checks that need more than the schema: cross-section rules and files that must exist. */
-export async function checkSemantics(config: PipelineConfig, baseDir: string, file: string, registry: PluginRegistry, container: DependencyContainer): Promise<void> {
+export async function checkSemantics(
+  config: PipelineConfig,
+  baseDir: string,
+  file: string,
+  registry: PluginRegistry,
+  container: DependencyContainer,
+): Promise<void> {
   if (config.distiller && !config.teacher) {
     // Factories only read options, so asking the distiller costs no tensors.
     const d = await registry.get('distiller', config.distiller.name, '/distiller/name').create(config.distiller, { container, baseDir });
     const needs = d.usesTeacher;
     d.dispose?.();
-    if (needs) throw new KdInputError(`${file}: /teacher: the "${config.distiller.name}" distiller needs a teacher; add a teacher section with its backbone and weights`);
+    if (needs)
+      throw new KdInputError(
+        `${file}: /teacher: the "${config.distiller.name}" distiller needs a teacher; add a teacher section with its backbone and weights`,
+      );
   }
   if (config.teacher) {
     const w = resolvePath(baseDir, config.teacher.weights);
-    if (!existsSync(w)) throw new KdInputError(`${file}: /teacher/weights: ${w} does not exist; train the teacher first (kd run its config)`);
+    if (!existsSync(w))
+      throw new KdInputError(`${file}: /teacher/weights: ${w} does not exist; train the teacher first (kd run its config)`);
     const out = resolvePath(baseDir, config.output.dir);
     const teacherDir = basename(w) === RUN_FILES.final ? dirname(w) : w;
     if (isSameOrInside(out, teacherDir) || isSameOrInside(teacherDir, out))
@@ -66,7 +76,9 @@ export async function checkSemantics(config: PipelineConfig, baseDir: string, fi
   const milestones = config.training.schedule.milestones ?? [];
   for (let i = 1; i < milestones.length; i++)
     if (milestones[i]! <= milestones[i - 1]!)
-      throw new KdInputError(`${file}: /training/schedule/milestones/${i}: got ${milestones[i]}; expected a number > ${milestones[i - 1]} (increasing)`);
+      throw new KdInputError(
+        `${file}: /training/schedule/milestones/${i}: got ${milestones[i]}; expected a number > ${milestones[i - 1]} (increasing)`,
+      );
 }
 
 /** Checks on the assembled pipeline that the schema cannot make; run by `validate` and `run` alike. */
@@ -74,5 +86,7 @@ export function checkRunnable(config: PipelineConfig, parts: { dataset: Dataset 
   const train = parts.dataset.split('train');
   if (!train) throw new KdInputError('/dataset: the dataset has no train split');
   if (stepsPerEpoch(train.size, config.training.batchSize) < 1)
-    throw new KdInputError(`/training/batchSize: ${config.training.batchSize} is larger than the train split (${train.size} images); expected at most ${train.size}`);
+    throw new KdInputError(
+      `/training/batchSize: ${config.training.batchSize} is larger than the train split (${train.size} images); expected at most ${train.size}`,
+    );
 }

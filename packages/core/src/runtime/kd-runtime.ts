@@ -144,7 +144,10 @@ export class KdRuntime {
     try {
       const student = describeNetwork(parts.student);
       const teacher = parts.teacher ? describeNetwork(parts.teacher) : null;
-      const stages = (parts.distiller?.stages?.() ?? [{ name: 'train' }]).map((s) => ({ name: s.name, epochs: s.epochs ?? config.training.epochs }));
+      const stages = (parts.distiller?.stages?.() ?? [{ name: 'train' }]).map((s) => ({
+        name: s.name,
+        epochs: s.epochs ?? config.training.epochs,
+      }));
       const o = config.training.optimizer;
       const slotsPerParam = o.type === 'sgd' ? ((o.momentum ?? 0) > 0 ? 1 : 0) : 2;
       return {
@@ -174,7 +177,9 @@ export class KdRuntime {
   async resume(dir: string, options: Omit<RunOptions, 'resume'> = {}): Promise<RunResult> {
     const runDir = new RunDirectory(resolve(dir));
     if (!existsSync(runDir.path(RUN_FILES.config)))
-      throw new KdInputError(`${runDir.dir}: not a kd run directory (no ${RUN_FILES.config})${runDir.isKdRun ? '; it was stopped before its config was written: run the config again' : ''}`);
+      throw new KdInputError(
+        `${runDir.dir}: not a kd run directory (no ${RUN_FILES.config})${runDir.isKdRun ? '; it was stopped before its config was written: run the config again' : ''}`,
+      );
     if (runDir.isFinished) throw new KdInputError(`${runDir.dir}: the run already finished (${RUN_FILES.summary} says so)`);
     const prov = runDir.readJson<{ baseDir?: string }>(RUN_FILES.provenance);
     const baseDir = prov.baseDir ?? runDir.dir;

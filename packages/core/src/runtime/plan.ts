@@ -13,14 +13,25 @@ export interface NetworkPlan {
 }
 
 export interface PipelinePlan {
-  readonly dataset: { readonly name: string; readonly numClasses: number; readonly inputShape: readonly number[]; readonly train: number; readonly test: number };
+  readonly dataset: {
+    readonly name: string;
+    readonly numClasses: number;
+    readonly inputShape: readonly number[];
+    readonly train: number;
+    readonly test: number;
+  };
   readonly student: NetworkPlan;
   readonly teacher: NetworkPlan | null;
   readonly distiller: string | null;
   readonly stages: readonly { readonly name: string; readonly epochs: number }[];
   /** Stages whose teacher and student shapes differ (a connector or pooling is needed to compare them). */
   readonly mismatches: readonly string[];
-  readonly memory: { readonly paramBytes: number; readonly optimizerBytes: number; readonly activationBytesPerBatch: number; readonly totalBytes: number };
+  readonly memory: {
+    readonly paramBytes: number;
+    readonly optimizerBytes: number;
+    readonly activationBytesPerBatch: number;
+    readonly totalBytes: number;
+  };
 }
 
 /** Shapes of every output of a network, from one inference pass on a zero image. */
@@ -32,7 +43,13 @@ export function describeNetwork(network: Network): NetworkPlan {
     features['embedding'] = out.embedding.shape.slice(1);
     features['logits'] = out.logits.shape.slice(1);
   });
-  return { backbone: network.spec.name, params: network.countParams(), flops: network.countFlops?.() ?? null, features, stages: network.stages.map((s) => s.name) };
+  return {
+    backbone: network.spec.name,
+    params: network.countParams(),
+    flops: network.countFlops?.() ?? null,
+    features,
+    stages: network.stages.map((s) => s.name),
+  };
 }
 
 export function planMemory(config: PipelineConfig, student: NetworkPlan, teacher: NetworkPlan | null, optimizerSlots: number) {
@@ -55,7 +72,9 @@ export function mismatches(student: NetworkPlan, teacher: NetworkPlan | null): s
     const s = student.features[student.stages[i]!]!;
     const t = teacher.features[teacher.stages[i]!]!;
     if (s.join('x') !== t.join('x'))
-      out.push(`${student.stages[i]}: teacher [${t.join(', ')}] vs student [${s.join(', ')}]${s[s.length - 1] !== t[t.length - 1] ? ' — channels differ: needs a connector' : ' — spatial size differs'}`);
+      out.push(
+        `${student.stages[i]}: teacher [${t.join(', ')}] vs student [${s.join(', ')}]${s[s.length - 1] !== t[t.length - 1] ? ' — channels differ: needs a connector' : ' — spatial size differs'}`,
+      );
   }
   return out;
 }

@@ -114,11 +114,12 @@ export class PluginLoader {
       }
     for (const s of slots(c)) {
       if (this.registry.find(s.kind, s.name)) continue;
-      const d =
-        this.discovered.find((x) => x.kind === s.kind && x.name === s.name) ?? resolveConventional(this.root, s.kind, s.name);
+      const d = this.discovered.find((x) => x.kind === s.kind && x.name === s.name) ?? resolveConventional(this.root, s.kind, s.name);
       if (d) await this.load(d.packageName);
       if (!this.registry.find(s.kind, s.name)) {
-        const known = [...new Set([...this.registry.names(s.kind), ...this.discovered.filter((x) => x.kind === s.kind).map((x) => x.name)])];
+        const known = [
+          ...new Set([...this.registry.names(s.kind), ...this.discovered.filter((x) => x.kind === s.kind).map((x) => x.name)]),
+        ];
         const err = new KdMissingPluginError(s.kind, s.name, `@kd/${s.kind}-${s.name}`, `${source}: ${s.pointer}`, known);
         const hint = didYouMean(s.name, known);
         if (hint) err.message += ` — did you mean "${hint}"?`;

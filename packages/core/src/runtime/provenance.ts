@@ -6,7 +6,12 @@ import type { PluginRegistry } from '../plugin/registry.js';
 import { gitSha } from '../engine/run-directory.js';
 
 /** What produced a run: package versions, code revision, backend and why, seed, Node and platform. */
-export function provenance(config: PipelineConfig, backend: BackendChoice, registry: PluginRegistry, root: string): Record<string, unknown> {
+export function provenance(
+  config: PipelineConfig,
+  backend: BackendChoice,
+  registry: PluginRegistry,
+  root: string,
+): Record<string, unknown> {
   const packages: Record<string, string> = { '@kd/core': coreVersion() };
   for (const m of registry.manifests) packages[`@kd/${m.kind}-${m.name}`] = m.version;
   packages['@tensorflow/tfjs-core'] = tf.version_core;
@@ -33,11 +38,12 @@ let cachedVersion: string | undefined;
 export function coreVersion(): string {
   if (!cachedVersion) {
     try {
-      cachedVersion = String((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+      cachedVersion = String(
+        (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version,
+      );
     } catch {
       cachedVersion = '0.0.0';
     }
   }
   return cachedVersion;
 }
-

@@ -75,7 +75,11 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
       prepared = true;
       crashPoint('run-dir-prepared');
       // provenance.json before config.json: a directory with a config always has its provenance (resume reads both).
-      runDir.writeJson(RUN_FILES.provenance, { ...provenance(config, backend, host.registry, host.root), baseDir, ...(options.overrides?.length ? { overrides: options.overrides } : {}) });
+      runDir.writeJson(RUN_FILES.provenance, {
+        ...provenance(config, backend, host.registry, host.root),
+        baseDir,
+        ...(options.overrides?.length ? { overrides: options.overrides } : {}),
+      });
       crashPoint('provenance-written');
       runDir.writeJson(RUN_FILES.config, config);
     } else {
@@ -91,7 +95,10 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
       const resumes = Array.isArray(prov['resumes']) ? prov['resumes'] : [];
       runDir.writeJson(RUN_FILES.provenance, {
         ...prov,
-        resumes: [...resumes, { at: new Date().toISOString(), fromCheckpoint: resume.dir, backend: backend.name, gitSha: gitSha(host.root) }],
+        resumes: [
+          ...resumes,
+          { at: new Date().toISOString(), fromCheckpoint: resume.dir, backend: backend.name, gitSha: gitSha(host.root) },
+        ],
       });
       host.logger.info(`resuming from ${resume.dir}`);
     }
@@ -110,11 +117,13 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
     resume?.dispose();
     // A run that got its directory records how it ended, so `kd report` and sweeps never have to guess.
     if (prepared) {
-      const failure: RunFailure =
-        e instanceof TrainingStopped ? e.failure : { kind: 'error', message: (e as Error).message ?? String(e) };
+      const failure: RunFailure = e instanceof TrainingStopped ? e.failure : { kind: 'error', message: (e as Error).message ?? String(e) };
       const status = failure.kind === 'interrupted' ? 'interrupted' : 'failed';
       try {
-        runDir.writeJson(RUN_FILES.summary, summarise(runDir, config, backend, parts, status, failure, trainer?.warnings ?? [], trainer?.lastMetrics ?? {}, trainer?.best));
+        runDir.writeJson(
+          RUN_FILES.summary,
+          summarise(runDir, config, backend, parts, status, failure, trainer?.warnings ?? [], trainer?.lastMetrics ?? {}, trainer?.best),
+        );
       } catch (w) {
         host.logger.warn(`could not record the run's status in ${RUN_FILES.summary}: ${(w as Error).message}`);
       }
@@ -132,7 +141,7 @@ function summarise(
   runDir: RunDirectory,
   config: PipelineConfig,
   backend: BackendChoice,
-  parts: { student: Network; teacher?: Network | undefined; distiller?: Distiller | undefined; },
+  parts: { student: Network; teacher?: Network | undefined; distiller?: Distiller | undefined },
   status: RunSummary['status'],
   failure: RunFailure | null,
   warnings: readonly RunWarning[],

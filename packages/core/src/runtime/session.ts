@@ -66,7 +66,10 @@ export class Session {
   /** Epochs of the current stage and whole batches per epoch of the train split. */
   get shape(): { epochs: number; stepsPerEpoch: number } {
     const train = this.parts.dataset.split('train');
-    return { epochs: this.stage.epochs ?? this.config.training.epochs, stepsPerEpoch: stepsPerEpoch(train?.size ?? 0, this.config.training.batchSize) };
+    return {
+      epochs: this.stage.epochs ?? this.config.training.epochs,
+      stepsPerEpoch: stepsPerEpoch(train?.size ?? 0, this.config.training.batchSize),
+    };
   }
 
   /** The batches the trainer draws in `epoch` of the current stage (the consumer disposes each). */
@@ -82,10 +85,16 @@ export class Session {
     const { epoch = 0, step = 0 } = options;
     const { epochs, stepsPerEpoch: steps } = this.shape;
     const cur = this.current!;
-    cur.optimizer.lr = options.lr ?? learningRate(cur.optimizer.config.lr, this.config.training.schedule, epoch, epochs, (step + 1) / Math.max(1, steps));
+    cur.optimizer.lr =
+      options.lr ?? learningRate(cur.optimizer.config.lr, this.config.training.schedule, epoch, epochs, (step + 1) / Math.max(1, steps));
     const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: cur.stage.name, stepsPerEpoch: steps };
     return trainingStep(
-      { student: this.parts.student, teacher: this.parts.teacher, distiller: this.parts.distiller, numClasses: this.parts.dataset.info.numClasses },
+      {
+        student: this.parts.student,
+        teacher: this.parts.teacher,
+        distiller: this.parts.distiller,
+        numClasses: this.parts.dataset.info.numClasses,
+      },
       batch,
       cur.vars,
       cur.optimizer,

@@ -14,7 +14,14 @@ const optimizer = {
       properties: {
         type: { const: 'sgd' },
         lr: { type: 'number', exclusiveMinimum: 0, default: 0.05, description: 'Base learning rate.' },
-        momentum: { type: 'number', minimum: 0, maximum: 1, exclusiveMaximum: 1, default: 0.9, description: 'Momentum factor (0 disables).' },
+        momentum: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          exclusiveMaximum: 1,
+          default: 0.9,
+          description: 'Momentum factor (0 disables).',
+        },
         nesterov: { type: 'boolean', default: false, description: 'Nesterov momentum.' },
         weightDecay: { type: 'number', minimum: 0, maximum: 1, default: 5e-4, description: 'L2 weight decay added to the gradient.' },
       },
@@ -78,7 +85,7 @@ export const trainingSchema = {
       minimum: 1,
       default: 10,
       description:
-        'Warn (progress line, metrics.jsonl, summary.json, report) when a step\'s total loss exceeds this factor times the median of the last 50 steps. A NaN or infinite loss always stops the run.',
+        "Warn (progress line, metrics.jsonl, summary.json, report) when a step's total loss exceeds this factor times the median of the last 50 steps. A NaN or infinite loss always stops the run.",
     },
   },
 } as const;

@@ -89,7 +89,9 @@ describe('pipeline validation', () => {
     expect(msg).not.toContain('no dataset plugin is installed');
     expect(errorOf({ ...valid(), dataset: 'toy' })).toContain('/dataset: expected an object like {"name": "toy", …}, got "toy"');
     expect(errorOf({ ...valid(), dataset: 3 })).toContain('/dataset: expected an object like {"name": "toy", …}, got 3');
-    expect(errorOf({ ...valid(), student: { backbone: 'mlp' } })).toContain('/student/backbone: expected an object like {"name": "mlp", …}, got "mlp"');
+    expect(errorOf({ ...valid(), student: { backbone: 'mlp' } })).toContain(
+      '/student/backbone: expected an object like {"name": "mlp", …}, got "mlp"',
+    );
     expect(errorOf({ ...valid(), distiller: ['kd'] })).toContain('/distiller: expected an object like {"name": "kd", …}, got ["kd"]');
     // One line per problem, not one per failing keyword.
     expect(errorOf({ ...valid(), dataset: 'toy' }).match(/\/dataset:/g)).toHaveLength(1);
@@ -97,18 +99,24 @@ describe('pipeline validation', () => {
 
   it('says a slot object without a name lacks "name", installed plugins or not', () => {
     const none = createPipelineValidator(manifests.filter((x) => x.kind !== 'distiller'));
-    expect(() => none.validate({ ...valid(), distiller: { temperature: 4 } })).toThrow('/distiller/name: required property "name" is missing');
-    expect(() => none.validate({ ...valid(), distiller: { name: 4 } })).toThrow('/distiller/name: got 4 (number); expected the name of a distiller plugin');
+    expect(() => none.validate({ ...valid(), distiller: { temperature: 4 } })).toThrow(
+      '/distiller/name: required property "name" is missing',
+    );
+    expect(() => none.validate({ ...valid(), distiller: { name: 4 } })).toThrow(
+      '/distiller/name: got 4 (number); expected the name of a distiller plugin',
+    );
     const msg = errorOf({ ...valid(), distiller: { temperature: 4 } });
     expect(msg.split('\n').filter((l) => l.includes('/distiller'))).toEqual(['  /distiller/name: required property "name" is missing']);
   });
 
   it('says a wrong discriminator value once, with the allowed values', () => {
     const msg = errorOf({ ...valid(), training: { epochs: 2, optimizer: { type: 'adan' } } });
-    expect(msg.split('\n').slice(1)).toEqual(['  /training/optimizer/type: got "adan"; expected one of "sgd", "adam", "adamw" (did you mean "adam"?)']);
+    expect(msg.split('\n').slice(1)).toEqual([
+      '  /training/optimizer/type: got "adan"; expected one of "sgd", "adam", "adamw" (did you mean "adam"?)',
+    ]);
   });
 
-  it('names a non-finite number instead of printing JSON\'s null', () => {
+  it("names a non-finite number instead of printing JSON's null", () => {
     const msg = errorOf({ ...valid(), training: { epochs: 2, optimizer: { type: 'sgd', lr: Infinity } } });
     expect(msg).toContain('/training/optimizer/lr: got Infinity (not a finite number); expected number');
     expect(errorOf({ ...valid(), training: { epochs: NaN } })).toContain('/training/epochs: got NaN (not a finite number)');
@@ -117,7 +125,11 @@ describe('pipeline validation', () => {
   it('reports a value nested 100,000 levels deep in a few short lines, without overflowing the stack', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = i % 2 ? [deep] : { a: deep };
-    for (const config of [{ ...valid(), training: { epochs: deep } }, { ...valid(), extra: deep }, { ...valid(), student: { backbone: { name: 'mlp', width: deep } } }]) {
+    for (const config of [
+      { ...valid(), training: { epochs: deep } },
+      { ...valid(), extra: deep },
+      { ...valid(), student: { backbone: { name: 'mlp', width: deep } } },
+    ]) {
       const msg = errorOf(config);
       expect(msg.length).toBeLessThan(600);
       expect(msg).toMatch(/\/(training\/epochs|extra|student\/backbone\/width)/);

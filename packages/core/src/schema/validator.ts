@@ -61,7 +61,9 @@ export function show(value: unknown, depth = 0): string {
     s = `[${items.join(',')}${value.length > 4 ? ',…' : ''}]`;
   } else {
     const keys = Object.keys(value);
-    const items = keys.slice(0, 4).map((k) => `${JSON.stringify(k.slice(0, SHOW_LENGTH))}:${show((value as Record<string, unknown>)[k], depth + 1)}`);
+    const items = keys
+      .slice(0, 4)
+      .map((k) => `${JSON.stringify(k.slice(0, SHOW_LENGTH))}:${show((value as Record<string, unknown>)[k], depth + 1)}`);
     s = `{${items.join(',')}${keys.length > 4 ? ',…' : ''}}`;
   }
   return depth === 0 && s.length > SHOW_LENGTH ? `${s.slice(0, SHOW_LENGTH - 3)}...` : s;
@@ -114,7 +116,8 @@ export function formatErrors(fn: ValidateFunction, data: unknown): string[] {
   // oneOf/discriminator wrappers repeat what the branch errors already say.
   const useful = errors.filter((e) => !(e.keyword === 'oneOf' || e.keyword === 'anyOf') || errors.length === 1);
   // An if/then rule that failed says only "must match then"; the error inside the "then" says what is wrong.
-  const said = (e: ErrorObject) => useful.some((o) => o !== e && o.keyword !== 'if' && (o.instancePath + '/').startsWith(e.instancePath + '/'));
+  const said = (e: ErrorObject) =>
+    useful.some((o) => o !== e && o.keyword !== 'if' && (o.instancePath + '/').startsWith(e.instancePath + '/'));
   const clear = useful.filter((e) => e.keyword !== 'if' || !said(e));
   const lines = new Set<string>();
   for (const e of clear) lines.add(formatOne(e, data));
@@ -136,7 +139,8 @@ function formatOne(e: ErrorObject, data: unknown): string {
   if (slot && e.keyword === 'not') {
     const name = (value as Record<string, unknown>)['name'];
     if (name === undefined) return `${at}/name: required property "name" is missing; expected the ${slot} plugin's name, e.g. {"name": …}`;
-    if (typeof name !== 'string') return `${at}/name: got ${show(name)} (${typeOf(name)}); expected the name of a ${slot} plugin (a string)`;
+    if (typeof name !== 'string')
+      return `${at}/name: got ${show(name)} (${typeOf(name)}); expected the name of a ${slot} plugin (a string)`;
   }
   switch (e.keyword) {
     case 'additionalProperties': {

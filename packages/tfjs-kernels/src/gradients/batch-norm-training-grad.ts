@@ -13,11 +13,13 @@ export const batchNormTrainingGradConfig: tf.GradConfig = {
   gradFunc: (dys, saved, attrs) => {
     const [dy, dMean, dVariance] = dys as tf.Tensor[];
     const [x, scale, mean, variance] = saved as tf.Tensor[];
-    const [dx, dScale, dOffset] = tf.engine().runKernel(
-      BATCH_NORM_TRAINING_GRAD,
-      { dy: dy!, x: x!, scale: scale!, mean: mean!, variance: variance!, dMean: dMean!, dVariance: dVariance! },
-      attrs as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor[];
+    const [dx, dScale, dOffset] = tf
+      .engine()
+      .runKernel(
+        BATCH_NORM_TRAINING_GRAD,
+        { dy: dy!, x: x!, scale: scale!, mean: mean!, variance: variance!, dMean: dMean!, dVariance: dVariance! },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
     return { x: () => dx!, scale: () => dScale!, offset: () => dOffset! };
   },
 };

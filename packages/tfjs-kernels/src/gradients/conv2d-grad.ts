@@ -28,9 +28,7 @@ export const conv2dGradConfig: tf.GradConfig = {
       };
     return {
       x: () =>
-        tf.tidy(() =>
-          runKernel('Conv2DBackpropInput', { dy: dy4, filter: dilateFilter(filter, d) }, { ...common, inputShape: x.shape }),
-        ),
+        tf.tidy(() => runKernel('Conv2DBackpropInput', { dy: dy4, filter: dilateFilter(filter, d) }, { ...common, inputShape: x.shape })),
       filter: () =>
         tf.tidy(() =>
           undilateFilterGrad(

@@ -17,8 +17,7 @@ const cases: Prepared[] = [...fixedCases(true, true), ...randomCases(30, 0xde97,
   (c, i) => prepare(c, 4000 + i) as Prepared,
 );
 const undilated = cases.filter(
-  (p): p is Prepared & { pad: 'same' | 'valid' | number } =>
-    p.dilations[0] === 1 && p.dilations[1] === 1 && typeof p.pad !== 'object',
+  (p): p is Prepared & { pad: 'same' | 'valid' | number } => p.dilations[0] === 1 && p.dilations[1] === 1 && typeof p.pad !== 'object',
 );
 
 function depthwiseGrads(p: Prepared): Float32Array[] {

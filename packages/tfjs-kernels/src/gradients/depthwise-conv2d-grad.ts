@@ -29,26 +29,17 @@ export const depthwiseConv2dGradConfig: tf.GradConfig = {
     if (d[0] === 1 && d[1] === 1)
       return {
         x: () => runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy4, filter }, { ...common, inputShape: x.shape }),
-        filter: () =>
-          runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: filter.shape }),
+        filter: () => runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: filter.shape }),
       };
     return {
       x: () =>
         tf.tidy(() =>
-          runKernel(
-            'DepthwiseConv2dNativeBackpropInput',
-            { dy: dy4, filter: dilateFilter(filter, d) },
-            { ...common, inputShape: x.shape },
-          ),
+          runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy4, filter: dilateFilter(filter, d) }, { ...common, inputShape: x.shape }),
         ),
       filter: () =>
         tf.tidy(() =>
           undilateFilterGrad(
-            runKernel(
-              'DepthwiseConv2dNativeBackpropFilter',
-              { x, dy: dy4 },
-              { ...common, filterShape: dilatedShape(filter.shape, d) },
-            ),
+            runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: dilatedShape(filter.shape, d) }),
             d,
           ),
         ),

@@ -26,9 +26,6 @@ export function undilateFilterGrad(grad: tf.Tensor4D, [dh, dw]: [number, number]
   return tf.stridedSlice(grad, [0, 0, 0, 0], grad.shape, [dh, dw, 1, 1]) as tf.Tensor4D;
 }
 
-export function dilatedShape(
-  [kh, kw, a, b]: readonly number[],
-  [dh, dw]: [number, number],
-): [number, number, number, number] {
+export function dilatedShape([kh, kw, a, b]: readonly number[], [dh, dw]: [number, number]): [number, number, number, number] {
   return [((kh as number) - 1) * dh + 1, ((kw as number) - 1) * dw + 1, a as number, b as number];
 }

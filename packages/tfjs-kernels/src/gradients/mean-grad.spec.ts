@@ -12,7 +12,10 @@ describe.each(BACKENDS)('Mean gradient on %s', (backend) => {
   it.each([[[0, 1, 2]], [[1, 2]], [[0]], [[3]], [[-1, 0]]])('over axes %j: ∂(Σ w·mean(x))/∂x = w / n, broadcast back', (axes) => {
     const next = rng(0x3ea7);
     const shape = [3, 4, 5, 6];
-    const x = tf.tensor(Float32Array.from({ length: 360 }, () => next()), shape);
+    const x = tf.tensor(
+      Float32Array.from({ length: 360 }, () => next()),
+      shape,
+    );
     const outShape = shape.map((d, i) => (axes.some((a) => (a + 4) % 4 === i) ? 1 : d));
     const w = Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 1);
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, axes, true), tf.tensor(w, outShape))))(x);

@@ -9,7 +9,15 @@ import { batchNormTraining, hasBatchNormTraining } from '../ops/batch-norm-train
  * (2015) chain rule through x̂, σ² and μ, with outside gradients `eMean`, `eVar` reaching μ and σ² directly —
  * a different derivation from the kernels' closed form.
  */
-function reference(x: Float32Array, g: Float32Array, b: Float32Array, dy: Float32Array, eMean: Float32Array, eVar: Float32Array, eps: number) {
+function reference(
+  x: Float32Array,
+  g: Float32Array,
+  b: Float32Array,
+  dy: Float32Array,
+  eMean: Float32Array,
+  eVar: Float32Array,
+  eps: number,
+) {
   const c = g.length;
   const n = x.length / c;
   const mu = new Float64Array(c);
@@ -82,7 +90,11 @@ describe.each(BACKENDS)('KdBatchNormTraining on %s', (backend) => {
       // A loss whose gradient is dy at y, eMean at the mean and eVar at the variance.
       const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => {
         const r = batchNormTraining(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, eps);
-        return tf.addN([tf.sum(tf.mul(r.y, tf.tensor(dy, shape))), tf.sum(tf.mul(r.mean, tf.tensor1d(eMean))), tf.sum(tf.mul(r.variance, tf.tensor1d(eVar)))]);
+        return tf.addN([
+          tf.sum(tf.mul(r.y, tf.tensor(dy, shape))),
+          tf.sum(tf.mul(r.mean, tf.tensor1d(eMean))),
+          tf.sum(tf.mul(r.variance, tf.tensor1d(eVar))),
+        ]);
       };
       const [dx, dg, db] = tf.grads(f)([xt, gt, bt]);
       return [out.y, out.mean, out.variance, dx!, dg!, db!].map((t) => t.dataSync() as Float32Array);
@@ -100,7 +112,9 @@ describe.each(BACKENDS)('KdBatchNormTraining on %s', (backend) => {
 
   it('rejects a scale that is not a vector of the channel count, naming both shapes', () => {
     tf.tidy(() => {
-      expect(() => batchNormTraining(tf.zeros([2, 3, 3, 4]), tf.ones([3]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-5)).toThrow(/scale must be a float32 vector of 4.*\[3\]/);
+      expect(() => batchNormTraining(tf.zeros([2, 3, 3, 4]), tf.ones([3]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-5)).toThrow(
+        /scale must be a float32 vector of 4.*\[3\]/,
+      );
     });
   });
 });

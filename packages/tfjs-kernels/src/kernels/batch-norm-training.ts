@@ -78,11 +78,7 @@ export function batchNormTrainingKernel(backendName: string): tf.KernelConfig {
       const y = new Float32Array(xs.length);
       for (let i = 0; i < xs.length; i += channels)
         for (let k = 0; k < channels; k++) y[i + k] = Math.fround(Math.fround(xs[i + k]! - mean[k]!) * mul[k]!) + add[k]!;
-      return [
-        writeFloats(backend, [...x!.shape], y),
-        writeFloats(backend, [channels], mean),
-        writeFloats(backend, [channels], variance),
-      ];
+      return [writeFloats(backend, [...x!.shape], y), writeFloats(backend, [channels], mean), writeFloats(backend, [channels], variance)];
     },
   };
 }
@@ -130,11 +126,7 @@ export function batchNormTrainingGradKernel(backendName: string): tf.KernelConfi
       const dx = new Float32Array(xs.length);
       for (let i = 0; i < xs.length; i += channels)
         for (let k = 0; k < channels; k++) dx[i + k] = dys[i + k]! * m[k]! + Math.fround(xs[i + k]! - mu[k]!) * q[k]! + add[k]!;
-      return [
-        writeFloats(backend, [...x!.shape], dx),
-        writeFloats(backend, [channels], dScale),
-        writeFloats(backend, [channels], dOffset),
-      ];
+      return [writeFloats(backend, [...x!.shape], dx), writeFloats(backend, [channels], dScale), writeFloats(backend, [channels], dOffset)];
     },
   };
 }

@@ -46,8 +46,7 @@ export function conv2dBackpropFilterKernel(backendName: string): tf.KernelConfig
       const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, dataFormat ?? 'NHWC');
       const [kh, kw, ci, co] = filterShape;
       const [outHeight, outWidth] = g.channelsLast ? [dy.shape[1], dy.shape[2]] : [dy.shape[2], dy.shape[3]];
-      if (g.batch === 0 || outHeight === 0 || outWidth === 0 || ci === 0 || co === 0)
-        return run.zeros([...filterShape]);
+      if (g.batch === 0 || outHeight === 0 || outWidth === 0 || ci === 0 || co === 0) return run.zeros([...filterShape]);
       // x: NHWC → [Ci, H, W, N] or NCHW → [Ci, H, W, N]; dy: NHWC / NCHW → [Ho, Wo, N, Co].
       const xT = batchToLast(run, x, g.channelsLast);
       const dyT = run.transpose(dy, g.channelsLast ? [1, 2, 0, 3] : [2, 3, 0, 1]);

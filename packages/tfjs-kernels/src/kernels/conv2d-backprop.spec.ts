@@ -1,14 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BACKENDS,
-  TOLERANCE,
-  fixedCases,
-  prepare,
-  randomCases,
-  relativeError,
-  useBackend,
-  type Prepared,
-} from '../../test/harness.js';
+import { BACKENDS, TOLERANCE, fixedCases, prepare, randomCases, relativeError, useBackend, type Prepared } from '../../test/harness.js';
 import { refFilterGrad, refInputGrad } from '../../test/reference.js';
 import { registerTrainingKernels } from '../register.js';
 
@@ -85,15 +76,25 @@ describe.each(BACKENDS)('%s', (backend) => {
       const attrs = { strides: p.strides, pad, dataFormat: 'NCHW', dimRoundingMode: p.dimRoundingMode };
       const x = nchw(p.x, p.xShape);
       const dy = nchw(p.dy, p.dyShape);
-      const dw = run('Conv2DBackpropFilter', { x, dy }, { x: toNchw(p.xShape), dy: toNchw(p.dyShape) }, {
-        ...attrs,
-        filterShape: p.filterShape,
-      });
+      const dw = run(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        { x: toNchw(p.xShape), dy: toNchw(p.dyShape) },
+        {
+          ...attrs,
+          filterShape: p.filterShape,
+        },
+      );
       expect(relativeError(dw, stock.get(p)!.filter), p.label).toBeLessThanOrEqual(TOLERANCE);
-      const dxNchw = run('Conv2DBackpropInput', { dy, filter: p.filter }, { dy: toNchw(p.dyShape), filter: p.filterShape }, {
-        ...attrs,
-        inputShape: toNchw(p.xShape),
-      });
+      const dxNchw = run(
+        'Conv2DBackpropInput',
+        { dy, filter: p.filter },
+        { dy: toNchw(p.dyShape), filter: p.filterShape },
+        {
+          ...attrs,
+          inputShape: toNchw(p.xShape),
+        },
+      );
       const dx = tf.tidy(() => tf.transpose(tf.tensor(dxNchw, toNchw(p.xShape)), [0, 2, 3, 1]).dataSync());
       expect(relativeError(dx, stock.get(p)!.input), p.label).toBeLessThanOrEqual(TOLERANCE);
     }

@@ -28,8 +28,7 @@ export function depthwiseConv2dBackpropInputKernel(backendName: string): tf.Kern
       const g = convGeometry(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true);
       const [kh, kw, c, m] = filter.shape as [number, number, number, number];
       const [n, h, w] = inputShape;
-      if (tf.util.sizeFromShape(dy.shape) === 0 || tf.util.sizeFromShape(inputShape) === 0 || m === 0)
-        return run.zeros([...inputShape]);
+      if (tf.util.sizeFromShape(dy.shape) === 0 || tf.util.sizeFromShape(inputShape) === 0 || m === 0) return run.zeros([...inputShape]);
       let up = run.upsampleWithZeros(dy, g.strides);
       const plan = inputGradPlan(g, up.shape[1] as number, up.shape[2] as number);
       if (plan === undefined) return run.zeros([...inputShape]);

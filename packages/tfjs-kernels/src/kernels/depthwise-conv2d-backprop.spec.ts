@@ -1,14 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BACKENDS,
-  TOLERANCE,
-  fixedCases,
-  prepare,
-  randomCases,
-  relativeError,
-  useBackend,
-  type Prepared,
-} from '../../test/harness.js';
+import { BACKENDS, TOLERANCE, fixedCases, prepare, randomCases, relativeError, useBackend, type Prepared } from '../../test/harness.js';
 import { refFilterGrad, refInputGrad } from '../../test/reference.js';
 import { registerTrainingKernels } from '../register.js';
 
@@ -34,8 +25,7 @@ function run(name: string, inputs: Record<string, [Float32Array, readonly number
   });
 }
 
-const filterGrad = (p: Prepared) =>
-  run('DepthwiseConv2dNativeBackpropFilter', { x: [p.x, p.xShape], dy: [p.dy, p.dyShape] }, attrs(p));
+const filterGrad = (p: Prepared) => run('DepthwiseConv2dNativeBackpropFilter', { x: [p.x, p.xShape], dy: [p.dy, p.dyShape] }, attrs(p));
 const inputGrad = (p: Prepared) =>
   run('DepthwiseConv2dNativeBackpropInput', { dy: [p.dy, p.dyShape], filter: [p.filter, p.filterShape] }, attrs(p));
 

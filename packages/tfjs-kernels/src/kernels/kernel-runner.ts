@@ -83,7 +83,14 @@ export class KernelRunner {
     if (sh === 1 && sw === 1) return x;
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const six = this.reshape(x, [n, h, 1, w, 1, c]);
-    const padded = this.pad(six, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const padded = this.pad(six, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     return this.reshape(padded, [n, h * sh, w * sw, c]);
   }
 

@@ -7,7 +7,12 @@ import { leadingAxesPlan } from './leading-axes-reduction.js';
 function reference(x: Float32Array, shape: number[], axes: number[], mean: boolean): Float64Array {
   const keep = shape.map((_, i) => !axes.includes(i));
   const outShape = shape.filter((_, i) => keep[i]);
-  const out = new Float64Array(Math.max(1, outShape.reduce((a, b) => a * b, 1)));
+  const out = new Float64Array(
+    Math.max(
+      1,
+      outShape.reduce((a, b) => a * b, 1),
+    ),
+  );
   const idx = new Array<number>(shape.length).fill(0);
   for (let flat = 0; flat < x.length; flat++) {
     let rem = flat;

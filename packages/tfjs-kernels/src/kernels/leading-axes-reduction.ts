@@ -36,13 +36,7 @@ function outShape(x: tf.TensorInfo, rowsAxes: number, keepDims: boolean): number
  * window is one sample's `H·W` positions), pooled down to `[groups, 1, 1, columns]`, and the groups summed. Shorter
  * windows also keep the float32 sums short.
  */
-function columnReduce(
-  run: KernelRunner,
-  x: tf.TensorInfo,
-  leading: number[],
-  columns: number,
-  mean: boolean,
-): tf.TensorInfo {
+function columnReduce(run: KernelRunner, x: tf.TensorInfo, leading: number[], columns: number, mean: boolean): tf.TensorInfo {
   const rows = tf.util.sizeFromShape(leading);
   const inner = tf.util.sizeFromShape(leading.slice(1));
   const [groups, window] = leading.length > 1 && inner >= 16 ? [leading[0]!, inner] : [1, rows];
@@ -87,7 +81,6 @@ function leadingAxesReduction(kernelName: 'Sum' | 'Mean', backendName: string, p
   };
 }
 
-export const sumKernel = (backendName: string, previous: tf.KernelConfig | undefined) =>
-  leadingAxesReduction('Sum', backendName, previous);
+export const sumKernel = (backendName: string, previous: tf.KernelConfig | undefined) => leadingAxesReduction('Sum', backendName, previous);
 export const meanKernel = (backendName: string, previous: tf.KernelConfig | undefined) =>
   leadingAxesReduction('Mean', backendName, previous);

@@ -14,9 +14,16 @@ describe.each(BACKENDS)('Relu gradient as one kernel (KdReluGrad) on %s', (backe
   });
   afterAll(() => unregisterTrainingKernels(backend));
 
-  const grad = () => tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => tf.relu(x))(tf.tensor1d(X), tf.tensor1d(DY)).dataSync()));
+  const grad = () =>
+    tf.tidy(() =>
+      Array.from(
+        tf
+          .grad((x: tf.Tensor) => tf.relu(x))(tf.tensor1d(X), tf.tensor1d(DY))
+          .dataSync(),
+      ),
+    );
 
-  it('gives the hand-derived gradient, signs of zero and NaN included, and tfjs-core\'s bits', async () => {
+  it("gives the hand-derived gradient, signs of zero and NaN included, and tfjs-core's bits", async () => {
     const stock = grad(); // not registered yet: tfjs-core's Step + Multiply
     registerTrainingKernels(backend);
     const ours = grad();

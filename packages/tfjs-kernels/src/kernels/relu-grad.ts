@@ -15,7 +15,9 @@ export function reluGradKernel(backendName: string): tf.KernelConfig {
     kernelFunc: ({ inputs, backend }) => {
       const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
       if (!tf.util.arraysEqual(dy.shape, x.shape) || dy.dtype !== 'float32')
-        throw new Error(`${RELU_GRAD}: dy must be float32 with x's shape [${x.shape.join(', ')}], got ${dy.dtype} [${dy.shape.join(', ')}]`);
+        throw new Error(
+          `${RELU_GRAD}: dy must be float32 with x's shape [${x.shape.join(', ')}], got ${dy.dtype} [${dy.shape.join(', ')}]`,
+        );
       const b = backend as tf.KernelBackend;
       const d = readFloats(b, dy);
       const xs = b.readSync(x.dataId) as Float32Array | Int32Array;

@@ -46,7 +46,7 @@ describe.each(BACKENDS)('KdSgdUpdate on %s', (backend) => {
   });
   afterAll(() => unregisterTrainingKernels(backend));
 
-  it.each(CASES)('gives the op chain\'s bits and PyTorch\'s update (float64) to 1e-6: $label', (a) => {
+  it.each(CASES)("gives the op chain's bits and PyTorch's update (float64) to 1e-6: $label", (a) => {
     expect(hasSgdUpdate()).toBe(true);
     const next = rng(Math.round(a.lr * 1000) + (a.first ? 1 : 0));
     const shape = [3, 3, 5, 7];
@@ -72,7 +72,9 @@ describe.each(BACKENDS)('KdSgdUpdate on %s', (backend) => {
 
   it('names the input whose shape does not match the variable', () => {
     tf.tidy(() => {
-      expect(() => sgdUpdate(tf.zeros([2, 3]), tf.zeros([3, 2]), tf.zeros([2, 3]), CASES[0]!)).toThrow(/gradient must be float32 \[2, 3\].*\[3, 2\]/);
+      expect(() => sgdUpdate(tf.zeros([2, 3]), tf.zeros([3, 2]), tf.zeros([2, 3]), CASES[0]!)).toThrow(
+        /gradient must be float32 \[2, 3\].*\[3, 2\]/,
+      );
     });
   });
 });

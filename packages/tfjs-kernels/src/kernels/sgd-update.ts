@@ -48,11 +48,16 @@ export function sgdUpdateKernel(backendName: string): tf.KernelConfig {
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { variable, gradient, buffer } = inputs as Record<string, tf.TensorInfo | undefined>;
       const a = attrs as unknown as SgdUpdateAttrs;
-      for (const [name, t] of [['gradient', gradient], ['buffer', buffer]] as const) {
+      for (const [name, t] of [
+        ['gradient', gradient],
+        ['buffer', buffer],
+      ] as const) {
         if (t !== undefined && (t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, variable!.shape)))
-          throw new Error(`${SGD_UPDATE}: ${name} must be float32 [${variable!.shape.join(', ')}] like the variable, got ${t.dtype} [${t.shape.join(', ')}]`);
+          throw new Error(
+            `${SGD_UPDATE}: ${name} must be float32 [${variable!.shape.join(', ')}] like the variable, got ${t.dtype} [${t.shape.join(', ')}]`,
+          );
       }
-      if ((a.momentum > 0) !== (buffer !== undefined)) throw new Error(`${SGD_UPDATE}: a buffer goes with momentum > 0 and only then`);
+      if (a.momentum > 0 !== (buffer !== undefined)) throw new Error(`${SGD_UPDATE}: a buffer goes with momentum > 0 and only then`);
       const b = backend as tf.KernelBackend;
       // readFloats returns the backend's own array on cpu: copy before writing.
       const v = Float32Array.from(readFloats(b, variable!));

@@ -29,7 +29,13 @@ describe('wasm Slice as block copies', () => {
   it('equals the definition over random 2-D to 5-D slices, the padding-gradient case included, and allocates only its output', () => {
     const next = rng(0x511ce);
     const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-    const cases: Array<[number[], number[], number[]]> = [[[64, 33, 33, 16], [0, 1, 1, 0], [64, 32, 32, 16]]];
+    const cases: Array<[number[], number[], number[]]> = [
+      [
+        [64, 33, 33, 16],
+        [0, 1, 1, 0],
+        [64, 32, 32, 16],
+      ],
+    ];
     while (cases.length < 60) {
       const shape = Array.from({ length: int(2, 5) }, () => int(1, 6));
       const begin = shape.map((d) => int(0, d - 1));

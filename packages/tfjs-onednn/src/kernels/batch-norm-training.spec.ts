@@ -20,7 +20,11 @@ function run(x: Float32Array, shape: number[], extra: Float32Array[]): number[][
     const out = batchNormTraining(xt, gt, bt, 1e-5);
     const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => {
       const r = batchNormTraining(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5);
-      return tf.addN([tf.sum(tf.mul(r.y, tf.tensor(dy, shape))), tf.sum(tf.mul(r.mean, tf.tensor1d(a))), tf.sum(tf.mul(r.variance, tf.tensor1d(v)))]);
+      return tf.addN([
+        tf.sum(tf.mul(r.y, tf.tensor(dy, shape))),
+        tf.sum(tf.mul(r.mean, tf.tensor1d(a))),
+        tf.sum(tf.mul(r.variance, tf.tensor1d(v))),
+      ]);
     };
     const grads = tf.grads(f)([xt, gt, bt]);
     expect(out.mean.shape).toEqual([c]);
@@ -46,7 +50,7 @@ describe.skipIf(!available)('whole training-mode batch norm (KdBatchNormTraining
   const x = values(16 * 12 * 12 * c, 0.5);
   const extra = [values(c, 1.5), values(c), values(x.length), values(c), values(c)];
 
-  it('matches @kd/tfjs-kernels\' plain-loop kernels (checked against float64) to 1e-5, every output and gradient', async () => {
+  it("matches @kd/tfjs-kernels' plain-loop kernels (checked against float64) to 1e-5, every output and gradient", async () => {
     await useWasm(false);
     const plain = run(x, shape, extra);
     await useWasm(true);
@@ -70,7 +74,11 @@ describe.skipIf(!available)('whole training-mode batch norm (KdBatchNormTraining
     expect(() =>
       tf.tidy(() => {
         const v = tf.ones([4]);
-        tf.engine().runKernel('KdBatchNormTrainingGrad', { dy: tf.ones([2, 4]), x: tf.ones([3, 4]), scale: v, mean: v, variance: v, dMean: v, dVariance: v }, { epsilon: 1e-5 });
+        tf.engine().runKernel(
+          'KdBatchNormTrainingGrad',
+          { dy: tf.ones([2, 4]), x: tf.ones([3, 4]), scale: v, mean: v, variance: v, dMean: v, dVariance: v },
+          { epsilon: 1e-5 },
+        );
       }),
     ).toThrow(/dy must have x's shape \[3, 4\], got \[2, 4\]/);
     expect(tf.memory().numTensors).toBe(before);

@@ -44,15 +44,37 @@ export function batchNormTrainingGradKernel(addon: OneDnnAddon, previous: tf.Ker
       const channels = x!.shape[x!.shape.length - 1] ?? 0;
       const total = tf.util.sizeFromShape(x!.shape);
       const sameShape = dy !== undefined && dy.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x!.shape);
-      if (x!.dtype !== 'float32' || channels === 0 || total === 0 || !sameShape || mean === undefined || variance === undefined ||
-          ![scale, mean, variance, dMean, dVariance].every((t) => isVector(t, channels)))
+      if (
+        x!.dtype !== 'float32' ||
+        channels === 0 ||
+        total === 0 ||
+        !sameShape ||
+        mean === undefined ||
+        variance === undefined ||
+        ![scale, mean, variance, dMean, dVariance].every((t) => isVector(t, channels))
+      )
         return fallback(previous, BATCH_NORM_TRAINING_GRAD, args);
       const backend = args.backend as WasmBackendLike;
       const dx = backend.makeOutput([...x!.shape], 'float32');
       const dScale = backend.makeOutput([channels], 'float32');
       const dOffset = backend.makeOutput([channels], 'float32');
       const at = (t: tf.TensorInfo | undefined) => optionalOffsetOf(backend, t);
-      addon.batchNormTrainingGrad(heapOf(backend), at(dy), at(x), at(scale), at(mean), at(variance), at(dMean), at(dVariance), epsilon, at(dx), at(dScale), at(dOffset), total, channels);
+      addon.batchNormTrainingGrad(
+        heapOf(backend),
+        at(dy),
+        at(x),
+        at(scale),
+        at(mean),
+        at(variance),
+        at(dMean),
+        at(dVariance),
+        epsilon,
+        at(dx),
+        at(dScale),
+        at(dOffset),
+        total,
+        channels,
+      );
       return [dx, dScale, dOffset];
     },
   };

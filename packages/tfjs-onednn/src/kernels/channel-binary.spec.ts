@@ -35,7 +35,10 @@ describe.skipIf(!available)('per-channel Multiply, Add, Sub and FusedBatchNorm i
     ['Sub', (a: number, b: number) => a - b, tf.sub],
   ] as const)('%s, with the vector on either side and as [C] or [1, 1, 1, C]: exact', (_, f, op) => {
     for (const vshape of [[6], [1, 1, 1, 6]]) {
-      const [got, gotLeft] = tf.tidy(() => [op(tf.tensor(x, shape), tf.tensor(c, vshape)).dataSync(), op(tf.tensor(c, vshape), tf.tensor(x, shape)).dataSync()]);
+      const [got, gotLeft] = tf.tidy(() => [
+        op(tf.tensor(x, shape), tf.tensor(c, vshape)).dataSync(),
+        op(tf.tensor(c, vshape), tf.tensor(x, shape)).dataSync(),
+      ]);
       // float32 inputs, one float32 operation: the float64 result rounded once is what a correct kernel returns.
       expect(Array.from(got!)).toEqual(x.map((v, i) => Math.fround(f(Math.fround(v), Math.fround(c[i % 6]!)))));
       expect(Array.from(gotLeft!)).toEqual(x.map((v, i) => Math.fround(f(Math.fround(c[i % 6]!), Math.fround(v)))));
@@ -54,14 +57,28 @@ describe.skipIf(!available)('per-channel Multiply, Add, Sub and FusedBatchNorm i
   it('FusedBatchNorm with and without offset and scale agrees with the float64 formula to 1e-6', () => {
     const [mean, variance, offset, scale] = [values(6), values(6).map((v) => v * v + 0.1), values(6), values(6)];
     const f32 = (v: number) => Math.fround(v);
-    for (const [withOffset, withScale] of [[true, true], [false, false], [true, false]]) {
+    for (const [withOffset, withScale] of [
+      [true, true],
+      [false, false],
+      [true, false],
+    ]) {
       const got = tf.tidy(() =>
-        tf.batchNorm(tf.tensor4d(x, shape as [number, number, number, number]), tf.tensor1d(mean), tf.tensor1d(variance),
-          withOffset ? tf.tensor1d(offset) : undefined, withScale ? tf.tensor1d(scale) : undefined, 1e-3).dataSync(),
+        tf
+          .batchNorm(
+            tf.tensor4d(x, shape as [number, number, number, number]),
+            tf.tensor1d(mean),
+            tf.tensor1d(variance),
+            withOffset ? tf.tensor1d(offset) : undefined,
+            withScale ? tf.tensor1d(scale) : undefined,
+            1e-3,
+          )
+          .dataSync(),
       );
       x.forEach((v, i) => {
         const k = i % 6;
-        const want = ((f32(v) - f32(mean[k]!)) * (withScale ? f32(scale[k]!) : 1)) / Math.sqrt(f32(variance[k]!) + 1e-3) + (withOffset ? f32(offset[k]!) : 0);
+        const want =
+          ((f32(v) - f32(mean[k]!)) * (withScale ? f32(scale[k]!) : 1)) / Math.sqrt(f32(variance[k]!) + 1e-3) +
+          (withOffset ? f32(offset[k]!) : 0);
         expect(Math.abs(got[i]! - want)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
       });
     }
@@ -89,12 +106,16 @@ describe.skipIf(!available)('same-shape Multiply, Add and Sub of large tensors i
       return [tf.mul(a, b), tf.add(a, b), tf.sub(a, b)].map((t) => Array.from(t.dataSync()));
     });
 
-  it('gives IEEE float32 results (wasm\'s bits): each element one rounded operation', async () => {
+  it("gives IEEE float32 results (wasm's bits): each element one rounded operation", async () => {
     await useWasm(false);
     const stock = run();
     await useWasm(true);
     const ours = run();
-    const rounded = [(u: number, v: number) => Math.fround(u * v), (u: number, v: number) => Math.fround(u + v), (u: number, v: number) => Math.fround(u - v)];
+    const rounded = [
+      (u: number, v: number) => Math.fround(u * v),
+      (u: number, v: number) => Math.fround(u + v),
+      (u: number, v: number) => Math.fround(u - v),
+    ];
     ours.forEach((out, k) => {
       expect(out.filter((v, i) => v !== rounded[k]!(p[i]!, q[i]!)).length).toBe(0);
       expect(out.filter((v, i) => v !== stock[k]![i]).length).toBe(0);

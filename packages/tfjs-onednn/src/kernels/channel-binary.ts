@@ -32,9 +32,21 @@ export function channelBinaryKernel(op: ChannelOp) {
     kernelFunc: (args) => {
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const backend = args.backend as WasmBackendLike;
-      if (a.dtype === 'float32' && b.dtype === 'float32' && tf.util.arraysEqual(a.shape, b.shape) && tf.util.sizeFromShape(a.shape) >= SAME_SHAPE_FROM) {
+      if (
+        a.dtype === 'float32' &&
+        b.dtype === 'float32' &&
+        tf.util.arraysEqual(a.shape, b.shape) &&
+        tf.util.sizeFromShape(a.shape) >= SAME_SHAPE_FROM
+      ) {
         const out = backend.makeOutput([...a.shape], 'float32');
-        addon.binary(heapOf(backend), OPS[op], offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), tf.util.sizeFromShape(a.shape));
+        addon.binary(
+          heapOf(backend),
+          OPS[op],
+          offsetOf(backend, a),
+          offsetOf(backend, b),
+          offsetOf(backend, out),
+          tf.util.sizeFromShape(a.shape),
+        );
         return out;
       }
       if (a.dtype === 'float32' && b.dtype === 'float32') {
@@ -43,7 +55,16 @@ export function channelBinaryKernel(op: ChannelOp) {
           const [full, channel] = left ? [b, a] : [a, b];
           const out = backend.makeOutput([...full.shape], 'float32');
           const total = tf.util.sizeFromShape(full.shape);
-          addon.channelBinary(heapOf(backend), OPS[op], offsetOf(backend, full), offsetOf(backend, channel), offsetOf(backend, out), total, full.shape[full.shape.length - 1]!, left ? 1 : 0);
+          addon.channelBinary(
+            heapOf(backend),
+            OPS[op],
+            offsetOf(backend, full),
+            offsetOf(backend, channel),
+            offsetOf(backend, out),
+            total,
+            full.shape[full.shape.length - 1]!,
+            left ? 1 : 0,
+          );
           return out;
         }
       }

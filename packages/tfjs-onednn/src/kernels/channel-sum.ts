@@ -24,7 +24,14 @@ export function channelSumKernel(kernelName: 'Sum' | 'Mean') {
       const channels = x.shape[rank - 1]!;
       const backend = args.backend as WasmBackendLike;
       const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels], 'float32');
-      addon.channelSum(heapOf(backend), offsetOf(backend, x), offsetOf(backend, out), total, channels, kernelName === 'Mean' ? total / channels : 1);
+      addon.channelSum(
+        heapOf(backend),
+        offsetOf(backend, x),
+        offsetOf(backend, out),
+        total,
+        channels,
+        kernelName === 'Mean' ? total / channels : 1,
+      );
       return out;
     },
   });

@@ -19,11 +19,24 @@ function run(name: string, inputs: Record<string, [Float32Array, readonly number
   });
 }
 const conv = { dataFormat: 'NHWC', dimRoundingMode: undefined };
-const forward = (c: ConvCase) => run('Conv2D', { x: [c.x, c.xShape], filter: [c.filter, c.filterShape] }, { ...conv, strides: c.strides, pad: c.pad, dilations: c.dilations });
+const forward = (c: ConvCase) =>
+  run(
+    'Conv2D',
+    { x: [c.x, c.xShape], filter: [c.filter, c.filterShape] },
+    { ...conv, strides: c.strides, pad: c.pad, dilations: c.dilations },
+  );
 const inputGrad = (c: ConvCase) =>
-  run('Conv2DBackpropInput', { dy: [c.dy, c.dyShape], filter: [c.filter, c.filterShape] }, { ...conv, strides: c.strides, pad: c.pad, inputShape: c.xShape });
+  run(
+    'Conv2DBackpropInput',
+    { dy: [c.dy, c.dyShape], filter: [c.filter, c.filterShape] },
+    { ...conv, strides: c.strides, pad: c.pad, inputShape: c.xShape },
+  );
 const filterGrad = (c: ConvCase) =>
-  run('Conv2DBackpropFilter', { x: [c.x, c.xShape], dy: [c.dy, c.dyShape] }, { ...conv, strides: c.strides, pad: c.pad, filterShape: c.filterShape });
+  run(
+    'Conv2DBackpropFilter',
+    { x: [c.x, c.xShape], dy: [c.dy, c.dyShape] },
+    { ...conv, strides: c.strides, pad: c.pad, filterShape: c.filterShape },
+  );
 
 describe.skipIf(!available)('oneDNN convolutions on the wasm heap agree with float64 references', () => {
   beforeAll(() => useWasm(true));

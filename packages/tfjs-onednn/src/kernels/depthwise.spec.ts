@@ -15,7 +15,13 @@ function run(name: string, inputs: Record<string, [Float32Array, readonly number
     return (tf.engine().runKernel(name, ts, attrs as tf.NamedAttrMap) as tf.Tensor).dataSync() as Float32Array;
   });
 }
-const common = (c: ConvCase) => ({ strides: c.strides, pad: c.pad, dilations: c.dilations, dataFormat: 'NHWC', dimRoundingMode: undefined });
+const common = (c: ConvCase) => ({
+  strides: c.strides,
+  pad: c.pad,
+  dilations: c.dilations,
+  dataFormat: 'NHWC',
+  dimRoundingMode: undefined,
+});
 
 describe.skipIf(!available)('depthwise convolutions on oneDNN (groups = channels) agree with float64 references', () => {
   beforeAll(() => useWasm(true));
@@ -24,8 +30,16 @@ describe.skipIf(!available)('depthwise convolutions on oneDNN (groups = channels
   it.each(convCases(30, 0xde97, true, true).map((c) => [c.label, c] as const))('%s', (_, c) => {
     const ref = reference(c);
     const fwd = run('DepthwiseConv2dNative', { x: [c.x, c.xShape], filter: [c.filter, c.filterShape] }, common(c));
-    const dx = run('DepthwiseConv2dNativeBackpropInput', { dy: [c.dy, c.dyShape], filter: [c.filter, c.filterShape] }, { ...common(c), inputShape: c.xShape });
-    const dw = run('DepthwiseConv2dNativeBackpropFilter', { x: [c.x, c.xShape], dy: [c.dy, c.dyShape] }, { ...common(c), filterShape: c.filterShape });
+    const dx = run(
+      'DepthwiseConv2dNativeBackpropInput',
+      { dy: [c.dy, c.dyShape], filter: [c.filter, c.filterShape] },
+      { ...common(c), inputShape: c.xShape },
+    );
+    const dw = run(
+      'DepthwiseConv2dNativeBackpropFilter',
+      { x: [c.x, c.xShape], dy: [c.dy, c.dyShape] },
+      { ...common(c), filterShape: c.filterShape },
+    );
     expect(relativeError(fwd, ref.y)).toBeLessThanOrEqual(TOLERANCE);
     expect(relativeError(dx, ref.dx)).toBeLessThanOrEqual(TOLERANCE);
     expect(relativeError(dw, ref.dw)).toBeLessThanOrEqual(TOLERANCE);
@@ -38,7 +52,15 @@ describe.skipIf(!available)('depthwise convolutions on oneDNN (groups = channels
       const want = reference(c).y.map((v, i) => Math.min(6, Math.max(0, 8 * v + bias[i % co]!)));
       const got = tf.tidy(() =>
         tf.fused
-          .depthwiseConv2d({ x: tf.tensor4d(c.x, c.xShape), filter: tf.mul(tf.tensor4d(c.filter, c.filterShape), 8) as tf.Tensor4D, strides: c.strides, pad: c.pad as 'same', dilations: c.dilations, bias: tf.tensor1d(bias), activation: 'relu6' })
+          .depthwiseConv2d({
+            x: tf.tensor4d(c.x, c.xShape),
+            filter: tf.mul(tf.tensor4d(c.filter, c.filterShape), 8) as tf.Tensor4D,
+            strides: c.strides,
+            pad: c.pad as 'same',
+            dilations: c.dilations,
+            bias: tf.tensor1d(bias),
+            activation: 'relu6',
+          })
           .dataSync(),
       );
       expect(relativeError(got, want), c.label).toBeLessThanOrEqual(TOLERANCE);
@@ -47,7 +69,11 @@ describe.skipIf(!available)('depthwise convolutions on oneDNN (groups = channels
 
   it('takes dilations: null (as tfjs-layers’ depthwise gradients pass it) for 1', () => {
     const [c] = convCases(0, 0xde99, false, true);
-    const dw = run('DepthwiseConv2dNativeBackpropFilter', { x: [c!.x, c!.xShape], dy: [c!.dy, c!.dyShape] }, { ...common(c!), dilations: null, filterShape: c!.filterShape });
+    const dw = run(
+      'DepthwiseConv2dNativeBackpropFilter',
+      { x: [c!.x, c!.xShape], dy: [c!.dy, c!.dyShape] },
+      { ...common(c!), dilations: null, filterShape: c!.filterShape },
+    );
     expect(relativeError(dw, reference(c!).dw)).toBeLessThanOrEqual(TOLERANCE);
   });
 

@@ -6,7 +6,8 @@ export type Refusals = Set<string>;
 
 /** Hands the call to the kernel this package replaced. */
 export function fallback(previous: tf.KernelConfig | undefined, name: string, args: Parameters<tf.KernelFunc>[0]) {
-  if (previous === undefined) throw new Error(`@kd/tfjs-onednn: oneDNN cannot run this ${name} and the wasm backend has no ${name} kernel to fall back on`);
+  if (previous === undefined)
+    throw new Error(`@kd/tfjs-onednn: oneDNN cannot run this ${name} and the wasm backend has no ${name} kernel to fall back on`);
   return previous.kernelFunc(args);
 }
 
@@ -19,8 +20,14 @@ export function conv2dInfo(
   depthwise = false,
 ): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, dilations ?? 1, // some callers pass null
-    attrs.pad as 'same', attrs.dimRoundingMode, depthwise, tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC'),
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations ?? 1, // some callers pass null
+    attrs.pad as 'same',
+    attrs.dimRoundingMode,
+    depthwise,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC'),
   );
 }
 
@@ -30,7 +37,13 @@ export function conv2dInfo(
  * output is freed, the key remembered and, as in every other case, the call handed to the replaced kernel.
  */
 export function nativeOrFallback(
-  op: { name: string; key: string | undefined; refused: Refusals; previous: tf.KernelConfig | undefined; args: Parameters<tf.KernelFunc>[0] },
+  op: {
+    name: string;
+    key: string | undefined;
+    refused: Refusals;
+    previous: tf.KernelConfig | undefined;
+    args: Parameters<tf.KernelFunc>[0];
+  },
   outShape: number[],
   call: (heap: Uint8Array, out: number, at: (t: tf.TensorInfo) => number) => void,
 ): tf.TensorInfo | tf.TensorInfo[] {
@@ -48,5 +61,3 @@ export function nativeOrFallback(
   }
   return fallback(op.previous, op.name, op.args);
 }
-
-

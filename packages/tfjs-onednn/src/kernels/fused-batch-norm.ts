@@ -22,7 +22,18 @@ export function fusedBatchNormKernel(addon: OneDnnAddon, previous: tf.KernelConf
         const out = backend.makeOutput([...x!.shape], 'float32');
         const total = tf.util.sizeFromShape(x!.shape);
         const at = (t: tf.TensorInfo | undefined) => optionalOffsetOf(backend, t);
-        addon.batchNorm(heapOf(backend), at(x), at(mean), at(variance), at(offset), at(scale), varianceEpsilon, offsetOf(backend, out), total, x!.shape[x!.shape.length - 1]!);
+        addon.batchNorm(
+          heapOf(backend),
+          at(x),
+          at(mean),
+          at(variance),
+          at(offset),
+          at(scale),
+          varianceEpsilon,
+          offsetOf(backend, out),
+          total,
+          x!.shape[x!.shape.length - 1]!,
+        );
         return out;
       }
       return fallback(previous, 'FusedBatchNorm', args);

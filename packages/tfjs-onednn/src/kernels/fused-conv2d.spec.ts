@@ -20,7 +20,15 @@ describe.skipIf(!available)('FusedConv2D on oneDNN: bias and activation fused', 
       const ref = reference(c).y.map((v, i) => act(4 * v + bias[i % co]!));
       const got = tf.tidy(() =>
         tf.fused
-          .conv2d({ x: tf.tensor4d(c.x, c.xShape), filter: tf.mul(tf.tensor(c.filter, c.filterShape), 4) as tf.Tensor4D, strides: c.strides, pad: c.pad, dilations: c.dilations, bias: tf.tensor(bias), activation })
+          .conv2d({
+            x: tf.tensor4d(c.x, c.xShape),
+            filter: tf.mul(tf.tensor(c.filter, c.filterShape), 4) as tf.Tensor4D,
+            strides: c.strides,
+            pad: c.pad,
+            dilations: c.dilations,
+            bias: tf.tensor(bias),
+            activation,
+          })
           .dataSync(),
       );
       expect(relativeError(got, ref), c.label).toBeLessThanOrEqual(1e-5);
@@ -32,7 +40,17 @@ describe.skipIf(!available)('FusedConv2D on oneDNN: bias and activation fused', 
     const [c] = cases;
     const ref = reference(c!).y.map((v) => (v > 0 ? v : 0.1 * v));
     const got = tf.tidy(() =>
-      tf.fused.conv2d({ x: tf.tensor4d(c!.x, c!.xShape), filter: tf.tensor4d(c!.filter, c!.filterShape), strides: c!.strides, pad: c!.pad, dilations: c!.dilations, activation: 'leakyrelu', leakyreluAlpha: 0.1 }).dataSync(),
+      tf.fused
+        .conv2d({
+          x: tf.tensor4d(c!.x, c!.xShape),
+          filter: tf.tensor4d(c!.filter, c!.filterShape),
+          strides: c!.strides,
+          pad: c!.pad,
+          dilations: c!.dilations,
+          activation: 'leakyrelu',
+          leakyreluAlpha: 0.1,
+        })
+        .dataSync(),
     );
     expect(relativeError(got, ref)).toBeLessThanOrEqual(1e-5);
   });

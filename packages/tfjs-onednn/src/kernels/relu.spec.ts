@@ -16,11 +16,15 @@ describe.skipIf(!available)('Relu and its gradient in the addon', () => {
     tf.tidy(() => {
       const xt = tf.tensor1d(x);
       const y = Array.from(tf.relu(xt).dataSync());
-      const dx = Array.from(tf.grad((t: tf.Tensor) => tf.relu(t))(xt, tf.tensor1d(dy)).dataSync());
+      const dx = Array.from(
+        tf
+          .grad((t: tf.Tensor) => tf.relu(t))(xt, tf.tensor1d(dy))
+          .dataSync(),
+      );
       return { y, dx };
     });
 
-  it('gives the bits of wasm\'s Relu and of @kd/tfjs-kernels\' plain-loop gradient (itself tfjs-core\'s), NaN and −0 included', async () => {
+  it("gives the bits of wasm's Relu and of @kd/tfjs-kernels' plain-loop gradient (itself tfjs-core's), NaN and −0 included", async () => {
     await useWasm(false);
     const plain = run();
     await useWasm(true);

@@ -23,7 +23,7 @@ describe.skipIf(!available)('KdSgdUpdate in the addon', () => {
     { lr: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false, first: true },
     { lr: 0.01, momentum: 0.8, weightDecay: 1e-4, nesterov: true, first: false },
     { lr: 0.07, momentum: 0, weightDecay: 0, nesterov: false, first: false },
-  ])('gives the bits of @kd/tfjs-kernels\' plain loop (itself the op chain\'s bits): %o', async (a) => {
+  ])("gives the bits of @kd/tfjs-kernels' plain loop (itself the op chain's bits): %o", async (a) => {
     await useWasm(false);
     const plain = run(a);
     await useWasm(true);

@@ -15,13 +15,32 @@ export function sgdUpdateKernel(addon: OneDnnAddon, previous: tf.KernelConfig | 
       const v = variable!;
       const n = tf.util.sizeFromShape(v.shape);
       const like = (t: tf.TensorInfo | undefined) => t !== undefined && t.dtype === 'float32' && tf.util.arraysEqual(t.shape, v.shape);
-      if (v.dtype !== 'float32' || n === 0 || !like(gradient) || (a.momentum > 0) !== (buffer !== undefined) || (buffer !== undefined && !like(buffer)))
+      if (
+        v.dtype !== 'float32' ||
+        n === 0 ||
+        !like(gradient) ||
+        a.momentum > 0 !== (buffer !== undefined) ||
+        (buffer !== undefined && !like(buffer))
+      )
         return fallback(previous, SGD_UPDATE, args);
       const backend = args.backend as WasmBackendLike;
       const vOut = backend.makeOutput([...v.shape], 'float32');
       const bufOut = buffer === undefined ? undefined : backend.makeOutput([...v.shape], 'float32');
       const at = (t: tf.TensorInfo | undefined) => optionalOffsetOf(backend, t);
-      addon.sgdUpdate(heapOf(backend), at(v), at(gradient), at(buffer), a.lr, a.momentum, a.weightDecay, a.nesterov ? 1 : 0, a.first ? 1 : 0, at(vOut), at(bufOut), n);
+      addon.sgdUpdate(
+        heapOf(backend),
+        at(v),
+        at(gradient),
+        at(buffer),
+        a.lr,
+        a.momentum,
+        a.weightDecay,
+        a.nesterov ? 1 : 0,
+        a.first ? 1 : 0,
+        at(vOut),
+        at(bufOut),
+        n,
+      );
       return bufOut === undefined ? [vOut] : [vOut, bufOut];
     },
   };

@@ -30,8 +30,18 @@ function optionsSchema(kind: PluginKind, name: string, description: string): Rec
         ...head,
         properties: {
           name: select,
-          temperature: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'Softmax temperature τ shared by teacher and student.' },
-          ceWeight: { type: 'number', minimum: 0, default: 0.1, description: 'Weight of the cross-entropy with the hard labels (at τ = 1).' },
+          temperature: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            default: 4,
+            description: 'Softmax temperature τ shared by teacher and student.',
+          },
+          ceWeight: {
+            type: 'number',
+            minimum: 0,
+            default: 0.1,
+            description: 'Weight of the cross-entropy with the hard labels (at τ = 1).',
+          },
           kdWeight: { type: 'number', minimum: 0, default: 0.9, description: 'Weight of the KL divergence to the teacher.' },
           scaleByTemperatureSquared: {
             type: 'boolean',
@@ -45,12 +55,28 @@ function optionsSchema(kind: PluginKind, name: string, description: string): Rec
         ...head,
         properties: {
           name: select,
-          numClasses: { type: 'integer', minimum: 2, maximum: 256, default: 4, description: 'Number of classes K (one row band each); at most imageSize.' },
+          numClasses: {
+            type: 'integer',
+            minimum: 2,
+            maximum: 256,
+            default: 4,
+            description: 'Number of classes K (one row band each); at most imageSize.',
+          },
           imageSize: { type: 'integer', minimum: 2, maximum: 256, default: 16, description: 'Height and width of the square images.' },
-          channels: { type: 'integer', enum: [1, 3], default: 1, description: 'Channels per pixel (1 greyscale, 3 RGB; every channel gets the same band).' },
+          channels: {
+            type: 'integer',
+            enum: [1, 3],
+            default: 1,
+            description: 'Channels per pixel (1 greyscale, 3 RGB; every channel gets the same band).',
+          },
           trainSize: { type: 'integer', minimum: 1, default: 1024, description: 'Images in the train split (labels i mod K: balanced).' },
           testSize: { type: 'integer', minimum: 1, default: 256, description: 'Images in the test split (evaluation).' },
-          noise: { type: 'number', minimum: 0, default: 0.5, description: 'Standard deviation of the Gaussian noise added to every pixel.' },
+          noise: {
+            type: 'number',
+            minimum: 0,
+            default: 0.5,
+            description: 'Standard deviation of the Gaussian noise added to every pixel.',
+          },
           dataSeed: {
             type: 'integer',
             minimum: 0,
@@ -99,7 +125,14 @@ export function scaffoldManifest(vars: TemplateVariables): ScaffoldManifest {
     title: vars.title,
     description: vars.description,
     ...(vars.kind === 'distiller'
-      ? { paper: { title: 'Distilling the Knowledge in a Neural Network', authors: 'Hinton, Vinyals, Dean', year: 2015, url: 'https://arxiv.org/abs/1503.02531' } }
+      ? {
+          paper: {
+            title: 'Distilling the Knowledge in a Neural Network',
+            authors: 'Hinton, Vinyals, Dean',
+            year: 2015,
+            url: 'https://arxiv.org/abs/1503.02531',
+          },
+        }
       : {}),
     optionsSchema: optionsSchema(vars.kind, vars.name, vars.description),
   };

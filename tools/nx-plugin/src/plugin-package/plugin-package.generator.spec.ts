@@ -81,7 +81,8 @@ describe.each(PLUGIN_KINDS)('nx g @kd/tools:%s', (kind) => {
     expect(pkg.types).toBe(reference['types']);
     expect(pkg.kd).toEqual({ kind, name: 'my-thing', apiVersion: 1 });
     expect(pkg.keywords).toEqual(['kd-plugin', `kd-${kind}`]);
-    for (const [peer, range] of Object.entries(reference['peerDependencies'] as Record<string, string>)) expect(pkg.peerDependencies[peer]).toBe(range);
+    for (const [peer, range] of Object.entries(reference['peerDependencies'] as Record<string, string>))
+      expect(pkg.peerDependencies[peer]).toBe(range);
     expect(pkg.nx.name).toBe(`${kind}-my-thing`);
     expect(pkg.nx.tags).toEqual(['type:plugin', `kind:${kind}`]);
     expect(pkg.nx.targets.bench.options.command).toContain('tools/bench/bench.mjs --name my-thing');
@@ -175,7 +176,10 @@ describe.each(PLUGIN_KINDS)('nx g @kd/tools:%s writes the generated docs as nx r
         mkdirSync(dirname(join(out, f)), { recursive: true });
         writeFileSync(join(out, f), t.read(`${dir}/${f}`, 'utf8')!);
       }
-      const mod = (await import(/* @vite-ignore */ pathToFileURL(join(out, 'src/plugin.ts')).href)) as Record<string, { manifest?: unknown }>;
+      const mod = (await import(/* @vite-ignore */ pathToFileURL(join(out, 'src/plugin.ts')).href)) as Record<
+        string,
+        { manifest?: unknown }
+      >;
       const plugin = Object.values(mod).find((v) => v && typeof v === 'object' && 'manifest' in v)!;
       // Includes apiVersion: the templates' API_VERSION (from @kd/core) equals the generator's KD_API_VERSION.
       expect(JSON.parse(JSON.stringify(plugin.manifest))).toEqual(scaffoldManifest(templateVariables(kind, { name: 'my-thing' }, dir)));
@@ -193,8 +197,12 @@ describe('pluginPackageGenerator', () => {
   });
 
   it('refuses a title or description that would break the generated literals', async () => {
-    await expect(pluginPackageGenerator(tree(), 'distiller', { name: 'x', description: "Hinton's KD", link: false })).rejects.toThrow(/description: expected plain text/);
-    await expect(pluginPackageGenerator(tree(), 'distiller', { name: 'x', title: 'a <b>', link: false })).rejects.toThrow(/title: expected plain text/);
+    await expect(pluginPackageGenerator(tree(), 'distiller', { name: 'x', description: "Hinton's KD", link: false })).rejects.toThrow(
+      /description: expected plain text/,
+    );
+    await expect(pluginPackageGenerator(tree(), 'distiller', { name: 'x', title: 'a <b>', link: false })).rejects.toThrow(
+      /title: expected plain text/,
+    );
   });
 
   it('puts a custom title and description into the manifest, package.json and README', async () => {
@@ -208,15 +216,21 @@ describe('pluginPackageGenerator', () => {
   it('refuses to write over an existing package', async () => {
     const t = tree();
     t.write('packages/distiller-kd/package.json', '{}');
-    await expect(pluginPackageGenerator(t, 'distiller', { name: 'kd', link: false })).rejects.toThrow('packages/distiller-kd already exists');
+    await expect(pluginPackageGenerator(t, 'distiller', { name: 'kd', link: false })).rejects.toThrow(
+      'packages/distiller-kd already exists',
+    );
   });
 
   it('honours --directory, computing the path back to the root for tsconfig and bench paths', async () => {
     const t = tree();
     await pluginPackageGenerator(t, 'evaluator', { name: 'ece', directory: 'plugins/extra/evaluator-ece', link: false });
     expect(readJson(t, 'plugins/extra/evaluator-ece/tsconfig.json').extends).toBe('../../../tsconfig.base.json');
-    expect(readJson(t, 'plugins/extra/evaluator-ece/tsconfig.lib.json').references[0]).toEqual({ path: '../../../packages/core/tsconfig.lib.json' });
-    expect(readJson(t, 'plugins/extra/evaluator-ece/package.json').nx.targets.bench.options.command).toMatch(/^node \.\.\/\.\.\/\.\.\/tools\/bench/);
+    expect(readJson(t, 'plugins/extra/evaluator-ece/tsconfig.lib.json').references[0]).toEqual({
+      path: '../../../packages/core/tsconfig.lib.json',
+    });
+    expect(readJson(t, 'plugins/extra/evaluator-ece/package.json').nx.targets.bench.options.command).toMatch(
+      /^node \.\.\/\.\.\/\.\.\/tools\/bench/,
+    );
   });
 
   it('derives every spelling of the name', () => {

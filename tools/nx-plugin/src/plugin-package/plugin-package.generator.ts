@@ -98,13 +98,17 @@ const DEFAULT_DESCRIPTION: Record<PluginKind, (title: string) => string> = {
 export function templateVariables(kind: PluginKind, options: PluginPackageOptions, directory: string): TemplateVariables {
   if (!PLUGIN_KINDS.includes(kind)) throw new Error(`kind must be one of ${PLUGIN_KINDS.join(', ')}, got "${kind}"`);
   if (!NAME.test(options.name)) {
-    throw new Error(`name: expected a kebab-case config name such as "my-kd" (lower-case letters and digits, dashes between), got "${options.name}"`);
+    throw new Error(
+      `name: expected a kebab-case config name such as "my-kd" (lower-case letters and digits, dashes between), got "${options.name}"`,
+    );
   }
   for (const key of ['title', 'description'] as const) {
     const text = options[key];
     // The text lands in TypeScript string literals, JSON and Markdown as is (and EJS would HTML-escape these).
     if (text !== undefined && /['"\\<>&\n`]/.test(text)) {
-      throw new Error(`${key}: expected plain text without quotes, backslashes, backticks, <, >, & or line breaks, got ${JSON.stringify(text)}`);
+      throw new Error(
+        `${key}: expected plain text without quotes, backslashes, backticks, <, >, & or line breaks, got ${JSON.stringify(text)}`,
+      );
     }
   }
   const n = names(options.name);
