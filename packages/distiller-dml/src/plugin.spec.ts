@@ -1,14 +1,6 @@
 import { join } from 'node:path';
-import { expectManifestMatchesPackageJson, expectRegistersExplicitly, expectStrictSchemaWithDefaults } from '@kd/testing';
-import { register, dmlPlugin } from './index.js';
+import { describePluginConformance } from '@kd/testing';
+import * as pkg from './index.js';
+import { dmlPlugin, register } from './index.js';
 
-describe('the dml plugin', () => {
-  it('matches its package.json stub and registers by an explicit call', () => {
-    expectManifestMatchesPackageJson(dmlPlugin, join(import.meta.dirname, '..'));
-    expectRegistersExplicitly(dmlPlugin, register);
-  });
-
-  it('has a strict options schema in which every option has a description and a default', () => {
-    expectStrictSchemaWithDefaults(dmlPlugin);
-  });
-});
+describePluginConformance({ plugin: dmlPlugin, register, module: pkg, packageDir: join(import.meta.dirname, '..') });

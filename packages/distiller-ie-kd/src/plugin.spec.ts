@@ -1,14 +1,6 @@
 import { join } from 'node:path';
-import { expectManifestMatchesPackageJson, expectRegistersExplicitly, expectStrictSchemaWithDefaults } from '@kd/testing';
-import { register, ieKdPlugin } from './index.js';
+import { describePluginConformance } from '@kd/testing';
+import * as pkg from './index.js';
+import { ieKdPlugin, register } from './index.js';
 
-describe('the ie-kd plugin', () => {
-  it('matches its package.json stub and registers by an explicit call', () => {
-    expectManifestMatchesPackageJson(ieKdPlugin, join(import.meta.dirname, '..'));
-    expectRegistersExplicitly(ieKdPlugin, register);
-  });
-
-  it('has a strict options schema in which every option has a description and a default', () => {
-    expectStrictSchemaWithDefaults(ieKdPlugin);
-  });
-});
+describePluginConformance({ plugin: ieKdPlugin, register, module: pkg, packageDir: join(import.meta.dirname, '..') });

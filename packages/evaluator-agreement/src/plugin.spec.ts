@@ -1,38 +1,24 @@
 import { join } from 'node:path';
 import { container } from 'tsyringe';
 import { RUN_CONFIG, isInputError } from '@kd/core';
-import {
-  expectManifestMatchesPackageJson,
-  expectNamedExportsOnly,
-  expectRegistersExplicitly,
-  expectStrictSchemaWithDefaults,
-  strictAjv,
-} from '@kd/testing';
+import { describePluginConformance } from '@kd/testing';
 import * as pkg from './index.js';
-import { agreementOptionsSchema, agreementPlugin, register } from './index.js';
+import { agreementPlugin, register } from './index.js';
+
+describePluginConformance({
+  plugin: agreementPlugin,
+  register,
+  module: pkg,
+  packageDir: join(import.meta.dirname, '..'),
+  defaults: { name: 'agreement', temperature: 1, klScale: 'none' },
+  invalid: [
+    { name: 'agreement', temperature: 0 },
+    { name: 'agreement', klScale: 'tau2' },
+    { name: 'agreement', temp: 2 },
+  ],
+});
 
 describe('agreement plugin', () => {
-  it('has named exports only and registers by an explicit call', () => {
-    expectNamedExportsOnly(pkg);
-    expectRegistersExplicitly(agreementPlugin, register);
-  });
-
-  it('agrees with package.json', () => {
-    expectManifestMatchesPackageJson(agreementPlugin, join(import.meta.dirname, '..'));
-  });
-
-  it('compiles strictly, documents every option and applies the defaults', () => {
-    expect(agreementPlugin.manifest.optionsSchema).toBe(agreementOptionsSchema);
-    expect(expectStrictSchemaWithDefaults(agreementPlugin)).toEqual({ name: 'agreement', temperature: 1, klScale: 'none' });
-  });
-
-  it.each([[{ name: 'agreement', temperature: 0 }], [{ name: 'agreement', klScale: 'tau2' }], [{ name: 'agreement', temp: 2 }]])(
-    'rejects %j',
-    (config) => {
-      expect(strictAjv().compile(agreementOptionsSchema)(config)).toBe(false);
-    },
-  );
-
   it('refuses, at assembly, a run without a teacher, naming the evaluator’s JSON pointer', async () => {
     const run = container.createChildContainer();
     run.register(RUN_CONFIG, { useValue: { evaluators: [{ name: 'accuracy' }, { name: 'agreement' }] } });

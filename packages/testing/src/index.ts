@@ -17,6 +17,7 @@ export {
   expectStrictSchemaWithDefaults,
   type PluginPackageJson,
 } from './plugin-conformance.js';
+export { describePluginConformance, type PluginConformanceCase } from './describe-plugin.js';
 export {
   zooModelTests,
   zooBatch,
