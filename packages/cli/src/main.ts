@@ -16,6 +16,8 @@ import { reportCommand } from './commands/report.js';
 import { importCommand } from './commands/import.js';
 import { sweepCommand } from './commands/sweep.js';
 import { runFromCommand } from './commands/run-from.js';
+import { sweepQueueCommand } from './commands/sweep-queue.js';
+import { workerCommand } from './commands/worker.js';
 
 export const USAGE = `kd — knowledge distillation for TensorFlow.js
 
@@ -41,6 +43,13 @@ usage:
                                        N at once as child processes; finished cells skipped, interrupted ones resumed
       --dry-run: list the cells (name, hash, state, overrides); --emit <jobs.jsonl>: one line per cell for
       kd run --from; --report [--out <file.json>]: mean ± std over seeds per group, as Markdown and JSON
+  kd sweep <study.json> --queue redis://host:6379 [--status | --retry-failed] [--json]
+                                       check the study, then enqueue its unfinished cells as BullMQ jobs (job id =
+                                       cell hash); --status: queued / active / completed / failed (with the reason);
+                                       --retry-failed: queue the failed cells again (needs @kd/sweep-bullmq)
+  kd worker --queue redis://host:6379 [--concurrency N]
+                                       run queued cells as kd child processes until SIGINT/SIGTERM (running cells
+                                       checkpoint and go back to the queue); a retried cell resumes its checkpoint
   kd schema [--out kd.schema.json]     write the pipeline JSON Schema for editors
   kd plugins [--json]                  list installed plugins and their options
   kd describe backbone <name> --num-classes <n> [--input 32,32,3] [--options '<json>'] [--json]
@@ -154,6 +163,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         emit: { type: 'string' },
         jobs: { type: 'string' },
         report: { type: 'boolean', default: false },
+        queue: { type: 'string' },
+        status: { type: 'boolean', default: false },
+        'retry-failed': { type: 'boolean', default: false },
+        concurrency: { type: 'string' },
         backbone: { type: 'string' },
         reference: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -200,6 +213,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
         return await planCommand({ config, json: values.json }, io, options);
       case 'sweep':
         config = one(positionals, 'study file');
+        if (values.queue !== undefined) {
+          if (values.jobs !== undefined || values['dry-run'] || values.emit !== undefined || values.report)
+            throw new UsageError('--queue submits the study to workers: --jobs, --dry-run, --emit and --report run without it');
+          return await sweepQueueCommand(
+            { study: config, queue: values.queue, status: values.status, retryFailed: values['retry-failed'], json: values.json },
+            io,
+            options,
+          );
+        }
+        if (values.status || values['retry-failed']) throw new UsageError('--status and --retry-failed need --queue redis://…');
         return await sweepCommand(
           {
             study: config,
@@ -213,6 +236,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo, optio
           io,
           options,
         );
+      case 'worker':
+        if (values.queue === undefined || positionals.length)
+          throw new UsageError('usage: kd worker --queue redis://host:6379 [--concurrency N]');
+        return await workerCommand({ queue: values.queue, concurrency: values.concurrency }, io, options);
       case 'schema':
         return await schemaCommand(values.out ? { out: values.out } : {}, io, options);
       case 'plugins':
