@@ -89,7 +89,14 @@ export class QueueExecutor implements Executor {
   }
 
   async status(hashes: readonly string[]): Promise<CellJobStatus[]> {
-    return Promise.all(hashes.map(async (hash) => describeJob(hash, await this.queue.getJob(hash))));
+    // The state first, then the job: a job read first could finish in between, and show a final state without the
+    // reason or result it ended with.
+    return Promise.all(
+      hashes.map(async (hash) => {
+        const state = stateOf(await this.queue.getJobState(hash));
+        return describeJob(hash, state, state === 'missing' ? undefined : await this.queue.getJob(hash));
+      }),
+    );
   }
 
   /** Moves the failed jobs among `hashes` back to the queue, their attempts reset; returns the hashes moved. */
@@ -131,9 +138,8 @@ export class QueueExecutor implements Executor {
   }
 }
 
-async function describeJob(hash: string, job: Job<CellJobData, CellJobResult> | undefined): Promise<CellJobStatus> {
+function describeJob(hash: string, state: CellJobState, job: Job<CellJobData, CellJobResult> | undefined): CellJobStatus {
   if (!job) return { hash, state: 'missing' };
-  const state = stateOf(await job.getState());
   const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as unknown as CellJobProgress) : undefined;
   return {
     hash,
