@@ -56,8 +56,9 @@ usage:
                                        build a backbone untrained: parameters, FLOPs, stage and feature shapes
   kd export <run-dir> <out-dir> [--json]
                                        write a run's trained classifier as a tfjs layers model (model.json + weights.bin)
-  kd report <run-dir> [--out <file>]   (re)write a run's self-contained report.html (every kd run writes one)
-  kd report <run-dir> <run-dir>... [--out kd-comparison.html]
+  kd report <run-dir> [--out <file>]   (re)write a run's self-contained report.html (every kd run writes one);
+                                       --out writes it elsewhere and leaves the run directory alone
+  kd report <run-dir> <run-dir>... [--out kd-comparison.html]   (the runs are read, never rewritten)
                                        one page comparing several runs: metrics side by side, overlaid curves
   kd report <bench-results/name.json> [--out <file>]
                                        a benchmark aggregate as a page (default: beside it, name.html)

@@ -177,12 +177,26 @@ describe('run reports from the CLI', () => {
     expect(existsSync(join(runDir, 'summary.json'))).toBe(true);
   });
 
-  it('kd report a b writes one comparison page with both runs’ curves and final metrics', async () => {
+  it('kd report a b writes one comparison page with both runs’ curves and final metrics, and rewrites neither run', async () => {
+    const before = readFileSync(join(work, 'run-a', 'report.html'));
     const io = captureIo(work);
     expect(await main(['report', 'run-a', 'run-c', '--out', 'cmp.html'], io)).toBe(0);
     expect(io.stdout).toContain(`report written: ${join(work, 'cmp.html')}`);
-    // run-c's report.html is a directory: refreshing it is a warning, the comparison is still written.
-    expect(io.stderr).toContain('run-c/report.html not refreshed');
+    expect(io.stdout.trim().split('\n')).toHaveLength(1);
+    // The runs are inputs: their own pages stay as they were (run-c's "report.html" is even a directory).
+    expect(readFileSync(join(work, 'run-a', 'report.html')).equals(before)).toBe(true);
+    expect(io.stderr).toBe('');
+  });
+
+  it('kd report <run> --out f writes that run’s own report to f, leaving the run directory alone', async () => {
+    const before = readFileSync(join(work, 'run-a', 'report.html'));
+    const io = captureIo(work);
+    expect(await main(['report', 'run-a', '--out', 'elsewhere/a.html'], io)).toBe(0);
+    const page = readFileSync(join(work, 'elsewhere', 'a.html'), 'utf8');
+    expect(page).toContain('data-status="finished"');
+    // A run report (its config and provenance sections), not a one-run comparison.
+    expect(page).toContain('Provenance');
+    expect(readFileSync(join(work, 'run-a', 'report.html')).equals(before)).toBe(true);
   });
 
   it.skipIf(!chromium)('the comparison page renders both runs’ curves and final metrics in Chromium', () => {

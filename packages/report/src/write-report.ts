@@ -10,9 +10,11 @@ import { renderBenchReport, type BenchAggregate } from './bench-report.js';
 export const REPORT_FILE = 'report.html';
 
 /** Writes `<runDir>/report.html` atomically (a crash leaves the previous report or none, never half of one). */
-export function writeRunReport(runDir: string, options: ReadRunOptions = {}): string {
-  const file = join(runDir, REPORT_FILE);
-  writeFileAtomic(file, renderRunReport(readRun(runDir, options)));
+export function writeRunReport(runDir: string, options: ReadRunOptions = {}, outFile = join(runDir, REPORT_FILE)): string {
+  const file = resolve(outFile);
+  const page = renderRunReport(readRun(runDir, options));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileAtomic(file, page);
   return file;
 }
 
