@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { KdInputError } from '../errors/errors.js';
-import { readMetrics, readRunSummary, type EpochRecord, type RunStatus } from '../io/run-files.js';
+import { readMetrics, readRunJson, readRunSummary, type EpochRecord, type RunStatus } from '../io/run-files.js';
 import { LOCK_FILE } from './run-lock.js';
 import { crashPoint } from './crash-point.js';
 
@@ -143,13 +143,7 @@ export class RunDirectory {
   }
 
   readJson<T>(name: string): T {
-    const file = this.path(name);
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as T;
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `not readable JSON (${(e as Error).message})`;
-      throw new KdInputError(`${file}: ${reason}; expected the file kd writes there`);
-    }
+    return readRunJson<T>(this.path(name));
   }
 
   appendMetrics(record: Readonly<Record<string, unknown>>): void {

@@ -113,7 +113,6 @@ export class Trainer {
     this.best = resume?.position.best;
     this.warnings = [...(resume?.position.monitor?.warnings ?? [])];
     const monitor = new LossSpikeMonitor(config.training.lossSpikeFactor, resume?.position.monitor?.recent);
-    let final: Metrics = {};
     let metricsLines = resume ? resume.position.metricsLines : 0;
     let totalEpochs = 0;
     if (resume) resume.restoreModules(this.allModules);
@@ -266,7 +265,7 @@ export class Trainer {
           const m = metrics[BEST_METRIC];
           if (m !== undefined && (!this.best || m > this.best.value))
             this.best = { metric: BEST_METRIC, value: m, epoch: epoch + 1, stage: stage.name };
-          if (Object.keys(metrics).length) final = this.lastMetrics = metrics;
+          if (Object.keys(metrics).length) this.lastMetrics = metrics;
           checkpoint(epoch + 1);
           await events.emit('epochEnd', { stage: stage.name, epoch, epochs, record, metrics });
         }
@@ -276,11 +275,10 @@ export class Trainer {
       await events.emit('stageEnd', { stage: stage.name, epochs });
     }
     resume?.dispose();
-    if (Object.keys(final).length === 0 && resume) {
-      const lines = runDir.metricsLines();
-      for (const l of lines) if (Object.keys(l.metrics ?? {}).length) final = l.metrics;
-    }
-    return { epochs: totalEpochs, final, best: this.best };
+    // A resumed run whose remaining epochs did not evaluate takes the last evaluation it recorded before.
+    if (Object.keys(this.lastMetrics).length === 0 && resume)
+      for (const l of runDir.metricsLines()) if (Object.keys(l.metrics ?? {}).length) this.lastMetrics = l.metrics;
+    return { epochs: totalEpochs, final: this.lastMetrics, best: this.best };
   }
 
   private interrupted(signal: StopSignal, stage: string, epoch: number, step: number, checkpointDir: string): never {

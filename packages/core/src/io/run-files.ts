@@ -88,7 +88,8 @@ export interface Provenance {
   }[];
 }
 
-function readJsonFile<T>(file: string): T {
+/** A JSON file kd wrote into a run directory; missing or unreadable is an input error naming it. */
+export function readRunJson<T>(file: string): T {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (e) {
@@ -99,7 +100,7 @@ function readJsonFile<T>(file: string): T {
 
 export function readProvenance(dir: string): Provenance {
   const file = join(dir, 'provenance.json');
-  const p = readJsonFile<Partial<Provenance>>(file);
+  const p = readRunJson<Partial<Provenance>>(file);
   if (!p || typeof p !== 'object' || typeof p.backend !== 'object' || p.backend === null)
     throw new KdInputError(`${file}: expected kd's provenance object (startedAt, seed, backend, packages, …)`);
   return p as Provenance;

@@ -10,6 +10,7 @@ import { KdInputError } from '../errors/errors.js';
 import { selectBackend } from '../backend/select-backend.js';
 import { RunEvents } from '../engine/events.js';
 import { RunDirectory, RUN_FILES } from '../engine/run-directory.js';
+import { readProvenance } from '../io/run-files.js';
 import { describeNetwork, mismatches, planMemory, type PipelinePlan } from './plan.js';
 import { PluginLoader } from './plugin-loader.js';
 import { checkRunnable, readConfig, resolvePath } from './config-checks.js';
@@ -181,7 +182,7 @@ export class KdRuntime {
         `${runDir.dir}: not a kd run directory (no ${RUN_FILES.config})${runDir.isKdRun ? '; it was stopped before its config was written: run the config again' : ''}`,
       );
     if (runDir.isFinished) throw new KdInputError(`${runDir.dir}: the run already finished (${RUN_FILES.summary} says so)`);
-    const prov = runDir.readJson<{ baseDir?: string }>(RUN_FILES.provenance);
+    const prov = readProvenance(runDir.dir);
     const baseDir = prov.baseDir ?? runDir.dir;
     const raw = runDir.readJson<Record<string, unknown>>(RUN_FILES.config);
     await this.loadFor(raw, baseDir, runDir.path(RUN_FILES.config));

@@ -12,7 +12,7 @@ import { TrainingStopped, type StopRequest } from '../engine/training-stopped.js
 import { writeDirAtomic } from '../io/atomic.js';
 import { latestCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.js';
 import { saveNetwork } from '../io/network-weights.js';
-import type { EpochRecord, RunFailure, RunSummary, RunWarning } from '../io/run-files.js';
+import { readProvenance, type EpochRecord, type RunFailure, type RunSummary, type RunWarning } from '../io/run-files.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import type { Logger } from '../plugin/tokens.js';
 import type { AssembledPipeline } from './assemble.js';
@@ -86,13 +86,12 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
       const swept = runDir.sweepTemporaries();
       if (swept.length) host.logger.info(`removed ${swept.length} temporary file(s) a stopped writer left`);
       resume = loadCheckpoint(checkpoint!);
-      // Checked before anything is rewritten: a damaged directory is reported and left as it is.
-      runDir.metricsLines();
+      // Reads (and checks) every line before rewriting: a damaged file is reported and left as it is.
       runDir.truncateMetrics(resume.position.metricsLines);
       prepared = true;
       rmSync(runDir.path(RUN_FILES.summary), { force: true });
-      const prov = runDir.readJson<Record<string, unknown>>(RUN_FILES.provenance);
-      const resumes = Array.isArray(prov['resumes']) ? prov['resumes'] : [];
+      const prov = readProvenance(runDir.dir);
+      const resumes = prov.resumes ?? [];
       runDir.writeJson(RUN_FILES.provenance, {
         ...prov,
         resumes: [
