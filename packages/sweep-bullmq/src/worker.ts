@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { coreVersion } from '@kd/core/host';
-import { cellCommand, cellState, cellSummary, type CellState } from '@kd/sweep';
+import { cellCommand, cellState, cellSummary, failureReason, isFinalFailure, type CellState } from '@kd/sweep';
 import { DEFAULT_QUEUE } from './connection.js';
 import type { CellJobData, CellJobProgress, CellJobResult } from './job-data.js';
 
@@ -90,7 +90,7 @@ export function runWorker(options: WorkerOptions): RunningWorker {
       say(`${d.name}: already finished in ${d.runDir}`);
       return { status: 'finished', action: 'skipped', seconds: 0, worker: me };
     }
-    if (state.kind === 'failed') refuse(`${state.summary.failure?.kind}: ${state.summary.failure?.message}`);
+    if (state.kind === 'failed') refuse(failureReason(state.summary) ?? 'failed');
     const action = state.kind === 'resume' ? 'resume' : 'run';
     say(`${d.name}: ${action === 'resume' ? 'resuming' : 'starting'} (attempt ${job.attemptsStarted}, log ${d.log})`);
     const t0 = performance.now();
@@ -107,10 +107,9 @@ export function runWorker(options: WorkerOptions): RunningWorker {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    const reason =
-      summary && summary.status !== 'finished' && summary.failure ? `${summary.failure.kind}: ${summary.failure.message}` : `exit ${exit}`;
+    const reason = (summary && summary.status !== 'finished' ? failureReason(summary) : undefined) ?? `exit ${exit}`;
     say(`${d.name}: ${reason}`);
-    if (summary?.status === 'failed' && summary.failure && ['diverged', 'non-finite'].includes(summary.failure.kind)) refuse(reason);
+    if (isFinalFailure(summary)) refuse(reason);
     throw new Error(`cell ${d.name} on ${me}: ${reason} (log ${d.log})`);
   };
 

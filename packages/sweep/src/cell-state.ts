@@ -21,6 +21,16 @@ export type CellState =
 /** Failures that a rerun of the same config on the same code reproduces. */
 const FINAL_FAILURES = new Set(['diverged', 'non-finite']);
 
+/** Whether a run failed in a way a rerun of the same config reproduces (divergence), so retrying is pointless. */
+export function isFinalFailure(summary: RunSummary | null | undefined): boolean {
+  return summary?.status === 'failed' && summary.failure !== null && FINAL_FAILURES.has(summary.failure.kind);
+}
+
+/** A stopped run's reason as the sweep reports it (`diverged: the loss became NaN …`). */
+export function failureReason(summary: RunSummary): string | undefined {
+  return summary.failure ? `${summary.failure.kind}: ${summary.failure.message}` : undefined;
+}
+
 /** The hash of the run a directory holds (see `cellHash`), or null when it has no config yet. */
 export function runHash(dir: string): string | null {
   const runDir = new RunDirectory(dir);
@@ -57,7 +67,7 @@ export function cellState(dir: string, hash: string, name: string): CellState {
     // A torn summary is as good as none: the checkpoint decides.
   }
   if (summary?.status === 'finished') return { kind: 'done', summary };
-  if (summary?.status === 'failed' && summary.failure && FINAL_FAILURES.has(summary.failure.kind)) return { kind: 'failed', summary };
+  if (summary && isFinalFailure(summary)) return { kind: 'failed', summary };
   return { kind: runDir.hasCheckpoint ? 'resume' : 'restart' };
 }
 

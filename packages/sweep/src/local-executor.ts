@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cellSummary } from './cell-state.js';
+import { cellSummary, failureReason } from './cell-state.js';
 import { cellCommand, type CellResult, type CellTask, type Executor } from './executor.js';
 
 export interface LocalExecutorOptions {
@@ -87,7 +87,7 @@ export class LocalExecutor implements Executor {
           resolve({
             ...base,
             status: summary.status,
-            reason: summary.failure ? `${summary.failure.kind}: ${summary.failure.message}` : `exit ${exit}`,
+            reason: failureReason(summary) ?? `exit ${exit}`,
           });
         else
           resolve({

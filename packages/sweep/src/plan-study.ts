@@ -1,3 +1,4 @@
+import type { CellTask } from './executor.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isInputError, KdInputError, writeFileAtomic } from '@kd/core';
@@ -118,14 +119,6 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
     if (!rootExisted) rmSync(study.root, { recursive: true, force: true });
   };
   mkdirSync(staging, { recursive: true });
-  // Compiling the pipeline schema costs more than checking a config with it: one validator while the set of loaded
-  // plugins stays the same (an axis naming another distiller loads it, and the schema grows).
-  let cached: { key: string; validator: ReturnType<KdRuntime['validator']> } | undefined;
-  const validatorFor = () => {
-    const key = runtime.registry.manifests.map((m) => `${m.kind}/${m.name}@${m.version}`).join(',');
-    if (cached?.key !== key) cached = { key, validator: runtime.validator() };
-    return cached.validator;
-  };
   const texts = new Map<string, string>();
   let full = 0;
   try {
@@ -151,7 +144,8 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
       texts.set(spec.name, text);
       let hash: string;
       try {
-        hash = cellHash(validatorFor().validate(structuredClone(config), staged), coreVersion());
+        // The runtime keeps one compiled validator while the set of loaded plugins stays the same.
+        hash = cellHash(runtime.validator().validate(config, staged), coreVersion());
       } catch (e) {
         return fail(e);
       }
@@ -200,4 +194,19 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
     cleanup();
     throw e;
   }
+}
+
+/** The cells a sweep still has to run (new, restarted in place, or resumed from a checkpoint), as executor tasks. */
+export function runnableTasks(plan: StudyPlan): CellTask[] {
+  return plan.cells
+    .filter((c) => c.state.kind === 'new' || c.state.kind === 'restart' || c.state.kind === 'resume')
+    .map((c) => ({
+      name: c.name,
+      hash: c.hash,
+      config: c.config,
+      runDir: c.runDir,
+      log: c.log,
+      threads: plan.study.threads,
+      action: c.state.kind === 'resume' ? 'resume' : 'run',
+    }));
 }

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { cellSummary } from './cell-state.js';
+import { cellSummary, failureReason } from './cell-state.js';
 import type { StudyPlan } from './plan-study.js';
 import type { OverrideSet } from './study.js';
 import { stat, type Stat } from './stats.js';
@@ -59,8 +59,8 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
       };
     }
     const s = c.state.kind === 'new' ? null : cellSummary(c.runDir);
-    if (s && s.status !== 'finished')
-      return { ...base, status: s.status, ...(s.failure ? { reason: `${s.failure.kind}: ${s.failure.message}` } : {}) };
+    const reason = s && failureReason(s);
+    if (s && s.status !== 'finished') return { ...base, status: s.status, ...(reason ? { reason } : {}) };
     return {
       ...base,
       status: 'missing',

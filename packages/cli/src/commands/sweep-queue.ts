@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { KdInputError } from '@kd/core';
-import { planStudy, readStudy, type CellTask, type PlannedCell } from '@kd/sweep';
+import { planStudy, readStudy, runnableTasks, type PlannedCell } from '@kd/sweep';
 import type { CellJobStatus } from '@kd/sweep-bullmq';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
@@ -113,17 +113,7 @@ export async function sweepQueueCommand(args: SweepQueueArgs, io: CliIo, options
       say(
         `${c.name}: failed before and would fail again (${c.state.kind === 'failed' ? c.state.summary.failure?.message : ''}); not queued`,
       );
-    const tasks: CellTask[] = plan.cells
-      .filter((c) => c.state.kind === 'new' || c.state.kind === 'restart' || c.state.kind === 'resume')
-      .map((c) => ({
-        name: c.name,
-        hash: c.hash,
-        config: c.config,
-        runDir: c.runDir,
-        log: c.log,
-        threads: study.threads,
-        action: c.state.kind === 'resume' ? 'resume' : 'run',
-      }));
+    const tasks = runnableTasks(plan);
     const enqueued = await executor.enqueue(tasks);
     for (const e of enqueued)
       say(

@@ -9,11 +9,12 @@ import {
   studyReport,
   writeJobsFile,
   type CellResult,
-  type CellTask,
+  runnableTasks,
   type PlannedCell,
 } from '@kd/sweep';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
+import { selfCommand } from './self-command.js';
 
 export interface SweepArgs {
   readonly study: string;
@@ -29,11 +30,6 @@ const overridesText = (c: PlannedCell) =>
   Object.entries(c.overrides)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-
-/** How this process was started, so each cell runs the same kd (the same build, or the sources under a loader). */
-function selfCommand(): [string, ...string[]] {
-  return [process.execPath, ...process.execArgv, process.argv[1]!];
-}
 
 /**
  * `kd sweep <study.json>`: expands, validates and hashes every cell, then (by default) runs the cells not yet
@@ -88,17 +84,7 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   for (const c of skipped) say(`${c.name}: already finished (${c.runDir}), skipped`);
   for (const c of final)
     say(`${c.name}: failed before and would fail again (${c.state.kind === 'failed' ? c.state.summary.failure?.message : ''}); not rerun`);
-  const tasks: CellTask[] = plan.cells
-    .filter((c) => c.state.kind === 'new' || c.state.kind === 'restart' || c.state.kind === 'resume')
-    .map((c) => ({
-      name: c.name,
-      hash: c.hash,
-      config: c.config,
-      runDir: c.runDir,
-      log: c.log,
-      threads: study.threads,
-      action: c.state.kind === 'resume' ? 'resume' : 'run',
-    }));
+  const tasks = runnableTasks(plan);
   let started = 0;
   const executor = new LocalExecutor({
     jobs,

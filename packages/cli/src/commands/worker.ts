@@ -4,15 +4,11 @@ import { cellHash } from '@kd/sweep';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { loadSweepBullmq } from './sweep-queue.js';
+import { selfCommand } from './self-command.js';
 
 export interface WorkerArgs {
   readonly queue: string;
   readonly concurrency?: string | undefined;
-}
-
-/** How this process was started, so each cell runs the same kd (the same build, or the sources under a loader). */
-function selfCommand(): [string, ...string[]] {
-  return [process.execPath, ...process.execArgv, process.argv[1]!];
 }
 
 /**
