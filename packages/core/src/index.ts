@@ -68,6 +68,7 @@ export { klDivergence } from './engine/kl-divergence.js';
 export { batchNormalization } from './network/batch-normalization.js';
 export { LayersNetwork, initializeLikePyTorch, type BuiltLayersModel } from './network/layers-network.js';
 export { linearCka } from './metrics/linear-cka.js';
+export { argMaxRow, isFiniteRow } from './metrics/logit-rows.js';
 export type { DistillerEvaluation } from './contracts/distiller.js';
 export { writeRunArtifact } from './io/run-artifact.js';
 export { stopGradient } from './engine/stop-gradient.js';

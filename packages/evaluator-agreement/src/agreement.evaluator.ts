@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, klDivergence, type EvaluationContext, type Evaluator, type Metrics } from '@kd/core';
+import { argMaxRow, KdInputError, klDivergence, type EvaluationContext, type Evaluator, type Metrics } from '@kd/core';
 import type { AgreementOptions } from './agreement.options.js';
-import { firstArgMax } from './first-arg-max.js';
 
 /**
  * Teacher–student top-1 agreement and mean KL(teacher ‖ student) over a split, both networks in inference mode.
@@ -31,8 +30,8 @@ export class AgreementEvaluator implements Evaluator {
           const tv = t.dataSync();
           const kl = klDivergence(tf.div(s, tau), tf.div(t, tau)).dataSync();
           for (let i = 0; i < kl.length; i++) {
-            const ps = firstArgMax(sv, i, width);
-            const pt = firstArgMax(tv, i, width);
+            const ps = argMaxRow(sv, i, width);
+            const pt = argMaxRow(tv, i, width);
             if (ps < 0 || pt < 0) continue;
             finite++;
             if (ps === pt) agree++;

@@ -1,3 +1,5 @@
+import { argMaxRow } from '@kd/core';
+
 /** The top-1 prediction of one row of logits and its confidence. */
 export interface Top1 {
   /** The first index of the maximum (`torch.argmax`); −1 when a logit is not finite. */
@@ -16,13 +18,9 @@ export interface Top1 {
  * which makes a NaN network look calibrated). `calibration.<network>.nonFinite` reports how many there were.
  */
 export function top1Confidence(values: ArrayLike<number>, row: number, width: number): Top1 {
+  const best = argMaxRow(values, row, width);
+  if (best < 0) return { predicted: -1, confidence: 1 / width };
   const base = row * width;
-  let best = 0;
-  for (let j = 0; j < width; j++) {
-    const v = values[base + j]!;
-    if (!Number.isFinite(v)) return { predicted: -1, confidence: 1 / width };
-    if (v > values[base + best]!) best = j;
-  }
   const max = values[base + best]!;
   let sum = 0;
   for (let j = 0; j < width; j++) sum += Math.exp(values[base + j]! - max);

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError } from '@kd/core';
+import { argMaxRow, KdInputError } from '@kd/core';
 
 /** A reference made in the source framework: inputs and the logits it computed for them. */
 export interface Reference {
@@ -72,12 +72,6 @@ export function readReference(file: string, inputShape: readonly [number, number
   return { input: x, logits: logits.data, samples: input.shape[0]! };
 }
 
-function firstArgMax(row: ArrayLike<number>, offset: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (row[offset + j]! > row[offset + best]!) best = j;
-  return best;
-}
-
 /** kd's logits against the reference: largest absolute and relative differences, and arg-max agreement. */
 export function compareLogits(kd: tf.Tensor, reference: Float32Array): Parity {
   const [n, k] = kd.shape as [number, number];
@@ -93,7 +87,8 @@ export function compareLogits(kd: tf.Tensor, reference: Float32Array): Parity {
       maxAbs = Math.max(maxAbs, d);
       maxRel = Math.max(maxRel, d / scale);
     }
-    if (firstArgMax(ours, i * k, k) === firstArgMax(reference, i * k, k)) agree++;
+    // A non-finite kd row (−1) never agrees: the reference is checked finite.
+    if (argMaxRow(ours, i, k) === argMaxRow(reference, i, k)) agree++;
   }
   return { samples: n, maxAbsError: maxAbs, maxRelError: maxRel, top1Agreement: agree / n };
 }
