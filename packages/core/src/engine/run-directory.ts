@@ -1,11 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { KdInputError } from '../errors/errors.js';
 import { readMetrics, readRunJson, readRunSummary, type EpochRecord, type RunStatus } from '../io/run-files.js';
 import { LOCK_FILE } from './run-lock.js';
-import { crashPoint } from './crash-point.js';
+import { appendWithCrashPoint } from './crash-point.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -147,15 +147,7 @@ export class RunDirectory {
   }
 
   appendMetrics(record: Readonly<Record<string, unknown>>): void {
-    const line = `${JSON.stringify(record)}\n`;
-    if (process.env['KD_CRASH_AT']?.startsWith('metrics-torn')) {
-      // What a kill in the middle of the append leaves: half a line.
-      appendFileSync(this.path(RUN_FILES.metrics), line.slice(0, line.length >> 1));
-      crashPoint('metrics-torn');
-      appendFileSync(this.path(RUN_FILES.metrics), line.slice(line.length >> 1));
-      return;
-    }
-    appendFileSync(this.path(RUN_FILES.metrics), line);
+    appendWithCrashPoint(this.path(RUN_FILES.metrics), `${JSON.stringify(record)}\n`);
   }
 
   /** The records of metrics.jsonl (a torn last line dropped; see `readMetrics`). */

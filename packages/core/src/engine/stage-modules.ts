@@ -1,6 +1,8 @@
-import type { StagePlan } from '../contracts/distiller.js';
+import type { PipelineConfig } from '../config/pipeline-config.js';
+import type { Distiller, StagePlan, StepInfo } from '../contracts/distiller.js';
 import type { TrainableModule } from '../contracts/network.js';
-import type { ParamRef } from './optimizer.js';
+import { Optimizer, type ParamRef } from './optimizer.js';
+import { learningRate } from './schedule.js';
 
 /** Parameters of a module with stable ids; biases and normalisation parameters are not decayed. */
 export function paramRefs(module: TrainableModule): ParamRef[] {
@@ -19,4 +21,32 @@ export function modulesOf(stage: StagePlan, all: readonly TrainableModule[]): Tr
     if (!m) throw new Error(`stage "${stage.name}" trains "${n}", which is neither the student nor an extra module`);
     return m;
   });
+}
+
+/** A distiller's stages, or the one stage of a run without a multi-stage distiller. */
+export function stagesOf(distiller: Pick<Distiller, 'stages'> | undefined): readonly StagePlan[] {
+  return distiller?.stages?.() ?? [{ name: 'train' }];
+}
+
+/** The optimiser of a stage: the run's settings with the stage's overrides, over the modules the stage trains. */
+export function stageOptimizer(config: PipelineConfig, stage: StagePlan, all: readonly TrainableModule[]): Optimizer {
+  const optConfig = { ...config.training.optimizer, ...(stage.optimizer ?? {}) } as PipelineConfig['training']['optimizer'];
+  return new Optimizer(optConfig, modulesOf(stage, all).flatMap(paramRefs));
+}
+
+/**
+ * Where a step stands (what a distiller's loss sees) and its learning rate from the run's schedule: the trainer and
+ * the step-level Session compute both the same way, so a replayed step is the trainer's step.
+ */
+export function stepPlan(
+  config: PipelineConfig,
+  optimizer: Optimizer,
+  stage: string,
+  at: { readonly epoch: number; readonly epochs: number; readonly step: number; readonly steps: number },
+): { lr: number; info: StepInfo } {
+  const { epoch, epochs, step, steps } = at;
+  return {
+    lr: learningRate(optimizer.config.lr, config.training.schedule, epoch, epochs, (step + 1) / Math.max(1, steps)),
+    info: { epoch, epochs, step, globalStep: epoch * steps + step, stage, stepsPerEpoch: steps },
+  };
 }

@@ -6,9 +6,8 @@ import type { Network, NetworkOutput, TrainableModule } from '../contracts/netwo
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { Rng } from '../rng/rng.js';
 import { Optimizer } from './optimizer.js';
-import { learningRate } from './schedule.js';
 import { trainingStep } from './training-step.js';
-import { modulesOf, paramRefs } from './stage-modules.js';
+import { stageOptimizer, stagesOf, stepPlan } from './stage-modules.js';
 import type { RunEvents } from './events.js';
 import { RUN_FILES, type RunDirectory } from './run-directory.js';
 import { saveCheckpoint, type LoadedCheckpoint, type TrainingPosition } from '../io/checkpoint.js';
@@ -86,16 +85,12 @@ export class Trainer {
   private readonly extra: readonly TrainableModule[];
 
   constructor(private readonly input: TrainerInput) {
-    this.stages = input.distiller?.stages?.() ?? [{ name: 'train' }];
+    this.stages = stagesOf(input.distiller);
     this.extra = input.distiller?.extraModules?.() ?? [];
   }
 
   private get allModules(): TrainableModule[] {
     return [this.input.student, ...this.extra];
-  }
-
-  private modulesOf(stage: StagePlan): TrainableModule[] {
-    return modulesOf(stage, this.allModules);
   }
 
   /** The run's warnings so far (loss spikes), for summary.json, also when the run fails. */
@@ -125,9 +120,7 @@ export class Trainer {
       const resumesHere = resume !== undefined && si === resume.position.stageIndex;
       const startEpoch = resumesHere ? resume.position.epochsDone : 0;
       if (startEpoch >= epochs) continue;
-      const modules = this.modulesOf(stage);
-      const optConfig = { ...config.training.optimizer, ...(stage.optimizer ?? {}) } as PipelineConfig['training']['optimizer'];
-      const optimizer = new Optimizer(optConfig, modules.flatMap(paramRefs));
+      const optimizer = stageOptimizer(config, stage, this.allModules);
       if (resumesHere) resume.restoreOptimizer(optimizer);
       const partial = resumesHere ? resume.position.partial : undefined;
       const skipSteps = resumesHere ? (resume.position.stepsDone ?? 0) : 0;
@@ -189,9 +182,8 @@ export class Trainer {
                 checkpoint(epoch, { stepsDone: step, partial: { sums, seconds, spikes } }),
               );
             }
-            const lr = learningRate(optConfig.lr, config.training.schedule, epoch, epochs, (step + 1) / steps);
+            const { lr, info } = stepPlan(config, optimizer, stage.name, { epoch, epochs, step, steps });
             optimizer.lr = lr;
-            const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: stage.name, stepsPerEpoch: steps };
             let losses: Record<string, number>;
             try {
               losses = this.step(batch.x, batch.y, vars, optimizer, info);

@@ -17,6 +17,7 @@ import { checkRunnable, readConfig, resolvePath } from './config-checks.js';
 import { assemblePipeline, type AssembledPipeline } from './assemble.js';
 import { runSession, type RunOptions, type RunResult } from './run-session.js';
 import { Session } from './session.js';
+import { stagesOf } from '../engine/stage-modules.js';
 
 export { coreVersion } from './provenance.js';
 export type { RunOptions, RunResult } from './run-session.js';
@@ -145,7 +146,7 @@ export class KdRuntime {
     try {
       const student = describeNetwork(parts.student);
       const teacher = parts.teacher ? describeNetwork(parts.teacher) : null;
-      const stages = (parts.distiller?.stages?.() ?? [{ name: 'train' }]).map((s) => ({
+      const stages = stagesOf(parts.distiller).map((s) => ({
         name: s.name,
         epochs: s.epochs ?? config.training.epochs,
       }));

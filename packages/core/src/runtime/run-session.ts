@@ -18,6 +18,7 @@ import type { Logger } from '../plugin/tokens.js';
 import type { AssembledPipeline } from './assemble.js';
 import { checkRunnable, resolvePath } from './config-checks.js';
 import { provenance } from './provenance.js';
+import { stagesOf } from '../engine/stage-modules.js';
 
 export interface RunOptions {
   readonly events?: RunEvents;
@@ -148,7 +149,7 @@ function summarise(
   best: RunSummary['best'] | undefined,
 ): RunSummary {
   const head = parts.distiller?.studentHead?.();
-  const stages = parts.distiller?.stages?.() ?? [{ name: 'train' }];
+  const stages = stagesOf(parts.distiller);
   let lines: EpochRecord[] = [];
   try {
     lines = runDir.metricsLines();

@@ -7,8 +7,7 @@ import { KdInputError } from '../errors/errors.js';
 import type { AssembledPipeline } from './assemble.js';
 import { Rng } from '../rng/rng.js';
 import { Optimizer } from '../engine/optimizer.js';
-import { learningRate } from '../engine/schedule.js';
-import { modulesOf, paramRefs } from '../engine/stage-modules.js';
+import { stageOptimizer, stagesOf, stepPlan } from '../engine/stage-modules.js';
 import { trainingStep, type StepResult } from '../engine/training-step.js';
 import { stepsPerEpoch } from '../engine/trainer.js';
 
@@ -35,7 +34,7 @@ export class Session {
     readonly config: PipelineConfig,
     readonly parts: AssembledPipeline,
   ) {
-    this.stages = parts.distiller?.stages?.() ?? [{ name: 'train' }];
+    this.stages = stagesOf(parts.distiller);
     this.useStage(this.stages[0]!.name);
   }
 
@@ -58,8 +57,7 @@ export class Session {
     const stage = this.stages.find((s) => s.name === name);
     if (!stage) throw new KdInputError(`no stage "${name}"; the stages are ${this.stages.map((s) => `"${s.name}"`).join(', ')}`);
     this.current?.optimizer.dispose();
-    const optConfig = { ...this.config.training.optimizer, ...(stage.optimizer ?? {}) } as PipelineConfig['training']['optimizer'];
-    const optimizer = new Optimizer(optConfig, modulesOf(stage, this.modules).flatMap(paramRefs));
+    const optimizer = stageOptimizer(this.config, stage, this.modules);
     this.current = { stage, optimizer, vars: optimizer.params.map((p) => p.variable) };
   }
 
@@ -85,9 +83,8 @@ export class Session {
     const { epoch = 0, step = 0 } = options;
     const { epochs, stepsPerEpoch: steps } = this.shape;
     const cur = this.current!;
-    cur.optimizer.lr =
-      options.lr ?? learningRate(cur.optimizer.config.lr, this.config.training.schedule, epoch, epochs, (step + 1) / Math.max(1, steps));
-    const info = { epoch, epochs, step, globalStep: epoch * steps + step, stage: cur.stage.name, stepsPerEpoch: steps };
+    const { lr, info } = stepPlan(this.config, cur.optimizer, cur.stage.name, { epoch, epochs, step, steps });
+    cur.optimizer.lr = options.lr ?? lr;
     return trainingStep(
       {
         student: this.parts.student,
