@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { KdInputError, writeFileAtomic } from '@kd/core';
 import { readRun, type ReadRunOptions } from './run-data.js';
 import { renderRunReport } from './run-report.js';
@@ -11,10 +11,9 @@ export const REPORT_FILE = 'report.html';
 
 /** Writes `<runDir>/report.html` atomically (a crash leaves the previous report or none, never half of one). */
 export function writeRunReport(runDir: string, options: ReadRunOptions = {}, outFile = join(runDir, REPORT_FILE)): string {
+  // writeFileAtomic creates the parent directory.
   const file = resolve(outFile);
-  const page = renderRunReport(readRun(runDir, options));
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileAtomic(file, page);
+  writeFileAtomic(file, renderRunReport(readRun(runDir, options)));
   return file;
 }
 
@@ -33,9 +32,9 @@ export function tryWriteRunReport(runDir: string, options: ReadRunOptions = {}):
 /** Writes one page comparing several runs. */
 export function writeComparisonReport(runDirs: readonly string[], outFile: string, options: ReadRunOptions = {}): string {
   const runs = runDirs.map((d) => readRun(resolve(d), options));
-  mkdirSync(dirname(resolve(outFile)), { recursive: true });
-  writeFileAtomic(resolve(outFile), renderComparison(runs, { outFile: resolve(outFile) }));
-  return resolve(outFile);
+  const file = resolve(outFile);
+  writeFileAtomic(file, renderComparison(runs, { outFile: file }));
+  return file;
 }
 
 /** Reads a benchmark aggregate (tools/bench `<out>/<name>.json`) and writes its page beside it (`<name>.html`). */

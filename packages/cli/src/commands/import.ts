@@ -43,7 +43,8 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
   const inputShape = parseInput(args.input);
   const source = `kd import pytorch --backbone ${args.backbone}`;
   const runtime = createRuntime(io, options);
-  const opts = await backboneOptions(runtime, args.backbone, parseOptions(args.options), source);
+  const given = parseOptions(args.options);
+  const opts = await backboneOptions(runtime, args.backbone, given, source);
   await selectBackend('cpu');
   // Read before anything is written: a reference that does not fit is an input error with nothing to undo.
   const reference = args.reference ? readReference(resolve(io.cwd, args.reference), inputShape, numClasses) : undefined;
@@ -67,7 +68,7 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
       );
       for (const n of report.notes) io.out(`note: ${n}\n`);
       io.out(
-        `teacher directory: ${outDir} (use it as "teacher": { "backbone": ${JSON.stringify({ name: args.backbone, ...parseOptions(args.options) })}, "weights": ${JSON.stringify(outDir)} })\n`,
+        `teacher directory: ${outDir} (use it as "teacher": { "backbone": ${JSON.stringify({ name: args.backbone, ...given })}, "weights": ${JSON.stringify(outDir)} })\n`,
       );
       if (parity)
         io.out(

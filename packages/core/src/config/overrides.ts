@@ -6,8 +6,6 @@ export interface ConfigOverride {
   readonly text: string;
   /** Path segments (`training`, `optimizer`, `lr`); a number indexes an array (`evaluators.0.name`). */
   readonly path: readonly string[];
-  /** The JSON pointer of the path, for messages. */
-  readonly pointer: string;
   readonly raw: string;
 }
 
@@ -21,7 +19,7 @@ export function parseOverride(text: string): ConfigOverride {
     throw new KdInputError(
       `--set ${JSON.stringify(text)}: expected <path>=<value> with a dotted path of config keys, e.g. training.optimizer.lr=0.1`,
     );
-  return { text, path, pointer: `/${path.join('/')}`, raw: text.slice(eq + 1) };
+  return { text, path, raw: text.slice(eq + 1) };
 }
 
 /**

@@ -82,16 +82,9 @@ function slotKind(schema: unknown): string | undefined {
   return typeof c === 'string' && c.startsWith(SLOT_COMMENT_PREFIX) ? c.slice(SLOT_COMMENT_PREFIX.length) : undefined;
 }
 
-/** The value at a path of plain objects, or undefined where the path leaves them. */
-function at_(value: unknown, ...keys: string[]): unknown {
-  let v = value;
-  for (const k of keys) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
-  return v;
-}
-
 /** `"dataset": "idx"` names a plugin but is not a slot: say what the slot's form is, with the name the user meant. */
 function notASlotObject(at: string, kind: string, value: unknown, schema: unknown): string {
-  const names = ((at_(schema, 'properties', 'name', 'enum') as unknown[] | undefined) ?? []).map(String);
+  const names = ((valueAt(schema, '/properties/name/enum') as unknown[] | undefined) ?? []).map(String);
   const name = typeof value === 'string' && value !== '' ? value : (names[0] ?? `<${kind} plugin>`);
   return `${at}: expected an object like {"name": ${JSON.stringify(name)}, …}, got ${show(value)}`;
 }
@@ -176,7 +169,7 @@ function formatOne(e: ErrorObject, data: unknown): string {
       // Phrased as the enum and required errors on the same tag are, so that the two collapse into one line.
       const tag = String(p['tag']);
       const tagValue = valueAt(data, `${e.instancePath}/${tag}`);
-      const allowed = at_(e.parentSchema, 'properties', tag, 'enum') as unknown[] | undefined;
+      const allowed = valueAt(e.parentSchema, `/properties/${tag}/enum`) as unknown[] | undefined;
       if (tagValue === undefined) return `${at === '/' ? '' : at}/${tag}: required property "${tag}" is missing`;
       if (p['error'] === 'mapping' && allowed) {
         const hint = typeof tagValue === 'string' ? didYouMean(tagValue, allowed.map(String)) : undefined;
