@@ -232,7 +232,9 @@ export class OnnxNetwork implements Network {
       );
     // Read whole and handed over as bytes, so ONNX Runtime parses exactly the file checked here and never follows
     // paths inside it (external-data weights are refused).
-    return new Uint8Array(readFileSync(location));
+    // The bytes' ArrayBuffer is transferred to the worker: copy only a Buffer that shares its memory with others.
+    const bytes = readFileSync(location);
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
   }
 
   /** The image input, checked against the dataset's images in the configured layout. */

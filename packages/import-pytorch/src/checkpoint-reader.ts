@@ -48,7 +48,8 @@ export function readPyTorchStateDict(file: string, options: ReadOptions = {}): P
     return fail(file, `cannot read the file (${(e as Error).message})`);
   }
   if (size > limits.maxFileBytes) fail(file, `${size} bytes exceed the limit maxFileBytes = ${limits.maxFileBytes}`);
-  const data = new Uint8Array(readFileSync(file));
+  // A Buffer is a Uint8Array: read once, no copy (a checkpoint may be a gigabyte).
+  const data: Uint8Array = readFileSync(file);
   if (data[0] === 0x50 && data[1] === 0x4b) return readZip(file, data, limits, options.key);
   if (data[0] === 0x80) return readLegacy(file, data, limits, options.key);
   if (data.length > 262 && String.fromCharCode(...data.subarray(257, 262)) === 'ustar')
