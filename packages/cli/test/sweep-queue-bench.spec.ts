@@ -2,8 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { QueueExecutor, redisConnection, type CellJobStatus } from '@kd/sweep-bullmq';
-import { repoRoot, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { repoRoot, tempDir } from '@kd/testing';
 import { runKd } from './spawn-kd.js';
+import { prepareStudyBase, writeStudy } from './study-fixture.js';
 
 /**
  * A benchmark, not a timed test (KD_BENCH=1 runs it; the README records its numbers): queue overhead per cell (enqueue,
@@ -13,7 +14,6 @@ import { runKd } from './spawn-kd.js';
 
 const bench = process.env['KD_BENCH'] === '1' && spawnSync('redis-server', ['--version']).status === 0;
 const work = tempDir('kd-sweep-queue-bench-');
-const size = { trainLimit: 256, testLimit: 100, epochs: 2 };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -52,12 +52,7 @@ function worker(url: string): { child: ChildProcess; ready: Promise<void> } {
 async function measure(url: string, executor: QueueExecutor, workers: number, output: string) {
   const ws = Array.from({ length: workers }, () => worker(url));
   await Promise.all(ws.map((w) => w.ready));
-  const file = writeConfig(work, `${output}.json`, {
-    base: 'base.json',
-    axes: { method: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'dkd' }] },
-    seeds: [0, 1],
-    output,
-  });
+  const file = writeStudy(work, `${output}.json`, output);
   const cells = JSON.parse((await runKd(['sweep', file, '--dry-run', '--json'])).stdout) as { hash: string }[];
   await runKd(['sweep', file, '--queue', url]);
   let s: CellJobStatus[];
@@ -89,15 +84,7 @@ it.runIf(bench)('bench: queue overhead per cell; 1 vs 2 single-threaded workers,
   const url = `redis://127.0.0.1:${port}`;
   const executor = new QueueExecutor({ connection: redisConnection(url) });
   try {
-    await runKd([
-      'run',
-      writeConfig(work, 'teacher.json', tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE } }, { ...size, epochs: 1 })),
-    ]);
-    writeConfig(
-      work,
-      'base.json',
-      tinyConfig('unused', { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller: { name: 'kd' } }, size),
-    );
+    await prepareStudyBase(work);
     const one = await measure(url, executor, 1, 'one');
     // Another output root, and other seeds would change the runs: the same cells hash alike, so clear the jobs first.
     await executor.queue.obliterate({ force: true });

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { QueueExecutor, redisConnection, type CellJobStatus } from '@kd/sweep-bullmq';
-import { repoRoot, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { repoRoot, tempDir } from '@kd/testing';
 import { runKd, type Exited } from './spawn-kd.js';
+import { cellWeights, ok, prepareStudyBase, STUDY_CELLS, writeStudy } from './study-fixture.js';
 
 /**
  * `kd sweep --queue` and `kd worker` against a real redis-server on a loopback port: 2 methods × 2 seeds of tiny
@@ -19,8 +20,7 @@ if (!haveRedis && !CI)
   console.warn('sweep-queue.spec: redis-server is not installed; the distributed sweep tests are skipped (apt-get install redis-server)');
 
 const work = tempDir('kd-sweep-queue-');
-const size = { trainLimit: 256, testLimit: 100, epochs: 2 };
-const CELLS = ['kd-s0', 'kd-s1', 'dkd-s0', 'dkd-s1'];
+const CELLS = STUDY_CELLS;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,24 +117,9 @@ function startWorker(url: string, env: Record<string, string> = {}): Worker {
   };
 }
 
-function study(name: string, output: string, extra: Record<string, unknown> = {}): string {
-  return writeConfig(work, name, {
-    base: 'base.json',
-    axes: { method: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'dkd' }] },
-    seeds: [0, 1],
-    output,
-    ...extra,
-  });
-}
-
-const weights = (runDir: string) => readFileSync(join(runDir, 'final', 'network.bin'));
+const weights = cellWeights;
 const metricLines = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
 const resumes = (runDir: string) => (JSON.parse(readFileSync(join(runDir, 'provenance.json'), 'utf8')).resumes ?? []).length as number;
-
-function ok(e: Exited): Exited {
-  expect(e.code, `${e.stderr}\n${e.stdout}`).toBe(0);
-  return e;
-}
 
 async function hashesOf(file: string): Promise<Map<string, string>> {
   const cells = JSON.parse(ok(await runKd(['sweep', file, '--dry-run', '--json'])).stdout) as { name: string; hash: string }[];
@@ -166,19 +151,9 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
       );
     redis = await startRedis(await freePort(), ['--appendonly', 'no']);
     executor = new QueueExecutor({ connection: redisConnection(redis.url) });
-    ok(
-      await runKd([
-        'run',
-        writeConfig(work, 'teacher.json', tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE } }, { ...size, epochs: 1 })),
-      ]),
-    );
-    writeConfig(
-      work,
-      'base.json',
-      tinyConfig('unused', { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller: { name: 'kd' } }, size),
-    );
+    await prepareStudyBase(work);
     // The reference: the same study through the local executor.
-    ok(await runKd(['sweep', study('local.json', 'local'), '--jobs', '2']));
+    ok(await runKd(['sweep', writeStudy(work, 'local.json', 'local'), '--jobs', '2']));
     reference = new Map(CELLS.map((c) => [c, weights(join(work, 'local', 'runs', c))]));
   });
 
@@ -189,7 +164,9 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
   });
 
   it('an invalid cell: exit 2 naming the cell and the pointer, nothing enqueued', async () => {
-    const file = study('bad-cell.json', 'bad-cell', { axes: { t: [{ 'distiller.temperature': 4 }, { 'distiller.temperature': -1 }] } });
+    const file = writeStudy(work, 'bad-cell.json', 'bad-cell', {
+      axes: { t: [{ 'distiller.temperature': 4 }, { 'distiller.temperature': -1 }] },
+    });
     const e = await runKd(['sweep', file, '--queue', redis.url]);
     expect(e.code, e.stderr).toBe(2);
     expect(e.stderr).toContain('cell kd-temperature_1-s0');
@@ -205,7 +182,7 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
   });
 
   it('2 workers, one SIGKILLed mid-run: every cell completes once, the killed one resumed from its checkpoint, the bytes of the local executor', async () => {
-    const file = study('dist.json', 'dist');
+    const file = writeStudy(work, 'dist.json', 'dist');
     const hashes = await hashesOf(file);
     const first = ok(await runKd(['sweep', file, '--queue', redis.url]));
     expect(first.stderr).toContain(`4 queued on ${redis.url}, 0 already in the queue`);
@@ -253,7 +230,7 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
   });
 
   it('a job hashed by another kd version is refused, naming the skew; --status shows why; --retry-failed queues it again', async () => {
-    const file = study('skew.json', 'skew', { axes: { method: [{ 'distiller.name': 'kd' }] }, seeds: [5] });
+    const file = writeStudy(work, 'skew.json', 'skew', { axes: { method: [{ 'distiller.name': 'kd' }] }, seeds: [5] });
     // What a submitter of another kd version puts in the queue (the worker refuses it before reading the config).
     const [hash] = [...(await hashesOf(file)).values()];
     const other = new QueueExecutor({ connection: redisConnection(redis.url), kdVersion: '0.0.0-skew' });
@@ -298,7 +275,7 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
     let persistent = await startRedis(port, args);
     const exec = new QueueExecutor({ connection: redisConnection(persistent.url) });
     try {
-      const file = study('restart.json', 'restart', { seeds: [0] });
+      const file = writeStudy(work, 'restart.json', 'restart', { seeds: [0] });
       const hashes = await hashesOf(file);
       ok(await runKd(['sweep', file, '--queue', persistent.url]));
       const w = startWorker(persistent.url);

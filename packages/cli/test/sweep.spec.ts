@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig } from '@kd/testing';
-import { runKd, type Exited } from './spawn-kd.js';
+import { repoRoot, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { runKd } from './spawn-kd.js';
+import { cellWeights, ok, prepareStudyBase, STUDY_CELLS, STUDY_SIZE, writeStudy } from './study-fixture.js';
 
 /**
  * `kd sweep` end to end, through the real CLI in child processes: a study of 2 methods × 2 seeds of tiny distillation
@@ -11,46 +12,20 @@ import { runKd, type Exited } from './spawn-kd.js';
  */
 
 const work = tempDir('kd-sweep-');
-const size = { trainLimit: 256, testLimit: 100, epochs: 2 };
-const CELLS = ['kd-s0', 'kd-s1', 'dkd-s0', 'dkd-s1'];
+const CELLS = STUDY_CELLS;
 
-function study(name: string, output: string, extra: Record<string, unknown> = {}): string {
-  return writeConfig(work, name, {
-    base: 'base.json',
-    axes: { method: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'dkd' }] },
-    seeds: [0, 1],
-    output,
-    ...extra,
-  });
-}
-
-const weights = (runDir: string) => readFileSync(join(runDir, 'final', 'network.bin'));
+const weights = cellWeights;
 const summary = (runDir: string) =>
   JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; failure: { kind: string } | null };
 const metricLines = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
 const resumes = (runDir: string) => (JSON.parse(readFileSync(join(runDir, 'provenance.json'), 'utf8')).resumes ?? []).length as number;
-
-function ok(e: Exited): Exited {
-  expect(e.code, `${e.stderr}\n${e.stdout}`).toBe(0);
-  return e;
-}
 
 let reference: Map<string, Buffer>;
 let hashes: Map<string, string>;
 
 describe('kd sweep', () => {
   beforeAll(async () => {
-    ok(
-      await runKd([
-        'run',
-        writeConfig(work, 'teacher.json', tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE } }, { ...size, epochs: 1 })),
-      ]),
-    );
-    writeConfig(
-      work,
-      'base.json',
-      tinyConfig('unused', { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller: { name: 'kd' } }, size),
-    );
+    await prepareStudyBase(work);
   });
 
   it('an invalid study file: exit 2 naming the file and the pointer, nothing created', async () => {
@@ -63,7 +38,9 @@ describe('kd sweep', () => {
   });
 
   it('one invalid cell: exit 2 naming the cell, the pointer and the study line; nothing started or written', async () => {
-    const file = study('bad-cell.json', 'bad-cell', { axes: { t: [{ 'distiller.temperature': 4 }, { 'distiller.temperature': -1 }] } });
+    const file = writeStudy(work, 'bad-cell.json', 'bad-cell', {
+      axes: { t: [{ 'distiller.temperature': 4 }, { 'distiller.temperature': -1 }] },
+    });
     const e = await runKd(['sweep', file, '--jobs', '2']);
     expect(e.code, e.stderr).toBe(2);
     expect(e.stderr).toContain('cell kd-temperature_1-s0');
@@ -74,7 +51,7 @@ describe('kd sweep', () => {
   });
 
   it('--dry-run lists every cell with its hash, state and overrides, and writes nothing', async () => {
-    const e = ok(await runKd(['sweep', study('study.json', 'study'), '--dry-run', '--json']));
+    const e = ok(await runKd(['sweep', writeStudy(work, 'study.json', 'study'), '--dry-run', '--json']));
     const cells = JSON.parse(e.stdout) as { name: string; hash: string; state: string; overrides: Record<string, unknown> }[];
     expect(cells.map((c) => c.name)).toEqual(CELLS);
     expect(cells.map((c) => c.state)).toEqual(['new', 'new', 'new', 'new']);
@@ -109,7 +86,7 @@ describe('kd sweep', () => {
   });
 
   it('a sweep SIGKILLed with its process group mid-way: the next one resumes the interrupted cells from their checkpoints, each finishing once with the same bytes', async () => {
-    const file = study('kill.json', 'kill');
+    const file = writeStudy(work, 'kill.json', 'kill');
     const child = spawn(
       process.execPath,
       [
@@ -155,7 +132,7 @@ describe('kd sweep', () => {
   });
 
   it('--emit writes one line per cell; kd run --from … --index i runs cell i (the same bytes), and skips it once finished', async () => {
-    const file = study('indexed.json', 'indexed');
+    const file = writeStudy(work, 'indexed.json', 'indexed');
     const jobs = join(work, 'jobs.jsonl');
     ok(await runKd(['sweep', file, '--emit', jobs]));
     const lines = readFileSync(jobs, 'utf8')
@@ -193,7 +170,7 @@ describe('kd sweep', () => {
   });
 
   it('a failing cell does not stop the others; it is reported with its reason (exit 1), listed by --report, and not rerun', async () => {
-    writeConfig(work, 'scratch.json', tinyConfig('unused', {}, { ...size, epochs: 1 }));
+    writeConfig(work, 'scratch.json', tinyConfig('unused', {}, { ...STUDY_SIZE, epochs: 1 }));
     const file = writeConfig(work, 'failing.json', {
       base: 'scratch.json',
       axes: { lr: [{ 'training.optimizer.lr': 1e30 }, { 'training.optimizer.lr': 0.05 }] },
