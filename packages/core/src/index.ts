@@ -77,3 +77,5 @@ export { checkRunHasTeacher } from './plugin/teacher-required.js';
 export { isLayersModelDir, loadLayersModelWeights } from './io/layers-model-weights.js';
 export { keepingRunningStats } from './engine/keeping-running-stats.js';
 export { gunzipBounded, gunzipFileBounded, gunzipFileChunks, type InflateLimit } from './io/bounded-gunzip.js';
+export { pairStages, type StagePair } from './network/pair-stages.js';
+export { adaptiveAvgPool2d, adaptivePoolMatrix } from './network/adaptive-avg-pool.js';

@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
   featureName,
+  pairStages,
+  type StagePair,
   probeFeatures,
   requireSpatialFeature,
   type Distiller,
@@ -11,7 +13,6 @@ import {
 } from '@kd/core';
 import { atLossTerms } from './at.loss.js';
 import type { AtOptions } from './at.options.js';
-import { pairStages, type StagePair } from './feature-tap.js';
 
 function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
   const f = out.features[name];

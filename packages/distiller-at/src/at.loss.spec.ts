@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { adaptiveAvgPool2d, adaptivePoolMatrix } from './adaptive-avg-pool.js';
+import { adaptiveAvgPool2d, adaptivePoolMatrix } from '@kd/core';
 import { attentionMap } from './attention-map.js';
 import { AT_LOSS_DEFAULTS, atLoss, atLossTerms, atStageLoss, type AtLossOptions } from './at.loss.js';
 import { relErr } from '@kd/testing';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, klDivergence, stopGradient } from '@kd/core';
-import { adaptiveAvgPool2d } from './adaptive-avg-pool.js';
+import { adaptiveAvgPool2d, crossEntropy, klDivergence, stopGradient } from '@kd/core';
+
 import { attentionMap } from './attention-map.js';
 
 export interface AtLossOptions {

@@ -51,7 +51,6 @@ describe('package exports and registration', () => {
       'atLossTerms',
       'atStageLoss',
       'attentionMap',
-      'adaptiveAvgPool2d',
       'AtDistiller',
       'register',
     ]);

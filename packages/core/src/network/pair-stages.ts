@@ -1,4 +1,5 @@
-import { KdInputError, type Network } from '@kd/core';
+import { KdInputError } from '../errors/errors.js';
+import type { Network } from '../contracts/network.js';
 
 export interface StagePair {
   /** Feature names in `NetworkOutput.features`. */
