@@ -27,3 +27,4 @@ export {
   expectBatchNormModes,
   type ZooExpectation,
 } from './zoo-checks.js';
+export { expectExactResume, checkpointTensors, latestCheckpoint, type ExactResumeCase, type ExactResumeResult } from './exact-resume.js';
