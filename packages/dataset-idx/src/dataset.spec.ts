@@ -93,6 +93,20 @@ describe('IdxSplit batches', () => {
     await expect(collect(split, { batchSize: 0 })).rejects.toThrow(RangeError);
   });
 
+  it('gives each sample its position in the split: one shuffled epoch covers every position once, labels matching', async () => {
+    const data = synthetic(30);
+    const split = new IdxSplit(data, PRESET_NORMALIZATION.mnist, { flip: true, pad: 2 });
+    const seen: number[] = [];
+    for await (const { x, y, index } of split.batches({ batchSize: 7, rng: new Rng(3) })) {
+      const labels = Array.from(await y.data());
+      expect(labels).toEqual(Array.from(index!, (i) => data.labels[i]));
+      seen.push(...index!);
+      tf.dispose([x, y]);
+    }
+    expect(seen).not.toEqual([...seen].sort((a, b) => a - b));
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
   it('leaks no tensors: only the yielded x and y exist', async () => {
     const split = new IdxSplit(synthetic(30), PRESET_NORMALIZATION.mnist, { flip: true, pad: 2 });
     const before = tf.memory().numTensors;

@@ -134,9 +134,11 @@ export class IdxSplit implements DatasetSplit {
       if (b < batchSize && dropLast) break;
       const x = new Float32Array(b * area);
       const y = new Int32Array(b);
+      const at = new Int32Array(b);
       for (let k = 0; k < b; k++) {
         const index = order ? order[start + k]! : start + k;
         y[k] = labels[index]!;
+        at[k] = index;
         const src = index * area;
         const dst = k * area;
         if (!aug) {
@@ -155,7 +157,7 @@ export class IdxSplit implements DatasetSplit {
           }
         }
       }
-      yield { x: tf.tensor4d(x, [b, rows, cols, 1], 'float32'), y: tf.tensor1d(y, 'int32') };
+      yield { x: tf.tensor4d(x, [b, rows, cols, 1], 'float32'), y: tf.tensor1d(y, 'int32'), index: at };
     }
   }
 }

@@ -196,14 +196,19 @@ describe('image-folder dataset', () => {
     const split = ds.split('train')!;
     const before = tf.memory().numTensors;
     const decodedAt: number[] = [];
-    for await (const { x, y } of split.batches({ batchSize: 2, rng: new Rng(1) })) {
+    const positions: number[] = [];
+    for await (const { x, y, index } of split.batches({ batchSize: 2, rng: new Rng(1) })) {
       decodedAt.push(split.stats.decoded);
+      positions.push(...index!);
       // A slow training step: the reader has every chance to run ahead.
       await new Promise((r) => setTimeout(r, 20));
       x.dispose();
       y.dispose();
     }
     expect(split.stats.maxHeld).toBe(1);
+    // Each sample's position in the split travels with its batch (a per-sample memory is indexed by it).
+    expect(positions).not.toEqual([...positions].sort((a, b) => a - b));
+    expect([...positions].sort((a, b) => a - b)).toEqual(Array.from({ length: split.size }, (_, i) => i));
     // While batch k is trained on, at most batches k+1 (prefetch 1) have been decoded beyond it.
     decodedAt.forEach((d, k) => expect(d).toBeLessThanOrEqual(Math.min(12, (k + 2) * 2)));
     for await (const { x, y } of split.batches({ batchSize: 2 })) {

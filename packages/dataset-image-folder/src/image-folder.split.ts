@@ -28,6 +28,7 @@ export interface ImageFolderSplitInit {
 interface Prepared {
   readonly x: Float32Array;
   readonly y: Int32Array;
+  readonly index: Int32Array;
 }
 
 /**
@@ -76,11 +77,13 @@ export class ImageFolderSplit implements DatasetSplit {
       const size = Math.min(batchSize, n - start);
       const x = new Float32Array(size * stride);
       const y = new Int32Array(size);
+      const at = new Int32Array(size);
       const seeds = augment ? Array.from({ length: size }, () => rng!.nextUint32()) : undefined;
       await Promise.all(
         Array.from({ length: size }, async (_, k) => {
           const index = order ? order[start + k]! : start + k;
           y[k] = labels[index]!;
+          at[k] = index;
           const rgb = await reader.read(paths[index]!);
           this.stats.decoded++;
           const out = transform.apply(imageFromBytes(rgb.data, rgb.height, rgb.width, 3), seeds ? new Rng(seeds[k]!) : undefined);
@@ -93,11 +96,11 @@ export class ImageFolderSplit implements DatasetSplit {
           x.set(out.data, k * stride);
         }),
       );
-      return { x, y };
+      return { x, y, index: at };
     };
 
-    for await (const { x, y } of prefetch(count, this.init.prefetch, prepare, this.stats)) {
-      yield { x: tf.tensor4d(x, [y.length, oh, ow, oc], 'float32'), y: tf.tensor1d(y, 'int32') };
+    for await (const { x, y, index } of prefetch(count, this.init.prefetch, prepare, this.stats)) {
+      yield { x: tf.tensor4d(x, [y.length, oh, ow, oc], 'float32'), y: tf.tensor1d(y, 'int32'), index };
     }
   }
 }

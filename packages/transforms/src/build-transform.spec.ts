@@ -191,6 +191,14 @@ describe('ByteImageSplit', () => {
       [1, 2, 2, 3],
     ]);
     expect(plain.flatMap((b) => b.y)).toEqual([1, 3, 5, 7, 9]);
+    // Positions are within the split (0..size-1), not in the underlying image file.
+    const positions: number[] = [];
+    for await (const b of split.batches({ batchSize: 2, rng: new Rng(4) })) {
+      expect(Array.from(await b.y.data())).toEqual(Array.from(b.index!, (i) => 2 * i + 1));
+      positions.push(...b.index!);
+      tf.dispose([b.x, b.y]);
+    }
+    expect([...positions].sort()).toEqual([0, 1, 2, 3, 4]);
     // Image i has every byte 20·i; labels travel with their images.
     expect(plain[0]!.x.slice(0, 3).map((v) => Math.round(v * 255))).toEqual([20, 20, 20]);
     const a = await run(new Rng(4), true);

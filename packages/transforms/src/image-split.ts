@@ -43,8 +43,10 @@ export class ByteImageSplit implements DatasetSplit {
       if (b < batchSize && dropLast) break;
       const x = new Float32Array(b * outStride);
       const y = new Int32Array(b);
+      const at = new Int32Array(b);
       for (let k = 0; k < b; k++) {
-        const index = this.indices[order ? order[start + k]! : start + k]!;
+        at[k] = order ? order[start + k]! : start + k;
+        const index = this.indices[at[k]!]!;
         y[k] = labels[index]!;
         const out = this.transform.apply(imageFromBytes(pixels, height, width, channels, index * stride), rng);
         if (out.height !== oh || out.width !== ow || out.channels !== oc) {
@@ -52,7 +54,7 @@ export class ByteImageSplit implements DatasetSplit {
         }
         x.set(out.data, k * outStride);
       }
-      yield { x: tf.tensor4d(x, [b, oh, ow, oc], 'float32'), y: tf.tensor1d(y, 'int32') };
+      yield { x: tf.tensor4d(x, [b, oh, ow, oc], 'float32'), y: tf.tensor1d(y, 'int32'), index: at };
     }
   }
 }

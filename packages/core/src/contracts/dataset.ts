@@ -7,6 +7,11 @@ export interface Batch {
   readonly x: tf.Tensor4D;
   /** Integer class labels, int32, shape [batch]. */
   readonly y: tf.Tensor1D;
+  /**
+   * Each sample's position in its split (0 ≤ i < split.size), for methods that keep state per training sample
+   * (CRD's memory bank). Plain numbers, not a tensor: nothing to dispose, and the positions never enter a graph.
+   */
+  readonly index?: Int32Array;
 }
 
 export type SplitName = 'train' | 'val' | 'test';

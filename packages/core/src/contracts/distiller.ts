@@ -30,6 +30,8 @@ export interface LossInputs extends StepInfo {
   readonly teacher?: NetworkOutput;
   readonly labels: tf.Tensor1D;
   readonly numClasses: number;
+  /** The samples' positions in the training split, when the dataset gives them (see `Batch.index`). */
+  readonly sampleIndex?: Int32Array;
 }
 
 /** Context for distillers that own their update (local learning, mutual learning, auto-encoder stages). */
@@ -83,6 +85,8 @@ export interface DistillerSetup {
   readonly student: Network;
   readonly teacher?: Network;
   readonly numClasses: number;
+  /** Samples in the training split: the size of a per-sample memory (CRD's bank) indexed by `sampleIndex`. */
+  readonly trainSize?: number;
   readonly rng: Rng;
   /** Builds another network from a backbone spec (extra students for mutual learning). */
   createNetwork(spec: { name: string } & Record<string, unknown>, scope: string): Promise<Network>;

@@ -73,6 +73,20 @@ export interface Network extends TrainableModule {
    * (`final/network.json` + `network.bin`). `pointer` names the config value for messages.
    */
   loadWeights?(location: string, pointer: string): void;
+  /**
+   * The affine parameters (γ, β, one per channel) of the batch norm whose output is the pre-activation feature
+   * `feature` (e.g. `stage2_preact`), read from the current weights; `undefined` where the backbone has no batch norm
+   * right before that ReLU. In a residual block the pre-activation is the branch's last batch norm plus the shortcut;
+   * then this is that branch's batch norm, as Heo et al.'s `get_bn_before_relu` (the margin of OFD assumes the
+   * pre-activation is distributed as that batch norm's output, N(β, γ²)).
+   */
+  preactNorm?(feature: string): PreactNorm | undefined;
+}
+
+/** γ and β of a batch norm, per channel (see {@link Network.preactNorm}). */
+export interface PreactNorm {
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
 }
 
 export interface BackboneContext {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset, DatasetSplit } from '../contracts/dataset.js';
+import type { Batch, Dataset, DatasetSplit } from '../contracts/dataset.js';
 import type { Distiller, StagePlan, StepInfo } from '../contracts/distiller.js';
 import type { Evaluator, Metrics } from '../contracts/evaluator.js';
 import type { Network, NetworkOutput, TrainableModule } from '../contracts/network.js';
@@ -186,7 +186,7 @@ export class Trainer {
             optimizer.lr = lr;
             let losses: Record<string, number>;
             try {
-              losses = this.step(batch.x, batch.y, vars, optimizer, info);
+              losses = this.step(batch, vars, optimizer, info);
             } finally {
               batch.x.dispose();
               batch.y.dispose();
@@ -308,9 +308,9 @@ export class Trainer {
       });
   }
 
-  private step(x: tf.Tensor4D, y: tf.Tensor1D, vars: tf.Variable[], optimizer: Optimizer, info: StepInfo): Record<string, number> {
+  private step(batch: Batch, vars: tf.Variable[], optimizer: Optimizer, info: StepInfo): Record<string, number> {
     const { student, teacher, distiller, dataset } = this.input;
-    return trainingStep({ student, teacher, distiller, numClasses: dataset.info.numClasses }, { x, y }, vars, optimizer, info).losses;
+    return trainingStep({ student, teacher, distiller, numClasses: dataset.info.numClasses }, batch, vars, optimizer, info).losses;
   }
 
   private async evaluate(split: DatasetSplit, epoch: number, stage: string): Promise<Metrics> {

@@ -36,7 +36,7 @@ function readTerms(terms: LossTerms): Record<string, number> {
  */
 export function trainingStep(
   parts: StepParts,
-  batch: { readonly x: tf.Tensor4D; readonly y: tf.Tensor1D },
+  batch: { readonly x: tf.Tensor4D; readonly y: tf.Tensor1D; readonly index?: Int32Array | undefined },
   vars: readonly tf.Variable[],
   optimizer: Optimizer,
   info: StepInfo,
@@ -44,12 +44,15 @@ export function trainingStep(
 ): StepResult {
   const { student, teacher, distiller, numClasses } = parts;
   const { x, y } = batch;
+  const sampleIndex = batch.index ? { sampleIndex: batch.index } : {};
   // tf.tidy returns tensor containers only: the result leaves through this variable, its gradients kept explicitly.
   let result: StepResult = { losses: {} };
   if (distiller?.trainStep) {
     tf.tidy(() => {
       result = {
-        losses: readTerms(distiller.trainStep!({ ...info, x, labels: y, student, ...(teacher ? { teacher } : {}), numClasses, optimizer })),
+        losses: readTerms(
+          distiller.trainStep!({ ...info, ...sampleIndex, x, labels: y, student, ...(teacher ? { teacher } : {}), numClasses, optimizer }),
+        ),
       };
     });
     return result;
@@ -66,7 +69,7 @@ export function trainingStep(
           named = { ce: tf.keep(ce.clone()) };
           return ce;
         }
-        const terms = distiller.computeLoss({ ...info, student: out, teacher: teacherOut, labels: y, numClasses });
+        const terms = distiller.computeLoss({ ...info, ...sampleIndex, student: out, teacher: teacherOut, labels: y, numClasses });
         named = Object.fromEntries(Object.entries(terms.terms).map(([k, v]) => [k, tf.keep(v.clone())]));
         return terms.total;
       }, [...vars]);

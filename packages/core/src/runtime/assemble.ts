@@ -76,6 +76,7 @@ export async function assemblePipeline(
         student,
         teacher,
         numClasses,
+        ...(dataset.split('train') ? { trainSize: dataset.split('train')!.size } : {}),
         rng: Rng.derive(seed, 'distiller'),
         createNetwork: (spec, scope) => build(spec, scope),
         events,

@@ -79,7 +79,10 @@ export class Session {
   }
 
   /** One optimisation step on `batch`, exactly as the trainer takes it. */
-  step(batch: { readonly x: tf.Tensor4D; readonly y: tf.Tensor1D }, options: SessionStepOptions = {}): StepResult {
+  step(
+    batch: { readonly x: tf.Tensor4D; readonly y: tf.Tensor1D; readonly index?: Int32Array },
+    options: SessionStepOptions = {},
+  ): StepResult {
     const { epoch = 0, step = 0 } = options;
     const { epochs, stepsPerEpoch: steps } = this.shape;
     const cur = this.current!;
