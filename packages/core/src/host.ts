@@ -62,3 +62,4 @@ export {
   LAYERS_MODEL_FILES,
 } from './io/layers-file-handler.js';
 export { KdRunError, isRunError } from './errors/errors.js';
+export { TeacherCache, teacherIdentity, type TeacherCacheOptions, type TeacherCacheStats } from './engine/teacher-cache.js';

@@ -7,6 +7,7 @@ import type { PipelineConfig } from '../config/pipeline-config.js';
 import { Rng } from '../rng/rng.js';
 import { Optimizer } from './optimizer.js';
 import { trainingStep } from './training-step.js';
+import type { TeacherCache } from './teacher-cache.js';
 import { stageOptimizer, stagesOf, stepPlan } from './stage-modules.js';
 import type { RunEvents } from './events.js';
 import { RUN_FILES, type RunDirectory } from './run-directory.js';
@@ -29,6 +30,8 @@ export interface TrainerInput {
   readonly student: Network;
   readonly teacher?: Network | undefined;
   readonly distiller?: Distiller | undefined;
+  /** Serves the teacher's forward pass from disk when the config asks for a cache. */
+  readonly teacherCache?: TeacherCache | undefined;
   readonly evaluators: readonly NamedEvaluator[];
   readonly events: RunEvents;
   readonly resume?: LoadedCheckpoint | undefined;
@@ -309,8 +312,10 @@ export class Trainer {
   }
 
   private step(batch: Batch, vars: tf.Variable[], optimizer: Optimizer, info: StepInfo): Record<string, number> {
-    const { student, teacher, distiller, dataset } = this.input;
-    return trainingStep({ student, teacher, distiller, numClasses: dataset.info.numClasses }, batch, vars, optimizer, info).losses;
+    const { student, teacher, distiller, dataset, teacherCache } = this.input;
+    const teacherForward = teacherCache && teacher ? (x: tf.Tensor4D) => teacherCache.forward(teacher, x) : undefined;
+    return trainingStep({ student, teacher, distiller, numClasses: dataset.info.numClasses, teacherForward }, batch, vars, optimizer, info)
+      .losses;
   }
 
   private async evaluate(split: DatasetSplit, epoch: number, stage: string): Promise<Metrics> {

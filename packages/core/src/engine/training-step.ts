@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Distiller, LossTerms, StepInfo } from '../contracts/distiller.js';
-import type { Network } from '../contracts/network.js';
+import type { Network, NetworkOutput } from '../contracts/network.js';
 import { crossEntropy } from './losses.js';
 import type { Optimizer } from './optimizer.js';
 
@@ -10,6 +10,8 @@ export interface StepParts {
   readonly teacher?: Network | undefined;
   readonly distiller?: Distiller | undefined;
   readonly numClasses: number;
+  /** The teacher's inference-mode forward pass, when it is not `teacher.apply` itself (a cache). */
+  readonly teacherForward?: ((x: tf.Tensor4D) => NetworkOutput) | undefined;
 }
 
 export interface StepResult {
@@ -60,7 +62,8 @@ export function trainingStep(
   const kept: tf.Tensor[] = [];
   try {
     tf.tidy(() => {
-      const teacherOut = distiller?.usesTeacher && teacher ? teacher.apply(x, { training: false }) : undefined;
+      const forward = parts.teacherForward ?? ((input: tf.Tensor4D) => teacher!.apply(input, { training: false }));
+      const teacherOut = distiller?.usesTeacher && teacher ? forward(x) : undefined;
       let named: Record<string, tf.Scalar> = {};
       const { value, grads } = tf.variableGrads(() => {
         const out = student.apply(x, { training: true });

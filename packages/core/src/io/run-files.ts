@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Metrics } from '../contracts/evaluator.js';
 import { KdInputError } from '../errors/errors.js';
 import type { TensorEntry } from './tensor-file.js';
+import type { TeacherCacheStats } from '../engine/teacher-cache.js';
 
 /**
  * The files of a run directory, typed, with one reader each: the contract between core (which writes them), the
@@ -215,6 +216,8 @@ export interface RunSummary {
   readonly teacherFlops: number | null;
   /** Training seconds summed over the epochs in metrics.jsonl. */
   readonly seconds: number;
+  /** What the teacher-output cache did in this process (absent without `teacher.cache`). */
+  readonly teacherCache?: TeacherCacheStats;
   readonly finishedAt: string;
 }
 

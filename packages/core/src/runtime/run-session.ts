@@ -19,6 +19,7 @@ import type { AssembledPipeline } from './assemble.js';
 import { checkRunnable, resolvePath } from './config-checks.js';
 import { provenance } from './provenance.js';
 import { stagesOf } from '../engine/stage-modules.js';
+import { TeacherCache } from '../engine/teacher-cache.js';
 
 export interface RunOptions {
   readonly events?: RunEvents;
@@ -58,6 +59,7 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
   const parts = await host.assemble(config, baseDir, events);
   let lock: RunLock | undefined;
   let trainer: Trainer | undefined;
+  let teacherCache: TeacherCache | undefined;
   let resume: LoadedCheckpoint | undefined;
   let prepared = false;
   try {
@@ -104,12 +106,27 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
     }
     for (const { evaluator } of parts.evaluators) evaluator.attach?.(events);
     await events.emit('runStart', { runDir: runDir.dir, config: config as never, resumedFromEpoch: resume?.position.epochsDone ?? null });
-    trainer = new Trainer({ config, runDir, ...parts, events, resume, stop: options.stop });
+    const cache = config.teacher?.cache;
+    teacherCache =
+      cache && parts.teacher && parts.distiller?.usesTeacher
+        ? TeacherCache.open({ ...cache, dir: resolvePath(baseDir, cache.dir) }, parts.teacher)
+        : undefined;
+    trainer = new Trainer({ config, runDir, ...parts, teacherCache, events, resume, stop: options.stop });
     const result = await trainer.run();
     resume?.dispose();
     const head = parts.distiller?.studentHead?.();
     writeDirAtomic(runDir.path(RUN_FILES.final), (dir) => saveNetwork(dir, parts.student, head));
-    const summary = summarise(runDir, config, backend, parts, 'finished', null, trainer.warnings, result.final, result.best);
+    const summary = summarise(
+      runDir,
+      config,
+      backend,
+      { ...parts, teacherCache },
+      'finished',
+      null,
+      trainer.warnings,
+      result.final,
+      result.best,
+    );
     runDir.writeJson(RUN_FILES.summary, summary);
     await events.emit('runEnd', { runDir: runDir.dir, final: summary as never });
     return { runDir: runDir.dir, summary: summary as never };
@@ -122,7 +139,17 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
       try {
         runDir.writeJson(
           RUN_FILES.summary,
-          summarise(runDir, config, backend, parts, status, failure, trainer?.warnings ?? [], trainer?.lastMetrics ?? {}, trainer?.best),
+          summarise(
+            runDir,
+            config,
+            backend,
+            { ...parts, teacherCache },
+            status,
+            failure,
+            trainer?.warnings ?? [],
+            trainer?.lastMetrics ?? {},
+            trainer?.best,
+          ),
         );
       } catch (w) {
         host.logger.warn(`could not record the run's status in ${RUN_FILES.summary}: ${(w as Error).message}`);
@@ -141,7 +168,7 @@ function summarise(
   runDir: RunDirectory,
   config: PipelineConfig,
   backend: BackendChoice,
-  parts: { student: Network; teacher?: Network | undefined; distiller?: Distiller | undefined },
+  parts: { student: Network; teacher?: Network | undefined; distiller?: Distiller | undefined; teacherCache?: TeacherCache | undefined },
   status: RunSummary['status'],
   failure: RunFailure | null,
   warnings: readonly RunWarning[],
@@ -172,5 +199,6 @@ function summarise(
     teacherFlops: parts.teacher?.countFlops?.() ?? null,
     seconds: lines.reduce((a, l) => a + Number((l['time'] as { seconds?: number })?.seconds ?? 0), 0),
     finishedAt: new Date().toISOString(),
+    ...(parts.teacherCache ? { teacherCache: { ...parts.teacherCache.stats } } : {}),
   };
 }

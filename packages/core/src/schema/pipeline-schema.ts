@@ -60,6 +60,33 @@ export function buildPipelineSchema(manifests: readonly PluginManifest[]): Recor
             minLength: 1,
             description: 'A run directory (its final weights are used) or a checkpoint directory, relative to the config file.',
           },
+          cache: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['dir'],
+            description:
+              "Reuse the frozen teacher's outputs across runs: every run with the same seed feeds the teacher the same batches, so methods compared on one seed (a benchmark, a sweep) need its forward pass once. Entries are keyed by the teacher's weights and the exact input bytes and checked before use; training is bit-identical with and without the cache. Applies to distillers that take the teacher output from the trainer (not to those that run their own step, such as LAKD or DML).",
+            properties: {
+              dir: {
+                type: 'string',
+                minLength: 1,
+                description: 'Cache directory, relative to the config file; share it between the runs that should reuse the outputs.',
+              },
+              maxBytes: {
+                type: 'integer',
+                minimum: 0,
+                default: 4294967296,
+                description:
+                  'Upper bound of the cache size on disk for this teacher (default 4 GiB); past it, outputs are computed and not stored.',
+              },
+              features: {
+                type: 'boolean',
+                default: false,
+                description:
+                  'Also store the stage features and the embedding (for feature distillers; much larger). Without it only the logits are stored, and a distiller that reads teacher features stops with an error saying to set this.',
+              },
+            },
+          },
         },
       },
       student: {
