@@ -169,6 +169,20 @@ describe('kd sweep', () => {
     expect(readdirSync(join(work, 'study', 'runs')).sort()).toEqual([...CELLS].sort());
   });
 
+  it('--report with "compare": each group’s difference to the compared one, with its 95 % interval', async () => {
+    const e = ok(await runKd(['sweep', writeStudy(work, 'study-compare.json', 'study', { compare: ['kd'] }), '--report']));
+    const report = JSON.parse(readFileSync(join(work, 'study', 'report.json'), 'utf8'));
+    const top = (c: string) =>
+      JSON.parse(readFileSync(join(work, 'study', 'runs', c, 'summary.json'), 'utf8')).final['student.top1'] as number;
+    const [kd, dkd] = [report.groups[0], report.groups[1]];
+    expect(kd.versus).toEqual({});
+    expect(dkd.versus.kd.diff).toBeCloseTo((top('dkd-s0') + top('dkd-s1')) / 2 - (top('kd-s0') + top('kd-s1')) / 2, 12);
+    expect(dkd.versus.kd.lo).toBeLessThanOrEqual(dkd.versus.kd.diff);
+    expect(dkd.versus.kd.hi).toBeGreaterThanOrEqual(dkd.versus.kd.diff);
+    expect(e.stdout).toContain('| Δ vs kd [95 % CI] |');
+    expect(e.stdout).toMatch(/\| dkd \| .* \| [+−]\d+\.\d\d \[[+−]\d+\.\d\d, [+−]\d+\.\d\d\]( \*)? \|/);
+  });
+
   it('a failing cell does not stop the others; it is reported with its reason (exit 1), listed by --report, and not rerun', async () => {
     writeConfig(work, 'scratch.json', tinyConfig('unused', {}, { ...STUDY_SIZE, epochs: 1 }));
     const file = writeConfig(work, 'failing.json', {

@@ -109,6 +109,11 @@ export async function planStudy(study: Study, runtime: KdRuntime, options: PlanO
       );
     seen.set(c.name, c);
   }
+  const groupNames = [...new Set(specs.map((c) => c.group))];
+  study.compare.forEach((g, i) => {
+    if (!groupNames.includes(g))
+      throw new KdInputError(`${study.file}: /compare/${i}: "${g}" is not a group of this study; its groups are ${groupNames.join(', ')}`);
+  });
   const paths = studyPaths(study.root);
   const rootExisted = existsSync(study.root);
   // Checked where they will live (one level under the root, like cells/), so relative paths resolve alike; moved to

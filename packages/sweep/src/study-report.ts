@@ -3,6 +3,7 @@ import { cellSummary, failureReason } from './cell-state.js';
 import type { StudyPlan } from './plan-study.js';
 import type { OverrideSet } from './study.js';
 import { stat, type Stat } from './stats.js';
+import { welchInterval, type MeanDifference } from './welch.js';
 
 /** One group of cells that differ only in the seed: the study's unit of comparison. */
 export interface ReportGroup {
@@ -18,6 +19,11 @@ export interface ReportGroup {
   readonly seconds: Stat | null;
   /** Cells of the group, finished or not. */
   readonly cells: readonly number[];
+  /**
+   * This group's last-epoch metric minus each compared group's (the study's `compare`), with its 95 % Welch interval;
+   * null where either side has fewer than two finished seeds. Absent for the compared group itself.
+   */
+  readonly versus: Readonly<Record<string, MeanDifference | null>>;
 }
 
 export interface ReportCell {
@@ -37,6 +43,8 @@ export interface StudyReport {
   readonly study: string;
   readonly date: string;
   readonly metric: string;
+  /** The groups every other is compared with. */
+  readonly compare: readonly string[];
   readonly groups: readonly ReportGroup[];
   readonly cells: readonly ReportCell[];
 }
@@ -73,6 +81,8 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
     if (!members.has(c.group)) order.push(c.group);
     members.set(c.group, [...(members.get(c.group) ?? []), i]);
   });
+  const lastValues = (group: string) =>
+    (members.get(group) ?? []).map((i) => cells[i]!).flatMap((c) => (c.status === 'finished' && c.last !== undefined ? [c.last] : []));
   const groups = order.map((group) => {
     const idx = members.get(group)!;
     const first = plan.cells[idx[0]!]!;
@@ -90,20 +100,40 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
       best: stat(done.map((i) => cells[i]!.best?.value).filter((x): x is number => x !== undefined)),
       seconds: stat(seconds),
       cells: idx,
+      versus: Object.fromEntries(
+        plan.study.compare.filter((ref) => ref !== group).map((ref) => [ref, welchInterval(lastValues(group), lastValues(ref))]),
+      ),
     };
   });
-  return { format: 'kd-study-report', version: 1, study: plan.study.file, date: new Date().toISOString(), metric, groups, cells };
+  return {
+    format: 'kd-study-report',
+    version: 1,
+    study: plan.study.file,
+    date: new Date().toISOString(),
+    metric,
+    compare: plan.study.compare,
+    groups,
+    cells,
+  };
 }
 
 const pct = (s: Stat | null) => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
+
+/** `+1.23 [+0.40, +2.06] *`: the difference in points, its 95 % interval, and a star where the interval excludes 0. */
+export function formatDifference(d: MeanDifference | null | undefined): string {
+  if (d === undefined) return '—';
+  if (d === null) return 'n/a (< 2 seeds)';
+  return `${signed(d.diff)} [${signed(d.lo)}, ${signed(d.hi)}]${d.significant ? ' *' : ''}`;
+}
 
 /** The report as Markdown: one table row per group, then the cells that are failed or missing. */
 export function reportMarkdown(r: StudyReport): string {
   const out = [
     `# ${r.study}`,
     '',
-    `| group | overrides | seeds | last ${r.metric} (%) | best ${r.metric} (%) | seconds |`,
-    '|---|---|---|---|---|---|',
+    `| group | overrides | seeds | last ${r.metric} (%) | best ${r.metric} (%) | seconds |${r.compare.map((c) => ` Δ vs ${c} [95 % CI] |`).join('')}`,
+    `|---|---|---|---|---|---|${r.compare.map(() => '---|').join('')}`,
     ...r.groups.map(
       (g) =>
         `| ${g.group} | ${Object.entries(g.overrides)
@@ -112,9 +142,16 @@ export function reportMarkdown(r: StudyReport): string {
           .replaceAll(
             '|',
             '\\|',
-          )} | ${g.seeds.length}/${g.cells.length} | ${pct(g.last)} | ${pct(g.best)} | ${g.seconds ? g.seconds.mean.toFixed(1) : '—'} |`,
+          )} | ${g.seeds.length}/${g.cells.length} | ${pct(g.last)} | ${pct(g.best)} | ${g.seconds ? g.seconds.mean.toFixed(1) : '—'} |${r.compare
+          .map((c) => ` ${formatDifference(g.versus[c])} |`)
+          .join('')}`,
     ),
   ];
+  if (r.compare.length)
+    out.push(
+      '',
+      `Δ: difference of mean last-epoch ${r.metric} in points with its 95 % Welch confidence interval over the seeds; * where the interval excludes 0.`,
+    );
   const failed = r.cells.filter((c) => c.status === 'failed' || c.status === 'interrupted');
   const missing = r.cells.filter((c) => c.status === 'missing');
   if (failed.length)

@@ -52,6 +52,14 @@ export const STUDY_SCHEMA = {
       minLength: 1,
       description: 'The output root, relative to the study file: cells/<name>.json, runs/<name>/, logs/<name>.log.',
     },
+    compare: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1 },
+      default: [],
+      description:
+        'Groups (cell names without the seed, as `kd sweep --dry-run` lists them) that every other group is compared with in the report: the difference of mean last-epoch metrics with its 95 % Welch confidence interval over the seeds, marked where the interval excludes 0.',
+    },
     threads: {
       type: 'integer',
       minimum: 1,

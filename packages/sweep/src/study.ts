@@ -25,6 +25,8 @@ export interface Study {
   /** The output root, absolute. */
   readonly root: string;
   readonly threads: number;
+  /** Groups the report compares every other group with (difference of means, Welch 95 % CI). */
+  readonly compare: readonly string[];
 }
 
 interface StudyFile {
@@ -34,6 +36,7 @@ interface StudyFile {
   seeds?: number[];
   output: string;
   threads: number;
+  compare: string[];
 }
 
 let validate: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
@@ -84,5 +87,6 @@ export function readStudy(file: string): Study {
     seeds: s.seeds ?? null,
     root: resolve(dir, s.output),
     threads: s.threads,
+    compare: s.compare,
   };
 }

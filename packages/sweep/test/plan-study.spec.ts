@@ -78,6 +78,12 @@ describe('planning a study: expanded, checked and hashed before anything runs', 
     expect(existsSync(join(work, 'out-bad-cell'))).toBe(false);
   });
 
+  it('"compare" must name groups of the study', async () => {
+    const e = await planError(study('bad-compare.json', { axes: { lr: [{ 'training.optimizer.lr': 0.1 }] }, compare: ['kd'] }));
+    expect((e as { exitCode?: number }).exitCode).toBe(2);
+    expect(e.message).toContain('/compare/0: "kd" is not a group of this study; its groups are scratch-lr0.1');
+  });
+
   it('the full run checks catch what the schema cannot (a batch larger than the data) before anything runs', async () => {
     const file = study('big-batch.json', { axes: { b: [{ 'training.batchSize': 32 }, { 'training.batchSize': 512 }] } });
     const e = await planError(file);
