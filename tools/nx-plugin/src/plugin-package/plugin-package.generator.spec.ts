@@ -92,6 +92,8 @@ describe.each(PLUGIN_KINDS)('nx g @kd/tools:%s', (kind) => {
     expect(rest).toEqual(referenceRest);
     // A distiller is benchmarked against kd, so distiller-kd is built too.
     expect(builds.projects).toEqual([...referenceBuilds.projects, ...(kind === 'distiller' ? ['distiller-kd'] : [])]);
+    // `-c smoke` must run the seconds-long smoke bench, not fall through to the standard one (a 10,000-image teacher).
+    expect(pkg.nx.targets.bench.configurations).toEqual({ smoke: { args: '--smoke' }, full: { args: '--full' } });
   });
 
   it('references the packages it imports as nx sync spells them', async () => {
