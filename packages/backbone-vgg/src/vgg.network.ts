@@ -1,6 +1,15 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormalization, LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import {
+  batchNormAffine,
+  batchNormalization,
+  LayersNetwork,
+  initializeVariable,
+  type BackboneContext,
+  type BuiltLayersModel,
+  type PreactNorm,
+  type Rng,
+} from '@kd/core';
 import { VGG_VARIANTS, type VggOptions } from './vgg.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -10,6 +19,14 @@ type Sym = tfl.SymbolicTensor;
  * functional model whose outputs are every stage feature, the embedding and the logits.
  */
 export class VggNetwork extends LayersNetwork {
+  /** `stageN_preact` → the batch norm before that ReLU (the reference's `get_bn_before_relu`). */
+  private readonly preactBn = new Map<string, string>();
+
+  preactNorm(feature: string): PreactNorm | undefined {
+    const bn = this.preactBn.get(feature);
+    return bn === undefined ? undefined : batchNormAffine(this, bn);
+  }
+
   constructor(options: VggOptions, context: BackboneContext) {
     if (!(options.variant in VGG_VARIANTS)) throw new Error(`vgg: unknown variant '${String(options.variant)}'`);
     super('vgg', options as unknown as Record<string, unknown>, context);
@@ -66,6 +83,7 @@ export class VggNetwork extends LayersNetwork {
       // Pooling before blocks 1–3; before block 4 only for a 64×64 input (the reference's `if h == 64`).
       if (k < 4 || this.inputShape[0] === 64) h = pool(h, k - 1);
       const pre = block(h, k);
+      this.preactBn.set(`stage${k}_preact`, `block${k}_${cfg[k]!.length}_bn`);
       h = relu(pre, `stage${k}_relu`);
       names.push(`stage${k}_preact`, `stage${k}`);
       outputs.push(pre, h);

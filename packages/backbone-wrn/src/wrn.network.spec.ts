@@ -90,8 +90,18 @@ describe('WrnNetwork', () => {
         stage2_preact: [1, 16, 16, 64],
         stage3: [1, 8, 8, 128],
         stage3_preact: [1, 8, 8, 128],
+        stage3_relu: [1, 8, 8, 128],
       });
-      expect(Object.keys(out.features)).toEqual(['stem', 'stage1', 'stage1_preact', 'stage2', 'stage2_preact', 'stage3', 'stage3_preact']);
+      expect(Object.keys(out.features)).toEqual([
+        'stem',
+        'stage1',
+        'stage1_preact',
+        'stage2',
+        'stage2_preact',
+        'stage3',
+        'stage3_preact',
+        'stage3_relu',
+      ]);
       expect(out.embedding.shape).toEqual([1, 128]);
       expect(out.logits.shape).toEqual([1, 10]);
       // Fresh eval-mode BN is x / √(1 + ε): the preact is the stage output scaled, and the embedding is the pooled ReLU.

@@ -1,6 +1,15 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormalization, LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import {
+  batchNormAffine,
+  batchNormalization,
+  LayersNetwork,
+  initializeVariable,
+  type BackboneContext,
+  type BuiltLayersModel,
+  type PreactNorm,
+  type Rng,
+} from '@kd/core';
 import { wrnGeometry, type WrnOptions } from './wrn.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -10,6 +19,14 @@ type Sym = tfl.SymbolicTensor;
  * model whose outputs are every stage feature, the embedding and the logits.
  */
 export class WrnNetwork extends LayersNetwork {
+  /** `stageN_preact` → the batch norm before that ReLU (the reference's `get_bn_before_relu`). */
+  private readonly preactBn = new Map<string, string>();
+
+  preactNorm(feature: string): PreactNorm | undefined {
+    const bn = this.preactBn.get(feature);
+    return bn === undefined ? undefined : batchNormAffine(this, bn);
+  }
+
   constructor(options: WrnOptions, context: BackboneContext) {
     const geometry = wrnGeometry(options);
     super('wrn', options as unknown as Record<string, unknown>, context);
@@ -63,6 +80,7 @@ export class WrnNetwork extends LayersNetwork {
         if (b === 1 && stage > 1) {
           names.push(`stage${stage - 1}_preact`);
           outputs.push(preact);
+          this.preactBn.set(`stage${stage - 1}_preact`, `${p}1_bn`);
         }
         const act = relu(preact, `${p}1_`);
         // Main path: conv3×3(stride) → BN → ReLU → conv3×3 (dropout 0 in the KD configurations).
@@ -82,8 +100,11 @@ export class WrnNetwork extends LayersNetwork {
     // Final BN (its output is stage3_preact) → ReLU → global average pooling (the reference's avg_pool2d(8) on the
     // 8×8 map of a 32×32 input) → linear classifier with bias.
     const finalPre = bn(h, 'final_');
-    names.push('stage3_preact');
-    outputs.push(finalPre);
-    return this.poolAndClassify(input, relu(finalPre, 'final_'), { names, outputs }, `wrn_${o.depth}_${o.widen}`);
+    const finalAct = relu(finalPre, 'final_');
+    this.preactBn.set('stage3_preact', 'final_bn');
+    // stage3_relu is the tensor that is pooled: IE-KD's reference taps WRN there (after the final BN + ReLU)
+    names.push('stage3_preact', 'stage3_relu');
+    outputs.push(finalPre, finalAct);
+    return this.poolAndClassify(input, finalAct, { names, outputs }, `wrn_${o.depth}_${o.widen}`);
   }
 }

@@ -35,6 +35,7 @@ export type {
   NamedVariable,
   StageInfo,
   BackboneContext,
+  PreactNorm,
 } from './contracts/network.js';
 export type {
   Distiller,
@@ -52,7 +53,7 @@ export { KdInputError, KdMissingPluginError, isInputError } from './errors/error
 export { Rng, hashString } from './rng/rng.js';
 export { RunEvents, type RunEventMap } from './engine/events.js';
 export type { RunEventSource, RunEventListener } from './contracts/run-events.js';
-export { Optimizer, type OptimizerConfig, type ParamRef } from './engine/optimizer.js';
+export { Optimizer, type OptimizerConfig, type ParamRef, type WeightDecayOn } from './engine/optimizer.js';
 export { createKdContainer, registerPlugin, checkApiVersion, PluginRegistry } from './plugin/registry.js';
 export { compilePluginSchema, createAjv } from './schema/validator.js';
 export type { PipelineConfig, PluginSpec } from './config/pipeline-config.js';
@@ -65,7 +66,8 @@ export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type TrainingPosition
 export { stableStringify } from './io/stable-json.js';
 export type { OptionsOf, ConfigOf } from './plugin/options-of.js';
 export { klDivergence } from './engine/kl-divergence.js';
-export { batchNormalization } from './network/batch-normalization.js';
+export { batchNormalization, setRunningVariance, type RunningVariance, type BatchNormArgs } from './network/batch-normalization.js';
+export { absLikeTorch } from './engine/abs-like-torch.js';
 export { LayersNetwork, initializeLikePyTorch, type BuiltLayersModel } from './network/layers-network.js';
 export { linearCka } from './metrics/linear-cka.js';
 export { argMaxRow, isFiniteRow } from './metrics/logit-rows.js';
@@ -78,4 +80,5 @@ export { isLayersModelDir, loadLayersModelWeights } from './io/layers-model-weig
 export { keepingRunningStats } from './engine/keeping-running-stats.js';
 export { gunzipBounded, gunzipFileBounded, gunzipFileChunks, type InflateLimit } from './io/bounded-gunzip.js';
 export { pairStages, type StagePair } from './network/pair-stages.js';
+export { batchNormAffine } from './network/preact-norm.js';
 export { adaptiveAvgPool2d, adaptivePoolMatrix } from './network/adaptive-avg-pool.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { absLikeTorch } from '@kd/core';
 
 /** F.normalize's ε: the norm is clamped below at 1e-12. */
 export const AT_NORM_EPS = 1e-12;
@@ -15,8 +16,9 @@ export function attentionMap(feature: tf.Tensor4D, p = 2): tf.Tensor2D {
   if (!Number.isFinite(p) || p < 1) throw new RangeError(`attentionMap: p must be a number ≥ 1, got ${p}`);
   const [n, h, w] = feature.shape;
   return tf.tidy(() => {
-    // p = 2 (the paper's and mdistiller's choice) squares exactly; |F|^p otherwise
-    const powered = p === 2 ? tf.square(feature) : p === 1 ? tf.abs(feature) : tf.pow(tf.abs(feature), p);
+    // p = 2 (the paper's and mdistiller's choice) squares exactly; |F|^p otherwise, with PyTorch's gradient of |F| at
+    // 0 (post-ReLU features are often exactly 0, where tf.abs's −1 would bend the p = 1 gradient)
+    const powered = p === 2 ? tf.square(feature) : p === 1 ? absLikeTorch(feature) : tf.pow(absLikeTorch(feature), p);
     const q = tf.reshape(tf.mean(powered, 3), [n, h * w]) as tf.Tensor2D;
     const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(q), 1, true), AT_NORM_EPS * AT_NORM_EPS));
     return tf.div(q, norm) as tf.Tensor2D;

@@ -25,7 +25,10 @@ describe('factor losses against PyTorch', () => {
       const s = tf.tensor4d(fx.factors.student, shape);
       const t = tf.tensor4d(fx.factors.teacher, shape);
       expect(factorTransferLoss(s, t, 1).dataSync()[0]).toBeCloseTo(fx.ftL1, 6);
+      // p = 2: the official _factor_transfer's root mean square by default, the mean square as "power"
       expect(factorTransferLoss(s, t, 2).dataSync()[0]).toBeCloseTo(fx.ftL2, 6);
+      expect(factorTransferLoss(s, t, 2, 'power').dataSync()[0]).toBeCloseTo(fx.ftL2Power, 6);
+      expect(Math.abs(fx.ftL2 - fx.ftL2Power)).toBeGreaterThan(0.1); // the two forms are told apart
       expect(absoluteCosine(s, t).dataSync()[0]).toBeCloseTo(fx.absCos, 6);
       expect(reconstructionLoss(s, t, 1).dataSync()[0]).toBeCloseTo(fx.rec1, 5);
       expect(reconstructionLoss(s, t, 2).dataSync()[0]).toBeCloseTo(fx.rec2, 5);
@@ -38,6 +41,20 @@ describe('factor losses against PyTorch', () => {
       const t = tf.tensor4d(fx.factors.teacher, shape);
       const g = tf.grad((x: tf.Tensor) => factorTransferLoss(x, t, 1))(s);
       close(g.dataSync(), fx.ftL1GradStudent, 1e-5);
+    });
+  });
+
+  it('FT gradient where a sample of the student factor equals the teacher’s: PyTorch’s 0 for |0|', () => {
+    tf.tidy(() => {
+      const s = tf.tensor4d(fx.tie.student, shape);
+      const t = tf.tensor4d(fx.factors.teacher, shape);
+      const g = tf
+        .grad((x: tf.Tensor) => factorTransferLoss(x, t, 1))(s)
+        .dataSync();
+      close(g, fx.tie.ftL1GradStudent, 1e-5);
+      const perSample = g.length / shape[0];
+      expect(Math.max(...Array.from(g.slice(0, perSample), Math.abs))).toBe(0);
+      expect(Math.max(...Array.from(g.slice(perSample), Math.abs))).toBeGreaterThan(1e-4);
     });
   });
 

@@ -87,7 +87,12 @@ export class FtDistiller implements Distiller {
     return gradientStep(context.optimizer, () => {
       const out = context.student.apply(context.x, { training: true });
       const ce = crossEntropy(out.logits, context.labels);
-      const ft = factorTransferLoss(this.translator!.apply(tapped(out, this.studentTap!), true), teacherFactor, this.options.p);
+      const ft = factorTransferLoss(
+        this.translator!.apply(tapped(out, this.studentTap!), true),
+        teacherFactor,
+        this.options.p,
+        this.options.distanceForm,
+      );
       const total = tf.add(tf.mul(ce, this.options.ceWeight), tf.mul(ft, this.options.beta)) as tf.Scalar;
       return { total, terms: { ce, ft } };
     });

@@ -18,6 +18,12 @@ export const ftOptionsSchema = {
         'Weight β of the factor-transfer loss (IE-KD repository’s FT: 500; RepDistiller: 200; the FT paper: 10³ with a sum-reduced form).',
     },
     p: { enum: [1, 2], default: 1, description: 'Distance exponent: 1 (the paper’s L1, reference default) or 2.' },
+    distanceForm: {
+      enum: ['root', 'power'],
+      default: 'root',
+      description:
+        'How the p = 2 distance is reduced: "root" √(mean d²), as the official IE-KD code’s _factor_transfer, (Σ|d|^p / numel)^(1/p); "power" the mean square mean d². No effect with p = 1.',
+    },
     ceWeight: { type: 'number', minimum: 0, default: 1, description: 'Weight of the cross-entropy with the hard labels.' },
     ...teacherFactorSchemaProperties,
   },

@@ -1,5 +1,5 @@
 export { ConvCoder, EncoderModule, AutoEncoderModule, type ConvCoderOptions } from './conv-coder.js';
-export { factorTransferLoss, absoluteCosine, reconstructionLoss, normalizedFactor } from './factor.loss.js';
+export { factorTransferLoss, absoluteCosine, reconstructionLoss, normalizedFactor, type DistanceForm } from './factor.loss.js';
 export { FactorCache, factorCacheKey, networkStateHash, FACTOR_CACHE_META } from './factor-cache.js';
 export { resolveFeatureTap, tapped, type FeatureTap } from './feature-tap.js';
 export { gradientStep } from './gradient-step.js';

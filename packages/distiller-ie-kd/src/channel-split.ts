@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable, Rng, TrainableModule } from '@kd/core';
-import type { ChannelSplit } from './ie-kd.options.js';
+import type { ChannelSplit, OddChannel } from './ie-kd.options.js';
 
 export const IE_KD_SPLIT_MODULE = 'ie-kd.split';
 
@@ -17,6 +17,7 @@ export class ChannelSplitter implements TrainableModule {
     readonly mode: ChannelSplit,
     readonly channels: number,
     rng: Rng,
+    readonly oddChannel: OddChannel,
     readonly name: string = IE_KD_SPLIT_MODULE,
   ) {
     if (mode !== 'none' && channels < 2)
@@ -25,11 +26,13 @@ export class ChannelSplitter implements TrainableModule {
     const perm = Array.from(rng.permutation(channels));
     const order = mode === 'random' ? perm : Array.from({ length: channels }, (_, i) => i);
     this.order = tf.tidy(() => tf.variable(tf.tensor1d(order, 'float32'), false));
-    this.inheritanceChannels = mode === 'none' ? channels : Math.ceil(channels / 2);
+    // The official divide_features gives int(C/2) channels to inheritance, so an odd C's extra one explores.
+    const half = oddChannel === 'exploration' ? Math.floor(channels / 2) : Math.ceil(channels / 2);
+    this.inheritanceChannels = mode === 'none' ? channels : half;
     this.explorationChannels = channels - this.inheritanceChannels;
   }
 
-  /** The inheritance part (⌈C/2⌉ channels, or all for "none") and the exploration part (null for "none"). */
+  /** The inheritance part (half the channels, or all for "none") and the exploration part (null for "none"). */
   apply(feature: tf.Tensor4D): { inheritance: tf.Tensor4D; exploration: tf.Tensor4D | null } {
     if (this.mode === 'none') return { inheritance: feature, exploration: null };
     return tf.tidy(() => {

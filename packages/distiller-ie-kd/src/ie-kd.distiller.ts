@@ -93,7 +93,7 @@ export class IeKdDistiller implements Distiller {
         { inChannels: channels - inhChannels, outChannels: k, leakySlope: o.leakySlope },
         setup.rng,
       );
-    this.splitter = new ChannelSplitter(o.split, channels, setup.rng);
+    this.splitter = new ChannelSplitter(o.split, channels, setup.rng, o.oddChannel);
   }
 
   get teacherFactors(): TeacherFactors {
@@ -133,11 +133,11 @@ export class IeKdDistiller implements Distiller {
       const out = context.student.apply(context.x, { training: true });
       const ce = crossEntropy(out.logits, context.labels);
       const f = this.studentFactors(tapped(out, this.studentTap!), true);
-      const inh = inheritanceLoss(f.inheritance, teacher.factor, o.p);
+      const inh = inheritanceLoss(f.inheritance, teacher.factor, o.p, o.distanceForm);
       const terms: Record<string, tf.Scalar> = { ce, inheritance: inh };
       let total = tf.add(tf.mul(ce, o.ceWeight), tf.mul(inh, o.inheritanceWeight));
       if (f.exploration) {
-        const exp = explorationLoss(f.exploration, teacher.factor, o.explorationLoss, o.p);
+        const exp = explorationLoss(f.exploration, teacher.factor, o.explorationLoss, o.p, o.distanceForm);
         terms['exploration'] = exp;
         total = tf.add(total, tf.mul(exp, o.explorationWeight));
       }

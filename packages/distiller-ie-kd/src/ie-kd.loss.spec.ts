@@ -27,6 +27,15 @@ describe('IE-KD losses against PyTorch', () => {
       const zs = tf.tensor2d(fx.studentLogits, [fx.labels.length, fx.classes]);
       const zt = tf.tensor2d(fx.teacherLogits, [fx.labels.length, fx.classes]);
       expect(inheritanceLoss(inh, t).dataSync()[0]).toBeCloseTo(fx.inheritanceLoss, 6);
+      // p = 2: the root mean square of the official _factor_transfer, and its gradient
+      expect(inheritanceLoss(inh, t, 2).dataSync()[0]).toBeCloseTo(fx.inheritanceLossP2, 6);
+      close(
+        tf
+          .grad((x: tf.Tensor) => inheritanceLoss(x, t, 2))(inh)
+          .dataSync(),
+        fx.inheritanceLossP2Grad,
+        1e-5,
+      );
       expect(explorationLoss(exp, t, 'distance').dataSync()[0]).toBeCloseTo(fx.explorationDistance, 6);
       expect(explorationLoss(exp, t, 'cosine').dataSync()[0]).toBeCloseTo(fx.explorationCosine, 6);
       expect(kdTerm(zs, zt, fx.temperature).dataSync()[0]).toBeCloseTo(fx.kd, 5);
@@ -71,9 +80,10 @@ describe('IE-KD losses against PyTorch', () => {
 
 describe('channel split against PyTorch divide_features', () => {
   const s = fx.split;
-  it('natural: the first ⌈C/2⌉ channels inherit; random: a fixed permutation, stored as module state', () => {
-    const natural = new ChannelSplitter('natural', 5, new Rng(3));
-    const random = new ChannelSplitter('random', 5, new Rng(3));
+  it('natural: the first int(C/2) channels inherit; random: a fixed permutation, stored as module state', () => {
+    const natural = new ChannelSplitter('natural', 5, new Rng(3), 'exploration');
+    const random = new ChannelSplitter('random', 5, new Rng(3), 'exploration');
+    expect([natural.inheritanceChannels, natural.explorationChannels]).toEqual([2, 3]);
     tf.tidy(() => random.order.assign(tf.tensor1d(s.order, 'float32')));
     expect(random.channelOrder()).toEqual(s.order);
     expect(random.stateVariables().map((v) => v.name)).toEqual(['order']);
@@ -91,9 +101,20 @@ describe('channel split against PyTorch divide_features', () => {
     random.dispose();
   });
 
+  it('oddChannel "inheritance": the first ⌈C/2⌉ channels inherit (kd’s earlier rule)', () => {
+    const ceil = new ChannelSplitter('natural', 5, new Rng(3), 'inheritance');
+    expect([ceil.inheritanceChannels, ceil.explorationChannels]).toEqual([3, 2]);
+    tf.tidy(() => {
+      const n = ceil.apply(tf.tensor4d(s.feature, s.shape));
+      close(n.inheritance.dataSync(), s.ceilInheritance, 1e-6);
+      close(n.exploration!.dataSync(), s.ceilExploration, 1e-6);
+    });
+    ceil.dispose();
+  });
+
   it('random permutations come from the run RNG: same seed, same split', () => {
-    const a = new ChannelSplitter('random', 8, new Rng(11));
-    const b = new ChannelSplitter('random', 8, new Rng(11));
+    const a = new ChannelSplitter('random', 8, new Rng(11), 'exploration');
+    const b = new ChannelSplitter('random', 8, new Rng(11), 'exploration');
     expect(a.channelOrder()).toEqual(b.channelOrder());
     expect([...a.channelOrder()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     a.dispose();

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { klDivergence } from '@kd/core';
-import { absoluteCosine, factorTransferLoss } from '@kd/distiller-ft';
+import { absoluteCosine, factorTransferLoss, type DistanceForm } from '@kd/distiller-ft';
 import type { ExplorationLoss } from './ie-kd.options.js';
 
 /** Inheritance loss: the FT distance mean|n(F_inh) − n(F_T)|^p, pulling the inheritance factors towards the teacher's. */
-export function inheritanceLoss(inheritance: tf.Tensor, teacher: tf.Tensor, p: 1 | 2 = 1): tf.Scalar {
-  return factorTransferLoss(inheritance, teacher, p);
+export function inheritanceLoss(inheritance: tf.Tensor, teacher: tf.Tensor, p: 1 | 2 = 1, form: DistanceForm = 'root'): tf.Scalar {
+  return factorTransferLoss(inheritance, teacher, p, form);
 }
 
 /**
@@ -13,9 +13,15 @@ export function inheritanceLoss(inheritance: tf.Tensor, teacher: tf.Tensor, p: 1
  * distance −mean|n(F_exp) − n(F_T)|^p (reference NormLoss(negative=True)); "cosine" is mean_b |cos(F_exp, F_T)|
  * (reference CosLoss).
  */
-export function explorationLoss(exploration: tf.Tensor, teacher: tf.Tensor, kind: ExplorationLoss = 'distance', p: 1 | 2 = 1): tf.Scalar {
+export function explorationLoss(
+  exploration: tf.Tensor,
+  teacher: tf.Tensor,
+  kind: ExplorationLoss = 'distance',
+  p: 1 | 2 = 1,
+  form: DistanceForm = 'root',
+): tf.Scalar {
   if (kind === 'cosine') return absoluteCosine(exploration, teacher);
-  return tf.tidy(() => tf.neg(factorTransferLoss(exploration, teacher, p)));
+  return tf.tidy(() => tf.neg(factorTransferLoss(exploration, teacher, p, form)));
 }
 
 /** τ²·mean_b KL(softmax(z_T/τ) ‖ softmax(z_S/τ)), the optional KD part of the goal loss. */

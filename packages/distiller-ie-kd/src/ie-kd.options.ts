@@ -20,20 +20,27 @@ export const ieKdOptionsSchema = {
       enum: ['natural', 'random', 'none'],
       default: 'natural',
       description:
-        'How the student’s channels are divided: "natural" (first ⌈C/2⌉ → inheritance, the rest → exploration; the reference default), "random" (one fixed permutation drawn from the run’s RNG, kept in the checkpoint), "none" (all channels inherit; no exploration part — with explorationWeight 0 this is FT).',
+        'How the student’s channels are divided: "natural" (the first channels → inheritance, the rest → exploration; the official code’s default `divide: natural`), "random" (one fixed permutation drawn from the run’s RNG, kept in the checkpoint), "none" (all channels inherit; no exploration part — with explorationWeight 0 this is FT).',
+    },
+    oddChannel: {
+      enum: ['exploration', 'inheritance'],
+      default: 'exploration',
+      description:
+        'Which part gets the extra channel when the student’s channel count C is odd. "exploration": inheritance takes int(C/2) channels, as the official divide_features; "inheritance": inheritance takes ⌈C/2⌉ (kd’s earlier rule).',
     },
     inheritanceWeight: {
       type: 'number',
       minimum: 0,
       default: 500,
       description:
-        'λ_inh. Not fixed by a trustworthy reference config; 500 matches the FT weight of the same repository for this exact distance.',
+        'λ_inh. No source gives it: the official config for IE-KD (config/ie_kd.yaml) sets base 1 for a processor the repository lacks; 500 is kd’s choice, the FT weight of the same repository for this distance.',
     },
     explorationWeight: {
       type: 'number',
       minimum: 0,
       default: 50,
-      description: 'λ_exp. Not fixed by a trustworthy reference config; tune in {50, 100, 250, 500}. Too high can hurt on small students.',
+      description:
+        'λ_exp. No source gives it (the official config/ie_kd.yaml sets base 1 for a processor the repository lacks); 50 is kd’s choice. Tune in {50, 100, 250, 500}; too high can hurt on small students.',
     },
     explorationLoss: {
       enum: ['distance', 'cosine'],
@@ -45,6 +52,12 @@ export const ieKdOptionsSchema = {
       enum: [1, 2],
       default: 1,
       description: 'Distance exponent of the inheritance and distance-exploration losses: 1 (paper, reference) or 2.',
+    },
+    distanceForm: {
+      enum: ['root', 'power'],
+      default: 'root',
+      description:
+        'How the p = 2 distance is reduced: "root" √(mean d²), as the official code’s _factor_transfer, (Σ|d|^p / numel)^(1/p); "power" the mean square mean d². No effect with p = 1.',
     },
     ceWeight: { type: 'number', minimum: 0, default: 1, description: 'Weight of the cross-entropy with the hard labels (the goal loss).' },
     kdWeight: {
@@ -90,3 +103,4 @@ export type IeKdOptions = OptionsOf<typeof ieKdOptionsSchema>;
 export type ChannelSplit = IeKdOptions['split'];
 export type ExplorationLoss = IeKdOptions['explorationLoss'];
 export type IeKdMode = IeKdOptions['mode'];
+export type OddChannel = IeKdOptions['oddChannel'];

@@ -58,7 +58,7 @@ function buildSide(prefix: string, network: Network, tap: FeatureTap, k: number,
   const autoEncoder = new AutoEncoderModule(`${prefix}ae`, coder(c), rng);
   const inheritance = new EncoderModule(`${prefix}inheritance`, coder(Math.ceil(c / 2)), rng);
   const exploration = new EncoderModule(`${prefix}exploration`, coder(c - Math.ceil(c / 2)), rng);
-  const splitter = new ChannelSplitter(o.split, c, rng, `${prefix}split`);
+  const splitter = new ChannelSplitter(o.split, c, rng, o.oddChannel, `${prefix}split`);
   return { network, tap, autoEncoder, splitter, inheritance, exploration, modules: [autoEncoder, splitter, inheritance, exploration] };
 }
 
@@ -132,8 +132,8 @@ export class MutualIeKdDistiller implements Distiller {
       const parts = self.splitter.apply(feature);
       const ce = crossEntropy(out.logits, context.labels);
       const kl = tf.mul(tf.mean(klDivergence(tf.div(out.logits, tau), tf.div(target.logits, tau))), tau * tau) as tf.Scalar;
-      const inh = inheritanceLoss(self.inheritance.apply(parts.inheritance, true), target.factor, o.p);
-      const exp = explorationLoss(self.exploration.apply(parts.exploration!, true), target.factor, o.explorationLoss, o.p);
+      const inh = inheritanceLoss(self.inheritance.apply(parts.inheritance, true), target.factor, o.p, o.distanceForm);
+      const exp = explorationLoss(self.exploration.apply(parts.exploration!, true), target.factor, o.explorationLoss, o.p, o.distanceForm);
       const detached = stopGradient(feature);
       const rec = reconstructionLoss(detached, self.autoEncoder.apply(detached, true).reconstruction, o.reconstructionNorm);
       const terms = { ce, kl, inheritance: inh, exploration: exp, reconstruction: rec };

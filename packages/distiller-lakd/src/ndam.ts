@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { absLikeTorch } from '@kd/core';
 
 export interface NdamSettings {
   readonly avgWeight: number;
@@ -18,7 +19,8 @@ const NORM_EPS = 1e-12;
  */
 export function coarseActivationMap(features: tf.Tensor4D, s: NdamSettings): tf.Tensor3D {
   return tf.tidy(() => {
-    const a = tf.sum(tf.abs(features), 3, true) as tf.Tensor4D;
+    // PyTorch's gradient of |F| (0 at 0): post-ReLU features are exactly 0 in many places
+    const a = tf.sum(absLikeTorch(features), 3, true) as tf.Tensor4D;
     const p = Math.floor(s.kernel / 2);
     const padded =
       p > 0

@@ -76,9 +76,10 @@ export function expandStudy(study: Study, methodOf: (base: string, overrides: Ov
   const baseLabel = (b: string) => (study.bases.length > 1 ? [slug(basename(b, extname(b)))] : []);
   const groups = cells.map((c) => {
     const { ['training.seed']: _seed, ...rest } = c.overrides;
-    return [...baseLabel(c.base), slug(methodOf(c.base, rest)), ...study.axes.flatMap((a) => setLabel(a.sets[c.picks[a.name]!]!))].join(
-      '-',
-    );
+    const method = slug(methodOf(c.base, rest));
+    // A base file named after its method (bench/kd.json, bench/scratch.json) names its group once: `kd`, not `kd-kd`.
+    const label = baseLabel(c.base).filter((l) => l !== method);
+    return [...label, method, ...study.axes.flatMap((a) => setLabel(a.sets[c.picks[a.name]!]!))].join('-');
   });
   // Groups that collide although their overrides differ are told apart by a hash of the base and the overrides.
   const distinct = new Map<string, Set<string>>();

@@ -58,6 +58,8 @@ describe('expanding a study into cells', () => {
       'res56-kd-s3',
       'wrn-kd-s3',
     ]);
+    // A base named after its method is not named twice.
+    expect(expandStudy(study({ bases: ['/s/kd.json', '/s/dkd.json'] }), (b) => b.slice(3, -5)).map((c) => c.name)).toEqual(['kd', 'dkd']);
   });
 
   it('the method comes from the cell (an axis naming the distiller names the cell)', () => {

@@ -1,4 +1,5 @@
-import type { OptimizerConfig } from '../engine/optimizer.js';
+import type { OptimizerConfig, WeightDecayOn } from '../engine/optimizer.js';
+import type { RunningVariance } from '../network/batch-normalization.js';
 import type { ScheduleConfig } from '../engine/schedule.js';
 import type { BackendName } from '../backend/select-backend.js';
 
@@ -13,7 +14,11 @@ export interface PipelineConfig {
   readonly plugins: readonly string[];
   readonly backend: BackendName;
   readonly dataset: PluginSpec;
-  readonly teacher?: { readonly backbone: PluginSpec; readonly weights: string };
+  readonly teacher?: {
+    readonly backbone: PluginSpec;
+    readonly weights: string;
+    readonly cache?: { readonly dir: string; readonly maxBytes: number; readonly features: boolean };
+  };
   readonly student: { readonly backbone: PluginSpec };
   readonly distiller?: PluginSpec;
   readonly evaluators: readonly PluginSpec[];
@@ -22,8 +27,9 @@ export interface PipelineConfig {
     readonly batchSize: number;
     readonly evalBatchSize: number;
     readonly seed: number;
-    readonly optimizer: OptimizerConfig;
+    readonly optimizer: OptimizerConfig & { readonly weightDecayOn: WeightDecayOn };
     readonly schedule: ScheduleConfig;
+    readonly batchNorm: { readonly runningVariance: RunningVariance };
     readonly evalEvery: number;
     readonly lossSpikeFactor: number;
   };

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng/rng.js';
+import type { RunningVariance } from '../network/batch-normalization.js';
 
 /** What a forward pass gives a distiller. Tensors live in the caller's tidy scope. */
 export interface NetworkOutput {
@@ -96,4 +97,9 @@ export interface BackboneContext {
   readonly rng: Rng;
   /** Prefix that keeps variable names unique when teacher and student share an architecture. */
   readonly scope: string;
+  /**
+   * The run's `training.batchNorm`: how the network's batch-norm layers update their running variance. Absent
+   * (a network built outside a run), kd's layers keep their own default, PyTorch's unbiased rule.
+   */
+  readonly batchNorm?: { readonly runningVariance: RunningVariance };
 }

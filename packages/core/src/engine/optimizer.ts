@@ -2,12 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ParamRef, StepOptimizer } from '../contracts/distiller.js';
 import { hasSgdUpdate, sgdUpdate } from '@kd/tfjs-kernels';
 
+/** Which parameters a run decays (`training.optimizer.weightDecayOn`): see {@link paramRefs} in stage-modules.ts. */
+export type WeightDecayOn = 'all' | 'kernels';
+
 export interface OptimizerConfig {
   readonly type: 'sgd' | 'adam' | 'adamw';
   readonly lr: number;
   readonly momentum?: number;
   readonly nesterov?: boolean;
   readonly weightDecay?: number;
+  /**
+   * Read where a run lists its parameters, which marks each `ParamRef.decay`; the optimiser then decays exactly
+   * the parameters so marked. A validated config always has it (schema default `all`).
+   */
+  readonly weightDecayOn?: WeightDecayOn;
   readonly beta1?: number;
   readonly beta2?: number;
   readonly epsilon?: number;

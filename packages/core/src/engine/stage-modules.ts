@@ -1,16 +1,19 @@
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import type { Distiller, StagePlan, StepInfo } from '../contracts/distiller.js';
 import type { TrainableModule } from '../contracts/network.js';
-import { Optimizer, type ParamRef } from './optimizer.js';
+import { Optimizer, type ParamRef, type WeightDecayOn } from './optimizer.js';
 import { learningRate } from './schedule.js';
 
-/** Parameters of a module with stable ids; biases and normalisation parameters are not decayed. */
-export function paramRefs(module: TrainableModule): ParamRef[] {
+/**
+ * Parameters of a module with stable ids. Weight decay applies to all of them (`all`, PyTorch's optimisers over
+ * `model.parameters()`) or to kernels only (`kernels`: rank > 1, so not biases nor batch-norm γ/β).
+ */
+export function paramRefs(module: TrainableModule, decayOn: WeightDecayOn): ParamRef[] {
   const trainable = new Set(module.trainableVariables());
   return module
     .stateVariables()
     .filter((v) => trainable.has(v.variable))
-    .map((v) => ({ id: `${module.name}/${v.name}`, variable: v.variable, decay: v.variable.rank > 1 }));
+    .map((v) => ({ id: `${module.name}/${v.name}`, variable: v.variable, decay: decayOn === 'all' || v.variable.rank > 1 }));
 }
 
 /** The modules a stage trains: all of them (student and the distiller's extra modules) unless it names some. */
@@ -31,7 +34,10 @@ export function stagesOf(distiller: Pick<Distiller, 'stages'> | undefined): read
 /** The optimiser of a stage: the run's settings with the stage's overrides, over the modules the stage trains. */
 export function stageOptimizer(config: PipelineConfig, stage: StagePlan, all: readonly TrainableModule[]): Optimizer {
   const optConfig = { ...config.training.optimizer, ...(stage.optimizer ?? {}) } as PipelineConfig['training']['optimizer'];
-  return new Optimizer(optConfig, modulesOf(stage, all).flatMap(paramRefs));
+  return new Optimizer(
+    optConfig,
+    modulesOf(stage, all).flatMap((m) => paramRefs(m, optConfig.weightDecayOn)),
+  );
 }
 
 /**

@@ -72,7 +72,7 @@ describe('TeacherCache', () => {
     expect(other.stats.hits).toBe(0);
     expect(readdirSync(dir)).toHaveLength(2);
     const c = TeacherCache.open({ dir, maxBytes: 1 << 20, features: false }, a);
-    tf.tidy(() => c.forward(a, tf.tensor4d([1, 2, 3, -4.5], [2, 1, 1, 2])));
+    tf.tidy(() => void c.forward(a, tf.tensor4d([1, 2, 3, -4.5], [2, 1, 1, 2])));
     expect(c.stats).toMatchObject({ hits: 0, misses: 1 });
     [a, b].forEach((t) => t.dispose());
   });
@@ -95,7 +95,7 @@ describe('TeacherCache', () => {
     const t = teacher([1, 0, 2, 0, 1, -1]);
     const cache = TeacherCache.open({ dir, maxBytes: 1 << 20, features: false }, t);
     logitsOf(cache, t);
-    tf.tidy(() => cache.forward(t, tf.tensor4d([0, 0, 0, 1], [2, 1, 1, 2])));
+    tf.tidy(() => void cache.forward(t, tf.tensor4d([0, 0, 0, 1], [2, 1, 1, 2])));
     expect(files(dir).sort()).toEqual([entryFile([1, 2, 3, -4]), entryFile([0, 0, 0, 1])].sort());
     damage(entryFile([1, 2, 3, -4]), entryFile([0, 0, 0, 1]));
     const fresh = TeacherCache.open({ dir, maxBytes: 1 << 20, features: false }, t);
@@ -126,7 +126,7 @@ describe('TeacherCache', () => {
       expect(() => out.embedding).toThrow(/teacher\.cache\.features/);
     });
     const withFeatures = TeacherCache.open({ dir: join(dir, 'f'), maxBytes: 1 << 20, features: true }, t);
-    tf.tidy(() => withFeatures.forward(t, x()));
+    tf.tidy(() => void withFeatures.forward(t, x()));
     const hit = TeacherCache.open({ dir: join(dir, 'f'), maxBytes: 1 << 20, features: true }, t);
     tf.tidy(() => {
       const out = hit.forward(t, x());

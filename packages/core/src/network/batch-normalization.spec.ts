@@ -4,10 +4,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { registerTrainingKernels, unregisterTrainingKernels, hasBatchNormTraining } from '@kd/tfjs-kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng/rng.js';
-import { batchNormalization } from './batch-normalization.js';
+import { batchNormalization, setRunningVariance, type RunningVariance } from './batch-normalization.js';
 
 const SHAPE = [6, 5, 5, 7];
 const ARGS = { momentum: 0.9, epsilon: 1e-5 };
+/** tfjs-layers' own rule, for the comparisons with the stock layer. */
+const BIASED = { ...ARGS, runningVariance: 'biased' as const };
 
 /** A conv → BN → ReLU → pool → dense model with either BN layer; the same weights from one seed. */
 function model(bn: tfl.layers.Layer, seed: number): tfl.LayersModel {
@@ -74,7 +76,7 @@ describe('batchNormalization: tfjs-layers BatchNormalization with a one-kernel t
   it('trains like the stock layer: outputs, every gradient and the moving statistics to 1e-5', () => {
     expect(hasBatchNormTraining()).toBe(true);
     const before = tf.memory().numTensors;
-    const ours = trainTwice(model(batchNormalization(ARGS), 11), x);
+    const ours = trainTwice(model(batchNormalization(BIASED), 11), x);
     const stock = trainTwice(model(tfl.layers.batchNormalization(ARGS), 11), x);
     expect(ours.grads).toHaveLength(stock.grads.length);
     ours.outputs.forEach((o, i) => expect(maxRelative(o, stock.outputs[i]!)).toBeLessThan(1e-5));
@@ -120,11 +122,86 @@ describe('batchNormalization: tfjs-layers BatchNormalization with a one-kernel t
     unregisterTrainingKernels('cpu');
     try {
       expect(hasBatchNormTraining()).toBe(false);
-      const ours = trainTwice(model(batchNormalization(ARGS), 9), x);
+      const ours = trainTwice(model(batchNormalization(BIASED), 9), x);
       const stock = trainTwice(model(tfl.layers.batchNormalization(ARGS), 9), x);
       expect(ours).toEqual(stock);
     } finally {
       registerTrainingKernels('cpu');
     }
+  });
+
+  /**
+   * Running statistics after two training steps of a lone BN layer on x, then 2x, computed here in float64:
+   * PyTorch's BatchNorm2d (momentum 0.1) folds var·n/(n−1) in, tfjs-layers the biased var.
+   */
+  function expectedRunning(values: Float32Array, channels: number, rule: RunningVariance): { mean: number[]; variance: number[] } {
+    const n = values.length / channels;
+    const mean = Array<number>(channels).fill(0);
+    const variance = Array<number>(channels).fill(1);
+    for (const scale of [1, 2]) {
+      for (let c = 0; c < channels; c++) {
+        let m = 0;
+        for (let i = c; i < values.length; i += channels) m += values[i]! * scale;
+        m /= n;
+        let ss = 0;
+        for (let i = c; i < values.length; i += channels) ss += (values[i]! * scale - m) ** 2;
+        const batchVar = ss / (rule === 'unbiased' ? n - 1 : n);
+        mean[c] = 0.9 * mean[c]! + 0.1 * m;
+        variance[c] = 0.9 * variance[c]! + 0.1 * batchVar;
+      }
+    }
+    return { mean, variance };
+  }
+
+  function loneLayerRunning(layer: tfl.layers.Layer): { mean: Float32Array; variance: Float32Array } {
+    const input = tfl.input({ shape: SHAPE.slice(1) });
+    const m = tfl.model({ inputs: input, outputs: layer.apply(input) as tfl.SymbolicTensor });
+    for (const scale of [1, 2]) tf.tidy(() => void m.apply(tf.mul(x, scale), { training: true }));
+    const [mean, variance] = m.weights.filter((w) => /moving/.test(w.originalName)).map((w) => w.read().dataSync() as Float32Array);
+    return { mean: mean!, variance: variance! };
+  }
+
+  describe.each([
+    ['the one-kernel step', true],
+    ['the stock fallback', false],
+  ])('running variance, %s', (_, kernel) => {
+    const run = <T>(fn: () => T): T => {
+      if (kernel) return fn();
+      unregisterTrainingKernels('cpu');
+      try {
+        return fn();
+      } finally {
+        registerTrainingKernels('cpu');
+      }
+    };
+    const values = x.dataSync() as Float32Array;
+    const channels = SHAPE[3]!;
+
+    it.each(['unbiased', 'biased'] as const)('%s: the running mean and variance of two steps, to 1e-6 relative', (rule) => {
+      const before = tf.memory().numTensors;
+      const got = run(() => loneLayerRunning(batchNormalization(rule === 'unbiased' ? ARGS : BIASED)));
+      const want = expectedRunning(values, channels, rule);
+      expect(maxRelative(got.mean, Float32Array.from(want.mean))).toBeLessThan(1e-6);
+      expect(maxRelative(got.variance, Float32Array.from(want.variance))).toBeLessThan(1e-6);
+      // n = 6·5·5 = 150: the two rules differ by 0.1·var/149 ≈ 1e-3 of the variance, far above the tolerance.
+      const other = expectedRunning(values, channels, rule === 'unbiased' ? 'biased' : 'unbiased');
+      expect(maxRelative(got.variance, Float32Array.from(other.variance))).toBeGreaterThan(1e-4);
+      expect(tf.memory().numTensors - before).toBeLessThan(10); // the layer's four weights, nothing per step
+    });
+
+    it('setRunningVariance switches the kd layers of a built model and skips stock ones', () => {
+      const input = tfl.input({ shape: SHAPE.slice(1) });
+      const h = batchNormalization(ARGS).apply(input) as tfl.SymbolicTensor;
+      const m = tfl.model({ inputs: input, outputs: tfl.layers.batchNormalization(ARGS).apply(h) as tfl.SymbolicTensor });
+      expect(setRunningVariance(m, 'biased')).toBe(1);
+      run(() => {
+        for (const scale of [1, 2]) tf.tidy(() => void m.apply(tf.mul(x, scale), { training: true }));
+      });
+      const variance = m.weights
+        .find((w) => /moving_variance/.test(w.originalName))!
+        .read()
+        .dataSync() as Float32Array;
+      expect(maxRelative(variance, Float32Array.from(expectedRunning(values, channels, 'biased').variance))).toBeLessThan(1e-6);
+    });
   });
 });

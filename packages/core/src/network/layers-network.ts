@@ -4,6 +4,7 @@ import type { BackboneContext, ForwardOptions, NamedVariable, Network, NetworkOu
 import { initializeVariable, type InitializerSpec } from '../engine/initializers.js';
 import type { Rng } from '../rng/rng.js';
 import { LayerGraph } from './layer-graph.js';
+import { setRunningVariance, type RunningVariance } from './batch-normalization.js';
 
 /** One stage (or the head) of stage-by-stage execution: what is fed, what is fetched, which variables it owns. */
 interface Segment {
@@ -57,6 +58,7 @@ export abstract class LayersNetwork implements Network {
   private built: BuiltLayersModel | undefined;
   private segments: Segment[] | undefined;
   private readonly graph = new LayerGraph();
+  private readonly runningVariance: RunningVariance | undefined;
 
   protected constructor(backbone: string, options: Readonly<Record<string, unknown>>, context: BackboneContext) {
     this.numClasses = context.numClasses;
@@ -64,6 +66,7 @@ export abstract class LayersNetwork implements Network {
     this.scope = context.scope;
     this.name = context.scope;
     this.spec = { name: backbone, options: { ...options } };
+    this.runningVariance = context.batchNorm?.runningVariance;
   }
 
   /** Layer names are prefixed with the scope so teacher and student of one architecture can coexist. */
@@ -91,6 +94,8 @@ export abstract class LayersNetwork implements Network {
 
   protected finish(built: BuiltLayersModel, rng: Rng): void {
     this.built = built;
+    // The run's rule reaches the layers here, so backbones build them without knowing the training settings.
+    if (this.runningVariance) setRunningVariance(built.model, this.runningVariance);
     initializeLikePyTorch(built.model, rng);
   }
 

@@ -60,6 +60,7 @@ export async function assemblePipeline(
         inputShape,
         rng: Rng.derive(seed, 'init', scope),
         scope,
+        batchNorm: config.training.batchNorm,
       });
     student = await build(config.student.backbone, 'student');
     if (config.teacher) {

@@ -1,5 +1,16 @@
 /** Core-owned sections of the pipeline schema: training, output, backend. */
 
+/**
+ * Which parameters weight decay applies to. Shared by the three optimisers: PyTorch's take `weight_decay` for every
+ * parameter they are given, and the reference trainers give them `model.parameters()`.
+ */
+const weightDecayOn = {
+  enum: ['all', 'kernels'],
+  default: 'all',
+  description:
+    "Parameters weight decay applies to. all: every trained parameter, batch-norm γ/β and biases included — what mdistiller and RepDistiller do (PyTorch SGD with weight_decay over model.parameters()), the recipe of the published CIFAR-100 tables. kernels: convolution and dense kernels only (parameters of rank > 1), kd's rule before it followed that recipe, and a common choice in newer recipes.",
+} as const;
+
 const optimizer = {
   type: 'object',
   description: 'Optimiser. SGD follows PyTorch semantics (coupled weight decay); AdamW decouples it.',
@@ -24,6 +35,7 @@ const optimizer = {
         },
         nesterov: { type: 'boolean', default: false, description: 'Nesterov momentum.' },
         weightDecay: { type: 'number', minimum: 0, maximum: 1, default: 5e-4, description: 'L2 weight decay added to the gradient.' },
+        weightDecayOn,
       },
     },
     ...(['adam', 'adamw'] as const).map((t) => ({
@@ -43,6 +55,7 @@ const optimizer = {
           default: t === 'adamw' ? 1e-2 : 0,
           description: t === 'adamw' ? 'Decoupled weight decay (AdamW).' : 'L2 penalty added to the gradient.',
         },
+        weightDecayOn,
       },
     })),
   ],
@@ -67,6 +80,21 @@ const schedule = {
   default: {},
 } as const;
 
+const batchNorm = {
+  type: 'object',
+  additionalProperties: false,
+  description: "Batch-norm layers of the networks the run builds (the student, the teacher, a distiller's extra networks).",
+  properties: {
+    runningVariance: {
+      enum: ['unbiased', 'biased'],
+      default: 'unbiased',
+      description:
+        "Batch variance a training step folds into the running variance (momentum 0.1). unbiased: times n/(n−1), n = batch·height·width values per channel — PyTorch's BatchNorm2d, as in every reference implementation. biased: tfjs-layers' and Keras's rule, kd's before it followed PyTorch. Normalisation uses the biased batch variance either way; the running statistics only matter at evaluation.",
+    },
+  },
+  default: {},
+} as const;
+
 export const trainingSchema = {
   type: 'object',
   additionalProperties: false,
@@ -79,6 +107,7 @@ export const trainingSchema = {
     seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of every random draw of the run.' },
     optimizer: { ...optimizer, default: { type: 'sgd' } },
     schedule,
+    batchNorm,
     evalEvery: { type: 'integer', minimum: 1, default: 1, description: 'Evaluate every N epochs (and always after the last).' },
     lossSpikeFactor: {
       type: 'number',

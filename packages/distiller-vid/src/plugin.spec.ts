@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { container } from 'tsyringe';
+import { KdInputError, RunEvents, Rng, type Network } from '@kd/core';
+import { cnnPlugin } from '@kd/backbone-cnn';
+import { describePluginConformance, strictAjv, tinyBackbone } from '@kd/testing';
+import * as pkg from './index.js';
+import { VidDistiller, vidOptionsSchema, vidPlugin, register, type VidOptions } from './index.js';
+
+describePluginConformance({
+  plugin: vidPlugin,
+  register,
+  module: pkg,
+  packageDir: join(import.meta.dirname, '..'),
+  defaults: {
+    name: 'vid',
+    vidWeight: 1,
+    ceWeight: 1,
+    stages: [],
+    teacherStages: [],
+    feature: 'output',
+    initVariance: 5,
+    eps: 1e-5,
+    learnVariance: true,
+  },
+  invalid: [
+    { name: 'vid', vidWeight: -1 },
+    { name: 'vid', initVariance: 0 },
+    { name: 'vid', eps: 0 },
+    { name: 'vid', stages: 'stage1' },
+    { name: 'vid', feature: 'pre' },
+    { name: 'vid', learnVariance: 'yes' },
+    { name: 'vid', midChannels: 8 },
+  ],
+});
+
+function validated(options: Record<string, unknown>): VidOptions {
+  const config = { name: 'vid', ...options };
+  const validate = strictAjv().compile(vidOptionsSchema);
+  expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+  return config as unknown as VidOptions;
+}
+
+const setupOf = (student: Network, teacher: Network) => ({
+  student,
+  teacher,
+  numClasses: 10,
+  rng: new Rng(1),
+  createNetwork: () => Promise.reject(new Error('unused')),
+  events: new RunEvents(),
+  runDir: '.',
+});
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('VidDistiller on real backbones', () => {
+  let student: Network;
+  let teacher: Network;
+  beforeAll(async () => {
+    student = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [4, 8] }, 'vid-spec-student');
+    teacher = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [6, 12, 16] }, 'vid-spec-teacher');
+  });
+  afterAll(() => {
+    student.dispose();
+    teacher.dispose();
+  });
+
+  it('builds one regressor per shared stage from the channels, trains it as an extra module, and leaks nothing per step', async () => {
+    const d = (await vidPlugin.create(validated({}), { container, baseDir: '.' })) as VidDistiller;
+    d.setup(setupOf(student, teacher));
+    expect(d.pairs).toEqual([
+      { student: 'stage1', teacher: 'stage1' },
+      { student: 'stage2', teacher: 'stage2' },
+    ]);
+    expect(d.module!.pairs.map((p) => p.conv1.shape)).toEqual([
+      [1, 1, 4, 6],
+      [1, 1, 8, 12],
+    ]);
+    expect(d.extraModules()).toEqual([d.module]);
+    const x = tf.randomNormal([3, 28, 28, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const labels = tf.tensor1d([0, 1, 2], 'int32');
+    const step = () =>
+      tf.tidy(() => {
+        const r = d.computeLoss({
+          student: student.apply(x, { training: true }),
+          teacher: teacher.apply(x, { training: false }),
+          labels,
+          numClasses: 10,
+          stage: 'train',
+          epoch: 0,
+          step: 0,
+        } as never);
+        expect(Object.keys(r.terms).sort()).toEqual(['ce', 'vid']);
+        return r.total.dataSync()[0]!;
+      });
+    step();
+    const before = tf.memory().numTensors;
+    expect(Number.isFinite(step())).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    d.dispose();
+    x.dispose();
+    labels.dispose();
+  });
+
+  it('names the JSON pointer of a bad stage; taps stageN_preact on request', () => {
+    const d = new VidDistiller(validated({ stages: ['stage3'] }));
+    expect(() => d.setup(setupOf(student, teacher))).toThrow(KdInputError);
+    expect(() => d.setup(setupOf(student, teacher))).toThrow(/\/distiller\/stages\/0/);
+    const e = new VidDistiller(validated({ feature: 'preact', stages: ['stage2'], teacherStages: ['stage3'] }));
+    e.setup(setupOf(student, teacher));
+    expect(e.pairs).toEqual([{ student: 'stage2_preact', teacher: 'stage3_preact' }]);
+    expect(e.module!.pairs[0]!.conv1.shape).toEqual([1, 1, 8, 16]);
+    e.dispose();
+  });
+});

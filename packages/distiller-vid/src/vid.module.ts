@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initialValues, type InitializerSpec, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+
+/** Module name: the engine checkpoints its variables as `vid::<stage>/conv1`, …, `vid::<stage>/alpha`. */
+export const VID_MODULE_NAME = 'vid';
+
+/** Channels of one student → teacher pair; the regressor's hidden width is the teacher's, as in both references. */
+export interface VidPairGeometry {
+  /** Prefix of this pair's variable names (the student stage). */
+  readonly name: string;
+  readonly studentChannels: number;
+  readonly teacherChannels: number;
+}
+
+/** One pair's variables: three bias-free 1×1 convolution kernels ([1, 1, in, out]) and α, one per teacher channel. */
+export interface VidPairVariables {
+  readonly conv1: tf.Variable;
+  readonly conv2: tf.Variable;
+  readonly conv3: tf.Variable;
+  readonly alpha: tf.Variable;
+}
+
+/**
+ * VID's trainable part, trained beside the student and checkpointed (never exported): per stage pair the mean
+ * regressor μ = conv1×1 → ReLU → conv1×1 → ReLU → conv1×1 (no biases) and the variance parameters α with
+ * σ² = softplus(α) + ε.
+ */
+export class VidModule implements TrainableModule {
+  readonly name = VID_MODULE_NAME;
+  readonly pairs: readonly VidPairVariables[];
+  private disposed = false;
+
+  /**
+   * Kernels from `rng` with PyTorch's Conv2d default U(±1/√fan_in); α = log(exp(initVariance − ε) − 1) so that
+   * σ² starts at initVariance. `learnVariance` false leaves α out of the trainable variables.
+   */
+  constructor(
+    readonly geometry: readonly VidPairGeometry[],
+    rng: Rng,
+    readonly options: { readonly initVariance: number; readonly eps: number; readonly learnVariance: boolean },
+  ) {
+    const make = (shape: readonly number[], spec: InitializerSpec) =>
+      tf.tidy(() => tf.variable(tf.tensor(initialValues(shape, spec, rng), [...shape], 'float32'), true));
+    const alpha0 = Math.log(Math.expm1(options.initVariance - options.eps));
+    this.pairs = geometry.map(({ studentChannels: s, teacherChannels: t }) => ({
+      conv1: make([1, 1, s, t], { type: 'torchDefault' }),
+      conv2: make([1, 1, t, t], { type: 'torchDefault' }),
+      conv3: make([1, 1, t, t], { type: 'torchDefault' }),
+      alpha: make([t], { type: 'constant', value: alpha0 }),
+    }));
+  }
+
+  /** μ for pair `i`: `[N, H, W, Cs]` → `[N, H, W, Ct]`. */
+  predictMean(i: number, x: tf.Tensor4D): tf.Tensor4D {
+    const p = this.pairs[i]!;
+    return tf.tidy(() => {
+      const k = (v: tf.Variable) => v as unknown as tf.Tensor4D;
+      const h1 = tf.relu(tf.conv2d(x, k(p.conv1), 1, 'valid'));
+      const h2 = tf.relu(tf.conv2d(h1, k(p.conv2), 1, 'valid'));
+      return tf.conv2d(h2, k(p.conv3), 1, 'valid');
+    });
+  }
+
+  /** σ² = softplus(α) + ε for pair `i`, one per teacher channel. */
+  variance(i: number): tf.Tensor1D {
+    return tf.tidy(() => tf.add(tf.softplus(this.pairs[i]!.alpha), this.options.eps) as tf.Tensor1D);
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return this.pairs.flatMap((p) => [p.conv1, p.conv2, p.conv3, ...(this.options.learnVariance ? [p.alpha] : [])]);
+  }
+
+  stateVariables(): readonly NamedVariable[] {
+    return this.pairs.flatMap((p, i) => {
+      const n = this.geometry[i]!.name;
+      return [
+        { name: `${n}/conv1`, variable: p.conv1 },
+        { name: `${n}/conv2`, variable: p.conv2 },
+        { name: `${n}/conv3`, variable: p.conv3 },
+        { name: `${n}/alpha`, variable: p.alpha },
+      ];
+    });
+  }
+
+  /** Parameter count of the regressors and variances (what the paper adds to the student while training). */
+  countParams(): number {
+    return this.pairs.reduce((a, p) => a + p.conv1.size + p.conv2.size + p.conv3.size + p.alpha.size, 0);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.pairs) for (const v of [p.conv1, p.conv2, p.conv3, p.alpha]) if (!v.isDisposed) v.dispose();
+  }
+}
