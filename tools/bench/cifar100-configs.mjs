@@ -15,7 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CIFAR100_DIR = 'configs/cifar100';
 
 /**
- * RepDistiller train_teacher.py / train_student.py defaults and mdistiller's CIFAR-100 configs (methods.md §2.3):
+ * RepDistiller train_teacher.py / train_student.py defaults and mdistiller's CIFAR-100 configs:
  * SGD lr 0.05 (these students are not MobileNetV2/ShuffleNet, which use 0.01), momentum 0.9, weight decay 5e-4,
  * batch 64, 240 epochs, lr × 0.1 after epochs 150, 180 and 210.
  */
@@ -61,18 +61,21 @@ export const NETWORKS = {
 
 export const TEACHERS = ['resnet56', 'resnet110', 'resnet32x4', 'wrn-40-2', 'vgg13'];
 
-// Published CIFAR-100 top-1 (%), from methods.md §3.4. CRD = Tian, Krishnan, Isola, "Contrastive Representation
+// Published CIFAR-100 top-1 (%). CRD = Tian, Krishnan, Isola, "Contrastive Representation
 // Distillation", ICLR 2020 (its code and README: RepDistiller); DKD = Zhao, Cui, Song, Qiu, Liang, "Decoupled Knowledge
 // Distillation", CVPR 2022 (its code and README: mdistiller).
 const CRD = 'CRD (Tian et al., ICLR 2020), RepDistiller README';
 const DKD = 'DKD (Zhao et al., CVPR 2022), mdistiller README';
 const DKD_PAPER = 'DKD (Zhao et al., CVPR 2022), the paper (mdistiller README prints 76.23)';
+const OFD_RECALLED =
+  'ReviewKD (Chen et al., CVPR 2021) Table 1 as the DKD paper repeats it; recalled, not yet checked against either paper';
+const DIST = 'DIST (Huang et al., NeurIPS 2022), its repository’s README (hunto/DIST_KD); no number published for the other pairs';
 
 /** Teacher accuracy as the CRD paper (RepDistiller) reports the teachers it distils from. */
 export const TEACHER_REFERENCE = { resnet56: 72.34, resnet110: 74.31, resnet32x4: 79.42, 'wrn-40-2': 75.61, vgg13: 74.64 };
 
 /**
- * The common pairs with DKD's β per pair (mdistiller configs/cifar100/dkd/*.yaml, methods.md §3.3) and the published
+ * The common pairs with DKD's β per pair (mdistiller configs/cifar100/dkd/*.yaml) and the published
  * student accuracies per method (`null`: no published number could be verified; see README).
  */
 export const PAIRS = [
@@ -80,38 +83,122 @@ export const PAIRS = [
     teacher: 'resnet56',
     student: 'resnet20',
     dkdBeta: 2,
-    reference: { scratch: 69.06, kd: 70.66, fitnet: 69.21, at: 70.55, ft: 69.84, dkd: 71.97 },
+    reference: {
+      scratch: 69.06,
+      kd: 70.66,
+      fitnet: 69.21,
+      at: 70.55,
+      ft: 69.84,
+      dkd: 71.97,
+      sp: 69.67,
+      pkt: 70.34,
+      rkd: 69.61,
+      nst: 69.6,
+      vid: 70.38,
+      ofd: 70.98,
+      dist: 71.75,
+    },
   },
   {
     teacher: 'resnet110',
     student: 'resnet32',
     dkdBeta: 2,
-    reference: { scratch: 71.14, kd: 73.08, fitnet: 71.06, at: 72.31, ft: 72.37, dkd: 74.11 },
+    reference: {
+      scratch: 71.14,
+      kd: 73.08,
+      fitnet: 71.06,
+      at: 72.31,
+      ft: 72.37,
+      dkd: 74.11,
+      sp: 72.69,
+      pkt: 72.61,
+      rkd: 71.82,
+      nst: 71.96,
+      vid: 72.61,
+      ofd: 73.23,
+      dist: null,
+    },
   },
   {
     teacher: 'resnet32x4',
     student: 'resnet8x4',
     dkdBeta: 8,
-    reference: { scratch: 72.5, kd: 73.33, fitnet: 73.5, at: 73.44, ft: 72.86, dkd: 76.32 },
+    reference: {
+      scratch: 72.5,
+      kd: 73.33,
+      fitnet: 73.5,
+      at: 73.44,
+      ft: 72.86,
+      dkd: 76.32,
+      sp: 72.94,
+      pkt: 73.64,
+      rkd: 71.9,
+      nst: 73.3,
+      vid: 73.09,
+      ofd: 74.95,
+      dist: 76.31,
+    },
   },
   {
     teacher: 'wrn-40-2',
     student: 'wrn-16-2',
     dkdBeta: 6,
-    reference: { scratch: 73.26, kd: 74.92, fitnet: 73.58, at: 74.08, ft: 73.25, dkd: 76.24 },
+    reference: {
+      scratch: 73.26,
+      kd: 74.92,
+      fitnet: 73.58,
+      at: 74.08,
+      ft: 73.25,
+      dkd: 76.24,
+      sp: 73.83,
+      pkt: 74.54,
+      rkd: 73.35,
+      nst: 73.68,
+      vid: 74.11,
+      ofd: 75.24,
+      dist: null,
+    },
     dkdSource: DKD_PAPER,
   },
   {
     teacher: 'wrn-40-2',
     student: 'wrn-40-1',
     dkdBeta: 6,
-    reference: { scratch: 71.98, kd: 73.54, fitnet: 72.24, at: 72.77, ft: 71.59, dkd: 74.81 },
+    reference: {
+      scratch: 71.98,
+      kd: 73.54,
+      fitnet: 72.24,
+      at: 72.77,
+      ft: 71.59,
+      dkd: 74.81,
+      sp: 72.43,
+      pkt: 73.45,
+      rkd: 72.22,
+      nst: 72.24,
+      vid: 73.3,
+      ofd: 74.33,
+      dist: 74.43,
+    },
   },
   {
     teacher: 'vgg13',
     student: 'vgg8',
     dkdBeta: 6,
-    reference: { scratch: 70.36, kd: 72.98, fitnet: 71.02, at: 71.43, ft: 70.58, dkd: 74.68 },
+    reference: {
+      scratch: 70.36,
+      kd: 72.98,
+      fitnet: 71.02,
+      at: 71.43,
+      ft: 70.58,
+      dkd: 74.68,
+      sp: 72.68,
+      pkt: 72.88,
+      rkd: 71.48,
+      nst: 71.53,
+      vid: 71.23,
+      ofd: 73.95,
+      dist: null,
+    },
   },
 ];
 
@@ -153,6 +240,54 @@ export const METHODS = {
     settings:
       'CE 1, β 200 (RepDistiller `-r 1 -a 0 -b 200`), k = 0.5·C_T, a 30-epoch paraphraser stage with the run’s optimiser (RepDistiller init_epochs 30), then the 240 student epochs',
     source: CRD,
+  },
+  sp: {
+    title: 'SP, similarity-preserving KD (Tung & Mori 2019)',
+    distiller: () => ({ name: 'sp', ceWeight: 1, beta: 3000 }),
+    settings: 'CE 1, β 3000 on the last stage’s Gram matrices (mdistiller CFG.SP; RepDistiller `--distill similarity -a 0 -b 3000`)',
+    source: CRD,
+  },
+  pkt: {
+    title: 'PKT, probabilistic knowledge transfer (Passalis & Tefas 2018)',
+    distiller: () => ({ name: 'pkt', ceWeight: 1, beta: 30000 }),
+    settings: 'CE 1, β 30000 on the pooled embedding (mdistiller CFG.PKT; RepDistiller `-a 0 -b 30000`)',
+    source: CRD,
+  },
+  rkd: {
+    title: 'RKD, relational KD (Park et al. 2019)',
+    distiller: () => ({ name: 'rkd', ceWeight: 1, distanceWeight: 25, angleWeight: 50 }),
+    settings: 'CE 1, distance 25, angle 50 on the pooled embedding (mdistiller CFG.RKD; RepDistiller `-a 0 -b 1`)',
+    source: CRD,
+  },
+  nst: {
+    title: 'NST, neuron selectivity transfer (Huang & Wang 2017)',
+    distiller: () => ({ name: 'nst', ceWeight: 1, beta: 50, degree: 2, c: 0 }),
+    settings: 'CE 1, β 50, polynomial kernel of degree 2, every shared stage (mdistiller CFG.NST; RepDistiller `-a 0 -b 50`)',
+    source: CRD,
+  },
+  kdsvd: {
+    title: 'KD-SVD (Lee et al. 2018)',
+    distiller: () => ({ name: 'kdsvd', ceWeight: 1, beta: 1, k: 1 }),
+    settings: 'CE 1, weight 1, k 1 (mdistiller CFG.KDSVD)',
+    source: null,
+  },
+  vid: {
+    title: 'VID, variational information distillation (Ahn et al. 2019)',
+    distiller: () => ({ name: 'vid', ceWeight: 1, vidWeight: 1, initVariance: 5, learnVariance: true }),
+    settings: 'CE 1, weight 1, initial variance 5, learned variances (RepDistiller `-a 0 -b 1`; mdistiller CFG.VID)',
+    source: CRD,
+  },
+  ofd: {
+    title: 'OFD, overhaul of feature distillation (Heo et al. 2019)',
+    distiller: () => ({ name: 'ofd', ceWeight: 1, ofdWeight: 0.001, connectorKernelSize: 1 }),
+    settings: 'CE 1, weight 1e-3 on pre-ReLU features with the teacher’s BN margins, 1×1 connectors (mdistiller CFG.OFD)',
+    source: OFD_RECALLED,
+  },
+  dist: {
+    title: 'DIST (Huang et al. 2022)',
+    distiller: () => ({ name: 'dist', ceWeight: 1, beta: 2, gamma: 2, temperature: 4 }),
+    settings: 'CE 1, inter-class 2, intra-class 2, τ 4 (the DIST repository’s CIFAR-100 `dist_t4` with kd_loss_weight 2)',
+    source: DIST,
   },
   lakd: {
     title: 'LAKD (Zhang et al. 2024), a reconstruction',
@@ -246,7 +381,7 @@ function readme() {
     '`tools/bench/test/cifar100-configs.spec.ts` fails when these files are stale, and runs `kd validate` on each).',
     '',
     'Every config uses the recipe of RepDistiller (`train_teacher.py`, `train_student.py`) and mdistiller',
-    '(`configs/cifar100/`), which the CRD and DKD papers report with (see `methods.md` §2.3 in the research notes):',
+    '(`configs/cifar100/`), which the CRD and DKD papers report with:',
     '',
     '- **data** — CIFAR-100 (`@kd/dataset-cifar`, binary version), 50,000 train / 10,000 test images; random crop 32 with',
     '  4 pixels of zero padding, horizontal flip with p 0.5, normalisation with mean (0.5071, 0.4867, 0.4408) and std',
@@ -306,12 +441,13 @@ function readme() {
     '',
     '- Teacher, scratch, KD, FitNet, AT and FT: the CRD paper’s same-architecture table as RepDistiller’s README prints',
     '  it; DKD: mdistiller’s README, except WRN-40-2 → WRN-16-2, where the DKD paper says 76.24 and the README 76.23.',
-    '  Copied from `methods.md` §3.4 of the research notes, which gives the provenance of every row.',
+    '  SP, PKT, RKD, NST and VID: the same CRD table. OFD: the ReviewKD paper’s table as the DKD paper repeats it, recalled',
+    '  and not yet checked against either paper. DIST: its repository’s README. KD-SVD: no CIFAR-100 number for these pairs.',
     '- The papers report means over several runs; users of both code bases routinely land within about ±0.5 of these',
     '  numbers, not on them (mdistiller issues #7, #8, #62).',
     '- FT here is `@kd/distiller-ft`, which follows the IE-KD repository’s factor transfer (L1 on normalised factors) with',
     '  RepDistiller’s weight 200; RepDistiller’s own FT differs in details, so its number is a reference point, not a target.',
-    '- LAKD and IE-KD: no result table of either paper could be retrieved (`methods.md` §4.9, §5.3), so there is no',
+    '- LAKD and IE-KD: no result table of either paper could be retrieved, so there is no',
     '  published number to set against their configs; compare them with this repository’s KD/DKD/AT runs under the same',
     '  recipe. LAKD’s config is a reconstruction (see `packages/distiller-lakd/README.md`).',
     '- The FT and IE-KD runs have 30 extra epochs of teacher auto-encoder training before the 240 student epochs (cached',
