@@ -236,8 +236,11 @@ for (const [m, { method, config }] of methods.entries()) {
       peakBytes: Math.max(...lines.map((l) => l.memory.numBytes)),
     });
   }
+  const runProvenance = JSON.parse(readFileSync(join(summaries[m * seeds].runDir, 'provenance.json'), 'utf8'));
   results[method] = {
     config: config.startsWith(`${root}/`) ? config.slice(root.length + 1) : config,
+    // The distiller's manifest says when it is a reconstruction; every page showing the row says so too.
+    ...(runProvenance.reconstruction ? { reconstruction: runProvenance.reconstruction.what } : {}),
     epochs: epochsOf[method],
     last: stats(runs.map((r) => r.last)),
     best: stats(runs.map((r) => r.best)),

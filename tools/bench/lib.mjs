@@ -184,7 +184,7 @@ export function benchMarkdown({ mode, merged, configOf, notes, sections = [] }) 
       const config = configOf(r.config);
       const arrow = `${config.teacher ? `${config.teacher.backbone.name} teacher` : '—'} → ${network(config.student.backbone)}`;
       const best = r.best ?? r.last;
-      return `| ${m} | ${arrow} | ${pct(r.last)} | (${pct(best)}) | ${m === 'scratch' ? '—' : delta(r.last.mean, scratch)} | ${m === 'kd' || m === 'scratch' ? '—' : delta(r.last.mean, kd)} | ${r.seconds ? r.seconds.mean.toFixed(0) : '—'} | ${r.imagesPerSecond ? r.imagesPerSecond.mean.toFixed(0) : '—'} | ${r.epochs ?? config.training?.epochs ?? '—'} | ${r.last.n} | \`${r.config}\` |`;
+      return `| ${m}${r.reconstruction ? ' (reconstruction)' : ''} | ${arrow} | ${pct(r.last)} | (${pct(best)}) | ${m === 'scratch' ? '—' : delta(r.last.mean, scratch)} | ${m === 'kd' || m === 'scratch' ? '—' : delta(r.last.mean, kd)} | ${r.seconds ? r.seconds.mean.toFixed(0) : '—'} | ${r.imagesPerSecond ? r.imagesPerSecond.mean.toFixed(0) : '—'} | ${r.epochs ?? config.training?.epochs ?? '—'} | ${r.last.n} | \`${r.config}\` |`;
     }),
     '',
     '## Sources',

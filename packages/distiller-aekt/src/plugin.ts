@@ -199,6 +199,8 @@ export const aektPlugin: DistillerPlugin<AektOptions> = definePlugin({
       year: 2024,
       url: 'https://arxiv.org/abs/2409.01679',
     },
+    reconstruction:
+      'No official code or full method section was available: the adaptive target-class weighting, its clipping and the task-serialisation layer are reconstructed on DKD (see the README).',
     optionsSchema: aektOptionsSchema,
   },
   create: (options: AektOptions) => createAektDistiller(options),

@@ -18,6 +18,8 @@ export const lakdPlugin: DistillerPlugin<LakdOptions> = definePlugin({
       year: 2024,
       url: 'https://arxiv.org/abs/2408.11478',
     },
+    reconstruction:
+      'No official code or full method section was available: the activation maps (NDAM), the local losses and their weights are reconstructed from the abstract and figures (see the README).',
     optionsSchema: lakdOptionsSchema,
   },
   create: (options) => new LakdDistiller(options),

@@ -21,9 +21,14 @@ export interface BenchMethod {
   readonly seconds?: BenchStat;
   readonly imagesPerSecond?: BenchStat;
   readonly peakBytes?: number;
+  /** What the method reconstructs, when its paper's exact method was not available: its rows say "reconstruction". */
+  readonly reconstruction?: string;
   /** One entry per seed; `status`/`failure` when the bench recorded how the run ended (else its directory says). */
   readonly runs?: readonly { readonly seed: number; readonly status?: string; readonly failure?: string }[];
 }
+
+/** A method's name as every table shows it: a reconstruction says so. */
+const label = (name: string, m: BenchMethod): string => (m.reconstruction ? `${name} (reconstruction)` : name);
 
 /** The aggregate tools/bench writes (`<out>/<name>.json`). */
 export interface BenchAggregate {
@@ -127,7 +132,9 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
           ...(failing.length ? ['runs not finished'] : []),
         ],
         methods.map(([name, m]) => [
-          unfinished(name).length ? { html: `<td class="not-final" data-status="not-finished">${escapeHtml(name)} ⚠</td>` } : name,
+          unfinished(name).length
+            ? { html: `<td class="not-final" data-status="not-finished">${escapeHtml(label(name, m))} ⚠</td>` }
+            : label(name, m),
           m.config ?? '—',
           pm(m.last),
           pm(m.best),

@@ -90,8 +90,10 @@ export function describeRun(run: RunData): { distiller: string; student: string;
   const distiller = at(run.config, 'distiller', 'name');
   const dataset = at(run.config, 'dataset');
   const ds = dataset && typeof dataset === 'object' ? (dataset as Record<string, unknown>) : {};
+  // A reconstructed method (its paper's exact loss or recipe was not available) is never shown without saying so.
+  const reconstruction = run.provenance?.['reconstruction'] !== undefined ? ' (reconstruction)' : '';
   return {
-    distiller: typeof distiller === 'string' ? distiller : 'none (trained from labels)',
+    distiller: typeof distiller === 'string' ? `${distiller}${reconstruction}` : 'none (trained from labels)',
     student: backbone('student'),
     teacher: backbone('teacher'),
     dataset: [ds['name'], ds['preset']].filter((x) => typeof x === 'string').join(' / ') || '—',

@@ -202,6 +202,19 @@ describe('comparison and bench pages', () => {
     expect(diff).not.toContain('/training/seed');
   });
 
+  it('labels a run of a reconstructed method "reconstruction" (its provenance says so), and only such a run', () => {
+    const root = tempDir();
+    const plain = writeFixtureRun(join(root, 'plain'));
+    const recon = writeFixtureRun(join(root, 'recon'));
+    const p = JSON.parse(readFileSync(join(recon, 'provenance.json'), 'utf8'));
+    p.reconstruction = { distiller: 'kd', what: 'a test' };
+    writeFileSync(join(recon, 'provenance.json'), JSON.stringify(p));
+    const html = (dir: string) => readFileSync(writeRunReport(dir), 'utf8');
+    expect(html(recon)).toContain('kd (reconstruction)');
+    expect(html(plain)).not.toContain('(reconstruction)');
+    expect(readFileSync(writeComparisonReport([plain, recon], join(root, 'cmp.html')), 'utf8')).toContain('kd (reconstruction)');
+  });
+
   it('renders a bench aggregate: mean ± std in percent and the deltas to scratch and KD', () => {
     const root = tempDir();
     const stat = (values: number[]) => {
@@ -214,7 +227,12 @@ describe('comparison and bench pages', () => {
         name: 'kd',
         seeds: 2,
         teacher: { top1: 0.9 },
-        results: { scratch: { last: stat([0.8, 0.82]) }, kd: { last: stat([0.84, 0.86]) }, dkd: { last: stat([0.86, 0.87]) } },
+        results: {
+          scratch: { last: stat([0.8, 0.82]) },
+          kd: { last: stat([0.84, 0.86]) },
+          dkd: { last: stat([0.86, 0.87]) },
+          aekt: { last: stat([0.8, 0.81]), reconstruction: 'the adaptive target-class weighting' },
+        },
       }),
     );
     const html = readFileSync(writeBenchReport(join(root, 'kd.json')), 'utf8');
@@ -228,6 +246,9 @@ describe('comparison and bench pages', () => {
     expect(Number(/<td class="num" data-value="([^"]+)">5\.5<\/td>/.exec(html)?.[1])).toBeCloseTo(5.5, 10);
     expect(Number(/<td class="num" data-value="([^"]+)">1\.5<\/td>/.exec(html)?.[1])).toBeCloseTo(1.5, 10);
     expect(existsSync(join(root, 'kd.html'))).toBe(true);
+    // A reconstructed method's row says so; the others do not.
+    expect(html).toContain('<td>aekt (reconstruction)</td>');
+    expect(html).not.toContain('dkd (reconstruction)');
     // No run directories, no statuses: nothing is marked unfinished.
     expect(html).not.toContain('runs not finished');
     expect(() => writeBenchReport(join(root, 'nope.json'))).toThrow(/nope\.json: not a readable JSON file/);

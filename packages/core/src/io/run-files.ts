@@ -74,6 +74,8 @@ export interface Provenance {
     readonly oneDnn?: unknown;
   };
   readonly packages: Readonly<Record<string, string>>;
+  /** Present when the run's distiller is a reconstruction (its manifest's `reconstruction`). */
+  readonly reconstruction?: { readonly distiller: string; readonly what: string };
   readonly gitSha: string | null;
   readonly node: string;
   readonly platform: string;

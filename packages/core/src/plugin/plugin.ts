@@ -28,6 +28,12 @@ export interface PluginManifest {
   readonly title: string;
   readonly description?: string;
   readonly paper?: PaperReference;
+  /**
+   * Set when the method is a reconstruction rather than the paper's published method (its loss or recipe could not
+   * be obtained): what is reconstructed, in a sentence. Runs record it in provenance.json, and reports and benchmark
+   * pages label the method's numbers "reconstruction" wherever they appear.
+   */
+  readonly reconstruction?: string;
   /** Options schema of the plugin's config object (including `name`). */
   readonly optionsSchema: JsonSchema;
 }

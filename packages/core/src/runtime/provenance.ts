@@ -15,6 +15,7 @@ export function provenance(
   const packages: Record<string, string> = { '@kd/core': coreVersion() };
   for (const m of registry.manifests) packages[`@kd/${m.kind}-${m.name}`] = m.version;
   packages['@tensorflow/tfjs-core'] = tf.version_core;
+  const distiller = config.distiller ? registry.find('distiller', config.distiller.name)?.manifest : undefined;
   return {
     startedAt: new Date().toISOString(),
     seed: config.training.seed,
@@ -26,6 +27,7 @@ export function provenance(
       ...(backend.oneDnn !== undefined ? { oneDnn: backend.oneDnn } : {}),
     },
     packages,
+    ...(distiller?.reconstruction ? { reconstruction: { distiller: distiller.name, what: distiller.reconstruction } } : {}),
     gitSha: gitSha(root),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
