@@ -77,9 +77,11 @@ export function expandStudy(study: Study, methodOf: (base: string, overrides: Ov
   const groups = cells.map((c) => {
     const { ['training.seed']: _seed, ...rest } = c.overrides;
     const method = slug(methodOf(c.base, rest));
-    // A base file named after its method (bench/kd.json, bench/scratch.json) names its group once: `kd`, not `kd-kd`.
-    const label = baseLabel(c.base).filter((l) => l !== method);
-    return [...label, method, ...study.axes.flatMap((a) => setLabel(a.sets[c.picks[a.name]!]!))].join('-');
+    // A base file named after its method (bench/kd.json, bench/aekt-literal.json) names its group alone: `kd`, not
+    // `kd-kd`; `aekt_literal`, not `aekt_literal-aekt`.
+    const label = baseLabel(c.base);
+    const named = label.length === 1 && (label[0] === method || label[0]!.startsWith(`${method}_`));
+    return [...(named ? label : [...label, method]), ...study.axes.flatMap((a) => setLabel(a.sets[c.picks[a.name]!]!))].join('-');
   });
   // Groups that collide although their overrides differ are told apart by a hash of the base and the overrides.
   const distinct = new Map<string, Set<string>>();

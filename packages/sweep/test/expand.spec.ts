@@ -59,7 +59,12 @@ describe('expanding a study into cells', () => {
       'wrn-kd-s3',
     ]);
     // A base named after its method is not named twice.
-    expect(expandStudy(study({ bases: ['/s/kd.json', '/s/dkd.json'] }), (b) => b.slice(3, -5)).map((c) => c.name)).toEqual(['kd', 'dkd']);
+    const byFile = (b: string) => b.slice(3, -5).split('-')[0]!;
+    expect(expandStudy(study({ bases: ['/s/kd.json', '/s/dkd.json', '/s/aekt-literal.json'] }), byFile).map((c) => c.name)).toEqual([
+      'kd',
+      'dkd',
+      'aekt_literal',
+    ]);
   });
 
   it('the method comes from the cell (an axis naming the distiller names the cell)', () => {
