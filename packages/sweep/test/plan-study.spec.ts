@@ -135,12 +135,12 @@ describe('planning a study: expanded, checked and hashed before anything runs', 
         dir: 'data',
         files: { trainImages: 'a', trainLabels: 'b', testImages: 'c', testLabels: 'd' },
       },
-      teacher: { backbone: { name: 'cnn' }, weights: '../runs/teacher' },
+      teacher: { backbone: { name: 'cnn' }, weights: '../runs/teacher', cache: { dir: 'cache' } },
       plugins: ['./my-plugin.js', '@kd/distiller-kd'],
     };
     await runtime.loadFor({ ...raw, plugins: [] }, join(work, 'configs'));
     const moved = rebaseConfig(raw, join(work, 'configs'), join(work, 'study', 'cells'), runtime.registry);
-    expect(moved['teacher']).toMatchObject({ weights: '../../runs/teacher' });
+    expect(moved['teacher']).toMatchObject({ weights: '../../runs/teacher', cache: { dir: '../../configs/cache' } });
     expect(moved['plugins']).toEqual(['../../configs/my-plugin.js', '@kd/distiller-kd']);
     // `files` are relative to `dir` when it is set: only `dir` moves.
     expect(moved['dataset']).toMatchObject({ dir: '../../configs/data', files: { trainImages: 'a' } });
