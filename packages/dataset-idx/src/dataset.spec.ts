@@ -97,9 +97,11 @@ describe('IdxSplit batches', () => {
     const data = synthetic(30);
     const split = new IdxSplit(data, PRESET_NORMALIZATION.mnist, { flip: true, pad: 2 });
     const seen: number[] = [];
+    expect(Array.from(split.labels)).toEqual(Array.from(data.labels.subarray(0, 30)));
     for await (const { x, y, index } of split.batches({ batchSize: 7, rng: new Rng(3) })) {
       const labels = Array.from(await y.data());
       expect(labels).toEqual(Array.from(index!, (i) => data.labels[i]));
+      expect(labels).toEqual(Array.from(index!, (i) => split.labels[i]));
       seen.push(...index!);
       tf.dispose([x, y]);
     }

@@ -110,6 +110,14 @@ export class IdxSplit implements DatasetSplit {
     return this.data.count;
   }
 
+  private labelCache: Int32Array | undefined;
+
+  /** The class of each position, in file order (the positions `Batch.index` gives). */
+  get labels(): Int32Array {
+    this.labelCache ??= Int32Array.from(this.data.labels.subarray(0, this.data.count));
+    return this.labelCache;
+  }
+
   /**
    * Batches in file order, or in the order `rng.permutation(size)` when an rng is given. With an rng,
    * augmentation draws per image, in batch order: the flip (`rng.next() < 0.5`, when enabled), then

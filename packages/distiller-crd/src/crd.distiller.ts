@@ -13,7 +13,7 @@ import {
 } from '@kd/core';
 import { CrdModule } from './crd.module.js';
 import type { CrdOptions } from './crd.options.js';
-import { contrastIndices } from './negatives.js';
+import { contrastIndices, otherClassContrastIndices, otherClassPositions } from './negatives.js';
 
 /** Width of a network's pooled embedding, from one inference pass on a zero image. */
 function embeddingWidth(network: Network): number {
@@ -25,6 +25,8 @@ export class CrdDistiller implements Distiller {
   readonly usesTeacher = true;
   private module?: CrdModule;
   private seed = 0;
+  private pools?: Map<number, Int32Array> | undefined;
+  private labels?: Int32Array;
 
   /** `options` as the plugin factory receives them: validated, with the schema's defaults applied. */
   constructor(readonly options: CrdOptions) {}
@@ -34,7 +36,7 @@ export class CrdDistiller implements Distiller {
     return this.module;
   }
 
-  setup({ student, teacher, trainSize, rng }: DistillerSetup): void {
+  setup({ student, teacher, trainSize, trainLabels, rng }: DistillerSetup): void {
     if (!teacher) throw new Error('crd distiller: setup needs the teacher (usesTeacher is true)');
     if (trainSize === undefined || trainSize < 1)
       throw new KdInputError(
@@ -47,6 +49,20 @@ export class CrdDistiller implements Distiller {
     );
     // Drawn after the module's values so they do not shift; every step's negatives derive from it.
     this.seed = rng.nextUint32();
+    this.pools = undefined;
+    if (this.options.negativeSampling === 'otherClass') {
+      if (!trainLabels || trainLabels.length !== trainSize)
+        throw new KdInputError(
+          '/distiller/negativeSampling: "otherClass" draws negatives from the other classes and needs the train split’s labels, which this dataset does not give; set "uniform"',
+        );
+      this.labels = trainLabels;
+      this.pools = otherClassPositions(trainLabels);
+      const single = [...this.pools].find(([, pool]) => pool.length === 0);
+      if (single)
+        throw new KdInputError(
+          `/distiller/negativeSampling: every training sample is of class ${single[0]}, so there are no other-class negatives; set "uniform"`,
+        );
+    }
   }
 
   extraModules(): readonly TrainableModule[] {
@@ -61,7 +77,9 @@ export class CrdDistiller implements Distiller {
         '/dataset: the crd distiller needs each sample’s position in the train split (Batch.index), which this dataset does not give',
       );
     const o = this.options;
-    const contrast = contrastIndices(this.seed, inputs, inputs.sampleIndex, o.negatives, this.module.geometry.trainSize);
+    const contrast = this.pools
+      ? otherClassContrastIndices(this.seed, inputs, inputs.sampleIndex, o.negatives, this.labels!, this.pools)
+      : contrastIndices(this.seed, inputs, inputs.sampleIndex, o.negatives, this.module.geometry.trainSize);
     const crd = this.module.step(inputs.student.embedding, stopGradient(inputs.teacher.embedding), inputs.sampleIndex, contrast, o);
     const ce = crossEntropy(inputs.student.logits, inputs.labels);
     const t = o.temperature;

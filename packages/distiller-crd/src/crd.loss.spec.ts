@@ -8,7 +8,7 @@ import { Rng } from '@kd/core';
 import { relErr } from '@kd/testing';
 import { CrdModule } from './crd.module.js';
 import { contrastScores, nceLoss, updatedMemory } from './crd.loss.js';
-import { contrastIndices } from './negatives.js';
+import { contrastIndices, otherClassContrastIndices, otherClassPositions } from './negatives.js';
 
 interface FixtureCase {
   name: string;
@@ -218,6 +218,38 @@ describe('CRD building blocks, by hand', () => {
     b.dispose();
     expect(a.memoryStudent.isDisposed).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('otherClassContrastIndices: the positive, then K distinct samples of other classes (the reference loaders’ “exact” mode)', () => {
+    // 12 samples, classes 0, 1, 2 in turn: each class has 8 other-class samples.
+    const labels = Int32Array.from({ length: 12 }, (_, i) => i % 3);
+    const pools = otherClassPositions(labels);
+    expect(Array.from(pools.get(1)!)).toEqual([0, 2, 3, 5, 6, 8, 9, 11]);
+    const index = Int32Array.from([4, 6]);
+    const at = { stage: 'train', epoch: 0, step: 2 };
+    const j = otherClassContrastIndices(3, at, index, 5, labels, pools);
+    expect(j).toHaveLength(2 * 6);
+    for (const [b, own] of [4, 6].entries()) {
+      const row = Array.from(j.subarray(b * 6, b * 6 + 6));
+      expect(row[0]).toBe(own);
+      const negs = row.slice(1);
+      expect(new Set(negs).size).toBe(5);
+      for (const n of negs) expect(labels[n]).not.toBe(labels[own]);
+    }
+    expect(otherClassContrastIndices(3, at, index, 5, labels, pools)).toEqual(j);
+    expect(otherClassContrastIndices(3, { ...at, step: 3 }, index, 5, labels, pools)).not.toEqual(j);
+    // K = the pool size: every other-class sample exactly once; K above it: with replacement, still other classes.
+    const all = otherClassContrastIndices(3, at, index, 8, labels, pools);
+    expect(Array.from(all.subarray(1, 9)).sort((a, b) => a - b)).toEqual([0, 2, 3, 5, 6, 8, 9, 11]);
+    const over = otherClassContrastIndices(3, at, index, 50, labels, pools);
+    for (const n of over.subarray(1, 51)) expect(labels[n]).not.toBe(1);
+    // Distinct draws are uniform over the pool: over many steps each of the 8 appears about 5/8 of the time.
+    const counts = new Map<number, number>();
+    for (let step = 0; step < 800; step++)
+      for (const n of otherClassContrastIndices(3, { ...at, step }, Int32Array.from([4]), 5, labels, pools).subarray(1))
+        counts.set(n, (counts.get(n) ?? 0) + 1);
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual([0, 2, 3, 5, 6, 8, 9, 11]);
+    for (const c of counts.values()) expect(Math.abs(c / 800 - 5 / 8)).toBeLessThan(0.06);
   });
 
   it('contrastIndices: the positive first, K uniform draws that depend on (seed, stage, epoch, step) only', () => {

@@ -49,8 +49,13 @@ export const crdOptionsSchema = {
       type: 'integer',
       minimum: 1,
       default: 16384,
+      description: 'Negatives K drawn per sample and step (see negativeSampling). mdistiller NCE.K / RepDistiller --nce_k 16384.',
+    },
+    negativeSampling: {
+      enum: ['otherClass', 'uniform'],
+      default: 'otherClass',
       description:
-        'Negatives K drawn per sample and step, uniformly with replacement over the training split (ContrastMemory’s own sampler; the reference CIFAR-100 loaders instead draw them from the other classes without replacement, see the README). mdistiller NCE.K / RepDistiller --nce_k 16384.',
+        'How the K negatives are drawn. "otherClass": from the training samples of the other classes, distinct unless there are fewer than K, as the reference CIFAR-100 loaders of RepDistiller and mdistiller do (mode "exact"; they produced the published numbers); needs the dataset to give its train labels. "uniform": uniformly with replacement over the whole training split, ContrastMemory’s own fallback sampler when a loader gives no contrast indices.',
     },
     nceTemperature: {
       type: 'number',

@@ -16,6 +16,7 @@ describePluginConformance({
     temperature: 4,
     featureDim: 128,
     negatives: 16384,
+    negativeSampling: 'otherClass',
     nceTemperature: 0.07,
     momentum: 0.5,
   },

@@ -191,7 +191,8 @@ describe('ByteImageSplit', () => {
       [1, 2, 2, 3],
     ]);
     expect(plain.flatMap((b) => b.y)).toEqual([1, 3, 5, 7, 9]);
-    // Positions are within the split (0..size-1), not in the underlying image file.
+    // Positions are within the split (0..size-1), not in the underlying image file; `labels` is by position.
+    expect(Array.from(split.labels)).toEqual([1, 3, 5, 7, 9]);
     const positions: number[] = [];
     for await (const b of split.batches({ batchSize: 2, rng: new Rng(4) })) {
       expect(Array.from(await b.y.data())).toEqual(Array.from(b.index!, (i) => 2 * i + 1));

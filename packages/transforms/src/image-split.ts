@@ -28,6 +28,14 @@ export class ByteImageSplit implements DatasetSplit {
     return this.indices.length;
   }
 
+  private labelCache: Int32Array | undefined;
+
+  /** The class of each position (`indices` mapped through the images' labels). */
+  get labels(): Int32Array {
+    this.labelCache ??= Int32Array.from(this.indices, (i) => this.images.labels[i]!);
+    return this.labelCache;
+  }
+
   /** Order: `rng.permutation(size)` when an rng is given, else file order; then per image in batch order the transform's draws. */
   async *batches(options: BatchOptions): AsyncGenerator<Batch> {
     const { batchSize, rng, dropLast = false } = options;

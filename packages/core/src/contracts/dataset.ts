@@ -26,6 +26,11 @@ export interface BatchOptions {
 
 export interface DatasetSplit {
   readonly size: number;
+  /**
+   * The class of each position of the split (`labels[i]` for `Batch.index` i), for methods that sample by class
+   * (CRD draws its negatives from the other classes). Optional: a split that cannot say leaves it out.
+   */
+  readonly labels?: Int32Array;
   /** Yields batches; each batch's tensors belong to the caller. */
   batches(options: BatchOptions): AsyncIterable<Batch>;
 }

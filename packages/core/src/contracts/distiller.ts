@@ -87,6 +87,8 @@ export interface DistillerSetup {
   readonly numClasses: number;
   /** Samples in the training split: the size of a per-sample memory (CRD's bank) indexed by `sampleIndex`. */
   readonly trainSize?: number;
+  /** The class of each training sample by its position (`sampleIndex`), when the dataset gives it. */
+  readonly trainLabels?: Int32Array;
   readonly rng: Rng;
   /** Builds another network from a backbone spec (extra students for mutual learning). */
   createNetwork(spec: { name: string } & Record<string, unknown>, scope: string): Promise<Network>;

@@ -78,6 +78,7 @@ export async function assemblePipeline(
         teacher,
         numClasses,
         ...(dataset.split('train') ? { trainSize: dataset.split('train')!.size } : {}),
+        ...(dataset.split('train')?.labels ? { trainLabels: dataset.split('train')!.labels } : {}),
         rng: Rng.derive(seed, 'distiller'),
         createNetwork: (spec, scope) => build(spec, scope),
         events,
