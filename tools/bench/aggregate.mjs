@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 // Collects every distiller package's bench results of one mode (packages/*/bench-results/<name>.json for the
 // standard mode, packages/*/bench-results/<mode>/<name>.json otherwise) into one page per mode:
-//   full      docs/benchmarks.md + .html, data in docs/benchmarks/full/      (the full Fashion-MNIST: the headline)
+//   full      docs/benchmarks-packages.md + .html, data in docs/benchmarks/full/   (the full Fashion-MNIST)
 //   standard  docs/benchmarks-subset.md + .html, data in docs/benchmarks/subset/   (the shipped 2,000-image subset)
 //   smoke     docs/benchmarks-smoke.md (CI; written under --out, not committed)
-// The data folder holds the merged results (results.json) and a copy of each source file. Until a full aggregate
-// exists, docs/benchmarks.md is a placeholder that points to the subset page.
+// The data folder holds the merged results (results.json) and a copy of each source file. These are each package's
+// own short benches; the benchmark proper (docs/benchmarks.md) is one study: tools/bench/benchmark-page.mjs.
 //
 //   node tools/bench/aggregate.mjs [--mode standard|full|smoke] [--out docs]
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MODE_DOCS, MODES, benchMarkdown, mergeResults, orderMethods, placeholderMarkdown } from './lib.mjs';
+import { MODE_DOCS, MODES, benchMarkdown, mergeResults, orderMethods } from './lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: a } = parseArgs({
@@ -98,13 +98,6 @@ const md = join(outDir, `${docs.page}.md`);
 writeFileSync(`${md}.tmp`, lines.join('\n'));
 renameSync(`${md}.tmp`, md);
 console.log(`written: ${md}`);
-// The headline page stays a pointer to the subset page until the full benchmark has been aggregated.
-const headline = join(outDir, `${MODE_DOCS.full.page}.md`);
-if (a.mode === 'standard' && (!existsSync(headline) || readFileSync(headline, 'utf8').includes('kd:bench-placeholder'))) {
-  writeFileSync(headline, placeholderMarkdown());
-  rmSync(join(outDir, `${MODE_DOCS.full.page}.html`), { force: true });
-  console.log(`written: ${headline} (placeholder until the full benchmark is aggregated)`);
-}
 try {
   const { writeBenchReport } = await import('@kd/report');
   console.log(`written: ${writeBenchReport(resultsFile, md.replace(/\.md$/, '.html'))}`);

@@ -77,12 +77,12 @@ describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
 const docs = resolve(import.meta.dirname, '../../../docs');
 /** The committed benchmark aggregate pages (tools/bench/aggregate.mjs) and the results each was rendered from. */
 const BENCH_PAGES = [
-  ['benchmarks.html', 'benchmarks/full/results.json'],
+  ['benchmarks-packages.html', 'benchmarks/full/results.json'],
   ['benchmarks-subset.html', 'benchmarks/subset/results.json'],
 ].filter(([page]) => existsSync(join(docs, page!)));
 
 describe.skipIf(!chromium)('the bench aggregate pages in docs/, rendered by headless Chromium', () => {
-  it('docs/ holds at least one (docs/benchmarks.html for the full data, docs/benchmarks-subset.html for the subset)', () => {
+  it('docs/ holds at least one (docs/benchmarks-packages.html for the full data, docs/benchmarks-subset.html for the subset)', () => {
     expect(BENCH_PAGES.length).toBeGreaterThan(0);
   });
 

@@ -5,7 +5,6 @@ import {
   FULL,
   mergeResults,
   orderMethods,
-  placeholderMarkdown,
   scaleEpochOptions,
   SMOKE,
   stats,
@@ -177,18 +176,17 @@ describe('the aggregate table', () => {
     expect(row('dkd').slice(3, 7)).toEqual(['87.00 ± 0.00', '(88.00 ± 0.00)', '+1.00', '+0.53']);
     expect(row('at').slice(3, 7)).toEqual(['85.00 ± 0.20', '(86.00 ± 0.20)', '−1.00', '−1.47']);
     expect(row('at')[11]).toBe('`configs/bench/student-at.json`');
-    expect(lines[0]).toBe('# Benchmarks (full)');
+    expect(lines[0]).toBe('# Package benches (full)');
     expect(lines.join('\n')).toContain('docs/benchmarks/full/');
     expect(lines.join('\n')).toContain('[benchmarks-subset.md](benchmarks-subset.md)');
     expect(lines.join('\n')).toContain('Teacher: `configs/bench/teacher.json` 88.85 %.');
     expect(lines.at(-2)).toBe('## Notes\n\nhand-written');
   });
 
-  it('the subset page is titled as such and points to the full page; the placeholder points to the subset page', () => {
+  it('the subset page is titled as such, points to the full page, and sends readers to the benchmark proper', () => {
     const lines = benchMarkdown({ mode: 'standard', merged: mergeResults(files), configOf });
-    expect(lines[0]).toBe('# Benchmarks (subset)');
-    expect(lines.join('\n')).toContain('[benchmarks.md](benchmarks.md)');
-    expect(placeholderMarkdown()).toContain('[benchmarks-subset.md](benchmarks-subset.md)');
-    expect(placeholderMarkdown()).toContain('kd:bench-placeholder');
+    expect(lines[0]).toBe('# Package benches (subset)');
+    expect(lines.join('\n')).toContain('[benchmarks-packages.md](benchmarks-packages.md)');
+    expect(lines.join('\n')).toContain('[benchmarks.md](benchmarks.md) (one study, one commit, 5 seeds, confidence intervals)');
   });
 });

@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// The benchmark study (configs/benchmark/): every method of this repository on the full Fashion-MNIST, one config per
+// table row, the same teacher, student, recipe and seeds, run as one `kd sweep` from one commit. The files are
+// generated from the tables below so the protocol is written once; tools/bench/test/benchmark-configs.spec.ts fails
+// when they are stale and validates each one with `kd validate --schema-only`.
+//
+//   node tools/bench/benchmark-configs.mjs            write configs/benchmark/
+//   node tools/bench/benchmark-configs.mjs --check    exit 1 listing stale files, write nothing
+//
+// Run it (hours on 2 cores; `--jobs 2` trains two single-threaded runs at once, results unchanged):
+//   npm run kd -- run configs/benchmark/teacher.json
+//   npm run kd -- sweep configs/benchmark/study.json --jobs 2
+//   npm run kd -- sweep configs/benchmark/study.json --report
+//   node tools/bench/benchmark-page.mjs                 # docs/benchmarks.md from the report and the runs
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compactJson } from './cifar100-configs.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BENCHMARK_DIR = 'configs/benchmark';
+
+/**
+ * A teacher clearly stronger than its student, and a student strictly smaller in parameters and FLOPs: the two stage
+ * names match (stage1 at 14×14, stage2 at 7×7), so every feature method pairs them without options.
+ */
+export const TEACHER = { name: 'cnn', channels: [32, 64], head: 'flatten', hidden: 128 };
+export const STUDENT = { name: 'cnn', channels: [8, 16], head: 'gap' };
+export const EPOCHS = { teacher: 10, student: 15 };
+export const SEEDS = [0, 1, 2, 3, 4];
+
+/** The full Fashion-MNIST (Debian's dataset-fashion-mnist: 60,000 training and 10,000 test images). */
+const DATASET = { name: 'idx', preset: 'fashion-mnist', source: 'system' };
+const recipe = (epochs) => ({
+  epochs,
+  batchSize: 64,
+  seed: 0,
+  optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+  schedule: { type: 'cosine' },
+});
+
+/**
+ * One row per method: its distiller section (null: the student alone), whether its teacher outputs come from the
+ * shared cache (methods that read only the teacher's logits through the trainer), and what the row shows. Loss weights
+ * are the literature's (mdistiller / RepDistiller CIFAR-100 values) except where a row says otherwise; epoch-counted
+ * options are scaled to the 15-epoch schedule.
+ */
+export const ROWS = {
+  scratch: { distiller: null, note: 'the student from the labels alone' },
+  kd: { distiller: { name: 'kd', ceWeight: 0.1, kdWeight: 0.9, temperature: 4 }, cache: true },
+  dkd: { distiller: { name: 'dkd', ceWeight: 1, alpha: 1, beta: 2, temperature: 4, warmupEpochs: 2 }, cache: true },
+  aekt: {
+    distiller: { name: 'aekt', ceWeight: 1, gamma: 0.5, beta: 1, temperature: 4, warmupEpochs: 2, ratioClip: [0.5, 2] },
+    cache: true,
+    note: 'reconstruction, the stable setting (ratio clipped to [0.5, 2])',
+  },
+  aekt_literal: {
+    distiller: { name: 'aekt', beta: 2, warmupEpochs: 2 },
+    cache: true,
+    note: 'reconstruction as first written (ratio clip [0.1, 10], γ 1)',
+  },
+  dist: { distiller: { name: 'dist', ceWeight: 1, beta: 2, gamma: 2, temperature: 4 }, cache: true },
+  at: { distiller: { name: 'at', ceWeight: 1, beta: 1000, p: 2 } },
+  fitnet: { distiller: { name: 'fitnet', ceWeight: 1, hintWeight: 100 } },
+  ft: {
+    distiller: { name: 'ft', beta: 10, p: 1, teacherFeature: 'stage2', studentFeature: 'stage2', autoEncoderEpochs: 2 },
+    note: 'β 10, the weight the bench uses for this network family (CIFAR-100 uses 200)',
+  },
+  'ie-kd': {
+    distiller: {
+      name: 'ie-kd',
+      split: 'natural',
+      inheritanceWeight: 10,
+      explorationWeight: 10,
+      explorationLoss: 'distance',
+      teacherFeature: 'stage2',
+      studentFeature: 'stage2',
+      autoEncoderEpochs: 2,
+    },
+  },
+  dml: { distiller: { name: 'dml', klWeight: 1, temperature: 1, update: 'alternating' }, teacher: false },
+  lakd: { distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'] }, note: 'reconstruction, package defaults' },
+  sp: { distiller: { name: 'sp', ceWeight: 1, beta: 3000 } },
+  pkt: { distiller: { name: 'pkt', ceWeight: 1, beta: 30000 } },
+  rkd: { distiller: { name: 'rkd', ceWeight: 1, distanceWeight: 25, angleWeight: 50 } },
+  nst: { distiller: { name: 'nst', ceWeight: 1, beta: 50 } },
+  kdsvd: { distiller: { name: 'kdsvd', ceWeight: 1, beta: 1, k: 1 } },
+  vid: { distiller: { name: 'vid', ceWeight: 1, vidWeight: 1 } },
+  ofd: { distiller: { name: 'ofd', ceWeight: 1, ofdWeight: 0.001 } },
+  crd: { distiller: { name: 'crd', ceWeight: 1, crdWeight: 0.8 } },
+  reviewkd: { distiller: { name: 'reviewkd', ceWeight: 1, reviewkdWeight: 1, warmupEpochs: 2 } },
+};
+
+/** The relative path from a config file's directory to a repository path. */
+function rel(fromFile, to) {
+  return `${'../'.repeat(fromFile.split('/').length - 1)}${to}`;
+}
+
+const TEACHER_RUN = 'runs/benchmark/teacher';
+const CACHE_DIR = 'runs/benchmark/teacher-cache';
+
+function teacherConfig() {
+  const file = `${BENCHMARK_DIR}/teacher.json`;
+  return {
+    $schema: rel(file, 'kd.schema.json'),
+    specVersion: 1,
+    description: `Benchmark teacher: cnn ${JSON.stringify(TEACHER.channels)} with a ${TEACHER.hidden}-unit head on the full Fashion-MNIST, ${EPOCHS.teacher} epochs.`,
+    backend: 'wasm',
+    dataset: DATASET,
+    student: { backbone: TEACHER },
+    evaluators: [{ name: 'accuracy' }],
+    training: recipe(EPOCHS.teacher),
+    output: { dir: rel(file, TEACHER_RUN) },
+  };
+}
+
+function rowConfig(name) {
+  const row = ROWS[name];
+  const file = `${BENCHMARK_DIR}/methods/${name}.json`;
+  const teacher = row.distiller && row.teacher !== false;
+  return {
+    $schema: rel(file, 'kd.schema.json'),
+    specVersion: 1,
+    description: `Benchmark row ${name}${row.note ? ` (${row.note})` : ''}: cnn ${JSON.stringify(STUDENT.channels)} (global pooling) on the full Fashion-MNIST, ${EPOCHS.student} epochs.`,
+    backend: 'wasm',
+    dataset: DATASET,
+    ...(teacher
+      ? {
+          teacher: {
+            backbone: TEACHER,
+            weights: rel(file, TEACHER_RUN),
+            ...(row.cache ? { cache: { dir: rel(file, CACHE_DIR) } } : {}),
+          },
+        }
+      : {}),
+    student: { backbone: STUDENT },
+    ...(row.distiller ? { distiller: row.distiller } : {}),
+    evaluators: [{ name: 'accuracy' }],
+    training: recipe(EPOCHS.student),
+    output: { dir: rel(file, `runs/benchmark/single/${name}`) },
+  };
+}
+
+function studyFile() {
+  const file = `${BENCHMARK_DIR}/study.json`;
+  return {
+    description:
+      'The benchmark: every row of configs/benchmark/methods/ × 5 seeds, one thread per run, compared with scratch and KD (95 % Welch intervals).',
+    base: Object.keys(ROWS).map((name) => `methods/${name}.json`),
+    seeds: SEEDS,
+    compare: ['scratch', 'kd'],
+    threads: 1,
+    output: rel(file, 'runs/benchmark/study'),
+  };
+}
+
+/** Every generated file: path (repository-relative) and content. */
+export function benchmarkFiles() {
+  const files = [];
+  const json = (path, value) => files.push({ path, content: `${compactJson(value)}\n` });
+  json(`${BENCHMARK_DIR}/teacher.json`, teacherConfig());
+  for (const name of Object.keys(ROWS)) json(`${BENCHMARK_DIR}/methods/${name}.json`, rowConfig(name));
+  json(`${BENCHMARK_DIR}/study.json`, studyFile());
+  return files;
+}
+
+export function staleBenchmarkFiles(base = root) {
+  return benchmarkFiles()
+    .filter((f) => !existsSync(join(base, f.path)) || readFileSync(join(base, f.path), 'utf8') !== f.content)
+    .map((f) => f.path);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const stale = staleBenchmarkFiles();
+  if (process.argv.includes('--check')) {
+    if (stale.length) {
+      console.error(`stale benchmark configs (run node tools/bench/benchmark-configs.mjs):\n${stale.map((f) => `  ${f}`).join('\n')}`);
+      process.exit(1);
+    }
+    console.log('configs/benchmark up to date');
+  } else {
+    for (const f of benchmarkFiles().filter((x) => stale.includes(x.path))) {
+      mkdirSync(dirname(join(root, f.path)), { recursive: true });
+      writeFileSync(join(root, f.path), f.content);
+    }
+    console.log(`configs/benchmark: ${stale.length} file(s) written`);
+  }
+}

@@ -1,0 +1,84 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { Rng } from '@kd/core';
+import { CnnNetwork } from '@kd/backbone-cnn';
+import { main, type CliIo } from '@kd/cli';
+import { sourceImporter } from '@kd/testing';
+import { BENCHMARK_DIR, EPOCHS, ROWS, SEEDS, STUDENT, TEACHER, benchmarkFiles, staleBenchmarkFiles } from '../benchmark-configs.mjs';
+
+const root = resolve(import.meta.dirname, '../../..');
+
+function io(): CliIo & { stdout: string; stderr: string } {
+  const captured = { stdout: '', stderr: '' };
+  return Object.assign(captured, {
+    cwd: root,
+    interactive: false,
+    out: (t: string) => void (captured.stdout += t),
+    err: (t: string) => void (captured.stderr += t),
+  });
+}
+
+beforeAll(async () => {
+  await import('@tensorflow/tfjs-layers');
+  await tf.setBackend('cpu');
+});
+
+describe('configs/benchmark', () => {
+  it('is what tools/bench/benchmark-configs.mjs generates (else: node tools/bench/benchmark-configs.mjs)', () => {
+    expect(staleBenchmarkFiles(root)).toEqual([]);
+    const methods = readdirSync(join(root, BENCHMARK_DIR, 'methods')).sort();
+    expect(methods).toEqual(
+      Object.keys(ROWS)
+        .map((r) => `${r}.json`)
+        .sort(),
+    );
+    expect(benchmarkFiles()).toHaveLength(Object.keys(ROWS).length + 2);
+  });
+
+  it('pits a student strictly smaller in parameters and FLOPs against its teacher, every row on one recipe and ≥ 5 seeds', () => {
+    const build = (spec: Record<string, unknown>, scope: string) =>
+      new CnnNetwork({ convsPerStage: 1, batchNorm: true, hidden: 0, head: 'gap', ...spec } as never, {
+        numClasses: 10,
+        inputShape: [28, 28, 1],
+        rng: new Rng(0),
+        scope,
+      });
+    const [t, s] = [build(TEACHER, 'teacher'), build(STUDENT, 'student')];
+    expect(s.countParams()).toBeLessThan(t.countParams() / 10);
+    expect(s.countFlops()).toBeLessThan(t.countFlops() / 5);
+    t.dispose();
+    s.dispose();
+    expect(SEEDS.length).toBeGreaterThanOrEqual(5);
+    const study = JSON.parse(readFileSync(join(root, BENCHMARK_DIR, 'study.json'), 'utf8'));
+    expect(study.compare).toEqual(['scratch', 'kd']);
+    expect(study.seeds).toEqual(SEEDS);
+    const training = new Set<string>();
+    for (const name of Object.keys(ROWS)) {
+      const c = JSON.parse(readFileSync(join(root, BENCHMARK_DIR, 'methods', `${name}.json`), 'utf8'));
+      expect(c.student.backbone, name).toEqual(STUDENT);
+      if (c.teacher) expect(c.teacher.backbone, name).toEqual(TEACHER);
+      expect(c.training.epochs, name).toBe(EPOCHS.student);
+      expect(c.dataset, name).toEqual({ name: 'idx', preset: 'fashion-mnist', source: 'system' });
+      training.add(JSON.stringify(c.training));
+    }
+    expect(training.size).toBe(1);
+  });
+
+  it('kd validate --schema-only accepts every config (in a copy whose teacher run exists)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'kd-benchmark-configs-'));
+    cpSync(join(root, BENCHMARK_DIR), join(work, BENCHMARK_DIR), { recursive: true });
+    mkdirSync(join(work, 'runs/benchmark/teacher'), { recursive: true });
+    const files = [
+      join(work, BENCHMARK_DIR, 'teacher.json'),
+      ...Object.keys(ROWS).map((r) => join(work, BENCHMARK_DIR, 'methods', `${r}.json`)),
+    ];
+    for (const file of files) {
+      const out = io();
+      const code = await main(['validate', '--schema-only', file], out, { importer: sourceImporter });
+      expect(code, `${relative(work, file)}: ${out.stderr}`).toBe(0);
+    }
+  }, 120_000);
+});

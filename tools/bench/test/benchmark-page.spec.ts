@@ -1,0 +1,155 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchmarkMarkdown, readStudyResults } from '../benchmark-page.mjs';
+
+const TEACHER = { name: 'cnn', channels: [32, 64], head: 'flatten', hidden: 128 };
+const STUDENT = { name: 'cnn', channels: [8, 16], head: 'gap' };
+const training = {
+  epochs: 3,
+  batchSize: 64,
+  seed: 0,
+  optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, weightDecayOn: 'all' },
+  schedule: { type: 'cosine' },
+};
+
+/** A finished cell's run directory with hand-chosen numbers: per-epoch top-1 `curve`, final = its last value. */
+function run(dir: string, curve: number[], o: { sha?: string; reconstruction?: boolean; teacher?: boolean; seed: number }) {
+  mkdirSync(dir, { recursive: true });
+  const config = {
+    dataset: { name: 'idx', preset: 'fashion-mnist', source: 'system' },
+    ...(o.teacher === false ? {} : { teacher: { backbone: TEACHER, weights: '../teacher' } }),
+    student: { backbone: STUDENT },
+    training: { ...training, seed: o.seed },
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  writeFileSync(
+    join(dir, 'provenance.json'),
+    JSON.stringify({
+      gitSha: o.sha ?? 'abc123',
+      backend: { name: 'wasm', threads: 1 },
+      node: 'v20.0.0',
+      platform: 'linux-x64',
+      baseDir: join(dir, '..', '..', 'cells'),
+      ...(o.reconstruction ? { reconstruction: { distiller: 'aekt', what: 'x' } } : {}),
+    }),
+  );
+  writeFileSync(
+    join(dir, 'summary.json'),
+    JSON.stringify({
+      final: { 'student.top1': curve.at(-1) },
+      studentParams: 1500,
+      teacherParams: 420000,
+      studentFlops: 600000,
+      teacherFlops: 9000000,
+    }),
+  );
+  writeFileSync(
+    join(dir, 'metrics.jsonl'),
+    curve.map((v, i) => JSON.stringify({ epoch: i + 1, metrics: { 'student.top1': v } })).join('\n'),
+  );
+}
+
+describe('benchmark page', () => {
+  const work = mkdtempSync(join(tmpdir(), 'kd-benchmark-page-'));
+  const out = join(work, 'out');
+  const runs = join(out, 'runs');
+  // scratch: last 0.80, 0.82; kd: 0.84, 0.86; aekt (a reconstruction): 0.83 and one failed cell.
+  run(join(runs, 'scratch-s0'), [0.7, 0.78, 0.8], { seed: 0, teacher: false });
+  run(join(runs, 'scratch-s1'), [0.72, 0.8, 0.82], { seed: 1, teacher: false });
+  run(join(runs, 'kd-s0'), [0.75, 0.82, 0.84], { seed: 0 });
+  run(join(runs, 'kd-s1'), [0.77, 0.84, 0.86], { seed: 1 });
+  run(join(runs, 'aekt-s0'), [0.7, 0.8, 0.83], { seed: 0, reconstruction: true });
+  // The teacher the configs name (relative to the cells' directory): ../teacher from out/cells.
+  mkdirSync(join(out, 'teacher'), { recursive: true });
+  writeFileSync(join(out, 'teacher', 'summary.json'), JSON.stringify({ final: { 'student.top1': 0.91 } }));
+  writeFileSync(
+    join(out, 'teacher', 'config.json'),
+    JSON.stringify({ student: { backbone: TEACHER }, training: { ...training, epochs: 10 } }),
+  );
+  const cell = (name: string, status: string, last?: number) => ({
+    name,
+    runDir: join(runs, name),
+    status,
+    last,
+    reason: status === 'failed' ? 'diverged: NaN' : undefined,
+  });
+  const stat = (v: number[]) => {
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return { mean, std: v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0, n: v.length };
+  };
+  const report = {
+    format: 'kd-study-report',
+    version: 1,
+    metric: 'student.top1',
+    compare: ['scratch', 'kd'],
+    cells: [
+      cell('scratch-s0', 'finished', 0.8),
+      cell('scratch-s1', 'finished', 0.82),
+      cell('kd-s0', 'finished', 0.84),
+      cell('kd-s1', 'finished', 0.86),
+      cell('aekt-s0', 'finished', 0.83),
+      cell('aekt-s1', 'failed'),
+    ],
+    groups: [
+      {
+        group: 'scratch',
+        seeds: [0, 1],
+        last: stat([0.8, 0.82]),
+        seconds: { mean: 10 },
+        cells: [0, 1],
+        versus: { kd: { diff: -0.04, lo: -0.0661, hi: -0.0139, significant: true } },
+      },
+      {
+        group: 'kd',
+        seeds: [0, 1],
+        last: stat([0.84, 0.86]),
+        seconds: { mean: 20 },
+        cells: [2, 3],
+        versus: { scratch: { diff: 0.04, lo: 0.0139, hi: 0.0661, significant: true } },
+      },
+      { group: 'aekt', seeds: [0], last: stat([0.83]), seconds: { mean: 21 }, cells: [4, 5], versus: { scratch: null, kd: null } },
+    ],
+  };
+  writeFileSync(join(out, 'report.json'), JSON.stringify(report));
+  const studyFile = join(work, 'study.json');
+  writeFileSync(studyFile, JSON.stringify({ base: [], seeds: [0, 1], compare: ['scratch', 'kd'], output: 'out' }));
+  const page = benchmarkMarkdown(readStudyResults(studyFile), { relativeTo: work });
+
+  it('states the protocol from the runs: data, both networks with their size ratio, recipe, epochs, seeds, commit, backend', () => {
+    expect(page).toContain('the full Fashion-MNIST (Debian');
+    expect(page).toContain('420.0 k parameters');
+    expect(page).toContain('1.5 k parameters (teacher ÷ student 280.0×)');
+    expect(page).toContain('(15.0×)');
+    // Teacher 91 % against the scratch mean 81 %: 10 points.
+    expect(page).toContain('91.00 % after 10 epochs');
+    expect(page).toContain('the teacher leads it by 10.00 points');
+    expect(page).toContain('SGD lr 0.05, momentum 0.9, weight decay 0.0005 on every parameter, batch 64, cosine schedule; epochs: 3');
+    expect(page).toContain('**Seeds**: 0, 1 per row. **Commit**: `abc123` for every run.');
+    expect(page).toContain('wasm, 1 thread(s); Node v20.0.0, linux-x64');
+  });
+
+  it('one row per group: scratch, kd, then by mean; Δ with its interval and a star; reconstructions labelled; unfinished cells listed', () => {
+    const rows = page.split('\n').filter((l) => /^\| (scratch|kd|aekt)/.test(l));
+    expect(rows).toEqual([
+      '| scratch | 81.00 ± 1.41 | — | −4.00 [−6.61, −1.39] * | 2/2 | 10 |',
+      '| kd | 85.00 ± 1.41 | +4.00 [+1.39, +6.61] * | — | 2/2 | 20 |',
+      '| aekt (reconstruction) | 83.00 ± 0.00 | n/a (< 2 seeds) | n/a (< 2 seeds) | 1/2 | 21 |',
+    ]);
+    expect(page).toContain('## Not finished (1)\n\n- aekt-s1 (failed): diverged: NaN');
+  });
+
+  it('the learning curve is the mean per epoch over the seeds', () => {
+    // scratch: (70 + 72)/2 = 71, (78 + 80)/2 = 79, 81; kd: 76, 83, 85.
+    expect(page).toContain('| epoch | scratch | kd |');
+    expect(page).toContain('| 1 | 71.00 | 76.00 |');
+    expect(page).toContain('| 2 | 79.00 | 83.00 |');
+    expect(page).toContain('| 3 | 81.00 | 85.00 |');
+  });
+
+  it('says so loudly when the runs come from more than one commit', () => {
+    run(join(runs, 'kd-s1'), [0.77, 0.84, 0.86], { seed: 1, sha: 'def456' });
+    const mixed = benchmarkMarkdown(readStudyResults(studyFile), { relativeTo: work });
+    expect(mixed).toContain('**2 different commits** (`abc123`, `def456`): this table mixes code versions');
+  });
+});
