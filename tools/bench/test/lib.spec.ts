@@ -1,14 +1,4 @@
-import {
-  adapt,
-  benchMarkdown,
-  delta,
-  FULL,
-  mergeResults,
-  orderMethods,
-  scaleEpochOptions,
-  SMOKE,
-  stats,
-} from '../lib.mjs';
+import { adapt, benchMarkdown, delta, FULL, mergeResults, orderMethods, scaleEpochOptions, SMOKE, stats } from '../lib.mjs';
 
 const studentConfig = {
   specVersion: 1,
