@@ -25,6 +25,7 @@ import {
 } from '@kd/distiller-ft';
 import { ChannelSplitter, IE_KD_SPLIT_MODULE } from './channel-split.js';
 import { explorationLoss, inheritanceLoss, kdTerm } from './ie-kd.loss.js';
+import { ieKdFeatureName } from './ie-kd.feature.js';
 import type { IeKdOptions } from './ie-kd.options.js';
 
 export const IE_KD_MODULES = {
@@ -43,7 +44,7 @@ export interface IeKdFactors {
 }
 
 /**
- * IE-KD with the paper's semantics (the reference code swaps the names, methods.md §4.6): the frozen pre-trained
+ * IE-KD with the paper's semantics (the official code swaps the names: its "teacher" variables hold the student's factors): the frozen pre-trained
  * teacher provides the compact factors F_T; the trained student's feature is split, its inheritance part encoded
  * and pulled towards F_T, its exploration part encoded and pushed away.
  */
@@ -66,7 +67,11 @@ export class IeKdDistiller implements Distiller {
   }
 
   setup(setup: DistillerSetup): void {
-    const o = this.options;
+    const o: IeKdOptions = {
+      ...this.options,
+      teacherFeature: setup.teacher ? ieKdFeatureName(setup.teacher, this.options.teacherFeature) : this.options.teacherFeature,
+      studentFeature: ieKdFeatureName(setup.student, this.options.studentFeature),
+    };
     this.factors = new TeacherFactors(
       o,
       { ...this.context, distiller: 'ie-kd', moduleName: IE_KD_MODULES.teacherEncoder, stageName: IE_KD_STAGES.teacherEncoder },
@@ -80,7 +85,9 @@ export class IeKdDistiller implements Distiller {
         `/distiller/studentFeature: "${this.studentTap.name}" has ${channels} channel; splitting needs at least 2 (or split "none")`,
       );
     const k = this.factors.factorChannels;
-    const inhChannels = o.split === 'none' ? channels : Math.ceil(channels / 2);
+    // the splitter's rule (it is built after the encoders): int(C/2) inherit unless oddChannel gives the extra one
+    const half = o.oddChannel === 'exploration' ? Math.floor(channels / 2) : Math.ceil(channels / 2);
+    const inhChannels = o.split === 'none' ? channels : half;
     // Encoders before the split's draw: with split "none" the inheritance encoder starts as FT's translator would.
     this.inheritance = new EncoderModule(
       IE_KD_MODULES.inheritance,
