@@ -44,7 +44,7 @@ export interface IeKdFactors {
 }
 
 /**
- * IE-KD with the paper's semantics (the official code swaps the names: its "teacher" variables hold the student's factors): the frozen pre-trained
+ * IE-KD with the paper's semantics (the official code names the two roles the other way round): the frozen pre-trained
  * teacher provides the compact factors F_T; the trained student's feature is split, its inheritance part encoded
  * and pulled towards F_T, its exploration part encoded and pushed away.
  */
