@@ -6,7 +6,10 @@ The recipe of mdistiller / RepDistiller on CIFAR-100: torch.optim.SGD over model
 decayed, batch-norm γ/β and biases included) with lr 0.05, momentum 0.9, weight decay 5e-4, no Nesterov; batch norm in
 training mode (momentum 0.1, eps 1e-5, the running variance updated with the unbiased batch variance). Losses: CE, and
 mdistiller's KD (0.1·CE + 0.9·τ²·KL(softmax(z_T/τ) ‖ softmax(z_S/τ)), τ = 4, KL summed over classes and averaged
-over the batch) from a frozen teacher of the same architecture in eval mode.
+over the batch) from a frozen teacher of the same architecture in eval mode; and mdistiller's DKD (resnet8 only): CE +
+min(epoch/warmup, 1)·(α·TCKD + β·NCKD) with α 1, β 8, τ 4 and the warm-up finished (factor 1), where TCKD is τ²·KL of
+the binary target-vs-rest distributions and NCKD τ²·KL over the non-target classes (the target logit lowered by 1000
+before the softmax), both summed over classes and divided by the batch size, as mdistiller's dkd_loss.
 
 Networks: resnet8 (the RepDistiller / mdistiller CIFAR ResNet) and a plain CNN (conv3x3 with bias → BN → ReLU →
 max-pool 2, twice; global average pooling; linear). Initial weights and batches come from closed-form formulas (the
@@ -15,7 +18,8 @@ for the teacher), rounded to float32, and the computation runs in float64.
 
 Recorded (tfjs layouts: conv kernels [kh, kw, in, out], dense [in, out], features NHWC): each step's loss terms; each
 step's gradient of every parameter and the final change of every parameter (weights after three steps minus the
-initial ones), each as a summary (see `summary`); the final batch-norm running statistics in full.
+initial ones), each as a summary (see `summary`); the final batch-norm running statistics in full. For DKD also the
+gradient summaries of the same run in float32 (`float32Gradients`), PyTorch's own single-precision error.
 
 Run with the system interpreter that has torch:  /usr/bin/python3 test/make_recipe_replay_fixture.py
 """
@@ -31,6 +35,7 @@ torch.set_default_dtype(torch.float64)
 
 LR, MOMENTUM, WEIGHT_DECAY = 0.05, 0.9, 5e-4
 BATCH, SIZE, CLASSES, STEPS, TAU = 8, 8, 10, 3, 4.0
+DKD_ALPHA, DKD_BETA, DKD_WARMUP_FACTOR = 1.0, 8.0, 1.0
 
 
 def salt(name):
@@ -161,7 +166,23 @@ def summary(t):
     return [v.sum().item(), (v * v).sum().item(), (v * torch.sin(1.3 * i)).sum().item(), (v * torch.cos(0.37 * i)).sum().item()] + head
 
 
-def run(make, loss):
+def dkd_terms(zs, zt, y):
+    """TCKD and NCKD of mdistiller's dkd_loss (each with τ², unweighted), written from its formulas."""
+    gt = F.one_hot(y, CLASSES).to(zs.dtype)
+    ps, pt = F.softmax(zs / TAU, 1), F.softmax(zt / TAU, 1)
+    binary = lambda p: torch.stack([(p * gt).sum(1), (p * (1 - gt)).sum(1)], 1)
+    bs, bt = binary(ps), binary(pt)
+    tckd = (bt * (torch.log(bt) - torch.log(bs))).sum() * TAU ** 2 / y.shape[0]
+    ls_other = F.log_softmax(zs / TAU - 1000.0 * gt, 1)
+    pt_other = F.softmax(zt / TAU - 1000.0 * gt, 1)
+    # xlogy: the target's teacher share underflows to 0 and contributes 0, as kl_div does
+    nckd = (torch.xlogy(pt_other, pt_other) - pt_other * ls_other).sum() * TAU ** 2 / y.shape[0]
+    return tckd, nckd
+
+
+def run(make, loss, dtype=torch.float64):
+    """`dtype` float32 repeats the run in PyTorch's single precision: how well float32 itself can know each number."""
+    torch.set_default_dtype(dtype)
     torch.manual_seed(0)
     student = make()
     load(student, 0)
@@ -174,10 +195,17 @@ def run(make, loss):
     steps = []
     for step in range(STEPS):
         x, y = batch(step)
+        x = x.to(dtype)
         logits = student(x)
         ce = F.cross_entropy(logits, y)
         if loss == 'ce':
             total, terms = ce, {'ce': ce.item()}
+        elif loss == 'dkd':
+            with torch.no_grad():
+                zt = teacher(x)
+            tckd, nckd = dkd_terms(logits, zt, y)
+            total = ce + DKD_WARMUP_FACTOR * (DKD_ALPHA * tckd + DKD_BETA * nckd)
+            terms = {'ce': ce.item(), 'tckd': tckd.item(), 'nckd': nckd.item()}
         else:
             with torch.no_grad():
                 zt = teacher(x)
@@ -196,18 +224,25 @@ def run(make, loss):
             final[n] = summary(tf_layout(t.detach(), l) - initial[n])
         else:
             running[n] = t.tolist()
+    torch.set_default_dtype(torch.float64)
     return {'steps': steps, 'change': final, 'running': running}
 
 
 def main():
     fixture = {
         'recipe': {'lr': LR, 'momentum': MOMENTUM, 'weightDecay': WEIGHT_DECAY, 'batch': BATCH, 'size': SIZE, 'classes': CLASSES,
-                   'steps': STEPS, 'temperature': TAU, 'ceWeight': 0.1, 'kdWeight': 0.9},
+                   'steps': STEPS, 'temperature': TAU, 'ceWeight': 0.1, 'kdWeight': 0.9,
+                   'dkd': {'alpha': DKD_ALPHA, 'beta': DKD_BETA, 'temperature': TAU, 'ceWeight': 1.0, 'warmupFactor': DKD_WARMUP_FACTOR}},
         'cases': {},
     }
     for net, make in (('resnet8', Resnet8), ('plain', PlainCnn)):
         for loss in ('ce', 'kd'):
             fixture['cases'][f'{net}/{loss}'] = run(make, loss)
+    fixture['cases']['resnet8/dkd'] = run(Resnet8, 'dkd')
+    # DKD's larger gradients make step 3's stem-kernel gradient sum cancel ~60-fold: PyTorch's own float32 run misses it
+    # by 1.7e-4, so the test holds kd to 2× PyTorch's float32 error where that exceeds 1e-4.
+    single = run(Resnet8, 'dkd', torch.float32)
+    fixture['cases']['resnet8/dkd']['float32Gradients'] = [s['gradients'] for s in single['steps']]
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'recipe-replay-fixture.json')
     with open(out, 'w') as f:
         json.dump(fixture, f)

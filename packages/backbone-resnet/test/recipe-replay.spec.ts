@@ -18,18 +18,22 @@ import {
   type PipelineConfig,
 } from '@kd/core';
 import { Session, buildPipelineSchema } from '@kd/core/host';
+import { dkdLossTerms } from '@kd/distiller-dkd';
 import { relErr } from '@kd/testing';
 import { ResnetNetwork } from '../src/resnet.network.js';
 
 /**
  * The replay of kd's training step (core's Session, the trainer's own step) against the reference trainers' recipe
  * in PyTorch (test/make_recipe_replay_fixture.py, which describes the recipe, formulas and summaries): SGD over every
- * parameter with weight decay, batch norm with the unbiased running variance — kd's defaults.
+ * parameter with weight decay, batch norm with the unbiased running variance — kd's defaults. Losses: CE and KD on both
+ * networks, and DKD (@kd/distiller-dkd's loss, mdistiller's CIFAR-100 weights) on resnet8.
  */
 interface Case {
   readonly steps: { losses: Record<string, number>; gradients: Record<string, number[]> }[];
   readonly change: Record<string, number[]>;
   readonly running: Record<string, number[]>;
+  /** PyTorch's float32 run of the same case (DKD): how well single precision can know each gradient summary. */
+  readonly float32Gradients?: Record<string, number[]>[];
 }
 const fixture = JSON.parse(readFileSync(new URL('./recipe-replay-fixture.json', import.meta.url), 'utf8')) as {
   recipe: {
@@ -41,6 +45,7 @@ const fixture = JSON.parse(readFileSync(new URL('./recipe-replay-fixture.json', 
     temperature: number;
     ceWeight: number;
     kdWeight: number;
+    dkd: { alpha: number; beta: number; temperature: number; ceWeight: number; warmupFactor: number };
   };
   cases: Record<string, Case>;
 };
@@ -103,9 +108,13 @@ function summary(v: ArrayLike<number>): number[] {
   return [sum, sq, ps, pc, ...Array.from(v).slice(0, 16)];
 }
 
-/** Worst relative error of a summary, part by part (the linear functionals, the square sum, the leading values). */
+/** Worst relative error of a tensor's summary, part by part (the linear functionals, the square sum, the leading values). */
 function summaryErr(actual: ArrayLike<number>, expected: readonly number[]): number {
-  const a = summary(actual);
+  return summariesErr(summary(actual), expected);
+}
+
+/** {@link summaryErr} between two summaries. */
+function summariesErr(a: readonly number[], expected: readonly number[]): number {
   const err = (idx: number[]) => {
     let diff = 0;
     let scale = 0;
@@ -170,6 +179,16 @@ const kd: Distiller = {
   },
 };
 
+/** mdistiller's DKD with its CIFAR-100 weights (α 1, β 8, τ 4, CE weight 1), warm-up finished: @kd/distiller-dkd's loss. */
+const dkd: Distiller = {
+  usesTeacher: true,
+  computeLoss({ student, teacher, labels }: LossInputs) {
+    const t = dkdLossTerms(student.logits, teacher!.logits, labels, R.dkd);
+    return { total: t.total, terms: { ce: t.ce, tckd: t.tckd, nckd: t.nckd } };
+  },
+};
+const DISTILLERS: Record<string, Distiller | undefined> = { ce: undefined, kd, dkd };
+
 /** The training section of a config with every default applied, plus `overrides`. */
 function trainingConfig(
   overrides: { optimizer?: Record<string, unknown>; batchNorm?: Record<string, unknown> } = {},
@@ -207,13 +226,14 @@ interface Replay {
 function replay(name: string, training: PipelineConfig['training']): Replay {
   const [net, loss] = name.split('/') as [string, string];
   const student = build(net, 'student', training, 0);
-  const teacher = loss === 'kd' ? build(net, 'teacher', training, 50) : undefined;
+  const distiller = DISTILLERS[loss];
+  const teacher = distiller ? build(net, 'teacher', training, 50) : undefined;
   const dataset = { info: { numClasses: R.classes }, split: () => ({ size: R.batch * R.steps }) };
   const parts = {
     dataset,
     student,
     teacher,
-    distiller: loss === 'kd' ? kd : undefined,
+    distiller,
     evaluators: [],
     dispose: () => {
       student.dispose();
@@ -272,7 +292,13 @@ describe('a replayed training step equals PyTorch’s with the default recipe (S
         // float32 leaves ~1e-8 there, which no relative measure can compare.
         if (Math.max(...want.map(Math.abs)) < 1e-12)
           expect(Math.max(...summary(got.gradients[step]![p]!).map(Math.abs)), `gradient of ${p} @${step}`).toBeLessThan(1e-6);
-        else expect(summaryErr(got.gradients[step]![p]!, want), `gradient of ${p} @${step}`).toBeLessThan(TOL);
+        else {
+          // Where PyTorch's own float32 run misses the float64 value by more than 1e-4 (a cancelling sum), kd is held to
+          // twice that error: no float32 framework can do better.
+          const single = ref.float32Gradients?.[step]?.[p];
+          const tol = single ? Math.max(TOL, 2 * summariesErr(single, want)) : TOL;
+          expect(summaryErr(got.gradients[step]![p]!, want), `gradient of ${p} @${step}`).toBeLessThan(tol);
+        }
       }
     });
     expect(Object.keys(got.change).sort()).toEqual(Object.keys(ref.change).sort());

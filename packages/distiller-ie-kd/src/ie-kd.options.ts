@@ -94,6 +94,16 @@ export const ieKdOptionsSchema = {
       properties: { name: { type: 'string', minLength: 1, description: 'Backbone plugin name.' } },
     },
     ...teacherFactorSchemaProperties,
+    teacherFeature: {
+      ...teacherFactorSchemaProperties.teacherFeature,
+      description:
+        'Teacher feature the auto-encoder reads: a feature name of the teacher backbone (e.g. "stage3", "stage3_preact", "stage3_relu") or "last". "last" is `<last stage>_relu` where the backbone exposes it — on WRN relu(final BN(block-3 output)), the tensor that is pooled and the one the official code taps — else the last stage output (CIFAR ResNets, whose last block already ends with a ReLU). Name "stage3" for WRN’s raw block output.',
+    },
+    studentFeature: {
+      ...teacherFactorSchemaProperties.studentFeature,
+      description:
+        'Student feature that is split and encoded, as teacherFeature ("last" prefers `<last stage>_relu` the same way). Its spatial size must equal the teacher feature’s.',
+    },
   },
 } as const;
 

@@ -29,6 +29,7 @@ import {
 import { ChannelSplitter } from './channel-split.js';
 import { explorationLoss, inheritanceLoss } from './ie-kd.loss.js';
 import type { IeKdOptions } from './ie-kd.options.js';
+import { ieKdFeatureName } from './ie-kd.feature.js';
 
 export const MUTUAL_PEER_SCOPE = 'peer';
 export const MUTUAL_METRICS = {
@@ -84,8 +85,9 @@ export class MutualIeKdDistiller implements Distiller {
       ? (o.peer as { name: string } & Record<string, unknown>)
       : { ...setup.student.spec.options, name: setup.student.spec.name };
     const peer = await setup.createNetwork(spec, MUTUAL_PEER_SCOPE);
-    const sTap = resolveFeatureTap(setup.student, o.studentFeature, '/distiller/studentFeature');
-    const pTap = resolveFeatureTap(peer, o.teacherFeature === 'last' ? o.studentFeature : o.teacherFeature, '/distiller/teacherFeature');
+    const sTap = resolveFeatureTap(setup.student, ieKdFeatureName(setup.student, o.studentFeature), '/distiller/studentFeature');
+    const pFeature = o.teacherFeature === 'last' ? o.studentFeature : o.teacherFeature;
+    const pTap = resolveFeatureTap(peer, ieKdFeatureName(peer, pFeature), '/distiller/teacherFeature');
     checkSpatialMatch(sTap, pTap, 'ie-kd (mutual)');
     const k = o.factorChannels > 0 ? o.factorChannels : Math.max(1, Math.round(o.factorRate * sTap.shape[2]));
     this.student = buildSide('ie-kd.', setup.student, sTap, k, o, setup.rng);

@@ -21,6 +21,7 @@ import { lakdOptionsSchema, type LakdOptions } from './lakd.options.js';
 import { matchSpatial } from './local-objective.js';
 import { localStep } from './local-step.js';
 import { planModules } from './module-plan.js';
+import { outputSource } from './teacher-pass.js';
 
 /** Options as a config gives them: the strict schema with its defaults applied; heat maps off. */
 function options(over: Record<string, unknown>): LakdOptions {
@@ -31,6 +32,8 @@ function options(over: Record<string, unknown>): LakdOptions {
 }
 
 const NDAM: NdamRef = { avgWeight: 0.5, maxWeight: 0.5, kernel: 3 };
+/** kd's earlier default: a separate L_att averaged over positions, the feature loss unweighted. */
+const LOSS_MEAN = { mode: 'loss', reduction: 'mean' } as const;
 const BATCH = 8;
 const LABELS = Array.from({ length: BATCH }, (_, i) => i % 5);
 
@@ -113,7 +116,7 @@ describe('LAKD training step: objective variants against float64 references', ()
       expect(same(r.snapshot(r.vars), before)).toBe(false);
       // The weighting matters on these maps: the unweighted MSE is measurably different.
       expect(rel(featureLossRef(f.s['stage1']!, f.t['stage1']!), expected['m1.feature'])).toBeGreaterThan(1e-2);
-      const att = (l: string) => attentionRef(f.s[l]!, f.t[l]!, NDAM);
+      const att = (l: string) => attentionRef(f.s[l]!, f.t[l]!, NDAM, 'sum');
       if (mode === 'both') {
         expect(rel(terms['m1.attention']!, att('stage1'))).toBeLessThan(1e-4);
         expect(rel(terms['m2.attention']!, att('stage2'))).toBeLessThan(1e-4);
@@ -128,6 +131,27 @@ describe('LAKD training step: objective variants against float64 references', ()
       r.dispose();
     },
   );
+
+  it('ndam stride 2: each cell of the half-size teacher map weighs its 2×2 block; a stride that does not tile a map is refused at setup', () => {
+    const strided = { ...NDAM, stride: 2 };
+    const r = rig(
+      options({ ndam: { stride: 2 } }),
+      tinyCnn([4, 8], 's', 15, [16, 16, 1]),
+      tinyCnn([4, 8], 't', 16, [16, 16, 1]),
+      [16, 16, 1],
+    );
+    const f = r.features();
+    const terms = r.step();
+    expect(rel(terms['m1.feature']!, featureLossRef(f.s['stage1']!, f.t['stage1']!, strided))).toBeLessThan(1e-5);
+    expect(rel(terms['m2.feature']!, featureLossRef(f.s['stage2']!, f.t['stage2']!, strided))).toBeLessThan(1e-5);
+    // and not the stride-1 weighting (1.6e-4 away, 16× the tolerance above)
+    expect(rel(featureLossRef(f.s['stage1']!, f.t['stage1']!, NDAM), terms['m1.feature']!)).toBeGreaterThan(5e-5);
+    r.dispose();
+    // 12×12 input: stage 2 is 3×3, which stride 2 cannot tile
+    expect(() => rig(options({ ndam: { stride: 2 } }), tinyCnn([4, 8], 's', 15), tinyCnn([4, 8], 't', 16), [12, 12, 1])).toThrow(
+      /\/distiller\/ndam\/stride: .* 3×3 feature map/,
+    );
+  });
 
   it('pools the larger map down to the smaller (matchSpatial): a hand-computed 4×4 → 2×2 case, either argument larger', () => {
     tf.tidy(() => {
@@ -149,7 +173,7 @@ describe('LAKD training step: objective variants against float64 references', ()
   it('a teacher with other spatial sizes: the student map is pooled before the feature and attention losses', () => {
     // Student stages 12×12×4, 6×6×8; teacher stages 12×12×4, 6×6×4, 3×3×8: module l imitates teacher stage l + 1 at half the size.
     const r = rig(
-      options({ teacherStages: ['stage2', 'stage3'], alpha: 0.5 }),
+      options({ teacherStages: ['stage2', 'stage3'], alpha: 0.5, ndam: { mode: 'both' } }),
       tinyCnn([4, 8], 's', 3, [24, 24, 1]),
       tinyCnn([4, 4, 8], 't', 4, [24, 24, 1]),
       [24, 24, 1],
@@ -159,10 +183,10 @@ describe('LAKD training step: objective variants against float64 references', ()
     const terms = r.step();
     const pooled1 = avgPoolTo(f.s['stage1']!, 6, 6);
     const pooled2 = avgPoolTo(f.s['stage2']!, 3, 3);
-    expect(rel(terms['m1.feature']!, featureLossRef(pooled1, f.t['stage2']!))).toBeLessThan(1e-5);
-    expect(rel(terms['m2.feature']!, featureLossRef(pooled2, f.t['stage3']!))).toBeLessThan(1e-5);
-    expect(rel(terms['m1.attention']!, attentionRef(pooled1, f.t['stage2']!, NDAM))).toBeLessThan(1e-4);
-    expect(rel(terms['m2.attention']!, attentionRef(pooled2, f.t['stage3']!, NDAM))).toBeLessThan(1e-4);
+    expect(rel(terms['m1.feature']!, featureLossRef(pooled1, f.t['stage2']!, NDAM))).toBeLessThan(1e-5);
+    expect(rel(terms['m2.feature']!, featureLossRef(pooled2, f.t['stage3']!, NDAM))).toBeLessThan(1e-5);
+    expect(rel(terms['m1.attention']!, attentionRef(pooled1, f.t['stage2']!, NDAM, 'sum'))).toBeLessThan(1e-4);
+    expect(rel(terms['m2.attention']!, attentionRef(pooled2, f.t['stage3']!, NDAM, 'sum'))).toBeLessThan(1e-4);
     r.dispose();
   });
 
@@ -207,7 +231,7 @@ describe('LAKD training step: objective variants against float64 references', ()
 
   it('hardLoss "ce+kd": the last module adds kdWeight·τ²·KL(p_T ‖ p_S) to CE, weighted by α', () => {
     const r = rig(
-      options({ hardLoss: 'ce+kd', kdWeight: 0.7, temperature: 3, alpha: 0.6, attentionWeight: 0.25 }),
+      options({ hardLoss: 'ce+kd', kdWeight: 0.7, temperature: 3, alpha: 0.6, attentionWeight: 0.25, ndam: LOSS_MEAN }),
       tinyCnn([4, 8], 's', 7),
       tinyCnn([4, 8], 't', 8),
       [12, 12, 1],
@@ -219,11 +243,11 @@ describe('LAKD training step: objective variants against float64 references', ()
     expect(rel(terms['ce']!, ce)).toBeLessThan(1e-5);
     expect(rel(terms['kd']!, kd)).toBeLessThan(1e-4);
     const feature = featureLossRef(f.s['stage2']!, f.t['stage2']!);
-    const att = attentionRef(f.s['stage2']!, f.t['stage2']!, NDAM);
+    const att = attentionRef(f.s['stage2']!, f.t['stage2']!, NDAM, 'mean');
     expect(rel(terms['m2.total']!, feature + 0.25 * att + 0.6 * (ce + 0.7 * kd))).toBeLessThan(1e-5);
     // With plain CE there is no kd term and the total drops it.
     const plain = rig(
-      options({ kdWeight: 0.7, temperature: 3, alpha: 0.6, attentionWeight: 0.25 }),
+      options({ kdWeight: 0.7, temperature: 3, alpha: 0.6, attentionWeight: 0.25, ndam: LOSS_MEAN }),
       tinyCnn([4, 8], 's', 7),
       tinyCnn([4, 8], 't', 8),
       [12, 12, 1],
@@ -256,7 +280,14 @@ describe('LAKD training step: module structure and curriculum', () => {
     tf.tidy(() => {
       const x = tf.randomNormal([BATCH, 16, 16, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
       const labels = tf.tensor1d(LABELS, 'int32');
-      const input = { student, modules, connectors: [undefined, undefined], x, labels, teacher: teacher.apply(x, { training: false }) };
+      const input = {
+        student,
+        modules,
+        connectors: [undefined, undefined],
+        x,
+        labels,
+        teacher: outputSource(teacher.apply(x, { training: false })),
+      };
       const settings = {
         alpha: 0.5,
         attentionWeight: 0.5,
@@ -282,7 +313,7 @@ describe('LAKD training step: module structure and curriculum', () => {
       expect(first.every((n) => through.includes(n))).toBe(true);
     });
     // Trained through the distiller, the grouped plan lowers each module's loss.
-    const r = rig(options({ modules: groups }), student, teacher, [16, 16, 1]);
+    const r = rig(options({ modules: groups, ndam: { mode: 'both' } }), student, teacher, [16, 16, 1]);
     const history = Array.from({ length: 20 }, () => r.step());
     expect(
       Object.keys(history[0]!)

@@ -14,11 +14,11 @@ import {
 import { Connector } from './connector.js';
 import { heatMapGrid, type MapTile } from './heat-map.js';
 import { localStep } from './local-step.js';
-import type { ObjectiveSettings } from './local-objective.js';
-import { matchSpatial } from './local-objective.js';
+import { matchSpatial, objectiveSettings, type ObjectiveSettings } from './local-objective.js';
 import type { LakdOptions } from './lakd.options.js';
 import { planModules, type LocalModule } from './module-plan.js';
-import { coarseActivationMap } from './ndam.js';
+import { coarseActivationMap, coarseMapSize } from './ndam.js';
+import { teacherSource } from './teacher-pass.js';
 
 /** Folder of the run directory that receives the activation-map PNGs. */
 export const LAKD_MAPS_DIR = 'maps';
@@ -43,20 +43,16 @@ export class LakdDistiller implements Distiller {
   private readonly settings: ObjectiveSettings;
 
   constructor(private readonly options: LakdOptions) {
-    if (options.ndam.kernel % 2 !== 1) {
-      throw new KdInputError(`/distiller/ndam/kernel: got ${options.ndam.kernel}; expected an odd window so the map keeps its size`);
+    const { kernel, stride, mode } = options.ndam;
+    if (kernel !== 'global' && stride === 1 && kernel % 2 !== 1) {
+      throw new KdInputError(`/distiller/ndam/kernel: got ${kernel}; expected an odd window so the map keeps its size at stride 1`);
     }
-    this.settings = {
-      alpha: options.alpha,
-      attentionWeight: options.attentionWeight ?? 1 - options.alpha,
-      beta: options.beta,
-      ndamMode: options.ndam.mode,
-      ndam: options.ndam,
-      lastFeatureLoss: options.lastFeatureLoss,
-      hardLoss: options.hardLoss,
-      kdWeight: options.kdWeight,
-      temperature: options.temperature,
-    };
+    if (kernel === 'global' && (mode === 'loss' || mode === 'both')) {
+      throw new KdInputError(
+        `/distiller/ndam/kernel: "global" gives one number per sample, 1 once normalised, so mode "${mode}" would have L_att = 0; use mode "weight" or a window`,
+      );
+    }
+    this.settings = objectiveSettings(options);
   }
 
   get plan(): readonly LocalModule[] {
@@ -70,6 +66,10 @@ export class LakdDistiller implements Distiller {
     const o = this.options;
     this.modules = planModules(s.student, s.teacher, o.modules, o.teacherStages, o.feature);
     const shapes = this.featureShapes(s.student, s.teacher);
+    if (o.ndam.mode !== 'off' || o.maps.every > 0) {
+      // Features are compared at the smaller of the two sizes (matchSpatial); the pooling must tile that size.
+      for (const [[hs, ws], [ht, wt]] of shapes) coarseMapSize(Math.min(hs, ht), Math.min(ws, wt), o.ndam);
+    }
     this.connectors = this.modules.map((m) => {
       const [studentShape, teacherShape] = shapes[m.index]!;
       const needed = o.connector === 'always' || studentShape[2] !== teacherShape[2];
@@ -95,19 +95,28 @@ export class LakdDistiller implements Distiller {
       this.mapImages = tf.keep(tf.slice(x, 0, n));
     }
     const starts = moduleStartEpochs(this.options.progressive, this.modules.length, ctx.epochs);
-    const result = localStep({
-      student,
-      modules: this.modules,
-      connectors: this.connectors,
-      settings: this.settings,
+    const source = teacherSource(
+      teacher,
       x,
-      labels,
-      teacher: teacher.apply(x, { training: false }),
-      active: starts.map((e) => ctx.epoch >= e),
-      truncate: this.options.truncate,
-    });
-    ctx.optimizer.applyGradients(result.grads);
-    return { total: result.total, terms: result.terms };
+      this.modules.map((m) => m.teacherFeature),
+    );
+    try {
+      const result = localStep({
+        student,
+        modules: this.modules,
+        connectors: this.connectors,
+        settings: this.settings,
+        x,
+        labels,
+        teacher: source,
+        active: starts.map((e) => ctx.epoch >= e),
+        truncate: this.options.truncate,
+      });
+      ctx.optimizer.applyGradients(result.grads);
+      return { total: result.total, terms: result.terms };
+    } finally {
+      source.dispose();
+    }
   }
 
   dispose(): void {

@@ -78,27 +78,34 @@ export const lakdOptionsSchema = {
       additionalProperties: false,
       default: {},
       description:
-        "Non-directional activation mapping: A(F) = Σ_c |F_c|, W = avgWeight·AvgPool_k(A) + maxWeight·MaxPool_k(A) (stride 1, zero padding, padding counted in the average like PyTorch's AvgPool2d), divided by its L2 norm per sample.",
+        "Non-directional activation mapping (a reconstruction: no official code or full method section was available). A(F) = Σ_c |F_c|; W = avgWeight·AvgPool(A) + maxWeight·MaxPool(A) with a k×k window at stride s (zero padding ⌊(k − 1)/2⌋, counted in the average like PyTorch's AvgPool2d) or global pooling; the map is compared or used as weights as `mode` says.",
       properties: {
         mode: {
           enum: [...NDAM_MODES],
-          default: 'loss',
+          default: 'weight',
           description:
-            '"loss": L_att = mean over batch and positions of (W(F_S) − W(F_T))² (the reading of the paper\'s L_att term); "weight": W(F_T), rescaled to mean 1, weights the positions of the feature loss (the reviews\' "weights the feature maps"); "both": both; "off": neither.',
+            '"weight" (default; the one NDAM formula recovered from the paper builds W from the teacher alone and weights the local feature loss with it): W(F_T), rescaled to mean 1, weights the positions of L_lf — on resnet20/56 stage shapes this changes the feature-loss gradient by 13–24 %; "loss": a separate L_att = ‖N(F_S) − N(F_T)‖² with N = W/‖W‖₂ (the reading of the total loss\'s L_att term); "both": both; "off": neither (plain multi-stage feature loss).',
         },
         avgWeight: { type: 'number', minimum: 0, default: 0.5, description: 'a: weight of the average-pooled map.' },
         maxWeight: { type: 'number', minimum: 0, default: 0.5, description: 'b: weight of the max-pooled map.' },
         kernel: {
+          oneOf: [{ type: 'integer', minimum: 1 }, { const: 'global' }],
+          default: 3,
+          description:
+            'Pooling window k (odd at stride 1, so the map keeps its size), or "global": one average and one maximum over the whole map, so W is one number per sample and the weight reading weights samples (rescaled to mean 1 over the batch); "global" has no L_att (a unit-normalised scalar is 1), so it needs mode "weight".',
+        },
+        stride: {
           type: 'integer',
           minimum: 1,
-          default: 3,
-          description: 'Odd pooling window k of the coarse-graining (stride 1, same size out).',
+          default: 1,
+          description:
+            'Pooling stride s: the map has (H/s)×(W/s) cells, each weighting its s×s block of positions in the weight reading; s must divide the feature size. Ignored with kernel "global".',
         },
         reduction: {
           enum: [...ATTENTION_REDUCTIONS],
-          default: 'mean',
+          default: 'sum',
           description:
-            'How L_att reduces over positions: "mean" (the reconstruction\'s ‖·‖²/(H·W), AT-style; its values are ~1/(H·W) of the other terms, so with weight 1 − α it barely acts — AT uses β = 1000 for the same form) or "sum" (‖N(F_S) − N(F_T)‖² per sample, in [0, 4] whatever the map size).',
+            'How L_att (modes "loss" and "both") reduces over the cells of the map: "sum" (default: ‖N(F_S) − N(F_T)‖² per sample, in [0, 4] whatever the map size) or "mean" (÷ cells, AT-style — kd\'s earlier default, whose gradient is 1e-4…1e-3 of the feature loss\'s on resnet20 stage shapes, so with weight 1 − α it barely acts; AT uses β = 1000 for the same form).',
         },
       },
     },

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, klDivergence, KdInputError, type Network, type NetworkOutput } from '@kd/core';
+import { crossEntropy, klDivergence, KdInputError, type Network } from '@kd/core';
 import type { Connector } from './connector.js';
+import { featureMse } from './feature-loss.js';
 import type { LocalModule } from './module-plan.js';
 import { ndamLoss, ndamWeights, type NdamSettings } from './ndam.js';
-import type { HardLoss, NdamMode } from './lakd.options.js';
+import type { HardLoss, LakdOptions, NdamMode } from './lakd.options.js';
+import type { TeacherSource } from './teacher-pass.js';
 
 /** The resolved weights and switches of the objective. */
 export interface ObjectiveSettings {
@@ -16,6 +18,21 @@ export interface ObjectiveSettings {
   readonly hardLoss: HardLoss;
   readonly kdWeight: number;
   readonly temperature: number;
+}
+
+/** The objective's settings from validated options: the attention weight defaults to 1 − α as in the paper's total loss. */
+export function objectiveSettings(o: LakdOptions): ObjectiveSettings {
+  return {
+    alpha: o.alpha,
+    attentionWeight: o.attentionWeight ?? 1 - o.alpha,
+    beta: o.beta,
+    ndamMode: o.ndam.mode,
+    ndam: o.ndam,
+    lastFeatureLoss: o.lastFeatureLoss,
+    hardLoss: o.hardLoss,
+    kdWeight: o.kdWeight,
+    temperature: o.temperature,
+  };
 }
 
 /** What one module's forward pass gives: its output (the next module's input) and every feature it produced. */
@@ -68,26 +85,27 @@ export interface ModuleLoss {
 
 /**
  * One module's local objective (§5.2 step 5): β·L_lf + w_att·L_att, and for the last module α·L_h (+ β·L_lf when
- * `lastFeatureLoss`). Teacher tensors come from an inference pass outside any gradient tape.
+ * `lastFeatureLoss`). The teacher source must have computed this module's feature before the module's gradient tape
+ * opened (see {@link localStep}), so no teacher computation is recorded on it.
  */
 export function moduleLoss(
   module: LocalModule,
   forward: ModuleForward,
-  teacher: NetworkOutput,
+  teacher: TeacherSource,
   labels: tf.Tensor1D,
   connector: Connector | undefined,
   s: ObjectiveSettings,
 ): ModuleLoss {
   const prefix = `m${module.index + 1}`;
   const fS = forward.features[module.studentFeature] as tf.Tensor4D | undefined;
-  const fT = teacher.features[module.teacherFeature] as tf.Tensor4D | undefined;
+  const fT = teacher.feature(module.teacherFeature) as tf.Tensor4D | undefined;
   if (!fS)
     throw new KdInputError(
       `/distiller/feature: the student has no feature ${JSON.stringify(module.studentFeature)} (it exposes ${Object.keys(forward.features).join(', ')})`,
     );
   if (!fT)
     throw new KdInputError(
-      `/distiller/teacherStages: the teacher has no feature ${JSON.stringify(module.teacherFeature)} (it exposes ${Object.keys(teacher.features).join(', ')})`,
+      `/distiller/teacherStages: the teacher has no feature ${JSON.stringify(module.teacherFeature)} (it exposes ${teacher.featureNames().join(', ')})`,
     );
   const terms: Record<string, tf.Scalar> = {};
   let total = tf.scalar(0);
@@ -100,9 +118,8 @@ export function moduleLoss(
       );
     }
     const [ms, mt] = matchSpatial(mapped, fT);
-    const sq = tf.squaredDifference(ms, mt);
-    const weighted = s.ndamMode === 'weight' || s.ndamMode === 'both' ? tf.mul(sq, ndamWeights(mt, s.ndam)) : sq;
-    terms[`${prefix}.feature`] = tf.mean(weighted) as tf.Scalar;
+    const weights = s.ndamMode === 'weight' || s.ndamMode === 'both' ? ndamWeights(mt, s.ndam) : undefined;
+    terms[`${prefix}.feature`] = featureMse(ms, mt, weights);
     total = tf.add(total, tf.mul(terms[`${prefix}.feature`]!, s.beta));
   }
   if ((s.ndamMode === 'loss' || s.ndamMode === 'both') && s.attentionWeight > 0) {
@@ -115,7 +132,7 @@ export function moduleLoss(
     terms['ce'] = hard;
     if (s.hardLoss === 'ce+kd') {
       const t = s.temperature;
-      const kd = tf.mul(tf.mean(klDivergence(tf.div(forward.logits, t), tf.div(teacher.logits, t))), t * t) as tf.Scalar;
+      const kd = tf.mul(tf.mean(klDivergence(tf.div(forward.logits, t), tf.div(teacher.logits(), t))), t * t) as tf.Scalar;
       terms['kd'] = kd;
       hard = tf.add(hard, tf.mul(kd, s.kdWeight));
     }

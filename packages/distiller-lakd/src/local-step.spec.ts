@@ -8,6 +8,7 @@ import { Connector } from './connector.js';
 import { localStep, type LocalStepInput } from './local-step.js';
 import type { ObjectiveSettings } from './local-objective.js';
 import { planModules } from './module-plan.js';
+import { outputSource } from './teacher-pass.js';
 
 const settings = (over: Partial<ObjectiveSettings> = {}): ObjectiveSettings => ({
   alpha: 0.5,
@@ -42,7 +43,7 @@ function fixture(seed: number) {
     settings: settings(),
     x,
     labels,
-    teacher: teacherOut,
+    teacher: outputSource(teacherOut),
     active: [true, true],
     truncate: true,
     ...over,

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Network, NetworkOutput } from '@kd/core';
+import type { Network } from '@kd/core';
 import type { Connector } from './connector.js';
 import type { LocalModule } from './module-plan.js';
 import { forwardModule, hasObjective, moduleLoss, type ObjectiveSettings } from './local-objective.js';
+import type { TeacherSource } from './teacher-pass.js';
 
 export interface LocalStepInput {
   readonly student: Network;
@@ -11,7 +12,8 @@ export interface LocalStepInput {
   readonly settings: ObjectiveSettings;
   readonly x: tf.Tensor4D;
   readonly labels: tf.Tensor1D;
-  readonly teacher: NetworkOutput;
+  /** The frozen teacher; each module's feature is released once that module's gradients are taken. */
+  readonly teacher: TeacherSource;
   /** Which modules' losses are on this epoch (the progressive curriculum). */
   readonly active: readonly boolean[];
   readonly truncate: boolean;
@@ -33,10 +35,17 @@ function moduleVariables(input: LocalStepInput, m: LocalModule): tf.Variable[] {
   return [...own, ...head, ...(input.connectors[m.index]?.trainableVariables() ?? [])];
 }
 
+/** Computes what module m reads from the teacher before its gradient tape opens (a tape records every op in its scope). */
+function primeTeacher(input: LocalStepInput, m: LocalModule): void {
+  input.teacher.feature(m.teacherFeature);
+  if (m.last && input.settings.hardLoss === 'ce+kd') input.teacher.logits();
+}
+
 /**
  * One LAKD step's gradients. Truncated: module l runs on a constant copy of module l−1's output under its own
  * gradient tape, which is released before module l+1 runs, so peak memory follows the largest module and no loss
- * reaches an earlier module. Untruncated: one tape over the chained modules and the sum of their losses.
+ * reaches an earlier module; the teacher source advances with the modules and frees each module's teacher feature after
+ * it. Untruncated: one tape over the chained modules and the sum of their losses.
  * Gradients are applied by the caller in one optimiser step: module l+1's input was computed before any update, so
  * this equals updating each module as soon as its gradient is known.
  */
@@ -54,6 +63,7 @@ export function localStep(input: LocalStepInput): LocalStepResult {
   const reachedBy: string[][] = [];
   try {
     if (!input.truncate) {
+      for (const m of modules) primeTeacher(input, m);
       const { value, grads: g } = tf.variableGrads(() => {
         let h: tf.Tensor = input.x;
         let sum: tf.Scalar = tf.scalar(0);
@@ -80,6 +90,7 @@ export function localStep(input: LocalStepInput): LocalStepResult {
         output = keep(tf.tidy(() => forwardModule(student, m, h, true).output));
         reachedBy.push([]);
       } else {
+        primeTeacher(input, m);
         const vars = moduleVariables(input, m);
         const { value, grads: g } = tf.variableGrads(
           () => {
@@ -95,6 +106,7 @@ export function localStep(input: LocalStepInput): LocalStepResult {
         reachedBy.push(Object.keys(g));
         total = tf.add(total, value);
       }
+      input.teacher.release(m.teacherFeature);
       h = output!;
     }
     return finish(total);

@@ -3,7 +3,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ndamLoss, ndamMap, ndamWeights, type NdamSettings } from './ndam.js';
+import { coarseActivationMap, coarseMapSize, ndamLoss, ndamMap, ndamWeights, type NdamSettings } from './ndam.js';
+import { featureMse } from './feature-loss.js';
+import { rel } from '../test/reference.js';
 
 interface Case {
   settings: NdamSettings;
@@ -16,8 +18,23 @@ interface Case {
   weightedFeatureLoss: number;
 }
 
+interface PooledCase {
+  settings: NdamSettings;
+  student: number[][][][];
+  teacher: number[][][][];
+  teacherCoarse: number[][][];
+  weights: number[][][][];
+  weightedFeatureLoss: number;
+  weightedFeatureGrad: number[][][][];
+  attentionSum?: number;
+  attentionSumGrad?: number[][][][];
+}
+
 /** Written by test/make_ndam_fixture.py with PyTorch (NCHW, float64), stored NHWC. */
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../test/fixtures/ndam.json'), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../test/fixtures/ndam.json'), 'utf8')) as {
+  cases: Case[];
+  pooled: PooledCase[];
+};
 
 function maxRelError(got: Float32Array | number[], want: number[]): number {
   const scale = Math.max(...want.map(Math.abs));
@@ -48,6 +65,44 @@ describe('non-directional activation maps against PyTorch', () => {
       const sum = ndamLoss(tf.tensor4d(c.student), tf.tensor4d(c.teacher), { ...c.settings, reduction: 'sum' }).dataSync()[0]!;
       expect(sum / (c.attentionLoss * h * w)).toBeCloseTo(1, 5);
     });
+  });
+
+  it.each(fixture.pooled.map((c) => [JSON.stringify(c.settings), c] as const))(
+    'pooling %s: coarse map, weights, weighted feature loss and its gradient, L_att (sum) and its gradient',
+    (_name, c) => {
+      tf.tidy(() => {
+        const fs = tf.tensor4d(c.student);
+        const ft = tf.tensor4d(c.teacher);
+        const s: NdamSettings = { ...c.settings, reduction: 'sum' };
+        expect(maxRelError(coarseActivationMap(ft, s).dataSync() as Float32Array, c.teacherCoarse.flat(2))).toBeLessThan(1e-5);
+        const w = ndamWeights(ft, s);
+        const [b, h, wd, ch] = fs.shape;
+        // weights come as [b, H, W, 1] (windowed) or [b, 1, 1, 1] (global): compare them broadcast to every position
+        expect(maxRelError(tf.broadcastTo(w, [b, h, wd, 1]).dataSync() as Float32Array, c.weights.flat(3))).toBeLessThan(1e-5);
+        expect(rel(featureMse(fs, ft, w).dataSync()[0]!, c.weightedFeatureLoss)).toBeLessThan(1e-5);
+        const g = tf.grad((f: tf.Tensor) => featureMse(f as tf.Tensor4D, ft, w))(fs);
+        expect(maxRelError(g.dataSync() as Float32Array, c.weightedFeatureGrad.flat(3))).toBeLessThan(1e-5);
+        expect(g.shape).toEqual([b, h, wd, ch]);
+        if (c.attentionSum === undefined) {
+          expect(() => ndamLoss(fs, ft, s)).toThrow(/\/distiller\/ndam\/kernel: a global map/);
+          return;
+        }
+        expect(rel(ndamLoss(fs, ft, s).dataSync()[0]!, c.attentionSum)).toBeLessThan(1e-5);
+        const ga = tf.grad((f: tf.Tensor) => ndamLoss(f as tf.Tensor4D, ft, s))(fs);
+        expect(maxRelError(ga.dataSync() as Float32Array, c.attentionSumGrad!.flat(3))).toBeLessThan(1e-5);
+      });
+    },
+  );
+
+  it('tiles a strided map exactly or says which option to change', () => {
+    expect(coarseMapSize(8, 6, { avgWeight: 1, maxWeight: 0, kernel: 3, stride: 2 })).toEqual([4, 3]);
+    expect(coarseMapSize(8, 8, { avgWeight: 1, maxWeight: 0, kernel: 'global', stride: 2 })).toEqual([1, 1]);
+    expect(() => coarseMapSize(7, 8, { avgWeight: 1, maxWeight: 0, kernel: 3, stride: 2 })).toThrow(/\/distiller\/ndam\/stride: .*7×8/);
+    // a window smaller than the stride skips positions: the block a cell weighs would not be the block it saw
+    expect(() => coarseMapSize(8, 8, { avgWeight: 1, maxWeight: 0, kernel: 1, stride: 2 })).toThrow(
+      /\/distiller\/ndam\/stride: .*at least the stride/,
+    );
+    expect(() => coarseMapSize(8, 8, { avgWeight: 1, maxWeight: 0, kernel: 2, stride: 1 })).toThrow(/\/distiller\/ndam\/kernel: got 2/);
   });
 
   it('is sign-agnostic: negating a feature map leaves its map unchanged', () => {

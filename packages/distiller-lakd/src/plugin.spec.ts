@@ -47,7 +47,7 @@ describe('lakd plugin', () => {
       modules: null,
       teacherStages: null,
       feature: 'output',
-      ndam: { mode: 'loss', avgWeight: 0.5, maxWeight: 0.5, kernel: 3, reduction: 'mean' },
+      ndam: { mode: 'weight', avgWeight: 0.5, maxWeight: 0.5, kernel: 3, stride: 1, reduction: 'sum' },
       lastFeatureLoss: true,
       hardLoss: 'ce',
       kdWeight: 1,
@@ -65,9 +65,22 @@ describe('lakd plugin', () => {
     );
   });
 
-  it('refuses an even pooling window', () => {
+  it('refuses an even pooling window at stride 1, and a global map where L_att would be compared', () => {
     expect(() => new LakdDistiller(withDefaults({ name: 'lakd', ndam: { kernel: 4 } }))).toThrow(
       /\/distiller\/ndam\/kernel: got 4; expected an odd window/,
+    );
+    expect(() => new LakdDistiller(withDefaults({ name: 'lakd', ndam: { kernel: 4, stride: 2 } }))).not.toThrow();
+    for (const mode of ['loss', 'both'])
+      expect(() => new LakdDistiller(withDefaults({ name: 'lakd', ndam: { kernel: 'global', mode } }))).toThrow(
+        new RegExp(`/distiller/ndam/kernel: "global" .* mode "${mode}"`),
+      );
+    expect(() => new LakdDistiller(withDefaults({ name: 'lakd', ndam: { kernel: 'global' } }))).not.toThrow();
+    const validator = createPipelineValidator([lakdPlugin.manifest]);
+    expect(() => validator.validate({ distiller: { name: 'lakd', ndam: { kernel: 'local' } } }, 'lakd.json')).toThrow(
+      /\/distiller\/ndam\/kernel/,
+    );
+    expect(() => validator.validate({ distiller: { name: 'lakd', ndam: { stride: 0 } } }, 'lakd.json')).toThrow(
+      /\/distiller\/ndam\/stride/,
     );
   });
 

@@ -2,7 +2,11 @@
 
 Run from the repository root:  /usr/bin/python3 packages/distiller-lakd/test/make_ndam_fixture.py
 Writes packages/distiller-lakd/test/fixtures/ndam.json. Features are drawn here and stored (NHWC) so the TypeScript test
-feeds the same numbers; the maps and losses follow methods.md §5.2 step 3–4 written in PyTorch's NCHW idiom.
+feeds the same numbers; the maps and losses follow the package README ("What it computes") in PyTorch's NCHW idiom.
+
+`cases`: stride-1 windows (maps, L_att with the mean reduction, the weighted feature loss).
+`pooled`: the pooling options — strided windows and global pooling — with float64 autograd gradients of the weighted
+feature loss and (windows only) of L_att with the sum reduction, both with respect to the student feature.
 """
 import json
 import os
@@ -40,7 +44,53 @@ for (n, c_s, c_t, h, w, a, b, k) in [(2, 3, 5, 6, 6, 0.5, 0.5, 3), (3, 4, 4, 5, 
         'attentionLoss': att.item(), 'weightedFeatureLoss': weighted.item(),
     })
 
+
+
+def coarse(f, a, b, k, stride):
+    """a·AvgPool + b·MaxPool of Σ_c|F|: k×k windows at `stride`, zero padding ⌊(k − 1)/2⌋; or global (k = 'global')."""
+    amap = f.abs().sum(dim=1, keepdim=True)
+    if k == 'global':
+        return a * amap.mean(dim=(2, 3), keepdim=True) + b * amap.amax(dim=(2, 3), keepdim=True)
+    p = (k - 1) // 2
+    return a * F.avg_pool2d(amap, k, stride=stride, padding=p) + b * F.max_pool2d(amap, k, stride=stride, padding=p)
+
+
+def weights(ft, a, b, k, stride):
+    """The teacher map rescaled to mean 1 (per sample over cells; over the batch when global), one weight per position."""
+    w = coarse(ft, a, b, k, stride)
+    if k == 'global':
+        return w / w.mean()
+    w = w / w.mean(dim=(2, 3), keepdim=True)
+    return w.repeat_interleave(stride, dim=2).repeat_interleave(stride, dim=3)
+
+
+pooled = []
+gen = torch.Generator().manual_seed(1)
+for (n, c, h, w, a, b, k, stride) in [(2, 3, 8, 6, 0.5, 0.5, 3, 2), (3, 4, 8, 8, 0.3, 0.9, 2, 2), (2, 5, 9, 6, 0.6, 0.2, 3, 3),
+                                      (2, 2, 8, 4, 1.0, 0.0, 5, 4), (3, 4, 5, 7, 0.5, 0.5, 'global', 1), (4, 3, 6, 6, 0.2, 0.7, 'global', 1)]:
+    draw = lambda: torch.randn(n, c, h, w, dtype=torch.float64, generator=gen).float().double()
+    fs = draw().requires_grad_(True)
+    ft = draw()
+    wt = weights(ft, a, b, k, stride)
+    weighted = (wt * (fs - ft).pow(2)).mean()
+    (g_weighted,) = torch.autograd.grad(weighted, fs)
+    nhwc = lambda t: t.detach().permute(0, 2, 3, 1).tolist()
+    entry = {
+        'settings': {'avgWeight': a, 'maxWeight': b, 'kernel': k, 'stride': stride},
+        'student': nhwc(fs), 'teacher': nhwc(ft),
+        'teacherCoarse': coarse(ft, a, b, k, stride)[:, 0].tolist(),
+        'weights': nhwc(wt.expand(n, 1, h, w)),
+        'weightedFeatureLoss': weighted.item(), 'weightedFeatureGrad': nhwc(g_weighted),
+    }
+    if k != 'global':
+        ms = F.normalize(coarse(fs, a, b, k, stride).flatten(1), p=2, dim=1)
+        mt = F.normalize(coarse(ft, a, b, k, stride).flatten(1), p=2, dim=1)
+        att = (ms - mt).pow(2).sum(dim=1).mean()
+        (g_att,) = torch.autograd.grad(att, fs)
+        entry.update({'attentionSum': att.item(), 'attentionSumGrad': nhwc(g_att)})
+    pooled.append(entry)
+
 out = os.path.join(os.path.dirname(__file__), 'fixtures', 'ndam.json')
 with open(out, 'w') as fh:
-    json.dump({'torch': torch.__version__, 'cases': cases}, fh)
+    json.dump({'torch': torch.__version__, 'cases': cases, 'pooled': pooled}, fh)
 print(f'wrote {out}')

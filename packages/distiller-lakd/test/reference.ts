@@ -9,6 +9,7 @@ export interface NdamRef {
   readonly avgWeight: number;
   readonly maxWeight: number;
   readonly kernel: number;
+  readonly stride?: number;
 }
 
 const shape = (f: Map4) => [f.length, f[0]!.length, f[0]![0]!.length, f[0]![0]![0]!.length] as const;
@@ -31,10 +32,14 @@ export function avgPoolTo(f: Map4, h: number, w: number): Map4 {
   );
 }
 
-/** Per sample: Σ_c|F| → a·AvgPool_k + b·MaxPool_k (stride 1, zero padding counted in the average) → divided by its L2 norm. */
+/**
+ * Per sample: Σ_c|F| → a·AvgPool_k + b·MaxPool_k (stride s, zero padding ⌊(k − 1)/2⌋ counted in the average) → divided
+ * by its L2 norm; cells in row-major order.
+ */
 export function ndamMapRef(f: Map4, s: NdamRef): number[][] {
   const [b, H, W, c] = shape(f);
-  const p = Math.floor(s.kernel / 2);
+  const stride = s.stride ?? 1;
+  const p = Math.floor((s.kernel - 1) / 2);
   return Array.from({ length: b }, (_, n) => {
     const a = (i: number, j: number) => {
       if (i < 0 || j < 0 || i >= H || j >= W) return 0;
@@ -43,14 +48,15 @@ export function ndamMapRef(f: Map4, s: NdamRef): number[][] {
       return t;
     };
     const map: number[] = [];
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++) {
+    for (let i = 0; i < H / stride; i++)
+      for (let j = 0; j < W / stride; j++) {
         let sum = 0;
         let max = 0;
-        for (let di = -p; di <= p; di++)
-          for (let dj = -p; dj <= p; dj++) {
-            sum += a(i + di, j + dj);
-            max = Math.max(max, a(i + di, j + dj));
+        for (let di = 0; di < s.kernel; di++)
+          for (let dj = 0; dj < s.kernel; dj++) {
+            const v = a(i * stride - p + di, j * stride - p + dj);
+            sum += v;
+            max = Math.max(max, v);
           }
         map.push(s.avgWeight * (sum / (s.kernel * s.kernel)) + s.maxWeight * max);
       }
@@ -59,28 +65,31 @@ export function ndamMapRef(f: Map4, s: NdamRef): number[][] {
   });
 }
 
-/** L_att with the mean reduction: mean over batch and positions of (N(F_S) − N(F_T))². */
-export function attentionRef(fs: Map4, ft: Map4, s: NdamRef): number {
+/** L_att: (N(F_S) − N(F_T))² summed over positions (`sum`) or averaged (`mean`), then averaged over the batch. */
+export function attentionRef(fs: Map4, ft: Map4, s: NdamRef, reduction: 'mean' | 'sum'): number {
   const ms = ndamMapRef(fs, s);
   const mt = ndamMapRef(ft, s);
   let t = 0;
   let n = 0;
   ms.forEach((row, b) => row.forEach((v, i) => ((t += (v - mt[b]![i]!) ** 2), n++)));
-  return t / n;
+  return reduction === 'sum' ? t / ms.length : t / n;
 }
 
 /**
  * Mean over elements of (F_S − F_T)², each position weighted by the teacher's NDAM map rescaled to mean 1 per sample
- * when `weights` is given.
+ * when `weights` is given (windowed maps only).
  */
 export function featureLossRef(fs: Map4, ft: Map4, weights?: NdamRef): number {
   const [b, H, W, c] = shape(ft);
   const w = weights ? ndamMapRef(ft, weights).map((row) => row.map((v) => v / (row.reduce((t, x) => t + x, 0) / row.length))) : undefined;
+  // a strided map's cell weighs every position of its s×s block
+  const st = weights?.stride ?? 1;
+  const cell = (i: number, j: number) => Math.floor(i / st) * (W / st) + Math.floor(j / st);
   let t = 0;
   for (let n = 0; n < b; n++)
     for (let i = 0; i < H; i++)
       for (let j = 0; j < W; j++)
-        for (let k = 0; k < c; k++) t += (fs[n]![i]![j]![k]! - ft[n]![i]![j]![k]!) ** 2 * (w ? w[n]![i * W + j]! : 1);
+        for (let k = 0; k < c; k++) t += (fs[n]![i]![j]![k]! - ft[n]![i]![j]![k]!) ** 2 * (w ? w[n]![cell(i, j)]! : 1);
   return t / (b * H * W * c);
 }
 
