@@ -71,9 +71,10 @@ export interface Network extends TrainableModule {
   /**
    * Reads this network's weights from `location` itself, for a network whose weights are not kd's (an ONNX model a
    * teacher runs in another runtime, a foreign layers model). Without it, core loads kd's own format
-   * (`final/network.json` + `network.bin`). `pointer` names the config value for messages.
+   * (`final/network.json` + `network.bin`). `pointer` names the config value for messages. It may be asynchronous
+   * (tfjs-layers builds a model from its JSON topology only through a promise); core awaits it.
    */
-  loadWeights?(location: string, pointer: string): void;
+  loadWeights?(location: string, pointer: string): void | Promise<void>;
   /**
    * The affine parameters (γ, β, one per channel) of the batch norm whose output is the pre-activation feature
    * `feature` (e.g. `stage2_preact`), read from the current weights; `undefined` where the backbone has no batch norm

@@ -66,7 +66,7 @@ export async function assemblePipeline(
     if (config.teacher) {
       teacher = await build(config.teacher.backbone, 'teacher');
       const weights = resolvePath(baseDir, config.teacher.weights);
-      if (teacher.loadWeights) teacher.loadWeights(weights, '/teacher/weights');
+      if (teacher.loadWeights) await teacher.loadWeights(weights, '/teacher/weights');
       else loadNetwork(weights, teacher);
     }
     if (config.distiller) {
