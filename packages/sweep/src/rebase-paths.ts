@@ -47,6 +47,9 @@ export function rebaseConfig(raw: Json, from: string, to: string, registry: Plug
     out['plugins'] = out['plugins'].map((p: unknown) => (typeof p === 'string' && isLocalModule(p) ? rebase(p, from, to) : p));
   const teacher = out['teacher'];
   if (isObject(teacher) && typeof teacher['weights'] === 'string') teacher['weights'] = rebase(teacher['weights'], from, to);
+  const student = out['student'];
+  if (isObject(student) && isObject(student['init']) && typeof student['init']['weights'] === 'string')
+    student['init']['weights'] = rebase(student['init']['weights'], from, to);
   // The teacher cache is shared by every cell that names it: rebased like the weights, so they all find one directory.
   if (isObject(teacher) && isObject(teacher['cache']) && typeof teacher['cache']['dir'] === 'string')
     teacher['cache']['dir'] = rebase(teacher['cache']['dir'], from, to);

@@ -19,7 +19,7 @@ export interface PipelineConfig {
     readonly weights: string;
     readonly cache?: { readonly dir: string; readonly maxBytes: number; readonly features: boolean };
   };
-  readonly student: { readonly backbone: PluginSpec };
+  readonly student: { readonly backbone: PluginSpec; readonly init?: { readonly weights: string } };
   readonly distiller?: PluginSpec;
   readonly evaluators: readonly PluginSpec[];
   readonly training: {

@@ -63,6 +63,7 @@ export async function assemblePipeline(
         batchNorm: config.training.batchNorm,
       });
     student = await build(config.student.backbone, 'student');
+    if (config.student.init) loadNetwork(resolvePath(baseDir, config.student.init.weights), student, '/student/init/weights');
     if (config.teacher) {
       teacher = await build(config.teacher.backbone, 'teacher');
       const weights = resolvePath(baseDir, config.teacher.weights);

@@ -62,6 +62,11 @@ export async function checkSemantics(
         `${file}: /teacher: the "${config.distiller.name}" distiller needs a teacher; add a teacher section with its backbone and weights`,
       );
   }
+  if (config.student.init) {
+    const w = resolvePath(baseDir, config.student.init.weights);
+    if (!existsSync(w))
+      throw new KdInputError(`${file}: /student/init/weights: ${w} does not exist; expected a kd run or network directory`);
+  }
   if (config.teacher) {
     const w = resolvePath(baseDir, config.teacher.weights);
     if (!existsSync(w))

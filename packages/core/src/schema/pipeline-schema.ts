@@ -94,7 +94,24 @@ export function buildPipelineSchema(manifests: readonly PluginManifest[]): Recor
         additionalProperties: false,
         required: ['backbone'],
         description: 'The network being trained.',
-        properties: { backbone },
+        properties: {
+          backbone,
+          init: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['weights'],
+            description:
+              "Start the student from saved weights instead of the backbone's initialisation: the same architecture, every tensor matched by name and shape (a name or shape that does not match is an error, never a partial load). A resumed run takes its weights from the checkpoint instead.",
+            properties: {
+              weights: {
+                type: 'string',
+                minLength: 1,
+                description:
+                  "A kd run directory (its final weights), a directory holding network.json (kd import's output, e.g. of a PyTorch checkpoint or a Keras model), or a TensorFlow.js layers model directory with kd's layer names (kd export's output); relative to the config file.",
+              },
+            },
+          },
+        },
       },
       distiller: union(manifests, 'distiller', 'Distillation method. Omit to train the student from labels alone.'),
       evaluators: {
