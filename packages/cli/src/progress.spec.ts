@@ -1,11 +1,12 @@
 import { RunEvents } from '@kd/core';
-import { attachProgress } from './progress.js';
+import { attachProgress, fitToWidth } from './progress.js';
 
-function io(interactive: boolean) {
+function io(interactive: boolean, columns?: number) {
   let err = '';
   return {
     cwd: '.',
     interactive,
+    columns,
     out: () => {},
     err: (t: string) => void (err += t),
     get text() {
@@ -45,6 +46,28 @@ describe('progress', () => {
     expect(out.text).toContain('[x] train epoch 1/2 ████████████████████████ 100% total 2.0000');
     expect(out.text).toMatch(/\d+ img\/s \| ETA 0:00/);
     expect(out.text).toContain('[x] train epoch 1/2  total 2.0000  student.top1 50.00%  43 img/s  0:02\n');
+  });
+
+  it('cuts the redrawn line to the terminal width (a wrapped line would leave a row behind on every redraw)', async () => {
+    const events = new RunEvents();
+    const out = io(true, 40);
+    attachProgress(events, out, '[x] ');
+    await drive(events);
+    const redraws = out.text.split('\r\x1b[2K').filter((l) => l.includes('█'));
+    expect(redraws.length).toBeGreaterThan(0);
+    for (const l of redraws) {
+      expect([...l]).toHaveLength(39);
+      expect(l.startsWith('[x] train epoch 1/2 ████')).toBe(true);
+      expect(l.endsWith('…')).toBe(true);
+    }
+    // The epoch line is printed once and may wrap: it is kept whole.
+    expect(out.text).toContain('[x] train epoch 1/2  total 2.0000  student.top1 50.00%  43 img/s  0:02\n');
+  });
+
+  it('leaves a line that fits as it is', () => {
+    expect(fitToWidth('abc', 10)).toBe('abc');
+    expect(fitToWidth('abcdefghij', 10)).toBe('abcdefgh…');
+    expect(fitToWidth('abcdefghij', undefined)).toBe('abcdefghij');
   });
 
   it('prints only one line per epoch when not on a terminal (CI logs)', async () => {

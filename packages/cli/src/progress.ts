@@ -11,6 +11,16 @@ function clock(seconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
 
+/**
+ * A line redrawn in place must fit the terminal: a wrapped one leaves its first row behind on every redraw (`\x1b[2K`
+ * clears one row only). Cut to one column short of the width, as the cursor then stays on the row.
+ */
+export function fitToWidth(line: string, columns: number | undefined): string {
+  if (!columns || columns < 2) return line;
+  const chars = [...line];
+  return chars.length < columns ? line : `${chars.slice(0, columns - 2).join('')}…`;
+}
+
 function fmt(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
 }
@@ -49,9 +59,8 @@ export function attachProgress(events: RunEvents, io: CliIo, label = ''): void {
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(' ');
     const eta = ((e.steps - e.step - 1) * e.batchSize) / Math.max(rate, 1e-9);
-    io.err(
-      `\r\x1b[2K${label}${e.stage} epoch ${e.epoch + 1}/${e.epochs} ${bar} ${Math.round(frac * 100)}% ${losses} | ${rate.toFixed(0)} img/s | ETA ${clock(eta)}`,
-    );
+    const line = `${label}${e.stage} epoch ${e.epoch + 1}/${e.epochs} ${bar} ${Math.round(frac * 100)}% ${losses} | ${rate.toFixed(0)} img/s | ETA ${clock(eta)}`;
+    io.err(`\r\x1b[2K${fitToWidth(line, io.columns)}`);
   });
   events.on('warning', (e) => {
     io.err(`${io.interactive ? '\r\x1b[2K' : ''}${label}kd: warning: ${e.message}\n`);

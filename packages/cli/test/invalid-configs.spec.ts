@@ -139,9 +139,10 @@ describe('errors reach the user as messages, not stack traces', () => {
   it('a usage error exits with 2 and prints usage', async () => {
     const io = captureIo();
     expect(await main(['frobnicate'], io)).toBe(2);
-    expect(io.stderr).toContain('unknown command');
-    expect(io.stderr).toContain('usage:');
+    expect(io.stderr).toContain("kd: unknown command 'frobnicate'");
+    expect(io.stderr).toContain('Usage: kd <command>');
     expect(io.stderr).toContain('--allow-local-plugins');
+    expect(io.stdout).toBe('');
   });
 
   it('a missing config file exits with 2 naming the file', async () => {

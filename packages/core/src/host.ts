@@ -19,6 +19,8 @@ export { didYouMean, editDistance } from './schema/did-you-mean.js';
 export { readJsonFile } from './config/load-config.js';
 export { applyOverrides, parseOverride, type ConfigOverride } from './config/overrides.js';
 export { selectBackend, type BackendChoice, type BackendName } from './backend/select-backend.js';
+export { probeBackends, type BackendProbe } from './backend/probe-backends.js';
+export { loadNativeBinding, type NativeBinding } from './backend/native-binding.js';
 export { Trainer, type NamedEvaluator, type TrainerInput, type TrainerResult } from './engine/trainer.js';
 export { RunDirectory, RUN_FILES, RUN_MARKER, type FreshStart } from './engine/run-directory.js';
 export { RunLock, LOCK_FILE } from './engine/run-lock.js';

@@ -1,9 +1,10 @@
-import { KdInputError } from '@kd/core';
+import { Argument } from 'commander';
 import { describeNetwork, selectBackend } from '@kd/core/host';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { backboneOptions, buildBackbone } from './backbone.js';
 import { parseInput, parseNumClasses, parseOptions } from './backbone-args.js';
+import type { DefineCommand } from '../context.js';
 
 export interface DescribeArgs {
   readonly what: string;
@@ -27,7 +28,6 @@ export interface BackboneDescription {
 
 /** `kd describe backbone <name> --num-classes <n> [--input h,w,c] [--options json] [--json]`: a backbone built, not trained. */
 export async function describeCommand(args: DescribeArgs, io: CliIo, options: CliOptions): Promise<number> {
-  if (args.what !== 'backbone') throw new KdInputError(`kd describe: can describe "backbone", got ${JSON.stringify(args.what)}`);
   const numClasses = parseNumClasses(args.numClasses);
   const inputShape = parseInput(args.input);
   const raw = parseOptions(args.options);
@@ -69,3 +69,23 @@ export async function describeCommand(args: DescribeArgs, io: CliIo, options: Cl
   for (const [k, s] of Object.entries(d.features)) io.out(`    ${k.padEnd(18)} [${s.join(', ')}]\n`);
   return 0;
 }
+
+export const defineDescribe: DefineCommand = (program, ctx) => {
+  program
+    .command('describe')
+    .summary('build a backbone untrained: parameters, FLOPs, stage and feature shapes')
+    .description('Build a backbone, untrained, on the cpu backend: trainable parameters, FLOPs per image, stage and feature shapes.')
+    .addArgument(new Argument('<what>', 'what to describe').choices(['backbone']))
+    .argument('<name>', 'the backbone plugin, e.g. resnet, wrn, cnn (kd plugins backbone lists them)')
+    .option('--num-classes <n>', 'classes of the classifier (required)')
+    .option('--input <h,w,c>', 'input height, width and channels (default 32,32,3)')
+    .option('--options <json>', 'the backbone\'s options as a JSON object, e.g. \'{"variant":"resnet20"}\'')
+    .option('--json', 'print the description as JSON on stdout', false)
+    .action(async (what: string, name: string, flags: { numClasses?: string; input?: string; options?: string; json: boolean }) => {
+      ctx.exitCode = await describeCommand(
+        { what, name, numClasses: flags.numClasses, input: flags.input, options: flags.options, json: flags.json },
+        ctx.io,
+        ctx.options,
+      );
+    });
+};

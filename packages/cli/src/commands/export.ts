@@ -4,6 +4,7 @@ import { KdInputError, loadNetwork, NETWORK_FILE } from '@kd/core';
 import { LAYERS_MODEL_FILES, readNetworkFile, saveLayersModelToDir, selectBackend } from '@kd/core/host';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
+import type { DefineCommand } from '../context.js';
 import { buildBackbone } from './backbone.js';
 
 /** `kd export <run-dir> <out-dir> [--json]`: the trained classifier as a standard tfjs layers model (model.json + weights.bin). */
@@ -64,3 +65,19 @@ export async function exportCommand(
     network.dispose();
   }
 }
+
+export const defineExport: DefineCommand = (program, ctx) => {
+  program
+    .command('export')
+    .summary("a run's trained classifier as a tfjs layers model (model.json + weights.bin)")
+    .description(
+      "Write a finished run's trained classifier as a standard TensorFlow.js layers model (model.json + weights.bin), loaded " +
+        'with tf.loadLayersModel; its output is the logits.',
+    )
+    .argument('<run-dir>', 'a finished kd run directory')
+    .argument('<out-dir>', 'where to write model.json and weights.bin')
+    .option('--json', 'print what was written as JSON on stdout', false)
+    .action(async (runDir: string, outDir: string, flags: { json: boolean }) => {
+      ctx.exitCode = await exportCommand({ runDir, outDir, json: flags.json }, ctx.io, ctx.options);
+    });
+};

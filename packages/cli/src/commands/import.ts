@@ -9,6 +9,8 @@ import { createRuntime, type CliOptions } from '../runtime.js';
 import { backboneOptions, buildBackbone } from './backbone.js';
 import { parseInput, parseNumClasses, parseOptions } from './backbone-args.js';
 import { compareLogits, readReference, type Parity } from './parity-reference.js';
+import { Argument } from 'commander';
+import type { DefineCommand } from '../context.js';
 
 export interface ImportArgs {
   readonly format: string;
@@ -29,8 +31,6 @@ export interface ImportArgs {
  * parity report.
  */
 export async function importCommand(args: ImportArgs, io: CliIo, options: CliOptions): Promise<number> {
-  if (args.format !== 'pytorch')
-    throw new KdInputError(`kd import: can import "pytorch" checkpoints (.pth/.pt), got ${JSON.stringify(args.format)}`);
   if (!args.backbone)
     throw new KdInputError('kd import pytorch: --backbone <name> is required (the kd backbone whose architecture the checkpoint holds)');
   const file = resolve(io.cwd, args.source);
@@ -83,3 +83,46 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
     network.dispose();
   }
 }
+
+export const defineImport: DefineCommand = (program, ctx) => {
+  program
+    .command('import')
+    .summary('a PyTorch state dict as a kd teacher directory, with a parity report')
+    .description(
+      'Read a PyTorch state dict (mdistiller/RepDistiller CIFAR zoo, torchvision ResNets) without Python and write it as a kd ' +
+        "teacher directory for teacher.weights; with --reference (inputs and the source's logits on them), a parity report.",
+    )
+    .addArgument(new Argument('<format>', 'the checkpoint format').choices(['pytorch']))
+    .argument('<checkpoint>', 'the .pth/.pt file')
+    .argument('<out-dir>', 'the teacher directory to create (new or empty)')
+    .option('--backbone <name>', 'the kd backbone whose architecture the checkpoint holds (required)')
+    .option('--options <json>', "the backbone's options as a JSON object")
+    .option('--num-classes <n>', 'classes of the classifier (required)')
+    .option('--input <h,w,c>', 'input height, width and channels (default 32,32,3)')
+    .option('--reference <ref.json>', "inputs and the source framework's logits on them: compare kd's logits with them")
+    .option('--json', 'print the import report as JSON on stdout', false)
+    .action(
+      async (
+        format: string,
+        source: string,
+        outDir: string,
+        flags: { backbone?: string; options?: string; numClasses?: string; input?: string; reference?: string; json: boolean },
+      ) => {
+        ctx.exitCode = await importCommand(
+          {
+            format,
+            source,
+            outDir,
+            backbone: flags.backbone,
+            options: flags.options,
+            numClasses: flags.numClasses,
+            input: flags.input,
+            reference: flags.reference,
+            json: flags.json,
+          },
+          ctx.io,
+          ctx.options,
+        );
+      },
+    );
+};

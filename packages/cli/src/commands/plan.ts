@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
+import type { DefineCommand } from '../context.js';
+import { addConfigFlags, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -38,3 +40,20 @@ export async function planCommand(args: { config: string; json: boolean }, io: C
   }
   return 0;
 }
+
+export const definePlan: DefineCommand = (program, ctx) => {
+  addConfigFlags(
+    program
+      .command('plan')
+      .summary('build the models without training: shapes, parameters, FLOPs, memory, mismatches')
+      .description(
+        "Build the config's networks without training: feature shapes, trainable parameters, FLOPs, an estimate of the memory " +
+          'a step needs, and the teacher/student stages whose shapes differ.',
+      )
+      .argument('<config>', 'the pipeline config (JSON)')
+      .option('--json', 'print the plan as JSON on stdout', false),
+  ).action(async (config: string, flags: ConfigFlags & { json: boolean }) => {
+    ctx.config = config;
+    ctx.exitCode = await planCommand({ config, json: flags.json }, ctx.io, withConfigFlags(ctx.options, flags));
+  });
+};

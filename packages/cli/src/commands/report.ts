@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeBenchReport, writeComparisonReport, writeRunReport } from '@kd/report';
 import type { CliIo } from '../io.js';
+import type { DefineCommand } from '../context.js';
 
 /**
  * `kd report <run-dir>` rewrites that run's report.html (`--out f`: writes it to f and leaves the run directory alone);
@@ -23,3 +24,21 @@ export async function reportCommand(args: { targets: readonly string[]; out?: st
   else io.out(written.map((w) => `report written: ${w}\n`).join(''));
   return 0;
 }
+
+export const defineReport: DefineCommand = (program, ctx) => {
+  program
+    .command('report')
+    .summary('HTML reports: of a run, a comparison of runs, or a benchmark aggregate')
+    .description(
+      "kd report <run-dir>: (re)write the run's self-contained report.html (every kd run writes one). " +
+        'kd report <run-dir> <run-dir>...: one page comparing the runs (metrics side by side, overlaid curves); the runs ' +
+        'are read, never rewritten. ' +
+        'kd report <bench-results/name.json>: a benchmark aggregate as a page (by default beside it, name.html).',
+    )
+    .argument('<targets...>', 'one or more run directories, or one bench .json')
+    .option('--out <file>', 'write the page here (one run: leaves the run directory alone; several: default kd-comparison.html)')
+    .option('--json', 'print the written paths as JSON on stdout', false)
+    .action(async (targets: string[], flags: { out?: string; json: boolean }) => {
+      ctx.exitCode = await reportCommand({ targets, ...(flags.out ? { out: flags.out } : {}), json: flags.json }, ctx.io);
+    });
+};

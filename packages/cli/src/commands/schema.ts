@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { writeFileAtomic } from '@kd/core';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
+import type { DefineCommand } from '../context.js';
 
 /**
  * `kd schema [--out file]`: the composed pipeline schema for the installed plugins, with every plugin's
@@ -30,3 +31,17 @@ export async function schemaCommand(args: { out?: string }, io: CliIo, options: 
   } else io.out(`${text}\n`);
   return 0;
 }
+
+export const defineSchema: DefineCommand = (program, ctx) => {
+  program
+    .command('schema')
+    .summary('the pipeline JSON Schema of the installed plugins, for editors')
+    .description(
+      "The pipeline JSON Schema composed from the installed plugins, every plugin's options inlined under $defs: point a " +
+        'config\'s "$schema" at it for completion and checking in editors.',
+    )
+    .option('--out <file>', 'write the schema to this file instead of stdout')
+    .action(async (flags: { out?: string }) => {
+      ctx.exitCode = await schemaCommand(flags.out ? { out: flags.out } : {}, ctx.io, ctx.options);
+    });
+};

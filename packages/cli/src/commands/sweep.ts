@@ -15,6 +15,8 @@ import {
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { selfCommand } from './self-command.js';
+import { UsageError, type DefineCommand } from '../context.js';
+import { sweepQueueCommand } from './sweep-queue.js';
 
 export interface SweepArgs {
   readonly study: string;
@@ -147,3 +149,55 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   if (stopped) return SIGNAL_EXIT_CODES[stopped as 'SIGINT' | 'SIGTERM'];
   return failed.length + final.length ? 1 : 0;
 }
+
+interface SweepFlags {
+  readonly jobs?: string;
+  readonly dryRun: boolean;
+  readonly emit?: string;
+  readonly report: boolean;
+  readonly out?: string;
+  readonly queue?: string;
+  readonly status: boolean;
+  readonly retryFailed: boolean;
+  readonly json: boolean;
+}
+
+export const defineSweep: DefineCommand = (program, ctx) => {
+  program
+    .command('sweep')
+    .summary('every cell of a study (configs × axes × seeds): run locally, list, emit for a scheduler, queue, report')
+    .description(
+      'Expand a study (base configs × axes × seeds) and check every cell before anything runs; then run the unfinished ' +
+        'cells as kd child processes (finished cells skipped, interrupted ones resumed). With --queue the cells go to a ' +
+        'BullMQ queue on Redis instead, for kd worker processes to run (needs @kd/sweep-bullmq).',
+    )
+    .argument('<study>', 'the study file (JSON)')
+    .option('--jobs <n>', 'cells run at once, each in its own process (default 1)')
+    .option('--dry-run', 'list the cells (name, hash, state, overrides) and run nothing', false)
+    .option('--emit <jobs.jsonl>', 'write one line per cell for kd run --from <jobs.jsonl> --index <i> (Slurm, Kubernetes)')
+    .option('--report', 'mean ± std over seeds per group of the finished cells, as Markdown (and report.json)', false)
+    .option('--out <file.json>', 'with --report: where to write the JSON report (default: report.json beside the study)')
+    .option('--queue <redis-url>', 'enqueue the unfinished cells on this Redis (redis://host:6379) instead of running them')
+    .option('--status', 'with --queue: where each cell is (queued / active / completed / failed, with the reason)', false)
+    .option('--retry-failed', 'with --queue: queue the failed cells again', false)
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(async (study: string, flags: SweepFlags) => {
+      ctx.config = study;
+      if (flags.queue !== undefined) {
+        if (flags.jobs !== undefined || flags.dryRun || flags.emit !== undefined || flags.report)
+          throw new UsageError('--queue submits the study to workers: --jobs, --dry-run, --emit and --report run without it');
+        ctx.exitCode = await sweepQueueCommand(
+          { study, queue: flags.queue, status: flags.status, retryFailed: flags.retryFailed, json: flags.json },
+          ctx.io,
+          ctx.options,
+        );
+        return;
+      }
+      if (flags.status || flags.retryFailed) throw new UsageError('--status and --retry-failed need --queue redis://…');
+      ctx.exitCode = await sweepCommand(
+        { study, dryRun: flags.dryRun, jobs: flags.jobs, emit: flags.emit, report: flags.report, out: flags.out, json: flags.json },
+        ctx.io,
+        ctx.options,
+      );
+    });
+};

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
+import type { DefineCommand } from '../context.js';
+import { addConfigFlags, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 /**
  * `kd validate <config>`: every check `kd run` makes before training, through the same code (so a config it accepts
@@ -16,3 +18,20 @@ export async function validateCommand(file: string, io: CliIo, options: CliOptio
   );
   return 0;
 }
+
+export const defineValidate: DefineCommand = (program, ctx) => {
+  addConfigFlags(
+    program
+      .command('validate')
+      .summary('every check kd run makes before training, without training')
+      .description(
+        'Every check kd run makes before training: the schema, files, data headers, teacher weights, batch sizes (a dataset ' +
+          'with download: true is fetched, as kd run would). Exit 2 with JSON pointers into the config when it is wrong.',
+      )
+      .argument('<config>', 'the pipeline config (JSON)')
+      .option('--schema-only', 'the schema and cross-section rules only, reading no data (e.g. before a dataset is downloaded)', false),
+  ).action(async (config: string, flags: ConfigFlags & { schemaOnly: boolean }) => {
+    ctx.config = config;
+    ctx.exitCode = await validateCommand(config, ctx.io, withConfigFlags(ctx.options, flags), flags.schemaOnly);
+  });
+};

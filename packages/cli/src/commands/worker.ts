@@ -5,6 +5,7 @@ import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { loadSweepBullmq } from './sweep-queue.js';
 import { selfCommand } from './self-command.js';
+import type { DefineCommand } from '../context.js';
 
 export interface WorkerArgs {
   readonly queue: string;
@@ -64,3 +65,18 @@ export async function workerCommand(args: WorkerArgs, io: CliIo, options: CliOpt
   say('closed');
   return SIGNAL_EXIT_CODES[stopped!];
 }
+
+export const defineWorker: DefineCommand = (program, ctx) => {
+  program
+    .command('worker')
+    .summary('run the cells queued by kd sweep --queue, until SIGINT/SIGTERM')
+    .description(
+      'Run queued study cells as kd child processes until SIGINT/SIGTERM: the running cells checkpoint and go back to the ' +
+        'queue, and a retried cell resumes its checkpoint (needs @kd/sweep-bullmq).',
+    )
+    .requiredOption('--queue <redis-url>', 'the Redis holding the queue (redis://host:6379)')
+    .option('--concurrency <n>', 'cells run at once (default 1)')
+    .action(async (flags: { queue: string; concurrency?: string }) => {
+      ctx.exitCode = await workerCommand({ queue: flags.queue, concurrency: flags.concurrency }, ctx.io, ctx.options);
+    });
+};

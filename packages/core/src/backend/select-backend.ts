@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerTrainingKernels } from '@kd/tfjs-kernels';
 import { setUpWasmBackend } from '@kd/backend-wasm';
 import { KdInputError } from '../errors/errors.js';
+import { loadNativeBinding, visibleNvidiaGpus, type NativeBinding } from './native-binding.js';
+import { silenceCpuBanner } from './cpu-banner.js';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -18,16 +20,11 @@ export interface BackendChoice {
   readonly oneDnn?: string;
 }
 
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-async function tryImport(specifier: string): Promise<string | undefined> {
-  try {
-    await import(specifier);
-    return undefined;
-  } catch (e) {
-    const msg = (e as Error).message.split('\n')[0] ?? String(e);
-    return /Cannot find (package|module)/.test(msg) ? 'not installed' : msg;
-  }
+/** Why a native binding did not give kd the tensorflow backend, in the words `tried` lists. */
+function nativeFailure(b: NativeBinding): string {
+  return b.state === 'not installed' ? 'not installed' : b.state === 'broken' ? `installed but failed to load: ${b.error}` : '';
 }
 
 async function activate(name: string): Promise<boolean> {
@@ -58,9 +55,12 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
   });
   if (wanted === 'auto' || wanted === 'tensorflow') {
     for (const pkg of NATIVE_PACKAGES) {
-      const err = await tryImport(pkg);
-      if (err === undefined && (await activate('tensorflow'))) return done('tensorflow', `${pkg} is installed`);
-      tried.push(`${pkg}: ${err ?? 'loaded but the tensorflow backend did not initialise'}`);
+      const binding = await loadNativeBinding(pkg);
+      if (binding.state === 'loaded' && (await activate('tensorflow'))) {
+        const cpuOnly = pkg.endsWith('-gpu') && visibleNvidiaGpus() === 0 ? ' (no NVIDIA GPU visible: TensorFlow runs on the CPU)' : '';
+        return done('tensorflow', `${pkg} is installed${cpuOnly}`);
+      }
+      tried.push(`${pkg}: ${binding.state === 'loaded' ? 'loaded but the tensorflow backend did not initialise' : nativeFailure(binding)}`);
     }
     if (wanted === 'tensorflow')
       throw new KdInputError(`backend "tensorflow" was requested, but no native TensorFlow binding loads: ${tried.join('; ')}`);
@@ -86,7 +86,15 @@ export async function selectBackend(requested: BackendName = 'auto'): Promise<Ba
     tried.push(`wasm: ${why}`);
     if (wanted === 'wasm') throw new KdInputError(`backend "wasm" was requested but could not start: ${tried.join('; ')}`);
   }
-  const err = await tryImport('@tensorflow/tfjs-backend-cpu');
-  if (err === undefined && (await activate('cpu'))) return done('cpu', wanted === 'cpu' ? 'requested' : 'fallback');
+  let err: string | undefined;
+  try {
+    await import('@tensorflow/tfjs-backend-cpu');
+  } catch (e) {
+    err = (e as Error).message.split('\n')[0] ?? String(e);
+  }
+  if (err === undefined && (await activate('cpu'))) {
+    silenceCpuBanner();
+    return done('cpu', wanted === 'cpu' ? 'requested' : 'fallback');
+  }
   throw new Error(`no TensorFlow.js backend could start (tried: ${[...tried, `cpu: ${err ?? 'did not initialise'}`].join('; ')})`);
 }
