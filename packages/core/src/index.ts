@@ -80,5 +80,11 @@ export { isLayersModelDir, loadLayersModelWeights } from './io/layers-model-weig
 export { keepingRunningStats } from './engine/keeping-running-stats.js';
 export { gunzipBounded, gunzipFileBounded, gunzipFileChunks, type InflateLimit } from './io/bounded-gunzip.js';
 export { pairStages, type StagePair } from './network/pair-stages.js';
+export { stageTaps, tapStages, type StageSelection, type StageTaps, type TapPointers } from './network/stage-taps.js';
+export { featureOf, pairedFeatures, teacherOutput } from './network/feature-of.js';
+export { embeddingWidth } from './network/embedding-width.js';
+export { setupTeacher } from './engine/setup-teacher.js';
+export { weightedSum } from './engine/weighted-sum.js';
+export { softTargetKd } from './engine/soft-target-kd.js';
 export { batchNormAffine } from './network/preact-norm.js';
 export { adaptiveAvgPool2d, adaptivePoolMatrix } from './network/adaptive-avg-pool.js';

@@ -1,25 +1,7 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import {
-  featureName,
-  pairStages,
-  type StagePair,
-  probeFeatures,
-  requireSpatialFeature,
-  type Distiller,
-  type DistillerSetup,
-  type LossInputs,
-  type LossTerms,
-  type NetworkOutput,
-} from '@kd/core';
+import { pairedFeatures, setupTeacher, stageTaps } from '@kd/core';
+import type { Distiller, DistillerSetup, LossInputs, LossTerms, StagePair } from '@kd/core';
 import { atLossTerms } from './at.loss.js';
 import type { AtOptions } from './at.options.js';
-
-function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
-  const f = out.features[name];
-  if (!f || f.rank !== 4)
-    throw new Error(`at distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`);
-  return f as tf.Tensor4D;
-}
 
 /**
  * The `at` distiller: no trainable module of its own; at setup it pairs the stages and checks their features exist,
@@ -37,33 +19,14 @@ export class AtDistiller implements Distiller {
     return this.taps;
   }
 
-  setup({ student, teacher }: DistillerSetup): void {
-    if (!teacher) throw new Error('at distiller: setup needs the teacher (usesTeacher is true)');
-    const stages = pairStages(student, teacher, this.options.stages, this.options.teacherStages);
-    const kind = this.options.feature;
-    const sShapes = probeFeatures(student);
-    const tShapes = probeFeatures(teacher);
-    this.taps = stages.map((pair) => {
-      const s = featureName(pair.student, kind);
-      const t = featureName(pair.teacher, kind);
-      requireSpatialFeature('student', student, sShapes, s, '/distiller/feature');
-      requireSpatialFeature('teacher', teacher, tShapes, t, '/distiller/feature');
-      return { student: s, teacher: t };
-    });
+  setup(setup: DistillerSetup): void {
+    this.taps = stageTaps(setup.student, setupTeacher(setup, 'at'), this.options).pairs;
   }
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('at distiller: the teacher output is missing (usesTeacher is true)');
-    if (this.taps.length === 0) throw new Error('at distiller: computeLoss was called before setup');
-    const teacher = inputs.teacher;
+    const { teacher, studentFeatures, teacherFeatures } = pairedFeatures(inputs, this.taps, 'at');
     const r = atLossTerms(
-      {
-        studentFeatures: this.taps.map((p) => feature(inputs.student, p.student, 'student')),
-        teacherFeatures: this.taps.map((p) => feature(teacher, p.teacher, 'teacher')),
-        studentLogits: inputs.student.logits,
-        teacherLogits: teacher.logits,
-        labels: inputs.labels,
-      },
+      { studentFeatures, teacherFeatures, studentLogits: inputs.student.logits, teacherLogits: teacher.logits, labels: inputs.labels },
       this.options,
     );
     return { total: r.total, terms: { ce: r.ce, at: r.at, ...(r.kd ? { kd: r.kd } : {}) } };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, klDivergence, stopGradient } from '@kd/core';
+import { adaptiveAvgPool2d, crossEntropy, softTargetKd, stopGradient, weightedSum } from '@kd/core';
 
 import { attentionMap } from './attention-map.js';
 
@@ -97,13 +97,8 @@ export function atLossTerms(inputs: AtLossInputs, options: AtLossOptions = {}): 
     const teacherFeatures = inputs.teacherFeatures.map((t) => stopGradient(t));
     const at = atLoss(inputs.studentFeatures, teacherFeatures, o.p);
     const ce = crossEntropy(zs, labels);
-    let total = tf.add(tf.mul(ce, o.ceWeight), tf.mul(at, o.beta));
-    let kd: tf.Scalar | undefined;
-    if (o.kdWeight > 0) {
-      const t = o.temperature;
-      kd = tf.mul(tf.mean(klDivergence(tf.div(zs, t), stopGradient(tf.div(zt, t)))), t * t) as tf.Scalar;
-      total = tf.add(total, tf.mul(kd, o.kdWeight));
-    }
-    return { total: total as tf.Scalar, ce, at, ...(kd ? { kd } : {}) };
+    const kd = o.kdWeight > 0 ? softTargetKd(zs, zt, o.temperature) : undefined;
+    const total = weightedSum([[ce, o.ceWeight], [at, o.beta], ...(kd ? [[kd, o.kdWeight] as const] : [])]);
+    return { total, ce, at, ...(kd ? { kd } : {}) };
   });
 }

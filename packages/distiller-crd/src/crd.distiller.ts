@@ -1,24 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  KdInputError,
-  crossEntropy,
-  klDivergence,
-  stopGradient,
-  type Distiller,
-  type DistillerSetup,
-  type LossInputs,
-  type LossTerms,
-  type Network,
-  type TrainableModule,
-} from '@kd/core';
+import { KdInputError, crossEntropy, embeddingWidth, setupTeacher, softTargetKd, stopGradient, teacherOutput, weightedSum } from '@kd/core';
+import type { Distiller, DistillerSetup, LossInputs, LossTerms, TrainableModule } from '@kd/core';
 import { CrdModule } from './crd.module.js';
 import type { CrdOptions } from './crd.options.js';
 import { contrastIndices, otherClassContrastIndices, otherClassPositions } from './negatives.js';
-
-/** Width of a network's pooled embedding, from one inference pass on a zero image. */
-function embeddingWidth(network: Network): number {
-  return tf.tidy(() => network.apply(tf.zeros([1, ...network.inputShape]) as tf.Tensor4D, { training: false }).embedding.shape[1]);
-}
 
 /** The `crd` distiller: embedding heads and memory banks built at setup, the banks updated after every step's loss. */
 export class CrdDistiller implements Distiller {
@@ -36,8 +21,9 @@ export class CrdDistiller implements Distiller {
     return this.module;
   }
 
-  setup({ student, teacher, trainSize, trainLabels, rng }: DistillerSetup): void {
-    if (!teacher) throw new Error('crd distiller: setup needs the teacher (usesTeacher is true)');
+  setup(setup: DistillerSetup): void {
+    const { student, trainSize, trainLabels, rng } = setup;
+    const teacher = setupTeacher(setup, 'crd');
     if (trainSize === undefined || trainSize < 1)
       throw new KdInputError(
         '/dataset: the crd distiller keeps one memory row per training sample and needs the train split’s size, which this dataset does not give',
@@ -70,7 +56,7 @@ export class CrdDistiller implements Distiller {
   }
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('crd distiller: the teacher output is missing (usesTeacher is true)');
+    const teacher = teacherOutput(inputs, 'crd');
     if (!this.module) throw new Error('crd distiller: computeLoss was called before setup');
     if (!inputs.sampleIndex)
       throw new KdInputError(
@@ -80,23 +66,10 @@ export class CrdDistiller implements Distiller {
     const contrast = this.pools
       ? otherClassContrastIndices(this.seed, inputs, inputs.sampleIndex, o.negatives, this.labels!, this.pools)
       : contrastIndices(this.seed, inputs, inputs.sampleIndex, o.negatives, this.module.geometry.trainSize);
-    const crd = this.module.step(inputs.student.embedding, stopGradient(inputs.teacher.embedding), inputs.sampleIndex, contrast, o);
+    const crd = this.module.step(inputs.student.embedding, stopGradient(teacher.embedding), inputs.sampleIndex, contrast, o);
     const ce = crossEntropy(inputs.student.logits, inputs.labels);
-    const t = o.temperature;
-    const kd =
-      o.kdWeight > 0
-        ? tf.tidy(
-            () =>
-              tf.mul(
-                tf.mean(klDivergence(tf.div(inputs.student.logits, t), stopGradient(tf.div(inputs.teacher!.logits, t)))),
-                t * t,
-              ) as tf.Scalar,
-          )
-        : undefined;
-    const total = tf.tidy(() => {
-      const sum = tf.add(tf.mul(ce, o.ceWeight), tf.mul(crd, o.crdWeight));
-      return (kd ? tf.add(sum, tf.mul(kd, o.kdWeight)) : sum) as tf.Scalar;
-    });
+    const kd = o.kdWeight > 0 ? softTargetKd(inputs.student.logits, teacher.logits, o.temperature) : undefined;
+    const total = weightedSum([[ce, o.ceWeight], [crd, o.crdWeight], ...(kd ? [[kd, o.kdWeight] as const] : [])]);
     const terms: Record<string, tf.Scalar> = kd ? { ce, crd, kd } : { ce, crd };
     return { total, terms };
   }

@@ -1,4 +1,4 @@
-import type { Distiller, LossInputs, LossTerms } from '@kd/core';
+import { teacherOutput, type Distiller, type LossInputs, type LossTerms } from '@kd/core';
 import { distLossTerms } from './dist.loss.js';
 import type { DistOptions } from './dist.options.js';
 
@@ -10,8 +10,8 @@ export class DistDistiller implements Distiller {
   constructor(private readonly options: DistOptions) {}
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('dist distiller: the teacher output is missing (usesTeacher is true)');
-    const r = distLossTerms(inputs.student.logits, inputs.teacher.logits, inputs.labels, this.options);
+    const teacher = teacherOutput(inputs, 'dist');
+    const r = distLossTerms(inputs.student.logits, teacher.logits, inputs.labels, this.options);
     return { total: r.total, terms: { ce: r.ce, inter: r.inter, intra: r.intra } };
   }
 }

@@ -1,18 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  KdInputError,
-  crossEntropy,
-  featureName,
-  probeFeatures,
-  requireSpatialFeature,
-  type Distiller,
-  type DistillerSetup,
-  type LossInputs,
-  type LossTerms,
-  type NetworkOutput,
-  type StagePlan,
-  type TrainableModule,
-} from '@kd/core';
+import { KdInputError, crossEntropy, featureOf, setupTeacher, tapStages, teacherOutput, weightedSum } from '@kd/core';
+import type { Distiller, DistillerSetup, LossInputs, LossTerms, StagePlan, TrainableModule } from '@kd/core';
 import { fitnetLossTerms, hintLoss, logitKd } from './fitnet.loss.js';
 import type { FitnetOptions } from './fitnet.options.js';
 import { HintRegressor, regressorGeometry } from './regressor.js';
@@ -20,15 +8,6 @@ import { HintRegressor, regressorGeometry } from './regressor.js';
 /** Stage names of the two-stage (paper) schedule. */
 export const FITNET_HINT_STAGE = 'hint';
 export const FITNET_DISTILL_STAGE = 'distill';
-
-function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
-  const f = out.features[name];
-  if (!f || f.rank !== 4)
-    throw new Error(
-      `fitnet distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`,
-    );
-  return f as tf.Tensor4D;
-}
 
 /** The `fitnet` distiller: a hint regressor built at setup from the two features' shapes, trained beside the student. */
 export class FitnetDistiller implements Distiller {
@@ -50,8 +29,9 @@ export class FitnetDistiller implements Distiller {
     return this.tap;
   }
 
-  setup({ student, teacher, rng }: DistillerSetup): void {
-    if (!teacher) throw new Error('fitnet distiller: setup needs the teacher (usesTeacher is true)');
+  setup(setup: DistillerSetup): void {
+    const { student, rng } = setup;
+    const teacher = setupTeacher(setup, 'fitnet');
     const o = this.options;
     const sNames = student.stages.map((s) => s.name);
     const tNames = teacher.stages.map((s) => s.name);
@@ -67,10 +47,9 @@ export class FitnetDistiller implements Distiller {
         `/distiller/teacherStage: "${tStage}" is not a stage of the teacher (${teacher.spec.name}); expected one of ${tNames.join(', ')}${auto}`,
       );
     }
-    const s = featureName(sStage, o.feature);
-    const t = featureName(tStage, o.feature);
-    const sShape = requireSpatialFeature('student', student, probeFeatures(student), s, '/distiller/feature');
-    const tShape = requireSpatialFeature('teacher', teacher, probeFeatures(teacher), t, '/distiller/feature');
+    const { pairs, shapes } = tapStages(student, teacher, [{ student: sStage, teacher: tStage }], o.feature);
+    const { student: s, teacher: t } = pairs[0]!;
+    const { student: sShape, teacher: tShape } = shapes[0]!;
     this.module?.dispose();
     this.module = new HintRegressor(regressorGeometry(sShape, tShape, o.kernelSize, '/distiller/hintStage'), rng, { relu: o.relu });
     this.tap = { student: s, teacher: t };
@@ -90,15 +69,14 @@ export class FitnetDistiller implements Distiller {
   }
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('fitnet distiller: the teacher output is missing (usesTeacher is true)');
+    const teacher = teacherOutput(inputs, 'fitnet');
     if (!this.module || !this.tap) throw new Error('fitnet distiller: computeLoss was called before setup');
     const o = this.options;
-    const teacher = inputs.teacher;
     if (o.hintEpochs > 0 && inputs.stage === FITNET_HINT_STAGE) {
       return tf.tidy(() => {
         const hint = hintLoss(
-          this.module!.apply(feature(inputs.student, this.tap!.student, 'student')),
-          feature(teacher, this.tap!.teacher, 'teacher'),
+          this.module!.apply(featureOf(inputs.student, this.tap!.student, 'student', 'fitnet')),
+          featureOf(teacher, this.tap!.teacher, 'teacher', 'fitnet'),
         );
         return { total: tf.mul(hint, o.hintWeight) as tf.Scalar, terms: { hint } };
       });
@@ -108,15 +86,18 @@ export class FitnetDistiller implements Distiller {
       const ce = crossEntropy(inputs.student.logits, inputs.labels);
       if (o.kdWeight === 0) return { total: tf.mul(ce, o.ceWeight), terms: { ce } };
       const kd = logitKd(inputs.student.logits, teacher.logits, o.temperature);
-      const total = tf.tidy(() => tf.add(tf.mul(ce, o.ceWeight), tf.mul(kd, o.kdWeight)) as tf.Scalar);
+      const total = weightedSum([
+        [ce, o.ceWeight],
+        [kd, o.kdWeight],
+      ]);
       return { total, terms: { ce, kd } };
     }
     const r = tf.tidy(
       () =>
         fitnetLossTerms(
           {
-            regressed: this.module!.apply(feature(inputs.student, this.tap!.student, 'student')),
-            teacherFeature: feature(teacher, this.tap!.teacher, 'teacher'),
+            regressed: this.module!.apply(featureOf(inputs.student, this.tap!.student, 'student', 'fitnet')),
+            teacherFeature: featureOf(teacher, this.tap!.teacher, 'teacher', 'fitnet'),
             studentLogits: inputs.student.logits,
             teacherLogits: teacher.logits,
             labels: inputs.labels,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, klDivergence, stopGradient } from '@kd/core';
+import { crossEntropy, softTargetKd, stopGradient, weightedSum } from '@kd/core';
 
 export interface FitnetLossOptions {
   /** Weight of the hint term MSE(r(F_S), F_T). mdistiller CIFAR-100: 100. */
@@ -35,10 +35,7 @@ export function logitKd(studentLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, 
     throw new Error(
       `fitnet loss: student and teacher logits must have one shape, got ${JSON.stringify(studentLogits.shape)} and ${JSON.stringify(teacherLogits.shape)}`,
     );
-  return tf.tidy(() => {
-    const t = temperature;
-    return tf.mul(tf.mean(klDivergence(tf.div(studentLogits, t), stopGradient(tf.div(teacherLogits, t)))), t * t) as tf.Scalar;
-  });
+  return softTargetKd(studentLogits, teacherLogits, temperature);
 }
 
 export interface FitnetLossInputs {
@@ -73,12 +70,8 @@ export function fitnetLossTerms(inputs: FitnetLossInputs, options: FitnetLossOpt
   return tf.tidy(() => {
     const hint = hintLoss(inputs.regressed, inputs.teacherFeature);
     const ce = crossEntropy(inputs.studentLogits, inputs.labels);
-    let total = tf.add(tf.mul(ce, o.ceWeight), tf.mul(hint, o.hintWeight));
-    let kd: tf.Scalar | undefined;
-    if (o.kdWeight > 0) {
-      kd = logitKd(inputs.studentLogits, inputs.teacherLogits, o.temperature);
-      total = tf.add(total, tf.mul(kd, o.kdWeight));
-    }
-    return { total: total as tf.Scalar, ce, hint, ...(kd ? { kd } : {}) };
+    const kd = o.kdWeight > 0 ? logitKd(inputs.studentLogits, inputs.teacherLogits, o.temperature) : undefined;
+    const total = weightedSum([[ce, o.ceWeight], [hint, o.hintWeight], ...(kd ? [[kd, o.kdWeight] as const] : [])]);
+    return { total, ce, hint, ...(kd ? { kd } : {}) };
   });
 }

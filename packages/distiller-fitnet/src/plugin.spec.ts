@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { API_VERSION, KdInputError, RunEvents, Rng, type Network } from '@kd/core';
+import { API_VERSION, KdInputError, type Network } from '@kd/core';
 import * as pkg from './index.js';
 import { FitnetDistiller, fitnetOptionsSchema, fitnetPlugin, register, type FitnetOptions } from './index.js';
 import { cnnPlugin } from '@kd/backbone-cnn';
@@ -13,28 +13,13 @@ import {
   expectStrictSchemaWithDefaults,
   strictAjv,
   tinyBackbone,
+  validatedOptions,
+  distillerSetupFor,
 } from '@kd/testing';
 
 const tinyCnn = (channels: number[], scope: string) => tinyBackbone(cnnPlugin, { name: 'cnn', channels }, scope);
 
-function validated(options: Record<string, unknown>): FitnetOptions {
-  const config = { name: 'fitnet', ...options };
-  const validate = strictAjv().compile(fitnetOptionsSchema);
-  expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
-  return config as unknown as FitnetOptions;
-}
-
-function setupOf(student: Network, teacher: Network, seed = 1) {
-  return {
-    student,
-    teacher,
-    numClasses: 10,
-    rng: new Rng(seed),
-    createNetwork: () => Promise.reject(new Error('unused')),
-    events: new RunEvents(),
-    runDir: '.',
-  };
-}
+const validated = (options: Record<string, unknown>) => validatedOptions<FitnetOptions>(fitnetOptionsSchema, 'fitnet', options);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -114,27 +99,27 @@ describe('FitnetDistiller on real backbones', () => {
 
   it('defaults to the middle student stage and the teacher stage of that name; builds the regressor from the Rng', () => {
     const d = new FitnetDistiller(validated({}));
-    d.setup(setupOf(student, deep));
+    d.setup(distillerSetupFor(student, deep));
     expect(d.features).toEqual({ student: 'stage2', teacher: 'stage2' });
     expect(d.regressor!.geometry).toMatchObject({ mode: 'same', kernelShape: [1, 1, 8, 12], outputShape: [7, 7, 12] });
     expect(d.extraModules()).toEqual([d.regressor]);
     expect(d.stages()).toEqual([{ name: 'train' }]);
     const again = new FitnetDistiller(validated({}));
-    again.setup(setupOf(student, deep));
+    again.setup(distillerSetupFor(student, deep));
     expect(Array.from(again.regressor!.kernel.dataSync())).toEqual(Array.from(d.regressor!.kernel.dataSync()));
     // a student map twice the teacher's: 3×3 stride-2 regressor; preact features are before the pooling
     const p = new FitnetDistiller(validated({ hintStage: 'stage1', teacherStage: 'stage1', feature: 'preact', relu: false }));
-    p.setup(setupOf(student, deep));
+    p.setup(distillerSetupFor(student, deep));
     expect(p.features).toEqual({ student: 'stage1_preact', teacher: 'stage1_preact' });
     const q = new FitnetDistiller(validated({ hintStage: 'stage1', teacherStage: 'stage2' }));
-    q.setup(setupOf(student, deep));
+    q.setup(distillerSetupFor(student, deep));
     expect(q.regressor!.geometry.mode).toBe('down2');
     for (const x of [d, again, p, q]) x.dispose();
   });
 
   it('declares the paper’s two stages when hintEpochs > 0', () => {
     const d = new FitnetDistiller(validated({ hintEpochs: 2 }));
-    d.setup(setupOf(student, deep));
+    d.setup(distillerSetupFor(student, deep));
     expect(d.stages()).toEqual([
       { name: 'hint', epochs: 2, trains: ['fitnet-spec-student', 'regressor'] },
       { name: 'distill', trains: ['fitnet-spec-student'] },
@@ -146,7 +131,7 @@ describe('FitnetDistiller on real backbones', () => {
     const bad =
       (o: Record<string, unknown>, t = teacher) =>
       () =>
-        new FitnetDistiller(validated(o)).setup(setupOf(student, t));
+        new FitnetDistiller(validated(o)).setup(distillerSetupFor(student, t));
     expect(bad({ hintStage: 'stage9' })).toThrow(KdInputError);
     expect(bad({ hintStage: 'stage9' })).toThrow(
       '/distiller/hintStage: "stage9" is not a stage of the student (cnn); expected "auto" or one of stage1, stage2, stage3',
@@ -162,7 +147,7 @@ describe('FitnetDistiller on real backbones', () => {
 
   it('gives gradient to the student and the regressor, none to the teacher; no tensors leak', () => {
     const d = new FitnetDistiller(validated({ ceWeight: 0 }));
-    d.setup(setupOf(student, deep));
+    d.setup(distillerSetupFor(student, deep));
     const x = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
     const y = tf.tensor1d([0, 1, 2, 3], 'int32');
     const info = { epoch: 0, epochs: 1, step: 0, globalStep: 0, stage: 'train', numClasses: 10, labels: y };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy } from '@kd/core';
+import { crossEntropy, weightedSum } from '@kd/core';
 import type { KdsvdOptions } from './kdsvd.options.js';
 import { rightSingular, topRightSingularVectors } from './singular-vectors.js';
 
@@ -139,7 +139,10 @@ export function kdsvdLossTerms(inputs: KdsvdLossInputs, options: KdsvdLossOption
     });
     const kdsvd = tf.addN(perPair) as tf.Scalar;
     const ce = crossEntropy(inputs.studentLogits, inputs.labels);
-    const total = tf.add(tf.mul(ce, options.ceWeight), tf.mul(kdsvd, options.beta)) as tf.Scalar;
+    const total = weightedSum([
+      [ce, options.ceWeight],
+      [kdsvd, options.beta],
+    ]);
     return { total, ce, kdsvd, perPair };
   });
 }

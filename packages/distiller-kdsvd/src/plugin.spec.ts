@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { container } from 'tsyringe';
-import { KdInputError, RunEvents, Rng, type Network } from '@kd/core';
+import { KdInputError, type Network } from '@kd/core';
 import { cnnPlugin } from '@kd/backbone-cnn';
-import { describePluginConformance, strictAjv, tinyBackbone } from '@kd/testing';
+import { describePluginConformance, tinyBackbone, validatedOptions, distillerSetupFor, expectStudentOnlyGradients } from '@kd/testing';
 import * as pkg from './index.js';
 import { KdsvdDistiller, kdsvdOptionsSchema, kdsvdPlugin, register, type KdsvdOptions } from './index.js';
 
@@ -40,24 +40,7 @@ describePluginConformance({
 
 const tinyCnn = (channels: number[], scope: string) => tinyBackbone(cnnPlugin, { name: 'cnn', channels }, scope);
 
-function validated(options: Record<string, unknown>): KdsvdOptions {
-  const config = { name: 'kdsvd', ...options };
-  const validate = strictAjv().compile(kdsvdOptionsSchema);
-  expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
-  return config as unknown as KdsvdOptions;
-}
-
-function setupOf(student: Network, teacher: Network) {
-  return {
-    student,
-    teacher,
-    numClasses: 10,
-    rng: new Rng(1),
-    createNetwork: () => Promise.reject(new Error('unused')),
-    events: new RunEvents(),
-    runDir: '.',
-  };
-}
+const validated = (options: Record<string, unknown>) => validatedOptions<KdsvdOptions>(kdsvdOptionsSchema, 'kdsvd', options);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -79,13 +62,13 @@ describe('KdsvdDistiller on real backbones', () => {
 
   it('pairs every shared stage by default, or the stages chosen, with preact features on request', async () => {
     const d = (await kdsvdPlugin.create(validated({}), { container, baseDir: '.' })) as KdsvdDistiller;
-    d.setup(setupOf(student, deep));
+    d.setup(distillerSetupFor(student, deep));
     expect(d.pairs).toEqual([
       { student: 'stage1', teacher: 'stage1' },
       { student: 'stage2', teacher: 'stage2' },
     ]);
     const e = new KdsvdDistiller(validated({ stages: ['stage1', 'stage2'], feature: 'preact' }));
-    e.setup(setupOf(student, deep));
+    e.setup(distillerSetupFor(student, deep));
     expect(e.pairs).toEqual([
       { student: 'stage1_preact', teacher: 'stage1_preact' },
       { student: 'stage2_preact', teacher: 'stage2_preact' },
@@ -93,7 +76,7 @@ describe('KdsvdDistiller on real backbones', () => {
   });
 
   it('names the option and the valid stages when a stage does not exist', () => {
-    const bad = (o: Record<string, unknown>) => () => new KdsvdDistiller(validated(o)).setup(setupOf(student, teacher));
+    const bad = (o: Record<string, unknown>) => () => new KdsvdDistiller(validated(o)).setup(distillerSetupFor(student, teacher));
     expect(bad({ stages: ['stage9'] })).toThrow(KdInputError);
     expect(bad({ stages: ['stage9'] })).toThrow(
       '/distiller/stages/0: "stage9" is not a stage of the student (cnn); expected one of stage1, stage2',
@@ -106,41 +89,21 @@ describe('KdsvdDistiller on real backbones', () => {
     );
     // stage1 (14×14) against the deep teacher's stage2 (7×7): the widths differ
     expect(() =>
-      new KdsvdDistiller(validated({ stages: ['stage1', 'stage2'], teacherStages: ['stage2', 'stage3'] })).setup(setupOf(student, deep)),
+      new KdsvdDistiller(validated({ stages: ['stage1', 'stage2'], teacherStages: ['stage2', 'stage3'] })).setup(
+        distillerSetupFor(student, deep),
+      ),
     ).toThrow(/\/distiller\/stages\/0: with vectorsOver "width" the student's stage1 .* need the same width/);
-    expect(() => new KdsvdDistiller(validated({ vectorsOver: 'channels' })).setup(setupOf(student, teacher))).toThrow(
+    expect(() => new KdsvdDistiller(validated({ vectorsOver: 'channels' })).setup(distillerSetupFor(student, teacher))).toThrow(
       /\/distiller\/stages: with vectorsOver "channels" .* need the same channel count/,
     );
-    expect(() => new KdsvdDistiller(validated({ k: 40 })).setup(setupOf(student, teacher))).toThrow(/\/distiller\/k: 40 singular vectors/);
+    expect(() => new KdsvdDistiller(validated({ k: 40 })).setup(distillerSetupFor(student, teacher))).toThrow(
+      /\/distiller\/k: 40 singular vectors/,
+    );
   });
 
   it('trains the student through the KD-SVD term; the teacher gets no gradient; no tensors leak', () => {
     const d = new KdsvdDistiller(validated({ ceWeight: 0 }));
-    d.setup(setupOf(student, teacher));
-    const x = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const y = tf.tensor1d([0, 1, 2, 3], 'int32');
-    const info = { epoch: 0, epochs: 1, step: 0, globalStep: 0, stage: 'train', numClasses: 10, labels: y };
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 2; i++) {
-      tf.tidy(() => {
-        const vars = [...student.trainableVariables(), ...teacher.trainableVariables()];
-        const { value, grads } = tf.variableGrads(() => {
-          const t = teacher.apply(x, { training: false });
-          const s = student.apply(x, { training: true });
-          const r = d.computeLoss({ ...info, student: s, teacher: t });
-          expect(Object.keys(r.terms).sort()).toEqual(['ce', 'kdsvd']);
-          return r.total;
-        }, vars);
-        expect(value.dataSync()[0]).toBeGreaterThan(0);
-        const studentConv = student.trainableVariables().find((v) => grads[v.name] && v.rank === 4)!;
-        expect(tf.max(tf.abs(grads[studentConv.name]!)).dataSync()[0]).toBeGreaterThan(0);
-        for (const v of teacher.trainableVariables()) {
-          const g = grads[v.name];
-          if (g) expect(tf.max(tf.abs(g)).dataSync()[0], v.name).toBe(0);
-        }
-      });
-      expect(tf.memory().numTensors).toBe(before);
-    }
-    tf.dispose([x, y]);
+    d.setup(distillerSetupFor(student, teacher));
+    expectStudentOnlyGradients(d, student, teacher, ['ce', 'kdsvd']);
   });
 });

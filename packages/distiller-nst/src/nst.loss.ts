@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, stopGradient } from '@kd/core';
+import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum } from '@kd/core';
 import type { NstOptions } from './nst.options.js';
 
 /** The kernel's parameters: k(a, b) = (⟨a, b⟩ + c)^degree. */
@@ -81,7 +81,10 @@ export function nstLossTerms(inputs: NstLossInputs, options: NstLossOptions): Ns
   return tf.tidy(() => {
     const nst = tf.addN(studentFeatures.map((s, i) => nstStageLoss(s, stopGradient(teacherFeatures[i]!), options))) as tf.Scalar;
     const ce = crossEntropy(inputs.studentLogits, inputs.labels);
-    const total = tf.add(tf.mul(ce, options.ceWeight), tf.mul(nst, options.beta)) as tf.Scalar;
+    const total = weightedSum([
+      [ce, options.ceWeight],
+      [nst, options.beta],
+    ]);
     return { total, ce, nst };
   });
 }

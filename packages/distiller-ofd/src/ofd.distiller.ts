@@ -1,29 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  KdInputError,
-  featureName,
-  pairStages,
-  probeFeatures,
-  requireSpatialFeature,
-  type Distiller,
-  type DistillerSetup,
-  type LossInputs,
-  type LossTerms,
-  type NetworkOutput,
-  type StagePair,
-  type TrainableModule,
-} from '@kd/core';
+import { KdInputError, pairStages, pairedFeatures, setupTeacher, tapStages } from '@kd/core';
+import type { Distiller, DistillerSetup, LossInputs, LossTerms, StagePair, TrainableModule } from '@kd/core';
 import { OfdConnectors } from './connector.js';
 import { margins } from './margin.js';
 import { ofdLossTerms } from './ofd.loss.js';
 import type { OfdOptions } from './ofd.options.js';
-
-function feature(out: NetworkOutput, name: string, role: string): tf.Tensor4D {
-  const f = out.features[name];
-  if (!f || f.rank !== 4)
-    throw new Error(`ofd distiller: the ${role} output has no NHWC feature "${name}" (features: ${Object.keys(out.features).join(', ')})`);
-  return f as tf.Tensor4D;
-}
 
 /**
  * The `ofd` distiller: at setup it pairs the stages' pre-activations, builds a connector per pair and computes the
@@ -53,17 +34,21 @@ export class OfdDistiller implements Distiller {
     return this.marginTensors.map((m) => m.dataSync() as Float32Array);
   }
 
-  setup({ student, teacher, rng }: DistillerSetup): void {
-    if (!teacher) throw new Error('ofd distiller: setup needs the teacher (usesTeacher is true)');
+  setup(setup: DistillerSetup): void {
+    const { student } = setup;
+    const teacher = setupTeacher(setup, 'ofd');
     const o = this.options;
-    const stages = pairStages(student, teacher, o.stages, o.teacherStages);
-    const sShapes = probeFeatures(student);
-    const tShapes = probeFeatures(teacher);
-    const pairs = stages.map((pair, i) => {
-      const s = featureName(pair.student, 'preact');
-      const t = featureName(pair.teacher, 'preact');
-      const ss = requireSpatialFeature('student', student, sShapes, s, '/distiller/stages');
-      const ts = requireSpatialFeature('teacher', teacher, tShapes, t, '/distiller/teacherStages');
+    const stagePairs = pairStages(student, teacher, o.stages, o.teacherStages);
+    const {
+      stages,
+      pairs: taps,
+      shapes,
+    } = tapStages(student, teacher, stagePairs, 'preact', {
+      student: '/distiller/stages',
+      teacher: '/distiller/teacherStages',
+    });
+    const pairs = taps.map(({ student: s, teacher: t }, i) => {
+      const { student: ss, teacher: ts } = shapes[i]!;
       if (ts[0]! < ss[0]! || ts[1]! < ss[1]!)
         throw new KdInputError(
           `/distiller/stages/${i}: the teacher's "${t}" is ${ts[0]}×${ts[1]}, smaller than the student's "${s}" (${ss[0]}×${ss[1]}); ` +
@@ -77,7 +62,11 @@ export class OfdDistiller implements Distiller {
         );
       if (norm.gamma.length !== ts[2])
         throw new Error(`ofd distiller: the teacher's batch norm at "${t}" has ${norm.gamma.length} channels; the feature has ${ts[2]}`);
-      return { tap: { student: s, teacher: t }, geometry: { name: pair.student, studentChannels: ss[2]!, teacherChannels: ts[2]! }, norm };
+      return {
+        tap: { student: s, teacher: t },
+        geometry: { name: stages[i]!.student, studentChannels: ss[2]!, teacherChannels: ts[2]! },
+        norm,
+      };
     });
     this.dispose();
     this.taps = pairs.map((p) => p.tap);
@@ -85,7 +74,7 @@ export class OfdDistiller implements Distiller {
     this.connectorModule = new OfdConnectors(
       pairs.map((p) => p.geometry),
       o.connectorKernelSize,
-      rng,
+      setup.rng,
     );
   }
 
@@ -94,15 +83,14 @@ export class OfdDistiller implements Distiller {
   }
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('ofd distiller: the teacher output is missing (usesTeacher is true)');
+    const { studentFeatures, teacherFeatures } = pairedFeatures(inputs, this.taps, 'ofd');
     const c = this.connectorModule;
     if (!c) throw new Error('ofd distiller: computeLoss was called before setup');
-    const teacher = inputs.teacher;
     const r = tf.tidy(() => {
       const { total, ce, ofd } = ofdLossTerms(
         {
-          connected: this.taps.map((p, i) => c.apply(i, feature(inputs.student, p.student, 'student'))),
-          teacherFeatures: this.taps.map((p) => feature(teacher, p.teacher, 'teacher')),
+          connected: studentFeatures.map((f, i) => c.apply(i, f)),
+          teacherFeatures,
           margins: this.marginTensors,
           studentLogits: inputs.student.logits,
           labels: inputs.labels,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, stopGradient } from '@kd/core';
+import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum } from '@kd/core';
 
 /**
  * OFD's partial L2 distance of one stage, summed over channels and positions and averaged over the batch:
@@ -61,7 +61,10 @@ export function ofdLossTerms(inputs: OfdLossInputs, weights: { readonly ceWeight
       inputs.connected.map((s, i) => tf.div(ofdStageLoss(s, inputs.teacherFeatures[i]!, inputs.margins[i]!), 2 ** (n - 1 - i))),
     ) as tf.Scalar;
     const ce = crossEntropy(inputs.studentLogits, inputs.labels);
-    const total = tf.add(tf.mul(ce, weights.ceWeight), tf.mul(ofd, weights.ofdWeight)) as tf.Scalar;
+    const total = weightedSum([
+      [ce, weights.ceWeight],
+      [ofd, weights.ofdWeight],
+    ]);
     return { total, ce, ofd };
   });
 }

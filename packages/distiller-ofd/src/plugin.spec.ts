@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { container } from 'tsyringe';
-import { KdInputError, RunEvents, Rng, type Network } from '@kd/core';
+import { KdInputError, type Network } from '@kd/core';
 import { cnnPlugin } from '@kd/backbone-cnn';
-import { describePluginConformance, relErr, strictAjv, tinyBackbone } from '@kd/testing';
+import { describePluginConformance, relErr, tinyBackbone, validatedOptions, distillerSetupFor } from '@kd/testing';
 import * as pkg from './index.js';
 import { channelMargin, OfdDistiller, ofdOptionsSchema, ofdPlugin, register, type OfdOptions } from './index.js';
 
@@ -24,22 +24,7 @@ describePluginConformance({
   ],
 });
 
-function validated(options: Record<string, unknown>): OfdOptions {
-  const config = { name: 'ofd', ...options };
-  const validate = strictAjv().compile(ofdOptionsSchema);
-  expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
-  return config as unknown as OfdOptions;
-}
-
-const setupOf = (student: Network, teacher: Network) => ({
-  student,
-  teacher,
-  numClasses: 10,
-  rng: new Rng(1),
-  createNetwork: () => Promise.reject(new Error('unused')),
-  events: new RunEvents(),
-  runDir: '.',
-});
+const validated = (options: Record<string, unknown>) => validatedOptions<OfdOptions>(ofdOptionsSchema, 'ofd', options);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -64,7 +49,7 @@ describe('OfdDistiller on real backbones', () => {
     gamma.assign(tf.linspace(-1, 2, 12));
     beta.assign(tf.linspace(-0.5, 3, 12));
     const d = (await ofdPlugin.create(validated({}), { container, baseDir: '.' })) as OfdDistiller;
-    d.setup(setupOf(student, teacher));
+    d.setup(distillerSetupFor(student, teacher));
     expect(d.pairs).toEqual([
       { student: 'stage1_preact', teacher: 'stage1_preact' },
       { student: 'stage2_preact', teacher: 'stage2_preact' },
@@ -112,13 +97,15 @@ describe('OfdDistiller on real backbones', () => {
   it('refuses a teacher without a batch norm before its ReLU, naming /teacher/backbone', async () => {
     const noBn = await tinyBackbone(cnnPlugin, { name: 'cnn', channels: [6, 12], batchNorm: false }, 'ofd-spec-nobn');
     const d = new OfdDistiller(validated({}));
-    expect(() => d.setup(setupOf(student, noBn))).toThrow(KdInputError);
-    expect(() => d.setup(setupOf(student, noBn))).toThrow(/^\/teacher\/backbone: .*stage1_preact/);
+    expect(() => d.setup(distillerSetupFor(student, noBn))).toThrow(KdInputError);
+    expect(() => d.setup(distillerSetupFor(student, noBn))).toThrow(/^\/teacher\/backbone: .*stage1_preact/);
     noBn.dispose();
   });
 
   it('refuses a teacher map smaller than the student’s, naming the stage', () => {
     const d = new OfdDistiller(validated({ stages: ['stage1'], teacherStages: ['stage2'] }));
-    expect(() => d.setup(setupOf(student, teacher))).toThrow(/\/distiller\/stages\/0: the teacher's "stage2_preact" is 14×14, smaller/);
+    expect(() => d.setup(distillerSetupFor(student, teacher))).toThrow(
+      /\/distiller\/stages\/0: the teacher's "stage2_preact" is 14×14, smaller/,
+    );
   });
 });

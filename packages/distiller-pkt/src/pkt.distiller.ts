@@ -1,4 +1,4 @@
-import type { Distiller, LossInputs, LossTerms } from '@kd/core';
+import { teacherOutput, type Distiller, type LossInputs, type LossTerms } from '@kd/core';
 import { pktLossTerms } from './pkt.loss.js';
 import type { PktOptions } from './pkt.options.js';
 
@@ -13,11 +13,11 @@ export class PktDistiller implements Distiller {
   constructor(private readonly options: PktOptions) {}
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('pkt distiller: the teacher output is missing (usesTeacher is true)');
+    const teacher = teacherOutput(inputs, 'pkt');
     const r = pktLossTerms(
       {
         studentEmbedding: inputs.student.embedding,
-        teacherEmbedding: inputs.teacher.embedding,
+        teacherEmbedding: teacher.embedding,
         studentLogits: inputs.student.logits,
         labels: inputs.labels,
       },

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, stopGradient } from '@kd/core';
+import { crossEntropy, stopGradient, weightedSum } from '@kd/core';
 
 /** The reference code's ε, used both in the norm's denominator and inside the log ratio. */
 export const PKT_EPS = 1e-7;
@@ -99,7 +99,10 @@ export function pktLossTerms(inputs: PktLossInputs, options: PktLossOptions): Pk
   return tf.tidy(() => {
     const pkt = pktLoss(inputs.studentEmbedding, stopGradient(inputs.teacherEmbedding), options.excludeSelf);
     const ce = crossEntropy(inputs.studentLogits, inputs.labels);
-    const total = tf.add(tf.mul(ce, options.ceWeight), tf.mul(pkt, options.beta)) as tf.Scalar;
+    const total = weightedSum([
+      [ce, options.ceWeight],
+      [pkt, options.beta],
+    ]);
     return { total, ce, pkt };
   });
 }

@@ -2,17 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   KdInputError,
   crossEntropy,
+  embeddingWidth,
   featureName,
   probeFeatures,
   requireSpatialFeature,
-  type Distiller,
-  type DistillerSetup,
-  type LossInputs,
-  type LossTerms,
-  type Network,
-  type NetworkOutput,
-  type TrainableModule,
+  setupTeacher,
+  teacherOutput,
+  weightedSum,
 } from '@kd/core';
+import type { Distiller, DistillerSetup, LossInputs, LossTerms, NetworkOutput, TrainableModule } from '@kd/core';
 import { ReviewFusion, squareSize, type ReviewLevel } from './abf.js';
 import { hclLoss } from './reviewkd.loss.js';
 import type { ReviewkdOptions } from './reviewkd.options.js';
@@ -20,10 +18,6 @@ import type { ReviewkdOptions } from './reviewkd.options.js';
 /** The warm-up factor of the e-th epoch (0-based `epoch`): mdistiller counts epochs from 1. */
 export function warmupFactor(epoch: number, warmupEpochs: number): number {
   return warmupEpochs === 0 ? 1 : Math.min((epoch + 1) / warmupEpochs, 1);
-}
-
-function embeddingWidth(network: Network): number {
-  return tf.tidy(() => network.apply(tf.zeros([1, ...network.inputShape]) as tf.Tensor4D, { training: false }).embedding.shape[1]);
 }
 
 /** The maps of the levels, shallow to deep: every stage's feature, then the pooled embedding as [B, 1, 1, D]. */
@@ -45,8 +39,9 @@ export class ReviewkdDistiller implements Distiller {
     return this.module;
   }
 
-  setup({ student, teacher, rng }: DistillerSetup): void {
-    if (!teacher) throw new Error('reviewkd distiller: setup needs the teacher (usesTeacher is true)');
+  setup(setup: DistillerSetup): void {
+    const { student, rng } = setup;
+    const teacher = setupTeacher(setup, 'reviewkd');
     const o = this.options;
     // The reference pairs stages one to one. A deeper teacher (the bench's three-stage cnn for a two-stage student)
     // gives its deepest stages, aligned from the pooled end, which is the same pairing whenever the counts agree.
@@ -80,16 +75,18 @@ export class ReviewkdDistiller implements Distiller {
   }
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('reviewkd distiller: the teacher output is missing (usesTeacher is true)');
+    const teacher = teacherOutput(inputs, 'reviewkd');
     if (!this.module || !this.taps) throw new Error('reviewkd distiller: computeLoss was called before setup');
     const o = this.options;
-    const teacher = inputs.teacher;
     const ce = crossEntropy(inputs.student.logits, inputs.labels);
     const reviewkd = tf.tidy(() =>
       hclLoss(this.module!.apply(levelMaps(inputs.student, this.taps!.student)), levelMaps(teacher, this.taps!.teacher)),
     );
     const factor = warmupFactor(inputs.epoch, o.warmupEpochs);
-    const total = tf.tidy(() => tf.add(tf.mul(ce, o.ceWeight), tf.mul(reviewkd, o.reviewkdWeight * factor)) as tf.Scalar);
+    const total = weightedSum([
+      [ce, o.ceWeight],
+      [reviewkd, o.reviewkdWeight * factor],
+    ]);
     return { total, terms: { ce, reviewkd } };
   }
 

@@ -1,4 +1,4 @@
-import type { Distiller, LossInputs, LossTerms } from '@kd/core';
+import { teacherOutput, type Distiller, type LossInputs, type LossTerms } from '@kd/core';
 import { rkdLossTerms } from './rkd.loss.js';
 import type { RkdOptions } from './rkd.options.js';
 
@@ -10,11 +10,11 @@ export class RkdDistiller implements Distiller {
   constructor(private readonly options: RkdOptions) {}
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('rkd distiller: the teacher output is missing (usesTeacher is true)');
+    const teacher = teacherOutput(inputs, 'rkd');
     const r = rkdLossTerms(
       {
         studentEmbedding: inputs.student.embedding,
-        teacherEmbedding: inputs.teacher.embedding,
+        teacherEmbedding: teacher.embedding,
         studentLogits: inputs.student.logits,
         labels: inputs.labels,
       },

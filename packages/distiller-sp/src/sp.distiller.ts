@@ -1,26 +1,7 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import {
-  KdInputError,
-  featureName,
-  pairStages,
-  probeFeatures,
-  requireSpatialFeature,
-  type Distiller,
-  type DistillerSetup,
-  type LossInputs,
-  type LossTerms,
-  type Network,
-  type NetworkOutput,
-  type StagePair,
-} from '@kd/core';
+import { KdInputError, pairStages, pairedFeatures, setupTeacher, tapStages } from '@kd/core';
+import type { Distiller, DistillerSetup, LossInputs, LossTerms, Network, StagePair } from '@kd/core';
 import { spLossTerms } from './sp.loss.js';
 import type { SpOptions } from './sp.options.js';
-
-function feature(out: NetworkOutput, name: string, role: string): tf.Tensor {
-  const f = out.features[name];
-  if (!f) throw new Error(`sp distiller: the ${role} output has no feature "${name}" (features: ${Object.keys(out.features).join(', ')})`);
-  return f;
-}
 
 function lastStage(network: Network, role: string): string {
   const last = network.stages.at(-1);
@@ -44,39 +25,22 @@ export class SpDistiller implements Distiller {
     return this.taps;
   }
 
-  setup({ student, teacher }: DistillerSetup): void {
-    if (!teacher) throw new Error('sp distiller: setup needs the teacher (usesTeacher is true)');
-    const { stages, teacherStages, feature: kind } = this.options;
-    let pairs: StagePair[];
-    if (stages.length > 0) pairs = pairStages(student, teacher, stages, teacherStages);
-    else if (teacherStages.length > 0)
-      throw new KdInputError('/distiller/teacherStages: set only together with /distiller/stages (the student stages they pair with)');
-    // The reference code compares the last stage of each network, whatever their names or depths.
-    else pairs = [{ student: lastStage(student, 'student'), teacher: lastStage(teacher, 'teacher') }];
-    const sShapes = probeFeatures(student);
-    const tShapes = probeFeatures(teacher);
-    this.taps = pairs.map((pair) => {
-      const s = featureName(pair.student, kind);
-      const t = featureName(pair.teacher, kind);
-      requireSpatialFeature('student', student, sShapes, s, '/distiller/feature');
-      requireSpatialFeature('teacher', teacher, tShapes, t, '/distiller/feature');
-      return { student: s, teacher: t };
-    });
+  setup(setup: DistillerSetup): void {
+    const { student } = setup;
+    const teacher = setupTeacher(setup, 'sp');
+    const { stages, teacherStages, feature } = this.options;
+    // The reference code compares the last stage of each network, whatever their names or depths; pairStages
+    // refuses teacherStages without stages.
+    const pairs =
+      stages.length > 0 || teacherStages.length > 0
+        ? pairStages(student, teacher, stages, teacherStages)
+        : [{ student: lastStage(student, 'student'), teacher: lastStage(teacher, 'teacher') }];
+    this.taps = tapStages(student, teacher, pairs, feature).pairs;
   }
 
   computeLoss(inputs: LossInputs): LossTerms {
-    if (!inputs.teacher) throw new Error('sp distiller: the teacher output is missing (usesTeacher is true)');
-    if (this.taps.length === 0) throw new Error('sp distiller: computeLoss was called before setup');
-    const teacher = inputs.teacher;
-    const r = spLossTerms(
-      {
-        studentFeatures: this.taps.map((p) => feature(inputs.student, p.student, 'student')),
-        teacherFeatures: this.taps.map((p) => feature(teacher, p.teacher, 'teacher')),
-        studentLogits: inputs.student.logits,
-        labels: inputs.labels,
-      },
-      this.options,
-    );
+    const { studentFeatures, teacherFeatures } = pairedFeatures(inputs, this.taps, 'sp');
+    const r = spLossTerms({ studentFeatures, teacherFeatures, studentLogits: inputs.student.logits, labels: inputs.labels }, this.options);
     return { total: r.total, terms: { ce: r.ce, sp: r.sp } };
   }
 }

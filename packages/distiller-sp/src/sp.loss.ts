@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, stopGradient } from '@kd/core';
+import { crossEntropy, stopGradient, weightedSum } from '@kd/core';
 import { similarityMatrix } from './similarity-matrix.js';
 
 /** The loss weights; the plugin passes them from the validated options (defaults live in the schema). */
@@ -51,7 +51,10 @@ export function spLossTerms(inputs: SpLossInputs, options: SpLossOptions): SpLos
   return tf.tidy(() => {
     const sp = tf.addN(studentFeatures.map((s, i) => spStageLoss(s, stopGradient(teacherFeatures[i]!)))) as tf.Scalar;
     const ce = crossEntropy(studentLogits, labels);
-    const total = tf.add(tf.mul(ce, options.ceWeight), tf.mul(sp, options.beta)) as tf.Scalar;
+    const total = weightedSum([
+      [ce, options.ceWeight],
+      [sp, options.beta],
+    ]);
     return { total, ce, sp };
   });
 }

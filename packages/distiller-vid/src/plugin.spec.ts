@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { container } from 'tsyringe';
-import { KdInputError, RunEvents, Rng, type Network } from '@kd/core';
+import { KdInputError, type Network } from '@kd/core';
 import { cnnPlugin } from '@kd/backbone-cnn';
-import { describePluginConformance, strictAjv, tinyBackbone } from '@kd/testing';
+import { describePluginConformance, tinyBackbone, validatedOptions, distillerSetupFor } from '@kd/testing';
 import * as pkg from './index.js';
 import { VidDistiller, vidOptionsSchema, vidPlugin, register, type VidOptions } from './index.js';
 
@@ -36,22 +36,7 @@ describePluginConformance({
   ],
 });
 
-function validated(options: Record<string, unknown>): VidOptions {
-  const config = { name: 'vid', ...options };
-  const validate = strictAjv().compile(vidOptionsSchema);
-  expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
-  return config as unknown as VidOptions;
-}
-
-const setupOf = (student: Network, teacher: Network) => ({
-  student,
-  teacher,
-  numClasses: 10,
-  rng: new Rng(1),
-  createNetwork: () => Promise.reject(new Error('unused')),
-  events: new RunEvents(),
-  runDir: '.',
-});
+const validated = (options: Record<string, unknown>) => validatedOptions<VidOptions>(vidOptionsSchema, 'vid', options);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -72,7 +57,7 @@ describe('VidDistiller on real backbones', () => {
 
   it('builds one regressor per shared stage from the channels, trains it as an extra module, and leaks nothing per step', async () => {
     const d = (await vidPlugin.create(validated({}), { container, baseDir: '.' })) as VidDistiller;
-    d.setup(setupOf(student, teacher));
+    d.setup(distillerSetupFor(student, teacher));
     expect(d.pairs).toEqual([
       { student: 'stage1', teacher: 'stage1' },
       { student: 'stage2', teacher: 'stage2' },
@@ -109,10 +94,10 @@ describe('VidDistiller on real backbones', () => {
 
   it('names the JSON pointer of a bad stage; taps stageN_preact on request', () => {
     const d = new VidDistiller(validated({ stages: ['stage3'] }));
-    expect(() => d.setup(setupOf(student, teacher))).toThrow(KdInputError);
-    expect(() => d.setup(setupOf(student, teacher))).toThrow(/\/distiller\/stages\/0/);
+    expect(() => d.setup(distillerSetupFor(student, teacher))).toThrow(KdInputError);
+    expect(() => d.setup(distillerSetupFor(student, teacher))).toThrow(/\/distiller\/stages\/0/);
     const e = new VidDistiller(validated({ feature: 'preact', stages: ['stage2'], teacherStages: ['stage3'] }));
-    e.setup(setupOf(student, teacher));
+    e.setup(distillerSetupFor(student, teacher));
     expect(e.pairs).toEqual([{ student: 'stage2_preact', teacher: 'stage3_preact' }]);
     expect(e.module!.pairs[0]!.conv1.shape).toEqual([1, 1, 8, 16]);
     e.dispose();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, stopGradient } from '@kd/core';
+import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum } from '@kd/core';
 import type { VidModule } from './vid.module.js';
 
 /**
@@ -66,7 +66,10 @@ export function vidLossTerms(
   return tf.tidy(() => {
     const vid = tf.addN(inputs.studentFeatures.map((s, i) => vidStageLoss(module, i, s, inputs.teacherFeatures[i]!))) as tf.Scalar;
     const ce = crossEntropy(inputs.studentLogits, inputs.labels);
-    const total = tf.add(tf.mul(ce, weights.ceWeight), tf.mul(vid, weights.vidWeight)) as tf.Scalar;
+    const total = weightedSum([
+      [ce, weights.ceWeight],
+      [vid, weights.vidWeight],
+    ]);
     return { total, ce, vid };
   });
 }

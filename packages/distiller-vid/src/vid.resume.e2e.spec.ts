@@ -1,22 +1,9 @@
-import { rmSync } from 'node:fs';
-import { expectExactResume, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { describeDistillerResume } from '@kd/testing';
 
-const SIZE = { trainLimit: 128, testLimit: 64, epochs: 2 };
-
-describe('vid: a run stopped after epoch 1 and resumed', () => {
-  const work = tempDir('kd-vid-resume-');
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-  it('ends bit-identical to an uninterrupted run, the regressors, variances and their optimiser slots included', async () => {
-    const teacher = tinyConfig('teacher', { student: { backbone: TEACHER_BACKBONE } }, { ...SIZE, epochs: 1 });
-    await sourceRuntime().run(writeConfig(work, 'teacher.json', teacher));
-    const { tensors } = await expectExactResume({
-      work,
-      config: (dir) => tinyConfig(dir, { teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' }, distiller: { name: 'vid' } }, SIZE),
-    });
-    const names = [...tensors.keys()];
-    expect(names).toContain('vid::stage1/conv1');
-    expect(names).toContain('vid::stage2/alpha');
-    expect(names.some((n) => n.startsWith('optimizer::') && n.includes('alpha'))).toBe(true);
-  }, 180_000);
+describeDistillerResume({
+  distiller: { name: 'vid' },
+  size: { seed: 7 },
+  why: 'the regressors, the variances and their optimiser slots included',
+  moduleState: ['vid::stage1/conv1', 'vid::stage2/alpha'],
+  expectTensors: (tensors) => expect([...tensors.keys()].some((n) => n.startsWith('optimizer::') && n.includes('alpha'))).toBe(true),
 });

@@ -28,3 +28,6 @@ export {
   type ZooExpectation,
 } from './zoo-checks.js';
 export { expectExactResume, checkpointTensors, latestCheckpoint, type ExactResumeCase, type ExactResumeResult } from './exact-resume.js';
+export { describeDistillerE2e, type DistillerE2eCase, type DistillerE2eContext, type DistillerE2eRun } from './distiller-e2e.js';
+export { describeDistillerResume, type DistillerResumeCase } from './distiller-resume.js';
+export { distillerSetupFor, validatedOptions, expectStudentOnlyGradients } from './distiller-setup.js';
