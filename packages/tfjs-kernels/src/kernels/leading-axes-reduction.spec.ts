@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { randomValues, relativeError, rng, useBackend } from '../../test/harness.js';
 import { registerTrainingKernels, unregisterTrainingKernels } from '../register.js';
-import { leadingAxesPlan } from './leading-axes-reduction.js';
+import { MAX_POOLED_COLUMNS, leadingAxesPlan } from './leading-axes-reduction.js';
 
 /** float64 sum (or mean) over `axes` of a row-major tensor, by explicit index arithmetic. */
 function reference(x: Float32Array, shape: number[], axes: number[], mean: boolean): Float64Array {
@@ -39,6 +39,7 @@ const CASES: { shape: number[]; axes: number[]; keepDims: boolean }[] = [
   { shape: [8, 6, 5, 7], axes: [1, 2], keepDims: false }, // not leading: the stock kernel
   { shape: [8, 6, 5, 7], axes: [3], keepDims: true }, // innermost: the stock kernel
   { shape: [3, 4, 5], axes: [0], keepDims: false }, // too few rows: the stock kernel
+  { shape: [64, 64, 256], axes: [0], keepDims: true }, // 16,384 columns: past XNNPACK's pooling limit, the stock kernel
 ];
 
 describe('Sum and Mean over leading axes on wasm', () => {
@@ -56,6 +57,8 @@ describe('Sum and Mean over leading axes on wasm', () => {
     expect(leadingAxesPlan(info([8, 6, 5, 7]), [0, 1, 2, 3])).toBeUndefined();
     expect(leadingAxesPlan(info([8, 6, 5, 7], 'int32'), [0, 1, 2])).toBeUndefined();
     expect(leadingAxesPlan(info([3, 4, 5]), [0])).toBeUndefined();
+    expect(leadingAxesPlan(info([64, MAX_POOLED_COLUMNS]), [0])).toEqual([64, MAX_POOLED_COLUMNS]);
+    expect(leadingAxesPlan(info([64, 64, 256]), [0])).toBeUndefined();
   });
 
   it.each(CASES)('sum and mean of $shape over $axes (keepDims $keepDims) match float64', ({ shape, axes, keepDims }) => {

@@ -4,6 +4,14 @@ import { compositeKernel, type KernelRunner } from './kernel-runner.js';
 /** Below this many rows the stock kernel is as fast. */
 const MIN_ROWS = 32;
 
+/**
+ * XNNPACK's average pooling in tfjs-backend-wasm 4.22 writes out of bounds of the wasm heap from about 16,380
+ * channels on when it runs single-threaded (as kd runs it beside the oneDNN addon): a [64, 64, 256] tensor summed over
+ * its first axis (the gradient of RKD's pairwise differences on resnet8x4 embeddings) corrupted memory that a later
+ * dispose tripped over. Wider reductions take the stock kernel; half the measured limit leaves a margin.
+ */
+export const MAX_POOLED_COLUMNS = 8192;
+
 /** How many leading axes `axis` reduces when this kernel takes the reduction (see {@link leadingAxesPlan}). */
 function leadingAxesCount(x: tf.TensorInfo, axis: number | number[]): number | undefined {
   if (x.dtype !== 'float32') return undefined;
@@ -11,7 +19,8 @@ function leadingAxesCount(x: tf.TensorInfo, axis: number | number[]): number | u
   const k = axes.length;
   if (k === 0 || k >= x.shape.length || axes.some((a, i) => a !== i)) return undefined;
   const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
-  return rows >= MIN_ROWS && tf.util.sizeFromShape(x.shape.slice(k)) > 0 ? k : undefined;
+  const columns = tf.util.sizeFromShape(x.shape.slice(k));
+  return rows >= MIN_ROWS && columns > 0 && columns <= MAX_POOLED_COLUMNS ? k : undefined;
 }
 
 /**
