@@ -50,14 +50,14 @@ export const ROWS = {
   kd: { distiller: { name: 'kd', ceWeight: 0.1, kdWeight: 0.9, temperature: 4 }, cache: true },
   dkd: { distiller: { name: 'dkd', ceWeight: 1, alpha: 1, beta: 2, temperature: 4, warmupEpochs: 2 }, cache: true },
   aekt: {
-    distiller: { name: 'aekt', ceWeight: 1, gamma: 0.5, beta: 1, temperature: 4, warmupEpochs: 2, ratioClip: [0.5, 2] },
-    cache: true,
-    note: 'reconstruction, the stable setting (ratio clipped to [0.5, 2])',
-  },
-  aekt_literal: {
     distiller: { name: 'aekt', beta: 2, warmupEpochs: 2 },
     cache: true,
-    note: 'reconstruction as first written (ratio clip [0.1, 10], γ 1)',
+    note: 'reconstruction, the package defaults: batch-mean ratio, no serialisation layer; β as DKD’s row',
+  },
+  aekt_literal: {
+    distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, ratioNormalization: 'none', serialization: true },
+    cache: true,
+    note: 'reconstruction as first written: the clipped ratio as is and the serialisation layer',
   },
   dist: { distiller: { name: 'dist', ceWeight: 1, beta: 2, gamma: 2, temperature: 4 }, cache: true },
   at: { distiller: { name: 'at', ceWeight: 1, beta: 1000, p: 2 } },

@@ -10,7 +10,7 @@ type Line = { stage: string; loss: Record<string, number>; memory: { numTensors:
 const cases: { distiller: Record<string, unknown>; terms: string[] }[] = [
   { distiller: { name: 'kd' }, terms: ['ce', 'kd', 'total'] },
   { distiller: { name: 'dkd', beta: 2, warmupEpochs: 2 }, terms: ['ce', 'nckd', 'tckd', 'total'] },
-  { distiller: { name: 'aekt', beta: 2, warmupEpochs: 2 }, terms: ['ce', 'clipRate', 'explicit', 'nckd', 'ratio', 'total'] },
+  { distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, serialization: true }, terms: ['ce', 'clipRate', 'explicit', 'nckd', 'ratio', 'total'] },
 ];
 
 describe('distillers train end to end through kd run', () => {
@@ -53,7 +53,7 @@ describe('distillers train end to end through kd run', () => {
       'aekt-kdcls.json',
       tinyConfig('aekt-kdcls', {
         teacher: { backbone: { name: 'cnn', channels: [8, 16] }, weights: 'teacher' },
-        distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, serialOrder: 'kd->cls', ratioClip: [0.5, 2] },
+        distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, serialization: true, serialOrder: 'kd->cls', ratioClip: [0.5, 2] },
       }),
     );
     const io = captureIo();

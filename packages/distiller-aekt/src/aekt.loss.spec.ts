@@ -234,6 +234,8 @@ describe('(c) the ratio is a stop-gradient', () => {
       beta: 3,
       ceWeight: 0.7,
       warmupFactor: 0.5,
+      // the clipped ratio itself (normalisation would put every sample off the clip bounds this test looks for)
+      ratioNormalization: 'none',
     };
     const tau2 = temperature * temperature;
     // r computed once, outside the gradient closure: a constant tensor
@@ -381,10 +383,14 @@ describe('aektLossTerms / aektLoss', () => {
         [-300, 300, 0],
       ]);
       for (const explicitForm of ['weightedTCKD', 'softTargetCE'] as const) {
-        const r = aektLossTerms(z, z, t, y, { temperature: 1, explicitForm });
+        const r = aektLossTerms(z, z, t, y, { temperature: 1, explicitForm, ratioNormalization: 'none' });
         expect(Number.isFinite(r.total.dataSync()[0])).toBe(true);
         expect(r.ratioMean.dataSync()[0]).toBeCloseTo(10, 5);
         expect(r.clipRate.dataSync()[0]).toBe(1);
+        // The default batch-mean normalisation: both samples at r_max, so both weights become exactly 1.
+        const n = aektLossTerms(z, z, t, y, { temperature: 1, explicitForm });
+        expect(Number.isFinite(n.total.dataSync()[0])).toBe(true);
+        expect(n.ratioMean.dataSync()[0]).toBeCloseTo(1, 6);
         const g = tf.grad((x: tf.Tensor) => aektLoss(x as tf.Tensor2D, x as tf.Tensor2D, t, y, { temperature: 1, explicitForm }))(z);
         expect(g.dataSync().every(Number.isFinite)).toBe(true);
       }

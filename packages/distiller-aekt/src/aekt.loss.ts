@@ -30,7 +30,17 @@ export interface AektLossOptions {
   readonly explicitForm?: AektExplicitForm;
   /** `true` (default): weight the explicit term by the clipped ratio. `false`: r ≡ 1 (no adaptivity). */
   readonly adaptive?: boolean;
+  /**
+   * `'batchMean'` (default): divide the clipped ratios by their batch mean, so they redistribute the explicit term's
+   * weight between samples while its total stays DKD's (the term is then as stable as DKD's TCKD). `'none'`: the
+   * clipped ratio as is, the reconstruction as first written (up to r_max times TCKD: it diverged on the bench).
+   */
+  readonly ratioNormalization?: AektRatioNormalization;
 }
+
+/** See {@link AektLossOptions.ratioNormalization}. */
+export type AektRatioNormalization = 'batchMean' | 'none';
+export const AEKT_RATIO_NORMALIZATIONS: readonly AektRatioNormalization[] = ['batchMean', 'none'];
 
 /**
  * The loss terms. `ce`, `explicit` and `nckd` are unweighted (τ² included, γ, β, warm-up not):
@@ -59,6 +69,7 @@ type ResolvedOptions = {
   ratioClip: readonly [number, number];
   explicitForm: AektExplicitForm;
   adaptive: boolean;
+  ratioNormalization: AektRatioNormalization;
 };
 
 export const AEKT_LOSS_DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
@@ -70,6 +81,7 @@ export const AEKT_LOSS_DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   ratioClip: Object.freeze([0.1, 10]) as unknown as readonly [number, number],
   explicitForm: 'weightedTCKD',
   adaptive: true,
+  ratioNormalization: 'batchMean',
 });
 
 /** log r is capped to ±80 before exp so that float32 never overflows (e^80 ≈ 5.5e34); the clip range is far inside. */
@@ -110,6 +122,10 @@ export function resolveAektLossOptions(options: AektLossOptions = {}): ResolvedO
     throw new RangeError(`aekt loss: explicitForm must be one of ${AEKT_EXPLICIT_FORMS.join(', ')}; got ${JSON.stringify(o.explicitForm)}`);
   }
   if (typeof o.adaptive !== 'boolean') throw new RangeError(`aekt loss: adaptive must be a boolean, got ${JSON.stringify(o.adaptive)}`);
+  if (!AEKT_RATIO_NORMALIZATIONS.includes(o.ratioNormalization))
+    throw new RangeError(
+      `aekt loss: ratioNormalization must be one of ${AEKT_RATIO_NORMALIZATIONS.join(', ')}; got ${JSON.stringify(o.ratioNormalization)}`,
+    );
   return o;
 }
 
@@ -130,14 +146,15 @@ function rawRatio(kdLogits: tf.Tensor2D, teacherLogits: tf.Tensor2D, onehot: tf.
 }
 
 /**
- * The clipped adaptive ratio sg(clip(p^T_t / p^S_t, r_min, r_max)) per sample (`[batch]`), exactly as
+ * The adaptive ratio sg(clip(p^T_t / p^S_t, r_min, r_max)) per sample (`[batch]`, divided by its batch mean under
+ * `ratioNormalization: 'batchMean'`), exactly as
  * {@link aektLossTerms} uses it when `adaptive` is true. A constant for the gradient. Runs in `tf.tidy`.
  */
 export function aektRatio(
   kdLogits: tf.Tensor2D,
   teacherLogits: tf.Tensor2D,
   labels: tf.Tensor1D,
-  options: Pick<AektLossOptions, 'temperature' | 'ratioClip'> = {},
+  options: Pick<AektLossOptions, 'temperature' | 'ratioClip' | 'ratioNormalization'> = {},
 ): tf.Tensor1D {
   const o = resolveAektLossOptions(options);
   checkShapes(kdLogits, kdLogits, teacherLogits, labels);
@@ -149,7 +166,8 @@ export function aektRatio(
       onehot,
       o.temperature,
     );
-    return tf.clipByValue(r, o.ratioClip[0], o.ratioClip[1]) as tf.Tensor1D;
+    const clipped = tf.clipByValue(r, o.ratioClip[0], o.ratioClip[1]) as tf.Tensor1D;
+    return o.ratioNormalization === 'batchMean' ? (tf.div(clipped, tf.maximum(tf.mean(clipped), 1e-12)) as tf.Tensor1D) : clipped;
   });
 }
 
@@ -173,10 +191,11 @@ function checkShapes(cls: tf.Tensor2D, kd: tf.Tensor2D, teacher: tf.Tensor2D, la
 }
 
 /**
- * The RECONSTRUCTED AEKT loss with its terms (methods.md §6.3; see the README for what is and is not from the paper):
+ * The RECONSTRUCTED AEKT loss with its terms (see the README for what is and is not from the paper):
  *
  *   ce       = CE(z^cls, y)                                                  (τ = 1, batch mean)
  *   r_b      = sg(clip(p^T_t / p^S_t, r_min, r_max))   on z^kd at τ           (r ≡ 1 when adaptive is false)
+ *              divided by its batch mean                                      (ratioNormalization 'batchMean')
  *   explicit = τ² · (1/B) Σ_b r_b · TCKD_b(z^kd, z^T)                         ('weightedTCKD')
  *            = τ² · (1/B) Σ_b −r_b · p^T_t · log p^S_t                          ('softTargetCE')
  *   nckd     = τ² · (1/B) Σ_b NCKD_b(z^kd, z^T)
@@ -214,7 +233,9 @@ export function aektLossTerms(
     if (o.adaptive) {
       const raw = rawRatio(kd, teacher, onehot, tau);
       const [rMin, rMax] = o.ratioClip;
-      ratio = tf.clipByValue(raw, rMin, rMax) as tf.Tensor1D;
+      const clipped = tf.clipByValue(raw, rMin, rMax) as tf.Tensor1D;
+      // Only differentiable ops here (r is on the tape, as a constant); a batch of zero ratios stays zero (0 / ε).
+      ratio = o.ratioNormalization === 'batchMean' ? (tf.div(clipped, tf.maximum(tf.mean(clipped), 1e-12)) as tf.Tensor1D) : clipped;
       ratioMean = tf.mean(ratio) as tf.Scalar;
       clipRate = tf.mean(tf.cast(tf.logicalOr(tf.less(raw, rMin), tf.greater(raw, rMax)), 'float32')) as tf.Scalar;
     } else {

@@ -163,7 +163,8 @@ describe('aektOptionsSchema', () => {
       ratioClip: [0.1, 10],
       explicitForm: 'weightedTCKD',
       adaptive: true,
-      serialization: true,
+      ratioNormalization: 'batchMean',
+      serialization: false,
       serialOrder: 'cls->kd',
     });
     // defaults are fresh copies: mutating one config does not change the next
@@ -199,7 +200,7 @@ describe('aektPlugin.create', () => {
     expect(() => aektPlugin.create(validated({ serialOrder: 'kd->cls', serialization: false }), context)).toThrow(
       /\/distiller\/serialOrder: "kd->cls" .*needs serialization: true/,
     );
-    const kdCls = (await aektPlugin.create(validated({ serialOrder: 'kd->cls' }), context)) as Distiller;
+    const kdCls = (await aektPlugin.create(validated({ serialOrder: 'kd->cls', serialization: true }), context)) as Distiller;
     await kdCls.setup!(fakeSetup(4, new RunEvents(), tempDir()));
     expect(kdCls.studentHead!()?.name).toBe('serialization');
     expect(kdCls.studentHead!()).toBe(kdCls.extraModules!()[0]);
@@ -252,7 +253,7 @@ describe('aektPlugin.create', () => {
   });
 
   it('extraModules exposes the "serialization" layer with stable state names; serialization false has none', async () => {
-    const d = (await aektPlugin.create(validated(), context)) as Distiller;
+    const d = (await aektPlugin.create(validated({ serialization: true }), context)) as Distiller;
     expect(d.usesTeacher).toBe(true);
     expect(d.trainStep).toBeUndefined();
     expect(d.extraModules!()).toEqual([]); // before setup
@@ -280,7 +281,7 @@ describe('aektPlugin.create', () => {
   });
 
   it('computeLoss returns total and the ce, explicit, nckd, ratio and clipRate terms; gradients reach the layer', async () => {
-    const d = (await aektPlugin.create(validated({ beta: 2, explicitForm: 'softTargetCE' }), context)) as Distiller;
+    const d = (await aektPlugin.create(validated({ beta: 2, explicitForm: 'softTargetCE', serialization: true }), context)) as Distiller;
     await d.setup!(fakeSetup(10, new RunEvents(), tempDir()));
     const layer = d.extraModules!()[0] as SerializationLayer;
     tf.tidy(() => layer.weight.assign(tf.add(tf.eye(10), tf.randomNormal([10, 10], 0, 0.1, 'float32', 3))));
@@ -332,7 +333,7 @@ describe('aektPlugin.create', () => {
   it('writes the learned matrix to <runDir>/artifacts/aekt-serialization.json atomically on runEnd', async () => {
     const runDir = tempDir();
     const events = new RunEvents();
-    const d = (await aektPlugin.create(validated(), context)) as Distiller;
+    const d = (await aektPlugin.create(validated({ serialization: true }), context)) as Distiller;
     await d.setup!(fakeSetup(3, events, runDir));
     const layer = d.extraModules!()[0] as SerializationLayer;
     const weight = [

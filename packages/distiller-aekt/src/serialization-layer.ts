@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NamedVariable, TrainableModule } from '@kd/core';
 
 /**
- * Where the task-serialisation layer sits (reconstruction, methods.md §6.3):
+ * Where the task-serialisation layer sits (part of the reconstruction):
  * - `'cls->kd'`: z^cls = student logits (CE; what the deployed student outputs), z^kd = FC_ser(z^cls);
  * - `'kd->cls'`: z^kd = student logits, z^cls = FC_ser(z^kd) (the deployed student would need FC_ser).
  */
