@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -35,10 +35,43 @@ describe('an ONNX file is untrusted input: every mismatch is a KdInputError nami
 
   it('a missing file, a directory, an empty file, a file over maxFileBytes', () => {
     expect(loadError(join(work, 'missing.onnx'))).toMatch(/cannot be read \(ENOENT\); expected an ONNX model file/);
-    expect(loadError(work)).toMatch(/is a directory; the "onnx" backbone reads an ONNX model file/);
+    expect(loadError(work)).toMatch(
+      /is a directory without kd-onnx-teacher.json; the "onnx" backbone reads an ONNX model file \(.onnx\) or a directory/,
+    );
     writeFileSync(join(work, 'empty.onnx'), '');
     expect(loadError(join(work, 'empty.onnx'))).toMatch(/is empty/);
     expect(loadError(fixture('cnn.onnx'), { maxFileBytes: 1000 })).toMatch(/has 7\d{3} bytes, more than maxFileBytes \(1000\)/);
+  });
+
+  it('a teacher directory whose descriptor is not JSON, of another format, or names a file outside the directory', () => {
+    const dir = (name: string, descriptor: string): string => {
+      const d = join(work, name);
+      mkdirSync(d, { recursive: true });
+      copyFileSync(fixture('cnn.onnx'), join(d, 'model.onnx'));
+      writeFileSync(join(d, 'kd-onnx-teacher.json'), descriptor);
+      return d;
+    };
+    const good = {
+      format: 'kd-onnx-teacher',
+      version: 1,
+      model: 'model.onnx',
+      backbone: { name: 'onnx' },
+      numClasses: 10,
+      inputShape: [28, 28, 1],
+    };
+    expect(loadError(dir('not-json', '{ "format": '))).toMatch(/kd-onnx-teacher.json is not valid JSON/);
+    expect(loadError(dir('other-format', JSON.stringify({ ...good, format: 'kd-network' })))).toMatch(
+      /is not a kd ONNX teacher descriptor/,
+    );
+    expect(loadError(dir('escapes', JSON.stringify({ ...good, model: '../../cnn.onnx' })))).toMatch(/is not a kd ONNX teacher descriptor/);
+    expect(loadError(dir('absolute', JSON.stringify({ ...good, model: fixture('cnn.onnx') })))).toMatch(
+      /is not a kd ONNX teacher descriptor/,
+    );
+    // The same directory with a well-formed descriptor loads: the refusals above are the descriptor's, not the model's.
+    const net = onnxNetwork({ stages: { stage1: 'layer1_out' } });
+    net.loadWeights(dir('good', JSON.stringify(good)), POINTER);
+    expect(net.stages).toEqual([{ name: 'stage1', outputShape: [14, 14, 8] }]);
+    net.dispose();
   });
 
   it('bytes that are not an ONNX model', () => {

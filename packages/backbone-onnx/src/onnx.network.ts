@@ -12,6 +12,7 @@ import {
 import { OrtBridge, OrtError } from './ort-bridge.js';
 import type { OrtModelInfo } from './ort-bridge.js';
 import type { OnnxOptions } from './onnx.options.js';
+import { resolveOnnxModel } from './onnx-teacher-dir.js';
 
 /** One output kd reads, with its dimensions for one image as the model produces them (before any transpose). */
 interface OutputPlan {
@@ -69,7 +70,7 @@ export class OnnxNetwork implements Network {
 
   loadWeights(location: string, pointer: string): void {
     const where = `${pointer}: ${location}`;
-    const model = this.readModel(location, where);
+    const model = this.readModel(resolveOnnxModel(location, where), where);
     this.bridge?.dispose();
     const bridge = (this.bridge = new OrtBridge(this.options.timeoutSeconds * 1000));
     let info: OrtModelInfo;

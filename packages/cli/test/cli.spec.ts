@@ -8,14 +8,27 @@ const FLAGS: Record<string, readonly string[]> = {
   run: ['--resume', '--from', '--index', '--json', '--allow-local-plugins', '--set'],
   validate: ['--schema-only', '--allow-local-plugins', '--set'],
   plan: ['--json', '--allow-local-plugins', '--set'],
-  sweep: ['--jobs', '--dry-run', '--emit', '--report', '--out', '--queue', '--status', '--retry-failed', '--json'],
-  worker: ['--queue', '--concurrency'],
+  sweep: ['--jobs', '--dry-run', '--emit', '--report', '--out', '--queue', '--status', '--retry-failed', '--json', '--allow-local-plugins'],
+  worker: ['--queue', '--concurrency', '--allow-local-plugins'],
   schema: ['--out'],
   plugins: ['--json'],
   describe: ['--num-classes', '--input', '--options', '--json'],
   export: ['--json'],
   report: ['--out', '--json'],
-  import: ['--backbone', '--options', '--num-classes', '--input', '--reference', '--json'],
+  import: [
+    '--backbone',
+    '--options',
+    '--num-classes',
+    '--input',
+    '--reference',
+    '--layout',
+    '--logits',
+    '--embedding',
+    '--input-name',
+    '--stages',
+    '--names',
+    '--json',
+  ],
   doctor: ['--json'],
 };
 
@@ -85,10 +98,10 @@ describe('kd as a shell runs it', () => {
     expect(describe.stderr).toContain("value 'network' is invalid for argument 'what'. Allowed choices are backbone.");
     const plugins = await runKd(['plugins', 'distillers']);
     expect(plugins.code).toBe(2);
-    expect(plugins.stderr).toContain('Allowed choices are dataset, backbone, distiller, evaluator.');
-    const format = await runKd(['import', 'onnx', 'a.onnx', 'out']);
+    expect(plugins.stderr).toContain('Allowed choices are dataset, backbone, distiller, evaluator, tracker.');
+    const format = await runKd(['import', 'keras', 'a.h5', 'out']);
     expect(format.code).toBe(2);
-    expect(format.stderr).toContain('Allowed choices are pytorch.');
+    expect(format.stderr).toContain('Allowed choices are pytorch, onnx, tfjs.');
   });
 
   it('kd plugins lists one line per plugin; a kind filters; a kind and a name show the options', async () => {

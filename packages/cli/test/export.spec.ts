@@ -185,6 +185,9 @@ describe('kd export', () => {
     const out = join(work, 'exported-shufflenet');
     const io = captureIo();
     expect(await main(['export', fake, out], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    // A network saved by hand has no run config, so no dataset to take the preprocessing from: said, not guessed.
+    expect(io.stderr).toContain(`preprocessing.json and the example page not written: ${join(fake, 'config.json')} is missing`);
+    expect(existsSync(join(out, 'preprocessing.json'))).toBe(false);
     expect(JSON.stringify(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).modelTopology)).toContain('"KdChannelSlice"');
     registerChannelSlice();
     const model = await loadLayersModelFromDir(out);
@@ -203,7 +206,20 @@ describe('kd export', () => {
     expect(await main(['export', runDir, out, '--json'], io, { importer: sourceImporter }), io.stderr).toBe(0);
     const r = JSON.parse(io.stdout);
     expect(r.backbone).toBe('cnn');
-    expect(r.files.map((f: { path: string }) => f.path)).toEqual([join(out, 'model.json'), join(out, 'weights.bin')]);
+    expect(r.files.map((f: { path: string }) => f.path)).toEqual(
+      [
+        'model.json',
+        'weights.bin',
+        'preprocessing.json',
+        'preprocessing.schema.json',
+        'tfjs/tf-core.min.js',
+        'tfjs/tf-backend-cpu.min.js',
+        'tfjs/tf-layers.min.js',
+        'classify.js',
+        'index.html',
+      ].map((f) => join(out, f)),
+    );
+    for (const f of r.files as { path: string; bytes: number }[]) expect(f.bytes).toBe(readFileSync(f.path).byteLength);
     expect(r.weightBytes).toBe(readFileSync(join(out, 'weights.bin')).byteLength);
   });
 
@@ -215,16 +231,77 @@ describe('kd export', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('refuses a network trained with a head (exit 2, not supported yet)', async () => {
+  it('exports AEKT with serialOrder "kd->cls" with its serialisation layer: the model predicts student logits · W + b', async () => {
+    const cfg = tinyConfig('aekt', {
+      teacher: { backbone: { name: 'cnn', channels: [4, 8] }, weights: 'run' },
+      distiller: { name: 'aekt', serialization: true, serialOrder: 'kd->cls' },
+      training: { epochs: 1, batchSize: 32, seed: 4, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } },
+    });
+    (cfg['dataset'] as Record<string, unknown>)['trainLimit'] = 64;
+    const io = captureIo();
+    expect(await main(['run', writeConfig(work, 'aekt.json', cfg)], io, { importer: sourceImporter }), io.stderr).toBe(0);
+    const aektDir = join(work, 'aekt');
+    expect(JSON.parse(readFileSync(join(aektDir, 'final', 'network.json'), 'utf8')).head.name).toBe('serialization');
+    const out = join(work, 'exported-aekt');
+    const io2 = captureIo();
+    expect(await main(['export', aektDir, out, '--json'], io2, { importer: sourceImporter }), io2.stderr).toBe(0);
+    expect(JSON.parse(io2.stdout).head).toBe('serialization');
+    expect(JSON.parse(readFileSync(join(out, 'preprocessing.json'), 'utf8')).output).toEqual({
+      kind: 'logits',
+      numClasses: 10,
+      head: 'serialization',
+    });
+
+    // Expected from independent pieces: the trained student (network.bin) and the layer's matrix as the run wrote it.
+    const ser = JSON.parse(readFileSync(join(aektDir, 'artifacts', 'aekt-serialization.json'), 'utf8')) as {
+      weight: number[][];
+      bias: number[];
+    };
+    // Trained off the identity, or the check could not tell the head from its absence.
+    expect(Math.max(...ser.weight.flatMap((row, i) => row.map((v, j) => Math.abs(v - (i === j ? 1 : 0)))))).toBeGreaterThan(1e-4);
+    const saved = JSON.parse(readFileSync(join(aektDir, 'final', 'network.json'), 'utf8'));
+    const runtime = new KdRuntime({ root: repoRoot, importer: sourceImporter });
+    await runtime.loadFor({ student: { backbone: { name: saved.backbone.name } } }, repoRoot);
+    const network = await runtime.registry.get('backbone', saved.backbone.name, 'test').create(saved.backbone.options, {
+      container: runtime.container,
+      baseDir: repoRoot,
+      numClasses: 10,
+      inputShape: saved.inputShape,
+      rng: new Rng(98),
+      scope: 'reference',
+    });
+    // loadNetwork refuses a network with a head (a teacher must not silently lose it): load network.bin directly.
+    const { copyFileSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const bare = join(work, 'aekt-bare');
+    mkdirSync(bare, { recursive: true });
+    copyFileSync(join(aektDir, 'final', 'network.bin'), join(bare, 'network.bin'));
+    writeFileSync(join(bare, 'network.json'), JSON.stringify({ ...saved, head: undefined }));
+    loadNetwork(bare, network);
+    const x = tf.randomUniform([4, 28, 28, 1], -1, 2, 'float32', 21) as tf.Tensor4D;
+    const z = tf.tidy(() => network.apply(x, { training: false }).logits.arraySync() as number[][]);
+    const want = z.map((row) => ser.bias.map((b, j) => b + row.reduce((a, v, i) => a + v * ser.weight[i]![j]!, 0)));
+    const model = await loadLayersModelFromDir(out);
+    const got = tf.tidy(() => (model.predict(x) as tf.Tensor).arraySync() as number[][]);
+    const err = Math.max(...want.flatMap((row, i) => row.map((v, j) => Math.abs(v - got[i]![j]!) / Math.max(1, Math.abs(v)))));
+    expect(err).toBeLessThan(1e-5);
+    // Without the head the export would predict z itself: the difference is visible.
+    expect(Math.max(...z.flatMap((row, i) => row.map((v, j) => Math.abs(v - got[i]![j]!))))).toBeGreaterThan(1e-3);
+    model.dispose();
+    network.dispose();
+    x.dispose();
+  });
+
+  it('refuses a head it cannot express as a Dense layer (exit 2, naming what it holds)', async () => {
     const { cpSync, writeFileSync } = await import('node:fs');
     const fake = join(work, 'with-head');
     cpSync(runDir, fake, { recursive: true });
     const file = join(fake, 'final', 'network.json');
     const saved = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...saved, head: { name: 'aekt-serial', tensors: [] } }));
+    writeFileSync(file, JSON.stringify({ ...saved, head: { name: 'mystery', tensors: [] } }));
     const io = captureIo();
     expect(await main(['export', fake, join(work, 'head-out')], io, { importer: sourceImporter })).toBe(2);
-    expect(io.stderr).toContain('not supported yet');
+    expect(io.stderr).toContain('the "mystery" head holds []; only a linear head');
+    expect(existsSync(join(work, 'head-out'))).toBe(false);
   });
 
   it('needs two arguments', async () => {

@@ -63,5 +63,6 @@ export {
   saveLayersModelToDir,
   LAYERS_MODEL_FILES,
 } from './io/layers-file-handler.js';
+export { appendLinearHead, loadNetworkWithoutHead } from './io/layers-model-head.js';
 export { KdRunError, isRunError } from './errors/errors.js';
 export { TeacherCache, teacherIdentity, type TeacherCacheOptions, type TeacherCacheStats } from './engine/teacher-cache.js';

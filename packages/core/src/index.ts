@@ -19,14 +19,16 @@ export {
   type BackbonePlugin,
   type DistillerPlugin,
   type EvaluatorPlugin,
+  type TrackerPlugin,
   type FactoryContext,
   type DatasetFactory,
   type BackboneFactory,
   type DistillerFactory,
   type EvaluatorFactory,
+  type TrackerFactory,
 } from './plugin/plugin.js';
 export { PLUGIN, RUN_CONFIG, LOGGER, type Logger } from './plugin/tokens.js';
-export type { Batch, BatchOptions, Dataset, DatasetInfo, DatasetSplit, SplitName } from './contracts/dataset.js';
+export type { Batch, BatchOptions, Dataset, DatasetInfo, DatasetSplit, EvalTransformSpec, SplitName } from './contracts/dataset.js';
 export type {
   Network,
   NetworkOutput,
@@ -49,6 +51,7 @@ export type {
   StudentHead,
 } from './contracts/distiller.js';
 export type { Evaluator, EvaluationContext, Metrics } from './contracts/evaluator.js';
+export type { Tracker, TrackerOutcome } from './contracts/tracker.js';
 export { KdInputError, KdMissingPluginError, isInputError } from './errors/errors.js';
 export { Rng, hashString } from './rng/rng.js';
 export { RunEvents, type RunEventMap } from './engine/events.js';

@@ -8,6 +8,7 @@ import {
   probeTransform,
   selectSubset,
   withDefaultNormalization,
+  withExplicitNormalization,
   type TransformSpec,
 } from '@kd/transforms';
 import { CIFAR_FORMATS, CIFAR_SIDE, type CifarFormat } from './cifar.format.js';
@@ -116,6 +117,7 @@ export async function loadCifarDataset(options: CifarOptions, context: LoadConte
     numClasses,
     inputShape: trainShape,
     ...(classNames ? { classNames } : {}),
+    evalTransforms: withExplicitNormalization(testSpecs),
     source: `${format.variant} (${labels === 'coarse' ? '20 coarse' : `${numClasses}`} classes) from ${files.description}: ${sizes} images`,
   };
   return new CifarDataset(info, splits);

@@ -9,6 +9,7 @@ import {
   probeTransform,
   selectSubset,
   withDefaultNormalization,
+  withExplicitNormalization,
   type ImageTransform,
   type TransformSpec,
 } from '@kd/transforms';
@@ -342,6 +343,11 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
     numClasses,
     inputShape: trainShape,
     ...(classNames ? { classNames } : {}),
+    evalTransforms: transforms
+      ? withExplicitNormalization(transforms.testSpecs)
+      : normalization
+        ? [{ type: 'normalize', mean: [normalization.mean], std: [normalization.std] }]
+        : [],
     source,
   };
   const evalTransform = transforms ? { transform: transforms.testTransform, outputShape: trainShape } : undefined;
@@ -386,5 +392,5 @@ function transformLists(options: IdxOptions, normalization: Normalization, augme
       throw new KdInputError(`dataset "idx" ${pointer}: ${(e as Error).message}`);
     }
   };
-  return { trainTransform: build(train, 'transforms'), testTransform: build(test, 'testTransforms') };
+  return { trainTransform: build(train, 'transforms'), testTransform: build(test, 'testTransforms'), testSpecs: test };
 }

@@ -5,6 +5,7 @@ import {
   outputSize,
   selectSubset,
   withDefaultNormalization,
+  withExplicitNormalization,
   type ImageTransform,
   type SubsetOptions,
   type TransformSpec,
@@ -192,6 +193,7 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
     numClasses: train.classNames.length,
     inputShape: shape,
     classNames: train.classNames,
+    evalTransforms: withExplicitNormalization(testSpecs),
     source:
       `image folder ${root}: ${train.classNames.length} classes; ${parts.join(', ')}` +
       (skipped ? `; ${skipped} file${skipped > 1 ? 's' : ''} skipped (extension not in ${extensions.join(', ')})` : ''),

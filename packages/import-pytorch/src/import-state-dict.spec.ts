@@ -18,6 +18,8 @@ const FAMILIES = [
   'shufflenetv2',
   'cifar_resnet18',
   'resnet18',
+  'cifar_resnet50',
+  'resnet50',
 ];
 
 beforeAll(async () => {

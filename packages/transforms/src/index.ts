@@ -10,6 +10,7 @@ export { Resize } from './resize.js';
 export { CenterCrop } from './center-crop.js';
 export { RandomResizedCrop, randomResizedCropBox, type RandomResizedCropOptions, type CropBox } from './random-resized-crop.js';
 export { transformListSchema, type TransformSpec } from './transform-spec.js';
+export { withExplicitNormalization } from './eval-specs.js';
 export { buildTransform, ComposedTransform, withDefaultNormalization, outputSize, probeTransform } from './build-transform.js';
 export {
   holdOutValidation,

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { KdInputError } from '@kd/core';
@@ -9,6 +9,9 @@ import { createRuntime, type CliOptions } from '../runtime.js';
 import { backboneOptions, buildBackbone } from './backbone.js';
 import { parseInput, parseNumClasses, parseOptions } from './backbone-args.js';
 import { compareLogits, readReference, type Parity } from './parity-reference.js';
+import { checkOutDir, writeAtomically } from './import-files.js';
+import { importOnnxCommand } from './import-onnx.js';
+import { importTfjsCommand } from './import-tfjs.js';
 import { Argument } from 'commander';
 import type { DefineCommand } from '../context.js';
 
@@ -36,9 +39,7 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
   const file = resolve(io.cwd, args.source);
   const outDir = resolve(io.cwd, args.outDir);
   if (!existsSync(file)) throw new KdInputError(`${file}: no such checkpoint file`);
-  // Nothing of the user's is replaced: the teacher directory must be new or empty.
-  if (existsSync(outDir) && (!statSync(outDir).isDirectory() || readdirSync(outDir).length > 0))
-    throw new KdInputError(`${outDir}: exists and is not an empty directory; choose a new directory for the imported teacher`);
+  checkOutDir(outDir);
   const numClasses = parseNumClasses(args.numClasses, 'kd import pytorch');
   const inputShape = parseInput(args.input);
   const source = `kd import pytorch --backbone ${args.backbone}`;
@@ -50,7 +51,7 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
   const reference = args.reference ? readReference(resolve(io.cwd, args.reference), inputShape, numClasses) : undefined;
   const network = await buildBackbone(runtime, { name: args.backbone, options: opts }, numClasses, inputShape, source);
   try {
-    const report = importPyTorchTeacher(file, network, outDir);
+    const report = await writeAtomically(outDir, (dir) => importPyTorchTeacher(file, network, dir));
     let parity: Parity | undefined;
     if (reference) {
       const logits = tf.tidy(() => network.apply(reference.input, { training: false }).logits);
@@ -84,45 +85,82 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
   }
 }
 
+/** The flags each format reads; any other is an input error rather than silently ignored. */
+const FLAGS: Readonly<Record<string, readonly string[]>> = {
+  pytorch: ['backbone', 'options', 'numClasses', 'input', 'reference'],
+  onnx: ['layout', 'logits', 'embedding', 'inputName', 'stages', 'numClasses', 'input', 'reference'],
+  tfjs: ['backbone', 'options', 'names', 'numClasses', 'input', 'reference'],
+};
+
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+interface ImportFlags {
+  readonly backbone?: string;
+  readonly options?: string;
+  readonly numClasses?: string;
+  readonly input?: string;
+  readonly reference?: string;
+  readonly layout?: string;
+  readonly logits?: string;
+  readonly embedding?: string;
+  readonly inputName?: string;
+  readonly stages?: string;
+  readonly names?: string;
+  readonly json: boolean;
+}
+
 export const defineImport: DefineCommand = (program, ctx) => {
   program
     .command('import')
-    .summary('a PyTorch state dict as a kd teacher directory, with a parity report')
+    .summary('a PyTorch state dict, an ONNX model or a TensorFlow.js layers model as a kd teacher directory, with a parity report')
     .description(
-      'Read a PyTorch state dict (mdistiller/RepDistiller CIFAR zoo, torchvision ResNets) without Python and write it as a kd ' +
-        "teacher directory for teacher.weights; with --reference (inputs and the source's logits on them), a parity report.",
+      'pytorch: read a state dict (mdistiller/RepDistiller CIFAR zoo, torchvision ResNets) without Python into a kd backbone. ' +
+        'onnx: check a model in ONNX Runtime and copy it with a descriptor (teacher backbone "onnx"). ' +
+        'tfjs: map a layers model (a converted Keras model) onto a kd backbone by layer name. ' +
+        "Each writes <out-dir> (new or empty; nothing is written on error) for teacher.weights, and reports parity: with --reference (inputs and the source's logits on them), against it.",
     )
-    .addArgument(new Argument('<format>', 'the checkpoint format').choices(['pytorch']))
-    .argument('<checkpoint>', 'the .pth/.pt file')
+    .addArgument(new Argument('<format>', 'the source format').choices(['pytorch', 'onnx', 'tfjs']))
+    .argument('<source>', 'the .pth/.pt file (pytorch), the .onnx file (onnx), or model.json or its directory (tfjs)')
     .argument('<out-dir>', 'the teacher directory to create (new or empty)')
-    .option('--backbone <name>', 'the kd backbone whose architecture the checkpoint holds (required)')
-    .option('--options <json>', "the backbone's options as a JSON object")
-    .option('--num-classes <n>', 'classes of the classifier (required)')
-    .option('--input <h,w,c>', 'input height, width and channels (default 32,32,3)')
-    .option('--reference <ref.json>', "inputs and the source framework's logits on them: compare kd's logits with them")
+    .option('--backbone <name>', 'pytorch, tfjs: the kd backbone whose architecture the source holds (required)')
+    .option('--options <json>', "pytorch, tfjs: the backbone's options as a JSON object")
+    .option('--num-classes <n>', 'classes of the classifier (required for pytorch and tfjs; onnx: read from the logits output)')
+    .option('--input <h,w,c>', 'input height, width and channels (default 32,32,3; onnx: read from the model)')
+    .option('--reference <ref.json>', "inputs and the source framework's logits on them: compare the imported teacher's logits with them")
+    .option('--layout <layout>', 'onnx: the image input layout, NCHW (PyTorch exports, the default) or NHWC')
+    .option('--logits <name>', 'onnx: the output holding the logits (default "logits")')
+    .option('--embedding <name>', 'onnx: the output holding the pooled embedding')
+    .option('--input-name <name>', "onnx: the image input's name (default: the model's only input)")
+    .option('--stages <json>', 'onnx: kd stage name → output name, e.g. \'{"stage1":"layer1_out"}\', for feature distillers')
+    .option('--names <map.json>', "tfjs: a JSON file of kd layer name → the model's layer name, for layers whose names differ")
     .option('--json', 'print the import report as JSON on stdout', false)
-    .action(
-      async (
-        format: string,
-        source: string,
-        outDir: string,
-        flags: { backbone?: string; options?: string; numClasses?: string; input?: string; reference?: string; json: boolean },
-      ) => {
-        ctx.exitCode = await importCommand(
-          {
-            format,
-            source,
-            outDir,
-            backbone: flags.backbone,
-            options: flags.options,
-            numClasses: flags.numClasses,
-            input: flags.input,
-            reference: flags.reference,
-            json: flags.json,
-          },
-          ctx.io,
-          ctx.options,
+    .action(async (format: string, source: string, outDir: string, flags: ImportFlags) => {
+      const unused = Object.entries(flags).filter(([k, v]) => k !== 'json' && v !== undefined && !FLAGS[format]!.includes(k));
+      if (unused.length)
+        throw new KdInputError(
+          `kd import ${format}: ${unused.map(([k]) => flagName(k)).join(', ')} ${unused.length > 1 ? 'do' : 'does'} not apply to this format (its flags: ${FLAGS[format]!.map(flagName).join(', ')}, --json)`,
         );
-      },
-    );
+      const common = { source, outDir, numClasses: flags.numClasses, input: flags.input, reference: flags.reference, json: flags.json };
+      ctx.exitCode =
+        format === 'onnx'
+          ? await importOnnxCommand(
+              {
+                ...common,
+                layout: flags.layout,
+                logits: flags.logits,
+                embedding: flags.embedding,
+                inputName: flags.inputName,
+                stages: flags.stages,
+              },
+              ctx.io,
+              ctx.options,
+            )
+          : format === 'tfjs'
+            ? await importTfjsCommand(
+                { ...common, backbone: flags.backbone, options: flags.options, names: flags.names },
+                ctx.io,
+                ctx.options,
+              )
+            : await importCommand({ ...common, format, backbone: flags.backbone, options: flags.options }, ctx.io, ctx.options);
+    });
 };

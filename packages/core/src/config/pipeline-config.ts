@@ -22,6 +22,7 @@ export interface PipelineConfig {
   readonly student: { readonly backbone: PluginSpec; readonly init?: { readonly weights: string } };
   readonly distiller?: PluginSpec;
   readonly evaluators: readonly PluginSpec[];
+  readonly trackers: readonly PluginSpec[];
   readonly training: {
     readonly epochs: number;
     readonly batchSize: number;

@@ -40,8 +40,21 @@ export interface DatasetInfo {
   /** [height, width, channels] of one input image. */
   readonly inputShape: readonly [number, number, number];
   readonly classNames?: readonly string[];
+  /**
+   * What the test split does to a decoded image (pixel/255, [h, w, c]) to make the model's input, in order: the
+   * @kd/transforms specs of the evaluation pipeline with every normalize entry's mean and std filled in (e.g.
+   * `[{ type: 'normalize', mean: [0.286], std: [0.353] }]`). `kd export` writes it beside the model so that a deployed
+   * classifier can be fed what it was trained on. Optional: a dataset that cannot say leaves it out.
+   */
+  readonly evalTransforms?: readonly EvalTransformSpec[];
   /** Human-readable provenance: which files were read. */
   readonly source: string;
+}
+
+/** One entry of a dataset's evaluation transform list (structurally @kd/transforms' TransformSpec). */
+export interface EvalTransformSpec {
+  readonly type: string;
+  readonly [option: string]: unknown;
 }
 
 export interface Dataset {

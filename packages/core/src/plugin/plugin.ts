@@ -3,9 +3,10 @@ import type { Dataset } from '../contracts/dataset.js';
 import type { BackboneContext, Network } from '../contracts/network.js';
 import type { Distiller } from '../contracts/distiller.js';
 import type { Evaluator } from '../contracts/evaluator.js';
+import type { Tracker } from '../contracts/tracker.js';
 
-export type PluginKind = 'dataset' | 'backbone' | 'distiller' | 'evaluator';
-export const PLUGIN_KINDS: readonly PluginKind[] = ['dataset', 'backbone', 'distiller', 'evaluator'];
+export type PluginKind = 'dataset' | 'backbone' | 'distiller' | 'evaluator' | 'tracker';
+export const PLUGIN_KINDS: readonly PluginKind[] = ['dataset', 'backbone', 'distiller', 'evaluator', 'tracker'];
 
 /** A JSON Schema (draft 2020-12) object. Core treats it as data and validates with ajv. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -57,6 +58,9 @@ export interface DistillerFactory<O = Record<string, unknown>> {
 export interface EvaluatorFactory<O = Record<string, unknown>> {
   (options: O, context: FactoryContext): Promise<Evaluator> | Evaluator;
 }
+export interface TrackerFactory<O = Record<string, unknown>> {
+  (options: O, context: FactoryContext): Promise<Tracker> | Tracker;
+}
 
 interface PluginBase<K extends PluginKind, F> {
   readonly manifest: PluginManifest & { readonly kind: K };
@@ -71,10 +75,11 @@ export type DatasetPlugin<O = any> = PluginBase<'dataset', DatasetFactory<O>>;
 export type BackbonePlugin<O = any> = PluginBase<'backbone', BackboneFactory<O>>;
 export type DistillerPlugin<O = any> = PluginBase<'distiller', DistillerFactory<O>>;
 export type EvaluatorPlugin<O = any> = PluginBase<'evaluator', EvaluatorFactory<O>>;
+export type TrackerPlugin<O = any> = PluginBase<'tracker', TrackerFactory<O>>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** A plugin: a plain object of manifest, options schema and factory. */
-export type KdPlugin = DatasetPlugin | BackbonePlugin | DistillerPlugin | EvaluatorPlugin;
+export type KdPlugin = DatasetPlugin | BackbonePlugin | DistillerPlugin | EvaluatorPlugin | TrackerPlugin;
 
 /** Identity helper that gives plugin authors type checking. */
 export function definePlugin<P extends KdPlugin>(plugin: P): P {

@@ -11,6 +11,7 @@ import type { PluginRegistry } from '../plugin/registry.js';
 import { RUN_CONFIG } from '../plugin/tokens.js';
 import { Rng } from '../rng/rng.js';
 import { resolvePath } from './config-checks.js';
+import type { NamedTracker } from './trackers.js';
 
 /** A config's parts, built on the active backend; `dispose` frees every variable they own. */
 export interface AssembledPipeline {
@@ -19,6 +20,7 @@ export interface AssembledPipeline {
   readonly teacher: Network | undefined;
   readonly distiller: Distiller | undefined;
   readonly evaluators: readonly NamedEvaluator[];
+  readonly trackers: readonly NamedTracker[];
   dispose(): void;
 }
 
@@ -43,6 +45,7 @@ export async function assemblePipeline(
   let teacher: Network | undefined;
   let distiller: Distiller | undefined;
   const evaluators: NamedEvaluator[] = [];
+  const trackers: NamedTracker[] = [];
   const dispose = () => {
     distiller?.dispose?.();
     for (const e of evaluators) e.evaluator.dispose?.();
@@ -88,11 +91,13 @@ export async function assemblePipeline(
     }
     for (const [i, e] of config.evaluators.entries())
       evaluators.push({ name: e.name, evaluator: await registry.get('evaluator', e.name, `/evaluators/${i}/name`).create(e, ctx) });
+    for (const [i, t] of (config.trackers ?? []).entries())
+      trackers.push({ name: t.name, tracker: await registry.get('tracker', t.name, `/trackers/${i}/name`).create(t, ctx) });
   } catch (e) {
     // A bad teacher file or a distiller refusing its set-up must not leave the networks built so far allocated.
     dispose();
     throw e;
   }
   // Both exist here: the try block assigns them or throws.
-  return { dataset: dataset!, student: student!, teacher, distiller, evaluators, dispose };
+  return { dataset: dataset!, student: student!, teacher, distiller, evaluators, trackers, dispose };
 }

@@ -28,6 +28,8 @@ function slots(config: Record<string, unknown>): { kind: PluginKind; name: strin
   add('distiller', config['distiller'], '/distiller');
   const ev = config['evaluators'];
   if (Array.isArray(ev)) ev.forEach((e, i) => add('evaluator', e, `/evaluators/${i}`));
+  const tr = config['trackers'];
+  if (Array.isArray(tr)) tr.forEach((t, i) => add('tracker', t, `/trackers/${i}`));
   return out;
 }
 

@@ -20,6 +20,7 @@ import { checkRunnable, resolvePath } from './config-checks.js';
 import { provenance } from './provenance.js';
 import { stagesOf } from '../engine/stage-modules.js';
 import { TeacherCache } from '../engine/teacher-cache.js';
+import { TrackerHub } from './trackers.js';
 
 export interface RunOptions {
   readonly events?: RunEvents;
@@ -62,6 +63,8 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
   let teacherCache: TeacherCache | undefined;
   let resume: LoadedCheckpoint | undefined;
   let prepared = false;
+  const trackers = new TrackerHub(parts.trackers ?? [], events, host.logger);
+  let trackersAttached = false;
   try {
     checkRunnable(config, parts);
     mkdirSync(runDir.dir, { recursive: true });
@@ -105,6 +108,8 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
       host.logger.info(`resuming from ${resume.dir}`);
     }
     for (const { evaluator } of parts.evaluators) evaluator.attach?.(events);
+    trackers.attach();
+    trackersAttached = true;
     await events.emit('runStart', { runDir: runDir.dir, config: config as never, resumedFromEpoch: resume?.position.epochsDone ?? null });
     const cache = config.teacher?.cache;
     teacherCache =
@@ -129,9 +134,16 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
     );
     runDir.writeJson(RUN_FILES.summary, summary);
     await events.emit('runEnd', { runDir: runDir.dir, final: summary as never });
+    trackersAttached = false;
+    await trackers.close({ status: 'finished' });
     return { runDir: runDir.dir, summary: summary as never };
   } catch (e) {
     resume?.dispose();
+    if (trackersAttached)
+      await trackers.close({
+        status: e instanceof TrainingStopped && e.failure.kind === 'interrupted' ? 'interrupted' : 'failed',
+        message: (e as Error).message ?? String(e),
+      });
     // A run that got its directory records how it ended, so `kd report` and sweeps never have to guess.
     if (prepared) {
       const failure: RunFailure = e instanceof TrainingStopped ? e.failure : { kind: 'error', message: (e as Error).message ?? String(e) };

@@ -120,6 +120,13 @@ export function buildPipelineSchema(manifests: readonly PluginManifest[]): Recor
         default: [],
         description: 'Metrics computed on the test split after each evaluated epoch.',
       },
+      trackers: {
+        type: 'array',
+        items: union(manifests, 'tracker', 'An experiment tracker.'),
+        default: [],
+        description:
+          "Experiment trackers that mirror the run's events (step losses and learning rate, epoch metrics, warnings) to outside sinks. A tracker that fails (server down, disk full) turns into a warning; the run goes on.",
+      },
       training: trainingSchema,
       output: outputSchema,
     },

@@ -48,7 +48,16 @@ describe('pipeline validation', () => {
     const c = createPipelineValidator(manifests).validate<Record<string, any>>(valid());
     expect(c['distiller']).toEqual({ name: 'kd', temperature: 4 });
     expect(c['student'].backbone.width).toBe(16);
-    expect(c['training'].optimizer).toEqual({ type: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 5e-4 });
+    // PyTorch's SGD recipe by default: weight decay on every parameter, BN running variance unbiased.
+    expect(c['training'].optimizer).toEqual({
+      type: 'sgd',
+      lr: 0.05,
+      momentum: 0.9,
+      nesterov: false,
+      weightDecay: 5e-4,
+      weightDecayOn: 'all',
+    });
+    expect(c['training'].batchNorm).toEqual({ runningVariance: 'unbiased' });
     expect(c['training'].batchSize).toBe(64);
     expect(c['backend']).toBe('auto');
   });
