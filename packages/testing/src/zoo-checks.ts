@@ -218,12 +218,16 @@ export function expectBatchNormModes(
   expect(values(deepMean).every((v) => v === 0)).toBe(true);
 
   const [m1, v1] = tf.tidy(() => {
-    const a = tf.moments(bnInput(x), [0, 1, 2]);
+    const input = bnInput(x);
+    const a = tf.moments(input, [0, 1, 2]);
     const b = tf.moments(bnInput(other), [0, 1, 2]);
+    // The running variance takes the unbiased batch variance, as PyTorch's: n/(n − 1) times the biased one.
+    const [n0, n1, n2] = input.shape;
+    const unbiased = (n0 * n1 * n2) / (n0 * n1 * n2 - 1);
     // 0 → 0.1·mean(x) → 0.9·0.1·mean(x) + 0.1·mean(other); 1 → 0.9 + 0.1·var(x) → …
     return [
       values(tf.add(tf.mul(a.mean, 0.09), tf.mul(b.mean, 0.1))),
-      values(tf.add(tf.mul(tf.add(tf.mul(a.variance, 0.1), 0.9), 0.9), tf.mul(b.variance, 0.1))),
+      values(tf.add(tf.mul(tf.add(tf.mul(a.variance, 0.1 * unbiased), 0.9), 0.9), tf.mul(b.variance, 0.1 * unbiased))),
     ];
   });
   const trained = logits(x, true).slice(0, k);
