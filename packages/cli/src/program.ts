@@ -43,8 +43,9 @@ export function versionLine(): string {
 }
 
 const NOTES = `
-run, validate and plan take --allow-local-plugins (import the module paths a config lists in "plugins") and
---set <path>=<value> (repeatable), e.g. --set training.optimizer.lr=0.1 --set distiller.temperature=2.
+run, validate, plan, sweep and worker take --allow-local-plugins (import the module paths a config lists in
+"plugins"; sweep and worker pass it on to each cell's kd run). run, validate and plan take --set <path>=<value>
+(repeatable), e.g. --set training.optimizer.lr=0.1 --set distiller.temperature=2.
 kd <command> --help lists a command's arguments and every flag.
 
 exit codes: 0 ok, 2 invalid input (a bad flag, argument or config), 1 failure, 130/143 interrupted (Ctrl-C / SIGTERM)

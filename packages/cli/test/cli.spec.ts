@@ -107,7 +107,7 @@ describe('kd as a shell runs it', () => {
   it('kd plugins lists one line per plugin; a kind filters; a kind and a name show the options', async () => {
     const all = await runKd(['plugins']);
     expect(all.code, all.stderr).toBe(0);
-    const rows = all.stdout.split('\n').filter((l) => /^(dataset|backbone|distiller|evaluator) /.test(l));
+    const rows = all.stdout.split('\n').filter((l) => /^(dataset|backbone|distiller|evaluator|tracker) /.test(l));
     expect(rows.length).toBeGreaterThan(10);
     // No option lines: those are for one plugin.
     expect(all.stdout).not.toMatch(/^ {4}\S/m);

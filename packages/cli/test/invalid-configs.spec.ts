@@ -131,7 +131,7 @@ describe('local plugins', () => {
   it('--allow-local-plugins is refused by commands that load no config', async () => {
     const io = captureIo();
     expect(await main(['plugins', '--allow-local-plugins'], io, { importer })).toBe(2);
-    expect(io.stderr).toContain('--allow-local-plugins applies to run, validate and plan, not to plugins');
+    expect(io.stderr).toContain('--allow-local-plugins applies to run, validate, plan, sweep and worker, not to plugins');
   });
 });
 

@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { QueueExecutor, redisConnection, type CellJobStatus } from '@kd/sweep-bullmq';
-import { repoRoot, tempDir } from '@kd/testing';
-import { runKd, type Exited } from './spawn-kd.js';
+import { repoRoot, tempDir, writeConfig } from '@kd/testing';
+import { runKd } from './spawn-kd.js';
+import { haveRedis, queueProcesses, signalPending, stoppedChildren, type KdWorker, type RedisServer } from './sweep-processes.js';
 import { cellWeights, ok, prepareStudyBase, STUDY_CELLS, writeStudy } from './study-fixture.js';
 
 /**
@@ -13,8 +13,6 @@ import { cellWeights, ok, prepareStudyBase, STUDY_CELLS, writeStudy } from './st
  * finish once, the killed one resumed from its checkpoint, and every result equal the local executor's byte for byte.
  */
 
-const REDIS = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-const haveRedis = REDIS.status === 0;
 const CI = process.env['CI'] === 'true';
 if (!haveRedis && !CI)
   console.warn('sweep-queue.spec: redis-server is not installed; the distributed sweep tests are skipped (apt-get install redis-server)');
@@ -22,107 +20,12 @@ if (!haveRedis && !CI)
 const work = tempDir('kd-sweep-queue-');
 const CELLS = STUDY_CELLS;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-interface Redis {
-  readonly url: string;
-  readonly port: number;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts redis-server on 127.0.0.1 only; resolves once it accepts connections. */
-async function startRedis(port: number, extra: readonly string[]): Promise<Redis> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${out}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    child,
-    // SIGTERM: redis writes its append-only file and exits, as on a machine's orderly shutdown.
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-interface Worker {
-  readonly child: ChildProcess;
-  readonly exited: Promise<Exited>;
-  stderr(): string;
-  waitFor(pattern: RegExp, ms?: number): Promise<RegExpExecArray>;
-}
-
-/** `kd worker` from source in its own process group, so a test can SIGKILL it together with its cells (a machine lost). */
-function startWorker(url: string, env: Record<string, string> = {}): Worker {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@kd/source',
-      '--import',
-      '@swc-node/register/esm-register',
-      join(repoRoot, 'packages/cli/src/bin.ts'),
-      'worker',
-      '--queue',
-      url,
-    ],
-    // A dead worker's cell is taken over after the lock expires: 3 s here instead of a minute.
-    {
-      cwd: repoRoot,
-      env: { ...process.env, KD_WASM_THREADS: '1', KD_QUEUE_LOCK_MS: '3000', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
-  let stderr = '';
-  let stdout = '';
-  child.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
-  const exited = new Promise<Exited>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout })));
-  return {
-    child,
-    exited,
-    stderr: () => stderr,
-    waitFor: async (pattern, ms = 60_000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const m = pattern.exec(stderr);
-        if (m) return m;
-        if (child.exitCode !== null || child.signalCode !== null)
-          throw new Error(`kd worker exited before printing ${pattern}:\n${stderr}`);
-        if (Date.now() > deadline) throw new Error(`kd worker did not print ${pattern} in ${ms} ms:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-  };
-}
-
 const weights = cellWeights;
 const metricLines = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
 const resumes = (runDir: string) => (JSON.parse(readFileSync(join(runDir, 'provenance.json'), 'utf8')).resumes ?? []).length as number;
 
-async function hashesOf(file: string): Promise<Map<string, string>> {
-  const cells = JSON.parse(ok(await runKd(['sweep', file, '--dry-run', '--json'])).stdout) as { name: string; hash: string }[];
+async function hashesOf(file: string, flags: readonly string[] = []): Promise<Map<string, string>> {
+  const cells = JSON.parse(ok(await runKd(['sweep', file, '--dry-run', '--json', ...flags])).stdout) as { name: string; hash: string }[];
   return new Map(cells.map((c) => [c.name, c.hash]));
 }
 
@@ -138,18 +41,19 @@ async function settled(executor: QueueExecutor, hashes: readonly string[], ms = 
 }
 
 describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real redis-server)', () => {
-  let redis: Redis;
+  // Every server and worker below is started through `procs`, which kills what is left in afterAll.
+  const procs = queueProcesses();
+  let redis: RedisServer;
   let executor: QueueExecutor;
   let reference: Map<string, Buffer>;
-  let survivor: Worker | undefined;
-  const workers: Worker[] = [];
+  let survivor: KdWorker | undefined;
 
   beforeAll(async () => {
     if (!haveRedis)
       throw new Error(
         'redis-server is not installed, and CI=true requires these tests: apt-get install redis-server (.ci/run installs it)',
       );
-    redis = await startRedis(await freePort(), ['--appendonly', 'no']);
+    redis = await procs.redis(['--appendonly', 'no']);
     executor = new QueueExecutor({ connection: redisConnection(redis.url) });
     await prepareStudyBase(work);
     // The reference: the same study through the local executor.
@@ -157,10 +61,10 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
     reference = new Map(CELLS.map((c) => [c, weights(join(work, 'local', 'runs', c))]));
   });
 
+  // Registered after procs' afterAll, so it runs first (vitest runs afterAll hooks in reverse): the client closes
+  // before its server goes.
   afterAll(async () => {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) process.kill(-w.child.pid!, 'SIGKILL');
     await executor?.close();
-    await redis?.stop();
   });
 
   it('an invalid cell: exit 2 naming the cell and the pointer, nothing enqueued', async () => {
@@ -194,17 +98,15 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
 
     // Worker A's cell pauses itself in its second epoch (8 steps an epoch), after its first checkpoint, so the kill
     // lands mid-run; the worker passes its environment on to its cells.
-    const a = startWorker(redis.url, { KD_CRASH_AT: 'step:12:SIGSTOP' });
-    workers.push(a);
+    const a = procs.worker(redis.url, { env: { KD_CRASH_AT: 'step:12:SIGSTOP' } });
     const victim = (await a.waitFor(/kd: worker: (\S+): starting/))[1]!;
-    const b = startWorker(redis.url);
-    workers.push(b);
+    const b = procs.worker(redis.url);
     survivor = b;
     const checkpoint = join(work, 'dist', 'runs', victim, 'checkpoints', 'latest.json');
     const deadline = Date.now() + 60_000;
     while (!existsSync(checkpoint) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(checkpoint), `${victim} never checkpointed:\n${a.stderr()}`).toBe(true);
-    process.kill(-a.child.pid!, 'SIGKILL');
+    a.killGroup();
     expect((await a.exited).signal).toBe('SIGKILL');
     expect(existsSync(join(work, 'dist', 'runs', victim, 'summary.json'))).toBe(false);
 
@@ -246,8 +148,7 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
       },
     ]);
     await other.close();
-    const w = survivor ?? startWorker(redis.url);
-    if (!survivor) workers.push(w);
+    const w = survivor ?? procs.worker(redis.url);
     const [s] = await settled(executor, [hash!], 60_000);
     expect(s!.state).toBe('failed');
     expect(s!.reason).toMatch(/kd version skew: cell kd-s5 was hashed by @kd\/core 0\.0\.0-skew, this worker .* runs @kd\/core \d/);
@@ -267,22 +168,94 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
     );
   });
 
+  it('SIGTERM to a worker mid-cell: the cell checkpoints and goes back to the queue without spending a try; the next worker resumes it to the same bytes', async () => {
+    const file = writeStudy(work, 'term.json', 'term', { axes: { method: [{ 'distiller.name': 'kd' }] }, seeds: [0] });
+    const [hash] = [...(await hashesOf(file)).values()];
+    ok(await runKd(['sweep', file, '--queue', redis.url]));
+    // The cell stops itself (SIGSTOP) in its second epoch, after its first checkpoint: the worker's SIGTERM then
+    // reaches it mid-cell whatever the machine's load, and is delivered when the test lets it go on (SIGCONT).
+    const a = procs.worker(redis.url, { env: { KD_CRASH_AT: 'step:12:SIGSTOP' } });
+    const [cell] = await stoppedChildren(a.child.pid!, 1);
+    try {
+      a.child.kill('SIGTERM');
+      await signalPending(cell!, 'SIGTERM');
+    } finally {
+      process.kill(cell!, 'SIGCONT');
+    }
+    const exited = await a.exited;
+    expect(exited.code, exited.stderr).toBe(143);
+    expect(exited.stderr).toContain('kd-s0: checkpointed and returned to the queue');
+    const dir = join(work, 'term', 'runs', 'kd-s0');
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).status).toBe('interrupted');
+    const [back] = await executor.status([hash!]);
+    expect(back).toMatchObject({ state: 'queued', attempts: 0 });
+
+    const b = procs.worker(redis.url);
+    const [s] = await settled(executor, [hash!]);
+    expect(s!.state, b.stderr()).toBe('completed');
+    expect(s!.result!.action).toBe('resume');
+    expect(metricLines(dir)).toBe(2);
+    expect(resumes(dir)).toBe(1);
+    expect(weights(dir).equals(reference.get('kd-s0')!), "kd-s0: final/network.bin differs from the local executor's").toBe(true);
+    b.child.kill('SIGTERM');
+    expect((await b.exited).code).toBe(143);
+  });
+
+  it("--allow-local-plugins is the worker's to give: a worker without it refuses a cell naming a local module; one with it runs the cell and its kd run", async () => {
+    // KD under another name, imported from its sources (workers run kd from source): the cell trains exactly as kd.
+    writeFileSync(
+      join(work, 'local-kd.mjs'),
+      `import { kdPlugin } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'packages/distiller-kd/src/index.ts')).href)};\n` +
+        `const m = kdPlugin.manifest;\n` +
+        `export const localKd = { ...kdPlugin, manifest: { ...m, name: 'local-kd', optionsSchema: { ...m.optionsSchema, properties: { ...m.optionsSchema.properties, name: { const: 'local-kd' } } } } };\n`,
+    );
+    const base = JSON.parse(readFileSync(join(work, 'base.json'), 'utf8')) as Record<string, unknown>;
+    writeConfig(work, 'base-local.json', { ...base, plugins: ['./local-kd.mjs'] });
+    const file = writeStudy(work, 'local-plugin.json', 'local-plugin', {
+      base: 'base-local.json',
+      axes: { method: [{ 'distiller.name': 'local-kd' }] },
+      seeds: [0],
+    });
+    const refused = await runKd(['sweep', file, '--queue', redis.url]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('/plugins/0: "./local-kd.mjs" is a local module');
+    ok(await runKd(['sweep', file, '--queue', redis.url, '--allow-local-plugins']));
+    const [hash] = [...(await hashesOf(file, ['--allow-local-plugins'])).values()];
+
+    const plain = procs.worker(redis.url);
+    const [s] = await settled(executor, [hash!], 60_000);
+    expect(s!.state, plain.stderr()).toBe('failed');
+    expect(s!.reason).toContain('cannot be checked on this worker');
+    expect(s!.reason).toContain('--allow-local-plugins');
+    expect(existsSync(join(work, 'local-plugin', 'runs', 'local_kd-s0'))).toBe(false);
+    plain.child.kill('SIGTERM');
+    expect((await plain.exited).code).toBe(143);
+
+    ok(await runKd(['sweep', file, '--queue', redis.url, '--retry-failed', '--allow-local-plugins']));
+    const allowed = procs.worker(redis.url, { args: ['--allow-local-plugins'] });
+    const [done] = await settled(executor, [hash!]);
+    expect(done!.state, allowed.stderr()).toBe('completed');
+    const dir = join(work, 'local-plugin', 'runs', 'local_kd-s0');
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).distiller.name).toBe('local-kd');
+    expect(weights(dir).equals(reference.get('kd-s0')!), 'local_kd-s0 trains as kd-s0').toBe(true);
+    allowed.child.kill('SIGTERM');
+    expect((await allowed.exited).code).toBe(143);
+  });
+
   it('Redis restarted mid-study with appendonly persistence: the jobs survive and every cell completes once', async () => {
     const dir = join(work, 'redis-aof');
     mkdirSync(dir, { recursive: true });
-    const port = await freePort();
     const args = ['--appendonly', 'yes', '--dir', dir];
-    let persistent = await startRedis(port, args);
+    let persistent = await procs.redis(args);
     const exec = new QueueExecutor({ connection: redisConnection(persistent.url) });
     try {
       const file = writeStudy(work, 'restart.json', 'restart', { seeds: [0] });
       const hashes = await hashesOf(file);
       ok(await runKd(['sweep', file, '--queue', persistent.url]));
-      const w = startWorker(persistent.url);
-      workers.push(w);
+      const w = procs.worker(persistent.url);
       await w.waitFor(/kd: worker: \S+: starting/);
       await persistent.stop();
-      persistent = await startRedis(port, args);
+      persistent = await procs.redis(args, persistent.port);
       const states = await settled(exec, [...hashes.values()]);
       expect(
         states.map((s) => s.state),

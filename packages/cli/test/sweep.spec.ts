@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repoRoot, tempDir, tinyConfig, writeConfig } from '@kd/testing';
-import { runKd } from './spawn-kd.js';
+import { runKd, spawnKd } from './spawn-kd.js';
+import { signalPending, stoppedChildren } from './sweep-processes.js';
 import { cellWeights, ok, prepareStudyBase, STUDY_CELLS, STUDY_SIZE, writeStudy } from './study-fixture.js';
 
 /**
@@ -19,6 +21,20 @@ const summary = (runDir: string) =>
   JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; failure: { kind: string } | null };
 const metricLines = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length;
 const resumes = (runDir: string) => (JSON.parse(readFileSync(join(runDir, 'provenance.json'), 'utf8')).resumes ?? []).length as number;
+
+/** Every file under `dir` with its size and modification time: equal snapshots mean nothing was written or removed. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = `${statSync(p).size}@${statSync(p).mtimeMs}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
 
 let reference: Map<string, Buffer>;
 let hashes: Map<string, string>;
@@ -48,6 +64,20 @@ describe('kd sweep', () => {
     expect(e.stderr).toContain('distiller.temperature is set by /axes/t/1');
     expect(e.stderr).not.toContain('starting');
     expect(existsSync(join(work, 'bad-cell'))).toBe(false);
+  });
+
+  it('a cell naming a plugin package that is not installed: exit 2 naming the cell, the pointer and the npm install command; nothing started', async () => {
+    const file = writeStudy(work, 'missing-plugin.json', 'missing-plugin', {
+      axes: { method: [{ 'distiller.name': 'kd' }, { 'distiller.name': 'nosuchmethod' }] },
+    });
+    const e = await runKd(['sweep', file, '--jobs', '2']);
+    expect(e.code, e.stderr).toBe(2);
+    expect(e.stderr).toContain('cell nosuchmethod-s0');
+    expect(e.stderr).toContain('/distiller/name: no distiller plugin named "nosuchmethod" is installed');
+    expect(e.stderr).toContain('npm install @kd/distiller-nosuchmethod');
+    expect(e.stderr).toContain('distiller.name is set by /axes/method/1');
+    expect(e.stderr).not.toContain('starting');
+    expect(existsSync(join(work, 'missing-plugin'))).toBe(false);
   });
 
   it('--dry-run lists every cell with its hash, state and overrides, and writes nothing', async () => {
@@ -83,6 +113,32 @@ describe('kd sweep', () => {
     const e = ok(await runKd(['sweep', join(work, 'study.json'), '--jobs', '2']));
     expect(e.stderr).toContain('0 finished, 4 skipped (already finished), 0 failed');
     expect(CELLS.map((c) => statSync(join(work, 'study', 'logs', `${c}.log`)).size)).toEqual(logs);
+  });
+
+  it('a run directory holding a run of another config: refused, exit 2 naming the cell and both hashes; nothing touched', async () => {
+    // The same cells (names) over a base that changed since they ran: every run directory holds another hash.
+    const base = JSON.parse(readFileSync(join(work, 'base.json'), 'utf8')) as { training: { optimizer: { lr: number } } };
+    base.training.optimizer.lr *= 2;
+    writeConfig(work, 'base-changed.json', base);
+    const changed = writeStudy(work, 'study-changed.json', 'study', { base: 'base-changed.json' });
+    const fresh = writeStudy(work, 'study-changed-fresh.json', 'changed-fresh', { base: 'base-changed.json' });
+    // The hash leaves the output location out: listing the changed study elsewhere gives its cells' hashes.
+    const now = new Map(
+      (JSON.parse(ok(await runKd(['sweep', fresh, '--dry-run', '--json'])).stdout) as { name: string; hash: string }[]).map((c) => [
+        c.name,
+        c.hash,
+      ]),
+    );
+    expect(now.get('kd-s0')).not.toBe(hashes.get('kd-s0'));
+    const before = snapshot(join(work, 'study'));
+    for (const args of [['--jobs', '2'], ['--dry-run']]) {
+      const e = await runKd(['sweep', changed, ...args]);
+      expect(e.code, e.stderr).toBe(2);
+      expect(e.stderr).toContain(`cell kd-s0: ${join(work, 'study', 'runs', 'kd-s0')} holds a run of another config or kd version`);
+      expect(e.stderr).toContain(`hash ${hashes.get('kd-s0')!.slice(0, 12)}, the cell's ${now.get('kd-s0')!.slice(0, 12)}`);
+      expect(e.stderr).not.toContain('starting');
+    }
+    expect(snapshot(join(work, 'study'))).toEqual(before);
   });
 
   it('a sweep SIGKILLed with its process group mid-way: the next one resumes the interrupted cells from their checkpoints, each finishing once with the same bytes', async () => {
@@ -129,6 +185,79 @@ describe('kd sweep', () => {
       expect(weights(dir).equals(reference.get(c)!), `${c}: final/network.bin differs`).toBe(true);
     }
     expect(ok(await runKd(['sweep', file])).stderr).toContain('0 finished, 4 skipped');
+  });
+
+  it('SIGTERM to kd sweep --jobs 2 mid-cell: the running cells checkpoint and stop (interrupted, exit 143); the next sweep resumes them, each finishing once with the same bytes', async () => {
+    const file = writeStudy(work, 'term.json', 'term');
+    // Each cell stops itself (SIGSTOP) in its second epoch, after the first epoch's checkpoint: the SIGTERM then lands
+    // mid-cell whatever the machine's load, and is delivered when the test lets the cells go on (SIGCONT).
+    const sweep = spawnKd(['sweep', file, '--jobs', '2'], { KD_CRASH_AT: 'step:12:SIGSTOP' });
+    const cells = await stoppedChildren(sweep.child.pid!, 2);
+    try {
+      sweep.child.kill('SIGTERM');
+      await sweep.waitFor(/SIGTERM: stopping the running cells/);
+      for (const pid of cells) await signalPending(pid, 'SIGTERM');
+    } finally {
+      for (const pid of cells) process.kill(pid, 'SIGCONT');
+    }
+    const e = await sweep.exited;
+    expect(e.code, e.stderr).toBe(143);
+    expect(e.stderr).toMatch(/kd-s0: interrupted in [\d.]+ s/);
+    expect(e.stderr).toMatch(/kd-s1: interrupted in [\d.]+ s/);
+    expect(e.stderr).toContain('2 not started');
+    for (const c of ['kd-s0', 'kd-s1']) {
+      const dir = join(work, 'term', 'runs', c);
+      expect(summary(dir).status, c).toBe('interrupted');
+      expect(existsSync(join(dir, 'checkpoints', 'latest.json')), c).toBe(true);
+    }
+    expect(existsSync(join(work, 'term', 'runs', 'dkd-s0'))).toBe(false);
+
+    const again = ok(await runKd(['sweep', file, '--jobs', '2']));
+    expect(again.stderr).toContain('resuming kd-s0');
+    expect(again.stderr).toContain('resuming kd-s1');
+    expect(again.stderr).toContain('4 finished, 0 skipped');
+    for (const c of CELLS) {
+      const dir = join(work, 'term', 'runs', c);
+      expect(summary(dir).status).toBe('finished');
+      expect(metricLines(dir), `${c}: one metrics line per epoch`).toBe(2);
+      expect(resumes(dir), c).toBe(c.startsWith('kd-') ? 1 : 0);
+      expect(weights(dir).equals(reference.get(c)!), `${c}: final/network.bin differs`).toBe(true);
+    }
+  });
+
+  it('--allow-local-plugins: a study naming a local plugin module is refused without it (nothing imported or created); with it every cell runs, its kd run allowed too', async () => {
+    // KD under another name, imported from its sources (the cells run kd from source): the cell trains exactly as kd.
+    const module = join(work, 'local-kd.mjs');
+    writeFileSync(
+      module,
+      `import { kdPlugin } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'packages/distiller-kd/src/index.ts')).href)};\n` +
+        `import { writeFileSync } from 'node:fs';\n` +
+        `writeFileSync(new URL('./local-kd-imported', import.meta.url), 'imported\\n');\n` +
+        `const m = kdPlugin.manifest;\n` +
+        `export const localKd = { ...kdPlugin, manifest: { ...m, name: 'local-kd', optionsSchema: { ...m.optionsSchema, properties: { ...m.optionsSchema.properties, name: { const: 'local-kd' } } } } };\n`,
+    );
+    const base = JSON.parse(readFileSync(join(work, 'base.json'), 'utf8')) as Record<string, unknown>;
+    writeConfig(work, 'base-local.json', { ...base, plugins: ['./local-kd.mjs'] });
+    const file = writeStudy(work, 'local-plugin.json', 'local-plugin', {
+      base: 'base-local.json',
+      axes: { method: [{ 'distiller.name': 'local-kd' }] },
+      seeds: [0],
+    });
+    const refused = await runKd(['sweep', file]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('/plugins/0: "./local-kd.mjs" is a local module');
+    expect(refused.stderr).toContain('--allow-local-plugins');
+    expect(existsSync(join(work, 'local-kd-imported'))).toBe(false);
+    expect(existsSync(join(work, 'local-plugin'))).toBe(false);
+
+    const e = ok(await runKd(['sweep', file, '--allow-local-plugins']));
+    expect(e.stderr).toContain('1 finished, 0 skipped');
+    const dir = join(work, 'local-plugin', 'runs', 'local_kd-s0');
+    expect(summary(dir).status).toBe('finished');
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).distiller.name).toBe('local-kd');
+    expect(weights(dir).equals(reference.get('kd-s0')!), 'local_kd-s0 trains as kd-s0').toBe(true);
+    const emitted = ok(await runKd(['sweep', file, '--allow-local-plugins', '--emit', join(work, 'local-jobs.jsonl')]));
+    expect(emitted.stdout).toContain('--index i --allow-local-plugins');
   });
 
   it('--emit writes one line per cell; kd run --from … --index i runs cell i (the same bytes), and skips it once finished', async () => {

@@ -29,6 +29,11 @@ export interface WorkerOptions {
   /** How often this worker looks for jobs whose lock expired (default 30 s). */
   readonly stalledInterval?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Every cell's `kd run` gets `--allow-local-plugins`. Decided by whoever starts the worker, never by a job: a queue
+   * must not be able to make a machine import a module it names.
+   */
+  readonly allowLocalPlugins?: boolean;
   /** Progress lines (a cell started, ended, was refused). */
   readonly log?: (line: string) => void;
   readonly version?: string;
@@ -119,7 +124,8 @@ export function runWorker(options: WorkerOptions): RunningWorker {
       mkdirSync(dirname(d.log), { recursive: true });
       const log = createWriteStream(d.log, { flags: 'a' });
       const [exe, ...pre] = options.kd;
-      const child = spawn(exe, [...pre, ...cellCommand({ action, config: d.config, runDir: d.runDir })], {
+      const args = cellCommand({ action, config: d.config, runDir: d.runDir }, { allowLocalPlugins: options.allowLocalPlugins === true });
+      const child = spawn(exe, [...pre, ...args], {
         env: { ...(options.env ?? process.env), KD_WASM_THREADS: String(d.threads), KD_PROGRESS_LABEL: d.name },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

@@ -42,7 +42,17 @@ export interface Executor {
   run(tasks: readonly CellTask[], signal?: AbortSignal): AsyncIterable<CellResult>;
 }
 
+export interface CellCommandOptions {
+  /**
+   * Pass `--allow-local-plugins` on: a cell whose config lists a local plugin module must be allowed to import it in
+   * the process that trains it, and that is the user's decision where the command runs (`kd sweep` or `kd worker`),
+   * never the study's or the queue's.
+   */
+  readonly allowLocalPlugins?: boolean;
+}
+
 /** The kd arguments that run a task: what every executor's worker executes. */
-export function cellCommand(task: Pick<CellTask, 'action' | 'config' | 'runDir'>): string[] {
-  return task.action === 'resume' ? ['run', '--resume', task.runDir, '--json'] : ['run', task.config, '--json'];
+export function cellCommand(task: Pick<CellTask, 'action' | 'config' | 'runDir'>, options: CellCommandOptions = {}): string[] {
+  const run = task.action === 'resume' ? ['run', '--resume', task.runDir, '--json'] : ['run', task.config, '--json'];
+  return options.allowLocalPlugins ? [...run, '--allow-local-plugins'] : run;
 }

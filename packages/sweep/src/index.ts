@@ -5,7 +5,7 @@ export { rebaseConfig } from './rebase-paths.js';
 export { cellHash } from './cell-hash.js';
 export { cellState, cellSummary, failureReason, isFinalFailure, runHash, type CellState } from './cell-state.js';
 export { planStudy, runnableTasks, studyPaths, type PlannedCell, type StudyPlan, type PlanOptions } from './plan-study.js';
-export { cellCommand, type CellTask, type CellResult, type Executor } from './executor.js';
+export { cellCommand, type CellCommandOptions, type CellTask, type CellResult, type Executor } from './executor.js';
 export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
 export { writeJobsFile, readJobLine, type JobLine } from './jobs-file.js';
 export { studyReport, reportMarkdown, type StudyReport, type ReportGroup, type ReportCell } from './study-report.js';

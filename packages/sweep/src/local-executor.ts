@@ -12,6 +12,8 @@ export interface LocalExecutorOptions {
   /** Called when a task starts (progress lines). */
   readonly onStart?: (task: CellTask) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /** Every cell's `kd run` gets `--allow-local-plugins` (the sweep was given it). */
+  readonly allowLocalPlugins?: boolean;
 }
 
 /** The last lines of a log, for a failure that left no summary. */
@@ -67,7 +69,7 @@ export class LocalExecutor implements Executor {
     const log = openSync(task.log, 'a');
     const t0 = performance.now();
     const [exe, ...pre] = this.options.kd;
-    const child = spawn(exe, [...pre, ...cellCommand(task)], {
+    const child = spawn(exe, [...pre, ...cellCommand(task, { allowLocalPlugins: this.options.allowLocalPlugins === true })], {
       env: { ...(this.options.env ?? process.env), KD_WASM_THREADS: String(task.threads), KD_PROGRESS_LABEL: task.name },
       stdio: ['ignore', 'ignore', log],
     });

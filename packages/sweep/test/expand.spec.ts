@@ -9,6 +9,7 @@ const study = (over: Partial<Study>): Study => ({
   seeds: null,
   root: '/s/out',
   threads: 1,
+  compare: [],
   ...over,
 });
 const method = () => 'kd';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '@kd/testing';
-import { LocalExecutor, type CellResult, type CellTask } from '../src/index.js';
+import { cellCommand, LocalExecutor, type CellResult, type CellTask } from '../src/index.js';
 
 /**
  * The executor against a stand-in for kd: a script that records when it ran, sleeps, and writes the summary.json a
@@ -122,5 +122,31 @@ describe('LocalExecutor', () => {
       ['j', 'error', 'SIGTERM'],
     ]);
     expect(trace(file).filter((e) => e.event === 'end')).toEqual([]);
+  });
+});
+
+describe('cellCommand', () => {
+  it('runs or resumes a cell; --allow-local-plugins only when the caller was given it', () => {
+    const task = { config: '/s/cells/kd-s0.json', runDir: '/s/runs/kd-s0' };
+    expect(cellCommand({ ...task, action: 'run' })).toEqual(['run', '/s/cells/kd-s0.json', '--json']);
+    expect(cellCommand({ ...task, action: 'resume' }, { allowLocalPlugins: false })).toEqual([
+      'run',
+      '--resume',
+      '/s/runs/kd-s0',
+      '--json',
+    ]);
+    expect(cellCommand({ ...task, action: 'run' }, { allowLocalPlugins: true })).toEqual([
+      'run',
+      '/s/cells/kd-s0.json',
+      '--json',
+      '--allow-local-plugins',
+    ]);
+    expect(cellCommand({ ...task, action: 'resume' }, { allowLocalPlugins: true })).toEqual([
+      'run',
+      '--resume',
+      '/s/runs/kd-s0',
+      '--json',
+      '--allow-local-plugins',
+    ]);
   });
 });

@@ -69,7 +69,9 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   if (args.emit !== undefined) {
     const file = resolve(io.cwd, args.emit);
     const lines = writeJobsFile(file, plan);
-    io.out(`${file}: ${lines.length} cells; run cell i with: kd run --from ${file} --index i\n`);
+    io.out(
+      `${file}: ${lines.length} cells; run cell i with: kd run --from ${file} --index i${options.allowLocalPlugins ? ' --allow-local-plugins' : ''}\n`,
+    );
     return 0;
   }
   if (args.report) {
@@ -91,6 +93,7 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   const executor = new LocalExecutor({
     jobs,
     kd: selfCommand(),
+    allowLocalPlugins: options.allowLocalPlugins === true,
     onStart: (t) => say(`[${++started}/${tasks.length}] ${t.action === 'resume' ? 'resuming' : 'starting'} ${t.name} (log ${t.log})`),
   });
   // A scheduler or `kill` stops the sweep with SIGTERM: the running cells are told to checkpoint and stop, and the
@@ -160,7 +163,11 @@ interface SweepFlags {
   readonly status: boolean;
   readonly retryFailed: boolean;
   readonly json: boolean;
+  readonly allowLocalPlugins: boolean;
 }
+
+const ALLOW_LOCAL_PLUGINS_CELLS =
+  'import the module paths the cell configs list in "plugins", here and in every cell\'s kd run (a plugin is code: allow it only for studies you trust; installed packages are always allowed)';
 
 export const defineSweep: DefineCommand = (program, ctx) => {
   program
@@ -181,15 +188,17 @@ export const defineSweep: DefineCommand = (program, ctx) => {
     .option('--status', 'with --queue: where each cell is (queued / active / completed / failed, with the reason)', false)
     .option('--retry-failed', 'with --queue: queue the failed cells again', false)
     .option('--json', 'print the result as JSON on stdout', false)
+    .option('--allow-local-plugins', ALLOW_LOCAL_PLUGINS_CELLS, false)
     .action(async (study: string, flags: SweepFlags) => {
       ctx.config = study;
+      const options = flags.allowLocalPlugins ? { ...ctx.options, allowLocalPlugins: true } : ctx.options;
       if (flags.queue !== undefined) {
         if (flags.jobs !== undefined || flags.dryRun || flags.emit !== undefined || flags.report)
           throw new UsageError('--queue submits the study to workers: --jobs, --dry-run, --emit and --report run without it');
         ctx.exitCode = await sweepQueueCommand(
           { study, queue: flags.queue, status: flags.status, retryFailed: flags.retryFailed, json: flags.json },
           ctx.io,
-          ctx.options,
+          options,
         );
         return;
       }
@@ -197,7 +206,7 @@ export const defineSweep: DefineCommand = (program, ctx) => {
       ctx.exitCode = await sweepCommand(
         { study, dryRun: flags.dryRun, jobs: flags.jobs, emit: flags.emit, report: flags.report, out: flags.out, json: flags.json },
         ctx.io,
-        ctx.options,
+        options,
       );
     });
 };

@@ -36,6 +36,7 @@ export async function workerCommand(args: WorkerArgs, io: CliIo, options: CliOpt
     connection,
     concurrency,
     kd: selfCommand(),
+    allowLocalPlugins: options.allowLocalPlugins === true,
     // The job's hash was computed by the submitter; recomputing it here catches a cell config edited since, or plugins
     // that resolve it differently on this machine.
     verify: async (job) => cellHash((await runtime.checkConfigFile(job.config)).config, coreVersion()),
@@ -76,7 +77,13 @@ export const defineWorker: DefineCommand = (program, ctx) => {
     )
     .requiredOption('--queue <redis-url>', 'the Redis holding the queue (redis://host:6379)')
     .option('--concurrency <n>', 'cells run at once (default 1)')
-    .action(async (flags: { queue: string; concurrency?: string }) => {
-      ctx.exitCode = await workerCommand({ queue: flags.queue, concurrency: flags.concurrency }, ctx.io, ctx.options);
+    .option(
+      '--allow-local-plugins',
+      'import the module paths a queued cell config lists in "plugins", when checking it and in its kd run (a plugin is code: allow it only on a queue only trusted users submit to; installed packages are always allowed)',
+      false,
+    )
+    .action(async (flags: { queue: string; concurrency?: string; allowLocalPlugins: boolean }) => {
+      const options = flags.allowLocalPlugins ? { ...ctx.options, allowLocalPlugins: true } : ctx.options;
+      ctx.exitCode = await workerCommand({ queue: flags.queue, concurrency: flags.concurrency }, ctx.io, options);
     });
 };
