@@ -20,6 +20,7 @@ import { checkRunnable, resolvePath } from './config-checks.js';
 import { provenance } from './provenance.js';
 import { stagesOf } from '../engine/stage-modules.js';
 import { TeacherCache } from '../engine/teacher-cache.js';
+import { explainWasmFailure, isWasmFailure } from '../backend/wasm-failure.js';
 import { TrackerHub } from './trackers.js';
 
 export interface RunOptions {
@@ -59,6 +60,7 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
   host.logger.info(`backend: ${backend.name} — ${backend.reason}`);
   const parts = await host.assemble(config, baseDir, events);
   let lock: RunLock | undefined;
+  let wasmFailed = false;
   let trainer: Trainer | undefined;
   let teacherCache: TeacherCache | undefined;
   let resume: LoadedCheckpoint | undefined;
@@ -137,7 +139,9 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
     trackersAttached = false;
     await trackers.close({ status: 'finished' });
     return { runDir: runDir.dir, summary: summary as never };
-  } catch (e) {
+  } catch (caught) {
+    const e = explainWasmFailure(caught);
+    wasmFailed = isWasmFailure(e);
     resume?.dispose();
     if (trackersAttached)
       await trackers.close({
@@ -171,8 +175,9 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
   } finally {
     lock?.release();
     // Each part frees its own variables; disposing every variable in the process would also destroy models the
-    // caller holds.
-    parts.dispose();
+    // caller holds. After a wasm trap the heap cannot be trusted: freeing through it would only trap again and hide
+    // the first error.
+    if (!wasmFailed) parts.dispose();
   }
 }
 
