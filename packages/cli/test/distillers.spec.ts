@@ -10,7 +10,10 @@ type Line = { stage: string; loss: Record<string, number>; memory: { numTensors:
 const cases: { distiller: Record<string, unknown>; terms: string[] }[] = [
   { distiller: { name: 'kd' }, terms: ['ce', 'kd', 'total'] },
   { distiller: { name: 'dkd', beta: 2, warmupEpochs: 2 }, terms: ['ce', 'nckd', 'tckd', 'total'] },
-  { distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, serialization: true }, terms: ['ce', 'clipRate', 'explicit', 'nckd', 'ratio', 'total'] },
+  {
+    distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, serialization: true },
+    terms: ['ce', 'clipRate', 'explicit', 'nckd', 'ratio', 'total'],
+  },
 ];
 
 describe('distillers train end to end through kd run', () => {
