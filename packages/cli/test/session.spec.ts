@@ -48,7 +48,7 @@ describe('Session: one step at a time', () => {
     }
   });
 
-  it('exposes the gradients the update used: the first SGD step is w − lr·(g + λw) for kernels, b − lr·g for rank-1 parameters', async () => {
+  it('exposes the gradients the update used: the first SGD step is w − lr·(g + λw) for kernels and rank-1 parameters alike (PyTorch’s weight decay)', async () => {
     // Derived by hand from PyTorch's SGD (coupled weight decay; the first momentum buffer is the gradient itself).
     const lr = 0.1;
     const wd = 5e-4;
@@ -61,7 +61,7 @@ describe('Session: one step at a time', () => {
     try {
       const vars = session.parts.student.trainableVariables();
       const kernel = vars.find((v) => v.rank === 4)!;
-      // A rank-1 parameter with non-zero values (a batch norm's γ starts at 1), so a wrongly applied decay would show.
+      // A rank-1 parameter with non-zero values (a batch norm's γ starts at 1), so a missing decay would show.
       const bias = vars.find((v) => v.rank === 1 && v.dataSync().some((x) => x !== 0))!;
       const w0 = Float64Array.from(kernel.dataSync());
       const b0 = Float64Array.from(bias.dataSync());
@@ -80,7 +80,8 @@ describe('Session: one step at a time', () => {
       const b1 = bias.dataSync();
       let worst = 0;
       for (let i = 0; i < w0.length; i++) worst = Math.max(worst, Math.abs(w1[i]! - (w0[i]! - lr * (g[i]! + wd * w0[i]!))));
-      for (let i = 0; i < b0.length; i++) worst = Math.max(worst, Math.abs(b1[i]! - (b0[i]! - lr * gb[i]!)));
+      // PyTorch's recipe (the default, weightDecayOn "all"): every parameter decays, batch-norm γ included.
+      for (let i = 0; i < b0.length; i++) worst = Math.max(worst, Math.abs(b1[i]! - (b0[i]! - lr * (gb[i]! + wd * b0[i]!))));
       expect(worst).toBeLessThan(1e-6);
       expect(g.some((v) => v !== 0)).toBe(true);
     } finally {
