@@ -143,7 +143,11 @@ describe('kd export: preprocessing.json and the example page', () => {
           const pixels = dataset.test.data.pixels.subarray(i * 784, (i + 1) * 784);
           pixels.forEach((v, p) => png.data.set([v, v, v, 255], 4 * p));
           writeFileSync(join(out, `sample-${i}.png`), PNG.sync.write(png));
-          const dom = await dumpDom(chromium!, `${url}/index.html?image=sample-${i}.png`);
+          // Chromium's virtual time does not wait for a slow network fetch on a loaded machine: a page still "ready"
+          // (model or image not loaded yet) is asked again, up to three times.
+          let dom = '';
+          for (let attempt = 0; attempt < 3 && !/data-status="done"/.test(dom); attempt++)
+            dom = await dumpDom(chromium!, `${url}/index.html?image=sample-${i}.png`);
           expect(/data-status="done"/.test(dom), dom.slice(0, 2000)).toBe(true);
           const result = JSON.parse(unescape(/<pre id="result"[^>]*>([^<]*)<\/pre>/.exec(dom)![1]!)) as {
             top: { index: number; name: string; probability: number }[];

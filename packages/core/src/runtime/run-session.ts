@@ -21,6 +21,7 @@ import { provenance } from './provenance.js';
 import { stagesOf } from '../engine/stage-modules.js';
 import { TeacherCache } from '../engine/teacher-cache.js';
 import { explainWasmFailure, isWasmFailure } from '../backend/wasm-failure.js';
+import { KdInputError } from '../errors/errors.js';
 import { TrackerHub } from './trackers.js';
 
 export interface RunOptions {
@@ -71,7 +72,10 @@ export async function runSession(host: SessionHost, config: PipelineConfig, base
     checkRunnable(config, parts);
     mkdirSync(runDir.dir, { recursive: true });
     lock = RunLock.acquire(runDir.dir, (m) => host.logger.warn(m));
-    // With the lock held nothing else writes here; decide again, as the directory may have changed meanwhile.
+    // With the lock held nothing else writes here; decide again, as the directory may have changed meanwhile (a
+    // second --resume that started while the first was still training finds the run finished once it gets the lock).
+    if (options.resume && runDir.isFinished)
+      throw new KdInputError(`${runDir.dir}: the run already finished (${RUN_FILES.summary} says so)`);
     const checkpoint = options.resume ? latestCheckpoint(runDir.path(RUN_FILES.checkpoints)) : undefined;
     if (options.resume && !checkpoint) {
       host.logger.info(`${runDir.dir}: no checkpoint yet (stopped in its first epoch): starting over in place`);
