@@ -8,6 +8,7 @@ import {
   type Network,
   type NetworkOutput,
   type StageInfo,
+  requireTeacherScope,
 } from '@kd/core';
 import { OrtBridge, OrtError } from './ort-bridge.js';
 import type { OrtModelInfo } from './ort-bridge.js';
@@ -51,12 +52,7 @@ export class OnnxNetwork implements Network {
     private readonly options: OnnxOptions,
     context: BackboneContext,
   ) {
-    if (context.scope !== 'teacher') {
-      const where = context.scope === 'student' ? '/student/backbone/name' : `the "${context.scope}" network`;
-      throw new KdInputError(
-        `${where}: the "onnx" backbone is a frozen teacher run in ONNX Runtime and cannot be trained; use it only under "teacher" and give the ${context.scope} a kd backbone (cnn, resnet, …)`,
-      );
-    }
+    requireTeacherScope(context, 'onnx', 'run in ONNX Runtime');
     this.name = context.scope;
     this.numClasses = context.numClasses;
     this.inputShape = context.inputShape;

@@ -8,6 +8,7 @@ import {
   type Network,
   type NetworkOutput,
   type StageInfo,
+  requireTeacherScope,
 } from '@kd/core';
 import type { LayerEntry } from './layer-classes.js';
 import { readLayersModel, type LayersModelFiles } from './model-files.js';
@@ -43,12 +44,7 @@ export class TfjsNetwork implements Network {
     private readonly options: TfjsOptions,
     context: BackboneContext,
   ) {
-    if (context.scope !== 'teacher') {
-      const where = context.scope === 'student' ? '/student/backbone/name' : `the "${context.scope}" network`;
-      throw new KdInputError(
-        `${where}: the "tfjs" backbone is a frozen teacher read from a TensorFlow.js model and cannot be trained; use it only under "teacher" and give the ${context.scope} a kd backbone (cnn, resnet, …)`,
-      );
-    }
+    requireTeacherScope(context, 'tfjs', 'read from a TensorFlow.js model');
     this.name = context.scope;
     this.numClasses = context.numClasses;
     this.inputShape = context.inputShape;

@@ -85,6 +85,7 @@ export { gunzipBounded, gunzipFileBounded, gunzipFileChunks, type InflateLimit }
 export { pairStages, type StagePair } from './network/pair-stages.js';
 export { stageTaps, tapStages, type StageSelection, type StageTaps, type TapPointers } from './network/stage-taps.js';
 export { featureOf, pairedFeatures, teacherOutput } from './network/feature-of.js';
+export { requireTeacherScope } from './network/require-teacher-scope.js';
 export { embeddingWidth } from './network/embedding-width.js';
 export { setupTeacher } from './engine/setup-teacher.js';
 export { weightedSum } from './engine/weighted-sum.js';
