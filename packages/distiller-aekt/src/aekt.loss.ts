@@ -166,9 +166,17 @@ export function aektRatio(
       onehot,
       o.temperature,
     );
-    const clipped = tf.clipByValue(r, o.ratioClip[0], o.ratioClip[1]) as tf.Tensor1D;
-    return o.ratioNormalization === 'batchMean' ? (tf.div(clipped, tf.maximum(tf.mean(clipped), 1e-12)) as tf.Tensor1D) : clipped;
+    return clippedRatio(r, o);
   });
+}
+
+/**
+ * Clips the raw ratios to [r_min, r_max] and, under `'batchMean'`, divides them by their batch mean. Only
+ * differentiable ops: inside the loss r is on the tape (as a constant); a batch of zero ratios stays zero (0 / ε).
+ */
+function clippedRatio(raw: tf.Tensor1D, o: Pick<ResolvedOptions, 'ratioClip' | 'ratioNormalization'>): tf.Tensor1D {
+  const clipped = tf.clipByValue(raw, o.ratioClip[0], o.ratioClip[1]) as tf.Tensor1D;
+  return o.ratioNormalization === 'batchMean' ? (tf.div(clipped, tf.maximum(tf.mean(clipped), 1e-12)) as tf.Tensor1D) : clipped;
 }
 
 function checkShapes(cls: tf.Tensor2D, kd: tf.Tensor2D, teacher: tf.Tensor2D, labels: tf.Tensor1D): void {
@@ -233,9 +241,7 @@ export function aektLossTerms(
     if (o.adaptive) {
       const raw = rawRatio(kd, teacher, onehot, tau);
       const [rMin, rMax] = o.ratioClip;
-      const clipped = tf.clipByValue(raw, rMin, rMax) as tf.Tensor1D;
-      // Only differentiable ops here (r is on the tape, as a constant); a batch of zero ratios stays zero (0 / ε).
-      ratio = o.ratioNormalization === 'batchMean' ? (tf.div(clipped, tf.maximum(tf.mean(clipped), 1e-12)) as tf.Tensor1D) : clipped;
+      ratio = clippedRatio(raw, o);
       ratioMean = tf.mean(ratio) as tf.Scalar;
       clipRate = tf.mean(tf.cast(tf.logicalOr(tf.less(raw, rMin), tf.greater(raw, rMax)), 'float32')) as tf.Scalar;
     } else {
