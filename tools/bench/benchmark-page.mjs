@@ -10,6 +10,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { formatDifference, formatStat } from '@kd/sweep';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,14 +23,6 @@ const readLines = (file) =>
         .map((l) => JSON.parse(l))
     : [];
 
-const pct = (s) => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
-const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
-const diff = (d) =>
-  d === undefined
-    ? '—'
-    : d === null
-      ? 'n/a (< 2 seeds)'
-      : `${signed(d.diff)} [${signed(d.lo)}, ${signed(d.hi)}]${d.significant ? ' *' : ''}`;
 const count = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(n));
 
 /**
@@ -99,7 +92,7 @@ export function benchmarkMarkdown({ studyFile, study, report, runs, teacherRun }
         `${count(summary.teacherFlops)} FLOPs per image${teacherTop1 !== undefined ? `; ${(100 * teacherTop1).toFixed(2)} % after ${teacherRun.config.training.epochs} epochs` : ''}.`,
       `- **Student**: ${network(first.config.student.backbone)}, ${count(summary.studentParams)} parameters (teacher ÷ student ${(summary.teacherParams / summary.studentParams).toFixed(1)}×), ` +
         `${count(summary.studentFlops)} FLOPs (${(summary.teacherFlops / summary.studentFlops).toFixed(1)}×)` +
-        (scratch?.last ? `; trained alone ${pct(scratch.last)} %` : '') +
+        (scratch?.last ? `; trained alone ${formatStat(scratch.last)} %` : '') +
         (scratch?.last && teacherTop1 !== undefined
           ? `, so the teacher leads it by ${(100 * (teacherTop1 - scratch.last.mean)).toFixed(2)} points.`
           : '.'),
@@ -124,7 +117,7 @@ export function benchmarkMarkdown({ studyFile, study, report, runs, teacherRun }
   });
   for (const g of order)
     lines.push(
-      `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${pct(g.last)} | ${report.compare.map((c) => (c === g.group ? '—' : diff(g.versus?.[c]))).join(' | ')} | ${g.seeds.length}/${g.cells.length} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
+      `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${formatStat(g.last)} | ${report.compare.map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c]))).join(' | ')} | ${g.seeds.length}/${g.cells.length} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
     );
   const curves = ['scratch', 'kd'].filter((g) => byGroup.get(g)?.length).map((g) => [g, meanCurve(byGroup.get(g), report.metric)]);
   if (curves.length) {

@@ -117,7 +117,8 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
   };
 }
 
-const pct = (s: Stat | null) => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
+/** `85.12 ± 0.31`: a mean and its standard deviation, in percent. */
+export const formatStat = (s: Stat | null | undefined): string => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
 
 /** `+1.23 [+0.40, +2.06] *`: the difference in points, its 95 % interval, and a star where the interval excludes 0. */
@@ -142,7 +143,7 @@ export function reportMarkdown(r: StudyReport): string {
           .replaceAll(
             '|',
             '\\|',
-          )} | ${g.seeds.length}/${g.cells.length} | ${pct(g.last)} | ${pct(g.best)} | ${g.seconds ? g.seconds.mean.toFixed(1) : '—'} |${r.compare
+          )} | ${g.seeds.length}/${g.cells.length} | ${formatStat(g.last)} | ${formatStat(g.best)} | ${g.seconds ? g.seconds.mean.toFixed(1) : '—'} |${r.compare
           .map((c) => ` ${formatDifference(g.versus[c])} |`)
           .join('')}`,
     ),
