@@ -100,6 +100,9 @@ export class TeacherCache {
 
   /** The teacher's inference-mode output for `x`, from the cache when a valid entry exists. Call inside `tf.tidy`. */
   forward(teacher: Network, x: tf.Tensor4D): NetworkOutput {
+    // The key must be the exact bytes the teacher would see, after every on-device transform, so they are read back.
+    // On a GPU binding that is one more synchronisation per step, but the step already synchronises to read its loss
+    // terms, and a hit replaces a whole teacher forward; keying on where the batch was built would miss transforms.
     const input = x.dataSync() as Float32Array;
     const key = createHash('sha256')
       .update(`${this.options.features ? 'all' : 'logits'}:${x.shape.join('x')}\n`)
