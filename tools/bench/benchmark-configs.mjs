@@ -41,30 +41,27 @@ const recipe = (epochs) => ({
 
 /**
  * One row per method: its distiller section (null: the student alone), whether its teacher outputs come from the
- * shared cache (methods that read only the teacher's logits through the trainer), and what the row shows. Loss weights
+ * shared cache (methods that read only the teacher's logits through the trainer), and what the row shows. The order is
+ * the order the sweep trains them in: the reference rows and the seed methods (with LAKD's NDAM ablation) first, so a
+ * study stopped part-way has its most asked-for rows complete. Loss weights
  * are the literature's (mdistiller / RepDistiller CIFAR-100 values) except where a row says otherwise; epoch-counted
  * options are scaled to the 15-epoch schedule.
  */
 export const ROWS = {
   scratch: { distiller: null, note: 'the student from the labels alone' },
   kd: { distiller: { name: 'kd', ceWeight: 0.1, kdWeight: 0.9, temperature: 4 }, cache: true },
-  dkd: { distiller: { name: 'dkd', ceWeight: 1, alpha: 1, beta: 2, temperature: 4, warmupEpochs: 2 }, cache: true },
-  aekt: {
-    distiller: { name: 'aekt', beta: 2, warmupEpochs: 2 },
-    cache: true,
-    note: 'reconstruction, the package defaults: batch-mean ratio, no serialisation layer; β as DKD’s row',
+  lakd: { distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'] }, note: 'reconstruction, package defaults (NDAM as weights)' },
+  lakd_ndam_off: {
+    distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'], ndam: { mode: 'off' } },
+    note: 'reconstruction, NDAM ablation: plain local feature losses, no activation map',
   },
-  aekt_literal: {
-    distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, ratioNormalization: 'none', serialization: true },
-    cache: true,
-    note: 'reconstruction as first written: the clipped ratio as is and the serialisation layer',
+  lakd_ndam_loss: {
+    distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'], ndam: { mode: 'loss' } },
+    note: 'reconstruction, NDAM ablation: the map as its own loss term instead of as weights',
   },
-  dist: { distiller: { name: 'dist', ceWeight: 1, beta: 2, gamma: 2, temperature: 4 }, cache: true },
-  at: { distiller: { name: 'at', ceWeight: 1, beta: 1000, p: 2 } },
-  fitnet: { distiller: { name: 'fitnet', ceWeight: 1, hintWeight: 100 } },
-  ft: {
-    distiller: { name: 'ft', beta: 10, p: 1, teacherFeature: 'stage2', studentFeature: 'stage2', autoEncoderEpochs: 2 },
-    note: 'β 10, the weight the bench uses for this network family (CIFAR-100 uses 200)',
+  lakd_ndam_both: {
+    distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'], ndam: { mode: 'both' } },
+    note: 'reconstruction, NDAM ablation: the map as weights and as a loss term',
   },
   'ie-kd': {
     distiller: {
@@ -78,8 +75,25 @@ export const ROWS = {
       autoEncoderEpochs: 2,
     },
   },
+  aekt: {
+    distiller: { name: 'aekt', beta: 2, warmupEpochs: 2 },
+    cache: true,
+    note: 'reconstruction, the package defaults: batch-mean ratio, no serialisation layer; β as DKD’s row',
+  },
+  aekt_literal: {
+    distiller: { name: 'aekt', beta: 2, warmupEpochs: 2, ratioNormalization: 'none', serialization: true },
+    cache: true,
+    note: 'reconstruction as first written: the clipped ratio as is and the serialisation layer',
+  },
+  dkd: { distiller: { name: 'dkd', ceWeight: 1, alpha: 1, beta: 2, temperature: 4, warmupEpochs: 2 }, cache: true },
+  dist: { distiller: { name: 'dist', ceWeight: 1, beta: 2, gamma: 2, temperature: 4 }, cache: true },
+  at: { distiller: { name: 'at', ceWeight: 1, beta: 1000, p: 2 } },
+  fitnet: { distiller: { name: 'fitnet', ceWeight: 1, hintWeight: 100 } },
+  ft: {
+    distiller: { name: 'ft', beta: 10, p: 1, teacherFeature: 'stage2', studentFeature: 'stage2', autoEncoderEpochs: 2 },
+    note: 'β 10, the weight the bench uses for this network family (CIFAR-100 uses 200)',
+  },
   dml: { distiller: { name: 'dml', klWeight: 1, temperature: 1, update: 'alternating' }, teacher: false },
-  lakd: { distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'] }, note: 'reconstruction, package defaults' },
   sp: { distiller: { name: 'sp', ceWeight: 1, beta: 3000 } },
   pkt: { distiller: { name: 'pkt', ceWeight: 1, beta: 30000 } },
   rkd: { distiller: { name: 'rkd', ceWeight: 1, distanceWeight: 25, angleWeight: 50 } },
