@@ -7,22 +7,31 @@
 //        scratch=configs/bench/student-scratch.json kd=configs/bench/student-kd.json
 //   node tools/bench/bench.mjs --teacher-only      (the `bench:teacher` Nx target, cached by Nx)
 //
+// The student runs are one `kd sweep` study (methods × seeds) under --cache/<mode>/<code state>/: finished cells are
+// skipped by content hash, so methods several packages share (scratch, kd) train once per code state and teacher.
 // Thread counts are fixed — the teacher trains alone on 2 wasm threads, every student run on 1 — so a bench's numbers
-// do not depend on the machine's core count or on --jobs (with @kd/tfjs-onednn the filter gradient's sums are split
-// by thread: another count changes the last bits, and with them a training trajectory).
+// do not depend on the machine's core count, on --jobs or on the workers (with @kd/tfjs-onednn the filter gradient's
+// sums are split by thread: another count changes the last bits, and with them a training trajectory).
 // --jobs N (or KD_BENCH_JOBS) trains N student runs of the package at once; on a 2-core machine two single-threaded
 // runs get twice as much done. img/s is then per run, on a shared machine, and the result file says so.
+// --queue redis://host:6379 sends the student runs to a BullMQ queue instead, for `kd worker --queue …` processes on
+// any machine that sees the cache directory, and waits for them (`nx run-many -t bench -- --queue …` spreads a whole
+// benchmark).
 // --epochs N (full mode only) trains each student N epochs instead of lib.mjs's FULL.studentEpochs.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adapt as adaptToMode, stats } from './lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const kd = join(root, 'packages/cli/dist/bin.js');
+// The built CLI, or with KD_BENCH_FROM_SOURCE=1 its TypeScript sources (tests run before anything is built).
+const kdCommand =
+  process.env.KD_BENCH_FROM_SOURCE === '1'
+    ? ['--conditions=@kd/source', '--import', '@swc-node/register/esm-register', join(root, 'packages/cli/src/bin.ts')]
+    : [join(root, 'packages/cli/dist/bin.js')];
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -38,6 +47,8 @@ const { values, positionals } = parseArgs({
     teacherDir: { type: 'string' },
     jobs: { type: 'string', default: process.env.KD_BENCH_JOBS || '1' },
     epochs: { type: 'string' },
+    // A Redis URL: the student runs go to a BullMQ queue for `kd worker`s (on any machine seeing the cache root).
+    queue: { type: 'string' },
   },
 });
 const children = new Set();
@@ -94,7 +105,7 @@ function kdRun(config, label, { alone = false } = {}) {
   return new Promise((resolvePromise) => {
     const env = { ...process.env, KD_PROGRESS_LABEL: label, KD_WASM_THREADS: String(alone ? THREADS.teacher : THREADS.student) };
     // The bench's configs are the repository's own, so the local plugin modules they list may be imported.
-    const child = spawn(process.execPath, [kd, 'run', config, '--json', '--allow-local-plugins'], {
+    const child = spawn(process.execPath, [...kdCommand, 'run', config, '--json', '--allow-local-plugins'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
       env,
@@ -108,20 +119,6 @@ function kdRun(config, label, { alone = false } = {}) {
       resolvePromise(JSON.parse(Buffer.concat(chunks).toString()));
     });
   });
-}
-
-/** Runs `tasks` (functions returning promises) at most `limit` at a time; results in the tasks' order. */
-async function pool(tasks, limit) {
-  const results = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 /** The teacher is trained once; it is retrained only when its config (after the mode's changes) changes. */
@@ -159,8 +156,8 @@ if (values['teacher-only']) {
 }
 mkdirSync(join(out, 'configs'), { recursive: true });
 
-/** A copy of a config with absolute paths, this seed and its own run directory. */
-function seeded(config, method, seed) {
+/** A copy of a method's config with absolute paths, as the mode adapted it: the study's base for that method. */
+function methodBase(config) {
   const base = dirname(config);
   const c = adapt(JSON.parse(readFileSync(config, 'utf8')), 'student');
   const abs = (p) => (isAbsolute(p) ? p : resolve(base, p));
@@ -168,55 +165,88 @@ function seeded(config, method, seed) {
   if (c.teacher?.weights) c.teacher.weights = mode === 'standard' ? abs(c.teacher.weights) : teacherDir;
   if (c.dataset?.dir) c.dataset.dir = abs(c.dataset.dir);
   c.plugins = (c.plugins ?? []).map((p) => (p.startsWith('.') ? abs(p) : p));
-  c.training = { ...c.training, seed };
-  c.output = { ...c.output, dir: join(out, 'runs', `${method}-s${seed}`), overwrite: true };
-  const file = join(out, 'configs', `${method}-s${seed}.json`);
-  writeFileSync(file, `${JSON.stringify(c, null, 2)}\n`);
-  return { file, epochs: c.training.epochs };
+  delete c.output;
+  return c;
 }
 
 /**
- * Runs are deterministic (same config, seed, code and backend → same numbers), so a method that several packages
- * compare against (scratch, kd) is trained once: results are cached under the hash of the run's config (output
- * directory aside), the teacher's weights stamp and the code (git HEAD plus uncommitted changes).
+ * The students run as one `kd sweep` study: the methods × the seeds, each cell a child `kd run` on one thread, locally
+ * (--jobs) or through a Redis queue (--queue) for `kd worker`s on other machines. Runs are deterministic (same config,
+ * seed, code, teacher and backend → same numbers), so every package's study shares one output root per code state and
+ * teacher: a method that several packages compare against (scratch, kd) with the same config has the same cell, which
+ * the sweep skips once it has finished. A base file is named after its method and a hash of its config, so two
+ * packages' different configs under one method name never meet in one run directory.
  */
 const git = (...a) => spawnSync('git', a, { cwd: root }).stdout?.toString() ?? '';
+// KD_BENCH_CODE_STAMP names the code state where git cannot (a source tarball, a CI system's build id).
 const codeStamp = createHash('sha256')
-  .update(git('rev-parse', 'HEAD'))
-  .update(git('diff', 'HEAD', '--', 'packages', 'tools'))
-  .digest('hex');
-async function cachedRun(file, label) {
-  const c = JSON.parse(readFileSync(file, 'utf8'));
-  const key = createHash('sha256')
-    .update(JSON.stringify({ ...c, output: undefined }))
-    .update(teacherHash)
-    .update(codeStamp)
-    .update(process.env.KD_BACKEND ?? '')
-    .update(`threads ${THREADS.student}`)
-    .digest('hex')
-    .slice(0, 24);
-  const dir = join(values.cache, key);
-  if (finished(dir)) {
-    process.stderr.write(`bench: ${label}: reusing the identical run in ${dir}\n`);
-    return { ...JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), runDir: dir };
-  }
-  const summary = await kdRun(file, label);
-  mkdirSync(values.cache, { recursive: true });
-  spawnSync('cp', ['-r', summary.runDir, `${dir}.tmp`]);
-  renameSync(`${dir}.tmp`, dir);
-  return summary;
+  .update(process.env.KD_BENCH_CODE_STAMP ?? `${git('rev-parse', 'HEAD')}${git('diff', 'HEAD', '--', 'packages', 'tools')}`)
+  .update(teacherHash)
+  .update(process.env.KD_BACKEND ?? '')
+  .update(`threads ${THREADS.student}`)
+  .digest('hex')
+  .slice(0, 16);
+const studyRoot = join(resolve(values.cache), mode, codeStamp);
+const basesDir = join(studyRoot, 'bases');
+mkdirSync(basesDir, { recursive: true });
+const epochsOf = {};
+const baseFiles = methods.map(({ method, config }) => {
+  const c = methodBase(config);
+  epochsOf[method] = c.training.epochs;
+  const text = `${JSON.stringify(c, null, 2)}\n`;
+  const file = join(basesDir, `${method}_${createHash('sha256').update(text).digest('hex').slice(0, 8)}.json`);
+  writeFileSync(file, text);
+  return file;
+});
+const study = {
+  description: `bench ${values.name} (${mode}): ${methods.map((m) => m.method).join(', ')} × ${seeds} seed(s)`,
+  base: baseFiles.map((f) => `bases/${basename(f)}`),
+  seeds: Array.from({ length: seeds }, (_, i) => i),
+  threads: THREADS.student,
+  output: '.',
+};
+const studyFile = join(studyRoot, `${values.name}.study.json`);
+writeFileSync(studyFile, `${JSON.stringify(study, null, 2)}\n`);
+
+/** `kd <args>` in a child process with its stdout parsed as JSON; its progress and messages go to our stderr. */
+function kdJson(args, label) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [...kdCommand, ...args, '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.on('close', (code) => {
+      children.delete(child);
+      const text = Buffer.concat(chunks).toString();
+      if (code !== 0) fail(`${label}: kd ${args.join(' ')} exited with code ${code}${text ? `\n${text}` : ''}`);
+      resolvePromise(JSON.parse(text));
+    });
+  });
 }
 
-// Student epochs per method, as the mode adapted them (the same for every seed).
-const epochsOf = {};
-const tasks = methods.flatMap(({ method, config }) =>
-  Array.from({ length: seeds }, (_, seed) => {
-    const { file, epochs } = seeded(config, method, seed);
-    epochsOf[method] = epochs;
-    return () => cachedRun(file, `${method} s${seed}`);
-  }),
-);
-const summaries = await pool(tasks, jobs);
+// The bench's configs are the repository's own, so the local plugin modules they list may be imported.
+const cellsOrder = methods.flatMap(({ method }, m) => Array.from({ length: seeds }, (_, seed) => ({ method, seed, base: baseFiles[m] })));
+let runDirs;
+if (values.queue) {
+  await kdJson(['sweep', studyFile, '--queue', values.queue, '--allow-local-plugins'], 'enqueue');
+  process.stderr.write(`bench: ${cellsOrder.length} cells on ${values.queue}; waiting for kd workers to run them\n`);
+  for (;;) {
+    const rows = await kdJson(['sweep', studyFile, '--queue', values.queue, '--status'], 'status');
+    const failed = rows.filter((r) => r.state === 'failed');
+    if (failed.length) fail(`cells failed on the queue: ${failed.map((r) => `${r.name} (${r.detail})`).join('; ')}`);
+    if (rows.every((r) => r.state === 'completed' || r.state === 'finished')) break;
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  // The study's output root is its own directory: a cell's run is runs/<name> there.
+  const plan = await kdJson(['sweep', studyFile, '--dry-run'], 'plan');
+  runDirs = plan.map((c) => join(studyRoot, 'runs', c.name));
+} else {
+  const result = await kdJson(['sweep', studyFile, '--jobs', String(jobs), '--allow-local-plugins'], 'sweep');
+  runDirs = result.cells.map((c) => c.runDir);
+}
+if (runDirs.length !== cellsOrder.length) fail(`the study has ${runDirs.length} cells; expected ${cellsOrder.length}`);
+// Cells come base by base, seed by seed, as `cellsOrder` lists them.
+const summaries = runDirs.map((dir) => ({ ...JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), runDir: dir }));
 const results = {};
 const firstRunDir = summaries[0].runDir;
 for (const [m, { method, config }] of methods.entries()) {
