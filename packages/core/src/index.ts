@@ -86,6 +86,7 @@ export { pairStages, type StagePair } from './network/pair-stages.js';
 export { stageTaps, tapStages, type StageSelection, type StageTaps, type TapPointers } from './network/stage-taps.js';
 export { featureOf, pairedFeatures, teacherOutput } from './network/feature-of.js';
 export { requireTeacherScope } from './network/require-teacher-scope.js';
+export { teacherStagesOption, featureTapOption } from './network/stage-options.js';
 export { embeddingWidth } from './network/embedding-width.js';
 export { setupTeacher } from './engine/setup-teacher.js';
 export { weightedSum } from './engine/weighted-sum.js';

@@ -1,5 +1,5 @@
 import { AT_LOSS_DEFAULTS } from './at.loss.js';
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `at` distiller's options. Every property has a default and a description; the
@@ -53,18 +53,8 @@ export const atOptionsSchema = {
       description:
         'Student stages to transfer attention at (names from the backbone’s stages, e.g. "stage2"). Empty: every stage name the student and teacher share, in order (mdistiller: all three CIFAR stages, not the stem).',
     },
-    teacherStages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Teacher stage paired with each entry of stages, position by position. Empty: the teacher stage of the same name.',
-    },
-    feature: {
-      enum: ['output', 'preact'],
-      default: 'output',
-      description:
-        'Which tensor of each stage is tapped: "output" (the stage’s output after its ReLU — and, in the cnn backbone, its pooling), as mdistiller’s AT uses feats; or "preact", the stage’s last pre-activation (stageN_preact), where the backbone gives one.',
-    },
+    teacherStages: teacherStagesOption,
+    feature: featureTapOption,
   },
 } as const;
 

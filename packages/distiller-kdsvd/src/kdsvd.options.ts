@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `kdsvd` distiller's options; the defaults are mdistiller's CIFAR-100 `CFG.KDSVD`. */
 export const kdsvdOptionsSchema = {
@@ -49,18 +49,8 @@ export const kdsvdOptionsSchema = {
       description:
         'Student stages, at least two (the loss relates consecutive ones). Empty: every stage name the student and teacher share, in order (mdistiller: feats[1:], every stage but not the stem).',
     },
-    teacherStages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Teacher stage paired with each entry of stages, position by position. Empty: the teacher stage of the same name.',
-    },
-    feature: {
-      enum: ['output', 'preact'],
-      default: 'output',
-      description:
-        'Which tensor of each stage is tapped: "output" (the stage’s output after its ReLU — and, in the cnn backbone, its pooling), as the reference code uses feats; or "preact", the stage’s last pre-activation (stageN_preact), where the backbone gives one.',
-    },
+    teacherStages: teacherStagesOption,
+    feature: featureTapOption,
   },
 } as const;
 

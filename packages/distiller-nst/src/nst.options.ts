@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `nst` distiller's options; the defaults are mdistiller's CIFAR-100 `CFG.NST`. */
 export const nstOptionsSchema = {
@@ -42,18 +42,8 @@ export const nstOptionsSchema = {
       description:
         'Student stages to transfer (names from the backbone’s stages, e.g. "stage2"). Empty: every stage name the student and teacher share, in order (mdistiller: feats[1:], every stage but not the stem).',
     },
-    teacherStages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Teacher stage paired with each entry of stages, position by position. Empty: the teacher stage of the same name.',
-    },
-    feature: {
-      enum: ['output', 'preact'],
-      default: 'output',
-      description:
-        'Which tensor of each stage is tapped: "output" (the stage’s output after its ReLU — and, in the cnn backbone, its pooling), as the reference code uses feats; or "preact", the stage’s last pre-activation (stageN_preact), where the backbone gives one.',
-    },
+    teacherStages: teacherStagesOption,
+    feature: featureTapOption,
   },
 } as const;
 

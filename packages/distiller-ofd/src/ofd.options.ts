@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, teacherStagesOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `ofd` distiller's options: every property has a description and, where
@@ -32,12 +32,7 @@ export const ofdOptionsSchema = {
       description:
         'Student stages to distil at, by their pre-activation stageN_preact (the feature before the stage’s last ReLU). Empty: every stage name the student and teacher share, in order (mdistiller: preact_feats[1:], every stage after the stem). Stage i of n is weighted 2^−(n−1−i): the last ×1, the one before ×½, …',
     },
-    teacherStages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Teacher stage paired with each entry of stages, position by position. Empty: the teacher stage of the same name.',
-    },
+    teacherStages: teacherStagesOption,
     connectorKernelSize: {
       enum: [1, 3],
       default: 1,

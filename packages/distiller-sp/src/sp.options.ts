@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `sp` distiller's options. The defaults are mdistiller's CIFAR-100 SP
@@ -32,18 +32,8 @@ export const spOptionsSchema = {
       description:
         'Student stages whose features are compared (names from the backbone’s stages, e.g. "stage2"); one term per stage, summed. Empty: the student’s last stage paired with the teacher’s last stage, as mdistiller (feats[-1]) and RepDistiller’s training loop (feat[-2], the last stage before pooling) do.',
     },
-    teacherStages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Teacher stage paired with each entry of stages, position by position. Empty: the teacher stage of the same name.',
-    },
-    feature: {
-      enum: ['output', 'preact'],
-      default: 'output',
-      description:
-        'Which tensor of each stage is compared: "output" (the stage’s output after its ReLU — and, in the cnn backbone, its pooling), as the reference code uses; or "preact", the stage’s last pre-activation (stageN_preact), where the backbone gives one.',
-    },
+    teacherStages: teacherStagesOption,
+    feature: featureTapOption,
   },
 } as const;
 

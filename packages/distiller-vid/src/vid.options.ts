@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `vid` distiller's options: every property has a description and, where
@@ -32,18 +32,8 @@ export const vidOptionsSchema = {
       description:
         'Student stages to distil (names from the backbone’s stages, e.g. "stage2"). Empty: every stage name the student and teacher share, in order (mdistiller: feats[1:], every stage output after the stem).',
     },
-    teacherStages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
-      description: 'Teacher stage paired with each entry of stages, position by position. Empty: the teacher stage of the same name.',
-    },
-    feature: {
-      enum: ['output', 'preact'],
-      default: 'output',
-      description:
-        'Which tensor of each stage is tapped: "output" (the stage’s output, as mdistiller’s feats — after the ReLU, and in the cnn backbone after its pooling), or "preact" (stageN_preact), where the backbone gives one.',
-    },
+    teacherStages: teacherStagesOption,
+    feature: featureTapOption,
     initVariance: {
       type: 'number',
       exclusiveMinimum: 0,
