@@ -12,6 +12,7 @@ const FAMILIES = [
   'resnet8',
   'resnet32x4',
   'wrn_16_2',
+  'wrn_10_1_unaligned',
   'vgg8',
   'mobilenetv2_half',
   'shufflenetv1',
@@ -62,6 +63,32 @@ describe('importPyTorchStateDict: kd reproduces PyTorch on the imported weights 
     }
     worst[name] = Number(max.toPrecision(2));
     tf.dispose([x, out.logits, out.embedding, ...Object.values(out.features)]);
+    net.dispose();
+  });
+
+  it('reads float32 storages that start at an unaligned byte offset (wrn_10_1_unaligned: every output was NaN)', () => {
+    const { meta, tensor } = readFixture('wrn_10_1_unaligned');
+    // The fixture script walked the pickles to find where the storages start; the element count precedes them.
+    const start = meta.firstStorageByte!;
+    expect(start % 4).not.toBe(0);
+    const bytes = readFileSync(fixturePath(meta.checkpoint));
+    expect(Number(bytes.readBigInt64LE(start - 8))).toBeGreaterThan(0);
+    const net = buildNetwork(meta.backbone, meta.numClasses, [8, 8, 3]);
+    importPyTorchStateDict(fixturePath(meta.checkpoint), net);
+    for (const { name, variable } of net.stateVariables())
+      expect(
+        variable.dataSync().every((v) => Number.isFinite(v) && Math.abs(v) < 100),
+        name,
+      ).toBe(true);
+    const input = tensor('input');
+    const out = tf.tidy(
+      () =>
+        net.apply(tf.transpose(tf.tensor4d(input.values, input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D, {
+          training: false,
+        }).logits,
+    );
+    expect(relativeError(out, tensor('logits'))).toBeLessThan(1e-4);
+    out.dispose();
     net.dispose();
   });
 

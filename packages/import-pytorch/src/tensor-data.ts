@@ -30,7 +30,12 @@ function storageAsFloat32(bytes: Uint8Array, dtype: TorchDType): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / ELEMENT_BYTES[dtype];
   if (dtype === 'float32') {
-    return bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, n) : new Float32Array(bytes.slice().buffer, 0, n);
+    if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    // A legacy checkpoint's storages start wherever its pickles end, so they are often unaligned: copy them. Not with
+    // `bytes.slice()`: the file is read as a Node Buffer, whose slice is a view of the same memory, not a copy.
+    const aligned = new Float32Array(n);
+    new Uint8Array(aligned.buffer).set(bytes.subarray(0, 4 * n));
+    return aligned;
   }
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {

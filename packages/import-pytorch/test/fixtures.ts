@@ -18,6 +18,8 @@ export interface ModelFixture {
   readonly checkpoint: string;
   readonly format: 'zip' | 'legacy';
   readonly wrapper: string | null;
+  /** Legacy checkpoints written to start their storages unaligned: the byte where the first storage's elements begin. */
+  readonly firstStorageByte?: number;
   readonly tensors: Record<string, { readonly shape: number[]; readonly offset: number }>;
 }
 
