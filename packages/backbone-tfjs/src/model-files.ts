@@ -36,6 +36,34 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
  * was expected.
  */
 export function readLayersModel(location: string, pointer: string, limits: ReadLimits): LayersModelFiles {
+  const { file, root, fail } = readModelJson(location, pointer, limits);
+  if (root['format'] === 'graph-model')
+    fail('is a TensorFlow.js graph model (format "graph-model"); this needs a layers model (format "layers-model")');
+  if (root['format'] !== undefined && root['format'] !== 'layers-model')
+    fail(`has format ${JSON.stringify(root['format'])}; expected "layers-model"`);
+  const topology = root['modelTopology'];
+  if (!isObject(topology)) fail('has no "modelTopology" object; expected a TensorFlow.js layers model');
+  // tensorflowjs_converter keeps Keras's whole save (keras_version, backend, model_config, training_config).
+  const modelConfig = isObject((topology as Record<string, unknown>)['model_config'])
+    ? ((topology as Record<string, unknown>)['model_config'] as Record<string, unknown>)
+    : (topology as Record<string, unknown>);
+  const layers = checkLayers(modelConfig, fail);
+  const weights = decode(readShards(file, root['weightsManifest'], limits, fail), fail);
+  return { file, modelConfig, layers, weights };
+}
+
+/** A model.json read and parsed within the limits: its path, its top-level object, and a thrower naming both. */
+export interface ModelJson {
+  readonly file: string;
+  readonly root: Record<string, unknown>;
+  readonly fail: (what: string) => never;
+}
+
+/**
+ * Reads `location` (a model.json or the directory holding one) as untrusted input: at most maxJsonBytes, valid JSON,
+ * an object. Every failure is a KdInputError naming `pointer` and the file.
+ */
+export function readModelJson(location: string, pointer: string, limits: ReadLimits): ModelJson {
   const file = modelJsonPath(location, pointer);
   const fail = (what: string): never => {
     throw new KdInputError(`${pointer}: ${file}: ${what}`);
@@ -50,21 +78,8 @@ export function readLayersModel(location: string, pointer: string, limits: ReadL
     fail(`is not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(json))
-    fail(`expected a JSON object with "modelTopology" and "weightsManifest" (a TensorFlow.js layers model), found ${kind(json)}`);
-  const root = json as Record<string, unknown>;
-  if (root['format'] === 'graph-model')
-    fail('is a TensorFlow.js graph model (format "graph-model"); the "tfjs" backbone reads layers models (format "layers-model")');
-  if (root['format'] !== undefined && root['format'] !== 'layers-model')
-    fail(`has format ${JSON.stringify(root['format'])}; expected "layers-model"`);
-  const topology = root['modelTopology'];
-  if (!isObject(topology)) fail('has no "modelTopology" object; expected a TensorFlow.js layers model');
-  // tensorflowjs_converter keeps Keras's whole save (keras_version, backend, model_config, training_config).
-  const modelConfig = isObject((topology as Record<string, unknown>)['model_config'])
-    ? ((topology as Record<string, unknown>)['model_config'] as Record<string, unknown>)
-    : (topology as Record<string, unknown>);
-  const layers = checkLayers(modelConfig, fail);
-  const weights = readWeights(file, root['weightsManifest'], limits, fail);
-  return { file, modelConfig, layers, weights };
+    fail(`expected a JSON object with "modelTopology" and "weightsManifest" (a TensorFlow.js model), found ${kind(json)}`);
+  return { file, root: json as Record<string, unknown>, fail };
 }
 
 function kind(v: unknown): string {
@@ -90,15 +105,27 @@ function modelJsonPath(location: string, pointer: string): string {
   return file;
 }
 
-interface Entry {
+export interface Entry {
   readonly name: string;
   readonly shape: number[];
   readonly dtype: tf.DataType;
   readonly quantization?: { readonly dtype: string };
 }
 
-function readWeights(file: string, manifest: unknown, limits: ReadLimits, fail: (what: string) => never): Map<string, tf.Tensor> {
-  if (!Array.isArray(manifest)) fail('has no "weightsManifest" list; expected a TensorFlow.js layers model with its weights');
+/** The weight bytes of a model, group by group, each checked against what its manifest entries declare. */
+export interface Shards {
+  readonly groups: readonly { readonly where: string; readonly weights: readonly Entry[]; readonly data: ArrayBuffer }[];
+  /** Every group's shard paths, resolved inside the model's directory. */
+  readonly paths: readonly string[];
+}
+
+/**
+ * Reads the weight shards a manifest names: each path must be a file inside the model's directory, and each group's
+ * shards must add up to exactly the bytes its weights declare (and all of them to at most maxWeightBytes), checked
+ * for every group before any shard is read.
+ */
+export function readShards(file: string, manifest: unknown, limits: ReadLimits, fail: (what: string) => never): Shards {
+  if (!Array.isArray(manifest)) fail('has no "weightsManifest" list; expected a TensorFlow.js model with its weights');
   const dir = dirname(resolve(file));
   const groups = (manifest as unknown[]).map((g, i) => checkGroup(g, `weightsManifest/${i}`, dir, fail));
   const seen = new Set<string>();
@@ -131,18 +158,30 @@ function readWeights(file: string, manifest: unknown, limits: ReadLimits, fail: 
         `the weight shards hold more than maxWeightBytes (${limits.maxWeightBytes}) bytes; raise /teacher/backbone/maxWeightBytes if the files are trusted`,
       );
   }
-  const out = new Map<string, tf.Tensor>();
-  try {
-    for (const g of groups) {
+  return {
+    paths: groups.flatMap((g) => g.paths.map((p) => p.path)),
+    groups: groups.map((g) => {
       const buffer = Buffer.concat(g.paths.map((p) => readFileSync(p.path)));
       // Read again after the size check: a file that changed in between is caught here rather than misdecoded.
       if (buffer.byteLength !== g.bytes) fail(`the weight shards of ${g.where} changed size while being read`);
-      const data = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
-      for (const [name, t] of Object.entries(tf.io.decodeWeights(data, g.weights as tf.io.WeightsManifestEntry[]))) out.set(name, t);
-    }
+      return {
+        where: g.where,
+        weights: g.weights,
+        data: buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer,
+      };
+    }),
+  };
+}
+
+function decode(shards: Shards, fail: (what: string) => never): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  try {
+    for (const g of shards.groups)
+      for (const [name, t] of Object.entries(tf.io.decodeWeights(g.data, g.weights as tf.io.WeightsManifestEntry[]))) out.set(name, t);
   } catch (e) {
     for (const t of out.values()) t.dispose();
-    throw e;
+    if (e instanceof KdInputError) throw e;
+    fail(`its weights cannot be decoded (${(e as Error).message})`);
   }
   return out;
 }

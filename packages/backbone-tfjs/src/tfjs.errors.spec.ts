@@ -62,7 +62,11 @@ describe('TensorFlow.js model files are untrusted input: every problem is a KdIn
     expect(await loadError(file)).toMatch(/is not valid JSON/);
     expect(await loadError(variant(() => [1, 2, 3]))).toContain('expected a JSON object with "modelTopology" and "weightsManifest"');
     expect(await loadError(variant(() => 'model'))).toContain('found string');
-    expect(await loadError(variant((j) => ({ ...j, format: 'graph-model' })))).toContain('is a TensorFlow.js graph model');
+    // Read as what it claims to be: a graph model, which it is not.
+    expect(await loadError(variant((j) => ({ ...j, format: 'graph-model' })))).toContain('has no "modelTopology" with a "node" list');
+    expect(await loadError(variant((j) => ({ ...j, format: 'saved-model' })))).toContain(
+      'has format "saved-model"; expected "layers-model"',
+    );
     expect(await loadError(variant((j) => ({ ...j, modelTopology: undefined })))).toContain('has no "modelTopology" object');
     expect(await loadError(variant((j) => ({ ...j, weightsManifest: undefined })))).toContain('has no "weightsManifest" list');
   });

@@ -10,8 +10,9 @@ import {
   type StageInfo,
   requireTeacherScope,
 } from '@kd/core';
+import { GraphTeacher } from './graph-teacher.js';
 import type { LayerEntry } from './layer-classes.js';
-import { readLayersModel, type LayersModelFiles } from './model-files.js';
+import { readLayersModel, readModelJson, type LayersModelFiles } from './model-files.js';
 import type { TfjsOptions } from './tfjs.options.js';
 
 interface Loaded {
@@ -27,10 +28,11 @@ const NHWC_TO_NCHW = [0, 3, 1, 2];
 const shapeText = (dims: readonly (number | null)[]): string => `[${dims.map((d) => d ?? 'batch').join(', ')}]`;
 
 /**
- * A frozen teacher read from a TensorFlow.js layers model. `create` only records the options; `loadWeights` (which
- * core calls with the teacher's `weights` path) reads and checks the files, builds the model from its topology and
- * assigns every weight by name, then builds a second model over the same layers whose outputs are the logits, the
- * embedding and the stage layers named in the options.
+ * A frozen teacher read from a TensorFlow.js layers model or graph model. `create` only records the options;
+ * `loadWeights` (which core calls with the teacher's `weights` path) reads and checks the files. A layers model is
+ * built from its topology with every weight assigned by name, then a second model over the same layers has as outputs
+ * the logits, the embedding and the stage layers named in the options. A graph model is run by the converter up to
+ * the nodes named in the options (`GraphTeacher`).
  */
 export class TfjsNetwork implements Network {
   readonly name: string;
@@ -38,6 +40,7 @@ export class TfjsNetwork implements Network {
   readonly inputShape: readonly [number, number, number];
   readonly spec: Network['spec'];
   private loaded: Loaded | undefined;
+  private graph: GraphTeacher | undefined;
   private stageInfos: readonly StageInfo[] = [];
 
   constructor(
@@ -57,6 +60,20 @@ export class TfjsNetwork implements Network {
   }
 
   async loadWeights(location: string, pointer: string): Promise<void> {
+    if (readModelJson(location, pointer, this.options).root['format'] === 'graph-model') {
+      const graph = GraphTeacher.load(location, pointer, this.options, {
+        layout: this.options.layout,
+        logits: this.options.logits,
+        embedding: this.options.embedding,
+        stages: this.options.stages,
+        numClasses: this.numClasses,
+        inputShape: this.inputShape,
+      });
+      this.dispose();
+      this.graph = graph;
+      this.stageInfos = graph.stages;
+      return;
+    }
     const files = readLayersModel(location, pointer, this.options);
     const where = `${pointer}: ${files.file}`;
     try {
@@ -92,6 +109,7 @@ export class TfjsNetwork implements Network {
       throw new KdInputError(
         'the "tfjs" backbone runs in inference only (a frozen teacher); it was asked for a training-mode forward pass',
       );
+    if (this.graph) return this.graph.apply(x);
     const loaded = this.loaded;
     if (!loaded) throw new Error('TfjsNetwork.apply before loadWeights: the model file has not been read');
     const nchw = this.options.layout === 'NCHW';
@@ -120,13 +138,15 @@ export class TfjsNetwork implements Network {
 
   /** The model's trainable parameters, as Keras's summary counts them (batch-norm moving statistics excluded). */
   countParams(): number {
-    return this.loaded?.params ?? Number.NaN;
+    return this.loaded?.params ?? this.graph?.params ?? Number.NaN;
   }
 
   dispose(): void {
     // The tap model shares the source model's layers: disposing the source frees every variable once.
     this.loaded?.model.dispose();
     this.loaded = undefined;
+    this.graph?.dispose();
+    this.graph = undefined;
     this.stageInfos = [];
   }
 

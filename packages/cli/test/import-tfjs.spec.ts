@@ -174,9 +174,12 @@ describe('kd import tfjs', () => {
     const a = await run(join(work, 'a'), '--names', bad);
     expect(a.code).toBe(2);
     expect(a.io.stderr).toContain('expected a JSON object of kd layer name → source layer name');
-    const b = await run(join(work, 'b'), '--stages', '{}');
+    const b = await run(join(work, 'b'), '--input-name', 'x');
     expect(b.code).toBe(2);
-    expect(b.io.stderr).toContain('--stages does not apply to this format');
-    expect(existsSync(join(work, 'a')) || existsSync(join(work, 'b'))).toBe(false);
+    expect(b.io.stderr).toContain('--input-name does not apply to this format');
+    const c = await run(join(work, 'c'), '--stages', '{}');
+    expect(c.code).toBe(2);
+    expect(c.io.stderr).toContain('--stages apply to graph models');
+    expect(existsSync(join(work, 'a')) || existsSync(join(work, 'b')) || existsSync(join(work, 'c'))).toBe(false);
   });
 });

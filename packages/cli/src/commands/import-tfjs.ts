@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { KdInputError, Rng, saveNetwork, type Network } from '@kd/core';
 import { selectBackend } from '@kd/core/host';
@@ -12,6 +12,11 @@ import { compareLogits, readReference, type Parity } from './parity-reference.js
 
 export interface ImportTfjsArgs {
   readonly source: string;
+  /** Graph models only: the `tfjs` backbone's options for the teacher (layout, logits, embedding, stages as JSON). */
+  readonly layout?: string | undefined;
+  readonly logits?: string | undefined;
+  readonly embedding?: string | undefined;
+  readonly stages?: string | undefined;
   readonly outDir: string;
   readonly backbone: string | undefined;
   readonly options: string | undefined;
@@ -25,6 +30,13 @@ export interface ImportTfjsArgs {
 /** What this command uses of @kd/backbone-tfjs beyond its plugin: typed here, so the CLI does not depend on it. */
 interface TfjsPackage {
   initializeFromLayersModel(network: Network, location: string, options: { names?: Record<string, string>; pointer?: string }): void;
+  readModelJson(location: string, pointer: string, limits: Limits): { file: string; root: Record<string, unknown> };
+  readGraphModel(location: string, pointer: string, limits: Limits): { file: string; shardPaths: readonly string[] };
+}
+
+interface Limits {
+  readonly maxJsonBytes: number;
+  readonly maxWeightBytes: number;
 }
 
 const COMMAND = 'kd import tfjs';
@@ -50,20 +62,28 @@ function readNames(file: string): Record<string, string> {
  * which is the layers model with a final softmax removed) against the kd network on the same inputs.
  */
 export async function importTfjsCommand(args: ImportTfjsArgs, io: CliIo, options: CliOptions): Promise<number> {
+  const location = resolve(io.cwd, args.source);
+  if (!existsSync(location)) throw new KdInputError(`${location}: no such model.json or model directory`);
+  const runtime = createRuntime(io, options);
+  const tfjs = await importPackage<TfjsPackage>('@kd/backbone-tfjs', runtime.root, options, COMMAND);
+  const limits = (await backboneOptions(runtime, 'tfjs', {}, COMMAND)) as unknown as Limits;
+  const { root } = tfjs.readModelJson(location, COMMAND, limits);
+  if (root['format'] === 'graph-model') return importGraphModel(args, location, tfjs, runtime, io);
+  const graphFlags = (['layout', 'logits', 'embedding', 'stages'] as const).filter((k) => args[k] !== undefined);
+  if (graphFlags.length)
+    throw new KdInputError(
+      `${COMMAND}: ${graphFlags.map((k) => `--${k}`).join(', ')} apply to graph models; ${location} is a layers model, mapped onto --backbone by layer name`,
+    );
   if (!args.backbone)
     throw new KdInputError(`${COMMAND}: --backbone <name> is required (the kd backbone whose architecture the model has)`);
-  const location = resolve(io.cwd, args.source);
   const outDir = resolve(io.cwd, args.outDir);
-  if (!existsSync(location)) throw new KdInputError(`${location}: no such model.json or model directory`);
   checkOutDir(outDir);
   const numClasses = parseNumClasses(args.numClasses, COMMAND);
   const inputShape = parseInput(args.input);
   const names = args.names ? readNames(resolve(io.cwd, args.names)) : {};
-  const runtime = createRuntime(io, options);
   const given = parseOptions(args.options);
   const opts = await backboneOptions(runtime, args.backbone, given, COMMAND);
   const sourceOpts = await backboneOptions(runtime, 'tfjs', {}, COMMAND);
-  const tfjs = await importPackage<TfjsPackage>('@kd/backbone-tfjs', runtime.root, options, COMMAND);
   await selectBackend('cpu');
   const reference = args.reference ? readReference(resolve(io.cwd, args.reference), inputShape, numClasses) : undefined;
 
@@ -114,5 +134,143 @@ export async function importTfjsCommand(args: ImportTfjsArgs, io: CliIo, options
     reference?.input.dispose();
     network?.dispose();
     source.dispose();
+  }
+}
+
+function parseStages(v: string | undefined): Record<string, unknown> | undefined {
+  if (v === undefined) return undefined;
+  let o: unknown;
+  try {
+    o = JSON.parse(v);
+  } catch (e) {
+    throw new KdInputError(`--stages: not valid JSON (${(e as Error).message}); expected {"stage1": "<node name>", …}`);
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o))
+    throw new KdInputError('--stages: expected a JSON object {"stage1": "<node name>", …}');
+  return o as Record<string, unknown>;
+}
+
+/** The image size the graph's input placeholder declares (HWC), when every dimension but the batch is known. */
+function declaredInput(root: Record<string, unknown>, layout: string): [number, number, number] | undefined {
+  const nodes = (root['modelTopology'] as { node?: unknown[] } | undefined)?.node ?? [];
+  const placeholders = nodes.filter((n) => (n as { op?: unknown })?.op === 'Placeholder') as {
+    attr?: { shape?: { shape?: { dim?: { size?: string | number }[] } } };
+  }[];
+  if (placeholders.length !== 1) return undefined;
+  const dims = (placeholders[0]!.attr?.shape?.shape?.dim ?? []).map((d) => Number(d.size));
+  if (dims.length !== 4 || dims.slice(1).some((d) => !Number.isInteger(d) || d < 1)) return undefined;
+  return layout === 'NCHW' ? [dims[2]!, dims[3]!, dims[1]!] : [dims[1]!, dims[2]!, dims[3]!];
+}
+
+/**
+ * A graph model keeps no layer names to map onto a kd backbone, so it is imported as what `teacher.weights` takes
+ * for the `tfjs` backbone: the model itself (model.json and its shards, copied into <out-dir> after the same checks a
+ * run makes and a forward pass to every tapped node), with the backbone options that read it. Parity: the teacher's
+ * logits against a reference the user computed, or without one a batch against the same images one at a time.
+ */
+async function importGraphModel(
+  args: ImportTfjsArgs,
+  location: string,
+  tfjs: TfjsPackage,
+  runtime: ReturnType<typeof createRuntime>,
+  io: CliIo,
+): Promise<number> {
+  if (args.backbone !== undefined || args.options !== undefined || args.names !== undefined)
+    throw new KdInputError(
+      `${COMMAND}: ${location} is a TensorFlow.js graph model, which keeps no layer names to map onto a kd backbone: it is imported as a "tfjs" teacher; drop ${[
+        args.backbone !== undefined ? '--backbone' : '',
+        args.options !== undefined ? '--options' : '',
+        args.names !== undefined ? '--names' : '',
+      ]
+        .filter(Boolean)
+        .join(', ')} (its flags: --layout, --logits, --embedding, --stages, --num-classes, --input, --reference)`,
+    );
+  const outDir = resolve(io.cwd, args.outDir);
+  checkOutDir(outDir);
+  const stages = parseStages(args.stages);
+  const given: Record<string, unknown> = {
+    ...(args.layout !== undefined ? { layout: args.layout } : {}),
+    ...(args.logits !== undefined ? { logits: args.logits } : {}),
+    ...(args.embedding !== undefined ? { embedding: args.embedding } : {}),
+    ...(stages ? { stages } : {}),
+  };
+  const opts = await backboneOptions(runtime, 'tfjs', given, COMMAND);
+  const { root } = tfjs.readModelJson(location, COMMAND, opts as unknown as Limits);
+  const numClasses = parseNumClasses(args.numClasses, COMMAND);
+  const inputShape =
+    args.input !== undefined ? parseInput(args.input) : (declaredInput(root, opts['layout'] as string) ?? parseInput(undefined));
+  await selectBackend('cpu');
+  const reference = args.reference ? readReference(resolve(io.cwd, args.reference), inputShape, numClasses) : undefined;
+  const plugin = await loadBackbonePlugin(runtime, 'tfjs', COMMAND);
+  const network = (await plugin.create(opts, {
+    container: runtime.container.createChildContainer(),
+    baseDir: runtime.root,
+    numClasses,
+    inputShape,
+    rng: Rng.derive(0, 'init', 'teacher'),
+    scope: 'teacher',
+  })) as Network;
+  try {
+    await network.loadWeights!(location, COMMAND);
+    const files = tfjs.readGraphModel(location, COMMAND, opts as unknown as Limits);
+    const parity = reference ? referenceParity(network, reference) : batchParity(network, inputShape);
+    await writeAtomically(outDir, (dir) => {
+      const from = dirname(files.file);
+      for (const file of [files.file, ...files.shardPaths]) {
+        const to = join(dir, file === files.file ? 'model.json' : relative(from, file));
+        mkdirSync(dirname(to), { recursive: true });
+        copyFileSync(file, to);
+      }
+    });
+    const teacher = { backbone: { name: 'tfjs', ...given }, weights: outDir };
+    const stageShapes = Object.fromEntries(network.stages.map((st) => [st.name, st.outputShape]));
+    if (args.json)
+      io.out(
+        `${JSON.stringify({ format: 'tfjs-graph', source: files.file, teacherDir: outDir, numClasses, inputShape, stages: stageShapes, params: network.countParams(), teacher, parity }, null, 2)}\n`,
+      );
+    else {
+      io.out(
+        `imported the graph model ${files.file}: input ${inputShape.join('×')} (HWC), ${numClasses} classes, ${network.countParams()} weights, stages ${JSON.stringify(stageShapes)} (NHWC)\n`,
+      );
+      io.out(`teacher directory: ${outDir} (use it as "teacher": ${JSON.stringify(teacher)})\n`);
+      io.out(
+        parityLine(
+          parity.kind === 'reference'
+            ? 'parity (the graph model in TensorFlow.js vs the reference logits)'
+            : 'batch consistency (the graph model, a batch vs one image at a time)',
+          parity,
+        ),
+      );
+      if (parity.kind !== 'reference')
+        io.out('no --reference given: parity with the source framework was not checked (give --reference ref.json with its logits)\n');
+    }
+    return 0;
+  } finally {
+    reference?.input.dispose();
+    network.dispose();
+  }
+}
+
+type GraphParity = Parity & { readonly kind: 'reference' | 'batch-consistency' };
+
+function referenceParity(network: Network, reference: { input: tf.Tensor4D; logits: Float32Array }): GraphParity {
+  const logits = tf.tidy(() => network.apply(reference.input, { training: false }).logits);
+  try {
+    return { kind: 'reference', ...compareLogits(logits, reference.logits) };
+  } finally {
+    logits.dispose();
+  }
+}
+
+function batchParity(network: Network, inputShape: readonly [number, number, number]): GraphParity {
+  const [batched, single] = tf.tidy(() => {
+    const x = randomImages(inputShape);
+    const one = tf.split(x, x.shape[0]).map((image) => network.apply(image as tf.Tensor4D, { training: false }).logits);
+    return [network.apply(x, { training: false }).logits, tf.concat(one, 0)];
+  });
+  try {
+    return { kind: 'batch-consistency', ...compareLogits(batched!, single!.dataSync() as Float32Array) };
+  } finally {
+    tf.dispose([batched!, single!]);
   }
 }

@@ -89,7 +89,7 @@ export async function importCommand(args: ImportArgs, io: CliIo, options: CliOpt
 const FLAGS: Readonly<Record<string, readonly string[]>> = {
   pytorch: ['backbone', 'options', 'numClasses', 'input', 'reference'],
   onnx: ['layout', 'logits', 'embedding', 'inputName', 'stages', 'numClasses', 'input', 'reference'],
-  tfjs: ['backbone', 'options', 'names', 'numClasses', 'input', 'reference'],
+  tfjs: ['backbone', 'options', 'names', 'layout', 'logits', 'embedding', 'stages', 'numClasses', 'input', 'reference'],
 };
 
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -116,22 +116,28 @@ export const defineImport: DefineCommand = (program, ctx) => {
     .description(
       'pytorch: read a state dict (mdistiller/RepDistiller CIFAR zoo, torchvision ResNets) without Python into a kd backbone. ' +
         'onnx: check a model in ONNX Runtime and copy it with a descriptor (teacher backbone "onnx"). ' +
-        'tfjs: map a layers model (a converted Keras model) onto a kd backbone by layer name. ' +
+        'tfjs: map a layers model (a converted Keras model) onto a kd backbone by layer name, or check a graph model and copy it (teacher backbone "tfjs"). ' +
         "Each writes <out-dir> (new or empty; nothing is written on error) for teacher.weights, and reports parity: with --reference (inputs and the source's logits on them), against it.",
     )
     .addArgument(new Argument('<format>', 'the source format').choices(['pytorch', 'onnx', 'tfjs']))
     .argument('<source>', 'the .pth/.pt file (pytorch), the .onnx file (onnx), or model.json or its directory (tfjs)')
     .argument('<out-dir>', 'the teacher directory to create (new or empty)')
-    .option('--backbone <name>', 'pytorch, tfjs: the kd backbone whose architecture the source holds (required)')
+    .option('--backbone <name>', 'pytorch, tfjs layers models: the kd backbone whose architecture the source holds (required)')
     .option('--options <json>', "pytorch, tfjs: the backbone's options as a JSON object")
     .option('--num-classes <n>', 'classes of the classifier (required for pytorch and tfjs; onnx: read from the logits output)')
     .option('--input <h,w,c>', 'input height, width and channels (default 32,32,3; onnx: read from the model)')
     .option('--reference <ref.json>', "inputs and the source framework's logits on them: compare the imported teacher's logits with them")
-    .option('--layout <layout>', 'onnx: the image input layout, NCHW (PyTorch exports, the default) or NHWC')
-    .option('--logits <name>', 'onnx: the output holding the logits (default "logits")')
-    .option('--embedding <name>', 'onnx: the output holding the pooled embedding')
+    .option('--layout <layout>', 'onnx, tfjs graph models: the image input layout (onnx: NCHW by default; tfjs: NHWC by default)')
+    .option(
+      '--logits <name>',
+      'onnx: the output holding the logits (default "logits"); tfjs graph models: the node (default: the only output)',
+    )
+    .option('--embedding <name>', 'onnx, tfjs graph models: the output (node) holding the pooled embedding')
     .option('--input-name <name>', "onnx: the image input's name (default: the model's only input)")
-    .option('--stages <json>', 'onnx: kd stage name → output name, e.g. \'{"stage1":"layer1_out"}\', for feature distillers')
+    .option(
+      '--stages <json>',
+      'onnx, tfjs graph models: kd stage name → output (node) name, e.g. \'{"stage1":"layer1_out"}\', for feature distillers',
+    )
     .option('--names <map.json>', "tfjs: a JSON file of kd layer name → the model's layer name, for layers whose names differ")
     .option('--json', 'print the import report as JSON on stdout', false)
     .action(async (format: string, source: string, outDir: string, flags: ImportFlags) => {
@@ -157,7 +163,16 @@ export const defineImport: DefineCommand = (program, ctx) => {
             )
           : format === 'tfjs'
             ? await importTfjsCommand(
-                { ...common, backbone: flags.backbone, options: flags.options, names: flags.names },
+                {
+                  ...common,
+                  backbone: flags.backbone,
+                  options: flags.options,
+                  names: flags.names,
+                  layout: flags.layout,
+                  logits: flags.logits,
+                  embedding: flags.embedding,
+                  stages: flags.stages,
+                },
                 ctx.io,
                 ctx.options,
               )
