@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
@@ -7,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { decomposeKl, dkdLossTerms } from '@kd/distiller-dkd';
 import { AEKT_LOSS_DEFAULTS, aektLoss, aektLossTerms, aektRatio, type AektExplicitForm, type AektLossOptions } from './aekt.loss.js';
 import { SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -34,12 +32,9 @@ interface FixtureCase {
   };
 }
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'aekt-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'aekt-fixtures.json');
 
 /** Float32 tolerance: max |actual − expected| relative to max |expected| (plain relative error for a scalar). */
-const TOL = 1e-5;
 
 function randomLogits(batch: number, classes: number, seed: number, scale = 3): tf.Tensor2D {
   return tf.mul(tf.randomNormal([batch, classes], 0, 1, 'float32', seed), scale) as tf.Tensor2D;
@@ -96,7 +91,7 @@ beforeAll(async () => {
 
 describe('aekt-fixtures.json (independent PyTorch float64 reference of the reconstructed loss)', () => {
   it('covers both explicit forms, both orders, active clipping, non-identity layers and r ≡ 1', () => {
-    const cs = fixtures.cases;
+    const cs = cases;
     expect(cs.length).toBeGreaterThanOrEqual(10);
     expect(new Set(cs.map((c) => c.options.explicitForm))).toEqual(new Set<AektExplicitForm>(['weightedTCKD', 'softTargetCE']));
     expect(new Set(cs.map((c) => c.serialOrder))).toEqual(new Set<SerialOrder>(['cls->kd', 'kd->cls']));
@@ -105,8 +100,10 @@ describe('aekt-fixtures.json (independent PyTorch float64 reference of the recon
     const nonIdentity = cs.filter((c) => c.weight.some((row, i) => row.some((v, j) => v !== (i === j ? 1 : 0))));
     expect(nonIdentity.length).toBeGreaterThanOrEqual(8);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+describeOnBackends('aekt-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
     let layer: SerializationLayer;
     let z: tf.Tensor2D;
     let t: tf.Tensor2D;
@@ -124,32 +121,32 @@ describe('aekt-fixtures.json (independent PyTorch float64 reference of the recon
       tf.dispose([z, t, y]);
     });
 
-    it(`loss terms, ratios and clip rate match within ${TOL}`, () => {
+    it('loss terms, ratios and clip rate match', () => {
       tf.tidy(() => {
         const { cls, kd } = serializeLogits(z, layer, c.serialOrder);
         const r = aektLossTerms(cls, kd, t, y, c.options);
         const e = c.expected;
-        expect(relErr(r.total.dataSync()[0]!, e.total), 'total').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, e.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.explicit.dataSync()[0]!, e.explicit), 'explicit').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.nckd.dataSync()[0]!, e.nckd), 'nckd').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ratioMean.dataSync()[0]!, e.ratioMean), 'ratioMean').toBeLessThanOrEqual(TOL);
+        b.value(r.total.dataSync()[0]!, e.total, 'total');
+        b.value(r.ce.dataSync()[0]!, e.ce, 'ce');
+        b.value(r.explicit.dataSync()[0]!, e.explicit, 'explicit');
+        b.value(r.nckd.dataSync()[0]!, e.nckd, 'nckd');
+        b.value(r.ratioMean.dataSync()[0]!, e.ratioMean, 'ratioMean');
         expect(r.clipRate.dataSync()[0]).toBeCloseTo(e.clipRate, 6);
         if (c.options.adaptive) {
-          expect(relErr(aektRatio(kd, t, y, c.options).dataSync(), e.ratio), 'ratio').toBeLessThanOrEqual(TOL);
+          b.value(aektRatio(kd, t, y, c.options).dataSync(), e.ratio, 'ratio');
         }
       });
     });
 
-    it(`gradients w.r.t. the student logits, the serialisation weight and bias match within ${TOL}`, () => {
+    it('gradients w.r.t. the student logits, the serialisation weight and bias match', () => {
       const g = gradsOf(z, layer, (zz) => {
         const { cls, kd } = serializeLogits(zz, layer, c.serialOrder);
         return aektLoss(cls, kd, t, y, c.options);
       });
-      expect(relErr(g.value, c.expected.total)).toBeLessThanOrEqual(TOL);
-      expect(relErr(g.z!, c.expected.gradStudent.flat()), 'd/dz').toBeLessThanOrEqual(TOL);
-      expect(relErr(g.w!, c.expected.gradWeight.flat()), 'd/dW').toBeLessThanOrEqual(TOL);
-      expect(relErr(g.b!, c.expected.gradBias), 'd/db').toBeLessThanOrEqual(TOL);
+      b.gradient(g.value, c.expected.total, 'total (with gradients)');
+      b.gradient(g.z!, c.expected.gradStudent.flat(), 'd/dz');
+      b.gradient(g.w!, c.expected.gradWeight.flat(), 'd/dW');
+      b.gradient(g.b!, c.expected.gradBias, 'd/db');
     });
   });
 });

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
@@ -7,33 +5,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { adaptiveAvgPool2d, adaptivePoolMatrix } from '@kd/core';
 import { attentionMap } from './attention-map.js';
 import { AT_LOSS_DEFAULTS, atLoss, atLossTerms, atStageLoss, type AtLossOptions } from './at.loss.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr } from '@kd/testing';
 
-interface FixtureCase {
-  name: string;
-  options: Required<AtLossOptions>;
-  studentFeatures: number[][][][][];
-  teacherFeatures: number[][][][][];
-  studentLogits: number[][];
-  teacherLogits: number[][];
-  labels: number[];
-  expected: {
-    total: number;
-    ce: number;
-    at: number;
-    kd: number;
-    perStage: number[];
-    studentMapSample0: number[][];
-    gradStudentFeatures: number[][][][][];
-    gradStudentLogits: number[][];
-  };
-}
+type FixtureCase = StageFeatureCase<
+  Required<AtLossOptions>,
+  { at: number; kd: number; perStage: number[]; studentMapSample0: number[][] }
+> & { teacherLogits: number[][] };
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'at-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'at-fixtures.json');
 
 function tensors(c: FixtureCase) {
   return {
@@ -52,34 +31,34 @@ beforeAll(async () => {
 
 describe('at-fixtures.json (PyTorch float64, checked there against mdistiller’s single_stage_at_loss)', () => {
   it('covers pooling in both directions, non-integer and non-square pooling, p ∈ {1, 2, 4}, a logit term and a dead map', () => {
-    const names = fixtures.cases.map((c) => c.name);
+    const names = cases.map((c) => c.name);
     for (const n of ['student-larger-2x', 'teacher-larger-2x', 'non-integer-pool-7-to-4', 'non-square-6x5-to-3x4', 'dead-student-map'])
       expect(names).toContain(n);
-    for (const p of [1, 2, 4]) expect(fixtures.cases.some((c) => c.options.p === p)).toBe(true);
-    expect(fixtures.cases.some((c) => c.options.kdWeight > 0)).toBe(true);
+    for (const p of [1, 2, 4]) expect(cases.some((c) => c.options.p === p)).toBe(true);
+    expect(cases.some((c) => c.options.kdWeight > 0)).toBe(true);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`total, ce, at, kd and per-stage losses match within ${TOL}`, () => {
+describeOnBackends('at-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('total, ce, at, kd and per-stage losses match', () => {
       tf.tidy(() => {
         const { fs, ft, zs, zt, y } = tensors(c);
         const r = atLossTerms({ studentFeatures: fs, teacherFeatures: ft, studentLogits: zs, teacherLogits: zt, labels: y }, c.options);
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.at.dataSync()[0]!, c.expected.at), 'at').toBeLessThanOrEqual(TOL);
-        if (c.options.kdWeight > 0) expect(relErr(r.kd!.dataSync()[0]!, c.expected.kd), 'kd').toBeLessThanOrEqual(TOL);
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.at.dataSync()[0]!, c.expected.at, 'at');
+        if (c.options.kdWeight > 0) b.value(r.kd!.dataSync()[0]!, c.expected.kd, 'kd');
         else expect(r.kd).toBeUndefined();
-        c.expected.perStage.forEach((v, i) =>
-          expect(relErr(atStageLoss(fs[i]!, ft[i]!, c.options.p).dataSync()[0]!, v), `stage ${i}`).toBeLessThanOrEqual(TOL),
-        );
+        c.expected.perStage.forEach((v, i) => b.value(atStageLoss(fs[i]!, ft[i]!, c.options.p).dataSync()[0]!, v, `stage ${i}`));
         fs.forEach((f, i) => {
           const map = attentionMap(f, c.options.p).arraySync()[0]!;
-          expect(relErr(map, c.expected.studentMapSample0[i]!), `map ${i}`).toBeLessThanOrEqual(TOL);
+          b.value(map, c.expected.studentMapSample0[i]!, `map ${i}`);
         });
       });
     });
 
-    it(`gradients w.r.t. every student feature and the logits match within ${TOL}`, () => {
+    it('gradients w.r.t. every student feature and the logits match', () => {
       tf.tidy(() => {
         const { fs, ft, zs, zt, y } = tensors(c);
         const grads = tf.grads((...xs: tf.Tensor[]) => {
@@ -91,9 +70,9 @@ describe('at-fixtures.json (PyTorch float64, checked there against mdistiller’
         })([...fs, zs]);
         c.expected.gradStudentFeatures.forEach((g, i) => {
           expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
-          expect(relErr(grads[i]!.dataSync(), g.flat(3)), `feature ${i}`).toBeLessThanOrEqual(TOL);
+          b.gradient(grads[i]!.dataSync(), g.flat(3), `feature ${i}`);
         });
-        expect(relErr(grads.at(-1)!.dataSync(), c.expected.gradStudentLogits.flat()), 'logits').toBeLessThanOrEqual(TOL);
+        b.gradient(grads.at(-1)!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
       });
     });
   });

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr } from '@kd/testing';
 import { distLossTerms, type DistLossOptions } from './dist.loss.js';
 import { PEARSON_EPS, pearsonRows } from './pearson.js';
 
@@ -17,11 +15,7 @@ interface FixtureCase {
   expected: { total: number; ce: number; inter: number; intra: number; gradStudentLogits: number[][] };
 }
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'dist-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'dist-fixtures.json');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -30,25 +24,27 @@ beforeAll(async () => {
 
 describe('dist-fixtures.json (PyTorch float64, the official dist_kd.py)', () => {
   it('covers batch sizes 1 to 32, 5 to 100 classes, τ ∈ {1, 2, 4}, no τ², one term alone', () => {
-    const names = fixtures.cases.map((c) => c.name);
+    const names = cases.map((c) => c.name);
     for (const n of ['batch-of-one', 'b3-c100', 'b32-c10', 'only-inter-b6-c5', 'no-tau-squared-b4-c6']) expect(names).toContain(n);
-    for (const t of [1, 2, 4]) expect(fixtures.cases.some((c) => c.options.temperature === t)).toBe(true);
+    for (const t of [1, 2, 4]) expect(cases.some((c) => c.options.temperature === t)).toBe(true);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`total, ce, inter, intra and the student-logit gradient match within ${TOL}`, () => {
+describeOnBackends('dist-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('total, ce, inter, intra and the student-logit gradient match', () => {
       tf.tidy(() => {
         const zs = tf.tensor2d(c.studentLogits);
         const zt = tf.tensor2d(c.teacherLogits);
         const y = tf.tensor1d(c.labels, 'int32');
         const r = distLossTerms(zs, zt, y, c.options);
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.inter.dataSync()[0]!, c.expected.inter), 'inter').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.intra.dataSync()[0]!, c.expected.intra), 'intra').toBeLessThanOrEqual(TOL);
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.inter.dataSync()[0]!, c.expected.inter, 'inter');
+        b.value(r.intra.dataSync()[0]!, c.expected.intra, 'intra');
         const g = tf.grad((a: tf.Tensor) => distLossTerms(a as tf.Tensor2D, zt, y, c.options).total)(zs);
         expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
-        expect(relErr(g.dataSync(), c.expected.gradStudentLogits.flat()), 'gradient').toBeLessThanOrEqual(TOL);
+        b.gradient(g.dataSync(), c.expected.gradStudentLogits.flat(), 'gradient');
       });
     });
   });

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
@@ -7,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng } from '@kd/core';
 import { FITNET_LOSS_DEFAULTS, fitnetLossTerms, hintLoss, type FitnetLossOptions } from './fitnet.loss.js';
 import { HintRegressor, regressorGeometry } from './regressor.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -36,11 +34,7 @@ interface FixtureCase {
   };
 }
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'fitnet-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'fitnet-fixtures.json');
 
 /** A regressor for the case's shapes with the fixture's parameters assigned. */
 function regressorFor(c: FixtureCase): HintRegressor {
@@ -63,21 +57,23 @@ beforeAll(async () => {
 
 describe('fitnet-fixtures.json (PyTorch float64 with mdistiller’s ConvReg)', () => {
   it('covers every regressor geometry, both kernels, with and without ReLU, and a logit term', () => {
-    expect(new Set(fixtures.cases.map((c) => c.mode))).toEqual(new Set(['same', 'down2', 'up2', 'valid']));
-    expect(fixtures.cases.some((c) => c.options.kernelSize === 3)).toBe(true);
-    expect(fixtures.cases.some((c) => !c.options.relu)).toBe(true);
-    expect(fixtures.cases.some((c) => c.options.kdWeight > 0)).toBe(true);
+    expect(new Set(cases.map((c) => c.mode))).toEqual(new Set(['same', 'down2', 'up2', 'valid']));
+    expect(cases.some((c) => c.options.kernelSize === 3)).toBe(true);
+    expect(cases.some((c) => !c.options.relu)).toBe(true);
+    expect(cases.some((c) => c.options.kdWeight > 0)).toBe(true);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`regressor output, hint, ce, kd and total match within ${TOL}`, () => {
+describeOnBackends('fitnet-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('regressor output, hint, ce, kd and total match', () => {
       const r = regressorFor(c);
       expect(r.geometry.mode).toBe(c.mode);
       tf.tidy(() => {
         const fs = tf.tensor4d(c.studentFeature);
         const out = r.apply(fs);
         expect(out.shape.slice(1)).toEqual(c.teacherShape);
-        expect(relErr(out.dataSync(), c.expected.regressed.flat(3)), 'regressed').toBeLessThanOrEqual(TOL);
+        b.value(out.dataSync(), c.expected.regressed.flat(3), 'regressed');
         const t = fitnetLossTerms(
           {
             regressed: out,
@@ -88,15 +84,15 @@ describe('fitnet-fixtures.json (PyTorch float64 with mdistiller’s ConvReg)', (
           },
           c.options,
         );
-        expect(relErr(t.hint.dataSync()[0]!, c.expected.hint), 'hint').toBeLessThanOrEqual(TOL);
-        expect(relErr(t.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(t.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-        if (c.options.kdWeight > 0) expect(relErr(t.kd!.dataSync()[0]!, c.expected.kd), 'kd').toBeLessThanOrEqual(TOL);
+        b.value(t.hint.dataSync()[0]!, c.expected.hint, 'hint');
+        b.value(t.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(t.total.dataSync()[0]!, c.expected.total, 'total');
+        if (c.options.kdWeight > 0) b.value(t.kd!.dataSync()[0]!, c.expected.kd, 'kd');
       });
       r.dispose();
     });
 
-    it(`gradients w.r.t. the student feature, logits and every regressor parameter match within ${TOL}`, () => {
+    it('gradients w.r.t. the student feature, logits and every regressor parameter match', () => {
       const r = regressorFor(c);
       tf.tidy(() => {
         const fs = tf.variable(tf.tensor4d(c.studentFeature));
@@ -115,8 +111,7 @@ describe('fitnet-fixtures.json (PyTorch float64 with mdistiller’s ConvReg)', (
             ).total,
           [fs, zs, ...r.trainableVariables()],
         );
-        const check = (v: tf.Variable, expected: number[], what: string) =>
-          expect(relErr(grads[v.name]!.dataSync(), expected), what).toBeLessThanOrEqual(TOL);
+        const check = (v: tf.Variable, expected: number[], what: string) => b.gradient(grads[v.name]!.dataSync(), expected, what);
         check(fs, c.expected.gradStudentFeature.flat(3), 'student feature');
         check(zs, c.expected.gradStudentLogits.flat(), 'student logits');
         check(r.kernel, c.expected.gradKernel.flat(3), 'kernel');
@@ -124,7 +119,7 @@ describe('fitnet-fixtures.json (PyTorch float64 with mdistiller’s ConvReg)', (
         // kernel gradient's scale rather than relative to itself
         const kernelScale = Math.max(...c.expected.gradKernel.flat(3).map(Math.abs));
         const biasDiff = Math.max(...Array.from(grads[r.bias.name]!.dataSync()).map((g, i) => Math.abs(g - c.expected.gradBias[i]!)));
-        expect(biasDiff / kernelScale, 'bias').toBeLessThanOrEqual(TOL);
+        expect(biasDiff / kernelScale, 'bias').toBeLessThanOrEqual(b.tol);
         check(r.gamma, c.expected.gradGamma, 'gamma');
         check(r.beta, c.expected.gradBeta, 'beta');
         fs.dispose();

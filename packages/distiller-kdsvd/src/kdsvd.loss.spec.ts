@@ -1,36 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr } from '@kd/testing';
 import { featureMatrix, kdsvdLossTerms, type KdsvdLossOptions } from './kdsvd.loss.js';
 import { topRightSingularVectors } from './singular-vectors.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
-interface FixtureCase {
-  name: string;
-  options: KdsvdLossOptions;
-  studentFeatures: number[][][][][];
-  teacherFeatures: number[][][][][];
-  studentLogits: number[][];
-  labels: number[];
-  expected: {
-    total: number;
-    ce: number;
-    kdsvd: number;
-    perPair: number[];
-    gradStudentFeatures: number[][][][][];
-    gradStudentLogits: number[][];
-  };
-}
+type FixtureCase = StageFeatureCase<KdsvdLossOptions, { kdsvd: number; perPair: number[] }>;
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'kdsvd-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'kdsvd-fixtures.json');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -39,15 +18,17 @@ beforeAll(async () => {
 
 describe('kdsvd-fixtures.json (PyTorch float64: torch.svd and its autograd backward)', () => {
   it('covers 2 and 3 stages, batch sizes 2–5, a wide matrix, k = 2, and the channel layout', () => {
-    expect(fixtures.cases.some((c) => c.studentFeatures.length === 3)).toBe(true);
-    expect(new Set(fixtures.cases.map((c) => c.labels.length))).toEqual(new Set([2, 3, 4, 5]));
-    expect(fixtures.cases.some((c) => c.options.k === 2)).toBe(true);
-    expect(fixtures.cases.some((c) => c.options.vectorsOver === 'channels')).toBe(true);
-    expect(fixtures.cases.map((c) => c.name)).toContain('wide-matrix-b2');
+    expect(cases.some((c) => c.studentFeatures.length === 3)).toBe(true);
+    expect(new Set(cases.map((c) => c.labels.length))).toEqual(new Set([2, 3, 4, 5]));
+    expect(cases.some((c) => c.options.k === 2)).toBe(true);
+    expect(cases.some((c) => c.options.vectorsOver === 'channels')).toBe(true);
+    expect(cases.map((c) => c.name)).toContain('wide-matrix-b2');
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`total, ce, kdsvd and per-pair terms match within ${TOL}`, () => {
+describeOnBackends('kdsvd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('total, ce, kdsvd and per-pair terms match', () => {
       tf.tidy(() => {
         const r = kdsvdLossTerms(
           {
@@ -58,20 +39,18 @@ describe('kdsvd-fixtures.json (PyTorch float64: torch.svd and its autograd backw
           },
           c.options,
         );
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.kdsvd.dataSync()[0]!, c.expected.kdsvd), 'kdsvd').toBeLessThanOrEqual(TOL);
-        expect(
-          relErr(
-            r.perPair.map((p) => p.dataSync()[0]!),
-            c.expected.perPair,
-          ),
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.kdsvd.dataSync()[0]!, c.expected.kdsvd, 'kdsvd');
+        b.value(
+          r.perPair.map((p) => p.dataSync()[0]!),
+          c.expected.perPair,
           'per pair',
-        ).toBeLessThanOrEqual(TOL);
+        );
       });
     });
 
-    it(`gradients w.r.t. every student feature and the logits match within ${TOL}`, () => {
+    it('gradients w.r.t. every student feature and the logits match', () => {
       tf.tidy(() => {
         const ft = c.teacherFeatures.map((f) => tf.tensor4d(f));
         const y = tf.tensor1d(c.labels, 'int32');
@@ -90,9 +69,9 @@ describe('kdsvd-fixtures.json (PyTorch float64: torch.svd and its autograd backw
         )([...c.studentFeatures.map((f) => tf.tensor4d(f)), tf.tensor2d(c.studentLogits)]);
         c.expected.gradStudentFeatures.forEach((g, i) => {
           expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
-          expect(relErr(grads[i]!.dataSync(), g.flat(3)), `feature ${i}`).toBeLessThanOrEqual(TOL);
+          b.gradient(grads[i]!.dataSync(), g.flat(3), `feature ${i}`);
         });
-        expect(relErr(grads[n]!.dataSync(), c.expected.gradStudentLogits.flat()), 'logits').toBeLessThanOrEqual(TOL);
+        b.gradient(grads[n]!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
       });
     });
   });

@@ -1,34 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr } from '@kd/testing';
 import { channelDistributions, nstLossTerms, nstStageLoss, type NstLossOptions } from './nst.loss.js';
 
-interface FixtureCase {
-  name: string;
-  options: NstLossOptions;
-  studentFeatures: number[][][][][];
-  teacherFeatures: number[][][][][];
-  studentLogits: number[][];
-  labels: number[];
-  expected: {
-    total: number;
-    ce: number;
-    nst: number;
-    perStage: number[];
-    gradStudentFeatures: number[][][][][];
-    gradStudentLogits: number[][];
-  };
-}
+type FixtureCase = StageFeatureCase<NstLossOptions, { nst: number; perStage: number[] }>;
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'nst-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'nst-fixtures.json');
 const KERNEL = { degree: 2, c: 0 };
 
 beforeAll(async () => {
@@ -38,7 +17,7 @@ beforeAll(async () => {
 
 describe('nst-fixtures.json (PyTorch float64, checked there against mdistillerâ€™s single_stage_nst_loss)', () => {
   it('covers pooling both ways, non-integer and non-square pooling, degrees 1â€“3 with an offset, batch sizes 2â€“6 and a dead channel', () => {
-    const names = fixtures.cases.map((c) => c.name);
+    const names = cases.map((c) => c.name);
     for (const n of [
       'student-larger-2x',
       'teacher-larger-2x-batch5',
@@ -47,13 +26,15 @@ describe('nst-fixtures.json (PyTorch float64, checked there against mdistillerâ€
       'dead-student-channel',
     ])
       expect(names).toContain(n);
-    for (const d of [1, 2, 3]) expect(fixtures.cases.some((c) => c.options.degree === d)).toBe(true);
-    expect(fixtures.cases.some((c) => c.options.c > 0)).toBe(true);
-    expect(new Set(fixtures.cases.map((c) => c.labels.length))).toEqual(new Set([2, 3, 4, 5, 6]));
+    for (const d of [1, 2, 3]) expect(cases.some((c) => c.options.degree === d)).toBe(true);
+    expect(cases.some((c) => c.options.c > 0)).toBe(true);
+    expect(new Set(cases.map((c) => c.labels.length))).toEqual(new Set([2, 3, 4, 5, 6]));
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`total, ce, nst and per-stage losses match within ${TOL}`, () => {
+describeOnBackends('nst-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('total, ce, nst and per-stage losses match', () => {
       tf.tidy(() => {
         const fs = c.studentFeatures.map((f) => tf.tensor4d(f));
         const ft = c.teacherFeatures.map((f) => tf.tensor4d(f));
@@ -61,16 +42,14 @@ describe('nst-fixtures.json (PyTorch float64, checked there against mdistillerâ€
           { studentFeatures: fs, teacherFeatures: ft, studentLogits: tf.tensor2d(c.studentLogits), labels: tf.tensor1d(c.labels, 'int32') },
           c.options,
         );
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.nst.dataSync()[0]!, c.expected.nst), 'nst').toBeLessThanOrEqual(TOL);
-        c.expected.perStage.forEach((v, i) =>
-          expect(relErr(nstStageLoss(fs[i]!, ft[i]!, c.options).dataSync()[0]!, v), `stage ${i}`).toBeLessThanOrEqual(TOL),
-        );
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.nst.dataSync()[0]!, c.expected.nst, 'nst');
+        c.expected.perStage.forEach((v, i) => b.value(nstStageLoss(fs[i]!, ft[i]!, c.options).dataSync()[0]!, v, `stage ${i}`));
       });
     });
 
-    it(`gradients w.r.t. every student feature and the logits match within ${TOL}; the teacher gets none`, () => {
+    it('gradients w.r.t. every student feature and the logits match; the teacher gets none', () => {
       tf.tidy(() => {
         const ft = c.teacherFeatures.map((f) => tf.tensor4d(f));
         const y = tf.tensor1d(c.labels, 'int32');
@@ -89,9 +68,9 @@ describe('nst-fixtures.json (PyTorch float64, checked there against mdistillerâ€
         )([...c.studentFeatures.map((f) => tf.tensor4d(f)), tf.tensor2d(c.studentLogits), ...ft]);
         c.expected.gradStudentFeatures.forEach((g, i) => {
           expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
-          expect(relErr(grads[i]!.dataSync(), g.flat(3)), `feature ${i}`).toBeLessThanOrEqual(TOL);
+          b.gradient(grads[i]!.dataSync(), g.flat(3), `feature ${i}`);
         });
-        expect(relErr(grads[n]!.dataSync(), c.expected.gradStudentLogits.flat()), 'logits').toBeLessThanOrEqual(TOL);
+        b.gradient(grads[n]!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
         for (const g of grads.slice(n + 1)) expect(tf.max(tf.abs(g)).dataSync()[0]).toBe(0);
       });
     });

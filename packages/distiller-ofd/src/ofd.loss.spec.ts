@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng } from '@kd/core';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr } from '@kd/testing';
 import { OfdConnectors } from './connector.js';
 import { channelMargin, margins, normalCdf } from './margin.js';
 import { ofdLossTerms, ofdStageLoss, partialL2 } from './ofd.loss.js';
@@ -35,11 +33,7 @@ interface FixtureCase {
   };
 }
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'ofd-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'ofd-fixtures.json');
 
 function connectorsFor(c: FixtureCase): OfdConnectors {
   const m = new OfdConnectors(
@@ -77,15 +71,15 @@ beforeAll(async () => {
 
 describe('ofd-fixtures.json (PyTorch float64, the authors’ and mdistiller’s OFD loss)', () => {
   it('covers pooled teachers (evenly and unevenly), a 3×3 connector, several stages and the −3σ margin branch', () => {
-    expect(fixtures.cases).toHaveLength(5);
-    expect(fixtures.cases.some((c) => c.options.kernelSize === 3)).toBe(true);
-    const far = fixtures.cases.flatMap((c) =>
-      c.teacherNorms.flatMap((n, i) => n.gamma.map((g, j) => [g, n.beta[j]!, c.margins[i]![j]!] as const)),
-    );
+    expect(cases).toHaveLength(5);
+    expect(cases.some((c) => c.options.kernelSize === 3)).toBe(true);
+    const far = cases.flatMap((c) => c.teacherNorms.flatMap((n, i) => n.gamma.map((g, j) => [g, n.beta[j]!, c.margins[i]![j]!] as const)));
     expect(far.some(([g, , m]) => m === Math.fround(-3 * Math.abs(g)))).toBe(true);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+describeOnBackends('ofd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
     it('margins from the teacher’s γ, β match the reference (math.erfc) within 1e-6', () => {
       c.teacherNorms.forEach((n, i) => {
         const mine = margins(Float32Array.from(n.gamma), Float32Array.from(n.beta));
@@ -93,25 +87,25 @@ describe('ofd-fixtures.json (PyTorch float64, the authors’ and mdistiller’s 
       });
     });
 
-    it(`connector output, per-stage terms, ofd, ce and total match within ${TOL}`, () => {
+    it('connector output, per-stage terms, ofd, ce and total match', () => {
       const m = connectorsFor(c);
       tf.tidy(() => {
         const fs = c.studentFeatures.map((f) => tf.tensor4d(f));
         fs.forEach((f, i) => {
           const out = m.apply(i, f);
-          expect(relErr(out.dataSync(), c.expected.connected[i]!.flat(3)), `connected ${i}`).toBeLessThanOrEqual(TOL);
+          b.value(out.dataSync(), c.expected.connected[i]!.flat(3), `connected ${i}`);
           const v = ofdStageLoss(out, tf.tensor4d(c.teacherFeatures[i]!), tf.tensor1d(c.margins[i]!));
-          expect(relErr(v.dataSync()[0]!, c.expected.perStage[i]!), `stage ${i}`).toBeLessThanOrEqual(TOL);
+          b.value(v.dataSync()[0]!, c.expected.perStage[i]!, `stage ${i}`);
         });
         const r = lossOf(c, m, fs, tf.tensor2d(c.studentLogits));
-        expect(relErr(r.ofd.dataSync()[0]!, c.expected.ofd), 'ofd').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
+        b.value(r.ofd.dataSync()[0]!, c.expected.ofd, 'ofd');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
       });
       m.dispose();
     });
 
-    it(`gradients w.r.t. the student pre-activations, logits and every connector parameter match within ${TOL}`, () => {
+    it('gradients w.r.t. the student pre-activations, logits and every connector parameter match', () => {
       const m = connectorsFor(c);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
@@ -121,8 +115,7 @@ describe('ofd-fixtures.json (PyTorch float64, the authors’ and mdistiller’s 
           () => lossOf(c, m, fs as unknown as tf.Tensor4D[], zs as unknown as tf.Tensor2D).total,
           [...fs, zs, ...m.trainableVariables()],
         );
-        const check = (v: tf.Variable, expected: number[], what: string) =>
-          expect(relErr(grads[v.name]!.dataSync(), expected), what).toBeLessThanOrEqual(TOL);
+        const check = (v: tf.Variable, expected: number[], what: string) => b.gradient(grads[v.name]!.dataSync(), expected, what);
         fs.forEach((f, i) => check(f, c.expected.gradStudentFeatures[i]!.flat(3), `student feature ${i}`));
         check(zs, c.expected.gradStudentLogits.flat(), 'student logits');
         m.pairs.forEach((p, i) => {

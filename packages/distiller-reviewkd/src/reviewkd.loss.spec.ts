@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { KdInputError, Rng } from '@kd/core';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases } from '@kd/testing';
 import { ReviewFusion, squareSize } from './abf.js';
 import { hclLevel, hclLoss } from './reviewkd.loss.js';
 import { warmupFactor } from './reviewkd.distiller.js';
@@ -29,11 +27,7 @@ interface FixtureCase {
   };
 }
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'reviewkd-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'reviewkd-fixtures.json');
 
 /** ABF modules for the case's levels with the fixture's parameters assigned. */
 function fusionFor(c: FixtureCase): ReviewFusion {
@@ -60,29 +54,29 @@ beforeAll(async () => {
 
 describe('reviewkd-fixtures.json (PyTorch float64, mdistiller’s ABF chain and hcl_loss)', () => {
   it('covers equal sizes, teacher maps larger than the student’s, and every HCL pooling depth', () => {
-    expect(fixtures.cases.some((c) => c.student.some(([, s], i) => s !== c.teacher[i]![1]))).toBe(true);
-    expect(fixtures.cases.some((c) => c.teacher.some(([, s]) => s > 4))).toBe(true);
-    expect(new Set(fixtures.cases.map((c) => c.batch)).size).toBe(fixtures.cases.length);
+    expect(cases.some((c) => c.student.some(([, s], i) => s !== c.teacher[i]![1]))).toBe(true);
+    expect(cases.some((c) => c.teacher.some(([, s]) => s > 4))).toBe(true);
+    expect(new Set(cases.map((c) => c.batch)).size).toBe(cases.length);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`fused maps, per-level HCL and the total match within ${TOL}`, () => {
+describeOnBackends('reviewkd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('fused maps, per-level HCL and the total match', () => {
       const f = fusionFor(c);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
         const outs = f.apply(c.studentLevels.map((x) => tf.tensor4d(x)));
-        outs.forEach((o, i) => expect(relErr(o.dataSync(), c.expected.outputs[i]!.flat(3)), `output ${i}`).toBeLessThanOrEqual(TOL));
+        outs.forEach((o, i) => b.value(o.dataSync(), c.expected.outputs[i]!.flat(3), `output ${i}`));
         const teachers = c.teacherLevels.map((t) => tf.tensor4d(t));
-        outs.forEach((o, i) =>
-          expect(relErr(hclLevel(o, teachers[i]!).dataSync()[0]!, c.expected.levels[i]!), `level ${i}`).toBeLessThanOrEqual(TOL),
-        );
-        expect(relErr(hclLoss(outs, teachers).dataSync()[0]!, c.expected.reviewkd), 'reviewkd').toBeLessThanOrEqual(TOL);
+        outs.forEach((o, i) => b.value(hclLevel(o, teachers[i]!).dataSync()[0]!, c.expected.levels[i]!, `level ${i}`));
+        b.value(hclLoss(outs, teachers).dataSync()[0]!, c.expected.reviewkd, 'reviewkd');
       });
       expect(tf.memory().numTensors).toBe(before);
       f.dispose();
     });
 
-    it(`gradients w.r.t. every student level and every ABF parameter match within ${TOL}`, () => {
+    it('gradients w.r.t. every student level and every ABF parameter match', () => {
       const f = fusionFor(c);
       tf.tidy(() => {
         const xs = c.studentLevels.map((x) => tf.variable(tf.tensor4d(x)));
@@ -91,15 +85,11 @@ describe('reviewkd-fixtures.json (PyTorch float64, mdistiller’s ABF chain and 
           () => hclLoss(f.apply(xs as unknown as tf.Tensor4D[]), teachers),
           [...xs, ...f.trainableVariables()],
         );
-        xs.forEach((x, i) =>
-          expect(relErr(grads[x.name]!.dataSync(), c.expected.gradStudentLevels[i]!.flat(3)), `student level ${i}`).toBeLessThanOrEqual(
-            TOL,
-          ),
-        );
+        xs.forEach((x, i) => b.gradient(grads[x.name]!.dataSync(), c.expected.gradStudentLevels[i]!.flat(3), `student level ${i}`));
         f.params.forEach((p, i) => {
           for (const [k, v] of Object.entries(p)) {
             const expected = c.expected.gradParams[i]![k]!.flat(3) as number[];
-            expect(relErr(grads[(v as tf.Variable).name]!.dataSync(), expected), `abf${i}.${k}`).toBeLessThanOrEqual(TOL);
+            b.gradient(grads[(v as tf.Variable).name]!.dataSync(), expected, `abf${i}.${k}`);
           }
         });
         xs.forEach((x) => x.dispose());

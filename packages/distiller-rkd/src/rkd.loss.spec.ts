@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr } from '@kd/testing';
 import { angleCosines, normalisedDistances, pairwiseDistances, rkdLossTerms, smoothL1, type RkdLossOptions } from './rkd.loss.js';
 
 interface FixtureCase {
@@ -25,11 +23,8 @@ interface FixtureCase {
   };
 }
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'rkd-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'rkd-fixtures.json');
 
-const TOL = 1e-5;
 const DEFAULTS: RkdLossOptions = { distanceWeight: 25, angleWeight: 50, ceWeight: 1, squared: false, eps: 1e-12 };
 
 beforeAll(async () => {
@@ -39,15 +34,17 @@ beforeAll(async () => {
 
 describe('rkd-fixtures.json (PyTorch float64, checked there against a transcription of mdistiller’s rkd_loss)', () => {
   it('covers batch sizes 2–16, squared distances, another eps, the linear Huber branch and zero angle weight', () => {
-    const sizes = new Set(fixtures.cases.map((c) => c.studentEmbedding.length));
+    const sizes = new Set(cases.map((c) => c.studentEmbedding.length));
     expect([...sizes].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 16]);
-    expect(fixtures.cases.some((c) => c.options.squared)).toBe(true);
-    expect(fixtures.cases.some((c) => c.options.eps !== 1e-12)).toBe(true);
-    expect(fixtures.cases.some((c) => c.options.angleWeight === 0)).toBe(true);
+    expect(cases.some((c) => c.options.squared)).toBe(true);
+    expect(cases.some((c) => c.options.eps !== 1e-12)).toBe(true);
+    expect(cases.some((c) => c.options.angleWeight === 0)).toBe(true);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`total, ce, distance, angle and the normalised distance matrix match within ${TOL}`, () => {
+describeOnBackends('rkd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('total, ce, distance, angle and the normalised distance matrix match', () => {
       tf.tidy(() => {
         const s = tf.tensor2d(c.studentEmbedding);
         const r = rkdLossTerms(
@@ -59,16 +56,16 @@ describe('rkd-fixtures.json (PyTorch float64, checked there against a transcript
           },
           c.options,
         );
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.distance.dataSync()[0]!, c.expected.distance), 'distance').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.angle.dataSync()[0]!, c.expected.angle), 'angle').toBeLessThanOrEqual(TOL);
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.distance.dataSync()[0]!, c.expected.distance, 'distance');
+        b.value(r.angle.dataSync()[0]!, c.expected.angle, 'angle');
         const d = normalisedDistances(s, c.options.squared, c.options.eps).dataSync();
-        expect(relErr(d, c.expected.studentDistances.flat()), 'distances').toBeLessThanOrEqual(TOL);
+        b.value(d, c.expected.studentDistances.flat(), 'distances');
       });
     });
 
-    it(`gradients w.r.t. the student embedding and logits match within ${TOL}; the teacher gets none`, () => {
+    it('gradients w.r.t. the student embedding and logits match; the teacher gets none', () => {
       tf.tidy(() => {
         const t0 = tf.tensor2d(c.teacherEmbedding);
         const y = tf.tensor1d(c.labels, 'int32');
@@ -80,8 +77,8 @@ describe('rkd-fixtures.json (PyTorch float64, checked there against a transcript
             ).total,
         )([tf.tensor2d(c.studentEmbedding), tf.tensor2d(c.studentLogits), t0]);
         expect(Array.from(gs!.dataSync()).every(Number.isFinite)).toBe(true);
-        expect(relErr(gs!.dataSync(), c.expected.gradStudentEmbedding.flat()), 'embedding').toBeLessThanOrEqual(TOL);
-        expect(relErr(gz!.dataSync(), c.expected.gradStudentLogits.flat()), 'logits').toBeLessThanOrEqual(TOL);
+        b.gradient(gs!.dataSync(), c.expected.gradStudentEmbedding.flat(), 'embedding');
+        b.gradient(gz!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
         expect(tf.max(tf.abs(gt!)).dataSync()[0]).toBe(0);
       });
     });

@@ -1,36 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr } from '@kd/testing';
 import { similarityMatrix } from './similarity-matrix.js';
 import { spLossTerms, spStageLoss, type SpLossOptions } from './sp.loss.js';
 
-interface FixtureCase {
-  name: string;
-  options: SpLossOptions;
-  studentFeatures: number[][][][][];
-  teacherFeatures: number[][][][][];
-  studentLogits: number[][];
-  labels: number[];
-  expected: {
-    total: number;
-    ce: number;
-    sp: number;
-    perStage: number[];
-    studentGram: number[][][];
-    gradStudentFeatures: number[][][][][];
-    gradStudentLogits: number[][];
-  };
-}
+type FixtureCase = StageFeatureCase<SpLossOptions, { sp: number; perStage: number[]; studentGram: number[][][] }>;
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'sp-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
-
-const TOL = 1e-5;
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'sp-fixtures.json');
 
 function tensors(c: FixtureCase) {
   return {
@@ -48,30 +26,28 @@ beforeAll(async () => {
 
 describe('sp-fixtures.json (PyTorch float64, the mdistiller/RepDistiller similarity_loss)', () => {
   it('covers batch sizes 1 to 16, mismatched channels and spatial sizes, several stages and a dead student sample', () => {
-    const names = fixtures.cases.map((c) => c.name);
+    const names = cases.map((c) => c.name);
     for (const n of ['batch-of-one', 'different-spatial-and-channels-b7', 'three-stages-b3', 'dead-student-sample-b4', 'no-ce-b16'])
       expect(names).toContain(n);
-    expect(new Set(fixtures.cases.map((c) => c.labels.length)).size).toBeGreaterThanOrEqual(5);
+    expect(new Set(cases.map((c) => c.labels.length)).size).toBeGreaterThanOrEqual(5);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`total, ce, sp, every stage and the student similarity matrices match within ${TOL}`, () => {
+describeOnBackends('sp-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('total, ce, sp, every stage and the student similarity matrices match', () => {
       tf.tidy(() => {
         const { fs, ft, zs, y } = tensors(c);
         const r = spLossTerms({ studentFeatures: fs, teacherFeatures: ft, studentLogits: zs, labels: y }, c.options);
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.sp.dataSync()[0]!, c.expected.sp), 'sp').toBeLessThanOrEqual(TOL);
-        c.expected.perStage.forEach((v, i) =>
-          expect(relErr(spStageLoss(fs[i]!, ft[i]!).dataSync()[0]!, v), `stage ${i}`).toBeLessThanOrEqual(TOL),
-        );
-        fs.forEach((f, i) =>
-          expect(relErr(similarityMatrix(f).dataSync(), c.expected.studentGram[i]!.flat()), `G ${i}`).toBeLessThanOrEqual(TOL),
-        );
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.sp.dataSync()[0]!, c.expected.sp, 'sp');
+        c.expected.perStage.forEach((v, i) => b.value(spStageLoss(fs[i]!, ft[i]!).dataSync()[0]!, v, `stage ${i}`));
+        fs.forEach((f, i) => b.value(similarityMatrix(f).dataSync(), c.expected.studentGram[i]!.flat(), `G ${i}`));
       });
     });
 
-    it(`gradients w.r.t. every student feature and the logits match within ${TOL}`, () => {
+    it('gradients w.r.t. every student feature and the logits match', () => {
       tf.tidy(() => {
         const { fs, ft, zs, y } = tensors(c);
         const grads = tf.grads(
@@ -83,9 +59,9 @@ describe('sp-fixtures.json (PyTorch float64, the mdistiller/RepDistiller similar
         )([...fs, zs]);
         c.expected.gradStudentFeatures.forEach((g, i) => {
           expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
-          expect(relErr(grads[i]!.dataSync(), g.flat(3)), `feature ${i}`).toBeLessThanOrEqual(TOL);
+          b.gradient(grads[i]!.dataSync(), g.flat(3), `feature ${i}`);
         });
-        expect(relErr(grads.at(-1)!.dataSync(), c.expected.gradStudentLogits.flat()), 'logits').toBeLessThanOrEqual(TOL);
+        b.gradient(grads.at(-1)!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
       });
     });
   });

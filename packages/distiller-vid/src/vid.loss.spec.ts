@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng } from '@kd/core';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases } from '@kd/testing';
 import { vidLossTerms, vidNll, vidStageLoss } from './vid.loss.js';
 import { VidModule } from './vid.module.js';
 
@@ -31,11 +29,8 @@ interface FixtureCase {
   };
 }
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'vid-fixtures.json'), 'utf8')) as {
-  cases: FixtureCase[];
-};
+const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'vid-fixtures.json');
 
-const TOL = 1e-5;
 const OPTIONS = { initVariance: 5, eps: 1e-5, learnVariance: true };
 
 /** A module for the case's channels with the fixture's parameters assigned. */
@@ -71,31 +66,30 @@ beforeAll(async () => {
 
 describe('vid-fixtures.json (PyTorch float64, the references’ VID loss)', () => {
   it('covers equal, pooled-student, pooled-teacher, several-stage and non-square cases', () => {
-    expect(fixtures.cases).toHaveLength(5);
-    expect(fixtures.cases.some((c) => c.studentShapes.length === 3)).toBe(true);
+    expect(cases).toHaveLength(5);
+    expect(cases.some((c) => c.studentShapes.length === 3)).toBe(true);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`per-stage terms, vid, ce and total match within ${TOL}`, () => {
+describeOnBackends('vid-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
+  describeCases(cases, (c) => {
+    it('per-stage terms, vid, ce and total match', () => {
       const m = moduleFor(c);
       tf.tidy(() => {
         const fs = c.studentFeatures.map((f) => tf.tensor4d(f));
         const inputs = inputsOf(c, fs, tf.tensor2d(c.studentLogits));
         inputs.studentFeatures.forEach((f, i) =>
-          expect(
-            relErr(vidStageLoss(m, i, f, inputs.teacherFeatures[i]!).dataSync()[0]!, c.expected.perStage[i]!),
-            `stage ${i}`,
-          ).toBeLessThanOrEqual(TOL),
+          b.value(vidStageLoss(m, i, f, inputs.teacherFeatures[i]!).dataSync()[0]!, c.expected.perStage[i]!, `stage ${i}`),
         );
         const r = vidLossTerms(m, inputs, c.options);
-        expect(relErr(r.vid.dataSync()[0]!, c.expected.vid), 'vid').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-        expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
+        b.value(r.vid.dataSync()[0]!, c.expected.vid, 'vid');
+        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
       });
       m.dispose();
     });
 
-    it(`gradients w.r.t. the student features, logits, every kernel and α match within ${TOL}`, () => {
+    it('gradients w.r.t. the student features, logits, every kernel and α match', () => {
       const m = moduleFor(c);
       const before = tf.memory().numTensors;
       tf.tidy(() => {
@@ -105,9 +99,8 @@ describe('vid-fixtures.json (PyTorch float64, the references’ VID loss)', () =
           () => vidLossTerms(m, inputsOf(c, fs as unknown as tf.Tensor4D[], zs as unknown as tf.Tensor2D), c.options).total,
           [...fs, zs, ...m.trainableVariables()],
         );
-        expect(relErr(value.dataSync()[0]!, c.expected.total)).toBeLessThanOrEqual(TOL);
-        const check = (v: tf.Variable, expected: number[], what: string) =>
-          expect(relErr(grads[v.name]!.dataSync(), expected), what).toBeLessThanOrEqual(TOL);
+        b.value(value.dataSync()[0]!, c.expected.total, 'total (variableGrads)');
+        const check = (v: tf.Variable, expected: number[], what: string) => b.gradient(grads[v.name]!.dataSync(), expected, what);
         fs.forEach((f, i) => check(f, c.expected.gradStudentFeatures[i]!.flat(3), `student feature ${i}`));
         check(zs, c.expected.gradStudentLogits.flat(), 'student logits');
         m.pairs.forEach((p, i) => {

@@ -31,3 +31,5 @@ export { expectExactResume, checkpointTensors, latestCheckpoint, type ExactResum
 export { describeDistillerE2e, type DistillerE2eCase, type DistillerE2eContext, type DistillerE2eRun } from './distiller-e2e.js';
 export { describeDistillerResume, type DistillerResumeCase } from './distiller-resume.js';
 export { distillerSetupFor, validatedOptions, expectStudentOnlyGradients } from './distiller-setup.js';
+export { describeOnBackends, FIXTURE_ERRORS_ENV, type BackendChecks, type FixtureBackend } from './describe-on-backends.js';
+export { fixtureCases, describeCases, type NamedCase, type StageFeatureCase, type StageFeatures } from './fixture-cases.js';
