@@ -5,6 +5,7 @@ import { KdInputError } from '@kd/core';
 import { cifarFileNames, type CifarFormat } from './cifar.format.js';
 import { downloadVerified } from './download.js';
 import { readTarGzEntries } from './tar-gz.js';
+import type { CifarOptions } from './schema.js';
 
 /** The raw bytes of a variant's files, and a description of where they came from. */
 export interface CifarFiles {
@@ -14,16 +15,8 @@ export interface CifarFiles {
   readonly description: string;
 }
 
-export interface SourceOptions {
-  readonly dir?: string;
-  readonly archive?: string;
-  readonly download?: boolean;
-  readonly cacheDir?: string;
-  readonly url?: string;
-  readonly md5?: string;
-  /** The most bytes a .tar.gz may inflate to. */
-  readonly maxInflatedBytes: number;
-}
+/** The options that say where the files come from. */
+export type SourceOptions = Pick<CifarOptions, 'dir' | 'archive' | 'download' | 'cacheDir' | 'url' | 'md5' | 'maxInflatedBytes'>;
 
 export function defaultCacheDir(): string {
   const env = process.env['KD_CACHE_DIR'];

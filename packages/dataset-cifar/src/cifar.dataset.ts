@@ -3,10 +3,12 @@ import { KdInputError } from '@kd/core';
 import {
   buildTransform,
   ByteImageSplit,
+  datasetOptions,
   holdOutValidation,
   NORMALIZATION_PRESETS,
   probeTransform,
   selectSubset,
+  transformSpecs,
   withDefaultNormalization,
   withExplicitNormalization,
   type TransformSpec,
@@ -14,7 +16,7 @@ import {
 import { CIFAR_FORMATS, CIFAR_SIDE, type CifarFormat } from './cifar.format.js';
 import { concatCifar, parseCifarBatch, parseLabelNames, type CifarImages, type CifarLabelKind } from './cifar-reader.js';
 import { locateCifar, type CifarFiles } from './cifar-source.js';
-import { DEFAULT_TEST_TRANSFORMS, DEFAULT_TRAIN_TRANSFORMS, type CifarOptions } from './schema.js';
+import { cifarOptionsSchema, type CifarConfig, type CifarOptions } from './schema.js';
 
 export class CifarDataset implements Dataset {
   constructor(
@@ -51,10 +53,15 @@ function readNames(files: CifarFiles, name: string | undefined, expected: number
   return bytes ? parseLabelNames(Buffer.from(bytes).toString('utf8'), files.label(name!), expected) : undefined;
 }
 
-/** Loads the dataset a `cifar` config describes. */
-export async function loadCifarDataset(options: CifarOptions, context: LoadContext): Promise<CifarDataset> {
-  const format = CIFAR_FORMATS[options.variant ?? 'cifar100'];
-  const labels: CifarLabelKind = options.labels ?? 'fine';
+/** Loads the dataset a `cifar` config describes (validated against the schema, defaults applied, as in a run). */
+export async function loadCifarDataset(config: CifarConfig, context: LoadContext): Promise<CifarDataset> {
+  return createCifarDataset(datasetOptions<CifarOptions>(cifarOptionsSchema, config, 'cifar'), context);
+}
+
+/** The dataset of validated options, as the plugin factory receives them. */
+export async function createCifarDataset(options: CifarOptions, context: LoadContext): Promise<CifarDataset> {
+  const format = CIFAR_FORMATS[options.variant];
+  const { labels } = options;
   if (labels === 'coarse' && format.variant !== 'cifar100') {
     throw new KdInputError(`dataset "cifar": labels "coarse" exists only for variant "cifar100", not "${format.variant}"`);
   }
@@ -65,8 +72,8 @@ export async function loadCifarDataset(options: CifarOptions, context: LoadConte
   const classNames = readNames(files, labels === 'coarse' ? format.coarseNamesFile : format.namesFile, numClasses);
 
   const stats = NORMALIZATION_PRESETS[format.variant];
-  const trainSpecs = withDefaultNormalization(options.transforms ?? DEFAULT_TRAIN_TRANSFORMS, stats);
-  const testSpecs = withDefaultNormalization(options.testTransforms ?? DEFAULT_TEST_TRANSFORMS, stats);
+  const trainSpecs = withDefaultNormalization(transformSpecs(options.transforms), stats);
+  const testSpecs = withDefaultNormalization(transformSpecs(options.testTransforms), stats);
   const build = (specs: readonly TransformSpec[], pointer: string) => {
     try {
       const transform = buildTransform(specs);

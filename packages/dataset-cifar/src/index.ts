@@ -5,6 +5,7 @@ export {
   DEFAULT_TRAIN_TRANSFORMS,
   DEFAULT_TEST_TRANSFORMS,
   type CifarOptions,
+  type CifarConfig,
 } from './schema.js';
 export {
   CIFAR_FORMATS,
@@ -19,4 +20,4 @@ export { parseCifarBatch, concatCifar, parseLabelNames, encodeCifarBatch, type C
 export { locateCifar, defaultCacheDir, type CifarFiles, type SourceOptions } from './cifar-source.js';
 export { readTarGzEntries } from './tar-gz.js';
 export { downloadVerified, md5OfFile, type DownloadOptions } from './download.js';
-export { CifarDataset, loadCifarDataset, type LoadContext } from './cifar.dataset.js';
+export { CifarDataset, loadCifarDataset, createCifarDataset, type LoadContext } from './cifar.dataset.js';

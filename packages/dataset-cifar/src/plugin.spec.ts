@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { API_VERSION, createKdContainer, isInputError, LOGGER, Rng, type Dataset } from '@kd/core';
 import * as api from './index.js';
-import { cifarOptionsSchema, cifarPlugin, DEFAULT_MAX_INFLATED_BYTES, type CifarOptions } from './index.js';
+import { cifarOptionsSchema, cifarPlugin, type CifarConfig, type CifarOptions } from './index.js';
+import { datasetOptions } from '@kd/transforms';
 import { startArchiveServer } from '../test/archive-server.js';
 import { CIFAR10_NAMES, cifarFiles, labelsOf, tarGz, tempDir, writeFiles } from '../test/cifar-files.js';
 
@@ -17,13 +18,13 @@ beforeAll(async () => {
 const logged: string[] = [];
 const container = createKdContainer();
 container.register(LOGGER, { useValue: { info: (m: string) => void logged.push(m), warn: () => {} } });
-/** As `kd run` would, with the schema's inflation limit unless a test sets its own. */
-const create = async (
-  options: Omit<CifarOptions, 'name' | 'maxInflatedBytes'> & { maxInflatedBytes?: number },
-  baseDir: string,
-  seed = 0,
-): Promise<Dataset> =>
-  cifarPlugin.create({ name: 'cifar', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, ...options }, { baseDir, seed, container });
+/** As `kd run` would: the config validated, with the schema's defaults (the inflation limit among them unless a test sets its own). */
+const create = async (options: Omit<CifarConfig, 'name'>, baseDir: string, seed = 0): Promise<Dataset> =>
+  cifarPlugin.create(datasetOptions<CifarOptions>(cifarOptionsSchema, { name: 'cifar', ...options }, 'cifar'), {
+    baseDir,
+    seed,
+    container,
+  });
 
 async function firstBatch(ds: Dataset, split: 'train' | 'val' | 'test', batchSize: number, rng?: Rng) {
   for await (const { x, y } of ds.split(split)!.batches({ batchSize, rng })) {
@@ -173,7 +174,9 @@ describe('loading CIFAR-10', () => {
     expect(await error(create({ variant: 'cifar10', dir: 'flat', transforms: [{ type: 'randomResizedCrop', size: 24 }] }, base))).toMatch(
       /transforms give 24×24×3 images but testTransforms give 32×32×3/,
     );
-    expect(await error(create({ variant: 'cifar10', dir: 'flat', labels: 'coarse' }, base))).toMatch(/only for variant "cifar100"/);
+    expect(await error(create({ variant: 'cifar10', dir: 'flat', labels: 'coarse' }, base))).toMatch(
+      /"labels": "coarse" needs "variant": "cifar100"/,
+    );
     expect(
       await error(
         create({ variant: 'cifar10', dir: 'flat', testTransforms: [{ type: 'normalize', mean: [0.5, 0.5], std: [1, 1] }] }, base),

@@ -1,6 +1,6 @@
 import { API_VERSION, definePlugin, LOGGER, registerPlugin, type DatasetPlugin } from '@kd/core';
 import type { DependencyContainer } from 'tsyringe';
-import { loadCifarDataset } from './cifar.dataset.js';
+import { createCifarDataset } from './cifar.dataset.js';
 import { cifarOptionsSchema, type CifarOptions } from './schema.js';
 
 /** The `cifar` dataset plugin: CIFAR-10 / CIFAR-100 binary version from a directory, archive or verified download. */
@@ -24,7 +24,7 @@ export const cifarPlugin: DatasetPlugin<CifarOptions> = definePlugin<DatasetPlug
   },
   create: (options, context) => {
     const logger = context.container.isRegistered(LOGGER, true) ? context.container.resolve(LOGGER) : undefined;
-    return loadCifarDataset(options, {
+    return createCifarDataset(options, {
       baseDir: context.baseDir,
       seed: context.seed,
       ...(logger ? { log: (line: string) => logger.info(`dataset "cifar": ${line}`) } : {}),

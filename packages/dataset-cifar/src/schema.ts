@@ -1,26 +1,6 @@
-import { splitOptionsConstraint, splitOptionsProperties, transformListSchema, type SplitOptions, type TransformSpec } from '@kd/transforms';
-import { CIFAR_VARIANTS, type CifarVariant } from './cifar.format.js';
-import type { CifarLabelKind } from './cifar-reader.js';
-
-/** The plugin's config object, as written in a pipeline config (defaults may be omitted). */
-export interface CifarOptions extends SplitOptions {
-  readonly name: 'cifar';
-  readonly variant?: CifarVariant;
-  readonly dir?: string;
-  readonly archive?: string;
-  readonly download?: boolean;
-  readonly cacheDir?: string;
-  readonly url?: string;
-  readonly md5?: string;
-  readonly labels?: CifarLabelKind;
-  readonly transforms?: readonly TransformSpec[];
-  readonly testTransforms?: readonly TransformSpec[];
-  /**
-   * The most bytes a .tar.gz may inflate to. Required here although the schema has a default: a limit against
-   * decompression bombs has no safe implicit value, so a caller that bypasses the schema states its own.
-   */
-  readonly maxInflatedBytes: number;
-}
+import type { ConfigOf, OptionsOf } from '@kd/core';
+import { splitOptionsConstraint, splitOptionsProperties, transformListSchema, type TransformSpec } from '@kd/transforms';
+import { CIFAR_VARIANTS } from './cifar.format.js';
 
 /** 512 MiB: the official binary archives inflate to about 184 MB each. */
 export const DEFAULT_MAX_INFLATED_BYTES = 512 * 1024 * 1024;
@@ -33,7 +13,7 @@ export const DEFAULT_TRAIN_TRANSFORMS: readonly TransformSpec[] = [
 ];
 export const DEFAULT_TEST_TRANSFORMS: readonly TransformSpec[] = [{ type: 'normalize' }];
 
-/** JSON Schema (draft 2020-12) of `CifarOptions`. */
+/** JSON Schema (draft 2020-12) of the `cifar` dataset's options: their types and defaults are derived from it. */
 export const cifarOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'cifar dataset',
@@ -125,3 +105,8 @@ export const cifarOptionsSchema = {
     },
   ],
 } as const;
+
+/** Options of the `cifar` dataset as its factory receives them: validated, with the schema's defaults applied. */
+export type CifarOptions = OptionsOf<typeof cifarOptionsSchema>;
+/** The same options as a config writes them (defaulted properties may be left out). */
+export type CifarConfig = ConfigOf<typeof cifarOptionsSchema>;

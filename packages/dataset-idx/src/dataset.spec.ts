@@ -273,9 +273,10 @@ describe('loadIdxDataset from a directory', () => {
     ).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(KdInputError);
     expect((e as Error).message).toContain('lacks train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]');
+    // The schema asks mnist and custom for a directory or files: the loader validates a hand-written config as a run does.
     await expect(
       loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'mnist' }, { baseDir: base }),
-    ).rejects.toThrow(/preset "mnist" has no bundled data; set "dir"/);
+    ).rejects.toThrow(/dataset "idx": invalid options\n {2}\/: must have required property 'dir'/);
     await expect(
       loadIdxDataset({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom' }, { baseDir: base }),
     ).rejects.toBeInstanceOf(KdInputError);

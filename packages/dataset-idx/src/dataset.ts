@@ -1,13 +1,15 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchOptions, Dataset, DatasetInfo, DatasetSplit, SplitName } from '@kd/core';
 import { KdInputError } from '@kd/core';
 import { isAbsolute, resolve } from 'node:path';
 import {
   buildTransform,
   ByteImageSplit,
+  ComposedTransform,
+  datasetOptions,
   holdOutValidation,
   probeTransform,
   selectSubset,
+  transformSpecs,
   withDefaultNormalization,
   withExplicitNormalization,
   type ImageTransform,
@@ -23,7 +25,9 @@ import {
   systemFashionMnistDir,
   type IdxFiles,
 } from './locate.js';
-import type { IdxOptions, IdxPreset } from './schema.js';
+import { idxOptionsSchema, type IdxAugmentOptions, type IdxConfig, type IdxOptions, type IdxPreset } from './schema.js';
+import { AugmentTransform, augments } from './augment-transform.js';
+import { imageOfBytes, PixelTable } from './pixel-table.js';
 
 export const NUM_CLASSES = 10;
 
@@ -52,10 +56,8 @@ export const PRESET_NORMALIZATION: Readonly<Record<Exclude<IdxPreset, 'custom'>,
   mnist: { mean: 0.1307, std: 0.3081 },
 };
 
-export interface Augmentation {
-  readonly flip: boolean;
-  readonly pad: number;
-}
+/** The training split's `augment` settings. */
+export type Augmentation = IdxAugmentOptions;
 
 /** Mean and standard deviation of pixel/255 over all pixels. */
 export function pixelStatistics(pixels: Uint8Array): Normalization {
@@ -75,12 +77,11 @@ export function pixelStatistics(pixels: Uint8Array): Normalization {
 }
 
 /**
- * One split held in memory as bytes. Batches are built on the CPU in a Float32Array (augmentation,
- * then normalisation through a 256-entry table) and become exactly two tensors, x and y.
+ * One split held in memory as bytes, batched by @kd/transforms' ByteImageSplit: either through a configured transform
+ * list (pixels reach it as x/255), or through `augment` (when the batches get an rng) and the normalisation table.
  */
 export class IdxSplit implements DatasetSplit {
-  private readonly lut: Float32Array;
-  private readonly transformed: ByteImageSplit | undefined;
+  private readonly split: ByteImageSplit;
 
   constructor(
     readonly data: IdxSplitData,
@@ -93,81 +94,35 @@ export class IdxSplit implements DatasetSplit {
      */
     readonly transform?: { readonly transform: ImageTransform; readonly outputShape: readonly [number, number, number] },
   ) {
-    this.transformed = transform
-      ? new ByteImageSplit(
-          { height: data.rows, width: data.cols, channels: 1, pixels: data.pixels, labels: data.labels },
-          Int32Array.from({ length: data.count }, (_, i) => i),
-          transform.transform,
-          transform.outputShape,
-        )
-      : undefined;
-    this.lut = new Float32Array(256);
-    for (let v = 0; v < 256; v++) {
-      this.lut[v] = normalization ? (v / 255 - normalization.mean) / normalization.std : v / 255;
+    const images = { height: data.rows, width: data.cols, channels: 1, pixels: data.pixels, labels: data.labels };
+    const positions = Int32Array.from({ length: data.count }, (_, i) => i);
+    if (transform) {
+      this.split = new ByteImageSplit(images, positions, transform.transform, transform.outputShape);
+      return;
     }
+    const table = new Float32Array(256);
+    for (let v = 0; v < 256; v++) table[v] = normalization ? (v / 255 - normalization.mean) / normalization.std : v / 255;
+    const steps =
+      augmentation && augments(augmentation) ? [new AugmentTransform(augmentation), new PixelTable(table)] : [new PixelTable(table)];
+    this.split = new ByteImageSplit(images, positions, new ComposedTransform(steps), [data.rows, data.cols, 1], imageOfBytes);
   }
 
   get size(): number {
     return this.data.count;
   }
 
-  private labelCache: Int32Array | undefined;
-
   /** The class of each position, in file order (the positions `Batch.index` gives). */
   get labels(): Int32Array {
-    this.labelCache ??= Int32Array.from(this.data.labels.subarray(0, this.data.count));
-    return this.labelCache;
+    return this.split.labels;
   }
 
   /**
    * Batches in file order, or in the order `rng.permutation(size)` when an rng is given. With an rng,
    * augmentation draws per image, in batch order: the flip (`rng.next() < 0.5`, when enabled), then
-   * the crop's row and column offsets (`rng.int(2*pad+1) - pad` each, when pad > 0).
+   * the crop's row and column offsets (`rng.int(2*pad+1)` each, when pad > 0).
    */
-  async *batches(options: BatchOptions): AsyncGenerator<Batch> {
-    if (this.transformed) {
-      yield* this.transformed.batches(options);
-      return;
-    }
-    const { batchSize, rng, dropLast = false } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-    const n = this.data.count;
-    const order = rng ? rng.permutation(n) : undefined;
-    const aug = rng && this.augmentation && (this.augmentation.flip || this.augmentation.pad > 0) ? this.augmentation : undefined;
-    const { rows, cols, pixels, labels } = this.data;
-    const area = rows * cols;
-    const lut = this.lut;
-    const black = lut[0]!;
-    for (let start = 0; start < n; start += batchSize) {
-      const b = Math.min(batchSize, n - start);
-      if (b < batchSize && dropLast) break;
-      const x = new Float32Array(b * area);
-      const y = new Int32Array(b);
-      const at = new Int32Array(b);
-      for (let k = 0; k < b; k++) {
-        const index = order ? order[start + k]! : start + k;
-        y[k] = labels[index]!;
-        at[k] = index;
-        const src = index * area;
-        const dst = k * area;
-        if (!aug) {
-          for (let p = 0; p < area; p++) x[dst + p] = lut[pixels[src + p]!]!;
-          continue;
-        }
-        const flip = aug.flip && rng!.next() < 0.5;
-        const dy = aug.pad > 0 ? rng!.int(2 * aug.pad + 1) - aug.pad : 0;
-        const dx = aug.pad > 0 ? rng!.int(2 * aug.pad + 1) - aug.pad : 0;
-        for (let r = 0; r < rows; r++) {
-          const sr = r + dy;
-          for (let c = 0; c < cols; c++) {
-            // Crop of the zero-padded image, then the flip of that crop.
-            const sc = (flip ? cols - 1 - c : c) + dx;
-            x[dst + r * cols + c] = sr >= 0 && sr < rows && sc >= 0 && sc < cols ? lut[pixels[src + sr * cols + sc]!]! : black;
-          }
-        }
-      }
-      yield { x: tf.tensor4d(x, [b, rows, cols, 1], 'float32'), y: tf.tensor1d(y, 'int32'), index: at };
-    }
+  batches(options: BatchOptions): AsyncGenerator<Batch> {
+    return this.split.batches(options);
   }
 }
 
@@ -219,8 +174,7 @@ interface Located {
 }
 
 function locate(options: IdxOptions, baseDir: string, systemDirOverride?: string): Located {
-  const preset = options.preset ?? 'fashion-mnist';
-  const source = options.source ?? 'auto';
+  const { preset, source } = options;
   if (options.files !== undefined) {
     const root = options.dir === undefined ? baseDir : isAbsolute(options.dir) ? options.dir : resolve(baseDir, options.dir);
     const at = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
@@ -272,9 +226,14 @@ function locate(options: IdxOptions, baseDir: string, systemDirOverride?: string
   };
 }
 
-/** Loads the dataset an `idx` config describes. */
-export async function loadIdxDataset(options: IdxOptions, context: LoadContext): Promise<IdxDataset> {
-  const preset = options.preset ?? 'fashion-mnist';
+/** Loads the dataset an `idx` config describes (validated against the schema, defaults applied, as in a run). */
+export async function loadIdxDataset(config: IdxConfig, context: LoadContext): Promise<IdxDataset> {
+  return createIdxDataset(datasetOptions<IdxOptions>(idxOptionsSchema, config, 'idx'), context);
+}
+
+/** The dataset of validated options, as the plugin factory receives them. */
+export async function createIdxDataset(options: IdxOptions, context: LoadContext): Promise<IdxDataset> {
+  const { preset } = options;
   if (options.numClasses !== undefined && preset !== 'custom') {
     throw new KdInputError(`dataset "idx": numClasses applies to preset "custom" only; preset "${preset}" has ${NUM_CLASSES} classes`);
   }
@@ -315,9 +274,8 @@ export async function loadIdxDataset(options: IdxOptions, context: LoadContext):
   if (preset !== 'custom' && (train.rows !== 28 || train.cols !== 28)) {
     throw new KdInputError(`${files.trainImages}: images are ${train.rows}×${train.cols}, expected 28×28 for preset "${preset}"`);
   }
-  const normalization =
-    options.normalize === false ? undefined : preset === 'custom' ? pixelStatistics(train.pixels) : PRESET_NORMALIZATION[preset];
-  const augmentation: Augmentation = { flip: options.augment?.flip ?? false, pad: options.augment?.pad ?? 0 };
+  const normalization = !options.normalize ? undefined : preset === 'custom' ? pixelStatistics(train.pixels) : PRESET_NORMALIZATION[preset];
+  const augmentation: Augmentation = options.augment;
   // A bare normalize entry uses the preset's statistics even with normalize: false (the list is explicit).
   const transforms = transformLists(
     options,
@@ -376,15 +334,15 @@ function probe(transform: ImageTransform, data: IdxSplitData, pointer: string): 
 /** The configured transform lists with bare normalize entries filled in, or undefined for the built-in augment path. */
 function transformLists(options: IdxOptions, normalization: Normalization, augmentation: Augmentation) {
   if (options.transforms === undefined && options.testTransforms === undefined) return undefined;
-  if (augmentation.flip || augmentation.pad > 0) {
+  if (augments(augmentation)) {
     throw new KdInputError(
       'dataset "idx": set either "augment" or "transforms", not both (add randomCrop / horizontalFlip entries to "transforms")',
     );
   }
   const stats = { mean: [normalization.mean], std: [normalization.std] };
-  const normalizeDefault: TransformSpec[] = options.normalize === false ? [] : [{ type: 'normalize' }];
-  const train = withDefaultNormalization(options.transforms ?? normalizeDefault, stats);
-  const test = withDefaultNormalization(options.testTransforms ?? normalizeDefault, stats);
+  const normalizeDefault: TransformSpec[] = options.normalize ? [{ type: 'normalize' }] : [];
+  const train = withDefaultNormalization(transformSpecs(options.transforms) ?? normalizeDefault, stats);
+  const test = withDefaultNormalization(transformSpecs(options.testTransforms) ?? normalizeDefault, stats);
   const build = (specs: readonly TransformSpec[], pointer: string) => {
     try {
       return buildTransform(specs);

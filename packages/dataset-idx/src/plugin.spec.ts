@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { API_VERSION, Rng } from '@kd/core';
+import { datasetOptions } from '@kd/transforms';
 import * as api from './index.js';
 import {
   idxPlugin,
@@ -20,6 +21,7 @@ import {
   FASHION_MNIST_CLASS_NAMES,
 } from './index.js';
 import type { IdxDataset } from './dataset.js';
+import type { IdxConfig, IdxOptions } from './schema.js';
 
 const hasSystemSet = [
   'train-images-idx3-ubyte.gz',
@@ -34,6 +36,11 @@ beforeAll(async () => {
 
 function context(baseDir = process.cwd()) {
   return { baseDir, seed: 0 } as Parameters<typeof idxPlugin.create>[1];
+}
+
+/** The plugin's factory as a run calls it: with the config validated and the schema's defaults applied. */
+function create(config: IdxConfig) {
+  return idxPlugin.create(datasetOptions<IdxOptions>(idxOptionsSchema, config, 'idx'), context());
 }
 
 describe('idx plugin', () => {
@@ -134,10 +141,7 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it('loads 10,000 train and 2,000 test images with balanced classes', async () => {
-    const ds = (await idxPlugin.create(
-      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled' },
-      context(),
-    )) as IdxDataset;
+    const ds = (await create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled' })) as IdxDataset;
     expect(ds.info.numClasses).toBe(10);
     expect(ds.info.inputShape).toEqual([28, 28, 1]);
     expect(ds.info.classNames).toEqual(FASHION_MNIST_CLASS_NAMES);
@@ -155,10 +159,13 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it('yields normalised batches end to end without leaking', async () => {
-    const ds = await idxPlugin.create(
-      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'bundled', trainLimit: 100, augment: { flip: true, pad: 2 } },
-      context(),
-    );
+    const ds = await create({
+      name: 'idx',
+      maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
+      source: 'bundled',
+      trainLimit: 100,
+      augment: { flip: true, pad: 2 },
+    });
     const before = tf.memory().numTensors;
     let n = 0;
     for await (const { x, y } of ds.split('train')!.batches({ batchSize: 32, rng: new Rng(7), dropLast: true })) {
@@ -174,21 +181,18 @@ describe('bundled Fashion-MNIST subset', () => {
   });
 
   it.skipIf(!hasSystemSet)("source 'auto' uses Debian's full set when installed (60,000 / 10,000)", async () => {
-    const ds = await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES }, context());
+    const ds = await create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES });
     expect(ds.split('train')!.size).toBe(60_000);
     expect(ds.split('test')!.size).toBe(10_000);
     expect(ds.info.source).toContain(SYSTEM_FASHION_MNIST_DIR);
-    const system = await idxPlugin.create(
-      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system', trainLimit: 10 },
-      context(),
-    );
+    const system = await create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system', trainLimit: 10 });
     expect(system.split('train')!.size).toBe(10);
   });
 
   it.skipIf(hasSystemSet)("source 'system' without Debian's package is a clear input error", async () => {
-    await expect(
-      idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context()),
-    ).rejects.toThrow(/dataset-fashion-mnist/);
+    await expect(create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' })).rejects.toThrow(
+      /dataset-fashion-mnist/,
+    );
   });
 });
 
@@ -265,16 +269,12 @@ describe('the system directory is injectable, so both sides of auto-detection ar
     const saved = process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
     try {
       process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = absent;
-      await expect(
-        idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' }, context()),
-      ).rejects.toThrow(`missing from ${absent}`);
-      expect(
-        (await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 }, context())).info.source,
-      ).toContain('bundled');
-      process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = full;
-      expect((await idxPlugin.create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES }, context())).split('train')!.size).toBe(
-        30,
+      await expect(create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, source: 'system' })).rejects.toThrow(
+        `missing from ${absent}`,
       );
+      expect((await create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, trainLimit: 5 })).info.source).toContain('bundled');
+      process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = full;
+      expect((await create({ name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES })).split('train')!.size).toBe(30);
     } finally {
       if (saved === undefined) delete process.env[SYSTEM_FASHION_MNIST_DIR_ENV];
       else process.env[SYSTEM_FASHION_MNIST_DIR_ENV] = saved;

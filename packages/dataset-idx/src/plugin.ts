@@ -1,6 +1,6 @@
 import { API_VERSION, definePlugin, registerPlugin, type DatasetPlugin } from '@kd/core';
 import type { DependencyContainer } from 'tsyringe';
-import { loadIdxDataset } from './dataset.js';
+import { createIdxDataset } from './dataset.js';
 import { idxOptionsSchema, type IdxOptions } from './schema.js';
 
 /** The `idx` dataset plugin: Fashion-MNIST (bundled subset or Debian's full set), MNIST or custom IDX files. */
@@ -22,7 +22,7 @@ export const idxPlugin: DatasetPlugin<IdxOptions> = definePlugin<DatasetPlugin<I
     },
     optionsSchema: idxOptionsSchema,
   },
-  create: (options, context) => loadIdxDataset(options, { baseDir: context.baseDir, seed: context.seed }),
+  create: (options, context) => createIdxDataset(options, { baseDir: context.baseDir, seed: context.seed }),
 });
 
 /** Registers this package's plugins into a kd container. */

@@ -1,6 +1,5 @@
-import { splitOptionsConstraint, splitOptionsProperties, transformListSchema, type SplitOptions, type TransformSpec } from '@kd/transforms';
-
-/** Options of the `idx` dataset plugin. */
+import type { ConfigOf, OptionsOf } from '@kd/core';
+import { splitOptionsConstraint, splitOptionsProperties, transformListSchema } from '@kd/transforms';
 
 export const IDX_PRESETS = ['fashion-mnist', 'mnist', 'custom'] as const;
 export type IdxPreset = (typeof IDX_PRESETS)[number];
@@ -8,46 +7,10 @@ export type IdxPreset = (typeof IDX_PRESETS)[number];
 export const IDX_SOURCES = ['auto', 'bundled', 'system'] as const;
 export type IdxSource = (typeof IDX_SOURCES)[number];
 
-export interface IdxAugmentOptions {
-  /** Random horizontal flip (probability 1/2). */
-  readonly flip?: boolean;
-  /** Random-crop padding in pixels (0 disables). */
-  readonly pad?: number;
-}
-
-/** Explicit paths of an IDX pair per split (any file names), relative to `dir` or else to the config file. */
-export interface IdxFileOptions {
-  readonly trainImages: string;
-  readonly trainLabels: string;
-  readonly testImages: string;
-  readonly testLabels: string;
-}
-
-/** The plugin's config object, as written in a pipeline config (defaults may be omitted). */
-export interface IdxOptions extends SplitOptions {
-  readonly name: 'idx';
-  readonly preset?: IdxPreset;
-  readonly dir?: string;
-  readonly source?: IdxSource;
-  readonly trainLimit?: number;
-  readonly testLimit?: number;
-  readonly normalize?: boolean;
-  readonly augment?: IdxAugmentOptions;
-  readonly files?: IdxFileOptions;
-  readonly numClasses?: number;
-  readonly transforms?: readonly TransformSpec[];
-  readonly testTransforms?: readonly TransformSpec[];
-  /**
-   * The most bytes one gzip file may inflate to. Required here although the schema has a default: a limit against
-   * decompression bombs has no safe implicit value, so a caller that bypasses the schema states its own.
-   */
-  readonly maxInflatedBytes: number;
-}
-
 /** 1 GiB: above the largest IDX file in use (EMNIST ByClass training images, 547 MB), far below a bomb's reach. */
 export const DEFAULT_MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
 
-/** JSON Schema (draft 2020-12) of `IdxOptions`. */
+/** JSON Schema (draft 2020-12) of the `idx` dataset's options: their types and defaults are derived from it. */
 export const idxOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'idx dataset',
@@ -162,3 +125,11 @@ export const idxOptionsSchema = {
   },
   allOf: [splitOptionsConstraint],
 } as const;
+
+/** Options of the `idx` dataset as its factory receives them: validated, with the schema's defaults applied. */
+export type IdxOptions = OptionsOf<typeof idxOptionsSchema>;
+/** The same options as a config writes them (defaulted properties may be left out). */
+export type IdxConfig = ConfigOf<typeof idxOptionsSchema>;
+export type IdxAugmentOptions = IdxOptions['augment'];
+/** Explicit paths of an IDX pair per split (any file names), relative to `dir` or else to the config file. */
+export type IdxFileOptions = NonNullable<IdxOptions['files']>;

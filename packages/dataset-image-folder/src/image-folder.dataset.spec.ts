@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { isInputError, Rng, type BatchOptions, type DatasetSplit } from '@kd/core';
 import { join } from 'node:path';
 import { loadImageFolderDataset, type ImageFolderDataset } from './image-folder.dataset.js';
-import { DEFAULT_MAX_MEGAPIXELS, type ImageFolderOptions } from './image-folder.options.js';
+import { DEFAULT_MAX_MEGAPIXELS, type ImageFolderConfig } from './image-folder.options.js';
 import { encodeImage, smoothPattern, removeTempDirs, tempDir, writeFile, writePngTree, type TreeImage } from '../test/image-tree.js';
 
 beforeAll(async () => {
@@ -36,7 +36,10 @@ function asFloat(rgb: Uint8Array): Float32Array {
   return Float32Array.from(rgb, (v) => v / 255);
 }
 
-async function load(options: Partial<ImageFolderOptions> & { root: string }, seed = 0): Promise<ImageFolderDataset> {
+async function load(
+  options: Omit<ImageFolderConfig, 'name' | 'maxMegapixels'> & { maxMegapixels?: number },
+  seed = 0,
+): Promise<ImageFolderDataset> {
   return loadImageFolderDataset({ name: 'image-folder', maxMegapixels: DEFAULT_MAX_MEGAPIXELS, ...options }, { baseDir: '/', seed });
 }
 

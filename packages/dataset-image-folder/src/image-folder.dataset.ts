@@ -1,9 +1,11 @@
 import { KdInputError, type Dataset, type DatasetInfo, type SplitName } from '@kd/core';
 import {
   buildTransform,
+  datasetOptions,
   holdOutValidation,
   outputSize,
   selectSubset,
+  transformSpecs,
   withDefaultNormalization,
   withExplicitNormalization,
   type ImageTransform,
@@ -14,7 +16,12 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { listClassNames, scanClassFolder, type ClassFolder } from './class-folder.js';
 import { defaultTestTransforms, defaultTrainTransforms } from './default-transforms.js';
-import { IMAGENET_NORMALIZATION, SUPPORTED_EXTENSIONS, type ImageFolderOptions } from './image-folder.options.js';
+import {
+  IMAGENET_NORMALIZATION,
+  imageFolderOptionsSchema,
+  type ImageFolderConfig,
+  type ImageFolderOptions,
+} from './image-folder.options.js';
 import { MainThreadReader, type ImageReader } from './image-reader.js';
 import { ImageFolderSplit } from './image-folder.split.js';
 import { WorkerPoolReader } from './worker-pool-reader.js';
@@ -89,16 +96,23 @@ function pick(folder: ClassFolder, indices: Int32Array): { paths: string[]; labe
   return { paths: Array.from(indices, (i) => folder.paths[i]!), labels: Int32Array.from(indices, (i) => folder.labels[i]!) };
 }
 
-/** Loads the dataset an `image-folder` config describes: scans the folders; reads no image yet. */
-export async function loadImageFolderDataset(options: ImageFolderOptions, context: LoadContext): Promise<ImageFolderDataset> {
+/**
+ * Loads the dataset an `image-folder` config describes (validated against the schema, defaults applied, as in a run):
+ * scans the folders; reads no image yet.
+ */
+export async function loadImageFolderDataset(config: ImageFolderConfig, context: LoadContext): Promise<ImageFolderDataset> {
+  return createImageFolderDataset(datasetOptions<ImageFolderOptions>(imageFolderOptionsSchema, config, 'image-folder'), context);
+}
+
+/** The dataset of validated options, as the plugin factory receives them: scans the folders; reads no image yet. */
+export async function createImageFolderDataset(options: ImageFolderOptions, context: LoadContext): Promise<ImageFolderDataset> {
   const root = isAbsolute(options.root) ? options.root : resolve(context.baseDir, options.root);
   requireDir(root, 'dataset root (/dataset/root)');
-  const extensions = options.extensions ?? [...SUPPORTED_EXTENSIONS];
-  const trainDir = join(root, options.trainFolder ?? 'train');
+  const { extensions, testFolder } = options;
+  const trainDir = join(root, options.trainFolder);
   requireDir(trainDir, 'training folder (/dataset/trainFolder)');
   const train = scanClassFolder(trainDir, { extensions, ...(options.classes ? { classes: options.classes } : {}) });
 
-  const testFolder = options.testFolder === undefined ? 'val' : options.testFolder;
   let test: ClassFolder | undefined;
   if (testFolder !== null) {
     const testDir = join(root, testFolder);
@@ -119,10 +133,13 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
     }
   }
 
-  const imageSize = options.imageSize ?? 224;
-  const trainSpecs = withDefaultNormalization(options.trainTransforms ?? defaultTrainTransforms(imageSize), IMAGENET_NORMALIZATION);
+  const { imageSize } = options;
+  const trainSpecs = withDefaultNormalization(
+    transformSpecs(options.trainTransforms) ?? defaultTrainTransforms(imageSize),
+    IMAGENET_NORMALIZATION,
+  );
   const testSpecs = withDefaultNormalization(
-    options.testTransforms ?? defaultTestTransforms(imageSize, options.resizeSize),
+    transformSpecs(options.testTransforms) ?? defaultTestTransforms(imageSize, options.resizeSize),
     IMAGENET_NORMALIZATION,
   );
   const shape = fixedShape(trainSpecs, '/dataset/trainTransforms');
@@ -167,9 +184,8 @@ export async function loadImageFolderDataset(options: ImageFolderOptions, contex
 
   let reader: ImageReader | undefined;
   const limits = { maxMegapixels: options.maxMegapixels };
-  const workers = options.workers ?? 0;
+  const { workers, prefetch } = options;
   const getReader = () => (reader ??= workers > 0 ? new WorkerPoolReader(workers, limits) : new MainThreadReader(limits));
-  const prefetch = options.prefetch ?? 2;
   const split = (folder: ClassFolder, indices: Int32Array, augment: boolean) =>
     new ImageFolderSplit({
       ...pick(folder, indices),

@@ -1,4 +1,5 @@
-import { splitOptionsConstraint, splitOptionsProperties, transformListSchema, type SplitOptions, type TransformSpec } from '@kd/transforms';
+import type { ConfigOf, OptionsOf } from '@kd/core';
+import { splitOptionsConstraint, splitOptionsProperties, transformListSchema } from '@kd/transforms';
 
 /** Extensions this package can decode; files with any other extension are skipped. */
 export const SUPPORTED_EXTENSIONS = ['.jpg', '.jpeg', '.png'] as const;
@@ -6,32 +7,10 @@ export const SUPPORTED_EXTENSIONS = ['.jpg', '.jpeg', '.png'] as const;
 /** ImageNet statistics of pixel/255, used by the default `normalize` entries. */
 export const IMAGENET_NORMALIZATION = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 
-/** The plugin's config object after validation (defaults applied). */
-export interface ImageFolderOptions extends SplitOptions {
-  readonly name: 'image-folder';
-  readonly root: string;
-  readonly trainFolder?: string;
-  readonly testFolder?: string | null;
-  readonly classes?: readonly string[];
-  readonly extensions?: readonly string[];
-  readonly imageSize?: number;
-  readonly resizeSize?: number;
-  readonly trainTransforms?: readonly TransformSpec[];
-  readonly testTransforms?: readonly TransformSpec[];
-  readonly prefetch?: number;
-  readonly workers?: number;
-  /**
-   * Images declaring more pixels than this many millions are refused. Required here although the schema has a
-   * default: a limit against decompression bombs has no safe implicit value, so a caller that bypasses the schema
-   * states its own.
-   */
-  readonly maxMegapixels: number;
-}
-
 /** 100 megapixels, as jpeg-js's own default (PIL warns above 89 and refuses above 179). */
 export const DEFAULT_MAX_MEGAPIXELS = 100;
 
-/** JSON Schema (draft 2020-12) of `ImageFolderOptions`. */
+/** JSON Schema (draft 2020-12) of the `image-folder` dataset's options: their types and defaults are derived from it. */
 export const imageFolderOptionsSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'image-folder dataset',
@@ -127,3 +106,8 @@ export const imageFolderOptionsSchema = {
   },
   allOf: [splitOptionsConstraint],
 } as const;
+
+/** Options of the `image-folder` dataset as its factory receives them: validated, with the schema's defaults applied. */
+export type ImageFolderOptions = OptionsOf<typeof imageFolderOptionsSchema>;
+/** The same options as a config writes them (defaulted properties may be left out). */
+export type ImageFolderConfig = ConfigOf<typeof imageFolderOptionsSchema>;

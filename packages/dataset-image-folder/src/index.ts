@@ -5,8 +5,9 @@ export {
   IMAGENET_NORMALIZATION,
   SUPPORTED_EXTENSIONS,
   type ImageFolderOptions,
+  type ImageFolderConfig,
 } from './image-folder.options.js';
-export { ImageFolderDataset, loadImageFolderDataset, type LoadContext } from './image-folder.dataset.js';
+export { ImageFolderDataset, loadImageFolderDataset, createImageFolderDataset, type LoadContext } from './image-folder.dataset.js';
 export { ImageFolderSplit, type ImageFolderSplitInit, type ReaderStats } from './image-folder.split.js';
 export { scanClassFolder, listClassNames, compareCodePoints, type ClassFolder, type ScanOptions } from './class-folder.js';
 export { decodeImage, sniffFormat, rgbaToRgb, type RgbImage, type ImageFormat, type DecodeLimits } from './decode-image.js';

@@ -1,6 +1,6 @@
 import { API_VERSION, definePlugin, registerPlugin, type DatasetPlugin } from '@kd/core';
 import type { DependencyContainer } from 'tsyringe';
-import { loadImageFolderDataset } from './image-folder.dataset.js';
+import { createImageFolderDataset } from './image-folder.dataset.js';
 import { imageFolderOptionsSchema, type ImageFolderOptions } from './image-folder.options.js';
 
 /** The `image-folder` dataset plugin: ImageNet-style class-per-folder JPEG/PNG trees, streamed from disk. */
@@ -22,7 +22,7 @@ export const imageFolderPlugin: DatasetPlugin<ImageFolderOptions> = definePlugin
     },
     optionsSchema: imageFolderOptionsSchema,
   },
-  create: (options, context) => loadImageFolderDataset(options, { baseDir: context.baseDir, seed: context.seed }),
+  create: (options, context) => createImageFolderDataset(options, { baseDir: context.baseDir, seed: context.seed }),
 });
 
 /** Registers this package's plugins into a kd container. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KdInputError, initialValues, type InitializerSpec, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+import { fitnetOptionsSchema } from './fitnet.options.js';
 
 /** Module name of the regressor: the engine checkpoints it as `regressor::kernel`, `regressor::bias`, … */
 export const REGRESSOR_MODULE_NAME = 'regressor';
@@ -63,7 +64,7 @@ export class HintRegressor implements TrainableModule {
   /** Weights drawn from `rng` with PyTorch's defaults (kaiming_uniform(a=√5) and U(±1/√fan_in) bias; γ = 1, β = 0). */
   constructor(geometry: RegressorGeometry, rng: Rng, options: { relu?: boolean } = {}) {
     this.geometry = geometry;
-    this.relu = options.relu ?? true;
+    this.relu = options.relu ?? fitnetOptionsSchema.properties.relu.default;
     const ks = geometry.kernelShape;
     const ct = geometry.outputShape[2];
     // PyTorch's fan_in is weight.size(1)·kh·kw: Cs for Conv2d, Ct for ConvTranspose2d — the third tfjs axis either way

@@ -1,16 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { absLikeTorch, KdInputError } from '@kd/core';
+import { lakdOptionsSchema } from './lakd.options.js';
 
 export interface NdamSettings {
   readonly avgWeight: number;
   readonly maxWeight: number;
   /** Pooling window k, or "global" for one average and one maximum over the whole map. */
   readonly kernel: number | 'global';
-  /** Pooling stride (1 when omitted); ignored with a global kernel. */
+  /** Pooling stride (the schema's default when omitted); ignored with a global kernel. */
   readonly stride?: number;
   /** L_att over positions: mean or sum (the default of the schema). */
   readonly reduction?: 'mean' | 'sum';
 }
+
+/** The stride of a direct call that leaves it out: the schema's. */
+const DEFAULT_STRIDE = lakdOptionsSchema.properties.ndam.properties.stride.default;
 
 /** Stops L2 normalisation from dividing by zero on an all-zero map (PyTorch's F.normalize eps). */
 const NORM_EPS = 1e-12;
@@ -26,7 +30,7 @@ const padding = (kernel: number) => Math.floor((kernel - 1) / 2);
 export function coarseMapSize(h: number, w: number, s: NdamSettings): [number, number] {
   if (s.kernel === 'global') return [1, 1];
   const k = s.kernel;
-  const stride = s.stride ?? 1;
+  const stride = s.stride ?? DEFAULT_STRIDE;
   const out = (n: number) => Math.floor((n + 2 * padding(k) - k) / stride) + 1;
   if (stride === 1 && k % 2 !== 1) {
     throw new KdInputError(`/distiller/ndam/kernel: got ${k}; expected an odd window so the map keeps its size at stride 1`);
@@ -56,7 +60,7 @@ export function coarseActivationMap(features: tf.Tensor4D, s: NdamSettings): tf.
       return tf.reshape(mixed, [-1, 1, 1]) as tf.Tensor3D;
     }
     const k = s.kernel;
-    const stride = s.stride ?? 1;
+    const stride = s.stride ?? DEFAULT_STRIDE;
     const p = padding(k);
     const padded =
       p > 0

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, BatchOptions, DatasetSplit } from '@kd/core';
-import { imageFromBytes, type ImageTransform } from './image.js';
+import { imageFromBytes, type Image, type ImageTransform } from './image.js';
 
 /** Images held as bytes (N × H × W × C, 0..255) with int labels. */
 export interface ByteImages {
@@ -22,6 +22,8 @@ export class ByteImageSplit implements DatasetSplit {
     readonly transform: ImageTransform,
     /** [height, width, channels] every transformed image must have. */
     readonly outputShape: readonly [number, number, number],
+    /** How an image's bytes become the transform's input (default: x/255). */
+    readonly toImage: (bytes: Uint8Array, height: number, width: number, channels: number, offset: number) => Image = imageFromBytes,
   ) {}
 
   get size(): number {
@@ -56,7 +58,7 @@ export class ByteImageSplit implements DatasetSplit {
         at[k] = order ? order[start + k]! : start + k;
         const index = this.indices[at[k]!]!;
         y[k] = labels[index]!;
-        const out = this.transform.apply(imageFromBytes(pixels, height, width, channels, index * stride), rng);
+        const out = this.transform.apply(this.toImage(pixels, height, width, channels, index * stride), rng);
         if (out.height !== oh || out.width !== ow || out.channels !== oc) {
           throw new RangeError(`transforms produced a ${out.height}×${out.width}×${out.channels} image, expected ${oh}×${ow}×${oc}`);
         }

@@ -9,7 +9,7 @@ export { Normalize, NORMALIZATION_PRESETS, type Normalization, type Normalizatio
 export { Resize } from './resize.js';
 export { CenterCrop } from './center-crop.js';
 export { RandomResizedCrop, randomResizedCropBox, type RandomResizedCropOptions, type CropBox } from './random-resized-crop.js';
-export { transformListSchema, type TransformSpec } from './transform-spec.js';
+export { transformListSchema, transformSpecs, type TransformSpec } from './transform-spec.js';
 export { withExplicitNormalization } from './eval-specs.js';
 export { buildTransform, ComposedTransform, withDefaultNormalization, outputSize, probeTransform } from './build-transform.js';
 export {
@@ -21,3 +21,4 @@ export {
   type SubsetOptions,
 } from './subset.js';
 export { ByteImageSplit, type ByteImages } from './image-split.js';
+export { datasetOptions } from './dataset-options.js';

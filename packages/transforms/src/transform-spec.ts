@@ -143,3 +143,18 @@ export const transformListSchema = {
     })),
   },
 } as const;
+
+/**
+ * The transform list of validated options, typed. ajv checks each entry against its type's branch, but the options
+ * types derived from a schema (`OptionsOf`) do not read if/then, so they see an entry as `{ type, …unknown }`; the
+ * branches above are what `TransformSpec` spells out.
+ */
+export function transformSpecs(list: readonly { readonly type: (typeof TRANSFORM_TYPES)[number] }[]): readonly TransformSpec[];
+export function transformSpecs(
+  list: readonly { readonly type: (typeof TRANSFORM_TYPES)[number] }[] | undefined,
+): readonly TransformSpec[] | undefined;
+export function transformSpecs(
+  list: readonly { readonly type: (typeof TRANSFORM_TYPES)[number] }[] | undefined,
+): readonly TransformSpec[] | undefined {
+  return list as readonly TransformSpec[] | undefined;
+}
