@@ -47,3 +47,41 @@ describe('KernelSwap', () => {
     expect(tf.getKernel(kernelName, 'cpu')).toBeUndefined();
   });
 });
+
+describe('KernelSwap for gradients', () => {
+  const kernelName = 'KdGradientSwapProbe';
+  const original: tf.GradConfig = { kernelName, gradFunc: () => ({ x: () => tf.scalar(1) }) };
+
+  afterEach(() => {
+    if (tf.getGradient(kernelName)) tf.unregisterGradient(kernelName);
+  });
+
+  it('installs over the gradient it replaces (handed to create), once, remembers it, and restores exactly it', () => {
+    tf.registerGradient(original);
+    const swap = new KernelSwap('@kd/test-owner-e');
+    const seen: (tf.GradConfig | undefined)[] = [];
+    const create = (previous: tf.GradConfig | undefined): tf.GradConfig => {
+      seen.push(previous);
+      return { kernelName, gradFunc: () => ({ x: () => tf.scalar(2) }) };
+    };
+    swap.installGradient(kernelName, create);
+    swap.installGradient(kernelName, create);
+    expect(seen).toEqual([original]);
+    expect(swap.owns(tf.getGradient(kernelName))).toBe(true);
+    expect(swap.replacedGradient(kernelName)).toBe(original);
+    expect(new KernelSwap('@kd/test-owner-f').restoreGradient(kernelName)).toBe(false);
+    // A second copy of the same package (same owner name) finds the replaced gradient.
+    expect(new KernelSwap('@kd/test-owner-e').restoreGradient(kernelName)).toBe(true);
+    expect(tf.getGradient(kernelName)).toBe(original);
+    expect(swap.replacedGradient(kernelName)).toBeUndefined();
+    expect(swap.restoreGradient(kernelName)).toBe(false);
+  });
+
+  it('restoring where no gradient was replaced leaves none', () => {
+    const swap = new KernelSwap('@kd/test-owner-g');
+    swap.installGradient(kernelName, () => ({ kernelName, gradFunc: () => ({ x: () => tf.scalar(3) }) }));
+    expect(swap.replacedGradient(kernelName)).toBeUndefined();
+    expect(swap.restoreGradient(kernelName)).toBe(true);
+    expect(tf.getGradient(kernelName)).toBeUndefined();
+  });
+});

@@ -113,14 +113,12 @@ const STATE = Symbol.for('@kd/tfjs-kernels/state');
 interface State {
   /** Backends whose kernels are in place; the gradient overrides are active on these. */
   readonly enabled: Set<string>;
-  /** What each gradient override replaced, by kernel name (undefined: none was registered). */
-  readonly gradients: Map<string, tf.GradConfig | undefined>;
 }
 
 /** Kept on `globalThis` (like tfjs's own registries) so that two copies of this package share it. */
 function state(): State {
   const g = globalThis as unknown as Record<symbol, State | undefined>;
-  return (g[STATE] ??= { enabled: new Set(), gradients: new Map() });
+  return (g[STATE] ??= { enabled: new Set() });
 }
 
 function isSupported(backendName: string): backendName is TrainingKernelBackend {
@@ -131,8 +129,7 @@ function gated(config: tf.GradConfig): tf.GradConfig {
   return {
     ...config,
     gradFunc: (dy, saved, attrs) => {
-      const st = state();
-      const chosen = st.enabled.has(tf.getBackend()) ? config : (st.gradients.get(config.kernelName) ?? config);
+      const chosen = state().enabled.has(tf.getBackend()) ? config : (swap.replacedGradient(config.kernelName) ?? config);
       return chosen.gradFunc(dy, saved, attrs);
     },
   };
@@ -160,12 +157,7 @@ export function registerTrainingKernels(backendName: string): TrainingKernelsRes
   }
   st.enabled.add(backendName);
   for (const config of GRADIENTS) {
-    const current = tf.getGradient(config.kernelName) as tf.GradConfig | undefined;
-    if (!swap.owns(current)) {
-      st.gradients.set(config.kernelName, current);
-      if (current !== undefined) tf.unregisterGradient(config.kernelName);
-      tf.registerGradient(swap.mark(gated(config)));
-    }
+    swap.installGradient(config.kernelName, () => gated(config));
     registered.push(`gradient:${config.kernelName}`);
   }
   return { registered };
@@ -184,14 +176,7 @@ export function unregisterTrainingKernels(backendName?: string): { unregistered:
     st.enabled.delete(name);
   }
   if (st.enabled.size === 0) {
-    for (const config of GRADIENTS) {
-      if (!swap.owns(tf.getGradient(config.kernelName) as tf.GradConfig | undefined)) continue;
-      tf.unregisterGradient(config.kernelName);
-      const previous = st.gradients.get(config.kernelName);
-      st.gradients.delete(config.kernelName);
-      if (previous !== undefined) tf.registerGradient(previous);
-      unregistered.push(`gradient:${config.kernelName}`);
-    }
+    for (const config of GRADIENTS) if (swap.restoreGradient(config.kernelName)) unregistered.push(`gradient:${config.kernelName}`);
   }
   return { unregistered };
 }
