@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { DKD_LOSS_DEFAULTS, decomposeKl, dkdLoss, dkdLossTerms, type DkdLossOptions } from './dkd.loss.js';
-import { relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, relErr } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -121,26 +121,30 @@ describe('dkd-fixtures.json (PyTorch float64 reference, checked against mdistill
     expect(cs.some((c) => c.studentLogits.flat().some((v) => Math.abs(v) === 50))).toBe(true);
     expect(cs.some((c) => c.expected.teacherTargetProb.some((p) => p > 0.999))).toBe(true);
   });
+});
 
-  describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    it(`loss terms match within ${TOL}`, () => {
+// On wasm too: its stock Log1p (log(1 + x) in float32) put tckd 8.5e-4 and nckd 1.4e-4 off in the
+// student-close-to-teacher case, until @kd/tfjs-kernels replaced it with a correctly rounded one.
+describeOnBackends('dkd-fixtures.json', { cpu: TOL, wasm: 1e-4 }, (b) => {
+  describeCases(fixtures.cases, (c) => {
+    it('loss terms match', () => {
       const { s, t, y } = inputs(c);
       const r = dkdLossTerms(s, t, y, c.options);
-      expect(relErr(r.total.dataSync()[0]!, c.expected.total), 'total').toBeLessThanOrEqual(TOL);
-      expect(relErr(r.ce.dataSync()[0]!, c.expected.ce), 'ce').toBeLessThanOrEqual(TOL);
-      expect(relErr(r.tckd.dataSync()[0]!, c.expected.tckd), 'tckd').toBeLessThanOrEqual(TOL);
-      expect(relErr(r.nckd.dataSync()[0]!, c.expected.nckd), 'nckd').toBeLessThanOrEqual(TOL);
-      expect(relErr(dkdLoss(s, t, y, c.options).dataSync()[0]!, c.expected.total)).toBeLessThanOrEqual(TOL);
+      b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+      b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
+      b.value(r.tckd.dataSync()[0]!, c.expected.tckd, 'tckd');
+      b.value(r.nckd.dataSync()[0]!, c.expected.nckd, 'nckd');
+      b.value(dkdLoss(s, t, y, c.options).dataSync()[0]!, c.expected.total, 'dkdLoss');
       const d = decomposeKl(s, t, y, c.options.temperature);
-      expect(relErr(d.teacherTargetProb.dataSync(), c.expected.teacherTargetProb), 'p^T_t').toBeLessThanOrEqual(TOL);
+      b.value(d.teacherTargetProb.dataSync(), c.expected.teacherTargetProb, 'p^T_t');
       tf.dispose([s, t, y, r.total, r.ce, r.tckd, r.nckd, d.kl, d.tckd, d.nckd, d.teacherTargetProb]);
     });
 
-    it(`gradient w.r.t. the student logits matches within ${TOL}`, () => {
+    it('gradient w.r.t. the student logits matches', () => {
       const { s, t, y } = inputs(c);
       const g = tf.grad((x: tf.Tensor) => dkdLoss(x as tf.Tensor2D, t, y, c.options))(s);
       expect(g.shape).toEqual([c.batch, c.classes]);
-      expect(relErr(g.dataSync(), c.expected.gradStudent.flat())).toBeLessThanOrEqual(TOL);
+      b.gradient(g.dataSync(), c.expected.gradStudent.flat(), 'd/ds');
       tf.dispose([s, t, y, g]);
     });
   });

@@ -7,6 +7,7 @@ import { meanKernel, sumKernel } from './kernels/leading-axes-reduction.js';
 import { identityKernel } from './kernels/identity.js';
 import { castKernel } from './kernels/cast.js';
 import { sliceKernel } from './kernels/slice.js';
+import { log1pKernel } from './kernels/log1p.js';
 import {
   BATCH_NORM_TRAINING,
   BATCH_NORM_TRAINING_GRAD,
@@ -83,6 +84,9 @@ const KERNELS: readonly KernelEntry[] = [
   { kernelName: SGD_UPDATE, backends: ['wasm', 'cpu'], create: sgdUpdateKernel },
   // ReLU's gradient in one pass (the gradient override below runs it).
   { kernelName: RELU_GRAD, backends: ['wasm', 'cpu'], create: reluGradKernel },
+  // wasm: log(1 + x) in float32, off by up to ~1,700 ulp for small x (KL divergence of nearly equal distributions).
+  // cpu: Math.log1p already.
+  { kernelName: 'Log1p', backends: ['wasm'], create: log1pKernel },
 ];
 
 /**
