@@ -100,7 +100,8 @@ renameSync(`${md}.tmp`, md);
 console.log(`written: ${md}`);
 try {
   const { writeBenchReport } = await import('@kd/report');
-  console.log(`written: ${writeBenchReport(resultsFile, md.replace(/\.md$/, '.html'))}`);
+  // The HTML twin renders the Markdown too, so it says everything the .md says (data, epochs, memory, notes).
+  console.log(`written: ${writeBenchReport(resultsFile, md.replace(/\.md$/, '.html'), { markdown: lines.join('\n') })}`);
 } catch (e) {
   console.warn(`aggregate: HTML report not written (${e.message})`);
 }

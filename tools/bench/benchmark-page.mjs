@@ -5,6 +5,9 @@
 // finish. Everything is read from the study's report.json (`kd sweep … --report`) and the cells' run directories;
 // nothing is typed in.
 //
+// It writes the HTML twin beside it (docs/benchmarks.html): the same Markdown rendered, and a chart of each row's
+// difference to scratch with its 95 % interval as error bars, on an axis through zero.
+//
 //   node tools/bench/benchmark-page.mjs [--study configs/benchmark/study.json] [--out docs/benchmarks.md]
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -148,6 +151,23 @@ export function benchmarkMarkdown({ studyFile, study, report, runs, teacherRun }
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The page as HTML: the Markdown of `benchmarkMarkdown` rendered, with the chart of each row's Δ vs scratch (points,
+ * 95 % interval where both sides have two or more seeds) closing the results section. `renderStudyPage` comes from
+ * @kd/report, passed in so that this module loads without it.
+ */
+export function benchmarkHtml(input, renderStudyPage, options = {}) {
+  const markdown = benchmarkMarkdown(input, options);
+  const rows = input.report.groups.filter((g) => g.group !== 'scratch' && g.versus && 'scratch' in g.versus && g.last);
+  const scratch = input.report.groups.find((g) => g.group === 'scratch');
+  const differences = rows.map((g) => {
+    const d = g.versus.scratch;
+    const diff = d ? d.diff : g.last.mean - (scratch?.last?.mean ?? NaN);
+    return { label: g.group, diff: 100 * diff, ...(d ? { lo: 100 * d.lo, hi: 100 * d.hi } : {}) };
+  });
+  return renderStudyPage({ title: 'kd benchmark', markdown, section: 'Results', reference: 'scratch', differences });
+}
+
 function describeDataset(d) {
   if (d.name === 'idx' && d.source === 'system')
     return `the full ${d.preset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'} (Debian's dataset-${d.preset ?? 'fashion-mnist'}: 60,000 training and 10,000 test images)${d.trainLimit ? `, training on the first ${d.trainLimit}` : ''}`;
@@ -175,8 +195,14 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       out: { type: 'string', default: join(root, 'docs/benchmarks.md') },
     },
   });
-  const page = benchmarkMarkdown(readStudyResults(resolve(a.study)));
+  const input = readStudyResults(resolve(a.study));
+  const page = benchmarkMarkdown(input);
   writeFileSync(`${a.out}.tmp`, page);
   renameSync(`${a.out}.tmp`, a.out);
   console.log(`written: ${a.out}`);
+  const { renderStudyPage } = await import('@kd/report');
+  const html = a.out.replace(/\.md$/, '') + '.html';
+  writeFileSync(`${html}.tmp`, benchmarkHtml(input, renderStudyPage));
+  renameSync(`${html}.tmp`, html);
+  console.log(`written: ${html}`);
 }

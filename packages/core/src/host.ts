@@ -42,10 +42,13 @@ export { createPipelineValidator, type PipelineValidator } from './schema/valida
 export {
   readRunSummary,
   readMetrics,
+  readSteps,
+  STEP_POINTS_PER_EPOCH,
   parseMetrics,
   readProvenance,
   readNetworkFile,
   type EpochRecord,
+  type StepRecord,
   type MetricsParse,
   type Provenance,
   type NetworkFile,

@@ -42,8 +42,8 @@ describe('lakd end to end through KdRuntime', () => {
     const maps = readdirSync(join(work, 'lakd', 'maps')).sort();
     expect(maps).toEqual(['epoch-001-module-1.png', 'epoch-001-module-2.png', 'epoch-002-module-1.png', 'epoch-002-module-2.png']);
     const png = PNG.sync.read(readFileSync(join(work, 'lakd', 'maps', maps[0]!)));
-    // 4 images × (input, teacher, student) tiles of 48 px with 2 px gaps.
-    expect([png.width, png.height]).toEqual([3 * 48 + 4 * 2, 4 * 48 + 5 * 2]);
+    // 4 images × (input, teacher, student, teacher on input, student on input) tiles of 48 px with 2 px gaps.
+    expect([png.width, png.height]).toEqual([5 * 48 + 6 * 2, 4 * 48 + 5 * 2]);
     // Connectors (4→8 and 8→16 channels) are checkpointed as extra modules but not part of the final network.
     const final = JSON.parse(readFileSync(join(work, 'lakd', 'final', 'network.json'), 'utf8')) as Record<string, unknown>;
     expect(JSON.stringify(final)).not.toContain('lakd_connector');

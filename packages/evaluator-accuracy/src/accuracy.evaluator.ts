@@ -133,6 +133,8 @@ export class AccuracyEvaluator implements Evaluator {
         epoch: context.epoch + 1,
         split: context.splitName,
         numClasses: context.numClasses,
+        // Without names from the dataset, readers label classes by index.
+        ...(context.classNames?.length === context.numClasses ? { classNames: [...context.classNames] } : {}),
         student: { ...unprefixed(student.metrics), ...student.report },
         ...(this.teacher?.report ? { teacher: { ...unprefixed(this.teacher.metrics), ...this.teacher.report } } : {}),
       };

@@ -164,6 +164,31 @@ describe('AccuracyEvaluator', () => {
     ]);
   });
 
+  it('names the classes in the report when the dataset knows them, and leaves them out (indices) when not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kd-accuracy-'));
+    const context = {
+      student: guessingNetwork([1, 0], 2),
+      split: labelSplit([0, 1]),
+      splitName: 'test',
+      batchSize: 2,
+      numClasses: 2,
+      epoch: 0,
+      runDir: dir,
+    };
+    await new AccuracyEvaluator(defaults).evaluate({ ...context, classNames: ['T-shirt/top', 'Trouser'] });
+    const named = JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'));
+    expect(named.classNames).toEqual(['T-shirt/top', 'Trouser']);
+    expect(named.student.confusion).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    await new AccuracyEvaluator(defaults).evaluate(context);
+    expect(JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'))).not.toHaveProperty('classNames');
+    // A list that does not match the classes is not trusted.
+    await new AccuracyEvaluator(defaults).evaluate({ ...context, classNames: ['only one'] });
+    expect(JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'))).not.toHaveProperty('classNames');
+  });
+
   it('writes to the configured artefactFile with the stage the context carries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-accuracy-'));
     const context = {

@@ -37,11 +37,18 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNumberRow = (r: unknown): r is number[] => Array.isArray(r) && r.every((x) => typeof x === 'number' && Number.isFinite(x));
 
-function asConfusion(v: Obj, source: string, label: string): ConfusionMatrix | undefined {
+/** Class names an object gives (`classNames`, `labels` or `classes`: strings), if any. */
+function namesOf(v: Obj): string[] | undefined {
+  const names = v['classNames'] ?? v['labels'] ?? v['classes'];
+  return Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string') ? names : undefined;
+}
+
+function asConfusion(v: Obj, source: string, label: string, inherited?: readonly string[]): ConfusionMatrix | undefined {
   const m = v['matrix'] ?? v['confusion'];
   if (!Array.isArray(m) || m.length === 0 || !m.every(isNumberRow) || !m.every((r) => r.length === m.length)) return undefined;
-  const names = v['classNames'] ?? v['labels'] ?? v['classes'];
-  const classNames = Array.isArray(names) && names.length === m.length ? names.map(String) : m.map((_, i) => String(i));
+  // Names on the matrix's own object first, then on an enclosing one (evaluator-accuracy names them once per file).
+  const names = [namesOf(v), inherited].find((n) => n?.length === m.length);
+  const classNames = names ? [...names] : m.map((_, i) => String(i));
   const nf = v['nonFinitePerClass'];
   const nonFinite = isNumberRow(nf) && nf.length === m.length ? { nonFinite: nf } : {};
   return { source, label, classNames, matrix: m, ...nonFinite };
@@ -80,24 +87,25 @@ function asCalibration(v: Obj, source: string, label: string): CalibrationDiagra
  */
 export function recogniseArtifacts(json: unknown, file: string): RecognisedArtifacts {
   const out: { confusion: ConfusionMatrix[]; calibration: CalibrationDiagram[] } = { confusion: [], calibration: [] };
-  const visit = (v: unknown, path: string[], depth: number) => {
+  const visit = (v: unknown, path: string[], depth: number, inherited?: readonly string[]) => {
     if (depth > 4) return;
     if (Array.isArray(v)) {
       // A list of snapshots (e.g. one per epoch): the last is the final state.
       const last = v.length ? v[v.length - 1] : undefined;
-      if (isObj(last)) visit(last, path, depth + 1);
+      if (isObj(last)) visit(last, path, depth + 1, inherited);
       return;
     }
     if (!isObj(v)) return;
+    const names = namesOf(v) ?? inherited;
     const source = path.length ? `${file}#${path.join('/')}` : file;
     const named = typeof v['network'] === 'string' ? v['network'] : typeof v['model'] === 'string' ? v['model'] : undefined;
     const label = String(named ?? (path.length ? path.join(' / ') : file.replace(/^.*\//, '').replace(/\.json$/, '')));
-    const c = asConfusion(v, source, label);
+    const c = asConfusion(v, source, label, names);
     if (c) out.confusion.push(c);
     const k = asCalibration(v, source, label);
     if (k) out.calibration.push(k);
     if (c || k) return;
-    for (const [key, child] of Object.entries(v)) visit(child, [...path, key], depth + 1);
+    for (const [key, child] of Object.entries(v)) visit(child, [...path, key], depth + 1, names);
   };
   visit(json, [], 0);
   return out;

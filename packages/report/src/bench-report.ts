@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { barChart } from './bar-chart.js';
 import { escapeHtml, section } from './html.js';
 import { lineChart, type Series } from './line-chart.js';
+import { welchInterval } from './mean-difference.js';
+import { markdownToHtml } from './markdown.js';
 import { page } from './page.js';
 import { readRun, type RunData } from './run-data.js';
 import { keyValueTable, table, type Cell } from './tables.js';
@@ -85,7 +87,7 @@ function meanCurve(method: string, runs: readonly SeedRun[]): Series | undefined
  * A benchmark aggregate as a page: the results table (Δ columns against scratch and KD, as docs/benchmarks*.md),
  * accuracy bars with ± one standard deviation, curves.
  */
-export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string; generatedAt?: Date } = {}): string {
+export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string; generatedAt?: Date; markdown?: string } = {}): string {
   const title = `kd benchmark — ${b.name ?? 'unnamed'}`;
   const methods = Object.entries(b.results);
   const scratch = b.results['scratch'];
@@ -93,9 +95,11 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
   const runsDir = options.runsDir && existsSync(options.runsDir) ? options.runsDir : undefined;
   const seeds = new Map(methods.map(([name, m]) => [name, seedRuns(runsDir, name, m)]));
   const unfinished = (name: string) => seeds.get(name)!.filter((r) => r.status !== 'finished' && r.status !== 'unknown');
-  const body: string[] = [
-    `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">${escapeHtml(`${b.seeds ?? '?'} seed(s) per method · ${b.date ?? ''}`)} · report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p></header>`,
-  ];
+  const subtitle = `<p class="subtitle">${escapeHtml(`${b.seeds ?? '?'} seed(s) per method · ${b.date ?? ''}`)} · report generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p>`;
+  // With its Markdown twin, the page says all the twin says (data, epochs, sources, memory table, notes) first.
+  const body: string[] = options.markdown
+    ? [`<div class="markdown">${markdownToHtml(options.markdown)}</div>`, subtitle]
+    : [`<header><h1>${escapeHtml(title)}</h1>${subtitle}</header>`];
   if (b.teacher)
     body.push(
       `<p>Teacher: <code>${escapeHtml(b.teacher.config ?? '?')}</code>, top-1 ${typeof b.teacher.top1 === 'number' ? `${(100 * b.teacher.top1).toFixed(2)}%` : '—'}, ${b.teacher.params ?? '?'} parameters.</p>`,
@@ -161,9 +165,35 @@ export function renderBenchReport(b: BenchAggregate, options: { runsDir?: string
       title: 'Last-epoch student top-1 (± 1 std)',
       bars: methods.map(([name, m]) => ({ label: unfinished(name).length ? `${name} ⚠` : name, value: m.last.mean, error: m.last.std })),
       yLabel: 'top-1',
+      baseline: 'auto',
+      errorLabel: '± 1 sample std over seeds',
       ...(typeof b.teacher?.top1 === 'number' ? { reference: { value: b.teacher.top1, label: 'teacher' } } : {}),
     }),
   ];
+  const versus = scratch ? methods.filter(([name]) => name !== 'scratch') : [];
+  if (scratch && versus.length) {
+    const intervals = versus.map(([, m]) => welchInterval(m.last.values ?? [], scratch.last.values ?? []));
+    const withInterval = intervals.filter((d) => d !== null).length;
+    charts.push(
+      barChart({
+        id: 'bench:delta-scratch',
+        title: 'Δ last-epoch top-1 vs scratch (points)',
+        bars: versus.map(([name, m], i) => {
+          const d = intervals[i];
+          return {
+            label: unfinished(name).length ? `${name} ⚠` : name,
+            value: 100 * (m.last.mean - scratch.last.mean),
+            ...(d ? { interval: [100 * d.lo, 100 * d.hi] as const } : {}),
+          };
+        }),
+        yLabel: 'Δ top-1 (points)',
+        baseline: 'zero',
+        errorLabel: withInterval
+          ? `95 % Welch interval over seeds${withInterval < versus.length ? ' (none where a side has < 2 seeds)' : ''}`
+          : 'none: fewer than 2 seeds',
+      }),
+    );
+  }
   if (runsDir) {
     const series = methods.map(([name]) => meanCurve(name, seeds.get(name)!)).filter((s): s is Series => s !== undefined);
     if (series.length)

@@ -5,6 +5,7 @@ import { escapeHtml, numberCell, section } from './html.js';
 import { lineChart } from './line-chart.js';
 import { describeRun, epochAxis, finalMetrics } from './metric-series.js';
 import { page } from './page.js';
+import { perClassSection } from './per-class-deltas.js';
 import type { RunData } from './run-data.js';
 import { allZeroNonFinite, statusBadge } from './run-report.js';
 import { table, type Cell } from './tables.js';
@@ -127,6 +128,9 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
     ),
   );
 
+  const perClass = perClassSection(runs, shown);
+  if (perClass) body.push(section('per-class', 'Per-class accuracy differences', perClass));
+
   const charts: string[] = [];
   const headline = names.includes('student.top1') ? 'student.top1' : names.find((n) => n.startsWith('student.'));
   if (headline)
@@ -136,6 +140,7 @@ export function renderComparison(runs: readonly RunData[], options: ComparisonOp
         title: `Final ${headline}`,
         bars: finals.map((f, i) => ({ label: shown[i]!, value: f[headline] ?? NaN })),
         yLabel: headline,
+        baseline: 'auto',
       }),
     );
   const perRun = (pick: (r: RunData) => (e: RunData['epochs'][number]) => number | undefined) =>

@@ -25,4 +25,7 @@ export { reliabilityDiagram } from './reliability-diagram.js';
 export { confusionTable } from './confusion-table.js';
 export { escapeHtml, formatNumber } from './html.js';
 export { niceTicks } from './scale.js';
-export { REPORT_CSP } from './page.js';
+export { REPORT_CSP, page } from './page.js';
+export { markdownToHtml, inlineMarkdown } from './markdown.js';
+export { renderStudyPage, type StudyDifference, type StudyPageOptions } from './study-page.js';
+export { welchInterval, type MeanDifference } from './mean-difference.js';

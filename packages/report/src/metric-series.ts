@@ -1,3 +1,4 @@
+import type { StepRecord } from '@kd/core/host';
 import type { Series } from './line-chart.js';
 import type { EpochRecord, RunData } from './run-data.js';
 
@@ -50,6 +51,51 @@ export function metricFamilies(epochs: readonly EpochRecord[]): Map<string, Seri
     families.set(family, list);
   }
   return families;
+}
+
+/**
+ * Where each steps.jsonl line sits on the epoch axis of the per-epoch charts: epoch n of the run (across stages) ends
+ * at x = n, so an interval ending at step k of s in it is at n − 1 + k/s.
+ */
+export function stepAxis(steps: readonly StepRecord[]): number[] {
+  const order = new Map<string, number>();
+  return steps.map((r) => {
+    const key = `${r.stage}\u0000${r.epoch}`;
+    if (!order.has(key)) order.set(key, order.size);
+    return order.get(key)! + r.step / Math.max(1, r.steps);
+  });
+}
+
+function stepSeries(steps: readonly StepRecord[], pick: (r: StepRecord) => number | undefined, name: string): Series {
+  const xs = stepAxis(steps);
+  const points: [number, number][] = [];
+  steps.forEach((r, i) => {
+    const v = pick(r);
+    if (typeof v === 'number' && Number.isFinite(v)) points.push([xs[i]!, v]);
+  });
+  return { name, points };
+}
+
+/** One series per loss term of steps.jsonl, `total` first. */
+export function stepLossSeries(steps: readonly StepRecord[]): Series[] {
+  const keys = [...new Set(steps.flatMap((r) => Object.keys(r.loss)))];
+  keys.sort((a, b) => (a === 'total' ? -1 : b === 'total' ? 1 : a.localeCompare(b)));
+  return keys.map((k) => stepSeries(steps, (r) => r.loss[k], k));
+}
+
+/** One series per extra scalar the distiller logged. */
+export function stepScalarSeries(steps: readonly StepRecord[]): Series[] {
+  const keys = [...new Set(steps.flatMap((r) => Object.keys(r.scalars ?? {})))].sort();
+  return keys.map((k) => stepSeries(steps, (r) => r.scalars?.[k], k));
+}
+
+export function stepTrainSeries(steps: readonly StepRecord[]): Series {
+  return stepSeries(steps, (r) => r.trainTop1, 'train (per interval)');
+}
+
+/** Training accuracy per epoch. */
+export function trainSeries(epochs: readonly EpochRecord[]): Series {
+  return seriesOf(epochs, (e) => e.train?.top1, 'student (train)');
 }
 
 export function lrSeries(epochs: readonly EpochRecord[]): Series {

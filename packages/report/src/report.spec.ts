@@ -23,7 +23,7 @@ describe('run report', () => {
       expect(attr(g, /data-x="([^"]+)"/g).map(Number)).toEqual([1, 2, 3]);
     }
     const top1 = html.slice(html.indexOf('data-chart="metric:top1"'), html.indexOf('</svg>', html.indexOf('data-chart="metric:top1"')));
-    expect(attr(top1, /data-series="([^"]+)"/g)).toEqual(['agreement', 'student', 'teacher']);
+    expect(attr(top1, /data-series="([^"]+)"/g)).toEqual(['agreement', 'student', 'teacher', 'student (train)']);
   });
 
   it('tabulates final teacher, student and agreement metrics with the student − teacher gap', () => {
@@ -36,9 +36,10 @@ describe('run report', () => {
   });
 
   it('renders the confusion matrix with per-class recall computed from the counts', () => {
-    const cells = attr(html, /data-row="\d" data-col="\d" data-value="(\d+)"/g).map(Number);
+    const figure = html.slice(html.indexOf('data-source="artifacts/confusion-matrix.json#student"'));
+    const cells = attr(figure.slice(0, figure.indexOf('</figure>')), /data-row="\d" data-col="\d" data-value="(\d+)"/g).map(Number);
     expect(cells).toEqual(CONFUSION.matrix.flat());
-    expect(attr(html, /data-value="([^"]+)" data-recall=""/g).map(Number)).toEqual(RECALL);
+    expect(attr(figure.slice(0, figure.indexOf('</figure>')), /data-value="([^"]+)" data-recall=""/g).map(Number)).toEqual(RECALL);
     expect(html).toContain('&lt;b&gt;bird&lt;/b&gt;');
   });
 
@@ -51,8 +52,9 @@ describe('run report', () => {
   });
 
   it('embeds PNG maps as data URIs that decode to the same pixels', () => {
-    const uri = attr(html, /src="data:image\/png;base64,([^"]+)"/g);
+    const uri = attr(html, /src="data:image\/png;base64,([^"]+)" alt="maps\/stage1\/epoch-3.png"/g);
     expect(uri).toHaveLength(1);
+    expect(attr(html, /src="data:image\/png;base64,([^"]+)"/g)).toHaveLength(2);
     const decoded = PNG.sync.read(Buffer.from(uri[0]!, 'base64'));
     expect([decoded.width, decoded.height]).toEqual([4, 3]);
     expect(Buffer.from(decoded.data)).toEqual(PNG.sync.read(readFileSync(join(dir, 'maps', 'stage1', 'epoch-3.png'))).data);
@@ -84,7 +86,12 @@ describe('run report', () => {
     utimesSync(join(d, 'artifacts', 'calibration.json'), old, old);
     const run = readRun(d);
     expect(run.calibration).toHaveLength(0);
-    expect(run.confusion).toHaveLength(1);
+    expect(run.confusion.map((c) => c.source)).toEqual([
+      'artifacts/accuracy.json#student',
+      'artifacts/accuracy.json#teacher',
+      'artifacts/confusion-matrix.json#student',
+      'artifacts/unnamed.json',
+    ]);
     expect(run.warnings.join('\n')).toContain('artifacts/calibration.json: older than this run');
   });
 
@@ -106,6 +113,33 @@ describe('run report', () => {
 describe('artefact recognition', () => {
   it('finds matrices and bins at the top level, under keys and in per-epoch lists', () => {
     expect(recogniseArtifacts(CONFUSION, 'a.json').confusion.map((c) => c.label)).toEqual(['a']);
+    // Names given once above the matrices (evaluator-accuracy) label each; a list of the wrong length does not.
+    const inherited = recogniseArtifacts(
+      {
+        classNames: ['a', 'b'],
+        student: {
+          confusion: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+      'acc.json',
+    );
+    expect(inherited.confusion[0]!.classNames).toEqual(['a', 'b']);
+    const wrong = recogniseArtifacts(
+      {
+        classNames: ['a', 'b', 'c'],
+        student: {
+          confusion: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+      'acc.json',
+    );
+    expect(wrong.confusion[0]!.classNames).toEqual(['0', '1']);
     const nested = recogniseArtifacts({ student: CONFUSION, teacher: { network: 'teacher', ...CONFUSION } }, 'cm.json');
     expect(nested.confusion.map((c) => [c.label, c.source])).toEqual([
       ['student', 'cm.json#student'],
@@ -171,7 +205,8 @@ describe('artefact recognition', () => {
     const run = readRun(d, { maxImages: 2 });
     expect(run.images.map((i) => [i.path, i.data !== undefined])).toEqual([
       ['maps/epoch-001.png', false],
-      ['maps/epoch-002.png', true],
+      ['maps/epoch-002.png', false],
+      ['maps/epoch-003-module-1.png', true],
       ['maps/stage1/epoch-3.png', true],
     ]);
   });

@@ -1,7 +1,17 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { KdInputError } from '@kd/core';
-import { RUN_FILES, parseMetrics, readRunSummary, type RunFailure, type RunSummary, type RunWarning } from '@kd/core/host';
+import {
+  RUN_FILES,
+  parseMetrics,
+  readRunSummary,
+  readSteps,
+  type RunFailure,
+  type RunSummary,
+  type RunWarning,
+  type StepRecord,
+} from '@kd/core/host';
+import { readHeatMapGrid, type HeatMapGrid } from './heat-map-grid.js';
 import { recogniseArtifacts, type CalibrationDiagram, type ConfusionMatrix } from './artifact.js';
 
 /** One line of metrics.jsonl, as the trainer writes it. */
@@ -14,6 +24,10 @@ export interface EpochRecord {
   readonly metrics: Readonly<Record<string, number>>;
   readonly memory?: { readonly numTensors?: number; readonly numBytes?: number };
   readonly time?: { readonly seconds?: number; readonly imagesPerSecond?: number };
+  /** Training-batch accuracy over the epoch (absent for distillers that own their update, and older runs). */
+  readonly train?: { readonly top1?: number };
+  /** The epoch means of the distiller's extra scalars (e.g. a scheduled loss weight). */
+  readonly scalars?: Readonly<Record<string, number>>;
 }
 
 export interface ImageFile {
@@ -22,6 +36,8 @@ export interface ImageFile {
   readonly bytes: number;
   /** The PNG's bytes, absent when over the size limit. */
   readonly data?: Buffer;
+  /** The layout a grid of maps describes in its PNG (column names, each row's colour scale), when it does. */
+  readonly grid?: HeatMapGrid;
 }
 
 export interface OtherArtifact {
@@ -50,6 +66,8 @@ export interface RunData {
   readonly provenance: Readonly<Record<string, unknown>> | null;
   readonly summary: Readonly<Record<string, unknown>> | null;
   readonly epochs: readonly EpochRecord[];
+  /** steps.jsonl: loss terms, scalars and training accuracy per logging interval ([] for runs without one). */
+  readonly steps: readonly StepRecord[];
   readonly confusion: readonly ConfusionMatrix[];
   readonly calibration: readonly CalibrationDiagram[];
   readonly images: readonly ImageFile[];
@@ -113,6 +131,8 @@ function readMetricsFile(file: string, warnings: string[]): EpochRecord[] {
     metrics: r.metrics ?? {},
     ...(r.memory ? { memory: r.memory } : {}),
     ...(r.time ? { time: r.time } : {}),
+    ...(r.train ? { train: r.train } : {}),
+    ...(r.scalars ? { scalars: r.scalars } : {}),
   }));
 }
 
@@ -139,6 +159,9 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
   }
   const summary = typed as unknown as Readonly<Record<string, unknown>> | null;
   const epochs = readMetricsFile(join(dir, RUN_FILES.metrics), warnings);
+  const steps = readSteps(dir);
+  if (steps.bad)
+    warnings.push(`${join(dir, RUN_FILES.steps)}: ${steps.bad} line(s) not JSON (a torn last line: the run was killed mid-write)`);
 
   const all: string[] = [];
   // Plugins write results into artifacts/ and maps/ (the convention); JSON beside core's files is read too.
@@ -165,7 +188,11 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
     const abs = join(dir, f);
     const bytes = statSync(abs).size;
     if (f.toLowerCase().endsWith('.png')) {
-      images.push(embedded.has(f) ? { path: f, bytes, data: readFileSync(abs) } : { path: f, bytes });
+      if (embedded.has(f)) {
+        const data = readFileSync(abs);
+        const grid = readHeatMapGrid(data);
+        images.push({ path: f, bytes, data, ...(grid ? { grid } : {}) });
+      } else images.push({ path: f, bytes });
     } else if (f.toLowerCase().endsWith('.json')) {
       const json = readJsonOr<unknown>(abs, warnings);
       if (json === null) continue;
@@ -190,6 +217,7 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunData {
     provenance,
     summary,
     epochs,
+    steps: steps.records,
     confusion,
     calibration,
     images,

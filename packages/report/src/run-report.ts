@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { confusionTable } from './confusion-table.js';
+import { heatMapFigure } from './heat-map-grid.js';
 import { escapeHtml, formatBytes, formatNumber, numberCell, section } from './html.js';
 import { lineChart } from './line-chart.js';
 import {
@@ -11,7 +12,11 @@ import {
   lrSeries,
   metricFamilies,
   splitMetricName,
+  stepLossSeries,
+  stepScalarSeries,
+  stepTrainSeries,
   throughputSeries,
+  trainSeries,
 } from './metric-series.js';
 import { page } from './page.js';
 import { reliabilityDiagram } from './reliability-diagram.js';
@@ -175,10 +180,28 @@ function charts(run: RunData): string {
       logY: true,
     }),
   );
-  for (const [family, series] of metricFamilies(run.epochs)) {
+  const families = metricFamilies(run.epochs);
+  // Training accuracy beside the test accuracy: the gap between them is what over- or under-fitting looks like.
+  const train = trainSeries(run.epochs);
+  if (train.points.length) families.set('top1', [...(families.get('top1') ?? []), train]);
+  for (const [family, series] of families) {
     if (allZeroNonFinite(family, series)) continue;
     out.push(lineChart({ id: `metric:${family}`, title: family, series, xLabel: 'epoch', yLabel: family, markers }));
   }
+  const scalars = [...new Set(run.epochs.flatMap((e) => Object.keys(e.scalars ?? {})))].sort();
+  if (scalars.length)
+    out.push(
+      lineChart({
+        id: 'scalars',
+        title: 'Distiller scalars (epoch mean)',
+        series: scalars.map((k) => ({
+          name: k,
+          points: run.epochs.flatMap((e, i) => (typeof e.scalars?.[k] === 'number' ? [[i + 1, e.scalars[k]] as [number, number]] : [])),
+        })),
+        xLabel: 'epoch',
+        markers,
+      }),
+    );
   out.push(lineChart({ id: 'lr', title: 'Learning rate', series: [lrSeries(run.epochs)], xLabel: 'epoch', markers }));
   out.push(
     lineChart({
@@ -193,6 +216,36 @@ function charts(run: RunData): string {
   return `<div class="charts">${out.map((c) => `<figure>${c}</figure>`).join('')}</div>`;
 }
 
+/**
+ * steps.jsonl's curves: each weighted loss term as the distiller reports it and the total, the training accuracy and
+ * the distiller's own scalars, per logging interval, on the same epoch axis as the per-epoch charts.
+ */
+function stepCharts(run: RunData): string {
+  const { markers } = epochAxis(run.epochs);
+  const per = run.steps[0] ? `${run.steps[0].count} step${run.steps[0].count === 1 ? '' : 's'}` : '';
+  const out = [
+    lineChart({
+      id: 'steps:loss',
+      title: `Training loss terms per interval (${per})`,
+      series: stepLossSeries(run.steps),
+      xLabel: 'epoch',
+      yLabel: 'loss',
+      markers,
+      logY: true,
+      width: 620,
+    }),
+  ];
+  const train = stepTrainSeries(run.steps);
+  if (train.points.length)
+    out.push(
+      lineChart({ id: 'steps:train', title: 'Training accuracy per interval', series: [train], xLabel: 'epoch', yLabel: 'top1', markers }),
+    );
+  const scalars = stepScalarSeries(run.steps);
+  if (scalars.length)
+    out.push(lineChart({ id: 'steps:scalars', title: 'Distiller scalars per interval', series: scalars, xLabel: 'epoch', markers }));
+  return `<p>Averages over intervals of ${escapeHtml(per)} (steps.jsonl); x is the epoch, fractions of it inside an epoch.</p><div class="charts">${out.map((c) => `<figure>${c}</figure>`).join('')}</div>`;
+}
+
 /** A healthy run's `nonFinite` metrics are 0 throughout: a flat line at zero would only crowd the charts out. */
 export function allZeroNonFinite(name: string, series: readonly { points: readonly (readonly [number, number])[] }[]): boolean {
   return /(^|\.)nonFinite$/.test(name) && series.every((s) => s.points.every(([, y]) => y === 0));
@@ -201,20 +254,36 @@ export function allZeroNonFinite(name: string, series: readonly { points: readon
 function epochTable(run: RunData): string {
   const lossKeys = [...new Set(run.epochs.flatMap((e) => Object.keys(e.loss)))];
   const metricKeys = [...new Set(run.epochs.flatMap((e) => Object.keys(e.metrics)))].sort();
+  const hasTrain = run.epochs.some((e) => e.train?.top1 !== undefined);
+  const scalarKeys = [...new Set(run.epochs.flatMap((e) => Object.keys(e.scalars ?? {})))].sort();
   const rows = run.epochs.map((e, i): Cell[] => [
     i + 1,
     e.stage,
     e.epoch,
     e.lr ?? null,
     ...lossKeys.map((k) => e.loss[k]),
+    ...(hasTrain ? [e.train?.top1] : []),
     ...metricKeys.map((k) => e.metrics[k]),
+    ...scalarKeys.map((k) => e.scalars?.[k]),
     e.time?.seconds ?? null,
     e.time?.imagesPerSecond ?? null,
     e.memory?.numTensors ?? null,
   ]);
   return `<details open><summary>${run.epochs.length} epoch(s)</summary>${table(
     'epochs',
-    ['#', 'stage', 'epoch', 'lr', ...lossKeys.map((k) => `loss ${k}`), ...metricKeys, 'seconds', 'img/s', 'tensors'],
+    [
+      '#',
+      'stage',
+      'epoch',
+      'lr',
+      ...lossKeys.map((k) => `loss ${k}`),
+      ...(hasTrain ? ['train top1'] : []),
+      ...metricKeys,
+      ...scalarKeys.map((k) => `scalar ${k}`),
+      'seconds',
+      'img/s',
+      'tensors',
+    ],
     rows,
   )}</details>`;
 }
@@ -246,9 +315,11 @@ function imageSection(run: RunData): string {
       ([dir, list]) =>
         `<h3>${escapeHtml(dir)}</h3><div class="images">${list
           .map((im) =>
-            im.data
-              ? `<figure><img src="data:image/png;base64,${im.data.toString('base64')}" alt="${escapeHtml(im.path)}" data-path="${escapeHtml(im.path)}"><figcaption>${escapeHtml(im.path.slice(dir.length + 1) || im.path)}</figcaption></figure>`
-              : `<figure><figcaption>${escapeHtml(im.path)} (${formatBytes(im.bytes)}, not embedded: over the size or count limit)</figcaption></figure>`,
+            im.data && im.grid
+              ? heatMapFigure(im.path, im.data, im.grid)
+              : im.data
+                ? `<figure><img src="data:image/png;base64,${im.data.toString('base64')}" alt="${escapeHtml(im.path)}" data-path="${escapeHtml(im.path)}"><figcaption>${escapeHtml(im.path.slice(dir.length + 1) || im.path)}</figcaption></figure>`
+                : `<figure><figcaption>${escapeHtml(im.path)} (${formatBytes(im.bytes)}, not embedded: over the size or count limit)</figcaption></figure>`,
           )
           .join('')}</div>`,
     )
@@ -288,6 +359,7 @@ export function renderRunReport(run: RunData, options: RunReportOptions = {}): s
       : `<p class="warning not-final" data-status="${run.status}">These numbers are the last evaluation before the run stopped, not the result of the run it was configured to be.</p>`;
   body.push(section('final', finalHeading(run), notFinal + finalTable(run)));
   body.push(section('charts', 'Per epoch', charts(run)));
+  if (run.steps.length) body.push(section('steps', 'Per step', stepCharts(run)));
   if (run.confusion.length) body.push(section('confusion', 'Confusion matrices', run.confusion.map(confusionTable).join('')));
   if (run.calibration.length) body.push(section('calibration', 'Calibration', calibrationSection(run)));
   if (run.images.length) body.push(section('images', 'Images from the run', imageSection(run)));

@@ -38,7 +38,11 @@ export function writeComparisonReport(runDirs: readonly string[], outFile: strin
 }
 
 /** Reads a benchmark aggregate (tools/bench `<out>/<name>.json`) and writes its page beside it (`<name>.html`). */
-export function writeBenchReport(aggregateFile: string, outFile = aggregateFile.replace(/\.json$/, '') + '.html'): string {
+export function writeBenchReport(
+  aggregateFile: string,
+  outFile = aggregateFile.replace(/\.json$/, '') + '.html',
+  options: { readonly markdown?: string } = {},
+): string {
   let aggregate: BenchAggregate;
   try {
     aggregate = JSON.parse(readFileSync(aggregateFile, 'utf8')) as BenchAggregate;
@@ -47,6 +51,6 @@ export function writeBenchReport(aggregateFile: string, outFile = aggregateFile.
   }
   if (!aggregate || typeof aggregate !== 'object' || typeof aggregate.results !== 'object' || aggregate.results === null)
     throw new KdInputError(`${aggregateFile}: /results: expected the benchmark's per-method results object (tools/bench output)`);
-  writeFileAtomic(outFile, renderBenchReport(aggregate, { runsDir: join(dirname(aggregateFile), 'runs') }));
+  writeFileAtomic(outFile, renderBenchReport(aggregate, { runsDir: join(dirname(aggregateFile), 'runs'), ...options }));
   return outFile;
 }

@@ -1,9 +1,9 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BenchAggregate } from '../src/bench-report.js';
-import { writeRunReport } from '../src/write-report.js';
+import { writeBenchReport, writeRunReport } from '../src/write-report.js';
 import { affineError, CHROMIUM_MISSING, chromiumRequired, findChromium, probeInChromium, type Probe } from './chromium.js';
-import { CALIBRATION, CONFUSION, EPOCHS, RECALL, tempDir, writeFixtureRun } from './fixture-run.js';
+import { ACCURACY, CALIBRATION, CONFUSION, GRID, EPOCHS, RECALL, STEP_XS, STEPS, tempDir, writeFixtureRun } from './fixture-run.js';
 
 const chromium = findChromium();
 if (!chromium) console.warn(`${chromiumRequired() ? 'failing' : 'skipping'} the headless-browser report tests: ${CHROMIUM_MISSING}`);
@@ -40,7 +40,9 @@ describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
 
   it('plots student, teacher and agreement accuracy on one linear axis', () => {
     const top1 = probe.charts.find((c) => c.id === 'metric:top1')!;
-    expect(top1.series.map((s) => s.name).sort()).toEqual(['agreement', 'student', 'teacher']);
+    expect(top1.series.map((s) => s.name).sort()).toEqual(['agreement', 'student', 'student (train)', 'teacher']);
+    // Training accuracy per epoch, beside the test accuracy, from metrics.jsonl's `train`.
+    expect(top1.series.find((s) => s.name === 'student (train)')!.points.map((p) => p.y)).toEqual(EPOCHS.map((e) => e.train.top1));
     const student = top1.series.find((s) => s.name === 'student')!;
     expect(student.points.map((p) => p.y)).toEqual(EPOCHS.map((e) => e.metrics['student.top1']));
     expect(
@@ -49,6 +51,79 @@ describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
         'y',
       ),
     ).toBeLessThan(1);
+  });
+
+  it('draws the per-step loss curves: one line per term with a legend, each point at its interval on the epoch axis', () => {
+    const chart = probe.charts.find((c) => c.id === 'steps:loss')!;
+    expect(chart.series.map((s) => s.name)).toEqual(['total', 'ce', 'kd']);
+    for (const s of chart.series) {
+      expect(s.pathLength, s.name).toBeGreaterThan(50);
+      expect(s.points.map((p) => p.x)).toEqual(STEP_XS);
+      expect(s.points.map((p) => p.y)).toEqual(STEPS.map((r) => r.loss[s.name]));
+    }
+    expect(
+      affineError(
+        chart.series.flatMap((s) => s.points),
+        'y',
+        true,
+      ),
+    ).toBeLessThan(1);
+    expect(
+      affineError(
+        chart.series.flatMap((s) => s.points),
+        'x',
+      ),
+    ).toBeLessThan(1);
+    // The legend names every term, in the series' order.
+    expect(chart.texts).toEqual(expect.arrayContaining(['total', 'ce', 'kd']));
+    expect(chart.texts.indexOf('ce')).toBeLessThan(chart.texts.indexOf('kd'));
+  });
+
+  it('draws the training accuracy and the distiller’s scalars per interval, and the scalars per epoch', () => {
+    const train = probe.charts.find((c) => c.id === 'steps:train')!;
+    expect(train.series[0]!.points.map((p) => [p.x, p.y])).toEqual(STEPS.map((r, i) => [STEP_XS[i], r.trainTop1]));
+    expect(affineError(train.series[0]!.points, 'y')).toBeLessThan(1);
+    const scalars = probe.charts.find((c) => c.id === 'steps:scalars')!;
+    expect(scalars.series.map((s) => s.name)).toEqual(['kdWeight']);
+    expect(scalars.series[0]!.points.map((p) => p.y)).toEqual(STEPS.map((r) => r.scalars.kdWeight));
+    const perEpoch = probe.charts.find((c) => c.id === 'scalars')!;
+    expect(perEpoch.series[0]!.points.map((p) => p.y)).toEqual(EPOCHS.map((e) => e.scalars.kdWeight));
+    const epochs = probe.tables.find((t) => t.cls === 'epochs')!;
+    const [header, ...rows] = epochs.text;
+    expect(rows.map((r) => Number(r[header!.indexOf('train top1')]))).toEqual(EPOCHS.map((e) => e.train.top1));
+    expect(rows.map((r) => Number(r[header!.indexOf('scalar kdWeight')]))).toEqual(EPOCHS.map((e) => e.scalars.kdWeight));
+  });
+
+  it('labels confusion matrices with the dataset’s class names, and with indices where a run has none', () => {
+    for (const network of ['student', 'teacher'] as const) {
+      const t = probe.tables.find((x) => x.source === `artifacts/accuracy.json#${network}`)!;
+      const [header, ...rows] = t.text;
+      expect(header!.slice(1, 3)).toEqual(ACCURACY.classNames);
+      expect(rows.map((r) => r[0])).toEqual(ACCURACY.classNames);
+      expect(rows.map((r) => r.slice(1, 3).map(Number))).toEqual(ACCURACY[network].confusion);
+    }
+    const unnamed = probe.tables.find((x) => x.source === 'artifacts/unnamed.json')!;
+    expect(unnamed.text[0]!.slice(1, 3)).toEqual(['0', '1']);
+    expect(unnamed.text.slice(1).map((r) => r[0])).toEqual(['0', '1']);
+  });
+
+  it('labels a grid of maps: each column’s name over its tiles, each row’s shared scale with its range beside it', () => {
+    const [grid] = probe.heatMaps;
+    expect(grid!.path).toBe('maps/epoch-003-module-1.png');
+    expect(grid!.columns.map((c) => c.text)).toEqual(['input', 'teacher', 'student', 'teacher on input', 'student on input']);
+    const { tile, gap } = GRID;
+    grid!.columns.forEach((c, i) => {
+      // Centred over tile i of the image, and above it.
+      expect(Math.abs(c.cx - (grid!.image.x + gap + i * (tile + gap) + tile / 2))).toBeLessThan(1);
+      expect(c.bottom).toBeLessThanOrEqual(grid!.image.y + 0.5);
+    });
+    expect(grid!.scales.map((s) => s.text)).toEqual(['scale 0.125 – 2.5', 'scale -0.5 – 0.75']);
+    grid!.scales.forEach((s, i) => {
+      expect([s.lo, s.hi]).toEqual([GRID.rows[i]!.lo, GRID.rows[i]!.hi]);
+      // Beside its row of tiles.
+      expect(Math.abs(s.cy - (grid!.image.y + gap + i * (tile + gap) + tile / 2))).toBeLessThan(1);
+      expect(s.height).toBe(tile);
+    });
   });
 
   it('renders the final-metrics table with visible numbers from summary.json', () => {
@@ -61,7 +136,7 @@ describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
   });
 
   it('renders the confusion matrix, reliability bars and the embedded map', () => {
-    const confusion = probe.tables.find((t) => t.cls === 'confusion')!;
+    const confusion = probe.tables.find((t) => t.source === 'artifacts/confusion-matrix.json#student')!;
     expect(confusion.rows).toBe(1 + CONFUSION.matrix.length);
     expect(confusion.cells.slice(0, 5).map((c) => Number(c.value))).toEqual([8, 1, 1, RECALL[0], 10]);
     const calibration = probe.charts.find((c) => c.id.startsWith('calibration'))!;
@@ -69,7 +144,10 @@ describe.skipIf(!chromium)('a run report rendered by headless Chromium', () => {
     expect(bins.map((b) => b.accuracy)).toEqual(CALIBRATION.bins.filter((b) => b.count).map((b) => b.accuracy));
     // Bar heights are proportional to accuracy (the axis starts at 0).
     expect(bins[2]!.height / bins[0]!.height).toBeCloseTo(0.8 / 0.2, 1);
-    expect(probe.images).toEqual([{ path: 'maps/stage1/epoch-3.png', width: 4, height: 3 }]);
+    expect(probe.images).toEqual([
+      { path: 'maps/epoch-003-module-1.png', width: 46, height: 19 },
+      { path: 'maps/stage1/epoch-3.png', width: 4, height: 3 },
+    ]);
     expect(probe.status).toBe('finished');
   });
 });
@@ -80,6 +158,37 @@ const BENCH_PAGES = [
   ['benchmarks-packages.html', 'benchmarks/full/results.json'],
   ['benchmarks-subset.html', 'benchmarks/subset/results.json'],
 ].filter(([page]) => existsSync(join(docs, page!)));
+
+describe.skipIf(!chromium)('a bench page rendered with its Markdown twin, in headless Chromium', () => {
+  it.each(BENCH_PAGES)('%s shows every line the Markdown twin says: data, epochs, sources, memory table, notes', (page, data) => {
+    const md = readFileSync(join(docs, page!.replace(/\.html$/, '.md')), 'utf8');
+    const out = join(tempDir(), page!);
+    writeBenchReport(join(docs, data!), out, { markdown: md });
+    const probe = probeInChromium(chromium!, out);
+    const plain = (line: string) =>
+      line
+        .replace(/^(#+|-|>)\s+/, '')
+        .replace(/\*\*|`/g, '')
+        .replace(/(^|[^*\w])\*([^*\s][^*]*)\*/g, '$1$2')
+        .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+        .replace(/\s+/g, ' ')
+        .trim();
+    const shown = probe.text.replace(/\s+/g, ' ');
+    for (const line of md.split('\n').filter((l) => l.trim() && !l.startsWith('|'))) expect(shown, line).toContain(plain(line));
+    // Every Markdown table is a laid-out table with the same cells.
+    const mdTables = md.split('\n').filter((l) => l.startsWith('|') && !/^\|[-:| ]+\|$/.test(l));
+    const rows = probe.tables.filter((t) => t.cls === 'md').flatMap((t) => t.text.map((r) => r.join(' | ')));
+    for (const r of mdTables)
+      expect(rows).toContain(
+        r
+          .split('|')
+          .slice(1, -1)
+          .map((c) => plain(c))
+          .join(' | '),
+      );
+    if (md.includes('## LAKD memory')) expect(shown).toContain('LAKD memory');
+  });
+});
 
 describe.skipIf(!chromium)('the bench aggregate pages in docs/, rendered by headless Chromium', () => {
   it('docs/ holds at least one (docs/benchmarks-packages.html for the full data, docs/benchmarks-subset.html for the subset)', () => {

@@ -29,16 +29,47 @@ export interface ProbedPoint {
 }
 export interface Probe {
   title: string;
+  /** The page's visible text (innerText). */
+  text: string;
   charts: {
     id: string;
     width: number;
     height: number;
     series: { name: string; pathLength: number; points: ProbedPoint[] }[];
-    bars: { label: string; value: number; height: number }[];
+    bars: {
+      label: string;
+      value: number;
+      height: number;
+      /** Page y of the bar's rectangle's top and bottom edges. */
+      top: number;
+      bottom: number;
+      /** Page y of the error bar's ends (smaller y is higher), when there is one. */
+      error: { top: number; bottom: number } | null;
+    }[];
     bins: { accuracy: number; height: number }[];
+    /** The value axis's ticks: the value each labels and its page y. */
+    ticks: { value: number; label: string; py: number }[];
+    /** The broken-axis mark and its note, when the axis is broken. */
+    axisBreak: { base: number; note: string; height: number } | null;
+    /** Every text the chart shows, in document order. */
+    texts: string[];
   }[];
-  tables: { cls: string; rows: number; text: string[][]; cells: { metric?: string; value: string; text: string; height: number }[] }[];
+  tables: {
+    cls: string;
+    /** The data-source of the figure around it (confusion matrices: file#key). */
+    source?: string;
+    rows: number;
+    text: string[][];
+    cells: { metric?: string; value: string; text: string; height: number }[];
+  }[];
   images: { path: string; width: number; height: number }[];
+  /** Grids of maps: their column labels and row scales as laid out (page coordinates). */
+  heatMaps: {
+    path: string;
+    image: { x: number; y: number; width: number; height: number };
+    columns: { text: string; cx: number; bottom: number; width: number }[];
+    scales: { text: string; lo: number; hi: number; cy: number; height: number }[];
+  }[];
   status: string | null;
 }
 
@@ -48,6 +79,7 @@ window.addEventListener('load', () => {
   const box = (e) => e.getBoundingClientRect();
   const out = {
     title: document.title,
+    text: document.body.innerText,
     status: document.querySelector('[data-status]')?.dataset.status ?? null,
     charts: [...document.querySelectorAll('svg.chart')].map((svg) => ({
       id: svg.dataset.chart, width: box(svg).width, height: box(svg).height,
@@ -56,14 +88,34 @@ window.addEventListener('load', () => {
         pathLength: g.querySelector('path.line')?.getTotalLength() ?? 0,
         points: [...g.querySelectorAll('circle.point')].map((c) => ({ x: +c.dataset.x, y: +c.dataset.y, px: box(c).x + box(c).width / 2, py: box(c).y + box(c).height / 2 })),
       })),
-      bars: [...svg.querySelectorAll('g.bar')].map((g) => ({ label: g.dataset.label, value: +g.dataset.value, height: box(g.querySelector('rect')).height })),
+      bars: [...svg.querySelectorAll('g.bar')].map((g) => {
+        const r = box(g.querySelector('rect'));
+        const e = g.querySelector('path.error');
+        return { label: g.dataset.label, value: +g.dataset.value, height: r.height, top: r.y, bottom: r.y + r.height,
+          error: e ? { top: box(e).y, bottom: box(e).y + box(e).height } : null };
+      }),
       bins: [...svg.querySelectorAll('g.bin')].map((g) => ({ accuracy: +g.dataset.accuracy, height: box(g.querySelector('rect')).height })),
+      ticks: [...svg.querySelectorAll('g.tick')].map((g) => ({ value: +g.dataset.value, label: g.querySelector('text').textContent, py: box(g.querySelector('line')).y })),
+      axisBreak: (() => {
+        const g = svg.querySelector('g.axis-break');
+        return g ? { base: +g.dataset.base, note: g.querySelector('text').textContent, height: box(g.querySelector('path')).height } : null;
+      })(),
+      texts: [...svg.querySelectorAll('text')].map((t) => t.textContent),
     })),
     tables: [...document.querySelectorAll('table')].map((t) => ({
-      cls: t.className, rows: t.rows.length, text: [...t.rows].map((r) => [...r.cells].map((c) => c.textContent)),
+      cls: t.className, source: t.closest('figure')?.dataset.source, rows: t.rows.length, text: [...t.rows].map((r) => [...r.cells].map((c) => c.textContent)),
       cells: [...t.querySelectorAll('td[data-value]')].map((td) => ({ metric: td.dataset.metric, value: td.dataset.value, text: td.textContent, height: box(td).height })),
     })),
     images: [...document.images].map((i) => ({ path: i.dataset.path, width: i.naturalWidth, height: i.naturalHeight })),
+    heatMaps: [...document.querySelectorAll('figure.heat-map')].map((f) => {
+      const img = box(f.querySelector('img'));
+      return {
+        path: f.dataset.path,
+        image: { x: img.x, y: img.y, width: img.width, height: img.height },
+        columns: [...f.querySelectorAll('.hm-column')].map((c) => ({ text: c.textContent, cx: box(c).x + box(c).width / 2, bottom: box(c).y + box(c).height, width: box(c).width })),
+        scales: [...f.querySelectorAll('.hm-scale')].map((s) => ({ text: s.textContent, lo: +s.dataset.lo, hi: +s.dataset.hi, cy: box(s).y + box(s).height / 2, height: box(s).height })),
+      };
+    }),
   };
   const pre = document.createElement('pre');
   pre.id = 'kd-probe';

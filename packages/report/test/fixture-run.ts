@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';
 
 export function tempDir(prefix = 'kd-report-'): string {
@@ -16,6 +17,8 @@ export const EPOCHS = [
     lr: 0.1,
     loss: { total: 2.5, ce: 1.5, kd: 1 },
     metrics: { 'student.top1': 0.4, 'teacher.top1': 0.9, 'agreement.top1': 0.45 },
+    train: { top1: 0.375 },
+    scalars: { kdWeight: 0.5 },
     memory: { numTensors: 41, numBytes: 1000 },
     time: { seconds: 2, imagesPerSecond: 500 },
   },
@@ -26,6 +29,8 @@ export const EPOCHS = [
     lr: 0.05,
     loss: { total: 1.25, ce: 0.75, kd: 0.5 },
     metrics: { 'student.top1': 0.6, 'teacher.top1': 0.9, 'agreement.top1': 0.65 },
+    train: { top1: 0.625 },
+    scalars: { kdWeight: 0.75 },
     memory: { numTensors: 41, numBytes: 1000 },
     time: { seconds: 2, imagesPerSecond: 520 },
   },
@@ -36,10 +41,36 @@ export const EPOCHS = [
     lr: 0.01,
     loss: { total: 0.5, ce: 0.25, kd: 0.25 },
     metrics: { 'student.top1': 0.75, 'teacher.top1': 0.9, 'agreement.top1': 0.8 },
+    train: { top1: 0.875 },
+    scalars: { kdWeight: 1 },
     memory: { numTensors: 41, numBytes: 1000 },
     time: { seconds: 2, imagesPerSecond: 510 },
   },
 ];
+
+/**
+ * steps.jsonl: two 2-step intervals per epoch of 4 steps, so the points sit at x = 0.5, 1, 1.5, … 3 on the epoch
+ * axis (interval ending at step k of 4 in epoch n: n − 1 + k/4).
+ */
+export const STEPS = [
+  [1, 2, { total: 3, ce: 2, kd: 1 }, 0.25, 0.5],
+  [1, 4, { total: 2, ce: 1.25, kd: 0.75 }, 0.5, 0.5],
+  [2, 2, { total: 1.5, ce: 1, kd: 0.5 }, 0.5, 0.75],
+  [2, 4, { total: 1, ce: 0.625, kd: 0.375 }, 0.75, 0.75],
+  [3, 2, { total: 0.75, ce: 0.5, kd: 0.25 }, 0.875, 1],
+  [3, 4, { total: 0.5, ce: 0.25, kd: 0.25 }, 0.875, 1],
+].map(([epoch, step, loss, trainTop1, kdWeight]) => ({
+  stage: 'train',
+  epoch: epoch as number,
+  step: step as number,
+  steps: 4,
+  count: 2,
+  lr: 0.1,
+  loss: loss as Record<string, number>,
+  scalars: { kdWeight: kdWeight as number },
+  trainTop1: trainTop1 as number,
+}));
+export const STEP_XS = [0.5, 1, 1.5, 2, 2.5, 3];
 
 export const CONFUSION = {
   classNames: ['cat', 'dog', '<b>bird</b>'],
@@ -49,6 +80,35 @@ export const CONFUSION = {
     [0, 3, 7],
   ],
 };
+/** evaluator-accuracy's layout: the dataset's class names once at the top, the matrices per network without them. */
+export const ACCURACY = {
+  evaluator: 'accuracy',
+  epoch: 3,
+  numClasses: 2,
+  classNames: ['T-shirt/top', 'Trouser'],
+  student: {
+    top1: 0.875,
+    confusion: [
+      [3, 1],
+      [0, 4],
+    ],
+  },
+  teacher: {
+    top1: 1,
+    confusion: [
+      [4, 0],
+      [0, 4],
+    ],
+  },
+};
+/** A matrix from a dataset without class names: labelled by index. */
+export const UNNAMED = {
+  matrix: [
+    [2, 0],
+    [1, 1],
+  ],
+};
+
 /** Recall per class by hand: 8/10, 6/10, 7/10. */
 export const RECALL = [0.8, 0.6, 0.7];
 
@@ -69,6 +129,39 @@ export function png(width = 4, height = 3): Buffer {
   const p = new PNG({ width, height });
   for (let i = 0; i < width * height; i++) p.data.set([i * 20, 255 - i * 20, 128, 255], i * 4);
   return PNG.sync.write(p);
+}
+
+/**
+ * A grid of maps as LAKD writes one: 2 rows × (input, teacher, student, teacher on input, student on input) tiles
+ * of 8 px with 1 px gaps, describing itself in a `tEXt` chunk (keyword `kd:heat-map-grid`) after IHDR. Built here
+ * from the format's description, not with LAKD's writer.
+ */
+export const GRID = {
+  format: 'kd-heat-map-grid',
+  version: 1,
+  tile: 8,
+  gap: 1,
+  columns: ['input', 'teacher', 'student', 'teacher on input', 'student on input'],
+  rows: [
+    { lo: 0.125, hi: 2.5 },
+    { lo: -0.5, hi: 0.75 },
+  ],
+  ramp: [
+    [0, 0, 4],
+    [252, 255, 164],
+  ],
+};
+export function gridPng(): Buffer {
+  const width = 5 * 8 + 6;
+  const height = 2 * 8 + 3;
+  const base = png(width, height);
+  const data = Buffer.from(`kd:heat-map-grid\0${JSON.stringify(GRID)}`, 'latin1');
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write('tEXt', 4, 'latin1');
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return Buffer.concat([base.subarray(0, 33), chunk, base.subarray(33)]);
 }
 
 export interface FixtureOptions {
@@ -107,6 +200,7 @@ export function writeFixtureRun(dir: string, o: FixtureOptions = {}): string {
     join(dir, 'metrics.jsonl'),
     EPOCHS.map((e) => `${JSON.stringify(e)}\n`).join('') + (o.partialLastLine ? '{"stage":"train","epo' : ''),
   );
+  writeFileSync(join(dir, 'steps.jsonl'), STEPS.map((r) => `${JSON.stringify(r)}\n`).join(''));
   if (o.finished !== false)
     writeFileSync(
       join(dir, 'summary.json'),
@@ -123,7 +217,10 @@ export function writeFixtureRun(dir: string, o: FixtureOptions = {}): string {
     );
   writeFileSync(join(dir, 'artifacts', 'confusion-matrix.json'), JSON.stringify({ student: CONFUSION }));
   writeFileSync(join(dir, 'artifacts', 'calibration.json'), JSON.stringify(CALIBRATION));
+  writeFileSync(join(dir, 'artifacts', 'accuracy.json'), JSON.stringify(ACCURACY));
+  writeFileSync(join(dir, 'artifacts', 'unnamed.json'), JSON.stringify(UNNAMED));
   writeFileSync(join(dir, 'artifacts', 'notes.json'), JSON.stringify({ note: EVIL }));
   writeFileSync(join(dir, 'maps', 'stage1', 'epoch-3.png'), png());
+  writeFileSync(join(dir, 'maps', 'epoch-003-module-1.png'), gridPng());
   return dir;
 }

@@ -10,3 +10,4 @@ export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
 export { writeJobsFile, readJobLine, type JobLine } from './jobs-file.js';
 export { studyReport, reportMarkdown, formatDifference, formatStat, type StudyReport, type ReportGroup, type ReportCell } from './study-report.js';
 export { stat, type Stat } from './stats.js';
+export { welchInterval, type MeanDifference } from './welch.js';

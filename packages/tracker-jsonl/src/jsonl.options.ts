@@ -29,7 +29,8 @@ export const jsonlOptionsSchema = {
     steps: {
       type: 'boolean',
       default: true,
-      description: 'Record every training step (losses and learning rate); false keeps only the epoch records.',
+      description:
+        'Record every training step (losses, learning rate, the distiller’s extra scalars and the batch’s training accuracy); false keeps only the epoch records.',
     },
   },
 } as const;

@@ -131,6 +131,42 @@ describe('jsonl tracker', () => {
     expect(csv.split('\n').filter((l) => l === CSV_COLUMNS.join(','))).toHaveLength(1);
   });
 
+  it('records a distiller’s extra scalars and the batch’s training accuracy with the step, in both formats', async () => {
+    const runDir = join(work, 'scalars');
+    const events = new RunEvents();
+    const tracker = new JsonlTracker({ name: 'jsonl', dir: 'tracker', formats: ['jsonl', 'csv'], steps: true }, () => TIME);
+    tracker.attach(events);
+    await events.emit('runStart', { runDir, config: {}, resumedFromEpoch: null });
+    await events.emit('stepEnd', {
+      stage: 'main',
+      epoch: 0,
+      epochs: 1,
+      step: 0,
+      steps: 1,
+      batchSize: 8,
+      lr: 0.1,
+      losses: { total: 1.5 },
+      scalars: { kdWeight: 0.25, tau: NaN },
+      trainTop1: 0.375,
+    });
+    tracker.close({ status: 'finished' });
+    const step = readFileSync(join(runDir, 'tracker', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)[1]!;
+    expect(new Ajv2020({ strict: false }).compile(trackerRecordSchema)(step)).toBe(true);
+    expect(step['scalars']).toEqual({ kdWeight: 0.25, tau: null });
+    expect(step['trainTop1']).toBe(0.375);
+    const rows = parseCsv(readFileSync(join(runDir, 'tracker', 'events.csv'), 'utf8')).filter((r) => r[1] === 'step');
+    expect(rows.map((r) => [r[5], r[6]])).toEqual([
+      ['lr', '0.1'],
+      ['loss.total', '1.5'],
+      ['scalar.kdWeight', '0.25'],
+      ['scalar.tau', ''],
+      ['train.top1', '0.375'],
+    ]);
+  });
+
   it('cuts a torn last line (a crash mid-write) before appending', () => {
     const file = join(work, 'torn.jsonl');
     writeFileSync(file, '{"a":1}\n{"b":');

@@ -46,6 +46,8 @@ export class JsonlTracker implements Tracker {
           batchSize: e.batchSize,
           lr: e.lr,
           losses: finite(e.losses),
+          ...(e.scalars ? { scalars: finite(e.scalars) } : {}),
+          ...(e.trainTop1 !== undefined ? { trainTop1: e.trainTop1 } : {}),
         }),
       );
     events.on('epochEnd', (e) =>
@@ -79,6 +81,8 @@ export class JsonlTracker implements Tracker {
       case 'step':
         row('lr', r.lr, r.stage, r.epoch, r.step);
         for (const [k, v] of Object.entries(r.losses)) row(`loss.${k}`, v, r.stage, r.epoch, r.step);
+        for (const [k, v] of Object.entries(r.scalars ?? {})) row(`scalar.${k}`, v, r.stage, r.epoch, r.step);
+        if (r.trainTop1 !== undefined) row('train.top1', r.trainTop1, r.stage, r.epoch, r.step);
         return;
       case 'epoch':
         for (const [k, v] of Object.entries(r.metrics)) row(k, v, r.stage, r.epoch);

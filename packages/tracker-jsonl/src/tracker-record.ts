@@ -11,6 +11,10 @@ export type TrackerRecord =
       readonly batchSize: number;
       readonly lr: number;
       readonly losses: Readonly<Record<string, number | null>>;
+      /** Extra scalars the distiller logged (e.g. its current loss weight); absent when it logs none. */
+      readonly scalars?: Readonly<Record<string, number | null>>;
+      /** The batch's training accuracy; absent for distillers that own their update. */
+      readonly trainTop1?: number;
     }
   | {
       readonly type: 'epoch';
@@ -63,6 +67,8 @@ export const trackerRecordSchema = {
         batchSize: { type: 'integer', minimum: 1 },
         lr: { type: 'number' },
         losses: scalars,
+        scalars: { ...scalars, description: 'Extra scalars the distiller logged for the step (e.g. its current loss weight).' },
+        trainTop1: { type: 'number', minimum: 0, maximum: 1, description: 'The batch’s training accuracy.' },
       },
     },
     {

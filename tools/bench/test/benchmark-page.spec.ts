@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchmarkMarkdown, readStudyResults } from '../benchmark-page.mjs';
+import { renderStudyPage } from '@kd/report';
+import { benchmarkHtml, benchmarkMarkdown, readStudyResults } from '../benchmark-page.mjs';
 
 const TEACHER = { name: 'cnn', channels: [32, 64], head: 'flatten', hidden: 128 };
 const STUDENT = { name: 'cnn', channels: [8, 16], head: 'gap' };
@@ -145,6 +146,86 @@ describe('benchmark page', () => {
     expect(page).toContain('| 1 | 71.00 | 76.00 |');
     expect(page).toContain('| 2 | 79.00 | 83.00 |');
     expect(page).toContain('| 3 | 81.00 | 85.00 |');
+  });
+
+  describe('its HTML twin (docs/benchmarks.html)', () => {
+    const html = benchmarkHtml(readStudyResults(studyFile), renderStudyPage, { relativeTo: work });
+    const decode = (s: string) =>
+      s
+        .replace(/&#39;/g, "'")
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+    /** Visible text: inline tags dropped, other tags a space, entities decoded, whitespace folded. */
+    const text = decode(
+      html
+        .replace(/<style>[\s\S]*?<\/style>/, '')
+        .replace(/<\/?(code|strong|em|a)\b[^>]*>/g, '')
+        .replace(/<[^>]+>/g, ' '),
+    ).replace(/\s+/g, ' ');
+    /** A Markdown line as it reads on the page: markup characters gone. */
+    const plain = (line: string) =>
+      line
+        .replace(/^(#+|-|>)\s+/, '')
+        .replace(/\*\*|`/g, '')
+        .replace(/(^|[^*\w])\*([^*\s][^*]*)\*/g, '$1$2')
+        .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+        .trim();
+
+    it('says everything the Markdown says: protocol, data, epochs, seeds, commit, backend, notes', () => {
+      for (const line of page.split('\n')) {
+        if (!line.trim() || /^\|/.test(line)) continue;
+        // Wrapped Markdown lines join paragraphs and list items: each line's text is on the page.
+        expect(text, line).toContain(plain(line).replace(/\s+/g, ' '));
+      }
+      expect(text).toContain('the full Fashion-MNIST (Debian');
+      expect(text).toContain('Seeds: 0, 1 per row. Commit: abc123 for every run.');
+      expect(text).toContain('wasm, 1 thread(s); Node v20.0.0, linux-x64');
+      expect(text).toContain('aekt-s1 (failed): diverged: NaN');
+    });
+
+    it('has every table cell of the Markdown, each difference with its 95 % interval', () => {
+      const cells = (row: string) =>
+        row
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim().replace(/`|\*\*/g, ''));
+      const rows = [...html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) =>
+        [...m[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => decode(c[1]!.replace(/<[^>]+>/g, ''))),
+      );
+      const mdRows = page.split('\n').filter((l) => l.startsWith('|') && !/^\|[-:| ]+\|$/.test(l));
+      for (const r of mdRows) expect(rows.map((x) => x.join(' | '))).toContain(cells(r).join(' | '));
+      expect(text).toContain('+4.00 [+1.39, +6.61] *');
+    });
+
+    it('charts each row’s Δ vs scratch from a zero axis, the interval as error bars in points', () => {
+      const chart = html.slice(
+        html.indexOf('data-chart="study:delta-scratch"'),
+        html.indexOf('</svg>', html.indexOf('data-chart="study:delta-scratch"')),
+      );
+      expect(chart).toContain('data-broken="false"');
+      expect(chart).toMatch(/<g class="tick" data-value="0">/);
+      const bars = [
+        ...chart.matchAll(/<g class="bar" data-label="([^"]+)" data-value="([^"]+)"[^>]*?(?: data-lo="([^"]+)" data-hi="([^"]+)")?>/g),
+      ].map((m) => ({
+        label: m[1],
+        value: Number(m[2]),
+        lo: m[3] === undefined ? undefined : Number(m[3]),
+        hi: m[4] === undefined ? undefined : Number(m[4]),
+      }));
+      // kd: the report's interval [0.0139, 0.0661] in points; aekt has one seed: its difference 83 − 81, no interval.
+      expect(bars).toEqual([
+        { label: 'kd', value: expect.closeTo(4, 9), lo: expect.closeTo(1.39, 9), hi: expect.closeTo(6.61, 9) },
+        { label: 'aekt', value: expect.closeTo(2, 9), lo: undefined, hi: undefined },
+      ]);
+      expect(chart).toContain('error bars: 95 % Welch interval over the seeds (none for rows with fewer than 2 seeds)');
+      // The chart closes the results section: after the results table, before the learning curve.
+      const at = html.indexOf('data-chart="study:delta-scratch"');
+      expect(at).toBeGreaterThan(html.indexOf('id="results"'));
+      expect(at).toBeLessThan(html.indexOf('id="learning-curve"'));
+      expect(html).toContain("default-src 'none'");
+    });
   });
 
   it('says so loudly when the runs come from more than one commit', () => {

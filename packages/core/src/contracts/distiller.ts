@@ -9,6 +9,11 @@ import type { Metrics } from './evaluator.js';
 export interface LossTerms {
   readonly total: tf.Scalar;
   readonly terms: Readonly<Record<string, tf.Scalar>>;
+  /**
+   * Extra values to log with the step, never differentiated: what a method changes as it trains (a scheduled loss
+   * weight, a learned temperature). They reach `stepEnd`, steps.jsonl, the trackers and the report.
+   */
+  readonly scalars?: Readonly<Record<string, number | tf.Scalar>>;
 }
 
 export interface StepInfo {

@@ -12,6 +12,8 @@ export interface EvaluationContext {
   readonly splitName: string;
   readonly batchSize: number;
   readonly numClasses: number;
+  /** The dataset's class names by label, when it knows them (for reports: a confusion matrix reads by name). */
+  readonly classNames?: readonly string[];
   /** Epoch just finished (0-based), or -1 before training. */
   readonly epoch: number;
   /** Training stage just evaluated (epoch numbers restart with each stage). */

@@ -25,6 +25,10 @@ export interface StepEndEvent {
   readonly lr: number;
   /** Loss terms of this step, read back to numbers. */
   readonly losses: Readonly<Record<string, number>>;
+  /** Extra scalars the distiller logged for this step (`LossTerms.scalars`); absent when it logged none. */
+  readonly scalars?: Readonly<Record<string, number>>;
+  /** This batch's training accuracy; absent for distillers that own their update. */
+  readonly trainTop1?: number;
 }
 export interface EpochEndEvent {
   readonly stage: string;

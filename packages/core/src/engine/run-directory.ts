@@ -11,6 +11,8 @@ export const RUN_FILES = {
   config: 'config.json',
   provenance: 'provenance.json',
   metrics: 'metrics.jsonl',
+  /** Per-step loss terms, scalars and training accuracy, averaged over short intervals (engine/step-log.ts). */
+  steps: 'steps.jsonl',
   summary: 'summary.json',
   checkpoints: 'checkpoints',
   final: 'final',

@@ -6,7 +6,7 @@ import type { Network, NetworkOutput, TrainableModule } from '../contracts/netwo
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { Rng } from '../rng/rng.js';
 import { Optimizer } from './optimizer.js';
-import { trainingStep } from './training-step.js';
+import { trainingStep, type StepResult } from './training-step.js';
 import type { TeacherCache } from './teacher-cache.js';
 import { stageOptimizer, stagesOf, stepPlan } from './stage-modules.js';
 import type { RunEvents } from './events.js';
@@ -15,6 +15,7 @@ import { saveCheckpoint, type LoadedCheckpoint, type TrainingPosition } from '..
 import { KdInputError } from '../errors/errors.js';
 import type { RunWarning } from '../io/run-files.js';
 import { LossSpikeMonitor } from './loss-spike-monitor.js';
+import { StepLog } from './step-log.js';
 import { crashPoint } from './crash-point.js';
 import { SIGNAL_EXIT_CODES, TrainingStopped, type StopRequest, type StopSignal } from './training-stopped.js';
 
@@ -113,7 +114,10 @@ export class Trainer {
     const monitor = new LossSpikeMonitor(config.training.lossSpikeFactor, resume?.position.monitor?.recent);
     let metricsLines = resume ? resume.position.metricsLines : 0;
     let totalEpochs = 0;
-    if (resume) resume.restoreModules(this.allModules);
+    if (resume) {
+      resume.restoreModules(this.allModules);
+      this.truncateSteps(resume.position);
+    }
 
     for (let si = 0; si < this.stages.length; si++) {
       const stage = this.stages[si]!;
@@ -160,6 +164,7 @@ export class Trainer {
           let spikes = resumed ? partial.spikes : 0;
           const secondsBefore = resumed ? partial.seconds : 0;
           const skip = epoch === startEpoch ? skipSteps : 0;
+          const stepLog = new StepLog(runDir.path(RUN_FILES.steps), stage.name, epoch, steps, resumed ? partial.steps : undefined);
           let step = 0;
           const t0 = performance.now();
           for await (const batch of train.batches({ batchSize: config.training.batchSize, rng, dropLast: true })) {
@@ -182,14 +187,16 @@ export class Trainer {
                 stage.name,
                 epoch,
                 step,
-                checkpoint(epoch, { stepsDone: step, partial: { sums, seconds, spikes } }),
+                checkpoint(epoch, { stepsDone: step, partial: { sums, seconds, spikes, steps: stepLog.state } }),
               );
             }
             const { lr, info } = stepPlan(config, optimizer, stage.name, { epoch, epochs, step, steps });
             optimizer.lr = lr;
             let losses: Record<string, number>;
+            let scalars: Record<string, number> | undefined;
+            let correct: number | undefined;
             try {
-              losses = this.step(batch, vars, optimizer, info);
+              ({ losses, scalars, correct } = this.step(batch, vars, optimizer, info));
             } finally {
               batch.x.dispose();
               batch.y.dispose();
@@ -222,15 +229,19 @@ export class Trainer {
                 await events.emit('warning', { message: warning.message });
               }
             }
+            const batchSize = config.training.batchSize;
+            stepLog.observe(step, { losses, scalars, correct, batchSize, lr });
             await events.emit('stepEnd', {
               stage: stage.name,
               epoch,
               epochs,
               step,
               steps,
-              batchSize: config.training.batchSize,
+              batchSize,
               lr,
               losses,
+              ...(scalars ? { scalars } : {}),
+              ...(correct !== undefined ? { trainTop1: correct / batchSize } : {}),
             });
             step++;
             crashPoint('step');
@@ -251,6 +262,7 @@ export class Trainer {
             lr: optimizer.lr,
             loss,
             metrics,
+            ...stepLog.epochFields(),
             ...(spikes ? { lossSpikes: spikes } : {}),
             memory: { numTensors: mem.numTensors, numBytes: mem.numBytes },
             time: { seconds, imagesPerSecond: ((step - skip) * config.training.batchSize) / Math.max(1e-9, seconds - secondsBefore) },
@@ -311,11 +323,23 @@ export class Trainer {
       });
   }
 
-  private step(batch: Batch, vars: tf.Variable[], optimizer: Optimizer, info: StepInfo): Record<string, number> {
+  private step(batch: Batch, vars: tf.Variable[], optimizer: Optimizer, info: StepInfo): StepResult {
     const { student, teacher, distiller, dataset, teacherCache } = this.input;
     const teacherForward = teacherCache && teacher ? (x: tf.Tensor4D) => teacherCache.forward(teacher, x) : undefined;
-    return trainingStep({ student, teacher, distiller, numClasses: dataset.info.numClasses, teacherForward }, batch, vars, optimizer, info)
-      .losses;
+    return trainingStep({ student, teacher, distiller, numClasses: dataset.info.numClasses, teacherForward }, batch, vars, optimizer, info);
+  }
+
+  /**
+   * On resume, steps.jsonl keeps exactly the intervals the checkpoint covers: lines of later steps (written before a
+   * kill) and a torn last line are dropped, and the open interval's sums come back from the checkpoint.
+   */
+  private truncateSteps(p: TrainingPosition): void {
+    const index = new Map(this.stages.map((s, i) => [s.name, i]));
+    StepLog.truncate(this.input.runDir.path(RUN_FILES.steps), (r) => {
+      const si = index.get(r.stage) ?? Infinity;
+      if (si !== p.stageIndex) return si < p.stageIndex;
+      return r.epoch <= p.epochsDone || (r.epoch === p.epochsDone + 1 && r.step <= (p.stepsDone ?? 0));
+    });
   }
 
   private async evaluate(split: DatasetSplit, epoch: number, stage: string): Promise<Metrics> {
@@ -330,6 +354,7 @@ export class Trainer {
         splitName: dataset.split('test') ? 'test' : 'val',
         batchSize: config.training.evalBatchSize,
         numClasses: dataset.info.numClasses,
+        ...(dataset.info.classNames ? { classNames: dataset.info.classNames } : {}),
         epoch,
         stage,
         runDir: this.input.runDir.dir,

@@ -22,12 +22,31 @@ export interface StepResult {
    * Absent for distillers that own their update (`trainStep`): they apply several gradient sets of their own.
    */
   readonly gradients?: Map<string, tf.Tensor>;
+  /** The distiller's extra scalars of the step (`LossTerms.scalars`), read back to numbers; absent when none. */
+  readonly scalars?: Record<string, number>;
+  /**
+   * How many of the batch's training-mode predictions (argmax of the student's logits) were right; absent for
+   * distillers that own their update, whose logits the step does not see.
+   */
+  readonly correct?: number;
 }
 
 function readTerms(terms: LossTerms): Record<string, number> {
   const out: Record<string, number> = { total: terms.total.dataSync()[0]! };
   for (const [k, v] of Object.entries(terms.terms)) out[k] = v.dataSync()[0]!;
   return out;
+}
+
+function readScalars(terms: Pick<LossTerms, 'scalars'>): { scalars?: Record<string, number> } {
+  if (!terms.scalars || !Object.keys(terms.scalars).length) return {};
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(terms.scalars)) out[k] = typeof v === 'number' ? v : v.dataSync()[0]!;
+  return { scalars: out };
+}
+
+/** Right predictions of a batch: a count, kept out of the gradient (an integer result of argmax). */
+function countCorrect(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32')), 'int32'));
 }
 
 /**
@@ -51,11 +70,17 @@ export function trainingStep(
   let result: StepResult = { losses: {} };
   if (distiller?.trainStep) {
     tf.tidy(() => {
-      result = {
-        losses: readTerms(
-          distiller.trainStep!({ ...info, ...sampleIndex, x, labels: y, student, ...(teacher ? { teacher } : {}), numClasses, optimizer }),
-        ),
-      };
+      const terms = distiller.trainStep!({
+        ...info,
+        ...sampleIndex,
+        x,
+        labels: y,
+        student,
+        ...(teacher ? { teacher } : {}),
+        numClasses,
+        optimizer,
+      });
+      result = { losses: readTerms(terms), ...readScalars(terms) };
     });
     return result;
   }
@@ -65,8 +90,11 @@ export function trainingStep(
       const forward = parts.teacherForward ?? ((input: tf.Tensor4D) => teacher!.apply(input, { training: false }));
       const teacherOut = distiller?.usesTeacher && teacher ? forward(x) : undefined;
       let named: Record<string, tf.Scalar> = {};
+      let scalars: Record<string, number | tf.Scalar> | undefined;
+      let correct: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const out = student.apply(x, { training: true });
+        correct = tf.keep(countCorrect(out.logits, y));
         if (!distiller?.computeLoss) {
           const ce = crossEntropy(out.logits, y);
           named = { ce: tf.keep(ce.clone()) };
@@ -74,9 +102,12 @@ export function trainingStep(
         }
         const terms = distiller.computeLoss({ ...info, ...sampleIndex, student: out, teacher: teacherOut, labels: y, numClasses });
         named = Object.fromEntries(Object.entries(terms.terms).map(([k, v]) => [k, tf.keep(v.clone())]));
+        if (terms.scalars)
+          scalars = Object.fromEntries(Object.entries(terms.scalars).map(([k, v]) => [k, typeof v === 'number' ? v : tf.keep(v.clone())]));
         return terms.total;
       }, [...vars]);
-      kept.push(...Object.values(named));
+      kept.push(...Object.values(named), correct!);
+      if (scalars) kept.push(...Object.values(scalars).filter((v): v is tf.Scalar => typeof v !== 'number'));
       const map = new Map<tf.Variable, tf.Tensor>();
       for (const v of vars) {
         const g = grads[v.name];
@@ -84,7 +115,12 @@ export function trainingStep(
       }
       const gradients = keepGradients ? new Map([...map].map(([v, g]) => [v.name, tf.keep(g.clone())])) : undefined;
       optimizer.applyGradients(map);
-      result = { losses: readTerms({ total: value, terms: named }), ...(gradients ? { gradients } : {}) };
+      result = {
+        losses: readTerms({ total: value, terms: named }),
+        ...(scalars ? readScalars({ scalars }) : {}),
+        correct: correct!.dataSync()[0]!,
+        ...(gradients ? { gradients } : {}),
+      };
     });
     return result;
   } finally {

@@ -9,6 +9,7 @@ import { assignState } from './network-weights.js';
 import { KdInputError } from '../errors/errors.js';
 import { crashPoint } from '../engine/crash-point.js';
 import type { BestEpoch, RunWarning } from './run-files.js';
+import type { StepLogState } from '../engine/step-log.js';
 
 /** Where a run stands: enough to continue exactly where it stopped. */
 export interface TrainingPosition {
@@ -22,7 +23,15 @@ export interface TrainingPosition {
    */
   readonly stepsDone?: number | undefined;
   /** The interrupted epoch's running loss sums and seconds, so its metrics line comes out as if never stopped. */
-  readonly partial?: { readonly sums: Readonly<Record<string, number>>; readonly seconds: number; readonly spikes: number } | undefined;
+  readonly partial?:
+    | {
+        readonly sums: Readonly<Record<string, number>>;
+        readonly seconds: number;
+        readonly spikes: number;
+        /** The step log's open interval and epoch sums (steps.jsonl), absent in checkpoints of earlier versions. */
+        readonly steps?: StepLogState | undefined;
+      }
+    | undefined;
   /** The loss-spike monitor's recent losses and the warnings so far, so a resumed run warns as the original would. */
   readonly monitor?: { readonly recent: readonly number[]; readonly warnings: readonly RunWarning[] } | undefined;
   /** Lines of metrics.jsonl that belong to the state (later ones are discarded on resume). */

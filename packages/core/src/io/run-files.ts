@@ -21,6 +21,13 @@ export interface EpochRecord {
   readonly loss: Readonly<Record<string, number>>;
   /** The evaluation's metrics ({} in epochs without evaluation). */
   readonly metrics: Metrics;
+  /**
+   * Accuracy on the training batches as they were trained on (training mode, augmented), over the epoch's steps;
+   * absent for distillers that own their update (`trainStep`): the trainer does not see their logits.
+   */
+  readonly train?: { readonly top1: number };
+  /** The epoch's mean of each extra scalar the distiller logged (`LossTerms.scalars`); absent when it logs none. */
+  readonly scalars?: Readonly<Record<string, number>>;
   /** Steps whose loss spiked (training.lossSpikeFactor); absent when none did. */
   readonly lossSpikes?: number;
   readonly memory: { readonly numTensors: number; readonly numBytes: number };
@@ -60,6 +67,43 @@ export function readMetrics(dir: string): EpochRecord[] {
   const damaged = bad.find((b) => !b.last);
   if (damaged) throw new KdInputError(`${file}:${damaged.line}: not a JSON line (${damaged.message})`);
   return records;
+}
+
+/**
+ * One line of steps.jsonl: the training steps of one logging interval, averaged. An epoch has at most
+ * `STEP_POINTS_PER_EPOCH` of them (intervals of ⌈steps / that⌉ steps, the last one possibly shorter), so the file
+ * stays small on long epochs while curves still show what happens inside an epoch.
+ */
+export interface StepRecord {
+  readonly stage: string;
+  /** 1-based epoch of the stage. */
+  readonly epoch: number;
+  /** 1-based step of the epoch the interval ends with, the epoch's steps, and how many steps it averages. */
+  readonly step: number;
+  readonly steps: number;
+  readonly count: number;
+  /** The learning rate of the interval's last step. */
+  readonly lr: number;
+  /** Each loss term's mean over the interval, as the distiller reports it (`total` included). */
+  readonly loss: Readonly<Record<string, number>>;
+  /** The mean of each extra scalar the distiller logged (`LossTerms.scalars`, e.g. a scheduled loss weight). */
+  readonly scalars?: Readonly<Record<string, number>>;
+  /** Training-batch accuracy over the interval; absent for distillers that own their update. */
+  readonly trainTop1?: number;
+}
+
+/** Points per epoch in steps.jsonl at most. */
+export const STEP_POINTS_PER_EPOCH = 50;
+
+/**
+ * The records of a run's `steps.jsonl` ([] when there is none: runs of earlier kd versions). Lines that are not JSON
+ * are skipped and counted (a torn last line after a kill; a resume cuts it off).
+ */
+export function readSteps(dir: string): { records: StepRecord[]; bad: number } {
+  const file = join(dir, 'steps.jsonl');
+  if (!existsSync(file)) return { records: [], bad: 0 };
+  const { records, bad } = parseMetrics(readFileSync(file, 'utf8'));
+  return { records: records as unknown as StepRecord[], bad: bad.length };
 }
 
 /** provenance.json: what produced the run. */
