@@ -296,6 +296,10 @@ describe('kd sweep', () => {
     );
     expect(report.groups[0].last.mean).toBeCloseTo((tops[0]! + tops[1]!) / 2, 12);
     expect(readdirSync(join(work, 'study', 'runs')).sort()).toEqual([...CELLS].sort());
+    // Without "compare" the page is the table alone.
+    const html = readFileSync(join(work, 'study', 'report.html'), 'utf8');
+    expect(html).toMatch(/<td>kd<\/td><td>distiller\.name=(&quot;|")kd(&quot;|")<\/td><td>2\/2<\/td>/);
+    expect(html).not.toContain('data-chart=');
   });
 
   it('--report with "compare": each group’s difference to the compared one, with its 95 % interval', async () => {
@@ -310,6 +314,16 @@ describe('kd sweep', () => {
     expect(dkd.versus.kd.hi).toBeGreaterThanOrEqual(dkd.versus.kd.diff);
     expect(e.stdout).toContain('| Δ vs kd [95 % CI] |');
     expect(e.stdout).toMatch(/\| dkd \| .* \| [+−]\d+\.\d\d \[[+−]\d+\.\d\d, [+−]\d+\.\d\d\]( \*)? \|/);
+    // The page beside report.json: the same table, and dkd's difference to kd in points with its interval as error bars.
+    const html = readFileSync(join(work, 'study', 'report.html'), 'utf8');
+    expect(html).toContain('Δ vs kd [95 % CI]');
+    expect(html).toContain('data-chart="study:delta-kd"');
+    const bar = /<g class="bar" data-label="dkd" data-value="([^"]+)" data-error="[^"]*" data-lo="([^"]+)" data-hi="([^"]+)">/.exec(html);
+    expect(bar, 'the dkd bar with its interval').not.toBeNull();
+    expect(Number(bar![1])).toBeCloseTo(100 * dkd.versus.kd.diff, 9);
+    expect(Number(bar![2])).toBeCloseTo(100 * dkd.versus.kd.lo, 9);
+    expect(Number(bar![3])).toBeCloseTo(100 * dkd.versus.kd.hi, 9);
+    expect(html).not.toMatch(/data-label="kd"/);
   });
 
   it('a failing cell does not stop the others; it is reported with its reason (exit 1), listed by --report, and not rerun', async () => {

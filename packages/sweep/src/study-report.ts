@@ -133,6 +133,8 @@ export function reportMarkdown(r: StudyReport): string {
   const out = [
     `# ${r.study}`,
     '',
+    '## Groups',
+    '',
     `| group | overrides | seeds | last ${r.metric} (%) | best ${r.metric} (%) | seconds |${r.compare.map((c) => ` Δ vs ${c} [95 % CI] |`).join('')}`,
     `|---|---|---|---|---|---|${r.compare.map(() => '---|').join('')}`,
     ...r.groups.map(

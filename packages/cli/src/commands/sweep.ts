@@ -12,6 +12,7 @@ import {
   runnableTasks,
   type PlannedCell,
 } from '@kd/sweep';
+import { studyReportHtml } from './study-html.js';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
 import { selfCommand } from './self-command.js';
@@ -78,8 +79,11 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
     const report = studyReport(plan);
     const file = args.out ? resolve(io.cwd, args.out) : resolve(study.root, 'report.json');
     writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
-    io.out(args.json ? `${JSON.stringify(report, null, 2)}\n` : reportMarkdown(report));
-    say(`report: ${file}`);
+    const markdown = reportMarkdown(report);
+    const html = `${file.replace(/\.json$/, '')}.html`;
+    writeFileAtomic(html, studyReportHtml(report, markdown));
+    io.out(args.json ? `${JSON.stringify(report, null, 2)}\n` : markdown);
+    say(`report: ${file}, ${html}`);
     return 0;
   }
 
@@ -182,7 +186,11 @@ export const defineSweep: DefineCommand = (program, ctx) => {
     .option('--jobs <n>', 'cells run at once, each in its own process (default 1)')
     .option('--dry-run', 'list the cells (name, hash, state, overrides) and run nothing', false)
     .option('--emit <jobs.jsonl>', 'write one line per cell for kd run --from <jobs.jsonl> --index <i> (Slurm, Kubernetes)')
-    .option('--report', 'mean ± std over seeds per group of the finished cells, as Markdown (and report.json)', false)
+    .option(
+      '--report',
+      'mean ± std over seeds per group of the finished cells, as Markdown (and report.json, report.html: the page, with each group’s difference to the first compared group and its 95 % interval)',
+      false,
+    )
     .option('--out <file.json>', 'with --report: where to write the JSON report (default: report.json beside the study)')
     .option('--queue <redis-url>', 'enqueue the unfinished cells on this Redis (redis://host:6379) instead of running them')
     .option('--status', 'with --queue: where each cell is (queued / active / completed / failed, with the reason)', false)
