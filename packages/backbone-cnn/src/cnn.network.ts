@@ -1,20 +1,12 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormAffine, batchNormalization, LayersNetwork, type BackboneContext, type BuiltLayersModel, type PreactNorm } from '@kd/core';
+import { batchNormalization, PreactBatchNormNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import type { CnnOptions } from './cnn.options.js';
 
 /** The small CNN as a tfjs-layers functional model whose outputs are every stage feature, the embedding and the logits. */
-export class CnnNetwork extends LayersNetwork {
-  /** `stageN_preact` → the batch norm producing it (with `batchNorm`: the stage's last one). */
-  private readonly preactBn = new Map<string, string>();
-
+export class CnnNetwork extends PreactBatchNormNetwork {
   constructor(options: CnnOptions, context: BackboneContext) {
     super('cnn', options as unknown as Record<string, unknown>, context);
     this.finish(this.build(options), context.rng);
-  }
-
-  preactNorm(feature: string): PreactNorm | undefined {
-    const bn = this.preactBn.get(feature);
-    return bn === undefined ? undefined : batchNormAffine(this, bn);
   }
 
   private build(o: CnnOptions): BuiltLayersModel {
@@ -37,7 +29,7 @@ export class CnnNetwork extends LayersNetwork {
           pre = batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${stage}_bn${j + 1}`) }).apply(pre) as tfl.SymbolicTensor;
         h = tfl.layers.reLU({ name: s(`${stage}_relu${j + 1}`) }).apply(pre) as tfl.SymbolicTensor;
       }
-      if (o.batchNorm) this.preactBn.set(`${stage}_preact`, `${stage}_bn${o.convsPerStage}`);
+      if (o.batchNorm) this.preactFrom(`${stage}_preact`, `${stage}_bn${o.convsPerStage}`);
       names.push(`${stage}_preact`);
       outputs.push(pre);
       h = tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: s(`${stage}_pool`) }).apply(h) as tfl.SymbolicTensor;

@@ -1,13 +1,9 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, type OptionsOf } from '@kd/core';
 
-export const cnnOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'cnn backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: { const: 'cnn', description: 'A small VGG-style CNN: stages of 3×3 conv + BN + ReLU, each ending in 2×2 max-pooling.' },
+export const cnnOptionsSchema = backboneOptionsSchema(
+  'cnn',
+  'A small VGG-style CNN: stages of 3×3 conv + BN + ReLU, each ending in 2×2 max-pooling.',
+  {
     channels: {
       type: 'array',
       items: { type: 'integer', minimum: 1, maximum: 4096 },
@@ -35,7 +31,7 @@ export const cnnOptionsSchema = {
       description: 'How the last stage becomes the embedding: global average pooling or flattening.',
     },
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type CnnOptions = OptionsOf<typeof cnnOptionsSchema>;

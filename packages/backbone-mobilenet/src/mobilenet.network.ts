@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormalization, LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import { batchNormalization, depthwiseConv3x3, LayersNetwork, reinitializeWeights } from '@kd/core';
+import type { BackboneContext, BuiltLayersModel, InitializerSpec } from '@kd/core';
 import {
   MOBILENET_BLOCK_SETTING,
   MOBILENET_VARIANTS,
@@ -24,7 +24,7 @@ export class MobilenetNetwork extends LayersNetwork {
     super('mobilenet', options as unknown as Record<string, unknown>, context);
     const built = options.variant === 'mobilenetv1' ? this.buildV1(options) : this.build(options);
     this.finish(built, context.rng);
-    MobilenetNetwork.initializeLikeReference(built.model, context.rng);
+    reinitializeWeights(built.model, context.rng, MobilenetNetwork.referenceInit);
   }
 
   /**
@@ -36,20 +36,17 @@ export class MobilenetNetwork extends LayersNetwork {
    * - the classifier: the reference sets N(0, 0.01) weights and zero bias (unlike the ResNets, which keep
    *   PyTorch's default U(±1/√fan_in)).
    */
-  private static initializeLikeReference(model: tfl.LayersModel, rng: Rng): void {
-    for (const w of model.weights) {
-      const v = w.read() as tf.Variable;
-      const n = w.originalName;
-      const shape = w.shape as number[];
-      if (n.endsWith('/depthwise_kernel')) {
-        initializeVariable(v, { type: 'normal', std: Math.sqrt(2 / (shape[0]! * shape[1]! * shape[2]! * shape[3]!)) }, rng);
-      } else if (n.endsWith('_classifier/kernel')) initializeVariable(v, { type: 'normal', std: 0.01 }, rng);
-      else if (n.endsWith('_classifier/bias')) initializeVariable(v, { type: 'zeros' }, rng);
-    }
+  private static referenceInit(this: void, name: string, shape: readonly number[]): InitializerSpec | undefined {
+    if (name.endsWith('/depthwise_kernel')) return { type: 'normal', std: Math.sqrt(2 / (shape[0]! * shape[1]! * shape[2]! * shape[3]!)) };
+    if (name.endsWith('_classifier/kernel')) return { type: 'normal', std: 0.01 };
+    return name.endsWith('_classifier/bias') ? { type: 'zeros' } : undefined;
   }
 
-  private build(o: MobilenetOptions): BuiltLayersModel {
-    const { expansion, widthMult } = MOBILENETV2_VARIANTS[o.variant as keyof typeof MOBILENETV2_VARIANTS];
+  /**
+   * The layers both MobileNets are made of, tracking the spatial size and channels of the tensor being built (for the
+   * stage shapes and the FLOP count), and the tapped outputs.
+   */
+  private kit() {
     const s = (n: string) => this.scoped(n);
     const names: string[] = [];
     const outputs: Sym[] = [];
@@ -67,40 +64,46 @@ export class MobilenetNetwork extends LayersNetwork {
       width = Math.ceil(width / strides);
     };
 
-    // Dense convolution without bias + BN (k = 1: pointwise; k = 3: the stem).
-    const convBn = (x: Sym, filters: number, kernelSize: 1 | 3, strides: 1 | 2, name: string): Sym => {
-      advance(strides);
-      this.flops += 2 * height * width * kernelSize * kernelSize * channels * filters;
-      const explicit = kernelSize === 3 && strides === 2;
-      const conv = tfl.layers
-        .conv2d({ filters, kernelSize, strides, padding: explicit ? 'valid' : 'same', useBias: false, name: s(`${name}conv`) })
-        .apply(pad(x, explicit ? 2 : 1, name)) as Sym;
-      channels = filters;
-      return bn(conv, name);
+    return {
+      s,
+      relu,
+      /** The named outputs so far, for `poolAndClassify`. */
+      taps: { names, outputs },
+      channels: () => channels,
+      input: () => tfl.input({ shape: [...this.inputShape], name: s('input') }),
+      /** Dense convolution without bias + BN (k = 1: pointwise; k = 3: the stem). */
+      convBn: (x: Sym, filters: number, kernelSize: 1 | 3, strides: 1 | 2, name: string): Sym => {
+        advance(strides);
+        this.flops += 2 * height * width * kernelSize * kernelSize * channels * filters;
+        const explicit = kernelSize === 3 && strides === 2;
+        const conv = tfl.layers
+          .conv2d({ filters, kernelSize, strides, padding: explicit ? 'valid' : 'same', useBias: false, name: s(`${name}conv`) })
+          .apply(pad(x, explicit ? 2 : 1, name)) as Sym;
+        channels = filters;
+        return bn(conv, name);
+      },
+      /** Depthwise 3×3 convolution without bias + BN. */
+      depthwiseBn: (x: Sym, strides: 1 | 2, name: string): Sym => {
+        advance(strides);
+        this.flops += 2 * height * width * 9 * channels;
+        return bn(depthwiseConv3x3(x, strides, s(name)), name);
+      },
+      /** Taps `h` as the feature `name`; a `stageN` is also recorded as a stage boundary with its shape. */
+      tap: (name: string, h: Sym) => {
+        names.push(name);
+        outputs.push(h);
+        if (name !== 'stem') this.stages.push({ name, outputShape: [height, width, channels] });
+      },
     };
+  }
 
-    // Depthwise 3×3 convolution without bias + BN.
-    const depthwiseBn = (x: Sym, strides: 1 | 2, name: string): Sym => {
-      advance(strides);
-      this.flops += 2 * height * width * 9 * channels;
-      const conv = tfl.layers
-        .depthwiseConv2d({
-          kernelSize: 3,
-          strides,
-          depthMultiplier: 1,
-          padding: strides === 2 ? 'valid' : 'same',
-          useBias: false,
-          name: s(`${name}conv`),
-        })
-        .apply(pad(x, strides, name)) as Sym;
-      return bn(conv, name);
-    };
-
-    const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
+  private build(o: MobilenetOptions): BuiltLayersModel {
+    const { expansion, widthMult } = MOBILENETV2_VARIANTS[o.variant as keyof typeof MOBILENETV2_VARIANTS];
+    const { s, relu, taps, channels, input: newInput, convBn, depthwiseBn, tap } = this.kit();
+    const input = newInput();
     // Stem: conv3×3(stride 2)-BN-ReLU (the reference's conv1, feature f0).
     let h = relu(convBn(input, Math.trunc(32 * widthMult), 3, 2, 'stem_'), 'stem_');
-    names.push('stem');
-    outputs.push(h);
+    tap('stem', h);
 
     MOBILENET_BLOCK_SETTING.forEach(({ t, c, n, s: stride }, g) => {
       const ratio = t === 'T' ? expansion : t;
@@ -108,7 +111,7 @@ export class MobilenetNetwork extends LayersNetwork {
       for (let b = 1; b <= n; b++) {
         const p = `block${g + 1}_${b}_`;
         const strides: 1 | 2 = b === 1 ? stride : 1;
-        const inChannels = channels;
+        const inChannels = channels();
         // Inverted residual: 1×1 expand-BN-ReLU (present even where t = 1), 3×3 depthwise-BN-ReLU, 1×1 project-BN.
         let y = relu(convBn(h, inChannels * ratio, 1, 1, `${p}expand_`), `${p}expand_`);
         y = relu(depthwiseBn(y, strides, `${p}dw_`), `${p}dw_`);
@@ -116,18 +119,14 @@ export class MobilenetNetwork extends LayersNetwork {
         h = strides === 1 && inChannels === out ? (tfl.layers.add({ name: s(`${p}add`) }).apply([h, y]) as Sym) : y;
       }
       const stage = STAGE_ENDS.indexOf(g as (typeof STAGE_ENDS)[number]);
-      if (stage >= 0) {
-        names.push(`stage${stage + 1}`);
-        outputs.push(h);
-        this.stages.push({ name: `stage${stage + 1}`, outputShape: [height, width, channels] });
-      }
+      if (stage >= 0) tap(`stage${stage + 1}`, h);
     });
 
     // Head: conv1×1 to 1280 channels (1280·W where W > 1)-BN-ReLU, average pooling (the reference's AvgPool2d(2) on
     // the 2×2 map of a 32×32 input, here global), linear classifier.
     const last = widthMult > 1 ? Math.trunc(1280 * widthMult) : 1280;
     h = relu(convBn(h, last, 1, 1, 'head_'), 'head_');
-    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
+    return this.poolAndClassify(input, h, taps, o.variant);
   }
 
   /**
@@ -135,58 +134,17 @@ export class MobilenetNetwork extends LayersNetwork {
    * pointwise 1×1-BN-ReLU — global average pooling and a linear classifier. Stage features after blocks 3, 5, 11, 13.
    */
   private buildV1(o: MobilenetOptions): BuiltLayersModel {
-    const s = (n: string) => this.scoped(n);
-    const names: string[] = [];
-    const outputs: Sym[] = [];
-    let [height, width, channels] = this.inputShape;
-    const bn = (x: Sym, name: string): Sym => batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: s(`${name}bn`) }).apply(x) as Sym;
-    const relu = (x: Sym, name: string): Sym => tfl.layers.reLU({ name: s(`${name}relu`) }).apply(x) as Sym;
-    // Stride-2 3×3 convs padded explicitly by one pixel on every side and run 'valid', as PyTorch's `padding=1`.
-    const pad = (x: Sym, strides: 1 | 2, name: string): Sym =>
-      strides === 2 ? (tfl.layers.zeroPadding2d({ padding: 1, name: s(`${name}pad`) }).apply(x) as Sym) : x;
-    const advance = (strides: 1 | 2) => {
-      height = Math.ceil(height / strides);
-      width = Math.ceil(width / strides);
-    };
-
-    const input = tfl.input({ shape: [...this.inputShape], name: s('input') });
-    advance(2);
-    this.flops += 2 * height * width * 9 * channels * 32;
-    let h = tfl.layers
-      .conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, name: s('stem_conv') })
-      .apply(pad(input, 2, 'stem_')) as Sym;
-    channels = 32;
-    h = relu(bn(h, 'stem_'), 'stem_');
-    names.push('stem');
-    outputs.push(h);
-
+    const { relu, taps, input: newInput, convBn, depthwiseBn, tap } = this.kit();
+    const input = newInput();
+    let h = relu(convBn(input, 32, 3, 2, 'stem_'), 'stem_');
+    tap('stem', h);
     MOBILENETV1_BLOCK_SETTING.forEach(({ c, s: strides }, i) => {
       const p = `block${i + 1}_`;
-      advance(strides);
-      this.flops += 2 * height * width * 9 * channels;
-      let y = tfl.layers
-        .depthwiseConv2d({
-          kernelSize: 3,
-          strides,
-          depthMultiplier: 1,
-          padding: strides === 2 ? 'valid' : 'same',
-          useBias: false,
-          name: s(`${p}dw_conv`),
-        })
-        .apply(pad(h, strides, `${p}dw_`)) as Sym;
-      y = relu(bn(y, `${p}dw_`), `${p}dw_`);
-      this.flops += 2 * height * width * channels * c;
-      y = tfl.layers.conv2d({ filters: c, kernelSize: 1, padding: 'same', useBias: false, name: s(`${p}pw_conv`) }).apply(y) as Sym;
-      channels = c;
-      h = relu(bn(y, `${p}pw_`), `${p}pw_`);
+      const y = relu(depthwiseBn(h, strides, `${p}dw_`), `${p}dw_`);
+      h = relu(convBn(y, c, 1, 1, `${p}pw_`), `${p}pw_`);
       const stage = [2, 4, 10, 12].indexOf(i);
-      if (stage >= 0) {
-        names.push(`stage${stage + 1}`);
-        outputs.push(h);
-        this.stages.push({ name: `stage${stage + 1}`, outputShape: [height, width, channels] });
-      }
+      if (stage >= 0) tap(`stage${stage + 1}`, h);
     });
-
-    return this.poolAndClassify(input, h, { names, outputs }, o.variant);
+    return this.poolAndClassify(input, h, taps, o.variant);
   }
 }

@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, variantOption, type OptionsOf } from '@kd/core';
 
 /**
  * The CIFAR MobileNetV2s of the RepDistiller / mdistiller model zoo (`mobilenetv2_T_w(T, W)`): expansion ratio T of
@@ -57,26 +57,17 @@ export const MOBILENET_BLOCK_SETTING = [
   { t: 'T', c: 320, n: 1, s: 1 },
 ] as const satisfies readonly { t: number | 'T'; c: number; n: number; s: 1 | 2 }[];
 
-export const mobilenetOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'mobilenet backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      const: 'mobilenet',
-      description:
-        'CIFAR MobileNetV2 of the RepDistiller / mdistiller model zoo: stride-2 3×3 stem, 17 inverted residual blocks (ReLU), 1×1 conv to 1280 channels, average pooling, linear classifier; or the ImageNet MobileNetV1: stride-2 3×3 stem, 13 depthwise-separable blocks, average pooling, linear classifier.',
-    },
-    variant: {
-      enum: Object.keys(MOBILENET_VARIANTS) as MobilenetVariant[],
-      default: 'mobilenetv2_half',
-      description:
-        'mobilenetv2_half: expansion 6, width multiplier 0.5 (the reference\'s mobile_half, the "MobileNetV2" student of the KD tables); mobilenetv2: expansion 6, width multiplier 1; mobilenetv1: ImageNet MobileNetV1 (32-channel stride-2 stem, 13 depthwise-separable blocks to 1024 channels; the ResNet50 → MobileNetV1 student).',
-    },
+export const mobilenetOptionsSchema = backboneOptionsSchema(
+  'mobilenet',
+  'CIFAR MobileNetV2 of the RepDistiller / mdistiller model zoo: stride-2 3×3 stem, 17 inverted residual blocks (ReLU), 1×1 conv to 1280 channels, average pooling, linear classifier; or the ImageNet MobileNetV1: stride-2 3×3 stem, 13 depthwise-separable blocks, average pooling, linear classifier.',
+  {
+    variant: variantOption(
+      MOBILENET_VARIANTS,
+      'mobilenetv2_half',
+      'mobilenetv2_half: expansion 6, width multiplier 0.5 (the reference\'s mobile_half, the "MobileNetV2" student of the KD tables); mobilenetv2: expansion 6, width multiplier 1; mobilenetv1: ImageNet MobileNetV1 (32-channel stride-2 stem, 13 depthwise-separable blocks to 1024 channels; the ResNet50 → MobileNetV1 student).',
+    ),
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type MobilenetOptions = OptionsOf<typeof mobilenetOptionsSchema>;

@@ -1,15 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  KdInputError,
-  type BackboneContext,
-  type ForwardOptions,
-  type NamedVariable,
-  type Network,
-  type NetworkOutput,
-  type StageInfo,
-  requireTeacherScope,
-} from '@kd/core';
+import { FrozenTeacherNetwork, KdInputError } from '@kd/core';
+import type { BackboneContext, ForwardOptions, NamedVariable, Network, NetworkOutput } from '@kd/core';
 import { OrtBridge, OrtError } from './ort-bridge.js';
 import type { OrtModelInfo } from './ort-bridge.js';
 import type { OnnxOptions } from './onnx.options.js';
@@ -39,29 +31,15 @@ const shapeText = (dims: readonly (number | string)[]): string => `[${dims.join(
  * teacher's `weights` path) opens the model, checks it against the dataset and finds each output's shape with one
  * probe image. `apply` is synchronous, as the trainer needs, through {@link OrtBridge}.
  */
-export class OnnxNetwork implements Network {
-  readonly name: string;
-  readonly numClasses: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly spec: Network['spec'];
+export class OnnxNetwork extends FrozenTeacherNetwork implements Network {
   private bridge: OrtBridge | undefined;
   private loaded: Loaded | undefined;
-  private stageInfos: readonly StageInfo[] = [];
 
   constructor(
     private readonly options: OnnxOptions,
     context: BackboneContext,
   ) {
-    requireTeacherScope(context, 'onnx', 'run in ONNX Runtime');
-    this.name = context.scope;
-    this.numClasses = context.numClasses;
-    this.inputShape = context.inputShape;
-    this.spec = { name: 'onnx', options: { ...options } };
-  }
-
-  /** Empty until `loadWeights` has read the model: a stage's shape is known only from the model. */
-  get stages(): readonly StageInfo[] {
-    return this.stageInfos;
+    super('onnx', 'run in ONNX Runtime', options, context);
   }
 
   loadWeights(location: string, pointer: string): void {

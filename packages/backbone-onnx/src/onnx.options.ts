@@ -1,22 +1,14 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, type OptionsOf } from '@kd/core';
 
 const LAYOUT = ['NCHW', 'NHWC'] as const;
 
 /** The largest file one protobuf message can be: a bigger model keeps its weights in external data, which kd refuses. */
 export const MAX_ONNX_BYTES = 2 ** 31 - 1;
 
-export const onnxOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'onnx backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      const: 'onnx',
-      description:
-        'A frozen teacher run in ONNX Runtime from the .onnx file that teacher.weights names (any architecture exported to ONNX). Teacher only: a student must be a kd backbone.',
-    },
+export const onnxOptionsSchema = backboneOptionsSchema(
+  'onnx',
+  'A frozen teacher run in ONNX Runtime from the .onnx file that teacher.weights names (any architecture exported to ONNX). Teacher only: a student must be a kd backbone.',
+  {
     layout: {
       enum: LAYOUT,
       default: 'NCHW',
@@ -85,7 +77,7 @@ export const onnxOptionsSchema = {
         'How long opening the model or one forward pass may take before kd stops waiting for ONNX Runtime (the training thread blocks while it runs).',
     },
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type OnnxOptions = OptionsOf<typeof onnxOptionsSchema>;

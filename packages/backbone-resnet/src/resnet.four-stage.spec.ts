@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
-import { Rng } from '@kd/core';
 import { ResnetNetwork } from './resnet.network.js';
 import { FOUR_STAGE_RESNET_VARIANTS, type ResnetVariant } from './resnet.options.js';
+import { backboneContext, featureShapes as shapes, squareStages } from '@kd/testing';
 
 /** Trainable parameter counts of the PyTorch reference, written by test/make_param_counts.py. */
 const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.json', import.meta.url), 'utf8')) as Record<
@@ -13,13 +13,14 @@ const referenceCounts = JSON.parse(readFileSync(new URL('../test/param-counts.js
 
 type FourStage = keyof typeof FOUR_STAGE_RESNET_VARIANTS;
 const options = (variant: FourStage) => ({ name: 'resnet' as const, variant });
-const context = (scope: string, inputShape: [number, number, number], numClasses: number, seed = 1) => ({
-  numClasses,
-  inputShape,
-  rng: new Rng(seed),
-  scope,
-});
-const shapes = (r: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.shape]));
+const context = (scope: string, inputShape: [number, number, number], numClasses: number) =>
+  backboneContext(scope, 1, inputShape, numClasses);
+/** Stage widths 64, 128, 256, 512 (× 4, the Bottleneck expansion) at maps of `size`, `size`/2, `size`/4, `size`/8. */
+const stageShapes = (size: number, expansion: 1 | 4) =>
+  squareStages(
+    [size, size / 2, size / 4, size / 8],
+    [64, 128, 256, 512].map((c) => c * expansion),
+  );
 
 beforeAll(async () => {
   await import('@tensorflow/tfjs-layers');
@@ -36,67 +37,17 @@ describe('ResnetNetwork, four-stage variants', () => {
   // One build per variant (the big ones take a while to initialise): ImageNet ResNets at 224×224×3 and 1000 classes,
   // the CIFAR ones at 32×32×3 and 100 classes; the stage shapes come from the symbolic build, without a forward pass.
   it.each([
-    [
-      'resnet18',
-      [224, 224, 3],
-      1000,
-      [
-        [56, 56, 64],
-        [28, 28, 128],
-        [14, 14, 256],
-        [7, 7, 512],
-      ],
-    ],
-    [
-      'resnet34',
-      [224, 224, 3],
-      1000,
-      [
-        [56, 56, 64],
-        [28, 28, 128],
-        [14, 14, 256],
-        [7, 7, 512],
-      ],
-    ],
-    [
-      'resnet50',
-      [224, 224, 3],
-      1000,
-      [
-        [56, 56, 256],
-        [28, 28, 512],
-        [14, 14, 1024],
-        [7, 7, 2048],
-      ],
-    ],
-    [
-      'cifar_resnet18',
-      [32, 32, 3],
-      100,
-      [
-        [32, 32, 64],
-        [16, 16, 128],
-        [8, 8, 256],
-        [4, 4, 512],
-      ],
-    ],
-    [
-      'cifar_resnet50',
-      [32, 32, 3],
-      100,
-      [
-        [32, 32, 256],
-        [16, 16, 512],
-        [8, 8, 1024],
-        [4, 4, 2048],
-      ],
-    ],
+    ['resnet18', [224, 224, 3], 1000, stageShapes(56, 1)],
+    ['resnet34', [224, 224, 3], 1000, stageShapes(56, 1)],
+    ['resnet50', [224, 224, 3], 1000, stageShapes(56, 4)],
+    ['cifar_resnet18', [32, 32, 3], 100, stageShapes(32, 1)],
+    ['cifar_resnet50', [32, 32, 3], 100, stageShapes(32, 4)],
   ] as [FourStage, [number, number, number], number, number[][]][])(
     '%s: reference parameter count and stage shapes',
-    (variant, inputShape, classes, stageShapes) => {
+    (variant, inputShape, classes, expected) => {
       const n = new ResnetNetwork(options(variant), context('p', inputShape, classes));
       expect(n.countParams()).toBe(referenceCounts[variant][String(classes)]);
-      expect(n.stages).toEqual(stageShapes.map((outputShape, i) => ({ name: `stage${i + 1}`, outputShape })));
+      expect(n.stages).toEqual(expected.map((outputShape, i) => ({ name: `stage${i + 1}`, outputShape })));
       n.dispose();
     },
   );
@@ -159,32 +110,14 @@ describe('ResnetNetwork, four-stage variants', () => {
   it("max-pool of a ReLU output: zero padding equals PyTorch's −∞ padding", () => {
     tf.tidy(() => {
       const x = tf.relu(tf.randomNormal([1, 8, 8, 2], 0, 1, 'float32', 7)) as tf.Tensor4D;
-      const zero = tf.maxPool(
-        tf.pad(x, [
-          [0, 0],
-          [1, 1],
-          [1, 1],
-          [0, 0],
-        ]),
-        3,
-        2,
-        'valid',
-      );
-      const negInf = tf.maxPool(
-        tf.pad(
-          x,
-          [
-            [0, 0],
-            [1, 1],
-            [1, 1],
-            [0, 0],
-          ],
-          -Infinity,
-        ),
-        3,
-        2,
-        'valid',
-      );
+      const padding: [number, number][] = [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ];
+      const zero = tf.maxPool(tf.pad(x, padding), 3, 2, 'valid');
+      const negInf = tf.maxPool(tf.pad(x, padding, -Infinity), 3, 2, 'valid');
       expect(zero.shape).toEqual([1, 4, 4, 2]);
       expect(Array.from(zero.dataSync())).toEqual(Array.from(negInf.dataSync()));
     });

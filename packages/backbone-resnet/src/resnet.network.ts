@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormAffine, batchNormalization, LayersNetwork, type BackboneContext, type BuiltLayersModel, type PreactNorm } from '@kd/core';
+import { batchNormalization, PreactBatchNormNetwork, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import { CIFAR_RESNET_VARIANTS, FOUR_STAGE_RESNET_VARIANTS, RESNET_VARIANTS, type ResnetOptions } from './resnet.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -9,15 +9,7 @@ type Sym = tfl.SymbolicTensor;
  * the three-stage CIFAR ResNets (RepDistiller / mdistiller `models/cifar/resnet.py`), the four-stage torchvision
  * ImageNet ResNets (resnet18/34/50) and the four-stage CIFAR ResNet18/50 (mdistiller `models/cifar/resnetv2.py`).
  */
-export class ResnetNetwork extends LayersNetwork {
-  /** `stageN_preact` → the batch norm before that ReLU (the reference's `get_bn_before_relu`). */
-  private readonly preactBn = new Map<string, string>();
-
-  preactNorm(feature: string): PreactNorm | undefined {
-    const bn = this.preactBn.get(feature);
-    return bn === undefined ? undefined : batchNormAffine(this, bn);
-  }
-
+export class ResnetNetwork extends PreactBatchNormNetwork {
   constructor(options: ResnetOptions, context: BackboneContext) {
     if (!(options.variant in RESNET_VARIANTS)) throw new Error(`resnet: unknown variant '${String(options.variant)}'`);
     super('resnet', options as unknown as Record<string, unknown>, context);
@@ -77,7 +69,7 @@ export class ResnetNetwork extends LayersNetwork {
         h = tfl.layers.reLU({ name: s(`${p}relu`) }).apply(preact) as Sym;
       }
       // the residual branch's last BN, as the reference's get_bn_before_relu (the shortcut is not counted)
-      this.preactBn.set(`stage${stage}_preact`, `stage${stage}_block${blocks}_2_bn`);
+      this.preactFrom(`stage${stage}_preact`, `stage${stage}_block${blocks}_2_bn`);
       names.push(`stage${stage}_preact`, `stage${stage}`);
       outputs.push(preact, h);
       this.stages.push({ name: `stage${stage}`, outputShape: [height, width, channels] });
@@ -166,7 +158,7 @@ export class ResnetNetwork extends LayersNetwork {
         preact = tfl.layers.add({ name: s(`${p}add`) }).apply([out, shortcut]) as Sym;
         h = relu(preact, `${p}relu`);
       }
-      this.preactBn.set(`stage${stage}_preact`, `stage${stage}_block${blocks[stage - 1]!}_${block === 'basic' ? 2 : 3}_bn`);
+      this.preactFrom(`stage${stage}_preact`, `stage${stage}_block${blocks[stage - 1]!}_${block === 'basic' ? 2 : 3}_bn`);
       names.push(`stage${stage}_preact`, `stage${stage}`);
       outputs.push(preact, h);
       this.stages.push({ name: `stage${stage}`, outputShape: [height, width, channels] });

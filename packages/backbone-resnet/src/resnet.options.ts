@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, variantOption, type OptionsOf } from '@kd/core';
 
 /** The CIFAR ResNets of the RepDistiller / mdistiller model zoo: depth and stem/stage widths. */
 export const CIFAR_RESNET_VARIANTS = {
@@ -34,26 +34,17 @@ export const RESNET_VARIANTS = { ...CIFAR_RESNET_VARIANTS, ...FOUR_STAGE_RESNET_
 
 export type ResnetVariant = keyof typeof RESNET_VARIANTS;
 
-export const resnetOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'resnet backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      const: 'resnet',
-      description:
-        'ResNet: the CIFAR ResNets of the RepDistiller / mdistiller model zoo (3×3 stem, three stages of BasicBlocks, strides 1, 2, 2), the torchvision ImageNet ResNets (7×7/2 stem + 3×3/2 max-pool, four stages) and the CIFAR ResNet18/50 of resnetv2.py (3×3/1 stem, four stages); global average pooling, linear classifier.',
-    },
-    variant: {
-      enum: Object.keys(RESNET_VARIANTS) as ResnetVariant[],
-      default: 'resnet20',
-      description:
-        'Depth and width: resnet8/14/20/32/44/56/110 have widths [16, 16, 32, 64] and (depth − 2)/6 blocks per stage; resnet8x4 and resnet32x4 have widths [32, 64, 128, 256]. resnet18/34/50: torchvision ImageNet ResNets (BasicBlock [2,2,2,2] / [3,4,6,3], Bottleneck [3,4,6,3]); cifar_resnet18/50: the same stages behind a 3×3 stride-1 stem without max-pool (mdistiller resnetv2.py ResNet18/ResNet50).',
-    },
+export const resnetOptionsSchema = backboneOptionsSchema(
+  'resnet',
+  'ResNet: the CIFAR ResNets of the RepDistiller / mdistiller model zoo (3×3 stem, three stages of BasicBlocks, strides 1, 2, 2), the torchvision ImageNet ResNets (7×7/2 stem + 3×3/2 max-pool, four stages) and the CIFAR ResNet18/50 of resnetv2.py (3×3/1 stem, four stages); global average pooling, linear classifier.',
+  {
+    variant: variantOption(
+      RESNET_VARIANTS,
+      'resnet20',
+      'Depth and width: resnet8/14/20/32/44/56/110 have widths [16, 16, 32, 64] and (depth − 2)/6 blocks per stage; resnet8x4 and resnet32x4 have widths [32, 64, 128, 256]. resnet18/34/50: torchvision ImageNet ResNets (BasicBlock [2,2,2,2] / [3,4,6,3], Bottleneck [3,4,6,3]); cifar_resnet18/50: the same stages behind a 3×3 stride-1 stem without max-pool (mdistiller resnetv2.py ResNet18/ResNet50).',
+    ),
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type ResnetOptions = OptionsOf<typeof resnetOptionsSchema>;

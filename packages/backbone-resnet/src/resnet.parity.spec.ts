@@ -4,6 +4,7 @@ import { Rng } from '@kd/core';
 import { selectBackend } from '@kd/core/host';
 import { ResnetNetwork } from './resnet.network.js';
 import type { ResnetVariant } from './resnet.options.js';
+import { formulaValues } from '../test/formula-weights.js';
 
 interface Case {
   readonly input: [number, number, number, number];
@@ -15,35 +16,6 @@ interface Case {
 
 /** PyTorch reference outputs for closed-form weights and inputs, written by test/make_forward_fixture.py. */
 const fixture = JSON.parse(readFileSync(new URL('../test/forward-fixture.json', import.meta.url), 'utf8')) as Record<ResnetVariant, Case>;
-
-const salt = (name: string) => [...name].reduce((s, ch) => s + ch.charCodeAt(0), 0) % 97;
-
-/** The fixture's formula, evaluated in PyTorch's layout and stored in tfjs's (conv [kh, kw, in, out], dense [in, out]). */
-function formulaValues(name: string, shape: readonly number[]): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  const sn = salt(name);
-  const value = (i: number, fanIn: number) => {
-    const s = Math.sin(0.7 * i + sn);
-    if (name.endsWith('/kernel')) return s / Math.sqrt(fanIn);
-    if (name.endsWith('/gamma')) return 1 + 0.2 * s;
-    if (name.endsWith('/moving_variance')) return 1 + 0.5 * s * s;
-    return 0.1 * s;
-  };
-  if (shape.length === 4) {
-    const [kh, kw, cin, cout] = shape as [number, number, number, number];
-    let j = 0;
-    for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++)
-        for (let ci = 0; ci < cin; ci++)
-          for (let co = 0; co < cout; co++) out[j++] = value(((co * cin + ci) * kh + y) * kw + x, cin * kh * kw);
-  } else if (shape.length === 2) {
-    const [fin, fout] = shape as [number, number];
-    let j = 0;
-    for (let i = 0; i < fin; i++) for (let o = 0; o < fout; o++) out[j++] = value(o * fin + i, fin);
-  } else for (let i = 0; i < n; i++) out[i] = value(i, 1);
-  return out;
-}
 
 /** x[n, c, h, w] = sin(0.1 · flat NCHW index), laid out NHWC. */
 function formulaInput([n, c, h, w]: readonly number[]): tf.Tensor4D {

@@ -21,6 +21,7 @@ import { Session, buildPipelineSchema } from '@kd/core/host';
 import { dkdLossTerms } from '@kd/distiller-dkd';
 import { relErr } from '@kd/testing';
 import { ResnetNetwork } from '../src/resnet.network.js';
+import { formulaValues } from './formula-weights.js';
 
 /**
  * The replay of kd's training step (core's Session, the trainer's own step) against the reference trainers' recipe
@@ -51,35 +52,6 @@ const fixture = JSON.parse(readFileSync(new URL('./recipe-replay-fixture.json', 
 };
 const R = fixture.recipe;
 const TOL = 1e-4;
-
-const salt = (name: string) => [...name].reduce((s, ch) => s + ch.charCodeAt(0), 0) % 97;
-
-/** The fixture's closed-form weights, evaluated in PyTorch's layout and stored in tfjs's. */
-function formulaValues(name: string, shape: readonly number[], offset: number): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  const sn = salt(name) + offset;
-  const value = (i: number, fanIn: number) => {
-    const s = Math.sin(0.7 * i + sn);
-    if (name.endsWith('/kernel')) return s / Math.sqrt(fanIn);
-    if (name.endsWith('/gamma')) return 1 + 0.2 * s;
-    if (name.endsWith('/moving_variance')) return 1 + 0.5 * s * s;
-    return 0.1 * s;
-  };
-  if (shape.length === 4) {
-    const [kh, kw, cin, cout] = shape as [number, number, number, number];
-    let j = 0;
-    for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++)
-        for (let ci = 0; ci < cin; ci++)
-          for (let co = 0; co < cout; co++) out[j++] = value(((co * cin + ci) * kh + y) * kw + x, cin * kh * kw);
-  } else if (shape.length === 2) {
-    const [fin, fout] = shape as [number, number];
-    let j = 0;
-    for (let i = 0; i < fin; i++) for (let o = 0; o < fout; o++) out[j++] = value(o * fin + i, fin);
-  } else for (let i = 0; i < n; i++) out[i] = value(i, 1);
-  return out;
-}
 
 /** Batch `step`: x[n, c, h, w] = sin(0.1 · flat NCHW index + step) laid out NHWC, labels (3i + step) mod classes. */
 function batch(step: number): { x: tf.Tensor4D; y: tf.Tensor1D } {

@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormalization, LayersNetwork, initializeVariable, type BackboneContext, type BuiltLayersModel, type Rng } from '@kd/core';
+import { batchNormalization, depthwiseConv3x3, LayersNetwork, reinitializeWeights } from '@kd/core';
+import type { BackboneContext, BuiltLayersModel, InitializerSpec } from '@kd/core';
 import { ChannelSlice, registerChannelSlice } from './channel-slice.layer.js';
 import { SHUFFLENET_STEM_CHANNELS, SHUFFLENET_VARIANTS, type ShufflenetOptions } from './shufflenet.options.js';
 
@@ -23,7 +23,7 @@ export class ShufflenetNetwork extends LayersNetwork {
     registerChannelSlice();
     const built = this.build(options);
     this.finish(built, context.rng);
-    ShufflenetNetwork.initializeLikeReference(built.model, context.rng);
+    reinitializeWeights(built.model, context.rng, ShufflenetNetwork.referenceInit);
   }
 
   /**
@@ -35,14 +35,9 @@ export class ShufflenetNetwork extends LayersNetwork {
    * - depthwise kernels (`…/depthwise_kernel`, [3, 3, C, 1], groups = C): fan_in = 9 — core's shape-based fans would
    *   give 9·C, so the bound is passed explicitly.
    */
-  private static initializeLikeReference(model: tfl.LayersModel, rng: Rng): void {
-    for (const w of model.weights) {
-      const v = w.read() as tf.Variable;
-      const n = w.originalName;
-      const shape = w.shape as number[];
-      if (n.endsWith('/depthwise_kernel')) initializeVariable(v, { type: 'torchDefaultBias', fanIn: shape[0]! * shape[1]! }, rng);
-      else if (n.endsWith('/kernel') && shape.length === 4) initializeVariable(v, { type: 'torchDefault' }, rng);
-    }
+  private static referenceInit(this: void, name: string, shape: readonly number[]): InitializerSpec | undefined {
+    if (name.endsWith('/depthwise_kernel')) return { type: 'torchDefaultBias', fanIn: shape[0]! * shape[1]! };
+    return name.endsWith('/kernel') && shape.length === 4 ? { type: 'torchDefault' } : undefined;
   }
 
   private s(name: string): string {
@@ -91,25 +86,11 @@ export class ShufflenetNetwork extends LayersNetwork {
     return this.bn(y, name);
   }
 
-  /**
-   * Depthwise 3×3 convolution without bias + BN. Stride 2 is padded explicitly by one pixel on every side and run
-   * 'valid', as PyTorch's `padding=1` (tfjs 'same' would pad an even map at the bottom/right only).
-   */
+  /** Depthwise 3×3 convolution without bias (padded as PyTorch's) + BN. */
   private depthwiseBn(x: Sym, strides: 1 | 2, name: string): Sym {
     this.advance(strides);
     this.flops += 2 * this.height * this.width * 9 * this.channels;
-    const input = strides === 2 ? (tfl.layers.zeroPadding2d({ padding: 1, name: this.s(`${name}pad`) }).apply(x) as Sym) : x;
-    const conv = tfl.layers
-      .depthwiseConv2d({
-        kernelSize: 3,
-        strides,
-        depthMultiplier: 1,
-        padding: strides === 2 ? 'valid' : 'same',
-        useBias: false,
-        name: this.s(`${name}conv`),
-      })
-      .apply(input) as Sym;
-    return this.bn(conv, name);
+    return this.bn(depthwiseConv3x3(x, strides, this.s(name)), name);
   }
 
   private advance(strides: 1 | 2): void {

@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, variantOption, type OptionsOf } from '@kd/core';
 
 /**
  * The CIFAR ShuffleNets of the RepDistiller / mdistiller model zoo (`models/cifar/ShuffleNetv1.py` `ShuffleV1`,
@@ -16,26 +16,17 @@ export type ShufflenetVariant = keyof typeof SHUFFLENET_VARIANTS;
 /** Stem width of both references (a 1×1 conv from the input, no stride). */
 export const SHUFFLENET_STEM_CHANNELS = 24;
 
-export const shufflenetOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'shufflenet backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      const: 'shufflenet',
-      description:
-        'CIFAR ShuffleNet of the RepDistiller / mdistiller model zoo: 1×1 stem to 24 channels (no stride), three stages of shuffle units (stride 2 at the start of each), average pooling, linear classifier.',
-    },
-    variant: {
-      enum: Object.keys(SHUFFLENET_VARIANTS) as ShufflenetVariant[],
-      default: 'shufflenetv2',
-      description:
-        'shufflenetv2: the reference\'s ShuffleV2 (net_size 1: widths 116, 232, 464, 1×1 head to 1024; the "ShuffleNetV2" student of the KD tables); shufflenetv1: ShuffleV1 (widths 240, 480, 960, 3 groups; the "ShuffleNetV1" student).',
-    },
+export const shufflenetOptionsSchema = backboneOptionsSchema(
+  'shufflenet',
+  'CIFAR ShuffleNet of the RepDistiller / mdistiller model zoo: 1×1 stem to 24 channels (no stride), three stages of shuffle units (stride 2 at the start of each), average pooling, linear classifier.',
+  {
+    variant: variantOption(
+      SHUFFLENET_VARIANTS,
+      'shufflenetv2',
+      'shufflenetv2: the reference\'s ShuffleV2 (net_size 1: widths 116, 232, 464, 1×1 head to 1024; the "ShuffleNetV2" student of the KD tables); shufflenetv1: ShuffleV1 (widths 240, 480, 960, 3 groups; the "ShuffleNetV1" student).',
+    ),
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type ShufflenetOptions = OptionsOf<typeof shufflenetOptionsSchema>;

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { KdInputError, Rng } from '@kd/core';
 import { tempDir } from '@kd/testing';
 import { tfjsPlugin } from './plugin.js';
-import { factoryContext, options, tfjsNetwork, type NetworkSetup } from '../test/networks.js';
+import { factoryContext, options, tfjsNetwork, type NetworkSetup, loadError as teacherLoadError } from '../test/networks.js';
 
 const POINTER = '/teacher/weights';
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'keras-cnn');
@@ -16,23 +16,8 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-/** The error loading `location` gives, checked to be a KdInputError naming the pointer and the file; no tensor is left behind. */
-async function loadError(location: string, config: Record<string, unknown> = {}, setup: NetworkSetup = SETUP): Promise<string> {
-  const before = tf.memory().numTensors;
-  const net = tfjsNetwork(config, setup);
-  try {
-    await net.loadWeights(location, POINTER);
-  } catch (e) {
-    expect(e).toBeInstanceOf(KdInputError);
-    const message = (e as Error).message;
-    expect(message).toContain(`${POINTER}: ${location}`);
-    expect(tf.memory().numTensors).toBe(before);
-    return message;
-  } finally {
-    net.dispose();
-  }
-  throw new Error(`loading ${location} did not fail`);
-}
+const loadError = (location: string, config: Record<string, unknown> = {}, setup: NetworkSetup = SETUP) =>
+  teacherLoadError(location, POINTER, config, setup);
 
 describe('TensorFlow.js model files are untrusted input: every problem is a KdInputError naming the pointer, the file and what was expected', () => {
   const work = tempDir('kd-tfjs-errors-');

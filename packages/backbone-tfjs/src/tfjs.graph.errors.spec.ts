@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { deregisterOp, registerOp } from '@tensorflow/tfjs-converter';
-import { KdInputError } from '@kd/core';
 import { tempDir } from '@kd/testing';
-import { tfjsNetwork, type NetworkSetup } from '../test/networks.js';
+import { tfjsNetwork, type NetworkSetup, loadError as teacherLoadError } from '../test/networks.js';
 
 const POINTER = '/teacher/weights';
 const FIXTURE = join(import.meta.dirname, '..', 'test', 'fixtures', 'graph-cnn');
@@ -15,23 +14,8 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-/** The error loading `location` gives, checked to be a KdInputError naming the pointer and the file; no tensor is left behind. */
-async function loadError(location: string, config: Record<string, unknown> = {}, setup: NetworkSetup = {}): Promise<string> {
-  const before = tf.memory().numTensors;
-  const net = tfjsNetwork(config, setup);
-  try {
-    await net.loadWeights(location, POINTER);
-  } catch (e) {
-    expect(e).toBeInstanceOf(KdInputError);
-    const message = (e as Error).message;
-    expect(message).toContain(`${POINTER}: ${location}`);
-    expect(tf.memory().numTensors).toBe(before);
-    return message;
-  } finally {
-    net.dispose();
-  }
-  throw new Error(`loading ${location} did not fail`);
-}
+const loadError = (location: string, config: Record<string, unknown> = {}, setup: NetworkSetup = {}) =>
+  teacherLoadError(location, POINTER, config, setup);
 
 type Json = Record<string, any>;
 

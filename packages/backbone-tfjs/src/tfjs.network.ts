@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  KdInputError,
-  type BackboneContext,
-  type ForwardOptions,
-  type NamedVariable,
-  type Network,
-  type NetworkOutput,
-  type StageInfo,
-  requireTeacherScope,
-} from '@kd/core';
+import { FrozenTeacherNetwork, KdInputError } from '@kd/core';
+import type { BackboneContext, ForwardOptions, NamedVariable, Network, NetworkOutput } from '@kd/core';
 import { GraphTeacher } from './graph-teacher.js';
 import type { LayerEntry } from './layer-classes.js';
 import { readLayersModel, readModelJson, type LayersModelFiles } from './model-files.js';
@@ -34,29 +26,15 @@ const shapeText = (dims: readonly (number | null)[]): string => `[${dims.map((d)
  * the logits, the embedding and the stage layers named in the options. A graph model is run by the converter up to
  * the nodes named in the options (`GraphTeacher`).
  */
-export class TfjsNetwork implements Network {
-  readonly name: string;
-  readonly numClasses: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly spec: Network['spec'];
+export class TfjsNetwork extends FrozenTeacherNetwork implements Network {
   private loaded: Loaded | undefined;
   private graph: GraphTeacher | undefined;
-  private stageInfos: readonly StageInfo[] = [];
 
   constructor(
     private readonly options: TfjsOptions,
     context: BackboneContext,
   ) {
-    requireTeacherScope(context, 'tfjs', 'read from a TensorFlow.js model');
-    this.name = context.scope;
-    this.numClasses = context.numClasses;
-    this.inputShape = context.inputShape;
-    this.spec = { name: 'tfjs', options: { ...options } };
-  }
-
-  /** Empty until `loadWeights` has read the model: a stage's shape is known only from the model. */
-  get stages(): readonly StageInfo[] {
-    return this.stageInfos;
+    super('tfjs', 'read from a TensorFlow.js model', options, context);
   }
 
   async loadWeights(location: string, pointer: string): Promise<void> {

@@ -1,20 +1,12 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, type OptionsOf } from '@kd/core';
 
 /** Stage names as kd's distillers address them (`stage1`, `block3`, …). */
 const STAGE_NAME = '^[A-Za-z][A-Za-z0-9_]*$';
 
-export const tfjsOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'tfjs backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      const: 'tfjs',
-      description:
-        'A frozen teacher read from a TensorFlow.js model that teacher.weights names (the model.json or its directory, with its weight shards): a layers model (tf.LayersModel.save, `tensorflowjs_converter --input_format keras`) or a graph model (format "graph-model": `tensorflowjs_converter --input_format tf_saved_model` or `tf_frozen_model`), run by @tensorflow/tfjs-converter without custom ops or control flow. Teacher only: a student must be a kd backbone.',
-    },
+export const tfjsOptionsSchema = backboneOptionsSchema(
+  'tfjs',
+  'A frozen teacher read from a TensorFlow.js model that teacher.weights names (the model.json or its directory, with its weight shards): a layers model (tf.LayersModel.save, `tensorflowjs_converter --input_format keras`) or a graph model (format "graph-model": `tensorflowjs_converter --input_format tf_saved_model` or `tf_frozen_model`), run by @tensorflow/tfjs-converter without custom ops or control flow. Teacher only: a student must be a kd backbone.',
+  {
     layout: {
       enum: ['NHWC', 'NCHW'],
       default: 'NHWC',
@@ -58,7 +50,7 @@ export const tfjsOptionsSchema = {
         'Largest total size of the weight shards kd reads; each shard is checked against the sizes the manifest declares before any is read.',
     },
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type TfjsOptions = OptionsOf<typeof tfjsOptionsSchema>;

@@ -1,15 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  batchNormAffine,
-  batchNormalization,
-  LayersNetwork,
-  initializeVariable,
-  type BackboneContext,
-  type BuiltLayersModel,
-  type PreactNorm,
-  type Rng,
-} from '@kd/core';
+import { batchNormalization, PreactBatchNormNetwork, reinitializeWeights, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import { VGG_VARIANTS, type VggOptions } from './vgg.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -18,33 +8,18 @@ type Sym = tfl.SymbolicTensor;
  * A CIFAR VGG with batch norm (RepDistiller / mdistiller `models/cifar/vgg.py`, the `_bn` models) as a tfjs-layers
  * functional model whose outputs are every stage feature, the embedding and the logits.
  */
-export class VggNetwork extends LayersNetwork {
-  /** `stageN_preact` → the batch norm before that ReLU (the reference's `get_bn_before_relu`). */
-  private readonly preactBn = new Map<string, string>();
-
-  preactNorm(feature: string): PreactNorm | undefined {
-    const bn = this.preactBn.get(feature);
-    return bn === undefined ? undefined : batchNormAffine(this, bn);
-  }
-
+export class VggNetwork extends PreactBatchNormNetwork {
   constructor(options: VggOptions, context: BackboneContext) {
     if (!(options.variant in VGG_VARIANTS)) throw new Error(`vgg: unknown variant '${String(options.variant)}'`);
     super('vgg', options as unknown as Record<string, unknown>, context);
     const built = this.build(options);
     this.finish(built, context.rng);
-    this.initializeLikeReference(built, context.rng);
-  }
-
-  /**
-   * Where the reference departs from PyTorch's defaults (which `finish` draws): convolution biases zero, the
-   * classifier weight normal(0, 0.01) and its bias zero.
-   */
-  private initializeLikeReference(built: BuiltLayersModel, rng: Rng): void {
-    for (const w of built.model.weights) {
-      const v = w.read() as tf.Variable;
-      if (w.originalName === this.scoped('classifier/kernel')) initializeVariable(v, { type: 'normal', std: 0.01 }, rng);
-      else if (w.originalName.endsWith('/bias')) initializeVariable(v, { type: 'zeros' }, rng);
-    }
+    // Where the reference departs from PyTorch's defaults: convolution biases zero, the classifier weight
+    // normal(0, 0.01) and its bias zero.
+    const classifier = this.scoped('classifier/kernel');
+    reinitializeWeights(built.model, context.rng, (name) =>
+      name === classifier ? { type: 'normal', std: 0.01 } : name.endsWith('/bias') ? { type: 'zeros' } : undefined,
+    );
   }
 
   private build(o: VggOptions): BuiltLayersModel {
@@ -83,7 +58,7 @@ export class VggNetwork extends LayersNetwork {
       // Pooling before blocks 1–3; before block 4 only for a 64×64 input (the reference's `if h == 64`).
       if (k < 4 || this.inputShape[0] === 64) h = pool(h, k - 1);
       const pre = block(h, k);
-      this.preactBn.set(`stage${k}_preact`, `block${k}_${cfg[k]!.length}_bn`);
+      this.preactFrom(`stage${k}_preact`, `block${k}_${cfg[k]!.length}_bn`);
       h = relu(pre, `stage${k}_relu`);
       names.push(`stage${k}_preact`, `stage${k}`);
       outputs.push(pre, h);

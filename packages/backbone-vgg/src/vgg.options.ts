@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, variantOption, type OptionsOf } from '@kd/core';
 
 /**
  * The CIFAR VGGs of the RepDistiller / mdistiller model zoo (all with batch norm): the conv widths of each of the
@@ -32,26 +32,17 @@ export const VGG_VARIANTS = {
 
 export type VggVariant = keyof typeof VGG_VARIANTS;
 
-export const vggOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'vgg backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      const: 'vgg',
-      description:
-        'CIFAR VGG with batch norm of the RepDistiller / mdistiller model zoo: five blocks of 3×3 conv-BN-ReLU, 2×2 max pooling between the first four, global average pooling, linear classifier.',
-    },
-    variant: {
-      enum: Object.keys(VGG_VARIANTS) as VggVariant[],
-      default: 'vgg13',
-      description:
-        'Number of convolutions per block: vgg8 [1, 1, 1, 1, 1], vgg11 [1, 1, 2, 2, 2], vgg13 [2, 2, 2, 2, 2], vgg16 [2, 2, 3, 3, 3], vgg19 [2, 2, 4, 4, 4]; widths 64, 128, 256, 512, 512.',
-    },
+export const vggOptionsSchema = backboneOptionsSchema(
+  'vgg',
+  'CIFAR VGG with batch norm of the RepDistiller / mdistiller model zoo: five blocks of 3×3 conv-BN-ReLU, 2×2 max pooling between the first four, global average pooling, linear classifier.',
+  {
+    variant: variantOption(
+      VGG_VARIANTS,
+      'vgg13',
+      'Number of convolutions per block: vgg8 [1, 1, 1, 1, 1], vgg11 [1, 1, 2, 2, 2], vgg13 [2, 2, 2, 2, 2], vgg16 [2, 2, 3, 3, 3], vgg19 [2, 2, 4, 4, 4]; widths 64, 128, 256, 512, 512.',
+    ),
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type VggOptions = OptionsOf<typeof vggOptionsSchema>;

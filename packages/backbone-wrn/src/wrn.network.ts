@@ -1,15 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  batchNormAffine,
-  batchNormalization,
-  LayersNetwork,
-  initializeVariable,
-  type BackboneContext,
-  type BuiltLayersModel,
-  type PreactNorm,
-  type Rng,
-} from '@kd/core';
+import { batchNormalization, PreactBatchNormNetwork, reinitializeWeights, type BackboneContext, type BuiltLayersModel } from '@kd/core';
 import { wrnGeometry, type WrnOptions } from './wrn.options.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -18,27 +8,15 @@ type Sym = tfl.SymbolicTensor;
  * A CIFAR Wide ResNet (RepDistiller / mdistiller `models/cifar/wrn.py`, dropout 0) as a tfjs-layers functional
  * model whose outputs are every stage feature, the embedding and the logits.
  */
-export class WrnNetwork extends LayersNetwork {
-  /** `stageN_preact` → the batch norm before that ReLU (the reference's `get_bn_before_relu`). */
-  private readonly preactBn = new Map<string, string>();
-
-  preactNorm(feature: string): PreactNorm | undefined {
-    const bn = this.preactBn.get(feature);
-    return bn === undefined ? undefined : batchNormAffine(this, bn);
-  }
-
+export class WrnNetwork extends PreactBatchNormNetwork {
   constructor(options: WrnOptions, context: BackboneContext) {
     const geometry = wrnGeometry(options);
     super('wrn', options as unknown as Record<string, unknown>, context);
     const built = this.build(options, geometry);
     this.finish(built, context.rng);
-    this.zeroClassifierBias(built, context.rng);
-  }
-
-  /** The reference zeroes the linear bias (its weight keeps PyTorch's default U(±1/√fan_in)). */
-  private zeroClassifierBias(built: BuiltLayersModel, rng: Rng): void {
-    const bias = built.model.weights.find((w) => w.originalName === this.scoped('classifier/bias'))!;
-    initializeVariable(bias.read() as tf.Variable, { type: 'zeros' }, rng);
+    // The reference zeroes the linear bias (its weight keeps PyTorch's default U(±1/√fan_in)).
+    const bias = this.scoped('classifier/bias');
+    reinitializeWeights(built.model, context.rng, (name) => (name === bias ? { type: 'zeros' } : undefined));
   }
 
   private build(o: WrnOptions, { blocks, widths }: ReturnType<typeof wrnGeometry>): BuiltLayersModel {
@@ -80,7 +58,7 @@ export class WrnNetwork extends LayersNetwork {
         if (b === 1 && stage > 1) {
           names.push(`stage${stage - 1}_preact`);
           outputs.push(preact);
-          this.preactBn.set(`stage${stage - 1}_preact`, `${p}1_bn`);
+          this.preactFrom(`stage${stage - 1}_preact`, `${p}1_bn`);
         }
         const act = relu(preact, `${p}1_`);
         // Main path: conv3×3(stride) → BN → ReLU → conv3×3 (dropout 0 in the KD configurations).
@@ -101,7 +79,7 @@ export class WrnNetwork extends LayersNetwork {
     // 8×8 map of a 32×32 input) → linear classifier with bias.
     const finalPre = bn(h, 'final_');
     const finalAct = relu(finalPre, 'final_');
-    this.preactBn.set('stage3_preact', 'final_bn');
+    this.preactFrom('stage3_preact', 'final_bn');
     // stage3_relu is the tensor that is pooled: IE-KD's reference taps WRN there (after the final BN + ReLU)
     names.push('stage3_preact', 'stage3_relu');
     outputs.push(finalPre, finalAct);

@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { backboneOptionsSchema, type OptionsOf } from '@kd/core';
 
 /** The named Wide ResNets of the RepDistiller / mdistiller model zoo (`wrn_<depth>_<widen>`). */
 export const WRN_PRESETS = {
@@ -10,18 +10,10 @@ export const WRN_PRESETS = {
 
 export type WrnPreset = keyof typeof WRN_PRESETS;
 
-export const wrnOptionsSchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'wrn backbone options',
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: {
-      const: 'wrn',
-      description:
-        'CIFAR Wide ResNet of the RepDistiller / mdistiller model zoo: 3×3 stem conv, three groups of pre-activation blocks (BN-ReLU-conv, strides 1, 2, 2), final BN-ReLU, global average pooling, linear classifier.',
-    },
+export const wrnOptionsSchema = backboneOptionsSchema(
+  'wrn',
+  'CIFAR Wide ResNet of the RepDistiller / mdistiller model zoo: 3×3 stem conv, three groups of pre-activation blocks (BN-ReLU-conv, strides 1, 2, 2), final BN-ReLU, global average pooling, linear classifier.',
+  {
     depth: {
       type: 'integer',
       minimum: 10,
@@ -36,7 +28,7 @@ export const wrnOptionsSchema = {
       description: 'Widen factor k: group widths 16k, 32k, 64k after a 16-channel stem.',
     },
   },
-} as const;
+);
 
 /** Options as the plugin's factory receives them: validated, with the schema's defaults applied. */
 export type WrnOptions = OptionsOf<typeof wrnOptionsSchema>;

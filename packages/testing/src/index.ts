@@ -33,3 +33,11 @@ export { describeDistillerResume, type DistillerResumeCase } from './distiller-r
 export { distillerSetupFor, validatedOptions, expectStudentOnlyGradients } from './distiller-setup.js';
 export { describeOnBackends, FIXTURE_ERRORS_ENV, type BackendChecks, type FixtureBackend } from './describe-on-backends.js';
 export { fixtureCases, describeCases, type NamedCase, type StageFeatureCase, type StageFeatures } from './fixture-cases.js';
+export {
+  describeBackbone,
+  backboneContext,
+  featureShapes,
+  squareStages,
+  type BackboneCase,
+  type BackboneBuildCase,
+} from './describe-backbone.js';

@@ -1,13 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, Rng, saveNetwork, type Network } from '@kd/core';
+import { KdInputError, saveNetwork, type Network } from '@kd/core';
 import { selectBackend } from '@kd/core/host';
 import type { CliIo } from '../io.js';
 import { createRuntime, type CliOptions } from '../runtime.js';
-import { backboneOptions, buildBackbone, loadBackbonePlugin } from './backbone.js';
+import { backboneOptions, buildBackbone } from './backbone.js';
 import { parseInput, parseNumClasses, parseOptions } from './backbone-args.js';
 import { checkOutDir, importPackage, parityLine, randomImages, writeAtomically } from './import-files.js';
+import { createTeacher, givenOptions, parseStagesFlag, reportTeacher, teacherParity, type ParityLabels } from './import-teacher.js';
 import { compareLogits, readReference, type Parity } from './parity-reference.js';
 
 export interface ImportTfjsArgs {
@@ -40,6 +41,11 @@ interface Limits {
 }
 
 const COMMAND = 'kd import tfjs';
+const GRAPH_PARITY_LABELS: ParityLabels = {
+  reference: 'parity (the graph model in TensorFlow.js vs the reference logits)',
+  batch: 'batch consistency (the graph model, a batch vs one image at a time)',
+  noReference: 'give --reference ref.json with its logits',
+};
 
 /** `--names map.json`: kd layer → source layer, for layers whose names differ (a Keras model's `conv2d_1`). */
 function readNames(file: string): Record<string, string> {
@@ -87,15 +93,7 @@ export async function importTfjsCommand(args: ImportTfjsArgs, io: CliIo, options
   await selectBackend('cpu');
   const reference = args.reference ? readReference(resolve(io.cwd, args.reference), inputShape, numClasses) : undefined;
 
-  const plugin = await loadBackbonePlugin(runtime, 'tfjs', COMMAND);
-  const source = (await plugin.create(sourceOpts, {
-    container: runtime.container.createChildContainer(),
-    baseDir: runtime.root,
-    numClasses,
-    inputShape,
-    rng: Rng.derive(0, 'init', 'teacher'),
-    scope: 'teacher',
-  })) as Network;
+  const source = await createTeacher(runtime, 'tfjs', sourceOpts, numClasses, inputShape, COMMAND);
   let network: Network | undefined;
   try {
     await source.loadWeights!(location, COMMAND);
@@ -137,19 +135,6 @@ export async function importTfjsCommand(args: ImportTfjsArgs, io: CliIo, options
   }
 }
 
-function parseStages(v: string | undefined): Record<string, unknown> | undefined {
-  if (v === undefined) return undefined;
-  let o: unknown;
-  try {
-    o = JSON.parse(v);
-  } catch (e) {
-    throw new KdInputError(`--stages: not valid JSON (${(e as Error).message}); expected {"stage1": "<node name>", …}`);
-  }
-  if (!o || typeof o !== 'object' || Array.isArray(o))
-    throw new KdInputError('--stages: expected a JSON object {"stage1": "<node name>", …}');
-  return o as Record<string, unknown>;
-}
-
 /** The image size the graph's input placeholder declares (HWC), when every dimension but the batch is known. */
 function declaredInput(root: Record<string, unknown>, layout: string): [number, number, number] | undefined {
   const nodes = (root['modelTopology'] as { node?: unknown[] } | undefined)?.node ?? [];
@@ -187,13 +172,12 @@ async function importGraphModel(
     );
   const outDir = resolve(io.cwd, args.outDir);
   checkOutDir(outDir);
-  const stages = parseStages(args.stages);
-  const given: Record<string, unknown> = {
-    ...(args.layout !== undefined ? { layout: args.layout } : {}),
-    ...(args.logits !== undefined ? { logits: args.logits } : {}),
-    ...(args.embedding !== undefined ? { embedding: args.embedding } : {}),
-    ...(stages ? { stages } : {}),
-  };
+  const given = givenOptions({
+    layout: args.layout,
+    logits: args.logits,
+    embedding: args.embedding,
+    stages: parseStagesFlag(args.stages, 'node name'),
+  });
   const opts = await backboneOptions(runtime, 'tfjs', given, COMMAND);
   const { root } = tfjs.readModelJson(location, COMMAND, opts as unknown as Limits);
   const numClasses = parseNumClasses(args.numClasses, COMMAND);
@@ -201,19 +185,11 @@ async function importGraphModel(
     args.input !== undefined ? parseInput(args.input) : (declaredInput(root, opts['layout'] as string) ?? parseInput(undefined));
   await selectBackend('cpu');
   const reference = args.reference ? readReference(resolve(io.cwd, args.reference), inputShape, numClasses) : undefined;
-  const plugin = await loadBackbonePlugin(runtime, 'tfjs', COMMAND);
-  const network = (await plugin.create(opts, {
-    container: runtime.container.createChildContainer(),
-    baseDir: runtime.root,
-    numClasses,
-    inputShape,
-    rng: Rng.derive(0, 'init', 'teacher'),
-    scope: 'teacher',
-  })) as Network;
+  const network = await createTeacher(runtime, 'tfjs', opts, numClasses, inputShape, COMMAND);
   try {
     await network.loadWeights!(location, COMMAND);
     const files = tfjs.readGraphModel(location, COMMAND, opts as unknown as Limits);
-    const parity = reference ? referenceParity(network, reference) : batchParity(network, inputShape);
+    const parity = teacherParity(network, reference, inputShape);
     await writeAtomically(outDir, (dir) => {
       const from = dirname(files.file);
       for (const file of [files.file, ...files.shardPaths]) {
@@ -223,54 +199,18 @@ async function importGraphModel(
       }
     });
     const teacher = { backbone: { name: 'tfjs', ...given }, weights: outDir };
-    const stageShapes = Object.fromEntries(network.stages.map((st) => [st.name, st.outputShape]));
-    if (args.json)
-      io.out(
-        `${JSON.stringify({ format: 'tfjs-graph', source: files.file, teacherDir: outDir, numClasses, inputShape, stages: stageShapes, params: network.countParams(), teacher, parity }, null, 2)}\n`,
-      );
-    else {
-      io.out(
-        `imported the graph model ${files.file}: input ${inputShape.join('×')} (HWC), ${numClasses} classes, ${network.countParams()} weights, stages ${JSON.stringify(stageShapes)} (NHWC)\n`,
-      );
-      io.out(`teacher directory: ${outDir} (use it as "teacher": ${JSON.stringify(teacher)})\n`);
-      io.out(
-        parityLine(
-          parity.kind === 'reference'
-            ? 'parity (the graph model in TensorFlow.js vs the reference logits)'
-            : 'batch consistency (the graph model, a batch vs one image at a time)',
-          parity,
-        ),
-      );
-      if (parity.kind !== 'reference')
-        io.out('no --reference given: parity with the source framework was not checked (give --reference ref.json with its logits)\n');
-    }
+    const stages = Object.fromEntries(network.stages.map((st) => [st.name, st.outputShape]));
+    const params = network.countParams();
+    reportTeacher(
+      io,
+      args.json,
+      `imported the graph model ${files.file}: input ${inputShape.join('×')} (HWC), ${numClasses} classes, ${params} weights, stages ${JSON.stringify(stages)} (NHWC)`,
+      { format: 'tfjs-graph', source: files.file, teacherDir: outDir, numClasses, inputShape, stages, params, teacher, parity },
+      GRAPH_PARITY_LABELS,
+    );
     return 0;
   } finally {
     reference?.input.dispose();
     network.dispose();
-  }
-}
-
-type GraphParity = Parity & { readonly kind: 'reference' | 'batch-consistency' };
-
-function referenceParity(network: Network, reference: { input: tf.Tensor4D; logits: Float32Array }): GraphParity {
-  const logits = tf.tidy(() => network.apply(reference.input, { training: false }).logits);
-  try {
-    return { kind: 'reference', ...compareLogits(logits, reference.logits) };
-  } finally {
-    logits.dispose();
-  }
-}
-
-function batchParity(network: Network, inputShape: readonly [number, number, number]): GraphParity {
-  const [batched, single] = tf.tidy(() => {
-    const x = randomImages(inputShape);
-    const one = tf.split(x, x.shape[0]).map((image) => network.apply(image as tf.Tensor4D, { training: false }).logits);
-    return [network.apply(x, { training: false }).logits, tf.concat(one, 0)];
-  });
-  try {
-    return { kind: 'batch-consistency', ...compareLogits(batched!, single!.dataSync() as Float32Array) };
-  } finally {
-    tf.dispose([batched!, single!]);
   }
 }
