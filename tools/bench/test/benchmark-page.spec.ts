@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderStudyPage } from '@kd/report';
-import { benchmarkHtml, benchmarkMarkdown, readStudyResults } from '../benchmark-page.mjs';
+import { benchmarkHtml, benchmarkMarkdown, readStudyResults } from '../src/benchmark-page.js';
 
 const TEACHER = { name: 'cnn', channels: [32, 64], head: 'flatten', hidden: 128 };
 const STUDENT = { name: 'cnn', channels: [8, 16], head: 'gap' };

@@ -1,4 +1,15 @@
-import { adapt, benchMarkdown, delta, FULL, mergeResults, orderMethods, scaleEpochOptions, SMOKE, stats } from '../lib.mjs';
+import {
+  adapt,
+  benchMarkdown,
+  delta,
+  FULL,
+  mergeResults,
+  orderMethods,
+  scaleEpochOptions,
+  SMOKE,
+  stats,
+  type BenchSource,
+} from '../src/lib.js';
 
 const studentConfig = {
   specVersion: 1,
@@ -104,7 +115,7 @@ describe('the aggregate table', () => {
     imagesPerSecond: stats([400]),
   });
   const teacher = { config: 'configs/bench/teacher.json', top1: 0.8885 };
-  const files = [
+  const files: BenchSource[] = [
     // distiller-kd measured scratch and kd with 3 seeds; distiller-at measured them with 1 seed (ignored) and at with 3.
     {
       pkg: 'distiller-kd',

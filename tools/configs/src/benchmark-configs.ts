@@ -1,43 +1,59 @@
-#!/usr/bin/env node
 // The benchmark study (configs/benchmark/): every method of this repository on the full Fashion-MNIST, one config per
 // table row, the same teacher, student, recipe and seeds, run as one `kd sweep` from one commit. The files are
-// generated from the tables below so the protocol is written once; tools/bench/test/benchmark-configs.spec.ts fails
-// when they are stale and validates each one with `kd validate --schema-only`.
+// generated from the tables below so the protocol is written once; test/benchmark-configs.spec.ts fails when they are
+// stale and validates each one with `kd validate --schema-only`.
 //
-//   node tools/bench/benchmark-configs.mjs            write configs/benchmark/
-//   node tools/bench/benchmark-configs.mjs --check    exit 1 listing stale files, write nothing
+//   node tools/configs/benchmark-configs.mjs            write configs/benchmark/
+//   node tools/configs/benchmark-configs.mjs --check    exit 1 listing stale files, write nothing
 //
 // Run it (hours on 2 cores; `--jobs 2` trains two single-threaded runs at once, results unchanged):
 //   npm run kd -- run configs/benchmark/teacher.json
 //   npm run kd -- sweep configs/benchmark/study.json --jobs 2
 //   npm run kd -- sweep configs/benchmark/study.json --report
 //   node tools/bench/benchmark-page.mjs                 # docs/benchmarks.md from the report and the runs
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { compactJson } from './cifar100-configs.mjs';
+import type { BackboneSpec, DistillerSpec } from './config-sections.js';
+import { REPO_ROOT, fromFile, jsonFile, runGenerator, staleFiles, type GeneratedFile } from './generated-files.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BENCHMARK_DIR = 'configs/benchmark';
 
 /**
  * A teacher clearly stronger than its student, and a student strictly smaller in parameters and FLOPs: the two stage
  * names match (stage1 at 14×14, stage2 at 7×7), so every feature method pairs them without options.
  */
-export const TEACHER = { name: 'cnn', channels: [32, 64], head: 'flatten', hidden: 128 };
-export const STUDENT = { name: 'cnn', channels: [8, 16], head: 'gap' };
-export const EPOCHS = { teacher: 10, student: 15 };
-export const SEEDS = [0, 1, 2, 3, 4];
+/** The cnn backbone's options the benchmark sets. */
+export type CnnSpec = BackboneSpec & {
+  readonly name: 'cnn';
+  readonly channels: readonly number[];
+  readonly head: 'flatten' | 'gap';
+  readonly hidden?: number;
+};
+
+export const TEACHER: CnnSpec = { name: 'cnn', channels: [32, 64], head: 'flatten', hidden: 128 };
+export const STUDENT: CnnSpec = { name: 'cnn', channels: [8, 16], head: 'gap' };
+export const EPOCHS = { teacher: 10, student: 15 } as const;
+export const SEEDS: readonly number[] = [0, 1, 2, 3, 4];
 
 /** The full Fashion-MNIST (Debian's dataset-fashion-mnist: 60,000 training and 10,000 test images). */
 const DATASET = { name: 'idx', preset: 'fashion-mnist', source: 'system' };
-const recipe = (epochs) => ({
+const recipe = (epochs: number) => ({
   epochs,
   batchSize: 64,
   seed: 0,
   optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
   schedule: { type: 'cosine' },
 });
+
+/** A row of the benchmark table. */
+export interface Row {
+  /** The distiller section; null: the student alone, from the labels. */
+  readonly distiller: DistillerSpec | null;
+  /** The teacher's outputs come from the shared cache (methods that read only its logits through the trainer). */
+  readonly cache?: boolean;
+  /** false: the method trains without the frozen teacher (mutual learning). */
+  readonly teacher?: false;
+  /** What the row shows, in its config's description. */
+  readonly note?: string;
+}
 
 /**
  * One row per method: its distiller section (null: the student alone), whether its teacher outputs come from the
@@ -47,7 +63,7 @@ const recipe = (epochs) => ({
  * are the literature's (mdistiller / RepDistiller CIFAR-100 values) except where a row says otherwise; epoch-counted
  * options are scaled to the 15-epoch schedule.
  */
-export const ROWS = {
+export const ROWS: Readonly<Record<string, Row>> = {
   scratch: { distiller: null, note: 'the student from the labels alone' },
   kd: { distiller: { name: 'kd', ceWeight: 0.1, kdWeight: 0.9, temperature: 4 }, cache: true },
   lakd: { distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'] }, note: 'reconstruction, package defaults (NDAM as weights)' },
@@ -105,18 +121,13 @@ export const ROWS = {
   reviewkd: { distiller: { name: 'reviewkd', ceWeight: 1, reviewkdWeight: 1, warmupEpochs: 2 } },
 };
 
-/** The relative path from a config file's directory to a repository path. */
-function rel(fromFile, to) {
-  return `${'../'.repeat(fromFile.split('/').length - 1)}${to}`;
-}
-
 const TEACHER_RUN = 'runs/benchmark/teacher';
 const CACHE_DIR = 'runs/benchmark/teacher-cache';
 
-function teacherConfig() {
+function teacherConfig(): Record<string, unknown> {
   const file = `${BENCHMARK_DIR}/teacher.json`;
   return {
-    $schema: rel(file, 'kd.schema.json'),
+    $schema: fromFile(file, 'kd.schema.json'),
     specVersion: 1,
     description: `Benchmark teacher: cnn ${JSON.stringify(TEACHER.channels)} with a ${TEACHER.hidden}-unit head on the full Fashion-MNIST, ${EPOCHS.teacher} epochs.`,
     backend: 'wasm',
@@ -124,16 +135,16 @@ function teacherConfig() {
     student: { backbone: TEACHER },
     evaluators: [{ name: 'accuracy' }],
     training: recipe(EPOCHS.teacher),
-    output: { dir: rel(file, TEACHER_RUN) },
+    output: { dir: fromFile(file, TEACHER_RUN) },
   };
 }
 
-function rowConfig(name) {
+function rowConfig(name: string): Record<string, unknown> {
   const row = ROWS[name];
   const file = `${BENCHMARK_DIR}/methods/${name}.json`;
   const teacher = row.distiller && row.teacher !== false;
   return {
-    $schema: rel(file, 'kd.schema.json'),
+    $schema: fromFile(file, 'kd.schema.json'),
     specVersion: 1,
     description: `Benchmark row ${name}${row.note ? ` (${row.note})` : ''}: cnn ${JSON.stringify(STUDENT.channels)} (global pooling) on the full Fashion-MNIST, ${EPOCHS.student} epochs.`,
     backend: 'wasm',
@@ -142,8 +153,8 @@ function rowConfig(name) {
       ? {
           teacher: {
             backbone: TEACHER,
-            weights: rel(file, TEACHER_RUN),
-            ...(row.cache ? { cache: { dir: rel(file, CACHE_DIR) } } : {}),
+            weights: fromFile(file, TEACHER_RUN),
+            ...(row.cache ? { cache: { dir: fromFile(file, CACHE_DIR) } } : {}),
           },
         }
       : {}),
@@ -151,11 +162,11 @@ function rowConfig(name) {
     ...(row.distiller ? { distiller: row.distiller } : {}),
     evaluators: [{ name: 'accuracy' }],
     training: recipe(EPOCHS.student),
-    output: { dir: rel(file, `runs/benchmark/single/${name}`) },
+    output: { dir: fromFile(file, `runs/benchmark/single/${name}`) },
   };
 }
 
-function studyFile() {
+function studyFile(): Record<string, unknown> {
   const file = `${BENCHMARK_DIR}/study.json`;
   return {
     description:
@@ -164,39 +175,28 @@ function studyFile() {
     seeds: SEEDS,
     compare: ['scratch', 'kd'],
     threads: 1,
-    output: rel(file, 'runs/benchmark/study'),
+    output: fromFile(file, 'runs/benchmark/study'),
   };
 }
 
 /** Every generated file: path (repository-relative) and content. */
-export function benchmarkFiles() {
-  const files = [];
-  const json = (path, value) => files.push({ path, content: `${compactJson(value)}\n` });
+export function benchmarkFiles(): GeneratedFile[] {
+  const files: GeneratedFile[] = [];
+  const json = (path: string, value: unknown) => files.push(jsonFile(path, value));
   json(`${BENCHMARK_DIR}/teacher.json`, teacherConfig());
   for (const name of Object.keys(ROWS)) json(`${BENCHMARK_DIR}/methods/${name}.json`, rowConfig(name));
   json(`${BENCHMARK_DIR}/study.json`, studyFile());
   return files;
 }
 
-export function staleBenchmarkFiles(base = root) {
-  return benchmarkFiles()
-    .filter((f) => !existsSync(join(base, f.path)) || readFileSync(join(base, f.path), 'utf8') !== f.content)
-    .map((f) => f.path);
+export function staleBenchmarkFiles(base = REPO_ROOT): string[] {
+  return staleFiles(benchmarkFiles(), base);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const stale = staleBenchmarkFiles();
-  if (process.argv.includes('--check')) {
-    if (stale.length) {
-      console.error(`stale benchmark configs (run node tools/bench/benchmark-configs.mjs):\n${stale.map((f) => `  ${f}`).join('\n')}`);
-      process.exit(1);
-    }
-    console.log('configs/benchmark up to date');
-  } else {
-    for (const f of benchmarkFiles().filter((x) => stale.includes(x.path))) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      writeFileSync(join(root, f.path), f.content);
-    }
-    console.log(`configs/benchmark: ${stale.length} file(s) written`);
-  }
+/** The command line (`node tools/configs/benchmark-configs.mjs [--check]`); returns the exit code. */
+export function main(argv: readonly string[]): number {
+  return runGenerator(
+    { dir: BENCHMARK_DIR, what: 'benchmark configs', command: 'node tools/configs/benchmark-configs.mjs', files: benchmarkFiles },
+    argv,
+  );
 }

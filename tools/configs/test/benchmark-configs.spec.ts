@@ -7,7 +7,7 @@ import { Rng } from '@kd/core';
 import { CnnNetwork } from '@kd/backbone-cnn';
 import { main, type CliIo } from '@kd/cli';
 import { sourceImporter } from '@kd/testing';
-import { BENCHMARK_DIR, EPOCHS, ROWS, SEEDS, STUDENT, TEACHER, benchmarkFiles, staleBenchmarkFiles } from '../benchmark-configs.mjs';
+import { BENCHMARK_DIR, EPOCHS, ROWS, SEEDS, STUDENT, TEACHER, benchmarkFiles, staleBenchmarkFiles } from '../src/benchmark-configs.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 describe('configs/benchmark', () => {
-  it('is what tools/bench/benchmark-configs.mjs generates (else: node tools/bench/benchmark-configs.mjs)', () => {
+  it('is what tools/configs/benchmark-configs.mjs generates (else: node tools/configs/benchmark-configs.mjs)', () => {
     expect(staleBenchmarkFiles(root)).toEqual([]);
     const methods = readdirSync(join(root, BENCHMARK_DIR, 'methods')).sort();
     expect(methods).toEqual(

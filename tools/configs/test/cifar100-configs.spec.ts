@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { main, type CliIo } from '@kd/cli';
 import { sourceImporter } from '@kd/testing';
-import { CIFAR100_DIR, PAIRS, METHODS, TEACHERS, cifar100Files, staleCifar100Files } from '../cifar100-configs.mjs';
+import { CIFAR100_DIR, PAIRS, METHODS, TEACHERS, cifar100Files, staleCifar100Files } from '../src/cifar100-configs.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -25,7 +25,7 @@ function configFiles(dir: string): string[] {
 }
 
 describe('configs/cifar100', () => {
-  it('is what tools/bench/cifar100-configs.mjs generates (else: node tools/bench/cifar100-configs.mjs)', () => {
+  it('is what tools/configs/cifar100-configs.mjs generates (else: node tools/configs/cifar100-configs.mjs)', () => {
     expect(staleCifar100Files(root)).toEqual([]);
     const generated = cifar100Files()
       .filter((f: { path: string }) => f.path.endsWith('.json'))

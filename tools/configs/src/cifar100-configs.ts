@@ -1,17 +1,20 @@
-#!/usr/bin/env node
 // The CIFAR-100 configs of the KD literature's recipe (configs/cifar100/): one teacher config per teacher network and,
 // for each common teacher → student pair, a student config per method this repository implements, plus README.md
 // with the published reference numbers beside each config. The files are generated from the tables below so that the
-// recipe is written once; tools/bench/test/cifar100-configs.spec.ts fails when they are stale and validates each one
-// with `kd validate`.
+// recipe is written once; test/cifar100-configs.spec.ts fails when they are stale and validates each one with
+// `kd validate`.
 //
-//   node tools/bench/cifar100-configs.mjs            write configs/cifar100/
-//   node tools/bench/cifar100-configs.mjs --check    exit 1 listing stale files, write nothing
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+//   node tools/configs/cifar100-configs.mjs            write configs/cifar100/
+//   node tools/configs/cifar100-configs.mjs --check    exit 1 listing stale files, write nothing
+import type { BackboneSpec, DistillerSpec } from './config-sections.js';
+import { REPO_ROOT, fromFile, jsonFile, runGenerator, staleFiles, type GeneratedFile } from './generated-files.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export interface Network {
+  readonly backbone: BackboneSpec;
+  /** The name the papers' tables use. */
+  readonly label: string;
+}
+
 export const CIFAR100_DIR = 'configs/cifar100';
 
 /**
@@ -57,9 +60,12 @@ export const NETWORKS = {
   'wrn-16-2': { backbone: { name: 'wrn', depth: 16, widen: 2 }, label: 'WRN-16-2' },
   'wrn-40-1': { backbone: { name: 'wrn', depth: 40, widen: 1 }, label: 'WRN-40-1' },
   vgg8: { backbone: { name: 'vgg', variant: 'vgg8' }, label: 'VGG-8' },
-};
+} as const satisfies Record<string, Network>;
 
-export const TEACHERS = ['resnet56', 'resnet110', 'resnet32x4', 'wrn-40-2', 'vgg13'];
+export type NetworkId = keyof typeof NETWORKS;
+
+export const TEACHERS = ['resnet56', 'resnet110', 'resnet32x4', 'wrn-40-2', 'vgg13'] as const satisfies readonly NetworkId[];
+export type TeacherId = (typeof TEACHERS)[number];
 
 // Published CIFAR-100 top-1 (%). CRD = Tian, Krishnan, Isola, "Contrastive Representation
 // Distillation", ICLR 2020 (its code and README: RepDistiller); DKD = Zhao, Cui, Song, Qiu, Liang, "Decoupled Knowledge
@@ -74,13 +80,32 @@ const REVIEWKD_RECALLED =
 const DIST = 'DIST (Huang et al., NeurIPS 2022), its repository’s README (hunto/DIST_KD); no number published for the other pairs';
 
 /** Teacher accuracy as the CRD paper (RepDistiller) reports the teachers it distils from. */
-export const TEACHER_REFERENCE = { resnet56: 72.34, resnet110: 74.31, resnet32x4: 79.42, 'wrn-40-2': 75.61, vgg13: 74.64 };
+export const TEACHER_REFERENCE: Readonly<Record<TeacherId, number>> = {
+  resnet56: 72.34,
+  resnet110: 74.31,
+  resnet32x4: 79.42,
+  'wrn-40-2': 75.61,
+  vgg13: 74.64,
+};
+
+/** A teacher → student pair with its per-pair loss weights and the published student accuracies per method. */
+export interface Pair {
+  readonly teacher: TeacherId;
+  readonly student: NetworkId;
+  /** DKD's β for the pair (mdistiller configs/cifar100/dkd/*.yaml). */
+  readonly dkdBeta: number;
+  /** ReviewKD's loss weight for the pair (the official scripts). */
+  readonly reviewkdWeight: number;
+  /** Published top-1 % per method; null: no published number could be verified. */
+  readonly reference: Readonly<Record<string, number | null>>;
+  readonly dkdSource?: string;
+}
 
 /**
  * The common pairs with DKD's β per pair (mdistiller configs/cifar100/dkd/*.yaml) and the published
  * student accuracies per method (`null`: no published number could be verified; see README).
  */
-export const PAIRS = [
+export const PAIRS: readonly Pair[] = [
   {
     teacher: 'resnet56',
     student: 'resnet20',
@@ -222,8 +247,18 @@ export const PAIRS = [
   },
 ];
 
+export interface Method {
+  readonly title: string;
+  /** The distiller section for a pair; undefined: the student alone, from the labels. */
+  readonly distiller: (pair: Pair) => DistillerSpec | undefined;
+  /** The settings in words, for the config's description and the README. */
+  readonly settings: string;
+  /** Where the published numbers come from; null: none published. */
+  readonly source: string | null;
+}
+
 /** Each method's distiller section (undefined: trained from the labels alone) and where its settings come from. */
-export const METHODS = {
+export const METHODS: Readonly<Record<string, Method>> = {
   scratch: {
     title: 'student from scratch (labels only)',
     distiller: () => undefined,
@@ -344,20 +379,14 @@ export const METHODS = {
   },
 };
 
-const pairId = (p) => `${p.teacher}-to-${p.student}`;
-const teacherFile = (t) => `${CIFAR100_DIR}/teachers/${t}.json`;
-const teacherRun = (t) => `runs/cifar100/teachers/${t}`;
+const pairId = (p: Pair): string => `${p.teacher}-to-${p.student}`;
+const teacherFile = (t: TeacherId): string => `${CIFAR100_DIR}/teachers/${t}.json`;
+const teacherRun = (t: TeacherId): string => `runs/cifar100/teachers/${t}`;
 
-/** The relative path from a config file's directory to a repository path. */
-function rel(fromFile, to) {
-  const depth = fromFile.split('/').length - 1;
-  return `${'../'.repeat(depth)}${to}`;
-}
-
-function teacherConfig(t) {
+function teacherConfig(t: TeacherId): Record<string, unknown> {
   const file = teacherFile(t);
   return {
-    $schema: rel(file, 'kd.schema.json'),
+    $schema: fromFile(file, 'kd.schema.json'),
     specVersion: 1,
     description: `CIFAR-100 teacher ${NETWORKS[t].label}, the KD literature's recipe (240 epochs, SGD 0.05, ×0.1 at 150/180/210). CRD reports ${TEACHER_REFERENCE[t]} % top-1.`,
     backend: 'auto',
@@ -365,17 +394,17 @@ function teacherConfig(t) {
     student: { backbone: NETWORKS[t].backbone },
     evaluators: [{ name: 'accuracy' }],
     training: RECIPE,
-    output: { dir: rel(file, teacherRun(t)) },
+    output: { dir: fromFile(file, teacherRun(t)) },
   };
 }
 
-function studentConfig(pair, method) {
+function studentConfig(pair: Pair, method: string): Record<string, unknown> {
   const m = METHODS[method];
   const file = `${CIFAR100_DIR}/${pairId(pair)}/${method}.json`;
   const published = pair.reference[method];
   const distiller = m.distiller(pair);
   return {
-    $schema: rel(file, 'kd.schema.json'),
+    $schema: fromFile(file, 'kd.schema.json'),
     specVersion: 1,
     description:
       `CIFAR-100 ${NETWORKS[pair.teacher].label} → ${NETWORKS[pair.student].label}, ${m.title}: ${m.settings}. ` +
@@ -384,35 +413,25 @@ function studentConfig(pair, method) {
         : `Published: ${published.toFixed(2)} % top-1.`),
     backend: 'auto',
     dataset: DATASET,
-    ...(distiller ? { teacher: { backbone: NETWORKS[pair.teacher].backbone, weights: rel(file, teacherRun(pair.teacher)) } } : {}),
+    ...(distiller ? { teacher: { backbone: NETWORKS[pair.teacher].backbone, weights: fromFile(file, teacherRun(pair.teacher)) } } : {}),
     student: { backbone: NETWORKS[pair.student].backbone },
     ...(distiller ? { distiller } : {}),
     evaluators: [{ name: 'accuracy' }],
     training: RECIPE,
-    output: { dir: rel(file, `runs/cifar100/${pairId(pair)}/${method}`) },
+    output: { dir: fromFile(file, `runs/cifar100/${pairId(pair)}/${method}`) },
   };
 }
 
-/** JSON with every object or array that fits in a line kept on one line (the style of configs/bench). */
-export function compactJson(value, indent = '') {
-  const flat = JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ').replace(/\[ /g, '[').replace(/ \]/g, ']');
-  if (typeof value !== 'object' || value === null || indent.length + flat.length <= 110) return flat;
-  const inner = `${indent}  `;
-  const entries = Array.isArray(value)
-    ? value.map((v) => `${inner}${compactJson(v, inner)}`)
-    : Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`);
-  return Array.isArray(value) ? `[\n${entries.join(',\n')}\n${indent}]` : `{\n${entries.join(',\n')}\n${indent}}`;
-}
+const fmt = (v: number | null | undefined): string => (v === undefined || v === null ? '—' : v.toFixed(2));
 
-const fmt = (v) => (v === undefined || v === null ? '—' : v.toFixed(2));
-
-function readme() {
+function readme(): string {
   const methods = Object.keys(METHODS);
   const lines = [
     '# CIFAR-100 configs (the KD literature’s recipe)',
     '',
-    'Generated by `node tools/bench/cifar100-configs.mjs` from the tables in that file; do not edit by hand (the test',
-    '`tools/bench/test/cifar100-configs.spec.ts` fails when these files are stale, and runs `kd validate` on each).',
+    'Generated by `node tools/configs/cifar100-configs.mjs` from the tables in `tools/configs/src/cifar100-configs.ts`; do not',
+    'edit by hand (the test `tools/configs/test/cifar100-configs.spec.ts` fails when these files are stale, and runs',
+    '`kd validate` on each).',
     '',
     'Every config uses the recipe of RepDistiller (`train_teacher.py`, `train_student.py`) and mdistiller',
     '(`configs/cifar100/`), which the CRD and DKD papers report with:',
@@ -492,9 +511,9 @@ function readme() {
 }
 
 /** Every generated file: path (repository-relative) and content. */
-export function cifar100Files() {
-  const files = [];
-  const json = (path, value) => files.push({ path, content: `${compactJson(value)}\n` });
+export function cifar100Files(): GeneratedFile[] {
+  const files: GeneratedFile[] = [];
+  const json = (path: string, value: unknown) => files.push(jsonFile(path, value));
   for (const t of TEACHERS) json(teacherFile(t), teacherConfig(t));
   for (const pair of PAIRS)
     for (const method of Object.keys(METHODS)) json(`${CIFAR100_DIR}/${pairId(pair)}/${method}.json`, studentConfig(pair, method));
@@ -502,25 +521,14 @@ export function cifar100Files() {
   return files;
 }
 
-export function staleCifar100Files(base = root) {
-  return cifar100Files()
-    .filter((f) => !existsSync(join(base, f.path)) || readFileSync(join(base, f.path), 'utf8') !== f.content)
-    .map((f) => f.path);
+export function staleCifar100Files(base = REPO_ROOT): string[] {
+  return staleFiles(cifar100Files(), base);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const stale = staleCifar100Files();
-  if (process.argv.includes('--check')) {
-    if (stale.length) {
-      console.error(`stale CIFAR-100 configs (run node tools/bench/cifar100-configs.mjs):\n${stale.map((f) => `  ${f}`).join('\n')}`);
-      process.exit(1);
-    }
-    console.log('configs/cifar100 up to date');
-  } else {
-    for (const f of cifar100Files().filter((x) => stale.includes(x.path))) {
-      mkdirSync(dirname(join(root, f.path)), { recursive: true });
-      writeFileSync(join(root, f.path), f.content);
-    }
-    console.log(`configs/cifar100: ${stale.length} file(s) written`);
-  }
+/** The command line (`node tools/configs/cifar100-configs.mjs [--check]`); returns the exit code. */
+export function main(argv: readonly string[]): number {
+  return runGenerator(
+    { dir: CIFAR100_DIR, what: 'CIFAR-100 configs', command: 'node tools/configs/cifar100-configs.mjs', files: cifar100Files },
+    argv,
+  );
 }

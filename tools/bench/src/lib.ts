@@ -1,18 +1,24 @@
-// Pure parts of the bench tools (no file system, no built packages), shared by bench.mjs and aggregate.mjs and
-// unit-tested in test/lib.spec.ts: what each mode changes in a config, the statistics over seeds, and the aggregate
-// table with its Δ columns.
+// Pure parts of the bench tools (no file system), shared by bench.ts and aggregate.ts and unit-tested in
+// test/lib.spec.ts: what each mode changes in a config, the statistics over seeds, and the aggregate table with its Δ
+// columns.
+import type { PluginSpec } from '@kd/core';
+import { formatStat, stat } from '@kd/sweep';
+import type { BenchMethodResult, BenchResultFile, Mode, SeedStats } from './bench-result.js';
+import type { ConfigFile } from './config-file.js';
 
-export const MODES = ['smoke', 'standard', 'full'];
+export const MODES: readonly Mode[] = ['smoke', 'standard', 'full'];
+
+export const isMode = (m: string): m is Mode => (MODES as readonly string[]).includes(m);
 
 /** Where each mode's aggregate lives under docs/: full data is the headline page, the shipped subset a second one. */
-export const MODE_DOCS = {
+export const MODE_DOCS: Readonly<Record<Mode, { readonly page: string; readonly data: string }>> = {
   full: { page: 'benchmarks-packages', data: 'benchmarks/full' },
   standard: { page: 'benchmarks-subset', data: 'benchmarks/subset' },
   smoke: { page: 'benchmarks-smoke', data: 'benchmarks/smoke' },
 };
 
 /** Training images of a student and a teacher in smoke mode (CI: seconds per package). */
-export const SMOKE = { teacherTrain: 512, studentTrain: 256, test: 256, epochs: 1 };
+export const SMOKE = { teacherTrain: 512, studentTrain: 256, test: 256, epochs: 1 } as const;
 
 /**
  * Epochs in full mode. The full set has 30× the subset's training images (938 steps of 64 per epoch against the
@@ -21,16 +27,18 @@ export const SMOKE = { teacherTrain: 512, studentTrain: 256, test: 256, epochs: 
  * (≈ 3× the optimiser steps a student takes on the subset) unless `--epochs` says otherwise. Distiller options counted in epochs (`warmupEpochs`, `autoEncoderEpochs`) are scaled by
  * the same factor, so a warm-up stays the same fraction of training.
  */
-export const FULL = { teacherEpochs: 5, studentEpochs: 1 };
+export const FULL = { teacherEpochs: 5, studentEpochs: 1 } as const;
 
 /**
  * Distiller options counted in epochs, scaled by `factor`. A warm-up (`warmupEpochs`) keeps its exact fraction of
  * training and advances per batch (`warmupUnit: "step"`): in a 1-epoch run a per-epoch warm-up would be no warm-up at
  * all. Other `…Epochs` options (stages such as `autoEncoderEpochs`) are rounded, at least 1 where they were ≥ 1.
  */
-export function scaleEpochOptions(distiller, factor) {
+export function scaleEpochOptions<D extends Readonly<Record<string, unknown>>>(distiller: D, factor: number): D;
+export function scaleEpochOptions<D extends Readonly<Record<string, unknown>>>(distiller: D | undefined, factor: number): D | undefined;
+export function scaleEpochOptions<D extends Readonly<Record<string, unknown>>>(distiller: D | undefined, factor: number): D | undefined {
   if (!distiller || factor === 1) return distiller;
-  const scaled = { ...distiller };
+  const scaled: Record<string, unknown> = { ...distiller };
   for (const [k, v] of Object.entries(distiller)) {
     if (!/Epochs$/.test(k) || typeof v !== 'number' || v <= 0) continue;
     if (k === 'warmupEpochs') {
@@ -38,11 +46,12 @@ export function scaleEpochOptions(distiller, factor) {
       scaled.warmupUnit = 'step';
     } else scaled[k] = Math.max(1, Math.round(v * factor));
   }
-  return scaled;
+  return scaled as D;
 }
 
 /** Fashion-MNIST read by preset (not from a `dir` of the config's own files). */
-const isFashionMnist = (d) => d?.name === 'idx' && (d.preset ?? 'fashion-mnist') === 'fashion-mnist' && d.dir === undefined;
+const isFashionMnist = (d: PluginSpec | undefined): boolean =>
+  d?.name === 'idx' && (d.preset ?? 'fashion-mnist') === 'fashion-mnist' && d.dir === undefined;
 
 /**
  * A config as a mode runs it (teacher and students alike; a copy, the argument is not changed).
@@ -54,8 +63,13 @@ const isFashionMnist = (d) => d?.name === 'idx' && (d.preset ?? 'fashion-mnist')
  *   become FULL's (or `epochs`, for students), epoch-counted distiller options scaled alike (scaleEpochOptions).
  * Datasets other than Fashion-MNIST are left alone in full mode.
  */
-export function adapt(config, role, mode, { fullFashionMnist = false, epochs } = {}) {
-  const c = structuredClone(config);
+export function adapt<C extends ConfigFile>(
+  config: C,
+  role: 'teacher' | 'student',
+  mode: string,
+  { fullFashionMnist = false, epochs }: { readonly fullFashionMnist?: boolean; readonly epochs?: number } = {},
+): C {
+  const c: ConfigFile = structuredClone(config);
   if (mode === 'smoke') {
     // Only the idx dataset has these limits; another dataset (a generated plugin's bench) runs one epoch as it is.
     if (c.dataset?.name === 'idx')
@@ -67,7 +81,7 @@ export function adapt(config, role, mode, { fullFashionMnist = false, epochs } =
         "full mode needs the full Fashion-MNIST: install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist, " +
           'files in /usr/share/datasets/fashion-mnist) or set KD_SYSTEM_FASHION_MNIST_DIR to a folder with the four IDX files',
       );
-    const { trainLimit, testLimit, ...rest } = c.dataset;
+    const { trainLimit: _trainLimit, testLimit: _testLimit, ...rest } = c.dataset!;
     c.dataset = { ...rest, source: 'system' };
     const target = role === 'teacher' ? FULL.teacherEpochs : (epochs ?? FULL.studentEpochs);
     if (!Number.isInteger(target) || target < 1) throw new Error(`epochs: got ${JSON.stringify(epochs)}; expected an integer >= 1`);
@@ -75,31 +89,51 @@ export function adapt(config, role, mode, { fullFashionMnist = false, epochs } =
     c.training = { ...c.training, epochs: target };
   } else if (mode !== 'standard' && mode !== 'full')
     throw new Error(`mode: got ${JSON.stringify(mode)}; expected one of ${MODES.join(', ')}`);
-  return c;
+  return c as C;
 }
 
-/** Mean and sample standard deviation (n − 1; 0 for one value). */
-export function stats(xs) {
-  if (!xs.length) throw new Error('stats: no values');
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, std, n: xs.length, values: xs };
+/** Mean and sample standard deviation (n − 1; 0 for one value): @kd/sweep's `stat`, with the values kept. */
+export function stats(xs: readonly number[]): SeedStats {
+  const s = stat(xs);
+  if (!s) throw new Error('stats: no values');
+  return { ...s, values: xs };
+}
+
+/** A method's best measurement among the packages' bench results, and where it comes from. */
+export interface MergedMethod extends BenchMethodResult {
+  /** Measured by the method's own package (distiller-at's `at`). */
+  readonly own: boolean;
+  /** The result file, repository-relative. */
+  readonly source: string;
+  readonly date: string | undefined;
+  readonly seeds: number | undefined;
+  readonly jobs: number | undefined;
+  readonly teacher: BenchResultFile['teacher'];
+  readonly gitSha: string | null | undefined;
+}
+
+/** One package's bench result file. */
+export interface BenchSource {
+  /** The package's directory name (`distiller-at`). */
+  readonly pkg: string;
+  readonly source: string;
+  readonly json: BenchResultFile;
 }
 
 /**
  * One entry per method over several packages' bench results ({ pkg, file, json }): the measurement with the most
  * seeds; among equals the one by the method's own package (distiller-at's `at`), then the newest.
  */
-export function mergeResults(files) {
-  const merged = {};
-  const rank = (m) => [m.last.n, m.own ? 1 : 0, String(m.date)];
-  const better = (x, y) => {
+export function mergeResults(files: readonly BenchSource[]): Record<string, MergedMethod> {
+  const merged: Record<string, MergedMethod> = {};
+  const rank = (m: MergedMethod) => [m.last.n, m.own ? 1 : 0, String(m.date)] as const;
+  const better = (x: MergedMethod, y: MergedMethod) => {
     const [a, b] = [rank(x), rank(y)];
     return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
   };
   for (const { pkg, source, json } of files) {
     for (const [method, r] of Object.entries(json.results)) {
-      const candidate = {
+      const candidate: MergedMethod = {
         ...r,
         own: pkg === `distiller-${method}`,
         source,
@@ -115,18 +149,17 @@ export function mergeResults(files) {
   return merged;
 }
 
-export const pct = (s) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
-
 /** x − ref in percentage points, signed, two decimals ('—' without a reference). */
-export const delta = (x, ref) => (ref === undefined ? '—' : `${x >= ref ? '+' : '−'}${Math.abs(100 * (x - ref)).toFixed(2)}`);
+export const delta = (x: number, ref: number | undefined): string =>
+  ref === undefined ? '—' : `${x >= ref ? '+' : '−'}${Math.abs(100 * (x - ref)).toFixed(2)}`;
 
 /** scratch first, then kd, then the rest by descending last-epoch mean. */
-export function orderMethods(merged) {
-  const order = (m) => (m === 'scratch' ? 0 : m === 'kd' ? 1 : 2);
+export function orderMethods(merged: Readonly<Record<string, { readonly last: { readonly mean: number } }>>): string[] {
+  const order = (m: string) => (m === 'scratch' ? 0 : m === 'kd' ? 1 : 2);
   return Object.keys(merged).sort((x, y) => order(x) - order(y) || merged[y].last.mean - merged[x].last.mean);
 }
 
-const MODE_SETUP = {
+const MODE_SETUP: Readonly<Record<Mode, string>> = {
   full: "the full Fashion-MNIST (Debian's dataset-fashion-mnist: 60,000 training and 10,000 test images, every one used)",
   standard:
     'the Fashion-MNIST subset shipped in packages/dataset-idx (teacher on its 10,000 training images, students on the first 2,000; 2,000 test images)',
@@ -137,11 +170,27 @@ const MODE_SETUP = {
  * The aggregate page as Markdown lines. `configOf(path)` reads a method's config (repository-relative path), for the
  * teacher → student column; `sections` (lines) go after the table and its sources, the hand-written `notes` last.
  */
-export function benchMarkdown({ mode, merged, configOf, notes, sections = [] }) {
+/** What the aggregate table reads of a method's config: its networks and, when the result has none, its epochs. */
+export interface MethodConfig {
+  readonly teacher?: { readonly backbone: PluginSpec };
+  readonly student: { readonly backbone: PluginSpec };
+  readonly training?: { readonly epochs?: number };
+}
+
+export interface BenchMarkdownInput {
+  readonly mode: Mode;
+  readonly merged: Readonly<Record<string, MergedMethod>>;
+  /** Reads a method's config (repository-relative path). */
+  readonly configOf: (path: string) => MethodConfig;
+  readonly notes?: string;
+  readonly sections?: readonly string[];
+}
+
+export function benchMarkdown({ mode, merged, configOf, notes, sections = [] }: BenchMarkdownInput): string[] {
   const methods = orderMethods(merged);
   const scratch = merged.scratch?.last.mean;
   const kd = merged.kd?.last.mean;
-  const network = (b) => `${b.name} ${JSON.stringify({ ...b, name: undefined }).replace(/"/g, '')}`;
+  const network = (b: PluginSpec) => `${b.name} ${JSON.stringify({ ...b, name: undefined }).replace(/"/g, '')}`;
   const teachers = [...new Set(methods.map((m) => `${merged[m].teacher.config}@${merged[m].teacher.top1}`))];
   const other =
     mode === 'full'
@@ -165,7 +214,7 @@ export function benchMarkdown({ mode, merged, configOf, notes, sections = [] }) 
     '',
     ...(mode === 'full'
       ? [
-          `Epochs: teacher ${[...new Set(methods.map((m) => merged[m].teacher.epochs ?? '?'))].join(', ')}, students as in the table (lib.mjs FULL explains the choice; \`--epochs N\` trains longer).`,
+          `Epochs: teacher ${[...new Set(methods.map((m) => merged[m].teacher.epochs ?? '?'))].join(', ')}, students as in the table (FULL in tools/bench/src/lib.ts explains the choice; \`--epochs N\` trains longer).`,
         ]
       : []),
     ...(methods.some((m) => (merged[m].jobs ?? 1) > 1)
@@ -188,7 +237,7 @@ export function benchMarkdown({ mode, merged, configOf, notes, sections = [] }) 
       const config = configOf(r.config);
       const arrow = `${config.teacher ? `${config.teacher.backbone.name} teacher` : '—'} → ${network(config.student.backbone)}`;
       const best = r.best ?? r.last;
-      return `| ${m}${r.reconstruction ? ' (reconstruction)' : ''} | ${arrow} | ${pct(r.last)} | (${pct(best)}) | ${m === 'scratch' ? '—' : delta(r.last.mean, scratch)} | ${m === 'kd' || m === 'scratch' ? '—' : delta(r.last.mean, kd)} | ${r.seconds ? r.seconds.mean.toFixed(0) : '—'} | ${r.imagesPerSecond ? r.imagesPerSecond.mean.toFixed(0) : '—'} | ${r.epochs ?? config.training?.epochs ?? '—'} | ${r.last.n} | \`${r.config}\` |`;
+      return `| ${m}${r.reconstruction ? ' (reconstruction)' : ''} | ${arrow} | ${formatStat(r.last)} | (${formatStat(best)}) | ${m === 'scratch' ? '—' : delta(r.last.mean, scratch)} | ${m === 'kd' || m === 'scratch' ? '—' : delta(r.last.mean, kd)} | ${r.seconds ? r.seconds.mean.toFixed(0) : '—'} | ${r.imagesPerSecond ? r.imagesPerSecond.mean.toFixed(0) : '—'} | ${r.epochs ?? config.training?.epochs ?? '—'} | ${r.last.n} | \`${r.config}\` |`;
     }),
     '',
     '## Sources',

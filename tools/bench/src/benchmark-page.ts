@@ -1,0 +1,262 @@
+// docs/benchmarks.md from the benchmark study (configs/benchmark/, written by tools/configs/benchmark-configs.mjs): the
+// protocol (data, networks with their size, recipe, epochs, seeds, commit, backend, threads), every row's mean ± std
+// with its 95 % Welch interval against scratch and against KD, the learning curve that fixed the epochs, and any cell
+// that did not finish. Everything is read from the study's report.json (`kd sweep … --report`) and the cells' run
+// directories; nothing is typed in.
+//
+// It writes the HTML twin beside it (docs/benchmarks.html): the same Markdown rendered, and a chart of each row's
+// difference to scratch with its 95 % interval as error bars, on an axis through zero.
+//
+//   node tools/bench/benchmark-page.mjs [--study configs/benchmark/study.json] [--out docs/benchmarks.md]
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { PipelineConfig, PluginSpec } from '@kd/core';
+import { readMetrics, readProvenance, readRunSummary, type EpochRecord, type Provenance, type RunSummary } from '@kd/core/host';
+import type { StudyPageOptions } from '@kd/report';
+import { formatDifference, formatStat, type ReportCell, type ReportGroup, type StudyReport } from '@kd/sweep';
+import { REPO_ROOT as root } from './paths.js';
+
+/** What the page reads of the study file: its seeds and where its output root is. */
+export interface StudyFileJson {
+  readonly seeds?: readonly number[];
+  readonly output: string;
+}
+
+/** A finished cell with what its run directory holds. */
+export interface FinishedRun extends ReportCell {
+  readonly status: 'finished';
+  readonly provenance: Provenance;
+  readonly summary: RunSummary;
+  readonly config: PipelineConfig;
+  readonly epochs: readonly EpochRecord[];
+}
+
+/** A cell that did not finish: only the report's word on it. */
+export interface UnfinishedRun extends ReportCell {
+  readonly provenance: null;
+  readonly summary: null;
+  readonly epochs: readonly [];
+}
+
+export type StudyRun = FinishedRun | UnfinishedRun;
+
+const isFinished = (r: StudyRun): r is FinishedRun => r.status === 'finished';
+
+/** What the page is made from (readStudyResults). */
+export interface StudyResults {
+  readonly studyFile: string;
+  readonly study: StudyFileJson;
+  readonly report: StudyReport;
+  readonly runs: readonly StudyRun[];
+  readonly teacherRun: { readonly summary: RunSummary; readonly config: PipelineConfig } | null;
+}
+
+export interface PageOptions {
+  /** Paths on the page are relative to this directory (the repository root). */
+  readonly relativeTo?: string;
+}
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+const count = (n: number | null): string =>
+  n === null ? '—' : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(n);
+const ratio = (a: number | null, b: number | null): string => (a === null || b === null ? '—' : (a / b).toFixed(1));
+
+/** A run's summary.json, which every finished cell has (the report said it finished). */
+function summaryOf(dir: string): RunSummary {
+  const s = readRunSummary(dir);
+  if (!s) throw new Error(`${dir}: no summary.json, although the study's report lists the cell as finished`);
+  return s;
+}
+
+/**
+ * What the page is made from, gathered from disk: the report, and per group the run directories of its finished
+ * cells (their provenance, summary and per-epoch metrics), plus the teacher's run.
+ */
+export function readStudyResults(studyFile: string): StudyResults {
+  const study = readJson<StudyFileJson>(studyFile);
+  const studyRoot = resolve(dirname(studyFile), study.output);
+  const report = readJson<StudyReport>(join(studyRoot, 'report.json'));
+  const runs = report.cells.map((c): StudyRun => {
+    if (c.status !== 'finished') return { ...c, provenance: null, summary: null, epochs: [] };
+    return {
+      ...c,
+      status: 'finished',
+      provenance: readProvenance(c.runDir),
+      summary: summaryOf(c.runDir),
+      config: readJson<PipelineConfig>(join(c.runDir, 'config.json')),
+      epochs: readMetrics(c.runDir),
+    };
+  });
+  // A run's relative paths resolve against the directory of the config it was started from (provenance.baseDir).
+  const withTeacher = runs.filter(isFinished).find((r) => r.config.teacher);
+  const teacherDir = withTeacher ? resolve(withTeacher.provenance.baseDir, withTeacher.config.teacher!.weights) : null;
+  const teacherSummary = teacherDir ? readRunSummary(teacherDir) : null;
+  const teacherRun =
+    teacherDir && teacherSummary ? { summary: teacherSummary, config: readJson<PipelineConfig>(join(teacherDir, 'config.json')) } : null;
+  return { studyFile, study, report, runs, teacherRun };
+}
+
+/** The mean of a metric per epoch over a group's finished runs (runs of unequal length: the epochs they share). */
+function meanCurve(runs: readonly FinishedRun[], metric: string): number[] {
+  const curves = runs.map((r) => r.epochs.filter((e) => e.metrics?.[metric] !== undefined).map((e) => e.metrics[metric]!));
+  const n = Math.min(...curves.map((c) => c.length));
+  if (!curves.length || !Number.isFinite(n)) return [];
+  return Array.from({ length: n }, (_, i) => curves.reduce((a, c) => a + c[i]!, 0) / curves.length);
+}
+
+/** The page, as Markdown. Pure: everything it shows comes from `input` (readStudyResults). */
+export function benchmarkMarkdown(
+  { studyFile, study, report, runs, teacherRun }: StudyResults,
+  { relativeTo = root }: PageOptions = {},
+): string {
+  const finished = runs.filter(isFinished);
+  const byGroup = new Map(report.groups.map((g) => [g.group, g.cells.map((i) => runs[i]!).filter(isFinished)]));
+  const first = finished[0];
+  const commits = [...new Set(finished.map((r) => r.provenance.gitSha ?? 'unknown'))];
+  const backends = [...new Set(finished.map((r) => `${r.provenance.backend.name}, ${r.provenance.backend.threads ?? '?'} thread(s)`))];
+  const epochs = [...new Set(finished.map((r) => r.config.training.epochs))];
+  // Sizes from a run that had a teacher (a scratch run's summary has no teacher to count).
+  const summary = (finished.find((r) => r.config.teacher) ?? first)?.summary;
+  const teacherTop1 = teacherRun?.summary.final['student.top1'];
+  const scratch = report.groups.find((g) => g.group === 'scratch');
+  const reconstruction = (g: ReportGroup) => (byGroup.get(g.group) ?? []).some((r) => r.provenance.reconstruction);
+
+  const lines = [
+    '# Benchmark',
+    '',
+    `Generated by \`node tools/bench/benchmark-page.mjs\` from the study \`${relative(relativeTo, studyFile)}\` (run with`,
+    '`kd sweep … --jobs 2`, aggregated with `kd sweep … --report`); do not edit by hand. Every number below is read from',
+    'the study’s report and its run directories.',
+    '',
+    '## Protocol',
+    '',
+    `- **Data**: ${first ? describeDataset(first.config.dataset) : '—'}; top-1 on the whole test split at the last epoch.`,
+  ];
+  if (summary) {
+    lines.push(
+      `- **Teacher**: ${network(finished.find((r) => r.config.teacher)?.config.teacher?.backbone ?? teacherRun?.config.student.backbone)}, ${count(summary.teacherParams)} parameters, ` +
+        `${count(summary.teacherFlops)} FLOPs per image${teacherTop1 !== undefined ? `; ${(100 * teacherTop1).toFixed(2)} % after ${teacherRun!.config.training.epochs} epochs` : ''}.`,
+      `- **Student**: ${network(first!.config.student.backbone)}, ${count(summary.studentParams)} parameters (teacher ÷ student ${ratio(summary.teacherParams, summary.studentParams)}×), ` +
+        `${count(summary.studentFlops)} FLOPs (${ratio(summary.teacherFlops, summary.studentFlops)}×)` +
+        (scratch?.last ? `; trained alone ${formatStat(scratch.last)} %` : '') +
+        (scratch?.last && teacherTop1 !== undefined
+          ? `, so the teacher leads it by ${(100 * (teacherTop1 - scratch.last.mean)).toFixed(2)} points.`
+          : '.'),
+      `- **Recipe**: ${recipe(first!.config.training)}; epochs: ${epochs.join(', ')} (see the learning curve below).`,
+    );
+  }
+  lines.push(
+    `- **Seeds**: ${study.seeds?.join(', ') ?? 'as configured'} per row. **Commit**: ${commits.length === 1 ? `\`${commits[0]}\` for every run` : `**${commits.length} different commits** (${commits.map((c) => `\`${c.slice(0, 10)}\``).join(', ')}): this table mixes code versions`}.`,
+    `- **Backend**: ${backends.join('; ')}${first ? `; Node ${first.provenance.node}, ${first.provenance.platform}` : ''}.`,
+    `- **Differences**: Δ is the difference of mean top-1 in points with its 95 % Welch confidence interval over the seeds;`,
+    '  `*` marks an interval that excludes 0. Rows marked *reconstruction* test this repository’s reconstruction of a',
+    '  method whose exact loss or recipe could not be obtained, not the paper’s method.',
+    '',
+    '## Results',
+    '',
+    `| method | top-1 % (mean ± std) | ${report.compare.map((c) => `Δ vs ${c} [95 % CI]`).join(' | ')} | seeds | s/run |`,
+    `|---|---:|${report.compare.map(() => '---:|').join('')}---:|---:|`,
+  );
+  const order = [...report.groups].sort((a, b) => {
+    const rank = (g: ReportGroup) => (g.group === 'scratch' ? 0 : g.group === 'kd' ? 1 : 2);
+    return rank(a) - rank(b) || (b.last?.mean ?? -1) - (a.last?.mean ?? -1);
+  });
+  for (const g of order)
+    lines.push(
+      `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${formatStat(g.last)} | ${report.compare.map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c]))).join(' | ')} | ${g.seeds.length}/${g.cells.length} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
+    );
+  const curves = ['scratch', 'kd']
+    .filter((g) => byGroup.get(g)?.length)
+    .map((g) => [g, meanCurve(byGroup.get(g)!, report.metric)] as const);
+  if (curves.length) {
+    const n = Math.max(...curves.map(([, c]) => c.length));
+    lines.push(
+      '',
+      '## Learning curve',
+      '',
+      `Mean test top-1 % after each epoch over the seeds (the schedule is cosine over all ${epochs.join(', ')} epochs, so a`,
+      'flat end means the runs have converged under it).',
+      '',
+      `| epoch | ${curves.map(([g]) => g).join(' | ')} |`,
+      `|---:|${curves.map(() => '---:|').join('')}`,
+      ...Array.from(
+        { length: n },
+        (_, i) => `| ${i + 1} | ${curves.map(([, c]) => (c[i] !== undefined ? (100 * c[i]).toFixed(2) : '—')).join(' | ')} |`,
+      ),
+    );
+  }
+  const unfinished = runs.filter((r) => !isFinished(r));
+  if (unfinished.length)
+    lines.push(
+      '',
+      `## Not finished (${unfinished.length})`,
+      '',
+      ...unfinished.map((r) => `- ${r.name} (${r.status}): ${r.reason ?? 'no reason recorded'}`),
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The page as HTML: the Markdown of `benchmarkMarkdown` rendered, with the chart of each row's Δ vs scratch (points,
+ * 95 % interval where both sides have two or more seeds) closing the results section. `renderStudyPage` comes from
+ * @kd/report, passed in so that this module loads without it.
+ */
+export function benchmarkHtml(
+  input: StudyResults,
+  renderStudyPage: (options: StudyPageOptions) => string,
+  options: PageOptions = {},
+): string {
+  const markdown = benchmarkMarkdown(input, options);
+  const rows = input.report.groups.filter((g) => g.group !== 'scratch' && g.versus && 'scratch' in g.versus && g.last);
+  const scratch = input.report.groups.find((g) => g.group === 'scratch');
+  const differences = rows.map((g) => {
+    const d = g.versus['scratch'];
+    const diff = d ? d.diff : g.last!.mean - (scratch?.last?.mean ?? NaN);
+    return { label: g.group, diff: 100 * diff, ...(d ? { lo: 100 * d.lo, hi: 100 * d.hi } : {}) };
+  });
+  return renderStudyPage({ title: 'kd benchmark', markdown, section: 'Results', reference: 'scratch', differences });
+}
+
+function describeDataset(d: PluginSpec): string {
+  if (d['name'] === 'idx' && d['source'] === 'system') {
+    const preset = typeof d['preset'] === 'string' ? d['preset'] : 'fashion-mnist';
+    return `the full ${preset === 'mnist' ? 'MNIST' : 'Fashion-MNIST'} (Debian's dataset-${preset}: 60,000 training and 10,000 test images)${d['trainLimit'] ? `, training on the first ${String(d['trainLimit'])}` : ''}`;
+  }
+  return JSON.stringify(d);
+}
+
+function network(b: PluginSpec | undefined): string {
+  if (!b) return '—';
+  const { name, ...rest } = b;
+  return `\`${name} ${JSON.stringify(rest).replace(/"/g, '')}\``;
+}
+
+function recipe(t: PipelineConfig['training']): string {
+  const o = t.optimizer;
+  const decay = o.weightDecay
+    ? `, weight decay ${o.weightDecay} on ${o.weightDecayOn === 'kernels' ? 'kernels only' : 'every parameter'}`
+    : '';
+  return `${o.type.toUpperCase()} lr ${o.lr}${o.momentum ? `, momentum ${o.momentum}` : ''}${decay}, batch ${t.batchSize}, ${t.schedule?.type ?? 'constant'} schedule`;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const { values: a } = parseArgs({
+    args: [...argv],
+    options: {
+      study: { type: 'string', default: join(root, 'configs/benchmark/study.json') },
+      out: { type: 'string', default: join(root, 'docs/benchmarks.md') },
+    },
+  });
+  const input = readStudyResults(resolve(a.study));
+  const page = benchmarkMarkdown(input);
+  writeFileSync(`${a.out}.tmp`, page);
+  renameSync(`${a.out}.tmp`, a.out);
+  console.log(`written: ${a.out}`);
+  const { renderStudyPage } = await import('@kd/report');
+  const html = a.out.replace(/\.md$/, '') + '.html';
+  writeFileSync(`${html}.tmp`, benchmarkHtml(input, renderStudyPage));
+  renameSync(`${html}.tmp`, html);
+  console.log(`written: ${html}`);
+}
