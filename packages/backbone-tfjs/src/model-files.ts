@@ -38,7 +38,12 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
 export function readLayersModel(location: string, pointer: string, limits: ReadLimits): LayersModelFiles {
   const { file, root, fail } = readModelJson(location, pointer, limits);
   if (root['format'] === 'graph-model')
-    fail('is a TensorFlow.js graph model (format "graph-model"); this needs a layers model (format "layers-model")');
+    // A graph model can teach (graph-teacher.ts) but not initialise a network: the converter freezes it for inference,
+    // folding batch norms into multiplications and naming constants after ops, so its tensors are not one-to-one the
+    // variables of a trainable network.
+    fail(
+      'is a TensorFlow.js graph model (format "graph-model"), frozen for inference (batch norms folded, weights named after ops), so it cannot initialise a network; this needs a layers model (format "layers-model": tf.LayersModel.save, or tensorflowjs_converter --input_format keras), a kd run or network directory, or a PyTorch checkpoint through kd import pytorch',
+    );
   if (root['format'] !== undefined && root['format'] !== 'layers-model')
     fail(`has format ${JSON.stringify(root['format'])}; expected "layers-model"`);
   const topology = root['modelTopology'];
