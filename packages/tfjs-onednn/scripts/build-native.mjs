@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the oneDNN addon (native/kd_onednn.cc → build/kd_onednn.node) with the system's C++ compiler, against
+// Builds the oneDNN addon (native/*.cc → build/kd_onednn.node) with the system's C++ compiler, against
 // Debian's libdnnl-dev (oneDNN 2.x) and the Node-API headers from the node-api-headers package: no node-gyp, no
 // download. Run by `npm install` (postinstall) and `nx run tfjs-onednn:build-native`.
 //
@@ -7,7 +7,7 @@
 // (on XNNPACK). `--require` makes a missing prerequisite an error (exit 1), for CI machines that must have it.
 // The result is written to a temporary name and renamed, so a killed build never leaves a half-written addon.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,10 @@ const args = [
   '-DNAPI_VERSION=8',
   `-I${napiInclude}`,
   `-I${join(dnnlRoot, 'include')}`,
-  join(root, 'native', 'kd_onednn.cc'),
+  ...readdirSync(join(root, 'native'))
+    .filter((f) => f.endsWith('.cc'))
+    .sort()
+    .map((f) => join(root, 'native', f)),
   '-o',
   tmp,
   `-L${join(dnnlRoot, 'lib')}`,

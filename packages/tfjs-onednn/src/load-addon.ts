@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The native module built from native/kd_onednn.cc. Offsets are byte offsets into `heap`. */
+/** The native module built from native/*.cc (addon.cc lists what it exports). Offsets are byte offsets into `heap`. */
 export interface OneDnnAddon {
   forward(heap: Uint8Array, geometry: Int32Array, x: number, filter: number, bias: number, y: number, activation: number): void;
   backwardData(heap: Uint8Array, geometry: Int32Array, dy: number, filter: number, dx: number): void;
