@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, softTargetKd, stopGradient, weightedSum } from '@kd/core';
+import {
+  adaptiveAvgPool2d,
+  crossEntropy,
+  softTargetKd,
+  stopGradient,
+  weightedSum,
+  type CeLossResult,
+  type StagePairLossInputs,
+} from '@kd/core';
 
 import { attentionMap } from './attention-map.js';
 
@@ -59,22 +67,12 @@ export function atLoss(
   return tf.tidy(() => tf.addN(studentFeatures.map((s, i) => atStageLoss(s, teacherFeatures[i]!, p))) as tf.Scalar);
 }
 
-export interface AtLossInputs {
-  readonly studentFeatures: readonly tf.Tensor4D[];
-  readonly teacherFeatures: readonly tf.Tensor4D[];
-  readonly studentLogits: tf.Tensor2D;
+export interface AtLossInputs extends StagePairLossInputs {
   readonly teacherLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
 }
 
-export interface AtLossResult {
-  readonly total: tf.Scalar;
-  readonly ce: tf.Scalar;
-  /** Σ_stages mean (Q_S − Q_T)², unweighted. */
-  readonly at: tf.Scalar;
-  /** τ²·mean_b KL(p^T ‖ p^S), unweighted; present only when kdWeight > 0. */
-  readonly kd?: tf.Scalar;
-}
+/** `at`: Σ_stages mean (Q_S − Q_T)²; `kd`: τ²·mean_b KL(p^T ‖ p^S), present only when kdWeight > 0. */
+export type AtLossResult = CeLossResult<'at'> & { readonly kd?: tf.Scalar };
 
 /** total = ceWeight·CE + β·Σ_stages AT + kdWeight·τ²·KL. The teacher's tensors are constants (zero gradient). */
 export function atLossTerms(inputs: AtLossInputs, options: AtLossOptions = {}): AtLossResult {

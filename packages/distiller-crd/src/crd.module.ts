@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initialValues, type InitializerSpec, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+import { createVariable, VariableModule, type NamedVariable, type Rng } from '@kd/core';
 import { contrastScores, estimateNormalizer, l2Normalize, nceLoss, updatedMemory } from './crd.loss.js';
 
 /** Module name: the engine checkpoints it as `crd::embedStudent.kernel`, `crd::memoryStudent`, … */
@@ -24,7 +24,7 @@ export interface CrdStepOptions {
  * bank, the teacher bank and the two normalisation constants Z (−1 until the first step sets them). All of it is in
  * `stateVariables()`, so a checkpoint holds the banks and Z, and a resumed run scores against the same memory.
  */
-export class CrdModule implements TrainableModule {
+export class CrdModule extends VariableModule {
   readonly name = CRD_MODULE_NAME;
   readonly studentKernel: tf.Variable;
   readonly studentBias: tf.Variable;
@@ -38,7 +38,6 @@ export class CrdModule implements TrainableModule {
   readonly normalizer: tf.Variable;
   /** Z read back once it is set: it never changes afterwards, so steps need not read the variable again. */
   private knownNormalizer?: [number, number];
-  private disposed = false;
 
   /**
    * Heads as torch.nn.Linear's defaults (U(±1/√fan_in) weight and bias); banks uniform in ±1/√(d/3) as
@@ -48,13 +47,12 @@ export class CrdModule implements TrainableModule {
     readonly geometry: CrdGeometry,
     rng: Rng,
   ) {
+    super();
     const { studentDim, teacherDim, featureDim: d, trainSize: n } = geometry;
-    const make = (shape: readonly number[], spec: InitializerSpec, trainable: boolean) =>
-      tf.tidy(() => tf.variable(tf.tensor(initialValues(shape, spec, rng), [...shape], 'float32'), trainable));
-    this.studentKernel = make([studentDim, d], { type: 'torchDefault' }, true);
-    this.studentBias = make([d], { type: 'torchDefaultBias', fanIn: studentDim }, true);
-    this.teacherKernel = make([teacherDim, d], { type: 'torchDefault' }, true);
-    this.teacherBias = make([d], { type: 'torchDefaultBias', fanIn: teacherDim }, true);
+    this.studentKernel = createVariable([studentDim, d], { type: 'torchDefault' }, rng);
+    this.studentBias = createVariable([d], { type: 'torchDefaultBias', fanIn: studentDim }, rng);
+    this.teacherKernel = createVariable([teacherDim, d], { type: 'torchDefault' }, rng);
+    this.teacherBias = createVariable([d], { type: 'torchDefaultBias', fanIn: teacherDim }, rng);
     const stdv = 1 / Math.sqrt(d / 3);
     const bank = () => {
       const values = new Float32Array(n * d);
@@ -138,16 +136,5 @@ export class CrdModule implements TrainableModule {
       { name: 'memoryTeacher', variable: this.memoryTeacher },
       { name: 'normalizer', variable: this.normalizer },
     ];
-  }
-
-  /** Parameter count of the heads (the banks are buffers). */
-  countParams(): number {
-    return this.trainableVariables().reduce((a, v) => a + v.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const { variable } of this.stateVariables()) if (!variable.isDisposed) variable.dispose();
   }
 }

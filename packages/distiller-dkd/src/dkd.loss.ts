@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { klDivergence, stopGradient } from '@kd/core';
+import { checkLogitPair, klDivergence, stopGradient } from '@kd/core';
 
 /**
  * Options of the decoupled knowledge-distillation loss (Zhao, Cui, Song, Qiu, Liang, CVPR 2022). Every field is
@@ -137,19 +137,7 @@ function checkTemperature(temperature: number): void {
 }
 
 function checkShapes(student: tf.Tensor2D, teacher: tf.Tensor2D, labels: tf.Tensor1D): void {
-  if (student.rank !== 2 || teacher.rank !== 2) {
-    throw new Error(
-      `dkd loss: logits must be [batch, classes]; got student ${JSON.stringify(student.shape)}, teacher ${JSON.stringify(teacher.shape)}`,
-    );
-  }
-  if (student.shape[0] !== teacher.shape[0] || student.shape[1] !== teacher.shape[1]) {
-    throw new Error(
-      `dkd loss: student ${JSON.stringify(student.shape)} and teacher ${JSON.stringify(teacher.shape)} logits differ in shape`,
-    );
-  }
-  if (labels.rank !== 1 || labels.shape[0] !== student.shape[0]) {
-    throw new Error(`dkd loss: labels must be [${student.shape[0]}]; got ${JSON.stringify(labels.shape)}`);
-  }
+  checkLogitPair('dkd', student, teacher, labels);
   if (student.shape[1] < 2) throw new RangeError(`dkd loss: needs at least 2 classes, got ${student.shape[1]}`);
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, softTargetKd, stopGradient, weightedSum } from '@kd/core';
+import { crossEntropy, softTargetKd, stopGradient, weightedSum, type CeLossResult } from '@kd/core';
 
 export interface FitnetLossOptions {
   /** Weight of the hint term MSE(r(F_S), F_T). mdistiller CIFAR-100: 100. */
@@ -47,14 +47,8 @@ export interface FitnetLossInputs {
   readonly labels: tf.Tensor1D;
 }
 
-export interface FitnetLossResult {
-  readonly total: tf.Scalar;
-  readonly ce: tf.Scalar;
-  /** MSE(r(F_S), F_T), unweighted. */
-  readonly hint: tf.Scalar;
-  /** τ²·KL, unweighted; present only when kdWeight > 0. */
-  readonly kd?: tf.Scalar;
-}
+/** `hint`: MSE(r(F_S), F_T); `kd`: τ²·KL, present only when kdWeight > 0. */
+export type FitnetLossResult = CeLossResult<'hint'> & { readonly kd?: tf.Scalar };
 
 /** total = ceWeight·CE + hintWeight·MSE(r(F_S), F_T) + kdWeight·τ²·KL (mdistiller's FitNet with kdWeight 0). */
 export function fitnetLossTerms(inputs: FitnetLossInputs, options: FitnetLossOptions = {}): FitnetLossResult {

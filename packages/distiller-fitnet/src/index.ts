@@ -10,13 +10,6 @@ export {
   type FitnetLossOptions,
   type FitnetLossResult,
 } from './fitnet.loss.js';
-export {
-  HintRegressor,
-  regressorGeometry,
-  REGRESSOR_MODULE_NAME,
-  REGRESSOR_BN_EPSILON,
-  type RegressorGeometry,
-  type RegressorMode,
-} from './regressor.js';
+export { HintRegressor, regressorGeometry, REGRESSOR_MODULE_NAME, type RegressorGeometry, type RegressorMode } from './regressor.js';
 // Re-exported from core, where the feature probing and stop-gradient shared by the feature distillers live.
 export { featureName, probeFeatures, requireSpatialFeature, FEATURE_KINDS, stopGradient, type FeatureKind } from '@kd/core';

@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, initialValues, type InitializerSpec, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+import { createVariable, KdInputError, trainModeBatchNorm, VariableModule, type NamedVariable, type Rng } from '@kd/core';
 import { fitnetOptionsSchema } from './fitnet.options.js';
 
 /** Module name of the regressor: the engine checkpoints it as `regressor::kernel`, `regressor::bias`, … */
 export const REGRESSOR_MODULE_NAME = 'regressor';
-
-/** BatchNorm2d's ε. */
-export const REGRESSOR_BN_EPSILON = 1e-5;
 
 /**
  * How mdistiller's `ConvReg` maps the student's hint [Hs, Ws, Cs] onto the teacher's [Ht, Wt, Ct]:
@@ -51,7 +48,7 @@ export function regressorGeometry(
  * It only ever runs inside training steps, so BatchNorm always normalises with the batch's statistics (biased
  * variance, as PyTorch's BatchNorm2d in train mode); running averages would never be read and are not kept.
  */
-export class HintRegressor implements TrainableModule {
+export class HintRegressor extends VariableModule {
   readonly name = REGRESSOR_MODULE_NAME;
   readonly geometry: RegressorGeometry;
   readonly relu: boolean;
@@ -59,22 +56,20 @@ export class HintRegressor implements TrainableModule {
   readonly bias: tf.Variable;
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
-  private disposed = false;
 
   /** Weights drawn from `rng` with PyTorch's defaults (kaiming_uniform(a=√5) and U(±1/√fan_in) bias; γ = 1, β = 0). */
   constructor(geometry: RegressorGeometry, rng: Rng, options: { relu?: boolean } = {}) {
+    super();
     this.geometry = geometry;
     this.relu = options.relu ?? fitnetOptionsSchema.properties.relu.default;
     const ks = geometry.kernelShape;
     const ct = geometry.outputShape[2];
     // PyTorch's fan_in is weight.size(1)·kh·kw: Cs for Conv2d, Ct for ConvTranspose2d — the third tfjs axis either way
     const fanIn = ks[0] * ks[1] * ks[2];
-    const make = (shape: readonly number[], spec: InitializerSpec) =>
-      tf.tidy(() => tf.variable(tf.tensor(initialValues(shape, spec, rng), [...shape], 'float32'), true));
-    this.kernel = make(ks, { type: 'torchDefault' });
-    this.bias = make([ct], { type: 'torchDefaultBias', fanIn });
-    this.gamma = make([ct], { type: 'ones' });
-    this.beta = make([ct], { type: 'zeros' });
+    this.kernel = createVariable(ks, { type: 'torchDefault' }, rng);
+    this.bias = createVariable([ct], { type: 'torchDefaultBias', fanIn }, rng);
+    this.gamma = createVariable([ct], { type: 'ones' }, rng);
+    this.beta = createVariable([ct], { type: 'zeros' }, rng);
   }
 
   /** conv → BN (batch statistics) → ReLU: `[N, Hs, Ws, Cs]` → `[N, Ht, Wt, Ct]`. */
@@ -101,12 +96,7 @@ export class HintRegressor implements TrainableModule {
           [0, 0],
         ]);
       }
-      y = tf.add(y, this.bias) as tf.Tensor4D;
-      const { mean, variance } = tf.moments(y, [0, 1, 2]);
-      const normalized = tf.add(
-        tf.mul(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, REGRESSOR_BN_EPSILON))), this.gamma),
-        this.beta,
-      ) as tf.Tensor4D;
+      const normalized = trainModeBatchNorm(tf.add(y, this.bias) as tf.Tensor4D, this.gamma, this.beta);
       return this.relu ? tf.relu(normalized) : normalized;
     });
   }
@@ -122,16 +112,5 @@ export class HintRegressor implements TrainableModule {
       { name: 'gamma', variable: this.gamma },
       { name: 'beta', variable: this.beta },
     ];
-  }
-
-  /** Parameter count (mdistiller's `get_extra_parameters`). */
-  countParams(): number {
-    return this.trainableVariables().reduce((a, v) => a + v.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const v of this.trainableVariables()) if (!v.isDisposed) v.dispose();
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { klDivergence, stopGradient } from '@kd/core';
+import { checkLogitPair, klDivergence, stopGradient } from '@kd/core';
 
 /**
  * Options of the classic knowledge-distillation loss (Hinton, Vinyals, Dean 2015). Every field is optional; the
@@ -80,22 +80,6 @@ function withDefaults(options: KdLossOptions): Required<KdLossOptions> {
   return o;
 }
 
-function checkShapes(student: tf.Tensor, teacher: tf.Tensor, labels: tf.Tensor): void {
-  if (student.rank !== 2 || teacher.rank !== 2) {
-    throw new Error(
-      `kd loss: logits must be [batch, classes]; got student ${JSON.stringify(student.shape)}, teacher ${JSON.stringify(teacher.shape)}`,
-    );
-  }
-  if (student.shape[0] !== teacher.shape[0] || student.shape[1] !== teacher.shape[1]) {
-    throw new Error(
-      `kd loss: student ${JSON.stringify(student.shape)} and teacher ${JSON.stringify(teacher.shape)} logits differ in shape`,
-    );
-  }
-  if (labels.rank !== 1 || labels.shape[0] !== student.shape[0]) {
-    throw new Error(`kd loss: labels must be [${student.shape[0]}]; got ${JSON.stringify(labels.shape)}`);
-  }
-}
-
 /**
  * Classic KD loss with its terms:
  *
@@ -113,7 +97,7 @@ export function kdLossTerms(
   options: KdLossOptions = {},
 ): KdLossResult {
   const o = withDefaults(options);
-  checkShapes(studentLogits, teacherLogits, labels);
+  checkLogitPair('kd', studentLogits, teacherLogits, labels);
   const classes = studentLogits.shape[1];
   if (o.standardizeLogits && classes < 2) throw new RangeError(`kd loss: standardizeLogits needs at least 2 classes, got ${classes}`);
   return tf.tidy(() => {

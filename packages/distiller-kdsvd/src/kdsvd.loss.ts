@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, weightedSum } from '@kd/core';
+import { crossEntropy, weightedSum, type CeLossResult, type StagePairLossInputs } from '@kd/core';
 import type { KdsvdOptions } from './kdsvd.options.js';
 import { rightSingular, topRightSingularVectors } from './singular-vectors.js';
 
@@ -88,22 +88,11 @@ export function radialBasis(current: tf.Tensor3D, previous: tf.Tensor3D): tf.Ten
   return tf.tidy(() => tf.exp(tf.div(tf.neg(tf.square(tf.sub(tf.expandDims(current, 2), tf.expandDims(previous, 1)))), 8)) as tf.Tensor4D);
 }
 
-export interface KdsvdLossInputs {
-  /** NHWC student features of the stages, in order (at least two). */
-  readonly studentFeatures: readonly tf.Tensor4D[];
-  readonly teacherFeatures: readonly tf.Tensor4D[];
-  readonly studentLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
-}
+/** NHWC features of the stages, in order (at least two). */
+export type KdsvdLossInputs = StagePairLossInputs;
 
-export interface KdsvdLossResult {
-  readonly total: tf.Scalar;
-  readonly ce: tf.Scalar;
-  /** Σ over consecutive stage pairs of Σ (rbf_S − rbf_T)² / B, unweighted. */
-  readonly kdsvd: tf.Scalar;
-  /** The per-pair terms (stages 1–2, 2–3, …), unweighted. */
-  readonly perPair: readonly tf.Scalar[];
-}
+/** `kdsvd`: Σ over consecutive stage pairs of Σ (rbf_S − rbf_T)² / B; `perPair`: its terms (stages 1–2, 2–3, …). */
+export type KdsvdLossResult = CeLossResult<'kdsvd'> & { readonly perPair: readonly tf.Scalar[] };
 
 /** total = ceWeight·CE + β·kdsvd. The teacher's features only enter as data (no gradient). */
 export function kdsvdLossTerms(inputs: KdsvdLossInputs, options: KdsvdLossOptions): KdsvdLossResult {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum } from '@kd/core';
+import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum, type CeLossResult, type StagePairLossInputs } from '@kd/core';
 import type { NstOptions } from './nst.options.js';
 
 /** The kernel's parameters: k(a, b) = (⟨a, b⟩ + c)^degree. */
@@ -56,19 +56,10 @@ export function nstStageLoss(studentFeature: tf.Tensor4D, teacherFeature: tf.Ten
   });
 }
 
-export interface NstLossInputs {
-  readonly studentFeatures: readonly tf.Tensor4D[];
-  readonly teacherFeatures: readonly tf.Tensor4D[];
-  readonly studentLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
-}
+export type NstLossInputs = StagePairLossInputs;
 
-export interface NstLossResult {
-  readonly total: tf.Scalar;
-  readonly ce: tf.Scalar;
-  /** Σ_stages MMD², unweighted. */
-  readonly nst: tf.Scalar;
-}
+/** `nst`: Σ_stages MMD². */
+export type NstLossResult = CeLossResult<'nst'>;
 
 /** total = ceWeight·CE + β·Σ_stages MMD²; the teacher's features are constants. */
 export function nstLossTerms(inputs: NstLossInputs, options: NstLossOptions): NstLossResult {

@@ -1,18 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initialValues, type InitializerSpec, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+import { createVariable, trainModeBatchNorm, VariableModule, type NamedVariable, type Rng, type StagePairChannels } from '@kd/core';
 
 /** Module name: the engine checkpoints its variables as `connector::<stage>/kernel`, … */
 export const CONNECTOR_MODULE_NAME = 'connector';
 
-/** BatchNorm2d's ε. */
-export const CONNECTOR_BN_EPSILON = 1e-5;
-
-export interface ConnectorGeometry {
-  /** Prefix of this pair's variable names (the student stage). */
-  readonly name: string;
-  readonly studentChannels: number;
-  readonly teacherChannels: number;
-}
+export type ConnectorGeometry = StagePairChannels;
 
 export interface ConnectorVariables {
   /** [k, k, Cs, Ct], no bias. */
@@ -28,10 +20,9 @@ export interface ConnectorVariables {
  * They only ever run inside training steps, where the reference's batch norm is in train mode, so it normalises with
  * the batch's statistics (biased variance, as PyTorch); running averages would never be read and are not kept.
  */
-export class OfdConnectors implements TrainableModule {
+export class OfdConnectors extends VariableModule {
   readonly name = CONNECTOR_MODULE_NAME;
   readonly pairs: readonly ConnectorVariables[];
-  private disposed = false;
 
   /** Kernels from `rng` as the reference: normal(0, √(2 / (k²·Ct))); γ = 1, β = 0. */
   constructor(
@@ -39,12 +30,11 @@ export class OfdConnectors implements TrainableModule {
     readonly kernelSize: 1 | 3,
     rng: Rng,
   ) {
-    const make = (shape: readonly number[], spec: InitializerSpec) =>
-      tf.tidy(() => tf.variable(tf.tensor(initialValues(shape, spec, rng), [...shape], 'float32'), true));
+    super();
     this.pairs = geometry.map(({ studentChannels: s, teacherChannels: t }) => ({
-      kernel: make([kernelSize, kernelSize, s, t], { type: 'kaimingNormal', mode: 'fanOut' }),
-      gamma: make([t], { type: 'ones' }),
-      beta: make([t], { type: 'zeros' }),
+      kernel: createVariable([kernelSize, kernelSize, s, t], { type: 'kaimingNormal', mode: 'fanOut' }, rng),
+      gamma: createVariable([t], { type: 'ones' }, rng),
+      beta: createVariable([t], { type: 'zeros' }, rng),
     }));
   }
 
@@ -53,9 +43,7 @@ export class OfdConnectors implements TrainableModule {
     const p = this.pairs[i]!;
     return tf.tidy(() => {
       // stride 1 and an odd kernel: tfjs 'same' pads (k − 1)/2 on every side, as PyTorch's padding
-      const y = tf.conv2d(x, p.kernel as unknown as tf.Tensor4D, 1, 'same');
-      const { mean, variance } = tf.moments(y, [0, 1, 2]);
-      return tf.add(tf.mul(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, CONNECTOR_BN_EPSILON))), p.gamma), p.beta) as tf.Tensor4D;
+      return trainModeBatchNorm(tf.conv2d(x, p.kernel as unknown as tf.Tensor4D, 1, 'same'), p.gamma, p.beta);
     });
   }
 
@@ -72,16 +60,5 @@ export class OfdConnectors implements TrainableModule {
         { name: `${n}/beta`, variable: p.beta },
       ];
     });
-  }
-
-  /** Parameter count (mdistiller's `get_extra_parameters`). */
-  countParams(): number {
-    return this.trainableVariables().reduce((a, v) => a + v.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const v of this.trainableVariables()) if (!v.isDisposed) v.dispose();
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum } from '@kd/core';
+import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum, type CeLossResult, type StagePairLossInputs } from '@kd/core';
 
 /**
  * OFD's partial L2 distance of one stage, summed over channels and positions and averaged over the batch:
@@ -32,22 +32,14 @@ export function ofdStageLoss(connected: tf.Tensor4D, teacherFeature: tf.Tensor4D
   });
 }
 
-export interface OfdLossInputs {
+export interface OfdLossInputs extends Omit<StagePairLossInputs, 'studentFeatures'> {
   /** The student's pre-activations after the connectors, one per stage pair. */
   readonly connected: readonly tf.Tensor4D[];
-  readonly teacherFeatures: readonly tf.Tensor4D[];
   readonly margins: readonly tf.Tensor1D[];
-  readonly studentLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
 }
 
-export interface OfdLossResult {
-  readonly total: tf.Scalar;
-  /** Cross-entropy with the labels, unweighted. */
-  readonly ce: tf.Scalar;
-  /** Σ_i 2^−(n−1−i)·stage_i, unweighted by ofdWeight. */
-  readonly ofd: tf.Scalar;
-}
+/** `ofd`: Σ_i 2^−(n−1−i)·stage_i. */
+export type OfdLossResult = CeLossResult<'ofd'>;
 
 /** total = ceWeight·CE + ofdWeight·Σ_i 2^−(n−1−i)·partial L2 of stage i. */
 export function ofdLossTerms(inputs: OfdLossInputs, weights: { readonly ceWeight: number; readonly ofdWeight: number }): OfdLossResult {

@@ -1,4 +1,4 @@
-import { teacherOutput, type Distiller, type LossInputs, type LossTerms } from '@kd/core';
+import { embeddingLossInputs, type Distiller, type LossInputs, type LossTerms } from '@kd/core';
 import { pktLossTerms } from './pkt.loss.js';
 import type { PktOptions } from './pkt.options.js';
 
@@ -13,16 +13,7 @@ export class PktDistiller implements Distiller {
   constructor(private readonly options: PktOptions) {}
 
   computeLoss(inputs: LossInputs): LossTerms {
-    const teacher = teacherOutput(inputs, 'pkt');
-    const r = pktLossTerms(
-      {
-        studentEmbedding: inputs.student.embedding,
-        teacherEmbedding: teacher.embedding,
-        studentLogits: inputs.student.logits,
-        labels: inputs.labels,
-      },
-      this.options,
-    );
+    const r = pktLossTerms(embeddingLossInputs(inputs, 'pkt'), this.options);
     return { total: r.total, terms: { ce: r.ce, pkt: r.pkt } };
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, stopGradient, weightedSum } from '@kd/core';
+import { crossEntropy, stopGradient, weightedSum, type CeLossResult, type EmbeddingLossInputs } from '@kd/core';
 
 /** The reference code's ε, used both in the norm's denominator and inside the log ratio. */
 export const PKT_EPS = 1e-7;
@@ -79,20 +79,9 @@ export interface PktLossOptions {
   readonly excludeSelf: boolean;
 }
 
-export interface PktLossInputs {
-  readonly studentEmbedding: tf.Tensor2D;
-  readonly teacherEmbedding: tf.Tensor2D;
-  readonly studentLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
-}
+export type PktLossInputs = EmbeddingLossInputs;
 
-export interface PktLossResult {
-  readonly total: tf.Scalar;
-  /** Cross-entropy with the labels, unweighted. */
-  readonly ce: tf.Scalar;
-  /** The PKT term, unweighted. */
-  readonly pkt: tf.Scalar;
-}
+export type PktLossResult = CeLossResult<'pkt'>;
 
 /** total = ceWeight·CE + β·PKT. The teacher's embedding is a constant (zero gradient). */
 export function pktLossTerms(inputs: PktLossInputs, options: PktLossOptions): PktLossResult {

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KdInputError, initialValues, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+import { createVariable, KdInputError, trainModeBatchNorm, VariableModule, type NamedVariable, type Rng } from '@kd/core';
 
 /** Module name: the engine checkpoints it as `reviewkd::abf0.conv1`, … */
 export const REVIEWKD_MODULE_NAME = 'reviewkd';
-
-/** BatchNorm2d's ε. */
-export const ABF_BN_EPSILON = 1e-5;
 
 /** One level of the review: a student map (or the pooled embedding as 1×1) and the teacher map it must reproduce. */
 export interface ReviewLevel {
@@ -33,12 +30,6 @@ export function squareSize(shape: readonly number[], pointer: string, what: stri
   if (shape.length !== 3 || shape[0] !== shape[1])
     throw new KdInputError(`${pointer}: ${what} has shape ${JSON.stringify(shape)}; ReviewKD fuses square [H, H, C] maps only`);
   return shape[0]!;
-}
-
-/** BN in training mode: batch mean and biased variance over N, H, W, then γ, β. */
-function batchNorm(x: tf.Tensor4D, gamma: tf.Variable, beta: tf.Variable): tf.Tensor4D {
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, ABF_BN_EPSILON))), gamma), beta) as tf.Tensor4D;
 }
 
 /** Row o picks input ⌊o·n/m⌋: PyTorch's F.interpolate(mode='nearest') along one axis, as an m × n 0/1 matrix. */
@@ -75,10 +66,9 @@ function nearest(x: tf.Tensor4D, size: number): tf.Tensor4D {
  * They only ever run inside training steps, so BatchNorm always normalises with the batch's statistics; running
  * averages would never be read and are not kept (the module is dropped after training).
  */
-export class ReviewFusion implements TrainableModule {
+export class ReviewFusion extends VariableModule {
   readonly name = REVIEWKD_MODULE_NAME;
   readonly params: readonly AbfParams[];
-  private disposed = false;
 
   /**
    * conv1 and conv2 as the reference's kaiming_uniform_(a=1) (U(±√(3/fan_in))), the attention conv as torch's default
@@ -89,13 +79,13 @@ export class ReviewFusion implements TrainableModule {
     readonly midChannels: number,
     rng: Rng,
   ) {
+    super();
     const uniform = (shape: readonly number[], bound: number) => {
       const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
       for (let i = 0; i < values.length; i++) values[i] = (rng.next() * 2 - 1) * bound;
       return tf.tidy(() => tf.variable(tf.tensor(values, [...shape], 'float32'), true));
     };
-    const constant = (n: number, type: 'ones' | 'zeros') =>
-      tf.tidy(() => tf.variable(tf.tensor1d(initialValues([n], { type }, rng)), true));
+    const constant = (n: number, type: 'ones' | 'zeros') => createVariable([n], { type }, rng);
     const mid = midChannels;
     this.params = levels.map((l, i) => {
       const fuse = i < levels.length - 1;
@@ -126,7 +116,7 @@ export class ReviewFusion implements TrainableModule {
       for (let i = this.levels.length - 1; i >= 0; i--) {
         const p = this.params[i]!;
         const level = this.levels[i]!;
-        let a = batchNorm(tf.conv2d(students[i]!, p.conv1 as tf.Tensor4D, 1, 'valid'), p.gamma1, p.beta1);
+        let a = trainModeBatchNorm(tf.conv2d(students[i]!, p.conv1 as tf.Tensor4D, 1, 'valid'), p.gamma1, p.beta1);
         if (residual && p.attention && p.attentionBias) {
           const r = nearest(residual, level.studentSize);
           const w = tf.sigmoid(tf.add(tf.conv2d(tf.concat([a, r], 3), p.attention as tf.Tensor4D, 1, 'valid'), p.attentionBias));
@@ -134,7 +124,7 @@ export class ReviewFusion implements TrainableModule {
           a = tf.add(tf.mul(a, wa!), tf.mul(r, wr!)) as tf.Tensor4D;
         }
         a = nearest(a, level.teacherSize);
-        outputs[i] = batchNorm(
+        outputs[i] = trainModeBatchNorm(
           tf.conv2d(a, p.conv2 as tf.Tensor4D, 1, [
             [0, 0],
             [1, 1],
@@ -158,16 +148,5 @@ export class ReviewFusion implements TrainableModule {
     return this.params.flatMap((p, i) =>
       Object.entries(p).map(([k, variable]) => ({ name: `abf${i}.${k}`, variable: variable as tf.Variable })),
     );
-  }
-
-  /** Parameter count (mdistiller's `get_extra_parameters`). */
-  countParams(): number {
-    return this.trainableVariables().reduce((a, v) => a + v.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const v of this.trainableVariables()) if (!v.isDisposed) v.dispose();
   }
 }

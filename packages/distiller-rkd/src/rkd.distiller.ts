@@ -1,4 +1,4 @@
-import { teacherOutput, type Distiller, type LossInputs, type LossTerms } from '@kd/core';
+import { embeddingLossInputs, type Distiller, type LossInputs, type LossTerms } from '@kd/core';
 import { rkdLossTerms } from './rkd.loss.js';
 import type { RkdOptions } from './rkd.options.js';
 
@@ -10,16 +10,7 @@ export class RkdDistiller implements Distiller {
   constructor(private readonly options: RkdOptions) {}
 
   computeLoss(inputs: LossInputs): LossTerms {
-    const teacher = teacherOutput(inputs, 'rkd');
-    const r = rkdLossTerms(
-      {
-        studentEmbedding: inputs.student.embedding,
-        teacherEmbedding: teacher.embedding,
-        studentLogits: inputs.student.logits,
-        labels: inputs.labels,
-      },
-      this.options,
-    );
+    const r = rkdLossTerms(embeddingLossInputs(inputs, 'rkd'), this.options);
     return { total: r.total, terms: { ce: r.ce, distance: r.distance, angle: r.angle } };
   }
 }

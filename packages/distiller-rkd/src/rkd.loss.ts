@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, stopGradient } from '@kd/core';
+import { crossEntropy, stopGradient, type CeLossResult, type EmbeddingLossInputs } from '@kd/core';
 import type { RkdOptions } from './rkd.options.js';
 
 /** The options the loss reads (all of them required: the schema supplies the defaults). */
@@ -61,23 +61,10 @@ export function smoothL1(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   });
 }
 
-export interface RkdLossInputs {
-  /** [B, D_S] pooled student embedding. */
-  readonly studentEmbedding: tf.Tensor2D;
-  /** [B, D_T] pooled teacher embedding; the dimensions may differ, only relations between samples are compared. */
-  readonly teacherEmbedding: tf.Tensor2D;
-  readonly studentLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
-}
+export type RkdLossInputs = EmbeddingLossInputs;
 
-export interface RkdLossResult {
-  readonly total: tf.Scalar;
-  readonly ce: tf.Scalar;
-  /** Smooth L1 between normalised distance matrices, unweighted. */
-  readonly distance: tf.Scalar;
-  /** Smooth L1 between angle tensors, unweighted. */
-  readonly angle: tf.Scalar;
-}
+/** `distance`: smooth L1 between normalised distance matrices; `angle`: smooth L1 between angle tensors. */
+export type RkdLossResult = CeLossResult<'distance' | 'angle'>;
 
 /** total = ceWeight·CE + distanceWeight·distance + angleWeight·angle; the teacher embedding is a constant. */
 export function rkdLossTerms(inputs: RkdLossInputs, options: RkdLossOptions): RkdLossResult {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, stopGradient, weightedSum } from '@kd/core';
+import { crossEntropy, stopGradient, weightedSum, type CeLossResult, type StagePairLossInputs } from '@kd/core';
 import { similarityMatrix } from './similarity-matrix.js';
 
 /** The loss weights; the plugin passes them from the validated options (defaults live in the schema). */
@@ -26,20 +26,11 @@ export function spStageLoss(studentFeature: tf.Tensor, teacherFeature: tf.Tensor
   });
 }
 
-export interface SpLossInputs {
-  readonly studentFeatures: readonly tf.Tensor[];
-  readonly teacherFeatures: readonly tf.Tensor[];
-  readonly studentLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
-}
+/** Any `[batch, …]` features: SP compares them only through their B × B similarity matrices. */
+export type SpLossInputs = StagePairLossInputs<tf.Tensor>;
 
-export interface SpLossResult {
-  readonly total: tf.Scalar;
-  /** Cross-entropy with the labels, unweighted. */
-  readonly ce: tf.Scalar;
-  /** Σ_stages ‖G_S − G_T‖²_F / B², unweighted. */
-  readonly sp: tf.Scalar;
-}
+/** `sp`: Σ_stages ‖G_S − G_T‖²_F / B². */
+export type SpLossResult = CeLossResult<'sp'>;
 
 /** total = ceWeight·CE + β·Σ_stages SP. The teacher's features are constants (zero gradient). */
 export function spLossTerms(inputs: SpLossInputs, options: SpLossOptions): SpLossResult {

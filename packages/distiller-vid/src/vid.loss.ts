@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum } from '@kd/core';
+import { adaptiveAvgPool2d, crossEntropy, stopGradient, weightedSum, type CeLossResult, type StagePairLossInputs } from '@kd/core';
 import type { VidModule } from './vid.module.js';
 
 /**
@@ -37,20 +37,10 @@ export function vidStageLoss(module: VidModule, i: number, studentFeature: tf.Te
   });
 }
 
-export interface VidLossInputs {
-  readonly studentFeatures: readonly tf.Tensor4D[];
-  readonly teacherFeatures: readonly tf.Tensor4D[];
-  readonly studentLogits: tf.Tensor2D;
-  readonly labels: tf.Tensor1D;
-}
+export type VidLossInputs = StagePairLossInputs;
 
-export interface VidLossResult {
-  readonly total: tf.Scalar;
-  /** Cross-entropy with the labels, unweighted. */
-  readonly ce: tf.Scalar;
-  /** Σ over the stage pairs of the VID term, unweighted. */
-  readonly vid: tf.Scalar;
-}
+/** `vid`: Σ over the stage pairs of the VID term. */
+export type VidLossResult = CeLossResult<'vid'>;
 
 /** total = ceWeight·CE + vidWeight·Σ_pairs VID. The teacher's features are constants (zero gradient). */
 export function vidLossTerms(

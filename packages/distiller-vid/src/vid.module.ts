@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initialValues, type InitializerSpec, type NamedVariable, type Rng, type TrainableModule } from '@kd/core';
+import { createVariable, VariableModule, type InitializerSpec, type NamedVariable, type Rng, type StagePairChannels } from '@kd/core';
 
 /** Module name: the engine checkpoints its variables as `vid::<stage>/conv1`, …, `vid::<stage>/alpha`. */
 export const VID_MODULE_NAME = 'vid';
 
 /** Channels of one student → teacher pair; the regressor's hidden width is the teacher's, as in both references. */
-export interface VidPairGeometry {
-  /** Prefix of this pair's variable names (the student stage). */
-  readonly name: string;
-  readonly studentChannels: number;
-  readonly teacherChannels: number;
-}
+export type VidPairGeometry = StagePairChannels;
 
 /** One pair's variables: three bias-free 1×1 convolution kernels ([1, 1, in, out]) and α, one per teacher channel. */
 export interface VidPairVariables {
@@ -25,10 +20,9 @@ export interface VidPairVariables {
  * regressor μ = conv1×1 → ReLU → conv1×1 → ReLU → conv1×1 (no biases) and the variance parameters α with
  * σ² = softplus(α) + ε.
  */
-export class VidModule implements TrainableModule {
+export class VidModule extends VariableModule {
   readonly name = VID_MODULE_NAME;
   readonly pairs: readonly VidPairVariables[];
-  private disposed = false;
 
   /**
    * Kernels from `rng` with PyTorch's Conv2d default U(±1/√fan_in); α = log(exp(initVariance − ε) − 1) so that
@@ -39,8 +33,8 @@ export class VidModule implements TrainableModule {
     rng: Rng,
     readonly options: { readonly initVariance: number; readonly eps: number; readonly learnVariance: boolean },
   ) {
-    const make = (shape: readonly number[], spec: InitializerSpec) =>
-      tf.tidy(() => tf.variable(tf.tensor(initialValues(shape, spec, rng), [...shape], 'float32'), true));
+    super();
+    const make = (shape: readonly number[], spec: InitializerSpec) => createVariable(shape, spec, rng);
     const alpha0 = Math.log(Math.expm1(options.initVariance - options.eps));
     this.pairs = geometry.map(({ studentChannels: s, teacherChannels: t }) => ({
       conv1: make([1, 1, s, t], { type: 'torchDefault' }),
@@ -83,13 +77,7 @@ export class VidModule implements TrainableModule {
   }
 
   /** Parameter count of the regressors and variances (what the paper adds to the student while training). */
-  countParams(): number {
+  override countParams(): number {
     return this.pairs.reduce((a, p) => a + p.conv1.size + p.conv2.size + p.conv3.size + p.alpha.size, 0);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const p of this.pairs) for (const v of [p.conv1, p.conv2, p.conv3, p.alpha]) if (!v.isDisposed) v.dispose();
   }
 }

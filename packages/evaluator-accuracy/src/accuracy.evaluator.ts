@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
+import { forEachLogitBatch, writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { AccuracyOptions } from './accuracy.options.js';
 import { argMaxRow, isFiniteRow, labelRank } from './logit-rows.js';
 import {
@@ -32,34 +31,20 @@ export async function tallyClassifier(
 ): Promise<ClassifierTally> {
   const hits = new Map<number, number>(ks.map((k) => [k, 0]));
   const confusion = numClasses === undefined ? undefined : emptyConfusion(numClasses);
-  let n = 0;
   let nonFinite = 0;
-  for await (const batch of context.split.batches({ batchSize: context.batchSize, dropLast: false })) {
-    try {
-      // apply() returns every stage output: tidy frees them all, not only the logits.
-      tf.tidy(() => {
-        const logits = network.apply(batch.x, { training: false }).logits;
-        const width = logits.shape[1];
-        const values = logits.dataSync();
-        const labels = batch.y.dataSync();
-        for (let i = 0; i < labels.length; i++) {
-          if (!isFiniteRow(values, i, width)) nonFinite++;
-          const rank = labelRank(values, i, width, labels[i]!);
-          for (const k of ks) if (rank < k) hits.set(k, hits.get(k)! + 1);
-        }
-        if (confusion)
-          addToConfusion(
-            confusion,
-            labels,
-            Array.from(labels, (_, i) => argMaxRow(values, i, width)),
-          );
-      });
-      n += batch.y.shape[0];
-    } finally {
-      batch.x.dispose();
-      batch.y.dispose();
+  const n = await forEachLogitBatch(network, context, ({ values, labels, width }) => {
+    for (let i = 0; i < labels.length; i++) {
+      if (!isFiniteRow(values, i, width)) nonFinite++;
+      const rank = labelRank(values, i, width, labels[i]!);
+      for (const k of ks) if (rank < k) hits.set(k, hits.get(k)! + 1);
     }
-  }
+    if (confusion)
+      addToConfusion(
+        confusion,
+        labels,
+        Array.from(labels, (_, i) => argMaxRow(values, i, width)),
+      );
+  });
   return confusion ? { n, hits, nonFinite, confusion } : { n, hits, nonFinite };
 }
 

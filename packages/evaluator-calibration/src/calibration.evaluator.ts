@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
+import { forEachLogitBatch, writeRunArtifact, type EvaluationContext, type Evaluator, type Metrics, type Network } from '@kd/core';
 import type { CalibrationOptions } from './calibration.options.js';
 import { top1Confidence } from './top1-confidence.js';
 import { ReliabilityTally, expectedCalibrationError, maximumCalibrationError, type ReliabilityBin } from './reliability.js';
@@ -21,28 +20,17 @@ export async function tallyReliability(
 ): Promise<ReliabilityOfSplit> {
   const tally = new ReliabilityTally(bins);
   let nonFinite = 0;
-  for await (const batch of context.split.batches({ batchSize: context.batchSize, dropLast: false })) {
-    try {
-      tf.tidy(() => {
-        const logits = network.apply(batch.x, { training: false }).logits;
-        const width = logits.shape[1];
-        const values = logits.dataSync();
-        const labels = batch.y.dataSync();
-        const confidence = new Float64Array(labels.length);
-        const correct = new Uint8Array(labels.length);
-        for (let i = 0; i < labels.length; i++) {
-          const top = top1Confidence(values, i, width);
-          if (top.predicted < 0) nonFinite++;
-          confidence[i] = top.confidence;
-          correct[i] = top.predicted === labels[i] ? 1 : 0;
-        }
-        tally.add(confidence, correct);
-      });
-    } finally {
-      batch.x.dispose();
-      batch.y.dispose();
+  await forEachLogitBatch(network, context, ({ values, labels, width }) => {
+    const confidence = new Float64Array(labels.length);
+    const correct = new Uint8Array(labels.length);
+    for (let i = 0; i < labels.length; i++) {
+      const top = top1Confidence(values, i, width);
+      if (top.predicted < 0) nonFinite++;
+      confidence[i] = top.confidence;
+      correct[i] = top.predicted === labels[i] ? 1 : 0;
     }
-  }
+    tally.add(confidence, correct);
+  });
   return { tally, nonFinite };
 }
 

@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { pair } from '../kernels/conv-geometry.js';
-import { dilatedShape, dilateFilter, undilateFilterGrad } from './dilated-filter.js';
-
-const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
-  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
+import { backpropGrads } from './backprop-grads.js';
 
 /**
  * Gradient of `Conv2D`. For dilation 1 it is exactly tfjs-core's: `Conv2DBackpropInput` and
@@ -20,22 +17,6 @@ export const conv2dGradConfig: tf.GradConfig = {
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
     const d = pair(dilations);
     const common = { strides, pad, dataFormat, dimRoundingMode };
-    const dy4 = dy as tf.Tensor4D;
-    if (d[0] === 1 && d[1] === 1)
-      return {
-        x: () => runKernel('Conv2DBackpropInput', { dy: dy4, filter }, { ...common, inputShape: x.shape }),
-        filter: () => runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: filter.shape }),
-      };
-    return {
-      x: () =>
-        tf.tidy(() => runKernel('Conv2DBackpropInput', { dy: dy4, filter: dilateFilter(filter, d) }, { ...common, inputShape: x.shape })),
-      filter: () =>
-        tf.tidy(() =>
-          undilateFilterGrad(
-            runKernel('Conv2DBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: dilatedShape(filter.shape, d) }),
-            d,
-          ),
-        ),
-    };
+    return backpropGrads({ input: 'Conv2DBackpropInput', filter: 'Conv2DBackpropFilter' }, x, filter, dy as tf.Tensor4D, d, common);
   },
 };

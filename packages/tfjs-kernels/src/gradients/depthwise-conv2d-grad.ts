@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { pair } from '../kernels/conv-geometry.js';
-import { dilatedShape, dilateFilter, undilateFilterGrad } from './dilated-filter.js';
-
-const runKernel = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
-  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor4D;
+import { backpropGrads } from './backprop-grads.js';
 
 /**
  * Gradient of `DepthwiseConv2dNative`. For dilation 1 it is exactly tfjs-core's: the
@@ -25,24 +22,13 @@ export const depthwiseConv2dGradConfig: tf.GradConfig = {
       );
     const d = pair(dilations);
     const common = { strides, pad, dimRoundingMode, dilations: [1, 1] };
-    const dy4 = dy as tf.Tensor4D;
-    if (d[0] === 1 && d[1] === 1)
-      return {
-        x: () => runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy4, filter }, { ...common, inputShape: x.shape }),
-        filter: () => runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: filter.shape }),
-      };
-    return {
-      x: () =>
-        tf.tidy(() =>
-          runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy4, filter: dilateFilter(filter, d) }, { ...common, inputShape: x.shape }),
-        ),
-      filter: () =>
-        tf.tidy(() =>
-          undilateFilterGrad(
-            runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dy4 }, { ...common, filterShape: dilatedShape(filter.shape, d) }),
-            d,
-          ),
-        ),
-    };
+    return backpropGrads(
+      { input: 'DepthwiseConv2dNativeBackpropInput', filter: 'DepthwiseConv2dNativeBackpropFilter' },
+      x,
+      filter,
+      dy as tf.Tensor4D,
+      d,
+      common,
+    );
   },
 };

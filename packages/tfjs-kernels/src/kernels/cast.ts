@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { fallbackKernel } from './fallback-kernel.js';
 import { shareData } from './identity.js';
 
 /**
@@ -7,15 +8,10 @@ import { shareData } from './identity.js';
  * Real conversions go to the stock kernel.
  */
 export function castKernel(backendName: string, previous: tf.KernelConfig | undefined): tf.KernelConfig {
-  if (previous === undefined) throw new Error(`@kd/tfjs-kernels: backend '${backendName}' has no Cast kernel to delegate to`);
-  return {
-    kernelName: 'Cast',
-    backendName,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { dtype } = args.attrs as { dtype: tf.DataType };
-      if (dtype !== x.dtype || dtype === 'string' || dtype === 'complex64') return previous.kernelFunc(args);
-      return shareData(args.backend, x, dtype);
-    },
-  };
+  return fallbackKernel('Cast', backendName, previous, (args, stock) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { dtype } = args.attrs as { dtype: tf.DataType };
+    if (dtype !== x.dtype || dtype === 'string' || dtype === 'complex64') return stock(args);
+    return shareData(args.backend, x, dtype);
+  });
 }

@@ -5,6 +5,18 @@ export type ConvPad = Parameters<typeof tf.backend_util.computeConv2DInfo>[4];
 export type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
 export type Pair = [number, number];
 
+/**
+ * The attributes tfjs passes its convolution backprop kernels; `S` names the shape of the gradient they return
+ * (`inputShape` or `filterShape`). The depthwise kernels get no `dataFormat`, the plain ones no `dilations`.
+ */
+export type ConvBackpropAttrs<S extends 'inputShape' | 'filterShape'> = {
+  readonly strides: number | [number, number];
+  readonly dilations?: number | [number, number];
+  readonly pad: ConvPad;
+  readonly dataFormat?: 'NHWC' | 'NCHW';
+  readonly dimRoundingMode?: RoundingMode;
+} & { readonly [K in S]: [number, number, number, number] };
+
 /** The geometry of a forward 2-D convolution, channels-last, as the backprop kernels need it. */
 export interface ConvGeometry {
   readonly batch: number;

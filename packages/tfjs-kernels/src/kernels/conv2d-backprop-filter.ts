@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compositeKernel, type KernelRunner } from './kernel-runner.js';
-import { convGeometry, filterGradPadding, type ConvPad, type RoundingMode } from './conv-geometry.js';
+import { convGeometry, filterGradPadding, type ConvBackpropAttrs } from './conv-geometry.js';
 
 /**
  * `Conv2DBackpropFilter` from forward kernels. The filter gradient is itself a convolution:
@@ -36,13 +36,7 @@ export function conv2dBackpropFilterKernel(backendName: string): tf.KernelConfig
     backendName,
     kernelFunc: compositeKernel(backendName, (run, inputs, attrs) => {
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-        strides: number | [number, number];
-        pad: ConvPad;
-        dataFormat?: 'NHWC' | 'NCHW';
-        dimRoundingMode?: RoundingMode;
-        filterShape: [number, number, number, number];
-      };
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as ConvBackpropAttrs<'filterShape'>;
       const g = convGeometry(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, dataFormat ?? 'NHWC');
       const [kh, kw, ci, co] = filterShape;
       const [outHeight, outWidth] = g.channelsLast ? [dy.shape[1], dy.shape[2]] : [dy.shape[2], dy.shape[3]];

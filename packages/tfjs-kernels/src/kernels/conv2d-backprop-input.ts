@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compositeKernel } from './kernel-runner.js';
-import { convGeometry, inputGradPlan, type ConvPad, type RoundingMode } from './conv-geometry.js';
+import { convGeometry, inputGradPlan, type ConvBackpropAttrs } from './conv-geometry.js';
 
 /**
  * `Conv2DBackpropInput` from forward kernels: the input gradient is the stride-1 correlation of `dy`,
@@ -19,13 +19,7 @@ export function conv2dBackpropInputKernel(backendName: string): tf.KernelConfig 
     backendName,
     kernelFunc: compositeKernel(backendName, (run, inputs, attrs) => {
       const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-        strides: number | [number, number];
-        pad: ConvPad;
-        dataFormat?: 'NHWC' | 'NCHW';
-        dimRoundingMode?: RoundingMode;
-        inputShape: [number, number, number, number];
-      };
+      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as ConvBackpropAttrs<'inputShape'>;
       const g = convGeometry(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, false, dataFormat ?? 'NHWC');
       const nhwc = [g.batch, g.inHeight, g.inWidth, g.inChannels];
       const toOutput = (dxNhwc: tf.TensorInfo) => (g.channelsLast ? dxNhwc : run.transpose(dxNhwc, [0, 3, 1, 2]));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compositeKernel } from './kernel-runner.js';
-import { convGeometry, filterGradPadding, type ConvPad, type RoundingMode } from './conv-geometry.js';
+import { convGeometry, filterGradPadding, type ConvBackpropAttrs } from './conv-geometry.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropFilter` from forward kernels: one depthwise convolution with the batch
@@ -18,13 +18,7 @@ export function depthwiseConv2dBackpropFilterKernel(backendName: string): tf.Ker
     backendName,
     kernelFunc: compositeKernel(backendName, (run, inputs, attrs) => {
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as {
-        strides: number | [number, number];
-        dilations?: number | [number, number];
-        pad: ConvPad;
-        dimRoundingMode?: RoundingMode;
-        filterShape: [number, number, number, number];
-      };
+      const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as ConvBackpropAttrs<'filterShape'>;
       const g = convGeometry(x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true);
       const [kh, kw, c, m] = filterShape;
       const [n, h, w] = x.shape as [number, number, number, number];

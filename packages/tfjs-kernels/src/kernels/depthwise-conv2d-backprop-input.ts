@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compositeKernel } from './kernel-runner.js';
-import { convGeometry, inputGradPlan, type ConvPad, type RoundingMode } from './conv-geometry.js';
+import { convGeometry, inputGradPlan, type ConvBackpropAttrs } from './conv-geometry.js';
 
 /**
  * `DepthwiseConv2dNativeBackpropInput` from forward kernels: a depthwise stride-1 correlation of the
@@ -18,13 +18,7 @@ export function depthwiseConv2dBackpropInputKernel(backendName: string): tf.Kern
     backendName,
     kernelFunc: compositeKernel(backendName, (run, inputs, attrs) => {
       const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as {
-        strides: number | [number, number];
-        dilations?: number | [number, number];
-        pad: ConvPad;
-        dimRoundingMode?: RoundingMode;
-        inputShape: [number, number, number, number];
-      };
+      const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as ConvBackpropAttrs<'inputShape'>;
       const g = convGeometry(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true);
       const [kh, kw, c, m] = filter.shape as [number, number, number, number];
       const [n, h, w] = inputShape;
