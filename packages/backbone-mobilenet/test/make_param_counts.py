@@ -23,11 +23,16 @@ MobileNetV1 (ImageNet), also defined here independently:
 
 Run with the system interpreter that has torch:  /usr/bin/python3 test/make_param_counts.py
 """
-import json
-import os
 
 import torch
 import torch.nn as nn
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'testing', 'fixtures'))
+from kd_fixtures import count_params, write_param_counts  # noqa: E402
 
 VARIANTS = {
     'mobilenetv2': (6, 1.0),
@@ -82,28 +87,19 @@ def build_v1(classes, in_channels=3):
     return nn.Sequential(*layers)
 
 
-def count(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def main():
     counts = {
-        name: {str(c): count(build(T, W, c)) for c in (10, 100)}
+        name: {str(c): count_params(build(T, W, c)) for c in (10, 100)}
         for name, (T, W) in VARIANTS.items()
     }
-    counts['mobilenetv1'] = {str(c): count(build_v1(c)) for c in (10, 100, 1000)}
+    counts['mobilenetv1'] = {str(c): count_params(build_v1(c)) for c in (10, 100, 1000)}
     assert counts['mobilenetv1']['1000'] == 4231976, counts['mobilenetv1']
     with torch.no_grad():
         assert build_v1(1000)[:-3](torch.zeros(1, 3, 224, 224)).shape == (1, 1024, 7, 7)
     # Sanity check of the shapes: 32x32 input -> 1x1 pooled map, 2x2 before pooling.
     with torch.no_grad():
         assert build(6, 0.5, 100)(torch.zeros(2, 3, 32, 32)).shape == (2, 100)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'param-counts.json')
-    with open(out, 'w') as f:
-        json.dump(counts, f, indent=2)
-        f.write('\n')
-    for name, c in counts.items():
-        print(f"{name:18s} {c['10']:>10,d} {c['100']:>10,d} {c.get('1000', 0):>10,d}")
+    write_param_counts(__file__, counts, 18, 10, ('10', '100', '1000'))
 
 
 if __name__ == '__main__':

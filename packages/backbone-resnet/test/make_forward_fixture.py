@@ -14,9 +14,14 @@ Run with the system interpreter that has torch:  /usr/bin/python3 test/make_forw
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
+
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'testing', 'fixtures'))
+from kd_fixtures import formula_fill  # noqa: E402
 
 CASES = [
     # variant, depth, widths, input (N, C, H, W), classes
@@ -33,22 +38,8 @@ FOUR_STAGE_CASES = [
 ]
 
 
-def salt(name):
-    return sum(ord(ch) for ch in name) % 97
-
-
 def fill(name, shape, fan_in=1):
-    n = math.prod(shape)
-    s = torch.sin(0.7 * torch.arange(n, dtype=torch.float64) + salt(name))
-    if name.endswith('/kernel'):
-        v = s / math.sqrt(fan_in)
-    elif name.endswith('/gamma'):
-        v = 1 + 0.2 * s
-    elif name.endswith('/moving_variance'):
-        v = 1 + 0.5 * s * s
-    else:  # beta, moving_mean, bias
-        v = 0.1 * s
-    return v.reshape(shape).float()
+    return formula_fill(name, shape, fan_in).float()
 
 
 def conv_bn(x, name, cout, k, stride):
@@ -57,6 +48,12 @@ def conv_bn(x, name, cout, k, stride):
     y = F.conv2d(x, w, stride=stride, padding=k // 2)
     p = lambda v: fill(f'{name}bn/{v}', (cout,))
     return F.batch_norm(y, p('moving_mean'), p('moving_variance'), p('gamma'), p('beta'), training=False, eps=1e-5)
+
+
+def residual(h, out, p, cout, stride):
+    """Adds the shortcut (1x1 conv + BN where the shape changes) and returns the block's output and pre-activation."""
+    short = conv_bn(h, f'{p}down_', cout, 1, stride) if stride != 1 or h.shape[1] != cout else h
+    return F.relu(out + short), out + short
 
 
 def forward(depth, widths, x, classes):
@@ -68,11 +65,8 @@ def forward(depth, widths, x, classes):
         for b in range(1, (depth - 2) // 6 + 1):
             stride = 2 if stage > 1 and b == 1 else 1
             p = f'stage{stage}_block{b}_'
-            out = F.relu(conv_bn(h, f'{p}1_', planes, 3, stride))
-            out = conv_bn(out, f'{p}2_', planes, 3, 1)
-            short = conv_bn(h, f'{p}down_', planes, 1, stride) if stride != 1 or h.shape[1] != planes else h
-            pre = out + short
-            h = F.relu(pre)
+            out = conv_bn(F.relu(conv_bn(h, f'{p}1_', planes, 3, stride)), f'{p}2_', planes, 3, 1)
+            h, pre = residual(h, out, p, planes, stride)
         feats[f'stage{stage}_preact'] = pre
         feats[f'stage{stage}'] = h
     emb = h.mean(dim=(2, 3))
@@ -103,9 +97,7 @@ def forward_four_stage(stem, block, blocks, x, classes):
                 out = F.relu(conv_bn(h, f'{p}1_', planes, 1, 1))
                 out = F.relu(conv_bn(out, f'{p}2_', planes, 3, stride))
                 out = conv_bn(out, f'{p}3_', planes * expansion, 1, 1)
-            short = conv_bn(h, f'{p}down_', planes * expansion, 1, stride) if stride != 1 or h.shape[1] != planes * expansion else h
-            pre = out + short
-            h = F.relu(pre)
+            h, pre = residual(h, out, p, planes * expansion, stride)
         feats[f'stage{stage}_preact'] = pre
         feats[f'stage{stage}'] = h
     emb = h.mean(dim=(2, 3))

@@ -22,10 +22,15 @@ Four-stage ResNets, also defined here independently (torchvision is not installe
 
 Run with the system interpreter that has torch:  /usr/bin/python3 test/make_param_counts.py
 """
-import json
-import os
 
 import torch.nn as nn
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'testing', 'fixtures'))
+from kd_fixtures import count_params, write_param_counts  # noqa: E402
 
 VARIANTS = {
     'resnet8': (8, [16, 16, 32, 64]),
@@ -114,18 +119,14 @@ def build_four_stage(stem, block, blocks, classes, in_channels=3):
     return nn.Sequential(*layers)
 
 
-def count(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def main():
     counts = {
-        name: {str(c): count(build(depth, widths, c)) for c in (10, 100)}
+        name: {str(c): count_params(build(depth, widths, c)) for c in (10, 100)}
         for name, (depth, widths) in VARIANTS.items()
     }
     assert counts['resnet20']['100'] == 278324, counts['resnet20']
     for name, (stem, block, blocks) in FOUR_STAGE.items():
-        counts[name] = {str(c): count(build_four_stage(stem, block, blocks, c)) for c in (10, 100, 1000)}
+        counts[name] = {str(c): count_params(build_four_stage(stem, block, blocks, c)) for c in (10, 100, 1000)}
     for name, n in TORCHVISION.items():
         assert counts[name]['1000'] == n, (name, counts[name])
     # Shape check: 224x224 ImageNet input -> 7x7 last map; 32x32 CIFAR input -> 4x4 last map.
@@ -135,12 +136,7 @@ def main():
         assert body(torch.zeros(1, 3, 224, 224)).shape == (1, 2048, 7, 7)
         body = build_four_stage('cifar', 'basic', [2, 2, 2, 2], 100)[:-3]
         assert body(torch.zeros(1, 3, 32, 32)).shape == (1, 512, 4, 4)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'param-counts.json')
-    with open(out, 'w') as f:
-        json.dump(counts, f, indent=2)
-        f.write('\n')
-    for name, c in counts.items():
-        print(f"{name:16s} {c['10']:>12,d} {c['100']:>12,d} {c.get('1000', 0):>12,d}")
+    write_param_counts(__file__, counts, 16, 12, ('10', '100', '1000'))
 
 
 if __name__ == '__main__':

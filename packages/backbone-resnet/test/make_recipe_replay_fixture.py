@@ -26,10 +26,15 @@ Run with the system interpreter that has torch:  /usr/bin/python3 test/make_reci
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'testing', 'fixtures'))
+from kd_fixtures import formula_fill  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 
@@ -38,22 +43,8 @@ BATCH, SIZE, CLASSES, STEPS, TAU = 8, 8, 10, 3, 4.0
 DKD_ALPHA, DKD_BETA, DKD_WARMUP_FACTOR = 1.0, 8.0, 1.0
 
 
-def salt(name):
-    return sum(ord(ch) for ch in name) % 97
-
-
 def fill(name, shape, fan_in, offset):
-    n = math.prod(shape)
-    s = torch.sin(0.7 * torch.arange(n, dtype=torch.float64) + salt(name) + offset)
-    if name.endswith('/kernel'):
-        v = s / math.sqrt(fan_in)
-    elif name.endswith('/gamma'):
-        v = 1 + 0.2 * s
-    elif name.endswith('/moving_variance'):
-        v = 1 + 0.5 * s * s
-    else:  # beta, moving_mean, bias
-        v = 0.1 * s
-    return v.reshape(shape).float().double()
+    return formula_fill(name, shape, fan_in, offset).float().double()
 
 
 def batch(step):

@@ -24,11 +24,16 @@ ShuffleNetV2 (stage widths 116, 232, 464; 3, 7, 3 units after a down-sampling un
 
 Run with the system interpreter that has torch:  /usr/bin/python3 test/make_param_counts.py
 """
-import json
-import os
 
 import torch
 import torch.nn as nn
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'testing', 'fixtures'))
+from kd_fixtures import count_params, write_param_counts  # noqa: E402
 import torch.nn.functional as F
 
 
@@ -106,21 +111,12 @@ def shufflev2(classes, in_channels=3, widths=(116, 232, 464), units=(3, 7, 3), l
 VARIANTS = {'shufflenetv1': shufflev1, 'shufflenetv2': shufflev2}
 
 
-def count(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def main():
-    counts = {name: {str(c): count(build(c)) for c in (10, 100)} for name, build in VARIANTS.items()}
+    counts = {name: {str(c): count_params(build(c)) for c in (10, 100)} for name, build in VARIANTS.items()}
     with torch.no_grad():
         for build in VARIANTS.values():
             assert build(100).eval()(torch.zeros(2, 3, 32, 32)).shape == (2, 100)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'param-counts.json')
-    with open(out, 'w') as f:
-        json.dump(counts, f, indent=2)
-        f.write('\n')
-    for name, c in counts.items():
-        print(f"{name:14s} {c['10']:>10,d} {c['100']:>10,d}")
+    write_param_counts(__file__, counts, 14, 10)
 
 
 if __name__ == '__main__':

@@ -12,11 +12,16 @@ RepDistiller / mdistiller CIFAR model zoo (mdistiller/models/cifar/vgg.py, the *
 
 Run with the system interpreter that has torch:  /usr/bin/python3 test/make_param_counts.py
 """
-import json
-import os
 
 import torch
 import torch.nn as nn
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'testing', 'fixtures'))
+from kd_fixtures import count_params, write_param_counts  # noqa: E402
 
 CONVS = {
     'vgg8': [1, 1, 1, 1, 1],
@@ -41,20 +46,11 @@ def build(variant, classes, in_channels=3):
     return nn.Sequential(*layers)
 
 
-def count(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def main():
-    counts = {name: {str(c): count(build(name, c)) for c in (10, 100)} for name in CONVS}
+    counts = {name: {str(c): count_params(build(name, c)) for c in (10, 100)} for name in CONVS}
     # Sanity: a forward pass of a 32x32 image gives the logits.
     assert build('vgg8', 10)(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'param-counts.json')
-    with open(out, 'w') as f:
-        json.dump(counts, f, indent=2)
-        f.write('\n')
-    for name, c in counts.items():
-        print(f"{name:12s} {c['10']:>12,d} {c['100']:>12,d}")
+    write_param_counts(__file__, counts, 12, 12)
 
 
 if __name__ == '__main__':

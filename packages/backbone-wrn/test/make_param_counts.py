@@ -14,11 +14,16 @@ RepDistiller / mdistiller CIFAR model zoo (mdistiller/models/cifar/wrn.py, dropo
 
 Run with the system interpreter that has torch:  /usr/bin/python3 test/make_param_counts.py
 """
-import json
-import os
 
 import torch
 import torch.nn as nn
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'testing', 'fixtures'))
+from kd_fixtures import count_params, write_param_counts  # noqa: E402
 
 PRESETS = {
     'wrn_16_1': (16, 1),
@@ -59,23 +64,14 @@ def build(depth, widen, classes, in_channels=3):
     return nn.Sequential(*layers)
 
 
-def count(model):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 def main():
     counts = {
-        name: {str(c): count(build(depth, widen, c)) for c in (10, 100)}
+        name: {str(c): count_params(build(depth, widen, c)) for c in (10, 100)}
         for name, (depth, widen) in PRESETS.items()
     }
     # Sanity: a forward pass of a 32x32 image gives the logits.
     assert build(16, 1, 10)(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'param-counts.json')
-    with open(out, 'w') as f:
-        json.dump(counts, f, indent=2)
-        f.write('\n')
-    for name, c in counts.items():
-        print(f"{name:12s} {c['10']:>10,d} {c['100']:>10,d}")
+    write_param_counts(__file__, counts, 12, 10)
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { decomposeKl, dkdLossTerms } from '@kd/distiller-dkd';
 import { AEKT_LOSS_DEFAULTS, aektLoss, aektLossTerms, aektRatio, type AektExplicitForm, type AektLossOptions } from './aekt.loss.js';
 import { SerializationLayer, serializeLogits, type SerialOrder } from './serialization-layer.js';
-import { describeCases, describeOnBackends, fixtureCases, relErr } from '@kd/testing';
+import { confidentTeacher, describeCases, describeOnBackends, fixtureCases, randomLabels, randomLogits, relErr } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -36,25 +36,7 @@ const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'aekt-fixtures.json
 
 /** Float32 tolerance: max |actual − expected| relative to max |expected| (plain relative error for a scalar). */
 
-function randomLogits(batch: number, classes: number, seed: number, scale = 3): tf.Tensor2D {
-  return tf.mul(tf.randomNormal([batch, classes], 0, 1, 'float32', seed), scale) as tf.Tensor2D;
-}
-
-function randomLabels(batch: number, classes: number, seed: number): tf.Tensor1D {
-  return tf.randomUniformInt([batch], 0, classes, seed) as tf.Tensor1D;
-}
-
-/** A teacher confident in the label for half of the rows, as a trained teacher is. */
-function teacherFor(labels: tf.Tensor1D, classes: number, seed: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const batch = labels.shape[0];
-    const boost = tf.mul(
-      tf.oneHot(labels, classes),
-      tf.reshape(tf.tensor1d(Array.from({ length: batch }, (_, i) => (i % 2 ? 12 : 0))), [batch, 1]),
-    );
-    return tf.add(randomLogits(batch, classes, seed), boost) as tf.Tensor2D;
-  });
-}
+const teacherFor = confidentTeacher;
 
 /** A layer set to W = I + noise, b = noise (a trained-looking serialisation layer). */
 function perturbedLayer(classes: number, seed: number): SerializationLayer {

@@ -5,21 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { container } from 'tsyringe';
-import {
-  API_VERSION,
-  KdInputError,
-  PluginRegistry,
-  RunEvents,
-  compilePluginSchema,
-  createKdContainer,
-  type Distiller,
-  type DistillerSetup,
-  type FactoryContext,
-  type LossInputs,
-  type NetworkOutput,
-} from '@kd/core';
+import { KdInputError, RunEvents, compilePluginSchema, type Distiller, type DistillerSetup, type FactoryContext } from '@kd/core';
+import { describePluginConformance, logitLossInputs, readPackageJson, strictAjv, validatedOptions } from '@kd/testing';
 import * as pkg from './index.js';
 import {
   AEKT_SERIALIZATION_FILE,
@@ -31,42 +19,12 @@ import {
   type AektOptions,
 } from './index.js';
 
-const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  kd: { kind: string; name: string; apiVersion: number };
-  dependencies: Record<string, string>;
-};
-
 const context: FactoryContext = { container: container.createChildContainer(), baseDir: '.' };
 
-function strictAjv(): Ajv2020 {
-  return new Ajv2020({ strict: true, useDefaults: true });
-}
+const validated = (options: Record<string, unknown> = {}) => validatedOptions<AektOptions>(aektOptionsSchema, 'aekt', options);
 
-function validated(options: Record<string, unknown> = {}): AektOptions {
-  const config = { name: 'aekt', ...options };
-  expect(strictAjv().compile(aektOptionsSchema)(config)).toBe(true);
-  return config as unknown as AektOptions;
-}
-
-function output(logits: tf.Tensor2D): NetworkOutput {
-  return { logits, features: {}, embedding: logits };
-}
-
-function lossInputs(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, labels: tf.Tensor1D, epoch = 30): LossInputs {
-  return {
-    student: output(student),
-    ...(teacher ? { teacher: output(teacher) } : {}),
-    labels,
-    numClasses: student.shape[1],
-    epoch,
-    epochs: 240,
-    step: 3,
-    globalStep: epoch * 10 + 3,
-    stage: 'main',
-  };
-}
+const lossInputs = (student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, labels: tf.Tensor1D, epoch = 30) =>
+  logitLossInputs(student, teacher, labels, { epoch, epochs: 240, step: 3, globalStep: epoch * 10 + 3 });
 
 /** The parts of DistillerSetup the aekt distiller reads. */
 function fakeSetup(numClasses: number, events: RunEvents, runDir: string): DistillerSetup {
@@ -89,108 +47,87 @@ afterAll(() => {
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('package exports and manifest', () => {
-  it('has named exports only', () => {
-    expect(pkg).not.toHaveProperty('default');
-    for (const name of [
-      'aektPlugin',
-      'aektOptionsSchema',
-      'aektLoss',
-      'aektLossTerms',
-      'aektRatio',
-      'createAektDistiller',
-      'register',
-      'SerializationLayer',
-      'serializeLogits',
-      'AEKT_LOSS_DEFAULTS',
-    ]) {
-      expect(pkg).toHaveProperty(name);
-    }
-  });
-
-  it('register(container) makes the plugin discoverable', () => {
-    const c = createKdContainer(container);
-    register(c);
-    expect(PluginRegistry.fromContainer(c).find('distiller', 'aekt')).toBe(aektPlugin);
-  });
-
-  it('describes the distiller and agrees with package.json', () => {
-    const m = aektPlugin.manifest;
-    expect(m.kind).toBe('distiller');
-    expect(m.name).toBe('aekt');
-    expect(m.apiVersion).toBe(API_VERSION);
-    expect(m.title).toBe('Adaptive explicit knowledge transfer');
-    expect(m.paper).toEqual({
+describePluginConformance({
+  plugin: aektPlugin,
+  register,
+  module: pkg,
+  exports: [
+    'aektPlugin',
+    'aektOptionsSchema',
+    'aektLoss',
+    'aektLossTerms',
+    'aektRatio',
+    'createAektDistiller',
+    'register',
+    'SerializationLayer',
+    'serializeLogits',
+    'AEKT_LOSS_DEFAULTS',
+  ],
+  packageDir: join(import.meta.dirname, '..'),
+  manifest: {
+    kind: 'distiller',
+    name: 'aekt',
+    apiVersion: 1,
+    title: 'Adaptive explicit knowledge transfer',
+    paper: {
       title: 'Adaptive Explicit Knowledge Transfer for Knowledge Distillation',
       authors: 'Park, Lee',
       year: 2024,
       url: 'https://arxiv.org/abs/2409.01679',
-    });
-    expect(m.optionsSchema).toBe(aektOptionsSchema);
-    expect(packageJson.name).toBe('@kd/distiller-aekt');
-    expect(packageJson.kd).toEqual({ kind: 'distiller', name: 'aekt', apiVersion: 1 });
-    expect(packageJson.version).toBe(m.version);
-    expect(packageJson.dependencies['@kd/distiller-dkd']).toBe('^0.1.0');
-  });
+    },
+    optionsSchema: aektOptionsSchema,
+  },
+  minDescriptionLength: 11,
+  defaults: {
+    name: 'aekt',
+    gamma: 1,
+    beta: 8,
+    temperature: 4,
+    ceWeight: 1,
+    warmupEpochs: 20,
+    warmupUnit: 'epoch',
+    ratioClip: [0.1, 10],
+    explicitForm: 'weightedTCKD',
+    adaptive: true,
+    ratioNormalization: 'batchMean',
+    serialization: false,
+    serialOrder: 'cls->kd',
+  },
+  invalid: [
+    {},
+    { name: 'dkd' },
+    { name: 'aekt', temperature: 0 },
+    { name: 'aekt', gamma: -1 },
+    { name: 'aekt', ratioClip: [0.1] },
+    { name: 'aekt', ratioClip: [0.1, 10, 20] },
+    { name: 'aekt', ratioClip: [-1, 10] },
+    { name: 'aekt', ratioClip: [0, 0] },
+    { name: 'aekt', explicitForm: 'tckd' },
+    { name: 'aekt', adaptive: 'yes' },
+    { name: 'aekt', serialOrder: 'both' },
+    { name: 'aekt', warmupEpochs: 1.5 },
+    { name: 'aekt', warmupUnit: 'batch' },
+    { name: 'aekt', alpha: 1 },
+  ],
 });
 
-describe('aektOptionsSchema', () => {
-  it('compiles under ajv 2020 strict mode (and with core’s validator)', () => {
-    expect(() => strictAjv().compile(aektOptionsSchema)).not.toThrow();
+describe('aekt package and options beyond conformance', () => {
+  it('builds on the dkd package', () => {
+    expect(readPackageJson(join(import.meta.dirname, '..'))).toMatchObject({ dependencies: { '@kd/distiller-dkd': '^0.1.0' } });
+  });
+
+  it('compiles with core’s validator', () => {
     expect(() => compilePluginSchema(aektPlugin.manifest)).not.toThrow();
   });
 
-  it('gives every property a description and every optional one a default', () => {
-    for (const [key, prop] of Object.entries(aektOptionsSchema.properties)) {
-      const p = prop as Record<string, unknown>;
-      expect((p['description'] as string).length, key).toBeGreaterThan(10);
-      if (key !== 'name') expect(p, key).toHaveProperty('default');
-    }
-  });
-
-  it('applies the defaults', () => {
+  it('gives fresh copies of the defaults: mutating one config does not change the next', () => {
     const validate = strictAjv().compile(aektOptionsSchema);
     const config: Record<string, unknown> = { name: 'aekt' };
     expect(validate(config)).toBe(true);
-    expect(config).toEqual({
-      name: 'aekt',
-      gamma: 1,
-      beta: 8,
-      temperature: 4,
-      ceWeight: 1,
-      warmupEpochs: 20,
-      warmupUnit: 'epoch',
-      ratioClip: [0.1, 10],
-      explicitForm: 'weightedTCKD',
-      adaptive: true,
-      ratioNormalization: 'batchMean',
-      serialization: false,
-      serialOrder: 'cls->kd',
-    });
-    // defaults are fresh copies: mutating one config does not change the next
     (config['ratioClip'] as number[])[0] = 5;
     const again: Record<string, unknown> = { name: 'aekt' };
     validate(again);
     expect(again['ratioClip']).toEqual([0.1, 10]);
-  });
-
-  it.each([
-    [{}],
-    [{ name: 'dkd' }],
-    [{ name: 'aekt', temperature: 0 }],
-    [{ name: 'aekt', gamma: -1 }],
-    [{ name: 'aekt', ratioClip: [0.1] }],
-    [{ name: 'aekt', ratioClip: [0.1, 10, 20] }],
-    [{ name: 'aekt', ratioClip: [-1, 10] }],
-    [{ name: 'aekt', ratioClip: [0, 0] }],
-    [{ name: 'aekt', explicitForm: 'tckd' }],
-    [{ name: 'aekt', adaptive: 'yes' }],
-    [{ name: 'aekt', serialOrder: 'both' }],
-    [{ name: 'aekt', warmupEpochs: 1.5 }],
-    [{ name: 'aekt', warmupUnit: 'batch' }],
-    [{ name: 'aekt', alpha: 1 }],
-  ])('rejects %j', (config) => {
-    expect(strictAjv().compile(aektOptionsSchema)(config)).toBe(false);
   });
 });
 

@@ -3,21 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { container } from 'tsyringe';
-import { API_VERSION, KdInputError, type Network } from '@kd/core';
+import { KdInputError, type Network } from '@kd/core';
 import * as pkg from './index.js';
 import { AtDistiller, atOptionsSchema, atPlugin, register, type AtOptions } from './index.js';
 import { cnnPlugin } from '@kd/backbone-cnn';
-import {
-  expectManifestMatchesPackageJson,
-  expectNamedExportsOnly,
-  expectRegistersExplicitly,
-  expectStrictSchemaWithDefaults,
-  strictAjv,
-  tinyBackbone,
-  validatedOptions,
-  distillerSetupFor,
-  expectStudentOnlyGradients,
-} from '@kd/testing';
+import { describePluginConformance, tinyBackbone, validatedOptions, distillerSetupFor, expectStudentOnlyGradients } from '@kd/testing';
 
 const tinyCnn = (channels: number[], scope: string) => tinyBackbone(cnnPlugin, { name: 'cnn', channels }, scope);
 
@@ -28,61 +18,39 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-describe('package exports and registration', () => {
-  it('has named exports only', () => {
-    expectNamedExportsOnly(pkg, [
-      'atPlugin',
-      'atOptionsSchema',
-      'atLoss',
-      'atLossTerms',
-      'atStageLoss',
-      'attentionMap',
-      'AtDistiller',
-      'register',
-    ]);
-  });
-
-  it('register(container) makes the plugin discoverable; the manifest agrees with package.json', () => {
-    expectRegistersExplicitly(atPlugin, register);
-    expectManifestMatchesPackageJson(atPlugin, join(import.meta.dirname, '..'));
-    const m = atPlugin.manifest;
-    expect([m.kind, m.name, m.version, m.apiVersion]).toEqual(['distiller', 'at', '0.1.0', API_VERSION]);
-    expect(m.paper?.url).toBe('https://arxiv.org/abs/1612.03928');
-  });
+describePluginConformance({
+  plugin: atPlugin,
+  register,
+  module: pkg,
+  exports: ['atPlugin', 'atOptionsSchema', 'atLoss', 'atLossTerms', 'atStageLoss', 'attentionMap', 'AtDistiller', 'register'],
+  packageDir: join(import.meta.dirname, '..'),
+  manifest: { kind: 'distiller', name: 'at', version: '0.1.0', optionsSchema: atOptionsSchema },
+  // mdistiller's CIFAR-100 defaults
+  defaults: {
+    name: 'at',
+    beta: 1000,
+    p: 2,
+    ceWeight: 1,
+    kdWeight: 0,
+    temperature: 4,
+    stages: [],
+    teacherStages: [],
+    feature: 'output',
+  },
+  invalid: [
+    { name: 'kd' },
+    { name: 'at', beta: -1 },
+    { name: 'at', p: 0.5 },
+    { name: 'at', temperature: 0 },
+    { name: 'at', stages: 'stage1' },
+    { name: 'at', stages: [''] },
+    { name: 'at', feature: 'pre' },
+    { name: 'at', betta: 1000 },
+  ],
 });
 
-describe('atOptionsSchema', () => {
-  it('compiles strictly; every property has a description and every optional one a default', () => {
-    expect(atPlugin.manifest.optionsSchema).toBe(atOptionsSchema);
-    expectStrictSchemaWithDefaults(atPlugin);
-  });
-
-  it('applies mdistiller’s CIFAR-100 defaults', () => {
-    expect(validated({})).toEqual({
-      name: 'at',
-      beta: 1000,
-      p: 2,
-      ceWeight: 1,
-      kdWeight: 0,
-      temperature: 4,
-      stages: [],
-      teacherStages: [],
-      feature: 'output',
-    });
-  });
-
-  it.each([
-    [{ name: 'kd' }],
-    [{ name: 'at', beta: -1 }],
-    [{ name: 'at', p: 0.5 }],
-    [{ name: 'at', temperature: 0 }],
-    [{ name: 'at', stages: 'stage1' }],
-    [{ name: 'at', stages: [''] }],
-    [{ name: 'at', feature: 'pre' }],
-    [{ name: 'at', betta: 1000 }],
-  ])('rejects %j', (config) => {
-    expect(strictAjv().compile(atOptionsSchema)(config)).toBe(false);
-  });
+it('cites its paper', () => {
+  expect(atPlugin.manifest.paper?.url).toBe('https://arxiv.org/abs/1612.03928');
 });
 
 describe('AtDistiller on real backbones', () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -6,7 +5,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { container } from 'tsyringe';
-import { API_VERSION, PluginRegistry, createKdContainer, type FactoryContext, type LossInputs, type NetworkOutput } from '@kd/core';
+import type { FactoryContext } from '@kd/core';
+import { describeLogitDistiller, describePluginConformance, logitLossInputs, strictAjv, validatedOptions } from '@kd/testing';
 import * as pkg from './index.js';
 import {
   DKD_DEFAULT_WARMUP_EPOCHS,
@@ -19,115 +19,75 @@ import {
   type DkdOptions,
 } from './index.js';
 
-const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
-  name: string;
-  version: string;
-  kd: { kind: string; name: string; apiVersion: number };
-};
-
 const context: FactoryContext = { container: container.createChildContainer(), baseDir: '.' };
 
-function strictAjv(): Ajv2020 {
-  return new Ajv2020({ strict: true, useDefaults: true });
-}
+// A step in the middle of a CIFAR-100 run (240 epochs, 10 batches an epoch), at `epoch`.
+const loop = (epoch: number) => ({ epoch, epochs: 240, step: 3, globalStep: epoch * 10 + 3 });
 
-function output(logits: tf.Tensor2D): NetworkOutput {
-  return { logits, features: {}, embedding: logits };
-}
-
-function lossInputs(student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, labels: tf.Tensor1D, epoch = 0, epochs = 240): LossInputs {
-  return {
-    student: output(student),
-    ...(teacher ? { teacher: output(teacher) } : {}),
-    labels,
-    numClasses: student.shape[1],
-    epoch,
-    epochs,
-    step: 3,
-    globalStep: epoch * 10 + 3,
-    stage: 'main',
-  };
-}
+const lossInputs = (student: tf.Tensor2D, teacher: tf.Tensor2D | undefined, labels: tf.Tensor1D, epoch = 0) =>
+  logitLossInputs(student, teacher, labels, loop(epoch));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
 
-describe('package exports', () => {
-  it('has named exports only', () => {
-    expect(pkg).not.toHaveProperty('default');
-    for (const name of [
-      'dkdPlugin',
-      'dkdOptionsSchema',
-      'dkdLoss',
-      'dkdLossTerms',
-      'decomposeKl',
-      'createDkdDistiller',
-      'dkdWarmupFactor',
-      'register',
-      'DKD_LOSS_DEFAULTS',
-      'DKD_DEFAULT_WARMUP_EPOCHS',
-    ]) {
-      expect(pkg).toHaveProperty(name);
-    }
-  });
-
-  it('register(container) makes the plugin discoverable', () => {
-    const c = createKdContainer(container);
-    register(c);
-    const registry = PluginRegistry.fromContainer(c);
-    expect(registry.find('distiller', 'dkd')).toBe(dkdPlugin);
-  });
-});
-
-describe('dkdPlugin manifest', () => {
-  it('describes the distiller', () => {
-    const m = dkdPlugin.manifest;
-    expect(m.kind).toBe('distiller');
-    expect(m.name).toBe('dkd');
-    expect(m.version).toBe('0.1.0');
-    expect(m.apiVersion).toBe(API_VERSION);
-    expect(m.title).toBe('Decoupled knowledge distillation');
-    expect(m.paper).toEqual({
+describePluginConformance({
+  plugin: dkdPlugin,
+  register,
+  module: pkg,
+  exports: [
+    'dkdPlugin',
+    'dkdOptionsSchema',
+    'dkdLoss',
+    'dkdLossTerms',
+    'decomposeKl',
+    'createDkdDistiller',
+    'dkdWarmupFactor',
+    'register',
+    'DKD_LOSS_DEFAULTS',
+    'DKD_DEFAULT_WARMUP_EPOCHS',
+  ],
+  packageDir: join(import.meta.dirname, '..'),
+  manifest: {
+    kind: 'distiller',
+    name: 'dkd',
+    version: '0.1.0',
+    title: 'Decoupled knowledge distillation',
+    paper: {
       title: 'Decoupled Knowledge Distillation',
       authors: 'Zhao, Cui, Song, Qiu, Liang',
       year: 2022,
       url: 'https://arxiv.org/abs/2203.08679',
-    });
-    expect(m.optionsSchema).toBe(dkdOptionsSchema);
-  });
-
-  it('agrees with the package.json name, `kd` stub and version', () => {
-    expect(packageJson.name).toBe('@kd/distiller-dkd');
-    expect(packageJson.kd).toEqual({
-      kind: dkdPlugin.manifest.kind,
-      name: dkdPlugin.manifest.name,
-      apiVersion: dkdPlugin.manifest.apiVersion,
-    });
-    expect(packageJson.version).toBe(dkdPlugin.manifest.version);
-  });
+    },
+    optionsSchema: dkdOptionsSchema,
+  },
+  minDescriptionLength: 11,
+  // mdistiller CIFAR-100: α 1, β 8, τ 4, CE 1, 20 warm-up epochs
+  defaults: { name: 'dkd', alpha: 1, beta: 8, temperature: 4, ceWeight: 1, warmupEpochs: 20, warmupUnit: 'epoch' },
+  invalid: [
+    {},
+    { name: 'kd' },
+    { name: 'dkd', temperature: 0 },
+    { name: 'dkd', temperature: -1 },
+    { name: 'dkd', alpha: -0.1 },
+    { name: 'dkd', beta: '8' },
+    { name: 'dkd', ceWeight: -1 },
+    { name: 'dkd', warmupEpochs: 2.5 },
+    { name: 'dkd', warmupEpochs: 2.5, warmupUnit: 'epoch' },
+    { name: 'dkd', warmupUnit: 'batch' },
+    { name: 'dkd', warmupEpochs: -0.5, warmupUnit: 'step' },
+    { name: 'dkd', warmupEpochs: -1 },
+    { name: 'dkd', warmupFactor: 0.5 },
+    { name: 'dkd', temprature: 4 },
+  ],
 });
 
 describe('dkdOptionsSchema', () => {
-  it('compiles under ajv 2020 strict mode', () => {
-    expect(() => strictAjv().compile(dkdOptionsSchema)).not.toThrow();
-  });
-
-  it('gives every property a description and every optional one a default', () => {
-    for (const [key, prop] of Object.entries(dkdOptionsSchema.properties)) {
-      const p = prop as Record<string, unknown>;
-      expect(typeof p['description'], key).toBe('string');
-      expect((p['description'] as string).length, key).toBeGreaterThan(10);
-      if (key !== 'name') expect(p, key).toHaveProperty('default');
-    }
-  });
-
-  it('applies the defaults (mdistiller CIFAR-100: α 1, β 8, τ 4, CE 1, 20 warm-up epochs)', () => {
+  it('takes its defaults from the loss defaults; applies them under the options given', () => {
     const validate = strictAjv().compile(dkdOptionsSchema);
     const config: Record<string, unknown> = { name: 'dkd' };
     expect(validate(config)).toBe(true);
-    expect(config).toEqual({ name: 'dkd', alpha: 1, beta: 8, temperature: 4, ceWeight: 1, warmupEpochs: 20, warmupUnit: 'epoch' });
     const { warmupFactor: _unused, ...lossDefaults } = DKD_LOSS_DEFAULTS;
     expect(config).toEqual({ name: 'dkd', ...lossDefaults, warmupEpochs: DKD_DEFAULT_WARMUP_EPOCHS, warmupUnit: 'epoch' });
     const partial: Record<string, unknown> = { name: 'dkd', beta: 2, warmupEpochs: 0 };
@@ -135,25 +95,6 @@ describe('dkdOptionsSchema', () => {
     expect(partial).toEqual({ name: 'dkd', alpha: 1, beta: 2, temperature: 4, ceWeight: 1, warmupEpochs: 0, warmupUnit: 'epoch' });
     const stepwise: Record<string, unknown> = { name: 'dkd', warmupEpochs: 0.2, warmupUnit: 'step' };
     expect(validate(stepwise)).toBe(true);
-  });
-
-  it.each([
-    [{}],
-    [{ name: 'kd' }],
-    [{ name: 'dkd', temperature: 0 }],
-    [{ name: 'dkd', temperature: -1 }],
-    [{ name: 'dkd', alpha: -0.1 }],
-    [{ name: 'dkd', beta: '8' }],
-    [{ name: 'dkd', ceWeight: -1 }],
-    [{ name: 'dkd', warmupEpochs: 2.5 }],
-    [{ name: 'dkd', warmupEpochs: 2.5, warmupUnit: 'epoch' }],
-    [{ name: 'dkd', warmupUnit: 'batch' }],
-    [{ name: 'dkd', warmupEpochs: -0.5, warmupUnit: 'step' }],
-    [{ name: 'dkd', warmupEpochs: -1 }],
-    [{ name: 'dkd', warmupFactor: 0.5 }],
-    [{ name: 'dkd', temprature: 4 }],
-  ])('rejects %j', (config) => {
-    expect(strictAjv().compile(dkdOptionsSchema)(config)).toBe(false);
   });
 
   it('works as a branch of a discriminated union (as core composes the pipeline schema)', () => {
@@ -211,29 +152,7 @@ describe('dkdWarmupFactor (mdistiller: min(epoch / warmup, 1), epoch counted fro
 });
 
 describe('dkdPlugin.create', () => {
-  function validated(options: Record<string, unknown>): DkdOptions {
-    const config = { name: 'dkd', ...options };
-    expect(strictAjv().compile(dkdOptionsSchema)(config)).toBe(true);
-    return config as unknown as DkdOptions;
-  }
-
-  it('returns a teacher-using distiller whose computeLoss returns total and the ce, tckd and nckd terms', async () => {
-    const distiller = await dkdPlugin.create(validated({ temperature: 3, beta: 6, warmupEpochs: 0 }), context);
-    expect(distiller.usesTeacher).toBe(true);
-    expect(distiller.trainStep).toBeUndefined();
-    tf.tidy(() => {
-      const s = tf.randomNormal([4, 10], 0, 2, 'float32', 1) as tf.Tensor2D;
-      const t = tf.randomNormal([4, 10], 0, 2, 'float32', 2) as tf.Tensor2D;
-      const y = tf.tensor1d([0, 3, 6, 9], 'int32');
-      const out = distiller.computeLoss!(lossInputs(s, t, y));
-      expect(Object.keys(out.terms).sort()).toEqual(['ce', 'nckd', 'tckd']);
-      const ref = dkdLossTerms(s, t, y, { temperature: 3, beta: 6, warmupFactor: 1 });
-      expect(out.total.dataSync()[0]).toBe(ref.total.dataSync()[0]);
-      expect(out.terms['ce']!.dataSync()[0]).toBe(ref.ce.dataSync()[0]);
-      expect(out.terms['tckd']!.dataSync()[0]).toBe(ref.tckd.dataSync()[0]);
-      expect(out.terms['nckd']!.dataSync()[0]).toBe(ref.nckd.dataSync()[0]);
-    });
-  });
+  const validated = (options: Record<string, unknown>) => validatedOptions<DkdOptions>(dkdOptionsSchema, 'dkd', options);
 
   it.each([
     [0, 0.05],
@@ -282,37 +201,15 @@ describe('dkdPlugin.create', () => {
     });
   });
 
-  it('is differentiable with respect to the student through computeLoss', async () => {
-    const distiller = await dkdPlugin.create(validated({}), context);
-    tf.tidy(() => {
-      const s = tf.randomNormal([2, 5], 0, 2, 'float32', 7) as tf.Tensor2D;
-      const t = tf.randomNormal([2, 5], 0, 2, 'float32', 8) as tf.Tensor2D;
-      const y = tf.tensor1d([1, 2], 'int32');
-      const g = tf.grad((x: tf.Tensor) => distiller.computeLoss!(lossInputs(x as tf.Tensor2D, t, y)).total)(s);
-      expect(g.shape).toEqual([2, 5]);
-      expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
-    });
-  });
-
-  it('throws a clear error without the teacher output, and for a bad warmupEpochs', async () => {
-    const distiller = await dkdPlugin.create(validated({}), context);
-    tf.tidy(() => {
-      const s = tf.zeros([1, 3]) as tf.Tensor2D;
-      expect(() => distiller.computeLoss!(lossInputs(s, undefined, tf.tensor1d([0], 'int32')))).toThrow(/teacher/);
-    });
+  it('throws a clear error for a bad warmupEpochs', async () => {
     expect(() => dkdPlugin.create({ ...validated({}), warmupEpochs: -2 }, context)).toThrow(/warmupEpochs/);
   });
+});
 
-  it('leaks no tensors', async () => {
-    const distiller = await dkdPlugin.create(validated({}), context);
-    const s = tf.randomNormal([3, 4], 0, 1, 'float32', 9) as tf.Tensor2D;
-    const t = tf.randomNormal([3, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
-    const y = tf.tensor1d([0, 1, 2], 'int32');
-    const before = tf.memory().numTensors;
-    const out = distiller.computeLoss!(lossInputs(s, t, y, 3));
-    expect(tf.memory().numTensors).toBe(before + 4);
-    tf.dispose([out.total, ...Object.values(out.terms)]);
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([s, t, y]);
-  });
+describeLogitDistiller({
+  plugin: dkdPlugin,
+  options: { temperature: 3, beta: 6, warmupEpochs: 0 },
+  terms: ['ce', 'tckd', 'nckd'],
+  reference: (s, t, y) => dkdLossTerms(s, t, y, { temperature: 3, beta: 6, warmupFactor: 1 }),
+  loop: loop(3),
 });

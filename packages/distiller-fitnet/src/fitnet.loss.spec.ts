@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng } from '@kd/core';
 import { FITNET_LOSS_DEFAULTS, fitnetLossTerms, hintLoss, type FitnetLossOptions } from './fitnet.loss.js';
 import { HintRegressor, regressorGeometry } from './regressor.js';
-import { describeCases, describeOnBackends, fixtureCases } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, expectTermValues } from '@kd/testing';
 
 interface FixtureCase {
   name: string;
@@ -84,9 +84,7 @@ describeOnBackends('fitnet-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
           },
           c.options,
         );
-        b.value(t.hint.dataSync()[0]!, c.expected.hint, 'hint');
-        b.value(t.ce.dataSync()[0]!, c.expected.ce, 'ce');
-        b.value(t.total.dataSync()[0]!, c.expected.total, 'total');
+        expectTermValues(b, t, c.expected, ['hint', 'ce', 'total']);
         if (c.options.kdWeight > 0) b.value(t.kd!.dataSync()[0]!, c.expected.kd, 'kd');
       });
       r.dispose();

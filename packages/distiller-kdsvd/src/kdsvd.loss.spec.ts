@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr, expectTermValues } from '@kd/testing';
 import { featureMatrix, kdsvdLossTerms, type KdsvdLossOptions } from './kdsvd.loss.js';
 import { topRightSingularVectors } from './singular-vectors.js';
 import { symmetricEigen } from './symmetric-eigen.js';
@@ -39,9 +39,7 @@ describeOnBackends('kdsvd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
           },
           c.options,
         );
-        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
-        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
-        b.value(r.kdsvd.dataSync()[0]!, c.expected.kdsvd, 'kdsvd');
+        expectTermValues(b, r, c.expected, ['total', 'ce', 'kdsvd']);
         b.value(
           r.perPair.map((p) => p.dataSync()[0]!),
           c.expected.perPair,

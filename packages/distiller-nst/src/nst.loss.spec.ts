@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr, expectTermValues } from '@kd/testing';
 import { channelDistributions, nstLossTerms, nstStageLoss, type NstLossOptions } from './nst.loss.js';
 
 type FixtureCase = StageFeatureCase<NstLossOptions, { nst: number; perStage: number[] }>;
@@ -42,9 +42,7 @@ describeOnBackends('nst-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
           { studentFeatures: fs, teacherFeatures: ft, studentLogits: tf.tensor2d(c.studentLogits), labels: tf.tensor1d(c.labels, 'int32') },
           c.options,
         );
-        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
-        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
-        b.value(r.nst.dataSync()[0]!, c.expected.nst, 'nst');
+        expectTermValues(b, r, c.expected, ['total', 'ce', 'nst']);
         c.expected.perStage.forEach((v, i) => b.value(nstStageLoss(fs[i]!, ft[i]!, c.options).dataSync()[0]!, v, `stage ${i}`));
       });
     });

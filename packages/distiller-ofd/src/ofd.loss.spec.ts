@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng } from '@kd/core';
-import { describeCases, describeOnBackends, fixtureCases, relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr, expectTermValues } from '@kd/testing';
 import { OfdConnectors } from './connector.js';
 import { channelMargin, margins, normalCdf } from './margin.js';
 import { ofdLossTerms, ofdStageLoss, partialL2 } from './ofd.loss.js';
@@ -98,9 +98,7 @@ describeOnBackends('ofd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
           b.value(v.dataSync()[0]!, c.expected.perStage[i]!, `stage ${i}`);
         });
         const r = lossOf(c, m, fs, tf.tensor2d(c.studentLogits));
-        b.value(r.ofd.dataSync()[0]!, c.expected.ofd, 'ofd');
-        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
-        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        expectTermValues(b, r, c.expected, ['ofd', 'ce', 'total']);
       });
       m.dispose();
     });

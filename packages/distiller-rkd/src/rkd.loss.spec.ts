@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { describeCases, describeOnBackends, fixtureCases, relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr, expectTermValues } from '@kd/testing';
 import { angleCosines, normalisedDistances, pairwiseDistances, rkdLossTerms, smoothL1, type RkdLossOptions } from './rkd.loss.js';
 
 interface FixtureCase {
@@ -56,10 +56,7 @@ describeOnBackends('rkd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
           },
           c.options,
         );
-        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
-        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
-        b.value(r.distance.dataSync()[0]!, c.expected.distance, 'distance');
-        b.value(r.angle.dataSync()[0]!, c.expected.angle, 'angle');
+        expectTermValues(b, r, c.expected, ['total', 'ce', 'distance', 'angle']);
         const d = normalisedDistances(s, c.options.squared, c.options.eps).dataSync();
         b.value(d, c.expected.studentDistances.flat(), 'distances');
       });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr, expectTermValues } from '@kd/testing';
 import { similarityMatrix } from './similarity-matrix.js';
 import { spLossTerms, spStageLoss, type SpLossOptions } from './sp.loss.js';
 
@@ -39,9 +39,7 @@ describeOnBackends('sp-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
       tf.tidy(() => {
         const { fs, ft, zs, y } = tensors(c);
         const r = spLossTerms({ studentFeatures: fs, teacherFeatures: ft, studentLogits: zs, labels: y }, c.options);
-        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
-        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
-        b.value(r.sp.dataSync()[0]!, c.expected.sp, 'sp');
+        expectTermValues(b, r, c.expected, ['total', 'ce', 'sp']);
         c.expected.perStage.forEach((v, i) => b.value(spStageLoss(fs[i]!, ft[i]!).dataSync()[0]!, v, `stage ${i}`));
         fs.forEach((f, i) => b.value(similarityMatrix(f).dataSync(), c.expected.studentGram[i]!.flat(), `G ${i}`));
       });

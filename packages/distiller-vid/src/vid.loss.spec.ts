@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng } from '@kd/core';
-import { describeCases, describeOnBackends, fixtureCases } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, expectTermValues } from '@kd/testing';
 import { vidLossTerms, vidNll, vidStageLoss } from './vid.loss.js';
 import { VidModule } from './vid.module.js';
 
@@ -82,9 +82,7 @@ describeOnBackends('vid-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
           b.value(vidStageLoss(m, i, f, inputs.teacherFeatures[i]!).dataSync()[0]!, c.expected.perStage[i]!, `stage ${i}`),
         );
         const r = vidLossTerms(m, inputs, c.options);
-        b.value(r.vid.dataSync()[0]!, c.expected.vid, 'vid');
-        b.value(r.ce.dataSync()[0]!, c.expected.ce, 'ce');
-        b.value(r.total.dataSync()[0]!, c.expected.total, 'total');
+        expectTermValues(b, r, c.expected, ['vid', 'ce', 'total']);
       });
       m.dispose();
     });

@@ -41,3 +41,18 @@ export {
   type BackboneCase,
   type BackboneBuildCase,
 } from './describe-backbone.js';
+export { describeLogitDistiller, logitLossInputs, type LogitDistillerCase } from './describe-logit-distiller.js';
+export {
+  logitInputs,
+  randomLogits,
+  randomLabels,
+  confidentTeacher,
+  expectTeacherVariableGetsNoGradient,
+  expectFloatLabelsCast,
+  expectFiniteForExtremeLogits,
+  expectRejectsBadTemperatureAndShapes,
+  type LogitLoss,
+  type LogitLossTerms,
+  type LogitFixtureCase,
+} from './logit-loss-checks.js';
+export { expectTermValues } from './expect-terms.js';
