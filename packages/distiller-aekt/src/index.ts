@@ -17,4 +17,6 @@ export {
   type SerialOrder,
   type SerializationMatrix,
 } from './serialization-layer.js';
-export { aektPlugin, register, aektOptionsSchema, createAektDistiller, AEKT_SERIALIZATION_FILE, type AektOptions } from './plugin.js';
+export { aektOptionsSchema, type AektOptions } from './aekt.options.js';
+export { createAektDistiller, AEKT_SERIALIZATION_FILE } from './aekt.distiller.js';
+export { aektPlugin, register } from './plugin.js';

@@ -8,14 +8,7 @@ export {
   type DkdLossResult,
   type KlDecomposition,
 } from './dkd.loss.js';
-export {
-  dkdPlugin,
-  register,
-  dkdOptionsSchema,
-  createDkdDistiller,
-  dkdWarmupFactor,
-  DKD_DEFAULT_WARMUP_EPOCHS,
-  DKD_WARMUP_SCHEMA,
-  type DkdOptions,
-  type DkdWarmupUnit,
-} from './plugin.js';
+export { dkdOptionsSchema, DKD_DEFAULT_WARMUP_EPOCHS, DKD_WARMUP_SCHEMA, type DkdOptions, type DkdWarmupUnit } from './dkd.options.js';
+export { dkdWarmupFactor } from './dkd.warmup.js';
+export { createDkdDistiller } from './dkd.distiller.js';
+export { dkdPlugin, register } from './plugin.js';

@@ -7,4 +7,6 @@ export {
   type KdLossOptions,
   type KdLossResult,
 } from './kd.loss.js';
-export { kdPlugin, register, kdOptionsSchema, createKdDistiller, type KdOptions } from './plugin.js';
+export { kdOptionsSchema, type KdOptions } from './kd.options.js';
+export { createKdDistiller } from './kd.distiller.js';
+export { kdPlugin, register } from './plugin.js';
