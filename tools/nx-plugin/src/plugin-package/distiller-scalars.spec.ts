@@ -34,7 +34,7 @@ describe('the generated distiller logs its loss weight as a step scalar', () => 
     const t = createTreeWithEmptyWorkspace();
     t.write('tsconfig.json', JSON.stringify({ files: [], references: [] }));
     await pluginPackageGenerator(t, 'distiller', { name: 'weighted', link: false });
-    for (const f of ['index.ts', 'plugin.ts', 'weighted.loss.ts']) {
+    for (const f of ['index.ts', 'plugin.ts', 'weighted.loss.ts', 'weighted.options.ts', 'weighted.distiller.ts']) {
       const out = join(work, 'weighted', 'src', f);
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, t.read(`packages/distiller-weighted/src/${f}`, 'utf8')!);

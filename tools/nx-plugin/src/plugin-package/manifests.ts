@@ -16,7 +16,7 @@ export interface ScaffoldManifest {
 }
 
 /**
- * The options schema of each kind's template, as a value. The generated `src/plugin.ts` spells the same schema in
+ * The options schema of each kind's template, as a value. The generated sources spell the same schema in
  * TypeScript (its distiller defaults come from the loss module's constants); the generator renders the README's
  * options table and the docs/config page from this copy, and the generator spec imports the generated plugin and
  * checks that its manifest equals this one, so the two cannot drift apart unnoticed.

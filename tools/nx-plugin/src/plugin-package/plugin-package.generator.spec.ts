@@ -58,6 +58,8 @@ describe.each(PLUGIN_KINDS)('nx g @kd/tools:%s', (kind) => {
         'tsconfig.lib.json',
         'tsconfig.spec.json',
         'vitest.config.mts',
+        // A distiller is laid out as every method package is: its options and its distiller in their own files.
+        ...(kind === 'distiller' ? ['src/my-thing.options.ts', 'src/my-thing.distiller.ts'] : []),
       ].sort(),
     );
     for (const f of written) {
