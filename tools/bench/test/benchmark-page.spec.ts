@@ -138,6 +138,9 @@ describe('benchmark page', () => {
       '| aekt (reconstruction) | 83.00 ± 0.00 | n/a (< 2 seeds) | n/a (< 2 seeds) | 1/2 | 21 |',
     ]);
     expect(page).toContain('## Not finished (1)\n\n- aekt-s1 (failed): diverged: NaN');
+    expect(page).toMatch(/> \*\*In progress: (\d+) of (\d+) runs finished\.\*\*/);
+    const [, done, all] = /In progress: (\d+) of (\d+)/.exec(page)!;
+    expect(Number(all) - Number(done)).toBe(1);
   });
 
   it('the learning curve is the mean per epoch over the seeds', () => {
