@@ -88,6 +88,7 @@ export { featureOf, pairedFeatures, teacherOutput } from './network/feature-of.j
 export { requireTeacherScope } from './network/require-teacher-scope.js';
 export { FrozenTeacherNetwork } from './network/frozen-teacher-network.js';
 export { teacherStagesOption, featureTapOption } from './network/stage-options.js';
+export { ceWeightOption } from './engine/ce-weight-option.js';
 export { embeddingWidth } from './network/embedding-width.js';
 export { setupTeacher } from './engine/setup-teacher.js';
 export { weightedSum } from './engine/weighted-sum.js';

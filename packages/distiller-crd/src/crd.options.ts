@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, ceWeightOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `crd` distiller's options. Defaults are mdistiller's CIFAR-100 CRD configuration
@@ -12,12 +12,7 @@ export const crdOptionsSchema = {
     'Contrastive Representation Distillation (Tian, Krishnan, Isola 2020): ceWeight·CE + crdWeight·NCE(student embedding vs. teacher memory bank, and teacher embedding vs. student memory bank) + optional kdWeight·τ²·KL, with linear+L2 embedding heads and one momentum-updated memory bank per side over the training set.',
   properties: {
     name: { const: 'crd', description: 'Selects the CRD distiller.' },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CE_WEIGHT 1 (RepDistiller -r 1).',
-    },
+    ceWeight: ceWeightOption,
     crdWeight: {
       type: 'number',
       minimum: 0,

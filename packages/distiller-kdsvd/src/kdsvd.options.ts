@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `kdsvd` distiller's options; the defaults are mdistiller's CIFAR-100 `CFG.KDSVD`. */
 export const kdsvdOptionsSchema = {
@@ -16,12 +16,7 @@ export const kdsvdOptionsSchema = {
       description:
         'Weight β of the KD-SVD term: Σ over stages i ≥ 2 of Σ (rbf_S − rbf_T)² / B, rbf(v)_pq = exp(−(v^i_p − v^{i−1}_q)² / 8). mdistiller CFG.KDSVD.LOSS.FEAT_WEIGHT: 1.',
     },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CFG.KDSVD.LOSS.CE_WEIGHT: 1.',
-    },
+    ceWeight: ceWeightOption,
     k: {
       type: 'integer',
       minimum: 1,

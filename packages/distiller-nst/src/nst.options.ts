@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `nst` distiller's options; the defaults are mdistiller's CIFAR-100 `CFG.NST`. */
 export const nstOptionsSchema = {
@@ -16,12 +16,7 @@ export const nstOptionsSchema = {
       description:
         'Weight β of the NST term, the sum over the paired stages of mean k(T, T) + mean k(S, S) − 2·mean k(S, T) (means over the batch and both channel axes). mdistiller CFG.NST.LOSS.FEAT_WEIGHT and RepDistiller’s -b: 50.',
     },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CFG.NST.LOSS.CE_WEIGHT: 1.',
-    },
+    ceWeight: ceWeightOption,
     degree: {
       type: 'integer',
       minimum: 1,

@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, ceWeightOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `ofd` distiller's options: every property has a description and, where
@@ -19,12 +19,7 @@ export const ofdOptionsSchema = {
       description:
         'Weight of the distillation term, whose stages are summed over channels and positions and averaged over the batch (not averaged over elements). mdistiller CFG.OFD FEAT_WEIGHT 0.001; the authors’ code divides the summed loss by the batch and by 1000, the same.',
     },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CE_WEIGHT 1.',
-    },
+    ceWeight: ceWeightOption,
     stages: {
       type: 'array',
       items: { type: 'string', minLength: 1 },

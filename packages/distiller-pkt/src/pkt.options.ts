@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, ceWeightOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `pkt` distiller's options. The defaults are mdistiller's CIFAR-100 PKT
@@ -12,12 +12,7 @@ export const pktOptionsSchema = {
     'Probabilistic knowledge transfer (Passalis & Tefas 2018): ceWeight·CE + β·mean_ij P_T·log((P_T + ε)/(P_S + ε)), P the row-normalised cosine-similarity kernel (cos + 1)/2 of the pooled embeddings in a batch, ε = 1e-7.',
   properties: {
     name: { const: 'pkt', description: 'Selects the probabilistic knowledge transfer (PKT) distiller.' },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CE_WEIGHT 1 (RepDistiller -r 1).',
-    },
+    ceWeight: ceWeightOption,
     beta: {
       type: 'number',
       minimum: 0,

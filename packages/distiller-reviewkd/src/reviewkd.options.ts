@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, ceWeightOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `reviewkd` distiller's options; defaults are mdistiller's `CFG.REVIEWKD`. */
 export const reviewkdOptionsSchema = {
@@ -9,12 +9,7 @@ export const reviewkdOptionsSchema = {
     'ReviewKD (Chen et al. 2021): ceWeight·CE + reviewkdWeight·min(epoch/warmupEpochs, 1)·Σ_levels HCL(ABF-fused student maps, teacher maps), where attention-based fusion (ABF) modules combine every student stage and the pooled embedding from the deepest level to the shallowest.',
   properties: {
     name: { const: 'reviewkd', description: 'Selects the ReviewKD distiller.' },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CE_WEIGHT 1.',
-    },
+    ceWeight: ceWeightOption,
     reviewkdWeight: {
       type: 'number',
       minimum: 0,

@@ -1,4 +1,4 @@
-import type { OptionsOf } from '@kd/core';
+import { type OptionsOf, ceWeightOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `rkd` distiller's options; the defaults are mdistiller's CIFAR-100 `CFG.RKD`. */
 export const rkdOptionsSchema = {
@@ -23,12 +23,7 @@ export const rkdOptionsSchema = {
       description:
         'Weight of the angle term: smooth L1 (mean over all B×B×B triples, degenerate ones included) between the cosines ⟨n_ij, n_ik⟩ of the unit difference vectors n_ij = (e_j − e_i)/‖e_j − e_i‖ of student and teacher. mdistiller CFG.RKD.ANGLE_WEIGHT and RepDistiller’s w_a: 50.',
     },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CFG.RKD.LOSS.CE_WEIGHT: 1.',
-    },
+    ceWeight: ceWeightOption,
     squared: {
       type: 'boolean',
       default: false,

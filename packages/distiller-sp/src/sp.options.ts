@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `sp` distiller's options. The defaults are mdistiller's CIFAR-100 SP
@@ -12,12 +12,7 @@ export const spOptionsSchema = {
     'Similarity-preserving KD (Tung & Mori 2019): ceWeight·CE + β·Σ_stages ‖G_S − G_T‖²_F / B², G = row-L2-normalised F·Fᵀ of the flattened per-sample features (B × B).',
   properties: {
     name: { const: 'sp', description: 'Selects the similarity-preserving (SP) distiller.' },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CE_WEIGHT 1 (RepDistiller -r 1).',
-    },
+    ceWeight: ceWeightOption,
     beta: {
       type: 'number',
       minimum: 0,

@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `vid` distiller's options: every property has a description and, where
@@ -19,12 +19,7 @@ export const vidOptionsSchema = {
       description:
         'Weight of the VID term, the sum over the paired stages of the Gaussian negative log-likelihood mean ½((μ − F_T)²/σ² + log σ²) (mean over batch, channels and positions; the constant ½·log 2π is left out). mdistiller CFG.VID FEAT_WEIGHT 1, RepDistiller -b 1.',
     },
-    ceWeight: {
-      type: 'number',
-      minimum: 0,
-      default: 1,
-      description: 'Weight of the cross-entropy with the hard labels. mdistiller CE_WEIGHT 1, RepDistiller -r 1.',
-    },
+    ceWeight: ceWeightOption,
     stages: {
       type: 'array',
       items: { type: 'string', minLength: 1 },
