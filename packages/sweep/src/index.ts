@@ -8,6 +8,14 @@ export { planStudy, runnableTasks, studyPaths, type PlannedCell, type StudyPlan,
 export { cellCommand, type CellCommandOptions, type CellTask, type CellResult, type Executor } from './executor.js';
 export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';
 export { writeJobsFile, readJobLine, type JobLine } from './jobs-file.js';
-export { studyReport, reportMarkdown, formatDifference, formatStat, type StudyReport, type ReportGroup, type ReportCell } from './study-report.js';
+export {
+  studyReport,
+  reportMarkdown,
+  formatDifference,
+  formatStat,
+  type StudyReport,
+  type ReportGroup,
+  type ReportCell,
+} from './study-report.js';
 export { stat, type Stat } from './stats.js';
 export { welchInterval, type MeanDifference } from './welch.js';
