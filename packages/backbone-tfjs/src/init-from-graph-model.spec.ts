@@ -1,34 +1,18 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { container } from 'tsyringe';
-import { KdInputError, Rng, type Network } from '@kd/core';
-import { cnnOptionsSchema, cnnPlugin, type CnnOptions } from '@kd/backbone-cnn';
-import { strictAjv } from '@kd/testing';
+import { KdInputError } from '@kd/core';
 import { initializeFromLayersModel } from './index.js';
+import { kdCnn } from '../test/kd-cnn.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
 });
 
-/** A kd cnn with the fixture graph's stage widths. */
-function kdCnn(): Network {
-  const options: Record<string, unknown> = { name: 'cnn', channels: [4, 8] };
-  strictAjv().compile(cnnOptionsSchema)(options);
-  return cnnPlugin.create(options as CnnOptions, {
-    container,
-    baseDir: '.',
-    numClasses: 10,
-    inputShape: [28, 28, 1],
-    rng: new Rng(1),
-    scope: 'student',
-  });
-}
-
 describe('a graph model as a student initialisation', () => {
-  it('is refused, naming the file and saying why and what to use instead, with no weight changed', () => {
-    const net = kdCnn();
+  it('is refused, naming the file and saying why and what to use instead, with no weight changed', async () => {
+    const net = await kdCnn([28, 28, 1], 1); // the fixture graph's stage widths
     const before = net.stateVariables().map((v) => Array.from(v.variable.dataSync()));
     const dir = join(import.meta.dirname, '..', 'test', 'fixtures', 'graph-cnn');
     let err: unknown;

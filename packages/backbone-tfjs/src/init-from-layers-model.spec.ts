@@ -2,12 +2,11 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { container } from 'tsyringe';
-import { KdInputError, Rng, type Network } from '@kd/core';
-import { cnnOptionsSchema, cnnPlugin, type CnnOptions } from '@kd/backbone-cnn';
-import { strictAjv, tempDir } from '@kd/testing';
+import { KdInputError, type Network } from '@kd/core';
+import { tempDir } from '@kd/testing';
 import { initializeFromLayersModel } from './index.js';
 import { randomizeWeights, saveModel } from '../test/save-model.js';
+import { kdCnn } from '../test/kd-cnn.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -17,18 +16,7 @@ beforeAll(async () => {
 const CHANNELS = [4, 8];
 
 /** kd's cnn backbone as core builds it, initialised from `seed`. */
-async function kdCnn(scope: string, seed: number): Promise<Network> {
-  const options: Record<string, unknown> = { name: 'cnn', channels: CHANNELS };
-  strictAjv().compile(cnnOptionsSchema)(options);
-  return cnnPlugin.create(options as CnnOptions, {
-    container,
-    baseDir: '.',
-    numClasses: 10,
-    inputShape: [12, 12, 1],
-    rng: new Rng(seed),
-    scope,
-  });
-}
+const cnn = async (scope: string, seed: number): Promise<Network> => kdCnn([12, 12, 1], seed, scope, CHANNELS);
 
 /** The same architecture as a Keras user builds it, with Keras's layer names. */
 function kerasCnn(): tfl.LayersModel {
@@ -64,9 +52,9 @@ describe('a kd network initialised from a TensorFlow.js layers model, matched by
   const work = tempDir('kd-tfjs-init-');
 
   it('a model exported from a kd network loads back into another of the same architecture exactly', async () => {
-    const source = await kdCnn('student', 1);
+    const source = await cnn('student', 1);
     const file = await saveModel(source.toLayersModel!() as tfl.LayersModel, join(work, 'kd'), 300);
-    const target = await kdCnn('teacher', 2);
+    const target = await cnn('teacher', 2);
     expect(state(target)).not.toEqual(state(source));
     initializeFromLayersModel(target, file);
     // Every state variable, batch-norm statistics included, bit for bit.
@@ -80,7 +68,7 @@ describe('a kd network initialised from a TensorFlow.js layers model, matched by
     const keras = kerasCnn();
     randomizeWeights(keras, 9);
     const file = await saveModel(keras, join(work, 'keras'));
-    const net = await kdCnn('student', 3);
+    const net = await cnn('student', 3);
     initializeFromLayersModel(net, file, { names: KERAS_NAMES });
     const taps = tfl.model({
       inputs: keras.inputs,
@@ -103,7 +91,7 @@ describe('a kd network initialised from a TensorFlow.js layers model, matched by
   it('names that do not match, on either side, are an error listing both sides; nothing is assigned', async () => {
     const keras = kerasCnn();
     const file = await saveModel(keras, join(work, 'unmapped'));
-    const net = await kdCnn('student', 4);
+    const net = await cnn('student', 4);
     const before = state(net);
     const tensors = tf.memory().numTensors;
     const error = (names?: Record<string, string>): string => {

@@ -4,9 +4,9 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { crc32, createGzip, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
+import { createGzip, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { pngWith, repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { main } from '../src/main.js';
 import { captureIo } from './helpers.js';
 
@@ -109,30 +109,8 @@ async function cifarTarGz(file: string, files: ReadonlyMap<string, Buffer>, bomb
   await pipeline(Readable.from(chunks()), createGzip({ level: 9 }), createWriteStream(file));
 }
 
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
 /** A PNG of this IHDR whose IDAT holds `idat` (zlib data). */
-function png(width: number, height: number, idat: Uint8Array, interlace = 0): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  ihdr[12] = interlace;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', idat),
-    pngChunk('IEND', new Uint8Array(0)),
-  ]);
-}
+const png = (width: number, height: number, idat: Uint8Array, interlace = 0): Buffer => pngWith({ width, height, interlace }, idat);
 
 /** A valid 8×8 RGB PNG: rows of filter byte 0 and pixels. */
 function goodPng(seed: number): Buffer {
@@ -171,6 +149,8 @@ interface Case {
   readonly says: RegExp;
 }
 
+const caseOf = (name: string, says: RegExp, write: Case['write']): Case => ({ name, says, write });
+
 /** An IDX set with one of its four files replaced. */
 function idxCase(
   name: string,
@@ -179,35 +159,27 @@ function idxCase(
   says: RegExp,
   dataset: Record<string, unknown> = {},
 ): Case {
-  return {
-    name,
-    says,
-    write: async (dir) => {
-      const files = { trainImages: 'train-images', trainLabels: 'train-labels', testImages: 'test-images', testLabels: 'test-labels' };
-      writeFileSync(join(dir, files.trainImages), images(40));
-      writeFileSync(join(dir, files.trainLabels), labels(40));
-      writeFileSync(join(dir, files.testImages), images(10));
-      writeFileSync(join(dir, files.testLabels), labels(10));
-      files[replace] = `${files[replace]}-bad${typeof bytes === 'function' ? '.gz' : ''}`;
-      const file = join(dir, files[replace]);
-      if (typeof bytes === 'function') await bytes(file);
-      else writeFileSync(file, bytes);
-      return { dataset: { name: 'idx', preset: 'custom', dir: '.', files, numClasses: 10, ...dataset }, file };
-    },
-  };
+  return caseOf(name, says, async (dir) => {
+    const files = { trainImages: 'train-images', trainLabels: 'train-labels', testImages: 'test-images', testLabels: 'test-labels' };
+    writeFileSync(join(dir, files.trainImages), images(40));
+    writeFileSync(join(dir, files.trainLabels), labels(40));
+    writeFileSync(join(dir, files.testImages), images(10));
+    writeFileSync(join(dir, files.testLabels), labels(10));
+    files[replace] = `${files[replace]}-bad${typeof bytes === 'function' ? '.gz' : ''}`;
+    const file = join(dir, files[replace]);
+    if (typeof bytes === 'function') await bytes(file);
+    else writeFileSync(file, bytes);
+    return { dataset: { name: 'idx', preset: 'custom', dir: '.', files, numClasses: 10, ...dataset }, file };
+  });
 }
 
 /** A CIFAR-10 directory with one batch file replaced. */
 function cifarDirCase(name: string, member: string, bytes: Buffer | null, says: RegExp): Case {
-  return {
-    name,
-    says,
-    write: (dir) => {
-      for (const [n, b] of cifarFiles()) writeFileSync(join(dir, n), b);
-      if (bytes) writeFileSync(join(dir, member), bytes);
-      return { dataset: { name: 'cifar', variant: 'cifar10', dir: '.' }, file: join(dir, member) };
-    },
-  };
+  return caseOf(name, says, (dir) => {
+    for (const [n, b] of cifarFiles()) writeFileSync(join(dir, n), b);
+    if (bytes) writeFileSync(join(dir, member), bytes);
+    return { dataset: { name: 'cifar', variant: 'cifar10', dir: '.' }, file: join(dir, member) };
+  });
 }
 
 /** A CIFAR-10 archive written by `make`. */
@@ -217,39 +189,31 @@ function cifarArchiveCase(
   says: RegExp,
   dataset: Record<string, unknown> = {},
 ): Case {
-  return {
-    name,
-    says,
-    write: async (dir) => {
-      const file = join(dir, 'cifar-10-binary.tar.gz');
-      await make(file);
-      return { dataset: { name: 'cifar', variant: 'cifar10', archive: 'cifar-10-binary.tar.gz', ...dataset }, file };
-    },
-  };
+  return caseOf(name, says, async (dir) => {
+    const file = join(dir, 'cifar-10-binary.tar.gz');
+    await make(file);
+    return { dataset: { name: 'cifar', variant: 'cifar10', archive: 'cifar-10-binary.tar.gz', ...dataset }, file };
+  });
 }
 
 /** An image folder of valid images with one bad file among them. */
 function imageCase(name: string, bad: string, bytes: Buffer, says: RegExp, dataset: Record<string, unknown> = {}): Case {
-  return {
-    name,
-    says,
-    write: (dir) => {
-      for (const [split, count] of [
-        ['train', 3],
-        ['val', 2],
-      ] as const) {
-        for (const cls of ['cat', 'dog']) {
-          mkdirSync(join(dir, 'images', split, cls), { recursive: true });
-          for (let i = 0; i < count; i++) writeFileSync(join(dir, 'images', split, cls, `${i}.png`), goodPng(i));
-        }
+  return caseOf(name, says, (dir) => {
+    for (const [split, count] of [
+      ['train', 3],
+      ['val', 2],
+    ] as const) {
+      for (const cls of ['cat', 'dog']) {
+        mkdirSync(join(dir, 'images', split, cls), { recursive: true });
+        for (let i = 0; i < count; i++) writeFileSync(join(dir, 'images', split, cls, `${i}.png`), goodPng(i));
       }
-      writeFileSync(join(dir, 'images', 'train', 'cat', bad), bytes);
-      return {
-        dataset: { name: 'image-folder', root: 'images', imageSize: 8, ...dataset },
-        file: join(dir, 'images', 'train', 'cat', bad),
-      };
-    },
-  };
+    }
+    writeFileSync(join(dir, 'images', 'train', 'cat', bad), bytes);
+    return {
+      dataset: { name: 'image-folder', root: 'images', imageSize: 8, ...dataset },
+      file: join(dir, 'images', 'train', 'cat', bad),
+    };
+  });
 }
 
 const gz = (b: Buffer) => gzipSync(b);

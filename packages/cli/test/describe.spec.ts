@@ -2,6 +2,9 @@ import { main } from '../src/main.js';
 import { sourceImporter } from '@kd/testing';
 import { captureIo } from './helpers.js';
 
+/** A two-stage CNN on 28×28×1 whose parameter count is derived by hand below. */
+const TINY_CNN = ['cnn', '--num-classes', '10', '--input', '28,28,1', '--options', '{"channels":[4,8]}'];
+
 async function describeJson(args: string[]) {
   const io = captureIo();
   const code = await main(['describe', 'backbone', ...args, '--json'], io, { importer: sourceImporter });
@@ -11,7 +14,7 @@ async function describeJson(args: string[]) {
 
 describe('kd describe backbone', () => {
   it('counts the parameters of a tiny CNN by hand and reports stage shapes', async () => {
-    const d = await describeJson(['cnn', '--num-classes', '10', '--input', '28,28,1', '--options', '{"channels":[4,8]}']);
+    const d = await describeJson(TINY_CNN);
     // conv kernels (no bias with batch norm) + BN γ, β + classifier kernel + bias
     expect(d.params).toBe(3 * 3 * 1 * 4 + 2 * 4 + 3 * 3 * 4 * 8 + 2 * 8 + 8 * 10 + 10);
     expect(d.params).toBe(438);
@@ -39,72 +42,17 @@ describe('kd describe backbone', () => {
   // One model of each zoo family on CIFAR-100 (the default 32×32×3 input): the reference parameter counts of the
   // backbone packages' test/param-counts.json, the FLOPs of their READMEs (MFLOP, one decimal) and the stage shapes of
   // the reference definitions, all written out here.
+  // [backbone, options, parameters, MFLOPs, embedding width, stage output shapes as H×W×C]
   it.each([
-    {
-      name: 'resnet',
-      options: { variant: 'resnet8x4' },
-      params: 1_233_540,
-      mflops: 354.1,
-      stages: [
-        [32, 32, 64],
-        [16, 16, 128],
-        [8, 8, 256],
-      ],
-      embedding: 256,
-    },
-    {
-      name: 'wrn',
-      options: { depth: 40, widen: 2 },
-      params: 2_255_156,
-      mflops: 655.2,
-      stages: [
-        [32, 32, 32],
-        [16, 16, 64],
-        [8, 8, 128],
-      ],
-      embedding: 128,
-    },
-    {
-      name: 'vgg',
-      options: { variant: 'vgg8' },
-      params: 3_965_028,
-      mflops: 192.4,
-      stages: [
-        [16, 16, 128],
-        [8, 8, 256],
-        [4, 4, 512],
-        [4, 4, 512],
-      ],
-      embedding: 512,
-    },
-    {
-      name: 'mobilenet',
-      options: { variant: 'mobilenetv2_half' },
-      params: 812_836,
-      mflops: 13.0,
-      stages: [
-        [16, 16, 12],
-        [8, 8, 16],
-        [4, 4, 48],
-        [2, 2, 160],
-      ],
-      embedding: 1280,
-    },
-    {
-      name: 'shufflenet',
-      options: { variant: 'shufflenetv1' },
-      params: 949_258,
-      mflops: 77.4,
-      stages: [
-        [16, 16, 240],
-        [8, 8, 480],
-        [4, 4, 960],
-      ],
-      embedding: 960,
-    },
-  ])(
-    'describes $name $options on CIFAR-100: reference parameters, README FLOPs, stage shapes',
-    async ({ name, options, params, mflops, stages, embedding }) => {
+    ['resnet', { variant: 'resnet8x4' }, 1_233_540, 354.1, 256, '32×32×64 16×16×128 8×8×256'],
+    ['wrn', { depth: 40, widen: 2 }, 2_255_156, 655.2, 128, '32×32×32 16×16×64 8×8×128'],
+    ['vgg', { variant: 'vgg8' }, 3_965_028, 192.4, 512, '16×16×128 8×8×256 4×4×512 4×4×512'],
+    ['mobilenet', { variant: 'mobilenetv2_half' }, 812_836, 13.0, 1280, '16×16×12 8×8×16 4×4×48 2×2×160'],
+    ['shufflenet', { variant: 'shufflenetv1' }, 949_258, 77.4, 960, '16×16×240 8×8×480 4×4×960'],
+  ] as const)(
+    'describes %s %o on CIFAR-100: reference parameters, README FLOPs, stage shapes',
+    async (name, options, params, mflops, embedding, shapes) => {
+      const stages = shapes.split(' ').map((s) => s.split('×').map(Number));
       const d = await describeJson([name, '--num-classes', '100', '--options', JSON.stringify(options)]);
       expect(d.backbone).toBe(name);
       expect(d.options).toMatchObject({ name, ...options });
@@ -121,13 +69,7 @@ describe('kd describe backbone', () => {
 
   it('prints a readable table without --json', async () => {
     const io = captureIo();
-    const code = await main(
-      ['describe', 'backbone', 'cnn', '--num-classes', '10', '--input', '28,28,1', '--options', '{"channels":[4,8]}'],
-      io,
-      {
-        importer: sourceImporter,
-      },
-    );
+    const code = await main(['describe', 'backbone', ...TINY_CNN], io, { importer: sourceImporter });
     expect(code, io.stderr).toBe(0);
     expect(io.stdout).toContain('438 trainable');
     expect(io.stdout).toMatch(/stage1\s+\[14, 14, 4\]/);
@@ -135,25 +77,15 @@ describe('kd describe backbone', () => {
     expect(io.stdout).toMatch(/logits\s+\[10\]/);
   });
 
-  it('names the package to install for an unknown backbone (exit 2)', async () => {
+  // An unknown backbone names the package to install; options the plugin schema does not allow and bad flags are named.
+  it.each([
+    [['nosuchnet', '--num-classes', '10'], 'npm install @kd/backbone-nosuchnet'],
+    [['cnn', '--num-classes', '10', '--options', '{"chanels":[4]}'], 'chanels'],
+    [['cnn'], '--num-classes'],
+    [['cnn', '--num-classes', '10', '--input', '28,28'], '--input'],
+  ])('exit 2 for describe backbone %j, naming %s', async (args, says) => {
     const io = captureIo();
-    expect(await main(['describe', 'backbone', 'nosuchnet', '--num-classes', '10'], io, { importer: sourceImporter })).toBe(2);
-    expect(io.stderr).toContain('npm install @kd/backbone-nosuchnet');
-  });
-
-  it('rejects options the plugin schema does not allow, and bad flags (exit 2)', async () => {
-    const io = captureIo();
-    expect(
-      await main(['describe', 'backbone', 'cnn', '--num-classes', '10', '--options', '{"chanels":[4]}'], io, { importer: sourceImporter }),
-    ).toBe(2);
-    expect(io.stderr).toContain('chanels');
-    const io2 = captureIo();
-    expect(await main(['describe', 'backbone', 'cnn'], io2, { importer: sourceImporter })).toBe(2);
-    expect(io2.stderr).toContain('--num-classes');
-    const io3 = captureIo();
-    expect(await main(['describe', 'backbone', 'cnn', '--num-classes', '10', '--input', '28,28'], io3, { importer: sourceImporter })).toBe(
-      2,
-    );
-    expect(io3.stderr).toContain('--input');
+    expect(await main(['describe', 'backbone', ...args], io, { importer: sourceImporter })).toBe(2);
+    expect(io.stderr).toContain(says);
   });
 });

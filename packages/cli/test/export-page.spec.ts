@@ -6,12 +6,13 @@ import { extname, join, normalize } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { PNG } from 'pngjs';
-import { loadNetwork, Rng } from '@kd/core';
-import { KdRuntime, selectBackend } from '@kd/core/host';
+import { loadNetwork } from '@kd/core';
+import { selectBackend } from '@kd/core/host';
 import { DEFAULT_MAX_INFLATED_BYTES, loadIdxDataset } from '@kd/dataset-idx';
 import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { main } from '../src/main.js';
 import { captureIo } from './helpers.js';
+import { networkLike } from './saved-network.js';
 import { runKd } from './spawn-kd.js';
 
 /** What the test reads of preprocessing.json (the CLI's own type lives in its source, which this spec does not import). */
@@ -117,17 +118,7 @@ describe('kd export: preprocessing.json and the example page', () => {
         { baseDir: repoRoot },
       );
       await selectBackend('cpu');
-      const saved = JSON.parse(readFileSync(join(runDir, 'final', 'network.json'), 'utf8'));
-      const runtime = new KdRuntime({ root: repoRoot, importer: sourceImporter });
-      await runtime.loadFor({ student: { backbone: { name: saved.backbone.name } } }, repoRoot);
-      const network = await runtime.registry.get('backbone', saved.backbone.name, 'test').create(saved.backbone.options, {
-        container: runtime.container,
-        baseDir: repoRoot,
-        numClasses: 10,
-        inputShape: saved.inputShape,
-        rng: new Rng(1),
-        scope: 'reference',
-      });
+      const { network } = await networkLike(runDir, 1, 10);
       loadNetwork(runDir, network);
       const n = 6;
       const batch = (await dataset.test.batches({ batchSize: n })[Symbol.asyncIterator]().next()).value!;

@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNetwork, Rng, saveNetwork } from '@kd/core';
-import { KdRuntime, loadLayersModelFromDir, selectBackend } from '@kd/core/host';
+import { loadLayersModelFromDir, selectBackend } from '@kd/core/host';
 import { main } from '../src/main.js';
 import { repoRoot, sourceImporter, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { captureIo } from './helpers.js';
+import { networkLike } from './saved-network.js';
 
 describe('kd export', () => {
   const work = tempDir('kd-export-');
@@ -36,17 +37,7 @@ describe('kd export', () => {
     expect(json.modelTopology).toBeTruthy();
 
     // The trained network, rebuilt from its saved spec and weights.
-    const saved = JSON.parse(readFileSync(join(runDir, 'final', 'network.json'), 'utf8'));
-    const runtime = new KdRuntime({ root: repoRoot, importer: sourceImporter });
-    await runtime.loadFor({ student: { backbone: { name: saved.backbone.name } } }, repoRoot);
-    const network = await runtime.registry.get('backbone', saved.backbone.name, 'test').create(saved.backbone.options, {
-      container: runtime.container,
-      baseDir: repoRoot,
-      numClasses: saved.numClasses,
-      inputShape: saved.inputShape,
-      rng: new Rng(99),
-      scope: 'reference',
-    });
+    const { network } = await networkLike(runDir, 99);
     loadNetwork(runDir, network);
 
     const model = await loadLayersModelFromDir(out);
@@ -259,17 +250,7 @@ describe('kd export', () => {
     };
     // Trained off the identity, or the check could not tell the head from its absence.
     expect(Math.max(...ser.weight.flatMap((row, i) => row.map((v, j) => Math.abs(v - (i === j ? 1 : 0)))))).toBeGreaterThan(1e-4);
-    const saved = JSON.parse(readFileSync(join(aektDir, 'final', 'network.json'), 'utf8'));
-    const runtime = new KdRuntime({ root: repoRoot, importer: sourceImporter });
-    await runtime.loadFor({ student: { backbone: { name: saved.backbone.name } } }, repoRoot);
-    const network = await runtime.registry.get('backbone', saved.backbone.name, 'test').create(saved.backbone.options, {
-      container: runtime.container,
-      baseDir: repoRoot,
-      numClasses: 10,
-      inputShape: saved.inputShape,
-      rng: new Rng(98),
-      scope: 'reference',
-    });
+    const { saved, network } = await networkLike(aektDir, 98, 10);
     // loadNetwork refuses a network with a head (a teacher must not silently lose it): load network.bin directly.
     const { copyFileSync, mkdirSync, writeFileSync } = await import('node:fs');
     const bare = join(work, 'aekt-bare');

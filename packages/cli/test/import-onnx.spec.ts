@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, type Network } from '@kd/core';
-import { relErr, repoRoot, sourceImporter, tempDir } from '@kd/testing';
+import { relErr, repoRoot, sourceImporter, strictAjv, tempDir } from '@kd/testing';
 import { main } from '../src/main.js';
 import { loadBackbonePlugin } from '../src/commands/backbone.js';
 import { createRuntime } from '../src/runtime.js';
@@ -32,29 +32,17 @@ const values = (t: Stored): number[] => {
 async function onnxTeacher(weights: string, stages: Record<string, string>): Promise<Network> {
   const rt = createRuntime(captureIo(), { importer: sourceImporter });
   const plugin = await loadBackbonePlugin(rt, 'onnx', 'test');
-  const net = (await plugin.create(
-    {
-      name: 'onnx',
-      layout: 'NCHW',
-      featureLayout: 'NCHW',
-      input: '',
-      logits: 'logits',
-      embedding: '',
-      stages,
-      executionProviders: ['cpu'],
-      threads: 1,
-      maxFileBytes: 2 ** 31 - 1,
-      timeoutSeconds: 600,
-    },
-    {
-      container: rt.container.createChildContainer(),
-      baseDir: rt.root,
-      numClasses: 10,
-      inputShape: [28, 28, 1],
-      rng: new Rng(0),
-      scope: 'teacher',
-    },
-  )) as Network;
+  // Options as a run gives them: validated against the plugin's schema, which fills in the defaults.
+  const options: Record<string, unknown> = { name: 'onnx', stages, threads: 1 };
+  expect(strictAjv().compile(plugin.manifest.optionsSchema)(options)).toBe(true);
+  const net = (await plugin.create(options, {
+    container: rt.container.createChildContainer(),
+    baseDir: rt.root,
+    numClasses: 10,
+    inputShape: [28, 28, 1],
+    rng: new Rng(0),
+    scope: 'teacher',
+  })) as Network;
   await net.loadWeights!(weights, '/teacher/weights');
   return net;
 }

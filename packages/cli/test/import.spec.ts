@@ -26,10 +26,10 @@ function referenceFromFixture(name: string): { shape: number[]; data: number[] }
 
 describe('kd import pytorch', () => {
   const work = tempDir('kd-import-');
-  const args = (out: string, ...more: string[]) => [
+  const importArgs = (checkpoint: string, out: string, ...more: string[]) => [
     'import',
     'pytorch',
-    join(fixtures, 'resnet8.pth'),
+    join(fixtures, checkpoint),
     out,
     '--backbone',
     'resnet',
@@ -37,10 +37,9 @@ describe('kd import pytorch', () => {
     '{"variant":"resnet8"}',
     '--num-classes',
     '10',
-    '--input',
-    '16,16,3',
     ...more,
   ];
+  const args = (out: string, ...more: string[]) => importArgs('resnet8.pth', out, '--input', '16,16,3', ...more);
 
   it('writes a teacher directory and reports parity with PyTorch on the reference inputs', async () => {
     const [input, logits] = referenceFromFixture('resnet8');
@@ -90,22 +89,7 @@ describe('kd import pytorch', () => {
 
   it('a malicious checkpoint is refused (exit 2) naming the global; its payload never runs', async () => {
     const io = captureIo();
-    const code = await main(
-      [
-        'import',
-        'pytorch',
-        join(fixtures, 'evil-os-system.pth'),
-        join(work, 'evil'),
-        '--backbone',
-        'resnet',
-        '--options',
-        '{"variant":"resnet8"}',
-        '--num-classes',
-        '10',
-      ],
-      io,
-      { importer: sourceImporter },
-    );
+    const code = await main(importArgs('evil-os-system.pth', join(work, 'evil')), io, { importer: sourceImporter });
     expect(code).toBe(2);
     expect(io.stderr).toMatch(/refused global \S*system/);
     expect(io.stderr).not.toMatch(/^\s+at /m);

@@ -16,16 +16,24 @@ export interface SpawnedKd {
   waitFor(pattern: RegExp): Promise<void>;
 }
 
+/** Node arguments that run the `kd` binary from its TypeScript sources; the kd arguments follow. */
+export const KD_FROM_SOURCE: readonly string[] = [
+  '--conditions=@kd/source',
+  '--import',
+  '@swc-node/register/esm-register',
+  join(repoRoot, 'packages/cli/src/bin.ts'),
+];
+
 /**
  * Runs the `kd` binary from source in its own process (vitest's transforms do not reach a child), the way a user's
  * shell would: signals, kills and exit codes are real.
  */
 export function spawnKd(args: readonly string[], env: Readonly<Record<string, string>> = {}): SpawnedKd {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@kd/source', '--import', '@swc-node/register/esm-register', join(repoRoot, 'packages/cli/src/bin.ts'), ...args],
-    { cwd: repoRoot, env: { ...process.env, KD_WASM_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...KD_FROM_SOURCE, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, KD_WASM_THREADS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let stdout = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];

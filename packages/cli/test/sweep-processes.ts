@@ -2,9 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
 import { repoRoot } from '@kd/testing';
-import type { Exited } from './spawn-kd.js';
+import { KD_FROM_SOURCE, type Exited } from './spawn-kd.js';
 
 /**
  * The processes of the queue specs and the queue benchmark, started in one place: real `redis-server`s on free
@@ -147,25 +146,12 @@ export class QueueProcesses {
    * per cell. A dead worker's cell is taken over once its lock expires: 3 s here instead of a minute.
    */
   worker(url: string, options: WorkerOptions = {}): KdWorker {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@kd/source',
-        '--import',
-        '@swc-node/register/esm-register',
-        join(repoRoot, 'packages/cli/src/bin.ts'),
-        'worker',
-        '--queue',
-        url,
-        ...(options.args ?? []),
-      ],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, KD_WASM_THREADS: '1', KD_QUEUE_LOCK_MS: '3000', ...options.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
+    const child = spawn(process.execPath, [...KD_FROM_SOURCE, 'worker', '--queue', url, ...(options.args ?? [])], {
+      cwd: repoRoot,
+      env: { ...process.env, KD_WASM_THREADS: '1', KD_QUEUE_LOCK_MS: '3000', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stderr = '';
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));

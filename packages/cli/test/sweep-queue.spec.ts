@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { QueueExecutor, redisConnection, type CellJobStatus } from '@kd/sweep-bullmq';
-import { repoRoot, tempDir, writeConfig } from '@kd/testing';
+import { tempDir } from '@kd/testing';
 import { runKd } from './spawn-kd.js';
 import { haveRedis, queueProcesses, signalPending, stoppedChildren, type KdWorker, type RedisServer } from './sweep-processes.js';
+import { writeLocalKdStudy } from './local-kd-study.js';
 import { cellWeights, ok, prepareStudyBase, STUDY_CELLS, writeStudy } from './study-fixture.js';
 
 /**
@@ -202,20 +202,7 @@ describe.runIf(haveRedis || CI)('kd sweep --queue / kd worker (BullMQ on a real 
   });
 
   it("--allow-local-plugins is the worker's to give: a worker without it refuses a cell naming a local module; one with it runs the cell and its kd run", async () => {
-    // KD under another name, imported from its sources (workers run kd from source): the cell trains exactly as kd.
-    writeFileSync(
-      join(work, 'local-kd.mjs'),
-      `import { kdPlugin } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'packages/distiller-kd/src/index.ts')).href)};\n` +
-        `const m = kdPlugin.manifest;\n` +
-        `export const localKd = { ...kdPlugin, manifest: { ...m, name: 'local-kd', optionsSchema: { ...m.optionsSchema, properties: { ...m.optionsSchema.properties, name: { const: 'local-kd' } } } } };\n`,
-    );
-    const base = JSON.parse(readFileSync(join(work, 'base.json'), 'utf8')) as Record<string, unknown>;
-    writeConfig(work, 'base-local.json', { ...base, plugins: ['./local-kd.mjs'] });
-    const file = writeStudy(work, 'local-plugin.json', 'local-plugin', {
-      base: 'base-local.json',
-      axes: { method: [{ 'distiller.name': 'local-kd' }] },
-      seeds: [0],
-    });
+    const file = writeLocalKdStudy(work);
     const refused = await runKd(['sweep', file, '--queue', redis.url]);
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain('/plugins/0: "./local-kd.mjs" is a local module');

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { repoRoot, tempDir, tinyConfig, writeConfig } from '@kd/testing';
-import { runKd, spawnKd } from './spawn-kd.js';
+import { KD_FROM_SOURCE, runKd, spawnKd } from './spawn-kd.js';
 import { signalPending, stoppedChildren } from './sweep-processes.js';
+import { writeLocalKdStudy } from './local-kd-study.js';
 import { cellWeights, ok, prepareStudyBase, STUDY_CELLS, STUDY_SIZE, writeStudy } from './study-fixture.js';
 
 /**
@@ -143,27 +143,14 @@ describe('kd sweep', () => {
 
   it('a sweep SIGKILLed with its process group mid-way: the next one resumes the interrupted cells from their checkpoints, each finishing once with the same bytes', async () => {
     const file = writeStudy(work, 'kill.json', 'kill');
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@kd/source',
-        '--import',
-        '@swc-node/register/esm-register',
-        join(repoRoot, 'packages/cli/src/bin.ts'),
-        'sweep',
-        file,
-        '--jobs',
-        '2',
-      ],
-      {
-        cwd: repoRoot,
-        // Each cell pauses itself in its second epoch (8 steps an epoch), so the kill always lands mid-run, after the
-        // first epoch's checkpoint; the sweep passes its environment on to the cells.
-        env: { ...process.env, KD_CRASH_AT: 'step:12:SIGSTOP' },
-        stdio: 'ignore',
-        detached: true,
-      },
-    );
+    const child = spawn(process.execPath, [...KD_FROM_SOURCE, 'sweep', file, '--jobs', '2'], {
+      cwd: repoRoot,
+      // Each cell pauses itself in its second epoch (8 steps an epoch), so the kill always lands mid-run, after the
+      // first epoch's checkpoint; the sweep passes its environment on to the cells.
+      env: { ...process.env, KD_CRASH_AT: 'step:12:SIGSTOP' },
+      stdio: 'ignore',
+      detached: true,
+    });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const checkpointed = (c: string) => existsSync(join(work, 'kill', 'runs', c, 'checkpoints', 'latest.json'));
     const deadline = Date.now() + 60_000;
@@ -226,23 +213,10 @@ describe('kd sweep', () => {
   });
 
   it('--allow-local-plugins: a study naming a local plugin module is refused without it (nothing imported or created); with it every cell runs, its kd run allowed too', async () => {
-    // KD under another name, imported from its sources (the cells run kd from source): the cell trains exactly as kd.
-    const module = join(work, 'local-kd.mjs');
-    writeFileSync(
-      module,
-      `import { kdPlugin } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'packages/distiller-kd/src/index.ts')).href)};\n` +
-        `import { writeFileSync } from 'node:fs';\n` +
-        `writeFileSync(new URL('./local-kd-imported', import.meta.url), 'imported\\n');\n` +
-        `const m = kdPlugin.manifest;\n` +
-        `export const localKd = { ...kdPlugin, manifest: { ...m, name: 'local-kd', optionsSchema: { ...m.optionsSchema, properties: { ...m.optionsSchema.properties, name: { const: 'local-kd' } } } } };\n`,
+    const file = writeLocalKdStudy(
+      work,
+      `import { writeFileSync } from 'node:fs';\n` + `writeFileSync(new URL('./local-kd-imported', import.meta.url), 'imported\\n');\n`,
     );
-    const base = JSON.parse(readFileSync(join(work, 'base.json'), 'utf8')) as Record<string, unknown>;
-    writeConfig(work, 'base-local.json', { ...base, plugins: ['./local-kd.mjs'] });
-    const file = writeStudy(work, 'local-plugin.json', 'local-plugin', {
-      base: 'base-local.json',
-      axes: { method: [{ 'distiller.name': 'local-kd' }] },
-      seeds: [0],
-    });
     const refused = await runKd(['sweep', file]);
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain('/plugins/0: "./local-kd.mjs" is a local module');

@@ -1,19 +1,10 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { isInputError } from '@kd/core';
+import { inputErrorMessage as inputError } from '@kd/testing';
 import { readTarGzEntries } from './tar-gz.js';
 import { cifarFiles, tarGz, tempDir } from '../test/cifar-files.js';
 import { MiB, writeTarGzBomb } from '../test/tar-bomb.js';
-
-async function inputError(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(isInputError(e), String(e)).toBe(true);
-  return (e as Error).message;
-}
 
 describe('readTarGzEntries', () => {
   const dir = tempDir();

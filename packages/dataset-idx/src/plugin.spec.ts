@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { API_VERSION, Rng } from '@kd/core';
-import { datasetOptions } from '@kd/transforms';
+import { compileStrictSchema, expectDescribedWithDefaults } from '@kd/testing';
+import { datasetOptions, splitOptionsProperties } from '@kd/transforms';
 import * as api from './index.js';
 import {
   idxPlugin,
@@ -62,16 +62,7 @@ describe('idx plugin', () => {
   });
 
   it('schema compiles under strict ajv, applies defaults and rejects bad options', () => {
-    const warnings: unknown[] = [];
-    const ajv = new Ajv2020({
-      allErrors: true,
-      strict: true,
-      useDefaults: true,
-      logger: { log: () => {}, warn: (...a: unknown[]) => warnings.push(a), error: () => {} },
-    });
-    const { $schema: _s, ...schema } = idxOptionsSchema;
-    const validate = ajv.compile(schema);
-    expect(warnings).toEqual([]);
+    const validate = compileStrictSchema(idxOptionsSchema);
     const config: Record<string, unknown> = { name: 'idx' };
     expect(validate(config)).toBe(true);
     expect(config).toEqual({
@@ -109,29 +100,11 @@ describe('idx plugin', () => {
   });
 
   it('every option is described; every option without a natural "unset" has a default', () => {
-    const props = idxOptionsSchema.properties as Record<string, Record<string, unknown>>;
-    for (const [key, p] of Object.entries(props)) {
-      expect(typeof p['description'], key).toBe('string');
-      const unset = [
-        'dir',
-        'trainLimit',
-        'testLimit',
-        'files',
-        'numClasses',
-        'transforms',
-        'testTransforms',
-        'valFraction',
-        'valCount',
-        'trainSubset',
-        'valSubset',
-        'testSubset',
-      ];
-      if (!unset.includes(key)) expect(p, key).toHaveProperty('default');
-    }
-    for (const [key, p] of Object.entries(idxOptionsSchema.properties.augment.properties as Record<string, Record<string, unknown>>)) {
-      expect(typeof p['description'], key).toBe('string');
-      expect(p, key).toHaveProperty('default');
-    }
+    // The split options come from @kd/transforms; left out, there is no val split and no subset.
+    const split = Object.keys(splitOptionsProperties);
+    const unset = ['dir', 'trainLimit', 'testLimit', 'files', 'numClasses', 'transforms', 'testTransforms', ...split];
+    expectDescribedWithDefaults(idxOptionsSchema.properties, unset);
+    expectDescribedWithDefaults(idxOptionsSchema.properties.augment.properties);
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isInputError, Rng, type DatasetSplit } from '@kd/core';
-import { DEFAULT_MAX_INFLATED_BYTES } from './schema.js';
+import { DEFAULT_MAX_INFLATED_BYTES, type IdxConfig } from './schema.js';
 import { loadIdxDataset, selectIdx } from './dataset.js';
 import { encodeIdx } from './idx-reader.js';
 
@@ -57,29 +57,18 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
     testImages: 'my-test-images',
     testLabels: 'my-test-labels.gz',
   };
+  /** The custom set above as its config names it; `letters` adds the class count its labels need. */
+  const custom = { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files } as const;
+  const letters = { ...custom, numClasses: 12 } as const;
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('files by any name (relative to dir) and numClasses for custom sets', async () => {
-    const ds = await loadIdxDataset(
-      {
-        name: 'idx',
-        maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
-        preset: 'custom',
-        dir: 'letters',
-        files,
-        numClasses: 12,
-        normalize: false,
-      },
-      { baseDir: base },
-    );
+    const ds = await loadIdxDataset({ ...letters, normalize: false }, { baseDir: base });
     expect(ds.info.numClasses).toBe(12);
     expect(ds.info.inputShape).toEqual([6, 6, 1]);
     expect(ds.split('train')!.size).toBe(60);
     expect((await all(ds.split('test')!)).ys).toEqual(Array.from({ length: 20 }, (_, i) => (i + 60) % 12));
-    const e = await loadIdxDataset(
-      { name: 'idx', maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES, preset: 'custom', dir: 'letters', files },
-      { baseDir: base },
-    ).catch((err: unknown) => err);
+    const e = await loadIdxDataset(custom, { baseDir: base }).catch((err: unknown) => err);
     expect(isInputError(e)).toBe(true);
     expect((e as Error).message).toContain(
       `${join(base, 'letters', 'my-train-labels')}: label 10 at index 10 (byte offset 18) is out of range: expected a class in 0..9`,
@@ -102,16 +91,7 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
   });
 
   it('val hold-out from the seed: disjoint from train, same seed same split; subsets per class and by count', async () => {
-    const options = {
-      name: 'idx',
-      maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
-      preset: 'custom',
-      dir: 'letters',
-      files,
-      numClasses: 12,
-      normalize: false,
-      valFraction: 0.25,
-    } as const;
+    const options = { ...letters, normalize: false, valFraction: 0.25 } as const;
     const ds = await loadIdxDataset(options, { baseDir: base, seed: 4 });
     const val = ids((await all(ds.split('val')!)).xs);
     const tr = ids((await all(ds.split('train')!)).xs);
@@ -136,12 +116,7 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
   it('transforms from @kd/transforms replace augment/normalize; a bare normalize uses the custom statistics', async () => {
     const ds = await loadIdxDataset(
       {
-        name: 'idx',
-        maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
-        preset: 'custom',
-        dir: 'letters',
-        files,
-        numClasses: 12,
+        ...letters,
         transforms: [
           { type: 'randomCrop', padding: 1 },
           { type: 'normalize', mean: [0.5], std: [0.5] },
@@ -162,49 +137,17 @@ describe('idx: any IDX pair, splits, subsets and transforms', () => {
     const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / 60);
     expect((await all(ds.split('test')!)).xs[0]).toBeCloseTo((180 / 255 - mean) / std, 5);
     expect(tf.memory().numTensors).toBe(before);
-    await expect(
-      loadIdxDataset(
-        {
-          name: 'idx',
-          maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
-          preset: 'custom',
-          dir: 'letters',
-          files,
-          numClasses: 12,
-          augment: { flip: true },
-          transforms: [],
-        },
-        { baseDir: base },
-      ),
-    ).rejects.toThrow(/either "augment" or "transforms"/);
-    await expect(
-      loadIdxDataset(
-        {
-          name: 'idx',
-          maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
-          preset: 'custom',
-          dir: 'letters',
-          files,
-          numClasses: 12,
-          transforms: [{ type: 'centerCrop', size: 4 }],
-        },
-        { baseDir: base },
-      ),
-    ).rejects.toThrow(/transforms give 4×4×1 images but testTransforms give 6×6×1/);
-    await expect(
-      loadIdxDataset(
-        {
-          name: 'idx',
-          maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
-          preset: 'custom',
-          dir: 'letters',
-          files,
-          numClasses: 12,
-          transforms: [{ type: 'normalize', preset: 'cifar10' }],
-        },
-        { baseDir: base },
-      ),
-    ).rejects.toThrow('dataset "idx" transforms: normalize: 3 mean/std values for an image with 1 channel (expected 1)');
+    // Configs that contradict themselves, each refused with what it asked for.
+    const refused: [Partial<IdxConfig>, string | RegExp][] = [
+      [{ augment: { flip: true }, transforms: [] }, /either "augment" or "transforms"/],
+      [{ transforms: [{ type: 'centerCrop', size: 4 }] }, /transforms give 4×4×1 images but testTransforms give 6×6×1/],
+      [
+        { transforms: [{ type: 'normalize', preset: 'cifar10' }] },
+        'dataset "idx" transforms: normalize: 3 mean/std values for an image with 1 channel (expected 1)',
+      ],
+    ];
+    for (const [extra, message] of refused)
+      await expect(loadIdxDataset({ ...letters, ...extra }, { baseDir: base })).rejects.toThrow(message);
   });
 
   it('selectIdx copies the chosen examples in the given order', () => {

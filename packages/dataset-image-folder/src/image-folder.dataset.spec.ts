@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { isInputError, Rng, type BatchOptions, type DatasetSplit } from '@kd/core';
+import { Rng, type BatchOptions, type DatasetSplit } from '@kd/core';
+import { inputErrorMessage as inputError } from '@kd/testing';
 import { join } from 'node:path';
 import { loadImageFolderDataset, type ImageFolderDataset } from './image-folder.dataset.js';
 import { DEFAULT_MAX_MEGAPIXELS, type ImageFolderConfig } from './image-folder.options.js';
@@ -41,15 +42,6 @@ async function load(
   seed = 0,
 ): Promise<ImageFolderDataset> {
   return loadImageFolderDataset({ name: 'image-folder', maxMegapixels: DEFAULT_MAX_MEGAPIXELS, ...options }, { baseDir: '/', seed });
-}
-
-async function inputError(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(isInputError(e), String(e)).toBe(true);
-  return (e as Error).message;
 }
 
 describe('image-folder dataset', () => {

@@ -1,5 +1,6 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { API_VERSION, createKdContainer, PluginRegistry } from '@kd/core';
+import { compileStrictSchema, expectDescribedWithDefaults } from '@kd/testing';
+import { splitOptionsProperties } from '@kd/transforms';
 import * as api from './index.js';
 import { imageFolderOptionsSchema, imageFolderPlugin, register } from './index.js';
 
@@ -20,16 +21,7 @@ describe('image-folder plugin', () => {
   });
 
   it('schema compiles under strict ajv, applies defaults and rejects bad options', () => {
-    const warnings: unknown[] = [];
-    const ajv = new Ajv2020({
-      allErrors: true,
-      strict: true,
-      useDefaults: true,
-      logger: { log: () => {}, warn: (...a: unknown[]) => warnings.push(a), error: () => {} },
-    });
-    const { $schema: _s, ...schema } = imageFolderOptionsSchema;
-    const validate = ajv.compile(schema);
-    expect(warnings).toEqual([]);
+    const validate = compileStrictSchema(imageFolderOptionsSchema);
     const config: Record<string, unknown> = { name: 'image-folder', root: 'imagenet' };
     expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
     expect(config).toEqual({
@@ -57,21 +49,9 @@ describe('image-folder plugin', () => {
   });
 
   it('every option is described; every option without a natural "unset" has a default', () => {
-    const unset = [
-      'root',
-      'classes',
-      'resizeSize',
-      'trainTransforms',
-      'testTransforms',
-      'valFraction',
-      'valCount',
-      'trainSubset',
-      'valSubset',
-      'testSubset',
-    ];
-    for (const [key, p] of Object.entries(imageFolderOptionsSchema.properties as Record<string, Record<string, unknown>>)) {
-      expect(typeof p['description'], key).toBe('string');
-      if (!unset.includes(key)) expect(p, key).toHaveProperty('default');
-    }
+    // The split options come from @kd/transforms; left out, there is no val split and no subset.
+    const split = Object.keys(splitOptionsProperties);
+    const unset = ['root', 'classes', 'resizeSize', 'trainTransforms', 'testTransforms', ...split];
+    expectDescribedWithDefaults(imageFolderOptionsSchema.properties, unset);
   });
 });

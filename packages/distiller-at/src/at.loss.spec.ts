@@ -5,7 +5,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { adaptiveAvgPool2d, adaptivePoolMatrix } from '@kd/core';
 import { attentionMap } from './attention-map.js';
 import { AT_LOSS_DEFAULTS, atLoss, atLossTerms, atStageLoss, type AtLossOptions } from './at.loss.js';
-import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr, expectTermValues } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr, expectTermValues, expectStageFeatureGradients } from '@kd/testing';
+import { onCpuBackend, randomStageInputs, type StageFeatureCase } from '@kd/testing';
 
 type FixtureCase = StageFeatureCase<
   Required<AtLossOptions>,
@@ -24,10 +25,7 @@ function tensors(c: FixtureCase) {
   };
 }
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
+onCpuBackend();
 
 describe('at-fixtures.json (PyTorch float64, checked there against mdistiller’s single_stage_at_loss)', () => {
   it('covers pooling in both directions, non-integer and non-square pooling, p ∈ {1, 2, 4}, a logit term and a dead map', () => {
@@ -57,21 +55,11 @@ describeOnBackends('at-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
     });
 
     it('gradients w.r.t. every student feature and the logits match', () => {
-      tf.tidy(() => {
-        const { fs, ft, zs, zt, y } = tensors(c);
-        const grads = tf.grads((...xs: tf.Tensor[]) => {
-          const f = xs.slice(0, -1) as tf.Tensor4D[];
-          return atLossTerms(
-            { studentFeatures: f, teacherFeatures: ft, studentLogits: xs.at(-1) as tf.Tensor2D, teacherLogits: zt, labels: y },
-            c.options,
-          ).total;
-        })([...fs, zs]);
-        c.expected.gradStudentFeatures.forEach((g, i) => {
-          expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
-          b.gradient(grads[i]!.dataSync(), g.flat(3), `feature ${i}`);
-        });
-        b.gradient(grads.at(-1)!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
-      });
+      expectStageFeatureGradients(
+        b,
+        c,
+        (inputs) => atLossTerms({ ...inputs, teacherLogits: tf.tensor2d(c.teacherLogits) }, c.options).total,
+      );
     });
   });
 });
@@ -170,10 +158,7 @@ describe('atLoss / atLossTerms', () => {
   });
 
   it('leaks no tensors (forward and gradient)', () => {
-    const fs = tf.randomNormal([2, 6, 6, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
-    const ft = tf.randomNormal([2, 4, 4, 5], 0, 1, 'float32', 9) as tf.Tensor4D;
-    const z = tf.randomNormal([2, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
-    const y = tf.tensor1d([0, 2], 'int32');
+    const { s: fs, t: ft, z, y } = randomStageInputs([2, 6, 6, 3], [2, 4, 4, 5], 4, [0, 2], 8);
     const before = tf.memory().numTensors;
     const r = atLossTerms(
       { studentFeatures: [fs], teacherFeatures: [ft], studentLogits: z, teacherLogits: z, labels: y },

@@ -1,3 +1,4 @@
+import { kdsvdDefaults } from '../test/defaults.js';
 import { register as registerCnn } from '@kd/backbone-cnn';
 import { register as registerIdx } from '@kd/dataset-idx';
 import { register as registerAccuracy } from '@kd/evaluator-accuracy';
@@ -10,15 +11,5 @@ describeDistillerE2e({
   terms: ['ce', 'kdsvd'],
   weights: { ce: 1, kdsvd: 1 },
   positive: ['kdsvd'],
-  resolved: {
-    name: 'kdsvd',
-    beta: 1,
-    ceWeight: 1,
-    k: 1,
-    extraCandidates: 3,
-    vectorsOver: 'width',
-    stages: [],
-    teacherStages: [],
-    feature: 'output',
-  },
+  resolved: kdsvdDefaults,
 });

@@ -2,19 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr, expectTermValues } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr, expectTermValues, expectStageFeatureGradients } from '@kd/testing';
 import { featureMatrix, kdsvdLossTerms, type KdsvdLossOptions } from './kdsvd.loss.js';
 import { topRightSingularVectors } from './singular-vectors.js';
 import { symmetricEigen } from './symmetric-eigen.js';
+import { onCpuBackend, type StageFeatureCase } from '@kd/testing';
 
 type FixtureCase = StageFeatureCase<KdsvdLossOptions, { kdsvd: number; perPair: number[] }>;
 
 const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'kdsvd-fixtures.json');
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
+onCpuBackend();
 
 describe('kdsvd-fixtures.json (PyTorch float64: torch.svd and its autograd backward)', () => {
   it('covers 2 and 3 stages, batch sizes 2–5, a wide matrix, k = 2, and the channel layout', () => {
@@ -49,28 +47,7 @@ describeOnBackends('kdsvd-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
     });
 
     it('gradients w.r.t. every student feature and the logits match', () => {
-      tf.tidy(() => {
-        const ft = c.teacherFeatures.map((f) => tf.tensor4d(f));
-        const y = tf.tensor1d(c.labels, 'int32');
-        const n = c.studentFeatures.length;
-        const grads = tf.grads(
-          (...xs: tf.Tensor[]) =>
-            kdsvdLossTerms(
-              {
-                studentFeatures: xs.slice(0, n) as tf.Tensor4D[],
-                teacherFeatures: ft,
-                studentLogits: xs[n] as tf.Tensor2D,
-                labels: y,
-              },
-              c.options,
-            ).total,
-        )([...c.studentFeatures.map((f) => tf.tensor4d(f)), tf.tensor2d(c.studentLogits)]);
-        c.expected.gradStudentFeatures.forEach((g, i) => {
-          expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
-          b.gradient(grads[i]!.dataSync(), g.flat(3), `feature ${i}`);
-        });
-        b.gradient(grads[n]!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
-      });
+      expectStageFeatureGradients(b, c, (inputs) => kdsvdLossTerms(inputs, c.options).total);
     });
   });
 });

@@ -6,6 +6,7 @@ import { container } from 'tsyringe';
 import { KdInputError, type Network } from '@kd/core';
 import { cnnPlugin } from '@kd/backbone-cnn';
 import { describePluginConformance, tinyBackbone, validatedOptions, distillerSetupFor, expectStudentOnlyGradients } from '@kd/testing';
+import { kdsvdDefaults } from '../test/defaults.js';
 import * as pkg from './index.js';
 import { KdsvdDistiller, kdsvdOptionsSchema, kdsvdPlugin, register, type KdsvdOptions } from './index.js';
 
@@ -14,17 +15,7 @@ describePluginConformance({
   register,
   module: pkg,
   packageDir: join(import.meta.dirname, '..'),
-  defaults: {
-    name: 'kdsvd',
-    beta: 1,
-    ceWeight: 1,
-    k: 1,
-    extraCandidates: 3,
-    vectorsOver: 'width',
-    stages: [],
-    teacherStages: [],
-    feature: 'output',
-  },
+  defaults: kdsvdDefaults,
   invalid: [
     { name: 'nst' },
     { name: 'kdsvd', beta: -1 },

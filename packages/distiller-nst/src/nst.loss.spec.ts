@@ -2,18 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the runtime (like @tensorflow/tfjs) imports them once.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { describeCases, describeOnBackends, fixtureCases, type StageFeatureCase, relErr, expectTermValues } from '@kd/testing';
+import { describeCases, describeOnBackends, fixtureCases, relErr, expectTermValues, expectStageFeatureGradients } from '@kd/testing';
 import { channelDistributions, nstLossTerms, nstStageLoss, type NstLossOptions } from './nst.loss.js';
+import { onCpuBackend, randomStageInputs, type StageFeatureCase } from '@kd/testing';
 
 type FixtureCase = StageFeatureCase<NstLossOptions, { nst: number; perStage: number[] }>;
 
 const cases = fixtureCases<FixtureCase>(import.meta.dirname, 'nst-fixtures.json');
 const KERNEL = { degree: 2, c: 0 };
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
+onCpuBackend();
 
 describe('nst-fixtures.json (PyTorch float64, checked there against mdistiller’s single_stage_nst_loss)', () => {
   it('covers pooling both ways, non-integer and non-square pooling, degrees 1–3 with an offset, batch sizes 2–6 and a dead channel', () => {
@@ -48,29 +46,7 @@ describeOnBackends('nst-fixtures.json', { cpu: 1e-5, wasm: 1e-4 }, (b) => {
     });
 
     it('gradients w.r.t. every student feature and the logits match; the teacher gets none', () => {
-      tf.tidy(() => {
-        const ft = c.teacherFeatures.map((f) => tf.tensor4d(f));
-        const y = tf.tensor1d(c.labels, 'int32');
-        const n = c.studentFeatures.length;
-        const grads = tf.grads(
-          (...xs: tf.Tensor[]) =>
-            nstLossTerms(
-              {
-                studentFeatures: xs.slice(0, n) as tf.Tensor4D[],
-                teacherFeatures: xs.slice(n + 1) as tf.Tensor4D[],
-                studentLogits: xs[n] as tf.Tensor2D,
-                labels: y,
-              },
-              c.options,
-            ).total,
-        )([...c.studentFeatures.map((f) => tf.tensor4d(f)), tf.tensor2d(c.studentLogits), ...ft]);
-        c.expected.gradStudentFeatures.forEach((g, i) => {
-          expect(Array.from(grads[i]!.dataSync()).every(Number.isFinite)).toBe(true);
-          b.gradient(grads[i]!.dataSync(), g.flat(3), `feature ${i}`);
-        });
-        b.gradient(grads[n]!.dataSync(), c.expected.gradStudentLogits.flat(), 'logits');
-        for (const g of grads.slice(n + 1)) expect(tf.max(tf.abs(g)).dataSync()[0]).toBe(0);
-      });
+      expectStageFeatureGradients(b, c, (inputs) => nstLossTerms(inputs, c.options).total, true);
     });
   });
 });
@@ -106,10 +82,7 @@ describe('hand checks', () => {
   });
 
   it('leaks no tensors', () => {
-    const s = tf.randomNormal([2, 4, 4, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const t = tf.randomNormal([2, 2, 2, 5], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const z = tf.randomNormal([2, 3], 0, 1, 'float32', 3) as tf.Tensor2D;
-    const y = tf.tensor1d([0, 1], 'int32');
+    const { s, t, z, y } = randomStageInputs([2, 4, 4, 3], [2, 2, 2, 5], 3, [0, 1], 1);
     const before = tf.memory().numTensors;
     const r = nstLossTerms(
       { studentFeatures: [s], teacherFeatures: [t], studentLogits: z, labels: y },

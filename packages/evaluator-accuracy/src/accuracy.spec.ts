@@ -85,6 +85,11 @@ describe('logit rows (hand-derived table)', () => {
   });
 });
 
+/** A test split of two examples (labels 0 and 1) in one batch, evaluated at the first epoch into run directory `dir`. */
+const twoLabels = (dir: string) => ({ split: labelSplit([0, 1]), splitName: 'test', batchSize: 2, numClasses: 2, epoch: 0, runDir: dir });
+/** The report the evaluator wrote into run directory `dir`, read back as plain JSON. */
+const readReport = (dir: string) => JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'));
+
 describe('AccuracyEvaluator', () => {
   const labels = [0, 1, 2, 3, 4, 0, 1];
 
@@ -139,18 +144,8 @@ describe('AccuracyEvaluator', () => {
   it('writes the report into the run directory the context carries, with the stage', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-accuracy-'));
     const ev = new AccuracyEvaluator(defaults);
-    await ev.evaluate({
-      student: guessingNetwork([1, 1], 2),
-      teacher: guessingNetwork([0, 1], 2),
-      split: labelSplit([0, 1]),
-      splitName: 'test',
-      batchSize: 2,
-      numClasses: 2,
-      epoch: 0,
-      stage: 'main',
-      runDir: dir,
-    });
-    const file = JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'));
+    await ev.evaluate({ student: guessingNetwork([1, 1], 2), teacher: guessingNetwork([0, 1], 2), ...twoLabels(dir), stage: 'main' });
+    const file = readReport(dir);
     expect(file).toMatchObject({ evaluator: 'accuracy', stage: 'main', epoch: 1, split: 'test', numClasses: 2 });
     expect(file.student.confusion).toEqual([
       [0, 1],
@@ -166,27 +161,19 @@ describe('AccuracyEvaluator', () => {
 
   it('names the classes in the report when the dataset knows them, and leaves them out (indices) when not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kd-accuracy-'));
-    const context = {
-      student: guessingNetwork([1, 0], 2),
-      split: labelSplit([0, 1]),
-      splitName: 'test',
-      batchSize: 2,
-      numClasses: 2,
-      epoch: 0,
-      runDir: dir,
-    };
+    const context = { student: guessingNetwork([1, 0], 2), ...twoLabels(dir) };
     await new AccuracyEvaluator(defaults).evaluate({ ...context, classNames: ['T-shirt/top', 'Trouser'] });
-    const named = JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'));
+    const named = readReport(dir);
     expect(named.classNames).toEqual(['T-shirt/top', 'Trouser']);
     expect(named.student.confusion).toEqual([
       [0, 1],
       [1, 0],
     ]);
     await new AccuracyEvaluator(defaults).evaluate(context);
-    expect(JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'))).not.toHaveProperty('classNames');
+    expect(readReport(dir)).not.toHaveProperty('classNames');
     // A list that does not match the classes is not trusted.
     await new AccuracyEvaluator(defaults).evaluate({ ...context, classNames: ['only one'] });
-    expect(JSON.parse(readFileSync(join(dir, 'artifacts', 'accuracy.json'), 'utf8'))).not.toHaveProperty('classNames');
+    expect(readReport(dir)).not.toHaveProperty('classNames');
   });
 
   it('writes to the configured artefactFile with the stage the context carries', async () => {

@@ -2,7 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { isInputError } from '@kd/core';
-import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig, type MetricsLine } from '@kd/testing';
+import {
+  kdStudentOf,
+  metricsLines,
+  sourceRuntime,
+  TEACHER_BACKBONE,
+  tempDir,
+  tinyConfig,
+  writeConfig,
+  type MetricsLine,
+} from '@kd/testing';
 
 const config = (outDir: string, overrides: Record<string, unknown>) =>
   tinyConfig(outDir, overrides, { trainLimit: 192, testLimit: 96, epochs: 2, seed: 3, evalBatchSize: 32 });
@@ -20,24 +29,25 @@ describe('evaluators in a KD run (KdRuntime, Fashion-MNIST subset, tiny CNNs)', 
     const file = writeConfig(
       work,
       'student.json',
-      config('student', {
-        teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' },
-        distiller: { name: 'kd' },
-        evaluators: [
-          { name: 'accuracy' },
-          { name: 'agreement', temperature: 4 },
-          { name: 'calibration' },
-          {
-            name: 'similarity',
-            maxExamples: 64,
-            pairs: [
-              { teacher: 'last', student: 'last' },
-              { teacher: 'embedding', student: 'embedding' },
-            ],
-          },
-          { name: 'efficiency', runs: 3, warmupRuns: 1 },
-        ],
-      }),
+      config(
+        'student',
+        kdStudentOf({
+          evaluators: [
+            { name: 'accuracy' },
+            { name: 'agreement', temperature: 4 },
+            { name: 'calibration' },
+            {
+              name: 'similarity',
+              maxExamples: 64,
+              pairs: [
+                { teacher: 'last', student: 'last' },
+                { teacher: 'embedding', student: 'embedding' },
+              ],
+            },
+            { name: 'efficiency', runs: 3, warmupRuns: 1 },
+          ],
+        }),
+      ),
     );
     const before = tf.memory().numTensors;
     const result = await runtime.run(file);

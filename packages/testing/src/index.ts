@@ -56,3 +56,10 @@ export {
   type LogitFixtureCase,
 } from './logit-loss-checks.js';
 export { expectTermValues } from './expect-terms.js';
+export { compileStrictSchema, expectDescribedWithDefaults } from './schema-checks.js';
+export { inputErrorMessage } from './input-error.js';
+export { pngChunk, pngWith, type PngHeader } from './png-bytes.js';
+export { kdStudentOf } from './kd-student.js';
+export { expectStageFeatureGradients, type StageFeatureInputs } from './stage-feature-grads.js';
+export { onCpuBackend } from './cpu-backend.js';
+export { randomStageInputs } from './random-stage-inputs.js';

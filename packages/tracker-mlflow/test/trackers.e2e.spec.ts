@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunEvents, type RunEventMap } from '@kd/core';
-import { metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig } from '@kd/testing';
+import { kdStudentOf, metricsLines, sourceRuntime, TEACHER_BACKBONE, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { readTfEvents } from '@kd/tracker-tensorboard';
 import { FakeMlflowServer } from './fake-mlflow-server.js';
 
@@ -11,6 +11,8 @@ const config = (outDir: string, overrides: Record<string, unknown>) =>
 /** A tiny KD run with all three trackers; each one's output is read back apart from the code that wrote it. */
 describe('trackers in a KD run (Fashion-MNIST subset, tiny CNNs)', () => {
   const work = tempDir('kd-trackers-');
+  /** A KD student of the trained teacher reporting to `trackers`. */
+  const writeStudent = (name: string, trackers: object[]) => writeConfig(work, `${name}.json`, config(name, kdStudentOf({ trackers })));
   const runtime = sourceRuntime();
   let server: FakeMlflowServer;
   const steps: RunEventMap['stepEnd'][] = [];
@@ -20,15 +22,11 @@ describe('trackers in a KD run (Fashion-MNIST subset, tiny CNNs)', () => {
   beforeAll(async () => {
     server = await new FakeMlflowServer().start();
     await runtime.run(writeConfig(work, 'teacher.json', config('teacher', { student: { backbone: TEACHER_BACKBONE } })));
-    const file = writeConfig(
-      work,
-      'student.json',
-      config('student', {
-        teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' },
-        distiller: { name: 'kd' },
-        trackers: [{ name: 'tensorboard' }, { name: 'jsonl' }, { name: 'mlflow', trackingUri: server.url, experimentName: 'kd-e2e' }],
-      }),
-    );
+    const file = writeStudent('student', [
+      { name: 'tensorboard' },
+      { name: 'jsonl' },
+      { name: 'mlflow', trackingUri: server.url, experimentName: 'kd-e2e' },
+    ]);
     const events = new RunEvents();
     events.on('stepEnd', (e) => void steps.push(e));
     events.on('warning', (e) => void warnings.push(e.message));
@@ -98,16 +96,8 @@ describe('trackers in a KD run (Fashion-MNIST subset, tiny CNNs)', () => {
     const down = await new FakeMlflowServer().start();
     const url = down.url;
     await down.stop();
-    const file = writeConfig(
-      work,
-      'down.json',
-      config('down', {
-        teacher: { backbone: TEACHER_BACKBONE, weights: 'teacher' },
-        distiller: { name: 'kd' },
-        // jsonl first: trackers hear each event in config order, so it has opened its file when mlflow's warning comes.
-        trackers: [{ name: 'jsonl' }, { name: 'mlflow', trackingUri: url, timeoutMs: 2000 }],
-      }),
-    );
+    // jsonl first: trackers hear each event in config order, so it has opened its file when mlflow's warning comes.
+    const file = writeStudent('down', [{ name: 'jsonl' }, { name: 'mlflow', trackingUri: url, timeoutMs: 2000 }]);
     const events = new RunEvents();
     const seen: string[] = [];
     events.on('warning', (e) => void seen.push(e.message));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { convCases, reference, relativeError, type ConvCase } from '../../test/cases.js';
+import { fusedConvOutput } from '../../test/fused-conv.js';
 import { addonAvailable, useWasm } from '../../test/setup.js';
 import { oneDnnRefusals } from '../register.js';
 
@@ -50,19 +51,7 @@ describe.skipIf(!available)('depthwise convolutions on oneDNN (groups = channels
       const co = c.xShape[3] * c.filterShape[3];
       const bias = Float32Array.from({ length: co }, (_, i) => (i % 3) - 1);
       const want = reference(c).y.map((v, i) => Math.min(6, Math.max(0, 8 * v + bias[i % co]!)));
-      const got = tf.tidy(() =>
-        tf.fused
-          .depthwiseConv2d({
-            x: tf.tensor4d(c.x, c.xShape),
-            filter: tf.mul(tf.tensor4d(c.filter, c.filterShape), 8) as tf.Tensor4D,
-            strides: c.strides,
-            pad: c.pad as 'same',
-            dilations: c.dilations,
-            bias: tf.tensor1d(bias),
-            activation: 'relu6',
-          })
-          .dataSync(),
-      );
+      const got = fusedConvOutput(c, { scale: 8, bias, activation: 'relu6' });
       expect(relativeError(got, want), c.label).toBeLessThanOrEqual(TOLERANCE);
     }
   });

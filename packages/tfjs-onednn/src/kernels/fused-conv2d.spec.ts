@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { convCases, reference, relativeError } from '../../test/cases.js';
+import { fusedConvOutput } from '../../test/fused-conv.js';
 import { addonAvailable, useWasm } from '../../test/setup.js';
 import { oneDnnRefusals } from '../register.js';
 
@@ -18,19 +18,7 @@ describe.skipIf(!available)('FusedConv2D on oneDNN: bias and activation fused', 
       // Scaled up so that relu6's upper clip is reached too.
       const bias = Float32Array.from({ length: co }, (_, i) => (i % 3) * 3 - 2);
       const ref = reference(c).y.map((v, i) => act(4 * v + bias[i % co]!));
-      const got = tf.tidy(() =>
-        tf.fused
-          .conv2d({
-            x: tf.tensor4d(c.x, c.xShape),
-            filter: tf.mul(tf.tensor(c.filter, c.filterShape), 4) as tf.Tensor4D,
-            strides: c.strides,
-            pad: c.pad,
-            dilations: c.dilations,
-            bias: tf.tensor(bias),
-            activation,
-          })
-          .dataSync(),
-      );
+      const got = fusedConvOutput(c, { scale: 4, bias, activation });
       expect(relativeError(got, ref), c.label).toBeLessThanOrEqual(1e-5);
     }
     expect(oneDnnRefusals()).toEqual([]);
@@ -39,19 +27,7 @@ describe.skipIf(!available)('FusedConv2D on oneDNN: bias and activation fused', 
   it('hands an activation oneDNN does not fuse (leakyrelu) to the kernel it replaced, with the right result', () => {
     const [c] = cases;
     const ref = reference(c!).y.map((v) => (v > 0 ? v : 0.1 * v));
-    const got = tf.tidy(() =>
-      tf.fused
-        .conv2d({
-          x: tf.tensor4d(c!.x, c!.xShape),
-          filter: tf.tensor4d(c!.filter, c!.filterShape),
-          strides: c!.strides,
-          pad: c!.pad,
-          dilations: c!.dilations,
-          activation: 'leakyrelu',
-          leakyreluAlpha: 0.1,
-        })
-        .dataSync(),
-    );
+    const got = fusedConvOutput(c!, { activation: 'leakyrelu', leakyreluAlpha: 0.1 });
     expect(relativeError(got, ref)).toBeLessThanOrEqual(1e-5);
   });
 });
