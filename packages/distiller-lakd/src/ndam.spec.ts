@@ -8,8 +8,7 @@ import { featureMse } from './feature-loss.js';
 import { rel } from '../test/reference.js';
 
 interface Case {
-  /** As the fixture script wrote them: its L_att is the mean over positions. */
-  settings: Omit<NdamSettings, 'reduction'>;
+  settings: NdamSettings;
   student: number[][][][];
   teacher: number[][][][];
   mapped: number[][][][];
@@ -20,8 +19,7 @@ interface Case {
 }
 
 interface PooledCase {
-  /** As the fixture script wrote them: its L_att is the mean over positions. */
-  settings: Omit<NdamSettings, 'reduction'>;
+  settings: NdamSettings;
   student: number[][][][];
   teacher: number[][][][];
   teacherCoarse: number[][][];
@@ -54,7 +52,7 @@ describe('non-directional activation maps against PyTorch', () => {
       const ft = tf.tensor4d(c.teacher);
       expect(maxRelError(ndamMap(fs, c.settings).dataSync() as Float32Array, c.studentMap.flat())).toBeLessThan(1e-5);
       expect(maxRelError(ndamMap(ft, c.settings).dataSync() as Float32Array, c.teacherMap.flat())).toBeLessThan(1e-5);
-      expect(ndamLoss(fs, ft, { ...c.settings, reduction: 'mean' }).dataSync()[0]).toBeCloseTo(c.attentionLoss, 7);
+      expect(ndamLoss(fs, ft, c.settings).dataSync()[0]).toBeCloseTo(c.attentionLoss, 7);
       const weighted = tf.mean(tf.mul(tf.squaredDifference(ft, tf.tensor4d(c.mapped)), ndamWeights(ft, c.settings)));
       expect(Math.abs(weighted.dataSync()[0]! - c.weightedFeatureLoss) / c.weightedFeatureLoss).toBeLessThan(1e-5);
     });
