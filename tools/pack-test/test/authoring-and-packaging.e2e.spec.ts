@@ -97,8 +97,9 @@ describe('proof 1: generated plugins build, pass their tests, are discovered, va
   const kd = (args: string[]) => sh(process.execPath, [join(scratch.root, 'packages/cli/dist/bin.js'), ...args], scratch.root);
 
   beforeAll(() => {
-    // pack-test too: the root tsconfig.json references it, and vite reads that file when the docs test transforms.
-    scratch = createScratchWorkspace(ALL, ['nx-plugin', 'docs', 'pack-test'], scratchParent, ['docs/config']);
+    // Every tool the root tsconfig.json references (pack-test, configs, bench too): vite reads that file when the docs test
+    // transforms, and a missing reference fails it.
+    scratch = createScratchWorkspace(ALL, ['nx-plugin', 'docs', 'pack-test', 'configs', 'bench'], scratchParent, ['docs/config']);
   }, 5 * MINUTES);
 
   /** The repository's docs staleness test (tools/docs/test/docs.spec.ts), run in the copy: plugins from source, nothing built. */
