@@ -31,17 +31,45 @@ export interface StepResult {
   readonly correct?: number;
 }
 
-function readTerms(terms: LossTerms): Record<string, number> {
-  const out: Record<string, number> = { total: terms.total.dataSync()[0]! };
-  for (const [k, v] of Object.entries(terms.terms)) out[k] = v.dataSync()[0]!;
+/**
+ * Reads a step's scalars with one device read: every `dataSync` waits for the backend (and on a GPU copies back),
+ * so the terms, the scalars and the right-prediction count go out flattened into one float32 vector. Counts stay
+ * exact (they are far below 2^24); a tensor of more than one value contributes its first, as a lone read did.
+ */
+function readAll(groups: Record<string, Record<string, tf.Tensor | number>>): Record<string, Record<string, number>> {
+  const tensors: tf.Tensor[] = [];
+  for (const group of Object.values(groups)) for (const v of Object.values(group)) if (typeof v !== 'number') tensors.push(v);
+  const flat = tensors.length
+    ? tf.tidy(() => tf.concat(tensors.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1])))).dataSync()
+    : new Float32Array(0);
+  const out: Record<string, Record<string, number>> = {};
+  let offset = 0;
+  let i = 0;
+  for (const [name, group] of Object.entries(groups)) {
+    out[name] = {};
+    for (const [k, v] of Object.entries(group)) {
+      if (typeof v === 'number') out[name][k] = v;
+      else {
+        out[name][k] = flat[offset]!;
+        offset += tensors[i++]!.size;
+      }
+    }
+  }
   return out;
 }
 
-function readScalars(terms: Pick<LossTerms, 'scalars'>): { scalars?: Record<string, number> } {
-  if (!terms.scalars || !Object.keys(terms.scalars).length) return {};
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(terms.scalars)) out[k] = typeof v === 'number' ? v : v.dataSync()[0]!;
-  return { scalars: out };
+function readStep(terms: LossTerms, correct?: tf.Tensor): Omit<StepResult, 'gradients'> {
+  const hasScalars = !!terms.scalars && Object.keys(terms.scalars).length > 0;
+  const read = readAll({
+    losses: { total: terms.total, ...terms.terms },
+    scalars: hasScalars ? terms.scalars! : {},
+    correct: correct ? { correct } : {},
+  });
+  return {
+    losses: read['losses']!,
+    ...(hasScalars ? { scalars: read['scalars']! } : {}),
+    ...(correct ? { correct: read['correct']!['correct']! } : {}),
+  };
 }
 
 /** Right predictions of a batch: a count, kept out of the gradient (an integer result of argmax). */
@@ -80,7 +108,7 @@ export function trainingStep(
         numClasses,
         optimizer,
       });
-      result = { losses: readTerms(terms), ...readScalars(terms) };
+      result = readStep(terms);
     });
     return result;
   }
@@ -116,9 +144,7 @@ export function trainingStep(
       const gradients = keepGradients ? new Map([...map].map(([v, g]) => [v.name, tf.keep(g.clone())])) : undefined;
       optimizer.applyGradients(map);
       result = {
-        losses: readTerms({ total: value, terms: named }),
-        ...(scalars ? readScalars({ scalars }) : {}),
-        correct: correct!.dataSync()[0]!,
+        ...readStep({ total: value, terms: named, ...(scalars ? { scalars } : {}) }, correct),
         ...(gradients ? { gradients } : {}),
       };
     });
