@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { barChart } from './bar-chart.js';
 import { escapeHtml, section } from './html.js';
 import { lineChart, type Series } from './line-chart.js';
-import { welchInterval } from './mean-difference.js';
+import { welchInterval } from '@kd/sweep';
 import { markdownToHtml } from './markdown.js';
 import { page } from './page.js';
 import { readRun, type RunData } from './run-data.js';

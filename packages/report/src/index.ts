@@ -28,4 +28,4 @@ export { niceTicks } from './scale.js';
 export { REPORT_CSP, page } from './page.js';
 export { markdownToHtml, inlineMarkdown } from './markdown.js';
 export { renderStudyPage, type StudyDifference, type StudyPageOptions } from './study-page.js';
-export { welchInterval, type MeanDifference } from './mean-difference.js';
+export type { MeanDifference } from '@kd/sweep';

@@ -1,6 +1,6 @@
 import { barChart } from './bar-chart.js';
 import { escapeHtml, formatNumber } from './html.js';
-import { welchInterval, type MeanDifference } from './mean-difference.js';
+import { welchInterval, type MeanDifference } from '@kd/sweep';
 import type { RunData } from './run-data.js';
 import { table, type Cell } from './tables.js';
 

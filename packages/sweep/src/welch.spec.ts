@@ -30,4 +30,9 @@ describe('welchInterval', () => {
     expect(welchInterval([1], [1, 2])).toBeNull();
     expect(welchInterval([1, 1], [1, 1])).toMatchObject({ diff: 0, lo: 0, hi: 0, significant: false });
   });
+
+  it('leaves a diverged seed’s NaN out instead of returning a NaN interval', () => {
+    expect(welchInterval([0.5, Number.NaN, 0.5], [0.25, 0.25])).toMatchObject({ diff: 0.25, lo: 0.25, hi: 0.25 });
+    expect(welchInterval([0.5, Number.NaN], [0.25, 0.25])).toBeNull();
+  });
 });

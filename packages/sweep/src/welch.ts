@@ -22,9 +22,12 @@ const variance = (xs: readonly number[]) => {
 /**
  * Welch's interval for mean(a) − mean(b): seeds of two methods are independent samples whose spreads need not be
  * equal (a method can be much noisier than scratch), so the pooled-variance t interval would be wrong. Needs two or
- * more values on each side. When both spreads are 0 the interval is the point itself.
+ * more finite values on each side: a diverged seed's NaN is left out rather than turning the whole interval into NaN
+ * (reports show each group's count beside it). When both spreads are 0 the interval is the point itself.
  */
-export function welchInterval(a: readonly number[], b: readonly number[], level = 0.95): MeanDifference | null {
+export function welchInterval(all: readonly number[], allB: readonly number[], level = 0.95): MeanDifference | null {
+  const a = all.filter(Number.isFinite);
+  const b = allB.filter(Number.isFinite);
   if (a.length < 2 || b.length < 2) return null;
   const diff = mean(a) - mean(b);
   const va = variance(a) / a.length;
