@@ -9,8 +9,8 @@ export interface NdamSettings {
   readonly kernel: number | 'global';
   /** Pooling stride (the schema's default when omitted); ignored with a global kernel. */
   readonly stride?: number;
-  /** L_att over positions: mean or sum (the default of the schema). */
-  readonly reduction?: 'mean' | 'sum';
+  /** L_att over positions: mean or sum. Required: a direct call must say which scale it means (runs get the schema's). */
+  readonly reduction: 'mean' | 'sum';
 }
 
 /** The stride of a direct call that leaves it out: the schema's. */
