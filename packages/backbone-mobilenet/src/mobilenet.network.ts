@@ -138,12 +138,14 @@ export class MobilenetNetwork extends LayersNetwork {
     const input = newInput();
     let h = relu(convBn(input, 32, 3, 2, 'stem_'), 'stem_');
     tap('stem', h);
-    MOBILENETV1_BLOCK_SETTING.forEach(({ c, s: strides }, i) => {
-      const p = `block${i + 1}_`;
-      const y = relu(depthwiseBn(h, strides, `${p}dw_`), `${p}dw_`);
-      h = relu(convBn(y, c, 1, 1, `${p}pw_`), `${p}pw_`);
-      const stage = [2, 4, 10, 12].indexOf(i);
-      if (stage >= 0) tap(`stage${stage + 1}`, h);
+    let block = 0;
+    MOBILENETV1_BLOCK_SETTING.forEach(({ c, n, s: stride }, g) => {
+      for (let b = 0; b < n; b++) {
+        const p = `block${++block}_`;
+        const y = relu(depthwiseBn(h, b === 0 ? stride : 1, `${p}dw_`), `${p}dw_`);
+        h = relu(convBn(y, c, 1, 1, `${p}pw_`), `${p}pw_`);
+      }
+      if (g > 0) tap(`stage${g}`, h);
     });
     return this.poolAndClassify(input, h, taps, o.variant);
   }

@@ -22,24 +22,17 @@ export const MOBILENETV1_VARIANTS = {
 export const MOBILENET_VARIANTS = { ...MOBILENETV2_VARIANTS, ...MOBILENETV1_VARIANTS } as const;
 
 /**
- * MobileNetV1's depthwise-separable blocks, in order: output channels of the pointwise conv and stride of the
- * depthwise conv. Stage features are taken after blocks 3, 5, 11 and 13 (128, 256, 512, 1024 channels).
+ * MobileNetV1's depthwise-separable blocks in groups, as in MOBILENET_BLOCK_SETTING: output channels of the pointwise
+ * conv, number of blocks, stride of the first block's depthwise conv (the others' is 1). Stage features are taken
+ * after each group but the first: after blocks 3, 5, 11 and 13 (128, 256, 512, 1024 channels).
  */
 export const MOBILENETV1_BLOCK_SETTING = [
-  { c: 64, s: 1 },
-  { c: 128, s: 2 },
-  { c: 128, s: 1 },
-  { c: 256, s: 2 },
-  { c: 256, s: 1 },
-  { c: 512, s: 2 },
-  { c: 512, s: 1 },
-  { c: 512, s: 1 },
-  { c: 512, s: 1 },
-  { c: 512, s: 1 },
-  { c: 512, s: 1 },
-  { c: 1024, s: 2 },
-  { c: 1024, s: 1 },
-] as const satisfies readonly { c: number; s: 1 | 2 }[];
+  { c: 64, n: 1, s: 1 },
+  { c: 128, n: 2, s: 2 },
+  { c: 256, n: 2, s: 2 },
+  { c: 512, n: 6, s: 2 },
+  { c: 1024, n: 2, s: 2 },
+] as const satisfies readonly { c: number; n: number; s: 1 | 2 }[];
 
 export type MobilenetVariant = keyof typeof MOBILENET_VARIANTS;
 

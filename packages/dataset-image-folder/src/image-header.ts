@@ -5,8 +5,10 @@
  * any run directory exists, instead of failing an epoch.
  */
 import { crc32 } from 'node:zlib';
+import { notAnImage, sniffFormat, tooManyPixels, type ImageFormat } from '../worker/image-format.mjs';
 
-export type ImageFormat = 'jpeg' | 'png';
+// Shared with the decode worker, hence in worker/ (see worker/image-format.mjs).
+export { PNG_SIGNATURE, sniffFormat, describeStart, notAnImage, tooManyPixels, type ImageFormat } from '../worker/image-format.mjs';
 
 export interface ImageHeader {
   readonly format: ImageFormat;
@@ -29,42 +31,10 @@ export type ByteRange = (offset: number, length: number) => Uint8Array | undefin
  */
 export type Inspection = { readonly header: ImageHeader | null } | { readonly problem: string } | { readonly need: number };
 
-export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** A PNG ends with an empty IEND chunk: length 0, type "IEND", its CRC. pngjs refuses bytes after it. */
 const PNG_IEND: readonly number[] = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
 /** Signature, then the IHDR chunk: length, type, 13 data bytes, CRC. */
 const PNG_HEADER_BYTES = 8 + 8 + 13 + 4;
-
-/** The format from the file's first bytes, not its name (ImageNet holds PNG and CMYK files named `.JPEG`). */
-export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png';
-  return undefined;
-}
-
-/** The first 8 bytes as text when they are printable (a text file renamed .png), else in hex. */
-export function describeStart(bytes: Uint8Array): string {
-  if (!bytes.length) return 'the file is empty';
-  const head = bytes.subarray(0, 8);
-  if (head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)) {
-    return `the file starts with ${JSON.stringify(Buffer.from(head).toString('latin1'))}`;
-  }
-  return `the file starts with bytes ${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
-}
-
-/** The message for bytes that are neither JPEG nor PNG. */
-export function notAnImage(bytes: Uint8Array): string {
-  return `not a JPEG or PNG image (${describeStart(bytes)}): expected a JPEG (ff d8 ff) or PNG (89 50 4e 47) file`;
-}
-
-/** The message for an image above the pixel limit. */
-export function tooManyPixels(format: ImageFormat, width: number, height: number, maxMegapixels: number): string {
-  const mp = +((width * height) / 1e6).toFixed(1);
-  return (
-    `${format.toUpperCase()} of ${width}×${height} pixels (${mp} megapixels) is larger than the limit of ${maxMegapixels} megapixels ` +
-    '(/dataset/maxMegapixels): expected a smaller image, or a larger limit for a genuine one'
-  );
-}
 
 const u16 = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
 const u32 = (b: Uint8Array, i: number) => (b[i]! * 2 ** 24 + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!) >>> 0;

@@ -66,35 +66,28 @@ struct Forward {
   }
 };
 
-struct BackwardData {
-  convolution_backward_data::primitive_desc pd;
-  convolution_backward_data prim;
+// The input gradient and the filter gradient: the same set-up, hinted by the forward pass, with the image-shaped
+// tensors in NHWC and the filter in whatever layout the primitive prefers. They differ only in the filter's role: the
+// input gradient reads it (reordered into the primitive's layout), the filter gradient writes it (reordered back).
+template <typename Primitive, bool writesFilter>
+struct Backward {
+  typename Primitive::primitive_desc pd;
+  Primitive prim;
   FilterLayout filter;
-  BackwardData(const Geometry& g) {
+  explicit Backward(const Geometry& g) {
     auto hint = forwardHint(g, false, primitive_attr());
-    memory::desc diffSrc(g.src(), dt::f32, tag::nhwc), diffDst(g.dst(), dt::f32, tag::nhwc);
-    convolution_backward_data::desc d(algorithm::convolution_direct, diffSrc, memory::desc(g.wei(), dt::f32, tag::any),
-                                      diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
-    pd = convolution_backward_data::primitive_desc(d, cpu(), hint);
-    prim = convolution_backward_data(pd);
-    filter = FilterLayout(g, pd.weights_desc(), true);
+    // `src`: the input for the filter gradient, the input's gradient for the input gradient.
+    memory::desc src(g.src(), dt::f32, tag::nhwc), diffDst(g.dst(), dt::f32, tag::nhwc);
+    typename Primitive::desc d(algorithm::convolution_direct, src, memory::desc(g.wei(), dt::f32, tag::any), diffDst,
+                               g.strides(), g.dilates(), g.padL(), g.padR());
+    pd = typename Primitive::primitive_desc(d, cpu(), hint);
+    prim = Primitive(pd);
+    filter = FilterLayout(g, writesFilter ? pd.diff_weights_desc() : pd.weights_desc(), !writesFilter);
   }
 };
 
-struct BackwardWeights {
-  convolution_backward_weights::primitive_desc pd;
-  convolution_backward_weights prim;
-  FilterLayout filter;
-  BackwardWeights(const Geometry& g) {
-    auto hint = forwardHint(g, false, primitive_attr());
-    memory::desc src(g.src(), dt::f32, tag::nhwc), diffDst(g.dst(), dt::f32, tag::nhwc);
-    convolution_backward_weights::desc d(algorithm::convolution_direct, src, memory::desc(g.wei(), dt::f32, tag::any),
-                                         diffDst, g.strides(), g.dilates(), g.padL(), g.padR());
-    pd = convolution_backward_weights::primitive_desc(d, cpu(), hint);
-    prim = convolution_backward_weights(pd);
-    filter = FilterLayout(g, pd.diff_weights_desc(), false);
-  }
-};
+using BackwardData = Backward<convolution_backward_data, false>;
+using BackwardWeights = Backward<convolution_backward_weights, true>;
 
 template <typename T>
 T& cached(std::unordered_map<std::string, std::unique_ptr<T>>& cache, const std::string& key,
