@@ -107,3 +107,6 @@ export { forEachLogitBatch, type LogitBatch } from './network/for-each-logit-bat
 export { embeddingLossInputs, type EmbeddingLossInputs } from './engine/embedding-loss-inputs.js';
 export { checkLogitPair } from './engine/check-logit-pair.js';
 export type { StagePairChannels } from './network/stage-pair-channels.js';
+export { StagePairModule } from './engine/stage-pair-module.js';
+export { studentStagesOption } from './network/student-stages-option.js';
+export { completeLossOptions } from './engine/complete-loss-options.js';

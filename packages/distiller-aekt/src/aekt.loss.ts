@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stopGradient } from '@kd/core';
+import { completeLossOptions, crossEntropy, stopGradient } from '@kd/core';
 import { DKD_LOSS_DEFAULTS, decomposeKl } from '@kd/distiller-dkd';
 
 /** How the explicit (target-class) knowledge is transferred; see {@link AektLossOptions.explicitForm}. */
@@ -94,16 +94,10 @@ const LOG_RATIO_CAP = 80;
  * are repeated here; r_min ≤ r_max is checked only here, as JSON Schema cannot compare two items.
  */
 export function resolveAektLossOptions(options: AektLossOptions = {}): ResolvedOptions {
-  const o: ResolvedOptions = { ...AEKT_LOSS_DEFAULTS };
-  for (const key of Object.keys(AEKT_LOSS_DEFAULTS) as (keyof ResolvedOptions)[]) {
-    if (options[key] !== undefined) (o as Record<string, unknown>)[key] = options[key];
-  }
-  for (const key of ['gamma', 'beta', 'ceWeight', 'warmupFactor'] as const) {
-    if (!Number.isFinite(o[key]) || o[key] < 0) throw new RangeError(`aekt loss: ${key} must be a finite number ≥ 0, got ${o[key]}`);
-  }
-  if (!Number.isFinite(o.temperature) || o.temperature <= 0) {
-    throw new RangeError(`aekt loss: temperature must be a finite number > 0, got ${o.temperature}`);
-  }
+  const o = completeLossOptions('aekt', AEKT_LOSS_DEFAULTS, options, {
+    atLeastZero: ['gamma', 'beta', 'ceWeight', 'warmupFactor'],
+    aboveZero: ['temperature'],
+  });
   const clip = o.ratioClip;
   if (
     !Array.isArray(clip) ||
@@ -231,8 +225,8 @@ export function aektLossTerms(
     const tau = o.temperature;
     const tau2 = tau * tau;
 
-    // identical operations to dkdLossTerms' CE, so that AEKT with r ≡ 1 and FC_ser = I reproduces DKD exactly
-    const ce = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(cls)), 1))) as tf.Scalar;
+    // the crossEntropy dkdLossTerms uses, so that AEKT with r ≡ 1 and FC_ser = I reproduces DKD exactly
+    const ce = crossEntropy(cls, labels);
 
     const d = decomposeKl(kd, teacher, labels, tau);
     let ratio: tf.Tensor1D | undefined;

@@ -12,8 +12,7 @@ const RECON = 'Part of a reconstruction of AEKT (the exact loss is not in the so
 export const aektOptionsSchema = {
   type: 'object',
   additionalProperties: false,
-  if: DKD_WARMUP_SCHEMA.if,
-  then: DKD_WARMUP_SCHEMA.then,
+  ...DKD_WARMUP_SCHEMA.rule,
   required: ['name'],
   description:
     'Adaptive explicit knowledge transfer (Park & Lee 2024), RECONSTRUCTED: ceWeight·CE(z^cls) + w(epoch)·τ²·(γ·sg(clip(p^T_t/p^S_t))·TCKD(z^kd) + β·NCKD(z^kd)), with z^kd = FC_ser(z^cls) a task-serialisation layer initialised to the identity.',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkLogitPair, klDivergence, stopGradient } from '@kd/core';
+import { checkLogitPair, completeLossOptions, crossEntropy, klDivergence, stopGradient } from '@kd/core';
 
 /**
  * Options of the decoupled knowledge-distillation loss (Zhao, Cui, Song, Qiu, Liang, CVPR 2022). Every field is
@@ -116,19 +116,10 @@ function sampleTerms(student: tf.Tensor2D, teacher: tf.Tensor2D, onehot: tf.Tens
 /**
  * `dkdLoss`/`dkdLossTerms` are published for direct use without a config (AEKT builds on them), so they complete
  * missing options from {@link DKD_LOSS_DEFAULTS} (the same constant the options schema's defaults reference) and
- * repeat the schema's range checks; the plugin passes options ajv has already completed and checked.
+ * repeat the schema's range checks: these weights ≥ 0, and the temperature as {@link decomposeKl} checks it; the plugin
+ * passes options ajv has already completed and checked.
  */
-function withDefaults(options: DkdLossOptions): Required<DkdLossOptions> {
-  const o = { ...DKD_LOSS_DEFAULTS } as Required<DkdLossOptions>;
-  for (const key of Object.keys(DKD_LOSS_DEFAULTS) as (keyof DkdLossOptions)[]) {
-    if (options[key] !== undefined) (o as Record<string, unknown>)[key] = options[key];
-  }
-  for (const key of ['alpha', 'beta', 'ceWeight', 'warmupFactor'] as const) {
-    if (!Number.isFinite(o[key]) || o[key] < 0) throw new RangeError(`dkd loss: ${key} must be a finite number ≥ 0, got ${o[key]}`);
-  }
-  checkTemperature(o.temperature);
-  return o;
-}
+const DKD_LOSS_WEIGHTS = { atLeastZero: ['alpha', 'beta', 'ceWeight', 'warmupFactor'] } as const;
 
 function checkTemperature(temperature: number): void {
   if (!Number.isFinite(temperature) || temperature <= 0) {
@@ -186,14 +177,15 @@ export function dkdLossTerms(
   labels: tf.Tensor1D,
   options: DkdLossOptions = {},
 ): DkdLossResult {
-  const o = withDefaults(options);
+  const o = completeLossOptions('dkd', DKD_LOSS_DEFAULTS, options, DKD_LOSS_WEIGHTS);
+  checkTemperature(o.temperature);
   checkShapes(studentLogits, teacherLogits, labels);
   return tf.tidy(() => {
     const student = tf.cast(studentLogits, 'float32') as tf.Tensor2D;
     const teacher = stopGradient(tf.cast(teacherLogits, 'float32') as tf.Tensor2D);
     const onehot = tf.oneHot(tf.cast(labels, 'int32'), student.shape[1]) as tf.Tensor2D;
 
-    const ce = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(student)), 1))) as tf.Scalar;
+    const ce = crossEntropy(student, labels);
 
     const r = sampleTerms(student, teacher, onehot, o.temperature, false);
     const tau2 = o.temperature * o.temperature;

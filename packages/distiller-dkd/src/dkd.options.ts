@@ -9,7 +9,7 @@ export type DkdWarmupUnit = DkdOptions['warmupUnit'];
 
 /**
  * The warm-up options, shared by every distiller built on DKD's schedule (`aekt`): their two properties, and the rule
- * that a fractional length needs `warmupUnit: "step"`.
+ * that a fractional length needs `warmupUnit: "step"` (its `if`/`then`, spread into the schema's top level).
  */
 export const DKD_WARMUP_SCHEMA = {
   properties: {
@@ -28,9 +28,11 @@ export const DKD_WARMUP_SCHEMA = {
         'How often the warm-up factor advances. "epoch" (mdistiller): once per epoch, as above. "step": after every batch, min((epoch + (step + 1) / stepsPerEpoch) / warmupEpochs, 1) — the same line sampled per step, for runs of few long epochs (a 1-epoch run gets no warm-up at all per epoch).',
     },
   },
-  // A fractional warm-up only makes sense when it advances per step.
-  if: { type: 'object', properties: { warmupUnit: { const: 'epoch' } } },
-  then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
+  rule: {
+    // A fractional warm-up only makes sense when it advances per step.
+    if: { type: 'object', properties: { warmupUnit: { const: 'epoch' } } },
+    then: { type: 'object', properties: { warmupEpochs: { type: 'integer' } } },
+  },
 } as const;
 
 /**
@@ -40,8 +42,7 @@ export const DKD_WARMUP_SCHEMA = {
 export const dkdOptionsSchema = {
   type: 'object',
   additionalProperties: false,
-  if: DKD_WARMUP_SCHEMA.if,
-  then: DKD_WARMUP_SCHEMA.then,
+  ...DKD_WARMUP_SCHEMA.rule,
   required: ['name'],
   description:
     'Decoupled knowledge distillation (Zhao et al. 2022): ceWeight·CE + w(epoch)·τ²·(α·KL(binary target-vs-rest) + β·KL(non-target classes)), with a linear warm-up w of the distillation part.',

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkLogitPair, klDivergence, stopGradient } from '@kd/core';
+import { checkLogitPair, completeLossOptions, crossEntropy, klDivergence, stopGradient } from '@kd/core';
 
 /**
  * Options of the classic knowledge-distillation loss (Hinton, Vinyals, Dean 2015). Every field is optional; the
@@ -64,21 +64,9 @@ export function standardizeLogits(logits: tf.Tensor2D, eps: number = LOGIT_STAND
 /**
  * `kdLoss`/`kdLossTerms` are published for direct use without a config, so they complete missing options from
  * {@link KD_LOSS_DEFAULTS} (the same constant the options schema's defaults reference) and repeat the schema's range
- * checks; the plugin passes options ajv has already completed and checked.
+ * checks with these bounds; the plugin passes options ajv has already completed and checked.
  */
-function withDefaults(options: KdLossOptions): Required<KdLossOptions> {
-  const o = { ...KD_LOSS_DEFAULTS } as Required<KdLossOptions>;
-  for (const key of Object.keys(KD_LOSS_DEFAULTS) as (keyof KdLossOptions)[]) {
-    if (options[key] !== undefined) (o as Record<string, unknown>)[key] = options[key];
-  }
-  for (const key of ['ceWeight', 'kdWeight'] as const) {
-    if (!Number.isFinite(o[key]) || o[key] < 0) throw new RangeError(`kd loss: ${key} must be a finite number ≥ 0, got ${o[key]}`);
-  }
-  if (!Number.isFinite(o.temperature) || o.temperature <= 0) {
-    throw new RangeError(`kd loss: temperature must be a finite number > 0, got ${o.temperature}`);
-  }
-  return o;
-}
+const KD_LOSS_BOUNDS = { atLeastZero: ['ceWeight', 'kdWeight'], aboveZero: ['temperature'] } as const;
 
 /**
  * Classic KD loss with its terms:
@@ -96,7 +84,7 @@ export function kdLossTerms(
   labels: tf.Tensor1D,
   options: KdLossOptions = {},
 ): KdLossResult {
-  const o = withDefaults(options);
+  const o = completeLossOptions('kd', KD_LOSS_DEFAULTS, options, KD_LOSS_BOUNDS);
   checkLogitPair('kd', studentLogits, teacherLogits, labels);
   const classes = studentLogits.shape[1];
   if (o.standardizeLogits && classes < 2) throw new RangeError(`kd loss: standardizeLogits needs at least 2 classes, got ${classes}`);
@@ -105,8 +93,7 @@ export function kdLossTerms(
     const teacher = stopGradient(tf.cast(teacherLogits, 'float32') as tf.Tensor2D);
 
     // Hard-label cross-entropy at τ = 1 on the raw student logits.
-    const onehot = tf.oneHot(tf.cast(labels, 'int32'), classes);
-    const ce = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(student)), 1))) as tf.Scalar;
+    const ce = crossEntropy(student, labels);
 
     // Soft term: KL(p_T ‖ p_S) per sample, averaged over the batch.
     const zs = o.standardizeLogits ? standardizeLogits(student) : student;

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createVariable, trainModeBatchNorm, VariableModule, type NamedVariable, type Rng, type StagePairChannels } from '@kd/core';
+import { createVariable, StagePairModule, trainModeBatchNorm, type Rng, type StagePairChannels } from '@kd/core';
 
 /** Module name: the engine checkpoints its variables as `connector::<stage>/kernel`, … */
 export const CONNECTOR_MODULE_NAME = 'connector';
-
-export type ConnectorGeometry = StagePairChannels;
 
 export interface ConnectorVariables {
   /** [k, k, Cs, Ct], no bias. */
@@ -20,18 +18,16 @@ export interface ConnectorVariables {
  * They only ever run inside training steps, where the reference's batch norm is in train mode, so it normalises with
  * the batch's statistics (biased variance, as PyTorch); running averages would never be read and are not kept.
  */
-export class OfdConnectors extends VariableModule {
+export class OfdConnectors extends StagePairModule<ConnectorVariables> {
   readonly name = CONNECTOR_MODULE_NAME;
-  readonly pairs: readonly ConnectorVariables[];
 
   /** Kernels from `rng` as the reference: normal(0, √(2 / (k²·Ct))); γ = 1, β = 0. */
   constructor(
-    readonly geometry: readonly ConnectorGeometry[],
+    geometry: readonly StagePairChannels[],
     readonly kernelSize: 1 | 3,
     rng: Rng,
   ) {
-    super();
-    this.pairs = geometry.map(({ studentChannels: s, teacherChannels: t }) => ({
+    super(geometry, ({ studentChannels: s, teacherChannels: t }) => ({
       kernel: createVariable([kernelSize, kernelSize, s, t], { type: 'kaimingNormal', mode: 'fanOut' }, rng),
       gamma: createVariable([t], { type: 'ones' }, rng),
       beta: createVariable([t], { type: 'zeros' }, rng),
@@ -44,21 +40,6 @@ export class OfdConnectors extends VariableModule {
     return tf.tidy(() => {
       // stride 1 and an odd kernel: tfjs 'same' pads (k − 1)/2 on every side, as PyTorch's padding
       return trainModeBatchNorm(tf.conv2d(x, p.kernel as unknown as tf.Tensor4D, 1, 'same'), p.gamma, p.beta);
-    });
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.pairs.flatMap((p) => [p.kernel, p.gamma, p.beta]);
-  }
-
-  stateVariables(): readonly NamedVariable[] {
-    return this.pairs.flatMap((p, i) => {
-      const n = this.geometry[i]!.name;
-      return [
-        { name: `${n}/kernel`, variable: p.kernel },
-        { name: `${n}/gamma`, variable: p.gamma },
-        { name: `${n}/beta`, variable: p.beta },
-      ];
     });
   }
 }

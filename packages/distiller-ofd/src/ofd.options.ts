@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, ceWeightOption } from '@kd/core';
+import { type OptionsOf, studentStagesOption, teacherStagesOption, ceWeightOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `ofd` distiller's options: every property has a description and, where
@@ -21,9 +21,7 @@ export const ofdOptionsSchema = {
     },
     ceWeight: ceWeightOption,
     stages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
+      ...studentStagesOption,
       description:
         'Student stages to distil at, by their pre-activation stageN_preact (the feature before the stage’s last ReLU). Empty: every stage name the student and teacher share, in order (mdistiller: preact_feats[1:], every stage after the stem). Stage i of n is weighted 2^−(n−1−i): the last ×1, the one before ×½, …',
     },

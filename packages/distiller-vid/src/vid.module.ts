@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createVariable, VariableModule, type InitializerSpec, type NamedVariable, type Rng, type StagePairChannels } from '@kd/core';
+import { createVariable, StagePairModule, type InitializerSpec, type Rng, type StagePairChannels } from '@kd/core';
 
 /** Module name: the engine checkpoints its variables as `vid::<stage>/conv1`, …, `vid::<stage>/alpha`. */
 export const VID_MODULE_NAME = 'vid';
-
-/** Channels of one student → teacher pair; the regressor's hidden width is the teacher's, as in both references. */
-export type VidPairGeometry = StagePairChannels;
 
 /** One pair's variables: three bias-free 1×1 convolution kernels ([1, 1, in, out]) and α, one per teacher channel. */
 export interface VidPairVariables {
@@ -20,23 +17,22 @@ export interface VidPairVariables {
  * regressor μ = conv1×1 → ReLU → conv1×1 → ReLU → conv1×1 (no biases) and the variance parameters α with
  * σ² = softplus(α) + ε.
  */
-export class VidModule extends VariableModule {
+export class VidModule extends StagePairModule<VidPairVariables> {
   readonly name = VID_MODULE_NAME;
-  readonly pairs: readonly VidPairVariables[];
 
   /**
    * Kernels from `rng` with PyTorch's Conv2d default U(±1/√fan_in); α = log(exp(initVariance − ε) − 1) so that
-   * σ² starts at initVariance. `learnVariance` false leaves α out of the trainable variables.
+   * σ² starts at initVariance. `learnVariance` false leaves α out of the trainable variables. The regressor's hidden
+   * width is the teacher's channel count, as in both references.
    */
   constructor(
-    readonly geometry: readonly VidPairGeometry[],
+    geometry: readonly StagePairChannels[],
     rng: Rng,
     readonly options: { readonly initVariance: number; readonly eps: number; readonly learnVariance: boolean },
   ) {
-    super();
     const make = (shape: readonly number[], spec: InitializerSpec) => createVariable(shape, spec, rng);
     const alpha0 = Math.log(Math.expm1(options.initVariance - options.eps));
-    this.pairs = geometry.map(({ studentChannels: s, teacherChannels: t }) => ({
+    super(geometry, ({ studentChannels: s, teacherChannels: t }) => ({
       conv1: make([1, 1, s, t], { type: 'torchDefault' }),
       conv2: make([1, 1, t, t], { type: 'torchDefault' }),
       conv3: make([1, 1, t, t], { type: 'torchDefault' }),
@@ -60,20 +56,8 @@ export class VidModule extends VariableModule {
     return tf.tidy(() => tf.add(tf.softplus(this.pairs[i]!.alpha), this.options.eps) as tf.Tensor1D);
   }
 
-  trainableVariables(): tf.Variable[] {
+  override trainableVariables(): tf.Variable[] {
     return this.pairs.flatMap((p) => [p.conv1, p.conv2, p.conv3, ...(this.options.learnVariance ? [p.alpha] : [])]);
-  }
-
-  stateVariables(): readonly NamedVariable[] {
-    return this.pairs.flatMap((p, i) => {
-      const n = this.geometry[i]!.name;
-      return [
-        { name: `${n}/conv1`, variable: p.conv1 },
-        { name: `${n}/conv2`, variable: p.conv2 },
-        { name: `${n}/conv3`, variable: p.conv3 },
-        { name: `${n}/alpha`, variable: p.alpha },
-      ];
-    });
   }
 
   /** Parameter count of the regressors and variances (what the paper adds to the student while training). */

@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
+import { type OptionsOf, studentStagesOption, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `vid` distiller's options: every property has a description and, where
@@ -21,9 +21,7 @@ export const vidOptionsSchema = {
     },
     ceWeight: ceWeightOption,
     stages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
+      ...studentStagesOption,
       description:
         'Student stages to distil (names from the backbone’s stages, e.g. "stage2"). Empty: every stage name the student and teacher share, in order (mdistiller: feats[1:], every stage output after the stem).',
     },
