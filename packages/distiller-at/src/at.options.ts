@@ -1,5 +1,5 @@
 import { AT_LOSS_DEFAULTS } from './at.loss.js';
-import { type OptionsOf, teacherStagesOption, featureTapOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, studentStagesOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `at` distiller's options. Every property has a default and a description; the
@@ -47,9 +47,7 @@ export const atOptionsSchema = {
       description: 'Temperature τ of the logit term (used only when kdWeight > 0).',
     },
     stages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
+      ...studentStagesOption,
       description:
         'Student stages to transfer attention at (names from the backbone’s stages, e.g. "stage2"). Empty: every stage name the student and teacher share, in order (mdistiller: all three CIFAR stages, not the stem).',
     },

@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption, studentStagesOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `kdsvd` distiller's options; the defaults are mdistiller's CIFAR-100 `CFG.KDSVD`. */
 export const kdsvdOptionsSchema = {
@@ -38,9 +38,7 @@ export const kdsvdOptionsSchema = {
         'What a singular vector ranges over. "width": the reference PyTorch code’s feature.view(B, C·H, W) of the NCHW map, so vectors are over the W image columns (student and teacher widths must agree). "channels": the [B, H·W, C] matrix of the original TensorFlow code, vectors over channels (channel counts must agree).',
     },
     stages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
+      ...studentStagesOption,
       description:
         'Student stages, at least two (the loss relates consecutive ones). Empty: every stage name the student and teacher share, in order (mdistiller: feats[1:], every stage but not the stem).',
     },

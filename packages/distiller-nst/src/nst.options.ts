@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption, studentStagesOption } from '@kd/core';
 
 /** JSON Schema (draft 2020-12) of the `nst` distiller's options; the defaults are mdistiller's CIFAR-100 `CFG.NST`. */
 export const nstOptionsSchema = {
@@ -31,9 +31,7 @@ export const nstOptionsSchema = {
       description: 'Offset c of the polynomial kernel. The reference code and the paper use 0.',
     },
     stages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
+      ...studentStagesOption,
       description:
         'Student stages to transfer (names from the backbone’s stages, e.g. "stage2"). Empty: every stage name the student and teacher share, in order (mdistiller: feats[1:], every stage but not the stem).',
     },

@@ -1,4 +1,4 @@
-import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption } from '@kd/core';
+import { type OptionsOf, teacherStagesOption, featureTapOption, ceWeightOption, studentStagesOption } from '@kd/core';
 
 /**
  * JSON Schema (draft 2020-12) of the `sp` distiller's options. The defaults are mdistiller's CIFAR-100 SP
@@ -21,9 +21,7 @@ export const spOptionsSchema = {
         'Weight β of the similarity term Σ_stages ‖G_S − G_T‖²_F / B². mdistiller FEAT_WEIGHT 3000 and RepDistiller -b 3000 on CIFAR-100.',
     },
     stages: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      default: [],
+      ...studentStagesOption,
       description:
         'Student stages whose features are compared (names from the backbone’s stages, e.g. "stage2"); one term per stage, summed. Empty: the student’s last stage paired with the teacher’s last stage, as mdistiller (feats[-1]) and RepDistiller’s training loop (feat[-2], the last stage before pooling) do.',
     },
