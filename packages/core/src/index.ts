@@ -44,6 +44,7 @@ export type {
   DistillerSetup,
   LossInputs,
   LossTerms,
+  OwnStepTerms,
   StagePlan,
   StepContext,
   StepOptimizer,

@@ -5,6 +5,7 @@ import {
   type DistillerEvaluation,
   type DistillerSetup,
   type LossTerms,
+  type OwnStepTerms,
   type Metrics,
   type Network,
   type StepContext,
@@ -61,8 +62,15 @@ export class DmlDistiller implements Distiller {
     return [this.peerNetwork];
   }
 
-  trainStep(context: StepContext): LossTerms {
+  trainStep(context: StepContext): OwnStepTerms {
     const { x, labels, student, optimizer } = context;
+    // The student's logits leave the gradient closure kept, and come back into the step's scope as a clone.
+    let keptLogits: tf.Tensor | undefined;
+    const studentLogits = (): { studentLogits: tf.Tensor } => {
+      const out = keptLogits!.clone();
+      keptLogits!.dispose();
+      return { studentLogits: out };
+    };
     const peer = this.peerNetwork;
     const { klWeight: w, temperature: tau } = this.options;
     const own = (m: TrainableModule) => new Set(m.trainableVariables());
@@ -70,17 +78,19 @@ export class DmlDistiller implements Distiller {
       const parts: Record<string, number> = {};
       const total = this.update(optimizer, null, () => {
         const s = student.apply(x, { training: true }).logits;
+        keptLogits = tf.keep(s);
         const q = peer.apply(x, { training: true }).logits;
         const a = dmlLossTerms(s, q, labels, tau);
         const b = dmlLossTerms(q, s, labels, tau);
         Object.assign(parts, read({ ce: a.ce, kl: a.kl, peerCe: b.ce, peerKl: b.kl }));
         return tf.addN([a.ce, tf.mul(a.kl, w), b.ce, tf.mul(b.kl, w)]) as tf.Scalar;
       });
-      return terms(total, parts);
+      return { ...terms(total, parts), ...studentLogits() };
     }
     const parts: Record<string, number> = {};
     const first = this.update(optimizer, own(student), () => {
       const s = student.apply(x, { training: true }).logits;
+      keptLogits = tf.keep(s);
       const q = keepingRunningStats(peer, () => peer.apply(x, { training: true }).logits);
       const a = dmlLossTerms(s, q, labels, tau);
       Object.assign(parts, read({ ce: a.ce, kl: a.kl }));
@@ -94,7 +104,7 @@ export class DmlDistiller implements Distiller {
       Object.assign(parts, read({ peerCe: b.ce, peerKl: b.kl }));
       return tf.add(b.ce, tf.mul(b.kl, w)) as tf.Scalar;
     });
-    return terms(tf.add(first, second) as tf.Scalar, parts);
+    return { ...terms(tf.add(first, second) as tf.Scalar, parts), ...studentLogits() };
   }
 
   /** One optimiser update of the optimiser's variables (restricted to `only` when given) from a loss closure. */

@@ -10,6 +10,7 @@ import {
   type DistillerEvaluation,
   type DistillerSetup,
   type LossTerms,
+  type OwnStepTerms,
   type Metrics,
   type Network,
   type StepOptimizer,
@@ -108,15 +109,21 @@ export class MutualIeKdDistiller implements Distiller {
     return [p.network, ...s.modules, ...p.modules];
   }
 
-  trainStep(context: StepContext): LossTerms {
+  trainStep(context: StepContext): OwnStepTerms {
     const [s, p] = this.sides;
     const a = this.learn(s, p, context, context.optimizer, '');
     const b = this.learn(p, s, context, context.optimizer, 'peer.');
-    return { total: tf.add(a.total, b.total) as tf.Scalar, terms: { ...a.terms, ...b.terms } };
+    return { total: tf.add(a.total, b.total) as tf.Scalar, terms: { ...a.terms, ...b.terms }, studentLogits: a.logits };
   }
 
   /** One update of `self` (network and modules) against `other`'s current prediction and factors (constants). */
-  private learn(self: Side, other: Side, context: StepContext, optimizer: StepOptimizer, prefix: string): LossTerms {
+  private learn(
+    self: Side,
+    other: Side,
+    context: StepContext,
+    optimizer: StepOptimizer,
+    prefix: string,
+  ): LossTerms & { logits: tf.Tensor } {
     const o = this.options;
     const tau = o.temperature;
     const target = tf.tidy(() =>
@@ -128,8 +135,10 @@ export class MutualIeKdDistiller implements Distiller {
     const own = new Set([self.network, ...self.modules].flatMap((m) => m.trainableVariables()));
     const vars = optimizer.params.map((q) => q.variable).filter((v) => own.has(v));
     const read: Record<string, number> = {};
+    let logits: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const out = self.network.apply(context.x, { training: true });
+      logits = tf.keep(out.logits);
       const feature = tapped(out, self.tap);
       const parts = self.splitter.apply(feature);
       const ce = crossEntropy(out.logits, context.labels);
@@ -153,7 +162,10 @@ export class MutualIeKdDistiller implements Distiller {
     optimizer.applyGradients(map);
     tf.dispose(grads);
     tf.dispose(target);
-    return { total: value, terms: Object.fromEntries(Object.entries(read).map(([k, v]) => [k, tf.scalar(v)])) };
+    // Kept past the gradient closure; the clone belongs to the step's scope.
+    const stepLogits = logits!.clone();
+    logits!.dispose();
+    return { total: value, terms: Object.fromEntries(Object.entries(read).map(([k, v]) => [k, tf.scalar(v)])), logits: stepLogits };
   }
 
   /** The peer's top-1, and CKA of the student's inheritance/exploration factors with the peer's factors. */

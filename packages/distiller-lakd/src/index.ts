@@ -10,7 +10,7 @@ export {
   type NdamMode,
 } from './lakd.options.js';
 export { LakdDistiller, LAKD_MAPS_DIR, moduleStartEpochs } from './lakd.distiller.js';
-export { coarseActivationMap, coarseMapSize, ndamMap, ndamLoss, ndamWeights, type NdamSettings } from './ndam.js';
+export { coarseActivationMap, coarseMapSize, ndamMap, ndamLoss, ndamWeights, type NdamMapSettings, type NdamSettings } from './ndam.js';
 export { StagedTeacher, outputSource, teacherSource, type TeacherSource } from './teacher-pass.js';
 export { planModules, type LocalModule } from './module-plan.js';
 export { localStep, type LocalStepInput, type LocalStepResult } from './local-step.js';

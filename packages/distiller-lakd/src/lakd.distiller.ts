@@ -6,7 +6,7 @@ import {
   writeFileAtomic,
   type Distiller,
   type DistillerSetup,
-  type LossTerms,
+  type OwnStepTerms,
   type Network,
   type StepContext,
   type TrainableModule,
@@ -87,7 +87,7 @@ export class LakdDistiller implements Distiller {
     return this.connectors.filter((c): c is Connector => c !== undefined);
   }
 
-  trainStep(ctx: StepContext): LossTerms {
+  trainStep(ctx: StepContext): OwnStepTerms {
     const { student, teacher, x, labels } = ctx;
     if (!teacher) throw new KdInputError('/teacher: the lakd distiller needs a teacher');
     if (!this.mapImages && this.options.maps.every > 0) {
@@ -113,7 +113,7 @@ export class LakdDistiller implements Distiller {
         truncate: this.options.truncate,
       });
       ctx.optimizer.applyGradients(result.grads);
-      return { total: result.total, terms: result.terms };
+      return { total: result.total, terms: result.terms, studentLogits: result.logits };
     } finally {
       source.dispose();
     }

@@ -79,6 +79,20 @@ describe('LAKD local step', () => {
     f.dispose();
   });
 
+  it('returns the student’s training-mode logits of the batch (the trainer’s train top-1), truncated or not, even with the last module off', () => {
+    const f = fixture(4);
+    tf.tidy(() => {
+      // Training-mode outputs use the batch's statistics, so a fresh forward pass gives the same logits.
+      const want = f.student.apply(f.x, { training: true }).logits;
+      for (const over of [{}, { truncate: false }, { active: [true, false] }]) {
+        const got = localStep(f.input(over)).logits;
+        expect(got.shape, JSON.stringify(over)).toEqual(want.shape);
+        expect(tf.max(tf.abs(tf.sub(got, want))).dataSync()[0], JSON.stringify(over)).toBeLessThan(1e-5);
+      }
+    });
+    f.dispose();
+  });
+
   it('without truncation and with the attention weight at 0 is a multi-stage FitNet loss (α·CE + β·Σ MSE(connector(F_S), F_T))', () => {
     const f = fixture(2);
     const s = settings({ attentionWeight: 0, alpha: 0.7, beta: 2 });

@@ -27,6 +27,8 @@ export interface LocalStepResult {
   readonly grads: Map<tf.Variable, tf.Tensor>;
   /** Names of the variables each module's loss reached (truncated mode), for the gradient-isolation proof. */
   readonly reachedBy: readonly (readonly string[])[];
+  /** The last module's output: the student's training-mode logits (the trainer's train top-1); caller's scope. */
+  readonly logits: tf.Tensor;
 }
 
 function moduleVariables(input: LocalStepInput, m: LocalModule): tf.Variable[] {
@@ -76,11 +78,12 @@ export function localStep(input: LocalStepInput): LocalStepResult {
           }
           h = fwd.output;
         }
+        keep(h);
         return sum;
       }, allVars);
       for (const [name, grad] of Object.entries(g)) grads.set(byName.get(name)!, grad);
       reachedBy.push(Object.keys(g));
-      return finish(value);
+      return finish(value, kept[kept.length - 1]!);
     }
     let h: tf.Tensor = input.x;
     let total: tf.Scalar = tf.scalar(0);
@@ -109,14 +112,14 @@ export function localStep(input: LocalStepInput): LocalStepResult {
       input.teacher.release(m.teacherFeature);
       h = output!;
     }
-    return finish(total);
+    return finish(total, h);
   } finally {
     for (const t of kept) t.dispose();
   }
 
-  function finish(total: tf.Scalar): LocalStepResult {
+  function finish(total: tf.Scalar, logits: tf.Tensor): LocalStepResult {
     // Clones live in the caller's scope; the kept originals are released in `finally`.
     const out = Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, v.clone()]));
-    return { terms: out, total, grads, reachedBy };
+    return { terms: out, total, grads, reachedBy, logits: logits.clone() };
   }
 }

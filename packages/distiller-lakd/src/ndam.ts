@@ -2,14 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { absLikeTorch, KdInputError } from '@kd/core';
 import { lakdOptionsSchema } from './lakd.options.js';
 
-export interface NdamSettings {
+/** How a feature map becomes its NDAM map. */
+export interface NdamMapSettings {
   readonly avgWeight: number;
   readonly maxWeight: number;
   /** Pooling window k, or "global" for one average and one maximum over the whole map. */
   readonly kernel: number | 'global';
   /** Pooling stride (the schema's default when omitted); ignored with a global kernel. */
   readonly stride?: number;
-  /** L_att over positions: mean or sum. Required: a direct call must say which scale it means (runs get the schema's). */
+}
+
+/** The map settings plus how L_att reduces over positions. */
+export interface NdamSettings extends NdamMapSettings {
+  /** Required: a direct call must say which scale it means (runs get the schema's). */
   readonly reduction: 'mean' | 'sum';
 }
 
@@ -27,7 +32,7 @@ const padding = (kernel: number) => Math.floor((kernel - 1) / 2);
  * pooling does not tile the map: the weight reading spreads each coarse value back over an s×s block of positions,
  * so the map must be exactly (h/s)×(w/s).
  */
-export function coarseMapSize(h: number, w: number, s: NdamSettings): [number, number] {
+export function coarseMapSize(h: number, w: number, s: NdamMapSettings): [number, number] {
   if (s.kernel === 'global') return [1, 1];
   const k = s.kernel;
   const stride = s.stride ?? DEFAULT_STRIDE;
@@ -49,7 +54,7 @@ export function coarseMapSize(h: number, w: number, s: NdamSettings): [number, n
  * average (PyTorch AvgPool2d's default); zeros never win the max because A ≥ 0. Global: the mean and the maximum of
  * the whole map. Shape [batch, H/s, W/s] ([batch, 1, 1] when global).
  */
-export function coarseActivationMap(features: tf.Tensor4D, s: NdamSettings): tf.Tensor3D {
+export function coarseActivationMap(features: tf.Tensor4D, s: NdamMapSettings): tf.Tensor3D {
   return tf.tidy(() => {
     const [, h, w] = features.shape;
     const [ho, wo] = coarseMapSize(h, w, s);
@@ -80,7 +85,7 @@ export function coarseActivationMap(features: tf.Tensor4D, s: NdamSettings): tf.
 }
 
 /** The NDAM map: {@link coarseActivationMap} flattened per sample and divided by its L2 norm. Shape [batch, cells]. */
-export function ndamMap(features: tf.Tensor4D, s: NdamSettings): tf.Tensor2D {
+export function ndamMap(features: tf.Tensor4D, s: NdamMapSettings): tf.Tensor2D {
   return tf.tidy(() => {
     const [b] = features.shape;
     const flat = tf.reshape(coarseActivationMap(features, s), [b, -1]) as tf.Tensor2D;
@@ -109,7 +114,7 @@ export function ndamLoss(student: tf.Tensor4D, teacher: tf.Tensor4D, s: NdamSett
  * windowed map, over the batch for a global one — so a uniform map gives the plain MSE and the feature loss keeps its
  * scale. A strided map's cell weighs each position of its s×s block. Shape [b, H, W, 1] ([b, 1, 1, 1] when global).
  */
-export function ndamWeights(teacher: tf.Tensor4D, s: NdamSettings): tf.Tensor4D {
+export function ndamWeights(teacher: tf.Tensor4D, s: NdamMapSettings): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w] = teacher.shape;
     const coarse = coarseActivationMap(teacher, s);

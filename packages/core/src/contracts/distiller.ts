@@ -16,6 +16,15 @@ export interface LossTerms {
   readonly scalars?: Readonly<Record<string, number | tf.Scalar>>;
 }
 
+/** What a distiller that owns its update returns from a step. */
+export interface OwnStepTerms extends LossTerms {
+  /**
+   * The student's training-mode logits of the batch, when the step computed them: the trainer counts the batch's
+   * train top-1 from them, as it does for methods whose loss it differentiates. Tracked by the step's tidy scope.
+   */
+  readonly studentLogits?: tf.Tensor;
+}
+
 export interface StepInfo {
   /** 0-based epoch within the current stage. */
   readonly epoch: number;
@@ -134,7 +143,7 @@ export interface Distiller {
   studentHead?(): StudentHead | undefined;
   computeLoss?(inputs: LossInputs): LossTerms;
   /** Own the update. Called inside `tf.tidy`; returns the terms to log. */
-  trainStep?(context: StepContext): LossTerms;
+  trainStep?(context: StepContext): OwnStepTerms;
   /**
    * Metrics of the distiller's own networks and modules (DML's peer accuracy, IE-KD's factor CKA), merged into the
    * epoch's metrics after the evaluators'.

@@ -25,8 +25,8 @@ export interface StepResult {
   /** The distiller's extra scalars of the step (`LossTerms.scalars`), read back to numbers; absent when none. */
   readonly scalars?: Record<string, number>;
   /**
-   * How many of the batch's training-mode predictions (argmax of the student's logits) were right; absent for
-   * distillers that own their update, whose logits the step does not see.
+   * How many of the batch's training-mode predictions (argmax of the student's logits) were right; absent for a
+   * distiller that owns its update and does not return the student's logits.
    */
   readonly correct?: number;
 }
@@ -108,7 +108,7 @@ export function trainingStep(
         numClasses,
         optimizer,
       });
-      result = readStep(terms);
+      result = readStep(terms, terms.studentLogits ? countCorrect(terms.studentLogits, y) : undefined);
     });
     return result;
   }
