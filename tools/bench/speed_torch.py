@@ -1,64 +1,22 @@
 #!/usr/bin/python3
 """PyTorch CPU side of `node tools/bench/speed.mjs`: training-step throughput of the CIFAR ResNets of the KD
-literature (RepDistiller / mdistiller definitions) and one full KD step, with the same batch, input, classes,
-optimiser and thread count as the kd side. Prints one JSON object on stdout.
+literature (RepDistiller / mdistiller definitions, from packages/testing/fixtures/resnets.py) and one full KD step,
+with the same batch, input, classes, optimiser and thread count as the kd side. Prints one JSON object on stdout.
 
   /usr/bin/python3 tools/bench/speed_torch.py --threads 2 --batch 64 --classes 100 --warmup 2 --steps 5
 """
 import argparse
 import json
+import os
+import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class BasicBlock(nn.Module):
-    def __init__(self, cin, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.down = None
-        if stride != 1 or cin != planes:
-            self.down = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return F.relu(out + (self.down(x) if self.down is not None else x))
-
-
-class CifarResNet(nn.Module):
-    def __init__(self, depth, widths, classes):
-        super().__init__()
-        n = (depth - 2) // 6
-        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU())
-        layers, cin = [], widths[0]
-        for stage in (1, 2, 3):
-            for b in range(n):
-                layers.append(BasicBlock(cin, widths[stage], 2 if stage > 1 and b == 0 else 1))
-                cin = widths[stage]
-        self.layers = nn.Sequential(*layers)
-        self.fc = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        h = self.layers(self.stem(x))
-        return self.fc(F.adaptive_avg_pool2d(h, 1).flatten(1))
-
-
-VARIANTS = {
-    'resnet20': (20, [16, 16, 32, 64]),
-    'resnet8x4': (8, [32, 64, 128, 256]),
-    'resnet32x4': (32, [32, 64, 128, 256]),
-}
-
-
-def build(name, classes):
-    depth, widths = VARIANTS[name]
-    return CifarResNet(depth, widths, classes)
+sys.dont_write_bytecode = True  # no __pycache__ left in packages/testing
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'packages', 'testing', 'fixtures'))
+from resnets import cifar_resnet  # noqa: E402
 
 
 def timed(step, warmup, steps):
@@ -84,7 +42,7 @@ def main():
     y = torch.arange(a.batch) % a.classes
     results = []
     for name in ('resnet20', 'resnet8x4'):
-        net = build(name, a.classes).train()
+        net = cifar_resnet(name, a.classes).train()
         opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
 
         def step():
@@ -94,8 +52,8 @@ def main():
 
         s = timed(step, a.warmup, a.steps)
         results.append({'case': f'{name} train step', 'seconds': s, 'imgPerSec': a.batch / s})
-    teacher = build('resnet32x4', a.classes).eval()
-    student = build('resnet8x4', a.classes).train()
+    teacher = cifar_resnet('resnet32x4', a.classes).eval()
+    student = cifar_resnet('resnet8x4', a.classes).train()
     opt = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     tau = 4.0
 

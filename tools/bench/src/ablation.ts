@@ -87,7 +87,8 @@ async function child(name: string, a: Options): Promise<void> {
     }
   };
   const { selectBackend } = await import('@kd/core/host');
-  const { batchOf, resnet, trainStep } = await import('./resnet-step.js');
+  const { resnet } = await import('./resnet-step.js');
+  const { batchOf, trainStep } = await import('./train-step.js');
   const choice = await selectBackend('wasm');
   if (cfg.oneDnn !== 'off' && !/oneDNN \d/.test(choice.oneDnn ?? '')) throw new Error(`oneDNN is not available: ${choice.oneDnn}`);
   if (!cfg.copies) restore(COPY_KERNELS);

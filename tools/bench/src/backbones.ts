@@ -8,10 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer, Rng, compilePluginSchema, crossEntropy, type BackbonePlugin } from '@kd/core';
+import type { BackbonePlugin } from '@kd/core';
 import { selectBackend, type BackendChoice } from '@kd/core/host';
-import { container } from 'tsyringe';
 import { backendName } from './backend-name.js';
+import { backbone, batchOf, secondsPerStep, trainStep } from './train-step.js';
 
 /** A model of a package: its label, its options, and whether it has the ImageNet layout (224×224, 1000 classes). */
 type Model = readonly [label: string, options: Readonly<Record<string, unknown>>, imagenet: boolean];
@@ -99,15 +99,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (pkg === '@kd/backbone-shufflenet') (mod['registerChannelSlice'] as () => void)();
   const plugin = Object.values(mod).find(isBackbonePlugin);
   if (!plugin) throw new Error(`${pkg}: exports no backbone plugin`);
-  const steps = Number(a.steps);
-  const warmup = Number(a.warmup);
-
-  const timed = (step: () => void): number => {
-    for (let i = 0; i < warmup; i++) step();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) step();
-    return (performance.now() - t0) / 1000 / steps;
-  };
+  const timing = { steps: Number(a.steps), warmup: Number(a.warmup) };
 
   const rows: Row[] = [];
   const skipped: { backend: string; why: string }[] = [];
@@ -124,34 +116,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       const size = imagenet ? 224 : 32;
       const batch = a.batch !== undefined ? Number(a.batch) : imagenet ? 8 : 64;
       const classes = imagenet ? 1000 : 100;
-      const o: Record<string, unknown> = { name: plugin.manifest.name, ...options };
-      // The schema fills in the defaults: the object becomes the plugin's options.
-      compilePluginSchema(plugin.manifest)(o);
-      const net = await plugin.create(o, {
-        container,
-        baseDir: '.',
-        numClasses: classes,
-        inputShape: [size, size, 3],
-        rng: new Rng(1),
-        scope: 'bench',
-      });
-      const x: tf.Tensor4D = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 2);
-      const y = tf.tensor1d(
-        Array.from({ length: batch }, (_, i) => i % classes),
-        'int32',
-      );
-      const vars = net.trainableVariables();
-      const opt = new Optimizer(
-        { type: 'sgd', lr: 0.01, momentum: 0.9 },
-        vars.map((variable, i) => ({ id: `p/${i}`, variable, decay: true })),
-      );
-      const infer = timed(() => tf.tidy(() => void net.apply(x, { training: false }).logits.dataSync()));
-      const train = timed(() =>
-        tf.tidy(() => {
-          const { grads } = tf.variableGrads(() => crossEntropy(net.apply(x, { training: true }).logits, y), vars);
-          opt.applyGradients(grads);
-        }),
-      );
+      const net = await backbone(plugin, options, { numClasses: classes, size, seed: 1, scope: 'bench' });
+      const { x, y } = batchOf(batch, classes, size);
+      const train = trainStep(net, x, y, { lr: 0.01, weightDecay: 0 });
+      const infer = secondsPerStep(() => tf.tidy(() => void net.apply(x, { training: false }).logits.dataSync()), timing);
+      const trainSeconds = secondsPerStep(train.step, timing);
       const row: Row = {
         model: label,
         backend: choice.name,
@@ -160,13 +129,13 @@ export async function main(argv: readonly string[]): Promise<void> {
         params: net.countParams(),
         flops: net.countFlops?.() ?? null,
         inferImgPerSec: batch / infer,
-        trainImgPerSec: batch / train,
+        trainImgPerSec: batch / trainSeconds,
       };
       rows.push(row);
       console.log(
         `${label.padEnd(18)} ${choice.name.padEnd(6)} ${String(size).padStart(3)}px b${String(batch).padEnd(3)} infer ${row.inferImgPerSec.toFixed(1).padStart(8)} img/s   train ${row.trainImgPerSec.toFixed(1).padStart(7)} img/s`,
       );
-      opt.dispose();
+      train.dispose();
       net.dispose();
       x.dispose();
       y.dispose();

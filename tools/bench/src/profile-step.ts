@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@kd/core/host';
 import { backendName } from './backend-name.js';
-import { batchOf, resnet, trainStep } from './resnet-step.js';
+import { resnet } from './resnet-step.js';
+import { batchOf, trainStep } from './train-step.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
   const { values: a } = parseArgs({

@@ -22,7 +22,8 @@ import { crossEntropy, klDivergence, type Network, type Optimizer } from '@kd/co
 import { selectBackend, type BackendChoice } from '@kd/core/host';
 import { backendName } from './backend-name.js';
 import { REPO_ROOT as root } from './paths.js';
-import { batchOf, resnet, sgd, trainStep } from './resnet-step.js';
+import { resnet } from './resnet-step.js';
+import { batchOf, sgd, trainStep } from './train-step.js';
 
 /** One timed case on one backend. */
 interface Case {
