@@ -1,4 +1,5 @@
 export { repoRoot, sourceImporter, sourceRuntime } from './repo.js';
+export { captureIo, type CapturedIo } from './capture-io.js';
 export { tempDir } from './temp-dir.js';
 export { tinyConfig, TEACHER_BACKBONE, type TinyRunSize } from './tiny-config.js';
 export { writeConfig } from './write-config.js';

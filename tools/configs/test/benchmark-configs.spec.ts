@@ -5,21 +5,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '@kd/core';
 import { CnnNetwork } from '@kd/backbone-cnn';
-import { main, type CliIo } from '@kd/cli';
-import { sourceImporter } from '@kd/testing';
+import { main } from '@kd/cli';
+import { captureIo, sourceImporter } from '@kd/testing';
 import { BENCHMARK_DIR, EPOCHS, ROWS, SEEDS, STUDENT, TEACHER, benchmarkFiles, staleBenchmarkFiles } from '../src/benchmark-configs.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-
-function io(): CliIo & { stdout: string; stderr: string } {
-  const captured = { stdout: '', stderr: '' };
-  return Object.assign(captured, {
-    cwd: root,
-    interactive: false,
-    out: (t: string) => void (captured.stdout += t),
-    err: (t: string) => void (captured.stderr += t),
-  });
-}
+const io = () => captureIo(root);
 
 beforeAll(async () => {
   await import('@tensorflow/tfjs-layers');

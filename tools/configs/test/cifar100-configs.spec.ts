@@ -1,21 +1,12 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { main, type CliIo } from '@kd/cli';
-import { sourceImporter } from '@kd/testing';
+import { main } from '@kd/cli';
+import { captureIo, sourceImporter } from '@kd/testing';
 import { CIFAR100_DIR, PAIRS, METHODS, TEACHERS, cifar100Files, staleCifar100Files } from '../src/cifar100-configs.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-
-function io(): CliIo & { stdout: string; stderr: string } {
-  const captured = { stdout: '', stderr: '' };
-  return Object.assign(captured, {
-    cwd: root,
-    interactive: false,
-    out: (t: string) => void (captured.stdout += t),
-    err: (t: string) => void (captured.stderr += t),
-  });
-}
+const io = () => captureIo(root);
 
 function configFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
