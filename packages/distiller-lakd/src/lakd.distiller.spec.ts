@@ -293,7 +293,7 @@ describe('LAKD training step: module structure and curriculum', () => {
         attentionWeight: 0.5,
         beta: 1,
         ndamMode: 'loss',
-        ndam: { ...NDAM, reduction: 'mean' as const },
+        ndam: { stride: 1, ...NDAM, reduction: 'mean' as const },
         lastFeatureLoss: true,
         hardLoss: 'ce',
         kdWeight: 1,

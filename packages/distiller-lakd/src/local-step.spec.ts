@@ -15,7 +15,7 @@ const settings = (over: Partial<ObjectiveSettings> = {}): ObjectiveSettings => (
   attentionWeight: 0.5,
   beta: 1,
   ndamMode: 'loss',
-  ndam: { avgWeight: 0.5, maxWeight: 0.5, kernel: 3, reduction: 'mean' },
+  ndam: { avgWeight: 0.5, maxWeight: 0.5, kernel: 3, stride: 1, reduction: 'mean' },
   lastFeatureLoss: true,
   hardLoss: 'ce',
   kdWeight: 1,

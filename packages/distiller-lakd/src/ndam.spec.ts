@@ -3,12 +3,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { coarseActivationMap, coarseMapSize, ndamLoss, ndamMap, ndamWeights, type NdamSettings } from './ndam.js';
+import { coarseActivationMap, coarseMapSize, ndamLoss, ndamMap, ndamWeights, type NdamMapSettings, type NdamSettings } from './ndam.js';
 import { featureMse } from './feature-loss.js';
 import { rel } from '../test/reference.js';
 
-/** The fixture's settings leave the reduction out: each test says which one its expected value used. */
-type FixtureSettings = Omit<NdamSettings, 'reduction'>;
+/**
+ * The fixture's settings leave the reduction out (each test says which one its expected value used) and, in `cases`,
+ * the stride (those are the script's stride-1 windows).
+ */
+type FixtureSettings = Omit<NdamMapSettings, 'stride'> & { stride?: number };
 
 interface Case {
   settings: FixtureSettings;
@@ -53,7 +56,7 @@ describe('non-directional activation maps against PyTorch', () => {
     tf.tidy(() => {
       const fs = tf.tensor4d(c.student);
       const ft = tf.tensor4d(c.teacher);
-      const s: NdamSettings = { ...c.settings, reduction: 'mean' };
+      const s: NdamSettings = { stride: 1, ...c.settings, reduction: 'mean' };
       expect(maxRelError(ndamMap(fs, s).dataSync() as Float32Array, c.studentMap.flat())).toBeLessThan(1e-5);
       expect(maxRelError(ndamMap(ft, s).dataSync() as Float32Array, c.teacherMap.flat())).toBeLessThan(1e-5);
       expect(ndamLoss(fs, ft, s).dataSync()[0]).toBeCloseTo(c.attentionLoss, 7);
@@ -66,7 +69,7 @@ describe('non-directional activation maps against PyTorch', () => {
     const c = fixture.cases[0]!;
     tf.tidy(() => {
       const [, h, w] = tf.tensor4d(c.student).shape;
-      const sum = ndamLoss(tf.tensor4d(c.student), tf.tensor4d(c.teacher), { ...c.settings, reduction: 'sum' }).dataSync()[0]!;
+      const sum = ndamLoss(tf.tensor4d(c.student), tf.tensor4d(c.teacher), { stride: 1, ...c.settings, reduction: 'sum' }).dataSync()[0]!;
       expect(sum / (c.attentionLoss * h * w)).toBeCloseTo(1, 5);
     });
   });
@@ -77,7 +80,7 @@ describe('non-directional activation maps against PyTorch', () => {
       tf.tidy(() => {
         const fs = tf.tensor4d(c.student);
         const ft = tf.tensor4d(c.teacher);
-        const s: NdamSettings = { ...c.settings, reduction: 'sum' };
+        const s: NdamSettings = { stride: 1, ...c.settings, reduction: 'sum' };
         expect(maxRelError(coarseActivationMap(ft, s).dataSync() as Float32Array, c.teacherCoarse.flat(2))).toBeLessThan(1e-5);
         const w = ndamWeights(ft, s);
         const [b, h, wd, ch] = fs.shape;
@@ -112,7 +115,7 @@ describe('non-directional activation maps against PyTorch', () => {
   it('is sign-agnostic: negating a feature map leaves its map unchanged', () => {
     tf.tidy(() => {
       const f = tf.randomNormal([2, 5, 5, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-      const s = { avgWeight: 0.5, maxWeight: 0.5, kernel: 3 };
+      const s = { avgWeight: 0.5, maxWeight: 0.5, kernel: 3, stride: 1 };
       const d = tf.max(tf.abs(tf.sub(ndamMap(f, s), ndamMap(tf.neg(f), s)))).dataSync()[0]!;
       expect(d).toBe(0);
     });

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { absLikeTorch, KdInputError } from '@kd/core';
-import { lakdOptionsSchema } from './lakd.options.js';
 
 /** How a feature map becomes its NDAM map. */
 export interface NdamMapSettings {
@@ -8,8 +7,8 @@ export interface NdamMapSettings {
   readonly maxWeight: number;
   /** Pooling window k, or "global" for one average and one maximum over the whole map. */
   readonly kernel: number | 'global';
-  /** Pooling stride (the schema's default when omitted); ignored with a global kernel. */
-  readonly stride?: number;
+  /** Pooling stride; ignored with a global kernel. Required like the reduction: runs get the schema's default. */
+  readonly stride: number;
 }
 
 /** The map settings plus how L_att reduces over positions. */
@@ -17,9 +16,6 @@ export interface NdamSettings extends NdamMapSettings {
   /** Required: a direct call must say which scale it means (runs get the schema's). */
   readonly reduction: 'mean' | 'sum';
 }
-
-/** The stride of a direct call that leaves it out: the schema's. */
-const DEFAULT_STRIDE = lakdOptionsSchema.properties.ndam.properties.stride.default;
 
 /** Stops L2 normalisation from dividing by zero on an all-zero map (PyTorch's F.normalize eps). */
 const NORM_EPS = 1e-12;
@@ -35,7 +31,7 @@ const padding = (kernel: number) => Math.floor((kernel - 1) / 2);
 export function coarseMapSize(h: number, w: number, s: NdamMapSettings): [number, number] {
   if (s.kernel === 'global') return [1, 1];
   const k = s.kernel;
-  const stride = s.stride ?? DEFAULT_STRIDE;
+  const { stride } = s;
   const out = (n: number) => Math.floor((n + 2 * padding(k) - k) / stride) + 1;
   if (stride === 1 && k % 2 !== 1) {
     throw new KdInputError(`/distiller/ndam/kernel: got ${k}; expected an odd window so the map keeps its size at stride 1`);
@@ -65,7 +61,7 @@ export function coarseActivationMap(features: tf.Tensor4D, s: NdamMapSettings): 
       return tf.reshape(mixed, [-1, 1, 1]) as tf.Tensor3D;
     }
     const k = s.kernel;
-    const stride = s.stride ?? DEFAULT_STRIDE;
+    const { stride } = s;
     const p = padding(k);
     const padded =
       p > 0
