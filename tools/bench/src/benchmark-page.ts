@@ -7,8 +7,9 @@
 // It writes the HTML twin beside it (docs/benchmarks.html): the same Markdown rendered, and a chart of each row's
 // difference to scratch with its 95 % interval as error bars, on an axis through zero.
 //
-//   node tools/bench/benchmark-page.mjs [--study configs/benchmark/study.json] [--out docs/benchmarks.md]
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+//   node tools/bench/benchmark-page.mjs [--study configs/benchmark/study.json] [--budget configs/benchmark/epochs.json]
+//                                       [--out docs/benchmarks.md]
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PipelineConfig, PluginSpec } from '@kd/core';
@@ -50,6 +51,8 @@ export interface StudyResults {
   readonly report: StudyReport;
   readonly runs: readonly StudyRun[];
   readonly teacherRun: { readonly summary: RunSummary; readonly config: PipelineConfig } | null;
+  /** The epoch-budget study (configs/benchmark/epochs.json): its file and report, or null report before it has run. */
+  readonly budget?: { readonly studyFile: string; readonly report: StudyReport | null };
 }
 
 export interface PageOptions {
@@ -74,7 +77,7 @@ function summaryOf(dir: string): RunSummary {
  * What the page is made from, gathered from disk: the report, and per group the run directories of its finished
  * cells (their provenance, summary and per-epoch metrics), plus the teacher's run.
  */
-export function readStudyResults(studyFile: string): StudyResults {
+export function readStudyResults(studyFile: string, budgetStudyFile?: string): StudyResults {
   const study = readJson<StudyFileJson>(studyFile);
   const studyRoot = resolve(dirname(studyFile), study.output);
   const report = readJson<StudyReport>(join(studyRoot, 'report.json'));
@@ -95,7 +98,62 @@ export function readStudyResults(studyFile: string): StudyResults {
   const teacherSummary = teacherDir ? readRunSummary(teacherDir) : null;
   const teacherRun =
     teacherDir && teacherSummary ? { summary: teacherSummary, config: readJson<PipelineConfig>(join(teacherDir, 'config.json')) } : null;
-  return { studyFile, study, report, runs, teacherRun };
+  return { studyFile, study, report, runs, teacherRun, ...(budgetStudyFile ? { budget: readBudget(budgetStudyFile) } : {}) };
+}
+
+/** The epoch-budget study's report, when `kd sweep … --report` has written one. */
+function readBudget(studyFile: string): { studyFile: string; report: StudyReport | null } {
+  const study = readJson<StudyFileJson>(studyFile);
+  const file = join(resolve(dirname(studyFile), study.output), 'report.json');
+  return { studyFile, report: existsSync(file) ? readJson<StudyReport>(file) : null };
+}
+
+/**
+ * The epoch-budget table: per budget, each method's final top-1 (mean ± std over its seeds). Groups are named
+ * `<method>-epochs<n>` by the study's `epochs` axis.
+ */
+function budgetLines(budget: NonNullable<StudyResults['budget']>, epochs: readonly number[], relativeTo: string): string[] {
+  const head = [
+    '',
+    '## Epoch budget',
+    '',
+    `How the table’s ${epochs.join(', ')} epochs were chosen: a curve inside one cosine run cannot say whether more epochs would`,
+    'help (the rate reaches 0 at the end whatever the budget), so scratch and KD are also trained for each budget with its',
+    `own full schedule (\`${relative(relativeTo, budget.studyFile)}\`), and the final top-1 is compared across budgets.`,
+    '',
+  ];
+  if (!budget.report)
+    return [
+      ...head,
+      `Not run yet: \`npm run kd -- sweep ${relative(relativeTo, budget.studyFile)} --jobs 2\`, then the same with \`--report\`, then this page.`,
+    ];
+  const cells = new Map<number, Map<string, ReportGroup>>();
+  const methods: string[] = [];
+  for (const g of budget.report.groups) {
+    const m = /^(.+)-epochs(\d+)$/.exec(g.group);
+    if (!m) continue;
+    if (!methods.includes(m[1]!)) methods.push(m[1]!);
+    const row = cells.get(Number(m[2])) ?? new Map<string, ReportGroup>();
+    cells.set(Number(m[2]), row.set(m[1]!, g));
+  }
+  const finished = budget.report.cells.filter((c) => c.status === 'finished').length;
+  return [
+    ...head,
+    ...(finished < budget.report.cells.length ? [`In progress: ${finished} of ${budget.report.cells.length} runs finished.`, ''] : []),
+    `| epochs | ${methods.map((m) => `${m} top-1 % (mean ± std, seeds)`).join(' | ')} |`,
+    `|---:|${methods.map(() => '---:|').join('')}`,
+    ...[...cells.keys()]
+      .sort((a, b) => a - b)
+      .map(
+        (e) =>
+          `| ${e} | ${methods
+            .map((m) => {
+              const g = cells.get(e)!.get(m);
+              return g?.last ? `${formatStat(g.last)} (${g.seeds.length})` : '—';
+            })
+            .join(' | ')} |`,
+      ),
+  ];
 }
 
 /** The mean of a metric per epoch over a group's finished runs (runs of unequal length: the epochs they share). */
@@ -107,10 +165,8 @@ function meanCurve(runs: readonly FinishedRun[], metric: string): number[] {
 }
 
 /** The page, as Markdown. Pure: everything it shows comes from `input` (readStudyResults). */
-export function benchmarkMarkdown(
-  { studyFile, study, report, runs, teacherRun }: StudyResults,
-  { relativeTo = root }: PageOptions = {},
-): string {
+export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: PageOptions = {}): string {
+  const { studyFile, study, report, runs, teacherRun } = input;
   const finished = runs.filter(isFinished);
   const byGroup = new Map(report.groups.map((g) => [g.group, g.cells.map((i) => runs[i]!).filter(isFinished)]));
   const first = finished[0];
@@ -195,6 +251,7 @@ export function benchmarkMarkdown(
       ),
     );
   }
+  if (input.budget) lines.push(...budgetLines(input.budget, epochs, relativeTo));
   const unfinished = runs.filter((r) => !isFinished(r));
   if (unfinished.length)
     lines.push(
@@ -254,10 +311,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     args: [...argv],
     options: {
       study: { type: 'string', default: join(root, 'configs/benchmark/study.json') },
+      budget: { type: 'string', default: join(root, 'configs/benchmark/epochs.json') },
       out: { type: 'string', default: join(root, 'docs/benchmarks.md') },
     },
   });
-  const input = readStudyResults(resolve(a.study));
+  const input = readStudyResults(resolve(a.study), resolve(a.budget));
   const page = benchmarkMarkdown(input);
   writeFileSync(`${a.out}.tmp`, page);
   renameSync(`${a.out}.tmp`, a.out);

@@ -231,6 +231,31 @@ describe('benchmark page', () => {
     });
   });
 
+  it('shows the epoch budget from its own study: each budget’s final top-1 per method, or how to run it', () => {
+    const budgetFile = join(work, 'epochs.json');
+    writeFileSync(budgetFile, JSON.stringify({ base: [], seeds: [0, 1], output: 'budget' }));
+    const notRun = benchmarkMarkdown(readStudyResults(studyFile, budgetFile), { relativeTo: work });
+    expect(notRun).toContain('## Epoch budget');
+    expect(notRun).toContain('Not run yet: `npm run kd -- sweep epochs.json --jobs 2`');
+    // scratch at 5 epochs: 0.70 and 0.74 → 72.00 ± 2.83 (std √((2² + 2²)/1) = 2.83); kd at 30: one seed, 0.90.
+    const group = (name: string, values: number[]) => ({ group: name, seeds: values.map((_, i) => i), last: stat(values), cells: [] });
+    mkdirSync(join(work, 'budget'), { recursive: true });
+    writeFileSync(
+      join(work, 'budget', 'report.json'),
+      JSON.stringify({
+        ...report,
+        cells: [cell('a', 'finished'), cell('b', 'failed')],
+        groups: [group('scratch-epochs5', [0.7, 0.74]), group('kd-epochs30', [0.9]), group('scratch-epochs30', [0.8, 0.8])],
+      }),
+    );
+    const ran = benchmarkMarkdown(readStudyResults(studyFile, budgetFile), { relativeTo: work });
+    expect(ran).toContain('In progress: 1 of 2 runs finished.');
+    expect(ran).toContain('| epochs | scratch top-1 % (mean ± std, seeds) | kd top-1 % (mean ± std, seeds) |');
+    expect(ran).toMatch(/\| 5 \| 72\.00 ± 2\.83 \(2\) \| — \|/);
+    expect(ran).toMatch(/\| 30 \| 80\.00 ± 0\.00 \(2\) \| 90\.00 ± 0\.00 \(1\) \|/);
+    expect(ran.indexOf('| 5 |')).toBeLessThan(ran.indexOf('| 30 |'));
+  });
+
   it('says so loudly when the runs come from more than one commit', () => {
     run(join(runs, 'kd-s1'), [0.77, 0.84, 0.86], { seed: 1, sha: 'def456' });
     const mixed = benchmarkMarkdown(readStudyResults(studyFile), { relativeTo: work });

@@ -1,13 +1,25 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '@kd/core';
 import { CnnNetwork } from '@kd/backbone-cnn';
 import { main } from '@kd/cli';
 import { captureIo, sourceImporter } from '@kd/testing';
-import { BENCHMARK_DIR, EPOCHS, ROWS, SEEDS, STUDENT, TEACHER, benchmarkFiles, staleBenchmarkFiles } from '../src/benchmark-configs.js';
+import { expandStudy, readStudy } from '@kd/sweep';
+import {
+  BENCHMARK_DIR,
+  BUDGET_SEEDS,
+  EPOCH_BUDGETS,
+  EPOCHS,
+  ROWS,
+  SEEDS,
+  STUDENT,
+  TEACHER,
+  benchmarkFiles,
+  staleBenchmarkFiles,
+} from '../src/benchmark-configs.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const io = () => captureIo(root);
@@ -26,7 +38,7 @@ describe('configs/benchmark', () => {
         .map((r) => `${r}.json`)
         .sort(),
     );
-    expect(benchmarkFiles()).toHaveLength(Object.keys(ROWS).length + 2);
+    expect(benchmarkFiles()).toHaveLength(Object.keys(ROWS).length + 3);
   });
 
   it('pits a student strictly smaller in parameters and FLOPs against its teacher, every row on one recipe and ≥ 5 seeds', () => {
@@ -56,6 +68,20 @@ describe('configs/benchmark', () => {
       training.add(JSON.stringify(c.training));
     }
     expect(training.size).toBe(1);
+  });
+
+  it('has an epoch-budget study over scratch and KD that includes the table’s epochs and budgets beyond them', () => {
+    const study = JSON.parse(readFileSync(join(root, BENCHMARK_DIR, 'epochs.json'), 'utf8'));
+    expect(study.base).toEqual(['methods/scratch.json', 'methods/kd.json']);
+    const budgets = study.axes.epochs.map((o: Record<string, number>) => o['training.epochs']);
+    expect(budgets).toEqual(EPOCH_BUDGETS);
+    expect(budgets).toContain(EPOCHS.student);
+    expect(Math.max(...budgets)).toBeGreaterThanOrEqual(2 * EPOCHS.student);
+    const cells = expandStudy(readStudy(join(root, BENCHMARK_DIR, 'epochs.json')), (base) => basename(base, '.json'));
+    expect(cells).toHaveLength(2 * EPOCH_BUDGETS.length * BUDGET_SEEDS.length);
+    expect(new Set(cells.map((c) => c.group))).toEqual(
+      new Set(['scratch', 'kd'].flatMap((m) => EPOCH_BUDGETS.map((e) => `${m}-epochs${e}`))),
+    );
   });
 
   it('kd validate --schema-only accepts every config (in a copy whose teacher run exists)', async () => {
