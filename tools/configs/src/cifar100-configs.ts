@@ -73,10 +73,14 @@ export type TeacherId = (typeof TEACHERS)[number];
 const CRD = 'CRD (Tian et al., ICLR 2020), RepDistiller README';
 const DKD = 'DKD (Zhao et al., CVPR 2022), mdistiller README';
 const DKD_PAPER = 'DKD (Zhao et al., CVPR 2022), the paper (mdistiller README prints 76.23)';
+// OFD and ReviewKD: the ReviewKD paper's Table 1 as the DKD paper repeats it. Neither paper could be read here; the
+// numbers were cross-checked against two READMEs that copy that table (the KD++ repository, WangYZ1608/
+// Knowledge-Distillation-via-ND, and the ITRD repository): every value they print agrees, except ReviewKD on
+// VGG-13 → VGG-8, where ITRD prints 74.85.
 const OFD_RECALLED =
-  'ReviewKD (Chen et al., CVPR 2021) Table 1 as the DKD paper repeats it; recalled, not yet checked against either paper';
+  'ReviewKD (Chen et al., CVPR 2021) Table 1 as the DKD paper repeats it; not read in either paper: ResNet-56 → ResNet-20, ResNet-32×4 → ResNet-8×4 and WRN-40-2 → WRN-40-1 agree with a copy of that table (the KD++ repository’s README), the other pairs are unchecked';
 const REVIEWKD_RECALLED =
-  'ReviewKD (Chen et al., CVPR 2021) Table 1 as the DKD paper repeats it; recalled, not yet checked against either paper';
+  'ReviewKD (Chen et al., CVPR 2021) Table 1 as the DKD paper repeats it; not read in either paper: five pairs agree with two copies of that table (the KD++ and ITRD READMEs); VGG-13 → VGG-8 is printed 74.85 by ITRD';
 const DIST = 'DIST (Huang et al., NeurIPS 2022), its repository’s README (hunto/DIST_KD); no number published for the other pairs';
 
 /** Teacher accuracy as the CRD paper (RepDistiller) reports the teachers it distils from. */
@@ -494,8 +498,10 @@ function readme(): string {
     '',
     '- Teacher, scratch, KD, FitNet, AT and FT: the CRD paper’s same-architecture table as RepDistiller’s README prints',
     '  it; DKD: mdistiller’s README, except WRN-40-2 → WRN-16-2, where the DKD paper says 76.24 and the README 76.23.',
-    '  SP, PKT, RKD, NST and VID: the same CRD table. OFD: the ReviewKD paper’s table as the DKD paper repeats it, recalled',
-    '  and not yet checked against either paper. DIST: its repository’s README. KD-SVD: no CIFAR-100 number for these pairs.',
+    '  SP, PKT, RKD, NST and VID: the same CRD table. OFD and ReviewKD: the ReviewKD paper’s table as the DKD paper repeats',
+    '  it, checked against two READMEs that copy it (KD++, ITRD) rather than the papers: OFD on three pairs, ReviewKD on',
+    '  five, all agreeing except ReviewKD VGG-13 → VGG-8 (ITRD prints 74.85); the rest is unchecked, and the row notes say',
+    '  which. DIST: its repository’s README. KD-SVD: no CIFAR-100 number for these pairs.',
     '- The papers report means over several runs; users of both code bases routinely land within about ±0.5 of these',
     '  numbers, not on them (mdistiller issues #7, #8, #62).',
     '- FT here is `@kd/distiller-ft`, which follows the IE-KD repository’s factor transfer (L1 on normalised factors) with',
