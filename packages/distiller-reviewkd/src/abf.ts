@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createVariable, KdInputError, trainModeBatchNorm, VariableModule, type NamedVariable, type Rng } from '@kd/core';
+import { createVariable, KdInputError, VariableModule, type NamedVariable, type Rng } from '@kd/core';
+import { attentionFuse } from './attention-fuse.js';
+import { leanBatchNorm } from './lean-batch-norm.js';
+import { nearestResize } from './nearest-resize.js';
 
 /** Module name: the engine checkpoints it as `reviewkd::abf0.conv1`, … */
 export const REVIEWKD_MODULE_NAME = 'reviewkd';
@@ -30,33 +33,6 @@ export function squareSize(shape: readonly number[], pointer: string, what: stri
   if (shape.length !== 3 || shape[0] !== shape[1])
     throw new KdInputError(`${pointer}: ${what} has shape ${JSON.stringify(shape)}; ReviewKD fuses square [H, H, C] maps only`);
   return shape[0]!;
-}
-
-/** Row o picks input ⌊o·n/m⌋: PyTorch's F.interpolate(mode='nearest') along one axis, as an m × n 0/1 matrix. */
-function nearestMatrix(n: number, m: number): tf.Tensor2D {
-  const values = new Float32Array(m * n);
-  for (let o = 0; o < m; o++) values[o * n + Math.min(n - 1, Math.floor((o * n) / m))] = 1;
-  return tf.tensor2d(values, [m, n]);
-}
-
-/** Resizes axis 1 of `[a, b, c, d]` from b to m cells by a selection-matrix product. */
-function nearestAxis1(x: tf.Tensor4D, m: number): tf.Tensor4D {
-  const [a, b, c, d] = x.shape;
-  const flat = tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [b, a * c * d]) as tf.Tensor2D;
-  return tf.transpose(tf.reshape(tf.matMul(nearestMatrix(b, m), flat), [m, a, c, d]), [1, 0, 2, 3]) as tf.Tensor4D;
-}
-
-/**
- * PyTorch's F.interpolate(x, (size, size), mode='nearest') for NHWC maps. Not tf.image.resizeNearestNeighbor: its
- * forward agrees, but its gradient (ResizeNearestNeighborGrad) disagreed with PyTorch's when enlarging in the
- * fixture test; a selection matrix picks the same cells and its gradient is exact.
- */
-function nearest(x: tf.Tensor4D, size: number): tf.Tensor4D {
-  if (x.shape[1] === size && x.shape[2] === size) return x;
-  return tf.tidy(() => {
-    const rows = nearestAxis1(x, size);
-    return tf.transpose(nearestAxis1(tf.transpose(rows, [0, 2, 1, 3]) as tf.Tensor4D, size), [0, 2, 1, 3]) as tf.Tensor4D;
-  });
 }
 
 /**
@@ -116,24 +92,17 @@ export class ReviewFusion extends VariableModule {
       for (let i = this.levels.length - 1; i >= 0; i--) {
         const p = this.params[i]!;
         const level = this.levels[i]!;
-        let a = trainModeBatchNorm(tf.conv2d(students[i]!, p.conv1 as tf.Tensor4D, 1, 'valid'), p.gamma1, p.beta1);
-        if (residual && p.attention && p.attentionBias) {
-          const r = nearest(residual, level.studentSize);
-          const w = tf.sigmoid(tf.add(tf.conv2d(tf.concat([a, r], 3), p.attention as tf.Tensor4D, 1, 'valid'), p.attentionBias));
-          const [wa, wr] = tf.split(w, 2, 3);
-          a = tf.add(tf.mul(a, wa!), tf.mul(r, wr!)) as tf.Tensor4D;
-        }
-        a = nearest(a, level.teacherSize);
-        outputs[i] = trainModeBatchNorm(
-          tf.conv2d(a, p.conv2 as tf.Tensor4D, 1, [
-            [0, 0],
-            [1, 1],
-            [1, 1],
-            [0, 0],
-          ]),
-          p.gamma2,
-          p.beta2,
-        );
+        let a = leanBatchNorm(tf.conv2d(students[i]!, p.conv1 as tf.Tensor4D, 1, 'valid'), p.gamma1 as tf.Tensor1D, p.beta1 as tf.Tensor1D);
+        if (residual && p.attention && p.attentionBias)
+          a = attentionFuse(a, nearestResize(residual, level.studentSize), p.attention as tf.Tensor4D, p.attentionBias as tf.Tensor1D);
+        a = nearestResize(a, level.teacherSize);
+        const conv = tf.conv2d(a, p.conv2 as tf.Tensor4D, 1, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]);
+        outputs[i] = leanBatchNorm(conv, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D);
         residual = a;
       }
       return outputs;
