@@ -38,6 +38,8 @@ describe('lakd end to end through KdRuntime', () => {
     // the default NDAM reading weights the feature loss; no separate attention term
     expect(Object.keys(lines[0]!.loss).filter((k) => k.endsWith('.attention'))).toEqual([]);
     expect(lines[1]!.memory.numTensors).toBe(lines[0]!.memory.numTensors);
+    // LAKD owns its update; it hands the trainer the student's logits, so train top-1 is counted as for other methods
+    for (const l of lines) expect(l.train?.top1).toSatisfy((v: number | undefined) => v !== undefined && v >= 0 && v <= 1);
     expect(lines[1]!.loss['m1.total']).toBeLessThan(lines[0]!.loss['m1.total']!);
     const maps = readdirSync(join(work, 'lakd', 'maps')).sort();
     expect(maps).toEqual(['epoch-001-module-1.png', 'epoch-001-module-2.png', 'epoch-002-module-1.png', 'epoch-002-module-2.png']);

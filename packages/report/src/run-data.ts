@@ -24,7 +24,7 @@ export interface EpochRecord {
   readonly metrics: Readonly<Record<string, number>>;
   readonly memory?: { readonly numTensors?: number; readonly numBytes?: number };
   readonly time?: { readonly seconds?: number; readonly imagesPerSecond?: number };
-  /** Training-batch accuracy over the epoch (absent for distillers that own their update, and older runs). */
+  /** Training-batch accuracy over the epoch (absent for a `trainStep` distiller that returns no student logits, and older runs). */
   readonly train?: { readonly top1?: number };
   /** The epoch means of the distiller's extra scalars (e.g. a scheduled loss weight). */
   readonly scalars?: Readonly<Record<string, number>>;

@@ -27,7 +27,7 @@ export interface StepEndEvent {
   readonly losses: Readonly<Record<string, number>>;
   /** Extra scalars the distiller logged for this step (`LossTerms.scalars`); absent when it logged none. */
   readonly scalars?: Readonly<Record<string, number>>;
-  /** This batch's training accuracy; absent for distillers that own their update. */
+  /** This batch's training accuracy; absent for a `trainStep` distiller that returns no student logits. */
   readonly trainTop1?: number;
 }
 export interface EpochEndEvent {

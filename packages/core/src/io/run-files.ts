@@ -23,7 +23,7 @@ export interface EpochRecord {
   readonly metrics: Metrics;
   /**
    * Accuracy on the training batches as they were trained on (training mode, augmented), over the epoch's steps;
-   * absent for distillers that own their update (`trainStep`): the trainer does not see their logits.
+   * absent for a distiller that owns its update (`trainStep`) and does not return the student's logits.
    */
   readonly train?: { readonly top1: number };
   /** The epoch's mean of each extra scalar the distiller logged (`LossTerms.scalars`); absent when it logs none. */
@@ -88,7 +88,7 @@ export interface StepRecord {
   readonly loss: Readonly<Record<string, number>>;
   /** The mean of each extra scalar the distiller logged (`LossTerms.scalars`, e.g. a scheduled loss weight). */
   readonly scalars?: Readonly<Record<string, number>>;
-  /** Training-batch accuracy over the interval; absent for distillers that own their update. */
+  /** Training-batch accuracy over the interval; absent for a `trainStep` distiller that returns no student logits. */
   readonly trainTop1?: number;
 }
 
