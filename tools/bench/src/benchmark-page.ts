@@ -8,14 +8,14 @@
 // difference to scratch with its 95 % interval as error bars, on an axis through zero.
 //
 //   node tools/bench/benchmark-page.mjs [--study configs/benchmark/study.json] [--budget configs/benchmark/epochs.json]
-//                                       [--out docs/benchmarks.md]
+//                                       [--out docs/benchmarks.md] [--root <the checkout the study ran in>]
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PipelineConfig, PluginSpec } from '@kd/core';
 import { readMetrics, readProvenance, readRunSummary, type EpochRecord, type Provenance, type RunSummary } from '@kd/core/host';
 import type { StudyPageOptions } from '@kd/report';
-import { formatDifference, formatStat, type ReportCell, type ReportGroup, type StudyReport } from '@kd/sweep';
+import { formatDifference, formatStat, welchInterval, type ReportCell, type ReportGroup, type StudyReport } from '@kd/sweep';
 import { REPO_ROOT as root } from './paths.js';
 
 /** What the page reads of the study file: its seeds and where its output root is. */
@@ -136,23 +136,32 @@ function budgetLines(budget: NonNullable<StudyResults['budget']>, epochs: readon
     const row = cells.get(Number(m[2])) ?? new Map<string, ReportGroup>();
     cells.set(Number(m[2]), row.set(m[1]!, g));
   }
-  const finished = budget.report.cells.filter((c) => c.status === 'finished').length;
+  const finished = budget.report.cells.filter((c) => c.status === 'finished');
+  const commits = [...new Set(finished.map((c) => readProvenance(c.runDir).gitSha ?? 'unknown'))];
+  // Each later method against the first (the study's first base: scratch), per budget, from the cells' own values.
+  const [reference, ...others] = methods;
+  const values = (g: ReportGroup | undefined) =>
+    (g?.cells ?? []).map((i) => budget.report!.cells[i]!).flatMap((c) => (c.status === 'finished' && c.last !== undefined ? [c.last] : []));
   return [
     ...head,
-    ...(finished < budget.report.cells.length ? [`In progress: ${finished} of ${budget.report.cells.length} runs finished.`, ''] : []),
-    `| epochs | ${methods.map((m) => `${m} top-1 % (mean ± std, seeds)`).join(' | ')} |`,
-    `|---:|${methods.map(() => '---:|').join('')}`,
+    ...(finished.length < budget.report.cells.length
+      ? [`In progress: ${finished.length} of ${budget.report.cells.length} runs finished.`, '']
+      : []),
+    `Commit: ${commits.map((c) => `\`${c}\``).join(', ') || '—'}. Δ: points, with the 95 % Welch interval over the seeds.`,
+    '',
+    `| epochs | ${methods.map((m) => `${m} top-1 % (mean ± std, seeds)`).join(' | ')} |${others.map((m) => ` Δ ${m} vs ${reference} [95 % CI] |`).join('')}`,
+    `|---:|${methods.map(() => '---:|').join('')}${others.map(() => '---:|').join('')}`,
     ...[...cells.keys()]
-      .sort((a, b) => a - b)
-      .map(
-        (e) =>
-          `| ${e} | ${methods
-            .map((m) => {
-              const g = cells.get(e)!.get(m);
-              return g?.last ? `${formatStat(g.last)} (${g.seeds.length})` : '—';
-            })
-            .join(' | ')} |`,
-      ),
+      .sort((x, y) => x - y)
+      .map((e) => {
+        const row = cells.get(e)!;
+        const stats = methods.map((m) => {
+          const g = row.get(m);
+          return g?.last ? `${formatStat(g.last)} (${g.seeds.length})` : '—';
+        });
+        const deltas = others.map((m) => formatDifference(welchInterval(values(row.get(m)), values(row.get(reference!)))));
+        return `| ${e} | ${stats.join(' | ')} |${deltas.map((d) => ` ${d} |`).join('')}`;
+      }),
   ];
 }
 
@@ -214,6 +223,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   lines.push(
     `- **Seeds**: ${study.seeds?.join(', ') ?? 'as configured'} per row. **Commit**: ${commits.length === 1 ? `\`${commits[0]}\` for every run` : `**${commits.length} different commits** (${commits.map((c) => `\`${c.slice(0, 10)}\``).join(', ')}): this table mixes code versions`}.`,
     `- **Backend**: ${backends.join('; ')}${first ? `; Node ${first.provenance.node}, ${first.provenance.platform}` : ''}.`,
+    '- **s/run**: wall-clock seconds per run on a shared 2-core machine, pauses included: a rough cost, not a timing.',
     `- **Differences**: Δ is the difference of mean top-1 in points with its 95 % Welch confidence interval over the seeds;`,
     '  `*` marks an interval that excludes 0. Rows marked *reconstruction* test this repository’s reconstruction of a',
     '  method whose exact loss or recipe could not be obtained, not the paper’s method.',
@@ -253,12 +263,16 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   }
   if (input.budget) lines.push(...budgetLines(input.budget, epochs, relativeTo));
   const unfinished = runs.filter((r) => !isFinished(r));
+  // Cells the sweep has not reached yet are counted, not listed: the list is for runs that started and stopped.
+  const notRun = unfinished.filter((r) => r.reason === 'not run');
+  const stopped = unfinished.filter((r) => r.reason !== 'not run');
   if (unfinished.length)
     lines.push(
       '',
       `## Not finished (${unfinished.length})`,
       '',
-      ...unfinished.map((r) => `- ${r.name} (${r.status}): ${r.reason ?? 'no reason recorded'}`),
+      ...stopped.map((r) => `- ${r.name} (${r.status}): ${r.reason ?? 'no reason recorded'}`),
+      ...(notRun.length ? [`- ${notRun.length} not run yet.`] : []),
     );
   return `${lines.join('\n')}\n`;
 }
@@ -313,16 +327,20 @@ export async function main(argv: readonly string[]): Promise<void> {
       study: { type: 'string', default: join(root, 'configs/benchmark/study.json') },
       budget: { type: 'string', default: join(root, 'configs/benchmark/epochs.json') },
       out: { type: 'string', default: join(root, 'docs/benchmarks.md') },
+      // The checkout the study ran in, when not this one (a worktree pinned at the table's commit): paths on the page
+      // are written relative to it, as a reader of that checkout would type them.
+      root: { type: 'string', default: root },
     },
   });
   const input = readStudyResults(resolve(a.study), resolve(a.budget));
-  const page = benchmarkMarkdown(input);
+  const options = { relativeTo: resolve(a.root) };
+  const page = benchmarkMarkdown(input, options);
   writeFileSync(`${a.out}.tmp`, page);
   renameSync(`${a.out}.tmp`, a.out);
   console.log(`written: ${a.out}`);
   const { renderStudyPage } = await import('@kd/report');
   const html = a.out.replace(/\.md$/, '') + '.html';
-  writeFileSync(`${html}.tmp`, benchmarkHtml(input, renderStudyPage));
+  writeFileSync(`${html}.tmp`, benchmarkHtml(input, renderStudyPage, options));
   renameSync(`${html}.tmp`, html);
   console.log(`written: ${html}`);
 }

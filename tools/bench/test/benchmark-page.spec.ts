@@ -138,6 +138,7 @@ describe('benchmark page', () => {
       '| aekt (reconstruction) | 83.00 ± 0.00 | n/a (< 2 seeds) | n/a (< 2 seeds) | 1/2 | 21 |',
     ]);
     expect(page).toContain('## Not finished (1)\n\n- aekt-s1 (failed): diverged: NaN');
+    expect(page).toContain('- **s/run**: wall-clock seconds per run');
     expect(page).toMatch(/> \*\*In progress: (\d+) of (\d+) runs finished\.\*\*/);
     const [, done, all] = /In progress: (\d+) of (\d+)/.exec(page)!;
     expect(Number(all) - Number(done)).toBe(1);
@@ -237,22 +238,48 @@ describe('benchmark page', () => {
     const notRun = benchmarkMarkdown(readStudyResults(studyFile, budgetFile), { relativeTo: work });
     expect(notRun).toContain('## Epoch budget');
     expect(notRun).toContain('Not run yet: `npm run kd -- sweep epochs.json --jobs 2`');
-    // scratch at 5 epochs: 0.70 and 0.74 → 72.00 ± 2.83 (std √((2² + 2²)/1) = 2.83); kd at 30: one seed, 0.90.
-    const group = (name: string, values: number[]) => ({ group: name, seeds: values.map((_, i) => i), last: stat(values), cells: [] });
+    // scratch at 5 epochs: 0.70 and 0.74 → 72.00 ± 2.83 (std √((2² + 2²)/1) = 2.83); kd at 5: 0.76, 0.78 → Δ +5.00;
+    // kd at 30: one seed (no interval). Cells point at run directories that exist (their provenance gives the commit).
+    const budgetCell = (name: string, dir: string, last?: number) => ({
+      name,
+      runDir: join(runs, dir),
+      status: last === undefined ? 'failed' : 'finished',
+      last,
+    });
+    const cells = [
+      budgetCell('scratch-epochs5-s0', 'scratch-s0', 0.7),
+      budgetCell('scratch-epochs5-s1', 'scratch-s1', 0.74),
+      budgetCell('kd-epochs5-s0', 'kd-s0', 0.76),
+      budgetCell('kd-epochs5-s1', 'kd-s1', 0.78),
+      budgetCell('scratch-epochs30-s0', 'scratch-s0', 0.8),
+      budgetCell('scratch-epochs30-s1', 'scratch-s1', 0.8),
+      budgetCell('kd-epochs30-s0', 'kd-s0', 0.9),
+      budgetCell('kd-epochs30-s1', 'kd-s1'),
+    ];
+    const group = (name: string, idx: number[]) => {
+      const v = idx.map((i) => cells[i]!.last).filter((x): x is number => x !== undefined);
+      return { group: name, seeds: v.map((_, i) => i), last: stat(v), cells: idx };
+    };
     mkdirSync(join(work, 'budget'), { recursive: true });
     writeFileSync(
       join(work, 'budget', 'report.json'),
       JSON.stringify({
         ...report,
-        cells: [cell('a', 'finished'), cell('b', 'failed')],
-        groups: [group('scratch-epochs5', [0.7, 0.74]), group('kd-epochs30', [0.9]), group('scratch-epochs30', [0.8, 0.8])],
+        cells,
+        groups: [
+          group('scratch-epochs5', [0, 1]),
+          group('kd-epochs5', [2, 3]),
+          group('scratch-epochs30', [4, 5]),
+          group('kd-epochs30', [6, 7]),
+        ],
       }),
     );
     const ran = benchmarkMarkdown(readStudyResults(studyFile, budgetFile), { relativeTo: work });
-    expect(ran).toContain('In progress: 1 of 2 runs finished.');
-    expect(ran).toContain('| epochs | scratch top-1 % (mean ± std, seeds) | kd top-1 % (mean ± std, seeds) |');
-    expect(ran).toMatch(/\| 5 \| 72\.00 ± 2\.83 \(2\) \| — \|/);
-    expect(ran).toMatch(/\| 30 \| 80\.00 ± 0\.00 \(2\) \| 90\.00 ± 0\.00 \(1\) \|/);
+    expect(ran).toContain('In progress: 7 of 8 runs finished.');
+    expect(ran).toContain('Commit: `abc123`.');
+    expect(ran).toContain('| epochs | scratch top-1 % (mean ± std, seeds) | kd top-1 % (mean ± std, seeds) | Δ kd vs scratch [95 % CI] |');
+    expect(ran).toMatch(/\| 5 \| 72\.00 ± 2\.83 \(2\) \| 77\.00 ± 1\.41 \(2\) \| \+5\.00 \[/);
+    expect(ran).toContain('| 30 | 80.00 ± 0.00 (2) | 90.00 ± 0.00 (1) | n/a (< 2 seeds) |');
     expect(ran.indexOf('| 5 |')).toBeLessThan(ran.indexOf('| 30 |'));
   });
 
