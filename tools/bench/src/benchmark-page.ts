@@ -217,7 +217,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
         (scratch?.last && teacherTop1 !== undefined
           ? `, so the teacher leads it by ${(100 * (teacherTop1 - scratch.last.mean)).toFixed(2)} points.`
           : '.'),
-      `- **Recipe**: ${recipe(first!.config.training)}; epochs: ${epochs.join(', ')} (see the learning curve below).`,
+      `- **Recipe**: ${recipe(first!.config.training)}; epochs: ${epochs.join(', ')} (see the learning curve${input.budget ? ' and the epoch budget' : ''} below).`,
     );
   }
   lines.push(
