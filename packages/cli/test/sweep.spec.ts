@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot, tempDir, tinyConfig, writeConfig } from '@kd/testing';
 import { KD_FROM_SOURCE, runKd, spawnKd } from './spawn-kd.js';
@@ -317,5 +318,12 @@ describe('kd sweep', () => {
     const again = await runKd(['sweep', file]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('scratch-lr1e+30: failed before and would fail again');
+    // While a live process holds a cell's run lock (a sweep training it now), a report says it runs and who runs it.
+    const lock = join(work, 'failing', 'runs', 'scratch-lr1e+30', '.kd-lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'then' }));
+    const during = ok(await runKd(['sweep', file, '--report']));
+    expect(during.stdout).toContain(`## Running (1)\n\n- scratch-lr1e+30: running now (pid ${process.pid} on ${hostname()}, since then)`);
+    expect(during.stdout).not.toContain('## Failed');
+    rmSync(lock);
   });
 });

@@ -23,7 +23,7 @@ export { probeBackends, type BackendProbe } from './backend/probe-backends.js';
 export { loadNativeBinding, type NativeBinding } from './backend/native-binding.js';
 export { Trainer, type NamedEvaluator, type TrainerInput, type TrainerResult } from './engine/trainer.js';
 export { RunDirectory, RUN_FILES, RUN_MARKER, type FreshStart } from './engine/run-directory.js';
-export { RunLock, LOCK_FILE } from './engine/run-lock.js';
+export { RunLock, LOCK_FILE, type LockOwner } from './engine/run-lock.js';
 export { TrainingStopped, SIGNAL_EXIT_CODES, type StopRequest, type StopSignal } from './engine/training-stopped.js';
 export {
   KdRuntime,

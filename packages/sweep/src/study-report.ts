@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { RunLock } from '@kd/core/host';
 import { cellSummary, failureReason } from './cell-state.js';
 import type { StudyPlan } from './plan-study.js';
 import type { OverrideSet } from './study.js';
@@ -31,7 +32,8 @@ export interface ReportCell {
   readonly hash: string;
   readonly seed: number | null;
   readonly runDir: string;
-  readonly status: 'finished' | 'failed' | 'interrupted' | 'missing';
+  /** `running`: a process holds the cell's run lock now (a report written while the sweep runs). */
+  readonly status: 'finished' | 'failed' | 'interrupted' | 'missing' | 'running';
   readonly last?: number;
   readonly best?: { readonly value: number; readonly epoch: number; readonly stage: string };
   readonly reason?: string;
@@ -66,6 +68,9 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
         ...(s.best && s.best.metric === metric ? { best: { value: s.best.value, epoch: s.best.epoch, stage: s.best.stage } } : {}),
       };
     }
+    const holder = RunLock.holder(c.runDir);
+    if (holder)
+      return { ...base, status: 'running', reason: `running now (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})` };
     const s = c.state.kind === 'new' ? null : cellSummary(c.runDir);
     const reason = s && failureReason(s);
     if (s && s.status !== 'finished') return { ...base, status: s.status, ...(reason ? { reason } : {}) };
@@ -164,6 +169,8 @@ export function reportMarkdown(r: StudyReport): string {
       '',
       ...failed.map((c) => `- ${c.name} (${c.status}): ${c.reason ?? 'no reason recorded'}`),
     );
+  const running = r.cells.filter((c) => c.status === 'running');
+  if (running.length) out.push('', `## Running (${running.length})`, '', ...running.map((c) => `- ${c.name}: ${c.reason}`));
   if (missing.length) out.push('', `## Missing (${missing.length})`, '', ...missing.map((c) => `- ${c.name}: ${c.reason}`));
   return `${out.join('\n')}\n`;
 }

@@ -55,4 +55,17 @@ describe('RunLock', () => {
     writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: 'then' }));
     expect(() => RunLock.acquire(d)).toThrow(/locked by process 1 on host elsewhere since then; if that run is no longer alive, delete/);
   });
+
+  it('names who holds a directory now: a live owner or one on another host; nobody for a dead owner or no lock', () => {
+    const d = dir();
+    expect(RunLock.holder(d)).toBeNull();
+    writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: 'then' }));
+    expect(RunLock.holder(d)).toEqual({ pid: process.ppid, host: hostname(), startedAt: 'then' });
+    writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: 'then' }));
+    expect(RunLock.holder(d)).toBeNull();
+    writeFileSync(join(d, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: 'then' }));
+    expect(RunLock.holder(d)).toMatchObject({ host: 'elsewhere' });
+    writeFileSync(join(d, LOCK_FILE), '');
+    expect(RunLock.holder(d)).toBeNull();
+  });
 });

@@ -5,7 +5,7 @@ import { KdInputError } from '../errors/errors.js';
 
 export const LOCK_FILE = '.kd-lock';
 
-interface LockOwner {
+export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly startedAt: string;
@@ -74,6 +74,16 @@ export class RunLock {
       rmSync(file, { force: true });
     }
     throw new KdInputError(`${dir}: could not take the run lock ${file}`);
+  }
+
+  /**
+   * Who is running in `dir` now: the lock's owner when it is a live process on this host, or any owner on another
+   * host (which cannot be checked from here); null when nobody holds the lock or its owner is gone.
+   */
+  static holder(dir: string): LockOwner | null {
+    const owner = readOwner(join(dir, LOCK_FILE));
+    if (!owner) return null;
+    return owner.host !== hostname() || isAlive(owner.pid) ? owner : null;
   }
 
   release(): void {
