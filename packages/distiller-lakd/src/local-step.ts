@@ -66,6 +66,7 @@ export function localStep(input: LocalStepInput): LocalStepResult {
   try {
     if (!input.truncate) {
       for (const m of modules) primeTeacher(input, m);
+      let logits: tf.Tensor | undefined;
       const { value, grads: g } = tf.variableGrads(() => {
         let h: tf.Tensor = input.x;
         let sum: tf.Scalar = tf.scalar(0);
@@ -78,12 +79,12 @@ export function localStep(input: LocalStepInput): LocalStepResult {
           }
           h = fwd.output;
         }
-        keep(h);
+        logits = keep(h);
         return sum;
       }, allVars);
       for (const [name, grad] of Object.entries(g)) grads.set(byName.get(name)!, grad);
       reachedBy.push(Object.keys(g));
-      return finish(value, kept[kept.length - 1]!);
+      return finish(value, logits!);
     }
     let h: tf.Tensor = input.x;
     let total: tf.Scalar = tf.scalar(0);

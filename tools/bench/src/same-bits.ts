@@ -112,6 +112,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const expected = new Set(a['expect-diff'].split(',').filter(Boolean));
   const work = a.work ? resolve(a.work) : mkdtempSync(join(tmpdir(), 'kd-same-bits-'));
   const images = Number(a.images);
+  mkdirSync(work, { recursive: true });
   let failed = 0;
   console.log(`this checkout: ${root}\nagainst:       ${other}\n\n| row | result |\n|---|---|`);
   for (const row of rows) {
@@ -119,7 +120,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     const prints = [root, other].map((checkout, side) => {
       const out = join(work, side === 0 ? 'this' : 'other', row);
       const file = join(work, `${side === 0 ? 'this' : 'other'}-${row}.json`);
-      mkdirSync(work, { recursive: true });
       writeFileSync(file, JSON.stringify(shrinkConfig(base, { images, teacher, out }), null, 1));
       train(checkout, file);
       return runPrint(out);
