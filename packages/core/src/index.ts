@@ -82,6 +82,7 @@ export { probeFeatures, requireSpatialFeature, featureName, FEATURE_KINDS, type 
 export { checkRunHasTeacher } from './plugin/teacher-required.js';
 export { isLayersModelDir, loadLayersModelWeights } from './io/layers-model-weights.js';
 export { keepingRunningStats } from './engine/keeping-running-stats.js';
+export { releaseKept } from './engine/release-kept.js';
 export { gunzipBounded, gunzipFileBounded, gunzipFileChunks, type InflateLimit } from './io/bounded-gunzip.js';
 export { pairStages, type StagePair } from './network/pair-stages.js';
 export { stageTaps, tapStages, type StageSelection, type StageTaps, type TapPointers } from './network/stage-taps.js';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   keepingRunningStats,
+  releaseKept,
   type Distiller,
   type DistillerEvaluation,
   type DistillerSetup,
-  type LossTerms,
   type OwnStepTerms,
   type Metrics,
   type Network,
@@ -64,36 +64,35 @@ export class DmlDistiller implements Distiller {
 
   trainStep(context: StepContext): OwnStepTerms {
     const { x, labels, student, optimizer } = context;
-    // The student's logits leave the gradient closure kept, and come back into the step's scope as a clone.
-    let keptLogits: tf.Tensor | undefined;
-    const studentLogits = (): { studentLogits: tf.Tensor } => {
-      const out = keptLogits!.clone();
-      keptLogits!.dispose();
-      return { studentLogits: out };
+    // What leaves the gradient closures (the student's logits, the loss terms) is kept there and released into the
+    // step's scope after the updates, so the step reads the terms in its one device read.
+    const kept: Record<string, tf.Tensor> = {};
+    const done = (total: tf.Scalar): OwnStepTerms => {
+      const { studentLogits, ...terms } = releaseKept(kept);
+      return { total, terms: terms as Record<string, tf.Scalar>, studentLogits: studentLogits! };
+    };
+    const keep = (t: Record<string, tf.Tensor>) => {
+      for (const [k, v] of Object.entries(t)) kept[k] = tf.keep(v);
     };
     const peer = this.peerNetwork;
     const { klWeight: w, temperature: tau } = this.options;
     const own = (m: TrainableModule) => new Set(m.trainableVariables());
     if (this.options.update === 'simultaneous') {
-      const parts: Record<string, number> = {};
       const total = this.update(optimizer, null, () => {
         const s = student.apply(x, { training: true }).logits;
-        keptLogits = tf.keep(s);
         const q = peer.apply(x, { training: true }).logits;
         const a = dmlLossTerms(s, q, labels, tau);
         const b = dmlLossTerms(q, s, labels, tau);
-        Object.assign(parts, read({ ce: a.ce, kl: a.kl, peerCe: b.ce, peerKl: b.kl }));
+        keep({ studentLogits: s, ce: a.ce, kl: a.kl, peerCe: b.ce, peerKl: b.kl });
         return tf.addN([a.ce, tf.mul(a.kl, w), b.ce, tf.mul(b.kl, w)]) as tf.Scalar;
       });
-      return { ...terms(total, parts), ...studentLogits() };
+      return done(total);
     }
-    const parts: Record<string, number> = {};
     const first = this.update(optimizer, own(student), () => {
       const s = student.apply(x, { training: true }).logits;
-      keptLogits = tf.keep(s);
       const q = keepingRunningStats(peer, () => peer.apply(x, { training: true }).logits);
       const a = dmlLossTerms(s, q, labels, tau);
-      Object.assign(parts, read({ ce: a.ce, kl: a.kl }));
+      keep({ studentLogits: s, ce: a.ce, kl: a.kl });
       return tf.add(a.ce, tf.mul(a.kl, w)) as tf.Scalar;
     });
     // Algorithm 1: the peer learns from the student's prediction after the student's update.
@@ -101,10 +100,10 @@ export class DmlDistiller implements Distiller {
       const q = peer.apply(x, { training: true }).logits;
       const s = keepingRunningStats(student, () => student.apply(x, { training: true }).logits);
       const b = dmlLossTerms(q, s, labels, tau);
-      Object.assign(parts, read({ peerCe: b.ce, peerKl: b.kl }));
+      keep({ peerCe: b.ce, peerKl: b.kl });
       return tf.add(b.ce, tf.mul(b.kl, w)) as tf.Scalar;
     });
-    return { ...terms(tf.add(first, second) as tf.Scalar, parts), ...studentLogits() };
+    return done(tf.add(first, second) as tf.Scalar);
   }
 
   /** One optimiser update of the optimiser's variables (restricted to `only` when given) from a loss closure. */
@@ -125,12 +124,4 @@ export class DmlDistiller implements Distiller {
   dispose(): void {
     this.peer?.dispose();
   }
-}
-
-function read(t: Record<string, tf.Scalar>): Record<string, number> {
-  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.dataSync()[0]!]));
-}
-
-function terms(total: tf.Scalar, parts: Record<string, number>): LossTerms {
-  return { total, terms: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, tf.scalar(v)])) };
 }

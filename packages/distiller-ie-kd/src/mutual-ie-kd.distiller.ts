@@ -3,6 +3,7 @@ import {
   crossEntropy,
   KdInputError,
   keepingRunningStats,
+  releaseKept,
   klDivergence,
   linearCka,
   stopGradient,
@@ -134,11 +135,12 @@ export class MutualIeKdDistiller implements Distiller {
     );
     const own = new Set([self.network, ...self.modules].flatMap((m) => m.trainableVariables()));
     const vars = optimizer.params.map((q) => q.variable).filter((v) => own.has(v));
-    const read: Record<string, number> = {};
-    let logits: tf.Tensor | undefined;
+    // Kept past the gradient closure and released into the step's scope after the update, so the step reads the terms
+    // in its one device read.
+    const kept: Record<string, tf.Tensor> = {};
     const { value, grads } = tf.variableGrads(() => {
       const out = self.network.apply(context.x, { training: true });
-      logits = tf.keep(out.logits);
+      kept.logits = tf.keep(out.logits);
       const feature = tapped(out, self.tap);
       const parts = self.splitter.apply(feature);
       const ce = crossEntropy(out.logits, context.labels);
@@ -148,7 +150,7 @@ export class MutualIeKdDistiller implements Distiller {
       const detached = stopGradient(feature);
       const rec = reconstructionLoss(detached, self.autoEncoder.apply(detached, true).reconstruction, o.reconstructionNorm);
       const terms = { ce, kl, inheritance: inh, exploration: exp, reconstruction: rec };
-      for (const [k, v] of Object.entries(terms)) read[`${prefix}${k}`] = v.dataSync()[0]!;
+      for (const [k, v] of Object.entries(terms)) kept[`${prefix}${k}`] = tf.keep(v);
       return tf.addN([
         tf.mul(ce, o.ceWeight),
         tf.mul(kl, o.klWeight),
@@ -162,10 +164,8 @@ export class MutualIeKdDistiller implements Distiller {
     optimizer.applyGradients(map);
     tf.dispose(grads);
     tf.dispose(target);
-    // Kept past the gradient closure; the clone belongs to the step's scope.
-    const stepLogits = logits!.clone();
-    logits!.dispose();
-    return { total: value, terms: Object.fromEntries(Object.entries(read).map(([k, v]) => [k, tf.scalar(v)])), logits: stepLogits };
+    const { logits, ...terms } = releaseKept(kept);
+    return { total: value, terms: terms as Record<string, tf.Scalar>, logits: logits! };
   }
 
   /** The peer's top-1, and CKA of the student's inheritance/exploration factors with the peer's factors. */
