@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createVariable, KdInputError, VariableModule, type NamedVariable, type Rng } from '@kd/core';
+import { createVariable, KdInputError, trainModeBatchNorm, VariableModule, type NamedVariable, type Rng } from '@kd/core';
 import { attentionFuse } from './attention-fuse.js';
-import { leanBatchNorm } from './lean-batch-norm.js';
 import { nearestResize } from './nearest-resize.js';
 
 /** Module name: the engine checkpoints it as `reviewkd::abf0.conv1`, … */
@@ -92,7 +91,11 @@ export class ReviewFusion extends VariableModule {
       for (let i = this.levels.length - 1; i >= 0; i--) {
         const p = this.params[i]!;
         const level = this.levels[i]!;
-        let a = leanBatchNorm(tf.conv2d(students[i]!, p.conv1 as tf.Tensor4D, 1, 'valid'), p.gamma1 as tf.Tensor1D, p.beta1 as tf.Tensor1D);
+        let a = trainModeBatchNorm(
+          tf.conv2d(students[i]!, p.conv1 as tf.Tensor4D, 1, 'valid'),
+          p.gamma1 as tf.Tensor1D,
+          p.beta1 as tf.Tensor1D,
+        );
         if (residual && p.attention && p.attentionBias)
           a = attentionFuse(a, nearestResize(residual, level.studentSize), p.attention as tf.Tensor4D, p.attentionBias as tf.Tensor1D);
         a = nearestResize(a, level.teacherSize);
@@ -102,7 +105,7 @@ export class ReviewFusion extends VariableModule {
           [1, 1],
           [0, 0],
         ]);
-        outputs[i] = leanBatchNorm(conv, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D);
+        outputs[i] = trainModeBatchNorm(conv, p.gamma2 as tf.Tensor1D, p.beta2 as tf.Tensor1D);
         residual = a;
       }
       return outputs;

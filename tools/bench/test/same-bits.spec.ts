@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareRuns, runPrint, shrinkConfig } from '../src/same-bits.js';
+import { compareRuns, lossGap, runPrint, shrinkConfig } from '../src/same-bits.js';
 
 const root = join(import.meta.dirname, '../../..');
 const row = (name: string) => JSON.parse(readFileSync(join(root, 'configs/benchmark/methods', `${name}.json`), 'utf8'));
@@ -32,10 +32,17 @@ describe('same-bits', () => {
       const dir = join(work, name);
       mkdirSync(join(dir, 'final'), { recursive: true });
       writeFileSync(join(dir, 'final', 'network.bin'), Buffer.from(bytes));
-      if (losses) writeFileSync(join(dir, 'metrics.jsonl'), `${JSON.stringify({ epoch: 1, loss: losses })}\n`);
+      if (losses)
+        writeFileSync(
+          join(dir, 'metrics.jsonl'),
+          `${JSON.stringify({ epoch: 1, loss: losses, metrics: { 'student.top1': 0.25 } })}\n${JSON.stringify({ epoch: 2, loss: {}, metrics: { 'student.top1': 0.5 } })}\n`,
+        );
       return runPrint(dir);
     };
     const a = run('a', [1, 2, 3], { total: 0.5, ce: 0.25 });
+    // the first epoch's losses, the last epoch's test top-1
+    expect(a.losses).toEqual({ total: 0.5, ce: 0.25 });
+    expect(a.top1).toBe(0.5);
     expect(compareRuns(a, run('b', [1, 2, 3], { total: 0.5, ce: 0.25 }))).toBe('same');
     expect(compareRuns(a, run('c', [1, 2, 4], { total: 0.5, ce: 0.25 }))).toBe('differ');
     // one ulp in one loss term is a difference
@@ -43,5 +50,8 @@ describe('same-bits', () => {
     expect(compareRuns(a, run('e', [1, 2, 3], { total: 0.5 }))).toBe('differ');
     expect(compareRuns(a, run('f', [1, 2, 3], null))).toBe('missing');
     expect(compareRuns(a, runPrint(join(work, 'nothing')))).toBe('missing');
+    // the size of a difference: |0.25 − 0.2505| / 0.2505 on ce, the larger of the two shared terms
+    expect(lossGap(a, run('g', [1, 2, 3], { total: 0.5, ce: 0.2505 }))).toBeCloseTo(0.0005 / 0.2505, 12);
+    expect(lossGap(a, run('h', [1, 2, 3], null))).toBeNull();
   });
 });
