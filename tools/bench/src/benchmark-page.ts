@@ -8,7 +8,8 @@
 // difference to scratch with its 95 % interval as error bars, on an axis through zero.
 //
 //   node tools/bench/benchmark-page.mjs [--study configs/benchmark/study.json] [--budget configs/benchmark/epochs.json]
-//                                       [--out docs/benchmarks.md] [--root <the checkout the study ran in>]
+//                                       [--wide configs/benchmark/wide.json] [--out docs/benchmarks.md]
+//                                       [--root <the checkout the study ran in>]
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,7 +53,21 @@ export interface StudyResults {
   readonly runs: readonly StudyRun[];
   readonly teacherRun: { readonly summary: RunSummary; readonly config: PipelineConfig } | null;
   /** The epoch-budget study (configs/benchmark/epochs.json): its file and report, or null report before it has run. */
-  readonly budget?: { readonly studyFile: string; readonly report: StudyReport | null };
+  readonly budget?: SideStudy;
+  /** The wider student's column (configs/benchmark/wide.json), the same way. */
+  readonly wide?: SideStudy;
+}
+
+/** A study the page shows beside the main one: its file, and its report once `kd sweep … --report` has written one. */
+export interface SideStudy {
+  readonly studyFile: string;
+  readonly report: StudyReport | null;
+}
+
+/** The side studies to show with the main one. */
+export interface SideStudyFiles {
+  readonly budget?: string;
+  readonly wide?: string;
 }
 
 export interface PageOptions {
@@ -77,7 +92,7 @@ function summaryOf(dir: string): RunSummary {
  * What the page is made from, gathered from disk: the report, and per group the run directories of its finished
  * cells (their provenance, summary and per-epoch metrics), plus the teacher's run.
  */
-export function readStudyResults(studyFile: string, budgetStudyFile?: string): StudyResults {
+export function readStudyResults(studyFile: string, side: SideStudyFiles = {}): StudyResults {
   const study = readJson<StudyFileJson>(studyFile);
   const studyRoot = resolve(dirname(studyFile), study.output);
   const report = readJson<StudyReport>(join(studyRoot, 'report.json'));
@@ -98,11 +113,19 @@ export function readStudyResults(studyFile: string, budgetStudyFile?: string): S
   const teacherSummary = teacherDir ? readRunSummary(teacherDir) : null;
   const teacherRun =
     teacherDir && teacherSummary ? { summary: teacherSummary, config: readJson<PipelineConfig>(join(teacherDir, 'config.json')) } : null;
-  return { studyFile, study, report, runs, teacherRun, ...(budgetStudyFile ? { budget: readBudget(budgetStudyFile) } : {}) };
+  return {
+    studyFile,
+    study,
+    report,
+    runs,
+    teacherRun,
+    ...(side.budget ? { budget: readSideStudy(side.budget) } : {}),
+    ...(side.wide ? { wide: readSideStudy(side.wide) } : {}),
+  };
 }
 
-/** The epoch-budget study's report, when `kd sweep … --report` has written one. */
-function readBudget(studyFile: string): { studyFile: string; report: StudyReport | null } {
+/** A side study's report, when `kd sweep … --report` has written one. */
+function readSideStudy(studyFile: string): SideStudy {
   const study = readJson<StudyFileJson>(studyFile);
   const file = join(resolve(dirname(studyFile), study.output), 'report.json');
   return { studyFile, report: existsSync(file) ? readJson<StudyReport>(file) : null };
@@ -112,7 +135,7 @@ function readBudget(studyFile: string): { studyFile: string; report: StudyReport
  * The epoch-budget table: per budget, each method's final top-1 (mean ± std over its seeds). Groups are named
  * `<method>-epochs<n>` by the study's `epochs` axis.
  */
-function budgetLines(budget: NonNullable<StudyResults['budget']>, epochs: readonly number[], relativeTo: string): string[] {
+function budgetLines(budget: SideStudy, epochs: readonly number[], relativeTo: string): string[] {
   const head = [
     '',
     '## Epoch budget',
@@ -162,6 +185,52 @@ function budgetLines(budget: NonNullable<StudyResults['budget']>, epochs: readon
         const deltas = others.map((m) => formatDifference(welchInterval(values(row.get(m)), values(row.get(reference!)))));
         return `| ${e} | ${stats.join(' | ')} |${deltas.map((d) => ` ${d} |`).join('')}`;
       }),
+  ];
+}
+
+/**
+ * The wider student's column: per row of the wide study, the main table's top-1 beside the wider student's, and the
+ * wider student's Δ vs scratch and vs KD from the wide study's own report (its own seeds and intervals).
+ */
+function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): string[] {
+  const file = relative(relativeTo, wide.studyFile);
+  const head = [
+    '',
+    '## A wider student',
+    '',
+    'With a student this small, distilling may not help however strong the teacher is. This column trains some of the',
+    `rows again with a wider student (\`${file}\`), everything else as above, to ask whether a row's standing depends on`,
+    'the student’s capacity. It was fixed from scratch and KD alone, before the other rows of the table were read.',
+    '',
+  ];
+  if (!wide.report)
+    return [...head, `Not run yet: \`npm run kd -- sweep ${file} --jobs 2\`, then the same with \`--report\`, then this page.`];
+  const report = wide.report;
+  const finished = report.cells.filter((c) => c.status === 'finished');
+  const sample = finished.map((c) => c.runDir).find((d) => existsSync(join(d, 'config.json')));
+  const config = sample ? readJson<PipelineConfig>(join(sample, 'config.json')) : undefined;
+  const sized = finished.map((c) => readRunSummary(c.runDir)).find((x) => x?.teacherParams);
+  const commits = [...new Set(finished.map((c) => readProvenance(c.runDir).gitSha ?? 'unknown'))];
+  const mainGroup = new Map(main.groups.map((g) => [g.group, g]));
+  const reconstruction = (g: ReportGroup) =>
+    g.cells.some((i) => report.cells[i]?.status === 'finished' && readProvenance(report.cells[i]!.runDir).reconstruction);
+  return [
+    ...head,
+    ...(finished.length < report.cells.length ? [`In progress: ${finished.length} of ${report.cells.length} runs finished.`, ''] : []),
+    `Student: ${network(config?.student.backbone)}` +
+      (sized
+        ? `, ${count(sized.studentParams)} parameters (teacher ÷ student ${ratio(sized.teacherParams, sized.studentParams)}×), ${count(sized.studentFlops)} FLOPs (${ratio(sized.teacherFlops, sized.studentFlops)}×)`
+        : '') +
+      `. Commit: ${commits.map((c) => `\`${c}\``).join(', ') || '—'}. Δ: points, with the 95 % Welch interval over the seeds.`,
+    '',
+    `| method | top-1 % main table | top-1 % wider student | ${report.compare.map((c) => `Δ vs ${c} [95 % CI]`).join(' | ')} | seeds |`,
+    `|---|---:|---:|${report.compare.map(() => '---:|').join('')}---:|`,
+    ...report.groups.map(
+      (g) =>
+        `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${formatStat(mainGroup.get(g.group)?.last)} | ${formatStat(g.last)} | ${report.compare
+          .map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c])))
+          .join(' | ')} | ${g.seeds.length}/${g.cells.length} |`,
+    ),
   ];
 }
 
@@ -261,6 +330,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
       ),
     );
   }
+  if (input.wide) lines.push(...wideLines(input.wide, report, relativeTo));
   if (input.budget) lines.push(...budgetLines(input.budget, epochs, relativeTo));
   const unfinished = runs.filter((r) => !isFinished(r));
   // Cells the sweep has not reached yet are counted, not listed: the list is for runs that started and stopped.
@@ -326,13 +396,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     options: {
       study: { type: 'string', default: join(root, 'configs/benchmark/study.json') },
       budget: { type: 'string', default: join(root, 'configs/benchmark/epochs.json') },
+      wide: { type: 'string', default: join(root, 'configs/benchmark/wide.json') },
       out: { type: 'string', default: join(root, 'docs/benchmarks.md') },
       // The checkout the study ran in, when not this one (a worktree pinned at the table's commit): paths on the page
       // are written relative to it, as a reader of that checkout would type them.
       root: { type: 'string', default: root },
     },
   });
-  const input = readStudyResults(resolve(a.study), resolve(a.budget));
+  const input = readStudyResults(resolve(a.study), { budget: resolve(a.budget), wide: resolve(a.wide) });
   const options = { relativeTo: resolve(a.root) };
   const page = benchmarkMarkdown(input, options);
   writeFileSync(`${a.out}.tmp`, page);

@@ -235,7 +235,7 @@ describe('benchmark page', () => {
   it('shows the epoch budget from its own study: each budget’s final top-1 per method, or how to run it', () => {
     const budgetFile = join(work, 'epochs.json');
     writeFileSync(budgetFile, JSON.stringify({ base: [], seeds: [0, 1], output: 'budget' }));
-    const notRun = benchmarkMarkdown(readStudyResults(studyFile, budgetFile), { relativeTo: work });
+    const notRun = benchmarkMarkdown(readStudyResults(studyFile, { budget: budgetFile }), { relativeTo: work });
     expect(notRun).toContain('## Epoch budget');
     expect(notRun).toContain('Not run yet: `npm run kd -- sweep epochs.json --jobs 2`');
     // scratch at 5 epochs: 0.70 and 0.74 → 72.00 ± 2.83 (std √((2² + 2²)/1) = 2.83); kd at 5: 0.76, 0.78 → Δ +5.00;
@@ -274,13 +274,60 @@ describe('benchmark page', () => {
         ],
       }),
     );
-    const ran = benchmarkMarkdown(readStudyResults(studyFile, budgetFile), { relativeTo: work });
+    const ran = benchmarkMarkdown(readStudyResults(studyFile, { budget: budgetFile }), { relativeTo: work });
     expect(ran).toContain('In progress: 7 of 8 runs finished.');
     expect(ran).toContain('Commit: `abc123`.');
     expect(ran).toContain('| epochs | scratch top-1 % (mean ± std, seeds) | kd top-1 % (mean ± std, seeds) | Δ kd vs scratch [95 % CI] |');
     expect(ran).toMatch(/\| 5 \| 72\.00 ± 2\.83 \(2\) \| 77\.00 ± 1\.41 \(2\) \| \+5\.00 \[/);
     expect(ran).toContain('| 30 | 80.00 ± 0.00 (2) | 90.00 ± 0.00 (1) | n/a (< 2 seeds) |');
     expect(ran.indexOf('| 5 |')).toBeLessThan(ran.indexOf('| 30 |'));
+  });
+
+  it('shows the wider student’s column beside the main table’s, with its own Δ and intervals, or how to run it', () => {
+    const wideFile = join(work, 'wide.json');
+    writeFileSync(wideFile, JSON.stringify({ base: [], seeds: [0, 1], compare: ['scratch', 'kd'], output: 'wide' }));
+    const notRun = benchmarkMarkdown(readStudyResults(studyFile, { wide: wideFile }), { relativeTo: work });
+    expect(notRun).toContain('## A wider student');
+    expect(notRun).toContain('Not run yet: `npm run kd -- sweep wide.json --jobs 2`');
+    // the wider student's runs: scratch 0.86, 0.88; aekt (a reconstruction) 0.9, 0.9
+    const wideRuns = join(work, 'wide', 'runs');
+    run(join(wideRuns, 'scratch-s0'), [0.8, 0.86], { seed: 0, teacher: false });
+    run(join(wideRuns, 'scratch-s1'), [0.8, 0.88], { seed: 1, teacher: false });
+    run(join(wideRuns, 'aekt-s0'), [0.8, 0.9], { seed: 0, reconstruction: true });
+    const wideCell = (name: string, last?: number) => ({
+      name,
+      runDir: join(wideRuns, name),
+      status: last === undefined ? 'not run' : 'finished',
+      last,
+    });
+    writeFileSync(
+      join(work, 'wide', 'report.json'),
+      JSON.stringify({
+        ...report,
+        cells: [wideCell('scratch-s0', 0.86), wideCell('scratch-s1', 0.88), wideCell('aekt-s0', 0.9), wideCell('aekt-s1')],
+        groups: [
+          { group: 'scratch', seeds: [0, 1], last: stat([0.86, 0.88]), cells: [0, 1], versus: { kd: null } },
+          {
+            group: 'aekt',
+            seeds: [0],
+            last: stat([0.9]),
+            cells: [2, 3],
+            versus: { scratch: { diff: 0.03, lo: 0.01, hi: 0.05, significant: true }, kd: null },
+          },
+        ],
+      }),
+    );
+    const ran = benchmarkMarkdown(readStudyResults(studyFile, { wide: wideFile }), { relativeTo: work });
+    expect(ran).toContain('In progress: 3 of 4 runs finished.');
+    // sizes from a run with a teacher (the aekt cell), the commit from the cells' provenance
+    expect(ran).toContain('parameters (teacher ÷ student 280.0×)');
+    expect(ran).toContain('Commit: `abc123`.');
+    expect(ran).toContain('| method | top-1 % main table | top-1 % wider student | Δ vs scratch [95 % CI] | Δ vs kd [95 % CI] | seeds |');
+    // the main table's scratch (0.80, 0.82) beside the wider student's (0.86, 0.88)
+    expect(ran).toContain('| scratch | 81.00 ± 1.41 | 87.00 ± 1.41 | — | n/a');
+    expect(ran).toMatch(/\| aekt \(reconstruction\) \| 83\.00 ± 0\.00 \| 90\.00 ± 0\.00 \| \+3\.00 \[\+1\.00, \+5\.00\] \* \|/);
+    // the column comes after the main results, before the epoch budget
+    expect(ran.indexOf('## Results')).toBeLessThan(ran.indexOf('## A wider student'));
   });
 
   it('says so loudly when the runs come from more than one commit', () => {

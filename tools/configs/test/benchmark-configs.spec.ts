@@ -17,6 +17,8 @@ import {
   SEEDS,
   STUDENT,
   TEACHER,
+  WIDE_ROWS,
+  WIDE_STUDENT,
   benchmarkFiles,
   staleBenchmarkFiles,
 } from '../src/benchmark-configs.js';
@@ -38,7 +40,8 @@ describe('configs/benchmark', () => {
         .map((r) => `${r}.json`)
         .sort(),
     );
-    expect(benchmarkFiles()).toHaveLength(Object.keys(ROWS).length + 3);
+    expect(readdirSync(join(root, BENCHMARK_DIR, 'wide')).sort()).toEqual(WIDE_ROWS.map((r) => `${r}.json`).sort());
+    expect(benchmarkFiles()).toHaveLength(Object.keys(ROWS).length + WIDE_ROWS.length + 4);
   });
 
   it('pits a student strictly smaller in parameters and FLOPs against its teacher, every row on one recipe and ≥ 5 seeds', () => {
@@ -49,11 +52,14 @@ describe('configs/benchmark', () => {
         rng: new Rng(0),
         scope,
       });
-    const [t, s] = [build(TEACHER, 'teacher'), build(STUDENT, 'student')];
+    const [t, s, w] = [build(TEACHER, 'teacher'), build(STUDENT, 'student'), build(WIDE_STUDENT, 'wide')];
     expect(s.countParams()).toBeLessThan(t.countParams() / 10);
     expect(s.countFlops()).toBeLessThan(t.countFlops() / 5);
-    t.dispose();
-    s.dispose();
+    // the second column's student is wider than the first and still far smaller than the teacher
+    expect(w.countParams()).toBeGreaterThan(s.countParams());
+    expect(w.countParams()).toBeLessThan(t.countParams() / 10);
+    expect(w.countFlops()).toBeLessThan(t.countFlops() / 2);
+    for (const n of [t, s, w]) n.dispose();
     expect(SEEDS.length).toBeGreaterThanOrEqual(5);
     const study = JSON.parse(readFileSync(join(root, BENCHMARK_DIR, 'study.json'), 'utf8'));
     expect(study.compare).toEqual(['scratch', 'kd']);
@@ -84,6 +90,30 @@ describe('configs/benchmark', () => {
     );
   });
 
+  it('has a wider-student column whose rows differ from the main rows in the student alone', () => {
+    const study = JSON.parse(readFileSync(join(root, BENCHMARK_DIR, 'wide.json'), 'utf8'));
+    expect(study.base).toEqual(WIDE_ROWS.map((r) => `wide/${r}.json`));
+    expect(study.seeds).toEqual(SEEDS);
+    expect(study.compare).toEqual(['scratch', 'kd']);
+    expect(study.output).not.toEqual(JSON.parse(readFileSync(join(root, BENCHMARK_DIR, 'study.json'), 'utf8')).output);
+    for (const name of WIDE_ROWS) {
+      const read = (dir: string) => JSON.parse(readFileSync(join(root, BENCHMARK_DIR, dir, `${name}.json`), 'utf8'));
+      const { student: ws, description: _wd, output: wo, ...wide } = read('wide');
+      const { student: ms, description: _md, output: mo, ...main } = read('methods');
+      expect(wide, name).toEqual(main);
+      expect(ws.backbone, name).toEqual(WIDE_STUDENT);
+      expect(ms.backbone, name).toEqual(STUDENT);
+      expect(wo, name).not.toEqual(mo);
+    }
+    // groups are named after the row, as the main study's are (file-name safe: ie-kd's cells are ie_kd-s<seed>), so
+    // the page lines the two columns up by group
+    const groups = (file: string) =>
+      new Set(expandStudy(readStudy(join(root, BENCHMARK_DIR, file)), (base) => basename(base, '.json')).map((c) => c.group));
+    const main = groups('study.json');
+    expect(groups('wide.json')).toEqual(new Set(WIDE_ROWS.map((r) => r.replace(/-/g, '_'))));
+    for (const g of groups('wide.json')) expect(main.has(g), g).toBe(true);
+  });
+
   it('kd validate --schema-only accepts every config (in a copy whose teacher run exists)', async () => {
     const work = mkdtempSync(join(tmpdir(), 'kd-benchmark-configs-'));
     cpSync(join(root, BENCHMARK_DIR), join(work, BENCHMARK_DIR), { recursive: true });
@@ -91,6 +121,7 @@ describe('configs/benchmark', () => {
     const files = [
       join(work, BENCHMARK_DIR, 'teacher.json'),
       ...Object.keys(ROWS).map((r) => join(work, BENCHMARK_DIR, 'methods', `${r}.json`)),
+      ...WIDE_ROWS.map((r) => join(work, BENCHMARK_DIR, 'wide', `${r}.json`)),
     ];
     for (const file of files) {
       const out = io();
