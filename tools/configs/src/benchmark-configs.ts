@@ -99,6 +99,12 @@ export const ROWS: Readonly<Record<string, Row>> = {
     distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'], ndam: { mode: 'both' } },
     note: 'reconstruction, NDAM ablation: the map as weights and as a loss term',
   },
+  // Added while the study ran, before any run of it: LAKD's rows sit 2–3 points under scratch whatever NDAM does, and
+  // this row says how much of that is the local (gradient-truncated) training itself.
+  lakd_untruncated: {
+    distiller: { name: 'lakd', teacherStages: ['stage1', 'stage2'], truncate: false },
+    note: 'reconstruction, ablation: the same losses trained end to end, no gradient truncation between modules',
+  },
   'ie-kd': {
     distiller: {
       name: 'ie-kd',
