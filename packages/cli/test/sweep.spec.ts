@@ -287,6 +287,9 @@ describe('kd sweep', () => {
     expect(dkd.versus.kd.diff).toBeCloseTo((top('dkd-s0') + top('dkd-s1')) / 2 - (top('kd-s0') + top('kd-s1')) / 2, 12);
     expect(dkd.versus.kd.lo).toBeLessThanOrEqual(dkd.versus.kd.diff);
     expect(dkd.versus.kd.hi).toBeGreaterThanOrEqual(dkd.versus.kd.diff);
+    // one comparison: Holm's adjustment leaves its p as it is
+    expect(report.comparisons).toBe(1);
+    expect(dkd.versus.kd.holm).toBe(dkd.versus.kd.p);
     expect(e.stdout).toContain('| Δ vs kd [95 % CI] |');
     expect(e.stdout).toMatch(/\| dkd \| .* \| [+−]\d+\.\d\d \[[+−]\d+\.\d\d, [+−]\d+\.\d\d\]( \*)? \|/);
     // The page beside report.json: the same table, and dkd's difference to kd in points with its interval as error bars.

@@ -12,10 +12,13 @@ export {
   studyReport,
   reportMarkdown,
   formatDifference,
+  differenceLegend,
   formatStat,
   type StudyReport,
   type ReportGroup,
   type ReportCell,
+  type ReportDifference,
 } from './study-report.js';
+export { holmAdjusted } from './holm.js';
 export { stat, type Stat } from './stats.js';
 export { welchInterval, type MeanDifference } from './welch.js';

@@ -4,7 +4,18 @@ import { cellSummary, failureReason } from './cell-state.js';
 import type { StudyPlan } from './plan-study.js';
 import type { OverrideSet } from './study.js';
 import { stat, type Stat } from './stats.js';
+import { holmAdjusted } from './holm.js';
 import { welchInterval, type MeanDifference } from './welch.js';
+
+/** A difference in a report: Welch's interval and p, and the p adjusted for the report's other comparisons. */
+export interface ReportDifference extends MeanDifference {
+  /**
+   * Holm-adjusted p over the report's distinct comparisons (each pair of groups counted once): below 1 − level, the
+   * difference stays significant with the whole table's chance of any false claim held at that level. Absent in
+   * reports written before it was computed.
+   */
+  readonly holm?: number;
+}
 
 /** One group of cells that differ only in the seed: the study's unit of comparison. */
 export interface ReportGroup {
@@ -24,7 +35,7 @@ export interface ReportGroup {
    * This group's last-epoch metric minus each compared group's (the study's `compare`), with its 95 % Welch interval;
    * null where either side has fewer than two finished seeds. Absent for the compared group itself.
    */
-  readonly versus: Readonly<Record<string, MeanDifference | null>>;
+  readonly versus: Readonly<Record<string, ReportDifference | null>>;
 }
 
 export interface ReportCell {
@@ -49,6 +60,8 @@ export interface StudyReport {
   readonly compare: readonly string[];
   readonly groups: readonly ReportGroup[];
   readonly cells: readonly ReportCell[];
+  /** How many distinct comparisons have an interval: the family Holm's adjustment is over. */
+  readonly comparisons?: number;
 }
 
 /**
@@ -110,6 +123,7 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
       ),
     };
   });
+  const { groups: adjusted, comparisons } = withHolm(groups);
   return {
     format: 'kd-study-report',
     version: 1,
@@ -117,8 +131,30 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
     date: new Date().toISOString(),
     metric,
     compare: plan.study.compare,
-    groups,
+    groups: adjusted,
     cells,
+    comparisons,
+  };
+}
+
+/**
+ * Adds Holm-adjusted p-values to every group's differences. The family is the distinct pairs compared: kd vs scratch
+ * and scratch vs kd are one test, counted once and given one adjusted p.
+ */
+export function withHolm(groups: readonly ReportGroup[]): { groups: ReportGroup[]; comparisons: number } {
+  const key = (a: string, b: string) => JSON.stringify([a, b].sort());
+  const family = new Map<string, number>();
+  for (const g of groups) for (const [ref, d] of Object.entries(g.versus)) if (d) family.set(key(g.group, ref), d.p);
+  const keys = [...family.keys()];
+  const adjusted = new Map(holmAdjusted(keys.map((k) => family.get(k)!)).map((p, i) => [keys[i]!, p]));
+  return {
+    groups: groups.map((g) => ({
+      ...g,
+      versus: Object.fromEntries(
+        Object.entries(g.versus).map(([ref, d]) => [ref, d ? { ...d, holm: adjusted.get(key(g.group, ref))! } : d]),
+      ),
+    })),
+    comparisons: keys.length,
   };
 }
 
@@ -126,11 +162,24 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
 export const formatStat = (s: Stat | null | undefined): string => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
 
-/** `+1.23 [+0.40, +2.06] *`: the difference in points, its 95 % interval, and a star where the interval excludes 0. */
-export function formatDifference(d: MeanDifference | null | undefined): string {
+/**
+ * `+1.23 [+0.40, +2.06] *†`: the difference in points, its 95 % interval, a star where the interval excludes 0 and a
+ * dagger where the difference also survives Holm's adjustment for the report's other comparisons.
+ */
+export function formatDifference(d: ReportDifference | null | undefined): string {
   if (d === undefined) return '—';
   if (d === null) return 'n/a (< 2 seeds)';
-  return `${signed(d.diff)} [${signed(d.lo)}, ${signed(d.hi)}]${d.significant ? ' *' : ''}`;
+  const holm = d.holm !== undefined && d.holm < 1 - d.level;
+  return `${signed(d.diff)} [${signed(d.lo)}, ${signed(d.hi)}]${d.significant ? ' *' : ''}${holm ? '†' : ''}`;
+}
+
+/** The legend of `formatDifference`'s marks, for a page or report that shows them. */
+export function differenceLegend(comparisons: number | undefined): string {
+  return (
+    '* where the interval excludes 0; † where the difference stays significant after Holm’s adjustment for ' +
+    (comparisons === undefined ? 'the other comparisons of the table' : `all ${comparisons} comparisons of the table`) +
+    ' (at 95 % each, about one comparison in 20 looks significant by chance).'
+  );
 }
 
 /** The report as Markdown: one table row per group, then the cells that are failed or missing. */
@@ -158,7 +207,7 @@ export function reportMarkdown(r: StudyReport): string {
   if (r.compare.length)
     out.push(
       '',
-      `Δ: difference of mean last-epoch ${r.metric} in points with its 95 % Welch confidence interval over the seeds; * where the interval excludes 0.`,
+      `Δ: difference of mean last-epoch ${r.metric} in points with its 95 % Welch confidence interval over the seeds; ${differenceLegend(r.comparisons)}`,
     );
   const failed = r.cells.filter((c) => c.status === 'failed' || c.status === 'interrupted');
   const missing = r.cells.filter((c) => c.status === 'missing');

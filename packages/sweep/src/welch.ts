@@ -1,3 +1,4 @@
+import cdf from '@stdlib/stats-base-dists-t-cdf';
 import quantile from '@stdlib/stats-base-dists-t-quantile';
 
 /** A difference of two groups' means with its confidence interval (Welch's unequal-variance t interval). */
@@ -11,6 +12,8 @@ export interface MeanDifference {
   readonly level: number;
   /** The interval excludes 0. */
   readonly significant: boolean;
+  /** Two-sided p-value of Welch's t test of equal means (p < 1 − level exactly when the interval excludes 0). */
+  readonly p: number;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -33,8 +36,9 @@ export function welchInterval(all: readonly number[], allB: readonly number[], l
   const va = variance(a) / a.length;
   const vb = variance(b) / b.length;
   const se = Math.sqrt(va + vb);
-  if (se === 0) return { diff, lo: diff, hi: diff, df: Infinity, level, significant: diff !== 0 };
+  if (se === 0) return { diff, lo: diff, hi: diff, df: Infinity, level, significant: diff !== 0, p: diff !== 0 ? 0 : 1 };
   const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
   const half = quantile(1 - (1 - level) / 2, df) * se;
-  return { diff, lo: diff - half, hi: diff + half, df, level, significant: diff - half > 0 || diff + half < 0 };
+  const p = 2 * cdf(-Math.abs(diff) / se, df);
+  return { diff, lo: diff - half, hi: diff + half, df, level, significant: diff - half > 0 || diff + half < 0, p };
 }

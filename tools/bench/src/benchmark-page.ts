@@ -16,7 +16,15 @@ import { parseArgs } from 'node:util';
 import type { PipelineConfig, PluginSpec } from '@kd/core';
 import { readMetrics, readProvenance, readRunSummary, type EpochRecord, type Provenance, type RunSummary } from '@kd/core/host';
 import type { StudyPageOptions } from '@kd/report';
-import { formatDifference, formatStat, welchInterval, type ReportCell, type ReportGroup, type StudyReport } from '@kd/sweep';
+import {
+  differenceLegend,
+  formatDifference,
+  formatStat,
+  welchInterval,
+  type ReportCell,
+  type ReportGroup,
+  type StudyReport,
+} from '@kd/sweep';
 import { REPO_ROOT as root } from './paths.js';
 
 /** What the page reads of the study file: its seeds and where its output root is. */
@@ -221,7 +229,10 @@ function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): stri
       (sized
         ? `, ${count(sized.studentParams)} parameters (teacher ÷ student ${ratio(sized.teacherParams, sized.studentParams)}×), ${count(sized.studentFlops)} FLOPs (${ratio(sized.teacherFlops, sized.studentFlops)}×)`
         : '') +
-      `. Commit: ${commits.map((c) => `\`${c}\``).join(', ') || '—'}. Δ: points, with the 95 % Welch interval over the seeds.`,
+      `. Commit: ${commits.map((c) => `\`${c}\``).join(', ') || '—'}. Δ: points, with the 95 % Welch interval over the seeds` +
+      (report.comparisons !== undefined
+        ? `; marks as above, Holm’s adjustment over this column’s own ${report.comparisons} comparisons.`
+        : '.'),
     '',
     `| method | top-1 % main table | top-1 % wider student | ${report.compare.map((c) => `Δ vs ${c} [95 % CI]`).join(' | ')} | seeds |`,
     `|---|---:|---:|${report.compare.map(() => '---:|').join('')}---:|`,
@@ -294,7 +305,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
     `- **Backend**: ${backends.join('; ')}${first ? `; Node ${first.provenance.node}, ${first.provenance.platform}` : ''}.`,
     '- **s/run**: wall-clock seconds per run on a shared 2-core machine, pauses included: a rough cost, not a timing.',
     `- **Differences**: Δ is the difference of mean top-1 in points with its 95 % Welch confidence interval over the seeds;`,
-    '  `*` marks an interval that excludes 0. Rows marked *reconstruction* test this repository’s reconstruction of a',
+    `  ${differenceLegend(report.comparisons)} Rows marked *reconstruction* test this repository’s reconstruction of a`,
     '  method whose exact loss or recipe could not be obtained, not the paper’s method.',
     '',
     '## Results',

@@ -128,6 +128,11 @@ describe('benchmark page', () => {
     expect(page).toContain('SGD lr 0.05, momentum 0.9, weight decay 0.0005 on every parameter, batch 64, cosine schedule; epochs: 3');
     expect(page).toContain('**Seeds**: 0, 1 per row. **Commit**: `abc123` for every run.');
     expect(page).toContain('wasm, 1 thread(s); Node v20.0.0, linux-x64');
+    // the marks' legend, with the size of the family Holm's adjustment is over when the report gives it
+    expect(page).toContain('† where the difference stays significant after Holm’s adjustment for the other comparisons');
+    writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, comparisons: 3 }));
+    expect(benchmarkMarkdown(readStudyResults(studyFile), { relativeTo: work })).toContain('Holm’s adjustment for all 3 comparisons');
+    writeFileSync(join(out, 'report.json'), JSON.stringify(report));
   });
 
   it('one row per group: scratch, kd, then by mean; Δ with its interval and a star; reconstructions labelled; unfinished cells listed', () => {
