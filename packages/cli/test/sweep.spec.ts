@@ -97,6 +97,9 @@ describe('kd sweep', () => {
     const e = ok(await runKd(['sweep', join(work, 'study.json'), '--jobs', '2']));
     const parallel = (performance.now() - t0) / 1000;
     expect(e.stderr).toContain('4 finished, 0 skipped');
+    // after each cell: how many are done and, from the pace so far, how long the rest will take
+    expect(e.stderr).toMatch(/: finished in [\d.]+ s \(1 of 4 done, (under a minute|about \d+ min) left at this pace\)/);
+    expect(e.stderr).toMatch(/: finished in [\d.]+ s \(4 of 4 done\)/);
     reference = new Map(CELLS.map((c) => [c, weights(join(work, 'study', 'runs', c))]));
     const t1 = performance.now();
     for (const c of CELLS) {

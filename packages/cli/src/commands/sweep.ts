@@ -18,6 +18,7 @@ import { createRuntime, type CliOptions } from '../runtime.js';
 import { selfCommand } from './self-command.js';
 import { UsageError, type DefineCommand } from '../context.js';
 import { sweepQueueCommand } from './sweep-queue.js';
+import { sweepEta } from '../sweep-eta.js';
 
 export interface SweepArgs {
   readonly study: string;
@@ -117,10 +118,12 @@ export async function sweepCommand(args: SweepArgs, io: CliIo, options: CliOptio
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
   const results: CellResult[] = [];
+  const startedAt = performance.now();
   try {
     for await (const r of executor.run(tasks, abort.signal)) {
       results.push(r);
-      say(`${r.name}: ${r.status} in ${r.seconds.toFixed(1)} s${r.reason ? ` — ${r.reason}` : ''}`);
+      const eta = sweepEta((performance.now() - startedAt) / 1000, results.length, tasks.length);
+      say(`${r.name}: ${r.status} in ${r.seconds.toFixed(1)} s${r.reason ? ` — ${r.reason}` : ''} (${eta})`);
     }
   } finally {
     process.off('SIGTERM', onTerm);
