@@ -178,7 +178,7 @@ export function differenceLegend(comparisons: number | undefined): string {
   return (
     '* where the interval excludes 0; † where the difference stays significant after Holm’s adjustment for ' +
     (comparisons === undefined ? 'the other comparisons of the table' : `all ${comparisons} comparisons of the table`) +
-    ' (at 95 % each, about one comparison in 20 looks significant by chance).'
+    ' (at 95 % each, about one in 20 comparisons of methods that do not differ looks significant by chance).'
   );
 }
 
