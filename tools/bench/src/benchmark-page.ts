@@ -140,6 +140,20 @@ function readSideStudy(studyFile: string): SideStudy {
 }
 
 /**
+ * A side study's finished cells, by index, with their provenance (each file read once) and the commits they ran at: the
+ * "in progress" line and the commit the epoch-budget and wider-student sections show.
+ */
+function finishedCells(report: StudyReport): { provenance: Map<number, Provenance>; progress: string[]; commits: string } {
+  const provenance = new Map(report.cells.flatMap((c, i) => (c.status === 'finished' ? [[i, readProvenance(c.runDir)] as const] : [])));
+  const commits = [...new Set([...provenance.values()].map((p) => p.gitSha ?? 'unknown'))];
+  return {
+    provenance,
+    progress: provenance.size < report.cells.length ? [`In progress: ${provenance.size} of ${report.cells.length} runs finished.`, ''] : [],
+    commits: commits.map((c) => `\`${c}\``).join(', ') || '—',
+  };
+}
+
+/**
  * The epoch-budget table: per budget, each method's final top-1 (mean ± std over its seeds). Groups are named
  * `<method>-epochs<n>` by the study's `epochs` axis.
  */
@@ -167,18 +181,15 @@ function budgetLines(budget: SideStudy, epochs: readonly number[], relativeTo: s
     const row = cells.get(Number(m[2])) ?? new Map<string, ReportGroup>();
     cells.set(Number(m[2]), row.set(m[1]!, g));
   }
-  const finished = budget.report.cells.filter((c) => c.status === 'finished');
-  const commits = [...new Set(finished.map((c) => readProvenance(c.runDir).gitSha ?? 'unknown'))];
+  const { progress, commits } = finishedCells(budget.report);
   // Each later method against the first (the study's first base: scratch), per budget, from the cells' own values.
   const [reference, ...others] = methods;
   const values = (g: ReportGroup | undefined) =>
     (g?.cells ?? []).map((i) => budget.report!.cells[i]!).flatMap((c) => (c.status === 'finished' && c.last !== undefined ? [c.last] : []));
   return [
     ...head,
-    ...(finished.length < budget.report.cells.length
-      ? [`In progress: ${finished.length} of ${budget.report.cells.length} runs finished.`, '']
-      : []),
-    `Commit: ${commits.map((c) => `\`${c}\``).join(', ') || '—'}. Δ: points, with the 95 % Welch interval over the seeds.`,
+    ...progress,
+    `Commit: ${commits}. Δ: points, with the 95 % Welch interval over the seeds.`,
     '',
     `| epochs | ${methods.map((m) => `${m} top-1 % (mean ± std, seeds)`).join(' | ')} |${others.map((m) => ` Δ ${m} vs ${reference} [95 % CI] |`).join('')}`,
     `|---:|${methods.map(() => '---:|').join('')}${others.map(() => '---:|').join('')}`,
@@ -214,22 +225,21 @@ function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): stri
   if (!wide.report)
     return [...head, `Not run yet: \`npm run kd -- sweep ${file} --jobs 2\`, then the same with \`--report\`, then this page.`];
   const report = wide.report;
-  const finished = report.cells.filter((c) => c.status === 'finished');
+  const { provenance, progress, commits } = finishedCells(report);
+  const finished = [...provenance.keys()].map((i) => report.cells[i]!);
   const sample = finished.map((c) => c.runDir).find((d) => existsSync(join(d, 'config.json')));
   const config = sample ? readJson<PipelineConfig>(join(sample, 'config.json')) : undefined;
   const sized = finished.map((c) => readRunSummary(c.runDir)).find((x) => x?.teacherParams);
-  const commits = [...new Set(finished.map((c) => readProvenance(c.runDir).gitSha ?? 'unknown'))];
   const mainGroup = new Map(main.groups.map((g) => [g.group, g]));
-  const reconstruction = (g: ReportGroup) =>
-    g.cells.some((i) => report.cells[i]?.status === 'finished' && readProvenance(report.cells[i]!.runDir).reconstruction);
+  const reconstruction = (g: ReportGroup) => g.cells.some((i) => provenance.get(i)?.reconstruction);
   return [
     ...head,
-    ...(finished.length < report.cells.length ? [`In progress: ${finished.length} of ${report.cells.length} runs finished.`, ''] : []),
+    ...progress,
     `Student: ${network(config?.student.backbone)}` +
       (sized
         ? `, ${count(sized.studentParams)} parameters (teacher ÷ student ${ratio(sized.teacherParams, sized.studentParams)}×), ${count(sized.studentFlops)} FLOPs (${ratio(sized.teacherFlops, sized.studentFlops)}×)`
         : '') +
-      `. Commit: ${commits.map((c) => `\`${c}\``).join(', ') || '—'}. Δ: points, with the 95 % Welch interval over the seeds` +
+      `. Commit: ${commits}. Δ: points, with the 95 % Welch interval over the seeds` +
       (report.comparisons !== undefined
         ? `; marks as above, Holm’s adjustment over this column’s own ${report.comparisons} comparisons.`
         : '.'),
