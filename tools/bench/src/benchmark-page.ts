@@ -20,6 +20,7 @@ import {
   differenceLegend,
   formatDifference,
   formatStat,
+  isFinalFailure,
   welchInterval,
   type ReportCell,
   type ReportGroup,
@@ -42,16 +43,31 @@ export interface FinishedRun extends ReportCell {
   readonly epochs: readonly EpochRecord[];
 }
 
-/** A cell that did not finish: only the report's word on it. */
+/**
+ * A cell that did not finish: the report's word on it, and, when it diverged, what its run directory says (a diverged
+ * run stopped for good: the same seed on the same code diverges again, so the row must say so rather than wait for it).
+ */
 export interface UnfinishedRun extends ReportCell {
-  readonly provenance: null;
-  readonly summary: null;
+  readonly provenance: Provenance | null;
+  readonly summary: RunSummary | null;
   readonly epochs: readonly [];
 }
 
 export type StudyRun = FinishedRun | UnfinishedRun;
 
 const isFinished = (r: StudyRun): r is FinishedRun => r.status === 'finished';
+const isDiverged = (r: StudyRun): boolean => !isFinished(r) && isFinalFailure(r.summary);
+
+/** A report's failed cells that diverged, read from their run directories (a cell without one is not counted). */
+function divergedCells(report: StudyReport): Set<number> {
+  return new Set(report.cells.flatMap((c, i) => (c.status === 'failed' && isFinalFailure(readRunSummary(c.runDir)) ? [i] : [])));
+}
+
+/** A row's seed count, with how many of its runs diverged. */
+const seedsCell = (g: ReportGroup, diverged: number): string =>
+  `${g.seeds.length}/${g.cells.length}${diverged ? `, ${diverged} diverged` : ''}`;
+/** A row's top-1: mean ± std over its finished runs, or `diverged` when every run that ended diverged. */
+const top1Cell = (g: ReportGroup, diverged: number): string => (!g.last && diverged ? 'diverged' : formatStat(g.last));
 
 /** What the page is made from (readStudyResults). */
 export interface StudyResults {
@@ -105,7 +121,11 @@ export function readStudyResults(studyFile: string, side: SideStudyFiles = {}): 
   const studyRoot = resolve(dirname(studyFile), study.output);
   const report = readJson<StudyReport>(join(studyRoot, 'report.json'));
   const runs = report.cells.map((c): StudyRun => {
-    if (c.status !== 'finished') return { ...c, provenance: null, summary: null, epochs: [] };
+    if (c.status !== 'finished') {
+      const summary = c.status === 'failed' ? readRunSummary(c.runDir) : null;
+      const provenance = isFinalFailure(summary) && existsSync(join(c.runDir, 'provenance.json')) ? readProvenance(c.runDir) : null;
+      return { ...c, provenance, summary, epochs: [] };
+    }
     return {
       ...c,
       status: 'finished',
@@ -143,15 +163,28 @@ function readSideStudy(studyFile: string): SideStudy {
  * A side study's finished cells, by index, with their provenance (each file read once) and the commits they ran at: the
  * "in progress" line and the commit the epoch-budget and wider-student sections show.
  */
-function finishedCells(report: StudyReport): { provenance: Map<number, Provenance>; progress: string[]; commits: string } {
+function finishedCells(report: StudyReport): {
+  provenance: Map<number, Provenance>;
+  diverged: Set<number>;
+  progress: string[];
+  commits: string;
+} {
   const provenance = new Map(report.cells.flatMap((c, i) => (c.status === 'finished' ? [[i, readProvenance(c.runDir)] as const] : [])));
+  const diverged = divergedCells(report);
   const commits = [...new Set([...provenance.values()].map((p) => p.gitSha ?? 'unknown'))];
   return {
     provenance,
-    progress: provenance.size < report.cells.length ? [`In progress: ${provenance.size} of ${report.cells.length} runs finished.`, ''] : [],
+    diverged,
+    progress:
+      provenance.size + diverged.size < report.cells.length
+        ? [`In progress: ${progressCount(provenance.size, diverged.size, report.cells.length)}.`, '']
+        : [],
     commits: commits.map((c) => `\`${c}\``).join(', ') || '—',
   };
 }
+
+const progressCount = (finished: number, diverged: number, all: number): string =>
+  `${finished} of ${all} runs finished${diverged ? `, ${diverged} diverged` : ''}`;
 
 /**
  * The epoch-budget table: per budget, each method's final top-1 (mean ± std over its seeds). Groups are named
@@ -225,13 +258,14 @@ function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): stri
   if (!wide.report)
     return [...head, `Not run yet: \`npm run kd -- sweep ${file} --jobs 2\`, then the same with \`--report\`, then this page.`];
   const report = wide.report;
-  const { provenance, progress, commits } = finishedCells(report);
+  const { provenance, diverged, progress, commits } = finishedCells(report);
   const finished = [...provenance.keys()].map((i) => report.cells[i]!);
   const sample = finished.map((c) => c.runDir).find((d) => existsSync(join(d, 'config.json')));
   const config = sample ? readJson<PipelineConfig>(join(sample, 'config.json')) : undefined;
   const sized = finished.map((c) => readRunSummary(c.runDir)).find((x) => x?.teacherParams);
   const mainGroup = new Map(main.groups.map((g) => [g.group, g]));
   const reconstruction = (g: ReportGroup) => g.cells.some((i) => provenance.get(i)?.reconstruction);
+  const divergedOf = (g: ReportGroup) => g.cells.filter((i) => diverged.has(i)).length;
   return [
     ...head,
     ...progress,
@@ -248,9 +282,9 @@ function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): stri
     `|---|---:|---:|${report.compare.map(() => '---:|').join('')}---:|`,
     ...report.groups.map(
       (g) =>
-        `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${formatStat(mainGroup.get(g.group)?.last)} | ${formatStat(g.last)} | ${report.compare
+        `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${formatStat(mainGroup.get(g.group)?.last)} | ${top1Cell(g, divergedOf(g))} | ${report.compare
           .map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c])))
-          .join(' | ')} | ${g.seeds.length}/${g.cells.length} |`,
+          .join(' | ')} | ${seedsCell(g, divergedOf(g))} |`,
     ),
   ];
 }
@@ -276,7 +310,9 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   const summary = (finished.find((r) => r.config.teacher) ?? first)?.summary;
   const teacherTop1 = teacherRun?.summary.final['student.top1'];
   const scratch = report.groups.find((g) => g.group === 'scratch');
-  const reconstruction = (g: ReportGroup) => (byGroup.get(g.group) ?? []).some((r) => r.provenance.reconstruction);
+  const reconstruction = (g: ReportGroup) => g.cells.some((i) => runs[i]!.provenance?.reconstruction);
+  const divergedOf = (g: ReportGroup) => g.cells.filter((i) => isDiverged(runs[i]!)).length;
+  const diverged = runs.filter(isDiverged).length;
 
   const lines = [
     '# Benchmark',
@@ -284,10 +320,10 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
     `Generated by \`node tools/bench/benchmark-page.mjs\` from the study \`${relative(relativeTo, studyFile)}\` (run with`,
     '`kd sweep … --jobs 2`, aggregated with `kd sweep … --report`); do not edit by hand. Every number below is read from',
     'the study’s report and its run directories.',
-    ...(finished.length < runs.length
+    ...(finished.length + diverged < runs.length
       ? [
           '',
-          `> **In progress: ${finished.length} of ${runs.length} runs finished.** Rows with fewer seeds than the study's`,
+          `> **In progress: ${progressCount(finished.length, diverged, runs.length)}.** Rows with fewer seeds than the study's`,
           '> are provisional and rows with none are empty; rerunning the sweep continues the rest (finished runs are',
           '> skipped), and this page is regenerated from the same study.',
         ]
@@ -317,6 +353,8 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
     `- **Differences**: Δ is the difference of mean top-1 in points with its 95 % Welch confidence interval over the seeds;`,
     `  ${differenceLegend(report.comparisons)} Rows marked *reconstruction* test this repository’s reconstruction of a`,
     '  method whose exact loss or recipe could not be obtained, not the paper’s method.',
+    '- **Diverged runs**: a run whose loss became NaN or infinite stops there and is counted in its row’s seeds column,',
+    '  never averaged in (the same seed on the same code diverges again); where each stopped is listed at the end.',
     '',
     '## Results',
     '',
@@ -329,7 +367,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   });
   for (const g of order)
     lines.push(
-      `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${formatStat(g.last)} | ${report.compare.map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c]))).join(' | ')} | ${g.seeds.length}/${g.cells.length} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
+      `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${top1Cell(g, divergedOf(g))} | ${report.compare.map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c]))).join(' | ')} | ${seedsCell(g, divergedOf(g))} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
     );
   const curves = ['scratch', 'kd']
     .filter((g) => byGroup.get(g)?.length)

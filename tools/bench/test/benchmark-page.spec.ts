@@ -335,6 +335,50 @@ describe('benchmark page', () => {
     expect(ran.indexOf('## Results')).toBeLessThan(ran.indexOf('## A wider student'));
   });
 
+  it('a row whose runs diverged says so in its top-1 and seeds cells; a failure worth retrying is still pending', () => {
+    // A diverged run (its summary: failed, kind diverged) stops for good; a crashed one (kind error) will be resumed.
+    const failedRun = (name: string, kind: string) => {
+      const dir = join(runs, name);
+      run(dir, [0.5], { seed: 0, reconstruction: true });
+      writeFileSync(
+        join(dir, 'summary.json'),
+        JSON.stringify({
+          status: 'failed',
+          final: {},
+          failure: { kind, message: 'the loss became NaN', stage: 'train', epoch: 2, step: 9 },
+        }),
+      );
+    };
+    failedRun('literal-s0', 'diverged');
+    failedRun('literal-s1', 'diverged');
+    failedRun('crashed-s0', 'error');
+    const failed = (name: string) => ({ ...cell(name, 'failed'), reason: 'diverged: the loss became NaN' });
+    writeFileSync(join(work, 'diverged.json'), JSON.stringify({ base: [], seeds: [0, 1], compare: ['scratch', 'kd'], output: 'diverged' }));
+    mkdirSync(join(work, 'diverged'), { recursive: true });
+    const write = (cells: object[], literalCells: number[]) =>
+      writeFileSync(
+        join(work, 'diverged', 'report.json'),
+        JSON.stringify({
+          ...report,
+          cells: [...report.cells.slice(0, 4), ...cells],
+          groups: [
+            ...report.groups.slice(0, 2),
+            { group: 'literal', seeds: [], last: null, seconds: null, cells: literalCells, versus: { scratch: null, kd: null } },
+          ],
+        }),
+      );
+    write([failed('literal-s0'), failed('literal-s1')], [4, 5]);
+    const all = benchmarkMarkdown(readStudyResults(join(work, 'diverged.json')), { relativeTo: work });
+    // every run ended (4 finished, 2 diverged): no "in progress" banner; the row is labelled from the diverged runs' provenance
+    expect(all).not.toContain('In progress');
+    expect(all).toContain('| literal (reconstruction) | diverged | n/a (< 2 seeds) | n/a (< 2 seeds) | 0/2, 2 diverged | — |');
+    expect(all).toContain('- literal-s0 (failed): diverged: the loss became NaN');
+    write([failed('literal-s0'), failed('crashed-s0')], [4, 5]);
+    const pending = benchmarkMarkdown(readStudyResults(join(work, 'diverged.json')), { relativeTo: work });
+    expect(pending).toContain('In progress: 4 of 6 runs finished, 1 diverged.');
+    expect(pending).toContain('| literal (reconstruction) | diverged | n/a (< 2 seeds) | n/a (< 2 seeds) | 0/2, 1 diverged | — |');
+  });
+
   it('says so loudly when the runs come from more than one commit', () => {
     run(join(runs, 'kd-s1'), [0.77, 0.84, 0.86], { seed: 1, sha: 'def456' });
     const mixed = benchmarkMarkdown(readStudyResults(studyFile), { relativeTo: work });
