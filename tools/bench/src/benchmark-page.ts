@@ -289,6 +289,47 @@ function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): stri
   ];
 }
 
+/**
+ * What each row trains, read from its base config (the study's `base` entry): the distiller section as written there,
+ * so a reader sees every weight behind a number, then what the table can and cannot say.
+ */
+function rowLines(studyFile: string, report: StudyReport, relativeTo: string): string[] {
+  const dir = dirname(studyFile);
+  const distiller = (g: ReportGroup): string => {
+    const file = resolve(dir, g.base);
+    if (!existsSync(file)) return '—';
+    const spec = readJson<Pick<PipelineConfig, 'distiller'>>(file).distiller;
+    const overrides = Object.entries(g.overrides ?? {}).map(([k, v]) => ` with ${k} = ${JSON.stringify(v)}`);
+    return (spec ? network(spec) : 'none: the student from the labels alone') + overrides.join('');
+  };
+  return [
+    '',
+    '## What each row runs',
+    '',
+    'The distiller section of each row’s config, as the study’s runs read it; everything else is the protocol above.',
+    '',
+    '| row | config | distiller |',
+    '|---|---|---|',
+    ...report.groups.map((g) => `| ${g.group} | \`${relative(relativeTo, resolve(dir, g.base))}\` | ${distiller(g)} |`),
+    '',
+    '## Reading the table',
+    '',
+    '- The losses are checked against PyTorch, not against kd itself: each distiller package compares its loss and',
+    '  gradients with fixtures computed in PyTorch (from the reference implementation where one exists; for the',
+    '  reconstructions, from the formulas their READMEs write out), and',
+    '  `packages/backbone-resnet/test/recipe-replay.spec.ts` replays whole training steps (CE, KD, DKD) against PyTorch',
+    '  under this recipe. A row under scratch is a measured outcome of the method with this student and recipe.',
+    '- Loss weights are the literature’s CIFAR-100 values (mdistiller, RepDistiller) where it gives them, epoch-counted',
+    '  options scaled to the schedule. Where it gives none (IE-KD’s λ_inh and λ_exp, the reconstructions’ options) or',
+    '  the network family differs (FT’s β), the value is this repository’s, as its package README and the row’s config',
+    '  description say. None was tuned for this student or this dataset: tuned, a method may rank differently, and the',
+    '  table does not say how.',
+    '- The student is far smaller than its teacher (see the protocol). Distillation is known to help less as that gap',
+    '  grows (Cho & Hariharan, ICCV 2019; Mirzadeh et al., AAAI 2020); the wider-student column asks how much of a',
+    '  row’s standing is the gap.',
+  ];
+}
+
 /** The mean of a metric per epoch over a group's finished runs (runs of unequal length: the epochs they share). */
 function meanCurve(runs: readonly FinishedRun[], metric: string): number[] {
   const curves = runs.map((r) => r.epochs.filter((e) => e.metrics?.[metric] !== undefined).map((e) => e.metrics[metric]!));
@@ -389,6 +430,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
       ),
     );
   }
+  lines.push(...rowLines(studyFile, report, relativeTo));
   if (input.wide) lines.push(...wideLines(input.wide, report, relativeTo));
   if (input.budget) lines.push(...budgetLines(input.budget, epochs, relativeTo));
   const unfinished = runs.filter((r) => !isFinished(r));

@@ -95,6 +95,7 @@ describe('benchmark page', () => {
     groups: [
       {
         group: 'scratch',
+        base: 'methods/scratch.json',
         seeds: [0, 1],
         last: stat([0.8, 0.82]),
         seconds: { mean: 10 },
@@ -103,13 +104,22 @@ describe('benchmark page', () => {
       },
       {
         group: 'kd',
+        base: 'methods/kd.json',
         seeds: [0, 1],
         last: stat([0.84, 0.86]),
         seconds: { mean: 20 },
         cells: [2, 3],
         versus: { scratch: { diff: 0.04, lo: 0.0139, hi: 0.0661, significant: true } },
       },
-      { group: 'aekt', seeds: [0], last: stat([0.83]), seconds: { mean: 21 }, cells: [4, 5], versus: { scratch: null, kd: null } },
+      {
+        group: 'aekt',
+        base: 'methods/aekt.json',
+        seeds: [0],
+        last: stat([0.83]),
+        seconds: { mean: 21 },
+        cells: [4, 5],
+        versus: { scratch: null, kd: null },
+      },
     ],
   };
   writeFileSync(join(out, 'report.json'), JSON.stringify(report));
@@ -136,7 +146,8 @@ describe('benchmark page', () => {
   });
 
   it('one row per group: scratch, kd, then by mean; Δ with its interval and a star; reconstructions labelled; unfinished cells listed', () => {
-    const rows = page.split('\n').filter((l) => /^\| (scratch|kd|aekt)/.test(l));
+    const results = page.slice(page.indexOf('## Results'), page.indexOf('## What each row runs'));
+    const rows = results.split('\n').filter((l) => /^\| (scratch|kd|aekt)/.test(l));
     expect(rows).toEqual([
       '| scratch | 81.00 ± 1.41 | — | −4.00 [−6.61, −1.39] * | 2/2 | 10 |',
       '| kd | 85.00 ± 1.41 | +4.00 [+1.39, +6.61] * | — | 2/2 | 20 |',
@@ -147,6 +158,19 @@ describe('benchmark page', () => {
     expect(page).toMatch(/> \*\*In progress: (\d+) of (\d+) runs finished\.\*\*/);
     const [, done, all] = /In progress: (\d+) of (\d+)/.exec(page)!;
     expect(Number(all) - Number(done)).toBe(1);
+  });
+
+  it('says what each row trains: the distiller section of its base config, and what the table can say', () => {
+    mkdirSync(join(work, 'methods'), { recursive: true });
+    writeFileSync(join(work, 'methods', 'kd.json'), JSON.stringify({ distiller: { name: 'kd', ceWeight: 0.1, temperature: 4 } }));
+    writeFileSync(join(work, 'methods', 'scratch.json'), JSON.stringify({ student: {} }));
+    const rows = benchmarkMarkdown(readStudyResults(studyFile), { relativeTo: work });
+    expect(rows).toContain('| scratch | `methods/scratch.json` | none: the student from the labels alone |');
+    expect(rows).toContain('| kd | `methods/kd.json` | `kd {ceWeight:0.1,temperature:4}` |');
+    // a base config that is not there (moved since the study ran) is not guessed at
+    expect(rows).toContain('| aekt | `methods/aekt.json` | — |');
+    expect(rows).toContain('## Reading the table');
+    expect(rows.indexOf('## Results')).toBeLessThan(rows.indexOf('## What each row runs'));
   });
 
   it('the learning curve is the mean per epoch over the seeds', () => {
@@ -363,7 +387,15 @@ describe('benchmark page', () => {
           cells: [...report.cells.slice(0, 4), ...cells],
           groups: [
             ...report.groups.slice(0, 2),
-            { group: 'literal', seeds: [], last: null, seconds: null, cells: literalCells, versus: { scratch: null, kd: null } },
+            {
+              group: 'literal',
+              base: 'methods/literal.json',
+              seeds: [],
+              last: null,
+              seconds: null,
+              cells: literalCells,
+              versus: { scratch: null, kd: null },
+            },
           ],
         }),
       );
