@@ -330,6 +330,29 @@ function rowLines(studyFile: string, report: StudyReport, relativeTo: string): s
   ];
 }
 
+/**
+ * Every run's final top-1, by row and seed: the values the means, standard deviations and intervals above are computed
+ * from, so a reader can check them or apply another test.
+ */
+function perSeedLines(report: StudyReport, runs: readonly StudyRun[], studySeeds: readonly number[] | undefined): string[] {
+  const seeds = studySeeds ?? [...new Set(runs.map((r) => r.seed))].filter((x): x is number => x !== null);
+  const value = (r: StudyRun | undefined): string =>
+    !r ? '' : isFinished(r) && r.last !== undefined ? (100 * r.last).toFixed(2) : isDiverged(r) ? 'diverged' : '—';
+  return [
+    '',
+    '## Per seed',
+    '',
+    `Each run’s ${report.metric} (%) at the last epoch; — where the run has not finished.`,
+    '',
+    `| row | ${seeds.map((x) => `seed ${x}`).join(' | ')} |`,
+    `|---|${seeds.map(() => '---:|').join('')}`,
+    ...report.groups.map((g) => {
+      const bySeed = new Map(g.cells.map((i) => [runs[i]!.seed, runs[i]!] as const));
+      return `| ${g.group} | ${seeds.map((x) => value(bySeed.get(x))).join(' | ')} |`;
+    }),
+  ];
+}
+
 /** The mean of a metric per epoch over a group's finished runs (runs of unequal length: the epochs they share). */
 function meanCurve(runs: readonly FinishedRun[], metric: string): number[] {
   const curves = runs.map((r) => r.epochs.filter((e) => e.metrics?.[metric] !== undefined).map((e) => e.metrics[metric]!));
@@ -433,6 +456,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   lines.push(...rowLines(studyFile, report, relativeTo));
   if (input.wide) lines.push(...wideLines(input.wide, report, relativeTo));
   if (input.budget) lines.push(...budgetLines(input.budget, epochs, relativeTo));
+  lines.push(...perSeedLines(report, runs, study.seeds));
   const unfinished = runs.filter((r) => !isFinished(r));
   // Cells the sweep has not reached yet are counted, not listed: the list is for runs that started and stopped.
   const notRun = unfinished.filter((r) => r.reason === 'not run');

@@ -70,6 +70,7 @@ describe('benchmark page', () => {
   );
   const cell = (name: string, status: string, last?: number) => ({
     name,
+    seed: Number(/-s(\d+)$/.exec(name)![1]),
     runDir: join(runs, name),
     status,
     last,
@@ -171,6 +172,15 @@ describe('benchmark page', () => {
     expect(rows).toContain('| aekt | `methods/aekt.json` | — |');
     expect(rows).toContain('## Reading the table');
     expect(rows.indexOf('## Results')).toBeLessThan(rows.indexOf('## What each row runs'));
+  });
+
+  it('lists every run’s final top-1 by row and seed, the values the statistics come from', () => {
+    const perSeed = page.slice(page.indexOf('## Per seed'));
+    expect(perSeed).toContain('| row | seed 0 | seed 1 |');
+    expect(perSeed).toContain('| scratch | 80.00 | 82.00 |');
+    expect(perSeed).toContain('| kd | 84.00 | 86.00 |');
+    // aekt-s1 failed without a run directory to say it diverged: not finished, not a value
+    expect(perSeed).toContain('| aekt | 83.00 | — |');
   });
 
   it('the learning curve is the mean per epoch over the seeds', () => {
@@ -405,6 +415,7 @@ describe('benchmark page', () => {
     expect(all).not.toContain('In progress');
     expect(all).toContain('| literal (reconstruction) | diverged | n/a (< 2 seeds) | n/a (< 2 seeds) | 0/2, 2 diverged | — |');
     expect(all).toContain('- literal-s0 (failed): diverged: the loss became NaN');
+    expect(all).toContain('| literal | diverged | diverged |');
     write([failed('literal-s0'), failed('crashed-s0')], [4, 5]);
     const pending = benchmarkMarkdown(readStudyResults(join(work, 'diverged.json')), { relativeTo: work });
     expect(pending).toContain('In progress: 4 of 6 runs finished, 1 diverged.');
