@@ -321,6 +321,10 @@ describe('kd sweep', () => {
     expect(summary(join(work, 'failing', 'runs', 'scratch-lr0.05')).status).toBe('finished');
     const report = ok(await runKd(['sweep', file, '--report']));
     expect(report.stdout).toMatch(/## Failed \(1\)\n\n- scratch-lr1e\+30 \(failed\): diverged: /);
+    // report.json carries each stopped cell's failure kind, so a reader can tell a final failure from a resumable one.
+    const cells = JSON.parse(readFileSync(join(work, 'failing', 'report.json'), 'utf8')).cells as { name: string; failure?: string }[];
+    expect(cells.find((c) => c.name === 'scratch-lr1e+30')?.failure).toBe('diverged');
+    expect(cells.find((c) => c.name === 'scratch-lr0.05')).not.toHaveProperty('failure');
     const again = await runKd(['sweep', file]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('scratch-lr1e+30: failed before and would fail again');

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KdInputError } from '@kd/core';
-import { LOCK_FILE, readRunSummary, RunDirectory, RUN_FILES, type RunSummary } from '@kd/core/host';
+import { LOCK_FILE, readRunSummary, RunDirectory, RUN_FILES, type RunFailureKind, type RunSummary } from '@kd/core/host';
 import { cellHash } from './cell-hash.js';
 
 /**
@@ -19,11 +19,14 @@ export type CellState =
   | { readonly kind: 'failed'; readonly summary: RunSummary };
 
 /** Failures that a rerun of the same config on the same code reproduces. */
-const FINAL_FAILURES = new Set(['diverged', 'non-finite']);
+const FINAL_FAILURES: ReadonlySet<RunFailureKind> = new Set<RunFailureKind>(['diverged', 'non-finite']);
+
+/** Whether a failure of this kind is one a rerun of the same config reproduces (divergence), so retrying is pointless. */
+export const isFinalFailureKind = (kind: RunFailureKind | null | undefined): boolean => kind != null && FINAL_FAILURES.has(kind);
 
 /** Whether a run failed in a way a rerun of the same config reproduces (divergence), so retrying is pointless. */
 export function isFinalFailure(summary: RunSummary | null | undefined): boolean {
-  return summary?.status === 'failed' && summary.failure !== null && FINAL_FAILURES.has(summary.failure.kind);
+  return summary?.status === 'failed' && isFinalFailureKind(summary.failure?.kind);
 }
 
 /** A stopped run's reason as the sweep reports it (`diverged: the loss became NaN …`). */

@@ -3,7 +3,7 @@ export { readStudy, type Study, type StudyAxis, type OverrideSet } from './study
 export { expandStudy, setLabel, type CellSpec } from './expand.js';
 export { rebaseConfig } from './rebase-paths.js';
 export { cellHash } from './cell-hash.js';
-export { cellState, cellSummary, failureReason, isFinalFailure, runHash, type CellState } from './cell-state.js';
+export { cellState, cellSummary, failureReason, isFinalFailure, isFinalFailureKind, runHash, type CellState } from './cell-state.js';
 export { planStudy, runnableTasks, studyPaths, type PlannedCell, type StudyPlan, type PlanOptions } from './plan-study.js';
 export { cellCommand, type CellCommandOptions, type CellTask, type CellResult, type Executor } from './executor.js';
 export { LocalExecutor, type LocalExecutorOptions } from './local-executor.js';

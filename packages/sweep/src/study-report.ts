@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { RunLock } from '@kd/core/host';
+import { RunLock, type RunFailureKind } from '@kd/core/host';
 import { cellSummary, failureReason } from './cell-state.js';
 import type { StudyPlan } from './plan-study.js';
 import type { OverrideSet } from './study.js';
@@ -48,6 +48,11 @@ export interface ReportCell {
   readonly last?: number;
   readonly best?: { readonly value: number; readonly epoch: number; readonly stage: string };
   readonly reason?: string;
+  /**
+   * A stopped run's failure kind, from its summary: `diverged` and `non-finite` are final (see `isFinalFailureKind`), so
+   * a reader can tell a run that will never finish from one the next sweep resumes without opening its run directory.
+   */
+  readonly failure?: RunFailureKind;
 }
 
 export interface StudyReport {
@@ -86,7 +91,8 @@ export function studyReport(plan: StudyPlan, metric = 'student.top1'): StudyRepo
       return { ...base, status: 'running', reason: `running now (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})` };
     const s = c.state.kind === 'new' ? null : cellSummary(c.runDir);
     const reason = s && failureReason(s);
-    if (s && s.status !== 'finished') return { ...base, status: s.status, ...(reason ? { reason } : {}) };
+    if (s && s.status !== 'finished')
+      return { ...base, status: s.status, ...(reason ? { reason } : {}), ...(s.failure ? { failure: s.failure.kind } : {}) };
     return {
       ...base,
       status: 'missing',

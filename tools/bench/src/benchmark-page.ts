@@ -20,7 +20,7 @@ import {
   differenceLegend,
   formatDifference,
   formatStat,
-  isFinalFailure,
+  isFinalFailureKind,
   welchInterval,
   type ReportCell,
   type ReportGroup,
@@ -44,24 +44,20 @@ export interface FinishedRun extends ReportCell {
 }
 
 /**
- * A cell that did not finish: the report's word on it, and, when it diverged, what its run directory says (a diverged
- * run stopped for good: the same seed on the same code diverges again, so the row must say so rather than wait for it).
+ * A cell that did not finish: the report's word on it, and, when it diverged, its provenance (a diverged run stopped for
+ * good: the same seed on the same code diverges again, so the row must say so, labelled as its runs were, rather than
+ * wait for it).
  */
 export interface UnfinishedRun extends ReportCell {
   readonly provenance: Provenance | null;
-  readonly summary: RunSummary | null;
   readonly epochs: readonly [];
 }
 
 export type StudyRun = FinishedRun | UnfinishedRun;
 
 const isFinished = (r: StudyRun): r is FinishedRun => r.status === 'finished';
-const isDiverged = (r: StudyRun): boolean => !isFinished(r) && isFinalFailure(r.summary);
-
-/** A report's failed cells that diverged, read from their run directories (a cell without one is not counted). */
-function divergedCells(report: StudyReport): Set<number> {
-  return new Set(report.cells.flatMap((c, i) => (c.status === 'failed' && isFinalFailure(readRunSummary(c.runDir)) ? [i] : [])));
-}
+/** Whether a report's cell stopped for good (diverged): the report records its failure kind. */
+const isDiverged = (c: ReportCell): boolean => c.status === 'failed' && isFinalFailureKind(c.failure);
 
 /** A row's seed count, with how many of its runs diverged. */
 const seedsCell = (g: ReportGroup, diverged: number): string =>
@@ -122,9 +118,8 @@ export function readStudyResults(studyFile: string, side: SideStudyFiles = {}): 
   const report = readJson<StudyReport>(join(studyRoot, 'report.json'));
   const runs = report.cells.map((c): StudyRun => {
     if (c.status !== 'finished') {
-      const summary = c.status === 'failed' ? readRunSummary(c.runDir) : null;
-      const provenance = isFinalFailure(summary) && existsSync(join(c.runDir, 'provenance.json')) ? readProvenance(c.runDir) : null;
-      return { ...c, provenance, summary, epochs: [] };
+      const provenance = isDiverged(c) && existsSync(join(c.runDir, 'provenance.json')) ? readProvenance(c.runDir) : null;
+      return { ...c, provenance, epochs: [] };
     }
     return {
       ...c,
@@ -170,7 +165,7 @@ function finishedCells(report: StudyReport): {
   commits: string;
 } {
   const provenance = new Map(report.cells.flatMap((c, i) => (c.status === 'finished' ? [[i, readProvenance(c.runDir)] as const] : [])));
-  const diverged = divergedCells(report);
+  const diverged = new Set(report.cells.flatMap((c, i) => (isDiverged(c) ? [i] : [])));
   const commits = [...new Set([...provenance.values()].map((p) => p.gitSha ?? 'unknown'))];
   return {
     provenance,
