@@ -257,7 +257,15 @@ function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): stri
   const finished = [...provenance.keys()].map((i) => report.cells[i]!);
   const sample = finished.map((c) => c.runDir).find((d) => existsSync(join(d, 'config.json')));
   const config = sample ? readJson<PipelineConfig>(join(sample, 'config.json')) : undefined;
-  const sized = finished.map((c) => readRunSummary(c.runDir)).find((x) => x?.teacherParams);
+  // Sizes from the first run that had a teacher; the rest are not read.
+  let sized: RunSummary | null = null;
+  for (const c of finished) {
+    const s = readRunSummary(c.runDir);
+    if (s?.teacherParams) {
+      sized = s;
+      break;
+    }
+  }
   const mainGroup = new Map(main.groups.map((g) => [g.group, g]));
   const reconstruction = (g: ReportGroup) => g.cells.some((i) => provenance.get(i)?.reconstruction);
   const divergedOf = (g: ReportGroup) => g.cells.filter((i) => diverged.has(i)).length;
@@ -290,8 +298,7 @@ function wideLines(wide: SideStudy, main: StudyReport, relativeTo: string): stri
  */
 function rowLines(studyFile: string, report: StudyReport, relativeTo: string): string[] {
   const dir = dirname(studyFile);
-  const distiller = (g: ReportGroup): string => {
-    const file = resolve(dir, g.base);
+  const distiller = (g: ReportGroup, file: string): string => {
     if (!existsSync(file)) return '—';
     const spec = readJson<Pick<PipelineConfig, 'distiller'>>(file).distiller;
     const overrides = Object.entries(g.overrides ?? {}).map(([k, v]) => ` with ${k} = ${JSON.stringify(v)}`);
@@ -305,7 +312,10 @@ function rowLines(studyFile: string, report: StudyReport, relativeTo: string): s
     '',
     '| row | config | distiller |',
     '|---|---|---|',
-    ...report.groups.map((g) => `| ${g.group} | \`${relative(relativeTo, resolve(dir, g.base))}\` | ${distiller(g)} |`),
+    ...report.groups.map((g) => {
+      const file = resolve(dir, g.base);
+      return `| ${g.group} | \`${relative(relativeTo, file)}\` | ${distiller(g, file)} |`;
+    }),
     '',
     '## Reading the table',
     '',
