@@ -12,6 +12,7 @@ export {
   studyReport,
   reportMarkdown,
   formatDifference,
+  formatPoints,
   differenceLegend,
   formatStat,
   type StudyReport,

@@ -166,7 +166,8 @@ export function withHolm(groups: readonly ReportGroup[]): { groups: ReportGroup[
 
 /** `85.12 ± 0.31`: a mean and its standard deviation, in percent. */
 export const formatStat = (s: Stat | null | undefined): string => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
+/** A difference of fractions in signed points: 0.0123 → `+1.23`. */
+export const formatPoints = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
 
 /**
  * `+1.23 [+0.40, +2.06] *†`: the difference in points, its 95 % interval, a star where the interval excludes 0 and a
@@ -176,7 +177,7 @@ export function formatDifference(d: ReportDifference | null | undefined): string
   if (d === undefined) return '—';
   if (d === null) return 'n/a (< 2 seeds)';
   const holm = d.holm !== undefined && d.holm < 1 - d.level;
-  return `${signed(d.diff)} [${signed(d.lo)}, ${signed(d.hi)}]${d.significant ? ' *' : ''}${holm ? '†' : ''}`;
+  return `${formatPoints(d.diff)} [${formatPoints(d.lo)}, ${formatPoints(d.hi)}]${d.significant ? ' *' : ''}${holm ? '†' : ''}`;
 }
 
 /** The legend of `formatDifference`'s marks, for a page or report that shows them. */

@@ -19,10 +19,12 @@ import type { StudyPageOptions } from '@kd/report';
 import {
   differenceLegend,
   formatDifference,
+  formatPoints,
   formatStat,
   isFinalFailureKind,
   welchInterval,
   type ReportCell,
+  type ReportDifference,
   type ReportGroup,
   type StudyReport,
 } from '@kd/sweep';
@@ -366,6 +368,51 @@ function meanCurve(runs: readonly FinishedRun[], metric: string): number[] {
   return Array.from({ length: n }, (_, i) => curves.reduce((a, c) => a + c[i]!, 0) / curves.length);
 }
 
+/**
+ * The table read out: per compared row, which rows are above it, level with it and below it, by the intervals the table
+ * shows. Computed, so it can never disagree with the numbers; a reader still has to ask why.
+ */
+function shortLines(
+  order: readonly ReportGroup[],
+  report: StudyReport,
+  label: (g: ReportGroup) => string,
+  divergedOf: (g: ReportGroup) => number,
+): string[] {
+  const named = (g: ReportGroup, d: ReportDifference) => {
+    const holm = d.holm !== undefined && d.holm < 1 - d.level;
+    const partial = g.seeds.length + divergedOf(g) < g.cells.length ? ` (${g.seeds.length}/${g.cells.length} seeds)` : '';
+    return `${label(g)} ${formatPoints(d.diff)}${holm ? '†' : ''}${partial}`;
+  };
+  const versus = (ref: string) => {
+    const rows = order.flatMap((g) => (g.group !== ref && g.versus?.[ref] ? [[g, g.versus[ref]] as const] : []));
+    const part = (what: string, pick: (d: ReportDifference) => boolean) => {
+      const hits = rows.filter(([, d]) => pick(d));
+      return `${what}: ${hits.length ? hits.map(([g, d]) => named(g, d)).join(', ') : 'none'}`;
+    };
+    return `- **vs ${ref}**: ${[
+      part('above', (d) => d.significant && d.diff > 0),
+      part('level (the interval includes 0)', (d) => !d.significant),
+      part('below', (d) => d.significant && d.diff < 0),
+    ].join('; ')}.`;
+  };
+  const divergedRows = order.filter((g) => divergedOf(g) > 0);
+  const pending = order.filter((g) => report.compare.every((c) => c === g.group || !g.versus?.[c]) && !divergedRows.includes(g));
+  return [
+    '',
+    '## In short',
+    '',
+    'The table read out, in points: a row is above or below another when the 95 % interval of their difference excludes 0',
+    '(† where that survives Holm’s adjustment), level otherwise; “level” means this many seeds cannot tell them apart, not',
+    'that they are equal. Rows still missing seeds say how many they have.',
+    '',
+    ...report.compare.map(versus),
+    ...(divergedRows.length
+      ? [`- **Diverged**: ${divergedRows.map((g) => `${label(g)} in ${divergedOf(g)} of ${g.cells.length} seeds`).join(', ')}.`]
+      : []),
+    ...(pending.length ? [`- **Not yet comparable** (fewer than 2 seeds): ${pending.map(label).join(', ')}.`] : []),
+  ];
+}
+
 /** The page, as Markdown. Pure: everything it shows comes from `input` (readStudyResults). */
 export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: PageOptions = {}): string {
   const { studyFile, study, report, runs, teacherRun } = input;
@@ -438,6 +485,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
     lines.push(
       `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${top1Cell(g, divergedOf(g))} | ${report.compare.map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c]))).join(' | ')} | ${seedsCell(g, divergedOf(g))} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
     );
+  lines.push(...shortLines(order, report, (g) => `${g.group}${reconstruction(g) ? ' (reconstruction)' : ''}`, divergedOf));
   const curves = ['scratch', 'kd']
     .filter((g) => byGroup.get(g)?.length)
     .map((g) => [g, meanCurve(byGroup.get(g)!, report.metric)] as const);

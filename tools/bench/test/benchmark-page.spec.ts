@@ -408,10 +408,20 @@ describe('benchmark page', () => {
     expect(all).toContain('| literal (reconstruction) | diverged | n/a (< 2 seeds) | n/a (< 2 seeds) | 0/2, 2 diverged | — |');
     expect(all).toContain('- literal-s0 (failed): diverged: the loss became NaN');
     expect(all).toContain('| literal | diverged | diverged |');
+    expect(all).toContain('- **Diverged**: literal (reconstruction) in 2 of 2 seeds.');
+    expect(all).not.toContain('Not yet comparable');
     write([failed('literal-s0'), failed('crashed-s0', 'error')], [4, 5]);
     const pending = benchmarkMarkdown(readStudyResults(join(work, 'diverged.json')), { relativeTo: work });
     expect(pending).toContain('In progress: 4 of 6 runs finished, 1 diverged.');
     expect(pending).toContain('| literal (reconstruction) | diverged | n/a (< 2 seeds) | n/a (< 2 seeds) | 0/2, 1 diverged | — |');
+  });
+
+  it('reads the table out: above, level with and below each compared row, from the intervals it shows', () => {
+    // kd − scratch = +4.00 points with an interval excluding 0 (the fixture's); aekt has one finished seed of two.
+    expect(page).toContain('- **vs scratch**: above: kd +4.00; level (the interval includes 0): none; below: none.');
+    expect(page).toContain('- **vs kd**: above: none; level (the interval includes 0): none; below: scratch −4.00.');
+    expect(page).toContain('- **Not yet comparable** (fewer than 2 seeds): aekt (reconstruction).');
+    expect(page).not.toContain('**Diverged**');
   });
 
   it('says so loudly when the runs come from more than one commit', () => {
