@@ -165,7 +165,9 @@ export function withHolm(groups: readonly ReportGroup[]): { groups: ReportGroup[
 }
 
 /** `85.12 ± 0.31`: a mean and its standard deviation, in percent. */
-export const formatStat = (s: Stat | null | undefined): string => (s ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : '—');
+/** `84.81 ± 0.62` in percent; one value alone has no spread to show, so it is printed without one (not as ± 0.00). */
+export const formatStat = (s: Stat | null | undefined): string =>
+  !s ? '—' : s.n < 2 ? (100 * s.mean).toFixed(2) : `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
 /** A difference of fractions in signed points: 0.0123 → `+1.23`. */
 export const formatPoints = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
 
