@@ -13,6 +13,7 @@ export {
   reportMarkdown,
   formatDifference,
   formatPoints,
+  survivesHolm,
   differenceLegend,
   formatStat,
   type StudyReport,

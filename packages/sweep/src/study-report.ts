@@ -168,6 +168,9 @@ export function withHolm(groups: readonly ReportGroup[]): { groups: ReportGroup[
 /** `84.81 ± 0.62` in percent; one value alone has no spread to show, so it is printed without one (not as ± 0.00). */
 export const formatStat = (s: Stat | null | undefined): string =>
   !s ? '—' : s.n < 2 ? (100 * s.mean).toFixed(2) : `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
+/** Whether a difference stays significant after Holm's adjustment over the report's comparisons (the `†` mark). */
+export const survivesHolm = (d: ReportDifference): boolean => d.holm !== undefined && d.holm < 1 - d.level;
+
 /** A difference of fractions in signed points: 0.0123 → `+1.23`. */
 export const formatPoints = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
 
@@ -178,7 +181,7 @@ export const formatPoints = (x: number): string => `${x >= 0 ? '+' : '−'}${Mat
 export function formatDifference(d: ReportDifference | null | undefined): string {
   if (d === undefined) return '—';
   if (d === null) return 'n/a (< 2 seeds)';
-  const holm = d.holm !== undefined && d.holm < 1 - d.level;
+  const holm = survivesHolm(d);
   return `${formatPoints(d.diff)} [${formatPoints(d.lo)}, ${formatPoints(d.hi)}]${d.significant ? ' *' : ''}${holm ? '†' : ''}`;
 }
 

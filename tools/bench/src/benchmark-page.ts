@@ -21,6 +21,7 @@ import {
   formatDifference,
   formatPoints,
   formatStat,
+  survivesHolm,
   isFinalFailureKind,
   welchInterval,
   type ReportCell,
@@ -379,9 +380,8 @@ function shortLines(
   divergedOf: (g: ReportGroup) => number,
 ): string[] {
   const named = (g: ReportGroup, d: ReportDifference) => {
-    const holm = d.holm !== undefined && d.holm < 1 - d.level;
     const partial = g.seeds.length + divergedOf(g) < g.cells.length ? ` (${g.seeds.length}/${g.cells.length} seeds)` : '';
-    return `${label(g)} ${formatPoints(d.diff)}${holm ? '†' : ''}${partial}`;
+    return `${label(g)} ${formatPoints(d.diff)}${survivesHolm(d) ? '†' : ''}${partial}`;
   };
   const versus = (ref: string) => {
     const rows = order.flatMap((g) => (g.group !== ref && g.versus?.[ref] ? [[g, g.versus[ref]] as const] : []));
@@ -427,6 +427,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   const teacherTop1 = teacherRun?.summary.final['student.top1'];
   const scratch = report.groups.find((g) => g.group === 'scratch');
   const reconstruction = (g: ReportGroup) => g.cells.some((i) => runs[i]!.provenance?.reconstruction);
+  const label = (g: ReportGroup) => `${g.group}${reconstruction(g) ? ' (reconstruction)' : ''}`;
   const divergedOf = (g: ReportGroup) => g.cells.filter((i) => isDiverged(runs[i]!)).length;
   const diverged = runs.filter(isDiverged).length;
 
@@ -483,9 +484,9 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   });
   for (const g of order)
     lines.push(
-      `| ${g.group}${reconstruction(g) ? ' (reconstruction)' : ''} | ${top1Cell(g, divergedOf(g))} | ${report.compare.map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c]))).join(' | ')} | ${seedsCell(g, divergedOf(g))} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
+      `| ${label(g)} | ${top1Cell(g, divergedOf(g))} | ${report.compare.map((c) => (c === g.group ? '—' : formatDifference(g.versus?.[c]))).join(' | ')} | ${seedsCell(g, divergedOf(g))} | ${g.seconds ? g.seconds.mean.toFixed(0) : '—'} |`,
     );
-  lines.push(...shortLines(order, report, (g) => `${g.group}${reconstruction(g) ? ' (reconstruction)' : ''}`, divergedOf));
+  lines.push(...shortLines(order, report, label, divergedOf));
   const curves = ['scratch', 'kd']
     .filter((g) => byGroup.get(g)?.length)
     .map((g) => [g, meanCurve(byGroup.get(g)!, report.metric)] as const);
