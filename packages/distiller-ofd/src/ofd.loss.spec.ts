@@ -143,6 +143,38 @@ describe('partialL2 by hand', () => {
       expect(partialL2(two, tf.concat([t, t]), tf.tensor1d([-1])).dataSync()[0]).toBeCloseTo(2.25 + 1, 6);
     });
   });
+
+  it('gives the student 2·(S − T)/N where the element counts and 0 elsewhere, and the teacher nothing', () => {
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      // two samples (N = 2), one channel, two positions; margin −1, so the targets are −1, 0.5, −0.2 and −1
+      const s = tf.variable(
+        tf.tensor4d([
+          [[[0.5]], [[3]]],
+          [[[-0.5]], [[-4]]],
+        ]),
+      );
+      const t = tf.variable(
+        tf.tensor4d([
+          [[[-2]], [[0.5]]],
+          [[[-0.2]], [[-1.5]]],
+        ]),
+      );
+      const { value, grads } = tf.variableGrads(
+        () => partialL2(s as unknown as tf.Tensor4D, t as unknown as tf.Tensor4D, tf.tensor1d([-1])),
+        [s, t],
+      );
+      // counted: 0.5 > −1 → 1.5² and 2·1.5/2; 3 vs 0.5 → 2.5² and 2·2.5/2; −0.5 < −0.2 with a negative target: not
+      // counted; −4 < −1: not counted
+      expect(value.dataSync()[0]).toBeCloseTo((1.5 ** 2 + 2.5 ** 2) / 2, 6);
+      // (+ 0 turns the −0 of a negative difference times a zero mask into 0)
+      expect(Array.from(grads[s.name]!.dataSync(), (g) => g + 0)).toEqual([1.5, 2.5, 0, 0]);
+      expect(grads[t.name]).toBeUndefined();
+      s.dispose();
+      t.dispose();
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe('margins', () => {
