@@ -100,7 +100,7 @@ export { PreactBatchNormNetwork } from './network/preact-batch-norm-network.js';
 export { reinitializeWeights } from './network/reinitialize-weights.js';
 export { depthwiseConv3x3 } from './network/depthwise-conv.js';
 export { backboneOptionsSchema, variantOption } from './network/backbone-options-schema.js';
-export { adaptiveAvgPool2d, adaptivePoolMatrix } from './network/adaptive-avg-pool.js';
+export { adaptiveAvgPool2d, adaptiveAvgPool2dAdjoint, adaptivePoolMatrix } from './network/adaptive-avg-pool.js';
 export type { StagePairLossInputs, CeLossResult } from './engine/stage-pair-loss.js';
 export { createVariable } from './engine/create-variable.js';
 export { VariableModule } from './engine/variable-module.js';

@@ -1,23 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adaptiveAvgPool2d, adaptivePoolMatrix } from '@kd/core';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dAdjoint } from '@kd/core';
 
 /** The pooled sizes of the hierarchical context loss, each taken only when smaller than the map. */
 export const HCL_POOL_SIZES = [4, 2, 1] as const;
-
-/** The adjoint of adaptive average pooling along axis 1 of `[a, m, c, d]`: from m pooled cells back to n. */
-function unpoolAxis1(g: tf.Tensor4D, n: number): tf.Tensor4D {
-  const [a, m, c, d] = g.shape;
-  if (m === n) return g;
-  const w = tf.tensor2d(adaptivePoolMatrix(n, m), [m, n], 'float32');
-  const flat = tf.reshape(tf.transpose(g, [1, 0, 2, 3]), [m, a * c * d]) as tf.Tensor2D;
-  return tf.transpose(tf.reshape(tf.matMul(w, flat, true, false), [n, a, c, d]), [1, 0, 2, 3]) as tf.Tensor4D;
-}
-
-/** The adjoint of `adaptiveAvgPool2d` to `[N, h, w, C]` (which pools H, then W): W first, then H. */
-function unpool2d(g: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
-  const cols = tf.transpose(unpoolAxis1(tf.transpose(g, [0, 2, 1, 3]) as tf.Tensor4D, width), [0, 2, 1, 3]) as tf.Tensor4D;
-  return unpoolAxis1(cols, height);
-}
 
 /**
  * The hierarchical context loss of one level: MSE at full size, plus MSE after adaptive average pooling to 4×4, 2×2 and
@@ -54,7 +39,7 @@ export function hclLevel(student: tf.Tensor4D, teacher: tf.Tensor4D): tf.Scalar 
           pools.forEach((l, k) => {
             const next = tf.tidy(() => {
               const diff = tf.sub(adaptiveAvgPool2d(so as tf.Tensor4D, [l, l]), adaptiveAvgPool2d(te as tf.Tensor4D, [l, l]));
-              return tf.add(g, unpool2d(tf.mul(diff, weights[k]! / diff.size) as tf.Tensor4D, h, w));
+              return tf.add(g, adaptiveAvgPool2dAdjoint(tf.mul(diff, weights[k]! / diff.size) as tf.Tensor4D, [h, w]));
             });
             g.dispose();
             g = next;
