@@ -182,6 +182,18 @@ describe('CRD building blocks, by hand', () => {
         [1, 0],
         [0, 2],
       ]);
+      // a position twice in one batch would have its two new rows summed: refused, naming the positions
+      expect(() =>
+        updatedMemory(
+          bank,
+          tf.tensor2d([
+            [0, 1],
+            [1, 0],
+          ]),
+          Int32Array.from([1, 1]),
+          0.5,
+        ),
+      ).toThrow(/distinct.*\[1, 1\]/);
     });
   });
 
