@@ -413,6 +413,29 @@ function shortLines(
   ];
 }
 
+/**
+ * Which rows' finished runs ran at which commit, for a table that mixes code versions: `sha`: rows, a row split across
+ * commits listed under each with its share of runs.
+ */
+function commitsByRow(
+  groups: readonly ReportGroup[],
+  byGroup: ReadonlyMap<string, readonly FinishedRun[]>,
+  label: (g: ReportGroup) => string,
+): string {
+  const sha = (r: FinishedRun) => r.provenance.gitSha ?? 'unknown';
+  const order = [...new Set(groups.flatMap((g) => (byGroup.get(g.group) ?? []).map(sha)))];
+  return order
+    .map((c) => {
+      const rows = groups.flatMap((g) => {
+        const all = byGroup.get(g.group) ?? [];
+        const here = all.filter((r) => sha(r) === c).length;
+        return here === 0 ? [] : [here === all.length ? label(g) : `${label(g)} (${here} of ${all.length} runs)`];
+      });
+      return `\`${c.slice(0, 10)}\` ${rows.join(', ')}`;
+    })
+    .join('; ');
+}
+
 /** The page, as Markdown. Pure: everything it shows comes from `input` (readStudyResults). */
 export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: PageOptions = {}): string {
   const { studyFile, study, report, runs, teacherRun } = input;
@@ -465,6 +488,7 @@ export function benchmarkMarkdown(input: StudyResults, { relativeTo = root }: Pa
   }
   lines.push(
     `- **Seeds**: ${study.seeds?.join(', ') ?? 'as configured'} per row. **Commit**: ${commits.length === 1 ? `\`${commits[0]}\` for every run` : `**${commits.length} different commits** (${commits.map((c) => `\`${c.slice(0, 10)}\``).join(', ')}): this table mixes code versions`}.`,
+    ...(commits.length > 1 ? [`- **Commit of each row**: ${commitsByRow(report.groups, byGroup, label)}.`] : []),
     `- **Backend**: ${backends.join('; ')}${first ? `; Node ${first.provenance.node}, ${first.provenance.platform}` : ''}.`,
     '- **s/run**: wall-clock seconds per run on a shared 2-core machine, pauses included: a rough cost, not a timing.',
     `- **Differences**: Δ is the difference of mean top-1 in points with its 95 % Welch confidence interval over the seeds;`,

@@ -428,5 +428,10 @@ describe('benchmark page', () => {
     run(join(runs, 'kd-s1'), [0.77, 0.84, 0.86], { seed: 1, sha: 'def456' });
     const mixed = benchmarkMarkdown(readStudyResults(studyFile), { relativeTo: work });
     expect(mixed).toContain('**2 different commits** (`abc123`, `def456`): this table mixes code versions');
+    // which row ran where: kd is split (seed 0 at abc123, seed 1 at def456), scratch and aekt ran at abc123 only
+    expect(mixed).toContain(
+      '- **Commit of each row**: `abc123` scratch, kd (1 of 2 runs), aekt (reconstruction); `def456` kd (1 of 2 runs).',
+    );
+    expect(page).not.toContain('Commit of each row');
   });
 });
