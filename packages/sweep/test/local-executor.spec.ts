@@ -46,10 +46,11 @@ async function collect(executor: LocalExecutor, list: CellTask[], signal?: Abort
   return out;
 }
 
+/** The trace's complete lines: a poll may read the file just after a child created it, or while it appends a line. */
 function trace(file: string) {
   return readFileSync(file, 'utf8')
-    .trim()
     .split('\n')
+    .slice(0, -1)
     .map((l) => JSON.parse(l) as { name: string; at: number; event: 'start' | 'end'; threads?: string });
 }
 
