@@ -23,25 +23,6 @@ const pick = tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, indices: tf.Tensor |
 }) as (x: tf.Tensor1D, indices: tf.Tensor1D) => tf.Tensor1D;
 
 /**
- * v·bankᵀ ([B, N]) with the bank a constant, as one gradient node (dv = dy·bank). tfjs-wasm's matrix product with a
- * transposed right operand ran ~3.5× slower than transposing the bank first and multiplying (380 ms against 105 ms +
- * 25 ms for [64, 128]·[60 000, 128]ᵀ on one thread), and differentiated op by op the product of the transposed bank
- * would send the gradient through that slow form; dy·bank is the fast one.
- */
-function scoresAgainst(v: tf.Tensor2D, bank: tf.Tensor2D): tf.Tensor2D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    // saved, not read from the closure at backward time: the bank is a variable that the step assigns before its
-    // backward pass runs, and the saved clone keeps the values this forward pass used
-    (args[1] as tf.GradSaveFunc)([bank]);
-    return {
-      value: tf.matMul(args[0] as tf.Tensor2D, tf.transpose(bank)),
-      gradFunc: (dy: tf.Tensor2D, [used]: tf.Tensor[]) => tf.matMul(dy, used as tf.Tensor2D),
-    };
-  });
-  return op(v) as tf.Tensor2D;
-}
-
-/**
  * exp(bank[J[b, j]] · v[b] / T) for every sample b and contrast index j: [B, K+1]. The whole score matrix v·bankᵀ
  * ([B, N]) is formed and then gathered, rather than gathering B·(K+1) bank rows (with K 16384 that is 2 GiB of rows
  * per side at B 64, against 13 MB of scores on CIFAR's 50 000 samples); the values are the same dot products.
@@ -62,7 +43,7 @@ export function contrastScores(bank: tf.Tensor2D, v: tf.Tensor2D, contrast: Int3
     flat[i] = Math.floor(i / width) * n + j;
   }
   return tf.tidy(() => {
-    const all = scoresAgainst(v, bank);
+    const all = tf.matMul(v, bank, false, true);
     const picked = pick(tf.reshape(all, [-1]) as tf.Tensor1D, tf.tensor1d(flat, 'int32'));
     return tf.exp(tf.div(tf.reshape(picked, [batch, width]), temperature)) as tf.Tensor2D;
   });

@@ -9,7 +9,7 @@
 // dozen geometries over and over, and building a primitive costs far more than running a small one.
 //
 // This file: the module, the process's oneDNN engine, and reading calls' arguments. The kernels are in conv.cc,
-// channel-kernels.cc, batch-norm-training.cc, sgd-update.cc and elementwise.cc.
+// channel-kernels.cc, batch-norm-training.cc, sgd-update.cc, elementwise.cc, matmul.cc and gather.cc.
 #include "kd_onednn.h"
 
 #include "conv-geometry.h"
@@ -115,6 +115,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNorm", nullptr, BatchNorm_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTraining", nullptr, BatchNormTraining_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matMul", nullptr, MatMul_, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"relu", nullptr, Relu_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad_, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdUpdate", nullptr, SgdUpdate_, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -75,6 +75,8 @@ void channelAffine(const float* a, const float* b, const float* shift, const flo
                    float* out, int64_t rows, int64_t channels);
 
 // The functions the addon exports (addon.cc's Init), by file.
+napi_value Gather_(napi_env env, napi_callback_info info);                 // gather.cc
+napi_value MatMul_(napi_env env, napi_callback_info info);                 // matmul.cc
 napi_value Forward_(napi_env env, napi_callback_info info);                // conv.cc
 napi_value BackwardData_(napi_env env, napi_callback_info info);           // conv.cc
 napi_value BackwardWeights_(napi_env env, napi_callback_info info);        // conv.cc

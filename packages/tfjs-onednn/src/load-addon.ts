@@ -21,6 +21,21 @@ export interface OneDnnAddon {
   ): void;
   /** out = a ∘ b for two tensors of one shape, op 0 multiply, 1 add, 2 subtract. */
   binary(heap: Uint8Array, op: number, a: number, b: number, out: number, n: number): void;
+  /** out[i] = row indices[i] of x (rows × inner floats) for `count` int32 indices; throws for an index outside [0, rows). */
+  gather(heap: Uint8Array, x: number, indices: number, out: number, count: number, inner: number, rows: number): void;
+  /** For each of `batch` pairs, out = op(a)·op(b) row-major (m × k times k × n) on oneDNN's sgemm; transposed operands stored transposed. */
+  matMul(
+    heap: Uint8Array,
+    a: number,
+    b: number,
+    out: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: number,
+    transposeB: number,
+  ): void;
   /** out[k] = Σ_rows x[row, k] / divisor: sum or mean over every axis but the last, the same bits with any thread count. */
   channelSum(heap: Uint8Array, x: number, out: number, total: number, channels: number, divisor: number): void;
   /** out = (x − mean) · scale / √(variance + ε) + offset per channel; -1 for an absent offset or scale. */

@@ -60,6 +60,8 @@ describe.skipIf(!available)('registerOneDnnKernels', () => {
         'kernel:KdSgdUpdate',
         'kernel:Relu',
         'kernel:KdReluGrad',
+        'kernel:BatchMatMul',
+        'kernel:GatherV2',
       ],
       threads: 1,
     });

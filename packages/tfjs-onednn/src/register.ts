@@ -9,6 +9,8 @@ import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { channelSumKernel } from './kernels/channel-sum.js';
 import { sgdUpdateKernel } from './kernels/sgd-update.js';
 import { reluGradKernel, reluKernel } from './kernels/relu.js';
+import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
+import { gatherKernel } from './kernels/gather.js';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, KernelSwap, RELU_GRAD, SGD_UPDATE } from '@kd/tfjs-kernels';
 import { batchNormTrainingGradKernel, batchNormTrainingKernel } from './kernels/batch-norm-training.js';
 import { loadOneDnnAddon, type OneDnnAddon } from './load-addon.js';
@@ -40,6 +42,9 @@ const KERNELS: ReadonlyArray<{ readonly kernelName: string; readonly create: Cre
   { kernelName: SGD_UPDATE, create: sgdUpdateKernel },
   { kernelName: 'Relu', create: reluKernel },
   { kernelName: RELU_GRAD, create: reluGradKernel },
+  // Large matrix products on oneDNN's sgemm and large row gathers (CRD's scores against its memory bank).
+  { kernelName: 'BatchMatMul', create: batchMatMulKernel },
+  { kernelName: 'GatherV2', create: gatherKernel },
 ];
 
 const swap = new KernelSwap('@kd/tfjs-onednn');
